@@ -1,0 +1,234 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/audit"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// fakeSessions records the sessions the service starts.
+type fakeSessions struct{ started []int64 }
+
+func (f *fakeSessions) Start(_ context.Context, _ *sql.Tx, _ string, accountID int64) (string, error) {
+	f.started = append(f.started, accountID)
+	return "token", nil
+}
+
+func newService(t *testing.T) (*Service, *sql.DB, *fakeSessions) {
+	t.Helper()
+	db := store.NewForTest(t)
+	clock := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
+	sessions := &fakeSessions{}
+	svc, err := NewService(db, sessions, audit.NewStore(clock), clock, slog.New(slog.NewTextHandler(io.Discard, nil)), cheap())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, db, sessions
+}
+
+func count(t *testing.T, db *sql.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(t.Context(), query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func code(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return e.Code
+	}
+	return ""
+}
+
+func TestEmailRules(t *testing.T) {
+	tests := []struct {
+		name, raw, want, problem string
+	}{
+		{"an email is trimmed and lower-cased", "  Pat.Smith@NHS.Example.COM ", "pat.smith@nhs.example.com", ""},
+		{"a plus address is fine", "pat+nhs@example.co.uk", "pat+nhs@example.co.uk", ""},
+		{"an empty email asks for one", "   ", "", msgEnterEmail},
+		{"no @ is the wrong format", "pat.example.com", "pat.example.com", msgEmailFormat},
+		{"two @ are the wrong format", "pat@home@example.com", "pat@home@example.com", msgEmailFormat},
+		{"no domain dot is the wrong format", "pat@localhost", "pat@localhost", msgEmailFormat},
+		{"a space inside is the wrong format", "pat smith@example.com", "pat smith@example.com", msgEmailFormat},
+		{"an empty local part is the wrong format", "@example.com", "@example.com", msgEmailFormat},
+		{"a display-name form is the wrong format", "pat <pat@example.com>", "pat <pat@example.com>", msgEmailFormat},
+		{"an over-long email is the wrong format", strings.Repeat("a", 250) + "@x.uk", strings.Repeat("a", 250) + "@x.uk", msgEmailFormat},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NormaliseEmail(tt.raw)
+			if got != tt.want {
+				t.Errorf("NormaliseEmail(%q) = %q, want %q", tt.raw, got, tt.want)
+			}
+			if p := EmailProblem(got); p != tt.problem {
+				t.Errorf("EmailProblem(%q) = %q, want %q", got, p, tt.problem)
+			}
+		})
+	}
+}
+
+func TestCreateAccount(t *testing.T) {
+	tests := []struct {
+		name, email, password string
+		fields                map[string]string
+	}{
+		{"a missing email and password are both reported", "", "",
+			map[string]string{"email": "Enter your email address", "password": "Enter a password"}},
+		{"a password of 7 characters is too short", "pat@example.com", "1234567",
+			map[string]string{"password": "Your password must be 8 characters or more"}},
+		{"a password of 257 characters is too long", "pat@example.com", strings.Repeat("p", 257),
+			map[string]string{"password": "Your password must be 256 characters or fewer"}},
+		{"length counts characters, not bytes", "pat@example.com", "ééé",
+			map[string]string{"password": "Your password must be 8 characters or more"}},
+		{"a badly formatted email is reported", "pat", "correct horse battery",
+			map[string]string{"email": "Enter an email address in the correct format, like name@example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, db, sessions := newService(t)
+			_, _, err := svc.Create(t.Context(), tt.email, tt.password, "")
+			e, ok := apperr.As(err)
+			if !ok || e.Code != "invalid_input" || e.Status != 422 || len(e.Fields) != len(tt.fields) {
+				t.Fatalf("Create = %v, want invalid_input with %v", err, tt.fields)
+			}
+			for k, v := range tt.fields {
+				if e.Fields[k] != v {
+					t.Errorf("field %s = %q, want %q", k, e.Fields[k], v)
+				}
+			}
+			if count(t, db, `SELECT count(*) FROM accounts`) != 0 || len(sessions.started) != 0 {
+				t.Errorf("a refused account was stored or signed in")
+			}
+		})
+	}
+
+	t.Run("an account is stored with a normalised email, a PHC hash and a random user handle, and signed in", func(t *testing.T) {
+		svc, db, sessions := newService(t)
+		acct, token, err := svc.Create(t.Context(), " Pat@Example.com", "8 chars!", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acct.Email != "pat@example.com" || !acct.HasPassword || len(acct.UserHandle) != 32 || token != "token" {
+			t.Errorf("account = %+v, token %q", acct, token)
+		}
+		if count(t, db, `SELECT count(*) FROM accounts WHERE email = 'pat@example.com' AND password_hash LIKE '$argon2id$v=19$m=64,t=1,p=1$%' AND length(user_handle) = 32`) != 1 {
+			t.Errorf("the stored account does not match")
+		}
+		if count(t, db, `SELECT count(*) FROM accounts WHERE password_hash LIKE '%8 chars!%'`) != 0 {
+			t.Errorf("the password is stored in clear")
+		}
+		if len(sessions.started) != 1 || sessions.started[0] != acct.ID {
+			t.Errorf("sessions started = %v", sessions.started)
+		}
+		if count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'account_created' AND account_id = ?`, acct.ID) != 1 {
+			t.Errorf("account creation not audited")
+		}
+	})
+
+	t.Run("an email already in use is refused whatever its case", func(t *testing.T) {
+		svc, db, _ := newService(t)
+		if _, _, err := svc.Create(t.Context(), "pat@example.com", "correct horse battery", ""); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := svc.Create(t.Context(), "PAT@example.com ", "another password", "")
+		if e, ok := apperr.As(err); !ok || e.Code != "email_taken" || e.Status != 409 {
+			t.Errorf("second Create = %v, want email_taken", err)
+		}
+		if count(t, db, `SELECT count(*) FROM accounts`) != 1 {
+			t.Errorf("a second account was stored")
+		}
+		ok, err := verifyStoredPassword(t, db, "pat@example.com", "correct horse battery")
+		if err != nil || !ok {
+			t.Errorf("the first account's password changed")
+		}
+	})
+}
+
+// verifyStoredPassword checks password against the stored hash of email.
+func verifyStoredPassword(t *testing.T, db *sql.DB, email, password string) (bool, error) {
+	t.Helper()
+	var hash string
+	if err := db.QueryRowContext(t.Context(), `SELECT password_hash FROM accounts WHERE email = ?`, email).Scan(&hash); err != nil {
+		return false, err
+	}
+	return VerifyPassword(password, hash)
+}
+
+func TestPasswordLogin(t *testing.T) {
+	svc, db, sessions := newService(t)
+	pat, _, err := svc.Create(t.Context(), "pat@example.com", "correct horse battery", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions.started = nil
+
+	tests := []struct {
+		name, email, password string
+		wantCode              string
+		wantFields            map[string]string
+	}{
+		{"the right password logs in, whatever the email's case", " PAT@example.com ", "correct horse battery", "", nil},
+		{"a wrong password is refused", "pat@example.com", "correct horse batterY", "login_failed", nil},
+		{"an unknown email is refused the same way", "sam@example.com", "correct horse battery", "login_failed", nil},
+		{"a missing password is asked for", "pat@example.com", "", "invalid_input", map[string]string{"password": "Enter your password"}},
+		{"a missing email is asked for", "", "x", "invalid_input", map[string]string{"email": "Enter your email address"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(sessions.started)
+			acct, _, err := svc.Login(t.Context(), tt.email, tt.password, "")
+			if code(err) != tt.wantCode {
+				t.Fatalf("Login = %v, want code %q", err, tt.wantCode)
+			}
+			if tt.wantCode == "" {
+				if acct.ID != pat.ID || len(sessions.started) != before+1 {
+					t.Errorf("logged in as %+v, sessions %v", acct, sessions.started)
+				}
+				return
+			}
+			if len(sessions.started) != before {
+				t.Errorf("a refused login started a session")
+			}
+			e, _ := apperr.As(err)
+			if tt.wantCode == "login_failed" && (e.Status != 401 || e.Msg != "The email address or password is not correct. Check them and try again.") {
+				t.Errorf("refusal = %+v", e)
+			}
+			for k, v := range tt.wantFields {
+				if e.Fields[k] != v {
+					t.Errorf("field %s = %q, want %q", k, e.Fields[k], v)
+				}
+			}
+		})
+	}
+	if got := count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'login_failed'`); got != 2 {
+		t.Errorf("failed logins audited = %d, want 2", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'login_failed' AND account_id IS NULL`); got != 1 {
+		t.Errorf("failed logins with an unknown email audited without an account = %d, want 1", got)
+	}
+}
+
+func TestUnknownEmailsAreCheckedAgainstADummyHashWithTheSameParameters(t *testing.T) {
+	svc, _, _ := newService(t)
+	if !strings.HasPrefix(svc.dummyHash, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Errorf("dummy hash %q does not use the configured parameters", svc.dummyHash)
+	}
+	if _, err := VerifyPassword("anything", svc.dummyHash); err != nil {
+		t.Errorf("the dummy hash cannot be checked: %v", err)
+	}
+	_, _, err := svc.Login(t.Context(), "nobody@example.com", "x", "")
+	if code(err) != "login_failed" {
+		t.Errorf("unknown email = %v", err)
+	}
+}

@@ -1,0 +1,76 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// Store reads and writes the accounts table.
+type Store struct{}
+
+// errNotFound: no account matches.
+var errNotFound = errors.New("account not found")
+
+const accountColumns = `id, email, user_handle, password_hash, created_at`
+
+func scanAccount(row interface{ Scan(...any) error }) (Account, string, error) {
+	var (
+		a       Account
+		hash    sql.NullString
+		created int64
+	)
+	if err := row.Scan(&a.ID, &a.Email, &a.UserHandle, &hash, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Account{}, "", errNotFound
+		}
+		return Account{}, "", err
+	}
+	a.CreatedAt = store.FromMillis(created)
+	a.HasPassword = hash.Valid && hash.String != ""
+	return a, hash.String, nil
+}
+
+// byEmail returns the account with this (normalised) email and its password hash ("" when
+// it has none), or errNotFound.
+func (Store) byEmail(ctx context.Context, q store.DBTX, email string) (Account, string, error) {
+	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE email = ?`, email))
+	if err != nil && !errors.Is(err, errNotFound) {
+		return Account{}, "", fmt.Errorf("find account by email: %w", err)
+	}
+	return a, hash, err
+}
+
+// byID returns the account with this id, or errNotFound.
+func (Store) byID(ctx context.Context, q store.DBTX, id int64) (Account, error) {
+	a, _, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, errNotFound) {
+		return Account{}, fmt.Errorf("find account: %w", err)
+	}
+	return a, err
+}
+
+// emailExists reports whether an account already uses email.
+func (Store) emailExists(ctx context.Context, q store.DBTX, email string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE email = ?`, email).Scan(&n); err != nil {
+		return false, fmt.Errorf("check email: %w", err)
+	}
+	return n > 0, nil
+}
+
+// insert adds an account and returns its id. A taken email comes back as a UNIQUE
+// violation (see store.IsUniqueViolation).
+func (Store) insert(ctx context.Context, q store.DBTX, email string, userHandle []byte, passwordHash string, now time.Time) (int64, error) {
+	res, err := q.ExecContext(ctx,
+		`INSERT INTO accounts (email, user_handle, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+		email, userHandle, passwordHash, store.Millis(now))
+	if err != nil {
+		return 0, fmt.Errorf("insert account: %w", err)
+	}
+	return res.LastInsertId()
+}

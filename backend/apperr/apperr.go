@@ -1,0 +1,87 @@
+// Package apperr holds the one error type that may reach a client: a stable code, an HTTP
+// status and a plain-English message in NHS content style. The cause is kept for the log
+// and never written to a response.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// E is a client-safe error. Build the client-facing part as a value and attach the
+// internal cause with Wrap:
+//
+//	apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "..."}.Wrap(err)
+type E struct {
+	Code   string            // stable, machine-readable, e.g. "login_failed"
+	Status int               // HTTP status
+	Msg    string            // for the person: what happened, what to do
+	Fields map[string]string // validation only: input name -> inline message
+
+	cause error
+}
+
+// Wrap returns a copy of e that carries cause for the log. The receiver is a value so that
+// a shared template can never be changed by wrapping it.
+func (e E) Wrap(cause error) *E {
+	e.cause = cause
+	return &e
+}
+
+// Error describes the error for logs and tests; it includes the cause and so must never be
+// sent to a client (the HTTP edge writes Code and Msg only).
+func (e *E) Error() string {
+	if e.cause == nil {
+		return e.Code
+	}
+	return fmt.Sprintf("%s: %v", e.Code, e.cause)
+}
+
+// Unwrap gives errors.Is/As access to the cause.
+func (e *E) Unwrap() error { return e.cause }
+
+// Cause is the internal error attached with Wrap, or nil.
+func (e *E) Cause() error { return e.cause }
+
+// As finds the first *E in err's chain.
+func As(err error) (*E, bool) {
+	var e *E
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// Invalid is the 422 answer for input that fails validation; fields maps each input name to
+// its inline message.
+func Invalid(fields map[string]string) *E {
+	return &E{Code: "invalid_input", Status: 422, Msg: "There is a problem", Fields: fields}
+}
+
+// The errors below are used by more than one feature. They are functions, not variables,
+// so no package holds a shared value that could be changed.
+
+// InvalidRequest: the body is not one JSON object of the expected shape.
+func InvalidRequest(cause error) *E {
+	return E{Code: "invalid_request", Status: 400, Msg: "Sorry, we could not read that request. Go back and try again."}.Wrap(cause)
+}
+
+// TooLarge: the body is over the size cap.
+func TooLarge(cause error) *E {
+	return E{Code: "request_too_large", Status: 413, Msg: "Sorry, that request was too large. Go back and try again."}.Wrap(cause)
+}
+
+// NotSignedIn: the action needs a signed-in account.
+func NotSignedIn() *E {
+	return &E{Code: "not_signed_in", Status: 401, Msg: "You are not logged in. Log in and try again."}
+}
+
+// NotFound: no such API path.
+func NotFound() *E {
+	return &E{Code: "not_found", Status: 404, Msg: "We could not find what you were looking for."}
+}
+
+// Internal: anything unexpected. The cause is logged, never shown.
+func Internal(cause error) *E {
+	return E{Code: "internal_error", Status: 500, Msg: "Sorry, there is a problem with the service. Try again later."}.Wrap(cause)
+}

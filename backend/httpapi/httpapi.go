@@ -1,0 +1,119 @@
+// Package httpapi is the JSON edge of the API: strict request decoding, response writing,
+// and the one place where an error becomes an HTTP answer (and its cause a log line).
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
+
+// MaxBody is the largest request body accepted, in bytes (docs/api.md: 64 KiB).
+const MaxBody = 64 << 10
+
+// HandlerFunc is an API handler that returns its error rather than writing it, so every
+// error goes through Responder.Error and no handler writes an error body of its own.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Responder turns handler errors into JSON answers and logs their causes.
+type Responder struct {
+	log *slog.Logger
+}
+
+// NewResponder returns a Responder that logs to log.
+func NewResponder(log *slog.Logger) *Responder {
+	return &Responder{log: log}
+}
+
+// Handle adapts fn to http.Handler.
+func (rs *Responder) Handle(fn HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			rs.Error(w, r, err)
+		}
+	})
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// Error writes err as {"error": {...}}. Only an *apperr.E's code, message and fields reach
+// the client; anything else becomes a 500 internal_error. The cause goes to the log.
+func (rs *Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := apperr.As(err)
+	if !ok {
+		e = apperr.Internal(err)
+	}
+	attrs := []any{"code", e.Code, "status", e.Status, "method", r.Method, "path", r.URL.Path}
+	if cause := e.Cause(); cause != nil {
+		attrs = append(attrs, "cause", cause.Error())
+	}
+	switch {
+	case e.Status >= 500:
+		rs.log.ErrorContext(r.Context(), "request failed", attrs...)
+	case e.Cause() != nil:
+		rs.log.InfoContext(r.Context(), "request refused", attrs...)
+	default:
+		rs.log.DebugContext(r.Context(), "request refused", attrs...)
+	}
+	Write(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Msg, Fields: e.Fields}})
+}
+
+// Write sends v as JSON with status.
+func Write(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Our response types always marshal; if one ever does not, say so plainly.
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"internal_error","message":"Sorry, there is a problem with the service. Try again later."}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// Decode reads the body as exactly one JSON object into v, refusing unknown fields and
+// trailing data (400 invalid_request) and bodies over MaxBody (413 request_too_large).
+// The server also caps the body with http.MaxBytesReader before any handler runs; the limit
+// here keeps Decode safe on its own.
+func Decode(r *http.Request, v any) error {
+	if r.Body == nil {
+		return apperr.InvalidRequest(errors.New("no body"))
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return apperr.TooLarge(err)
+		}
+		return apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
+	}
+	if len(body) > MaxBody {
+		return apperr.TooLarge(fmt.Errorf("body over %d bytes", MaxBody))
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return apperr.InvalidRequest(errors.New("body is not a JSON object"))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apperr.InvalidRequest(fmt.Errorf("decode body: %w", err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apperr.InvalidRequest(errors.New("body has data after the JSON object"))
+	}
+	return nil
+}

@@ -1,0 +1,339 @@
+// Package softauthn is a software WebAuthn authenticator and client FOR TESTS ONLY. It
+// takes the options JSON the API sends (what PublicKeyCredential.parse*OptionsFromJSON
+// takes) and returns the JSON a browser's PublicKeyCredential.toJSON() gives: a P-256 key
+// in memory, clientDataJSON for the configured origin, authenticator data with the chosen
+// flags, attestation format "none", and ES256 assertion signatures.
+//
+// It refuses only what a test needs it to refuse (an excluded credential, no matching
+// credential); everything else about it can be set to misbehave.
+package softauthn
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Errors a test may expect.
+var (
+	ErrExcluded     = errors.New("softauthn: a credential in excludeCredentials is on this authenticator")
+	ErrNoCredential = errors.New("softauthn: no credential on this authenticator matches the request")
+)
+
+// Authenticator flag bits (WebAuthn L3 §6.1).
+const (
+	flagUP = 0x01
+	flagUV = 0x04
+	flagBE = 0x08
+	flagBS = 0x10
+	flagAT = 0x40
+)
+
+// Authenticator is one software authenticator with its credentials. Change the fields to
+// change what the next Create or Get produces.
+type Authenticator struct {
+	Origin         string   // written into clientDataJSON
+	AAGUID         [16]byte // reported at registration
+	UserPresent    bool     // UP flag
+	UserVerified   bool     // UV flag
+	BackupEligible bool     // BE flag
+	BackupState    bool     // BS flag
+	Transports     []string // reported at registration, e.g. ["internal"] or ["usb"]
+	Attachment     string   // "platform" or "cross-platform"
+	CounterStep    uint32   // added to the signature counter at each Get; 0 keeps it at 0
+	Credentials    []*Credential
+}
+
+// Credential is a key pair the authenticator holds.
+type Credential struct {
+	ID         []byte
+	Key        *ecdsa.PrivateKey
+	RPID       string
+	UserHandle []byte
+	SignCount  uint32 // set it lower to imitate a cloned authenticator
+}
+
+// New returns a platform authenticator that verifies the user (UP and UV), counts
+// signatures, and answers for origin.
+func New(origin string) *Authenticator {
+	return &Authenticator{
+		Origin:       origin,
+		AAGUID:       [16]byte{0x5f, 0x0f, 0x7a, 0x1e, 0x50, 0x66, 0x4b, 0x1a, 0x9e, 0x3f, 0x73, 0x6f, 0x66, 0x74, 0x61, 0x75},
+		UserPresent:  true,
+		UserVerified: true,
+		Transports:   []string{"internal"},
+		Attachment:   "platform",
+		CounterStep:  1,
+	}
+}
+
+// creationOptions is the part of PublicKeyCredentialCreationOptionsJSON used here.
+type creationOptions struct {
+	RP struct {
+		ID string `json:"id"`
+	} `json:"rp"`
+	User struct {
+		ID string `json:"id"`
+	} `json:"user"`
+	Challenge          string       `json:"challenge"`
+	ExcludeCredentials []descriptor `json:"excludeCredentials"`
+}
+
+// requestOptions is the part of PublicKeyCredentialRequestOptionsJSON used here.
+type requestOptions struct {
+	Challenge        string       `json:"challenge"`
+	RPID             string       `json:"rpId"`
+	AllowCredentials []descriptor `json:"allowCredentials"`
+}
+
+type descriptor struct {
+	ID string `json:"id"`
+}
+
+// Create makes a new credential for the creation options and returns the registration
+// response JSON. It refuses (ErrExcluded) when it already holds an excluded credential.
+func (a *Authenticator) Create(options []byte) ([]byte, error) {
+	var opts creationOptions
+	if err := json.Unmarshal(options, &opts); err != nil {
+		return nil, fmt.Errorf("softauthn: creation options: %w", err)
+	}
+	for _, ex := range opts.ExcludeCredentials {
+		id, err := base64.RawURLEncoding.DecodeString(ex.ID)
+		if err != nil {
+			return nil, fmt.Errorf("softauthn: excludeCredentials id: %w", err)
+		}
+		if a.find(opts.RP.ID, id) != nil {
+			return nil, ErrExcluded
+		}
+	}
+	userHandle, err := base64.RawURLEncoding.DecodeString(opts.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("softauthn: user.id: %w", err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	cred := &Credential{ID: id, Key: key, RPID: opts.RP.ID, UserHandle: userHandle}
+	a.Credentials = append(a.Credentials, cred)
+	return a.attest(cred, opts)
+}
+
+// CreateWith answers the creation options with an existing credential (its ID and key),
+// ignoring excludeCredentials, as a broken or malicious client could. Tests use it to
+// register one credential ID twice.
+func (a *Authenticator) CreateWith(options []byte, cred *Credential) ([]byte, error) {
+	var opts creationOptions
+	if err := json.Unmarshal(options, &opts); err != nil {
+		return nil, fmt.Errorf("softauthn: creation options: %w", err)
+	}
+	return a.attest(cred, opts)
+}
+
+func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, error) {
+	clientData, err := a.clientData("webauthn.create", opts.Challenge)
+	if err != nil {
+		return nil, err
+	}
+	// Attested credential data (WebAuthn L3 §6.5.1): AAGUID, L, credential ID, COSE key.
+	attested := slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, coseKey(&cred.Key.PublicKey))
+	authData := a.authData(cred.RPID, flagAT, cred.SignCount, attested)
+	attObj := cborMap(
+		cborText("fmt"), cborText("none"),
+		cborText("attStmt"), cborMap(),
+		cborText("authData"), cborBytes(authData),
+	)
+	spki, err := x509.MarshalPKIXPublicKey(&cred.Key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
+		"id":                      base64.RawURLEncoding.EncodeToString(cred.ID),
+		"rawId":                   base64.RawURLEncoding.EncodeToString(cred.ID),
+		"type":                    "public-key",
+		"authenticatorAttachment": a.Attachment,
+		"clientExtensionResults":  map[string]any{},
+		"response": map[string]any{
+			"clientDataJSON":     base64.RawURLEncoding.EncodeToString(clientData),
+			"authenticatorData":  base64.RawURLEncoding.EncodeToString(authData),
+			"transports":         a.transports(),
+			"publicKey":          base64.RawURLEncoding.EncodeToString(spki),
+			"publicKeyAlgorithm": -7,
+			"attestationObject":  base64.RawURLEncoding.EncodeToString(attObj),
+		},
+	})
+}
+
+// Get signs the request options with a matching credential (one in allowCredentials, or
+// any credential for the RP ID when the list is empty) and returns the authentication
+// response JSON.
+func (a *Authenticator) Get(options []byte) ([]byte, error) {
+	var opts requestOptions
+	if err := json.Unmarshal(options, &opts); err != nil {
+		return nil, fmt.Errorf("softauthn: request options: %w", err)
+	}
+	var cred *Credential
+	if len(opts.AllowCredentials) == 0 {
+		for _, c := range a.Credentials {
+			if c.RPID == opts.RPID {
+				cred = c
+				break
+			}
+		}
+	}
+	for _, allowed := range opts.AllowCredentials {
+		id, err := base64.RawURLEncoding.DecodeString(allowed.ID)
+		if err != nil {
+			return nil, fmt.Errorf("softauthn: allowCredentials id: %w", err)
+		}
+		if cred = a.find(opts.RPID, id); cred != nil {
+			break
+		}
+	}
+	if cred == nil {
+		return nil, ErrNoCredential
+	}
+	return a.GetWith(options, cred)
+}
+
+// GetWith signs the request options with cred, whatever allowCredentials says.
+func (a *Authenticator) GetWith(options []byte, cred *Credential) ([]byte, error) {
+	var opts requestOptions
+	if err := json.Unmarshal(options, &opts); err != nil {
+		return nil, fmt.Errorf("softauthn: request options: %w", err)
+	}
+	clientData, err := a.clientData("webauthn.get", opts.Challenge)
+	if err != nil {
+		return nil, err
+	}
+	cred.SignCount += a.CounterStep
+	authData := a.authData(cred.RPID, 0, cred.SignCount, nil)
+	// WebAuthn L3 §6.3.3: the signature is over authenticatorData || SHA-256(clientDataJSON).
+	clientHash := sha256.Sum256(clientData)
+	digest := sha256.Sum256(slices.Concat(authData, clientHash[:]))
+	sig, err := ecdsa.SignASN1(rand.Reader, cred.Key, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
+		"id":                      base64.RawURLEncoding.EncodeToString(cred.ID),
+		"rawId":                   base64.RawURLEncoding.EncodeToString(cred.ID),
+		"type":                    "public-key",
+		"authenticatorAttachment": a.Attachment,
+		"clientExtensionResults":  map[string]any{},
+		"response": map[string]any{
+			"clientDataJSON":    base64.RawURLEncoding.EncodeToString(clientData),
+			"authenticatorData": base64.RawURLEncoding.EncodeToString(authData),
+			"signature":         base64.RawURLEncoding.EncodeToString(sig),
+			"userHandle":        base64.RawURLEncoding.EncodeToString(cred.UserHandle),
+		},
+	})
+}
+
+func (a *Authenticator) find(rpID string, id []byte) *Credential {
+	for _, c := range a.Credentials {
+		if c.RPID == rpID && string(c.ID) == string(id) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (a *Authenticator) transports() []string {
+	if a.Transports == nil {
+		return []string{}
+	}
+	return a.Transports
+}
+
+// clientData is the CollectedClientData JSON (WebAuthn L3 §5.8.1).
+func (a *Authenticator) clientData(typ, challenge string) ([]byte, error) {
+	return json.Marshal(struct {
+		Type        string `json:"type"`
+		Challenge   string `json:"challenge"`
+		Origin      string `json:"origin"`
+		CrossOrigin bool   `json:"crossOrigin"`
+	}{typ, challenge, a.Origin, false})
+}
+
+// authData is rpIdHash || flags || signCount || extra (WebAuthn L3 §6.1).
+func (a *Authenticator) authData(rpID string, extraFlags byte, count uint32, extra []byte) []byte {
+	rpHash := sha256.Sum256([]byte(rpID))
+	flags := extraFlags
+	for _, f := range []struct {
+		on  bool
+		bit byte
+	}{{a.UserPresent, flagUP}, {a.UserVerified, flagUV}, {a.BackupEligible, flagBE}, {a.BackupState, flagBS}} {
+		if f.on {
+			flags |= f.bit
+		}
+	}
+	out := slices.Concat(rpHash[:], []byte{flags})
+	out = binary.BigEndian.AppendUint32(out, count)
+	return append(out, extra...)
+}
+
+// coseKey is the EC2 P-256 ES256 public key as a COSE_Key (RFC 9053 §7.1.1), keys in CTAP2
+// canonical order.
+func coseKey(pub *ecdsa.PublicKey) []byte {
+	raw, err := pub.Bytes() // 0x04 || X || Y
+	if err != nil {
+		panic(fmt.Sprintf("softauthn: P-256 key: %v", err)) // cannot happen for a generated P-256 key
+	}
+	return cborMap(
+		cborInt(1), cborInt(2), // kty: EC2
+		cborInt(3), cborInt(-7), // alg: ES256
+		cborInt(-1), cborInt(1), // crv: P-256
+		cborInt(-2), cborBytes(raw[1:33]), // x
+		cborInt(-3), cborBytes(raw[33:65]), // y
+	)
+}
+
+// A minimal CBOR encoder (RFC 8949), definite lengths only: all this package needs.
+
+func cborHead(major byte, n uint64) []byte {
+	switch {
+	case n < 24:
+		return []byte{major<<5 | byte(n)}
+	case n <= 0xff:
+		return []byte{major<<5 | 24, byte(n)}
+	case n <= 0xffff:
+		return binary.BigEndian.AppendUint16([]byte{major<<5 | 25}, uint16(n))
+	case n <= 0xffffffff:
+		return binary.BigEndian.AppendUint32([]byte{major<<5 | 26}, uint32(n))
+	default:
+		return binary.BigEndian.AppendUint64([]byte{major<<5 | 27}, n)
+	}
+}
+
+func cborInt(v int64) []byte {
+	if v >= 0 {
+		return cborHead(0, uint64(v))
+	}
+	return cborHead(1, uint64(-1-v))
+}
+
+func cborBytes(b []byte) []byte { return append(cborHead(2, uint64(len(b))), b...) }
+
+func cborText(s string) []byte { return append(cborHead(3, uint64(len(s))), s...) }
+
+// cborMap encodes alternating keys and values, already encoded, in the order given.
+func cborMap(kv ...[]byte) []byte {
+	out := cborHead(5, uint64(len(kv)/2))
+	for _, item := range kv {
+		out = append(out, item...)
+	}
+	return out
+}

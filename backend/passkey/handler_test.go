@@ -1,0 +1,619 @@
+package passkey_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
+	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/backend/passkey"
+)
+
+// begun is the answer of a begin endpoint.
+type begun struct {
+	Ceremony  string          `json:"ceremony"`
+	PublicKey json.RawMessage `json:"publicKey"`
+}
+
+func begin(t *testing.T, c *testserver.Client, path string, body any) begun {
+	t.Helper()
+	res := c.Post(path, body)
+	if res.Status != http.StatusOK {
+		t.Fatalf("POST %s: %d %s", path, res.Status, res.Body)
+	}
+	var b begun
+	res.Decode(t, &b)
+	if len(b.Ceremony) < 22 {
+		t.Fatalf("ceremony id %q is shorter than 128 bits in base64url", b.Ceremony)
+	}
+	return b
+}
+
+func finish(c *testserver.Client, path string, ceremony string, credential []byte) *testserver.Response {
+	return c.Post(path, map[string]any{"ceremony": ceremony, "credential": json.RawMessage(credential)})
+}
+
+type passkeyJSON struct {
+	ID             string   `json:"id"`
+	Name           string   `json:"name"`
+	CreatedAt      string   `json:"createdAt"`
+	LastUsedAt     *string  `json:"lastUsedAt"`
+	BackupEligible bool     `json:"backupEligible"`
+	BackedUp       bool     `json:"backedUp"`
+	Transports     []string `json:"transports"`
+	AAGUID         string   `json:"aaguid"`
+}
+
+// register sets up a passkey on a for the signed-in client c.
+func register(t *testing.T, c *testserver.Client, a *softauthn.Authenticator) passkeyJSON {
+	t.Helper()
+	b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+	cred, err := a.Create(b.PublicKey)
+	if err != nil {
+		t.Fatalf("authenticator create: %v", err)
+	}
+	res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("register finish: %d %s", res.Status, res.Body)
+	}
+	var out struct {
+		Passkey passkeyJSON `json:"passkey"`
+	}
+	res.Decode(t, &out)
+	return out.Passkey
+}
+
+// login runs a passkey login with email ("" = discoverable) and returns the finish answer.
+func login(t *testing.T, c *testserver.Client, a *softauthn.Authenticator, email string) *testserver.Response {
+	t.Helper()
+	b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": email})
+	cred, err := a.Get(b.PublicKey)
+	if err != nil {
+		t.Fatalf("authenticator get: %v", err)
+	}
+	return finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
+}
+
+// newPerson signs up email on a fresh client and sets up one passkey on a fresh
+// authenticator.
+func newPerson(t *testing.T, s *testserver.Server, email string) (*softauthn.Authenticator, passkeyJSON) {
+	t.Helper()
+	c := s.Client()
+	c.SignUp(email, "correct horse battery")
+	a := softauthn.New(testserver.Origin)
+	return a, register(t, c, a)
+}
+
+func signedInAs(t *testing.T, c *testserver.Client) string {
+	t.Helper()
+	var st struct {
+		SignedIn bool `json:"signedIn"`
+		Account  struct {
+			Email string `json:"email"`
+		} `json:"account"`
+	}
+	c.Get("/api/session").Decode(t, &st)
+	if !st.SignedIn {
+		return ""
+	}
+	return st.Account.Email
+}
+
+func credentialID(t *testing.T, p passkeyJSON) []byte {
+	t.Helper()
+	id, err := base64.RawURLEncoding.DecodeString(p.ID)
+	if err != nil {
+		t.Fatalf("passkey id %q is not base64url: %v", p.ID, err)
+	}
+	return id
+}
+
+func TestPasskeyJourneys(t *testing.T) {
+	s := testserver.New(t)
+	owner := s.Client()
+	owner.SignUp("Pat@Example.com ", "correct horse battery")
+	a := softauthn.New(testserver.Origin)
+
+	var pk passkeyJSON
+	t.Run("a signed-in person sets up a passkey and it is stored with its flags", func(t *testing.T) {
+		pk = register(t, owner, a)
+		if pk.Name != "Passkey" || pk.LastUsedAt != nil || pk.BackupEligible || pk.BackedUp ||
+			!slices.Equal(pk.Transports, []string{"internal"}) || pk.AAGUID != "5f0f7a1e-5066-4b1a-9e3f-736f66746175" {
+			t.Errorf("passkey answer = %+v", pk)
+		}
+		if _, err := time.Parse(time.RFC3339, pk.CreatedAt); err != nil {
+			t.Errorf("createdAt %q is not RFC 3339: %v", pk.CreatedAt, err)
+		}
+		if got := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = ? AND user_verified = 1
+			AND user_present = 1 AND sign_count = 0 AND attestation_format = 'none' AND length(public_key) > 64`, credentialID(t, pk)); got != 1 {
+			t.Errorf("stored passkeys matching the registration = %d, want 1", got)
+		}
+		if got := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_added'`); got != 1 {
+			t.Errorf("passkey_added events = %d, want 1", got)
+		}
+		if got := s.Count(`SELECT count(*) FROM ceremonies`); got != 0 {
+			t.Errorf("ceremonies left after finish = %d, want 0", got)
+		}
+	})
+
+	t.Run("the passkey list shows the new passkey", func(t *testing.T) {
+		res := owner.Get("/api/passkeys")
+		var out struct {
+			Passkeys []passkeyJSON `json:"passkeys"`
+		}
+		res.Decode(t, &out)
+		if res.Status != http.StatusOK || len(out.Passkeys) != 1 || out.Passkeys[0].ID != pk.ID {
+			t.Errorf("GET /api/passkeys = %d %s", res.Status, res.Body)
+		}
+	})
+
+	t.Run("registration options exclude the passkeys the account already has", func(t *testing.T) {
+		b := begin(t, owner, "/api/passkeys/register/begin", map[string]any{})
+		var opts struct {
+			RP struct {
+				ID string `json:"id"`
+			} `json:"rp"`
+			Exclude []struct {
+				ID string `json:"id"`
+			} `json:"excludeCredentials"`
+			Selection struct {
+				ResidentKey      string `json:"residentKey"`
+				UserVerification string `json:"userVerification"`
+			} `json:"authenticatorSelection"`
+			Attestation string `json:"attestation"`
+			Timeout     int    `json:"timeout"`
+		}
+		if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
+			t.Fatal(err)
+		}
+		if opts.RP.ID != "localhost" || len(opts.Exclude) != 1 || opts.Exclude[0].ID != pk.ID ||
+			opts.Selection.ResidentKey != "preferred" || opts.Selection.UserVerification != "required" ||
+			opts.Attestation != "none" || opts.Timeout != 300000 {
+			t.Errorf("creation options = %s", b.PublicKey)
+		}
+		if _, err := a.Create(b.PublicKey); !errors.Is(err, softauthn.ErrExcluded) {
+			t.Errorf("the authenticator made a second credential: %v", err)
+		}
+	})
+
+	t.Run("email-first login allows that account's passkeys and signs in", func(t *testing.T) {
+		c := s.Client()
+		b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": " PAT@example.com"})
+		var opts struct {
+			RPID  string `json:"rpId"`
+			UV    string `json:"userVerification"`
+			Allow []struct {
+				ID string `json:"id"`
+			} `json:"allowCredentials"`
+			Challenge string `json:"challenge"`
+		}
+		if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
+			t.Fatal(err)
+		}
+		if opts.RPID != "localhost" || opts.UV != "required" || len(opts.Allow) != 1 || opts.Allow[0].ID != pk.ID || len(opts.Challenge) < 22 {
+			t.Errorf("request options = %s", b.PublicKey)
+		}
+		cred, err := a.Get(b.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
+		if res.Status != http.StatusOK || c.Cookie == nil {
+			t.Fatalf("finish = %d %s (cookie %v)", res.Status, res.Body, c.Cookie)
+		}
+		if got := signedInAs(t, c); got != "pat@example.com" {
+			t.Errorf("signed in as %q", got)
+		}
+		if got := s.Count(`SELECT count(*) FROM passkeys WHERE sign_count = 1 AND last_used_at IS NOT NULL`); got != 1 {
+			t.Errorf("passkeys with the new sign count and a last use = %d, want 1", got)
+		}
+		if got := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'signed_in' AND detail = 'passkey'`); got != 1 {
+			t.Errorf("passkey sign-in events = %d, want 1", got)
+		}
+	})
+
+	t.Run("discoverable login signs in without an email", func(t *testing.T) {
+		c := s.Client()
+		b := begin(t, c, "/api/login/passkey/begin", map[string]any{})
+		var opts map[string]any
+		if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := opts["allowCredentials"]; ok || opts["userVerification"] != "required" || opts["rpId"] != "localhost" {
+			t.Errorf("discoverable options = %s", b.PublicKey)
+		}
+		cred, err := a.Get(b.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred); res.Status != http.StatusOK {
+			t.Fatalf("finish = %d %s", res.Status, res.Body)
+		}
+		if got := signedInAs(t, c); got != "pat@example.com" {
+			t.Errorf("signed in as %q", got)
+		}
+	})
+
+	t.Run("the sign count is written back at every login", func(t *testing.T) {
+		// Two logins so far: the counter is 2 on the authenticator and in the database.
+		if got := s.Count(`SELECT sign_count FROM passkeys`); got != 2 {
+			t.Errorf("stored sign count = %d, want 2", got)
+		}
+		if res := login(t, s.Client(), a, ""); res.Status != http.StatusOK {
+			t.Fatalf("third login = %d %s", res.Status, res.Body)
+		}
+		if got := s.Count(`SELECT sign_count FROM passkeys`); got != 3 {
+			t.Errorf("stored sign count = %d, want 3", got)
+		}
+	})
+
+	t.Run("a new backup state is written back", func(t *testing.T) {
+		// BE must stay the same (go-webauthn refuses a change); BS may change.
+		b := softauthn.New(testserver.Origin)
+		b.BackupEligible = true
+		c := s.Client()
+		c.SignUp("synced@example.com", "correct horse battery")
+		p := register(t, c, b)
+		if !p.BackupEligible || p.BackedUp {
+			t.Fatalf("registered passkey = %+v", p)
+		}
+		b.BackupState = true
+		if res := login(t, s.Client(), b, "synced@example.com"); res.Status != http.StatusOK {
+			t.Fatalf("login = %d %s", res.Status, res.Body)
+		}
+		if got := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = ? AND backup_state = 1`, credentialID(t, p)); got != 1 {
+			t.Errorf("backup state not written back")
+		}
+	})
+}
+
+func TestSecurityKeyIsNamedSo(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("key@example.com", "correct horse battery")
+	a := softauthn.New(testserver.Origin)
+	a.Transports = []string{"usb", "nfc"}
+	a.Attachment = "cross-platform"
+	if p := register(t, c, a); p.Name != "Security key" {
+		t.Errorf("name = %q, want Security key", p.Name)
+	}
+}
+
+func TestPasskeyRefusals(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *testserver.Server)
+	}{
+		{"a replayed assertion is refused and nothing is written", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			cred, err := a.Get(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred); res.Status != http.StatusOK {
+				t.Fatalf("first finish = %d %s", res.Status, res.Body)
+			}
+			sessions := s.Count(`SELECT count(*) FROM sessions`)
+			attacker := s.Client()
+			res := finish(attacker, "/api/login/passkey/finish", b.Ceremony, cred)
+			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("replay = %d %s", res.Status, res.Body)
+			}
+			if attacker.Cookie != nil || s.Count(`SELECT count(*) FROM sessions`) != sessions {
+				t.Errorf("the replay created a session")
+			}
+			if got := s.Count(`SELECT sign_count FROM passkeys`); got != 1 {
+				t.Errorf("sign count after replay = %d, want 1", got)
+			}
+		}},
+		{"a failed finish uses up the ceremony too", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			good, err := a.Get(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := tamperSignature(t, good)
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, bad); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Fatalf("bad signature = %d %s", res.Status, res.Body)
+			}
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, good); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("good assertion on the used ceremony = %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil || s.Count(`SELECT count(*) FROM sessions WHERE account_id = 1`) != 1 {
+				t.Errorf("a session was created (only the sign-up one may exist)")
+			}
+			if got := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'login_failed' AND account_id = 1`); got != 1 {
+				t.Errorf("failed passkey logins audited = %d, want 1", got)
+			}
+		}},
+		{"an expired ceremony is refused", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			cred, err := a.Get(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Clock.Advance(passkey.CeremonyTimeout)
+			res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
+			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" || res.Err().Error.Message != "Your request timed out. Try again." {
+				t.Errorf("expired = %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil || s.Count(`SELECT count(*) FROM ceremonies`) != 0 || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
+				t.Errorf("an expired ceremony changed something")
+			}
+		}},
+		{"an expired registration ceremony is refused and stores no passkey", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := softauthn.New(testserver.Origin).Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Clock.Advance(passkey.CeremonyTimeout + time.Second)
+			// The session is still live (idle timeout is 30 minutes).
+			res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred)
+			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("expired registration = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM passkeys`) != 0 {
+				t.Errorf("a passkey was stored")
+			}
+		}},
+		{"a credential registered to one account cannot be registered to another", func(t *testing.T, s *testserver.Server) {
+			a, first := newPerson(t, s, "pat@example.com")
+			other := s.Client()
+			other.SignUp("sam@example.com", "correct horse battery")
+			b := begin(t, other, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := a.CreateWith(b.PublicKey, a.Credentials[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(other, "/api/passkeys/register/finish", b.Ceremony, cred)
+			if res.Status != http.StatusConflict || res.Code() != "passkey_already_registered" ||
+				res.Err().Error.Message != "This passkey is already set up for an NHS login account." {
+				t.Errorf("second registration = %d %s", res.Status, res.Body)
+			}
+			if got := s.Count(`SELECT count(*) FROM passkeys`); got != 1 {
+				t.Errorf("passkeys = %d, want 1", got)
+			}
+			if got := s.Count(`SELECT account_id FROM passkeys WHERE credential_id = ?`, credentialID(t, first)); got != 1 {
+				t.Errorf("the passkey moved to account %d", got)
+			}
+			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+				t.Errorf("the refused ceremony was not used up")
+			}
+		}},
+		{"a credential registered twice to the same account is refused", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			a := softauthn.New(testserver.Origin)
+			register(t, c, a)
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := a.CreateWith(b.PublicKey, a.Credentials[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred); res.Status != http.StatusConflict || res.Code() != "passkey_already_registered" {
+				t.Errorf("second registration = %d %s", res.Status, res.Body)
+			}
+			if got := s.Count(`SELECT count(*) FROM passkeys`); got != 1 {
+				t.Errorf("passkeys = %d, want 1", got)
+			}
+		}},
+		{"a login without user verification is refused", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			a.UserVerified = false
+			c := s.Client()
+			res := login(t, c, a, "pat@example.com")
+			if res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" ||
+				res.Err().Error.Message != "We could not check your passkey. Try again, or log in another way." {
+				t.Errorf("login without UV = %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
+				t.Errorf("a refused login changed something")
+			}
+		}},
+		{"a registration without user verification is refused", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			a := softauthn.New(testserver.Origin)
+			a.UserVerified = false
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := a.Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" {
+				t.Errorf("registration without UV = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM passkeys`) != 0 {
+				t.Errorf("a passkey was stored")
+			}
+		}},
+		{"an assertion made for another origin is refused", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			a.Origin = "http://localhost:9999"
+			if res := login(t, s.Client(), a, ""); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Errorf("login from another origin = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT sign_count FROM passkeys`) != 0 {
+				t.Errorf("the sign count moved")
+			}
+		}},
+		{"a sign count that goes backwards is refused and the passkey stays refused", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			for range 2 {
+				if res := login(t, s.Client(), a, ""); res.Status != http.StatusOK {
+					t.Fatalf("login = %d %s", res.Status, res.Body)
+				}
+			}
+			a.Credentials[0].SignCount = 0 // a clone that started from an old copy
+			c := s.Client()
+			if res := login(t, c, a, ""); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Errorf("login with a lower count = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM passkeys WHERE clone_warning = 1 AND sign_count = 2`) != 1 {
+				t.Errorf("the passkey was not flagged, or its count changed")
+			}
+			a.Credentials[0].SignCount = 10
+			if res := login(t, c, a, ""); res.Status != http.StatusUnauthorized {
+				t.Errorf("a flagged passkey logged in: %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil {
+				t.Errorf("a session cookie was set")
+			}
+		}},
+		{"an unknown email gets the same shape of options and cannot log in", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "nobody@example.com"})
+			var opts map[string]any
+			if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
+				t.Fatal(err)
+			}
+			if opts["rpId"] != "localhost" || opts["userVerification"] != "required" || opts["challenge"] == "" || opts["timeout"] != float64(300000) {
+				t.Errorf("options for an unknown email = %s", b.PublicKey)
+			}
+			// Someone else's passkey must not log in on a ceremony begun for this email.
+			cred, err := a.Get(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Errorf("finish = %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
+				t.Errorf("the refused login changed something")
+			}
+		}},
+		{"an email-first login refuses a passkey of another account", func(t *testing.T, s *testserver.Server) {
+			newPerson(t, s, "pat@example.com")
+			other, _ := newPerson(t, s, "sam@example.com")
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			cred, err := other.GetWith(b.PublicKey, other.Credentials[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Errorf("finish = %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil {
+				t.Errorf("signed in with another account's passkey")
+			}
+		}},
+		{"a registration ceremony cannot be used to log in", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			owner := s.Client()
+			if res := login(t, owner, a, ""); res.Status != http.StatusOK {
+				t.Fatal("login failed")
+			}
+			b := begin(t, owner, "/api/passkeys/register/begin", map[string]any{})
+			c := s.Client()
+			lb := begin(t, c, "/api/login/passkey/begin", map[string]any{})
+			cred, err := a.Get(lb.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("finish with a registration ceremony = %d %s", res.Status, res.Body)
+			}
+		}},
+		{"one account cannot finish another account's registration", func(t *testing.T, s *testserver.Server) {
+			pat := s.Client()
+			pat.SignUp("pat@example.com", "correct horse battery")
+			sam := s.Client()
+			sam.SignUp("sam@example.com", "correct horse battery")
+			b := begin(t, pat, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := softauthn.New(testserver.Origin).Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := finish(sam, "/api/passkeys/register/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("finish by another account = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM passkeys`) != 0 {
+				t.Errorf("a passkey was stored")
+			}
+		}},
+		{"a credential that is not a credential is refused", func(t *testing.T, s *testserver.Server) {
+			newPerson(t, s, "pat@example.com")
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, []byte(`{"id":"AAAA","type":"public-key"}`)); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Errorf("finish = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+				t.Errorf("the ceremony survived a failed finish")
+			}
+		}},
+		{"an unknown ceremony is refused", func(t *testing.T, s *testserver.Server) {
+			res := s.Client().Post("/api/login/passkey/finish", map[string]any{"ceremony": "bm9wZQ", "credential": map[string]any{}})
+			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("finish = %d %s", res.Status, res.Body)
+			}
+		}},
+		{"setting up or listing passkeys needs a signed-in account", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			for _, res := range []*testserver.Response{
+				c.Get("/api/passkeys"),
+				c.Post("/api/passkeys/register/begin", map[string]any{}),
+				c.Post("/api/passkeys/register/finish", map[string]any{"ceremony": "x", "credential": map[string]any{}}),
+			} {
+				if res.Status != http.StatusUnauthorized || res.Code() != "not_signed_in" {
+					t.Errorf("signed out = %d %s", res.Status, res.Body)
+				}
+			}
+			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+				t.Errorf("a ceremony was stored for nobody")
+			}
+		}},
+		{"a badly formatted email at login is an input error", func(t *testing.T, s *testserver.Server) {
+			res := s.Client().Post("/api/login/passkey/begin", map[string]any{"email": "pat at example"})
+			if res.Status != http.StatusUnprocessableEntity || res.Code() != "invalid_input" ||
+				res.Err().Error.Fields["email"] != "Enter an email address in the correct format, like name@example.com" {
+				t.Errorf("begin = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+				t.Errorf("a ceremony was stored")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t))
+		})
+	}
+}
+
+// tamperSignature flips a bit in the assertion signature.
+func tamperSignature(t *testing.T, credential []byte) []byte {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(credential, &v); err != nil {
+		t.Fatal(err)
+	}
+	resp := v["response"].(map[string]any)
+	sig, err := base64.RawURLEncoding.DecodeString(resp["signature"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[len(sig)-1] ^= 0x01
+	resp["signature"] = base64.RawURLEncoding.EncodeToString(sig)
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package passkey
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// Store reads and writes the passkeys and ceremonies tables.
+type Store struct{}
+
+const passkeyColumns = `id, account_id, credential_id, public_key, aaguid, sign_count, clone_warning,
+	user_present, user_verified, backup_eligible, backup_state, transports, attachment,
+	attestation_type, attestation_format, name, created_at, last_used_at`
+
+func scanPasskey(row interface{ Scan(...any) error }) (Passkey, error) {
+	var (
+		p          Passkey
+		transports string
+		created    int64
+		lastUsed   sql.NullInt64
+	)
+	err := row.Scan(&p.ID, &p.AccountID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.SignCount, &p.CloneWarning,
+		&p.UserPresent, &p.UserVerified, &p.BackupEligible, &p.BackupState, &transports, &p.Attachment,
+		&p.AttestationType, &p.AttestationFormat, &p.Name, &created, &lastUsed)
+	if err != nil {
+		return Passkey{}, err
+	}
+	if err := json.Unmarshal([]byte(transports), &p.Transports); err != nil {
+		return Passkey{}, fmt.Errorf("passkey %d transports: %w", p.ID, err)
+	}
+	p.CreatedAt = store.FromMillis(created)
+	if lastUsed.Valid {
+		t := store.FromMillis(lastUsed.Int64)
+		p.LastUsedAt = &t
+	}
+	return p, nil
+}
+
+// listByAccount returns an account's passkeys, oldest first.
+func (Store) listByAccount(ctx context.Context, q store.DBTX, accountID int64) ([]Passkey, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list passkeys: %w", err)
+	}
+	defer rows.Close()
+	out := []Passkey{}
+	for rows.Next() {
+		p, err := scanPasskey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list passkeys: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list passkeys: %w", err)
+	}
+	return out, nil
+}
+
+// accountOfCredential returns the account that owns credentialID; found is false when no
+// account does.
+func (Store) accountOfCredential(ctx context.Context, q store.DBTX, credentialID []byte) (accountID int64, found bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT account_id FROM passkeys WHERE credential_id = ?`, credentialID).Scan(&accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("find passkey: %w", err)
+	}
+	return accountID, true, nil
+}
+
+// insert adds p and returns its id. A credential ID already registered (to any account)
+// comes back as a UNIQUE violation.
+func (Store) insert(ctx context.Context, q store.DBTX, p Passkey) (int64, error) {
+	transports, err := json.Marshal(p.Transports)
+	if err != nil {
+		return 0, err
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO passkeys (account_id, credential_id, public_key, aaguid, sign_count,
+		clone_warning, user_present, user_verified, backup_eligible, backup_state, transports, attachment,
+		attestation_type, attestation_format, name, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.AccountID, p.CredentialID, p.PublicKey, p.AAGUID, p.SignCount,
+		p.CloneWarning, p.UserPresent, p.UserVerified, p.BackupEligible, p.BackupState, string(transports), p.Attachment,
+		p.AttestationType, p.AttestationFormat, p.Name, store.Millis(p.CreatedAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert passkey: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// recordUse writes back what a successful login changed: the signature counter, the flags
+// (backup state can change, e.g. when a passkey gets synced) and the time of use.
+func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c *webauthn.Credential, now time.Time) error {
+	res, err := q.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?, user_present = ?, user_verified = ?,
+		backup_eligible = ?, backup_state = ?, last_used_at = ? WHERE credential_id = ?`,
+		c.Authenticator.SignCount, c.Flags.UserPresent, c.Flags.UserVerified,
+		c.Flags.BackupEligible, c.Flags.BackupState, store.Millis(now), credentialID)
+	if err != nil {
+		return fmt.Errorf("update passkey after login: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("update passkey after login: %d rows, %v", n, err)
+	}
+	return nil
+}
+
+// flagCloneWarning marks a passkey whose signature counter went backwards.
+func (Store) flagCloneWarning(ctx context.Context, q store.DBTX, credentialID []byte) error {
+	if _, err := q.ExecContext(ctx, `UPDATE passkeys SET clone_warning = 1 WHERE credential_id = ?`, credentialID); err != nil {
+		return fmt.Errorf("flag passkey: %w", err)
+	}
+	return nil
+}
+
+// Ceremony purposes (the ceremonies.purpose CHECK lists the same values).
+const (
+	purposeRegistration      = "registration"
+	purposeLoginEmail        = "login_email"
+	purposeLoginDiscoverable = "login_discoverable"
+)
+
+// ceremony is the server-side state of one WebAuthn ceremony between begin and finish.
+type ceremony struct {
+	ID        string
+	Purpose   string
+	AccountID int64 // 0 = none
+	Data      webauthn.SessionData
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// saveCeremony stores c, after clearing out expired ceremonies so the table stays small.
+func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= ?`, store.Millis(c.CreatedAt)); err != nil {
+		return fmt.Errorf("delete expired ceremonies: %w", err)
+	}
+	data, err := json.Marshal(c.Data)
+	if err != nil {
+		return fmt.Errorf("encode ceremony: %w", err)
+	}
+	var account any
+	if c.AccountID != 0 {
+		account = c.AccountID
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO ceremonies (id, purpose, account_id, session_data, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, c.ID, c.Purpose, account, string(data), store.Millis(c.CreatedAt), store.Millis(c.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("insert ceremony: %w", err)
+	}
+	return nil
+}
+
+// takeCeremony deletes the ceremony with id and returns it: whatever the caller does next,
+// succeed or fail, the ceremony cannot be used again. found is false when there is none.
+func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
+	var (
+		account          sql.NullInt64
+		data             string
+		created, expires int64
+	)
+	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = ?
+		RETURNING id, purpose, account_id, session_data, created_at, expires_at`, id).
+		Scan(&c.ID, &c.Purpose, &account, &data, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ceremony{}, false, nil
+	}
+	if err != nil {
+		return ceremony{}, false, fmt.Errorf("take ceremony: %w", err)
+	}
+	if err := json.Unmarshal([]byte(data), &c.Data); err != nil {
+		return ceremony{}, false, fmt.Errorf("decode ceremony: %w", err)
+	}
+	c.AccountID = account.Int64
+	c.CreatedAt, c.ExpiresAt = store.FromMillis(created), store.FromMillis(expires)
+	return c, true, nil
+}

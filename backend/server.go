@@ -1,0 +1,365 @@
+// Package backend is the relying party and account service of the NHS passkeys companion:
+// one http.Handler with a JSON API under /api (docs/api.md), SQLite storage, sessions and
+// an audit trail, and the built frontend for every other GET. It knows nothing of Wails:
+// the desktop shell wraps Handler.
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/audit"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// Config is what the program passes in (run.go).
+type Config struct {
+	DataDir        string           // folder for passkeys.db (created 0700; the db file and its -wal/-shm 0600)
+	Origin         string           // RP origin, e.g. "http://localhost:8080"; the RP ID is its host name
+	RequestOrigins []string         // extra Origin header values accepted on state-changing requests (the desktop webview)
+	Ceremonies     string           // "browser" or "device" (empty means "browser"); reported by GET /api/config
+	Frontend       fs.FS            // the built frontend (contents of frontend/dist); nil = API only
+	Logger         *slog.Logger     // nil = discard
+	Now            func() time.Time // nil = time.Now; tests inject a clock
+}
+
+// Option changes a setting that has a safe production default.
+type Option func(*options)
+
+type options struct {
+	hashing         account.HashParams
+	idleTimeout     time.Duration
+	absoluteTimeout time.Duration
+}
+
+// WithPasswordHashing sets the argon2id parameters for new password hashes. Production uses
+// account.DefaultHashParams(); tests pass cheap ones so the suite stays fast.
+func WithPasswordHashing(p account.HashParams) Option {
+	return func(o *options) { o.hashing = p }
+}
+
+// WithSessionTimeouts overrides the idle and absolute session timeouts (zero keeps the
+// default: session.DefaultIdleTimeout, session.DefaultAbsoluteTimeout).
+func WithSessionTimeouts(idle, absolute time.Duration) Option {
+	return func(o *options) { o.idleTimeout, o.absoluteTimeout = idle, absolute }
+}
+
+// Server is the backend: call Handler to serve it and Close when done.
+type Server struct {
+	db        *sql.DB
+	log       *slog.Logger
+	responder *httpapi.Responder
+	handler   http.Handler
+	frontend  fs.FS
+	origins   []string // accepted Origin header values
+	rpID      string
+	mode      string
+}
+
+// route is one API endpoint.
+type route struct {
+	method, path string
+	handle       httpapi.HandlerFunc
+}
+
+// New opens (and migrates) the database and builds the handler.
+func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
+	o := options{hashing: account.DefaultHashParams()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("backend: DataDir is required")
+	}
+	origin, err := normaliseOrigin(cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	mode := cfg.Ceremonies
+	switch mode {
+	case "":
+		mode = "browser"
+	case "browser", "device":
+	default:
+		return nil, fmt.Errorf("backend: Ceremonies must be \"browser\" or \"device\", not %q", cfg.Ceremonies)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	clock := cfg.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	rp, err := passkey.NewRelyingParty(origin)
+	if err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
+
+	db, err := store.OpenDir(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+
+	auditLog := audit.NewStore(clock)
+	sessions := session.NewService(db, auditLog, session.Options{
+		Secure:          strings.HasPrefix(origin, "https://"),
+		IdleTimeout:     o.idleTimeout,
+		AbsoluteTimeout: o.absoluteTimeout,
+		Clock:           clock,
+	})
+	accounts, err := account.NewService(db, sessions, auditLog, clock, log, o.hashing)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	passkeys := passkey.NewService(db, rp, accounts, sessions, auditLog, clock, log)
+
+	s := &Server{
+		db:        db,
+		log:       log,
+		responder: httpapi.NewResponder(log),
+		frontend:  cfg.Frontend,
+		origins:   append([]string{origin}, cfg.RequestOrigins...),
+		rpID:      rp.Config.RPID,
+		mode:      mode,
+	}
+
+	accountH := account.NewHandler(accounts, sessions)
+	sessionH := session.NewHandler(sessions)
+	passkeyH := passkey.NewHandler(passkeys, sessions)
+	routes := []route{
+		{"GET", "/api/config", s.config},
+		{"GET", "/api/session", sessionH.State},
+		{"POST", "/api/logout", sessionH.Logout},
+		{"POST", "/api/accounts", accountH.Create},
+		{"POST", "/api/login/password", accountH.LoginPassword},
+		{"POST", "/api/login/passkey/begin", passkeyH.LoginBegin},
+		{"POST", "/api/login/passkey/finish", passkeyH.LoginFinish},
+		{"GET", "/api/passkeys", passkeyH.List},
+		{"POST", "/api/passkeys/register/begin", passkeyH.RegisterBegin},
+		{"POST", "/api/passkeys/register/finish", passkeyH.RegisterFinish},
+	}
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+rt.path, s.responder.Handle(rt.handle))
+	}
+	// Registering "/api" too stops ServeMux from redirecting it to "/api/".
+	mux.Handle("/api/", s.responder.Handle(noRoute(routes)))
+	mux.Handle("/api", s.responder.Handle(noRoute(routes)))
+	api := session.NewMiddleware(sessions, accounts, s.responder).Wrap(mux)
+
+	s.handler = s.edge(s.checkOrigin(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
+			// ServeMux would answer a path that is not clean (//, /./, /../) with a 301;
+			// we never answer 3xx, so such a path is simply not found.
+			if p != path.Clean(p) && p != "/api/" {
+				s.responder.Error(w, r, apperr.NotFound())
+				return
+			}
+			api.ServeHTTP(w, r)
+			return
+		}
+		s.serveFrontend(w, r)
+	}))))
+	return s, nil
+}
+
+// Handler is the whole app: the API under /api and the frontend for every other GET.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close closes the database.
+func (s *Server) Close() error { return s.db.Close() }
+
+// normaliseOrigin checks that origin is scheme://host[:port] with scheme http or https and
+// returns it in the form browsers send in the Origin header.
+func normaliseOrigin(origin string) (string, error) {
+	u, err := url.Parse(strings.TrimSuffix(origin, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("backend: Origin %q must look like http://localhost:8080 or https://host.example", origin)
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// config serves GET /api/config.
+func (s *Server) config(w http.ResponseWriter, r *http.Request) error {
+	httpapi.Write(w, http.StatusOK, struct {
+		Ceremonies string `json:"ceremonies"`
+		RPID       string `json:"rpId"`
+	}{s.mode, s.rpID})
+	return nil
+}
+
+// noRoute answers /api paths that match no route: 405 when the path exists for another
+// method, 404 not_found otherwise.
+func noRoute(routes []route) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allowed []string
+		for _, rt := range routes {
+			if rt.path == r.URL.Path {
+				allowed = append(allowed, rt.method)
+				if rt.method == http.MethodGet {
+					allowed = append(allowed, http.MethodHead)
+				}
+			}
+		}
+		if len(allowed) == 0 {
+			return apperr.NotFound()
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		return methodNotAllowed()
+	}
+}
+
+func methodNotAllowed() *apperr.E {
+	return &apperr.E{Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Msg: "Sorry, that did not work. Go back and try again."}
+}
+
+// stateChanging lists the methods that must carry an allowed Origin.
+var stateChanging = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// checkOrigin refuses a state-changing request whose Origin header is missing or not ours,
+// before anything reads the body: the defence against cross-site request forgery (browsers
+// send Origin on every such request, and a page cannot forge it).
+func (s *Server) checkOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slices.Contains(stateChanging, r.Method) && !slices.Contains(s.origins, r.Header.Get("Origin")) {
+			s.responder.Error(w, r, apperr.E{Code: "origin_not_allowed", Status: http.StatusForbidden,
+				Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."}.
+				Wrap(fmt.Errorf("origin %q not allowed", r.Header.Get("Origin"))))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// capBody limits every request body to httpapi.MaxBody before any handler parses it. A
+// declared length over the cap is refused without reading anything.
+func (s *Server) capBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > httpapi.MaxBody {
+			s.responder.Error(w, r, apperr.TooLarge(fmt.Errorf("Content-Length %d", r.ContentLength)))
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status for the request log and whether anything was written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (sw *statusWriter) WriteHeader(code int) {
+	if sw.status == 0 {
+		sw.status = code
+	}
+	sw.ResponseWriter.WriteHeader(code)
+}
+
+func (sw *statusWriter) Write(b []byte) (int, error) {
+	if sw.status == 0 {
+		sw.status = http.StatusOK
+	}
+	return sw.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (sw *statusWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
+
+// edge is the outermost layer: security headers on every answer, the one recover, and a
+// debug-level request log (method, path, status, time: never bodies, cookies or queries).
+func (s *Server) edge(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h := sw.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.responder.Error(sw, r, apperr.Internal(fmt.Errorf("panic: %v", v)))
+				}
+			}
+			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration", time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// serveFrontend answers a GET outside /api with the built asset at that path, or with
+// index.html so the app can route on the client. It never redirects.
+func (s *Server) serveFrontend(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		s.responder.Error(w, r, methodNotAllowed())
+		return
+	}
+	if s.frontend == nil {
+		s.responder.Error(w, r, apperr.NotFound())
+		return
+	}
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name == "" || !fs.ValidPath(name) {
+		name = "index.html"
+	}
+	if info, err := fs.Stat(s.frontend, name); err != nil || info.IsDir() {
+		name = "index.html"
+	}
+	if name == "index.html" {
+		// The page names hashed assets; always check for a new one.
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	f, err := s.frontend.Open(name)
+	if err != nil {
+		s.responder.Error(w, r, apperr.NotFound())
+		return
+	}
+	defer f.Close()
+	content, ok := f.(io.ReadSeeker)
+	if !ok {
+		b, err := io.ReadAll(f)
+		if err != nil {
+			s.responder.Error(w, r, fmt.Errorf("read %s: %w", name, err))
+			return
+		}
+		content = strings.NewReader(string(b))
+	}
+	// A zero modification time: no Last-Modified, so no 304 (we never answer 3xx).
+	http.ServeContent(w, r, name, time.Time{}, content)
+}

@@ -1,0 +1,211 @@
+package session_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/backend/session"
+)
+
+func signedIn(t *testing.T, c *testserver.Client) bool {
+	t.Helper()
+	var st struct {
+		SignedIn bool `json:"signedIn"`
+	}
+	res := c.Get("/api/session")
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET /api/session = %d %s", res.Status, res.Body)
+	}
+	res.Decode(t, &st)
+	return st.SignedIn
+}
+
+func setCookie(t *testing.T, res *testserver.Response) string {
+	t.Helper()
+	lines := res.Header.Values("Set-Cookie")
+	if len(lines) != 1 {
+		t.Fatalf("Set-Cookie lines = %q, want one", lines)
+	}
+	return lines[0]
+}
+
+func TestSessionCookie(t *testing.T) {
+	tests := []struct {
+		name, origin, cookieName string
+		secure                   bool
+	}{
+		{"over HTTP the cookie is nhsp_session, HttpOnly, SameSite=Strict, Path=/", "http://localhost:8080", "nhsp_session", false},
+		{"over HTTPS the cookie is __Host-nhsp_session and Secure", "https://passkeys.example.org", "__Host-nhsp_session", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Origin = tt.origin }))
+			c := s.Client()
+			c.Origin = tt.origin
+			res := c.Post("/api/accounts", map[string]string{"email": "pat@example.com", "password": "correct horse battery"})
+			if res.Status != http.StatusCreated {
+				t.Fatalf("sign up = %d %s", res.Status, res.Body)
+			}
+			line := setCookie(t, res)
+			for _, want := range []string{tt.cookieName + "=", "Path=/", "HttpOnly", "SameSite=Strict"} {
+				if !strings.Contains(line, want) {
+					t.Errorf("Set-Cookie %q lacks %q", line, want)
+				}
+			}
+			if strings.Contains(line, "Secure") != tt.secure || strings.Contains(line, "Domain=") || strings.Contains(line, "Max-Age") {
+				t.Errorf("Set-Cookie %q: Secure should be %v, and no Domain or Max-Age", line, tt.secure)
+			}
+			if c.Cookie == nil || c.Cookie.Name != tt.cookieName {
+				t.Fatalf("client cookie = %v", c.Cookie)
+			}
+			raw, err := base64.RawURLEncoding.DecodeString(c.Cookie.Value)
+			if err != nil || len(raw) != 32 {
+				t.Errorf("token %q is not 32 random bytes in base64url", c.Cookie.Value)
+			}
+			sum := sha256.Sum256([]byte(c.Cookie.Value))
+			if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, sum[:]) != 1 {
+				t.Errorf("the session is not stored under the SHA-256 of its token")
+			}
+			if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = ? OR CAST(token_hash AS TEXT) = ?`, []byte(c.Cookie.Value), c.Cookie.Value) != 0 {
+				t.Errorf("the token itself is stored")
+			}
+			if !signedIn(t, c) {
+				t.Errorf("the cookie does not sign in")
+			}
+		})
+	}
+	if session.CookieName != "nhsp_session" || session.SecureCookieName != "__Host-nhsp_session" {
+		t.Errorf("cookie names changed: the desktop shell's jar depends on them")
+	}
+}
+
+func TestLoginRotatesTheToken(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+	old := *c.Cookie
+	res := c.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": "correct horse battery"})
+	if res.Status != http.StatusOK || c.Cookie == nil || c.Cookie.Value == old.Value {
+		t.Fatalf("login = %d, cookie %v (old %v)", res.Status, c.Cookie, old.Value)
+	}
+	oldHash := sha256.Sum256([]byte(old.Value))
+	if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, oldHash[:]) != 0 {
+		t.Errorf("the session of the old token was not deleted at login")
+	}
+	if s.Count(`SELECT count(*) FROM sessions`) != 1 {
+		t.Errorf("sessions = %d, want 1", s.Count(`SELECT count(*) FROM sessions`))
+	}
+	stale := s.Client()
+	stale.Cookie = &old
+	if signedIn(t, stale) {
+		t.Errorf("the old token still signs in")
+	}
+	if !signedIn(t, c) {
+		t.Errorf("the new token does not sign in")
+	}
+}
+
+func TestTimeouts(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []time.Duration // clock advances, each followed by a request
+		want  []bool          // signed in after each step
+	}{
+		{"activity within 30 minutes keeps the session alive",
+			[]time.Duration{29 * time.Minute, 29 * time.Minute, 29 * time.Minute}, []bool{true, true, true}},
+		{"30 minutes idle ends the session",
+			[]time.Duration{10 * time.Minute, 30 * time.Minute, time.Minute}, []bool{true, false, false}},
+		// 28 requests 25 minutes apart reach 11 h 40 min; the 29th, at 12 h 05 min, is refused.
+		{"12 hours end the session however active it is",
+			repeat(25*time.Minute, 29), append(repeatBool(true, 28), false)},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t)
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			for i, d := range tt.steps {
+				s.Clock.Advance(d)
+				if got := signedIn(t, c); got != tt.want[i] {
+					t.Fatalf("after step %d (+%v): signed in = %v, want %v", i+1, d, got, tt.want[i])
+				}
+			}
+			if !tt.want[len(tt.want)-1] && s.Count(`SELECT count(*) FROM sessions`) != 0 {
+				t.Errorf("the expired session is still stored")
+			}
+			if res := c.Get("/api/passkeys"); tt.want[len(tt.want)-1] == (res.Status == http.StatusUnauthorized) {
+				t.Errorf("GET /api/passkeys = %d, signed in should be %v", res.Status, tt.want[len(tt.want)-1])
+			}
+		})
+	}
+}
+
+func repeat(d time.Duration, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = d
+	}
+	return out
+}
+
+func repeatBool(b bool, n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = b
+	}
+	return out
+}
+
+func TestLogout(t *testing.T) {
+	t.Run("logout deletes the session, clears the cookie and is audited", func(t *testing.T) {
+		s := testserver.New(t)
+		c := s.Client()
+		c.SignUp("pat@example.com", "correct horse battery")
+		token := *c.Cookie
+		res := c.Post("/api/logout", map[string]any{})
+		if res.Status != http.StatusOK || strings.TrimSpace(string(res.Body)) != `{"signedIn":false}` {
+			t.Errorf("logout = %d %s", res.Status, res.Body)
+		}
+		line := setCookie(t, res)
+		if !strings.Contains(line, "nhsp_session=;") || !strings.Contains(line, "Max-Age=0") {
+			t.Errorf("Set-Cookie %q does not clear the cookie", line)
+		}
+		if s.Count(`SELECT count(*) FROM sessions`) != 0 {
+			t.Errorf("the session row is still there")
+		}
+		if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'signed_out'`) != 1 {
+			t.Errorf("sign-out not audited")
+		}
+		replay := s.Client()
+		replay.Cookie = &token
+		if signedIn(t, replay) {
+			t.Errorf("the token still signs in after logout")
+		}
+	})
+	t.Run("logout without a session answers the same", func(t *testing.T) {
+		s := testserver.New(t)
+		res := s.Client().Post("/api/logout", map[string]any{})
+		if res.Status != http.StatusOK || strings.TrimSpace(string(res.Body)) != `{"signedIn":false}` {
+			t.Errorf("logout = %d %s", res.Status, res.Body)
+		}
+	})
+	t.Run("logout needs an allowed Origin like every POST", func(t *testing.T) {
+		s := testserver.New(t)
+		c := s.Client()
+		c.SignUp("pat@example.com", "correct horse battery")
+		c.Origin = "http://evil.example"
+		if res := c.Post("/api/logout", map[string]any{}); res.Status != http.StatusForbidden || res.Code() != "origin_not_allowed" {
+			t.Errorf("cross-site logout = %d %s", res.Status, res.Body)
+		}
+		if s.Count(`SELECT count(*) FROM sessions`) != 1 {
+			t.Errorf("a cross-site logout deleted the session")
+		}
+	})
+}

@@ -1,0 +1,132 @@
+// Package store opens the SQLite database (pure Go, modernc.org/sqlite) and applies the
+// numbered migrations embedded in the binary.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FileName is the database file inside the data folder.
+const FileName = "passkeys.db"
+
+// DBTX is what a query needs: either the *sql.DB or a *sql.Tx, so a store method can take
+// part in the caller's transaction.
+type DBTX interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Connection settings, applied by the driver to every connection in the pool:
+//   - WAL: readers never block the writer, and a crash cannot corrupt the file.
+//   - foreign_keys: SQLite leaves them off by default; our ON DELETE CASCADE rules need them.
+//   - busy_timeout: a second writer waits (up to 5 s) instead of failing at once with SQLITE_BUSY.
+//   - synchronous=FULL rather than NORMAL: in WAL mode NORMAL may lose the last commits on a
+//     power cut. For us a lost commit is not harmless: a passkey that the person's
+//     authenticator holds but we forgot can never log in, and a consumed challenge that comes
+//     back could be replayed. Writes are a handful per sign-in, so the extra fsync costs
+//     nothing anyone notices.
+//   - _txlock=immediate: every transaction takes the write lock at BEGIN, so a transaction
+//     that reads and then writes cannot fail half-way with SQLITE_BUSY (deferred
+//     transactions cannot wait for an upgrade), and "check, then insert" is race-free.
+const dsnParams = "_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+
+// Open opens (creating if needed) the database at path with mode 0600 and applies every
+// migration. The folder must exist.
+func Open(ctx context.Context, path string) (*sql.DB, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open database: the path %q must not contain ? or #", path)
+	}
+	// Create the file ourselves so its mode is 0600 whatever the umask is; SQLite gives the
+	// -wal and -shm files the mode of the database file.
+	if err := ensureFileMode(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", path+"?"+dsnParams)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// WAL and shared-memory files now exist; make sure they match (belt and braces for
+	// builds of SQLite that do not copy the mode).
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("restrict %s: %w", filepath.Base(path+suffix), err)
+		}
+	}
+	return db, nil
+}
+
+// OpenDir creates dir (mode 0700) if it does not exist and opens FileName inside it.
+func OpenDir(ctx context.Context, dir string) (*sql.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	return Open(ctx, filepath.Join(dir, FileName))
+}
+
+func ensureFileMode(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	// The umask can only remove bits, but an existing file may have been created looser.
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("restrict database file: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
+// A refusal that must still be committed (a consumed challenge) is a result of fn, not an
+// error: return it through a variable captured by fn.
+func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a UNIQUE (or PRIMARY KEY) constraint failure.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Millis stores a time as Unix milliseconds (all our timestamps are INTEGER columns).
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// FromMillis reads a Unix-milliseconds column back as UTC.
+func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

@@ -1,0 +1,80 @@
+// Every page, in its ordinary and its error states, checked with axe-core
+// (WCAG 2.2 A and AA rules). Colour contrast needs real rendering, which jsdom
+// does not do; the browser journey tests cover it.
+
+import axe from "axe-core";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { ceremonyError, type Ceremonies } from "./ceremony";
+import { boot, fakeApi, settle, submit } from "./testing/harness";
+
+const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
+const passkeys = [
+  {
+    id: "p1",
+    name: "Windows Hello",
+    createdAt: "2025-03-03T12:00:00Z",
+    lastUsedAt: null,
+    backupEligible: false,
+    backedUp: false,
+    transports: ["internal"],
+    aaguid: "08987058-cadc-4b81-b6e1-30de50dcbe96",
+  },
+];
+const signedIn = fakeApi({
+  getSession: () => Promise.resolve({ signedIn: true, account }),
+  listPasskeys: () => Promise.resolve(passkeys),
+  beginPasskeyRegistration: () => Promise.resolve({ ceremony: "r1", publicKey: {} as PublicKeyCredentialCreationOptionsJSON }),
+});
+const cancelled: Ceremonies = {
+  unavailable: () => null,
+  create: () => Promise.reject(ceremonyError("cancelled", "create")),
+  get: () => Promise.reject(ceremonyError("cancelled", "get")),
+};
+
+async function violations(): Promise<string[]> {
+  const results = await axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+    rules: {
+      "color-contrast": { enabled: false },
+      // The design system puts the back link before <main>, outside any
+      // landmark, on purpose (the skip link jumps past it); axe's best-practice
+      // "region" rule flags exactly that and nothing else here.
+      region: { enabled: false },
+    },
+  });
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+describe("accessibility", () => {
+  beforeAll(() => {
+    // jsdom has no canvas; axe only uses one to spot icon fonts, which we do not use.
+    HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
+  });
+
+  it.each([
+    ["/", fakeApi()],
+    ["/create-account", fakeApi()],
+    ["/login", fakeApi()],
+    ["/login/password", fakeApi()],
+    ["/account/security", signedIn],
+    ["/account/passkeys/set-up", signedIn],
+    ["/not/a/page", fakeApi()],
+  ])("%s has no axe violations", async (path, api) => {
+    await boot(path, api, cancelled);
+    expect(await violations()).toEqual([]);
+  });
+
+  it.each([
+    ["/create-account", fakeApi()],
+    ["/login/password", fakeApi()],
+    ["/login", fakeApi({ beginPasskeyLogin: () => Promise.resolve({ ceremony: "c", publicKey: { challenge: "AA" } }) })],
+    ["/account/passkeys/set-up", signedIn],
+  ])("%s showing errors has no axe violations", async (path, api) => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    await boot(path, api, cancelled);
+    submit();
+    await settle();
+    expect(document.querySelector(".nhsuk-error-summary")).not.toBeNull();
+    expect(await violations()).toEqual([]);
+  });
+});

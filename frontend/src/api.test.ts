@@ -1,0 +1,108 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiError, CONNECTION_PROBLEM, createApi, errorFromResponse, SERVICE_PROBLEM } from "./api";
+
+function answering(status: number, body: unknown, contentType = "application/json") {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return vi.fn((_input: string, _init: RequestInit) =>
+    Promise.resolve(new Response(status === 204 ? null : text, { status, headers: { "Content-Type": contentType } })),
+  );
+}
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("requests", () => {
+  it.each([
+    ["createAccount", "/api/accounts", { email: "a@example.com", password: "long enough" }],
+    ["loginWithPassword", "/api/login/password", { email: "a@example.com", password: "long enough" }],
+  ] as const)("%s posts the email and password as JSON to %s", async (method, path, body) => {
+    const fetch = answering(200, { account: { email: body.email, createdAt: "2025-03-03T10:00:00Z", hasPassword: true } });
+    const account = await createApi(fetch)[method](body.email, body.password);
+    expect(account.email).toBe(body.email);
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe(path);
+    expect(init?.method).toBe("POST");
+    expect(init?.credentials).toBe("same-origin");
+    expect(new Headers(init?.headers).get("Content-Type")).toBe("application/json");
+    expect(JSON.parse(String(init?.body))).toEqual(body);
+  });
+
+  it("sends exactly the bodies docs/api.md names for the passkey ceremonies", async () => {
+    const fetch = answering(200, { ceremony: "c1", publicKey: { challenge: "AA" }, account: {}, passkey: { name: "Passkey" } });
+    const api = createApi(fetch);
+    await api.beginPasskeyLogin("a@example.com");
+    await api.finishPasskeyLogin("c1", { id: "cred" });
+    await api.beginPasskeyRegistration();
+    await api.finishPasskeyRegistration("c2", { id: "cred2" });
+    await api.logout();
+    const sent = fetch.mock.calls.map(([url, init]) => [url, JSON.parse(String(init.body))]);
+    expect(sent).toEqual([
+      ["/api/login/passkey/begin", { email: "a@example.com" }],
+      ["/api/login/passkey/finish", { ceremony: "c1", credential: { id: "cred" } }],
+      ["/api/passkeys/register/begin", {}],
+      ["/api/passkeys/register/finish", { ceremony: "c2", credential: { id: "cred2" } }],
+      ["/api/logout", {}],
+    ]);
+  });
+
+  it("reads with GET, no body, and the session cookie", async () => {
+    const fetch = answering(200, { signedIn: false });
+    expect(await createApi(fetch).getSession()).toEqual({ signedIn: false });
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe("/api/session");
+    expect(init?.method).toBe("GET");
+    expect(init?.body).toBeUndefined();
+    expect(init?.credentials).toBe("same-origin");
+  });
+
+  it("treats a null passkey list (a Go nil slice) as no passkeys", async () => {
+    expect(await createApi(answering(200, { passkeys: null })).listPasskeys()).toEqual([]);
+  });
+});
+
+describe("errors", () => {
+  it("carry the server's status, code, message and field messages", async () => {
+    const fetch = answering(422, {
+      error: { code: "invalid_input", message: "Check your details", fields: { email: "Enter an email address" } },
+    });
+    const error = await failure(createApi(fetch).createAccount("", "x"));
+    expect(error).toMatchObject({ status: 422, code: "invalid_input", message: "Check your details" });
+    expect(error.fields).toEqual({ email: "Enter an email address" });
+  });
+
+  it("keep the stable code for errors without fields", async () => {
+    const fetch = answering(401, { error: { code: "login_failed", message: "Your email address or password is incorrect" } });
+    const error = await failure(createApi(fetch).loginWithPassword("a@example.com", "wrong"));
+    expect(error).toMatchObject({ status: 401, code: "login_failed", message: "Your email address or password is incorrect" });
+    expect(error.fields).toEqual({});
+  });
+
+  it("turn an answer that is not our JSON (a proxy's HTML page) into the service problem message", async () => {
+    const error = await failure(createApi(answering(502, "<html>Bad gateway</html>", "text/html")).getSession());
+    expect(error).toMatchObject({ status: 502, code: "unexpected_response", message: SERVICE_PROBLEM });
+  });
+
+  it("turn a success without JSON into the service problem message", async () => {
+    const error = await failure(createApi(answering(200, "")).getSession());
+    expect(error.code).toBe("unexpected_response");
+  });
+
+  it("turn no answer at all into the connection message", async () => {
+    const fetch = vi.fn(() => Promise.reject(new TypeError("Failed to fetch")));
+    const error = await failure(createApi(fetch).getSession());
+    expect(error).toMatchObject({ status: 0, code: "network_error", message: CONNECTION_PROBLEM });
+  });
+
+  it("ignore field messages that are not text", () => {
+    const error = errorFromResponse(422, { error: { code: "invalid_input", message: "", fields: { email: 3, password: "Enter a password" } } });
+    expect(error.fields).toEqual({ password: "Enter a password" });
+    expect(error.message).toBe(SERVICE_PROBLEM);
+  });
+});

@@ -1,0 +1,142 @@
+// The JSON API described in docs/api.md. Every call is fetch + JSON to /api/...
+// with the session cookie (same origin only); every failure becomes an ApiError
+// carrying the server's stable code and its plain-English message.
+
+export interface Account {
+  email: string;
+  createdAt: string;
+  hasPassword: boolean;
+}
+
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  backupEligible: boolean;
+  backedUp: boolean;
+  transports: string[];
+  aaguid: string;
+}
+
+export type Session = { signedIn: false } | { signedIn: true; account: Account };
+
+export interface ServiceConfig {
+  /** "browser": WebAuthn in the page; "device": the desktop app's native client. */
+  ceremonies: "browser" | "device";
+  rpId: string;
+}
+
+export interface CeremonyStart<Options> {
+  ceremony: string;
+  publicKey: Options;
+}
+
+/** The JSON a PublicKeyCredential's toJSON() returns (or the desktop app's equivalent). */
+export type CredentialJSON = Record<string, unknown>;
+
+export const SERVICE_PROBLEM = "Sorry, there is a problem with the service. Try again later.";
+export const CONNECTION_PROBLEM =
+  "Sorry, we could not connect to the service. Check your connection and try again.";
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    /** HTTP status, or 0 when no answer came back at all. */
+    readonly status: number,
+    /** The stable code from docs/api.md, or "network_error" / "unexpected_response". */
+    readonly code: string,
+    message: string,
+    /** Inline messages per input name, on 422 invalid_input. */
+    readonly fields: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface Api {
+  getConfig(): Promise<ServiceConfig>;
+  getSession(): Promise<Session>;
+  createAccount(email: string, password: string): Promise<Account>;
+  loginWithPassword(email: string, password: string): Promise<Account>;
+  beginPasskeyLogin(email: string): Promise<CeremonyStart<PublicKeyCredentialRequestOptionsJSON>>;
+  finishPasskeyLogin(ceremony: string, credential: CredentialJSON): Promise<Account>;
+  logout(): Promise<void>;
+  listPasskeys(): Promise<Passkey[]>;
+  beginPasskeyRegistration(): Promise<CeremonyStart<PublicKeyCredentialCreationOptionsJSON>>;
+  finishPasskeyRegistration(ceremony: string, credential: CredentialJSON): Promise<Passkey>;
+}
+
+type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Turns an error answer into an ApiError, whatever shape the body has. */
+export function errorFromResponse(status: number, body: unknown): ApiError {
+  const error = isRecord(body) ? body["error"] : undefined;
+  if (!isRecord(error) || typeof error["code"] !== "string" || error["code"] === "") {
+    return new ApiError(status, "unexpected_response", SERVICE_PROBLEM);
+  }
+  const message = typeof error["message"] === "string" && error["message"] !== "" ? error["message"] : SERVICE_PROBLEM;
+  const fields: Record<string, string> = {};
+  if (isRecord(error["fields"])) {
+    for (const [name, text] of Object.entries(error["fields"])) {
+      if (typeof text === "string") fields[name] = text;
+    }
+  }
+  return new ApiError(status, error["code"], message, fields);
+}
+
+export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): Api {
+  async function request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = {
+      method,
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+    };
+    if (method !== "GET") init.body = JSON.stringify(body ?? {});
+
+    let response: Response;
+    try {
+      response = await fetchImpl(path, init);
+    } catch {
+      throw new ApiError(0, "network_error", CONNECTION_PROBLEM);
+    }
+
+    let data: unknown = null;
+    try {
+      const text = await response.text();
+      data = text === "" ? null : JSON.parse(text);
+    } catch {
+      data = null;
+    }
+
+    if (!response.ok) throw errorFromResponse(response.status, data);
+    if (!isRecord(data)) throw new ApiError(response.status, "unexpected_response", SERVICE_PROBLEM);
+    return data as T;
+  }
+
+  return {
+    getConfig: () => request<ServiceConfig>("GET", "/api/config"),
+    getSession: () => request<Session>("GET", "/api/session"),
+    createAccount: async (email, password) =>
+      (await request<{ account: Account }>("POST", "/api/accounts", { email, password })).account,
+    loginWithPassword: async (email, password) =>
+      (await request<{ account: Account }>("POST", "/api/login/password", { email, password })).account,
+    beginPasskeyLogin: (email) => request("POST", "/api/login/passkey/begin", { email }),
+    finishPasskeyLogin: async (ceremony, credential) =>
+      (await request<{ account: Account }>("POST", "/api/login/passkey/finish", { ceremony, credential })).account,
+    logout: async () => {
+      await request("POST", "/api/logout", {});
+    },
+    // A Go nil slice is encoded as null: treat it as no passkeys.
+    listPasskeys: async () => (await request<{ passkeys: Passkey[] | null }>("GET", "/api/passkeys")).passkeys ?? [],
+    beginPasskeyRegistration: () => request("POST", "/api/passkeys/register/begin", {}),
+    finishPasskeyRegistration: async (ceremony, credential) =>
+      (await request<{ passkey: Passkey }>("POST", "/api/passkeys/register/finish", { ceremony, credential }))
+        .passkey,
+  };
+}

@@ -1,0 +1,172 @@
+// Markup for the NHS design system components this service uses, written to
+// match the nhsuk-frontend 10.x Nunjucks templates (node_modules/nhsuk-frontend/
+// dist/nhsuk/components/*/template.njk) class for class and attribute for
+// attribute, so the package's CSS and JavaScript work on it unchanged.
+
+import { html, type SafeHtml } from "./html";
+
+type Content = SafeHtml | string;
+
+export interface ButtonOptions {
+  text: string;
+  /** Turns the button into a link styled as a button. */
+  href?: string;
+  variant?: "secondary" | "login" | "reverse" | "warning";
+  id?: string;
+  /** nhsuk-frontend's own guard against a second click within a second. */
+  preventDoubleClick?: boolean;
+  type?: "submit" | "button";
+}
+
+export function button(options: ButtonOptions): SafeHtml {
+  const classes = ["nhsuk-button", options.variant ? `nhsuk-button--${options.variant}` : ""]
+    .filter(Boolean)
+    .join(" ");
+  const preventDoubleClick = options.preventDoubleClick ?? true;
+  const id = options.id ? html` id="${options.id}"` : "";
+  const dbl = preventDoubleClick ? html` data-prevent-double-click="true"` : "";
+  if (options.href !== undefined) {
+    return html`<a class="${classes}"${id} data-module="nhsuk-button"${dbl} href="${options.href}" role="button" draggable="false">${options.text}</a>`;
+  }
+  return html`<button class="${classes}"${id} data-module="nhsuk-button"${dbl} type="${options.type ?? "submit"}">${options.text}</button>`;
+}
+
+export function backLink(href: string, text = "Back"): SafeHtml {
+  return html`<a class="nhsuk-back-link" href="${href}">${text}</a>`;
+}
+
+export interface InputOptions {
+  id: string;
+  name?: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  value?: string;
+  type?: "text" | "email";
+  autocomplete?: string;
+  spellcheck?: boolean;
+  classes?: string;
+}
+
+function describedBy(id: string, hint?: string, error?: string): SafeHtml | string {
+  const ids = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
+  return ids ? html` aria-describedby="${ids}"` : "";
+}
+
+function hintAndError(id: string, hint?: string, error?: string): SafeHtml {
+  return html`${hint ? html`<div class="nhsuk-hint" id="${id}-hint">${hint}</div>` : ""}${
+    error ? errorMessage(`${id}-error`, error) : ""
+  }`;
+}
+
+export function errorMessage(id: string, text: string): SafeHtml {
+  return html`<span class="nhsuk-error-message" id="${id}"><span class="nhsuk-u-visually-hidden">Error: </span>${text}</span>`;
+}
+
+export function input(options: InputOptions): SafeHtml {
+  const { id, hint, error } = options;
+  const groupClass = error ? "nhsuk-form-group nhsuk-form-group--error" : "nhsuk-form-group";
+  const inputClass = ["nhsuk-input", error ? "nhsuk-input--error" : "", options.classes ?? ""]
+    .filter(Boolean)
+    .join(" ");
+  const spellcheck = options.spellcheck === undefined ? "" : html` spellcheck="${String(options.spellcheck)}"`;
+  const autocomplete = options.autocomplete ? html` autocomplete="${options.autocomplete}"` : "";
+  return html`<div class="${groupClass}">
+  <label class="nhsuk-label" for="${id}">${options.label}</label>
+  ${hintAndError(id, hint, error)}
+  <input class="${inputClass}" id="${id}" name="${options.name ?? id}" type="${options.type ?? "text"}"${spellcheck} value="${options.value ?? ""}"${describedBy(id, hint, error)}${autocomplete}>
+</div>`;
+}
+
+export interface PasswordInputOptions {
+  id: string;
+  name?: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  autocomplete: "current-password" | "new-password";
+}
+
+/** The password input component: nhsuk-frontend's JavaScript adds the Show/Hide toggle. */
+export function passwordInput(options: PasswordInputOptions): SafeHtml {
+  const { id, hint, error } = options;
+  const groupClass = error
+    ? "nhsuk-form-group nhsuk-form-group--error nhsuk-password-input"
+    : "nhsuk-form-group nhsuk-password-input";
+  const inputClass = ["nhsuk-input", error ? "nhsuk-input--error" : "", "nhsuk-password-input__input nhsuk-js-password-input-input"]
+    .filter(Boolean)
+    .join(" ");
+  return html`<div class="${groupClass}" data-module="nhsuk-password-input">
+  <label class="nhsuk-label" for="${id}">${options.label}</label>
+  ${hintAndError(id, hint, error)}
+  <div class="nhsuk-input-wrapper">
+    <input class="${inputClass}" id="${id}" name="${options.name ?? id}" type="password" spellcheck="false"${describedBy(id, hint, error)} autocomplete="${options.autocomplete}" autocapitalize="none">
+    <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-password-input__toggle nhsuk-js-password-input-toggle" data-module="nhsuk-button" type="button" aria-label="Show password" aria-controls="${id}" hidden>Show</button>
+  </div>
+</div>`;
+}
+
+export interface ErrorSummaryItem {
+  text: string;
+  /** `#field-id` for a problem with a field; leave out for a problem with no field. */
+  href?: string;
+}
+
+/**
+ * The error summary. Focus is moved to it by the router (see router.ts), so the
+ * component's own auto-focus is turned off to keep a single place that decides.
+ */
+export function errorSummary(items: ErrorSummaryItem[], after?: Content): SafeHtml {
+  return html`<div class="nhsuk-error-summary" data-module="nhsuk-error-summary" data-disable-auto-focus="true">
+  <div role="alert">
+    <h2 class="nhsuk-error-summary__heading">There is a problem</h2>
+    <div class="nhsuk-error-summary__body">
+      <ul class="nhsuk-list nhsuk-error-summary__list">
+        ${items.map((item) => html`<li>${item.href ? html`<a href="${item.href}">${item.text}</a>` : item.text}</li>`)}
+      </ul>
+      ${after ?? ""}
+    </div>
+  </div>
+</div>`;
+}
+
+export interface SummaryListRow {
+  key: string;
+  value: Content;
+}
+
+export function summaryList(rows: SummaryListRow[]): SafeHtml {
+  return html`<dl class="nhsuk-summary-list">
+  ${rows.map(
+    (row) => html`<div class="nhsuk-summary-list__row">
+    <dt class="nhsuk-summary-list__key">${row.key}</dt>
+    <dd class="nhsuk-summary-list__value">${row.value}</dd>
+  </div>`,
+  )}
+</dl>`;
+}
+
+export function insetText(content: Content): SafeHtml {
+  return html`<div class="nhsuk-inset-text">
+  <span class="nhsuk-u-visually-hidden">Information: </span>
+  ${content}
+</div>`;
+}
+
+/** A success notification banner; the router moves focus to it (auto-focus off). */
+export function successBanner(heading: string, body?: Content): SafeHtml {
+  return html`<div class="nhsuk-notification-banner nhsuk-notification-banner--success" data-module="nhsuk-notification-banner" data-disable-auto-focus="true" role="alert" aria-labelledby="nhsuk-notification-banner-title">
+  <div class="nhsuk-notification-banner__header">
+    <h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title">Success</h2>
+  </div>
+  <div class="nhsuk-notification-banner__content">
+    <h3 class="nhsuk-notification-banner__heading">${heading}</h3>
+    ${body ?? ""}
+  </div>
+</div>`;
+}
+
+/** An area whose changes screen readers announce while the person waits. */
+export function statusArea(id: string): SafeHtml {
+  return html`<div class="nhsuk-body nhsuk-u-font-weight-bold" id="${id}" role="status" aria-live="polite"></div>`;
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiError } from "../api";
+import { ceremonyError, deviceCeremonies, type Ceremonies } from "../ceremony";
+import { boot, fakeApi, fill, settle, submit, text } from "../testing/harness";
+
+const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
+const requestOptions = { challenge: "Y2hhbGxlbmdl", rpId: "localhost" };
+
+function ceremonies(get: Ceremonies["get"]): Ceremonies {
+  return { unavailable: () => null, create: () => Promise.reject(new Error("not used")), get };
+}
+
+describe("log in with a passkey", () => {
+  it("has the email field with passkey autofill and a way to use the password", async () => {
+    const { main } = await boot("/login", fakeApi(), ceremonies(vi.fn()));
+    expect(text(main.querySelector("h1"))).toBe("Log in");
+    const email = main.querySelector<HTMLInputElement>("#email");
+    expect(email?.getAttribute("autocomplete")).toBe("username webauthn");
+    expect(text(main.querySelector('label[for="email"]'))).toBe("Email address");
+    expect(text(main.querySelector("form button[type=submit]"))).toBe("Continue");
+    expect(text(main.querySelector('a[href="/login/password"]'))).toBe("Log in with your password instead");
+  });
+
+  it("runs begin, the device, then finish, and lands on the settings", async () => {
+    let signedIn = false;
+    const credential = { id: "cred", type: "public-key" };
+    const api = fakeApi({
+      beginPasskeyLogin: vi.fn(() => Promise.resolve({ ceremony: "c1", publicKey: requestOptions })),
+      finishPasskeyLogin: vi.fn(() => {
+        signedIn = true;
+        return Promise.resolve(account);
+      }),
+      getSession: () => Promise.resolve(signedIn ? { signedIn: true, account } : { signedIn: false }),
+      listPasskeys: () => Promise.resolve([]),
+    });
+    const get = vi.fn(() => Promise.resolve(credential));
+    const { main } = await boot("/login", api, ceremonies(get));
+    fill("email", "pat@example.com");
+    submit();
+    await settle();
+    expect(api.beginPasskeyLogin).toHaveBeenCalledWith("pat@example.com");
+    expect(get).toHaveBeenCalledWith(requestOptions);
+    expect(api.finishPasskeyLogin).toHaveBeenCalledWith("c1", credential);
+    expect(window.location.pathname).toBe("/account/security");
+    expect(text(main.querySelector("h1"))).toBe("Login and security settings");
+  });
+
+  it("tells the person what is happening while the device is busy, with Continue disabled", async () => {
+    const api = fakeApi({ beginPasskeyLogin: () => Promise.resolve({ ceremony: "c1", publicKey: requestOptions }) });
+    const { main } = await boot("/login", api, ceremonies(() => new Promise(() => {})));
+    submit();
+    await settle();
+    const status = main.querySelector('[role="status"]');
+    expect(text(status)).toBe("Follow the instructions on your device.");
+    expect(main.querySelector<HTMLButtonElement>("form button[type=submit]")?.disabled).toBe(true);
+  });
+
+  it("when the person cancels, says why and offers the password, carrying the email over in memory only", async () => {
+    const api = fakeApi({ beginPasskeyLogin: () => Promise.resolve({ ceremony: "c1", publicKey: requestOptions }) });
+    const { main } = await boot("/login", api, ceremonies(() => Promise.reject(ceremonyError("cancelled", "get"))));
+    fill("email", "pat@example.com");
+    submit();
+    await settle();
+
+    expect(document.title).toBe("Error: Log in – NHS login passkeys");
+    const summary = main.querySelector(".nhsuk-error-summary");
+    expect(document.activeElement).toBe(summary);
+    expect(text(summary)).toMatch(/You were not logged in with a passkey\. You may have cancelled it/);
+    expect(main.querySelector<HTMLButtonElement>("form button[type=submit]")?.disabled).toBe(false);
+
+    summary?.querySelector<HTMLAnchorElement>('a[href="/login/password"]')?.click();
+    await settle();
+    expect(window.location.pathname).toBe("/login/password");
+    expect(window.location.search).toBe("");
+    expect(text(main.querySelector("h1"))).toBe("Log in with your password");
+    expect(main.querySelector<HTMLInputElement>("#email")?.value).toBe("pat@example.com");
+  });
+
+  it("shows the server's reason when the passkey is not accepted", async () => {
+    const api = fakeApi({
+      beginPasskeyLogin: () => Promise.resolve({ ceremony: "c1", publicKey: requestOptions }),
+      finishPasskeyLogin: () => Promise.reject(new ApiError(401, "passkey_not_accepted", "We could not log you in with that passkey")),
+    });
+    const { main } = await boot("/login", api, ceremonies(() => Promise.resolve({ id: "cred" })));
+    submit();
+    await settle();
+    expect(text(main.querySelector(".nhsuk-error-summary li"))).toBe("We could not log you in with that passkey");
+    expect(main.querySelector('.nhsuk-error-summary a[href="/login/password"]')).not.toBeNull();
+  });
+
+  it("checks a typed email before asking the server", async () => {
+    const api = fakeApi({ beginPasskeyLogin: vi.fn() });
+    const { main } = await boot("/login", api, ceremonies(vi.fn()));
+    fill("email", "pat");
+    submit();
+    await settle();
+    expect(api.beginPasskeyLogin).not.toHaveBeenCalled();
+    expect(text(main.querySelector("#email-error"))).toMatch(/correct format/);
+  });
+
+  it("in the desktop app, says passkeys on this computer come later, offers the password and asks nothing of the server", async () => {
+    const api = fakeApi({ beginPasskeyLogin: vi.fn() });
+    const { main } = await boot("/login", api, deviceCeremonies());
+    expect(text(main.querySelector(".nhsuk-inset-text"))).toMatch(/coming in a later version of this app/);
+    submit();
+    await settle();
+    expect(api.beginPasskeyLogin).not.toHaveBeenCalled();
+    expect(text(main.querySelector(".nhsuk-error-summary"))).toMatch(/coming in a later version of this app/);
+    expect(main.querySelector('.nhsuk-error-summary a[href="/login/password"]')).not.toBeNull();
+  });
+});
+
+describe("log in with a password", () => {
+  it("has the fields and says why a login failed", async () => {
+    const api = fakeApi({
+      loginWithPassword: vi.fn(() => Promise.reject(new ApiError(401, "login_failed", "Your email address or password is incorrect"))),
+    });
+    const { main } = await boot("/login/password", api);
+    expect(main.querySelector("#password")?.getAttribute("autocomplete")).toBe("current-password");
+    expect(text(main.querySelector("form button[type=submit]"))).toBe("Log in");
+    fill("email", "pat@example.com");
+    fill("password", "wrong password");
+    submit();
+    await settle();
+    expect(api.loginWithPassword).toHaveBeenCalledWith("pat@example.com", "wrong password");
+    expect(document.title).toBe("Error: Log in with your password – NHS login passkeys");
+    expect(text(main.querySelector(".nhsuk-error-summary li"))).toBe("Your email address or password is incorrect");
+    expect(main.querySelector<HTMLInputElement>("#password")?.value).toBe("");
+  });
+
+  it("asks for both fields before sending anything", async () => {
+    const api = fakeApi({ loginWithPassword: vi.fn() });
+    const { main } = await boot("/login/password", api);
+    submit();
+    await settle();
+    expect(api.loginWithPassword).not.toHaveBeenCalled();
+    expect(text(main.querySelector("#email-error"))).toBe("Error: Enter an email address");
+    expect(text(main.querySelector("#password-error"))).toBe("Error: Enter your password");
+  });
+});

@@ -1,0 +1,169 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { errorSummary, successBanner } from "./components";
+import { html } from "./html";
+import { mountShell, type Layout } from "./layout";
+import { focusTarget, normalisePath, pageTitle, Router, type Page, type PageContext } from "./router";
+
+let layout: Layout;
+let router: Router | null = null;
+let scrollTo: ReturnType<typeof vi.fn>;
+
+const simple =
+  (heading: string, extra = html``): Page =>
+  (ctx) => {
+    ctx.show({ content: html`${extra}<h1>${heading}</h1><p><a href="/two">Two</a> <a href="#details">Details</a></p><p id="details">Details</p>` });
+  };
+
+async function start(routes: Record<string, Page>, path = "/"): Promise<Router> {
+  router?.stop();
+  window.history.replaceState(null, "", path);
+  router = new Router({
+    layout,
+    routes,
+    notFound: simple("Page not found"),
+    problem: simple("Sorry, there is a problem with the service"),
+    initComponents: () => {},
+  });
+  await router.start();
+  return router;
+}
+
+beforeEach(() => {
+  document.body.innerHTML = '<div id="app"></div>';
+  layout = mountShell(document.getElementById("app") as HTMLElement);
+  scrollTo = vi.fn();
+  window.scrollTo = scrollTo as unknown as typeof window.scrollTo;
+});
+
+describe("after every page change", () => {
+  it("titles the page after its h1 and moves focus to the h1", async () => {
+    await start({ "/": simple("Manage passkeys for your NHS login") });
+    expect(document.title).toBe("Manage passkeys for your NHS login – NHS login passkeys");
+    const h1 = layout.main.querySelector("h1");
+    expect(document.activeElement).toBe(h1);
+    expect(h1?.getAttribute("tabindex")).toBe("-1");
+    expect(scrollTo).toHaveBeenCalledWith(0, 0);
+  });
+
+  it("prefixes the title with Error: and focuses the error summary when there is one", async () => {
+    await start({ "/": simple("Log in", errorSummary([{ text: "Enter an email address", href: "#email" }])) });
+    expect(document.title).toBe("Error: Log in – NHS login passkeys");
+    expect(document.activeElement).toBe(layout.main.querySelector(".nhsuk-error-summary"));
+  });
+
+  it("focuses a success banner rather than the h1, so it is announced", async () => {
+    await start({ "/": simple("Login and security settings", successBanner("Passkey set up")) });
+    expect(document.title).toBe("Login and security settings – NHS login passkeys");
+    expect(document.activeElement).toBe(layout.main.querySelector(".nhsuk-notification-banner"));
+  });
+
+  it("shows the back link above main and clears it on a page without one", async () => {
+    const withBack: Page = (ctx) => {
+      ctx.show({ beforeContent: html`<a class="nhsuk-back-link" href="/">Back</a>`, content: html`<h1>Two</h1>` });
+    };
+    await start({ "/": simple("One"), "/two": withBack }, "/two");
+    expect(layout.beforeContent.querySelector(".nhsuk-back-link")).not.toBeNull();
+    await router?.navigate("/");
+    expect(layout.beforeContent.innerHTML).toBe("");
+  });
+});
+
+describe("links and history", () => {
+  it("renders a link within the app without loading a new page", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") });
+    layout.main.querySelector<HTMLAnchorElement>('a[href="/two"]')?.click();
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+    expect(window.location.pathname).toBe("/two");
+    expect(document.title).toBe("Two – NHS login passkeys");
+  });
+
+  it("leaves fragment links, modified clicks and other sites to the browser", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") });
+    const outside = document.createElement("a");
+    outside.href = "https://www.nhs.uk/";
+    layout.main.append(outside);
+
+    // Listening on window runs after the router's document listener: record
+    // what it decided, then stop jsdom from following the link itself.
+    const decided: boolean[] = [];
+    const record = (event: Event): void => {
+      decided.push(event.defaultPrevented);
+      event.preventDefault();
+    };
+    window.addEventListener("click", record);
+    const click = (link: Element | null, init: MouseEventInit = {}): void => {
+      link?.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, button: 0, ...init }));
+    };
+    click(layout.main.querySelector('a[href="#details"]'));
+    click(layout.main.querySelector('a[href="/two"]'), { ctrlKey: true });
+    click(outside);
+    click(layout.main.querySelector('a[href="/two"]'));
+    window.removeEventListener("click", record);
+
+    expect(decided).toEqual([false, false, false, true]);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+  });
+
+  it("does not render the page again when only the fragment changes", async () => {
+    const first = vi.fn(simple("One"));
+    await start({ "/": first });
+    window.history.pushState(null, "", "/#details");
+    window.dispatchEvent(new PopStateEvent("popstate"));
+    expect(first).toHaveBeenCalledTimes(1);
+  });
+
+  it("renders the earlier page on Back, but not for a fragment-only change", async () => {
+    const first = vi.fn(simple("One"));
+    await start({ "/": first, "/two": simple("Two") });
+    await router?.navigate("/two");
+    window.history.pushState(null, "", "/two#details");
+    window.dispatchEvent(new PopStateEvent("popstate"));
+    expect(layout.main.querySelector("h1")?.textContent).toBe("Two");
+
+    window.history.replaceState(null, "", "/");
+    window.dispatchEvent(new PopStateEvent("popstate"));
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("One"));
+    expect(first).toHaveBeenCalledTimes(2);
+  });
+
+  it("drops what a page renders after the person has moved on", async () => {
+    let finishSlowPage: () => void = () => {};
+    let late: HTMLElement | null | undefined;
+    const slow: Page = async (ctx: PageContext) => {
+      await new Promise<void>((resolve) => (finishSlowPage = resolve));
+      late = ctx.show({ content: html`<h1>Slow</h1>` });
+    };
+    await start({ "/": simple("One"), "/slow": slow });
+    const pending = router?.navigate("/slow");
+    await router?.navigate("/");
+    finishSlowPage();
+    await pending;
+    expect(late).toBeNull();
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+  });
+
+  it("answers an unknown address with Page not found, and a failing page with the problem page", async () => {
+    const failing: Page = () => {
+      throw new Error("boom");
+    };
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    await start({ "/": simple("One"), "/fails": failing }, "/no/such/page");
+    expect(document.title).toBe("Page not found – NHS login passkeys");
+    await router?.navigate("/fails");
+    expect(document.title).toBe("Sorry, there is a problem with the service – NHS login passkeys");
+  });
+
+  it("treats /login/ as /login", () => {
+    expect(normalisePath("/login/")).toBe("/login");
+    expect(normalisePath("/")).toBe("/");
+  });
+});
+
+describe("pageTitle and focusTarget", () => {
+  it("work from the markup alone", () => {
+    const main = document.createElement("main");
+    main.innerHTML = "<h1>\n  Set up a passkey\n</h1>";
+    expect(pageTitle(main)).toBe("Set up a passkey – NHS login passkeys");
+    expect(focusTarget(main)).toBe(main.querySelector("h1"));
+  });
+});

@@ -1,0 +1,163 @@
+// Client-side routing with the History API. Links inside the app are caught and
+// rendered without a page load; after every render the router sets the page
+// title from the h1, moves focus (error summary, then success banner, then the
+// h1) and scrolls to the top, so every page behaves the same for keyboard and
+// screen reader users.
+
+import { setFocus } from "nhsuk-frontend";
+import type { SafeHtml } from "./html";
+import { SERVICE_NAME, type Layout } from "./layout";
+
+export interface View {
+  content: SafeHtml;
+  /** Markup shown above <main>, usually a back link. */
+  beforeContent?: SafeHtml;
+}
+
+export interface NavigateOptions {
+  /** Replace the current history entry (for redirects) instead of adding one. */
+  replace?: boolean;
+}
+
+export interface PageContext {
+  path: string;
+  /** False once the person has moved to another page: late answers must be dropped. */
+  isCurrent(): boolean;
+  /** Renders the view and settles title and focus. Returns <main>, or null if stale. */
+  show(view: View): HTMLElement | null;
+  navigate(path: string, options?: NavigateOptions): Promise<void>;
+}
+
+export type Page = (ctx: PageContext) => void | Promise<void>;
+
+export interface RouterOptions {
+  routes: Record<string, Page>;
+  notFound: Page;
+  /** Shown when a page fails in a way it did not handle. */
+  problem: Page;
+  layout: Layout;
+  /** Starts nhsuk-frontend's JavaScript components inside a freshly rendered element. */
+  initComponents: (scope: HTMLElement) => void;
+  window?: Window;
+}
+
+export function pageTitle(main: ParentNode): string {
+  const h1 = main.querySelector("h1");
+  const heading = (h1?.textContent ?? "").replace(/\s+/g, " ").trim();
+  const hasErrors = main.querySelector(".nhsuk-error-summary") !== null;
+  return `${hasErrors ? "Error: " : ""}${heading ? `${heading} – ` : ""}${SERVICE_NAME}`;
+}
+
+/** Where focus goes after a page change: what the person most needs to hear first. */
+export function focusTarget(main: ParentNode): HTMLElement | null {
+  const summary = main.querySelector<HTMLElement>(".nhsuk-error-summary");
+  if (summary) return summary;
+  const banner = main.querySelector<HTMLElement>(".nhsuk-notification-banner--success");
+  if (banner) return banner;
+  const h1 = main.querySelector<HTMLElement>("h1");
+  if (h1) h1.setAttribute("tabindex", "-1");
+  return h1;
+}
+
+export function normalisePath(pathname: string): string {
+  if (pathname.length > 1 && pathname.endsWith("/")) return pathname.replace(/\/+$/, "") || "/";
+  return pathname;
+}
+
+export class Router {
+  private readonly win: Window;
+  private generation = 0;
+  private currentPath: string | null = null;
+
+  constructor(private readonly options: RouterOptions) {
+    this.win = options.window ?? window;
+  }
+
+  private readonly onClickListener = (event: MouseEvent): void => this.onClick(event);
+  private readonly onPopStateListener = (): void => {
+    const path = normalisePath(this.win.location.pathname);
+    // A fragment link (the skip link, an error summary link) also fires
+    // popstate; the page itself has not changed.
+    if (path === this.currentPath) return;
+    void this.render(path);
+  };
+
+  /** Installs the link and history listeners and renders the current address. */
+  start(): Promise<void> {
+    this.win.document.addEventListener("click", this.onClickListener);
+    this.win.addEventListener("popstate", this.onPopStateListener);
+    return this.render(normalisePath(this.win.location.pathname));
+  }
+
+  /** Removes the listeners; any page still loading will not render. */
+  stop(): void {
+    this.win.document.removeEventListener("click", this.onClickListener);
+    this.win.removeEventListener("popstate", this.onPopStateListener);
+    this.generation++;
+  }
+
+  async navigate(path: string, options: NavigateOptions = {}): Promise<void> {
+    const url = new URL(path, this.win.location.href);
+    const target = normalisePath(url.pathname) + url.search;
+    if (options.replace) this.win.history.replaceState(null, "", target);
+    else this.win.history.pushState(null, "", target);
+    await this.render(normalisePath(url.pathname));
+  }
+
+  private onClick(event: MouseEvent): void {
+    if (event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const target = event.target;
+    if (!(target instanceof Element)) return;
+    const link = target.closest("a[href]");
+    if (!(link instanceof HTMLAnchorElement)) return;
+    if ((link.target && link.target !== "_self") || link.hasAttribute("download")) return;
+    const url = new URL(link.href, this.win.location.href);
+    const here = this.win.location;
+    // Compare scheme and host rather than `origin`, which is "null" for the
+    // desktop app's wails:// scheme.
+    if (url.protocol !== here.protocol || url.host !== here.host) return;
+    if (url.pathname.startsWith("/api/")) return;
+    if (url.hash && normalisePath(url.pathname) === this.currentPath) return;
+    event.preventDefault();
+    void this.navigate(url.pathname + url.search);
+  }
+
+  private async render(path: string): Promise<void> {
+    const generation = ++this.generation;
+    this.currentPath = path;
+    const page = this.options.routes[path] ?? this.options.notFound;
+    const ctx = this.context(path, generation);
+    try {
+      await page(ctx);
+    } catch (error) {
+      console.error(error);
+      if (ctx.isCurrent()) await this.options.problem(ctx);
+    }
+  }
+
+  private context(path: string, generation: number): PageContext {
+    const isCurrent = (): boolean => generation === this.generation;
+    return {
+      path,
+      isCurrent,
+      navigate: (to, options) => this.navigate(to, options),
+      show: (view) => {
+        if (!isCurrent()) return null;
+        return this.show(view);
+      },
+    };
+  }
+
+  private show(view: View): HTMLElement {
+    const { layout, initComponents } = this.options;
+    layout.beforeContent.innerHTML = view.beforeContent?.value ?? "";
+    layout.main.innerHTML = view.content.value;
+    initComponents(layout.page);
+    this.win.document.title = pageTitle(layout.main);
+    this.win.scrollTo(0, 0);
+    const target = focusTarget(layout.main);
+    if (target) setFocus(target);
+    return layout.main;
+  }
+}
