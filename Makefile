@@ -1,0 +1,74 @@
+# The README's commands: `make run`, `make test` (and `make build`, `make bench` later).
+# Each target installs what it needs first (scripts/deps.sh), so they work on a fresh
+# Debian/Ubuntu machine.
+
+SHELL      := /bin/bash
+BIN        := build/bin/nhs-passkeys
+GO_TAGS    := desktop,production,webkit2_41
+GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
+NPM_STAMP  := frontend/node_modules/.package-lock.json
+
+export GOFLAGS := -buildvcs=false
+
+.PHONY: all run build frontend test test-go test-frontend test-browser test-desktop lint deps deps-test clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+$(NPM_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: $(NPM_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html
+
+$(BIN): frontend/dist/index.html $(GO_SOURCES)
+	go build -tags $(GO_TAGS) -ldflags "-s -w" -o $@ .
+
+build: deps $(BIN)
+
+# The desktop window when there is a display; otherwise the same app for a web browser.
+run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		exec $(BIN) $(ARGS); \
+	else \
+		echo "No display found, so starting the app for your web browser instead."; \
+		exec $(BIN) serve $(ARGS); \
+	fi
+
+lint: frontend/dist/index.html
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "Not gofmt-formatted: $$unformatted"; exit 1; fi
+	go vet ./...
+	go vet -tags e2e .
+
+test: deps-test lint test-go test-frontend test-browser test-desktop
+	@echo "make test: every suite passed"
+
+# Go unit and integration tests with the race detector. The keyring tests start their own
+# D-Bus session and a real gnome-keyring (app/sessionjar).
+test-go: frontend/dist/index.html
+	go test -race -count=1 ./...
+
+test-frontend: $(NPM_STAMP)
+	cd frontend && npm test
+
+# Journeys in headless Chromium against `serve` (CDP virtual authenticator).
+test-browser: frontend/dist/index.html
+	go test -tags e2e -count=1 -run Journey -v .
+
+# The real desktop window under Xvfb with a real gnome-keyring.
+test-desktop: frontend/dist/index.html
+	go test -tags desktopsmoke -count=1 -timeout 5m -run '^TestDesktopSmoke$$' -v ./app/desktop/
+
+clean:
+	rm -rf build/bin frontend/node_modules
+	find frontend/dist -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,158 @@
+// Package desktop is the desktop shell: a Wails window whose webview talks to the backend's
+// handler in-process (no TCP port), with the shell as the session's cookie jar.
+package desktop
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/wailsapp/wails/v2"
+	wailslogger "github.com/wailsapp/wails/v2/pkg/logger"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/nhs-passkeys/companion/app/sessionjar"
+	"github.com/nhs-passkeys/companion/backend/session"
+)
+
+// Title is the window title. The desktop smoke test finds the window by it.
+const Title = "NHS login passkeys"
+
+// WebviewOrigins are the Origin values the webview's requests carry: the page is served
+// from wails://wails on Linux and macOS, and from http://wails.localhost by WebView2 on
+// Windows. The backend accepts state-changing requests only from these origins in the
+// desktop app.
+var WebviewOrigins = []string{"wails://wails", "http://wails.localhost"}
+
+// Options are what Run needs from the rest of the program.
+type Options struct {
+	// Handler serves the frontend and the API: every request of the webview goes to it.
+	Handler http.Handler
+	// DataDir is the app's data directory; it names the session's keyring entry.
+	DataDir string
+	// Logger receives the shell's and Wails' logs. Nil discards them.
+	Logger *slog.Logger
+}
+
+// The window icon on Linux (macOS and Windows take theirs from the bundle and the .exe); a
+// string, so it cannot be changed.
+//
+//go:embed appicon.png
+var windowIcon string
+
+// Run opens the window and blocks until the person closes it or ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Handler == nil {
+		return errors.New("desktop: no handler")
+	}
+	if opts.DataDir == "" {
+		return errors.New("desktop: no data directory")
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if ctx.Err() != nil {
+		return nil // stopped before the window opened
+	}
+
+	keyring, err := sessionjar.NewKeyringStore(opts.DataDir)
+	if err != nil {
+		return fmt.Errorf("desktop: %w", err)
+	}
+	jar := sessionjar.New(sessionjar.NewFallbackStore(keyring, logger), logger, session.CookieName, session.SecureCookieName)
+
+	started := make(chan context.Context, 1)
+	closed := make(chan struct{})
+	defer close(closed)
+	go quitWhenDone(ctx, started, closed, runtime.Quit, time.Second)
+
+	err = wails.Run(&options.App{
+		Title:            Title,
+		Width:            1024,
+		Height:           768,
+		MinWidth:         400,
+		MinHeight:        480,
+		BackgroundColour: options.NewRGB(255, 255, 255),
+		AssetServer: &assetserver.Options{
+			// No Assets: every request, the page itself included, goes to the backend's handler
+			// through the jar, so the frontend is served the same way as in `serve` mode.
+			Handler: jar.Wrap(originFromWebview(opts.Handler)),
+		},
+		Logger:             slogAdapter{logger},
+		LogLevel:           wailslogger.INFO,
+		LogLevelProduction: wailslogger.WARNING,
+		OnStartup:          func(wctx context.Context) { started <- wctx },
+		OnDomReady: func(context.Context) {
+			if err := restoreSignalStacks(); err != nil {
+				logger.Error("repair signal handlers after the page loaded", "err", err)
+			}
+			logger.Debug("page loaded in the window")
+		},
+		// Dropping a file on the window would make the webview navigate to it.
+		DragAndDrop: &options.DragAndDrop{DisableWebViewDrop: true},
+		// The browser's context menu (Back, Reload, Inspect) has no place in the app; Wails
+		// keeps it off in production builds unless this is true.
+		EnableDefaultContextMenu: false,
+		Linux: &linux.Options{
+			Icon: []byte(windowIcon),
+			// GPU policy "Always" (Wails' value when Linux options are given) costs memory and
+			// fails on machines without a GPU; the app is plain pages.
+			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
+			ProgramName:      "nhs-passkeys",
+		},
+		Mac: &mac.Options{
+			About: &mac.AboutInfo{Title: Title, Message: "Set up, use and remove passkeys for your NHS login."},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("desktop: %w", err)
+	}
+	return nil
+}
+
+// quitWhenDone closes the window when ctx ends (SIGINT/SIGTERM in main). Wails' Quit needs
+// the context Wails hands to OnStartup, and a quit asked for before GTK's main loop is
+// running is lost, so it is asked again every retry until the window has closed.
+func quitWhenDone(ctx context.Context, started <-chan context.Context, closed <-chan struct{}, quit func(context.Context), retry time.Duration) {
+	var wctx context.Context
+	select {
+	case wctx = <-started:
+	case <-closed:
+		return
+	}
+	select {
+	case <-ctx.Done():
+	case <-closed:
+		return
+	}
+	tick := time.NewTicker(retry)
+	defer tick.Stop()
+	for {
+		quit(wctx)
+		select {
+		case <-closed:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// slogAdapter sends Wails' log lines to the app's slog logger.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Print(m string)   { a.l.Info(m, "from", "wails") }
+func (a slogAdapter) Trace(m string)   { a.l.Debug(m, "from", "wails") }
+func (a slogAdapter) Debug(m string)   { a.l.Debug(m, "from", "wails") }
+func (a slogAdapter) Info(m string)    { a.l.Info(m, "from", "wails") }
+func (a slogAdapter) Warning(m string) { a.l.Warn(m, "from", "wails") }
+func (a slogAdapter) Error(m string)   { a.l.Error(m, "from", "wails") }
+func (a slogAdapter) Fatal(m string)   { a.l.Error(m, "from", "wails") }

@@ -1,0 +1,48 @@
+package desktop
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+)
+
+// originFromWebview gives the webview's state-changing requests the Origin header that
+// browsers send and the backend checks.
+//
+// WebKitGTK sends no Origin (and no Sec-Fetch-*) with fetch POST/PUT/DELETE to wails://wails:
+// seen on WebKitGTK 2.50, where the only hint is "Referer: wails://wails/". Nothing listens
+// on TCP, so every request reaching the handler comes from a document in this webview; the
+// shell can therefore say where it came from:
+//   - an Origin that is present is kept (WebView2 and WKWebView send one; a foreign one is
+//     then refused by the backend);
+//   - otherwise a Referer from another origin (a page the webview was led away to) becomes
+//     the Origin, so the backend refuses it like any cross-site request;
+//   - otherwise (the app's own page, with or without a Referer) the Origin is the webview's.
+func originFromWebview(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Header.Get("Origin") != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		origin := WebviewOrigins[0]
+		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(WebviewOrigins, ref) {
+			origin = ref
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Origin", origin)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// refererOrigin returns the scheme://host of a Referer, or "" when there is none to read.
+func refererOrigin(referer string) string {
+	if referer == "" {
+		return ""
+	}
+	u, err := url.Parse(referer)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		// Unreadable: not the app's page, and not an origin the backend allows either.
+		return "null"
+	}
+	return u.Scheme + "://" + u.Host
+}

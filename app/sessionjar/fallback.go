@@ -1,0 +1,88 @@
+package sessionjar
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+)
+
+// FallbackStore uses a primary store (the keyring) until it fails once, then keeps the
+// session in memory for the rest of the run. A machine without a Secret Service (a bare
+// window manager, a locked-down kiosk) can still use the app; the person just has to log in
+// again after a restart.
+type FallbackStore struct {
+	primary Store
+	memory  *MemoryStore
+	logger  *slog.Logger
+
+	mu     sync.Mutex
+	failed bool
+}
+
+// NewFallbackStore returns a store over primary that falls back to memory.
+func NewFallbackStore(primary Store, logger *slog.Logger) *FallbackStore {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &FallbackStore{primary: primary, memory: NewMemoryStore(), logger: logger}
+}
+
+// UsingMemory says whether the store has given up on the primary store.
+func (f *FallbackStore) UsingMemory() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+
+// Get implements Store.
+func (f *FallbackStore) Get() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.failed {
+		secret, err := f.primary.Get()
+		if err == nil || errors.Is(err, ErrNoSession) {
+			return secret, err
+		}
+		f.failLocked(err)
+	}
+	return f.memory.Get()
+}
+
+// Set implements Store.
+func (f *FallbackStore) Set(secret string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.failed {
+		err := f.primary.Set(secret)
+		if err == nil {
+			return nil
+		}
+		f.failLocked(err)
+	}
+	return f.memory.Set(secret)
+}
+
+// Delete implements Store.
+func (f *FallbackStore) Delete() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Clear memory too: after a fallback the session may live in either place.
+	_ = f.memory.Delete()
+	if f.failed {
+		return nil
+	}
+	if err := f.primary.Delete(); err != nil {
+		f.failLocked(err)
+		// Still an error: the keyring may keep a copy of the token (the backend has ended the
+		// session by then, so the copy no longer signs anyone in).
+		return err
+	}
+	return nil
+}
+
+// failLocked switches to memory and says so once. The error names the keyring's problem
+// (no bus, no Secret Service, a timeout), never a secret.
+func (f *FallbackStore) failLocked(err error) {
+	f.failed = true
+	f.logger.Warn("the OS keyring is not available, so your login will be kept in memory only and you will need to log in again after closing the app", "err", err)
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/desktop"
+	"github.com/nhs-passkeys/companion/backend"
+)
+
+const usage = `NHS passkeys companion: set up, use and remove passkeys for your NHS login.
+
+Usage:
+  nhs-passkeys [flags]          open the desktop app
+  nhs-passkeys serve [flags]    serve the same app to web browsers on this computer
+
+Flags:
+`
+
+// run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
+// with their own arguments and environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	serve := len(args) > 1 && args[1] == "serve"
+	name := "nhs-passkeys"
+	rest := args[1:]
+	if serve {
+		name += " serve"
+		rest = args[2:]
+	}
+
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dataDir := fset.String("data-dir", "", "folder for the account database (default: the OS config folder, e.g. ~/.config/nhs-passkeys)")
+	origin := fset.String("origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
+	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
+	fset.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return fmt.Errorf("unknown argument %q", fset.Arg(0))
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
+
+	dir, err := resolveDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	_, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", *addr, err)
+	}
+	rpOrigin := *origin
+	if rpOrigin == "" {
+		rpOrigin = "http://localhost:" + port
+	}
+
+	frontend, err := fs.Sub(frontendDist, "frontend/dist")
+	if err != nil {
+		return fmt.Errorf("frontend: %w", err)
+	}
+	if _, err := fs.Stat(frontend, "index.html"); err != nil {
+		return errors.New("the frontend is not built into this binary: run `make build`")
+	}
+
+	cfg := backend.Config{
+		DataDir:    dir,
+		Origin:     rpOrigin,
+		Ceremonies: "browser",
+		Frontend:   frontend,
+		Logger:     logger,
+	}
+	if !serve {
+		cfg.Ceremonies = "device"
+		cfg.RequestOrigins = desktop.WebviewOrigins
+	}
+	srv, err := backend.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	if !serve {
+		return desktop.Run(ctx, desktop.Options{
+			Handler: srv.Handler(),
+			DataDir: dir,
+			Logger:  logger,
+		})
+	}
+	return serveHTTP(ctx, *addr, rpOrigin, srv.Handler(), stdout, logger)
+}
+
+// serveHTTP serves the app on addr until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, addr, origin string, h http.Handler, stdout io.Writer, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "NHS passkeys is running. Open %s in your web browser.\n", origin)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdownCtx)
+}
+
+func resolveDataDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return filepath.Abs(flagValue)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config folder (use --data-dir): %w", err)
+	}
+	return filepath.Join(base, "nhs-passkeys"), nil
+}
+
+func logLevel(getenv func(string) string) slog.Level {
+	if getenv("NHS_PASSKEYS_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}

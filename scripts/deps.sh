@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian/Ubuntu machine, and nothing that is
+# already there. `make run` and `make test` call it; it is safe to run again.
+#   scripts/deps.sh build   the packages to build and run the desktop app
+#   scripts/deps.sh test    those plus everything the test suite drives
+set -euo pipefail
+
+build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfido2-dev)
+# chromium: browser journeys; xvfb/xdotool/imagemagick/tesseract-ocr/openbox: the desktop
+# window test; gnome-keyring/dbus/libsecret-tools: a real Secret Service for the session jar.
+test_pkgs=(chromium xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng openbox
+  gnome-keyring dbus dbus-x11 libsecret-tools fido2-tools fonts-dejavu-core fonts-liberation)
+
+want=("${build_pkgs[@]}")
+[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "Node.js 20 or newer is needed to build the frontend (found $(node --version))." >&2
+  exit 1
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "Go is needed (1.26 or newer; https://go.dev/dl/). Put it on PATH and try again." >&2
+  exit 1
+fi
