@@ -162,6 +162,9 @@ func smokeInsideSession(t *testing.T, bin, artifacts string) {
 	s.waitFor("start page", startHeading)
 	s.checkNHSBlueHeader()
 	s.save("1-start-page.png")
+	if ports := listeningTCP(t, app.cmd.Process.Pid); len(ports) > 0 {
+		t.Fatalf("the desktop app must not listen on TCP, but it (or a WebKit child) listens on %v", ports)
+	}
 
 	// 2. Create an account through the window; the app signs in and shows the settings.
 	s.tabTo("Create an account")
@@ -678,4 +681,56 @@ func waitUntil(t *testing.T, ctx context.Context, what string, ok func() bool) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// listeningTCP returns the local addresses of TCP sockets in LISTEN state held by pid or any
+// of its descendants (the WebKit processes), read from /proc.
+func listeningTCP(t *testing.T, pid int) []string {
+	t.Helper()
+	// Every process's parent, to find the descendants of pid.
+	children := map[int][]int{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // the process ended meanwhile
+		}
+		// The command name in parentheses may hold spaces; the parent PID follows it.
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		var child, parent int
+		fmt.Sscan(filepath.Base(filepath.Dir(path)), &child)
+		if len(fields) > 1 {
+			fmt.Sscan(fields[1], &parent)
+		}
+		children[parent] = append(children[parent], child)
+	}
+	inodes := map[string]bool{}
+	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
+		p := queue[0]
+		queue = append(queue, children[p]...)
+		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", p))
+		for _, fd := range fds {
+			if target, err := os.Readlink(fd); err == nil && strings.HasPrefix(target, "socket:[") {
+				inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		t.Fatalf("found no sockets at all for PID %d: the check cannot see the app", pid)
+	}
+	var listening []string
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			// sl local_address rem_address st ... inode (field 9); st 0A is LISTEN.
+			if len(f) > 9 && f[3] == "0A" && inodes[f[9]] {
+				listening = append(listening, f[1])
+			}
+		}
+	}
+	return listening
 }
