@@ -2,6 +2,7 @@ package fido2
 
 /*
 #include <fido.h>
+#include <fido/bio.h>
 #include <stdlib.h>
 */
 import "C"
@@ -72,6 +73,12 @@ type Device struct {
 	cancelMu sync.Mutex
 	cancelOp context.CancelFunc
 	closing  bool
+
+	// enroll is the fingerprint enrolment in progress, from BioEnrollBegin to its last
+	// sample: libfido2 keeps in it the pinUvAuthToken the later samples are authenticated
+	// with, so it lives in C memory and is freed (the token wiped) when the enrolment ends,
+	// is cancelled, or the device closes. Guarded by mu.
+	enroll *C.fido_bio_enroll_t
 }
 
 // Open opens the hardware authenticator at path (a DeviceInfo.Path). A path with no
@@ -151,6 +158,7 @@ func (d *Device) Close() error {
 	}
 	dev := d.dev
 	d.dev = nil
+	d.endEnrollment()
 	rc := C.fido_dev_close(dev)
 	C.fido_dev_free(&dev)
 	if d.conn != nil {
@@ -200,6 +208,14 @@ const cancelResend = 200 * time.Millisecond
 //
 // call returns a libfido2 code; do turns a failure into an *Error wrapped with op.
 func (d *Device) do(ctx context.Context, op string, status func(Status), call func(dev *C.fido_dev_t) C.int) error {
+	return d.doWith(ctx, op, status, nil, call)
+}
+
+// doWith is do with kinds, which may give some libfido2 codes another sentinel for this one
+// operation (nil: keep the usual one). Credential management, for instance, knows that
+// FIDO_ERR_INVALID_COMMAND means "this authenticator cannot do that".
+func (d *Device) doWith(ctx context.Context, op string, status func(Status), kinds func(rc C.int) error,
+	call func(dev *C.fido_dev_t) C.int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.dev == nil {
@@ -261,6 +277,11 @@ func (d *Device) do(ctx context.Context, op string, status func(Status), call fu
 		return nil
 	}
 	e := newError(int(rc))
+	if kinds != nil {
+		if kind := kinds(rc); kind != nil {
+			e.kind = kind
+		}
+	}
 	if stopped, cause := stopCause(ctx, opCtx); stopped {
 		// Cancelled by ctx, Cancel or Close. Whatever the authenticator or libfido2
 		// answered (KEEPALIVE_CANCEL, or RX when libfido2's time budget ran out first),
@@ -349,6 +370,28 @@ type Info struct {
 	MaxCredIDLength uint64
 	MaxCredsInList  uint64
 	ForcePINChange  bool // the PIN must be changed before it can be used
+
+	// UVModality is how built-in user verification works (FIDO Registry §3.1:
+	// 0x02 fingerprint, 0x04 passcode, 0x10 face, ...); 0 when not reported.
+	UVModality uint64
+
+	// Typed views of Options, CTAP 2.1 §6.4 (a CTAP 2.1-PRE prototype name counts too).
+	//
+	// CredentialManagement: authenticatorCredentialManagement is supported (credMgmt or
+	// credentialMgmtPreview): CredentialsMetadata, RelyingParties, Credentials,
+	// DeleteCredential.
+	CredentialManagement bool
+	// BioEnrollSupported: the authenticator has a fingerprint sensor that can be managed
+	// (bioEnroll or userVerificationMgmtPreview present); BioEnrolled: at least one
+	// fingerprint is enrolled (the option is true).
+	BioEnrollSupported bool
+	BioEnrolled        bool
+	// UVBioEnroll: a fingerprint may stand in for the PIN to enrol another (uvBioEnroll).
+	UVBioEnroll bool
+	// AuthenticatorConfig: authenticatorConfig is supported (authnrCfg);
+	// SetMinPINLengthSupported: its setMinPINLength is (setMinPINLength).
+	AuthenticatorConfig      bool
+	SetMinPINLengthSupported bool
 }
 
 // Option reports whether the authenticator lists option name and its value.
@@ -388,6 +431,7 @@ func readInfo(ci *C.fido_cbor_info_t) Info {
 		MaxCredIDLength: uint64(C.fido_cbor_info_maxcredidlen(ci)),
 		MaxCredsInList:  uint64(C.fido_cbor_info_maxcredcntlst(ci)),
 		ForcePINChange:  bool(C.fido_cbor_info_new_pin_required(ci)),
+		UVModality:      uint64(C.fido_cbor_info_uv_modality(ci)),
 		Options:         map[string]bool{},
 	}
 	if n := int(C.fido_cbor_info_options_len(ci)); n > 0 {
@@ -397,6 +441,14 @@ func readInfo(ci *C.fido_cbor_info_t) Info {
 			info.Options[goString(names[i])] = bool(values[i])
 		}
 	}
+	info.CredentialManagement = info.Options["credMgmt"] || info.Options["credentialMgmtPreview"]
+	bio, bioOK := info.Options["bioEnroll"]
+	preview, previewOK := info.Options["userVerificationMgmtPreview"]
+	info.BioEnrollSupported = bioOK || previewOK
+	info.BioEnrolled = bio || preview
+	info.UVBioEnroll = info.Options["uvBioEnroll"]
+	info.AuthenticatorConfig = info.Options["authnrCfg"]
+	info.SetMinPINLengthSupported = info.Options["setMinPINLength"]
 	if n := int(C.fido_cbor_info_protocols_len(ci)); n > 0 {
 		for _, p := range unsafe.Slice(C.fido_cbor_info_protocols_ptr(ci), n) {
 			info.PINProtocols = append(info.PINProtocols, int(p))

@@ -1,8 +1,15 @@
 // Package fido2 is the app's own small binding over libfido2 (the C library, 1.12+, found
 // with pkg-config): list and open security keys, register and log in with passkeys, manage
-// the PIN, reset. It also attaches a Go authenticator (the virtual security key) to the
-// real libfido2 through OpenTransport, so tests and accessibility testers go through the
-// same C code as hardware.
+// the PIN, reset; list and delete the passkeys a key holds (credman.go), enrol and manage
+// fingerprints (bio.go), and raise the minimum PIN length or force a PIN change (config.go).
+// It also attaches a Go authenticator (the virtual security key) to the real libfido2
+// through OpenTransport, so tests and accessibility testers go through the same C code as
+// hardware.
+//
+// libfido2 1.12 speaks the CTAP 2.1-PRE prototypes of credential management (0x41) and bio
+// enrollment (0x40) to every authenticator, whatever its getInfo says; CTAP 2.1 keys accept
+// them. It reads the authenticator's options once, at open: built-in user verification (a
+// fingerprint enrolled since) is used only by a Device opened after the enrolment.
 //
 // Why not github.com/keys-pub/go-libfido2: see the platform notes (PLATFORM-NOTES.md). This
 // package passes the full clientDataJSON (fido_cred_set_clientdata /
@@ -13,9 +20,12 @@
 // runtime/cgo.Handle carried in a small C struct that libfido2 holds as the device's I/O
 // handle. Every libfido2 object is freed on every path (deferred right after it is made).
 //
-// Secrets: a PIN passed in a request or to SetPIN/ChangePIN belongs to this package from the
-// call on: it is copied into C memory allocated for the one libfido2 call, wiped and freed
-// right after it, and the caller's slice is zeroed before the method returns. libfido2's
+// Secrets: a PIN passed in a request or to any method (SetPIN, ChangePIN, the credential,
+// fingerprint and config methods) belongs to this package from the call on: it is copied
+// into C memory allocated for the libfido2 call, wiped and freed right after it, and the
+// caller's slice is zeroed before the method returns. The pinUvAuthToken libfido2 keeps
+// between fingerprint samples is freed, and wiped by libfido2, when the enrolment ends, is
+// cancelled, or the Device closes. libfido2's
 // debug log (FIDO_DEBUG) is never turned on here: it prints the messages it sends. No error
 // text contains a PIN or key material.
 //

@@ -36,6 +36,8 @@ var (
 	ErrInvalidRequest       = errors.New("the request is not valid")
 	ErrClosed               = errors.New("the device is closed")
 	ErrDevice               = errors.New("the authenticator reported an error")
+	ErrNoEnrollment         = errors.New("the authenticator holds no such fingerprint")
+	ErrFingerprintStoreFull = errors.New("the authenticator has no room for another fingerprint")
 )
 
 // Error is the error of a libfido2 call.

@@ -88,3 +88,17 @@ func validateNewPIN(pin []byte) error {
 	}
 	return nil
 }
+
+// UVRetries returns how many more times built-in user verification (a fingerprint) may fail
+// before it is blocked and only the PIN works (CTAP 2.1 §6.5.5, getUVRetries). A right
+// finger or the right PIN puts the tries back.
+func (d *Device) UVRetries(ctx context.Context) (int, error) {
+	var n C.int
+	err := d.do(ctx, "get UV retries", nil, func(dev *C.fido_dev_t) C.int {
+		return C.fido_dev_get_uv_retry_count(dev, &n)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}

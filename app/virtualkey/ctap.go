@@ -28,6 +28,13 @@ const (
 	cborCredentialManagement byte = 0x0a
 	cborLargeBlobs           byte = 0x0c
 	cborAuthenticatorConfig  byte = 0x0d
+
+	// The CTAP 2.1-PRE prototypes of bio enrollment and credential management ("vendor"
+	// command bytes, getInfo options userVerificationMgmtPreview and credentialMgmtPreview).
+	// libfido2 1.12 sends only these, whatever getInfo says, so the key takes both forms;
+	// their parameters and replies are those of 0x09 and 0x0A.
+	cborBioEnrollmentPreview        byte = 0x40
+	cborCredentialManagementPreview byte = 0x41
 )
 
 // status is a CTAP status code (CTAP 2.1 §8.2). Handlers return it as their error.
@@ -40,6 +47,7 @@ const (
 	statusCBORUnexpectedType     status = 0x11
 	statusInvalidCBOR            status = 0x12
 	statusMissingParameter       status = 0x14
+	statusFPDatabaseFull         status = 0x17
 	statusCredentialExcluded     status = 0x19
 	statusUnsupportedAlgorithm   status = 0x26
 	statusKeyStoreFull           status = 0x28
@@ -57,7 +65,9 @@ const (
 	statusPUATRequired           status = 0x36
 	statusPinPolicyViolation     status = 0x37
 	statusRequestTooLarge        status = 0x39
+	statusUVBlocked              status = 0x3c
 	statusInvalidSubcommand      status = 0x3e
+	statusUVInvalid              status = 0x3f
 	statusUnauthorizedPermission status = 0x40
 	statusOther                  status = 0x7f
 )
@@ -90,17 +100,21 @@ const (
 type command func(k *Key, req *request, params []byte) (any, error)
 
 // commandTable maps CTAP command bytes to handlers. Later features plug in here:
-// cborCredentialManagement (0x0A), cborBioEnrollment (0x09), cborAuthenticatorConfig (0x0D),
-// cborLargeBlobs (0x0C), and authenticatorSelection (0x0B). The token permissions they need (cm, be, acfg,
-// lbw) become grantable as soon as their command is in the table (authorisedPermissions).
+// cborLargeBlobs (0x0C) and authenticatorSelection (0x0B). The token permissions a command needs
+// (cm, be, acfg, lbw) become grantable as soon as it is in the table (authorisedPermissions).
 func (k *Key) commandTable() map[byte]command {
 	return map[byte]command{
-		cborMakeCredential:   (*Key).makeCredential,
-		cborGetAssertion:     (*Key).getAssertion,
-		cborGetInfo:          (*Key).getInfo,
-		cborClientPIN:        (*Key).clientPIN,
-		cborReset:            (*Key).reset,
-		cborGetNextAssertion: (*Key).getNextAssertion,
+		cborMakeCredential:              (*Key).makeCredential,
+		cborGetAssertion:                (*Key).getAssertion,
+		cborGetInfo:                     (*Key).getInfo,
+		cborClientPIN:                   (*Key).clientPIN,
+		cborReset:                       (*Key).reset,
+		cborGetNextAssertion:            (*Key).getNextAssertion,
+		cborBioEnrollment:               (*Key).bioEnrollment,
+		cborCredentialManagement:        (*Key).credentialManagement,
+		cborAuthenticatorConfig:         (*Key).authenticatorConfig,
+		cborBioEnrollmentPreview:        (*Key).bioEnrollment,
+		cborCredentialManagementPreview: (*Key).credentialManagement,
 	}
 }
 
@@ -121,6 +135,11 @@ func (k *Key) dispatch(req *request, msg []byte) ([]byte, error) {
 	// CTAP 2.1 §6.3: the getNextAssertion state lives only until another command arrives.
 	if cmd != cborGetNextAssertion {
 		k.assertions = nil
+	}
+	// §6.8.3/§6.8.4: likewise the enumerateRPs / enumerateCredentials state lives only while
+	// credential management commands follow one another.
+	if cmd != cborCredentialManagement && cmd != cborCredentialManagementPreview {
+		k.enumeration = nil
 	}
 	if len(msg) > maxMsgSize {
 		return []byte{byte(statusRequestTooLarge)}, nil
@@ -220,19 +239,23 @@ type credentialDescriptor struct {
 func (k *Key) getInfo(*request, []byte) (any, error) {
 	aaguid := k.st.aaguid()
 	remaining := max(0, k.capacity-k.st.discoverableCount())
+	enrolled := k.st.uvConfigured()
 	return struct {
-		Versions           []string          `cbor:"1,keyasint"`
-		AAGUID             []byte            `cbor:"3,keyasint"`
-		Options            map[string]bool   `cbor:"4,keyasint"`
-		MaxMsgSize         int               `cbor:"5,keyasint"`
-		PinUvAuthProtocols []int             `cbor:"6,keyasint"`
-		MaxCredCountInList int               `cbor:"7,keyasint"`
-		MaxCredIDLength    int               `cbor:"8,keyasint"`
-		Transports         []string          `cbor:"9,keyasint"`
-		Algorithms         []credentialParam `cbor:"10,keyasint"`
-		MinPINLength       int               `cbor:"13,keyasint"`
-		FirmwareVersion    int               `cbor:"14,keyasint"`
-		RemainingRKs       int               `cbor:"20,keyasint"`
+		Versions            []string          `cbor:"1,keyasint"`
+		AAGUID              []byte            `cbor:"3,keyasint"`
+		Options             map[string]bool   `cbor:"4,keyasint"`
+		MaxMsgSize          int               `cbor:"5,keyasint"`
+		PinUvAuthProtocols  []int             `cbor:"6,keyasint"`
+		MaxCredCountInList  int               `cbor:"7,keyasint"`
+		MaxCredIDLength     int               `cbor:"8,keyasint"`
+		Transports          []string          `cbor:"9,keyasint"`
+		Algorithms          []credentialParam `cbor:"10,keyasint"`
+		ForcePINChange      bool              `cbor:"12,keyasint"`
+		MinPINLength        int               `cbor:"13,keyasint"`
+		FirmwareVersion     int               `cbor:"14,keyasint"`
+		PreferredUVAttempts int               `cbor:"17,keyasint"`
+		UVModality          int               `cbor:"18,keyasint"`
+		RemainingRKs        int               `cbor:"20,keyasint"`
 	}{
 		Versions: []string{"FIDO_2_0", "FIDO_2_1"},
 		AAGUID:   aaguid[:],
@@ -242,6 +265,15 @@ func (k *Key) getInfo(*request, []byte) (any, error) {
 			"clientPin":        k.st.pinSet(),
 			"pinUvAuthToken":   true,
 			"makeCredUvNotRqd": false,
+			// Built-in user verification is the fingerprint: false until one is enrolled
+			// (bio.go). uvBioEnroll: a token from it may carry the be permission.
+			"uv":          enrolled,
+			"bioEnroll":   enrolled,
+			"uvBioEnroll": true,
+			// credential management (credman.go) and authenticatorConfig (config.go).
+			"credMgmt":        true,
+			"authnrCfg":       true,
+			"setMinPINLength": true,
 		},
 		MaxMsgSize:         maxMsgSize,
 		PinUvAuthProtocols: []int{2, 1},
@@ -249,9 +281,13 @@ func (k *Key) getInfo(*request, []byte) (any, error) {
 		MaxCredIDLength:    maxCredentialIDLen,
 		Transports:         []string{"usb"},
 		Algorithms:         []credentialParam{{Type: credentialTypeKey, Alg: coseES256}},
-		MinPINLength:       minPINLength,
+		ForcePINChange:     k.st.ForcePINChange,
+		MinPINLength:       k.st.minPINLength(),
 		FirmwareVersion:    firmwareVersion,
-		RemainingRKs:       remaining,
+		// §6.4 preferredPlatformUvAttempts: how often a platform should retry the finger.
+		PreferredUVAttempts: preferredUVAttempts,
+		UVModality:          uvModalityFingerprint,
+		RemainingRKs:        remaining,
 	}, nil
 }
 
@@ -296,7 +332,9 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 		return nil, statusUnsupportedAlgorithm
 	}
 	rpID := *p.RP.ID
-	// Steps 4-5: the options. This key has no built-in user verification.
+	// Steps 4-5: the options. The fingerprint verifies the user only through a token
+	// (getPinUvAuthTokenUsingUvWithPermissions, which libfido2 uses); the CTAP 2.0 way, "uv"
+	// without a pinUvAuthParam, is refused as without built-in UV.
 	rk := p.Options["rk"]
 	if up, ok := p.Options["up"]; ok && !up {
 		return nil, statusInvalidOption
@@ -326,7 +364,7 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 	// cancel or an unplug still wins, as on the wire.
 	for _, d := range p.ExcludeList {
 		if d.Type == credentialTypeKey && k.findCredential(rpID, d.ID) >= 0 {
-			_, err := k.userPresence(req)
+			_, err := k.presenceFor(req, p.PinUvAuthParam != nil)
 			if errors.Is(err, ErrUnplugged) || errors.Is(err, statusKeepaliveCancel) {
 				return nil, err
 			}
@@ -335,7 +373,7 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 	}
 	// Extensions: none are supported; unknown ones are ignored.
 	// Step 14: user presence, then the token is spent.
-	pres, err := k.userPresence(req)
+	pres, err := k.presenceFor(req, p.PinUvAuthParam != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -379,6 +417,7 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 		PrivateKey:      scalar,
 		SignCount:       0,
 		Created:         k.clock().UTC(),
+		CredProtect:     credProtectUVOptional,
 	}
 	pub, err := priv.PublicKey.Bytes()
 	if err != nil {
@@ -504,7 +543,7 @@ func (k *Key) getAssertion(req *request, raw []byte) (any, error) {
 		return nil, statusMissingParameter
 	}
 	rpID := *p.RPID
-	// The options: "rk" is refused here; there is no built-in UV.
+	// The options: "rk" is refused here; "uv" without a token as in makeCredential.
 	if _, ok := p.Options["rk"]; ok {
 		return nil, statusUnsupportedOption
 	}
@@ -548,7 +587,7 @@ func (k *Key) getAssertion(req *request, raw []byte) (any, error) {
 	}
 	// User presence, unless "up" is false (a silent pre-flight).
 	if up {
-		if _, err := k.userPresence(req); err != nil {
+		if _, err := k.presenceFor(req, p.PinUvAuthParam != nil); err != nil {
 			return nil, err
 		}
 		flags |= flagUP

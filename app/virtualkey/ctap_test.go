@@ -22,8 +22,10 @@ type infoReply struct {
 	MaxCredIDLen       uint64           `cbor:"8,keyasint"`
 	Transports         []string         `cbor:"9,keyasint"`
 	Algorithms         []map[string]any `cbor:"10,keyasint"`
+	ForcePINChange     bool             `cbor:"12,keyasint"`
 	MinPINLength       uint64           `cbor:"13,keyasint"`
 	FirmwareVersion    uint64           `cbor:"14,keyasint"`
+	UVModality         uint64           `cbor:"18,keyasint"`
 	RemainingRKs       *uint64          `cbor:"20,keyasint"`
 }
 
@@ -43,15 +45,18 @@ func TestGetInfo(t *testing.T) {
 		t.Errorf("versions = %v", info.Versions)
 	}
 	mustEqual(t, "aaguid", info.AAGUID, aaguid[:])
-	wantOptions := map[string]bool{"rk": true, "up": true, "clientPin": false, "pinUvAuthToken": true, "makeCredUvNotRqd": false}
+	wantOptions := map[string]bool{"rk": true, "up": true, "clientPin": false, "pinUvAuthToken": true, "makeCredUvNotRqd": false,
+		"credMgmt": true, "bioEnroll": false, "uvBioEnroll": true, "authnrCfg": true, "setMinPINLength": true}
 	for name, want := range wantOptions {
 		got, ok := info.Options[name]
 		if !ok || got != want {
 			t.Errorf("option %q = %v (present %v), want %v", name, got, ok, want)
 		}
 	}
-	if _, ok := info.Options["uv"]; ok {
-		t.Errorf("option uv is present, but the key has no built-in user verification")
+	// Built-in user verification is the fingerprint sensor: supported, but not configured
+	// until a finger is enrolled (bio_test.go).
+	if uv, ok := info.Options["uv"]; !ok || uv {
+		t.Errorf("option uv = %v (present %v), want false until a fingerprint is enrolled", uv, ok)
 	}
 	if info.MaxMsgSize != 2048 {
 		t.Errorf("maxMsgSize = %d", info.MaxMsgSize)
@@ -64,6 +69,9 @@ func TestGetInfo(t *testing.T) {
 	}
 	if len(info.Algorithms) != 1 || info.Algorithms[0]["alg"] != int64(-7) || info.Algorithms[0]["type"] != "public-key" {
 		t.Errorf("algorithms = %v, want ES256 only", info.Algorithms)
+	}
+	if info.UVModality != 2 || info.ForcePINChange {
+		t.Errorf("uvModality = %d (want 2, fingerprint), forcePINChange = %v", info.UVModality, info.ForcePINChange)
 	}
 	if info.MinPINLength != 4 || info.FirmwareVersion == 0 {
 		t.Errorf("minPINLength = %d, firmwareVersion = %d", info.MinPINLength, info.FirmwareVersion)
@@ -238,17 +246,18 @@ func TestMalformedRequests(t *testing.T) {
 		msg  []byte
 		want byte
 	}{
-		{"an unknown command is CTAP1_ERR_INVALID_COMMAND", []byte{0x40}, 0x01},
-		{"credential management is not there yet", []byte{0x0a, 0xa0}, 0x01},
-		{"bio enrollment is not there yet", []byte{0x09, 0xa0}, 0x01},
-		{"authenticatorConfig is not there yet", []byte{0x0d, 0xa0}, 0x01},
+		{"an unknown command is CTAP1_ERR_INVALID_COMMAND", []byte{0x42}, 0x01},
+		{"large blobs are not there yet", []byte{0x0c, 0xa0}, 0x01},
+		{"credential management without a subCommand is a missing parameter", []byte{0x0a, 0xa0}, 0x14},
+		{"bio enrollment without a modality is a missing parameter", []byte{0x09, 0xa0}, 0x14},
+		{"authenticatorConfig without a subCommand is a missing parameter", []byte{0x0d, 0xa0}, 0x14},
 		{"truncated CBOR is CTAP2_ERR_INVALID_CBOR", []byte{0x01, 0xa1, 0x01}, 0x12},
 		{"a request that is not a map is CTAP2_ERR_CBOR_UNEXPECTED_TYPE", []byte{0x01, 0x80}, 0x11},
 		{"a text clientDataHash is CTAP2_ERR_CBOR_UNEXPECTED_TYPE", []byte{0x01, 0xa1, 0x01, 0x61, 0x78}, 0x11},
 		{"makeCredential without parameters is a missing parameter", []byte{0x01}, 0x14},
 		{"getAssertion without parameters is a missing parameter", []byte{0x02}, 0x14},
 		{"clientPIN without a subcommand is a missing parameter", []byte{0x06, 0xa0}, 0x14},
-		{"clientPIN getUVRetries is an invalid subcommand", []byte{0x06, 0xa1, 0x02, 0x07}, 0x3e},
+		{"clientPIN subcommand 0x08 is an invalid subcommand", []byte{0x06, 0xa1, 0x02, 0x08}, 0x3e},
 		{"a message over maxMsgSize is too large", append([]byte{0x01}, make([]byte, 2048)...), 0x39},
 	}
 	for _, tt := range tests {

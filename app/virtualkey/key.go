@@ -9,12 +9,19 @@
 //
 // A *Key carries whole CTAPHID messages (see Tx and Rx). It answers INIT, PING, CANCEL and
 // CBOR, and behind CBOR the CTAP 2.1 commands authenticatorMakeCredential, GetAssertion,
-// GetNextAssertion, GetInfo, ClientPIN (PIN/UV auth protocols 2 and 1) and Reset. Credential
-// management (0x0A), bio enrollment (0x09) and authenticatorConfig (0x0D) are not there yet:
-// they slot into the command table in ctap.go. Only ES256 (COSE -7) credentials are made.
+// GetNextAssertion, GetInfo, ClientPIN (PIN/UV auth protocols 2 and 1), Reset,
+// CredentialManagement (0x0A, and its prototype 0x41), BioEnrollment (0x09, and its prototype
+// 0x40) and authenticatorConfig (0x0D, setMinPINLength only). The command table is in ctap.go.
+// Only ES256 (COSE -7) credentials are made.
 //
 // What the "user" does at each touch is set with a Behaviour, so a test or a tester can make
-// the key wait for a touch, be cancelled, time out, be unplugged or be full.
+// the key wait for a touch, be cancelled, time out, be unplugged, be full, or be touched with
+// a finger that is not enrolled.
+//
+// The key has a simulated touch fingerprint sensor (bio.go). Enrolling a fingerprint takes
+// four good samples, each a touch; BioNextSample makes a coming sample fail. Once a finger is
+// enrolled, getInfo says uv: true and the finger can stand in for the PIN
+// (getPinUvAuthTokenUsingUvWithPermissions); the PIN keeps working too.
 //
 // Spec references in comments are to "Client to Authenticator Protocol (CTAP)", Proposed
 // Standard, 15 June 2021 (CTAP 2.1).
@@ -116,7 +123,13 @@ type Key struct {
 	touch      chan struct{}
 	pin        pinVolatile
 	assertions *assertionState
-	lastCID    uint32
+	// enumeration is the credential management enumeration in progress (credman.go).
+	enumeration *enumerationState
+	// bio is the fingerprint enrolment in progress (bio.go).
+	bio *bioEnrollState
+	// samples are the statuses queued by BioNextSample for coming enrolment samples.
+	samples []SampleStatus
+	lastCID uint32
 
 	// Transport.
 	inflight  *request
@@ -229,11 +242,14 @@ func (k *Key) powerUp() error {
 	k.unplugged = false
 	k.pin = pinVolatile{keyAgreement: ka}
 	k.assertions = nil
+	k.enumeration = nil
+	k.bio = nil
 	return nil
 }
 
-// Reset wipes the key as authenticatorReset does (CTAP 2.1 §6.6): every credential and the PIN
-// go, the PIN retries return to 8 and the AAGUID stays. Unlike the CTAP command it needs no
+// Reset wipes the key as authenticatorReset does (CTAP 2.1 §6.6): every credential, the PIN and
+// every fingerprint go, the PIN retries return to 8, the minimum PIN length to 4, and the
+// AAGUID stays. Unlike the CTAP command it needs no
 // touch and has no 10-second window: it is the tester's own button.
 func (k *Key) Reset() error {
 	k.mu.Lock()
@@ -304,6 +320,8 @@ func (k *Key) wipe() error {
 	if err := k.update(func(next *state) error { *next = *newState(aaguid); return nil }); err != nil {
 		return err
 	}
+	k.enumeration = nil
+	k.bio = nil
 	// CTAP 2.1 §6.6: reset also regenerates the PIN/UV auth protocol state.
 	return k.resetPINVolatile()
 }

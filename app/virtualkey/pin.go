@@ -21,14 +21,14 @@ const (
 	pinSetPIN                    = 0x03
 	pinChangePIN                 = 0x04
 	pinGetPinToken               = 0x05
-	pinGetTokenUsingUVWithPerms  = 0x06 // needs built-in UV: not supported
-	pinGetUVRetries              = 0x07 // needs built-in UV: not supported
+	pinGetTokenUsingUVWithPerms  = 0x06 // built-in UV: the fingerprint (bio.go)
+	pinGetUVRetries              = 0x07
 	pinGetTokenUsingPINWithPerms = 0x09
 )
 
 // PIN rules and token permissions (CTAP 2.1 §6.5.1, §6.5.5.7).
 const (
-	minPINLength        = 4  // at least 4 Unicode code points
+	defaultMinPINLength = 4  // at least 4 Unicode code points, until setMinPINLength raises it
 	maxPINBytes         = 63 // setPIN/changePIN: "newPin" longer than 63 bytes is refused
 	paddedPINLength     = 64
 	pinAuthBlockedAfter = 3 // consecutive mismatches until a power cycle
@@ -57,6 +57,11 @@ type pinToken struct {
 	permissions byte
 	rpID        string // "" until bound
 	issued      time.Time
+	// presence is set when the token was obtained by built-in user verification: the finger
+	// on the sensor was also the user's presence (getUserPresentFlagValue() is true), so the
+	// makeCredential or getAssertion that uses the token needs no second touch. It holds what
+	// that touch's Behaviour said (Full). nil after a PIN, and once used.
+	presence *presence
 }
 
 // pinProtocol is one PIN/UV auth protocol (CTAP 2.1 §6.5.6 one, §6.5.7 two).
@@ -207,10 +212,11 @@ type clientPINResponse struct {
 	PinUvAuthToken  []byte   `cbor:"2,keyasint,omitempty"`
 	PinRetries      *int     `cbor:"3,keyasint,omitempty"`
 	PowerCycleState *bool    `cbor:"4,keyasint,omitempty"`
+	UVRetries       *int     `cbor:"5,keyasint,omitempty"`
 }
 
 // clientPIN is authenticatorClientPIN (0x06).
-func (k *Key) clientPIN(_ *request, raw []byte) (any, error) {
+func (k *Key) clientPIN(req *request, raw []byte) (any, error) {
 	var p clientPINParams
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
@@ -231,9 +237,10 @@ func (k *Key) clientPIN(_ *request, raw []byte) (any, error) {
 		return k.getPinToken(&p, false)
 	case pinGetTokenUsingPINWithPerms:
 		return k.getPinToken(&p, true)
-	case pinGetTokenUsingUVWithPerms, pinGetUVRetries:
-		// These need built-in user verification, which this key does not have.
-		return nil, statusInvalidSubcommand
+	case pinGetTokenUsingUVWithPerms:
+		return k.getUVToken(req, &p)
+	case pinGetUVRetries:
+		return k.getUVRetries()
 	}
 	return nil, statusInvalidSubcommand
 }
@@ -297,14 +304,16 @@ func (k *Key) setPIN(p *clientPINParams) (any, error) {
 		return nil, statusPinAuthInvalid
 	}
 	// Steps 6-10.
-	hash, err := newPINHash(proto, shared, p.NewPinEnc)
+	hash, length, err := newPINHash(proto, shared, p.NewPinEnc, k.st.minPINLength())
 	if err != nil {
 		return nil, err
 	}
-	// Step 11: store LEFT(SHA-256(newPin), 16) and set pinRetries to the maximum.
+	// Step 11: store LEFT(SHA-256(newPin), 16), set pinRetries to the maximum, and keep the
+	// PIN's length in code points (for setMinPINLength, §6.11.4).
 	if err := k.update(func(next *state) error {
 		next.PINHash = hash
 		next.PINRetries = maxPINRetries
+		next.PINLength = length
 		return nil
 	}); err != nil {
 		return nil, err
@@ -343,12 +352,22 @@ func (k *Key) changePIN(p *clientPINParams) (any, error) {
 	if err := k.checkPINHash(proto, shared, p.PinHashEnc); err != nil {
 		return nil, err
 	}
-	// The new PIN, checked as for setPIN.
-	hash, err := newPINHash(proto, shared, p.NewPinEnc)
+	// The new PIN, checked as for setPIN against the current minimum PIN length.
+	hash, length, err := newPINHash(proto, shared, p.NewPinEnc, k.st.minPINLength())
 	if err != nil {
 		return nil, err
 	}
-	if err := k.update(func(next *state) error { next.PINHash = hash; return nil }); err != nil {
+	// While forcePINChange is set (§6.11.4), the new PIN must differ from the current one.
+	if k.st.ForcePINChange && subtle.ConstantTimeCompare(hash, k.st.PINHash) == 1 {
+		return nil, statusPinPolicyViolation
+	}
+	// A changed PIN clears forcePINChange.
+	if err := k.update(func(next *state) error {
+		next.PINHash = hash
+		next.PINLength = length
+		next.ForcePINChange = false
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	// resetPinUvAuthToken(): tokens issued before stop working.
@@ -396,6 +415,11 @@ func (k *Key) getPinToken(p *clientPINParams, withPermissions bool) (any, error)
 	defer clear(shared)
 	if err := k.checkPINHash(proto, shared, p.PinHashEnc); err != nil {
 		return nil, err
+	}
+	// §6.5.5.7: while forcePINChange is set (§6.11.4), a right PIN still gets no token: the
+	// platform must change the PIN first.
+	if k.st.ForcePINChange {
+		return nil, statusPinPolicyViolation
 	}
 	// resetPinUvAuthToken() then beginUsingPinUvAuthToken(userIsPresent: false).
 	if err := k.resetToken(); err != nil {
@@ -473,15 +497,21 @@ func (k *Key) checkPINHash(proto pinProtocol, shared, pinHashEnc []byte) error {
 		return statusPinInvalid
 	}
 	k.pin.mismatches = 0
-	return k.update(func(next *state) error { next.PINRetries = maxPINRetries; return nil })
+	// The right PIN also gives built-in user verification its tries back (uvRetries).
+	return k.update(func(next *state) error {
+		next.PINRetries = maxPINRetries
+		next.UVFailures = 0
+		return nil
+	})
 }
 
-// newPINHash decrypts newPinEnc and applies the PIN policy (CTAP 2.1 §6.5.5 setPIN steps 6-10). It
-// returns LEFT(SHA-256(newPin), 16); the PIN itself is wiped.
-func newPINHash(proto pinProtocol, shared, newPinEnc []byte) ([]byte, error) {
+// newPINHash decrypts newPinEnc and applies the PIN policy (CTAP 2.1 §6.5.5 setPIN steps 6-10)
+// with minRunes as the minimum length. It returns LEFT(SHA-256(newPin), 16) and the PIN's length
+// in code points; the PIN itself is wiped.
+func newPINHash(proto pinProtocol, shared, newPinEnc []byte, minRunes int) ([]byte, int, error) {
 	padded, err := proto.decrypt(shared, newPinEnc)
 	if err != nil {
-		return nil, statusInvalidParameter
+		return nil, 0, statusInvalidParameter
 	}
 	defer clear(padded)
 	switch {
@@ -490,9 +520,9 @@ func newPINHash(proto pinProtocol, shared, newPinEnc []byte) ([]byte, error) {
 		// Step 7 asks for CTAP1_ERR_INVALID_PARAMETER when paddedNewPin is not 64 bytes. But
 		// libfido2 pads a PIN of 64 bytes or more to the next multiple of 64, so this can only be
 		// a PIN that is too long: answer with the policy error the app can explain.
-		return nil, statusPinPolicyViolation
+		return nil, 0, statusPinPolicyViolation
 	default:
-		return nil, statusInvalidParameter
+		return nil, 0, statusInvalidParameter
 	}
 	// Step 8: drop the trailing 0x00 padding.
 	n := len(padded)
@@ -501,12 +531,13 @@ func newPINHash(proto pinProtocol, shared, newPinEnc []byte) ([]byte, error) {
 	}
 	pin := padded[:n]
 	// Steps 9-10: at least minPINLength code points, at most 63 bytes.
-	if utf8.RuneCount(pin) < minPINLength || len(pin) > maxPINBytes {
-		return nil, statusPinPolicyViolation
+	runes := utf8.RuneCount(pin)
+	if runes < minRunes || len(pin) > maxPINBytes {
+		return nil, 0, statusPinPolicyViolation
 	}
 	sum := sha256.Sum256(pin)
 	defer clear(sum[:])
-	return append([]byte(nil), sum[:16]...), nil
+	return append([]byte(nil), sum[:16]...), runes, nil
 }
 
 // regenerateKeyAgreement is regenerate() (CTAP 2.1 §6.5.6): a new key agreement key pair.
@@ -546,6 +577,22 @@ func (k *Key) resetPINVolatile() error {
 // CTAP2_ERR_PIN_AUTH_INVALID. On success the token is bound to rpID if it was not bound yet.
 func (k *Key) checkPinUvAuthParam(protocol uint64, cdh, param []byte, perm byte, rpID string) error {
 	t := &k.pin.token
+	if err := k.checkToken(protocol, cdh, param, perm); err != nil {
+		return err
+	}
+	if t.rpID != "" && t.rpID != rpID {
+		return statusPinAuthInvalid
+	}
+	t.rpID = rpID
+	return nil
+}
+
+// checkToken verifies a pinUvAuthParam over message with the current pinUvAuthToken and checks
+// the token's state and permission (CTAP 2.1 §6.5.2 and the "verify(pinUvAuthToken, ...)" steps of
+// every command that takes one). Every failure is CTAP2_ERR_PIN_AUTH_INVALID, except an unknown
+// protocol (CTAP1_ERR_INVALID_PARAMETER).
+func (k *Key) checkToken(protocol uint64, message, param []byte, perm byte) error {
+	t := &k.pin.token
 	proto, err := k.protocol(&protocol)
 	if err != nil {
 		return err
@@ -558,17 +605,27 @@ func (k *Key) checkPinUvAuthParam(protocol uint64, cdh, param []byte, perm byte,
 		t.inUse = false
 		return statusPinAuthInvalid
 	}
-	if !verify(proto, t.value, cdh, param) {
+	if !verify(proto, t.value, message, param) {
 		return statusPinAuthInvalid
 	}
 	if t.permissions&perm == 0 {
 		return statusPinAuthInvalid
 	}
-	if t.rpID != "" && t.rpID != rpID {
-		return statusPinAuthInvalid
-	}
-	t.rpID = rpID
 	return nil
+}
+
+// requireToken is the common start of the commands that always need a pinUvAuthToken
+// (credential management §6.8, bio enrollment §6.7, and authenticatorConfig §6.11 once the
+// key is protected): no pinUvAuthParam is CTAP2_ERR_PUAT_REQUIRED, no protocol
+// CTAP2_ERR_MISSING_PARAMETER, then checkToken.
+func (k *Key) requireToken(protocol *uint64, message, param []byte, perm byte) error {
+	if param == nil {
+		return statusPUATRequired
+	}
+	if protocol == nil {
+		return statusMissingParameter
+	}
+	return k.checkToken(*protocol, message, param, perm)
 }
 
 // tokenUsed is clearUserPresentFlag(), clearUserVerifiedFlag() and
@@ -576,6 +633,19 @@ func (k *Key) checkPinUvAuthParam(protocol uint64, cdh, param []byte, perm byte,
 // §6.1.2 step 14, and the user presence step of §6.2.2): one token, one ceremony.
 func (k *Key) tokenUsed() {
 	k.pin.token.permissions &= permLargeBlobWrite
+	k.pin.token.presence = nil
+}
+
+// presenceFor is the user presence step of makeCredential and getAssertion (CTAP 2.1 §6.1.2
+// step 14, §6.2.2): a token from built-in user verification already carries the user's presence
+// (getUserPresentFlagValue()), which is used once; otherwise the user must touch the key.
+func (k *Key) presenceFor(req *request, withToken bool) (presence, error) {
+	if withToken && k.pin.token.presence != nil {
+		pres := *k.pin.token.presence
+		k.pin.token.presence = nil
+		return pres, nil
+	}
+	return k.userPresence(req)
 }
 
 // zeroLengthPinUvAuthParam is CTAP 2.1 §6.1.2 step 1 / §6.2.2 step 1: a platform asking the

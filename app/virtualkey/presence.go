@@ -6,8 +6,8 @@ import (
 )
 
 // Behaviour is what the simulated user and key do at a user-presence check ("touch your
-// security key"). Make one with Succeed, WaitForTouch, Cancelled, TimeOut, Unplugged or Full;
-// the zero value is Succeed().
+// security key"). Make one with Succeed, WaitForTouch, Cancelled, TimeOut, Unplugged, Full or
+// WrongFinger; the zero value is Succeed().
 type Behaviour struct {
 	outcome outcome
 	wait    time.Duration
@@ -21,6 +21,7 @@ const (
 	outcomeTimeout
 	outcomeUnplug
 	outcomeFull
+	outcomeWrongFinger
 )
 
 // Succeed: the user touches the key at once.
@@ -46,6 +47,12 @@ func Unplugged() Behaviour { return Behaviour{outcome: outcomeUnplug} }
 // CTAP2_ERR_KEY_STORE_FULL whatever space is left. Other commands just see a touch.
 func Full() Behaviour { return Behaviour{outcome: outcomeFull} }
 
+// WrongFinger: the user touches the sensor with a finger that is not enrolled. Built-in user
+// verification (a fingerprint instead of the PIN) then fails with CTAP2_ERR_UV_INVALID, and
+// uvRetries goes down; every other check just sees a touch (a fingerprint sample being enrolled
+// included: its quality is set with Key.BioNextSample).
+func WrongFinger() Behaviour { return Behaviour{outcome: outcomeWrongFinger} }
+
 func (b Behaviour) String() string {
 	switch b.outcome {
 	case outcomeCancel:
@@ -56,6 +63,8 @@ func (b Behaviour) String() string {
 		return "Unplugged"
 	case outcomeFull:
 		return "Full"
+	case outcomeWrongFinger:
+		return "WrongFinger"
 	}
 	if b.wait > 0 {
 		return fmt.Sprintf("WaitForTouch(%s)", b.wait)
@@ -65,7 +74,8 @@ func (b Behaviour) String() string {
 
 // presence is the result of a user-presence check that succeeded.
 type presence struct {
-	full bool // the Full behaviour: makeCredential must answer KEY_STORE_FULL
+	full        bool // the Full behaviour: makeCredential must answer KEY_STORE_FULL
+	wrongFinger bool // the WrongFinger behaviour: built-in UV must fail
 }
 
 // userPresence collects evidence of user interaction (CTAP 2.1 §6.1.2 step 14, the user
@@ -110,6 +120,8 @@ func (k *Key) userPresence(req *request) (presence, error) {
 		return presence{}, statusUserActionTimeout
 	case outcomeFull:
 		return presence{full: true}, nil
+	case outcomeWrongFinger:
+		return presence{wrongFinger: true}, nil
 	}
 	return presence{}, nil
 }

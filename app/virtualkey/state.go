@@ -24,12 +24,39 @@ var errNoStateFile = errors.New("no state file")
 
 // state is everything the key keeps across power cycles. It is what the state file holds,
 // as JSON. No PIN is stored, only LEFT(SHA-256(PIN), 16), as CTAP 2.1 §6.5.5 setPIN does.
+//
+// The fields after Credentials came with credential management, bio enrollment and
+// authenticatorConfig. They are optional in the file, and their zero values are what a key
+// without them had, so files written before them load unchanged (still version 1).
 type state struct {
 	Version     int          `json:"version"`
 	AAGUID      string       `json:"aaguid"`
 	PINHash     []byte       `json:"pinHash,omitempty"`
 	PINRetries  int          `json:"pinRetries"`
 	Credentials []credential `json:"credentials"`
+
+	// PINLength is the current PIN's length in code points (CTAP 2.1 §6.5.5.5 stores it for
+	// setMinPINLength); 0 when unknown (a file written before it was kept).
+	PINLength int `json:"pinLength,omitempty"`
+	// MinPINLength is the minimum PIN length set with setMinPINLength (§6.11.4); 0 means the
+	// default, 4.
+	MinPINLength int `json:"minPinLength,omitempty"`
+	// ForcePINChange: the PIN must be changed before it can be used again (§6.11.4, getInfo
+	// forcePINChange).
+	ForcePINChange bool `json:"forcePinChange,omitempty"`
+	// Enrollments are the enrolled fingerprints (§6.7), oldest first. No biometric data: the
+	// sensor is simulated.
+	Enrollments []enrollment `json:"enrollments,omitempty"`
+	// UVFailures counts built-in user verifications that failed in a row; uvRetries is
+	// maxUVRetries minus it (§6.5.5.7, getPinUvAuthTokenUsingUvWithPermissions).
+	UVFailures int `json:"uvFailures,omitempty"`
+}
+
+// enrollment is one enrolled fingerprint template.
+type enrollment struct {
+	ID      []byte    `json:"id"`
+	Name    string    `json:"name,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // credential is one credential source. PrivateKey is the raw P-256 scalar (32 bytes).
@@ -44,6 +71,10 @@ type credential struct {
 	PrivateKey      []byte    `json:"privateKey"`
 	SignCount       uint32    `json:"signCount"`
 	Created         time.Time `json:"created"`
+	// CredProtect is the credential protection policy (CTAP 2.1 §12.1): 0 (a file written
+	// before it was kept) and 1 both mean userVerificationOptional. The credProtect
+	// extension is not implemented, so every new credential gets 1.
+	CredProtect int `json:"credProtect,omitempty"`
 }
 
 func newState(aaguid [16]byte) *state {
@@ -73,8 +104,23 @@ func (st *state) setAAGUID(a [16]byte) {
 func (st *state) clone() *state {
 	c := *st
 	c.Credentials = slices.Clone(st.Credentials)
+	c.Enrollments = slices.Clone(st.Enrollments)
 	return &c
 }
+
+// minPINLength is the PIN length the key asks for now (getInfo minPINLength).
+func (st *state) minPINLength() int {
+	if st.MinPINLength == 0 {
+		return defaultMinPINLength
+	}
+	return st.MinPINLength
+}
+
+// uvConfigured: built-in user verification is set up, i.e. a fingerprint is enrolled
+// (getInfo uv true).
+func (st *state) uvConfigured() bool { return len(st.Enrollments) > 0 }
+
+func (st *state) uvRetries() int { return maxUVRetries - st.UVFailures }
 
 func (st *state) discoverableCount() int {
 	n := 0
@@ -99,7 +145,21 @@ func (st *state) validate() error {
 	if st.pinSet() && len(st.PINHash) != 16 {
 		return errors.New("bad pinHash")
 	}
+	if st.MinPINLength != 0 && (st.MinPINLength < defaultMinPINLength || st.MinPINLength > maxPINBytes) {
+		return fmt.Errorf("bad minPinLength %d", st.MinPINLength)
+	}
+	if st.PINLength < 0 || st.UVFailures < 0 || st.UVFailures > maxUVRetries {
+		return errors.New("bad pinLength or uvFailures")
+	}
+	for i, e := range st.Enrollments {
+		if len(e.ID) == 0 {
+			return fmt.Errorf("enrollment %d: missing id", i)
+		}
+	}
 	for i, c := range st.Credentials {
+		if c.CredProtect < 0 || c.CredProtect > 3 {
+			return fmt.Errorf("credential %d: bad credProtect", i)
+		}
 		if len(c.ID) == 0 || c.RPID == "" {
 			return fmt.Errorf("credential %d: missing id or rpId", i)
 		}
