@@ -21,10 +21,13 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/activity"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/lockout"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/session"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
@@ -118,19 +121,29 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 
+	// One server secret, generated once and kept in the database: the HMAC key of decoy
+	// credential IDs and lockout keys, so both stay stable across restarts.
+	secret, err := store.Secret(ctx, db, "hmac")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	auditLog := audit.NewStore(clock)
+	limiter := lockout.New(secret, clock, auditLog)
 	sessions := session.NewService(db, auditLog, session.Options{
 		Secure:          strings.HasPrefix(origin, "https://"),
 		IdleTimeout:     o.idleTimeout,
 		AbsoluteTimeout: o.absoluteTimeout,
 		Clock:           clock,
 	})
-	accounts, err := account.NewService(db, sessions, auditLog, clock, log, o.hashing)
+	proofs := reauth.NewService(sessions, clock)
+	accounts, err := account.NewService(db, sessions, auditLog, limiter, proofs, clock, log, o.hashing)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	passkeys := passkey.NewService(db, rp, accounts, sessions, auditLog, clock, log)
+	passkeys := passkey.NewService(passkey.Deps{DB: db, RP: rp, Accounts: accounts, Sessions: sessions, Audit: auditLog,
+		Limiter: limiter, Reauth: proofs, Secret: secret, Clock: clock, Log: log})
 
 	s := &Server{
 		db:        db,
@@ -145,17 +158,26 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	accountH := account.NewHandler(accounts, sessions)
 	sessionH := session.NewHandler(sessions)
 	passkeyH := passkey.NewHandler(passkeys, sessions)
+	activityH := activity.NewHandler(db, auditLog)
 	routes := []route{
 		{"GET", "/api/config", s.config},
 		{"GET", "/api/session", sessionH.State},
 		{"POST", "/api/logout", sessionH.Logout},
+		{"POST", "/api/sessions/others/logout", sessionH.LogoutOthers},
 		{"POST", "/api/accounts", accountH.Create},
+		{"POST", "/api/account/password", accountH.ChangePassword},
+		{"GET", "/api/activity", activityH.List},
 		{"POST", "/api/login/password", accountH.LoginPassword},
 		{"POST", "/api/login/passkey/begin", passkeyH.LoginBegin},
 		{"POST", "/api/login/passkey/finish", passkeyH.LoginFinish},
+		{"POST", "/api/reauth/password", accountH.Reauthenticate},
+		{"POST", "/api/reauth/passkey/begin", passkeyH.ReauthBegin},
+		{"POST", "/api/reauth/passkey/finish", passkeyH.ReauthFinish},
 		{"GET", "/api/passkeys", passkeyH.List},
 		{"POST", "/api/passkeys/register/begin", passkeyH.RegisterBegin},
 		{"POST", "/api/passkeys/register/finish", passkeyH.RegisterFinish},
+		{"PATCH", "/api/passkeys/{id}", passkeyH.Rename},
+		{"DELETE", "/api/passkeys/{id}", passkeyH.Remove},
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
@@ -214,7 +236,7 @@ func noRoute(routes []route) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var allowed []string
 		for _, rt := range routes {
-			if rt.path == r.URL.Path {
+			if pathMatches(rt.path, r.URL.Path) {
 				allowed = append(allowed, rt.method)
 				if rt.method == http.MethodGet {
 					allowed = append(allowed, http.MethodHead)
@@ -227,6 +249,22 @@ func noRoute(routes []route) httpapi.HandlerFunc {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		return methodNotAllowed()
 	}
+}
+
+// pathMatches reports whether path fits pattern, where a {name} segment matches any one
+// non-empty segment (as in http.ServeMux patterns).
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		wildcard := strings.HasPrefix(ps[i], "{") && strings.HasSuffix(ps[i], "}")
+		if (wildcard && xs[i] == "") || (!wildcard && ps[i] != xs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func methodNotAllowed() *apperr.E {

@@ -125,7 +125,7 @@ func TestRequestBodies(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	s := testserver.New(t)
 	c := s.Client()
-	for _, p := range []string{"/api/session", "/api/nothing", "/", "/assets/app.js", "/some/page"} {
+	for _, p := range []string{"/api/session", "/api/nothing", "/", "/assets/app.js", "/some/page", "/api/activity"} {
 		res := c.Get(p)
 		h := res.Header
 		if h.Get("Content-Security-Policy") == "" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") ||
@@ -134,6 +134,14 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
 			t.Errorf("%s: nosniff/referrer headers missing: %v", p, h)
+		}
+		for _, directive := range []string{"base-uri 'none'", "form-action 'self'"} {
+			if !strings.Contains(h.Get("Content-Security-Policy"), directive) {
+				t.Errorf("%s: CSP lacks %s", p, directive)
+			}
+		}
+		if h.Get("X-Frame-Options") != "DENY" || h.Get("Cross-Origin-Opener-Policy") != "same-origin" {
+			t.Errorf("%s: framing/opener headers missing: %v", p, h)
 		}
 		if api := strings.HasPrefix(p, "/api/"); api != (h.Get("Cache-Control") == "no-store") {
 			t.Errorf("%s: Cache-Control = %q", p, h.Get("Cache-Control"))
@@ -160,6 +168,8 @@ func TestRouting(t *testing.T) {
 		{"a path that is not clean is a 404, not a redirect", "GET", "/api//session", 404, "not_found", "", "application/json"},
 		{"a dot path is a 404, not a redirect", "GET", "/api/./session", 404, "not_found", "", "application/json"},
 		{"a known path with the wrong method is a JSON 405", "GET", "/api/accounts", 405, "method_not_allowed", "", "application/json"},
+		{"a passkey path with the wrong method is a JSON 405", "GET", "/api/passkeys/abc", 405, "method_not_allowed", "", "application/json"},
+		{"a path one level deeper than a passkey is a JSON 404", "GET", "/api/passkeys/abc/def", 404, "not_found", "", "application/json"},
 		{"the root serves index.html", "GET", "/", 200, "", "<title>NHS passkeys</title>", "text/html"},
 		{"a client-side route serves index.html", "GET", "/login/passkey", 200, "", "<title>NHS passkeys</title>", "text/html"},
 		{"index.html itself is served, not redirected", "GET", "/index.html", 200, "", "<title>NHS passkeys</title>", "text/html"},
@@ -185,6 +195,15 @@ func TestRouting(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a 405 lists the methods of the path, wildcard paths too", func(t *testing.T) {
+		if got := c.Get("/api/passkeys/abc").Header.Get("Allow"); got != "PATCH, DELETE" {
+			t.Errorf("Allow = %q", got)
+		}
+		if got := c.Get("/api/accounts").Header.Get("Allow"); got != "POST" {
+			t.Errorf("Allow = %q", got)
+		}
+	})
 
 	t.Run("device mode is reported", func(t *testing.T) {
 		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))

@@ -3,7 +3,9 @@ package account
 import (
 	"net/http"
 
+	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/reauth"
 )
 
 // Cookies reads the session token a request came with and sets the new one.
@@ -53,11 +55,61 @@ func (h *Handler) LoginPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	acct, token, err := h.svc.Login(r.Context(), req.Email, req.Password, h.cookies.Token(r))
+	acct, token, err := h.svc.Login(r.Context(), req.Email, req.Password, h.cookies.Token(r), httpapi.ClientAddress(r))
 	if err != nil {
 		return err
 	}
 	h.cookies.SetCookie(w, token)
+	httpapi.Write(w, http.StatusOK, accountResponse{Account: acct})
+	return nil
+}
+
+// Reauthenticate serves POST /api/reauth/password {action, password}: 200 {"proof"} and
+// the session's new (rotated) cookie.
+func (h *Handler) Reauthenticate(w http.ResponseWriter, r *http.Request) error {
+	cur, ok := SignedInFrom(r.Context())
+	if !ok {
+		return apperr.NotSignedIn()
+	}
+	var req struct {
+		Action   string `json:"action"`
+		Password string `json:"password"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	action, err := reauth.ParseAction(req.Action)
+	if err != nil {
+		return err
+	}
+	proof, token, err := h.svc.Reauthenticate(r.Context(), cur, action, req.Password, httpapi.ClientAddress(r))
+	if err != nil {
+		return err
+	}
+	h.cookies.SetCookie(w, token)
+	httpapi.Write(w, http.StatusOK, struct {
+		Proof string `json:"proof"`
+	}{proof})
+	return nil
+}
+
+// ChangePassword serves POST /api/account/password {newPassword, proof?}: 200 {"account"}.
+func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) error {
+	cur, ok := SignedInFrom(r.Context())
+	if !ok {
+		return apperr.NotSignedIn()
+	}
+	var req struct {
+		NewPassword string `json:"newPassword"`
+		Proof       string `json:"proof"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	acct, err := h.svc.ChangePassword(r.Context(), cur, req.NewPassword, req.Proof, httpapi.ClientAddress(r))
+	if err != nil {
+		return err
+	}
 	httpapi.Write(w, http.StatusOK, accountResponse{Account: acct})
 	return nil
 }

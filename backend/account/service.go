@@ -17,6 +17,8 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
+	"github.com/nhs-passkeys/companion/backend/lockout"
+	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
@@ -26,7 +28,10 @@ type Account struct {
 	Email       string
 	UserHandle  []byte // WebAuthn user handle: random, no personal data
 	HasPassword bool
-	CreatedAt   time.Time
+	// HasPasskey: the account has at least one usable (unflagged) passkey. It decides how the
+	// person re-authenticates: with a passkey when there is one, else with the password.
+	HasPasskey bool
+	CreatedAt  time.Time
 }
 
 // MarshalJSON writes the API's Account object (docs/api.md); internal fields never leave.
@@ -35,19 +40,55 @@ func (a Account) MarshalJSON() ([]byte, error) {
 		Email       string `json:"email"`
 		CreatedAt   string `json:"createdAt"`
 		HasPassword bool   `json:"hasPassword"`
-	}{a.Email, a.CreatedAt.UTC().Format(time.RFC3339), a.HasPassword})
+		HasPasskey  bool   `json:"hasPasskey"`
+	}{a.Email, a.CreatedAt.UTC().Format(time.RFC3339), a.HasPassword, a.HasPasskey})
+}
+
+// SignedIn is who a request is from: the account and the session it came with. The session
+// middleware puts it in the request context.
+type SignedIn struct {
+	SessionID int64
+	Account   Account
+}
+
+type signedInKey struct{}
+
+// WithSignedIn returns ctx carrying cur.
+func WithSignedIn(ctx context.Context, cur SignedIn) context.Context {
+	return context.WithValue(ctx, signedInKey{}, cur)
+}
+
+// SignedInFrom returns who is signed in on ctx.
+func SignedInFrom(ctx context.Context) (SignedIn, bool) {
+	cur, ok := ctx.Value(signedInKey{}).(SignedIn)
+	return cur, ok
 }
 
 // Sessions starts a signed-in session inside the caller's transaction and returns its
 // token. oldToken (may be "") is the session the request came with; it is ended, so a login
-// always gets a new token.
+// always gets a new token. EndOthers deletes every other session of the account.
 type Sessions interface {
 	Start(ctx context.Context, tx *sql.Tx, oldToken string, accountID int64) (string, error)
+	EndOthers(ctx context.Context, q store.DBTX, sessionID, accountID int64) (int64, error)
 }
 
 // Auditor records what happened.
 type Auditor interface {
 	Record(ctx context.Context, q store.DBTX, e audit.Event) error
+}
+
+// Limiter counts failed attempts and refuses during a lockout (package lockout).
+type Limiter interface {
+	KeysFor(email, address, method string, accountID int64) lockout.Keys
+	Check(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
+	Fail(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
+	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
+}
+
+// Reauth issues and checks proofs of a fresh re-authentication (package reauth).
+type Reauth interface {
+	Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action) (proof, token string, err error)
+	Require(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, proof string) (*apperr.E, error)
 }
 
 // Password length limits, in characters. No composition rules (NCSC and NIST SP 800-63B:
@@ -70,16 +111,22 @@ const (
 )
 
 var (
-	errEmailTaken  = apperr.E{Code: "email_taken", Status: 409, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."}
-	errLoginFailed = apperr.E{Code: "login_failed", Status: 401, Msg: "The email address or password is not correct. Check them and try again."}
+	errEmailTaken    = apperr.E{Code: "email_taken", Status: 409, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."}
+	errLoginFailed   = apperr.E{Code: "login_failed", Status: 401, Msg: "The email address or password is not correct. Check them and try again."}
+	errReauthFailed  = apperr.E{Code: "reauth_failed", Status: 401, Msg: "The password is not correct. Check it and try again."}
+	errUsePasskey    = apperr.E{Code: "use_passkey", Status: 409, Msg: "Your account has a passkey, so confirm it's you with your passkey instead of your password."}
+	errAccountIsGone = apperr.E{Code: "not_signed_in", Status: 401, Msg: "You are not logged in. Log in and try again."}
 )
 
-// Service creates accounts and logs people in with a password.
+// Service creates accounts, logs people in with a password, re-authenticates them with it
+// and changes it.
 type Service struct {
 	db       *sql.DB
 	store    Store
 	sessions Sessions
 	audit    Auditor
+	limiter  Limiter
+	reauth   Reauth
 	clock    func() time.Time
 	log      *slog.Logger
 	hashing  HashParams
@@ -90,12 +137,13 @@ type Service struct {
 
 // NewService builds the service. hashing is DefaultHashParams() in production; tests pass
 // cheap settings explicitly.
-func NewService(db *sql.DB, sessions Sessions, auditor Auditor, clock func() time.Time, log *slog.Logger, hashing HashParams) (*Service, error) {
+func NewService(db *sql.DB, sessions Sessions, auditor Auditor, limiter Limiter, reauth Reauth, clock func() time.Time, log *slog.Logger, hashing HashParams) (*Service, error) {
 	dummy, err := hashing.Hash("not a real password: used to even out login timing")
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, sessions: sessions, audit: auditor, clock: clock, log: log, hashing: hashing, dummyHash: dummy}, nil
+	return &Service{db: db, sessions: sessions, audit: auditor, limiter: limiter, reauth: reauth, clock: clock, log: log,
+		hashing: hashing, dummyHash: dummy}, nil
 }
 
 // NormaliseEmail trims spaces and lower-cases, so one address always maps to one account.
@@ -217,8 +265,9 @@ func (s *Service) Create(ctx context.Context, rawEmail, password, oldToken strin
 }
 
 // Login checks email and password and starts a session. An unknown email and a wrong
-// password give the same error, after the same amount of work.
-func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken string) (Account, string, error) {
+// password give the same error, after the same amount of work, and count towards a lockout
+// alike. During a lockout even the right password is refused (429 too_many_attempts).
+func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, client string) (Account, string, error) {
 	email := NormaliseEmail(rawEmail)
 	fields := map[string]string{}
 	if msg := EmailProblem(email); msg != "" {
@@ -231,45 +280,186 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken string
 		return Account{}, "", apperr.Invalid(fields)
 	}
 
+	keys := s.limiter.KeysFor(email, client, audit.MethodPassword, 0)
+	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
+		return Account{}, "", errOr(err, refused)
+	}
 	acct, hash, err := s.store.byEmail(ctx, s.db, email)
-	switch {
-	case errors.Is(err, errNotFound) || (err == nil && hash == ""):
-		// Same work as a real check, result ignored.
-		_, _ = VerifyPassword(password, s.dummyHash)
-		s.recordFailure(ctx, acct.ID, "password: no such account or no password")
-		return Account{}, "", errLoginFailed.Wrap(errors.New("no account with a password for this email"))
-	case err != nil:
+	if err != nil && !errors.Is(err, errNotFound) {
 		return Account{}, "", err
 	}
-	ok, err := VerifyPassword(password, hash)
+	keys.AccountID = acct.ID
+	ok, why, err := s.checkPassword(password, hash)
 	if err != nil {
 		return Account{}, "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
 	if !ok {
-		s.recordFailure(ctx, acct.ID, "password: wrong password")
-		return Account{}, "", errLoginFailed.Wrap(fmt.Errorf("wrong password for account %d", acct.ID))
+		return Account{}, "", s.fail(ctx, keys, audit.LoginFailed, "password: "+why, errLoginFailed.Wrap(errors.New(why)))
 	}
 
-	var token string
+	var (
+		token   string
+		refusal *apperr.E
+	)
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		var err error
+		// Checked again under the write lock: a lockout may have begun since.
+		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+			return err
+		}
+		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
+			return err
+		}
 		if token, err = s.sessions.Start(ctx, tx, oldToken, acct.ID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.SignedIn, Detail: "password"})
+		return s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.SignedIn, Detail: audit.MethodPassword,
+			Method: audit.MethodPassword, Client: client})
 	})
-	if err != nil {
-		return Account{}, "", err
+	if err != nil || refusal != nil {
+		return Account{}, "", errOr(err, refusal)
 	}
 	return acct, token, nil
 }
 
-// recordFailure audits a failed login. A failure to record is logged but does not change
-// the answer, which is a refusal either way.
-func (s *Service) recordFailure(ctx context.Context, accountID int64, detail string) {
-	if err := s.audit.Record(ctx, s.db, audit.Event{AccountID: accountID, Kind: audit.LoginFailed, Detail: detail}); err != nil {
-		s.log.ErrorContext(ctx, "audit failed login", "err", err)
+// checkPassword checks password against hash, or against the dummy hash when there is no
+// hash (no account, or an account without a password), so both take the same time. why
+// says what failed, for the log.
+func (s *Service) checkPassword(password, hash string) (ok bool, why string, err error) {
+	if hash == "" {
+		_, _ = VerifyPassword(password, s.dummyHash) // same work as a real check, result ignored
+		return false, "no account with a password for this email", nil
 	}
+	if ok, err = VerifyPassword(password, hash); err != nil || !ok {
+		return false, "wrong password", err
+	}
+	return true, "", nil
+}
+
+// fail audits a failed attempt and counts it towards a lockout, in one transaction. It
+// returns the refusal to give: the lockout's when this failure started one, else refusal.
+func (s *Service) fail(ctx context.Context, keys lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error {
+	var locked *apperr.E
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: keys.AccountID, Kind: kind, Detail: detail,
+			Method: audit.MethodPassword, Client: keys.ClientAddress}); err != nil {
+			return err
+		}
+		var err error
+		locked, err = s.limiter.Fail(ctx, tx, keys)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if locked != nil {
+		return locked
+	}
+	return refusal
+}
+
+// errOr returns err when there is one, else the refusal.
+func errOr(err error, refusal *apperr.E) error {
+	if err != nil {
+		return err
+	}
+	return refusal
+}
+
+// Reauthenticate checks the signed-in person's password for action and returns a proof for
+// it and the session's new token (see package reauth). Only an account without a usable
+// passkey may use its password: one with a passkey gets 409 use_passkey. Failures count
+// towards the same lockout as logins.
+func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reauth.Action, password, client string) (proof, token string, err error) {
+	if password == "" {
+		return "", "", apperr.Invalid(map[string]string{"password": msgEnterPassword})
+	}
+	acct, hash, err := s.store.byIDWithHash(ctx, s.db, cur.Account.ID)
+	if errors.Is(err, errNotFound) {
+		return "", "", errAccountIsGone.Wrap(errors.New("the signed-in account is gone"))
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if acct.HasPasskey {
+		return "", "", errUsePasskey.Wrap(errors.New("password re-authentication for an account with a usable passkey"))
+	}
+	keys := s.limiter.KeysFor(acct.Email, client, audit.MethodPassword, acct.ID)
+	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
+		return "", "", errOr(err, refused)
+	}
+	ok, why, err := s.checkPassword(password, hash)
+	if err != nil {
+		return "", "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
+	}
+	if !ok {
+		return "", "", s.fail(ctx, keys, audit.ReauthFailed, "password: "+why, errReauthFailed.Wrap(errors.New(why)))
+	}
+	var refusal *apperr.E
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+			return err
+		}
+		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
+			return err
+		}
+		if proof, token, err = s.reauth.Issue(ctx, tx, cur.SessionID, action); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.Reauthenticated, Detail: string(action),
+			Method: audit.MethodPassword, Client: client})
+	})
+	if err != nil || refusal != nil {
+		return "", "", errOr(err, refusal)
+	}
+	return proof, token, nil
+}
+
+// ChangePassword sets the signed-in account's password (or gives it one, if it had none).
+// It needs a proof for change-password or the login grace (package reauth). Every other
+// session of the account is ended: whoever may have known the old password is signed out.
+func (s *Service) ChangePassword(ctx context.Context, cur SignedIn, newPassword, proof, client string) (Account, error) {
+	if msg := newPasswordProblem(newPassword); msg != "" {
+		return Account{}, apperr.Invalid(map[string]string{"newPassword": msg})
+	}
+	// Hash before the transaction: it is the slow part and needs no lock.
+	hash, err := s.hashing.Hash(newPassword)
+	if err != nil {
+		return Account{}, err
+	}
+	var acct Account
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		refusal, err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.ChangePassword, proof)
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			return refusal // rolled back: the proof or grace stays unused
+		}
+		if acct, err = s.store.byID(ctx, tx, cur.Account.ID); err != nil {
+			if errors.Is(err, errNotFound) {
+				return errAccountIsGone.Wrap(err)
+			}
+			return err
+		}
+		kind := audit.PasswordChanged
+		if !acct.HasPassword {
+			kind = audit.PasswordSet
+		}
+		if err := s.store.setPassword(ctx, tx, acct.ID, hash); err != nil {
+			return err
+		}
+		ended, err := s.sessions.EndOthers(ctx, tx, cur.SessionID, acct.ID)
+		if err != nil {
+			return err
+		}
+		acct.HasPassword = true
+		return s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: kind,
+			Detail: fmt.Sprintf("%d other sessions ended", ended), Client: client})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return acct, nil
 }
 
 // ByID returns the account with id; found is false when there is none.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
+	"github.com/nhs-passkeys/companion/backend/lockout"
+	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
@@ -22,12 +24,28 @@ func (f *fakeSessions) Start(_ context.Context, _ *sql.Tx, _ string, accountID i
 	return "token", nil
 }
 
+func (f *fakeSessions) EndOthers(context.Context, store.DBTX, int64, int64) (int64, error) {
+	return 0, nil
+}
+
+func (f *fakeSessions) Rotate(context.Context, *sql.Tx, int64) (string, error) { return "rotated", nil }
+
+func (f *fakeSessions) HasLoginGrace(context.Context, store.DBTX, int64, time.Time) (bool, error) {
+	return false, nil
+}
+
+func (f *fakeSessions) TakeLoginGrace(context.Context, *sql.Tx, int64, time.Time) (bool, error) {
+	return false, nil
+}
+
 func newService(t *testing.T) (*Service, *sql.DB, *fakeSessions) {
 	t.Helper()
 	db := store.NewForTest(t)
 	clock := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 	sessions := &fakeSessions{}
-	svc, err := NewService(db, sessions, audit.NewStore(clock), clock, slog.New(slog.NewTextHandler(io.Discard, nil)), cheap())
+	auditLog := audit.NewStore(clock)
+	svc, err := NewService(db, sessions, auditLog, lockout.New(make([]byte, 32), clock, auditLog), reauth.NewService(sessions, clock),
+		clock, slog.New(slog.NewTextHandler(io.Discard, nil)), cheap())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +205,7 @@ func TestPasswordLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(sessions.started)
-			acct, _, err := svc.Login(t.Context(), tt.email, tt.password, "")
+			acct, _, err := svc.Login(t.Context(), tt.email, tt.password, "", "")
 			if code(err) != tt.wantCode {
 				t.Fatalf("Login = %v, want code %q", err, tt.wantCode)
 			}
@@ -227,7 +245,7 @@ func TestUnknownEmailsAreCheckedAgainstADummyHashWithTheSameParameters(t *testin
 	if _, err := VerifyPassword("anything", svc.dummyHash); err != nil {
 		t.Errorf("the dummy hash cannot be checked: %v", err)
 	}
-	_, _, err := svc.Login(t.Context(), "nobody@example.com", "x", "")
+	_, _, err := svc.Login(t.Context(), "nobody@example.com", "x", "", "")
 	if code(err) != "login_failed" {
 		t.Errorf("unknown email = %v", err)
 	}

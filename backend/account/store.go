@@ -16,7 +16,9 @@ type Store struct{}
 // errNotFound: no account matches.
 var errNotFound = errors.New("account not found")
 
-const accountColumns = `id, email, user_handle, password_hash, created_at`
+// accountColumns reads an account row; has_passkey counts its usable (unflagged) passkeys.
+const accountColumns = `id, email, user_handle, password_hash, created_at,
+	EXISTS (SELECT 1 FROM passkeys WHERE passkeys.account_id = accounts.id AND passkeys.clone_warning = 0)`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, string, error) {
 	var (
@@ -24,7 +26,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, string, error) {
 		hash    sql.NullString
 		created int64
 	)
-	if err := row.Scan(&a.ID, &a.Email, &a.UserHandle, &hash, &created); err != nil {
+	if err := row.Scan(&a.ID, &a.Email, &a.UserHandle, &hash, &created, &a.HasPasskey); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Account{}, "", errNotFound
 		}
@@ -46,12 +48,31 @@ func (Store) byEmail(ctx context.Context, q store.DBTX, email string) (Account, 
 }
 
 // byID returns the account with this id, or errNotFound.
-func (Store) byID(ctx context.Context, q store.DBTX, id int64) (Account, error) {
-	a, _, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, errNotFound) {
-		return Account{}, fmt.Errorf("find account: %w", err)
-	}
+func (st Store) byID(ctx context.Context, q store.DBTX, id int64) (Account, error) {
+	a, _, err := st.byIDWithHash(ctx, q, id)
 	return a, err
+}
+
+// byIDWithHash returns the account with this id and its password hash ("" when it has
+// none), or errNotFound.
+func (Store) byIDWithHash(ctx context.Context, q store.DBTX, id int64) (Account, string, error) {
+	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, errNotFound) {
+		return Account{}, "", fmt.Errorf("find account: %w", err)
+	}
+	return a, hash, err
+}
+
+// setPassword replaces the password hash of account id.
+func (Store) setPassword(ctx context.Context, q store.DBTX, id int64, hash string) error {
+	res, err := q.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, hash, id)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("set password: %d rows, %v", n, err)
+	}
+	return nil
 }
 
 // emailExists reports whether an account already uses email.

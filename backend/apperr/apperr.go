@@ -17,6 +17,9 @@ type E struct {
 	Status int               // HTTP status
 	Msg    string            // for the person: what happened, what to do
 	Fields map[string]string // validation only: input name -> inline message
+	// RetryAfter, when positive, is sent as the Retry-After header (whole seconds): how long
+	// a refused client should wait (a lockout).
+	RetryAfter int
 
 	cause error
 }

@@ -24,7 +24,7 @@ func TestEventsAreRecordedAndListedNewestFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := a.List(t.Context(), db, 7)
+	got, err := a.List(t.Context(), db, 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
@@ -69,6 +71,9 @@ func (rs *Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		rs.log.DebugContext(r.Context(), "request refused", attrs...)
 	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	Write(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Msg, Fields: e.Fields}})
 }
 
@@ -116,4 +121,20 @@ func Decode(r *http.Request, v any) error {
 		return apperr.InvalidRequest(errors.New("body has data after the JSON object"))
 	}
 	return nil
+}
+
+// ClientAddress is the remote IP address of r ("" when there is none, as for requests the
+// desktop shell hands over in process). It identifies the client for rate limiting and is
+// shown to the account holder in their activity. It trusts no forwarding header: the server
+// listens on loopback or behind nothing.
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return ""
+	}
+	return ip.String()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/session"
 )
 
@@ -44,33 +45,49 @@ type requestResponse struct {
 	PublicKey protocol.PublicKeyCredentialRequestOptions `json:"publicKey"`
 }
 
+type passkeysResponse struct {
+	Passkeys []Passkey `json:"passkeys"`
+}
+
+type passkeyResponse struct {
+	Passkey Passkey `json:"passkey"`
+}
+
+func signedIn(r *http.Request) (account.SignedIn, error) {
+	cur, ok := session.CurrentFrom(r.Context())
+	if !ok {
+		return account.SignedIn{}, apperr.NotSignedIn()
+	}
+	return cur, nil
+}
+
 // List serves GET /api/passkeys.
 func (h *Handler) List(w http.ResponseWriter, r *http.Request) error {
-	acct, ok := session.AccountFrom(r.Context())
-	if !ok {
-		return apperr.NotSignedIn()
-	}
-	passkeys, err := h.svc.List(r.Context(), acct.ID)
+	cur, err := signedIn(r)
 	if err != nil {
 		return err
 	}
-	httpapi.Write(w, http.StatusOK, struct {
-		Passkeys []Passkey `json:"passkeys"`
-	}{passkeys})
+	passkeys, err := h.svc.List(r.Context(), cur.Account.ID)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, passkeysResponse{passkeys})
 	return nil
 }
 
-// RegisterBegin serves POST /api/passkeys/register/begin.
+// RegisterBegin serves POST /api/passkeys/register/begin {proof?}.
 func (h *Handler) RegisterBegin(w http.ResponseWriter, r *http.Request) error {
-	acct, ok := session.AccountFrom(r.Context())
-	if !ok {
-		return apperr.NotSignedIn()
+	cur, err := signedIn(r)
+	if err != nil {
+		return err
 	}
-	var req struct{}
+	var req struct {
+		Proof string `json:"proof"`
+	}
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	id, options, err := h.svc.BeginRegistration(r.Context(), acct)
+	id, options, err := h.svc.BeginRegistration(r.Context(), cur, req.Proof)
 	if err != nil {
 		return err
 	}
@@ -80,21 +97,60 @@ func (h *Handler) RegisterBegin(w http.ResponseWriter, r *http.Request) error {
 
 // RegisterFinish serves POST /api/passkeys/register/finish: 201 {"passkey"}.
 func (h *Handler) RegisterFinish(w http.ResponseWriter, r *http.Request) error {
-	acct, ok := session.AccountFrom(r.Context())
-	if !ok {
-		return apperr.NotSignedIn()
+	cur, err := signedIn(r)
+	if err != nil {
+		return err
 	}
 	var req finishRequest
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	p, err := h.svc.FinishRegistration(r.Context(), acct, req.Ceremony, req.Credential)
+	p, err := h.svc.FinishRegistration(r.Context(), cur, req.Ceremony, req.Credential)
 	if err != nil {
 		return err
 	}
-	httpapi.Write(w, http.StatusCreated, struct {
-		Passkey Passkey `json:"passkey"`
-	}{p})
+	httpapi.Write(w, http.StatusCreated, passkeyResponse{p})
+	return nil
+}
+
+// Rename serves PATCH /api/passkeys/{id} {name, proof?}: 200 {"passkey"}.
+func (h *Handler) Rename(w http.ResponseWriter, r *http.Request) error {
+	cur, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name  string `json:"name"`
+		Proof string `json:"proof"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	p, err := h.svc.Rename(r.Context(), cur, r.PathValue("id"), req.Name, req.Proof)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, passkeyResponse{p})
+	return nil
+}
+
+// Remove serves DELETE /api/passkeys/{id} {proof?}: 200 {"passkeys"} (the ones left).
+func (h *Handler) Remove(w http.ResponseWriter, r *http.Request) error {
+	cur, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Proof string `json:"proof"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	left, err := h.svc.Remove(r.Context(), cur, r.PathValue("id"), req.Proof)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, passkeysResponse{left})
 	return nil
 }
 
@@ -107,7 +163,7 @@ func (h *Handler) LoginBegin(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	id, options, err := h.svc.BeginLogin(r.Context(), req.Email)
+	id, options, err := h.svc.BeginLogin(r.Context(), req.Email, httpapi.ClientAddress(r))
 	if err != nil {
 		return err
 	}
@@ -121,7 +177,7 @@ func (h *Handler) LoginFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	acct, token, err := h.svc.FinishLogin(r.Context(), h.cookies.Token(r), req.Ceremony, req.Credential)
+	acct, token, err := h.svc.FinishLogin(r.Context(), h.cookies.Token(r), req.Ceremony, req.Credential, httpapi.ClientAddress(r))
 	if err != nil {
 		return err
 	}
@@ -129,5 +185,51 @@ func (h *Handler) LoginFinish(w http.ResponseWriter, r *http.Request) error {
 	httpapi.Write(w, http.StatusOK, struct {
 		Account account.Account `json:"account"`
 	}{acct})
+	return nil
+}
+
+// ReauthBegin serves POST /api/reauth/passkey/begin {action}: 200 {ceremony, publicKey}.
+func (h *Handler) ReauthBegin(w http.ResponseWriter, r *http.Request) error {
+	cur, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Action string `json:"action"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	action, err := reauth.ParseAction(req.Action)
+	if err != nil {
+		return err
+	}
+	id, options, err := h.svc.BeginReauth(r.Context(), cur, action, httpapi.ClientAddress(r))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, requestResponse{Ceremony: id, PublicKey: options})
+	return nil
+}
+
+// ReauthFinish serves POST /api/reauth/passkey/finish {ceremony, credential}: 200 {"proof"}
+// and the session's new (rotated) cookie.
+func (h *Handler) ReauthFinish(w http.ResponseWriter, r *http.Request) error {
+	cur, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req finishRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	proof, token, err := h.svc.FinishReauth(r.Context(), cur, req.Ceremony, req.Credential, httpapi.ClientAddress(r))
+	if err != nil {
+		return err
+	}
+	h.cookies.SetCookie(w, token)
+	httpapi.Write(w, http.StatusOK, struct {
+		Proof string `json:"proof"`
+	}{proof})
 	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
 	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
@@ -38,16 +40,7 @@ func finish(c *testserver.Client, path string, ceremony string, credential []byt
 	return c.Post(path, map[string]any{"ceremony": ceremony, "credential": json.RawMessage(credential)})
 }
 
-type passkeyJSON struct {
-	ID             string   `json:"id"`
-	Name           string   `json:"name"`
-	CreatedAt      string   `json:"createdAt"`
-	LastUsedAt     *string  `json:"lastUsedAt"`
-	BackupEligible bool     `json:"backupEligible"`
-	BackedUp       bool     `json:"backedUp"`
-	Transports     []string `json:"transports"`
-	AAGUID         string   `json:"aaguid"`
-}
+type passkeyJSON = testserver.Passkey
 
 // register sets up a passkey on a for the signed-in client c.
 func register(t *testing.T, c *testserver.Client, a *softauthn.Authenticator) passkeyJSON {
@@ -122,7 +115,7 @@ func TestPasskeyJourneys(t *testing.T) {
 	var pk passkeyJSON
 	t.Run("a signed-in person sets up a passkey and it is stored with its flags", func(t *testing.T) {
 		pk = register(t, owner, a)
-		if pk.Name != "Passkey" || pk.LastUsedAt != nil || pk.BackupEligible || pk.BackedUp ||
+		if pk.Name != "This device" || pk.StoredOn != "this-device" || pk.Flagged || pk.Provider != nil || pk.LastUsedAt != nil || pk.BackupEligible || pk.BackedUp ||
 			!slices.Equal(pk.Transports, []string{"internal"}) || pk.AAGUID != "5f0f7a1e-5066-4b1a-9e3f-736f66746175" {
 			t.Errorf("passkey answer = %+v", pk)
 		}
@@ -153,7 +146,8 @@ func TestPasskeyJourneys(t *testing.T) {
 	})
 
 	t.Run("registration options exclude the passkeys the account already has", func(t *testing.T) {
-		b := begin(t, owner, "/api/passkeys/register/begin", map[string]any{})
+		proof := owner.ReauthWithPasskey(a, "add-passkey")
+		b := begin(t, owner, "/api/passkeys/register/begin", map[string]any{"proof": proof})
 		var opts struct {
 			RP struct {
 				ID string `json:"id"`
@@ -167,9 +161,19 @@ func TestPasskeyJourneys(t *testing.T) {
 			} `json:"authenticatorSelection"`
 			Attestation string `json:"attestation"`
 			Timeout     int    `json:"timeout"`
+			Params      []struct {
+				Alg int `json:"alg"`
+			} `json:"pubKeyCredParams"`
 		}
 		if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
 			t.Fatal(err)
+		}
+		var algs []int
+		for _, p := range opts.Params {
+			algs = append(algs, p.Alg)
+		}
+		if !slices.Equal(algs, []int{-7, -8, -257}) {
+			t.Errorf("pubKeyCredParams algorithms = %v, want ES256, EdDSA, RS256 only", algs)
 		}
 		if opts.RP.ID != "localhost" || len(opts.Exclude) != 1 || opts.Exclude[0].ID != pk.ID ||
 			opts.Selection.ResidentKey != "preferred" || opts.Selection.UserVerification != "required" ||
@@ -209,7 +213,8 @@ func TestPasskeyJourneys(t *testing.T) {
 		if got := signedInAs(t, c); got != "pat@example.com" {
 			t.Errorf("signed in as %q", got)
 		}
-		if got := s.Count(`SELECT count(*) FROM passkeys WHERE sign_count = 1 AND last_used_at IS NOT NULL`); got != 1 {
+		// 1 for the re-authentication above, 2 for this login.
+		if got := s.Count(`SELECT count(*) FROM passkeys WHERE sign_count = 2 AND last_used_at IS NOT NULL`); got != 1 {
 			t.Errorf("passkeys with the new sign count and a last use = %d, want 1", got)
 		}
 		if got := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'signed_in' AND detail = 'passkey'`); got != 1 {
@@ -240,15 +245,16 @@ func TestPasskeyJourneys(t *testing.T) {
 	})
 
 	t.Run("the sign count is written back at every login", func(t *testing.T) {
-		// Two logins so far: the counter is 2 on the authenticator and in the database.
-		if got := s.Count(`SELECT sign_count FROM passkeys`); got != 2 {
-			t.Errorf("stored sign count = %d, want 2", got)
+		// A re-authentication and two logins so far: the counter is 3 on the authenticator
+		// and in the database.
+		if got := s.Count(`SELECT sign_count FROM passkeys`); got != 3 {
+			t.Errorf("stored sign count = %d, want 3", got)
 		}
 		if res := login(t, s.Client(), a, ""); res.Status != http.StatusOK {
 			t.Fatalf("third login = %d %s", res.Status, res.Body)
 		}
-		if got := s.Count(`SELECT sign_count FROM passkeys`); got != 3 {
-			t.Errorf("stored sign count = %d, want 3", got)
+		if got := s.Count(`SELECT sign_count FROM passkeys`); got != 4 {
+			t.Errorf("stored sign count = %d, want 4", got)
 		}
 	})
 
@@ -399,7 +405,7 @@ func TestPasskeyRefusals(t *testing.T) {
 			c.SignUp("pat@example.com", "correct horse battery")
 			a := softauthn.New(testserver.Origin)
 			register(t, c, a)
-			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{"proof": c.ReauthWithPasskey(a, "add-passkey")})
 			cred, err := a.CreateWith(b.PublicKey, a.Credentials[0])
 			if err != nil {
 				t.Fatal(err)
@@ -441,6 +447,65 @@ func TestPasskeyRefusals(t *testing.T) {
 				t.Errorf("a passkey was stored")
 			}
 		}},
+		{"user verification is server policy: a login without it is refused whatever the stored ceremony says", func(t *testing.T, s *testserver.Server) {
+			a, _ := newPerson(t, s, "pat@example.com")
+			a.UserVerified = false
+			c := s.Client()
+			b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			weakenCeremony(t, s, b.Ceremony)
+			cred, err := a.Get(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
+			if res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" || !strings.Contains(s.Logs(), "UV required by server policy") {
+				t.Errorf("login without UV = %d %s", res.Status, res.Body)
+			}
+			if c.Cookie != nil || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
+				t.Errorf("a refused login changed something")
+			}
+		}},
+		{"user verification is server policy: a registration without it is refused whatever the stored ceremony says", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			a := softauthn.New(testserver.Origin)
+			a.UserVerified = false
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			weakenCeremony(t, s, b.Ceremony)
+			cred, err := a.Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred)
+			if res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" || !strings.Contains(s.Logs(), "UV required by server policy") {
+				t.Errorf("registration without UV = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM passkeys`) != 0 {
+				t.Errorf("a passkey was stored")
+			}
+		}},
+		{"only the server's algorithms are accepted, whatever the stored ceremony says", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			a := softauthn.New(testserver.Origin)
+			a.Algorithm = softauthn.AlgES384
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			if _, err := s.DB.ExecContext(t.Context(), `UPDATE ceremonies SET session_data = json_set(session_data, '$.credParams',
+				json('[{"type":"public-key","alg":-7},{"type":"public-key","alg":-35}]')) WHERE id = ?`, b.Ceremony); err != nil {
+				t.Fatal(err)
+			}
+			cred, err := a.Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred)
+			if res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" || !strings.Contains(s.Logs(), "algorithm -35 was not requested") {
+				t.Errorf("an ES384 key = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM passkeys`) != 0 {
+				t.Errorf("a passkey was stored")
+			}
+		}},
 		{"an assertion made for another origin is refused", func(t *testing.T, s *testserver.Server) {
 			a, _ := newPerson(t, s, "pat@example.com")
 			a.Origin = "http://localhost:9999"
@@ -460,18 +525,36 @@ func TestPasskeyRefusals(t *testing.T) {
 			}
 			a.Credentials[0].SignCount = 0 // a clone that started from an old copy
 			c := s.Client()
-			if res := login(t, c, a, ""); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+			sessions := s.Count(`SELECT count(*) FROM sessions`)
+			res := login(t, c, a, "")
+			if res.Status != http.StatusUnauthorized || res.Code() != "passkey_flagged" ||
+				!strings.Contains(res.Err().Error.Message, "remove this passkey and set up a new one") {
 				t.Errorf("login with a lower count = %d %s", res.Status, res.Body)
 			}
 			if s.Count(`SELECT count(*) FROM passkeys WHERE clone_warning = 1 AND sign_count = 2`) != 1 {
 				t.Errorf("the passkey was not flagged, or its count changed")
 			}
+			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged' AND passkey_name = 'This device'`) != 1 {
+				t.Errorf("the flagging was not audited with the passkey's name")
+			}
 			a.Credentials[0].SignCount = 10
-			if res := login(t, c, a, ""); res.Status != http.StatusUnauthorized {
+			if res := login(t, c, a, ""); res.Status != http.StatusUnauthorized || res.Code() != "passkey_flagged" {
 				t.Errorf("a flagged passkey logged in: %d %s", res.Status, res.Body)
 			}
-			if c.Cookie != nil {
-				t.Errorf("a session cookie was set")
+			if c.Cookie != nil || s.Count(`SELECT count(*) FROM sessions`) != sessions {
+				t.Errorf("a session was created")
+			}
+			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged'`) != 1 {
+				t.Errorf("an already flagged passkey was flagged again")
+			}
+			var list struct {
+				Passkeys []passkeyJSON `json:"passkeys"`
+			}
+			owner := s.Client()
+			owner.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": "correct horse battery"})
+			owner.Get("/api/passkeys").Decode(t, &list)
+			if len(list.Passkeys) != 1 || !list.Passkeys[0].Flagged {
+				t.Errorf("the passkey list does not show the passkey as flagged: %+v", list.Passkeys)
 			}
 		}},
 		{"an unknown email gets the same shape of options and cannot log in", func(t *testing.T, s *testserver.Server) {
@@ -486,7 +569,7 @@ func TestPasskeyRefusals(t *testing.T) {
 				t.Errorf("options for an unknown email = %s", b.PublicKey)
 			}
 			// Someone else's passkey must not log in on a ceremony begun for this email.
-			cred, err := a.Get(b.PublicKey)
+			cred, err := a.GetWith(b.PublicKey, a.Credentials[0])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -616,4 +699,148 @@ func tamperSignature(t *testing.T, credential []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// shape replaces every string in a JSON value by its length and every number by 0, keeping
+// keys, nesting and array lengths: what an observer could compare between two answers
+// without knowing the random values.
+func shape(t *testing.T, raw []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+			return x
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+			return x
+		case string:
+			return len(x)
+		case float64:
+			return 0
+		}
+		return v
+	}
+	out, err := json.Marshal(walk(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func allowed(t *testing.T, b begun) []string {
+	t.Helper()
+	var opts struct {
+		Allow []struct {
+			ID string `json:"id"`
+		} `json:"allowCredentials"`
+	}
+	if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range opts.Allow {
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+func TestTheEmailStepAnswersAlikeForEveryEmail(t *testing.T) {
+	dir := t.TempDir()
+	s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.DataDir = dir }))
+	newPerson(t, s, "pat@example.com") // one passkey, as most people will have
+	passwordOnly := s.Client()
+	passwordOnly.SignUp("sam@example.com", "correct horse battery")
+	newPerson(t, s, "kim@example.com")
+	if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1 WHERE account_id = (SELECT id FROM accounts WHERE email = 'kim@example.com')`); err != nil {
+		t.Fatal(err)
+	}
+
+	beginFor := func(s *testserver.Server, email string) begun {
+		return begin(t, s.Client(), "/api/login/passkey/begin", map[string]any{"email": email})
+	}
+	known := beginFor(s, "pat@example.com")
+	want := shape(t, known.PublicKey)
+	if len(allowed(t, known)) != 1 {
+		t.Fatalf("a known account's options = %s", known.PublicKey)
+	}
+	for _, email := range []string{"nobody@example.com", "sam@example.com", "kim@example.com"} {
+		t.Run(email+" gets options of the same shape as an account with a passkey", func(t *testing.T) {
+			b := beginFor(s, email)
+			if got := shape(t, b.PublicKey); got != want {
+				t.Errorf("shape for %s:\n%s\nwant (a real account's):\n%s", email, got, want)
+			}
+			if shape(t, mustJSON(t, b)) != shape(t, mustJSON(t, known)) {
+				t.Errorf("the whole answer differs in shape")
+			}
+			again := beginFor(s, email)
+			if first, second := allowed(t, b), allowed(t, again); len(first) != 1 || first[0] != second[0] {
+				t.Errorf("decoys are not stable: %v then %v", first, second)
+			}
+			if allowed(t, b)[0] == allowed(t, known)[0] {
+				t.Errorf("the decoy is a real credential ID")
+			}
+		})
+	}
+	t.Run("different emails get different decoys", func(t *testing.T) {
+		if allowed(t, beginFor(s, "nobody@example.com"))[0] == allowed(t, beginFor(s, "nobody2@example.com"))[0] {
+			t.Errorf("two emails share a decoy")
+		}
+	})
+	t.Run("decoys stay the same after a restart (the secret is in the database)", func(t *testing.T) {
+		before := allowed(t, beginFor(s, "nobody@example.com"))
+		restarted := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.DataDir = dir }))
+		if after := allowed(t, beginFor(restarted, "nobody@example.com")); after[0] != before[0] {
+			t.Errorf("decoy changed across a restart: %v then %v", before, after)
+		}
+	})
+	t.Run("the answer takes about the same time", func(t *testing.T) {
+		// Both paths do the same queries and one BeginLogin; a generous bound keeps this
+		// stable on a busy machine while catching, say, a password hash on one path only.
+		median := func(email string) time.Duration {
+			var ds []time.Duration
+			for range 21 {
+				start := time.Now()
+				beginFor(s, email)
+				ds = append(ds, time.Since(start))
+			}
+			slices.Sort(ds)
+			return ds[len(ds)/2]
+		}
+		k, u := median("pat@example.com"), median("nobody@example.com")
+		if k > 3*u || u > 3*k {
+			t.Errorf("median begin time: known %v, unknown %v", k, u)
+		}
+	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// weakenCeremony rewrites a stored ceremony as if it had asked for user verification only
+// as "preferred" (a bug, or a row from an older version): the server must still require it.
+func weakenCeremony(t *testing.T, s *testserver.Server, id string) {
+	t.Helper()
+	res, err := s.DB.ExecContext(t.Context(), `UPDATE ceremonies SET session_data = json_set(session_data, '$.userVerification', 'preferred') WHERE id = ?`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("ceremony %s not found", id)
+	}
 }

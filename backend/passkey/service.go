@@ -1,13 +1,19 @@
-// Package passkey is the WebAuthn relying party: it sets up passkeys for a signed-in account
-// and logs people in with them, on top of go-webauthn, and adds the rules go-webauthn leaves
-// to us (single-use expiring ceremonies, unique credential IDs, sign counts written back,
-// same answer for known and unknown emails).
+// Package passkey is the WebAuthn relying party: it sets up passkeys for a signed-in account,
+// logs people in with them, re-authenticates them for a sensitive action, and renames and
+// removes passkeys, on top of go-webauthn. It adds the rules go-webauthn leaves to us
+// (PLATFORM-NOTES.md): single-use expiring ceremonies bound to their purpose, account and
+// session; user verification by server policy; unique credential IDs of at most 1023 bytes;
+// only the algorithms we asked for; sign counts written back and regressions refused and
+// flagged; the same answer for known and unknown emails; lockouts on every path; the last
+// way to log in kept.
 package passkey
 
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -24,6 +31,8 @@ import (
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
+	"github.com/nhs-passkeys/companion/backend/lockout"
+	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
@@ -37,8 +46,13 @@ const RPDisplayName = "NHS login"
 var (
 	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "Your request timed out. Try again."}
 	errLoginRefused    = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again, or log in another way."}
+	errReauthRefused   = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
 	errSetupRefused    = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up your passkey. Try again."}
 	errAlreadySetUp    = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up for an NHS login account."}
+	errFlagged         = apperr.E{Code: "passkey_flagged", Status: 401, Msg: "We have stopped this passkey working because it may have been copied. Log in another way, for example with your password, then remove this passkey and set up a new one."}
+	errUsePassword     = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
+	errNameTaken       = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}
+	errLastWay         = apperr.E{Code: "last_way_to_log_in", Status: 409, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."}
 )
 
 // Passkey is a registered WebAuthn credential.
@@ -49,7 +63,7 @@ type Passkey struct {
 	PublicKey         []byte // COSE_Key
 	AAGUID            []byte
 	SignCount         uint32
-	CloneWarning      bool
+	CloneWarning      bool // flagged: its signature counter went backwards; refused from then on
 	UserPresent       bool
 	UserVerified      bool
 	BackupEligible    bool
@@ -74,6 +88,10 @@ func (p Passkey) MarshalJSON() ([]byte, error) {
 	if transports == nil {
 		transports = []string{}
 	}
+	var provider *string
+	if info, ok := lookupAAGUID(p.AAGUID); ok {
+		provider = &info.Name
+	}
 	return json.Marshal(struct {
 		ID             string   `json:"id"`
 		Name           string   `json:"name"`
@@ -83,6 +101,9 @@ func (p Passkey) MarshalJSON() ([]byte, error) {
 		BackedUp       bool     `json:"backedUp"`
 		Transports     []string `json:"transports"`
 		AAGUID         string   `json:"aaguid"`
+		Provider       *string  `json:"provider"`
+		StoredOn       string   `json:"storedOn"`
+		Flagged        bool     `json:"flagged"`
 	}{
 		ID:             base64.RawURLEncoding.EncodeToString(p.CredentialID),
 		Name:           p.Name,
@@ -92,6 +113,9 @@ func (p Passkey) MarshalJSON() ([]byte, error) {
 		BackedUp:       p.BackupState,
 		Transports:     transports,
 		AAGUID:         formatAAGUID(p.AAGUID),
+		Provider:       provider,
+		StoredOn:       storedOn(p),
+		Flagged:        p.CloneWarning,
 	})
 }
 
@@ -140,7 +164,28 @@ func (p Passkey) credential() webauthn.Credential {
 	}
 }
 
-// user is an account with its passkeys, as go-webauthn wants it.
+// usable drops flagged passkeys: they cannot log in, so they are neither offered nor counted
+// as a way to log in.
+func usable(passkeys []Passkey) []Passkey {
+	out := make([]Passkey, 0, len(passkeys))
+	for _, p := range passkeys {
+		if !p.CloneWarning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func findPasskey(passkeys []Passkey, credentialID []byte) (Passkey, bool) {
+	for _, p := range passkeys {
+		if bytes.Equal(p.CredentialID, credentialID) {
+			return p, true
+		}
+	}
+	return Passkey{}, false
+}
+
+// user is an account with passkeys, as go-webauthn wants it.
 type user struct {
 	account  account.Account
 	passkeys []Passkey
@@ -173,6 +218,23 @@ type Auditor interface {
 	Record(ctx context.Context, q store.DBTX, e audit.Event) error
 }
 
+// Limiter counts failed attempts and refuses during a lockout (package lockout).
+type Limiter interface {
+	KeysFor(email, address, method string, accountID int64) lockout.Keys
+	SubjectKey(email string) []byte
+	Check(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
+	Fail(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
+	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
+}
+
+// Reauth issues and checks proofs of a fresh re-authentication (package reauth).
+type Reauth interface {
+	Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action) (proof, token string, err error)
+	Check(ctx context.Context, q store.DBTX, sessionID int64, action reauth.Action, proof string) (reauth.Grant, *apperr.E, error)
+	Use(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, g reauth.Grant) (*apperr.E, error)
+	Require(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, proof string) (*apperr.E, error)
+}
+
 // NewRelyingParty configures go-webauthn for origin: the RP ID is the origin's host name,
 // user verification is required (a passkey is the whole login, not a second factor),
 // attestation is not asked for, and ceremonies expire after CeremonyTimeout.
@@ -202,7 +264,7 @@ func NewRelyingParty(origin string) (*webauthn.WebAuthn, error) {
 	})
 }
 
-// Service runs the ceremonies.
+// Service runs the ceremonies and manages passkeys.
 type Service struct {
 	db       *sql.DB
 	store    Store
@@ -210,13 +272,31 @@ type Service struct {
 	accounts Accounts
 	sessions Sessions
 	audit    Auditor
+	limiter  Limiter
+	reauth   Reauth
+	secret   []byte // server secret: decoy credential IDs
 	clock    func() time.Time
 	log      *slog.Logger
 }
 
+// Deps are the service's collaborators.
+type Deps struct {
+	DB       *sql.DB
+	RP       *webauthn.WebAuthn
+	Accounts Accounts
+	Sessions Sessions
+	Audit    Auditor
+	Limiter  Limiter
+	Reauth   Reauth
+	Secret   []byte // store.Secret: decoys derived from it stay stable across restarts
+	Clock    func() time.Time
+	Log      *slog.Logger
+}
+
 // NewService wires the service.
-func NewService(db *sql.DB, rp *webauthn.WebAuthn, accounts Accounts, sessions Sessions, auditor Auditor, clock func() time.Time, log *slog.Logger) *Service {
-	return &Service{db: db, rp: rp, accounts: accounts, sessions: sessions, audit: auditor, clock: clock, log: log}
+func NewService(d Deps) *Service {
+	return &Service{db: d.DB, rp: d.RP, accounts: d.Accounts, sessions: d.Sessions, audit: d.Audit, limiter: d.Limiter,
+		reauth: d.Reauth, secret: d.Secret, clock: d.Clock, log: d.Log}
 }
 
 // List returns an account's passkeys, oldest first.
@@ -241,22 +321,31 @@ func newCeremonyID() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-func (s *Service) saveCeremony(ctx context.Context, purpose string, accountID int64, data *webauthn.SessionData) (string, error) {
+// saveCeremony stores the server side of a ceremony begun now through q and returns its id.
+func (s *Service) saveCeremony(ctx context.Context, q store.DBTX, c ceremony, data *webauthn.SessionData) (string, error) {
 	id, err := newCeremonyID()
 	if err != nil {
 		return "", err
 	}
 	now := s.clock()
-	c := ceremony{ID: id, Purpose: purpose, AccountID: accountID, Data: *data, CreatedAt: now, ExpiresAt: now.Add(CeremonyTimeout)}
-	if err := store.InTx(ctx, s.db, func(tx *sql.Tx) error { return s.store.saveCeremony(ctx, tx, c) }); err != nil {
+	c.ID, c.Data, c.CreatedAt, c.ExpiresAt = id, *data, now, now.Add(CeremonyTimeout)
+	if err := s.store.saveCeremony(ctx, q, c); err != nil {
 		return "", err
 	}
 	return id, nil
 }
 
+// ceremonyWant is what a finish expects of its ceremony.
+type ceremonyWant struct {
+	purposes  []string
+	accountID int64 // 0: any
+	sessionID int64 // 0: any
+}
+
 // takeCeremony consumes the ceremony id inside tx. It returns a refusal (ceremony_expired)
-// when there is none, it has expired, or it was begun for another purpose or account.
-func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, accountID int64, purposes ...string) (ceremony, *apperr.E, error) {
+// when there is none, it has expired, or it was begun for another purpose, account or
+// session. Consumed whatever the outcome: a ceremony is single use.
+func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want ceremonyWant) (ceremony, *apperr.E, error) {
 	if id == "" {
 		return ceremony{}, errCeremonyExpired.Wrap(errors.New("no ceremony id")), nil
 	}
@@ -269,10 +358,12 @@ func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, accou
 		return ceremony{}, errCeremonyExpired.Wrap(errors.New("unknown or used ceremony")), nil
 	case !s.clock().Before(c.ExpiresAt):
 		return ceremony{}, errCeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))), nil
-	case accountID != 0 && c.AccountID != accountID:
+	case want.accountID != 0 && c.AccountID != want.accountID:
 		return ceremony{}, errCeremonyExpired.Wrap(errors.New("ceremony belongs to another account")), nil
+	case want.sessionID != 0 && c.SessionID != want.sessionID:
+		return ceremony{}, errCeremonyExpired.Wrap(errors.New("ceremony belongs to another session")), nil
 	}
-	for _, p := range purposes {
+	for _, p := range want.purposes {
 		if c.Purpose == p {
 			return c, nil, nil
 		}
@@ -280,43 +371,66 @@ func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, accou
 	return ceremony{}, errCeremonyExpired.Wrap(fmt.Errorf("ceremony is for %s", c.Purpose)), nil
 }
 
-// BeginRegistration starts setting up a passkey for acct: creation options that exclude the
-// passkeys the account already has, so an authenticator does not make a second one.
-func (s *Service) BeginRegistration(ctx context.Context, acct account.Account) (string, protocol.PublicKeyCredentialCreationOptions, error) {
-	u, err := s.loadUser(ctx, s.db, acct)
-	if err != nil {
-		return "", protocol.PublicKeyCredentialCreationOptions{}, err
-	}
-	creation, data, err := s.rp.BeginRegistration(u,
-		webauthn.WithExclusions(webauthn.Credentials(u.WebAuthnCredentials()).CredentialDescriptors()),
-		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementPreferred),
-		webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
+// BeginRegistration starts setting up a passkey for the signed-in account: creation options
+// that exclude the passkeys the account already has (so an authenticator does not make a
+// second one) and ask only for the algorithms we accept. Adding a passkey is a sensitive
+// action: it needs a proof for add-passkey or the login grace, checked here and used up when
+// the passkey is stored (so a cancelled set-up can be begun again).
+func (s *Service) BeginRegistration(ctx context.Context, cur account.SignedIn, proof string) (string, protocol.PublicKeyCredentialCreationOptions, error) {
+	var (
+		none    protocol.PublicKeyCredentialCreationOptions
+		id      string
+		options protocol.PublicKeyCredentialCreationOptions
 	)
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		grant, refusal, err := s.reauth.Check(ctx, tx, cur.SessionID, reauth.AddPasskey, proof)
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			return refusal
+		}
+		u, err := s.loadUser(ctx, tx, cur.Account)
+		if err != nil {
+			return err
+		}
+		creation, data, err := s.rp.BeginRegistration(u,
+			webauthn.WithExclusions(webauthn.Credentials(u.WebAuthnCredentials()).CredentialDescriptors()),
+			webauthn.WithCredentialParameters(credentialParameters()),
+			webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementPreferred),
+			webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
+		)
+		if err != nil {
+			return fmt.Errorf("begin registration: %w", err)
+		}
+		id, err = s.saveCeremony(ctx, tx, ceremony{Purpose: purposeRegistration, AccountID: cur.Account.ID, SessionID: cur.SessionID,
+			Grant: grant}, data)
+		options = creation.Response
+		return err
+	})
 	if err != nil {
-		return "", protocol.PublicKeyCredentialCreationOptions{}, fmt.Errorf("begin registration: %w", err)
+		return "", none, err
 	}
-	id, err := s.saveCeremony(ctx, purposeRegistration, acct.ID, data)
-	if err != nil {
-		return "", protocol.PublicKeyCredentialCreationOptions{}, err
-	}
-	return id, creation.Response, nil
+	return id, options, nil
 }
 
 // FinishRegistration checks the authenticator's answer and stores the new passkey. The
 // ceremony is consumed first, in the same transaction, so it is single-use whatever the
-// outcome.
-func (s *Service) FinishRegistration(ctx context.Context, acct account.Account, ceremonyID string, response json.RawMessage) (Passkey, error) {
+// outcome; a refusal stores nothing else.
+func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, ceremonyID string, response json.RawMessage) (Passkey, error) {
 	var (
 		saved   Passkey
 		refusal *apperr.E
 	)
+	acct := cur.Account
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, acct.ID, purposeRegistration)
+		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{
+			purposes: []string{purposeRegistration}, accountID: acct.ID, sessionID: cur.SessionID})
 		if err != nil || refused != nil {
 			refusal = refused
 			return err
 		}
-		parsed, err := protocol.ParseCredentialCreationResponseBytes(response)
+		parsed, err := parseCreation(response)
 		if err != nil {
 			refusal = errSetupRefused.Wrap(err)
 			return nil
@@ -326,10 +440,16 @@ func (s *Service) FinishRegistration(ctx context.Context, acct account.Account, 
 			return err
 		}
 		// WebAuthn L3 §7.1 (go-webauthn): challenge, type, origin, RP ID hash, UP, UV
-		// (required by the session), algorithm, attestation "none", BE/BS consistency.
+		// (required by the session data we stored), algorithm in pubKeyCredParams,
+		// attestation "none", BE/BS consistency.
 		cred, err := s.rp.CreateCredential(u, c.Data, parsed)
 		if err != nil {
 			refusal = errSetupRefused.Wrap(describe(err))
+			return nil
+		}
+		// Our own policy, whatever a ceremony's stored options say.
+		if err := checkNewCredential(parsed, cred); err != nil {
+			refusal = errSetupRefused.Wrap(err)
 			return nil
 		}
 		// WebAuthn L3 §7.1 "verify that the credentialId is not yet registered for any
@@ -340,17 +460,24 @@ func (s *Service) FinishRegistration(ctx context.Context, acct account.Account, 
 			refusal = errAlreadySetUp.Wrap(errors.New("credential id already registered"))
 			return nil
 		}
+		// The proof or login grace that allowed the set-up is used up with it.
+		if refused, err := s.reauth.Use(ctx, tx, cur.SessionID, reauth.AddPasskey, c.Grant); err != nil || refused != nil {
+			refusal = refused
+			return err
+		}
 		p := newPasskey(acct.ID, cred, s.clock())
+		p.Name = uniqueName(defaultName(p), u.passkeys)
 		id, err := s.store.insert(ctx, tx, p)
 		if store.IsUniqueViolation(err) {
-			refusal = errAlreadySetUp.Wrap(err)
-			return nil
+			// Cannot happen after the check above (the transaction holds the write lock);
+			// if it does, everything rolls back, the grant included.
+			return errAlreadySetUp.Wrap(err)
 		}
 		if err != nil {
 			return err
 		}
 		p.ID = id
-		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.PasskeyAdded, Detail: p.Name}); err != nil {
+		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.PasskeyAdded, PasskeyName: p.Name}); err != nil {
 			return err
 		}
 		saved = p
@@ -384,61 +511,142 @@ func newPasskey(accountID int64, c *webauthn.Credential, now time.Time) Passkey 
 		Attachment:        string(c.Authenticator.Attachment),
 		AttestationType:   c.AttestationType,
 		AttestationFormat: c.AttestationFormat,
-		Name:              defaultName(transports),
 		CreatedAt:         now.UTC(),
 	}
 }
 
-// BeginLogin starts a passkey login. With an email, the options allow that account's
-// passkeys; without one, any passkey for this site (discoverable login). An email with no
-// account (or no passkeys) gets the same shape of answer as a discoverable login, bound to
-// fail at finish: no error says whether the email has an account.
-func (s *Service) BeginLogin(ctx context.Context, rawEmail string) (string, protocol.PublicKeyCredentialRequestOptions, error) {
+// Decoys. An email with no account, and an account with no usable passkey (a person with only
+// a password), get options of the same shape as an account with one passkey: allowCredentials
+// with one credential ID derived with HMAC from the email and the server secret (so the same
+// email always gets the same decoy, and nobody without the secret can tell a decoy from a
+// real ID), of the length most platform and synced passkey providers use, with the transports
+// of a platform passkey. Both paths do the same work (HMAC, account and passkey queries, one
+// go-webauthn BeginLogin), so the answer also takes about the same time.
+const decoyIDBytes = 16
+
+var decoyTransports = []string{"internal"}
+
+func (s *Service) mac(label, email string) []byte {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(label + "\x00" + email))
+	return m.Sum(nil)
+}
+
+// decoyUser is a stand-in with one decoy passkey. handle is the real account's user handle
+// when there is an account, so ValidateLogin still checks against the real one.
+func (s *Service) decoyUser(email string, acct account.Account) *user {
+	handle, credentialID := s.mac("decoy-user", email), s.mac("decoy-credential", email)[:decoyIDBytes]
+	if acct.ID == 0 {
+		acct = account.Account{Email: email, UserHandle: handle}
+	}
+	return &user{account: acct, passkeys: []Passkey{{CredentialID: credentialID, Transports: decoyTransports}}}
+}
+
+// BeginLogin starts a passkey login. With an email, the options allow that account's usable
+// passkeys; without one, any passkey for this site (discoverable login). Nothing in the
+// answer says whether the email has an account (see decoyUser). During a lockout of the email
+// or the client it answers 429 too_many_attempts, the same for known and unknown emails.
+func (s *Service) BeginLogin(ctx context.Context, rawEmail, client string) (string, protocol.PublicKeyCredentialRequestOptions, error) {
 	var none protocol.PublicKeyCredentialRequestOptions
 	email := account.NormaliseEmail(rawEmail)
 	uv := webauthn.WithUserVerification(protocol.VerificationRequired)
+
+	if email != "" {
+		if msg := account.EmailProblem(email); msg != "" {
+			return "", none, apperr.Invalid(map[string]string{"email": msg})
+		}
+	}
+	keys := s.limiter.KeysFor(email, client, audit.MethodPasskey, 0)
+	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
+		return "", none, errOr(err, refused)
+	}
 
 	if email == "" {
 		assertion, data, err := s.rp.BeginDiscoverableLogin(uv)
 		if err != nil {
 			return "", none, fmt.Errorf("begin discoverable login: %w", err)
 		}
-		id, err := s.saveCeremony(ctx, purposeLoginDiscoverable, 0, data)
+		id, err := s.saveCeremony(ctx, s.db, ceremony{Purpose: purposeLoginDiscoverable}, data)
 		return id, assertion.Response, err
 	}
 
-	if msg := account.EmailProblem(email); msg != "" {
-		return "", none, apperr.Invalid(map[string]string{"email": msg})
-	}
-	acct, found, err := s.accounts.ByEmail(ctx, email)
+	acct, _, err := s.accounts.ByEmail(ctx, email)
 	if err != nil {
 		return "", none, err
 	}
-	var (
-		assertion *protocol.CredentialAssertion
-		data      *webauthn.SessionData
-	)
-	var u *user
-	if found {
-		if u, err = s.loadUser(ctx, s.db, acct); err != nil {
-			return "", none, err
-		}
+	// For an unknown email acct.ID is 0 and this finds nothing, after the same query.
+	passkeys, err := s.store.listByAccount(ctx, s.db, acct.ID)
+	if err != nil {
+		return "", none, err
 	}
-	if u != nil && len(u.passkeys) > 0 {
-		assertion, data, err = s.rp.BeginLogin(u, uv)
-	} else {
-		assertion, data, err = s.rp.BeginDiscoverableLogin(uv)
+	u := s.decoyUser(email, acct)
+	if offered := usable(passkeys); len(offered) > 0 {
+		u = &user{account: acct, passkeys: offered}
 	}
+	assertion, data, err := s.rp.BeginLogin(u, uv)
 	if err != nil {
 		return "", none, fmt.Errorf("begin login: %w", err)
 	}
-	id, err := s.saveCeremony(ctx, purposeLoginEmail, acct.ID, data)
+	id, err := s.saveCeremony(ctx, s.db, ceremony{Purpose: purposeLoginEmail, AccountID: acct.ID, Subject: keys.Subject}, data)
 	return id, assertion.Response, err
+}
+
+// errOr returns err when there is one, else the refusal.
+func errOr(err error, refusal *apperr.E) error {
+	if err != nil {
+		return err
+	}
+	return refusal
+}
+
+// assertionCheck is the outcome of checking an assertion against an account's passkeys.
+type assertionCheck struct {
+	parsed  *protocol.ParsedCredentialAssertionData
+	user    *user
+	passkey Passkey // the stored passkey that signed
+	cred    *webauthn.Credential
+}
+
+// verifyAssertion runs go-webauthn's checks (WebAuthn L3 §7.2) and ours on an assertion for
+// u's passkeys. A refusal comes back as cause (for the log) and template (for the person);
+// a flagged or newly regressed passkey as errFlagged. A newly detected counter regression
+// flags the passkey and audits it inside tx.
+func (s *Service) verifyAssertion(ctx context.Context, tx *sql.Tx, check *assertionCheck) (cause error, template *apperr.E, err error) {
+	p, found := findPasskey(check.user.passkeys, check.cred.ID)
+	if !found {
+		return errors.New("validated credential is not among the account's passkeys"), nil, nil
+	}
+	check.passkey = p
+	if p.CloneWarning {
+		return errors.New("passkey is flagged (its signature counter went backwards before)"), &errFlagged, nil
+	}
+	// WebAuthn L3 §7.2 step 22 (signCount): a counter that did not increase (and is not 0 on
+	// both sides) may mean a cloned authenticator. go-webauthn only sets CloneWarning; we
+	// refuse the login and flag the passkey, which stays refused, and audit it.
+	if check.cred.Authenticator.CloneWarning {
+		if err := s.store.flagCloneWarning(ctx, tx, p.CredentialID); err != nil {
+			return nil, nil, err
+		}
+		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: p.AccountID, Kind: audit.PasskeyFlagged, PasskeyName: p.Name,
+			Detail: "signature counter went backwards"}); err != nil {
+			return nil, nil, err
+		}
+		return errors.New("signature counter did not increase"), &errFlagged, nil
+	}
+	// Server policy: user presence and verification are required, whatever the stored
+	// ceremony says. Read from this assertion's authenticator data: the credential go-webauthn
+	// returns keeps the UV flag stored at registration.
+	if flags := check.parsed.Response.AuthenticatorData.Flags; !flags.HasUserPresent() || !flags.HasUserVerified() {
+		return errors.New("user not present or not verified (UV required by server policy)"), nil, nil
+	}
+	return nil, nil, nil
 }
 
 // FinishLogin checks a passkey assertion and, if it is good, writes the updated passkey back
 // and starts a session in one transaction. It returns the account and the session token.
-func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, response json.RawMessage) (account.Account, string, error) {
+// Refusals are audited and count towards a lockout; during a lockout even a good assertion
+// is refused (429 too_many_attempts) and nothing is written but the consumed ceremony.
+func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, response json.RawMessage, client string) (account.Account, string, error) {
 	var (
 		signedIn account.Account
 		token    string
@@ -446,90 +654,108 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 	)
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Consumed before anything is verified: single use on success and on failure.
-		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, 0, purposeLoginEmail, purposeLoginDiscoverable)
+		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{purposes: []string{purposeLoginEmail, purposeLoginDiscoverable}})
 		if err != nil || refused != nil {
 			refusal = refused
 			return err
 		}
-		refuse := func(accountID int64, cause error) error {
-			refusal = errLoginRefused.Wrap(cause)
-			return s.audit.Record(ctx, tx, audit.Event{AccountID: accountID, Kind: audit.LoginFailed, Detail: "passkey"})
-		}
-		parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
-		if err != nil {
-			return refuse(c.AccountID, err)
+		keys := s.limiter.KeysFor("", client, audit.MethodPasskey, c.AccountID)
+		keys.Subject = c.Subject // login_email: the email typed, known or not
+		refuse := func(cause error, template *apperr.E) error {
+			if template == nil {
+				template = &errLoginRefused
+			}
+			refusal = template.Wrap(cause)
+			if err := s.audit.Record(ctx, tx, audit.Event{AccountID: keys.AccountID, Kind: audit.LoginFailed, Detail: "passkey",
+				Method: audit.MethodPasskey, Client: client}); err != nil {
+				return err
+			}
+			locked, err := s.limiter.Fail(ctx, tx, keys)
+			if locked != nil {
+				refusal = locked
+			}
+			return err
 		}
 
-		var (
-			u    *user
-			cred *webauthn.Credential
-		)
+		// During a lockout nothing is checked or counted (attempts then do not extend it).
+		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+			return err
+		}
+		parsed, err := parseAssertion(response)
+		if err != nil {
+			return refuse(err, nil)
+		}
+		check := &assertionCheck{parsed: parsed}
 		switch c.Purpose {
 		case purposeLoginEmail:
 			if c.AccountID == 0 {
-				return refuse(0, errors.New("login began with an email that has no account"))
+				return refuse(errors.New("login began with an email that has no account"), nil)
 			}
 			acct, found, err := s.accounts.ByID(ctx, c.AccountID)
 			if err != nil {
 				return err
 			}
 			if !found {
-				return refuse(0, errors.New("account of the ceremony is gone"))
+				return refuse(errors.New("account of the ceremony is gone"), nil)
 			}
-			if u, err = s.loadUser(ctx, tx, acct); err != nil {
+			if check.user, err = s.loadUser(ctx, tx, acct); err != nil {
 				return err
 			}
-			// WebAuthn L3 §7.2 (go-webauthn), with allowCredentials = the account's passkeys.
-			cred, err = s.rp.ValidateLogin(u, c.Data, parsed)
-			if err != nil {
-				return refuse(acct.ID, describe(err))
+			// WebAuthn L3 §7.2 (go-webauthn), with allowCredentials = the account's usable
+			// passkeys (or the decoy) from the stored session data.
+			if check.cred, err = s.rp.ValidateLogin(check.user, c.Data, parsed); err != nil {
+				return refuse(describe(err), nil)
 			}
 		case purposeLoginDiscoverable:
-			var lookupErr error
-			found := func(rawID, userHandle []byte) (webauthn.User, error) {
-				u, lookupErr = s.discoverUser(ctx, tx, rawID, userHandle)
-				if u == nil && lookupErr == nil {
-					return nil, errors.New("no passkey with this credential id and user handle")
-				}
-				return u, lookupErr
+			// The account (and so the lockout subject) is the owner of the credential ID.
+			owner, err := s.ownerOf(ctx, tx, parsed.RawID)
+			if err != nil {
+				return err
+			}
+			if owner != nil {
+				keys.Subject = s.limiter.SubjectKey(owner.account.Email)
+				keys.AccountID = owner.account.ID
+			}
+			if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+				return err
 			}
 			// WebAuthn L3 §7.2: with no allowCredentials, the user handle identifies the
 			// account, and it must own the credential.
-			var wu webauthn.User
-			wu, cred, err = s.rp.ValidatePasskeyLogin(found, c.Data, parsed)
-			if lookupErr != nil {
-				return lookupErr // a database failure, not a refusal
-			}
-			if err != nil {
-				var accountID int64
-				if u != nil {
-					accountID = u.account.ID
+			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+				if owner == nil || !bytes.Equal(owner.account.UserHandle, userHandle) {
+					return nil, errors.New("no passkey with this credential id and user handle")
 				}
-				return refuse(accountID, describe(err))
+				return owner, nil
 			}
-			u = wu.(*user)
+			wu, cred, err := s.rp.ValidatePasskeyLogin(handler, c.Data, parsed)
+			if err != nil {
+				return refuse(describe(err), nil)
+			}
+			check.user, check.cred = wu.(*user), cred
 		}
 
-		// WebAuthn L3 §7.2, signCount step: a counter that did not increase may mean a cloned
-		// authenticator. go-webauthn only sets CloneWarning (and keeps it once stored); we
-		// refuse the login and flag the passkey, which stays refused.
-		if cred.Authenticator.CloneWarning {
-			if err := s.store.flagCloneWarning(ctx, tx, cred.ID); err != nil {
-				return err
-			}
-			return refuse(u.account.ID, errors.New("signature counter did not increase"))
+		if cause, template, err := s.verifyAssertion(ctx, tx, check); err != nil {
+			return err
+		} else if cause != nil {
+			return refuse(cause, template)
 		}
-		// Write back the counter, flags and last use (go-webauthn returns them updated).
-		if err := s.store.recordUse(ctx, tx, cred.ID, cred, s.clock()); err != nil {
+		// After every login the stored passkey is updated (counter, flags, last use) in the
+		// same transaction that creates the session.
+		if err := s.store.recordUse(ctx, tx, check.cred.ID, check.cred, s.clock()); err != nil {
 			return err
 		}
-		if token, err = s.sessions.Start(ctx, tx, oldToken, u.account.ID); err != nil {
+		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
 			return err
 		}
-		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: u.account.ID, Kind: audit.SignedIn, Detail: "passkey"}); err != nil {
+		if token, err = s.sessions.Start(ctx, tx, oldToken, check.user.account.ID); err != nil {
 			return err
 		}
-		signedIn = u.account
+		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: check.user.account.ID, Kind: audit.SignedIn, Detail: audit.MethodPasskey,
+			Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client}); err != nil {
+			return err
+		}
+		signedIn = check.user.account
+		signedIn.HasPasskey = true
 		return nil
 	})
 	if err != nil {
@@ -541,9 +767,8 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 	return signedIn, token, nil
 }
 
-// discoverUser finds the account owning credential rawID and checks the user handle. It
-// returns nil, nil when there is no such passkey or the handle does not match.
-func (s *Service) discoverUser(ctx context.Context, tx *sql.Tx, rawID, userHandle []byte) (*user, error) {
+// ownerOf returns the account owning credential rawID with all its passkeys, or nil.
+func (s *Service) ownerOf(ctx context.Context, tx *sql.Tx, rawID []byte) (*user, error) {
 	accountID, found, err := s.store.accountOfCredential(ctx, tx, rawID)
 	if err != nil || !found {
 		return nil, err
@@ -552,17 +777,234 @@ func (s *Service) discoverUser(ctx context.Context, tx *sql.Tx, rawID, userHandl
 	if err != nil || !found {
 		return nil, err
 	}
-	if !bytes.Equal(acct.UserHandle, userHandle) {
-		return nil, nil
-	}
 	return s.loadUser(ctx, tx, acct)
 }
 
-// describe keeps go-webauthn's developer detail (DevInfo) in the logged cause.
+// BeginReauth starts a passkey re-authentication of the signed-in person for action: request
+// options allowing the account's usable passkeys, bound to the account, the session and the
+// action. An account with no usable passkey gets 409 use_password.
+func (s *Service) BeginReauth(ctx context.Context, cur account.SignedIn, action reauth.Action, client string) (string, protocol.PublicKeyCredentialRequestOptions, error) {
+	var none protocol.PublicKeyCredentialRequestOptions
+	u, err := s.loadUser(ctx, s.db, cur.Account)
+	if err != nil {
+		return "", none, err
+	}
+	offered := usable(u.passkeys)
+	if len(offered) == 0 {
+		return "", none, errUsePassword.Wrap(errors.New("no usable passkey"))
+	}
+	keys := s.limiter.KeysFor(cur.Account.Email, client, audit.MethodPasskey, cur.Account.ID)
+	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
+		return "", none, errOr(err, refused)
+	}
+	assertion, data, err := s.rp.BeginLogin(&user{account: cur.Account, passkeys: offered},
+		webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		return "", none, fmt.Errorf("begin re-authentication: %w", err)
+	}
+	id, err := s.saveCeremony(ctx, s.db, ceremony{Purpose: purposeReauth, Action: string(action),
+		AccountID: cur.Account.ID, SessionID: cur.SessionID}, data)
+	return id, assertion.Response, err
+}
+
+// FinishReauth checks the assertion of a re-authentication and returns a proof for the
+// ceremony's action and the session's new (rotated) token. The passkey's counter is checked
+// and written back as at login; refusals count towards the lockout.
+func (s *Service) FinishReauth(ctx context.Context, cur account.SignedIn, ceremonyID string, response json.RawMessage, client string) (proof, token string, err error) {
+	var refusal *apperr.E
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{
+			purposes: []string{purposeReauth}, accountID: cur.Account.ID, sessionID: cur.SessionID})
+		if err != nil || refused != nil {
+			refusal = refused
+			return err
+		}
+		keys := s.limiter.KeysFor(cur.Account.Email, client, audit.MethodPasskey, cur.Account.ID)
+		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+			return err
+		}
+		refuse := func(cause error, template *apperr.E) error {
+			if template == nil {
+				template = &errReauthRefused
+			}
+			refusal = template.Wrap(cause)
+			if err := s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.ReauthFailed, Detail: c.Action,
+				Method: audit.MethodPasskey, Client: client}); err != nil {
+				return err
+			}
+			locked, err := s.limiter.Fail(ctx, tx, keys)
+			if locked != nil {
+				refusal = locked
+			}
+			return err
+		}
+		parsed, err := parseAssertion(response)
+		if err != nil {
+			return refuse(err, nil)
+		}
+		check := &assertionCheck{parsed: parsed}
+		if check.user, err = s.loadUser(ctx, tx, cur.Account); err != nil {
+			return err
+		}
+		if check.cred, err = s.rp.ValidateLogin(check.user, c.Data, parsed); err != nil {
+			return refuse(describe(err), nil)
+		}
+		if cause, template, err := s.verifyAssertion(ctx, tx, check); err != nil {
+			return err
+		} else if cause != nil {
+			return refuse(cause, template)
+		}
+		if err := s.store.recordUse(ctx, tx, check.cred.ID, check.cred, s.clock()); err != nil {
+			return err
+		}
+		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
+			return err
+		}
+		if proof, token, err = s.reauth.Issue(ctx, tx, cur.SessionID, reauth.Action(c.Action)); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.Reauthenticated, Detail: c.Action,
+			Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client})
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if refusal != nil {
+		return "", "", refusal
+	}
+	return proof, token, nil
+}
+
+// notFound is the answer for a passkey that is not the signed-in account's (or does not
+// exist): the same either way.
+func notFound(cause error) *apperr.E {
+	return apperr.E{Code: "not_found", Status: 404, Msg: "We could not find that passkey. It may have been removed already."}.Wrap(cause)
+}
+
+// decodeID reads the API's passkey id (the credential ID, base64url).
+func decodeID(id string) ([]byte, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil || len(raw) == 0 || len(raw) > MaxCredentialIDBytes {
+		return nil, notFound(fmt.Errorf("passkey id %q is not a credential id", truncate(id)))
+	}
+	return raw, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// Rename gives the signed-in account's passkey id a new name (1-64 characters after
+// trimming, unique in the account). It needs a proof for rename-passkey or the login grace.
+func (s *Service) Rename(ctx context.Context, cur account.SignedIn, id, rawName, proof string) (Passkey, error) {
+	name, problem := ValidateName(rawName)
+	if problem != "" {
+		return Passkey{}, apperr.Invalid(map[string]string{"name": problem})
+	}
+	credID, err := decodeID(id)
+	if err != nil {
+		return Passkey{}, err
+	}
+	var renamed Passkey
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		// Every refusal below returns an error, so the transaction (and the proof or grace
+		// it used) rolls back: nothing changes.
+		if refusal, err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RenamePasskey, proof); err != nil || refusal != nil {
+			return errOr(err, refusal)
+		}
+		passkeys, err := s.store.listByAccount(ctx, tx, cur.Account.ID)
+		if err != nil {
+			return err
+		}
+		p, found := findPasskey(passkeys, credID)
+		if !found {
+			return notFound(errors.New("no such passkey in this account"))
+		}
+		for _, other := range passkeys {
+			if other.ID != p.ID && strings.EqualFold(other.Name, name) {
+				return errNameTaken.Wrap(fmt.Errorf("passkey %d already has the name", other.ID))
+			}
+		}
+		// Ownership is checked again in the statement itself.
+		if err := s.store.rename(ctx, tx, p.ID, cur.Account.ID, name); err != nil {
+			return err
+		}
+		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.PasskeyRenamed, PasskeyName: name,
+			Detail: "was " + p.Name}); err != nil {
+			return err
+		}
+		p.Name = name
+		renamed = p
+		return nil
+	})
+	if err != nil {
+		return Passkey{}, err
+	}
+	return renamed, nil
+}
+
+// Remove deletes the signed-in account's passkey id and returns the passkeys left. It needs
+// a proof for remove-passkey or the login grace, and it will not remove the last way to log
+// in: the last usable passkey of an account without a password (409 last_way_to_log_in).
+func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof string) ([]Passkey, error) {
+	credID, err := decodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	var left []Passkey
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if refusal, err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RemovePasskey, proof); err != nil || refusal != nil {
+			return errOr(err, refusal)
+		}
+		// DELETE ... WHERE credential_id = ? AND account_id = ?: ownership is part of the
+		// statement, so someone else's passkey is simply not found.
+		removed, found, err := s.store.deleteOwned(ctx, tx, credID, cur.Account.ID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return notFound(errors.New("no such passkey in this account"))
+		}
+		acct, found, err := s.accounts.ByID(ctx, cur.Account.ID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apperr.NotSignedIn()
+		}
+		if left, err = s.store.listByAccount(ctx, tx, cur.Account.ID); err != nil {
+			return err
+		}
+		// The last way to log in stays: a usable passkey may go only if a password or
+		// another usable passkey remains. (Rolled back: nothing was deleted.)
+		if !removed.CloneWarning && !acct.HasPassword && len(usable(left)) == 0 {
+			return errLastWay.Wrap(errors.New("last usable passkey of an account without a password"))
+		}
+		return s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.PasskeyRemoved, PasskeyName: removed.Name})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return left, nil
+}
+
+// describe keeps go-webauthn's details and developer information in the logged cause.
 func describe(err error) error {
 	var pe *protocol.Error
-	if errors.As(err, &pe) && pe.DevInfo != "" {
-		return fmt.Errorf("%w (%s)", err, pe.DevInfo)
+	if !errors.As(err, &pe) {
+		return err
 	}
-	return err
+	var extra []string
+	for _, s := range []string{pe.Details, pe.DevInfo} {
+		if s != "" && !strings.Contains(err.Error(), s) {
+			extra = append(extra, s)
+		}
+	}
+	if len(extra) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (%s)", err, strings.Join(extra, "; "))
 }

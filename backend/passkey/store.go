@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
@@ -114,6 +115,32 @@ func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c
 	return nil
 }
 
+// rename sets the name of passkey id, if account accountID owns it.
+func (Store) rename(ctx context.Context, q store.DBTX, id, accountID int64, name string) error {
+	res, err := q.ExecContext(ctx, `UPDATE passkeys SET name = ? WHERE id = ? AND account_id = ?`, name, id, accountID)
+	if err != nil {
+		return fmt.Errorf("rename passkey: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("rename passkey: %d rows, %v", n, err)
+	}
+	return nil
+}
+
+// deleteOwned deletes the passkey with credentialID if account accountID owns it, and
+// returns it; found is false when the account has no such passkey (someone else's, or none).
+func (Store) deleteOwned(ctx context.Context, q store.DBTX, credentialID []byte, accountID int64) (Passkey, bool, error) {
+	p, err := scanPasskey(q.QueryRowContext(ctx, `DELETE FROM passkeys WHERE credential_id = ? AND account_id = ?
+		RETURNING `+passkeyColumns, credentialID, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Passkey{}, false, nil
+	}
+	if err != nil {
+		return Passkey{}, false, fmt.Errorf("delete passkey: %w", err)
+	}
+	return p, true, nil
+}
+
 // flagCloneWarning marks a passkey whose signature counter went backwards.
 func (Store) flagCloneWarning(ctx context.Context, q store.DBTX, credentialID []byte) error {
 	if _, err := q.ExecContext(ctx, `UPDATE passkeys SET clone_warning = 1 WHERE credential_id = ?`, credentialID); err != nil {
@@ -127,13 +154,18 @@ const (
 	purposeRegistration      = "registration"
 	purposeLoginEmail        = "login_email"
 	purposeLoginDiscoverable = "login_discoverable"
+	purposeReauth            = "reauth"
 )
 
 // ceremony is the server-side state of one WebAuthn ceremony between begin and finish.
 type ceremony struct {
 	ID        string
 	Purpose   string
-	AccountID int64 // 0 = none
+	Action    string       // reauth: the action the proof will allow
+	AccountID int64        // 0 = none
+	SessionID int64        // 0 = none
+	Subject   []byte       // login_email: the lockout key of the email typed
+	Grant     reauth.Grant // registration: what allowed it (used up at finish)
 	Data      webauthn.SessionData
 	CreatedAt time.Time
 	ExpiresAt time.Time
@@ -148,12 +180,10 @@ func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 	if err != nil {
 		return fmt.Errorf("encode ceremony: %w", err)
 	}
-	var account any
-	if c.AccountID != 0 {
-		account = c.AccountID
-	}
-	_, err = q.ExecContext(ctx, `INSERT INTO ceremonies (id, purpose, account_id, session_data, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, c.ID, c.Purpose, account, string(data), store.Millis(c.CreatedAt), store.Millis(c.ExpiresAt))
+	_, err = q.ExecContext(ctx, `INSERT INTO ceremonies (id, purpose, action, account_id, session_id, subject, reauth_proof,
+		session_data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Purpose, c.Action, nullID(c.AccountID), nullID(c.SessionID), c.Subject, c.Grant.ProofHash,
+		string(data), store.Millis(c.CreatedAt), store.Millis(c.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("insert ceremony: %w", err)
 	}
@@ -164,13 +194,13 @@ func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 // succeed or fail, the ceremony cannot be used again. found is false when there is none.
 func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
 	var (
-		account          sql.NullInt64
+		account, session sql.NullInt64
 		data             string
 		created, expires int64
 	)
 	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = ?
-		RETURNING id, purpose, account_id, session_data, created_at, expires_at`, id).
-		Scan(&c.ID, &c.Purpose, &account, &data, &created, &expires)
+		RETURNING id, purpose, action, account_id, session_id, subject, reauth_proof, session_data, created_at, expires_at`, id).
+		Scan(&c.ID, &c.Purpose, &c.Action, &account, &session, &c.Subject, &c.Grant.ProofHash, &data, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ceremony{}, false, nil
 	}
@@ -180,7 +210,15 @@ func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c cerem
 	if err := json.Unmarshal([]byte(data), &c.Data); err != nil {
 		return ceremony{}, false, fmt.Errorf("decode ceremony: %w", err)
 	}
-	c.AccountID = account.Int64
+	c.AccountID, c.SessionID = account.Int64, session.Int64
 	c.CreatedAt, c.ExpiresAt = store.FromMillis(created), store.FromMillis(expires)
 	return c, true, nil
+}
+
+// nullID stores 0 as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }

@@ -4,10 +4,11 @@ import (
 	"net/http"
 
 	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
-// Handler serves GET /api/session and POST /api/logout.
+// Handler serves GET /api/session, POST /api/logout and POST /api/sessions/others/logout.
 type Handler struct {
 	sessions *Service
 }
@@ -45,5 +46,26 @@ func (h *Handler) Logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.sessions.ClearCookie(w)
 	httpapi.Write(w, http.StatusOK, stateResponse{})
+	return nil
+}
+
+// LogoutOthers serves POST /api/sessions/others/logout ("sign out everywhere else"): every
+// other session of the account is deleted; this one stays. 200 {"signedOut": n}.
+func (h *Handler) LogoutOthers(w http.ResponseWriter, r *http.Request) error {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok {
+		return apperr.NotSignedIn()
+	}
+	var req struct{}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	n, err := h.sessions.SignOutEverywhereElse(r.Context(), cur.SessionID, cur.Account.ID, httpapi.ClientAddress(r))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		SignedOut int64 `json:"signedOut"`
+	}{n})
 	return nil
 }

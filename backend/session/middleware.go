@@ -29,12 +29,15 @@ func NewMiddleware(sessions *Service, accounts Accounts, errors ErrorWriter) *Mi
 	return &Middleware{sessions: sessions, accounts: accounts, errors: errors}
 }
 
-type accountKey struct{}
-
 // AccountFrom returns the signed-in account of the request context.
 func AccountFrom(ctx context.Context) (account.Account, bool) {
-	a, ok := ctx.Value(accountKey{}).(account.Account)
-	return a, ok
+	cur, ok := account.SignedInFrom(ctx)
+	return cur.Account, ok
+}
+
+// CurrentFrom returns the signed-in account and its session of the request context.
+func CurrentFrom(ctx context.Context) (account.SignedIn, bool) {
+	return account.SignedInFrom(ctx)
 }
 
 // Wrap resolves the session cookie before next runs. A cookie for no live session leaves
@@ -47,7 +50,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		accountID, found, err := m.sessions.Resolve(r.Context(), token)
+		sessionID, accountID, found, err := m.sessions.Resolve(r.Context(), token)
 		if err != nil {
 			m.errors.Error(w, r, err)
 			return
@@ -64,6 +67,6 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), accountKey{}, acct)))
+		next.ServeHTTP(w, r.WithContext(account.WithSignedIn(r.Context(), account.SignedIn{SessionID: sessionID, Account: acct})))
 	})
 }

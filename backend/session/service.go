@@ -78,7 +78,8 @@ func hashToken(token string) []byte {
 
 // Start creates a session for accountID inside tx and returns its token. The session the
 // request came with (oldToken, may be "") is deleted first: a login always gets a new token,
-// so a token planted before login is worthless after it (session fixation).
+// so a token planted before login is worthless after it (session fixation). The new session
+// records the login as its authentication (authenticated_at) with its login grace unused.
 func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accountID int64) (string, error) {
 	now := s.clock()
 	if oldToken != "" {
@@ -89,33 +90,88 @@ func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accoun
 	if err := s.store.deleteExpired(ctx, tx, now, s.idle); err != nil {
 		return "", err
 	}
-	raw := make([]byte, tokenBytes)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("session token: %w", err)
+	token, err := newToken()
+	if err != nil {
+		return "", err
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
 	if err := s.store.insert(ctx, tx, hashToken(token), accountID, now, now.Add(s.absolute)); err != nil {
 		return "", err
 	}
 	return token, nil
 }
 
-// Resolve returns the account of a live session and records the activity (which restarts
-// the idle timeout). An expired session is deleted and found is false.
-func (s *Service) Resolve(ctx context.Context, token string) (accountID int64, found bool, err error) {
+// Resolve returns the id and account of a live session and records the activity (which
+// restarts the idle timeout). An expired session is deleted and found is false.
+func (s *Service) Resolve(ctx context.Context, token string) (sessionID, accountID int64, found bool, err error) {
 	if token == "" {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
 	h := hashToken(token)
-	accountID, found, err = s.store.touch(ctx, s.db, h, s.clock(), s.idle)
+	sessionID, accountID, found, err = s.store.touch(ctx, s.db, h, s.clock(), s.idle)
 	if err != nil || found {
-		return accountID, found, err
+		return sessionID, accountID, found, err
 	}
 	// Unknown or expired: make sure nothing is left of it.
 	if _, _, err := s.store.delete(ctx, s.db, h); err != nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
-	return 0, false, nil
+	return 0, 0, false, nil
+}
+
+// newToken returns a fresh random token.
+func newToken() (string, error) {
+	raw := make([]byte, tokenBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("session token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// Rotate gives session sessionID a new token inside tx and returns it; the old token stops
+// working. Re-authentication rotates (a token captured before it is worthless after it);
+// the session keeps its id, so its proofs and ceremonies stay bound to it.
+func (s *Service) Rotate(ctx context.Context, tx *sql.Tx, sessionID int64) (string, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.setToken(ctx, tx, sessionID, hashToken(token)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// HasLoginGrace reports whether session sessionID's login grace is unused and it logged in
+// after since (see package reauth).
+func (s *Service) HasLoginGrace(ctx context.Context, q store.DBTX, sessionID int64, since time.Time) (bool, error) {
+	return s.store.hasLoginGrace(ctx, q, sessionID, since)
+}
+
+// TakeLoginGrace uses up the login grace of session sessionID if it is unused and the
+// session logged in after since (see package reauth); it reports whether it did.
+func (s *Service) TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int64, since time.Time) (bool, error) {
+	return s.store.takeLoginGrace(ctx, tx, sessionID, since)
+}
+
+// EndOthers deletes every session of accountID except sessionID inside q's transaction and
+// returns how many it ended. The caller audits.
+func (s *Service) EndOthers(ctx context.Context, q store.DBTX, sessionID, accountID int64) (int64, error) {
+	return s.store.deleteOthers(ctx, q, sessionID, accountID)
+}
+
+// SignOutEverywhereElse ends every other session of the account of sessionID, audited, and
+// returns how many it ended.
+func (s *Service) SignOutEverywhereElse(ctx context.Context, sessionID, accountID int64, client string) (int64, error) {
+	var n int64
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		if n, err = s.store.deleteOthers(ctx, tx, sessionID, accountID); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx, audit.Event{AccountID: accountID, Kind: audit.SignedOutElsewhere,
+			Detail: fmt.Sprintf("%d sessions", n), Client: client})
+	})
+	return n, err
 }
 
 // End deletes the session of token (if any) and audits the sign-out.

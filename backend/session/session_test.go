@@ -209,3 +209,49 @@ func TestLogout(t *testing.T) {
 		}
 	})
 }
+
+func TestSignOutEverywhereElse(t *testing.T) {
+	s := testserver.New(t)
+	here := s.Client()
+	here.SignUp("pat@example.com", "correct horse battery")
+	var others []*testserver.Client
+	for range 2 {
+		c := s.Client()
+		c.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": "correct horse battery"})
+		others = append(others, c)
+	}
+	sam := s.Client()
+	sam.SignUp("sam@example.com", "correct horse battery")
+
+	res := here.Post("/api/sessions/others/logout", map[string]any{})
+	if res.Status != http.StatusOK || strings.TrimSpace(string(res.Body)) != `{"signedOut":2}` {
+		t.Fatalf("sign out everywhere else = %d %s", res.Status, res.Body)
+	}
+	if !signedIn(t, here) || !signedIn(t, sam) {
+		t.Errorf("this session or another account's session was ended")
+	}
+	for _, c := range others {
+		if signedIn(t, c) {
+			t.Errorf("another session of the account survived")
+		}
+	}
+	if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'signed_out_elsewhere'`) != 1 {
+		t.Errorf("not audited")
+	}
+	if res := s.Client().Post("/api/sessions/others/logout", map[string]any{}); res.Status != http.StatusUnauthorized || res.Code() != "not_signed_in" {
+		t.Errorf("signed out = %d %s", res.Status, res.Body)
+	}
+	here.Origin = "http://evil.example"
+	if res := here.Post("/api/sessions/others/logout", map[string]any{}); res.Status != http.StatusForbidden || res.Code() != "origin_not_allowed" {
+		t.Errorf("cross-site = %d %s", res.Status, res.Body)
+	}
+}
+
+func TestALoginStartsAFreshAuthenticationWithItsGrace(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+	if s.Count(`SELECT count(*) FROM sessions WHERE authenticated_at = created_at AND login_grace = 1`) != 1 {
+		t.Errorf("the new session does not record its authentication and grace")
+	}
+}

@@ -13,31 +13,83 @@ import (
 // Store reads and writes the sessions table. Tokens arrive here already hashed.
 type Store struct{}
 
+// insert adds a session that has just logged in: authenticated now, with its login grace
+// unused (see package reauth).
 func (Store) insert(ctx context.Context, q store.DBTX, tokenHash []byte, accountID int64, now, expires time.Time) error {
 	_, err := q.ExecContext(ctx,
-		`INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		tokenHash, accountID, store.Millis(now), store.Millis(now), store.Millis(expires))
+		`INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, authenticated_at, login_grace)
+		 VALUES (?, ?, ?, ?, ?, ?, 1)`,
+		tokenHash, accountID, store.Millis(now), store.Millis(now), store.Millis(expires), store.Millis(now))
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
 	return nil
 }
 
-// touch marks the session as seen now and returns its account, but only while it is within
-// both timeouts; found is false otherwise.
-func (Store) touch(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (accountID int64, found bool, err error) {
+// touch marks the session as seen now and returns its id and account, but only while it is
+// within both timeouts; found is false otherwise.
+func (Store) touch(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (id, accountID int64, found bool, err error) {
 	err = q.QueryRowContext(ctx,
 		`UPDATE sessions SET last_seen_at = ?
 		 WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?
-		 RETURNING account_id`,
-		store.Millis(now), tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&accountID)
+		 RETURNING id, account_id`,
+		store.Millis(now), tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&id, &accountID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("touch session: %w", err)
+		return 0, 0, false, fmt.Errorf("touch session: %w", err)
 	}
-	return accountID, true, nil
+	return id, accountID, true, nil
+}
+
+// setToken replaces the token of session id (rotation); the row, its proofs and its
+// ceremonies stay.
+func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []byte) error {
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET token_hash = ? WHERE id = ?`, tokenHash, id)
+	if err != nil {
+		return fmt.Errorf("rotate session token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("rotate session token: %d rows, %v", n, err)
+	}
+	return nil
+}
+
+// takeLoginGrace clears the login grace of session id if it is unused and the session
+// logged in after since; it reports whether it did.
+func (Store) takeLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET login_grace = 0 WHERE id = ? AND login_grace = 1 AND authenticated_at > ?`,
+		id, store.Millis(since))
+	if err != nil {
+		return false, fmt.Errorf("take login grace: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("take login grace: %w", err)
+	}
+	return n == 1, nil
+}
+
+// hasLoginGrace reports whether session id's login grace is unused and it logged in after
+// since.
+func (Store) hasLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND login_grace = 1 AND authenticated_at > ?`,
+		id, store.Millis(since)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check login grace: %w", err)
+	}
+	return n == 1, nil
+}
+
+// deleteOthers removes every session of accountID except id and returns how many there were.
+func (Store) deleteOthers(ctx context.Context, q store.DBTX, id, accountID int64) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = ? AND id != ?`, accountID, id)
+	if err != nil {
+		return 0, fmt.Errorf("delete other sessions: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // delete removes the session with tokenHash and returns its account; found is false when

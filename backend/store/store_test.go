@@ -25,7 +25,8 @@ func TestMigrationsApplyToAFreshFile(t *testing.T) {
 	if applied != len(migrations) {
 		t.Errorf("schema_migrations has %d rows, want %d", applied, len(migrations))
 	}
-	for _, table := range []string{"accounts", "passkeys", "sessions", "ceremonies", "audit_events"} {
+	for _, table := range []string{"accounts", "passkeys", "sessions", "ceremonies", "audit_events",
+		"reauth_proofs", "auth_failures", "lockouts", "server_secrets"} {
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s missing (%v)", table, err)
@@ -47,6 +48,10 @@ func TestMigrationsApplyToAFreshFile(t *testing.T) {
 }
 
 func TestReopeningAppliesNothingTwice(t *testing.T) {
+	migrations, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), FileName)
 	for range 2 {
 		db, err := Open(t.Context(), path)
@@ -54,8 +59,8 @@ func TestReopeningAppliesNothingTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n int
-		if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
-			t.Errorf("schema_migrations rows = %d (%v), want 1", n, err)
+		if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+			t.Errorf("schema_migrations rows = %d (%v), want %d", n, err, len(migrations))
 		}
 		db.Close()
 	}
@@ -134,5 +139,40 @@ func TestUniqueViolationsAreRecognised(t *testing.T) {
 func TestAPathWithAQueryIsRefused(t *testing.T) {
 	if _, err := Open(t.Context(), filepath.Join(t.TempDir(), "x.db?mode=memory")); err == nil {
 		t.Error("a path with ? was opened")
+	}
+}
+
+func TestTheServerSecretIsGeneratedOnceAndKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	var first []byte
+	for i := range 2 {
+		db, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Secret(t.Context(), db, "hmac")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Secret(t.Context(), db, "hmac")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if len(got) != SecretBytes || string(got) != string(again) {
+			t.Fatalf("secret = %x then %x", got, again)
+		}
+		if i == 0 {
+			first = got
+		} else if string(first) != string(got) {
+			t.Errorf("the secret changed when the database was reopened")
+		}
+	}
+	other, err := Secret(t.Context(), NewForTest(t), "hmac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(other) == string(first) {
+		t.Errorf("two databases share a secret: it is not random")
 	}
 }

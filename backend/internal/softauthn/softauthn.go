@@ -13,6 +13,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
@@ -38,7 +39,8 @@ const (
 )
 
 // Authenticator is one software authenticator with its credentials. Change the fields to
-// change what the next Create or Get produces.
+// change what the next Create or Get produces. The knobs below the line make it misbehave
+// the way a broken or hostile client could.
 type Authenticator struct {
 	Origin         string   // written into clientDataJSON
 	AAGUID         [16]byte // reported at registration
@@ -50,12 +52,34 @@ type Authenticator struct {
 	Attachment     string   // "platform" or "cross-platform"
 	CounterStep    uint32   // added to the signature counter at each Get; 0 keeps it at 0
 	Credentials    []*Credential
+
+	// RPID, when set, is hashed into authenticatorData instead of the RP ID asked for.
+	RPID string
+	// ClientDataType, when set, replaces "webauthn.create" / "webauthn.get".
+	ClientDataType string
+	// Challenge, when set, is written into clientDataJSON instead of the one asked for.
+	Challenge string
+	// UserHandle, when set, is sent in assertions instead of the credential's.
+	UserHandle []byte
+	// Algorithm is the COSE algorithm of new keys: AlgES256 (the default, 0 means it) or
+	// AlgES384.
+	Algorithm int
+	// IDLength is the length of new credential IDs (0 means 16 bytes).
+	IDLength int
+	// EditResponse, when set, may change the response JSON (as a map) before it is encoded.
+	EditResponse func(response map[string]any)
 }
+
+// COSE algorithms the authenticator can make keys for.
+const (
+	AlgES256 = -7
+	AlgES384 = -35
+)
 
 // Credential is a key pair the authenticator holds.
 type Credential struct {
 	ID         []byte
-	Key        *ecdsa.PrivateKey
+	Key        *ecdsa.PrivateKey // P-256 for ES256, P-384 for ES384
 	RPID       string
 	UserHandle []byte
 	SignCount  uint32 // set it lower to imitate a cloned authenticator
@@ -118,11 +142,19 @@ func (a *Authenticator) Create(options []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("softauthn: user.id: %w", err)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	curve := elliptic.P256()
+	if a.Algorithm == AlgES384 {
+		curve = elliptic.P384()
+	}
+	key, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	id := make([]byte, 16)
+	idLength := a.IDLength
+	if idLength == 0 {
+		idLength = 16
+	}
+	id := make([]byte, idLength)
 	if _, err := rand.Read(id); err != nil {
 		return nil, err
 	}
@@ -143,6 +175,10 @@ func (a *Authenticator) CreateWith(options []byte, cred *Credential) ([]byte, er
 }
 
 func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, error) {
+	alg, err := algorithm(cred.Key)
+	if err != nil {
+		return nil, err
+	}
 	clientData, err := a.clientData("webauthn.create", opts.Challenge)
 	if err != nil {
 		return nil, err
@@ -159,7 +195,7 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]any{
+	return a.encode(map[string]any{
 		"id":                      base64.RawURLEncoding.EncodeToString(cred.ID),
 		"rawId":                   base64.RawURLEncoding.EncodeToString(cred.ID),
 		"type":                    "public-key",
@@ -170,10 +206,29 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 			"authenticatorData":  base64.RawURLEncoding.EncodeToString(authData),
 			"transports":         a.transports(),
 			"publicKey":          base64.RawURLEncoding.EncodeToString(spki),
-			"publicKeyAlgorithm": -7,
+			"publicKeyAlgorithm": alg,
 			"attestationObject":  base64.RawURLEncoding.EncodeToString(attObj),
 		},
 	})
+}
+
+// encode lets EditResponse change the response, then writes it as JSON.
+func (a *Authenticator) encode(response map[string]any) ([]byte, error) {
+	if a.EditResponse != nil {
+		a.EditResponse(response)
+	}
+	return json.Marshal(response)
+}
+
+// algorithm is the COSE algorithm of key's curve.
+func algorithm(key *ecdsa.PrivateKey) (int, error) {
+	switch key.Curve {
+	case elliptic.P256():
+		return AlgES256, nil
+	case elliptic.P384():
+		return AlgES384, nil
+	}
+	return 0, fmt.Errorf("softauthn: unsupported curve %s", key.Curve.Params().Name)
 }
 
 // Get signs the request options with a matching credential (one in allowCredentials, or
@@ -220,14 +275,29 @@ func (a *Authenticator) GetWith(options []byte, cred *Credential) ([]byte, error
 	}
 	cred.SignCount += a.CounterStep
 	authData := a.authData(cred.RPID, 0, cred.SignCount, nil)
-	// WebAuthn L3 §6.3.3: the signature is over authenticatorData || SHA-256(clientDataJSON).
+	// WebAuthn L3 §6.3.3: the signature is over authenticatorData || SHA-256(clientDataJSON),
+	// hashed as the algorithm says (SHA-256 for ES256, SHA-384 for ES384).
 	clientHash := sha256.Sum256(clientData)
-	digest := sha256.Sum256(slices.Concat(authData, clientHash[:]))
-	sig, err := ecdsa.SignASN1(rand.Reader, cred.Key, digest[:])
+	signed := slices.Concat(authData, clientHash[:])
+	var digest []byte
+	if alg, err := algorithm(cred.Key); err != nil {
+		return nil, err
+	} else if alg == AlgES384 {
+		d := sha512.Sum384(signed)
+		digest = d[:]
+	} else {
+		d := sha256.Sum256(signed)
+		digest = d[:]
+	}
+	sig, err := ecdsa.SignASN1(rand.Reader, cred.Key, digest)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]any{
+	userHandle := cred.UserHandle
+	if a.UserHandle != nil {
+		userHandle = a.UserHandle
+	}
+	return a.encode(map[string]any{
 		"id":                      base64.RawURLEncoding.EncodeToString(cred.ID),
 		"rawId":                   base64.RawURLEncoding.EncodeToString(cred.ID),
 		"type":                    "public-key",
@@ -237,7 +307,7 @@ func (a *Authenticator) GetWith(options []byte, cred *Credential) ([]byte, error
 			"clientDataJSON":    base64.RawURLEncoding.EncodeToString(clientData),
 			"authenticatorData": base64.RawURLEncoding.EncodeToString(authData),
 			"signature":         base64.RawURLEncoding.EncodeToString(sig),
-			"userHandle":        base64.RawURLEncoding.EncodeToString(cred.UserHandle),
+			"userHandle":        base64.RawURLEncoding.EncodeToString(userHandle),
 		},
 	})
 }
@@ -260,6 +330,12 @@ func (a *Authenticator) transports() []string {
 
 // clientData is the CollectedClientData JSON (WebAuthn L3 §5.8.1).
 func (a *Authenticator) clientData(typ, challenge string) ([]byte, error) {
+	if a.ClientDataType != "" {
+		typ = a.ClientDataType
+	}
+	if a.Challenge != "" {
+		challenge = a.Challenge
+	}
 	return json.Marshal(struct {
 		Type        string `json:"type"`
 		Challenge   string `json:"challenge"`
@@ -270,6 +346,9 @@ func (a *Authenticator) clientData(typ, challenge string) ([]byte, error) {
 
 // authData is rpIdHash || flags || signCount || extra (WebAuthn L3 §6.1).
 func (a *Authenticator) authData(rpID string, extraFlags byte, count uint32, extra []byte) []byte {
+	if a.RPID != "" {
+		rpID = a.RPID
+	}
 	rpHash := sha256.Sum256([]byte(rpID))
 	flags := extraFlags
 	for _, f := range []struct {
@@ -285,19 +364,23 @@ func (a *Authenticator) authData(rpID string, extraFlags byte, count uint32, ext
 	return append(out, extra...)
 }
 
-// coseKey is the EC2 P-256 ES256 public key as a COSE_Key (RFC 9053 §7.1.1), keys in CTAP2
-// canonical order.
+// coseKey is the EC2 public key (P-256 ES256 or P-384 ES384) as a COSE_Key (RFC 9053
+// §7.1.1), keys in CTAP2 canonical order.
 func coseKey(pub *ecdsa.PublicKey) []byte {
 	raw, err := pub.Bytes() // 0x04 || X || Y
 	if err != nil {
-		panic(fmt.Sprintf("softauthn: P-256 key: %v", err)) // cannot happen for a generated P-256 key
+		panic(fmt.Sprintf("softauthn: EC key: %v", err)) // cannot happen for a generated key
+	}
+	alg, crv, size := int64(AlgES256), int64(1), 32
+	if pub.Curve == elliptic.P384() {
+		alg, crv, size = AlgES384, 2, 48
 	}
 	return cborMap(
 		cborInt(1), cborInt(2), // kty: EC2
-		cborInt(3), cborInt(-7), // alg: ES256
-		cborInt(-1), cborInt(1), // crv: P-256
-		cborInt(-2), cborBytes(raw[1:33]), // x
-		cborInt(-3), cborBytes(raw[33:65]), // y
+		cborInt(3), cborInt(alg), // alg
+		cborInt(-1), cborInt(crv), // crv: P-256 (1) or P-384 (2)
+		cborInt(-2), cborBytes(raw[1:1+size]), // x
+		cborInt(-3), cborBytes(raw[1+size:1+2*size]), // y
 	)
 }
 

@@ -7,11 +7,15 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -51,11 +55,19 @@ func (c *Clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// testLog sends the backend's log to the test's log (shown for failed tests and with -v).
-type testLog struct{ t testing.TB }
+// testLog sends the backend's log to the test's log (shown for failed tests and with -v)
+// and keeps it, so a test can check why a request was refused (Server.Logs).
+type testLog struct {
+	t   testing.TB
+	mu  *sync.Mutex
+	buf *bytes.Buffer
+}
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Helper()
+	l.mu.Lock()
+	l.buf.Write(p)
+	l.mu.Unlock()
 	l.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
 }
@@ -68,6 +80,14 @@ type Server struct {
 	DB      *sql.DB // a separate connection to the same file, for checking what is stored
 	Clock   *Clock
 	Config  backend.Config
+	log     testLog
+}
+
+// Logs is everything the backend has logged so far.
+func (s *Server) Logs() string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return s.log.buf.String()
 }
 
 // Option changes how the server is built.
@@ -100,19 +120,23 @@ func Frontend() fstest.MapFS {
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	clock := &Clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	logs := testLog{t: t, mu: &sync.Mutex{}, buf: &bytes.Buffer{}}
 	st := settings{
 		cfg: backend.Config{
 			DataDir:    t.TempDir(),
 			Origin:     Origin,
 			Ceremonies: "browser",
 			Frontend:   Frontend(),
-			Logger:     slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 			Now:        clock.Now,
 		},
 		opts: []backend.Option{backend.WithPasswordHashing(CheapHashing())},
 	}
 	for _, o := range opts {
 		o(&st)
+	}
+	if _, err := os.Stat(filepath.Join(st.cfg.DataDir, store.FileName)); errors.Is(err, os.ErrNotExist) {
+		store.PrepareForTest(t, st.cfg.DataDir) // a new data folder: start from the migrated template
 	}
 	srv, err := backend.New(t.Context(), st.cfg, st.opts...)
 	if err != nil {
@@ -124,8 +148,53 @@ func New(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("open backend database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &Server{t: t, Backend: srv, Handler: srv.Handler(), DB: db, Clock: clock, Config: st.cfg}
+	return &Server{t: t, Backend: srv, Handler: srv.Handler(), DB: db, Clock: clock, Config: st.cfg, log: logs}
 }
+
+// Dump returns every row of the tables, in a stable order, as text: compare a dump taken
+// before a refused request with one taken after to show that nothing changed.
+func (s *Server) Dump(tables ...string) string {
+	s.t.Helper()
+	var out strings.Builder
+	for _, table := range tables {
+		rows, err := s.DB.QueryContext(s.t.Context(), `SELECT * FROM `+table+` ORDER BY rowid`)
+		if err != nil {
+			s.t.Fatalf("dump %s: %v", table, err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			s.t.Fatalf("dump %s: %v", table, err)
+		}
+		fmt.Fprintf(&out, "%s %v\n", table, cols)
+		for rows.Next() {
+			values := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range values {
+				ptrs[i] = &values[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				s.t.Fatalf("dump %s: %v", table, err)
+			}
+			out.WriteString(" ")
+			for _, v := range values {
+				if b, ok := v.([]byte); ok {
+					fmt.Fprintf(&out, " x'%x'", b)
+				} else {
+					fmt.Fprintf(&out, " %v", v)
+				}
+			}
+			out.WriteString("\n")
+		}
+		if err := rows.Close(); err != nil {
+			s.t.Fatalf("dump %s: %v", table, err)
+		}
+	}
+	return out.String()
+}
+
+// StateTables are the tables a refused request must leave exactly as they were. (Consumed
+// ceremonies, audit events and failure counts are meant to change.)
+var StateTables = []string{"accounts", "passkeys", "sessions", "reauth_proofs"}
 
 // Count runs a SELECT count(*) ... query on the database.
 func (s *Server) Count(query string, args ...any) int {
@@ -140,9 +209,10 @@ func (s *Server) Count(query string, args ...any) int {
 // Client is a browser stand-in: it sends the RP origin on every request and keeps the
 // session cookie the server sets.
 type Client struct {
-	s      *Server
-	Origin string       // sent as the Origin header ("" sends none)
-	Cookie *http.Cookie // the session cookie, nil when signed out
+	s          *Server
+	Origin     string       // sent as the Origin header ("" sends none)
+	Cookie     *http.Cookie // the session cookie, nil when signed out
+	RemoteAddr string       // the client's address ("" keeps httptest's 192.0.2.1:1234)
 }
 
 // Client returns a new signed-out client.
@@ -184,6 +254,9 @@ func (c *Client) Do(method, path string, body any, edit ...func(*http.Request)) 
 	}
 	if c.Cookie != nil {
 		req.AddCookie(&http.Cookie{Name: c.Cookie.Name, Value: c.Cookie.Value})
+	}
+	if c.RemoteAddr != "" {
+		req.RemoteAddr = c.RemoteAddr
 	}
 	for _, e := range edit {
 		e(req)
@@ -249,5 +322,13 @@ func (c *Client) SignUp(email, password string) {
 	res := c.Post("/api/accounts", map[string]string{"email": email, "password": password})
 	if res.Status != http.StatusCreated {
 		c.s.t.Fatalf("sign up %s: %d %s", email, res.Status, res.Body)
+	}
+}
+
+// DecodeJSON unmarshals raw into v or fails the test.
+func DecodeJSON(t testing.TB, raw []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
 	}
 }

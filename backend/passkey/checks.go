@@ -1,0 +1,112 @@
+package passkey
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
+	"github.com/go-webauthn/webauthn/webauthn"
+)
+
+// MaxCredentialIDBytes is the longest credential ID accepted (WebAuthn L3 §7.1 step
+// "credentialId ... is at most 1023 bytes long"; the passkeys.credential_id CHECK agrees).
+const MaxCredentialIDBytes = 1023
+
+// algorithms are the only public-key algorithms we ask for (pubKeyCredParams) and accept:
+// the WebAuthn L3 recommended set, which every current authenticator supports (Windows
+// Hello uses RS256; security keys and platform passkeys ES256; some keys EdDSA).
+var algorithms = []webauthncose.COSEAlgorithmIdentifier{webauthncose.AlgES256, webauthncose.AlgEdDSA, webauthncose.AlgRS256}
+
+func credentialParameters() []protocol.CredentialParameter {
+	out := make([]protocol.CredentialParameter, len(algorithms))
+	for i, alg := range algorithms {
+		out[i] = protocol.CredentialParameter{Type: protocol.PublicKeyCredentialType, Algorithm: alg}
+	}
+	return out
+}
+
+// credentialIDs is the part of a credential JSON whose size we check before go-webauthn
+// parses anything.
+type credentialIDs struct {
+	ID    string `json:"id"`
+	RawID string `json:"rawId"`
+}
+
+// checkIDSize refuses a credential whose id or rawId decodes to more than
+// MaxCredentialIDBytes (or to nothing), without decoding it: the check must stay cheap.
+func checkIDSize(raw []byte) error {
+	var ids credentialIDs
+	if err := json.Unmarshal(raw, &ids); err != nil {
+		return fmt.Errorf("credential is not a JSON object with string ids: %w", err)
+	}
+	for _, s := range []string{ids.ID, ids.RawID} {
+		n := base64.RawURLEncoding.DecodedLen(len(strings.TrimRight(s, "=")))
+		if n > MaxCredentialIDBytes {
+			return fmt.Errorf("credential id over %d bytes (%d)", MaxCredentialIDBytes, n)
+		}
+		if n == 0 {
+			return errors.New("credential id is empty")
+		}
+	}
+	return nil
+}
+
+// parseCreation parses a RegistrationResponseJSON (what PublicKeyCredential.toJSON()
+// returns after create()) after our size checks. Any error is a refusal.
+func parseCreation(raw []byte) (*protocol.ParsedCredentialCreationData, error) {
+	if err := checkIDSize(raw); err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(raw)
+	if err != nil {
+		return nil, describe(err)
+	}
+	if n := len(parsed.RawID); n > MaxCredentialIDBytes {
+		return nil, fmt.Errorf("credential id over %d bytes (%d)", MaxCredentialIDBytes, n)
+	}
+	return parsed, nil
+}
+
+// parseAssertion parses an AuthenticationResponseJSON (what PublicKeyCredential.toJSON()
+// returns after get()) after our size checks. Any error is a refusal.
+func parseAssertion(raw []byte) (*protocol.ParsedCredentialAssertionData, error) {
+	if err := checkIDSize(raw); err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
+	if err != nil {
+		return nil, describe(err)
+	}
+	if n := len(parsed.RawID); n > MaxCredentialIDBytes || n == 0 {
+		return nil, fmt.Errorf("credential id of %d bytes", n)
+	}
+	return parsed, nil
+}
+
+// checkNewCredential applies our policy to a credential go-webauthn has verified, so it
+// holds even if a ceremony's stored options were ever wrong: user present and verified (read
+// from the attestation's authenticator data), an ID within the limit, and a public key of an
+// algorithm we asked for (WebAuthn L3 §7.1: the credential public key's alg must be one of
+// pubKeyCredParams).
+func checkNewCredential(parsed *protocol.ParsedCredentialCreationData, c *webauthn.Credential) error {
+	if flags := parsed.Response.AttestationObject.AuthData.Flags; !flags.HasUserPresent() || !flags.HasUserVerified() {
+		return errors.New("user not present or not verified (UV required by server policy)")
+	}
+	if n := len(c.ID); n == 0 || n > MaxCredentialIDBytes {
+		return fmt.Errorf("credential id of %d bytes", n)
+	}
+	var key webauthncose.PublicKeyData
+	if err := webauthncbor.Unmarshal(c.PublicKey, &key); err != nil {
+		return fmt.Errorf("credential public key: %w", err)
+	}
+	if !slices.Contains(algorithms, webauthncose.COSEAlgorithmIdentifier(key.Algorithm)) {
+		return fmt.Errorf("credential public key algorithm %d was not requested", key.Algorithm)
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+// Package reauth guards the sensitive actions (adding, renaming or removing a passkey,
+// changing the password): each needs a fresh re-authentication, scoped to that action.
+//
+// A re-authentication (a passkey assertion or, for an account with no usable passkey, the
+// password) gives a proof: a random token, stored only as its SHA-256, bound to the session
+// and one action, valid for ProofTimeout and used up by the action it allows.
+//
+// Decision: a login (account creation, password login, passkey login) counts as a fresh
+// re-authentication too. For LoginGrace after it, ONE sensitive action may proceed without a
+// proof; the first such action uses the grace up. So "create an account, then set up a
+// passkey" does not ask for the password twice, while a session left open still needs a
+// re-authentication before a change.
+package reauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// Action is a sensitive action a proof can allow. The values are part of the API and stored.
+type Action string
+
+// The sensitive actions.
+const (
+	AddPasskey     Action = "add-passkey"
+	RenamePasskey  Action = "rename-passkey"
+	RemovePasskey  Action = "remove-passkey"
+	ChangePassword Action = "change-password"
+)
+
+// actions lists every Action.
+var actions = []Action{AddPasskey, RenamePasskey, RemovePasskey, ChangePassword}
+
+// ParseAction returns the Action named s, or a 400 invalid_request refusal.
+func ParseAction(s string) (Action, error) {
+	for _, a := range actions {
+		if string(a) == s {
+			return a, nil
+		}
+	}
+	return "", apperr.InvalidRequest(fmt.Errorf("unknown re-authentication action %q", s))
+}
+
+const (
+	// ProofTimeout is how long a proof stays valid: a re-authentication no older than this.
+	ProofTimeout = 5 * time.Minute
+	// LoginGrace is how long after a login one sensitive action may go without a proof.
+	LoginGrace = 5 * time.Minute
+	proofBytes = 32 // 256 bits
+)
+
+// Required is the 403 answer to a sensitive action without a valid proof or login grace.
+func Required(cause error) *apperr.E {
+	return apperr.E{Code: "reauth_required", Status: 403, Msg: "For your security, confirm it's you before you make this change."}.Wrap(cause)
+}
+
+// Sessions is what re-authentication needs of the session service.
+type Sessions interface {
+	// Rotate gives the session a new token (the old one stops working) and returns it.
+	Rotate(ctx context.Context, tx *sql.Tx, sessionID int64) (string, error)
+	// HasLoginGrace reports whether the session's login grace is unused and it logged in
+	// after since.
+	HasLoginGrace(ctx context.Context, q store.DBTX, sessionID int64, since time.Time) (bool, error)
+	// TakeLoginGrace uses up the session's login grace if it logged in after since.
+	TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int64, since time.Time) (bool, error)
+}
+
+// Grant is what allowed an action when it was checked: a proof (its hash) or, when
+// ProofHash is nil, the login grace. An action that takes two steps (adding a passkey:
+// begin, then finish) is checked at the first and uses its grant at the last, so a set-up
+// that is cancelled or fails can be tried again.
+type Grant struct {
+	ProofHash []byte
+}
+
+// Service issues and checks proofs.
+type Service struct {
+	sessions Sessions
+	clock    func() time.Time
+}
+
+// NewService returns the service.
+func NewService(sessions Sessions, clock func() time.Time) *Service {
+	return &Service{sessions: sessions, clock: clock}
+}
+
+func hash(proof string) []byte {
+	sum := sha256.Sum256([]byte(proof))
+	return sum[:]
+}
+
+// Issue records a proof for action in session sessionID, inside the caller's transaction (the
+// one that checked the password or passkey), and rotates the session token (a
+// re-authentication is a new authentication: a token captured before it is worthless after
+// it). It returns the proof and the session's new token.
+func (s *Service) Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action Action) (proof, token string, err error) {
+	now := s.clock()
+	// Expired proofs are kept a while longer: a passkey set-up checked with one before it
+	// expired may still be finishing (see Use).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM reauth_proofs WHERE expires_at <= ?`, store.Millis(now.Add(-ProofTimeout))); err != nil {
+		return "", "", fmt.Errorf("delete expired proofs: %w", err)
+	}
+	raw := make([]byte, proofBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", fmt.Errorf("proof: %w", err)
+	}
+	proof = base64.RawURLEncoding.EncodeToString(raw)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reauth_proofs (token_hash, session_id, action, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, hash(proof), sessionID, string(action), store.Millis(now), store.Millis(now.Add(ProofTimeout))); err != nil {
+		return "", "", fmt.Errorf("insert proof: %w", err)
+	}
+	if token, err = s.sessions.Rotate(ctx, tx, sessionID); err != nil {
+		return "", "", err
+	}
+	return proof, token, nil
+}
+
+// Check tells whether action may proceed in session sessionID, without using anything up:
+// with a proof, the proof must be live, of this session and for this action; without one,
+// the session's login grace must be unused and recent. Otherwise it returns the 403
+// reauth_required refusal.
+func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, action Action, proof string) (Grant, *apperr.E, error) {
+	now := s.clock()
+	if proof == "" {
+		ok, err := s.sessions.HasLoginGrace(ctx, q, sessionID, now.Add(-LoginGrace))
+		if err != nil {
+			return Grant{}, nil, err
+		}
+		if !ok {
+			return Grant{}, Required(errors.New("no proof, and no unused login grace")), nil
+		}
+		return Grant{}, nil, nil
+	}
+	h := hash(proof)
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? AND expires_at > ?`,
+		h, sessionID, string(action), store.Millis(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Grant{}, Required(fmt.Errorf("no live proof for %s in this session", action)), nil
+	}
+	if err != nil {
+		return Grant{}, nil, fmt.Errorf("check proof: %w", err)
+	}
+	return Grant{ProofHash: h}, nil, nil
+}
+
+// Use uses up a grant that Check gave, inside the transaction that makes the change. Its
+// freshness was checked then; here it only must not have been used meanwhile (by another
+// action, or a second finish). Otherwise it returns the 403 reauth_required refusal.
+func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, g Grant) (*apperr.E, error) {
+	if g.ProofHash == nil {
+		ok, err := s.sessions.TakeLoginGrace(ctx, tx, sessionID, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return Required(errors.New("the login grace was used meanwhile")), nil
+		}
+		return nil, nil
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `DELETE FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? RETURNING id`,
+		g.ProofHash, sessionID, string(action)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Required(fmt.Errorf("the proof for %s was used meanwhile", action)), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take proof: %w", err)
+	}
+	return nil, nil
+}
+
+// Require checks and uses up a proof or the login grace for action in one go (Check, then
+// Use). Call it in the transaction that makes the change, so a refused change (or a failed
+// one) rolls back and leaves the proof or grace as it was.
+func (s *Service) Require(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, proof string) (*apperr.E, error) {
+	g, refusal, err := s.Check(ctx, tx, sessionID, action, proof)
+	if err != nil || refusal != nil {
+		return refusal, err
+	}
+	return s.Use(ctx, tx, sessionID, action, g)
+}

@@ -1,0 +1,331 @@
+package reauth_test
+
+import (
+	"crypto/sha256"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
+	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/backend/reauth"
+)
+
+const password = "correct horse battery"
+
+func signedIn(t *testing.T, c *testserver.Client) bool {
+	t.Helper()
+	var st struct {
+		SignedIn bool `json:"signedIn"`
+	}
+	c.Get("/api/session").Decode(t, &st)
+	return st.SignedIn
+}
+
+// withPasskey signs up email and sets up a passkey with the login grace (used up).
+func withPasskey(t *testing.T, s *testserver.Server, email string) (*testserver.Client, *softauthn.Authenticator) {
+	t.Helper()
+	c := s.Client()
+	c.SignUp(email, password)
+	a := softauthn.New(testserver.Origin)
+	c.RegisterPasskey(a, "")
+	return c, a
+}
+
+// rename tries to rename the first passkey of c's account with proof.
+func rename(t *testing.T, c *testserver.Client, proof string) *testserver.Response {
+	t.Helper()
+	var list struct {
+		Passkeys []testserver.Passkey `json:"passkeys"`
+	}
+	c.Get("/api/passkeys").Decode(t, &list)
+	if len(list.Passkeys) == 0 {
+		t.Fatal("no passkey to rename")
+	}
+	return c.Do(http.MethodPatch, "/api/passkeys/"+list.Passkeys[0].ID, map[string]any{"name": "Renamed", "proof": proof})
+}
+
+func changePassword(c *testserver.Client, proof string) *testserver.Response {
+	return c.Post("/api/account/password", map[string]any{"newPassword": "a brand new password", "proof": proof})
+}
+
+func TestPasswordReauthentication(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *testserver.Server)
+	}{
+		{"the right password gives a proof stored hashed, and rotates the session token", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			old := *c.Cookie
+			proof := c.ReauthWithPassword(password, "change-password")
+			if c.Cookie == nil || c.Cookie.Value == old.Value {
+				t.Fatalf("the session token was not rotated")
+			}
+			stale := s.Client()
+			stale.Cookie = &old
+			if signedIn(t, stale) {
+				t.Errorf("the token from before the re-authentication still works")
+			}
+			if !signedIn(t, c) {
+				t.Errorf("the new token does not work")
+			}
+			sum := sha256.Sum256([]byte(proof))
+			if s.Count(`SELECT count(*) FROM reauth_proofs WHERE token_hash = ? AND action = 'change-password'`, sum[:]) != 1 ||
+				s.Count(`SELECT count(*) FROM reauth_proofs WHERE CAST(token_hash AS TEXT) = ?`, proof) != 0 {
+				t.Errorf("the proof is not stored as its SHA-256")
+			}
+			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'reauthenticated' AND method = 'password'`) != 1 {
+				t.Errorf("the re-authentication was not audited")
+			}
+		}},
+		{"a wrong password is refused, audited, and changes nothing", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			token := c.Cookie.Value
+			before := s.Dump(testserver.StateTables...)
+			res := c.Post("/api/reauth/password", map[string]any{"action": "change-password", "password": "not the password"})
+			if res.Status != http.StatusUnauthorized || res.Code() != "reauth_failed" ||
+				res.Err().Error.Message != "The password is not correct. Check it and try again." {
+				t.Errorf("wrong password = %d %s", res.Status, res.Body)
+			}
+			if s.Dump(testserver.StateTables...) != before || c.Cookie.Value != token {
+				t.Errorf("a refused re-authentication changed the database or the cookie")
+			}
+			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'reauth_failed' AND method = 'password'`) != 1 {
+				t.Errorf("the failure was not audited")
+			}
+		}},
+		{"an account with a usable passkey must use it", func(t *testing.T, s *testserver.Server) {
+			c, _ := withPasskey(t, s, "pat@example.com")
+			before := s.Dump(testserver.StateTables...)
+			res := c.Post("/api/reauth/password", map[string]any{"action": "change-password", "password": password})
+			if res.Status != http.StatusConflict || res.Code() != "use_passkey" {
+				t.Errorf("password re-authentication with a passkey = %d %s", res.Status, res.Body)
+			}
+			if s.Dump(testserver.StateTables...) != before {
+				t.Errorf("the refusal changed the database")
+			}
+		}},
+		{"an account whose only passkey is flagged may use its password", func(t *testing.T, s *testserver.Server) {
+			c, _ := withPasskey(t, s, "pat@example.com")
+			if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1`); err != nil {
+				t.Fatal(err)
+			}
+			c.ReauthWithPassword(password, "remove-passkey")
+		}},
+		{"input errors: no password, an unknown action, not signed in", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			if res := c.Post("/api/reauth/password", map[string]any{"action": "change-password", "password": ""}); res.Status != http.StatusUnprocessableEntity ||
+				res.Err().Error.Fields["password"] != "Enter your password" {
+				t.Errorf("no password = %d %s", res.Status, res.Body)
+			}
+			if res := c.Post("/api/reauth/password", map[string]any{"action": "delete-account", "password": password}); res.Status != http.StatusBadRequest || res.Code() != "invalid_request" {
+				t.Errorf("unknown action = %d %s", res.Status, res.Body)
+			}
+			if res := s.Client().Post("/api/reauth/password", map[string]any{"action": "change-password", "password": password}); res.Status != http.StatusUnauthorized || res.Code() != "not_signed_in" {
+				t.Errorf("signed out = %d %s", res.Status, res.Body)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+	}
+}
+
+func TestProofs(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *testserver.Server)
+	}{
+		{"a proof allows its action once", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			s.Clock.Advance(reauth.LoginGrace) // no grace left
+			proof := c.ReauthWithPassword(password, "change-password")
+			if res := changePassword(c, proof); res.Status != http.StatusOK {
+				t.Fatalf("change with a proof = %d %s", res.Status, res.Body)
+			}
+			if res := changePassword(c, proof); res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+				t.Errorf("the proof worked twice: %d %s", res.Status, res.Body)
+			}
+		}},
+		{"a proof expires after 5 minutes", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			s.Clock.Advance(reauth.LoginGrace)
+			proof := c.ReauthWithPassword(password, "change-password")
+			s.Clock.Advance(reauth.ProofTimeout)
+			before := s.Dump("accounts", "passkeys", "reauth_proofs")
+			if res := changePassword(c, proof); res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+				t.Errorf("an expired proof = %d %s", res.Status, res.Body)
+			}
+			if s.Dump("accounts", "passkeys", "reauth_proofs") != before {
+				t.Errorf("a refused change changed the database")
+			}
+		}},
+		{"a proof is bound to its session", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			other := s.Client()
+			if res := other.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password}); res.Status != http.StatusOK {
+				t.Fatal(res.Status)
+			}
+			s.Clock.Advance(reauth.LoginGrace)
+			proof := c.ReauthWithPassword(password, "change-password")
+			if res := changePassword(other, proof); res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+				t.Errorf("another session used the proof: %d %s", res.Status, res.Body)
+			}
+		}},
+		{"a proof for one action does not allow another", func(t *testing.T, s *testserver.Server) {
+			c, a := withPasskey(t, s, "pat@example.com")
+			proof := c.ReauthWithPasskey(a, "add-passkey")
+			for _, res := range []*testserver.Response{rename(t, c, proof), changePassword(c, proof)} {
+				if res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+					t.Errorf("proof for add-passkey used elsewhere: %d %s", res.Status, res.Body)
+				}
+			}
+			c.RegisterPasskey(softauthn.New(testserver.Origin), proof)
+		}},
+		{"a proof dies with its session", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			c.ReauthWithPassword(password, "change-password")
+			c.Post("/api/logout", map[string]any{})
+			if s.Count(`SELECT count(*) FROM reauth_proofs`) != 0 {
+				t.Errorf("a proof outlived its session")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+	}
+}
+
+func TestPasskeyReauthentication(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *testserver.Server)
+	}{
+		{"options allow the account's usable passkeys only, with user verification required", func(t *testing.T, s *testserver.Server) {
+			c, a := withPasskey(t, s, "pat@example.com")
+			flagged := c.RegisterPasskey(softauthn.New(testserver.Origin), c.ReauthWithPasskey(a, "add-passkey"))
+			if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1 WHERE name = ?`, flagged.Name); err != nil {
+				t.Fatal(err)
+			}
+			var opts struct {
+				UV    string `json:"userVerification"`
+				Allow []struct {
+					ID string `json:"id"`
+				} `json:"allowCredentials"`
+			}
+			b := c.Begin("/api/reauth/passkey/begin", map[string]any{"action": "rename-passkey"})
+			testserver.DecodeJSON(t, b.PublicKey, &opts)
+			if opts.UV != "required" || len(opts.Allow) != 1 || opts.Allow[0].ID == flagged.ID {
+				t.Errorf("re-authentication options = %s", b.PublicKey)
+			}
+		}},
+		{"a good assertion gives a proof for the action begun, and rotates the token", func(t *testing.T, s *testserver.Server) {
+			c, a := withPasskey(t, s, "pat@example.com")
+			old := c.Cookie.Value
+			proof := c.ReauthWithPasskey(a, "rename-passkey")
+			if c.Cookie.Value == old {
+				t.Errorf("the session token was not rotated")
+			}
+			if res := rename(t, c, proof); res.Status != http.StatusOK {
+				t.Errorf("rename with the proof = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'reauthenticated' AND method = 'passkey' AND passkey_name != ''`) != 1 {
+				t.Errorf("the re-authentication was not audited with the passkey")
+			}
+			if s.Count(`SELECT sign_count FROM passkeys`) != 1 {
+				t.Errorf("the sign count was not written back")
+			}
+		}},
+		{"an account without a usable passkey is told to use its password", func(t *testing.T, s *testserver.Server) {
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			res := c.Post("/api/reauth/passkey/begin", map[string]any{"action": "change-password"})
+			if res.Status != http.StatusConflict || res.Code() != "use_password" {
+				t.Errorf("begin = %d %s", res.Status, res.Body)
+			}
+			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+				t.Errorf("a ceremony was stored")
+			}
+		}},
+		{"the ceremony is bound to its session, account and purpose", func(t *testing.T, s *testserver.Server) {
+			c, a := withPasskey(t, s, "pat@example.com")
+			sameAccount := s.Client()
+			sameAccount.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password})
+			sam, samAuth := withPasskey(t, s, "sam@example.com")
+			stranger := s.Client()
+			for _, tc := range []struct {
+				who    string
+				client *testserver.Client
+				path   string
+				auth   *softauthn.Authenticator
+			}{
+				{"another session of the same account", sameAccount, "/api/reauth/passkey/finish", a},
+				{"another account", sam, "/api/reauth/passkey/finish", samAuth},
+				{"a login", stranger, "/api/login/passkey/finish", a},
+			} {
+				b := c.Begin("/api/reauth/passkey/begin", map[string]any{"action": "remove-passkey"})
+				cred, err := tc.auth.GetWith(b.PublicKey, tc.auth.Credentials[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := s.Dump(testserver.StateTables...)
+				if res := tc.client.Finish(tc.path, b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+					t.Errorf("%s finished the re-authentication: %d %s", tc.who, res.Status, res.Body)
+				}
+				if s.Dump(testserver.StateTables...) != before {
+					t.Errorf("%s: the refusal changed the database", tc.who)
+				}
+			}
+			// And a login ceremony cannot re-authenticate.
+			b := c.Begin("/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
+			cred, _ := a.Get(b.PublicKey)
+			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("a login ceremony re-authenticated: %d %s", res.Status, res.Body)
+			}
+		}},
+		{"a replayed or expired re-authentication is refused", func(t *testing.T, s *testserver.Server) {
+			c, a := withPasskey(t, s, "pat@example.com")
+			b := c.Begin("/api/reauth/passkey/begin", map[string]any{"action": "remove-passkey"})
+			cred, _ := a.Get(b.PublicKey)
+			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusOK {
+				t.Fatalf("finish = %d %s", res.Status, res.Body)
+			}
+			before := s.Dump("accounts", "passkeys", "reauth_proofs")
+			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("replay = %d %s", res.Status, res.Body)
+			}
+			b = c.Begin("/api/reauth/passkey/begin", map[string]any{"action": "remove-passkey"})
+			cred, _ = a.Get(b.PublicKey)
+			s.Clock.Advance(5 * time.Minute)
+			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+				t.Errorf("expired = %d %s", res.Status, res.Body)
+			}
+			if s.Dump("accounts", "passkeys", "reauth_proofs") != before {
+				t.Errorf("a refused re-authentication changed the database")
+			}
+		}},
+		{"user verification is required", func(t *testing.T, s *testserver.Server) {
+			c, a := withPasskey(t, s, "pat@example.com")
+			a.UserVerified = false
+			b := c.Begin("/api/reauth/passkey/begin", map[string]any{"action": "remove-passkey"})
+			cred, _ := a.Get(b.PublicKey)
+			before := s.Dump(testserver.StateTables...)
+			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+				t.Errorf("without UV = %d %s", res.Status, res.Body)
+			}
+			if s.Dump(testserver.StateTables...) != before {
+				t.Errorf("the refusal changed the database")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+	}
+}
