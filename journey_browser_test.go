@@ -78,6 +78,30 @@ func startServe(t *testing.T) string {
 // the user (as a fingerprint or screen lock would) and holds discoverable credentials.
 func newBrowser(t *testing.T) (context.Context, webauthn.AuthenticatorID) {
 	t.Helper()
+	ctx := startChromium(t)
+	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatalf("enable the WebAuthn domain: %v", err)
+	}
+	res, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+			Ctap2version:                webauthn.Ctap2versionCtap21,
+			Transport:                   webauthn.AuthenticatorTransportInternal,
+			HasResidentKey:              true,
+			HasUserVerification:         true,
+			IsUserVerified:              true,
+			AutomaticPresenceSimulation: true, // a false zero value makes create() hang
+		},
+	})
+	if err != nil {
+		t.Fatalf("add the virtual authenticator: %v", err)
+	}
+	return ctx, res.AuthenticatorID
+}
+
+// startChromium starts headless Chromium, with no authenticator of its own.
+func startChromium(t *testing.T) context.Context {
+	t.Helper()
 	// Not t.TempDir(): Chromium's singleton socket path must fit in a sockaddr_un (108 bytes).
 	dir, err := os.MkdirTemp("", "cr")
 	if err != nil {
@@ -102,24 +126,7 @@ func newBrowser(t *testing.T) (context.Context, webauthn.AuthenticatorID) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		t.Fatalf("enable the WebAuthn domain: %v", err)
-	}
-	res, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-		Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-			Ctap2version:                webauthn.Ctap2versionCtap21,
-			Transport:                   webauthn.AuthenticatorTransportInternal,
-			HasResidentKey:              true,
-			HasUserVerification:         true,
-			IsUserVerified:              true,
-			AutomaticPresenceSimulation: true, // a false zero value makes create() hang
-		},
-	})
-	if err != nil {
-		t.Fatalf("add the virtual authenticator: %v", err)
-	}
-	return ctx, res.AuthenticatorID
+	return ctx
 }
 
 func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
+	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
 )
 
@@ -43,6 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dataDir := fset.String("data-dir", "", "folder for the account database (default: the OS config folder, e.g. ~/.config/nhs-passkeys)")
 	origin := fset.String("origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
+	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fset.PrintDefaults()
@@ -56,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if fset.NArg() > 0 {
 		fset.Usage()
 		return fmt.Errorf("unknown argument %q", fset.Arg(0))
+	}
+
+	if serve && *virtualKeyFile != "" {
+		return errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
@@ -99,13 +106,48 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer srv.Close()
 
 	if !serve {
+		devices, err := deviceEndpoints(rpOrigin, *virtualKeyFile, logger)
+		if err != nil {
+			return err
+		}
+		defer devices.Close()
 		return desktop.Run(ctx, desktop.Options{
 			Handler: srv.Handler(),
 			DataDir: dir,
 			Logger:  logger,
+			Devices: devices,
 		})
 	}
 	return serveHTTP(ctx, *addr, rpOrigin, srv.Handler(), stdout, logger)
+}
+
+// deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the
+// connected security keys, and the virtual key when --virtual-key names its state file.
+// Its clientDataJSON carries the RP origin (the backend's), not the webview's.
+func deviceEndpoints(rpOrigin, virtualKeyFile string, logger *slog.Logger) (*device.Service, error) {
+	var key *virtualkey.Key
+	if virtualKeyFile != "" {
+		path, err := filepath.Abs(virtualKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--virtual-key %q: %w", virtualKeyFile, err)
+		}
+		if key, err = virtualkey.Open(path, virtualkey.Options{}); err != nil {
+			return nil, fmt.Errorf("--virtual-key: %w", err)
+		}
+		logger.Warn("the virtual security key is on: it is for testing only and must never hold a real person's passkeys",
+			"state", path)
+	}
+	devices, err := device.New(device.Config{
+		Origins:      desktop.WebviewOrigins,
+		RPOrigin:     rpOrigin,
+		SecurityKeys: device.HIDKeys{},
+		VirtualKey:   key,
+		Logger:       logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return devices, nil
 }
 
 // serveHTTP serves the app on addr until ctx ends, then shuts down gracefully.

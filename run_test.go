@@ -18,7 +18,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}
@@ -36,6 +36,7 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 		{"an unknown flag is refused", []string{"serve", "--colour", "blue"}, "flag provided but not defined"},
 		{"a stray argument is refused", []string{"serve", "now"}, `unknown argument "now"`},
 		{"an address without a port is refused", []string{"serve", "--addr", "localhost"}, "--addr"},
+		{"the virtual key is refused in serve mode", []string{"serve", "--virtual-key", "key.json"}, "--virtual-key works only in the desktop app"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wailsapp/wails/v2"
@@ -40,6 +42,14 @@ type Options struct {
 	DataDir string
 	// Logger receives the shell's and Wails' logs. Nil discards them.
 	Logger *slog.Logger
+	// Devices, if not nil, are the device endpoints (app/device), mounted in front of
+	// Handler: they answer /api/device/... and pass every other request on.
+	Devices DeviceEndpoints
+}
+
+// DeviceEndpoints is the shell's native WebAuthn client behind /api/device/... (app/device).
+type DeviceEndpoints interface {
+	Wrap(next http.Handler) http.Handler
 }
 
 // The window icon on Linux (macOS and Windows take theirs from the bundle and the .exe); a
@@ -69,6 +79,10 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("desktop: %w", err)
 	}
 	jar := sessionjar.New(sessionjar.NewFallbackStore(keyring, logger), logger, session.CookieName, session.SecureCookieName)
+	handler := opts.Handler
+	if opts.Devices != nil {
+		handler = originOnDeviceReads(opts.Devices.Wrap(handler))
+	}
 
 	started := make(chan context.Context, 1)
 	closed := make(chan struct{})
@@ -85,7 +99,7 @@ func Run(ctx context.Context, opts Options) error {
 		AssetServer: &assetserver.Options{
 			// No Assets: every request, the page itself included, goes to the backend's handler
 			// through the jar, so the frontend is served the same way as in `serve` mode.
-			Handler: jar.Wrap(originFromWebview(opts.Handler)),
+			Handler: jar.Wrap(originFromWebview(handler)),
 		},
 		Logger:             slogAdapter{logger},
 		LogLevel:           wailslogger.INFO,
@@ -117,6 +131,29 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("desktop: %w", err)
 	}
 	return nil
+}
+
+// originOnDeviceReads gives the webview's GETs to the device endpoints the Origin header
+// those endpoints require on every request, reads included (docs/api.md): WebKitGTK sends
+// none on a same-origin GET, as on its POSTs. The reasoning is originFromWebview's: nothing
+// listens on TCP, so the request comes from a document in this webview; an Origin it brings
+// is kept, a Referer from another origin becomes the Origin (and is refused), and otherwise
+// it is the webview's.
+func originOnDeviceReads(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Origin") != "" ||
+			!strings.HasPrefix(r.URL.Path, "/api/device/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		origin := WebviewOrigins[0]
+		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(WebviewOrigins, ref) {
+			origin = ref
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Origin", origin)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // quitWhenDone closes the window when ctx ends (SIGINT/SIGTERM in main). Wails' Quit needs

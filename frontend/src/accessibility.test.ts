@@ -26,6 +26,7 @@ const signedIn = fakeApi({
   beginPasskeyRegistration: () => Promise.resolve({ ceremony: "r1", publicKey: {} as PublicKeyCredentialCreationOptionsJSON }),
 });
 const cancelled: Ceremonies = {
+  client: "browser",
   unavailable: () => null,
   create: () => Promise.reject(ceremonyError("cancelled", "create")),
   get: () => Promise.reject(ceremonyError("cancelled", "get")),

@@ -62,6 +62,32 @@ describe("requests", () => {
     expect(init?.credentials).toBe("same-origin");
   });
 
+  it("speaks to the desktop app's device endpoints exactly as docs/api.md names them", async () => {
+    const ceremony = { id: "d/1", kind: "create", state: "touch" };
+    const fetch = vi.fn((_input: string, _init: RequestInit) =>
+      Promise.resolve(new Response(JSON.stringify({ ceremony, authenticators: [] }), { status: 202 })),
+    );
+    const api = createApi(fetch);
+    const publicKey = { challenge: "AA", rpId: "localhost" };
+    expect(await api.startDeviceCeremony("get", "virtual", publicKey)).toEqual(ceremony);
+    expect(await api.getDeviceCeremony("d/1")).toEqual(ceremony);
+    await api.sendDevicePin("d/1", "1234");
+    await api.cancelDeviceCeremony("d/1");
+    expect(await api.listAuthenticators()).toEqual([]);
+    const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(String(init.body))]);
+    expect(sent).toEqual([
+      ["POST", "/api/device/ceremonies", { kind: "get", authenticator: "virtual", publicKey }],
+      ["GET", "/api/device/ceremonies/d%2F1", undefined],
+      ["POST", "/api/device/ceremonies/d%2F1/pin", { pin: "1234" }],
+      ["POST", "/api/device/ceremonies/d%2F1/cancel", {}],
+      ["GET", "/api/device/authenticators", undefined],
+    ]);
+  });
+
+  it("treats a null authenticator list (a Go nil slice) as no keys plugged in", async () => {
+    expect(await createApi(answering(200, { authenticators: null })).listAuthenticators()).toEqual([]);
+  });
+
   it("treats a null passkey list (a Go nil slice) as no passkeys", async () => {
     expect(await createApi(answering(200, { passkeys: null })).listPasskeys()).toEqual([]);
   });

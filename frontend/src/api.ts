@@ -35,6 +35,30 @@ export interface CeremonyStart<Options> {
 /** The JSON a PublicKeyCredential's toJSON() returns (or the desktop app's equivalent). */
 export type CredentialJSON = Record<string, unknown>;
 
+/** A security key (or the virtual one) the desktop app can use: `/api/device/authenticators`. */
+export interface Authenticator {
+  id: string;
+  kind: "security-key" | "virtual";
+  name: string;
+  /** Whether the key has a PIN: if so, the person will be asked for it. */
+  pinSet: boolean;
+}
+
+export type DeviceCeremonyState = "insert-key" | "touch" | "pin-needed" | "working" | "done" | "failed";
+
+/** A ceremony the desktop app runs on an authenticator: `/api/device/ceremonies/{id}`. */
+export interface DeviceCeremony {
+  id: string;
+  kind: "create" | "get";
+  state: DeviceCeremonyState;
+  /** PIN tries left before the key locks: after a wrong PIN, or whenever the key says. */
+  retriesLeft?: number;
+  /** Only when state is "done". */
+  credential?: CredentialJSON;
+  /** Only when state is "failed": a stable code and a message for the person. */
+  error?: { code: string; message: string };
+}
+
 export const SERVICE_PROBLEM = "Sorry, there is a problem with the service. Try again later.";
 export const CONNECTION_PROBLEM =
   "Sorry, we could not connect to the service. Check your connection and try again.";
@@ -65,6 +89,17 @@ export interface Api {
   listPasskeys(): Promise<Passkey[]>;
   beginPasskeyRegistration(): Promise<CeremonyStart<PublicKeyCredentialCreationOptionsJSON>>;
   finishPasskeyRegistration(ceremony: string, credential: CredentialJSON): Promise<Passkey>;
+  // The desktop app's device endpoints (docs/api.md, "Device endpoints"); `serve` has none.
+  listAuthenticators(): Promise<Authenticator[]>;
+  startDeviceCeremony(
+    kind: "create" | "get",
+    authenticator: string,
+    publicKey: PublicKeyCredentialCreationOptionsJSON | PublicKeyCredentialRequestOptionsJSON,
+  ): Promise<DeviceCeremony>;
+  getDeviceCeremony(id: string): Promise<DeviceCeremony>;
+  /** Sends the PIN once; nothing here keeps it. */
+  sendDevicePin(id: string, pin: string): Promise<DeviceCeremony>;
+  cancelDeviceCeremony(id: string): Promise<DeviceCeremony>;
 }
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -138,5 +173,18 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     finishPasskeyRegistration: async (ceremony, credential) =>
       (await request<{ passkey: Passkey }>("POST", "/api/passkeys/register/finish", { ceremony, credential }))
         .passkey,
+    listAuthenticators: async () =>
+      (await request<{ authenticators: Authenticator[] | null }>("GET", "/api/device/authenticators")).authenticators ?? [],
+    startDeviceCeremony: async (kind, authenticator, publicKey) =>
+      (await request<{ ceremony: DeviceCeremony }>("POST", "/api/device/ceremonies", { kind, authenticator, publicKey }))
+        .ceremony,
+    getDeviceCeremony: async (id) =>
+      (await request<{ ceremony: DeviceCeremony }>("GET", `/api/device/ceremonies/${encodeURIComponent(id)}`)).ceremony,
+    sendDevicePin: async (id, pin) =>
+      (await request<{ ceremony: DeviceCeremony }>("POST", `/api/device/ceremonies/${encodeURIComponent(id)}/pin`, { pin }))
+        .ceremony,
+    cancelDeviceCeremony: async (id) =>
+      (await request<{ ceremony: DeviceCeremony }>("POST", `/api/device/ceremonies/${encodeURIComponent(id)}/cancel`, {}))
+        .ceremony,
   };
 }

@@ -3,9 +3,20 @@
 // only (never in the address or in storage), so nothing of it outlasts the tab
 // or the app window.
 
-import { ApiError, type Account, type Api } from "./api";
-import { ceremoniesFor, type Ceremonies } from "./ceremony";
+import { ApiError, type Account, type Api, type ServiceConfig } from "./api";
+import { browserCeremonies, type Ceremonies } from "./ceremony";
+import { deviceCeremonies } from "./device-ceremony";
 import type { PageContext } from "./router";
+
+/** The browser's WebAuthn in `serve` mode; the desktop app's device endpoints when the config says "device". */
+export function ceremoniesFor(
+  config: ServiceConfig,
+  api: Api,
+  browser: () => Ceremonies = browserCeremonies,
+  device: (api: Api) => Ceremonies = deviceCeremonies,
+): Ceremonies {
+  return config.ceremonies === "device" ? device(api) : browser();
+}
 
 export type Notice = { kind: "passkey-set-up"; passkeyName: string } | { kind: "logged-out" };
 
@@ -23,14 +34,17 @@ export interface App {
   journey: Journey;
 }
 
-export function createApp(api: Api, choose: typeof ceremoniesFor = ceremoniesFor): App {
+export function createApp(
+  api: Api,
+  choose: (config: ServiceConfig, api: Api) => Ceremonies = ceremoniesFor,
+): App {
   let pending: Promise<Ceremonies> | null = null;
   return {
     api,
     ceremonies() {
       pending ??= api
         .getConfig()
-        .then((config) => choose(config))
+        .then((config) => choose(config, api))
         .catch((error: unknown) => {
           pending = null; // ask again next time rather than remember a failure
           throw error;

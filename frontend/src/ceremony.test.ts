@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import {
+  adviceFor,
   browserCeremonies,
+  ceremonyError,
+  isFinal,
   CeremonyError,
-  ceremoniesFor,
   ceremonyErrorFrom,
-  deviceCeremonies,
   type BrowserWebAuthn,
   type CeremonyKind,
   type CeremonyReason,
@@ -108,21 +109,20 @@ describe("browser ceremonies", () => {
   });
 });
 
-describe("device ceremonies (desktop app)", () => {
-  it("say plainly that passkeys on this computer come in a later version, and point to the password", async () => {
-    const device = deviceCeremonies();
-    expect(device.unavailable("get")?.message).toBe(
-      "Logging in with a passkey on this computer is coming in a later version of this app. For now, log in with your password.",
+describe("device failures (desktop app)", () => {
+  it("carry the shell's own message when it gave one, ours otherwise", () => {
+    expect(ceremonyError("timed_out", "create", "Your security key did not respond in time.").message).toBe(
+      "Your security key did not respond in time.",
     );
-    expect(device.unavailable("create")?.message).toMatch(/coming in a later version of this app/);
-    expect((await rejection(device.create(creationJSON))).reason).toBe("not_available_yet");
+    expect(ceremonyError("timed_out", "get").message).toMatch(/not logged in because your security key was not touched in time/);
+    expect(ceremonyError("you_cancelled", "create").message).toBe("You cancelled setting up your passkey. Nothing was saved.");
   });
 
-  it("are chosen when GET /api/config says device; the browser's otherwise", () => {
-    const browser = browserCeremonies(fakeBrowser({}).webauthn);
-    expect(ceremoniesFor({ ceremonies: "device", rpId: "localhost" }, () => browser).unavailable("get")?.reason).toBe(
-      "not_available_yet",
-    );
-    expect(ceremoniesFor({ ceremonies: "browser", rpId: "localhost" }, () => browser)).toBe(browser);
+  it("say what to do next where trying again is not enough", () => {
+    expect(adviceFor(ceremonyError("pin_auth_blocked", "get"))).toMatch(/Remove your security key and insert it again/);
+    expect(adviceFor(ceremonyError("no_passkey_on_key", "get"))).toMatch(/log in with your password/);
+    expect(adviceFor(ceremonyError("cancelled", "create"))).toBeNull();
+    expect(isFinal(ceremonyError("pin_blocked", "create"))).toBe(true);
+    expect(isFinal(ceremonyError("timed_out", "create"))).toBe(false);
   });
 });

@@ -5,10 +5,12 @@
 // and the credential goes back as credential.toJSON().
 //
 // Desktop app (`GET /api/config` says "device"): the webview has no WebAuthn.
-// The native client behind /api/device/... arrives in a later version;
-// deviceCeremonies() below is the single function to replace when it does.
+// The shell's native client does the work behind /api/device/...; the page
+// shows each step (which security key, touch it, its PIN) while it runs: see
+// device-ceremony.ts.
 
-import type { CredentialJSON, ServiceConfig } from "./api";
+import type { CredentialJSON } from "./api";
+import type { PageContext } from "./router";
 
 export type CeremonyKind = "create" | "get";
 
@@ -20,8 +22,20 @@ export type CeremonyReason =
   | "not_supported"
   | "security"
   | "browser_unsupported"
-  | "not_available_yet"
-  | "unknown";
+  | "unknown"
+  // The desktop app's security keys: the failure codes of docs/api.md,
+  // "Device endpoints", and the person selecting Cancel.
+  | "you_cancelled"
+  | "no_authenticator"
+  | "timed_out"
+  | "pin_auth_blocked"
+  | "pin_blocked"
+  | "pin_policy"
+  | "no_passkey_on_key"
+  | "key_full"
+  | "key_removed"
+  | "not_allowed"
+  | "device_error";
 
 export class CeremonyError extends Error {
   override readonly name = "CeremonyError";
@@ -46,9 +60,18 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
     not_supported: "Your device cannot save the type of passkey that NHS login uses.",
     security: "Passkeys cannot be set up at this web address.",
     browser_unsupported: "This browser cannot set up passkeys. Update it or try a different browser.",
-    not_available_yet:
-      "Setting up a passkey on this computer is coming in a later version of this app. For now, you can keep logging in with your password.",
     unknown: "Something went wrong on your device and your passkey was not set up.",
+    you_cancelled: "You cancelled setting up your passkey. Nothing was saved.",
+    no_authenticator: "Your passkey was not set up because we could not find your security key.",
+    timed_out: "Your passkey was not set up because your security key was not touched in time.",
+    pin_auth_blocked: "Your passkey was not set up because the wrong PIN was entered too many times.",
+    pin_blocked: "Your security key is locked because the wrong PIN was entered too many times.",
+    pin_policy: "Your security key did not accept that PIN.",
+    no_passkey_on_key: "Your passkey was not set up. Something went wrong with your security key.",
+    key_full: "Your security key is full, so it cannot save another passkey.",
+    key_removed: "Your passkey was not set up because your security key was removed.",
+    not_allowed: "Your security key did not allow your passkey to be set up.",
+    device_error: "Something went wrong with your security key and your passkey was not set up.",
   },
   get: {
     cancelled:
@@ -60,14 +83,60 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
     not_supported: "Your device cannot use a passkey to log you in.",
     security: "Passkeys cannot be used at this web address.",
     browser_unsupported: "This browser cannot use passkeys. Update it or try a different browser.",
-    not_available_yet:
-      "Logging in with a passkey on this computer is coming in a later version of this app. For now, log in with your password.",
     unknown: "Something went wrong on your device and you were not logged in.",
+    you_cancelled: "You cancelled logging in with your passkey.",
+    no_authenticator: "You were not logged in because we could not find your security key.",
+    timed_out: "You were not logged in because your security key was not touched in time.",
+    pin_auth_blocked: "You were not logged in because the wrong PIN was entered too many times.",
+    pin_blocked: "Your security key is locked because the wrong PIN was entered too many times.",
+    pin_policy: "Your security key did not accept that PIN.",
+    no_passkey_on_key: "This security key does not have a passkey for your NHS login.",
+    key_full: "Something went wrong with your security key and you were not logged in.",
+    key_removed: "You were not logged in because your security key was removed.",
+    not_allowed: "Your security key did not allow you to log in.",
+    device_error: "Something went wrong with your security key and you were not logged in.",
   },
 };
 
-export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind): CeremonyError {
-  return new CeremonyError(reason, kind, MESSAGES[kind][reason]);
+/** `message` replaces ours when the desktop app's shell gave its own (already in plain English). */
+export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind, message?: string): CeremonyError {
+  return new CeremonyError(reason, kind, message || MESSAGES[kind][reason]);
+}
+
+// What the person can do about a security key's failure, said after the
+// message. Reasons not listed here: select Continue to try again.
+const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string>>>> = {
+  create: {
+    no_authenticator: "Insert your security key, then select Continue to try again.",
+    timed_out: "Select Continue to try again, then touch your security key when it flashes or lights up.",
+    pin_auth_blocked: "Remove your security key and insert it again, then select Continue to try again.",
+    pin_blocked:
+      "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it.",
+    pin_policy: "Select Continue to try again, and choose a longer PIN.",
+    key_full: "Remove a passkey you no longer use from your security key, or use a different security key.",
+    key_removed: "Insert your security key, then select Continue to try again.",
+    device_error: "Remove your security key and insert it again, then select Continue to try again.",
+  },
+  get: {
+    no_authenticator: "Insert your security key, then select Continue to try again.",
+    timed_out: "Select Continue to try again, then touch your security key when it flashes or lights up.",
+    pin_auth_blocked: "Remove your security key and insert it again, then select Continue to try again.",
+    pin_blocked:
+      "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it. You can log in with your password instead.",
+    no_passkey_on_key: "Try a different security key, or log in with your password.",
+    key_removed: "Insert your security key, then select Continue to try again.",
+    device_error: "Remove your security key and insert it again, then select Continue to try again.",
+  },
+};
+
+/** What to do next after this failure, when there is more to say than "try again". */
+export function adviceFor(error: CeremonyError): string | null {
+  return ADVICE[error.kind]?.[error.reason] ?? null;
+}
+
+/** Failures that trying again cannot fix: the page points back instead of to Continue. */
+export function isFinal(error: CeremonyError): boolean {
+  return ["already_registered", "browser_unsupported", "security", "pin_blocked"].includes(error.reason);
 }
 
 /** Maps what navigator.credentials threw to a reason the person can act on. */
@@ -97,14 +166,23 @@ export function ceremonyErrorFrom(error: unknown, kind: CeremonyKind): CeremonyE
   }
 }
 
+/** Where a ceremony that needs the person's help (the desktop app's) shows its steps: the page. */
+export type CeremonyScreen = Pick<PageContext, "show" | "isCurrent">;
+
 export interface Ceremonies {
+  /**
+   * Who does the work: the browser's own dialogs, or the desktop app's security
+   * key steps, shown in the page. Pages describe what the person will see.
+   */
+  readonly client: "browser" | "device";
   /**
    * Why passkeys cannot be used here at all, checked before anything is asked of
    * the server; null when they can.
    */
   unavailable(kind: CeremonyKind): CeremonyError | null;
-  create(options: PublicKeyCredentialCreationOptionsJSON): Promise<CredentialJSON>;
-  get(options: PublicKeyCredentialRequestOptionsJSON): Promise<CredentialJSON>;
+  /** `screen`: the page, which the desktop app's steps take over until the ceremony ends. */
+  create(options: PublicKeyCredentialCreationOptionsJSON, screen?: CeremonyScreen): Promise<CredentialJSON>;
+  get(options: PublicKeyCredentialRequestOptionsJSON, screen?: CeremonyScreen): Promise<CredentialJSON>;
 }
 
 /** What the browser ceremonies need from the page; tests pass fakes. */
@@ -130,6 +208,7 @@ export function browserCeremonies(
 ): Ceremonies {
   const { PublicKeyCredential: pkc, credentials } = webauthn;
   return {
+    client: "browser",
     unavailable(kind) {
       const parse = kind === "create" ? pkc?.parseCreationOptionsFromJSON : pkc?.parseRequestOptionsFromJSON;
       if (typeof parse !== "function" || !credentials) return ceremonyError("browser_unsupported", kind);
@@ -154,21 +233,4 @@ export function browserCeremonies(
       }
     },
   };
-}
-
-/**
- * The desktop app's ceremonies. Until the native client and its /api/device/...
- * endpoints exist, this says so plainly and the pages offer the password.
- * Replace this one function to turn passkeys on in the desktop app.
- */
-export function deviceCeremonies(): Ceremonies {
-  return {
-    unavailable: (kind) => ceremonyError("not_available_yet", kind),
-    create: () => Promise.reject(ceremonyError("not_available_yet", "create")),
-    get: () => Promise.reject(ceremonyError("not_available_yet", "get")),
-  };
-}
-
-export function ceremoniesFor(config: ServiceConfig, browser: () => Ceremonies = browserCeremonies): Ceremonies {
-  return config.ceremonies === "device" ? deviceCeremonies() : browser();
 }

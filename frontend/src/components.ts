@@ -82,9 +82,13 @@ export interface PasswordInputOptions {
   id: string;
   name?: string;
   label: string;
+  /** The label is the page's h1 (one question on the page), as the template's `isPageHeading`. */
+  labelIsPageHeading?: boolean;
   hint?: string;
   error?: string;
-  autocomplete: "current-password" | "new-password";
+  autocomplete: "current-password" | "new-password" | "off";
+  /** What the Show/Hide button says to screen readers, when the secret is not a password. */
+  secretName?: string;
 }
 
 /** The password input component: nhsuk-frontend's JavaScript adds the Show/Hide toggle. */
@@ -96,13 +100,75 @@ export function passwordInput(options: PasswordInputOptions): SafeHtml {
   const inputClass = ["nhsuk-input", error ? "nhsuk-input--error" : "", "nhsuk-password-input__input nhsuk-js-password-input-input"]
     .filter(Boolean)
     .join(" ");
-  return html`<div class="${groupClass}" data-module="nhsuk-password-input">
-  <label class="nhsuk-label" for="${id}">${options.label}</label>
+  const secret = options.secretName;
+  const i18n = secret
+    ? html` data-i18n.show-password-aria-label="Show ${secret}" data-i18n.hide-password-aria-label="Hide ${secret}" data-i18n.password-shown-announcement="Your ${secret} is visible" data-i18n.password-hidden-announcement="Your ${secret} is hidden"`
+    : "";
+  const label = options.labelIsPageHeading
+    ? html`<h1 class="nhsuk-label-wrapper">
+    <label class="nhsuk-label nhsuk-label--l" for="${id}">${options.label}</label>
+  </h1>`
+    : html`<label class="nhsuk-label" for="${id}">${options.label}</label>`;
+  return html`<div class="${groupClass}" data-module="nhsuk-password-input"${i18n}>
+  ${label}
   ${hintAndError(id, hint, error)}
   <div class="nhsuk-input-wrapper">
     <input class="${inputClass}" id="${id}" name="${options.name ?? id}" type="password" spellcheck="false"${describedBy(id, hint, error)} autocomplete="${options.autocomplete}" autocapitalize="none">
-    <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-password-input__toggle nhsuk-js-password-input-toggle" data-module="nhsuk-button" type="button" aria-label="Show password" aria-controls="${id}" hidden>Show</button>
+    <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-password-input__toggle nhsuk-js-password-input-toggle" data-module="nhsuk-button" type="button" aria-label="Show ${secret ?? "password"}" aria-controls="${id}" hidden>Show</button>
   </div>
+</div>`;
+}
+
+export interface RadioItem {
+  value: string;
+  text: string;
+  hint?: string;
+}
+
+export interface RadiosOptions {
+  /** Also the id prefix: the first radio is `#name`, so an error summary can link to it. */
+  name: string;
+  /** The question, shown as the page's h1 inside the legend (the template's `isPageHeading`). */
+  legend: string;
+  hint?: string;
+  error?: string;
+  items: RadioItem[];
+  value?: string;
+}
+
+/** Radios in a fieldset whose legend is the page heading, as the radios template writes them. */
+export function radios(options: RadiosOptions): SafeHtml {
+  const { name, hint, error } = options;
+  const groupClass = error ? "nhsuk-form-group nhsuk-form-group--error" : "nhsuk-form-group";
+  const items = options.items.map((item, index) => {
+    const itemId = index === 0 ? name : `${name}-${index + 1}`;
+    const itemHintId = `${itemId}-item-hint`;
+    const checked = options.value !== undefined && options.value === item.value ? " checked" : "";
+    return html`<div class="nhsuk-radios__item">
+      <input class="nhsuk-radios__input" id="${itemId}" name="${name}" type="radio" value="${item.value}"${checked}${
+        item.hint ? html` aria-describedby="${itemHintId}"` : ""
+      }>
+      <label class="nhsuk-label nhsuk-radios__label" for="${itemId}">${item.text}</label>
+      ${item.hint ? html`<div class="nhsuk-hint nhsuk-radios__hint" id="${itemHintId}">${item.hint}</div>` : ""}
+    </div>`;
+  });
+  return html`<div class="${groupClass}">
+  <fieldset class="nhsuk-fieldset"${describedBy(name, hint, error)}>
+    <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--l">
+      <h1 class="nhsuk-fieldset__heading">${options.legend}</h1>
+    </legend>
+    ${hintAndError(name, hint, error)}
+    <div class="nhsuk-radios" data-module="nhsuk-radios">
+    ${items}
+    </div>
+  </fieldset>
+</div>`;
+}
+
+/** Buttons (and links) side by side, spaced by the design system. */
+export function buttonGroup(...buttons: SafeHtml[]): SafeHtml {
+  return html`<div class="nhsuk-button-group">
+  ${buttons}
 </div>`;
 }
 

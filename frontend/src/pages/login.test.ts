@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api";
-import { ceremonyError, deviceCeremonies, type Ceremonies } from "../ceremony";
+import { ceremonyError, type Ceremonies } from "../ceremony";
 import { boot, fakeApi, fill, settle, submit, text } from "../testing/harness";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 const requestOptions = { challenge: "Y2hhbGxlbmdl", rpId: "localhost" };
 
 function ceremonies(get: Ceremonies["get"]): Ceremonies {
-  return { unavailable: () => null, create: () => Promise.reject(new Error("not used")), get };
+  return { client: "browser", unavailable: () => null, create: () => Promise.reject(new Error("not used")), get };
 }
 
 describe("log in with a passkey", () => {
@@ -39,7 +39,7 @@ describe("log in with a passkey", () => {
     submit();
     await settle();
     expect(api.beginPasskeyLogin).toHaveBeenCalledWith("pat@example.com");
-    expect(get).toHaveBeenCalledWith(requestOptions);
+    expect(get).toHaveBeenCalledWith(requestOptions, expect.anything());
     expect(api.finishPasskeyLogin).toHaveBeenCalledWith("c1", credential);
     expect(window.location.pathname).toBe("/account/security");
     expect(text(main.querySelector("h1"))).toBe("Login and security settings");
@@ -96,17 +96,6 @@ describe("log in with a passkey", () => {
     await settle();
     expect(api.beginPasskeyLogin).not.toHaveBeenCalled();
     expect(text(main.querySelector("#email-error"))).toMatch(/correct format/);
-  });
-
-  it("in the desktop app, says passkeys on this computer come later, offers the password and asks nothing of the server", async () => {
-    const api = fakeApi({ beginPasskeyLogin: vi.fn() });
-    const { main } = await boot("/login", api, deviceCeremonies());
-    expect(text(main.querySelector(".nhsuk-inset-text"))).toMatch(/coming in a later version of this app/);
-    submit();
-    await settle();
-    expect(api.beginPasskeyLogin).not.toHaveBeenCalled();
-    expect(text(main.querySelector(".nhsuk-error-summary"))).toMatch(/coming in a later version of this app/);
-    expect(main.querySelector('.nhsuk-error-summary a[href="/login/password"]')).not.toBeNull();
   });
 });
 

@@ -1,10 +1,12 @@
 // `/login`: log in with a passkey. The email is optional: left empty, the
 // device offers the passkeys it holds for NHS login. Whatever goes wrong, the
 // password is one link away, with the typed email carried over in memory.
+// In the desktop app the device part is a few steps in this page (which
+// security key, touch it, its PIN): see device-ceremony.ts.
 
 import { ApiError, SERVICE_PROBLEM } from "../api";
 import type { App } from "../app";
-import { CeremonyError } from "../ceremony";
+import { adviceFor, CeremonyError, type Ceremonies } from "../ceremony";
 import { backLink, button, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../components";
 import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../forms";
 import { html } from "../html";
@@ -18,19 +20,36 @@ interface State {
   errors: FieldErrors;
   /** Why the passkey step did not work; shown with the way to use the password. */
   problem: string | null;
-  /** Set when this build cannot use passkeys at all (the desktop app, for now). */
+  /** What to do about the problem, besides using the password. */
+  advice: string | null;
+  /** Set when passkeys cannot be used here at all (a browser without WebAuthn). */
   unavailable: string | null;
+  /** The person cancelled on their security key's steps: said under the heading, not as an error. */
+  cancelled: string | null;
+  /** Who will ask the person for their passkey; null until GET /api/config answers. */
+  client: Ceremonies["client"] | null;
 }
 
 export function loginPage(app: App): Page {
   return async (ctx) => {
     let unavailable: string | null = null;
+    let client: State["client"] = null;
     try {
-      unavailable = (await app.ceremonies()).unavailable("get")?.message ?? null;
+      const ceremonies = await app.ceremonies();
+      client = ceremonies.client;
+      unavailable = ceremonies.unavailable("get")?.message ?? null;
     } catch {
       // No config yet: find out again when the person selects Continue.
     }
-    render(app, ctx, { email: app.journey.email, errors: {}, problem: null, unavailable });
+    render(app, ctx, {
+      email: app.journey.email,
+      errors: {},
+      problem: null,
+      advice: null,
+      unavailable,
+      cancelled: null,
+      client,
+    });
   };
 }
 
@@ -40,7 +59,10 @@ function render(app: App, ctx: PageContext, state: State): void {
     ...summaryItems(state.errors, ["email"]),
   ];
   const summary = items.length
-    ? errorSummary(items, state.problem ? html`<p>${PASSWORD_LINK}</p>` : undefined)
+    ? errorSummary(
+        items,
+        state.problem ? html`${state.advice ? html`<p>${state.advice}</p>` : ""}<p>${PASSWORD_LINK}</p>` : undefined,
+      )
     : "";
   const main = ctx.show({
     beforeContent: backLink("/"),
@@ -48,8 +70,13 @@ function render(app: App, ctx: PageContext, state: State): void {
   <div class="nhsuk-grid-column-two-thirds">
     ${summary}
     <h1>Log in</h1>
+    ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
-    <p>Enter your email address, then follow the instructions on your device to use your passkey.</p>
+    ${
+      state.client === "device"
+        ? html`<p>Enter your email address, then choose the security key that has your passkey and touch it when it flashes or lights up.</p>`
+        : html`<p>Enter your email address, then follow the instructions on your device to use your passkey.</p>`
+    }
     <form method="post" novalidate>
       ${input({
         id: "email",
@@ -77,7 +104,9 @@ function render(app: App, ctx: PageContext, state: State): void {
   onSubmit(main, async (form) => {
     const email = fieldValue(form, "email").trim();
     app.journey.email = email;
-    const again = (patch: Partial<State>): void => render(app, ctx, { ...state, email, errors: {}, problem: null, ...patch });
+    let client = state.client;
+    const again = (patch: Partial<State>): void =>
+      render(app, ctx, { ...state, email, client, errors: {}, problem: null, advice: null, cancelled: null, ...patch });
 
     const errors = validatePasskeyLogin(email);
     if (hasErrors(errors)) {
@@ -88,10 +117,11 @@ function render(app: App, ctx: PageContext, state: State): void {
     const done = markBusy(submitButton(form), main.querySelector<HTMLElement>("#passkey-status"), "Follow the instructions on your device.");
     try {
       const ceremonies = await app.ceremonies();
+      client = ceremonies.client;
       const unavailable = ceremonies.unavailable("get");
       if (unavailable) throw unavailable;
       const start = await app.api.beginPasskeyLogin(email);
-      const credential = await ceremonies.get(start.publicKey);
+      const credential = await ceremonies.get(start.publicKey, ctx);
       await app.api.finishPasskeyLogin(start.ceremony, credential);
     } catch (error) {
       done();
@@ -103,8 +133,15 @@ function render(app: App, ctx: PageContext, state: State): void {
           return;
         }
       }
+      if (error instanceof CeremonyError && error.reason === "you_cancelled") {
+        again({ cancelled: error.message });
+        return;
+      }
       if (!(error instanceof ApiError) && !(error instanceof CeremonyError)) console.error(error);
-      again({ problem: messageFor(error, SERVICE_PROBLEM) });
+      again({
+        problem: messageFor(error, SERVICE_PROBLEM),
+        advice: error instanceof CeremonyError ? adviceFor(error) : null,
+      });
       return;
     }
     if (ctx.isCurrent()) await ctx.navigate("/account/security");

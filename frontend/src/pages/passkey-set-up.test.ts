@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { ApiError, type Passkey } from "../api";
-import { ceremonyError, deviceCeremonies, type Ceremonies } from "../ceremony";
+import { ceremonyError, type Ceremonies } from "../ceremony";
 import { boot, fakeApi, settle, submit, text } from "../testing/harness";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
@@ -30,7 +30,7 @@ function signedInApi(overrides: Parameters<typeof fakeApi>[0] = {}) {
 }
 
 function ceremonies(create: Ceremonies["create"]): Ceremonies {
-  return { unavailable: () => null, create, get: () => Promise.reject(new Error("not used")) };
+  return { client: "browser", unavailable: () => null, create, get: () => Promise.reject(new Error("not used")) };
 }
 
 describe("set up a passkey", () => {
@@ -62,7 +62,7 @@ describe("set up a passkey", () => {
     const { main } = await boot("/account/passkeys/set-up", api, ceremonies(create));
     submit();
     await settle();
-    expect(create).toHaveBeenCalledWith(creationOptions);
+    expect(create).toHaveBeenCalledWith(creationOptions, expect.anything());
     expect(api.finishPasskeyRegistration).toHaveBeenCalledWith("r1", credential);
     expect(window.location.pathname).toBe("/account/security");
     const banner = main.querySelector(".nhsuk-notification-banner--success");
@@ -117,15 +117,5 @@ describe("set up a passkey", () => {
     submit();
     await settle();
     expect(text(main.querySelector(".nhsuk-error-summary li"))).toBe("This passkey is already set up for your NHS login.");
-  });
-
-  it("in the desktop app, says this comes in a later version and asks nothing of the server", async () => {
-    const api = signedInApi();
-    const { main } = await boot("/account/passkeys/set-up", api, deviceCeremonies());
-    expect(text(main.querySelector(".nhsuk-inset-text"))).toMatch(/coming in a later version of this app/);
-    submit();
-    await settle();
-    expect(api.beginPasskeyRegistration).not.toHaveBeenCalled();
-    expect(text(main.querySelector(".nhsuk-error-summary"))).toMatch(/keep logging in with your password/);
   });
 });

@@ -1,9 +1,11 @@
 // `/account/passkeys/set-up`: what you need, then the registration ceremony:
 // begin -> the device -> finish, and back to the settings with a success banner.
+// In the desktop app the device part is a few steps in this page (which
+// security key, touch it, its PIN): see device-ceremony.ts.
 
 import { ApiError, SERVICE_PROBLEM } from "../api";
 import { isNotSignedIn, requireAccount, type App } from "../app";
-import { CeremonyError } from "../ceremony";
+import { adviceFor, CeremonyError, isFinal, type Ceremonies } from "../ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../components";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
@@ -14,6 +16,10 @@ interface State {
   /** What to do about the problem. */
   nextStep: SafeHtml | null;
   unavailable: string | null;
+  /** The person cancelled on their security key's steps: said under the heading, not as an error. */
+  cancelled: string | null;
+  /** Who will ask the person where to save the passkey; null until GET /api/config answers. */
+  client: Ceremonies["client"] | null;
 }
 
 const TRY_AGAIN = html`<p>Select <strong>Continue</strong> to try again.</p>`;
@@ -24,34 +30,30 @@ export function passkeySetUpPage(app: App): Page {
     const account = await requireAccount(app, ctx);
     if (!account) return;
     let unavailable: string | null = null;
+    let client: State["client"] = null;
     try {
-      unavailable = (await app.ceremonies()).unavailable("create")?.message ?? null;
+      const ceremonies = await app.ceremonies();
+      client = ceremonies.client;
+      unavailable = ceremonies.unavailable("create")?.message ?? null;
     } catch {
       // No config yet: find out again when the person selects Continue.
     }
-    render(app, ctx, { problem: null, nextStep: null, unavailable });
+    render(app, ctx, { problem: null, nextStep: null, unavailable, cancelled: null, client });
   };
 }
 
 /** What the person can do next, depending on what went wrong. */
 function nextStepFor(error: unknown): SafeHtml {
   if (error instanceof CeremonyError) {
-    if (error.reason === "already_registered" || error.reason === "not_available_yet") return BACK_TO_SETTINGS;
-    if (error.reason === "browser_unsupported" || error.reason === "security") return BACK_TO_SETTINGS;
+    const advice = adviceFor(error);
+    if (isFinal(error)) return advice ? html`<p>${advice}</p>${BACK_TO_SETTINGS}` : BACK_TO_SETTINGS;
+    if (advice) return html`<p>${advice}</p>`;
   }
   if (error instanceof ApiError && error.code === "passkey_already_registered") return BACK_TO_SETTINGS;
   return TRY_AGAIN;
 }
 
-function render(app: App, ctx: PageContext, state: State): void {
-  const main = ctx.show({
-    beforeContent: backLink("/account/security"),
-    content: html`<div class="nhsuk-grid-row">
-  <div class="nhsuk-grid-column-two-thirds">
-    ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
-    <h1>Set up a passkey</h1>
-    ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
-    <p>You can set up passkeys on your phone, tablet, computer or security key, and have more than one.</p>
+const BROWSER_HOW_TO = html`<p>You can set up passkeys on your phone, tablet, computer or security key, and have more than one.</p>
     <h2>What you need</h2>
     <ul>
       <li>a screen lock on your device, such as a fingerprint, face, PIN, passcode or pattern</li>
@@ -66,7 +68,28 @@ function render(app: App, ctx: PageContext, state: State): void {
       <li>choose <strong>Use a different phone or tablet</strong> to save it on another device, then scan the QR code with that device</li>
       <li>on a Windows computer, choose <strong>Windows Hello or external security key</strong></li>
     </ul>
-    <p>Your device will then ask you to unlock it, for example with your fingerprint, face or PIN.</p>
+    <p>Your device will then ask you to unlock it, for example with your fingerprint, face or PIN.</p>`;
+
+const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security key. You can then log in by plugging in the key and touching it. You can have more than one passkey.</p>
+    <h2>What you need</h2>
+    <ul>
+      <li>a security key that works with passkeys (sometimes called a FIDO2 key), plugged into this computer</li>
+      <li>the PIN for your security key, if it has one</li>
+    </ul>
+    ${insetText(html`<p>Only set up a passkey on a security key that belongs to you.</p>`)}
+    <h2>What happens next</h2>
+    <p>After you select Continue, choose the security key to save your passkey on. Then touch the key when it flashes or lights up, and enter its PIN if you are asked for it.</p>`;
+
+function render(app: App, ctx: PageContext, state: State): void {
+  const main = ctx.show({
+    beforeContent: backLink("/account/security"),
+    content: html`<div class="nhsuk-grid-row">
+  <div class="nhsuk-grid-column-two-thirds">
+    ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
+    <h1>Set up a passkey</h1>
+    ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
+    ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
+    ${state.client === "device" ? DEVICE_HOW_TO : BROWSER_HOW_TO}
     <form method="post" novalidate>
       ${statusArea("passkey-status")}
       ${button({ text: "Continue" })}
@@ -79,12 +102,14 @@ function render(app: App, ctx: PageContext, state: State): void {
   onSubmit(main, async (form) => {
     const done = markBusy(submitButton(form), main.querySelector<HTMLElement>("#passkey-status"), "Follow the instructions on your device.");
     let passkeyName: string;
+    let client = state.client;
     try {
       const ceremonies = await app.ceremonies();
+      client = ceremonies.client;
       const unavailable = ceremonies.unavailable("create");
       if (unavailable) throw unavailable;
       const start = await app.api.beginPasskeyRegistration();
-      const credential = await ceremonies.create(start.publicKey);
+      const credential = await ceremonies.create(start.publicKey, ctx);
       passkeyName = (await app.api.finishPasskeyRegistration(start.ceremony, credential)).name;
     } catch (error) {
       done();
@@ -93,8 +118,18 @@ function render(app: App, ctx: PageContext, state: State): void {
         await ctx.navigate("/login", { replace: true });
         return;
       }
+      if (error instanceof CeremonyError && error.reason === "you_cancelled") {
+        render(app, ctx, { ...state, client, problem: null, nextStep: null, cancelled: error.message });
+        return;
+      }
       if (!(error instanceof ApiError) && !(error instanceof CeremonyError)) console.error(error);
-      render(app, ctx, { ...state, problem: messageFor(error, SERVICE_PROBLEM), nextStep: nextStepFor(error) });
+      render(app, ctx, {
+        ...state,
+        client,
+        problem: messageFor(error, SERVICE_PROBLEM),
+        nextStep: nextStepFor(error),
+        cancelled: null,
+      });
       return;
     }
     app.journey.notice = { kind: "passkey-set-up", passkeyName };

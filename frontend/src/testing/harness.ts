@@ -4,9 +4,10 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import type { Api } from "../api";
-import { createApp, type App } from "../app";
-import { browserCeremonies, ceremoniesFor, type Ceremonies } from "../ceremony";
+import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api";
+import { ceremoniesFor, createApp, type App } from "../app";
+import { browserCeremonies, type Ceremonies } from "../ceremony";
+import { deviceCeremonies } from "../device-ceremony";
 import { mountShell, type Layout } from "../layout";
 import { notFoundPage } from "../pages/not-found";
 import { problemPage } from "../pages/problem";
@@ -27,6 +28,11 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     listPasskeys: unexpected("listPasskeys"),
     beginPasskeyRegistration: unexpected("beginPasskeyRegistration"),
     finishPasskeyRegistration: unexpected("finishPasskeyRegistration"),
+    listAuthenticators: unexpected("listAuthenticators"),
+    startDeviceCeremony: unexpected("startDeviceCeremony"),
+    getDeviceCeremony: unexpected("getDeviceCeremony"),
+    sendDevicePin: unexpected("sendDevicePin"),
+    cancelDeviceCeremony: unexpected("cancelDeviceCeremony"),
   };
   return { ...base, ...overrides };
 }
@@ -53,7 +59,7 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies): Pro
 
   const layout = mountShell(document.getElementById("app") as HTMLElement);
   // Without fakes: the real choice, with a browser that has no WebAuthn (as jsdom).
-  const app = createApp(api, (config) => ceremonies ?? ceremoniesFor(config, () => browserCeremonies({})));
+  const app = createApp(api, (config, api) => ceremonies ?? ceremoniesFor(config, api, () => browserCeremonies({})));
   const router = new Router({
     layout,
     routes: routes(app),
@@ -87,3 +93,85 @@ export function submit(root: ParentNode = document): void {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * The desktop shell's device endpoints (docs/api.md, "Device endpoints"),
+ * scripted by the test: it sets which keys are plugged in and what state the
+ * ceremony is in; every request is recorded.
+ */
+export class FakeShell {
+  authenticators: Authenticator[] = [];
+  ceremony: DeviceCeremony | null = null;
+  readonly started: { kind: string; authenticator: string; publicKey: unknown }[] = [];
+  readonly pins: string[] = [];
+  readonly cancelled: string[] = [];
+  polls = 0;
+  authenticatorChecks = 0;
+  /** What the key does with a PIN (throw to answer with an error); by default it is accepted and the key waits for a touch. */
+  onPin: (pin: string) => Partial<DeviceCeremony> = () => ({ state: "touch", retriesLeft: undefined });
+
+  /** Moves the ceremony on, as the key would. */
+  set(patch: Partial<DeviceCeremony>): void {
+    if (!this.ceremony) throw new Error("no ceremony has started");
+    this.ceremony = { ...this.ceremony, ...patch };
+  }
+
+  finish(credential: CredentialJSON): void {
+    this.set({ state: "done", credential });
+  }
+
+  fail(code: string, message: string): void {
+    this.set({ state: "failed", error: { code, message } });
+  }
+
+  api(): Pick<Api, "listAuthenticators" | "startDeviceCeremony" | "getDeviceCeremony" | "sendDevicePin" | "cancelDeviceCeremony"> {
+    const current = (id: string): DeviceCeremony => {
+      if (!this.ceremony || this.ceremony.id !== id) throw new Error(`unknown ceremony ${id}`);
+      return { ...this.ceremony };
+    };
+    return {
+      listAuthenticators: () => {
+        this.authenticatorChecks++;
+        return Promise.resolve([...this.authenticators]);
+      },
+      startDeviceCeremony: (kind, authenticator, publicKey) => {
+        this.started.push({ kind, authenticator, publicKey });
+        this.ceremony = { id: `d${this.started.length}`, kind, state: "touch" };
+        return Promise.resolve({ ...this.ceremony });
+      },
+      getDeviceCeremony: (id) => {
+        this.polls++;
+        return Promise.resolve(current(id));
+      },
+      sendDevicePin: (id, pin) => {
+        current(id);
+        this.pins.push(pin);
+        try {
+          this.set(this.onPin(pin));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return Promise.resolve(current(id));
+      },
+      cancelDeviceCeremony: (id) => {
+        current(id);
+        this.cancelled.push(id);
+        this.fail("cancelled", "You cancelled it.");
+        return Promise.resolve(current(id));
+      },
+    };
+  }
+
+  /** The desktop app's ceremonies on this shell, polling on every turn of the event loop. */
+  ceremonies(): Ceremonies {
+    return deviceCeremonies(this.api(), { wait: () => new Promise((resolve) => setTimeout(resolve, 0)) });
+  }
+}
+
+export const virtualKey: Authenticator = {
+  id: "virtual",
+  kind: "virtual",
+  name: "Virtual security key (for testing)",
+  pinSet: false,
+};
+export const usbKey: Authenticator = { id: "usb:3f9a", kind: "security-key", name: "Security key", pinSet: true };

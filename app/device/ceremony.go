@@ -1,0 +1,379 @@
+package device
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
+)
+
+const (
+	kindCreate = "create"
+	kindGet    = "get"
+)
+
+// States of a ceremony (docs/api.md). done and failed are final.
+const (
+	stateInsertKey = "insert-key" // no authenticator yet: waiting for one to be connected
+	stateTouch     = "touch"      // waiting for the person to touch the key
+	statePINNeeded = "pin-needed" // waiting for POST .../pin
+	stateWorking   = "working"    // the app or the key is busy
+	stateDone      = "done"
+	stateFailed    = "failed"
+)
+
+// call is a prepared navigator.credentials.create() or get() (webauthnclient).
+type call interface {
+	Run(ctx context.Context, a webauthnclient.Authenticator, pin []byte, status func(webauthnclient.Status)) (json.RawMessage, error)
+	UserVerification() webauthnclient.Requirement
+	Timeout() time.Duration
+}
+
+// ceremony is one device ceremony. Its goroutine (Service.run) moves it through the states;
+// the handlers read it, hand it a PIN or stop it.
+type ceremony struct {
+	id, kind string
+	want     string // the authenticator asked for; "" for any
+	call     call
+	// pins carries the PIN posted while the state is pin-needed. It has room for one, and a
+	// PIN is only accepted in state pin-needed, which the goroutine enters only after it has
+	// taken the previous PIN: sending never blocks.
+	pins     chan []byte
+	cancel   context.CancelFunc
+	finished chan struct{} // closed once the goroutine has ended and closed the device
+
+	mu          sync.Mutex
+	state       string
+	retriesLeft int // PIN tries left, -1 when unknown
+	path        string
+	credential  json.RawMessage
+	failure     *failure
+	endedAt     time.Time
+}
+
+func newCeremonyID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ceremonyJSON is DeviceCeremony (docs/api.md).
+type ceremonyJSON struct {
+	ID          string          `json:"id"`
+	Kind        string          `json:"kind"`
+	State       string          `json:"state"`
+	RetriesLeft *int            `json:"retriesLeft,omitempty"`
+	Credential  json.RawMessage `json:"credential,omitempty"`
+	Error       *failure        `json:"error,omitempty"`
+}
+
+func (c *ceremony) snapshot() ceremonyJSON {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := ceremonyJSON{ID: c.id, Kind: c.kind, State: c.state}
+	switch c.state {
+	case statePINNeeded:
+		if c.retriesLeft >= 0 {
+			n := c.retriesLeft
+			out.RetriesLeft = &n
+		}
+	case stateDone:
+		out.Credential = c.credential
+	case stateFailed:
+		f := *c.failure
+		out.Error = &f
+	}
+	return out
+}
+
+func (c *ceremony) endedLocked() bool { return c.state == stateDone || c.state == stateFailed }
+
+// ended tells whether the ceremony has ended and when.
+func (c *ceremony) ended() (bool, time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.endedLocked(), c.endedAt
+}
+
+// set moves a running ceremony to a non-final state.
+func (c *ceremony) set(state string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.endedLocked() {
+		c.state = state
+	}
+}
+
+func (c *ceremony) usingPath() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.endedLocked() {
+		return ""
+	}
+	return c.path
+}
+
+func (c *ceremony) setPath(path string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.path = path
+}
+
+// status follows what the authenticator says (virtual key: KEEPALIVE messages).
+func (c *ceremony) status(s webauthnclient.Status) {
+	switch s {
+	case webauthnclient.StatusTouch:
+		c.set(stateTouch)
+	case webauthnclient.StatusWorking:
+		c.set(stateWorking)
+	}
+}
+
+// end finishes the ceremony with a credential or a failure. Only the first end counts; it
+// reports whether this one did.
+func (c *ceremony) end(now time.Time, credential json.RawMessage, f *failure) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.endedLocked() {
+		return false
+	}
+	if f != nil {
+		c.state, c.failure = stateFailed, f
+	} else {
+		c.state, c.credential = stateDone, credential
+	}
+	c.endedAt = now
+	return true
+}
+
+// stop ends a running ceremony with f (cancelled) and stops its goroutine's work: a request
+// waiting on the key is cancelled (CTAPHID CANCEL through fido2).
+func (c *ceremony) stop(now time.Time, f failure) {
+	if c.end(now, nil, &f) {
+		c.cancel()
+	}
+}
+
+// waitForPIN asks for the PIN and waits for it.
+func (c *ceremony) waitForPIN(ctx context.Context, retriesLeft int) ([]byte, error) {
+	c.mu.Lock()
+	if c.endedLocked() {
+		c.mu.Unlock()
+		return nil, context.Canceled
+	}
+	c.state, c.retriesLeft = statePINNeeded, retriesLeft
+	c.mu.Unlock()
+	select {
+	case pin := <-c.pins:
+		return pin, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// givePIN hands the posted PIN to the goroutine if the ceremony is waiting for one. The PIN
+// belongs to the ceremony from here on: it is zeroed if it is not taken.
+func (c *ceremony) givePIN(pin []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != statePINNeeded {
+		clear(pin)
+		return false
+	}
+	c.state, c.retriesLeft = stateWorking, -1
+	c.pins <- pin
+	return true
+}
+
+// dropPIN zeroes a PIN that was posted but never used.
+func (c *ceremony) dropPIN() {
+	select {
+	case pin := <-c.pins:
+		clear(pin)
+	default:
+	}
+}
+
+// run is a ceremony's goroutine. prev is the ceremony started before it (already stopped):
+// its device must be closed before this one opens any.
+func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
+	defer s.running.Done()
+	defer close(c.finished)
+	defer c.dropPIN()
+	defer c.cancel()
+	if prev != nil {
+		<-prev.finished
+	}
+
+	credential, used, err := s.perform(ctx, c)
+	if err == nil {
+		if c.end(s.now(), credential, nil) {
+			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind)
+		}
+		return
+	}
+	f := failureFor(c.kind, err)
+	if c.end(s.now(), nil, &f) {
+		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind,
+			"code", f.Code, "cause", err.Error())
+	} else {
+		s.log.Debug("device ceremony stopped", "ceremony", c.id, "cause", err.Error())
+	}
+	// The person is told to take the key out and put it back; nobody can do that to the
+	// virtual key, so the app does it for them.
+	if used.virtual() && (f.Code == codeKeyRemoved || f.Code == codePINAuthBlocked) {
+		if err := s.virtual.Replug(); err != nil {
+			s.log.Warn("plug the virtual security key back in", "err", err)
+		}
+	}
+}
+
+// perform waits for the authenticator, opens it and runs the ceremony on it.
+func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, authenticator, error) {
+	a, dev, err := s.waitForKey(ctx, c)
+	if err != nil {
+		return nil, a, err
+	}
+	defer dev.Close()
+	c.setPath(a.path)
+	credential, err := s.use(ctx, c, dev, a)
+	return credential, a, err
+}
+
+// waitForKey returns the authenticator asked for, opened, reading the list of connected keys
+// every pollInterval until it is there (state insert-key) or the ceremony's time is up.
+func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator, *fido2.Device, error) {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	noKey := func() error {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return errNoKey
+		}
+		return ctx.Err()
+	}
+	for {
+		if ctx.Err() != nil { // stopped, perhaps while the previous ceremony let go
+			return authenticator{}, nil, noKey()
+		}
+		if a, ok := s.find(c.want); ok {
+			dev, err := s.open(a)
+			if err == nil {
+				return a, dev, nil
+			}
+			if !errors.Is(err, fido2.ErrDeviceGone) {
+				return a, nil, err
+			}
+			// Removed between the list and the open: wait for it again.
+		}
+		c.set(stateInsertKey)
+		select {
+		case <-ctx.Done():
+			return authenticator{}, nil, noKey()
+		case <-tick.C:
+		}
+	}
+}
+
+// use runs the ceremony on an open authenticator: ask for the PIN when user verification
+// needs it (setting one first on a key that has none), run the WebAuthn client, and ask
+// again after a wrong PIN until the key blocks it.
+func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a authenticator) (json.RawMessage, error) {
+	c.set(stateWorking)
+	info, err := dev.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	builtInUV, _ := info.Option("uv")
+	pinSet, pinSupported := info.Option("clientPin")
+	s.rememberPINSet(a, pinSet)
+
+	// User verification (WebAuthn L3 §5.1.3 step 22 / §5.1.4.1): this RP requires it, and a
+	// security key gives it with its PIN unless it has built-in verification (a fingerprint).
+	uv := c.call.UserVerification()
+	verify := uv == webauthnclient.Required || (uv == webauthnclient.Preferred && pinSet)
+	needPIN, newPIN := false, false
+	if verify && !builtInUV {
+		switch {
+		case pinSet:
+			needPIN = true
+		case !pinSupported:
+			return nil, errCannotVerify
+		case c.kind == kindGet:
+			return nil, errNoPINNoPasskey
+		default:
+			// As browsers do, a key without a PIN gets one before it can hold a passkey
+			// that needs user verification: the PIN the person enters becomes the key's PIN.
+			needPIN, newPIN = true, true
+		}
+	}
+
+	auth := webauthnclient.NewFIDO2(dev)
+	retries := -1
+	for {
+		var pin []byte
+		if needPIN {
+			if !newPIN && retries < 0 {
+				if n, err := dev.PINRetries(ctx); err == nil {
+					retries = n
+				}
+			}
+			pin, err = c.waitForPIN(ctx, retries)
+			if err != nil {
+				return nil, err
+			}
+			if newPIN {
+				// SetPIN zeroes what it is given; the request below zeroes pin.
+				if err := dev.SetPIN(ctx, bytes.Clone(pin)); err != nil {
+					clear(pin)
+					if errors.Is(err, fido2.ErrPINPolicy) {
+						return nil, &pinPolicyError{minLength: minPINLength(info), err: err}
+					}
+					return nil, err
+				}
+				newPIN = false
+				s.rememberPINSet(a, true)
+			}
+		}
+		if a.keepalive {
+			c.set(stateWorking) // the status hook says when a touch is needed
+		} else {
+			c.set(stateTouch)
+		}
+		gavePIN := pin != nil
+		credential, err := c.call.Run(ctx, auth, pin, c.status) // zeroes pin
+		var fe *fido2.Error
+		switch {
+		case err == nil:
+			return credential, nil
+		case errors.Is(err, fido2.ErrPINInvalid) && gavePIN && ctx.Err() == nil:
+			// Wrong PIN: ask again, with the tries left, until the key blocks it
+			// (ErrPINAuthBlocked after three in a row, ErrPINBlocked when none are left).
+			retries = -1
+			if errors.As(err, &fe) {
+				retries = fe.RetriesLeft
+			}
+			needPIN = true
+		case errors.Is(err, fido2.ErrPINRequired) && !gavePIN:
+			needPIN = true // the key wants its PIN even though verification was not asked for
+		default:
+			return nil, err
+		}
+	}
+}
+
+// minPINLength is the key's minimum PIN length (CTAP 2.1 §6.4 minPINLength, default 4).
+func minPINLength(info fido2.Info) int {
+	if info.MinPINLength > 0 {
+		return info.MinPINLength
+	}
+	return 4
+}

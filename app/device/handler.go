@@ -1,0 +1,318 @@
+package device
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+)
+
+// Prefix is where the device endpoints live.
+const Prefix = "/api/device"
+
+// route is one device endpoint.
+type route struct {
+	method, pattern string
+	handle          httpapi.HandlerFunc
+}
+
+func (s *Service) routes() []route {
+	return []route{
+		{http.MethodGet, Prefix + "/authenticators", s.listAuthenticators},
+		{http.MethodPost, Prefix + "/ceremonies", s.startCeremony},
+		{http.MethodGet, Prefix + "/ceremonies/{id}", s.getCeremony},
+		{http.MethodPost, Prefix + "/ceremonies/{id}/pin", s.postPIN},
+		{http.MethodPost, Prefix + "/ceremonies/{id}/cancel", s.cancelCeremony},
+	}
+}
+
+// Wrap returns next with the device endpoints in front of it: requests under /api/device
+// are answered here, everything else goes to next unchanged.
+func (s *Service) Wrap(next http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	routes := s.routes()
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+rt.pattern, s.responder.Handle(rt.handle))
+	}
+	mux.Handle(Prefix+"/", s.responder.Handle(noRoute(mux)))
+	device := s.edge(s.checkOrigin(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux would answer an unclean path (//, /./, /../) with a redirect; the API never
+		// answers 3xx, so such a path is simply not found.
+		if p := r.URL.Path; p == Prefix || p != path.Clean(p) {
+			s.responder.Error(w, r, apperr.NotFound())
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
+			device.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noRoute answers device paths that match no endpoint: 405 with Allow when the path exists
+// for another method, 404 not_found otherwise.
+func noRoute(mux *http.ServeMux) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != Prefix+"/" && pattern != "" {
+				allowed = append(allowed, m)
+				if m == http.MethodGet {
+					allowed = append(allowed, http.MethodHead)
+				}
+			}
+		}
+		if len(allowed) == 0 {
+			return apperr.NotFound()
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		return &apperr.E{Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Msg: "Sorry, that did not work. Go back and try again."}
+	}
+}
+
+// edge sets the API's response headers and recovers a panic into a 500, as the backend's
+// own edge does for its endpoints (these answers do not pass through it).
+func (s *Service) edge(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.responder.Error(w, r, apperr.Internal(fmt.Errorf("panic: %v", v)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkOrigin refuses every request, reads included, whose Origin is not an allowed one
+// (docs/api.md): these endpoints drive hardware and hand out credentials, so only the app's
+// own page may use them.
+func (s *Service) checkOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); !slices.Contains(s.origins, origin) {
+			s.responder.Error(w, r, apperr.E{Code: "origin_not_allowed", Status: http.StatusForbidden,
+				Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."}.
+				Wrap(fmt.Errorf("origin %q not allowed", origin)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// capBody limits the body to httpapi.MaxBody before anything reads it.
+func (s *Service) capBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > httpapi.MaxBody {
+			s.responder.Error(w, r, apperr.TooLarge(fmt.Errorf("Content-Length %d", r.ContentLength)))
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticatorJSON is Authenticator (docs/api.md).
+type authenticatorJSON struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	PINSet bool   `json:"pinSet"`
+}
+
+// listAuthenticators serves GET /api/device/authenticators.
+func (s *Service) listAuthenticators(w http.ResponseWriter, r *http.Request) error {
+	list := []authenticatorJSON{}
+	for _, a := range s.authenticators() {
+		list = append(list, authenticatorJSON{ID: a.id, Kind: a.kind, Name: a.name, PINSet: s.pinSetOf(a)})
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		Authenticators []authenticatorJSON `json:"authenticators"`
+	}{list})
+	return nil
+}
+
+func writeCeremony(w http.ResponseWriter, status int, c ceremonyJSON) {
+	httpapi.Write(w, status, struct {
+		Ceremony ceremonyJSON `json:"ceremony"`
+	}{c})
+}
+
+// startCeremony serves POST /api/device/ceremonies: 202 with the new ceremony, which runs on
+// in the background. A ceremony still running is cancelled first (one at a time).
+func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Kind          string          `json:"kind"`
+		Authenticator string          `json:"authenticator"`
+		PublicKey     json.RawMessage `json:"publicKey"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	var (
+		prepared call
+		err      error
+	)
+	switch req.Kind {
+	case kindCreate:
+		prepared, err = s.client.PrepareCreate(req.PublicKey)
+	case kindGet:
+		prepared, err = s.client.PrepareGet(req.PublicKey)
+	default:
+		return apperr.InvalidRequest(fmt.Errorf("kind %q", req.Kind))
+	}
+	if err != nil {
+		// The options come from the backend's begin endpoint; ones this client refuses
+		// (malformed, an RP ID that is not the origin's, no ES256) are a bad request.
+		return apperr.InvalidRequest(err)
+	}
+	if !s.known(req.Authenticator) {
+		return apperr.InvalidRequest(fmt.Errorf("authenticator %q is not one of this app's", req.Authenticator))
+	}
+	id, err := newCeremonyID()
+	if err != nil {
+		return fmt.Errorf("ceremony id: %w", err)
+	}
+
+	timeout := s.maxTimeout
+	if t := prepared.Timeout(); t > 0 && t < timeout {
+		timeout = t // the RP's hint (WebAuthn L3 §5.1.3 step 11)
+	}
+	c := &ceremony{
+		id: id, kind: req.Kind, want: req.Authenticator, call: prepared,
+		pins: make(chan []byte, 1), finished: make(chan struct{}),
+		state: stateWorking, retriesLeft: -1,
+	}
+	if _, ok := s.find(req.Authenticator); !ok {
+		c.state = stateInsertKey
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return apperr.Internal(errors.New("device service closed"))
+	}
+	s.forgetLocked()
+	prev := s.current
+	if prev != nil {
+		prev.stop(s.now(), failureFor(prev.kind, context.Canceled))
+	}
+	ctx, cancel := context.WithTimeout(s.life, timeout)
+	c.cancel = cancel
+	s.current = c
+	s.ceremonies[id] = c
+	s.running.Add(1)
+	s.mu.Unlock()
+
+	go s.run(ctx, c, prev)
+	writeCeremony(w, http.StatusAccepted, c.snapshot())
+	return nil
+}
+
+// ceremonyFrom finds the ceremony named in the path.
+func (s *Service) ceremonyFrom(r *http.Request) (*ceremony, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgetLocked()
+	c, ok := s.ceremonies[r.PathValue("id")]
+	if !ok {
+		return nil, apperr.NotFound()
+	}
+	return c, nil
+}
+
+// getCeremony serves GET /api/device/ceremonies/{id}.
+func (s *Service) getCeremony(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.ceremonyFrom(r)
+	if err != nil {
+		return err
+	}
+	writeCeremony(w, http.StatusOK, c.snapshot())
+	return nil
+}
+
+// postPIN serves POST /api/device/ceremonies/{id}/pin: 202, the ceremony goes on with it.
+func (s *Service) postPIN(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.ceremonyFrom(r)
+	if err != nil {
+		return err
+	}
+	pin, err := readPIN(r)
+	if err != nil {
+		return err
+	}
+	if !c.givePIN(pin) { // takes the PIN over (zeroes it if not taken)
+		return &apperr.E{Code: "pin_not_needed", Status: http.StatusConflict,
+			Msg: "Your security key is not waiting for a PIN. Go back and try again."}
+	}
+	writeCeremony(w, http.StatusAccepted, c.snapshot())
+	return nil
+}
+
+// cancelCeremony serves POST /api/device/ceremonies/{id}/cancel. A ceremony that has already
+// ended is answered as it is.
+func (s *Service) cancelCeremony(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.ceremonyFrom(r)
+	if err != nil {
+		return err
+	}
+	var req struct{}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	c.stop(s.now(), failureFor(c.kind, context.Canceled))
+	writeCeremony(w, http.StatusOK, c.snapshot())
+	return nil
+}
+
+// forgetLocked drops ceremonies that ended more than forgetAfter ago, and the oldest ended
+// ones beyond keepEnded. Called with s.mu held.
+func (s *Service) forgetLocked() {
+	now := s.now()
+	var ended []*ceremony
+	for id, c := range s.ceremonies {
+		done, at := c.ended()
+		switch {
+		case !done:
+		case now.Sub(at) >= forgetAfter:
+			delete(s.ceremonies, id)
+		default:
+			ended = append(ended, c)
+		}
+	}
+	if len(ended) > keepEnded {
+		slices.SortFunc(ended, func(a, b *ceremony) int {
+			_, ta := a.ended()
+			_, tb := b.ended()
+			return ta.Compare(tb)
+		})
+		for _, c := range ended[:len(ended)-keepEnded] {
+			delete(s.ceremonies, c.id)
+		}
+	}
+}
+
+var _ call = (*webauthnclient.CreateCall)(nil)
+var _ call = (*webauthnclient.GetCall)(nil)

@@ -1,0 +1,85 @@
+package device
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
+
+func TestReadPINDecodesTheJSONStringIntoBytes(t *testing.T) {
+	tests := []struct {
+		body string
+		want string
+	}{
+		{`{"pin":"482913"}`, "482913"},
+		{` {"pin" : "4829\u0031\u0033"} `, "482913"},
+		{`{"pin":"p\"in\\\/\b\f\n\r\t"}`, "p\"in\\/\b\f\n\r\t"},
+		{`{"pin":"caf\u00e9 \ud83d\ude00"}`, "café 😀"},
+		{`{"pin":"café"}`, "café"},
+		{`{"pin":"wrong","pin":"482913"}`, "482913"}, // a repeated member: the last, the first wiped
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/api/device/ceremonies/x/pin", strings.NewReader(tt.body))
+		got, err := readPIN(r)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("readPIN(%s) = %q, %v; want %q", tt.body, got, err, tt.want)
+		}
+	}
+}
+
+func TestReadPINRefusesWhatIsNotOnePIN(t *testing.T) {
+	tests := []struct {
+		body string
+		code string
+	}{
+		{``, "invalid_request"},
+		{`[]`, "invalid_request"},
+		{`{"pin":"1234"`, "invalid_request"},
+		{`{"pin":null}`, "invalid_request"},
+		{`{"pin":["1234"]}`, "invalid_request"},
+		{`{"pin":"\udc00"}`, "invalid_request"},
+		{`{"pin":"\ud800x"}`, "invalid_request"},
+		{"{\"pin\":\"\xff\"}", "invalid_request"},
+		{`{"pin":"1234","other":1}`, "invalid_request"},
+		{`{"pin":""}`, "invalid_input"},
+		{`{}`, "invalid_input"},
+		{`{"pin":"` + strings.Repeat("1", 70<<10) + `"}`, "request_too_large"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/api/device/ceremonies/x/pin", strings.NewReader(tt.body))
+		got, err := readPIN(r)
+		e, ok := apperr.As(err)
+		if !ok || e.Code != tt.code || got != nil {
+			t.Errorf("readPIN(%.40s) = %q, %v; want %s", tt.body, got, err, tt.code)
+			continue
+		}
+		// The log gets the cause: it never holds the body.
+		if strings.Contains(err.Error(), "1234") {
+			t.Errorf("the error quotes the PIN: %v", err)
+		}
+	}
+}
+
+func TestAPINTheCeremonyDoesNotTakeIsZeroed(t *testing.T) {
+	c := &ceremony{state: stateTouch, pins: make(chan []byte, 1)}
+	p := []byte("482913")
+	if c.givePIN(p) {
+		t.Fatal("a ceremony waiting for a touch took a PIN")
+	}
+	if !bytes.Equal(p, make([]byte, 6)) {
+		t.Errorf("the refused PIN was not zeroed: %q", p)
+	}
+
+	c.state = statePINNeeded
+	p = []byte("482913")
+	if !c.givePIN(p) || c.state != stateWorking {
+		t.Fatal("a ceremony waiting for the PIN did not take it")
+	}
+	c.dropPIN() // the ceremony ended before using it
+	if !bytes.Equal(p, make([]byte, 6)) {
+		t.Errorf("the unused PIN was not zeroed: %q", p)
+	}
+}

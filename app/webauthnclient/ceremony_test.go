@@ -1,0 +1,295 @@
+package webauthnclient_test
+
+// The native client end to end: the real backend (SQLite in a temp dir) makes the options
+// and verifies the answers through the same finish endpoints the browser path uses; the
+// authenticator is the virtual key behind the real libfido2 (app/fido2).
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/session"
+)
+
+const (
+	rpOrigin = "http://localhost:8080"
+	pin      = "482913"
+)
+
+// page is the app's page as the backend sees it: requests with the Origin, and the session
+// cookie kept between them.
+type page struct {
+	t      *testing.T
+	h      http.Handler
+	cookie *http.Cookie
+}
+
+func newPage(t *testing.T) *page {
+	t.Helper()
+	srv, err := backend.New(t.Context(), backend.Config{DataDir: t.TempDir(), Origin: rpOrigin},
+		backend.WithPasswordHashing(account.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return &page{t: t, h: srv.Handler()}
+}
+
+// post sends body as JSON and decodes the answer into out; it returns the status.
+func (p *page) post(path string, body any, out any) int {
+	p.t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	req := httptest.NewRequestWithContext(p.t.Context(), http.MethodPost, path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", rpOrigin)
+	if p.cookie != nil {
+		req.AddCookie(p.cookie)
+	}
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == session.CookieName {
+			p.cookie = &http.Cookie{Name: c.Name, Value: c.Value}
+			if c.MaxAge < 0 || c.Value == "" {
+				p.cookie = nil
+			}
+		}
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			p.t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	return rec.Code
+}
+
+// begin is a begin endpoint's answer.
+type begin struct {
+	Ceremony  string          `json:"ceremony"`
+	PublicKey json.RawMessage `json:"publicKey"`
+}
+
+type errorBody struct {
+	Error struct{ Code string } `json:"error"`
+}
+
+// newKey is a fresh virtual key with a PIN, opened through the real libfido2.
+func newKey(t *testing.T, opts virtualkey.Options) (*virtualkey.Key, *fido2.Device) {
+	t.Helper()
+	key, err := virtualkey.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := fido2.OpenTransport(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
+		t.Fatal(err)
+	}
+	return key, dev
+}
+
+func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *testing.T) {
+	p := newPage(t)
+	client, err := webauthnclient.New(rpOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, dev := newKey(t, virtualkey.Options{})
+	auth := webauthnclient.NewFIDO2(dev)
+
+	if code := p.post("/api/accounts", map[string]string{"email": "patient@example.com", "password": "correct horse battery"}, nil); code != http.StatusCreated {
+		t.Fatalf("create account: %d", code)
+	}
+
+	// Registration.
+	var reg begin
+	if code := p.post("/api/passkeys/register/begin", struct{}{}, &reg); code != http.StatusOK {
+		t.Fatalf("register begin: %d", code)
+	}
+	create, err := client.PrepareCreate(reg.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var touched []webauthnclient.Status
+	credential, err := create.Run(t.Context(), auth, []byte(pin), func(s webauthnclient.Status) { touched = append(touched, s) })
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	var passkey struct {
+		Passkey struct {
+			Transports []string `json:"transports"`
+			AAGUID     string   `json:"aaguid"`
+		} `json:"passkey"`
+	}
+	if code := p.post("/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": credential}, &passkey); code != http.StatusCreated {
+		t.Fatalf("register finish: %d %+v", code, passkey)
+	}
+	if passkey.Passkey.AAGUID != "6e68736b-6579-0000-4a1c-9b528d0e4107" || len(passkey.Passkey.Transports) != 1 || passkey.Passkey.Transports[0] != "usb" {
+		t.Errorf("stored passkey %+v", passkey.Passkey)
+	}
+	creds := key.Credentials()
+	if len(creds) != 1 || creds[0].RPID != "localhost" || !creds[0].Discoverable || creds[0].UserName != "patient@example.com" {
+		t.Fatalf("the key holds %+v", creds)
+	}
+
+	// Adding another passkey needs a fresh re-authentication, with the passkey now: the
+	// native client's assertion goes to the reauth finish endpoint like any other.
+	var reauth begin
+	if code := p.post("/api/reauth/passkey/begin", map[string]string{"action": "add-passkey"}, &reauth); code != http.StatusOK {
+		t.Fatalf("reauth begin: %d", code)
+	}
+	get, err := client.PrepareGet(reauth.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := get.Run(t.Context(), auth, []byte(pin), nil)
+	if err != nil {
+		t.Fatalf("get (re-authentication): %v", err)
+	}
+	var proof struct {
+		Proof string `json:"proof"`
+	}
+	if code := p.post("/api/reauth/passkey/finish", map[string]any{"ceremony": reauth.Ceremony, "credential": assertion}, &proof); code != http.StatusOK || proof.Proof == "" {
+		t.Fatalf("reauth finish: %d", code)
+	}
+
+	// The same key cannot register a second passkey for the account (excludeCredentials):
+	// the authenticator's error comes back for the caller to map.
+	var again begin
+	if code := p.post("/api/passkeys/register/begin", map[string]string{"proof": proof.Proof}, &again); code != http.StatusOK {
+		t.Fatalf("register begin with a proof: %d", code)
+	}
+	create2, err := client.PrepareCreate(again.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := create2.Run(t.Context(), auth, []byte(pin), nil); !errors.Is(err, fido2.ErrCredentialExcluded) {
+		t.Fatalf("second registration on the same key: %v, want fido2.ErrCredentialExcluded", err)
+	}
+
+	// Log in with the email (allowCredentials), then without (discoverable).
+	for _, email := range []string{"patient@example.com", ""} {
+		if code := p.post("/api/logout", struct{}{}, nil); code != http.StatusOK || p.cookie != nil {
+			t.Fatalf("logout: %d", code)
+		}
+		var login begin
+		if code := p.post("/api/login/passkey/begin", map[string]string{"email": email}, &login); code != http.StatusOK {
+			t.Fatalf("login begin: %d", code)
+		}
+		get, err := client.PrepareGet(login.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertion, err := get.Run(t.Context(), auth, []byte(pin), nil)
+		if err != nil {
+			t.Fatalf("get (email %q): %v", email, err)
+		}
+		var signedIn struct {
+			Account struct{ Email string } `json:"account"`
+		}
+		if code := p.post("/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": assertion}, &signedIn); code != http.StatusOK {
+			t.Fatalf("login finish (email %q): %d", email, code)
+		}
+		if signedIn.Account.Email != "patient@example.com" || p.cookie == nil {
+			t.Fatalf("not signed in: %+v", signedIn)
+		}
+		var a struct {
+			Response struct{ UserHandle string } `json:"response"`
+		}
+		_ = json.Unmarshal(assertion, &a)
+		if email == "" && a.Response.UserHandle == "" {
+			t.Error("a discoverable login must return the user handle")
+		}
+	}
+	if got := key.Credentials()[0].SignCount; got < 3 {
+		t.Errorf("sign count %d after a re-authentication and two logins", got)
+	}
+}
+
+func TestTheBackendRefusesAClientDataJSONForAnotherOrigin(t *testing.T) {
+	// The origin is the RP's, and the RP checks it: a client configured for another origin
+	// (here the same host on another port) produces a credential the backend refuses.
+	p := newPage(t)
+	_, dev := newKey(t, virtualkey.Options{})
+	p.post("/api/accounts", map[string]string{"email": "patient@example.com", "password": "correct horse battery"}, nil)
+	var reg begin
+	p.post("/api/passkeys/register/begin", struct{}{}, &reg)
+	other, err := webauthnclient.New("http://localhost:9999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	create, err := other.PrepareCreate(reg.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	credential, err := create.Run(t.Context(), webauthnclient.NewFIDO2(dev), []byte(pin), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused errorBody
+	if code := p.post("/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": credential}, &refused); code != http.StatusBadRequest ||
+		refused.Error.Code != "passkey_not_accepted" {
+		t.Fatalf("finish: %d %+v", code, refused)
+	}
+}
+
+func TestAuthenticatorErrorsComeBackAsFido2Errors(t *testing.T) {
+	client, err := webauthnclient.New(rpOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	options := `{"rp":{"name":"NHS"},"user":{"id":"AQID","name":"a@example.com","displayName":"a"},"challenge":"` +
+		base64.RawURLEncoding.EncodeToString(make([]byte, 32)) + `","authenticatorSelection":{"residentKey":"required","userVerification":"required"}}`
+	create, err := client.PrepareCreate([]byte(options))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		behaviour virtualkey.Behaviour
+		pin       string
+		want      error
+	}{
+		{"a wrong PIN", virtualkey.Succeed(), "000000", fido2.ErrPINInvalid},
+		{"no PIN when one is needed", virtualkey.Succeed(), "", fido2.ErrPINRequired},
+		{"a full key", virtualkey.Full(), pin, fido2.ErrKeyStoreFull},
+		{"nobody touches the key", virtualkey.TimeOut(), pin, fido2.ErrActionTimeout},
+		{"the person cancels on the key", virtualkey.Cancelled(), pin, fido2.ErrCancelled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, dev := newKey(t, virtualkey.Options{})
+			key.SetBehaviour(tt.behaviour)
+			var p []byte
+			if tt.pin != "" {
+				p = []byte(tt.pin)
+			}
+			_, err := create.Run(t.Context(), webauthnclient.NewFIDO2(dev), p, nil)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if len(key.Credentials()) != 0 {
+				t.Error("the key made a credential anyway")
+			}
+			if !bytes.Equal(p, make([]byte, len(p))) {
+				t.Error("the PIN was not zeroed")
+			}
+		})
+	}
+}

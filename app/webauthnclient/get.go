@@ -1,0 +1,133 @@
+package webauthnclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// GetCall is a navigator.credentials.get() call whose options have been checked, ready to
+// run against an authenticator as many times as it takes (see CreateCall).
+type GetCall struct {
+	req     GetRequest
+	timeout time.Duration
+}
+
+// PrepareGet checks request options (PublicKeyCredentialRequestOptionsJSON) as §5.1.4.1
+// steps 1-13 do and builds the clientDataJSON. Errors are ErrInvalidOptions and ErrSecurity.
+func (c *Client) PrepareGet(options []byte) (*GetCall, error) {
+	var o requestOptionsJSON
+	if err := decodeOptions(options, &o); err != nil {
+		return nil, err
+	}
+	if len(o.Challenge) == 0 {
+		return nil, fmt.Errorf("%w: challenge is missing", ErrInvalidOptions)
+	}
+	// §5.1.4.1 steps 7-8: the RP ID must be the origin's host or a registrable suffix of it.
+	rpID, err := c.rpID(o.RPID)
+	if err != nil {
+		return nil, err
+	}
+	allow, err := credentialIDs(o.AllowCredentials)
+	if err != nil {
+		return nil, err
+	}
+	return &GetCall{
+		req: GetRequest{
+			// §5.1.4.1 steps 10-12: collectedClientData for this origin, not cross-origin.
+			ClientDataJSON:   clientDataJSON(typeGet, o.Challenge, c.origin),
+			RPID:             rpID,
+			AllowList:        allow,
+			UserVerification: requirement(o.UserVerification, Preferred),
+		},
+		timeout: timeout(o.Timeout),
+	}, nil
+}
+
+// ClientDataJSON is the call's clientDataJSON.
+func (call *GetCall) ClientDataJSON() []byte { return bytes.Clone(call.req.ClientDataJSON) }
+
+// UserVerification is the RP's userVerification requirement.
+func (call *GetCall) UserVerification() Requirement { return call.req.UserVerification }
+
+// Timeout is the RP's timeout hint, 0 when it gave none.
+func (call *GetCall) Timeout() time.Duration { return call.timeout }
+
+// Run asks a for an assertion and returns AuthenticationResponseJSON, exactly what
+// PublicKeyCredential.toJSON() gives for it (§5.1, §5.2.2). pin is handed over to a (which
+// zeroes it); status is passed on.
+func (call *GetCall) Run(ctx context.Context, a Authenticator, pin []byte, status func(Status)) (json.RawMessage, error) {
+	got, err := a.GetAssertion(ctx, call.req, pin, status)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) == 0 {
+		return nil, fmt.Errorf("%w: no assertion", ErrBadResponse)
+	}
+	// A discoverable login can find several passkeys for this site on one key (one per
+	// account). The first is used for now: a browser would let the person choose, and a
+	// chooser in the app can come later (fido2 already returns them all).
+	as := got[0]
+	id := as.CredentialID
+	if len(id) == 0 && len(call.req.AllowList) == 1 {
+		// CTAP 2.1 §6.2.2: the authenticator may leave out the credential when the allow
+		// list held only one; it is that one.
+		id = call.req.AllowList[0]
+	}
+	if len(id) == 0 || len(as.AuthenticatorData) == 0 || len(as.Signature) == 0 {
+		return nil, fmt.Errorf("%w: incomplete assertion", ErrBadResponse)
+	}
+	// §6.3.3 step 10 (and the client's §5.1.4.2 step 3): a credential that was not in a
+	// non-empty allow list must not be returned.
+	if len(call.req.AllowList) > 0 && !containsID(call.req.AllowList, id) {
+		return nil, fmt.Errorf("%w: credential was not in allowCredentials", ErrBadResponse)
+	}
+	encoded := b64(id)
+	resp := authenticationResponseJSON{
+		ID:                      encoded,
+		RawID:                   encoded,
+		Type:                    publicKeyType,
+		AuthenticatorAttachment: attachment,
+		ClientExtensionResults:  struct{}{},
+		Response: assertionResponseJSON{
+			ClientDataJSON:    b64(call.req.ClientDataJSON),
+			AuthenticatorData: b64(as.AuthenticatorData),
+			Signature:         b64(as.Signature),
+		},
+	}
+	if len(as.UserHandle) > 0 {
+		resp.Response.UserHandle = b64(as.UserHandle)
+	}
+	return json.Marshal(resp)
+}
+
+func containsID(list [][]byte, id []byte) bool {
+	for _, x := range list {
+		if bytes.Equal(x, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticationResponseJSON is AuthenticationResponseJSON (§5.1, PublicKeyCredential.toJSON()
+// of an assertion).
+type authenticationResponseJSON struct {
+	ID                      string                `json:"id"`
+	RawID                   string                `json:"rawId"`
+	Type                    string                `json:"type"`
+	AuthenticatorAttachment string                `json:"authenticatorAttachment"`
+	ClientExtensionResults  struct{}              `json:"clientExtensionResults"`
+	Response                assertionResponseJSON `json:"response"`
+}
+
+// assertionResponseJSON is AuthenticatorAssertionResponseJSON (§5.2.2); userHandle is left
+// out when the authenticator returned none, as toJSON() does.
+type assertionResponseJSON struct {
+	ClientDataJSON    string `json:"clientDataJSON"`
+	AuthenticatorData string `json:"authenticatorData"`
+	Signature         string `json:"signature"`
+	UserHandle        string `json:"userHandle,omitempty"`
+}

@@ -1,0 +1,346 @@
+// The steps the desktop app shows while its shell works with a security key
+// (device-ceremony.ts runs them): which key, insert it, touch it, its PIN.
+// Each step is rendered into <main> through the page, so the router gives it a
+// title from its h1 and moves focus to the h1 or the error summary. While the
+// person waits, what the key needs is said in a role="status" live region,
+// which screen readers announce without moving focus.
+
+import type { Authenticator, DeviceCeremonyState } from "./api";
+import type { CeremonyKind, CeremonyScreen } from "./ceremony";
+import { button, buttonGroup, errorSummary, insetText, passwordInput, radios, type RadioItem } from "./components";
+import { fieldValue } from "./forms";
+import { html, type SafeHtml } from "./html";
+
+/** What the person did on a step. A PIN is passed on once and never kept here. */
+export type StepAction = { type: "cancel" } | { type: "choose"; authenticator: string } | { type: "pin"; pin: string };
+
+/** The states in which the person waits for the key (and can cancel). */
+export type WaitingState = Exclude<DeviceCeremonyState, "pin-needed" | "failed">;
+
+// CTAP 2.1 §6.5.1: a PIN has at least 4 Unicode code points and at most 63 bytes in UTF-8.
+const MIN_PIN_CHARACTERS = 4;
+const MAX_PIN_BYTES = 63;
+
+export type NewPinErrors = Partial<Record<"pin" | "pin-confirm", string>>;
+
+const STEP_MESSAGES = {
+  pinMissing: "Enter your security key PIN",
+  newPinMissing: "Enter a new PIN",
+  newPinAgainMissing: "Enter the new PIN again",
+  newPinsDiffer: "The PINs you entered do not match",
+  pinTooShort: `PIN must be ${MIN_PIN_CHARACTERS} characters or more`,
+  pinTooLong: `PIN must be ${MAX_PIN_BYTES} characters or fewer`,
+} as const;
+
+const HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: string; waiting: string }> = {
+  create: {
+    choose: "Where do you want to save your passkey?",
+    chooseMissing: "Select where to save your passkey",
+    waiting: "Setting up your passkey",
+  },
+  get: {
+    choose: "Which security key has your passkey?",
+    chooseMissing: "Select the security key that has your passkey",
+    waiting: "Logging in with your passkey",
+  },
+};
+
+/** What the live region says in each state: a short instruction, then what to look for. */
+function statusFor(state: WaitingState | "looking" | "cancelling"): { text: string; detail?: string } {
+  switch (state) {
+    case "looking":
+      return { text: "Looking for your security key" };
+    case "insert-key":
+      return { text: "Insert your security key", detail: "Plug it into a USB port on this computer." };
+    case "touch":
+      return { text: "Touch your security key", detail: "It may flash or light up." };
+    case "cancelling":
+      return { text: "Cancelling…" };
+    case "working":
+    case "done":
+      return { text: "Checking…" };
+  }
+}
+
+function wrongPinMessage(retriesLeft: number | undefined): string {
+  if (retriesLeft === undefined) return "The PIN is not correct. Try again.";
+  return `The PIN is not correct. You have ${retriesLeft} ${retriesLeft === 1 ? "try" : "tries"} left.`;
+}
+
+function pinProblem(pin: string): string | null {
+  if (pin === "") return STEP_MESSAGES.pinMissing;
+  if ([...pin].length < MIN_PIN_CHARACTERS) return STEP_MESSAGES.pinTooShort;
+  if (new TextEncoder().encode(pin).length > MAX_PIN_BYTES) return STEP_MESSAGES.pinTooLong;
+  return null;
+}
+
+function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
+  if (authenticator.kind === "virtual") {
+    return "For testing this app only. Passkeys saved on it are not kept safe, so do not use it for your real NHS login.";
+  }
+  if (authenticator.pinSet) return "Plugged into this computer. You will need to enter its PIN and touch it.";
+  return kind === "create"
+    ? "Plugged into this computer. You will be asked to create a PIN for it."
+    : "Plugged into this computer.";
+}
+
+function statusMarkup(state: Parameters<typeof statusFor>[0]): SafeHtml {
+  const { text, detail } = statusFor(state);
+  return html`<p class="nhsuk-body-l nhsuk-u-font-weight-bold nhsuk-u-margin-bottom-2">${text}</p>${
+    detail ? html`
+<p>${detail}</p>` : ""
+  }`;
+}
+
+const CANCEL = button({ text: "Cancel", variant: "secondary", type: "button", id: "cancel", preventDoubleClick: false });
+
+function column(content: SafeHtml): SafeHtml {
+  return html`<div class="nhsuk-grid-row">
+  <div class="nhsuk-grid-column-two-thirds">
+    ${content}
+  </div>
+</div>`;
+}
+
+/**
+ * Renders the steps of one ceremony and passes on what the person does. Stale
+ * steps (the person has left the page) render nothing and report nothing.
+ */
+export class DeviceSteps {
+  /** The step on screen, so repeated states only update the live region. */
+  private current: "looking" | "choose" | "waiting" | "pin" | null = null;
+  private main: HTMLElement | null = null;
+  /** What the live region should say, and what it says. */
+  private wanted: Parameters<typeof statusFor>[0] | null = null;
+  private said: Parameters<typeof statusFor>[0] | null = null;
+  /** False until the freshly rendered live region is on the page long enough to be announced. */
+  private live = false;
+  private renders = 0;
+
+  constructor(
+    private readonly screen: CeremonyScreen,
+    private readonly kind: CeremonyKind,
+    private readonly act: (action: StepAction) => void,
+  ) {}
+
+  showing(step: NonNullable<DeviceSteps["current"]>): boolean {
+    return this.current === step;
+  }
+
+  /** No security key is plugged in: say so, and keep looking (the ceremony checks every second). */
+  lookingForKey(): void {
+    const main = this.show(
+      "looking",
+      html`<h1>Insert your security key</h1>
+    <p>Plug your security key into a USB port on this computer. We will carry on as soon as we find it.</p>
+    ${this.statusArea()}
+    ${buttonGroup(CANCEL)}`,
+      "looking",
+    );
+    this.wireCancel(main);
+  }
+
+  choose(authenticators: Authenticator[], error?: string): void {
+    const headings = HEADINGS[this.kind];
+    const items: RadioItem[] = authenticators.map((a) => ({ value: a.id, text: a.name, hint: hintFor(a, this.kind) }));
+    const main = this.show(
+      "choose",
+      html`${error ? errorSummary([{ text: error, href: "#authenticator" }]) : ""}
+    <form method="post" novalidate>
+      ${radios({
+        name: "authenticator",
+        legend: headings.choose,
+        hint: this.kind === "create" ? "Choose a security key plugged into this computer." : undefined,
+        error,
+        items,
+      })}
+      ${buttonGroup(button({ text: "Continue" }), CANCEL)}
+    </form>`,
+    );
+    if (!main) return;
+    this.wireCancel(main);
+    main.querySelector("form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const picked = main.querySelector<HTMLInputElement>('input[name="authenticator"]:checked');
+      if (!picked) {
+        this.choose(authenticators, headings.chooseMissing);
+        return;
+      }
+      this.disableButtons(main);
+      this.act({ type: "choose", authenticator: picked.value });
+    });
+  }
+
+  /** Waiting for the key: the live region says what it needs; the page stays put. */
+  waiting(state: WaitingState): void {
+    if (this.current !== "waiting") {
+      const main = this.show(
+        "waiting",
+        html`<h1>${HEADINGS[this.kind].waiting}</h1>
+    <p>Keep your security key plugged in until this has finished.</p>
+    ${this.statusArea()}
+    ${buttonGroup(CANCEL)}`,
+        state,
+      );
+      this.wireCancel(main);
+      return;
+    }
+    this.setStatus(state);
+  }
+
+  /**
+   * Asks for the key's PIN. `wrong`: the last PIN was not correct; `retriesLeft`
+   * is then said in the error message.
+   */
+  pin(options: { wrong?: boolean; retriesLeft?: number; error?: string } = {}): void {
+    const error = options.error ?? (options.wrong ? wrongPinMessage(options.retriesLeft) : undefined);
+    const warnFew = !options.wrong && options.retriesLeft !== undefined && options.retriesLeft <= 3;
+    const hint = `This is the PIN you chose for your security key. It is not your NHS login password.${
+      warnFew ? ` You have ${options.retriesLeft} ${options.retriesLeft === 1 ? "try" : "tries"} left.` : ""
+    }`;
+    const main = this.show(
+      "pin",
+      html`${error ? errorSummary([{ text: error, href: "#pin" }]) : ""}
+    <form method="post" novalidate>
+      ${passwordInput({
+        id: "pin",
+        label: "Enter your security key PIN",
+        labelIsPageHeading: true,
+        hint,
+        error,
+        autocomplete: "off",
+        secretName: "PIN",
+      })}
+      ${buttonGroup(button({ text: "Continue" }), CANCEL)}
+    </form>`,
+    );
+    if (!main) return;
+    this.wireCancel(main);
+    main.querySelector("form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const field = main.querySelector<HTMLInputElement>("#pin");
+      const pin = fieldValue(main, "pin");
+      if (field) field.value = "";
+      const problem = pinProblem(pin);
+      if (problem) {
+        this.pin({ ...options, wrong: false, error: problem });
+        return;
+      }
+      this.disableButtons(main);
+      this.act({ type: "pin", pin });
+    });
+  }
+
+  /**
+   * A key with no PIN needs one before it can save a passkey that checks it is
+   * you (as browsers do): the PIN entered here becomes the key's PIN. It is
+   * asked for twice, since a mistyped one would lock the person out.
+   */
+  newPin(errors: NewPinErrors = {}): void {
+    const items = (["pin", "pin-confirm"] as const).flatMap((id) => {
+      const text = errors[id];
+      return text ? [{ text, href: `#${id}` }] : [];
+    });
+    const main = this.show(
+      "pin",
+      html`${items.length ? errorSummary(items) : ""}
+    <h1>Create a PIN for your security key</h1>
+    <p>Your security key needs a PIN before it can save a passkey. You will enter this PIN each time you use the key to log in.</p>
+    ${insetText(html`<p>If you forget this PIN, your security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`)}
+    <form method="post" novalidate>
+      ${passwordInput({
+        id: "pin",
+        label: "New PIN",
+        hint: `Use ${MIN_PIN_CHARACTERS} characters or more. You can use numbers, letters and symbols.`,
+        error: errors.pin,
+        autocomplete: "off",
+        secretName: "PIN",
+      })}
+      ${passwordInput({
+        id: "pin-confirm",
+        label: "Enter the new PIN again",
+        error: errors["pin-confirm"],
+        autocomplete: "off",
+        secretName: "PIN",
+      })}
+      ${buttonGroup(button({ text: "Continue" }), CANCEL)}
+    </form>`,
+    );
+    if (!main) return;
+    this.wireCancel(main);
+    main.querySelector("form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const pin = fieldValue(main, "pin");
+      const again = fieldValue(main, "pin-confirm");
+      for (const field of main.querySelectorAll<HTMLInputElement>('input[type="password"], input[type="text"]')) {
+        field.value = "";
+      }
+      const problems: NewPinErrors = {};
+      const problem = pin === "" ? STEP_MESSAGES.newPinMissing : pinProblem(pin);
+      if (problem) problems.pin = problem;
+      else if (again === "") problems["pin-confirm"] = STEP_MESSAGES.newPinAgainMissing;
+      else if (again !== pin) problems["pin-confirm"] = STEP_MESSAGES.newPinsDiffer;
+      if (problems.pin || problems["pin-confirm"]) {
+        this.newPin(problems);
+        return;
+      }
+      this.disableButtons(main);
+      this.act({ type: "pin", pin });
+    });
+  }
+
+  /** The person selected Cancel: say so while the shell stops the key. */
+  cancelling(): void {
+    if (this.main) this.disableButtons(this.main);
+    if (this.current === "waiting" || this.current === "looking") this.setStatus("cancelling");
+  }
+
+  /** Renders a step; `status`: what its live region (from statusArea()) should say once it is on the page. */
+  private show(
+    step: NonNullable<DeviceSteps["current"]>,
+    content: SafeHtml,
+    status?: Parameters<typeof statusFor>[0],
+  ): HTMLElement | null {
+    this.current = step;
+    const render = ++this.renders;
+    this.wanted = status ?? null;
+    this.said = null;
+    this.live = false;
+    this.main = this.screen.show({ content: column(content) });
+    // The live region is rendered empty and filled just after, so that screen
+    // readers, which announce changes to a region already on the page, say it.
+    if (status && this.main) {
+      setTimeout(() => {
+        if (render !== this.renders) return;
+        this.live = true;
+        this.setStatus(this.wanted ?? status);
+      }, 0);
+    }
+    return this.main;
+  }
+
+  private statusArea(): SafeHtml {
+    return html`<div class="nhsuk-u-margin-bottom-5" id="device-status" role="status" aria-live="polite"></div>`;
+  }
+
+  private setStatus(state: Parameters<typeof statusFor>[0]): void {
+    this.wanted = state;
+    const region = this.main?.querySelector<HTMLElement>("#device-status");
+    if (!this.live || !region || !this.screen.isCurrent() || this.said === state) return;
+    this.said = state;
+    region.innerHTML = statusMarkup(state).value;
+  }
+
+  private wireCancel(main: HTMLElement | null): void {
+    main?.querySelector<HTMLButtonElement>("#cancel")?.addEventListener("click", () => {
+      this.act({ type: "cancel" });
+    });
+  }
+
+  private disableButtons(main: HTMLElement): void {
+    for (const b of main.querySelectorAll<HTMLButtonElement>("button.nhsuk-button:not(.nhsuk-password-input__toggle)")) {
+      b.disabled = true;
+      b.setAttribute("aria-disabled", "true");
+    }
+  }
+}
