@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/wailsapp/wails/v2"
 	wailslogger "github.com/wailsapp/wails/v2/pkg/logger"
@@ -19,7 +18,6 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
-	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/nhs-passkeys/companion/app/sessionjar"
 	"github.com/nhs-passkeys/companion/backend/session"
@@ -87,7 +85,7 @@ func Run(ctx context.Context, opts Options) error {
 	started := make(chan context.Context, 1)
 	closed := make(chan struct{})
 	defer close(closed)
-	go quitWhenDone(ctx, started, closed, runtime.Quit, time.Second)
+	go quitWhenDone(ctx, started, closed, quitWindow)
 
 	err = wails.Run(&options.App{
 		Title:            Title,
@@ -105,6 +103,15 @@ func Run(ctx context.Context, opts Options) error {
 		LogLevel:           wailslogger.INFO,
 		LogLevelProduction: wailslogger.WARNING,
 		OnStartup:          func(wctx context.Context) { started <- wctx },
+		// Every way of closing (the close button, SIGINT/SIGTERM, Quit) comes through here.
+		// On Linux Wails would call GTK from this goroutine; quitWindow queues it onto GTK's
+		// own thread instead (quit_gtk.go).
+		OnBeforeClose: func(wctx context.Context) (prevent bool) {
+			if quitHandledByShell {
+				quitWindow(wctx)
+			}
+			return quitHandledByShell
+		},
 		OnDomReady: func(context.Context) {
 			if err := restoreSignalStacks(); err != nil {
 				logger.Error("repair signal handlers after the page loaded", "err", err)
@@ -156,10 +163,10 @@ func originOnDeviceReads(h http.Handler) http.Handler {
 	})
 }
 
-// quitWhenDone closes the window when ctx ends (SIGINT/SIGTERM in main). Wails' Quit needs
-// the context Wails hands to OnStartup, and a quit asked for before GTK's main loop is
-// running is lost, so it is asked again every retry until the window has closed.
-func quitWhenDone(ctx context.Context, started <-chan context.Context, closed <-chan struct{}, quit func(context.Context), retry time.Duration) {
+// quitWhenDone closes the window once when ctx ends. Wails' quit needs the context Wails
+// hands to OnStartup. One request is enough: quitWindow queues it onto the main loop, so a
+// quit asked for before the loop runs is not lost.
+func quitWhenDone(ctx context.Context, started <-chan context.Context, closed <-chan struct{}, quit func(context.Context)) {
 	var wctx context.Context
 	select {
 	case wctx = <-started:
@@ -168,18 +175,8 @@ func quitWhenDone(ctx context.Context, started <-chan context.Context, closed <-
 	}
 	select {
 	case <-ctx.Done():
-	case <-closed:
-		return
-	}
-	tick := time.NewTicker(retry)
-	defer tick.Stop()
-	for {
 		quit(wctx)
-		select {
-		case <-closed:
-			return
-		case <-tick.C:
-		}
+	case <-closed:
 	}
 }
 

@@ -5,6 +5,10 @@
 // read back from the screen (tesseract OCR and pixel samples). It checks what a person sees:
 // the start page in the NHS design, creating an account, staying signed in across a restart
 // (the session in the keyring), logging out (the keyring entry gone) and logging in again.
+// Then, with the app's virtual security key on (--virtual-key), one real ceremony of each kind
+// through the window (webview -> shell -> libfido2 -> virtual key -> the backend as relying
+// party): setting up a passkey, creating the key's PIN on the way, and logging in with it,
+// each checked against the account database (read-only) and the key's state file.
 //
 // Run from the repository root once the frontend is built (cd frontend && npm ci && npm run build):
 //
@@ -19,6 +23,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"image"
@@ -35,6 +40,8 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
+	_ "modernc.org/sqlite"
 )
 
 // Set in the test process that runs inside the private D-Bus session: the binary to run
@@ -54,7 +61,12 @@ const (
 const (
 	email    = "smoke.test@example.com"
 	password = "correct horse battery"
+	// The PIN the smoke test gives the virtual key: distinctive, to look for in the logs.
+	keyPIN = "smoke-pin-4821"
 )
+
+// The virtual key's name among the authenticators (app/device).
+const virtualKeyName = "Virtual security key"
 
 func TestDesktopSmoke(t *testing.T) {
 	if bin := os.Getenv(smokeBinaryEnv); bin != "" {
@@ -122,7 +134,8 @@ func TestDesktopSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the smoke test failed inside its D-Bus session: %v", err)
 	}
-	if !strings.Contains(out.String(), "--- PASS: TestDesktopSmoke") {
+	// The top-level line, not a subtest's ("    --- PASS: TestDesktopSmoke/password").
+	if !regexp.MustCompile(`(?m)^\s*--- PASS: TestDesktopSmoke \(`).MatchString(out.String()) {
 		t.Fatal("the smoke test did not run inside its D-Bus session")
 	}
 }
@@ -149,12 +162,51 @@ func dropBusNoise(s string) string {
 }
 
 func smokeInsideSession(t *testing.T, bin, artifacts string) {
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
 	defer cancel()
 	tmp := t.TempDir()
 	dataDir := filepath.Join(tmp, "data")
 	keyringUser := "session:" + dataDir
-	s := &screen{t: t, ctx: ctx, display: startXvfb(t, ctx), artifacts: artifacts}
+	s := &screen{ctx: ctx, artifacts: artifacts}
+	s.display, s.xvfbExited = startXvfb(t, ctx, filepath.Join(artifacts, "xvfb.log"))
+	// Every session cookie the keyring held, none of which may reach a log.
+	var sessions []string
+
+	// The account, signed in with its password, is where the passkey subtest starts.
+	if !t.Run("password", func(t *testing.T) {
+		s.t = t
+		sessions = smokePassword(t, s, bin, dataDir, keyringUser)
+	}) {
+		return
+	}
+	t.Run("passkey on the virtual key", func(t *testing.T) {
+		s.t = t
+		sessions = append(sessions, smokePasskey(t, s, bin, dataDir, keyringUser, filepath.Join(tmp, "key.json"))...)
+	})
+
+	// The session tokens never reach a log.
+	logs, _ := filepath.Glob(filepath.Join(artifacts, "app-*.log"))
+	if len(logs) == 0 {
+		t.Fatal("no app logs to check")
+	}
+	for _, log := range logs {
+		b, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cookie := range sessions {
+			if _, token, _ := strings.Cut(cookie, "="); token != "" && bytes.Contains(b, []byte(token)) {
+				t.Errorf("%s contains a session token", filepath.Base(log))
+			}
+		}
+	}
+}
+
+// smokePassword creates an account through the window, restarts, logs out and logs in with
+// the password, leaving the account signed in. It returns the session cookies the keyring held.
+func smokePassword(t *testing.T, s *screen, bin, dataDir, keyringUser string) []string {
+	ctx := s.ctx
+	artifacts := s.artifacts
 
 	// 1. First start: the start page, in the NHS design.
 	app := startApp(t, bin, dataDir, s.display, filepath.Join(artifacts, "app-first-run.log"))
@@ -207,24 +259,225 @@ func smokeInsideSession(t *testing.T, bin, artifacts string) {
 		t.Fatal("after logging in the keyring does not hold a new session")
 	}
 	app.stop()
+	return []string{first, second}
+}
 
-	// The token never reaches a log.
-	for _, log := range []string{"app-first-run.log", "app-second-run.log"} {
-		b, err := os.ReadFile(filepath.Join(artifacts, log))
-		if err != nil {
-			t.Fatal(err)
+// smokePasskey does one real ceremony of each kind through the window, with the app's
+// virtual security key: webview -> shell (/api/device) -> libfido2 -> virtual key -> the
+// backend as relying party. It sets up a passkey on the key (creating the key's PIN on the
+// way), logs out and logs in with it, then checks what the window said against the account
+// database and the key's own state file. It returns the session cookies the keyring held.
+func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile string) []string {
+	ctx := s.ctx
+	db := filepath.Join(dataDir, "passkeys.db")
+
+	// 6. Restart with the virtual key on: still signed in (step 5), with no passkey yet.
+	app := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-virtual-key.log"), "--virtual-key", keyFile)
+	s.waitForWindow(app)
+	s.waitFor("settings with the virtual key on", "You have not set up a passkey yet")
+
+	// 7. Set up a passkey on the virtual key. It has no PIN yet, so the app asks for a new
+	// one (twice); the key then confirms presence by itself (its default behaviour).
+	s.tabTo("Set up a passkey")
+	s.key("Return")
+	s.waitFor("passkey set-up page", "you save your passkey on a security key")
+	s.save("6-set-up-a-passkey.png")
+	s.tabTo("Continue")
+	s.key("Return")
+	s.waitFor("choice of where to save the passkey", "Where do you want to save your passkey?")
+	s.chooseVirtualKey()
+	s.save("7-where-to-save.png")
+	s.tabTo("Continue")
+	s.key("Return")
+	s.waitFor("page to create the key's PIN", "Create a PIN for your security key")
+	s.click("New PIN")
+	s.typeText(keyPIN)
+	s.click("Enter the new PIN again")
+	s.typeText(keyPIN)
+	s.snap("8-create-a-pin.png")
+	s.key("Return")
+	s.waitFor("settings after setting up the passkey", "Passkey set up")
+	s.waitFor("new passkey in the list", "You can log in with any of these passkeys")
+	s.save("9-passkey-set-up.png")
+
+	// The database, read-only while the app runs: one passkey, counter 0 (the key's first).
+	registered := storedPasskeys(t, ctx, db, email)
+	if len(registered) != 1 {
+		t.Fatalf("after setting up a passkey the account has %d passkeys in the database, not 1", len(registered))
+	}
+	if registered[0].lastUsed.Valid || !registered[0].userVerified {
+		t.Fatalf("the new passkey: last used %v, user verified %v; want never used, verified with the PIN",
+			registered[0].lastUsed, registered[0].userVerified)
+	}
+
+	// 8. Log out, then log in with the passkey: the email, the key, its PIN.
+	s.tabTo("Log out")
+	s.key("Return")
+	s.waitFor("start page after logging out", loggedOutBanner)
+	waitUntil(t, ctx, "the keyring entry to go", func() bool { return keyringSession(t, ctx, keyringUser) == "" })
+	s.tabTo("Log in")
+	s.key("Return")
+	s.waitFor("login page", "Log in with your password instead")
+	// The page may carry over an email typed earlier: replace whatever the field holds.
+	s.click("Email address")
+	s.key("ctrl+a")
+	s.typeText(email)
+	s.snap("10-log-in.png")
+	s.key("Return")
+	s.waitFor("choice of security key", "Which security key has your passkey?")
+	s.chooseVirtualKey()
+	s.tabTo("Continue")
+	s.key("Return")
+	s.waitFor("page for the key's PIN", "This is the PIN you chose for your security key")
+	s.click("Enter your security key PIN")
+	s.typeText(keyPIN)
+	s.snap("11-enter-the-pin.png")
+	s.key("Return")
+	s.waitFor("settings after logging in with the passkey", securityHeading)
+	s.waitFor("passkey used to log in", "Last used")
+	s.save("12-settings-after-passkey-login.png")
+	session := keyringSession(t, ctx, keyringUser)
+	if !strings.HasPrefix(session, "nhsp_session=") {
+		t.Fatal("after logging in with the passkey the keyring does not hold a session")
+	}
+	app.stop()
+
+	// The same passkey, now used once, in the database and on the key.
+	used := storedPasskeys(t, ctx, db, email)
+	if len(used) != 1 || !bytes.Equal(used[0].credentialID, registered[0].credentialID) {
+		t.Fatalf("after logging in the account has %d passkeys in the database; want the one set up", len(used))
+	}
+	if used[0].signCount <= registered[0].signCount || !used[0].lastUsed.Valid || !used[0].userVerified {
+		t.Fatalf("after logging in with the passkey: sign count %d (was %d), last used %v, user verified %v",
+			used[0].signCount, registered[0].signCount, used[0].lastUsed, used[0].userVerified)
+	}
+	key, err := virtualkey.Open(keyFile, virtualkey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := key.Credentials()
+	if len(creds) != 1 {
+		t.Fatalf("the virtual key holds %d credentials, not 1", len(creds))
+	}
+	if c := creds[0]; !bytes.Equal(c.ID, used[0].credentialID) || c.RPID != "localhost" || int64(c.SignCount) != used[0].signCount {
+		t.Fatalf("the virtual key holds credential %x for %q with sign count %d; the database has %x with %d",
+			c.ID, c.RPID, c.SignCount, used[0].credentialID, used[0].signCount)
+	}
+	if retries, pinSet := key.PINRetries(); !pinSet || retries != 8 {
+		t.Fatalf("the virtual key: PIN set %v, %d retries left; want a PIN with all 8 tries", pinSet, retries)
+	}
+	t.Logf("one passkey, credential %x…, sign count %d after registration and %d after logging in",
+		used[0].credentialID[:8], registered[0].signCount, used[0].signCount)
+
+	// The PIN is passed on once and never kept: not in the log, not in the key's file.
+	for _, path := range []string{app.log, keyFile} {
+		if strings.Contains(readFile(path), keyPIN) {
+			t.Errorf("%s contains the key's PIN", filepath.Base(path))
 		}
-		for _, cookie := range []string{first, second} {
-			if _, token, _ := strings.Cut(cookie, "="); bytes.Contains(b, []byte(token)) {
-				t.Errorf("%s contains a session token", log)
+	}
+	return []string{session}
+}
+
+// chooseVirtualKey selects the virtual key among the authenticators by clicking its label
+// (a radio's focus style rings the radio alone, so tabTo cannot read its label), and waits
+// until the radio is drawn selected: the NHS radio (40 px, left of its label) then has a
+// dark dot in its middle, where an unselected one is white.
+func (s *screen) chooseVirtualKey() {
+	s.t.Helper()
+	label := s.click(virtualKeyName)
+	cx, cy := label.x-34, label.y+label.h/2
+	started := time.Now()
+	for {
+		img := s.shot()
+		dark := 0
+		for y := cy - 6; y <= cy+6; y++ {
+			for x := cx - 6; x <= cx+6; x++ {
+				if isColour(img, x, y, 0x21, 0x2b, 0x32) {
+					dark++
+				}
 			}
 		}
+		if dark > 13*13*3/4 {
+			return
+		}
+		if time.Since(started) > 5*time.Second {
+			s.fail("the radio for the %s is not drawn selected 5 s after clicking its label", virtualKeyName)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// startXvfb starts a virtual X server on a free display and returns its name (":N").
-func startXvfb(t *testing.T, ctx context.Context) string {
+// snap keeps a screenshot taken now under name (save keeps the last one taken, which may
+// predate the last key presses), once the webview has caught up with the typing: two
+// screenshots in a row the same, or 2 s.
+func (s *screen) snap(name string) {
+	s.t.Helper()
+	last := pixels(s.shot())
+	for started := time.Now(); time.Since(started) < 2*time.Second; {
+		time.Sleep(50 * time.Millisecond)
+		now := pixels(s.shot())
+		if now != nil && bytes.Equal(now, last) {
+			break
+		}
+		last = now
+	}
+	s.save(name)
+}
+
+// pixels returns the pixels of a decoded screenshot, nil if it is of an unexpected kind.
+func pixels(img image.Image) []byte {
+	switch m := img.(type) {
+	case *image.RGBA:
+		return m.Pix
+	case *image.NRGBA:
+		return m.Pix
+	}
+	return nil
+}
+
+type storedPasskey struct {
+	credentialID []byte
+	signCount    int64
+	userVerified bool
+	lastUsed     sql.NullInt64
+}
+
+// storedPasskeys reads the account's passkeys straight from the database file, read-only.
+func storedPasskeys(t *testing.T, ctx context.Context, path, email string) []storedPasskey {
 	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT p.credential_id, p.sign_count, p.user_verified, p.last_used_at
+		FROM passkeys p JOIN accounts a ON a.id = p.account_id WHERE a.email = ? ORDER BY p.id`, email)
+	if err != nil {
+		t.Fatalf("read the passkeys from %s: %v", path, err)
+	}
+	defer rows.Close()
+	var passkeys []storedPasskey
+	for rows.Next() {
+		var p storedPasskey
+		if err := rows.Scan(&p.credentialID, &p.signCount, &p.userVerified, &p.lastUsed); err != nil {
+			t.Fatal(err)
+		}
+		passkeys = append(passkeys, p)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return passkeys
+}
+
+// startXvfb starts a virtual X server on a free display, its output going to logPath, and
+// returns the display's name (":N") and a channel closed when the server exits.
+func startXvfb(t *testing.T, ctx context.Context, logPath string) (string, <-chan struct{}) {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -232,15 +485,23 @@ func startXvfb(t *testing.T, ctx context.Context) string {
 	// -displayfd: Xvfb picks a free display itself and writes its number once it is ready.
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// If the test process dies, so does its X server.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}
 	w.Close()
+	exited := make(chan struct{})
+	go func() {
+		err := cmd.Wait()
+		fmt.Fprintf(logFile, "[smoke test] Xvfb exited: %v\n", err)
+		logFile.Close()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 	})
 	line := make(chan string, 1)
 	go func() {
@@ -253,13 +514,13 @@ func startXvfb(t *testing.T, ctx context.Context) string {
 		if _, err := strconv.Atoi(n); err != nil {
 			t.Fatalf("Xvfb did not report a display: %q", n)
 		}
-		return ":" + n
+		return ":" + n, exited
 	case <-time.After(10 * time.Second):
 		t.Fatal("Xvfb did not start within 10 s")
 	case <-ctx.Done():
 		t.Fatal(ctx.Err())
 	}
-	return ""
+	return "", nil
 }
 
 type app struct {
@@ -270,13 +531,13 @@ type app struct {
 	exited  chan error
 }
 
-func startApp(t *testing.T, bin, dataDir, display, logPath string) *app {
+func startApp(t *testing.T, bin, dataDir, display, logPath string, args ...string) *app {
 	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"--data-dir", dataDir}, args...)...)
 	// NHS_PASSKEYS_DEBUG: the shell logs "page loaded in the window", which times DOM ready.
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "NHS_PASSKEYS_DEBUG=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -347,6 +608,8 @@ type screen struct {
 	display   string
 	artifacts string
 
+	xvfbExited <-chan struct{} // closed if the X server has gone
+
 	window     string
 	x, y, w, h int // the window on the screen
 	last       []byte
@@ -389,7 +652,7 @@ func (s *screen) waitForWindow(a *app) {
 		}
 		select {
 		case err := <-a.exited:
-			s.fail("the app exited (%v) before showing its window; log:\n%s", err, readFile(a.log))
+			s.fail("the app exited (%v) before showing its window%s; log:\n%s", err, s.xvfbState(), readFile(a.log))
 		case <-s.ctx.Done():
 			s.fail("no window titled %q: %v; log:\n%s", desktop.Title, s.ctx.Err(), readFile(a.log))
 		case <-time.After(20 * time.Millisecond):
@@ -418,6 +681,17 @@ func (s *screen) waitForWindow(a *app) {
 	dom, _ := a.domReady()
 	s.t.Logf("window visible %v after launch, DOM ready %v after launch (%dx%d at %d,%d)",
 		visible.Round(time.Millisecond), dom.Round(time.Millisecond), s.w, s.h, s.x, s.y)
+}
+
+// xvfbState says whether the X server has gone, for failure messages: an app that cannot
+// open its display panics with "failed to init GTK".
+func (s *screen) xvfbState() string {
+	select {
+	case <-s.xvfbExited:
+		return " (the X server has exited: " + filepath.Join(s.artifacts, "xvfb.log") + ")"
+	default:
+		return " (the X server is still running)"
+	}
 }
 
 // shot takes a screenshot of the whole screen.
@@ -524,9 +798,10 @@ func (s *screen) waitForWithout(what, want, absent string) {
 	}
 }
 
-// click clicks the first place on screen where phrase is written (a label, a link). Buttons
-// cannot be found this way (tesseract skips text inside a bordered box): tabTo reaches them.
-func (s *screen) click(phrase string) {
+// click clicks the first place on screen where phrase is written (a label, a link) and
+// returns its first word. Buttons cannot be found this way (tesseract skips text inside a
+// bordered box): tabTo reaches them.
+func (s *screen) click(phrase string) word {
 	s.t.Helper()
 	want := strings.Fields(phrase)
 	words := s.read()
@@ -542,10 +817,11 @@ func (s *screen) click(phrase string) {
 			first, end := words[i], words[i+len(want)-1]
 			x, y := first.x+(end.x+end.w-first.x)/2, first.y+first.h/2
 			s.run("xdotool", "mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
-			return
+			return first
 		}
 	}
 	s.fail("%q is not on screen; it reads:\n%s", phrase, text(words))
+	return word{}
 }
 
 // fillIn fills in the email address and password form on screen and submits it with
