@@ -72,6 +72,10 @@ func Run(ctx context.Context, opts Options) error {
 		return nil // stopped before the window opened
 	}
 
+	if err := openDisplay(); err != nil {
+		return fmt.Errorf("desktop: %w", err)
+	}
+
 	keyring, err := sessionjar.NewKeyringStore(opts.DataDir)
 	if err != nil {
 		return fmt.Errorf("desktop: %w", err)

@@ -15,3 +15,6 @@ func quitWindow(ctx context.Context) { runtime.Quit(ctx) }
 // quitHandledByShell is false: Wails' own quit is safe here, so OnBeforeClose lets it go on
 // (returning true would also stop runtime.Quit, which goes through OnBeforeClose).
 const quitHandledByShell = false
+
+// openDisplay has nothing to check: Windows and macOS have no display to connect to.
+func openDisplay() error { return nil }
