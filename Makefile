@@ -11,7 +11,7 @@ NPM_STAMP  := frontend/node_modules/.package-lock.json
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all run build frontend test test-go test-frontend test-browser test-desktop lint deps deps-test clean fuzz
+.PHONY: all run build frontend test test-go test-frontend test-browser test-desktop lint deps deps-test clean fuzz bench bench-desktop
 
 all: build
 
@@ -54,7 +54,8 @@ test: deps-test lint test-go test-frontend test-browser test-desktop
 	@echo "make test: every suite passed"
 
 # Go unit and integration tests with the race detector. The keyring tests start their own
-# D-Bus session and a real gnome-keyring (app/sessionjar).
+# D-Bus session and a real gnome-keyring (app/sessionjar). The fault tests are among them
+# (*_fault_test.go: kill -9 mid-write, a second copy on one data folder, a full disk, no keyring).
 test-go: frontend/dist/index.html
 	go test -race -count=1 ./...
 
@@ -82,6 +83,15 @@ fuzz:
 		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
 		go test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $${t%%:*}; \
 	done
+
+# Benchmarks (benchstat summary and ratios to a bare P-256 verify) and the load run; see
+# README "Performance". COUNT=10 for more samples; LOAD_ARGS="-load.logins 4096" for a longer run.
+bench:
+	scripts/bench.sh
+
+# Launch time, memory and sizes of the desktop app under Xvfb.
+bench-desktop: build
+	scripts/bench-desktop.sh
 
 clean:
 	rm -rf build/bin frontend/node_modules

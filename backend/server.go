@@ -67,6 +67,7 @@ func WithSessionTimeouts(idle, absolute time.Duration) Option {
 // Server is the backend: call Handler to serve it and Close when done.
 type Server struct {
 	db        *sql.DB
+	lock      *store.DirLock // the data folder's lock, held until Close
 	log       *slog.Logger
 	responder *httpapi.Responder
 	handler   http.Handler
@@ -116,8 +117,15 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 
+	// One process per data folder (store.LockFileName): a second copy of the app is refused
+	// with a message that says what to do, before it touches the database.
+	lock, err := store.LockDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.OpenDir(ctx, cfg.DataDir)
 	if err != nil {
+		lock.Release()
 		return nil, err
 	}
 
@@ -126,6 +134,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	secret, err := store.Secret(ctx, db, "hmac")
 	if err != nil {
 		db.Close()
+		lock.Release()
 		return nil, err
 	}
 	auditLog := audit.NewStore(clock)
@@ -140,6 +149,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	accounts, err := account.NewService(db, sessions, auditLog, limiter, proofs, clock, log, o.hashing)
 	if err != nil {
 		db.Close()
+		lock.Release()
 		return nil, err
 	}
 	passkeys := passkey.NewService(passkey.Deps{DB: db, RP: rp, Accounts: accounts, Sessions: sessions, Audit: auditLog,
@@ -147,6 +157,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 
 	s := &Server{
 		db:        db,
+		lock:      lock,
 		log:       log,
 		responder: httpapi.NewResponder(log),
 		frontend:  cfg.Frontend,
@@ -207,8 +218,14 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 // Handler is the whole app: the API under /api and the frontend for every other GET.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close closes the database.
-func (s *Server) Close() error { return s.db.Close() }
+// Close closes the database and then releases the data folder's lock.
+func (s *Server) Close() error {
+	err := s.db.Close()
+	if lerr := s.lock.Release(); err == nil {
+		err = lerr
+	}
+	return err
+}
 
 // normaliseOrigin checks that origin is scheme://host[:port] with scheme http or https and
 // returns it in the form browsers send in the Origin header.

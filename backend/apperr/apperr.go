@@ -88,3 +88,10 @@ func NotFound() *E {
 func Internal(cause error) *E {
 	return E{Code: "internal_error", Status: 500, Msg: "Sorry, there is a problem with the service. Try again later."}.Wrap(cause)
 }
+
+// StorageUnavailable: the disk refused a write (full, read-only, failing). The transaction
+// was rolled back, so nothing saved before is lost; the person can free space and retry.
+func StorageUnavailable(cause error) *E {
+	return E{Code: "storage_unavailable", Status: 503, Msg: "Sorry, your change could not be saved because this computer's disk is full or cannot be written to. " +
+		"Nothing you saved before has been lost. Free up some disk space, then try again."}.Wrap(cause)
+}

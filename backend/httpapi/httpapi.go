@@ -14,6 +14,7 @@ import (
 	"strconv"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/store"
 )
 
 // MaxBody is the largest request body accepted, in bytes (docs/api.md: 64 KiB).
@@ -56,7 +57,10 @@ type errorDetail struct {
 // the client; anything else becomes a 500 internal_error. The cause goes to the log.
 func (rs *Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := apperr.As(err)
-	if !ok {
+	switch {
+	case (!ok || e.Status >= 500) && store.IsDiskFailure(err):
+		e = apperr.StorageUnavailable(err)
+	case !ok:
 		e = apperr.Internal(err)
 	}
 	attrs := []any{"code", e.Code, "status", e.Status, "method", r.Method, "path", r.URL.Path}

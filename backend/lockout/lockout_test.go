@@ -169,11 +169,13 @@ func TestFailuresAreCountedInTheDatabaseAndSurviveARestart(t *testing.T) {
 	s.Client().SignUp("pat@example.com", password)
 	fail(t, s.Client(), "pat@example.com", 4)
 
+	s.Backend.Close() // one process per data folder (store.LockDir): stop it first, as a restart does
 	restarted := testserver.New(t, onDir)
 	restarted.Clock.Advance(time.Minute)
 	if res := fail(t, restarted.Client(), "pat@example.com", 1); !isLockout(res, "15 minutes") {
 		t.Errorf("the 5th failure after a restart = %d %s", res.Status, res.Body)
 	}
+	restarted.Backend.Close()
 	again := testserver.New(t, onDir)
 	again.Clock.Advance(2 * time.Minute)
 	if res := passwordLogin(again.Client(), "pat@example.com", password); !isLockout(res, "14 minutes") {

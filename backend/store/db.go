@@ -130,3 +130,19 @@ func Millis(t time.Time) int64 { return t.UnixMilli() }
 
 // FromMillis reads a Unix-milliseconds column back as UTC.
 func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// IsDiskFailure reports whether err is SQLite failing to write to the disk: the disk is
+// full (SQLITE_FULL), the file is over a size limit or the write failed (SQLITE_IOERR), the
+// database or its folder cannot be written (SQLITE_READONLY, SQLITE_CANTOPEN). SQLite rolls
+// the transaction back in each case, so nothing already committed is lost.
+func IsDiskFailure(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary result code of an extended one
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
+}

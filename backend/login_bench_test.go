@@ -1,0 +1,172 @@
+package backend_test
+
+// Benchmarks of the sign-in paths through the whole HTTP handler, next to the one piece of
+// cryptography a passkey login cannot avoid (a P-256 ECDSA verification). `make bench`
+// (scripts/bench.sh) runs them with -count and summarises them with benchstat; the ratios
+// it prints are only meaningful between benchmarks of the same run.
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
+	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// benchServer is a backend on a real SQLite file (WAL, synchronous=FULL: the production
+// settings) with one account that has one passkey, and a client signed in as it.
+func benchServer(b *testing.B, opts ...testserver.Option) (*testserver.Server, *testserver.Client, *softauthn.Authenticator) {
+	b.Helper()
+	srv := testserver.New(b, opts...)
+	c := srv.Client()
+	c.SignUp("bench@example.com", "correct horse battery staple")
+	a := softauthn.New(testserver.Origin)
+	c.RegisterPasskey(a, "")
+	return srv, c, a
+}
+
+// BenchmarkLoginFinish is POST /api/login/passkey/finish for a discoverable login: decode
+// the JSON, take the ceremony row, parse and verify the assertion (go-webauthn: one P-256
+// signature check), then commit the updated passkey, the new session and the audit event in
+// one transaction. Begin and the authenticator's signature are outside the timer.
+func BenchmarkLoginFinish(b *testing.B) {
+	_, c, a := benchServer(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		begun := c.Begin("/api/login/passkey/begin", map[string]any{"email": ""})
+		cred, err := a.Get(begun.PublicKey)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res := c.Finish("/api/login/passkey/finish", begun.Ceremony, cred)
+		if res.Status != http.StatusOK {
+			b.Fatalf("login finish: %d %s", res.Status, res.Body)
+		}
+	}
+}
+
+// BenchmarkVerifyASN1 is the floor under a passkey login: ecdsa.VerifyASN1 alone on the
+// signature of a real assertion from the same authenticator (the digest is computed once).
+func BenchmarkVerifyASN1(b *testing.B) {
+	_, c, a := benchServer(b)
+	begun := c.Begin("/api/login/passkey/begin", map[string]any{"email": ""})
+	cred, err := a.Get(begun.PublicKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub, digest, sig := signedAssertion(b, a, cred)
+	if !ecdsa.VerifyASN1(pub, digest, sig) {
+		b.Fatal("the assertion's signature does not verify")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !ecdsa.VerifyASN1(pub, digest, sig) {
+			b.Fatal("verify failed")
+		}
+	}
+}
+
+// signedAssertion returns the public key, the signed digest (SHA-256 of authenticatorData
+// || SHA-256(clientDataJSON), WebAuthn L3 §6.3.3) and the DER signature of an assertion.
+func signedAssertion(b *testing.B, a *softauthn.Authenticator, cred []byte) (*ecdsa.PublicKey, []byte, []byte) {
+	b.Helper()
+	var resp struct {
+		Response struct {
+			AuthenticatorData string `json:"authenticatorData"`
+			ClientDataJSON    string `json:"clientDataJSON"`
+			Signature         string `json:"signature"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(cred, &resp); err != nil {
+		b.Fatal(err)
+	}
+	decode := func(s string) []byte {
+		raw, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return raw
+	}
+	clientHash := sha256.Sum256(decode(resp.Response.ClientDataJSON))
+	digest := sha256.Sum256(append(decode(resp.Response.AuthenticatorData), clientHash[:]...))
+	return &a.Credentials[0].Key.PublicKey, digest[:], decode(resp.Response.Signature)
+}
+
+// BenchmarkRegisterFinish is POST /api/passkeys/register/finish: parse the attestation
+// (format "none", so no signature is checked: CBOR, the COSE key, the flags), check the
+// credential ID is new, use up the login grace, insert the passkey and audit it. Each
+// iteration signs up a fresh account (outside the timer) for a fresh login grace.
+func BenchmarkRegisterFinish(b *testing.B) {
+	srv := testserver.New(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		c := srv.Client()
+		c.SignUp(fmt.Sprintf("bench%d@example.com", i), "correct horse battery staple")
+		a := softauthn.New(testserver.Origin)
+		begun := c.Begin("/api/passkeys/register/begin", map[string]any{})
+		cred, err := a.Create(begun.PublicKey)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res := c.Finish("/api/passkeys/register/finish", begun.Ceremony, cred)
+		if res.Status != http.StatusCreated {
+			b.Fatalf("register finish: %d %s", res.Status, res.Body)
+		}
+	}
+}
+
+// BenchmarkPasswordLogin is POST /api/login/password with the production argon2id
+// parameters (account.DefaultHashParams: m=19 MiB, t=2, p=1) and the same session commit.
+func BenchmarkPasswordLogin(b *testing.B) {
+	srv := testserver.New(b, testserver.WithOptions(backend.WithPasswordHashing(account.DefaultHashParams())))
+	c := srv.Client()
+	c.SignUp("bench@example.com", "correct horse battery staple")
+	body := map[string]string{"email": "bench@example.com", "password": "correct horse battery staple"}
+	b.ReportAllocs()
+	for b.Loop() {
+		res := c.Post("/api/login/password", body)
+		if res.Status != http.StatusOK {
+			b.Fatalf("password login: %d %s", res.Status, res.Body)
+		}
+	}
+}
+
+// BenchmarkDurableCommit is the other floor: one small INSERT committed with the production
+// connection settings (WAL, synchronous=FULL, BEGIN IMMEDIATE), i.e. the fsync every login
+// and registration waits for before it is acknowledged.
+func BenchmarkDurableCommit(b *testing.B) {
+	db, err := store.OpenDir(b.Context(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.ExecContext(b.Context(), `CREATE TABLE bench (id INTEGER PRIMARY KEY, v BLOB)`); err != nil {
+		b.Fatal(err)
+	}
+	row := make([]byte, 200)
+	b.ReportAllocs()
+	for b.Loop() {
+		err := store.InTx(b.Context(), db, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(b.Context(), `INSERT INTO bench (v) VALUES (?)`, row)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

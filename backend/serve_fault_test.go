@@ -1,0 +1,494 @@
+package backend_test
+
+// Fault tests of the served backend in a separate process: killed with SIGKILL in the middle
+// of a stream of writes, two processes on one data folder, and a disk that refuses writes.
+// The child is this test binary re-executed (TestServeChild): backend.New with the
+// production options (real argon2id, real clock) on a loopback net/http server, which is
+// what `nhs-passkeys serve` runs (run.go) minus the flag parsing and the embedded frontend.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+const childDirEnv = "NHS_PASSKEYS_FAULT_CHILD_DIR"
+
+// TestServeChild is not a test: it is the served backend, run in a child process by the
+// tests below (it returns at once otherwise). It prints "listening ADDR" once it serves and
+// runs until it is killed; a refusal to start is printed as "refused: ERROR".
+func TestServeChild(t *testing.T) {
+	dir := os.Getenv(childDirEnv)
+	if dir == "" {
+		return
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("refused:", err)
+		os.Exit(2)
+	}
+	origin := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	srv, err := backend.New(context.Background(), backend.Config{DataDir: dir, Origin: origin, Logger: logger})
+	if err != nil {
+		fmt.Println("refused:", err)
+		os.Exit(3)
+	}
+	fmt.Println("listening", ln.Addr())
+	_ = (&http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+	os.Exit(4)
+}
+
+// child is a running served backend.
+type child struct {
+	cmd    *exec.Cmd
+	Origin string // http://localhost:PORT, what the RP expects in clientDataJSON
+	base   string // http://127.0.0.1:PORT, where requests go
+	stderr *syncBuffer
+	done   chan struct{}
+}
+
+// syncBuffer is the child's stderr, written by exec's copying goroutine while a test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startChild starts the backend on dir and waits until it serves. It fails the test if the
+// child refuses to start; startChildErr returns the refusal instead.
+func startChild(t *testing.T, dir string) *child {
+	t.Helper()
+	c, refusal := startChildErr(t, dir)
+	if refusal != "" {
+		t.Fatalf("the served backend did not start: %s\n%s", refusal, c.stderr)
+	}
+	return c
+}
+
+func startChildErr(t *testing.T, dir string) (*child, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childDirEnv+"="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = c.stderr // a pipe, not a file: a size limit on the child does not touch it
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.kill(t) })
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if l := sc.Text(); strings.HasPrefix(l, "listening ") || strings.HasPrefix(l, "refused: ") {
+				lines <- l
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() { _ = cmd.Wait(); close(c.done) }()
+	select {
+	case l := <-lines:
+		if refusal, ok := strings.CutPrefix(l, "refused: "); ok {
+			<-c.done
+			return c, refusal
+		}
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(l, "listening "))
+		c.Origin, c.base = "http://localhost:"+port, "http://127.0.0.1:"+port
+		return c, ""
+	case <-c.done:
+		return c, "exited before serving"
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the served backend did not start within 30 s\n%s", c.stderr)
+	}
+	return nil, ""
+}
+
+// kill sends SIGKILL (no shutdown, no checkpoint, no deferred Close) and waits for the exit.
+func (c *child) kill(t *testing.T) {
+	t.Helper()
+	if c.cmd.Process == nil {
+		return
+	}
+	_ = c.cmd.Process.Kill()
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		t.Errorf("the child did not exit after SIGKILL")
+	}
+}
+
+// browser is one person's browser talking to a child over loopback HTTP.
+type browser struct {
+	t      *testing.T
+	c      *child
+	http   *http.Client
+	passes *softauthn.Authenticator
+}
+
+func newBrowser(t *testing.T, c *child) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, c: c, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}, passes: softauthn.New(c.Origin)}
+}
+
+// post sends a JSON POST and returns the status and body; err is a transport error (the
+// server died, or never answered).
+func (b *browser) post(path string, body any) (int, []byte, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(http.MethodPost, path, bytes.NewReader(raw))
+}
+
+func (b *browser) do(method, path string, body io.Reader) (int, []byte, error) {
+	req, err := http.NewRequest(method, b.c.base+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Origin", b.c.Origin)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := b.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res.StatusCode, out, err
+}
+
+// ceremony runs begin, the authenticator, and finish; it returns finish's answer.
+func (b *browser) ceremony(begin, finish string, beginBody any, sign func([]byte) ([]byte, error)) (int, []byte, error) {
+	status, body, err := b.post(begin, beginBody)
+	if err != nil || status != http.StatusOK {
+		return status, body, err
+	}
+	var begun struct {
+		Ceremony  string          `json:"ceremony"`
+		PublicKey json.RawMessage `json:"publicKey"`
+	}
+	if err := json.Unmarshal(body, &begun); err != nil {
+		b.t.Fatalf("begin answer %s: %v", body, err)
+	}
+	cred, err := sign(begun.PublicKey)
+	if err != nil {
+		b.t.Fatalf("authenticator: %v", err)
+	}
+	return b.post(finish, map[string]any{"ceremony": begun.Ceremony, "credential": json.RawMessage(cred)})
+}
+
+func (b *browser) signUp(email string) (int, []byte, error) {
+	return b.post("/api/accounts", map[string]string{"email": email, "password": "correct horse battery staple"})
+}
+
+func (b *browser) registerPasskey() (int, []byte, error) {
+	return b.ceremony("/api/passkeys/register/begin", "/api/passkeys/register/finish", map[string]any{}, b.passes.Create)
+}
+
+func (b *browser) loginWithPasskey() (int, []byte, error) {
+	return b.ceremony("/api/login/passkey/begin", "/api/login/passkey/finish", map[string]any{"email": ""}, b.passes.Get)
+}
+
+// signedInAs returns the email of the session the browser holds ("" when signed out).
+func (b *browser) signedInAs() string {
+	status, body, err := b.do(http.MethodGet, "/api/session", nil)
+	if err != nil || status != http.StatusOK {
+		b.t.Fatalf("GET /api/session: %d %s %v", status, body, err)
+	}
+	var s struct {
+		Account *struct {
+			Email string `json:"email"`
+		} `json:"account"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		b.t.Fatalf("GET /api/session %s: %v", body, err)
+	}
+	if s.Account == nil {
+		return ""
+	}
+	return s.Account.Email
+}
+
+// moveTo points the browser (and its authenticator's clientDataJSON) at a restarted child.
+// The RP ID is "localhost" whatever the port, so passkeys made before still match.
+func (b *browser) moveTo(c *child) {
+	b.c = c
+	b.passes.Origin = c.Origin
+	// Cookies are per host, not per port: the jar sends the old session to the new port.
+}
+
+// integrityCheck runs PRAGMA integrity_check on the data folder's database.
+func integrityCheck(t *testing.T, dir string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(dir, store.FileName)+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var result string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&result); err != nil {
+		t.Fatalf("integrity_check: %v", err)
+	}
+	if result != "ok" {
+		t.Fatalf("PRAGMA integrity_check = %q, want ok", result)
+	}
+}
+
+// acked is what the server acknowledged (answered 2xx) before it was killed.
+type acked struct {
+	email       string
+	passkey     bool     // the passkey registration was answered 201
+	loggedIn    *browser // a browser whose passkey login was answered 200
+	setUpClient *browser
+}
+
+func TestAnAcknowledgedWriteSurvivesKillDashNine(t *testing.T) {
+	dir := t.TempDir()
+	srv := startChild(t, dir)
+
+	// Four people at once: sign up (argon2id, a session), set up a passkey, log out by
+	// dropping the cookie, log in with the passkey (the passkey's counter and a new session).
+	var (
+		mu     sync.Mutex
+		writes []*acked
+		wg     sync.WaitGroup
+		killed = make(chan struct{})
+	)
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				b := newBrowser(t, srv)
+				a := &acked{email: fmt.Sprintf("crash-%d-%d@example.com", w, i), setUpClient: b}
+				if status, _, err := b.signUp(a.email); err != nil || status != http.StatusCreated {
+					return // the server is gone (or refused: the checks below will say)
+				}
+				mu.Lock()
+				writes = append(writes, a)
+				mu.Unlock()
+				if status, _, err := b.registerPasskey(); err != nil || status != http.StatusCreated {
+					return
+				}
+				mu.Lock()
+				a.passkey = true
+				mu.Unlock()
+				again := &browser{t: t, c: srv, passes: b.passes}
+				jar, _ := cookiejar.New(nil)
+				again.http = &http.Client{Jar: jar, Timeout: 30 * time.Second}
+				if status, _, err := again.loginWithPasskey(); err != nil || status != http.StatusOK {
+					return
+				}
+				mu.Lock()
+				a.loggedIn = again
+				mu.Unlock()
+			}
+		})
+	}
+	// Kill it once enough has been acknowledged, while the workers are mid-request.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := 0
+		for _, a := range writes {
+			if a.loggedIn != nil {
+				n++
+			}
+		}
+		mu.Unlock()
+		if n >= 8 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.kill(t)
+	close(killed)
+	wg.Wait()
+
+	integrityCheck(t, dir) // before SQLite's recovery on the next open
+	restarted := startChild(t, dir)
+	integrityCheck(t, dir)
+
+	mu.Lock()
+	defer mu.Unlock()
+	var accounts, passkeys, sessions int
+	for _, a := range writes {
+		// The account: its sign-up session is still signed in.
+		a.setUpClient.moveTo(restarted)
+		if got := a.setUpClient.signedInAs(); got != a.email {
+			t.Errorf("%s: the sign-up session answered %q after the restart, want it signed in", a.email, got)
+		}
+		accounts++
+		if a.passkey {
+			// The passkey: it still logs in, as its account.
+			b := newBrowser(t, restarted)
+			b.passes = a.setUpClient.passes
+			if status, body, err := b.loginWithPasskey(); err != nil || status != http.StatusOK || !strings.Contains(string(body), a.email) {
+				t.Errorf("%s: the acknowledged passkey does not log in after the restart: %d %s %v", a.email, status, body, err)
+			}
+			passkeys++
+		}
+		if a.loggedIn != nil {
+			a.loggedIn.moveTo(restarted)
+			if got := a.loggedIn.signedInAs(); got != a.email {
+				t.Errorf("%s: the passkey login's session answered %q after the restart", a.email, got)
+			}
+			sessions++
+		}
+	}
+	t.Logf("after SIGKILL and a restart: %d accounts, %d passkeys, %d passkey logins acknowledged, all present", accounts, passkeys, sessions)
+	if sessions < 8 {
+		t.Fatalf("only %d passkey logins were acknowledged before the kill; the stream did not run", sessions)
+	}
+}
+
+func TestASecondCopyOnTheSameDataFolderIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	first := startChild(t, dir)
+	b := newBrowser(t, first)
+	if status, body, err := b.signUp("first@example.com"); err != nil || status != http.StatusCreated {
+		t.Fatalf("sign up: %d %s %v", status, body, err)
+	}
+
+	// Another process: refused, with a message that says what to do.
+	want := "Another copy of NHS login passkeys is already using " + dir + ". Close it and try again."
+	second, refusal := startChildErr(t, dir)
+	if refusal != want {
+		t.Fatalf("a second process on the same folder: %q (stderr %s), want refused with %q", refusal, second.stderr, want)
+	}
+	// The same process, a second time (flock locks belong to the open file).
+	if _, err := backend.New(t.Context(), backend.Config{DataDir: dir, Origin: "http://localhost:8080"}); err == nil || err.Error() != want {
+		t.Fatalf("a second backend in this process: %v, want %q", err, want)
+	}
+	// The first copy is untouched by the attempts.
+	if got := b.signedInAs(); got != "first@example.com" {
+		t.Fatalf("the first copy lost its session: %q", got)
+	}
+
+	// A copy that died (even by SIGKILL) does not leave a stale lock behind.
+	first.kill(t)
+	again := startChild(t, dir)
+	b.moveTo(again)
+	if got := b.signedInAs(); got != "first@example.com" {
+		t.Fatalf("after the first copy died, its session is %q", got)
+	}
+	integrityCheck(t, dir)
+}
+
+// A full disk, imitated with RLIMIT_FSIZE set on the running server from outside
+// (prlimit(2), as `prlimit --pid PID --fsize=1` does): the kernel then refuses every write
+// the server makes to its database files at offset 1 or beyond (EFBIG; Go ignores the
+// SIGXFSZ that comes with it). Root ignores file modes, so a read-only folder cannot be
+// tested as root; a size limit binds root too.
+func TestAFullDiskGivesAClearErrorAndLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	srv := startChild(t, dir)
+	b := newBrowser(t, srv)
+	if status, body, err := b.signUp("saved@example.com"); err != nil || status != http.StatusCreated {
+		t.Fatalf("sign up: %d %s %v", status, body, err)
+	}
+	if status, body, err := b.registerPasskey(); err != nil || status != http.StatusCreated {
+		t.Fatalf("register: %d %s %v", status, body, err)
+	}
+
+	pid := srv.cmd.Process.Pid
+	full := unix.Rlimit{Cur: 1, Max: unix.RLIM_INFINITY}
+	if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &full, nil); err != nil {
+		t.Fatalf("prlimit: %v", err)
+	}
+
+	// Every kind of write is refused the same way: 503 storage_unavailable, a message that
+	// says what happened, that nothing is lost, and what to do.
+	other := newBrowser(t, srv)
+	checks := []struct {
+		name string
+		do   func() (int, []byte, error)
+	}{
+		{"a sign-up", func() (int, []byte, error) { return other.signUp("new@example.com") }},
+		{"a passkey login", func() (int, []byte, error) {
+			login := newBrowser(t, srv)
+			login.passes = b.passes
+			return login.loginWithPasskey()
+		}},
+		{"a passkey set-up", func() (int, []byte, error) {
+			return b.post("/api/passkeys/register/begin", map[string]any{})
+		}},
+	}
+	for _, c := range checks {
+		status, body, err := c.do()
+		if err != nil {
+			t.Fatalf("%s on a full disk: %v", c.name, err)
+		}
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		_ = json.Unmarshal(body, &e)
+		if status != http.StatusServiceUnavailable || e.Error.Code != "storage_unavailable" ||
+			!strings.Contains(e.Error.Message, "disk is full") || !strings.Contains(e.Error.Message, "Nothing you saved before has been lost") {
+			t.Errorf("%s on a full disk: %d %s, want 503 storage_unavailable with a clear message", c.name, status, body)
+		}
+	}
+	if !strings.Contains(srv.stderr.String(), "storage_unavailable") {
+		t.Errorf("the log does not record the refusals:\n%s", srv.stderr)
+	}
+
+	// Space again: nothing saved before was lost, and the same writes now work.
+	roomy := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+	if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &roomy, nil); err != nil {
+		t.Fatalf("prlimit: %v", err)
+	}
+	if got := b.signedInAs(); got != "saved@example.com" {
+		t.Fatalf("the session made before the disk filled is %q", got)
+	}
+	login := newBrowser(t, srv)
+	login.passes = b.passes
+	if status, body, err := login.loginWithPasskey(); err != nil || status != http.StatusOK {
+		t.Fatalf("the passkey made before the disk filled: %d %s %v", status, body, err)
+	}
+	if status, body, err := other.signUp("new@example.com"); err != nil || status != http.StatusCreated {
+		t.Fatalf("sign-up once there is space again: %d %s %v", status, body, err)
+	}
+	srv.kill(t)
+	integrityCheck(t, dir)
+}

@@ -1,0 +1,9 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly || windows)
+
+package store
+
+import "os"
+
+// lockFile does nothing where there is no flock or LockFileEx: SQLite's own locking still
+// keeps the database consistent.
+func lockFile(*os.File) error { return nil }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make bench: the sign-in benchmarks through the backend's HTTP handler next to a bare P-256
+# verification (benchstat summary + ratios from the same run), then the load run over
+# loopback HTTP. COUNT (default 6) sets -count. Output is also kept in build/bench/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COUNT=${COUNT:-6}
+BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+out=build/bench
+mkdir -p "$out"
+
+echo "== Go benchmarks (-count $COUNT; the machine is noisy: compare ratios, not absolutes)"
+go test -run '^$' -bench '^Benchmark(LoginFinish|VerifyASN1|RegisterFinish|PasswordLogin|DurableCommit)$' \
+	-count "$COUNT" ./backend/ | tee "$out/backend.txt"
+
+echo
+echo "== benchstat"
+go run "$BENCHSTAT" "$out/backend.txt" | tee "$out/benchstat.txt"
+
+# Median ns/op of one benchmark in the raw output.
+median() {
+	awk -v name="Benchmark$1-" 'index($1, name) == 1 { print $3 }' "$out/backend.txt" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+verify=$(median VerifyASN1)
+echo
+echo "== Per operation (median of $COUNT), as a multiple of ecdsa.VerifyASN1 in the same run"
+printf '%-44s %12s %10s\n' "path" "per op" "x verify"
+row() {
+	local ns
+	ns=$(median "$2")
+	awk -v label="$1" -v ns="$ns" -v v="$verify" 'BEGIN {
+		unit = "us"; x = ns / 1000; if (x >= 1000) { unit = "ms"; x = x / 1000 }
+		printf "%-44s %9.2f %s %9.1fx\n", label, x, unit, ns / v }'
+}
+row "ecdsa.VerifyASN1 (P-256, bare)" VerifyASN1
+row "passkey login finish (HTTP handler)" LoginFinish
+row "passkey registration finish (HTTP handler)" RegisterFinish
+row "password login (argon2id m=19MiB t=2 p=1)" PasswordLogin
+row "one durable SQLite commit (WAL, sync=FULL)" DurableCommit
+echo "goal: passkey login finish <= 1.5x VerifyASN1"
+
+echo
+echo "== Load run (loopback HTTP, whole login ceremonies)"
+go test -count=1 -run '^TestLoad$' -timeout 20m -v ./backend/ -args -load ${LOAD_ARGS:-} |
+	grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$' -e '^ok ' | tee "$out/load.txt"
