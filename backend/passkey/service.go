@@ -322,6 +322,16 @@ func newCeremonyID() (string, error) {
 }
 
 // saveCeremony stores the server side of a ceremony begun now through q and returns its id.
+// saveCeremonyNow stores a ceremony in a transaction of its own, so that it queues with the
+// other writers (store.InTx) instead of racing them in SQLite's busy handler.
+func (s *Service) saveCeremonyNow(ctx context.Context, c ceremony, data *webauthn.SessionData) (id string, err error) {
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		id, err = s.saveCeremony(ctx, tx, c, data)
+		return err
+	})
+	return id, err
+}
+
 func (s *Service) saveCeremony(ctx context.Context, q store.DBTX, c ceremony, data *webauthn.SessionData) (string, error) {
 	id, err := newCeremonyID()
 	if err != nil {
@@ -566,7 +576,7 @@ func (s *Service) BeginLogin(ctx context.Context, rawEmail, client string) (stri
 		if err != nil {
 			return "", none, fmt.Errorf("begin discoverable login: %w", err)
 		}
-		id, err := s.saveCeremony(ctx, s.db, ceremony{Purpose: purposeLoginDiscoverable}, data)
+		id, err := s.saveCeremonyNow(ctx, ceremony{Purpose: purposeLoginDiscoverable}, data)
 		return id, assertion.Response, err
 	}
 
@@ -587,7 +597,7 @@ func (s *Service) BeginLogin(ctx context.Context, rawEmail, client string) (stri
 	if err != nil {
 		return "", none, fmt.Errorf("begin login: %w", err)
 	}
-	id, err := s.saveCeremony(ctx, s.db, ceremony{Purpose: purposeLoginEmail, AccountID: acct.ID, Subject: keys.Subject}, data)
+	id, err := s.saveCeremonyNow(ctx, ceremony{Purpose: purposeLoginEmail, AccountID: acct.ID, Subject: keys.Subject}, data)
 	return id, assertion.Response, err
 }
 
@@ -802,7 +812,7 @@ func (s *Service) BeginReauth(ctx context.Context, cur account.SignedIn, action 
 	if err != nil {
 		return "", none, fmt.Errorf("begin re-authentication: %w", err)
 	}
-	id, err := s.saveCeremony(ctx, s.db, ceremony{Purpose: purposeReauth, Action: string(action),
+	id, err := s.saveCeremonyNow(ctx, ceremony{Purpose: purposeReauth, Action: string(action),
 		AccountID: cur.Account.ID, SessionID: cur.SessionID}, data)
 	return id, assertion.Response, err
 }

@@ -107,15 +107,21 @@ func (s *Service) Resolve(ctx context.Context, token string) (sessionID, account
 		return 0, 0, false, nil
 	}
 	h := hashToken(token)
-	sessionID, accountID, found, err = s.store.touch(ctx, s.db, h, s.clock(), s.idle)
-	if err != nil || found {
-		return sessionID, accountID, found, err
-	}
-	// Unknown or expired: make sure nothing is left of it.
-	if _, _, err := s.store.delete(ctx, s.db, h); err != nil {
+	// A write on every request: in a transaction so it queues with the other writers
+	// (store.InTx) instead of racing them in SQLite's busy handler.
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		sessionID, accountID, found, err = s.store.touch(ctx, tx, h, s.clock(), s.idle)
+		if err != nil || found {
+			return err
+		}
+		// Unknown or expired: make sure nothing is left of it.
+		_, _, err = s.store.delete(ctx, tx, h)
+		return err
+	})
+	if err != nil || !found {
 		return 0, 0, false, err
 	}
-	return 0, 0, false, nil
+	return sessionID, accountID, true, nil
 }
 
 // newToken returns a fresh random token.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -102,6 +103,15 @@ func ensureFileMode(path string) error {
 // A refusal that must still be committed (a consumed challenge) is a result of fn, not an
 // error: return it through a variable captured by fn.
 func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	// One writing transaction at a time per database, queued in Go. SQLite allows one writer;
+	// when many connections wait in its busy handler (a sleep-and-retry loop, not a queue)
+	// some starve past busy_timeout and fail with "database is locked" — seen at 16 and 256
+	// concurrent logins in the load run. A Go mutex is a fair-enough FIFO and costs nothing
+	// when there is no contention. Only one process uses the file (passkeys.lock), so an
+	// in-process lock is enough. fn must not start another transaction (it would wait on
+	// itself); none does, because nested writers would already fail on SQLite's lock.
+	unlock := lockWriter(db)
+	defer unlock()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -145,4 +155,15 @@ func IsDiskFailure(err error) bool {
 		return true
 	}
 	return false
+}
+
+// writers holds one mutex per open database for InTx. It is keyed by the *sql.DB so that
+// the many services sharing one database share its lock without each holding a new type.
+var writers sync.Map // *sql.DB -> *sync.Mutex
+
+func lockWriter(db *sql.DB) (unlock func()) {
+	m, _ := writers.LoadOrStore(db, new(sync.Mutex))
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
