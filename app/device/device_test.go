@@ -529,7 +529,7 @@ func TestRequestsTheDeviceEndpointsRefuse(t *testing.T) {
 		{"a body over 64 KiB", "POST", "/api/device/ceremonies", `{"kind":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "request_too_large"},
 		{"an unknown ceremony", "GET", "/api/device/ceremonies/nope", nil, 404, "not_found"},
 		{"a PIN for an unknown ceremony", "POST", "/api/device/ceremonies/nope/pin", map[string]string{"pin": pin}, 404, "not_found"},
-		{"an unknown path", "GET", "/api/device/keys", nil, 404, "not_found"},
+		{"an unknown path", "GET", "/api/device/nothing-here", nil, 404, "not_found"},
 		{"the prefix itself", "GET", "/api/device", nil, 404, "not_found"},
 		{"an unclean path", "GET", "/api/device//authenticators", nil, 404, "not_found"},
 		{"the wrong method", "DELETE", "/api/device/authenticators", nil, 405, "method_not_allowed"},

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -102,6 +103,8 @@ type setup struct {
 	keyOptions virtualkey.Options
 	keys       device.SecurityKeys
 	maxTimeout time.Duration
+	names      device.AuthenticatorNames // keys_test.go: models by AAGUID
+	logger     *slog.Logger              // keys_test.go: to check what is logged
 }
 
 func newEnv(t *testing.T, s setup) *env {
@@ -130,6 +133,9 @@ func newEnv(t *testing.T, s setup) *env {
 		VirtualKey:   e.key,
 		MaxTimeout:   s.maxTimeout,
 		Now:          e.clock.Now,
+		Logger:       s.logger,
+
+		AuthenticatorNames: s.names,
 	})
 	if err != nil {
 		t.Fatal(err)

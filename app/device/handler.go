@@ -24,21 +24,21 @@ type route struct {
 	handle          httpapi.HandlerFunc
 }
 
-func (s *Service) routes() []route {
-	return []route{
+func (s *Service) routes(backend http.Handler) []route {
+	return append([]route{
 		{http.MethodGet, Prefix + "/authenticators", s.listAuthenticators},
 		{http.MethodPost, Prefix + "/ceremonies", s.startCeremony},
 		{http.MethodGet, Prefix + "/ceremonies/{id}", s.getCeremony},
 		{http.MethodPost, Prefix + "/ceremonies/{id}/pin", s.postPIN},
 		{http.MethodPost, Prefix + "/ceremonies/{id}/cancel", s.cancelCeremony},
-	}
+	}, s.keyRoutes(backend)...)
 }
 
 // Wrap returns next with the device endpoints in front of it: requests under /api/device
 // are answered here, everything else goes to next unchanged.
 func (s *Service) Wrap(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	routes := s.routes()
+	routes := s.routes(next)
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.pattern, s.responder.Handle(rt.handle))
 	}
@@ -66,7 +66,7 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 func noRoute(mux *http.ServeMux) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var allowed []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != Prefix+"/" && pattern != "" {
@@ -226,8 +226,14 @@ func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
 	s.running.Add(1)
 	s.mu.Unlock()
 
+	// One thing at a time: a key job (a fingerprint, a reset) stops, and key operations let
+	// go of their keys, before the ceremony opens one (keys.go).
+	s.yield()
+	// The answer is the ceremony as it starts: once its goroutine runs, it may already be
+	// further on (pin-needed) by the time a snapshot taken afterwards is written.
+	started := c.snapshot()
 	go s.run(ctx, c, prev)
-	writeCeremony(w, http.StatusAccepted, c.snapshot())
+	writeCeremony(w, http.StatusAccepted, started)
 	return nil
 }
 

@@ -77,8 +77,12 @@ type Config struct {
 	MaxTimeout time.Duration
 	// Logger receives ceremony outcomes and their causes (never a PIN). Nil discards.
 	Logger *slog.Logger
-	// Now is the clock for forgetting ended ceremonies. Nil: time.Now.
+	// Now is the clock for forgetting ended ceremonies and key jobs, and for a key's reset
+	// window. Nil: time.Now.
 	Now func() time.Time
+	// AuthenticatorNames names security keys by model (AAGUID) on the Security keys pages.
+	// Nil: by the product name the key gives (keys.go).
+	AuthenticatorNames AuthenticatorNames
 }
 
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
@@ -103,6 +107,8 @@ type Service struct {
 	ceremonies map[string]*ceremony
 	current    *ceremony       // the latest ceremony started; only it may be running
 	pinSet     map[string]bool // what each hardware key (by path) last said about its PIN
+
+	mgmt *keyManager // the security key endpoints' state (keys.go)
 }
 
 // New builds the service.
@@ -126,6 +132,10 @@ func New(cfg Config) (*Service, error) {
 	if maxTimeout <= 0 {
 		maxTimeout = DefaultMaxTimeout
 	}
+	mgmt, err := newKeyManager(cfg.RPOrigin, cfg.AuthenticatorNames)
+	if err != nil {
+		return nil, err
+	}
 	life, stop := context.WithCancel(context.Background())
 	return &Service{
 		origins:    append([]string(nil), cfg.Origins...),
@@ -140,6 +150,7 @@ func New(cfg Config) (*Service, error) {
 		stop:       stop,
 		ceremonies: map[string]*ceremony{},
 		pinSet:     map[string]bool{},
+		mgmt:       mgmt,
 	}, nil
 }
 

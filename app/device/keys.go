@@ -1,0 +1,737 @@
+package device
+
+// Security keys (docs/api.md, "Security key endpoints"): what the connected keys are, their
+// PIN, the passkeys and fingerprints they hold, and a factory reset, joined with the signed-in
+// NHS login account so the page can say which passkeys on a key are this account's.
+//
+// Rules kept here:
+//   - One thing at a time per key: a key that a ceremony, another key operation or a
+//     background job (fingerprint enrolment, reset) is using is "busy" (409 key_busy), and a
+//     new ceremony stops a running job first (the virtual key's transport, like a HID
+//     channel, carries one conversation at a time).
+//   - A PIN arrives in a request, is used for that request only (libfido2 calls made for it
+//     may each get a copy, which app/fido2 wipes) and is zeroed before the handler returns.
+//     It is never logged, never kept, and never put in an error.
+//   - Nothing removes the account's last way to log in: deleting the account's passkey from
+//     a key, or resetting a key that holds the account's passkeys, is refused when the
+//     account would keep no password and no other usable passkey (DESIGN.md, "the last way
+//     to log in cannot be removed").
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
+
+const (
+	// resetWindow: CTAP 2.1 §6.6 lets a key be reset only this soon after it is plugged in.
+	// Some keys allow less (a YubiKey 5 s); they refuse later, and the page asks again.
+	resetWindow = 10 * time.Second
+	// keyOpTimeout bounds one request/response key operation (no touch is needed for any).
+	keyOpTimeout = 20 * time.Second
+	// jobTimeout bounds a background key job: a fingerprint's samples, or a reset's touch.
+	jobTimeout = 3 * time.Minute
+	// sampleTimeout is how long the key waits for each fingerprint sample.
+	sampleTimeout = 30 * time.Second
+	// ticketLifetime: a reset check is good for this long (the person removes and reinserts
+	// the key meanwhile).
+	ticketLifetime = 5 * time.Minute
+	// yieldTimeout bounds how long a new ceremony waits for key operations to let go.
+	yieldTimeout = 5 * time.Second
+)
+
+// AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
+// NFC"; ok is false for a model it does not know. backend/passkey embeds such a table
+// (aaguids.json); run.go can pass its lookup here once the package exports one. Without it,
+// keys are named by the product name their USB descriptor gives.
+type AuthenticatorNames func(aaguid []byte) (name string, ok bool)
+
+// keyManager is the state the security key endpoints share.
+type keyManager struct {
+	rpID  string
+	names AuthenticatorNames
+	// adminRequired reports that this process may not open security keys directly
+	// (Windows without administrator rights).
+	adminRequired func() bool
+
+	mu      sync.Mutex
+	inUse   map[string]bool    // key ids a key operation or job is using
+	cache   map[string]keyJSON // the last answer for each key, for when it is busy
+	jobs    map[string]*keyJob
+	current *keyJob // the latest job; only it may be running
+	tickets map[string]*resetTicket
+	// seen is when each hardware key (by path) was seen plugged in; the zero time when it
+	// was already there at the first look (so its reset window is unknown: closed).
+	seen     map[string]time.Time
+	observed bool
+	// virtualPlugged: when this service last plugged the virtual key back in (Replug).
+	virtualPlugged time.Time
+}
+
+func newKeyManager(rpOrigin string, names AuthenticatorNames) (*keyManager, error) {
+	u, err := url.Parse(rpOrigin)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("device: RP origin %q has no host", rpOrigin)
+	}
+	return &keyManager{
+		rpID:          u.Hostname(),
+		names:         names,
+		adminRequired: adminRequired,
+		inUse:         map[string]bool{},
+		cache:         map[string]keyJSON{},
+		jobs:          map[string]*keyJob{},
+		tickets:       map[string]*resetTicket{},
+		seen:          map[string]time.Time{},
+	}, nil
+}
+
+// keyJSON is SecurityKey (docs/api.md).
+type keyJSON struct {
+	ID              string           `json:"id"`
+	Kind            string           `json:"kind"`
+	Name            string           `json:"name"`
+	Readable        bool             `json:"readable"`
+	AAGUID          string           `json:"aaguid"`
+	FirmwareVersion *uint64          `json:"firmwareVersion"`
+	Versions        []string         `json:"versions"`
+	PIN             keyPINJSON       `json:"pin"`
+	Passkeys        keyPasskeysJSON  `json:"passkeys"`
+	Fingerprints    keyFingerprintsJ `json:"fingerprints"`
+	// ResetSecondsLeft: how long the key can still be reset after being plugged in, as far
+	// as this app saw it plugged in; 0 when the window is closed or unknown.
+	ResetSecondsLeft int `json:"resetSecondsLeft"`
+}
+
+type keyPINJSON struct {
+	Set         bool `json:"set"`
+	RetriesLeft *int `json:"retriesLeft"`
+	Blocked     bool `json:"blocked"`
+	MinLength   int  `json:"minLength"`
+	MustChange  bool `json:"mustChange"`
+}
+
+type keyPasskeysJSON struct {
+	Manageable bool `json:"manageable"`
+	Remaining  *int `json:"remaining"`
+}
+
+type keyFingerprintsJ struct {
+	Supported bool `json:"supported"`
+	Enrolled  bool `json:"enrolled"`
+}
+
+// nameOf names a key: the virtual key as the test tool it is; a hardware key by its model
+// (AAGUID) when known, else by its product name.
+func (k *keyManager) nameOf(a authenticator, aaguid []byte) string {
+	if a.virtual() {
+		return virtualName
+	}
+	if k.names != nil && len(aaguid) == 16 {
+		if name, ok := k.names(aaguid); ok && name != "" {
+			return name
+		}
+	}
+	return a.name
+}
+
+func formatAAGUID(b []byte) string {
+	if len(b) != 16 {
+		return ""
+	}
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// describe builds a key's answer from its getInfo and PIN retries.
+func (s *Service) describe(a authenticator, info fido2.Info, retries int) keyJSON {
+	out := keyJSON{
+		ID: a.id, Kind: a.kind, Name: s.mgmt.nameOf(a, info.AAGUID), Readable: true,
+		AAGUID: formatAAGUID(info.AAGUID), Versions: info.Versions,
+	}
+	if out.Versions == nil {
+		out.Versions = []string{}
+	}
+	if info.FirmwareVersion != 0 {
+		fw := info.FirmwareVersion
+		out.FirmwareVersion = &fw
+	}
+	set, _ := info.Option("clientPin")
+	out.PIN = keyPINJSON{Set: set, MinLength: minPINLength(info), MustChange: set && info.ForcePINChange}
+	if set && retries >= 0 {
+		n := retries
+		out.PIN.RetriesLeft = &n
+		out.PIN.Blocked = retries == 0
+	}
+	out.Passkeys.Manageable = info.CredentialManagement
+	if info.RemainingKeys >= 0 {
+		n := int(info.RemainingKeys)
+		out.Passkeys.Remaining = &n
+	}
+	out.Fingerprints = keyFingerprintsJ{Supported: info.BioEnrollSupported, Enrolled: info.BioEnrolled}
+	return out
+}
+
+// readInfo asks an open key for its getInfo and, when it has a PIN, the tries left.
+func readInfo(ctx context.Context, dev *fido2.Device) (fido2.Info, int, error) {
+	info, err := dev.Info(ctx)
+	if err != nil {
+		return fido2.Info{}, -1, err
+	}
+	retries := -1
+	if set, _ := info.Option("clientPin"); set {
+		if n, err := dev.PINRetries(ctx); err == nil {
+			retries = n
+		}
+	}
+	return info, retries, nil
+}
+
+// listKeys answers GET /api/device/keys: every connected key, read now unless something is
+// using it (then as last read).
+func (s *Service) listKeys(ctx context.Context) []keyJSON {
+	list := s.authenticators()
+	s.mgmt.observe(list, s.now())
+	out := make([]keyJSON, 0, len(list))
+	for _, a := range list {
+		out = append(out, s.readKey(ctx, a))
+	}
+	return out
+}
+
+// readKey reads one key's answer (or the last one, if it is busy).
+func (s *Service) readKey(ctx context.Context, a authenticator) keyJSON {
+	k := s.mgmt
+	unreadable := keyJSON{ID: a.id, Kind: a.kind, Name: k.nameOf(a, nil), Versions: []string{}}
+	release, err := s.acquire(a.id)
+	if err != nil {
+		k.mu.Lock()
+		cached, ok := k.cache[a.id]
+		k.mu.Unlock()
+		if !ok {
+			cached = unreadable
+		}
+		cached.ResetSecondsLeft = k.resetSecondsLeft(a, s.now())
+		return cached
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	out := unreadable
+	if dev, err := s.open(a); err != nil {
+		s.log.Info("open security key", "key", a.id, "err", err)
+	} else {
+		info, retries, err := readInfo(ctx, dev)
+		dev.Close()
+		if err != nil {
+			s.log.Info("read security key", "key", a.id, "err", err)
+		} else {
+			out = s.describe(a, info, retries)
+			s.rememberPINSet(a, out.PIN.Set)
+		}
+	}
+	out.ResetSecondsLeft = k.resetSecondsLeft(a, s.now())
+	k.mu.Lock()
+	if out.Readable {
+		k.cache[a.id] = out
+	}
+	k.mu.Unlock()
+	return out
+}
+
+// observe notes which hardware keys are plugged in, to know when each was plugged in.
+func (k *keyManager) observe(list []authenticator, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	present := map[string]bool{}
+	for _, a := range list {
+		if a.virtual() {
+			continue
+		}
+		present[a.path] = true
+		if _, ok := k.seen[a.path]; !ok {
+			at := now
+			if !k.observed {
+				at = time.Time{} // there before we looked: when it came is not known
+			}
+			k.seen[a.path] = at
+		}
+	}
+	for path := range k.seen {
+		if !present[path] {
+			delete(k.seen, path)
+		}
+	}
+	k.observed = true
+}
+
+// resetSecondsLeft is how much of the reset window is left, in whole seconds rounded up.
+func (k *keyManager) resetSecondsLeft(a authenticator, now time.Time) int {
+	k.mu.Lock()
+	at := k.virtualPlugged
+	if !a.virtual() {
+		at = k.seen[a.path]
+	}
+	k.mu.Unlock()
+	if at.IsZero() {
+		return 0
+	}
+	left := resetWindow - now.Sub(at)
+	if left <= 0 {
+		return 0
+	}
+	return int((left + time.Second - 1) / time.Second)
+}
+
+// replugVirtual pulls the virtual key out and plugs it back in, as the person is asked to do
+// with a real key, and notes when (its reset window starts again).
+func (s *Service) replugVirtual() error {
+	if err := s.virtual.Replug(); err != nil {
+		return err
+	}
+	s.mgmt.mu.Lock()
+	s.mgmt.virtualPlugged = s.now()
+	s.mgmt.mu.Unlock()
+	return nil
+}
+
+var errKeyBusy = &apperr.E{Code: "key_busy", Status: http.StatusConflict,
+	Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."}
+
+// acquire marks the key as used by a key operation until release is called. It fails with
+// key_busy while a ceremony is running (or still letting go of its key) or another key
+// operation uses this key. The check and the mark happen under s.mu, which startCeremony
+// holds when it makes a ceremony current, so that yield sees every operation that began.
+func (s *Service) acquire(id string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.current; c != nil {
+		if done, _ := c.ended(); !done {
+			return nil, errKeyBusy
+		}
+		select {
+		case <-c.finished:
+		default:
+			return nil, errKeyBusy // ended, but still closing its key
+		}
+	}
+	k := s.mgmt
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.inUse[id] {
+		return nil, errKeyBusy
+	}
+	k.inUse[id] = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			k.mu.Lock()
+			delete(k.inUse, id)
+			k.mu.Unlock()
+		})
+	}, nil
+}
+
+// yield stops a running key job and waits (a little) until no key operation holds a key:
+// a ceremony is about to start, and the latest thing the person asked for wins.
+func (s *Service) yield() {
+	k := s.mgmt
+	k.mu.Lock()
+	j := k.current
+	k.mu.Unlock()
+	if j != nil {
+		j.stop(s.now(), s.jobFailure(authenticator{}, j.kind, context.Canceled))
+	}
+	deadline := time.Now().Add(yieldTimeout)
+	for time.Now().Before(deadline) {
+		k.mu.Lock()
+		idle := len(k.inUse) == 0
+		k.mu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.log.Warn("a key operation still holds a security key as a ceremony starts")
+}
+
+// connected finds the connected key named id.
+func (s *Service) connected(id string) (authenticator, error) {
+	for _, a := range s.authenticators() {
+		if a.id == id {
+			return a, nil
+		}
+	}
+	return authenticator{}, errKeyNotConnected
+}
+
+var errKeyNotConnected = &apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
+	Msg: "Your security key was not found. Insert it and try again."}
+
+// openedKey is a connected key opened for one key operation, with its getInfo.
+type openedKey struct {
+	a       authenticator
+	dev     *fido2.Device
+	info    fido2.Info
+	release func()
+}
+
+// close closes the device and lets go of the key.
+func (o *openedKey) close() {
+	o.dev.Close()
+	o.release()
+}
+
+// openKey acquires and opens the connected key id and reads its getInfo. The caller closes
+// it (or hands it to a job).
+func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
+	a, err := s.connected(id)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.acquire(id)
+	if err != nil {
+		return nil, err
+	}
+	dev, err := s.open(a)
+	if err != nil {
+		release()
+		return nil, s.keyError(a, err)
+	}
+	info, err := dev.Info(ctx)
+	if err != nil {
+		dev.Close()
+		release()
+		return nil, s.keyError(a, err)
+	}
+	set, _ := info.Option("clientPin")
+	s.rememberPINSet(a, set)
+	return &openedKey{a: a, dev: dev, info: info, release: release}, nil
+}
+
+// needPINReady refuses what cannot work before the key is asked with the PIN: no PIN yet,
+// or a PIN the key wants changed first (CTAP 2.1 §6.4 forcePINChange: until then every use
+// of the PIN fails).
+func needPINReady(info fido2.Info) error {
+	if set, _ := info.Option("clientPin"); !set {
+		return &apperr.E{Code: "pin_not_set", Status: http.StatusConflict,
+			Msg: "Your security key does not have a PIN yet. Create a PIN for it first."}
+	}
+	if info.ForcePINChange {
+		return &apperr.E{Code: "pin_change_required", Status: http.StatusConflict,
+			Msg: "Your security key needs a new PIN before it can be used. Change its PIN first."}
+	}
+	return nil
+}
+
+// keyError turns what a key operation failed with into the answer for the page. The cause
+// is kept for the log; it never holds a PIN (app/fido2 errors do not).
+func (s *Service) keyError(a authenticator, err error) error {
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	var fe *fido2.Error
+	switch {
+	case errors.Is(err, fido2.ErrPINInvalid):
+		msg := "The PIN is not correct. Try again."
+		if errors.As(err, &fe) && fe.RetriesLeft >= 0 {
+			msg = fmt.Sprintf("The PIN is not correct. You have %d %s left.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
+		}
+		return apperr.E{Code: "pin_invalid", Status: http.StatusForbidden, Msg: msg}.Wrap(err)
+	case errors.Is(err, fido2.ErrPINAuthBlocked):
+		// Nobody can take the virtual key out and put it back, so the app does it.
+		if a.virtual() {
+			if rerr := s.replugVirtual(); rerr != nil {
+				s.log.Warn("plug the virtual security key back in", "err", rerr)
+			}
+		}
+		return apperr.E{Code: "pin_auth_blocked", Status: http.StatusConflict,
+			Msg: "Your security key is locked because the wrong PIN was entered too many times. Remove it and insert it again, then try again."}.Wrap(err)
+	case errors.Is(err, fido2.ErrPINBlocked):
+		return apperr.E{Code: "pin_blocked", Status: http.StatusConflict,
+			Msg: "Your security key's PIN is blocked because the wrong PIN was entered too many times. The key must be reset before it can be used again, which deletes all passkeys on it."}.Wrap(err)
+	case errors.Is(err, fido2.ErrPINPolicy):
+		// A use of the PIN refused by policy: the key wants a new PIN first (forcePINChange).
+		return apperr.E{Code: "pin_change_required", Status: http.StatusConflict,
+			Msg: "Your security key needs a new PIN before it can be used. Change its PIN first."}.Wrap(err)
+	case errors.Is(err, fido2.ErrPINNotSet):
+		return apperr.E{Code: "pin_not_set", Status: http.StatusConflict,
+			Msg: "Your security key does not have a PIN yet. Create a PIN for it first."}.Wrap(err)
+	case errors.Is(err, fido2.ErrPINRequired):
+		return apperr.E{Code: "pin_invalid", Status: http.StatusForbidden, Msg: "Enter your security key's PIN."}.Wrap(err)
+	case errors.Is(err, fido2.ErrUnsupportedOption):
+		return apperr.E{Code: "not_supported", Status: http.StatusConflict,
+			Msg: "Your security key cannot do this. Use the app or settings that came with the key instead."}.Wrap(err)
+	case errors.Is(err, fido2.ErrNoCredentials):
+		return apperr.E{Code: "passkey_not_on_key", Status: http.StatusNotFound,
+			Msg: "That passkey is not on your security key any more."}.Wrap(err)
+	case errors.Is(err, fido2.ErrNoEnrollment):
+		return apperr.E{Code: "fingerprint_not_found", Status: http.StatusNotFound,
+			Msg: "That fingerprint is not on your security key any more."}.Wrap(err)
+	case errors.Is(err, fido2.ErrFingerprintStoreFull):
+		return apperr.E{Code: "fingerprints_full", Status: http.StatusConflict,
+			Msg: "Your security key has no room for another fingerprint. Delete one you do not use first."}.Wrap(err)
+	case errors.Is(err, fido2.ErrDeviceGone):
+		return apperr.E{Code: "key_removed", Status: http.StatusConflict,
+			Msg: "Your security key was removed before it finished. Insert it and try again."}.Wrap(err)
+	case errors.Is(err, fido2.ErrBusy):
+		return errKeyBusy.Wrap(err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
+		return apperr.E{Code: "timed_out", Status: http.StatusConflict,
+			Msg: "Your security key did not respond in time. Try again."}.Wrap(err)
+	case errors.Is(err, fido2.ErrNotAllowed):
+		return apperr.E{Code: "not_allowed", Status: http.StatusForbidden,
+			Msg: "Your security key did not allow this. Try again."}.Wrap(err)
+	}
+	return apperr.E{Code: "device_error", Status: http.StatusBadGateway,
+		Msg: "Something went wrong with your security key. Remove it, insert it again, then try again."}.Wrap(err)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// newPINProblem checks a new PIN against CTAP 2.1 §6.5.1 and the key's minimum: at least
+// minLength code points (4 unless the key asks for more), at most 63 bytes of UTF-8, no NUL.
+// "" when it is fine.
+func newPINProblem(pin []byte, minLength int) string {
+	switch n := utf8.RuneCount(pin); {
+	case len(pin) == 0:
+		return "Enter a new PIN"
+	case !utf8.Valid(pin) || slices.Contains(pin, 0):
+		return "PIN must only include letters, numbers and symbols"
+	case n < minLength:
+		return fmt.Sprintf("PIN must be %d characters or more", minLength)
+	case n > 63:
+		return "PIN must be 63 characters or fewer"
+	case len(pin) > 63:
+		return "PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them"
+	}
+	return ""
+}
+
+// The signed-in account, as the backend's own API tells it.
+
+// accountPasskey is the part of the API's Passkey (docs/api.md) this package uses. Its id
+// is the credential ID, base64url.
+type accountPasskey struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	AAGUID   string `json:"aaguid"`
+	StoredOn string `json:"storedOn"`
+	Flagged  bool   `json:"flagged"`
+}
+
+// accountView is the signed-in account, or signedIn false.
+type accountView struct {
+	signedIn    bool
+	email       string
+	hasPassword bool
+	passkeys    []accountPasskey
+}
+
+// accountOf asks the backend, in process and with the request's own session cookie, who is
+// signed in (GET /api/session) and with which passkeys (GET /api/passkeys). The backend
+// stays the only judge of sessions and passkeys; nothing here reads its database.
+func accountOf(r *http.Request, backend http.Handler) (accountView, error) {
+	var session struct {
+		SignedIn bool `json:"signedIn"`
+		Account  struct {
+			Email       string `json:"email"`
+			HasPassword bool   `json:"hasPassword"`
+		} `json:"account"`
+	}
+	if err := askBackend(r, backend, "/api/session", &session); err != nil {
+		return accountView{}, err
+	}
+	if !session.SignedIn {
+		return accountView{}, nil
+	}
+	var list struct {
+		Passkeys []accountPasskey `json:"passkeys"`
+	}
+	if err := askBackend(r, backend, "/api/passkeys", &list); err != nil {
+		return accountView{}, err
+	}
+	return accountView{signedIn: true, email: session.Account.Email, hasPassword: session.Account.HasPassword,
+		passkeys: list.Passkeys}, nil
+}
+
+// askBackend GETs path from the backend's handler as the page's request r would, and decodes
+// the 200 answer into v. A 401 is "not signed in" (the session ended in between).
+func askBackend(r *http.Request, backend http.Handler, path string, v any) error {
+	sub, err := http.NewRequestWithContext(r.Context(), http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	sub.Host = r.Host
+	sub.RemoteAddr = r.RemoteAddr
+	for _, c := range r.Header.Values("Cookie") {
+		sub.Header.Add("Cookie", c)
+	}
+	sub.Header.Set("Accept", "application/json")
+	rec := &capture{header: http.Header{}}
+	backend.ServeHTTP(rec, sub)
+	switch rec.status {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return apperr.NotSignedIn()
+	default:
+		return fmt.Errorf("GET %s: status %d", path, rec.status)
+	}
+	if err := json.Unmarshal(rec.body, v); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	return nil
+}
+
+// capture is a ResponseWriter that keeps the answer of an in-process request.
+type capture struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (c *capture) Header() http.Header { return c.header }
+func (c *capture) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+func (c *capture) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.body = append(c.body, b...)
+	return len(b), nil
+}
+
+// Relations of a passkey on a key to the signed-in account ("nhsLogin" in KeyPasskey).
+const (
+	relInUse        = "in-use"        // the account's passkey, and the account accepts it
+	relLeftover     = "leftover"      // for this account, but the account no longer accepts it
+	relOtherAccount = "other-account" // for NHS login, another account (another user name)
+	relUnknown      = "unknown"       // for NHS login, but nobody is signed in to compare
+)
+
+// relate says how a passkey on a key (for rpID, with this credential ID and user name)
+// stands with the account: "" when it is for another site. GET /api/passkeys gives the
+// account's credential IDs (Passkey.id), so the match is exact; a passkey of ours that the
+// account does not list is this account's leftover when its user name is the account's
+// email (the RP's user.name, backend/passkey), another account's otherwise.
+func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct accountView) (string, *accountPasskey) {
+	if rpID != k.rpID {
+		return "", nil
+	}
+	if !acct.signedIn {
+		return relUnknown, nil
+	}
+	id := base64.RawURLEncoding.EncodeToString(credentialID)
+	for i := range acct.passkeys {
+		if p := &acct.passkeys[i]; p.ID == id {
+			if p.Flagged {
+				return relLeftover, p
+			}
+			return relInUse, p
+		}
+	}
+	if strings.EqualFold(userName, acct.email) {
+		return relLeftover, nil
+	}
+	return relOtherAccount, nil
+}
+
+// keepsAnotherWayIn tells whether the account can still log in without the passkeys in
+// gone (credential IDs, base64url): with its password, or a usable passkey not in gone.
+func keepsAnotherWayIn(acct accountView, gone map[string]bool) bool {
+	if acct.hasPassword {
+		return true
+	}
+	for _, p := range acct.passkeys {
+		if !p.Flagged && !gone[p.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+var errLastWayIn = &apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
+	Msg: "You cannot do this because it would leave you with no way to log in to your NHS login. Set up another passkey that is not on this security key, or a password, first."}
+
+// resetTicket is a passed reset check: for the key (by id and model), the account (by
+// email) and the account's passkeys that the reset will stop working.
+type resetTicket struct {
+	keyID   string
+	aaguid  string
+	email   string
+	onKey   map[string]bool
+	expires time.Time
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// issueTicket keeps a passed reset check and returns its token.
+func (k *keyManager) issueTicket(t *resetTicket, now time.Time) (string, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for tok, old := range k.tickets {
+		if !now.Before(old.expires) {
+			delete(k.tickets, tok)
+		}
+	}
+	k.tickets[token] = t
+	return token, nil
+}
+
+var errResetCheckNeeded = &apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
+	Msg: "For your safety, we need to check your security key again before it is reset. Go back and try again."}
+
+// ticket returns the live ticket for token, without using it up.
+func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	t, ok := k.tickets[token]
+	if !ok || !now.Before(t.expires) {
+		delete(k.tickets, token)
+		return nil, errResetCheckNeeded
+	}
+	return t, nil
+}
+
+func (k *keyManager) dropTicket(token string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.tickets, token)
+}
+
+func (k *keyManager) forgetKey(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.cache, id)
+}

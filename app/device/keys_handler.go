@@ -1,0 +1,805 @@
+package device
+
+// The security key endpoints (docs/api.md, "Security key endpoints"), under
+// /api/device/keys/... and /api/device/key-jobs/...: mounted with the other device endpoints,
+// so the same Origin rule, body cap and error edge apply.
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+)
+
+// keysAPI serves the security key endpoints. backend is the handler the device endpoints
+// wrap: the account's questions go to it, in process, with the page's session cookie.
+type keysAPI struct {
+	s       *Service
+	backend http.Handler
+}
+
+func (s *Service) keyRoutes(backend http.Handler) []route {
+	k := &keysAPI{s: s, backend: backend}
+	const key = Prefix + "/keys/{key}"
+	return []route{
+		{http.MethodGet, Prefix + "/keys", k.list},
+		{http.MethodGet, key, k.get},
+		{http.MethodPost, key + "/passkeys/list", k.listPasskeys},
+		{http.MethodDelete, key + "/passkeys/{credential}", k.deletePasskey},
+		{http.MethodPost, key + "/pin", k.setPIN},
+		{http.MethodPost, key + "/fingerprints/list", k.listFingerprints},
+		{http.MethodPost, key + "/fingerprints", k.addFingerprint},
+		{http.MethodPatch, key + "/fingerprints/{fingerprint}", k.renameFingerprint},
+		{http.MethodDelete, key + "/fingerprints/{fingerprint}", k.deleteFingerprint},
+		{http.MethodPost, key + "/replug", k.replug},
+		{http.MethodPost, key + "/reset/check", k.checkReset},
+		{http.MethodPost, key + "/reset", k.reset},
+		{http.MethodGet, Prefix + "/key-jobs/{job}", k.getJob},
+		{http.MethodPost, Prefix + "/key-jobs/{job}/cancel", k.cancelJob},
+	}
+}
+
+// keyBody is the body of a key operation. PINs are bytes owned by the handler (never Go
+// strings, which cannot be wiped); wipe zeroes them.
+type keyBody struct {
+	PIN    pinValue `json:"pin"`
+	NewPIN pinValue `json:"newPin"`
+	Name   *string  `json:"name"`
+	Ticket *string  `json:"ticket"`
+}
+
+func (b *keyBody) wipe() {
+	clear(b.PIN)
+	clear(b.NewPIN)
+}
+
+// readKeyBody reads a JSON object whose members are among allowed, as readPIN reads a PIN
+// (pin.go): into a buffer of our own, parsed in place, wiped before returning, with fixed
+// error texts that can never quote a PIN. The caller must call wipe on the result, also
+// after an error.
+func readKeyBody(r *http.Request, allowed ...string) (keyBody, error) {
+	var out keyBody
+	if r.Body == nil {
+		return out, apperr.InvalidRequest(errors.New("no body"))
+	}
+	body := make([]byte, 0, 512)
+	defer func() { clear(body[:cap(body)]) }()
+	for {
+		if len(body) == cap(body) {
+			if len(body) > httpapi.MaxBody {
+				return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
+			}
+			grown := make([]byte, len(body), 2*cap(body))
+			copy(grown, body)
+			clear(body[:cap(body)])
+			body = grown
+		}
+		n, err := r.Body.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return out, apperr.TooLarge(err)
+			}
+			return out, apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
+		}
+	}
+	if len(body) > httpapi.MaxBody {
+		return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return out, apperr.InvalidRequest(errors.New("body is not a JSON object"))
+	}
+	var members map[string]skipValue
+	if err := json.Unmarshal(body, &members); err != nil {
+		return out, apperr.InvalidRequest(errors.New("decode body: not one JSON object"))
+	}
+	for name := range members {
+		if !slices.Contains(allowed, name) {
+			return out, apperr.InvalidRequest(fmt.Errorf("unknown member %q", name))
+		}
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return out, apperr.InvalidRequest(errors.New("decode body: a member has the wrong type"))
+	}
+	return out, nil
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// idFromPath decodes a base64url id in the path (a credential or fingerprint template ID).
+func idFromPath(r *http.Request, name string) ([]byte, error) {
+	id, err := base64.RawURLEncoding.DecodeString(r.PathValue(name))
+	if err != nil || len(id) == 0 {
+		return nil, apperr.NotFound()
+	}
+	return id, nil
+}
+
+func pinMissing(field string) error {
+	return apperr.Invalid(map[string]string{field: "Enter your security key PIN"})
+}
+
+// opContext bounds a request/response key operation.
+func (k *keysAPI) opContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), keyOpTimeout)
+}
+
+// list serves GET /api/device/keys.
+func (k *keysAPI) list(w http.ResponseWriter, r *http.Request) error {
+	httpapi.Write(w, http.StatusOK, struct {
+		Keys          []keyJSON `json:"keys"`
+		AdminRequired bool      `json:"adminRequired"`
+	}{k.s.listKeys(r.Context()), k.s.mgmt.adminRequired()})
+	return nil
+}
+
+func writeKey(w http.ResponseWriter, key keyJSON) {
+	httpapi.Write(w, http.StatusOK, struct {
+		Key keyJSON `json:"key"`
+	}{key})
+}
+
+// get serves GET /api/device/keys/{key}.
+func (k *keysAPI) get(w http.ResponseWriter, r *http.Request) error {
+	a, err := k.s.connected(r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	writeKey(w, k.s.readKey(r.Context(), a))
+	return nil
+}
+
+// keyPasskeyJSON is KeyPasskey (docs/api.md).
+type keyPasskeyJSON struct {
+	CredentialID    string `json:"credentialId"`
+	RPID            string `json:"rpId"`
+	RPName          string `json:"rpName"`
+	UserName        string `json:"userName"`
+	UserDisplayName string `json:"userDisplayName"`
+	// NHSLogin: how it stands with the signed-in account; absent for another site.
+	NHSLogin       string          `json:"nhsLogin,omitempty"`
+	AccountPasskey *accountPasskey `json:"accountPasskey,omitempty"`
+}
+
+type keyPasskeysAnswer struct {
+	Passkeys  []keyPasskeyJSON `json:"passkeys"`
+	Used      int              `json:"used"`
+	Remaining int              `json:"remaining"`
+}
+
+// readPasskeys lists every passkey on the key (CTAP 2.1 §6.8), each related to the account.
+// Each libfido2 call gets its own copy of pin, which it wipes; pin stays the caller's.
+func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byte, acct accountView) (keyPasskeysAnswer, error) {
+	md, err := dev.CredentialsMetadata(ctx, bytes.Clone(pin))
+	if err != nil {
+		return keyPasskeysAnswer{}, err
+	}
+	rps, err := dev.RelyingParties(ctx, bytes.Clone(pin))
+	if err != nil {
+		return keyPasskeysAnswer{}, err
+	}
+	out := keyPasskeysAnswer{Passkeys: []keyPasskeyJSON{}, Used: md.Existing, Remaining: md.Remaining}
+	for _, rp := range rps {
+		if rp.ID == "" {
+			continue // the key kept only the RP ID's hash: libfido2 cannot ask for its passkeys
+		}
+		creds, err := dev.Credentials(ctx, rp.ID, bytes.Clone(pin))
+		if err != nil {
+			return keyPasskeysAnswer{}, err
+		}
+		for _, c := range creds {
+			rel, mine := k.s.mgmt.relate(rp.ID, c.ID, c.UserName, acct)
+			out.Passkeys = append(out.Passkeys, keyPasskeyJSON{
+				CredentialID: b64(c.ID), RPID: rp.ID, RPName: rp.Name,
+				UserName: c.UserName, UserDisplayName: c.UserDisplayName,
+				NHSLogin: rel, AccountPasskey: mine,
+			})
+		}
+	}
+	// NHS login's first, then by site and account.
+	slices.SortStableFunc(out.Passkeys, func(a, b keyPasskeyJSON) int {
+		if (a.NHSLogin != "") != (b.NHSLogin != "") {
+			if a.NHSLogin != "" {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(a.RPID, b.RPID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserName, b.UserName)
+	})
+	return out, nil
+}
+
+// credentialKey opens the key for a credential management operation with the PIN.
+func (k *keysAPI) credentialKey(ctx context.Context, r *http.Request) (*openedKey, error) {
+	o, err := k.s.openKey(ctx, r.PathValue("key"))
+	if err != nil {
+		return nil, err
+	}
+	if err := needPINReady(o.info); err != nil {
+		o.close()
+		return nil, err
+	}
+	if !o.info.CredentialManagement {
+		o.close()
+		return nil, k.s.keyError(o.a, fido2.ErrUnsupportedOption)
+	}
+	return o, nil
+}
+
+// listPasskeys serves POST /api/device/keys/{key}/passkeys/list {"pin"}.
+func (k *keysAPI) listPasskeys(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	if len(body.PIN) == 0 {
+		return pinMissing("pin")
+	}
+	acct, err := accountOf(r, k.backend)
+	if err != nil && !isNotSignedIn(err) {
+		return err
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.credentialKey(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	answer, err := k.readPasskeys(ctx, o.dev, body.PIN, acct)
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	httpapi.Write(w, http.StatusOK, answer)
+	return nil
+}
+
+func isNotSignedIn(err error) bool {
+	e, ok := apperr.As(err)
+	return ok && e.Code == "not_signed_in"
+}
+
+// deletePasskey serves DELETE /api/device/keys/{key}/passkeys/{credential} {"pin"}: 200 with
+// the passkeys left. Deleting the account's passkey is refused when it is the account's last
+// way to log in (the person would be locked out of their NHS login).
+func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	credentialID, err := idFromPath(r, "credential")
+	if err != nil {
+		return err
+	}
+	if len(body.PIN) == 0 {
+		return pinMissing("pin")
+	}
+	acct, err := accountOf(r, k.backend)
+	if err != nil && !isNotSignedIn(err) {
+		return err
+	}
+	relation := ""
+	for _, p := range acct.passkeys {
+		if p.ID == b64(credentialID) {
+			relation = relLeftover
+			if !p.Flagged {
+				relation = relInUse
+				if !keepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
+					return errLastWayIn.Wrap(errors.New("delete the account's only way in from the key"))
+				}
+			}
+		}
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.credentialKey(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	k.s.log.Info("passkey deleted from a security key", "key", o.a.kind, "account_passkey", relation)
+	k.s.mgmt.forgetKey(o.a.id)
+	answer, err := k.readPasskeys(ctx, o.dev, body.PIN, acct)
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	httpapi.Write(w, http.StatusOK, answer)
+	return nil
+}
+
+// setPIN serves POST /api/device/keys/{key}/pin: {"newPin"} gives a key without a PIN its
+// first one; {"pin", "newPin"} changes it (also what a key asking for a new PIN needs).
+func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin", "newPin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.s.openKey(ctx, r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	set, supported := o.info.Option("clientPin")
+	if !supported {
+		return k.s.keyError(o.a, fido2.ErrUnsupportedOption)
+	}
+	fields := map[string]string{}
+	if set && len(body.PIN) == 0 {
+		fields["pin"] = "Enter your current PIN"
+	}
+	if problem := newPINProblem(body.NewPIN, minPINLength(o.info)); problem != "" {
+		fields["newPin"] = problem
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid(fields)
+	}
+	if set {
+		err = o.dev.ChangePIN(ctx, bytes.Clone(body.PIN), bytes.Clone(body.NewPIN))
+	} else {
+		err = o.dev.SetPIN(ctx, bytes.Clone(body.NewPIN))
+	}
+	if errors.Is(err, fido2.ErrPINPolicy) {
+		return apperr.Invalid(map[string]string{"newPin": "Your security key did not accept that PIN. Choose a different PIN"}).Wrap(err)
+	}
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	k.s.log.Info("security key PIN saved", "key", o.a.kind, "changed", set)
+	info, retries, err := readInfo(ctx, o.dev)
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	key := k.s.describe(o.a, info, retries)
+	key.ResetSecondsLeft = k.s.mgmt.resetSecondsLeft(o.a, k.s.now())
+	k.s.rememberPINSet(o.a, true)
+	k.s.mgmt.forgetKey(o.a.id)
+	writeKey(w, key)
+	return nil
+}
+
+// fingerprintKey opens the key for a fingerprint operation with the PIN.
+func (k *keysAPI) fingerprintKey(ctx context.Context, r *http.Request) (*openedKey, error) {
+	o, err := k.s.openKey(ctx, r.PathValue("key"))
+	if err != nil {
+		return nil, err
+	}
+	if !o.info.BioEnrollSupported {
+		o.close()
+		return nil, k.s.keyError(o.a, fido2.ErrUnsupportedOption)
+	}
+	if err := needPINReady(o.info); err != nil {
+		o.close()
+		return nil, err
+	}
+	return o, nil
+}
+
+func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
+	out := make([]fingerprintJSON, 0, len(list))
+	for _, e := range list {
+		out = append(out, fingerprintJSON{ID: b64(e.ID), Name: e.Name})
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		Fingerprints []fingerprintJSON `json:"fingerprints"`
+	}{out})
+}
+
+// listFingerprints serves POST /api/device/keys/{key}/fingerprints/list {"pin"}.
+func (k *keysAPI) listFingerprints(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	if len(body.PIN) == 0 {
+		return pinMissing("pin")
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.fingerprintKey(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	writeFingerprints(w, list)
+	return nil
+}
+
+func writeJob(w http.ResponseWriter, status int, j keyJobJSON) {
+	httpapi.Write(w, status, struct {
+		Job keyJobJSON `json:"job"`
+	}{j})
+}
+
+// addFingerprint serves POST /api/device/keys/{key}/fingerprints {"pin"}: 202 with the job
+// that reads the samples. The PIN is checked first (a wrong one answers at once), then used
+// once more to begin the enrolment, and wiped.
+func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	if len(body.PIN) == 0 {
+		return pinMissing("pin")
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.fingerprintKey(ctx, r)
+	if err != nil {
+		return err
+	}
+	if _, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN)); err != nil {
+		o.close()
+		return k.s.keyError(o.a, err)
+	}
+	sensor, err := o.dev.BioSensorInfo(ctx)
+	if err != nil {
+		o.close()
+		return k.s.keyError(o.a, err)
+	}
+	j, err := k.s.startJob(jobAddFingerprint, o.a, o.dev, o.release, func(j *keyJob) {
+		j.samplesNeeded, j.samplesLeft = sensor.MaxSamples, sensor.MaxSamples
+	}, enrolFingerprint(bytes.Clone(body.PIN)))
+	if err != nil {
+		return err
+	}
+	writeJob(w, http.StatusAccepted, j.snapshot())
+	return nil
+}
+
+// fingerprintName checks a fingerprint's new name: trimmed, 1 to 30 characters, at most 64
+// bytes (CTAP 2.1 §6.7 maxTemplateFriendlyName is often 64), no control characters.
+func fingerprintName(raw *string) (string, error) {
+	name := ""
+	if raw != nil {
+		name = strings.TrimSpace(*raw)
+	}
+	problem := ""
+	switch {
+	case name == "":
+		problem = "Enter a name for this fingerprint"
+	case utf8.RuneCountInString(name) > 30:
+		problem = "Name must be 30 characters or fewer"
+	case len(name) > 64:
+		problem = "Name is too long. Letters with accents and some symbols take up more space, so use fewer of them"
+	case strings.ContainsFunc(name, func(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Cf, c) }):
+		problem = "Name must only include letters, numbers, spaces and symbols"
+	}
+	if problem != "" {
+		return "", apperr.Invalid(map[string]string{"name": problem})
+	}
+	return name, nil
+}
+
+// renameFingerprint serves PATCH /api/device/keys/{key}/fingerprints/{fingerprint}
+// {"pin", "name"}: 200 with the fingerprints.
+func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin", "name")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	id, err := idFromPath(r, "fingerprint")
+	if err != nil {
+		return err
+	}
+	name, nameErr := fingerprintName(body.Name)
+	if len(body.PIN) == 0 {
+		fields := map[string]string{"pin": "Enter your security key PIN"}
+		if e, ok := apperr.As(nameErr); ok {
+			fields["name"] = e.Fields["name"]
+		}
+		return apperr.Invalid(fields)
+	}
+	if nameErr != nil {
+		return nameErr
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.fingerprintKey(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	if err := o.dev.BioSetName(ctx, id, name, bytes.Clone(body.PIN)); err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	writeFingerprints(w, list)
+	return nil
+}
+
+// deleteFingerprint serves DELETE /api/device/keys/{key}/fingerprints/{fingerprint} {"pin"}:
+// 200 with the fingerprints left.
+func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	id, err := idFromPath(r, "fingerprint")
+	if err != nil {
+		return err
+	}
+	if len(body.PIN) == 0 {
+		return pinMissing("pin")
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.fingerprintKey(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	if err := o.dev.BioRemove(ctx, id, bytes.Clone(body.PIN)); err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	k.s.mgmt.forgetKey(o.a.id)
+	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	writeFingerprints(w, list)
+	return nil
+}
+
+// replug serves POST /api/device/keys/virtual/replug {}: the virtual key is taken out and
+// put back in, as the person would do with a real key (its reset window starts again).
+// Real keys are not the app's to replug: 404.
+func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
+	var req struct{}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	a, err := k.s.connected(r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	if !a.virtual() {
+		return apperr.NotFound()
+	}
+	release, err := k.s.acquire(a.id)
+	if err != nil {
+		return err
+	}
+	err = k.s.replugVirtual()
+	release()
+	if err != nil {
+		return fmt.Errorf("replug the virtual key: %w", err)
+	}
+	writeKey(w, k.s.readKey(r.Context(), a))
+	return nil
+}
+
+// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?}: which of the account's
+// passkeys a reset would stop working, and whether the account keeps another way to log in.
+// 200 {"ticket", "accountPasskeys", "certain"}: the ticket lets POST .../reset go ahead
+// within ticketLifetime. 409 last_way_to_log_in when the reset would lock the person out.
+//
+// Which passkeys are on the key: a key without a PIN holds none of ours (this RP requires
+// user verification, which such a key cannot give: see errNoPINNoPasskey); a key with a
+// usable PIN is asked (credential management, with the PIN); a key whose PIN is blocked or
+// must be changed cannot be asked, so every passkey of the account that is on a security key
+// of this model (same AAGUID, or none given) counts as on it ("certain": false).
+func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "pin")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	acct, err := accountOf(r, k.backend)
+	if err != nil {
+		return err
+	}
+	if !acct.signedIn {
+		return apperr.NotSignedIn()
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.s.openKey(ctx, r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	aaguid := formatAAGUID(o.info.AAGUID)
+	pinSet, _ := o.info.Option("clientPin")
+	retries := -1
+	if pinSet {
+		if retries, err = o.dev.PINRetries(ctx); err != nil {
+			return k.s.keyError(o.a, err)
+		}
+	}
+	onKey := map[string]bool{}
+	certain := true
+	switch {
+	case !pinSet:
+	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
+		if len(body.PIN) == 0 {
+			return pinMissing("pin")
+		}
+		creds, err := o.dev.Credentials(ctx, k.s.mgmt.rpID, bytes.Clone(body.PIN))
+		if err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		for _, c := range creds {
+			onKey[b64(c.ID)] = true
+		}
+	default:
+		certain = false
+		const zero = "00000000-0000-0000-0000-000000000000"
+		for _, p := range acct.passkeys {
+			if p.StoredOn == "security-key" && (p.AAGUID == aaguid || p.AAGUID == zero || p.AAGUID == "") {
+				onKey[p.ID] = true
+			}
+		}
+	}
+	affected := []fingerprintJSON{} // {id, name} of the account's passkeys that would stop
+	for _, p := range acct.passkeys {
+		if onKey[p.ID] {
+			affected = append(affected, fingerprintJSON{ID: p.ID, Name: p.Name})
+		} else {
+			delete(onKey, p.ID) // keep only the account's own
+		}
+	}
+	if !keepsAnotherWayIn(acct, onKey) {
+		return errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
+	}
+	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: aaguid, email: acct.email, onKey: onKey,
+		expires: k.s.now().Add(ticketLifetime)}, k.s.now())
+	if err != nil {
+		return fmt.Errorf("reset ticket: %w", err)
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		Ticket          string            `json:"ticket"`
+		AccountPasskeys []fingerprintJSON `json:"accountPasskeys"`
+		Certain         bool              `json:"certain"`
+	}{ticket, affected, certain})
+	return nil
+}
+
+// reset serves POST /api/device/keys/{key}/reset {"ticket"}: 202 with the job that resets the
+// key (it needs a touch). The ticket must be from a check by the same account on this key
+// (or, when the key came back under a new id after being reinserted, on a key of the same
+// model that is no longer connected), and the account must still keep another way in. The
+// key must have been plugged in within the last resetWindow (409 reset_window_passed).
+func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
+	body, err := readKeyBody(r, "ticket")
+	defer body.wipe()
+	if err != nil {
+		return err
+	}
+	if body.Ticket == nil || *body.Ticket == "" {
+		return errResetCheckNeeded
+	}
+	token := *body.Ticket
+	acct, err := accountOf(r, k.backend)
+	if err != nil {
+		return err
+	}
+	if !acct.signedIn {
+		return apperr.NotSignedIn()
+	}
+	now := k.s.now()
+	t, err := k.s.mgmt.ticket(token, now)
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(t.email, acct.email) {
+		return errResetCheckNeeded.Wrap(errors.New("ticket of another account"))
+	}
+	if !keepsAnotherWayIn(acct, t.onKey) {
+		return errLastWayIn.Wrap(errors.New("the account changed since the reset check"))
+	}
+	a, err := k.s.connected(r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	if a.id != t.keyID {
+		if _, err := k.s.connected(t.keyID); err == nil {
+			return errResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
+		}
+	}
+	if k.s.mgmt.resetSecondsLeft(a, now) == 0 {
+		return &apperr.E{Code: codeResetWindowPassed, Status: http.StatusConflict, Msg: msgResetWindowPassed}
+	}
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.s.openKey(ctx, a.id)
+	if err != nil {
+		return err
+	}
+	if formatAAGUID(o.info.AAGUID) != t.aaguid {
+		o.close()
+		return errResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
+	}
+	keys := k.s.mgmt
+	j, err := k.s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, j *keyJob) error {
+		// CTAP 2.1 §6.6: the key asks for a touch, and refuses outside its window.
+		if err := dev.Reset(ctx); err != nil {
+			return err
+		}
+		keys.dropTicket(token)
+		k.s.rememberPINSet(o.a, false)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	k.s.log.Info("security key reset asked for", "key", o.a.kind, "account_passkeys_on_key", len(t.onKey))
+	writeJob(w, http.StatusAccepted, j.snapshot())
+	return nil
+}
+
+// jobFrom finds the key job named in the path.
+func (k *keysAPI) jobFrom(r *http.Request) (*keyJob, error) {
+	keys := k.s.mgmt
+	keys.mu.Lock()
+	defer keys.mu.Unlock()
+	keys.forgetJobsLocked(k.s.now())
+	j, ok := keys.jobs[r.PathValue("job")]
+	if !ok {
+		return nil, apperr.NotFound()
+	}
+	return j, nil
+}
+
+// getJob serves GET /api/device/key-jobs/{job}.
+func (k *keysAPI) getJob(w http.ResponseWriter, r *http.Request) error {
+	j, err := k.jobFrom(r)
+	if err != nil {
+		return err
+	}
+	writeJob(w, http.StatusOK, j.snapshot())
+	return nil
+}
+
+// cancelJob serves POST /api/device/key-jobs/{job}/cancel {}: a job that has ended is
+// answered as it is.
+func (k *keysAPI) cancelJob(w http.ResponseWriter, r *http.Request) error {
+	j, err := k.jobFrom(r)
+	if err != nil {
+		return err
+	}
+	var req struct{}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	j.stop(k.s.now(), k.s.jobFailure(authenticator{}, j.kind, context.Canceled))
+	writeJob(w, http.StatusOK, j.snapshot())
+	return nil
+}

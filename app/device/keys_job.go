@@ -1,0 +1,334 @@
+package device
+
+// Key jobs: the key operations that wait for the person (each fingerprint sample is a touch;
+// a reset needs one). As with ceremonies, the webview cannot cancel a fetch, so a job runs in
+// the background: POST starts it (202), the page polls GET /api/device/key-jobs/{id} and can
+// cancel it. One job at a time; it holds its key (acquire) until it has closed it.
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
+
+const (
+	jobAddFingerprint = "add-fingerprint"
+	jobReset          = "reset"
+)
+
+// keyJob is one background key operation.
+type keyJob struct {
+	id, kind, keyID string
+	cancel          context.CancelFunc
+	finished        chan struct{} // closed once the goroutine has closed the key
+
+	mu            sync.Mutex
+	state         string // touch, working, done, failed
+	samplesNeeded int
+	samplesLeft   int
+	lastSample    string
+	feedback      string
+	fingerprint   *fingerprintJSON
+	failure       *failure
+	endedAt       time.Time
+}
+
+// keyJobJSON is KeyJob (docs/api.md).
+type keyJobJSON struct {
+	ID            string           `json:"id"`
+	Kind          string           `json:"kind"`
+	Key           string           `json:"key"`
+	State         string           `json:"state"`
+	SamplesNeeded *int             `json:"samplesNeeded,omitempty"`
+	SamplesLeft   *int             `json:"samplesLeft,omitempty"`
+	LastSample    string           `json:"lastSample,omitempty"`
+	Feedback      string           `json:"feedback,omitempty"`
+	Fingerprint   *fingerprintJSON `json:"fingerprint,omitempty"`
+	Error         *failure         `json:"error,omitempty"`
+}
+
+// fingerprintJSON is Fingerprint (docs/api.md): its template ID, base64url.
+type fingerprintJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func (j *keyJob) snapshot() keyJobJSON {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := keyJobJSON{ID: j.id, Kind: j.kind, Key: j.keyID, State: j.state,
+		LastSample: j.lastSample, Feedback: j.feedback, Fingerprint: j.fingerprint}
+	if j.kind == jobAddFingerprint {
+		needed, left := j.samplesNeeded, j.samplesLeft
+		out.SamplesNeeded, out.SamplesLeft = &needed, &left
+	}
+	if j.failure != nil {
+		f := *j.failure
+		out.Error = &f
+	}
+	return out
+}
+
+func (j *keyJob) endedLocked() bool { return j.state == stateDone || j.state == stateFailed }
+
+func (j *keyJob) ended() (bool, time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.endedLocked(), j.endedAt
+}
+
+func (j *keyJob) update(f func(j *keyJob)) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.endedLocked() {
+		f(j)
+	}
+}
+
+// end finishes the job; only the first end counts.
+func (j *keyJob) end(now time.Time, f *failure) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.endedLocked() {
+		return false
+	}
+	if f != nil {
+		j.state, j.failure = stateFailed, f
+	} else {
+		j.state = stateDone
+	}
+	j.endedAt = now
+	return true
+}
+
+// stop ends a running job with f and cancels its work on the key.
+func (j *keyJob) stop(now time.Time, f failure) {
+	if j.end(now, &f) {
+		j.cancel()
+	}
+}
+
+// startJob runs work on the open key in the background. dev and release belong to the job
+// from here on, even when it cannot start.
+func (s *Service) startJob(kind string, a authenticator, dev *fido2.Device, release func(), first func(j *keyJob),
+	work func(ctx context.Context, dev *fido2.Device, j *keyJob) error) (*keyJob, error) {
+	id, err := newCeremonyID()
+	if err != nil {
+		dev.Close()
+		release()
+		return nil, err
+	}
+	j := &keyJob{id: id, kind: kind, keyID: a.id, state: stateTouch, finished: make(chan struct{})}
+	if first != nil {
+		first(j)
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		dev.Close()
+		release()
+		return nil, apperr.Internal(errors.New("device service closed"))
+	}
+	ctx, cancel := context.WithTimeout(s.life, jobTimeout)
+	j.cancel = cancel
+	s.running.Add(1)
+	s.mu.Unlock()
+
+	k := s.mgmt
+	k.mu.Lock()
+	k.forgetJobsLocked(s.now())
+	prev := k.current
+	k.current = j
+	k.jobs[id] = j
+	k.mu.Unlock()
+	if prev != nil { // cannot be running: it held a key, and acquire refused while it did
+		prev.stop(s.now(), s.jobFailure(authenticator{}, prev.kind, context.Canceled))
+	}
+
+	go func() {
+		defer s.running.Done()
+		defer close(j.finished)
+		defer release()
+		defer dev.Close()
+		defer cancel()
+		err := work(ctx, dev, j)
+		var f *failure
+		if err != nil {
+			jf := s.jobFailure(a, kind, err)
+			f = &jf
+		}
+		if j.end(s.now(), f) {
+			if f != nil {
+				s.log.Info("security key job failed", "job", j.id, "kind", kind, "key", a.kind, "code", f.Code, "cause", err.Error())
+			} else {
+				s.log.Info("security key job done", "job", j.id, "kind", kind, "key", a.kind)
+			}
+		}
+		s.mgmt.forgetKey(a.id) // what it holds has changed
+	}()
+	return j, nil
+}
+
+// jobFailure is what a failed job tells the page.
+func (s *Service) jobFailure(a authenticator, kind string, err error) failure {
+	switch {
+	case errors.Is(err, fido2.ErrCancelled), errors.Is(err, context.Canceled):
+		if kind == jobReset {
+			return failure{codeCancelled, "You cancelled resetting your security key. Nothing on it was deleted."}
+		}
+		return failure{codeCancelled, "You cancelled adding a fingerprint."}
+	case kind == jobReset && errors.Is(err, fido2.ErrNotAllowed):
+		// CTAP 2.1 §6.6: outside the window after plug-in the key refuses.
+		return failure{codeResetWindowPassed, msgResetWindowPassed}
+	}
+	if e, ok := apperr.As(s.keyError(a, err)); ok {
+		return failure{e.Code, e.Msg}
+	}
+	return failure{codeDeviceError, "Something went wrong with your security key. Remove it, insert it again, then try again."}
+}
+
+const (
+	codeResetWindowPassed = "reset_window_passed"
+	msgResetWindowPassed  = "Your security key can only be reset in the first few seconds after it is plugged in. Remove it, insert it again, then try again straight away."
+)
+
+// forgetJobsLocked drops jobs that ended more than forgetAfter ago, and the oldest ended ones
+// beyond keepEnded. Called with k.mu held.
+func (k *keyManager) forgetJobsLocked(now time.Time) {
+	var ended []*keyJob
+	for id, j := range k.jobs {
+		done, at := j.ended()
+		switch {
+		case !done:
+		case now.Sub(at) >= forgetAfter:
+			delete(k.jobs, id)
+		default:
+			ended = append(ended, j)
+		}
+	}
+	if len(ended) > keepEnded {
+		for range len(ended) - keepEnded {
+			oldest := 0
+			for i, j := range ended {
+				_, a := j.ended()
+				_, b := ended[oldest].ended()
+				if a.Before(b) {
+					oldest = i
+				}
+			}
+			delete(k.jobs, ended[oldest].id)
+			ended = append(ended[:oldest], ended[oldest+1:]...)
+		}
+	}
+}
+
+// enrolFingerprint reads samples until the key has a new fingerprint (CTAP 2.1 §6.7.4): the
+// first with the PIN's token, the rest with the token libfido2 kept. A failed sample does not
+// count; the page tells the person what to do differently.
+func enrolFingerprint(pin []byte) func(ctx context.Context, dev *fido2.Device, j *keyJob) error {
+	return func(ctx context.Context, dev *fido2.Device, j *keyJob) error {
+		defer clear(pin)
+		template, remaining, status, err := dev.BioEnrollBegin(ctx, pin, sampleTimeout)
+		for err == nil {
+			j.update(func(j *keyJob) {
+				j.samplesLeft = remaining
+				j.lastSample, j.feedback = sampleCode(status), sampleFeedback(status)
+				j.state = stateTouch
+			})
+			if remaining == 0 {
+				j.update(func(j *keyJob) {
+					j.fingerprint = &fingerprintJSON{ID: b64(template)}
+				})
+				return nil
+			}
+			if status == fido2.SampleDatabaseFull {
+				err = fido2.ErrFingerprintStoreFull
+				break
+			}
+			remaining, status, err = dev.BioEnrollContinue(ctx, template, sampleTimeout)
+		}
+		// Drop the half-made fingerprint on the key (cancelled, timed out, key error).
+		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = dev.BioEnrollCancel(stopCtx) // the key may have dropped it already; err is what counts
+		return err
+	}
+}
+
+// sampleCode names a sample's status for the API ("lastSample").
+func sampleCode(s fido2.SampleStatus) string {
+	switch s {
+	case fido2.SampleGood:
+		return "good"
+	case fido2.SampleTooHigh:
+		return "too-high"
+	case fido2.SampleTooLow:
+		return "too-low"
+	case fido2.SampleTooLeft:
+		return "too-left"
+	case fido2.SampleTooRight:
+		return "too-right"
+	case fido2.SampleTooFast:
+		return "too-fast"
+	case fido2.SampleTooSlow:
+		return "too-slow"
+	case fido2.SamplePoorQuality:
+		return "poor-quality"
+	case fido2.SampleTooSkewed:
+		return "too-skewed"
+	case fido2.SampleTooShort:
+		return "too-short"
+	case fido2.SampleMergeFailure:
+		return "merge-failure"
+	case fido2.SampleExists:
+		return "exists"
+	case fido2.SampleDatabaseFull:
+		return "no-room"
+	case fido2.SampleNoUserActivity:
+		return "no-finger"
+	case fido2.SampleNoUserPresenceTransition:
+		return "not-lifted"
+	}
+	return "not-read"
+}
+
+// sampleFeedback tells the person what to do differently after a sample that did not count
+// ("" after a good one).
+func sampleFeedback(s fido2.SampleStatus) string {
+	switch s {
+	case fido2.SampleGood:
+		return ""
+	case fido2.SampleTooHigh:
+		return "Your finger was too high on the sensor. Move it down a little."
+	case fido2.SampleTooLow:
+		return "Your finger was too low on the sensor. Move it up a little."
+	case fido2.SampleTooLeft:
+		return "Your finger was too far to the left. Move it to the right a little."
+	case fido2.SampleTooRight:
+		return "Your finger was too far to the right. Move it to the left a little."
+	case fido2.SampleTooFast:
+		return "You moved your finger too quickly. Keep it still on the sensor."
+	case fido2.SampleTooSlow:
+		return "You moved your finger too slowly. Move it a little faster."
+	case fido2.SamplePoorQuality:
+		return "The key could not read your fingerprint clearly. Check your finger is clean and dry."
+	case fido2.SampleTooSkewed:
+		return "Your finger was at an angle. Place it flat on the sensor."
+	case fido2.SampleTooShort:
+		return "You lifted your finger too soon. Keep it on the sensor a little longer."
+	case fido2.SampleMergeFailure:
+		return "That touch did not match the others. Use the same finger each time."
+	case fido2.SampleExists:
+		return "That fingerprint is already saved on this key. Use a different finger."
+	case fido2.SampleNoUserActivity:
+		return "The key did not feel a finger. Touch the sensor with your finger."
+	case fido2.SampleNoUserPresenceTransition:
+		return "Lift your finger off the sensor between touches."
+	}
+	return "The key could not read that touch."
+}
