@@ -11,7 +11,7 @@ NPM_STAMP  := frontend/node_modules/.package-lock.json
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all run build frontend test test-go test-frontend test-browser test-desktop lint deps deps-test clean fuzz bench bench-desktop
+.PHONY: all run build frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test clean fuzz bench bench-desktop
 
 all: build
 
@@ -62,9 +62,15 @@ test-go: frontend/dist/index.html
 test-frontend: $(NPM_STAMP)
 	cd frontend && npm test
 
-# Journeys in headless Chromium against `serve` (CDP virtual authenticator).
+# Journeys in headless Chromium against `serve` (CDP virtual authenticator) and the desktop
+# app's handler (virtual security key), and the accessibility suite (journey_a11y_test.go).
 test-browser: frontend/dist/index.html
-	go test -tags e2e -count=1 -run Journey -v .
+	go test -tags e2e -count=1 -run 'Journey|A11y' -v .
+
+# Only the accessibility checks: the frontend's axe tests in jsdom, then the pages in Chromium.
+test-a11y: $(NPM_STAMP) frontend/dist/index.html
+	cd frontend && npx vitest run accessibility
+	go test -tags e2e -count=1 -run A11y -v .
 
 # The real desktop window under Xvfb with a real gnome-keyring.
 test-desktop: frontend/dist/index.html

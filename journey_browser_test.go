@@ -6,17 +6,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
@@ -236,6 +240,160 @@ func TestJourneyPasswordLoginWithAWrongThenTheRightPassword(t *testing.T) {
 	}
 }
 
+func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing.T) {
+	origin := startServe(t)
+	ctx, authID := newBrowser(t)
+	const email = "patient.five@example.com"
+	const password = "the first good password"
+	const newPassword = "a second, better password"
+
+	// Create an account, then set up a passkey: the fresh login allows this one change without
+	// confirming it's you (docs/api.md, "Re-authentication").
+	open(t, ctx, origin+"/create-account")
+	page(t, ctx, "Create an account")
+	typeInto(t, ctx, "#email", email)
+	typeInto(t, ctx, "#password", password)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey set up")
+	first := listPasskeys(t, ctx)
+	if len(first) != 1 {
+		t.Fatalf("after setting up a passkey the API lists %d, want 1", len(first))
+	}
+	signCount := authenticatorCredentials(t, ctx, authID)[0].SignCount
+
+	// Rename it. The login's one change is used up, so the page asks to confirm it's you, and
+	// Chromium's authenticator signs with the passkey; then the rename goes through.
+	click(t, ctx, "Rename "+first[0].Name)
+	page(t, ctx, "Rename your passkey")
+	if v := get(t, ctx, chromedp.Value(chromedp.CSS("#name"))); v != first[0].Name {
+		t.Errorf("the name field should hold the current name %q, holds %q", first[0].Name, v)
+	}
+	if search := get(t, ctx, chromedp.Evaluate[string](`location.search`)); search != "" {
+		t.Errorf("the chosen passkey must not be in the address, which has %q", search)
+	}
+	must(t, ctx, chromedp.Clear(chromedp.CSS("#name")))
+	typeInto(t, ctx, "#name", "Work laptop")
+	click(t, ctx, "Save name")
+	page(t, ctx, "Confirm it's you")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey renamed")
+	if got := passkeyNames(listPasskeys(t, ctx)); got != "Work laptop" {
+		t.Fatalf("after renaming, the API lists %q, want \"Work laptop\"", got)
+	}
+	creds := authenticatorCredentials(t, ctx, authID)
+	if len(creds) != 1 || creds[0].SignCount <= signCount {
+		t.Fatalf("confirming it's you should have signed with the passkey (sign count above %v): %+v", signCount, creds)
+	}
+
+	// Set up a second passkey: confirm it's you with the first, then, back on the page, select
+	// Continue again (a browser wants a fresh click before it creates a passkey).
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Confirm it's you")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Set up a passkey")
+	if inset := text(t, ctx, "main .nhsuk-inset-text"); !strings.Contains(inset, "You have confirmed it's you.") {
+		t.Errorf("back on the page, it should say the person has confirmed it's you; it says %q", inset)
+	}
+	// The second passkey is made on "another device": the server excludes the passkeys the
+	// account has, and this authenticator holds the first, so the first is taken off while the
+	// second is made; then the second goes (to that other device) and the first comes back.
+	held := authenticatorCredentials(t, ctx, authID)[0]
+	removeCredential(t, ctx, authID, held.CredentialID)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey set up")
+	made := authenticatorCredentials(t, ctx, authID)
+	if len(made) != 1 {
+		t.Fatalf("the authenticator should hold just the second passkey, holds %d", len(made))
+	}
+	removeCredential(t, ctx, authID, made[0].CredentialID)
+	putBackCredential(t, ctx, authID, held)
+	both := listPasskeys(t, ctx)
+	if len(both) != 2 {
+		t.Fatalf("after the second set-up the API lists %d passkeys, want 2", len(both))
+	}
+	second := both[0]
+	if second.Name == "Work laptop" {
+		second = both[1]
+	}
+
+	// Remove the second: the confirmation page, confirm it's you, then the banner.
+	click(t, ctx, "Remove "+second.Name)
+	page(t, ctx, "Are you sure you want to remove “"+second.Name+"”?")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "you will not be able to use it to log in") {
+		t.Errorf("the confirmation should say what removing means; it says:\n%s", body)
+	}
+	click(t, ctx, "Remove passkey")
+	page(t, ctx, "Confirm it's you")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey removed")
+	if got := passkeyNames(listPasskeys(t, ctx)); got != "Work laptop" {
+		t.Fatalf("after removing the second passkey the API lists %q, want only \"Work laptop\"", got)
+	}
+
+	// Recent activity lists what happened, in plain English.
+	click(t, ctx, "View recent activity")
+	page(t, ctx, "Recent activity")
+	activity := text(t, ctx, "main table")
+	for _, want := range []string{
+		"Account created",
+		"Passkey set up",
+		"Passkey renamed to Work laptop",
+		"Confirmed it's you with a passkey",
+		"Passkey removed (" + second.Name + ")",
+	} {
+		if !strings.Contains(activity, want) {
+			t.Errorf("recent activity should list %q; it says:\n%s", want, activity)
+		}
+	}
+	click(t, ctx, "Back")
+	page(t, ctx, "Login and security settings")
+
+	// Change the password, confirming with the passkey.
+	click(t, ctx, "Change your password")
+	page(t, ctx, "Change your password")
+	typeInto(t, ctx, "#newPassword", newPassword)
+	click(t, ctx, "Change password")
+	page(t, ctx, "Confirm it's you")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Password changed")
+	if !signedIn(t, ctx) {
+		t.Fatal("changing the password should keep this session")
+	}
+
+	// Another device logs in with the new password (the old one no longer works); then log
+	// out of all other devices here: that session ends, this one stays.
+	other := newAPIClient(t, origin)
+	if status := other.post(t, "/api/login/password", map[string]string{"email": email, "password": password}); status != http.StatusUnauthorized {
+		t.Errorf("the old password should be refused (401), got %d", status)
+	}
+	if status := other.post(t, "/api/login/password", map[string]string{"email": email, "password": newPassword}); status != http.StatusOK {
+		t.Fatalf("the new password should log in on another device, got %d", status)
+	}
+	if !other.signedIn(t) {
+		t.Fatal("the other device should be signed in before logging out everywhere else")
+	}
+	click(t, ctx, "Log out of all other devices")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "You have been logged out on 1 other device")
+	if other.signedIn(t) {
+		t.Error("the other device is still signed in after logging out of all other devices")
+	}
+	if !signedIn(t, ctx) {
+		t.Error("logging out of other devices should keep this one signed in")
+	}
+}
+
 // page waits for the page whose h1 is want, then checks the NHS page rules: the title names
 // the page and focus has moved to the h1.
 func page(t *testing.T, ctx context.Context, want string) {
@@ -330,6 +488,114 @@ func get[T any](t *testing.T, ctx context.Context, action chromedp.Action[T]) T 
 		t.Fatal(err)
 	}
 	return v
+}
+
+func removeCredential(t *testing.T, ctx context.Context, id webauthn.AuthenticatorID, credentialID []byte) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, webauthn.RemoveCredential, webauthn.RemoveCredentialParams{AuthenticatorID: id, CredentialID: credentialID}); err != nil {
+		t.Fatalf("take a passkey off the authenticator: %v", err)
+	}
+}
+
+// putBackCredential adds a credential read with GetCredentials back to the authenticator.
+// cdproto's Credential always sends generateCmtgKeyOnNextOperation, which Chromium refuses
+// from an authenticator without CMTG, so the command goes with only the fields it needs.
+func putBackCredential(t *testing.T, ctx context.Context, id webauthn.AuthenticatorID, c *webauthn.Credential) {
+	t.Helper()
+	addCredential := cdp.Command[map[string]any, cdp.Empty]{Method: webauthn.CommandAddCredential}
+	_, err := chromedp.Call(ctx, addCredential, map[string]any{
+		"authenticatorId": id,
+		"credential": map[string]any{
+			"credentialId":         c.CredentialID,
+			"isResidentCredential": c.IsResidentCredential,
+			"rpId":                 c.RpID,
+			"privateKey":           c.PrivateKey,
+			"userHandle":           c.UserHandle,
+			"signCount":            c.SignCount,
+		},
+	})
+	if err != nil {
+		t.Fatalf("put the passkey back on the authenticator: %v", err)
+	}
+}
+
+// banner waits for the success banner to say want.
+func banner(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	waitFor(t, ctx, fmt.Sprintf(`(() => { const b = document.querySelector("main .nhsuk-notification-banner--success");
+		return !!b && b.textContent.includes(%q) })()`, want),
+		fmt.Sprintf("the success banner should say %q", want))
+}
+
+type listedPasskey struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func listPasskeys(t *testing.T, ctx context.Context) []listedPasskey {
+	t.Helper()
+	return fetchJSON[struct {
+		Passkeys []listedPasskey `json:"passkeys"`
+	}](t, ctx, "/api/passkeys").Passkeys
+}
+
+func passkeyNames(passkeys []listedPasskey) string {
+	names := make([]string, len(passkeys))
+	for i, p := range passkeys {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// apiClient is another device: its own cookie jar, speaking to the API directly.
+type apiClient struct {
+	origin string
+	http   *http.Client
+}
+
+func newAPIClient(t *testing.T, origin string) *apiClient {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiClient{origin: origin, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+func (c *apiClient) post(t *testing.T, path string, body any) int {
+	t.Helper()
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, c.origin+path, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", c.origin) // state-changing requests must come from the RP origin
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (c *apiClient) signedIn(t *testing.T) bool {
+	t.Helper()
+	resp, err := c.http.Get(c.origin + "/api/session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var session struct {
+		SignedIn bool `json:"signedIn"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&session); err != nil {
+		t.Fatal(err)
+	}
+	return session.SignedIn
 }
 
 // syncBuffer is an io.Writer safe for the serve goroutine and the test to share.

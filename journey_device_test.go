@@ -329,3 +329,68 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 		t.Fatalf("after the touch the API lists %d passkeys, want 1", n)
 	}
 }
+
+func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const email = "patient.six@example.com"
+	const pin = "97531"
+
+	// Set up a passkey on the virtual key: the fresh login allows this one change.
+	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Where do you want to save your passkey?")
+	choose(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Create a PIN for your security key")
+	typeInto(t, ctx, "#pin", pin)
+	typeInto(t, ctx, "#pin-confirm", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey set up")
+	passkeys := listPasskeys(t, ctx)
+	if len(passkeys) != 1 {
+		t.Fatalf("after setting up a passkey the API lists %d, want 1", len(passkeys))
+	}
+	name := passkeys[0].Name
+	signCount := key.Credentials()[0].SignCount
+
+	// Remove it. The login's one change is used up, so the page asks to confirm it's you, and
+	// the key's steps run inside the page: which key, its PIN, then the key signs.
+	click(t, ctx, "Remove "+name)
+	page(t, ctx, "Are you sure you want to remove “"+name+"”?")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "Security keys") {
+		t.Errorf("in the desktop app, removing a passkey on a security key should point to Security keys; the page says:\n%s", body)
+	}
+	click(t, ctx, "Remove passkey")
+	page(t, ctx, "Confirm it's you")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "choose the security key that has your passkey") {
+		t.Errorf("the step should say what the desktop app will ask; it says:\n%s", body)
+	}
+	click(t, ctx, "Continue")
+	page(t, ctx, "Which security key has your passkey?")
+	choose(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Enter your security key PIN")
+	typeInto(t, ctx, "#pin", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey removed")
+
+	if n := len(listPasskeys(t, ctx)); n != 0 {
+		t.Fatalf("after removing it the API lists %d passkeys, want 0", n)
+	}
+	creds := key.Credentials()
+	if len(creds) != 1 || creds[0].SignCount <= signCount {
+		t.Fatalf("the key should have signed to confirm it's you (sign count above %d) and still hold the passkey (deleting it from the key is the Security keys section's job): %+v", signCount, creds)
+	}
+	if n := srv.ceremonies.Load(); n != 2 {
+		t.Errorf("the page should have run 2 ceremonies on the shell (set up, confirm it's you), ran %d", n)
+	}
+	if !signedIn(t, ctx) {
+		t.Error("removing a passkey should keep the person logged in")
+	}
+}

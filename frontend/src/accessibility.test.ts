@@ -4,7 +4,9 @@
 
 import axe from "axe-core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { Api } from "./api";
 import { ceremonyError, type Ceremonies } from "./ceremony";
+import { HELP_TOPICS } from "./pages/help-topics";
 import { boot, fakeApi, settle, submit } from "./testing/harness";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
@@ -25,6 +27,7 @@ const signedIn = fakeApi({
   listPasskeys: () => Promise.resolve(passkeys),
   beginPasskeyRegistration: () => Promise.resolve({ ceremony: "r1", publicKey: {} as PublicKeyCredentialCreationOptionsJSON }),
 });
+const desktopApp = fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }) });
 const cancelled: Ceremonies = {
   client: "browser",
   unavailable: () => null,
@@ -60,8 +63,15 @@ describe("accessibility", () => {
     ["/account/security", signedIn],
     ["/account/passkeys/set-up", signedIn],
     ["/not/a/page", fakeApi()],
+    ["/accessibility", fakeApi()],
+    ...HELP_TOPICS.map((topic): [string, Api] => [topic.path, fakeApi()]),
   ])("%s has no axe violations", async (path, api) => {
     await boot(path, api, cancelled);
+    expect(await violations()).toEqual([]);
+  });
+
+  it.each(HELP_TOPICS.map((topic) => topic.path))("%s in the desktop app has no axe violations", async (path) => {
+    await boot(path, desktopApp);
     expect(await violations()).toEqual([]);
   });
 

@@ -132,3 +132,71 @@ describe("errors", () => {
     expect(error.message).toBe(SERVICE_PROBLEM);
   });
 });
+
+describe("account changes", () => {
+  it("send exactly the methods, paths and bodies docs/api.md names, with the proof only when there is one", async () => {
+    const fetch = vi.fn((_input: string, _init: RequestInit) =>
+      Promise.resolve(
+        new Response(
+          JSON.stringify({
+            passkey: { id: "p/1", name: "Work laptop" },
+            passkeys: null,
+            account: { email: "a@example.com" },
+            signedOut: 2,
+            events: null,
+            ceremony: "c1",
+            publicKey: { challenge: "AA" },
+            proof: "proof-1",
+          }),
+          { status: 200 },
+        ),
+      ),
+    );
+    const api = createApi(fetch);
+    expect((await api.renamePasskey("p/1", "Work laptop")).name).toBe("Work laptop");
+    await api.renamePasskey("p/1", "Work laptop", "proof-1");
+    expect(await api.removePasskey("p/1")).toEqual([]);
+    await api.removePasskey("p/1", "proof-1");
+    await api.changePassword("a new password");
+    await api.changePassword("a new password", "proof-1");
+    await api.beginPasskeyRegistration("proof-1");
+    expect(await api.logoutOtherSessions()).toBe(2);
+    expect(await api.listActivity()).toEqual([]);
+    expect((await api.beginPasskeyReauth("remove-passkey")).ceremony).toBe("c1");
+    expect(await api.finishPasskeyReauth("c1", { id: "cred" })).toBe("proof-1");
+    expect(await api.reauthWithPassword("change-password", "the password")).toBe("proof-1");
+    const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(String(init.body))]);
+    expect(sent).toEqual([
+      ["PATCH", "/api/passkeys/p%2F1", { name: "Work laptop" }],
+      ["PATCH", "/api/passkeys/p%2F1", { name: "Work laptop", proof: "proof-1" }],
+      ["DELETE", "/api/passkeys/p%2F1", {}],
+      ["DELETE", "/api/passkeys/p%2F1", { proof: "proof-1" }],
+      ["POST", "/api/account/password", { newPassword: "a new password" }],
+      ["POST", "/api/account/password", { newPassword: "a new password", proof: "proof-1" }],
+      ["POST", "/api/passkeys/register/begin", { proof: "proof-1" }],
+      ["POST", "/api/sessions/others/logout", {}],
+      ["GET", "/api/activity", undefined],
+      ["POST", "/api/reauth/passkey/begin", { action: "remove-passkey" }],
+      ["POST", "/api/reauth/passkey/finish", { ceremony: "c1", credential: { id: "cred" } }],
+      ["POST", "/api/reauth/password", { action: "change-password", password: "the password" }],
+    ]);
+  });
+
+  it("turn a re-authentication answered without a proof into the service problem message", async () => {
+    const error = await failure(createApi(answering(200, { proof: "" })).reauthWithPassword("change-password", "pw"));
+    expect(error).toMatchObject({ code: "unexpected_response", message: SERVICE_PROBLEM });
+  });
+
+  it("keep the codes of refused changes: reauth_required, last_way_to_log_in, too_many_attempts", async () => {
+    const required = await failure(
+      createApi(answering(403, { error: { code: "reauth_required", message: "For your security, confirm it's you before you make this change." } })).removePasskey("p1"),
+    );
+    expect(required).toMatchObject({ status: 403, code: "reauth_required" });
+    const lastWay = await failure(createApi(answering(409, { error: { code: "last_way_to_log_in", message: "No." } })).removePasskey("p1"));
+    expect(lastWay).toMatchObject({ status: 409, code: "last_way_to_log_in" });
+    const locked = await failure(
+      createApi(answering(429, { error: { code: "too_many_attempts", message: "Wait 15 minutes." } })).reauthWithPassword("change-password", "pw"),
+    );
+    expect(locked).toMatchObject({ status: 429, code: "too_many_attempts", message: "Wait 15 minutes." });
+  });
+});

@@ -6,7 +6,16 @@ export interface Account {
   email: string;
   createdAt: string;
   hasPassword: boolean;
+  /**
+   * At least one usable (unflagged) passkey: re-authentication then uses a passkey, not the
+   * password (docs/api.md). Always sent by the server; optional here so that older fixtures
+   * still type-check, and absent reads as false.
+   */
+  hasPasskey?: boolean;
 }
+
+/** Where a passkey is kept (docs/api.md, "storedOn"). */
+export type StoredOn = "security-key" | "this-device" | "synced";
 
 export interface Passkey {
   id: string;
@@ -17,6 +26,24 @@ export interface Passkey {
   backedUp: boolean;
   transports: string[];
   aaguid: string;
+  // Always sent by the server; optional here so that older fixtures still type-check.
+  /** The authenticator model named by its AAGUID ("iCloud Keychain", "YubiKey 5 Series"), or null. */
+  provider?: string | null;
+  storedOn?: StoredOn;
+  /** Its signature counter went backwards, so it may have been copied: it can no longer log in. */
+  flagged?: boolean;
+}
+
+/** The changes that need a fresh re-authentication, as docs/api.md names them. */
+export type ReauthAction = "add-passkey" | "rename-passkey" | "remove-passkey" | "change-password";
+
+/** One entry of the account's activity (`GET /api/activity`). */
+export interface ActivityEvent {
+  type: string;
+  at: string;
+  passkeyName?: string;
+  method?: "password" | "passkey";
+  client?: string;
 }
 
 export type Session = { signedIn: false } | { signedIn: true; account: Account };
@@ -87,8 +114,22 @@ export interface Api {
   finishPasskeyLogin(ceremony: string, credential: CredentialJSON): Promise<Account>;
   logout(): Promise<void>;
   listPasskeys(): Promise<Passkey[]>;
-  beginPasskeyRegistration(): Promise<CeremonyStart<PublicKeyCredentialCreationOptionsJSON>>;
+  /** `proof`: from a re-authentication, when the server asked for one (403 reauth_required). */
+  beginPasskeyRegistration(proof?: string): Promise<CeremonyStart<PublicKeyCredentialCreationOptionsJSON>>;
   finishPasskeyRegistration(ceremony: string, credential: CredentialJSON): Promise<Passkey>;
+  // Changes to the account. Each may answer 403 reauth_required: re-authenticate (below),
+  // then send the change again with the proof.
+  renamePasskey(id: string, name: string, proof?: string): Promise<Passkey>;
+  /** Resolves to the passkeys left. */
+  removePasskey(id: string, proof?: string): Promise<Passkey[]>;
+  changePassword(newPassword: string, proof?: string): Promise<Account>;
+  /** Resolves to how many other sessions ended; this one stays. */
+  logoutOtherSessions(): Promise<number>;
+  listActivity(): Promise<ActivityEvent[]>;
+  // Re-authentication: each resolves to a proof for that one action.
+  beginPasskeyReauth(action: ReauthAction): Promise<CeremonyStart<PublicKeyCredentialRequestOptionsJSON>>;
+  finishPasskeyReauth(ceremony: string, credential: CredentialJSON): Promise<string>;
+  reauthWithPassword(action: ReauthAction, password: string): Promise<string>;
   // The desktop app's device endpoints (docs/api.md, "Device endpoints"); `serve` has none.
   listAuthenticators(): Promise<Authenticator[]>;
   startDeviceCeremony(
@@ -124,8 +165,20 @@ export function errorFromResponse(status: number, body: unknown): ApiError {
   return new ApiError(status, error["code"], message, fields);
 }
 
+/** The body with the re-authentication proof, when there is one (the server refuses an empty one). */
+function withProof(body: Record<string, unknown>, proof: string | undefined): Record<string, unknown> {
+  return proof ? { ...body, proof } : body;
+}
+
+function proofFrom(answer: { proof: unknown }): string {
+  if (typeof answer.proof !== "string" || answer.proof === "") {
+    throw new ApiError(200, "unexpected_response", SERVICE_PROBLEM);
+  }
+  return answer.proof;
+}
+
 export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): Api {
-  async function request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
     const init: RequestInit = {
       method,
       credentials: "same-origin",
@@ -169,10 +222,28 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     },
     // A Go nil slice is encoded as null: treat it as no passkeys.
     listPasskeys: async () => (await request<{ passkeys: Passkey[] | null }>("GET", "/api/passkeys")).passkeys ?? [],
-    beginPasskeyRegistration: () => request("POST", "/api/passkeys/register/begin", {}),
+    beginPasskeyRegistration: (proof) => request("POST", "/api/passkeys/register/begin", withProof({}, proof)),
     finishPasskeyRegistration: async (ceremony, credential) =>
       (await request<{ passkey: Passkey }>("POST", "/api/passkeys/register/finish", { ceremony, credential }))
         .passkey,
+    renamePasskey: async (id, name, proof) =>
+      (await request<{ passkey: Passkey }>("PATCH", `/api/passkeys/${encodeURIComponent(id)}`, withProof({ name }, proof)))
+        .passkey,
+    removePasskey: async (id, proof) =>
+      (await request<{ passkeys: Passkey[] | null }>("DELETE", `/api/passkeys/${encodeURIComponent(id)}`, withProof({}, proof)))
+        .passkeys ?? [],
+    changePassword: async (newPassword, proof) =>
+      (await request<{ account: Account }>("POST", "/api/account/password", withProof({ newPassword }, proof))).account,
+    logoutOtherSessions: async () => {
+      const { signedOut } = await request<{ signedOut: unknown }>("POST", "/api/sessions/others/logout", {});
+      return typeof signedOut === "number" ? signedOut : 0;
+    },
+    listActivity: async () => (await request<{ events: ActivityEvent[] | null }>("GET", "/api/activity")).events ?? [],
+    beginPasskeyReauth: (action) => request("POST", "/api/reauth/passkey/begin", { action }),
+    finishPasskeyReauth: async (ceremony, credential) =>
+      proofFrom(await request<{ proof: unknown }>("POST", "/api/reauth/passkey/finish", { ceremony, credential })),
+    reauthWithPassword: async (action, password) =>
+      proofFrom(await request<{ proof: unknown }>("POST", "/api/reauth/password", { action, password })),
     listAuthenticators: async () =>
       (await request<{ authenticators: Authenticator[] | null }>("GET", "/api/device/authenticators")).authenticators ?? [],
     startDeviceCeremony: async (kind, authenticator, publicKey) =>

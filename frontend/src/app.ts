@@ -18,13 +18,21 @@ export function ceremoniesFor(
   return config.ceremonies === "device" ? device(api) : browser();
 }
 
-export type Notice = { kind: "passkey-set-up"; passkeyName: string } | { kind: "logged-out" };
+export type Notice =
+  | { kind: "passkey-set-up"; passkeyName: string }
+  | { kind: "logged-out" }
+  // Changes made on the account pages, announced on the settings page.
+  | { kind: "passkey-renamed"; passkeyName: string }
+  | { kind: "passkey-removed"; passkeyName: string }
+  | { kind: "password-changed"; wasSet: boolean };
 
 export interface Journey {
   /** The email typed on one page, offered again on the next (passkey -> password login). */
   email: string;
   /** A message for the next page to show once, then forget. */
   notice: Notice | null;
+  /** The passkey (its id) chosen on the settings page to rename or remove. */
+  passkey: string | null;
 }
 
 export interface App {
@@ -51,7 +59,7 @@ export function createApp(
         });
       return pending;
     },
-    journey: { email: "", notice: null },
+    journey: { email: "", notice: null, passkey: null },
   };
 }
 

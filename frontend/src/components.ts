@@ -201,8 +201,9 @@ export interface SummaryListRow {
   value: Content;
 }
 
-export function summaryList(rows: SummaryListRow[]): SafeHtml {
-  return html`<dl class="nhsuk-summary-list">
+/** `classes`: extra classes, such as "nhsuk-summary-list--no-last-row-border" inside a card. */
+export function summaryList(rows: SummaryListRow[], classes?: string): SafeHtml {
+  return html`<dl class="${["nhsuk-summary-list", classes ?? ""].filter(Boolean).join(" ")}">
   ${rows.map(
     (row) => html`<div class="nhsuk-summary-list__row">
     <dt class="nhsuk-summary-list__key">${row.key}</dt>
@@ -235,4 +236,175 @@ export function successBanner(heading: string, body?: Content): SafeHtml {
 /** An area whose changes screen readers announce while the person waits. */
 export function statusArea(id: string): SafeHtml {
   return html`<div class="nhsuk-body nhsuk-u-font-weight-bold" id="${id}" role="status" aria-live="polite"></div>`;
+}
+
+/** The details component: a summary the person opens to read more. */
+export function details(summary: string, content: Content): SafeHtml {
+  return html`<details class="nhsuk-details">
+  <summary class="nhsuk-details__summary">
+    <span class="nhsuk-details__summary-text">${summary}</span>
+  </summary>
+  <div class="nhsuk-details__text">
+    ${content}
+  </div>
+</details>`;
+}
+
+export interface ContentsListItem {
+  text: string;
+  href: string;
+  /** The page the person is on: shown as text, with aria-current="page". */
+  current?: boolean;
+}
+
+/** The contents list of a guide made of several pages. */
+export function contentsList(items: ContentsListItem[], ariaLabel = "Pages in this guide"): SafeHtml {
+  return html`<nav class="nhsuk-contents-list" role="navigation" aria-label="${ariaLabel}">
+  <h2 class="nhsuk-u-visually-hidden">Contents</h2>
+  <ol class="nhsuk-contents-list__list">
+    ${items.map((item) =>
+      item.current
+        ? html`<li class="nhsuk-contents-list__item" aria-current="page">
+      <span class="nhsuk-contents-list__current">${item.text}</span>
+    </li>`
+        : html`<li class="nhsuk-contents-list__item">
+      <a class="nhsuk-contents-list__link" href="${item.href}">${item.text}</a>
+    </li>`,
+    )}
+  </ol>
+</nav>`;
+}
+
+export interface PaginationLink {
+  href: string;
+  /** The title of the page the link goes to. */
+  text: string;
+}
+
+const ARROW_LEFT =
+  html`<svg class="nhsuk-icon nhsuk-icon--arrow-left" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16" focusable="false" aria-hidden="true">
+          <path d="M10.7 6.3c.4.4.4 1 0 1.4L7.4 11H19a1 1 0 0 1 0 2H7.4l3.3 3.3c.4.4.4 1 0 1.4a1 1 0 0 1-1.4 0l-5-5A1 1 0 0 1 4 12c0-.3.1-.5.3-.7l5-5a1 1 0 0 1 1.4 0Z"/>
+        </svg>`;
+const ARROW_RIGHT =
+  html`<svg class="nhsuk-icon nhsuk-icon--arrow-right" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16" focusable="false" aria-hidden="true">
+          <path d="m14.7 6.3 5 5c.2.2.3.4.3.7 0 .3-.1.5-.3.7l-5 5a1 1 0 0 1-1.4-1.4l3.3-3.3H5a1 1 0 0 1 0-2h11.6l-3.3-3.3a1 1 0 1 1 1.4-1.4Z"/>
+        </svg>`;
+
+/** Previous and next links between the pages of a guide (pagination without page numbers). */
+export function pagination(previous: PaginationLink | null, next: PaginationLink | null): SafeHtml {
+  return html`<nav class="nhsuk-pagination" role="navigation" aria-label="Pagination">
+  <ul class="nhsuk-list nhsuk-pagination__list">
+    ${
+      previous
+        ? html`<li class="nhsuk-pagination-item--previous">
+      <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="${previous.href}" rel="prev">
+        <span class="nhsuk-pagination__title">Previous<span class="nhsuk-u-visually-hidden"> page</span></span>
+        <span class="nhsuk-u-visually-hidden">:</span>
+        <span class="nhsuk-pagination__page">${previous.text}</span>
+        ${ARROW_LEFT}
+      </a>
+    </li>`
+        : ""
+    }
+    ${
+      next
+        ? html`<li class="nhsuk-pagination-item--next">
+      <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="${next.href}" rel="next">
+        <span class="nhsuk-pagination__title">Next<span class="nhsuk-u-visually-hidden"> page</span></span>
+        <span class="nhsuk-u-visually-hidden">:</span>
+        <span class="nhsuk-pagination__page">${next.text}</span>
+        ${ARROW_RIGHT}
+      </a>
+    </li>`
+        : ""
+    }
+  </ul>
+</nav>`;
+}
+
+export interface CardAction {
+  text: string;
+  href: string;
+  /** Said after `text` to screen readers only, naming what the action is for. */
+  visuallyHiddenText?: string;
+  /** data-* attributes, for the page's own script (name without "data-"). */
+  data?: Record<string, string>;
+}
+
+export interface SummaryCardOptions {
+  heading: string;
+  headingLevel?: 2 | 3;
+  actions?: CardAction[];
+  /** Usually a summaryList(…, "nhsuk-summary-list--no-last-row-border"). */
+  content: Content;
+}
+
+/**
+ * A summary card: the card component with a heading, actions beside it, and a summary list.
+ * The actions' hidden text is written as the summary list's (" name"), not the card
+ * template's " (heading)", so a screen reader hears "Remove Windows Hello".
+ */
+export function summaryCard(options: SummaryCardOptions): SafeHtml {
+  const level = options.headingLevel ?? 3;
+  const heading = level === 2
+    ? html`<h2 class="nhsuk-card__heading">${options.heading}</h2>`
+    : html`<h3 class="nhsuk-card__heading">${options.heading}</h3>`;
+  const link = (action: CardAction): SafeHtml => {
+    const data = Object.entries(action.data ?? {}).map(([name, value]) => html` data-${name}="${value}"`);
+    const hidden = action.visuallyHiddenText
+      ? html`<span class="nhsuk-u-visually-hidden"> ${action.visuallyHiddenText}</span>`
+      : "";
+    return html`<a class="nhsuk-link" href="${action.href}"${data}>${action.text}${hidden}</a>`;
+  };
+  const actions = options.actions ?? [];
+  return html`<div class="nhsuk-card">
+  <div class="nhsuk-card__heading-container">
+    ${heading}
+    ${
+      actions.length
+        ? html`<ul class="nhsuk-card__actions">
+      ${actions.map((action) => html`<li class="nhsuk-card__action">${link(action)}</li>`)}
+    </ul>`
+        : ""
+    }
+  </div>
+  <div class="nhsuk-card__content">
+    ${options.content}
+  </div>
+</div>`;
+}
+
+export type TagColour = "white" | "grey" | "green" | "aqua-green" | "blue" | "purple" | "pink" | "red" | "orange" | "yellow";
+
+export function tag(text: string, colour?: TagColour): SafeHtml {
+  return html`<strong class="nhsuk-tag${colour ? ` nhsuk-tag--${colour}` : ""}">${text}</strong>`;
+}
+
+export interface TableOptions {
+  caption: string;
+  head: string[];
+  /** Each row's first cell is its header (scope="row"). */
+  rows: Content[][];
+}
+
+export function table(options: TableOptions): SafeHtml {
+  return html`<table class="nhsuk-table">
+  <caption class="nhsuk-table__caption">${options.caption}</caption>
+  <thead class="nhsuk-table__head">
+    <tr class="nhsuk-table__row">
+      ${options.head.map((cell) => html`<th class="nhsuk-table__header" scope="col">${cell}</th>`)}
+    </tr>
+  </thead>
+  <tbody class="nhsuk-table__body">
+    ${options.rows.map(
+      (row) => html`<tr class="nhsuk-table__row">
+      ${row.map((cell, index) =>
+        index === 0
+          ? html`<th class="nhsuk-table__header" scope="row">${cell}</th>`
+          : html`<td class="nhsuk-table__cell">${cell}</td>`,
+      )}
+    </tr>`,
+    )}
+  </tbody>
+</table>`;
 }

@@ -1,6 +1,7 @@
 // The page shell from nhsuk-frontend's template.njk: skip link, header, a width
-// container holding the back link and <main>, and the footer. Pages only ever
-// replace the back link area and the contents of <main>.
+// container holding the back link and <main>, and the footer with its support
+// links (help, the accessibility statement). Pages only ever replace the back
+// link area and the contents of <main>.
 
 import { html, raw, type SafeHtml } from "./html";
 
@@ -31,6 +32,15 @@ export function shell(): SafeHtml {
 <footer class="nhsuk-footer" role="contentinfo">
   <div class="nhsuk-width-container">
     <div class="nhsuk-footer__meta">
+      <h2 class="nhsuk-u-visually-hidden">Support links</h2>
+      <ul class="nhsuk-footer__list">
+        <li class="nhsuk-footer__list-item">
+          <a class="nhsuk-footer__list-item-link" href="/help">Help</a>
+        </li>
+        <li class="nhsuk-footer__list-item">
+          <a class="nhsuk-footer__list-item-link" href="/accessibility">Accessibility statement</a>
+        </li>
+      </ul>
       <p class="nhsuk-body-s">© NHS England</p>
     </div>
   </div>

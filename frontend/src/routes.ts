@@ -1,21 +1,35 @@
 // Every address the app answers, and the page module for each.
 
 import type { App } from "./app";
+import { accessibilityStatementPage } from "./pages/accessibility-statement";
+import { activityPage } from "./pages/activity";
 import { createAccountPage } from "./pages/create-account";
+import { helpRoutes } from "./pages/help";
 import { loginPage } from "./pages/login";
 import { loginPasswordPage } from "./pages/login-password";
+import { passkeyRemovePage } from "./pages/passkey-remove";
+import { passkeyRenamePage } from "./pages/passkey-rename";
 import { passkeySetUpPage } from "./pages/passkey-set-up";
+import { passwordChangePage } from "./pages/password-change";
 import { securityPage } from "./pages/security";
+import { withSecurityKeyRoutes } from "./pages/security-keys-routes";
 import { startPage } from "./pages/start";
 import type { Page } from "./router";
 
 export function routes(app: App): Record<string, Page> {
-  return {
+  // + "/security-keys" and "/security-keys/{id}/..." (desktop app only).
+  return withSecurityKeyRoutes(app, {
     "/": startPage(app),
     "/create-account": createAccountPage(app),
     "/login": loginPage(app),
     "/login/password": loginPasswordPage(app),
     "/account/security": securityPage(app),
     "/account/passkeys/set-up": passkeySetUpPage(app),
-  };
+    "/account/passkeys/rename": passkeyRenamePage(app),
+    "/account/passkeys/remove": passkeyRemovePage(app),
+    "/account/password": passwordChangePage(app),
+    "/account/activity": activityPage(app),
+    ...helpRoutes(app),
+    "/accessibility": accessibilityStatementPage,
+  });
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { MESSAGES, validateNewAccount, validatePasskeyLogin, validatePasswordLogin } from "./validation";
+import {
+  MESSAGES,
+  validateNewAccount,
+  validateNewPassword,
+  validatePasskeyLogin,
+  validatePasskeyName,
+  validatePasswordLogin,
+} from "./validation";
 
 describe("creating an account", () => {
   it.each([
@@ -41,5 +48,23 @@ describe("logging in", () => {
     expect(validatePasskeyLogin("")).toEqual({});
     expect(validatePasskeyLogin("not an email")).toEqual({ email: MESSAGES.emailFormat });
     expect(validatePasskeyLogin("a@example.com")).toEqual({});
+  });
+});
+
+describe("account changes", () => {
+  it("a new password is 8 to 256 characters, counted as a person counts them", () => {
+    expect(validateNewPassword("")).toEqual({ newPassword: MESSAGES.newPasswordMissing });
+    expect(validateNewPassword("1234567")).toEqual({ newPassword: MESSAGES.newPasswordTooShort });
+    expect(validateNewPassword("🔑🔑🔑🔑🔑🔑🔑🔑")).toEqual({});
+    expect(validateNewPassword("x".repeat(256))).toEqual({});
+    expect(validateNewPassword("x".repeat(257))).toEqual({ newPassword: MESSAGES.newPasswordTooLong });
+  });
+
+  it("a passkey name is 1 to 64 characters once trimmed", () => {
+    expect(validatePasskeyName("")).toEqual({ name: MESSAGES.passkeyNameMissing });
+    expect(validatePasskeyName("   ")).toEqual({ name: MESSAGES.passkeyNameMissing });
+    expect(validatePasskeyName(` ${"x".repeat(64)} `)).toEqual({});
+    expect(validatePasskeyName("é".repeat(64))).toEqual({});
+    expect(validatePasskeyName("x".repeat(65))).toEqual({ name: MESSAGES.passkeyNameTooLong });
   });
 });

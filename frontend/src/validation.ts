@@ -2,7 +2,7 @@
 // server returns in `fields` on 422 invalid_input (docs/api.md). The server
 // checks again; these only save a round trip.
 
-export type FieldErrors = Partial<Record<"email" | "password", string>>;
+export type FieldErrors = Partial<Record<"email" | "password" | "name" | "newPassword", string>>;
 
 export const MESSAGES = {
   emailMissing: "Enter an email address",
@@ -11,9 +11,14 @@ export const MESSAGES = {
   newPasswordMissing: "Enter a password",
   newPasswordTooShort: "Password must be 8 characters or more",
   passwordMissing: "Enter your password",
+  newPasswordTooLong: "Password must be 256 characters or fewer",
+  passkeyNameMissing: "Enter a name for your passkey",
+  passkeyNameTooLong: "Passkey name must be 64 characters or fewer",
 } as const;
 
 export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 256;
+export const MAX_PASSKEY_NAME_LENGTH = 64;
 const MAX_EMAIL_LENGTH = 254;
 
 // One @, something before it, a domain with a dot after it, no spaces.
@@ -56,4 +61,23 @@ export function validatePasskeyLogin(email: string): FieldErrors {
 
 export function hasErrors(errors: FieldErrors): boolean {
   return Object.values(errors).some(Boolean);
+}
+
+/** A new password for an account that is signed in (`POST /api/account/password`). */
+export function validateNewPassword(newPassword: string): FieldErrors {
+  if (newPassword === "") return { newPassword: MESSAGES.newPasswordMissing };
+  if (length(newPassword) < MIN_PASSWORD_LENGTH) return { newPassword: MESSAGES.newPasswordTooShort };
+  if (length(newPassword) > MAX_PASSWORD_LENGTH) return { newPassword: MESSAGES.newPasswordTooLong };
+  return {};
+}
+
+/**
+ * A passkey's new name, trimmed as the server trims it. Invisible characters and a name
+ * another passkey has are left to the server, which says so in the same way.
+ */
+export function validatePasskeyName(name: string): FieldErrors {
+  const trimmed = name.trim();
+  if (trimmed === "") return { name: MESSAGES.passkeyNameMissing };
+  if (length(trimmed) > MAX_PASSKEY_NAME_LENGTH) return { name: MESSAGES.passkeyNameTooLong };
+  return {};
 }

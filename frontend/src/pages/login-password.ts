@@ -8,11 +8,14 @@ import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButt
 import { html } from "../html";
 import type { Page, PageContext } from "../router";
 import { hasErrors, validatePasswordLogin, type FieldErrors } from "../validation";
+import { loginRefusal } from "./login-refusals";
 
 interface State {
   email: string;
   errors: FieldErrors;
   problems: string[];
+  /** What to do about the problems (a lockout: how long, and what if it was not you). */
+  advice?: string | null;
 }
 
 export function loginPasswordPage(app: App): Page {
@@ -30,7 +33,7 @@ function render(app: App, ctx: PageContext, state: State): void {
     beforeContent: backLink("/login"),
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
-    ${items.length ? errorSummary(items) : ""}
+    ${items.length ? errorSummary(items, state.advice ? html`<p>${state.advice}</p>` : undefined) : ""}
     <h1>Log in with your password</h1>
     <form method="post" novalidate>
       ${input({
@@ -73,7 +76,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       if (!ctx.isCurrent()) return;
       const fieldErrors = error instanceof ApiError ? fieldErrorsFrom(error, ["email", "password"]) : {};
       const problems = hasErrors(fieldErrors) ? [] : [messageFor(error, SERVICE_PROBLEM)];
-      render(app, ctx, { email, errors: fieldErrors, problems });
+      render(app, ctx, { email, errors: fieldErrors, problems, advice: loginRefusal(error)?.advice ?? null });
       return;
     }
     if (ctx.isCurrent()) await ctx.navigate("/account/security");

@@ -7,13 +7,31 @@
 import { ApiError, SERVICE_PROBLEM } from "../api";
 import type { App } from "../app";
 import { adviceFor, CeremonyError, type Ceremonies } from "../ceremony";
-import { backLink, button, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../components";
+import { backLink, button, details, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../components";
 import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../forms";
-import { html } from "../html";
+import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
 import { hasErrors, validatePasskeyLogin, type FieldErrors } from "../validation";
+import { loginRefusal } from "./login-refusals";
 
 const PASSWORD_LINK = html`<a href="/login/password">Log in with your password instead</a>`;
+
+const HELP_LINK = html`<p><a href="/help/log-in">Get help with logging in with a passkey</a></p>`;
+
+/** Help where the person needs it: what to check, for a browser or for the desktop app's security keys. */
+function problemsLoggingIn(client: State["client"]): SafeHtml {
+  return details(
+    "Problems logging in with a passkey",
+    client === "device"
+      ? html`<p>Check that your security key is plugged into this computer. If you have more than one, try another one.</p>
+    <p>You cannot use a passkey on your phone or tablet to log in to this app. Use a security key, or log in with your password instead.</p>
+    ${HELP_LINK}`
+      : html`<p>If your passkey is on a different phone or tablet, select <strong>Continue</strong>, then choose <strong>Use a different phone or tablet</strong> and scan the QR code with it.</p>
+    <p>On an iPhone or iPad, check that <strong>Password AutoFill</strong> and <strong>Passkey AutoFill</strong> are turned on in your settings.</p>
+    <p>If you still cannot log in, use your password instead.</p>
+    ${HELP_LINK}`,
+  );
+}
 
 interface State {
   email: string;
@@ -22,6 +40,8 @@ interface State {
   problem: string | null;
   /** What to do about the problem, besides using the password. */
   advice: string | null;
+  /** During a lockout the password cannot be used either, so it is not offered with the problem. */
+  locked?: boolean;
   /** Set when passkeys cannot be used here at all (a browser without WebAuthn). */
   unavailable: string | null;
   /** The person cancelled on their security key's steps: said under the heading, not as an error. */
@@ -61,7 +81,9 @@ function render(app: App, ctx: PageContext, state: State): void {
   const summary = items.length
     ? errorSummary(
         items,
-        state.problem ? html`${state.advice ? html`<p>${state.advice}</p>` : ""}<p>${PASSWORD_LINK}</p>` : undefined,
+        state.problem
+          ? html`${state.advice ? html`<p>${state.advice}</p>` : ""}${state.locked ? "" : html`<p>${PASSWORD_LINK}</p>`}`
+          : undefined,
       )
     : "";
   const main = ctx.show({
@@ -91,6 +113,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       ${button({ text: "Continue" })}
     </form>
     <p>${PASSWORD_LINK}</p>
+    ${problemsLoggingIn(state.client)}
   </div>
 </div>`,
   });
@@ -106,7 +129,7 @@ function render(app: App, ctx: PageContext, state: State): void {
     app.journey.email = email;
     let client = state.client;
     const again = (patch: Partial<State>): void =>
-      render(app, ctx, { ...state, email, client, errors: {}, problem: null, advice: null, cancelled: null, ...patch });
+      render(app, ctx, { ...state, email, client, errors: {}, problem: null, advice: null, locked: false, cancelled: null, ...patch });
 
     const errors = validatePasskeyLogin(email);
     if (hasErrors(errors)) {
@@ -138,9 +161,11 @@ function render(app: App, ctx: PageContext, state: State): void {
         return;
       }
       if (!(error instanceof ApiError) && !(error instanceof CeremonyError)) console.error(error);
+      const refusal = loginRefusal(error);
       again({
         problem: messageFor(error, SERVICE_PROBLEM),
-        advice: error instanceof CeremonyError ? adviceFor(error) : null,
+        advice: error instanceof CeremonyError ? adviceFor(error) : (refusal?.advice ?? null),
+        locked: refusal ? !refusal.offerPassword : false,
       });
       return;
     }

@@ -1,22 +1,33 @@
 // `/account/passkeys/set-up`: what you need, then the registration ceremony:
 // begin -> the device -> finish, and back to the settings with a success banner.
+// When the server wants "Confirm it's you" first (403 reauth_required at begin, or at
+// finish if the proof was used meanwhile), the page asks for it (reauth.ts), then comes back
+// holding the proof and the person selects Continue again: browsers want a fresh click
+// before they create a passkey.
 // In the desktop app the device part is a few steps in this page (which
 // security key, touch it, its PIN): see device-ceremony.ts.
 
-import { ApiError, SERVICE_PROBLEM } from "../api";
+import { ApiError, SERVICE_PROBLEM, type Account } from "../api";
 import { isNotSignedIn, requireAccount, type App } from "../app";
 import { adviceFor, CeremonyError, isFinal, type Ceremonies } from "../ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../components";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
+import { confirmItsYou, needsReauth, NOT_CONFIRMED } from "./reauth";
 
 interface State {
+  account: Account;
+  /** From "Confirm it's you", for register begin; kept until a passkey is set up. */
+  proof: string | null;
   problem: string | null;
   /** What to do about the problem. */
   nextStep: SafeHtml | null;
   unavailable: string | null;
-  /** The person cancelled on their security key's steps: said under the heading, not as an error. */
+  /**
+   * Said under the heading, not as an error: the person cancelled on their security key's
+   * steps, or has just confirmed it's you (or not).
+   */
   cancelled: string | null;
   /** Who will ask the person where to save the passkey; null until GET /api/config answers. */
   client: Ceremonies["client"] | null;
@@ -38,7 +49,7 @@ export function passkeySetUpPage(app: App): Page {
     } catch {
       // No config yet: find out again when the person selects Continue.
     }
-    render(app, ctx, { problem: null, nextStep: null, unavailable, cancelled: null, client });
+    render(app, ctx, { account, proof: null, problem: null, nextStep: null, unavailable, cancelled: null, client });
   };
 }
 
@@ -53,6 +64,9 @@ function nextStepFor(error: unknown): SafeHtml {
   return TRY_AGAIN;
 }
 
+const WHAT_YOU_NEED_HELP = html`<p><a href="/help/what-you-need">Find out more about what you need to set up a passkey</a></p>`;
+const SET_UP_HELP = html`<p><a href="/help/set-up">Get help with setting up a passkey</a></p>`;
+
 const BROWSER_HOW_TO = html`<p>You can set up passkeys on your phone, tablet, computer or security key, and have more than one.</p>
     <h2>What you need</h2>
     <ul>
@@ -60,6 +74,7 @@ const BROWSER_HOW_TO = html`<p>You can set up passkeys on your phone, tablet, co
       <li>Bluetooth turned on, if you want to save the passkey on a phone or tablet near you</li>
     </ul>
     <p>On an Apple device, you may be asked to turn on iCloud Keychain. Your passkey will then work on all your Apple devices.</p>
+    ${WHAT_YOU_NEED_HELP}
     ${insetText(html`<p>Only set up a passkey on a device that belongs to you or one you trust.</p>`)}
     <h2>Choosing where to save it</h2>
     <p>After you select Continue, your device may ask where to save the passkey:</p>
@@ -68,7 +83,8 @@ const BROWSER_HOW_TO = html`<p>You can set up passkeys on your phone, tablet, co
       <li>choose <strong>Use a different phone or tablet</strong> to save it on another device, then scan the QR code with that device</li>
       <li>on a Windows computer, choose <strong>Windows Hello or external security key</strong></li>
     </ul>
-    <p>Your device will then ask you to unlock it, for example with your fingerprint, face or PIN.</p>`;
+    <p>Your device will then ask you to unlock it, for example with your fingerprint, face or PIN.</p>
+    ${SET_UP_HELP}`;
 
 const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security key. You can then log in by plugging in the key and touching it. You can have more than one passkey.</p>
     <h2>What you need</h2>
@@ -76,9 +92,11 @@ const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security k
       <li>a security key that works with passkeys (sometimes called a FIDO2 key), plugged into this computer</li>
       <li>the PIN for your security key, if it has one</li>
     </ul>
+    ${WHAT_YOU_NEED_HELP}
     ${insetText(html`<p>Only set up a passkey on a security key that belongs to you.</p>`)}
     <h2>What happens next</h2>
-    <p>After you select Continue, choose the security key to save your passkey on. Then touch the key when it flashes or lights up, and enter its PIN if you are asked for it.</p>`;
+    <p>After you select Continue, choose the security key to save your passkey on. Then touch the key when it flashes or lights up, and enter its PIN if you are asked for it.</p>
+    ${SET_UP_HELP}`;
 
 function render(app: App, ctx: PageContext, state: State): void {
   const main = ctx.show({
@@ -108,7 +126,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       client = ceremonies.client;
       const unavailable = ceremonies.unavailable("create");
       if (unavailable) throw unavailable;
-      const start = await app.api.beginPasskeyRegistration();
+      const start = await app.api.beginPasskeyRegistration(state.proof ?? undefined);
       const credential = await ceremonies.create(start.publicKey, ctx);
       passkeyName = (await app.api.finishPasskeyRegistration(start.ceremony, credential)).name;
     } catch (error) {
@@ -116,6 +134,19 @@ function render(app: App, ctx: PageContext, state: State): void {
       if (!ctx.isCurrent()) return;
       if (isNotSignedIn(error)) {
         await ctx.navigate("/login", { replace: true });
+        return;
+      }
+      if (needsReauth(error)) {
+        const proof = await confirmItsYou(app, ctx, { action: "add-passkey", account: state.account, back: "/account/passkeys/set-up" });
+        if (!ctx.isCurrent()) return;
+        render(app, ctx, {
+          ...state,
+          client,
+          proof,
+          problem: null,
+          nextStep: null,
+          cancelled: proof ? "You have confirmed it's you. Select Continue to set up your passkey." : NOT_CONFIRMED,
+        });
         return;
       }
       if (error instanceof CeremonyError && error.reason === "you_cancelled") {

@@ -1,21 +1,33 @@
-// `/account/security`: "Login and security settings". Who is signed in, their
-// passkeys, the way to set up another one, and logging out.
+// `/account/security`: "Login and security settings". Who is signed in; their passkeys, each
+// in a summary card (where it is saved, when it was added and last used, a warning when it
+// may have been copied) with Rename and Remove; the password; recent activity; logging out
+// of all other devices; and logging out. Changes made on the account pages come back here
+// with a success banner (a notice in the journey, shown once).
 
 import { SERVICE_PROBLEM, type Account, type Passkey } from "../api";
-import { isNotSignedIn, requireAccount, takeNotice, type App } from "../app";
-import { button, errorSummary, successBanner, summaryList } from "../components";
+import { isNotSignedIn, requireAccount, takeNotice, type App, type Journey } from "../app";
+import { button, details, errorSummary, successBanner, summaryCard, summaryList, tag } from "../components";
 import { formatDate } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
 
+interface Banner {
+  heading: string;
+  body?: SafeHtml;
+}
+
 interface State {
   account: Account;
   passkeys: Passkey[];
-  /** The passkey just set up, announced once in a success banner. */
-  justSetUp: string | null;
+  /** Announced once, in a success banner. */
+  banner: Banner | null;
   problem: string | null;
+  /** The desktop app, which can manage security keys (/security-keys). */
+  desktop: boolean;
 }
+
+export const FLAGGED_WARNING = "This passkey may have been copied. Remove it and set up a new one.";
 
 export function securityPage(app: App): Page {
   return async (ctx) => {
@@ -31,21 +43,96 @@ export function securityPage(app: App): Page {
       }
       throw error;
     }
-    const notice = takeNotice(app.journey, "passkey-set-up");
-    render(app, ctx, { account, passkeys, justSetUp: notice?.passkeyName ?? null, problem: null });
+    const desktop = await app.ceremonies().then((c) => c.client === "device", () => false);
+    render(app, ctx, { account, passkeys, banner: bannerFor(app.journey), problem: null, desktop });
   };
 }
 
-export function passkeyDetails(passkey: Passkey): SafeHtml {
-  return html`<p>Added ${formatDate(passkey.createdAt)}</p>
-<p>${passkey.lastUsedAt ? `Last used ${formatDate(passkey.lastUsedAt)}` : "Not used yet"}</p>
-${passkey.backedUp ? html`<p>Backed up, so you can also use it on your other devices</p>` : ""}`;
+/** The banner for what the person has just done on another page, taken so it shows once. */
+function bannerFor(journey: Journey): Banner | null {
+  const setUp = takeNotice(journey, "passkey-set-up");
+  if (setUp) {
+    return {
+      heading: "Passkey set up",
+      body: html`<p>Your passkey “${setUp.passkeyName}” is ready. Next time you log in, your device will ask you to use it.</p>`,
+    };
+  }
+  const renamed = takeNotice(journey, "passkey-renamed");
+  if (renamed) return { heading: "Passkey renamed", body: html`<p>Your passkey is now called “${renamed.passkeyName}”.</p>` };
+  const removed = takeNotice(journey, "passkey-removed");
+  if (removed) {
+    return {
+      heading: "Passkey removed",
+      body: html`<p>You can no longer log in with “${removed.passkeyName}”. If your device still offers it when you log in, remove it in your device's settings too.</p>`,
+    };
+  }
+  const password = takeNotice(journey, "password-changed");
+  if (password) {
+    return {
+      heading: password.wasSet ? "Password set" : "Password changed",
+      body: html`<p>You have also been logged out on any other devices where you were logged in.</p>`,
+    };
+  }
+  return null;
+}
+
+export function loggedOutElsewhereBanner(count: number): Banner {
+  if (count === 0) {
+    return { heading: "You were not logged in on any other devices", body: html`<p>You are still logged in on this device.</p>` };
+  }
+  return {
+    heading: `You have been logged out on ${count} other ${count === 1 ? "device" : "devices"}`,
+    body: html`<p>You are still logged in on this device.</p>`,
+  };
+}
+
+/** Where the passkey is saved, in the words people see on their devices. */
+export function storedOnText(passkey: Passkey): string | null {
+  const where =
+    passkey.storedOn === "security-key"
+      ? "Security key"
+      : passkey.storedOn === "this-device"
+        ? "This device"
+        : passkey.storedOn === "synced" || passkey.backedUp
+          ? "Synced"
+          : null;
+  if (!where) return null;
+  return passkey.provider ? `${where} (${passkey.provider})` : where;
+}
+
+function passkeyCard(passkey: Passkey): SafeHtml {
+  const stored = storedOnText(passkey);
+  const rows = [
+    ...(passkey.flagged
+      ? [{ key: "Status", value: html`${tag("Do not use", "red")}
+<p class="nhsuk-u-margin-top-2 nhsuk-u-margin-bottom-0">${FLAGGED_WARNING}</p>` }]
+      : []),
+    ...(stored ? [{ key: "Where it is saved", value: stored }] : []),
+    { key: "Added", value: formatDate(passkey.createdAt) },
+    { key: "Last used", value: passkey.lastUsedAt ? formatDate(passkey.lastUsedAt) : "Not used yet" },
+  ];
+  return summaryCard({
+    heading: passkey.name,
+    actions: [
+      { text: "Rename", href: "/account/passkeys/rename", visuallyHiddenText: passkey.name, data: { passkey: passkey.id } },
+      { text: "Remove", href: "/account/passkeys/remove", visuallyHiddenText: passkey.name, data: { passkey: passkey.id } },
+    ],
+    content: summaryList(rows, "nhsuk-summary-list--no-last-row-border"),
+  });
 }
 
 function passkeyList(passkeys: Passkey[]): SafeHtml {
   if (passkeys.length === 0) return html`<p>You have not set up a passkey yet.</p>`;
   return html`<p>You can log in with any of these passkeys.</p>
-${summaryList(passkeys.map((passkey) => ({ key: passkey.name, value: passkeyDetails(passkey) })))}`;
+    ${passkeys.map(passkeyCard)}`;
+}
+
+function passwordSection(account: Account): SafeHtml {
+  return account.hasPassword
+    ? html`<p>You can log in with your password if you cannot use a passkey.</p>
+    <p><a href="/account/password">Change your password</a></p>`
+    : html`<p>You have not set a password. With a password, you can still log in if you cannot use any of your passkeys.</p>
+    <p><a href="/account/password">Set a password</a></p>`;
 }
 
 function render(app: App, ctx: PageContext, state: State): void {
@@ -53,50 +140,97 @@ function render(app: App, ctx: PageContext, state: State): void {
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
     ${state.problem ? errorSummary([{ text: state.problem }]) : ""}
-    ${
-      state.justSetUp !== null
-        ? successBanner(
-            "Passkey set up",
-            html`<p>Your passkey “${state.justSetUp}” is ready. Next time you log in, your device will ask you to use it.</p>`,
-          )
-        : ""
-    }
+    ${state.banner ? successBanner(state.banner.heading, state.banner.body) : ""}
     <h1>Login and security settings</h1>
     <p>You are logged in as <strong>${state.account.email}</strong>.</p>
     <h2>Passkeys</h2>
     ${passkeyList(state.passkeys)}
     ${button({ text: "Set up a passkey", href: "/account/passkeys/set-up" })}
-    <details class="nhsuk-details">
-      <summary class="nhsuk-details__summary">
-        <span class="nhsuk-details__summary-text">If you lose your device or get a new one</span>
-      </summary>
-      <div class="nhsuk-details__text">
-        <p>A lost device keeps your passkey safe: nobody can use it without unlocking the device with your fingerprint, face, PIN or pattern.</p>
+    ${details(
+      "If you lose your device or get a new one",
+      html`<p>A lost device keeps your passkey safe: nobody can use it without unlocking the device with your fingerprint, face, PIN or pattern.</p>
         <p>You can still log in with a passkey on another device, or with your password.</p>
-        <p>On a new device, log in and select <strong>Set up a passkey</strong>. If you stop using an old device, remove the passkey in that device's settings too.</p>
-      </div>
-    </details>
+        <p>On a new device, log in and select <strong>Set up a passkey</strong>. If you stop using an old device, remove its passkey here and in that device's settings.</p>
+        <p><a href="/help/lost-device">What to do if you lose your device</a></p>
+        <p><a href="/help/new-device">What to do if you get a new device</a></p>`,
+    )}
+    ${
+      state.desktop
+        ? html`<h2>Security keys</h2>
+    <p>See what is on the security keys plugged into this computer, change their PIN, or reset them.</p>
+    <p><a href="/security-keys">Security keys</a></p>`
+        : ""
+    }
+    <h2>Password</h2>
+    ${passwordSection(state.account)}
+    <h2>Recent activity</h2>
+    <p>See when your account was used and what was changed. If you see something you do not recognise, change your password and log out of all other devices.</p>
+    <p><a href="/account/activity">View recent activity</a></p>
+    <h2>Log out of all other devices</h2>
+    <p>If you logged in on a device you no longer use, or on a computer that other people use, you can log out there from here. You will stay logged in on this device.</p>
+    <div id="log-out-others">
+      <form method="post" novalidate>
+        ${button({ text: "Log out of all other devices", variant: "secondary" })}
+      </form>
+    </div>
     <h2>Log out</h2>
     <p>Log out when you have finished, especially on a shared computer.</p>
-    <form method="post" novalidate>
-      ${button({ text: "Log out", variant: "secondary" })}
-    </form>
+    <div id="log-out">
+      <form method="post" novalidate>
+        ${button({ text: "Log out", variant: "secondary" })}
+      </form>
+    </div>
   </div>
 </div>`,
   });
   if (!main) return;
 
-  onSubmit(main, async (form) => {
-    const done = markBusy(submitButton(form));
-    try {
-      await app.api.logout();
-    } catch (error) {
-      done();
-      if (ctx.isCurrent()) render(app, ctx, { ...state, justSetUp: null, problem: messageFor(error, SERVICE_PROBLEM) });
-      return;
-    }
-    app.journey.email = "";
-    app.journey.notice = { kind: "logged-out" };
-    if (ctx.isCurrent()) await ctx.navigate("/");
+  // Rename and Remove are links to pages that act on "the chosen passkey": it is kept in
+  // memory, never in the address (app.ts). This runs before the router follows the link.
+  main.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest<HTMLElement>("a[data-passkey]") : null;
+    if (link) app.journey.passkey = link.dataset["passkey"] ?? null;
   });
+
+  const again = (patch: Partial<State>): void => {
+    if (ctx.isCurrent()) render(app, ctx, { ...state, banner: null, problem: null, ...patch });
+  };
+
+  const others = main.querySelector("#log-out-others");
+  if (others) {
+    onSubmit(others, async (form) => {
+      const done = markBusy(submitButton(form));
+      let count: number;
+      try {
+        count = await app.api.logoutOtherSessions();
+      } catch (error) {
+        done();
+        if (isNotSignedIn(error)) {
+          if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
+          return;
+        }
+        again({ problem: messageFor(error, SERVICE_PROBLEM) });
+        return;
+      }
+      again({ banner: loggedOutElsewhereBanner(count) });
+    });
+  }
+
+  const logOut = main.querySelector("#log-out");
+  if (logOut) {
+    onSubmit(logOut, async (form) => {
+      const done = markBusy(submitButton(form));
+      try {
+        await app.api.logout();
+      } catch (error) {
+        done();
+        again({ problem: messageFor(error, SERVICE_PROBLEM) });
+        return;
+      }
+      app.journey.email = "";
+      app.journey.passkey = null;
+      app.journey.notice = { kind: "logged-out" };
+      if (ctx.isCurrent()) await ctx.navigate("/");
+    });
+  }
 }

@@ -1,0 +1,42 @@
+// The "Security keys" addresses. `/security-keys/{id}/...` carries the key's id,
+// which the router's table of exact paths cannot list; withSecurityKeyRoutes
+// answers those paths from the same table (a Proxy that reads like a plain
+// record to the router), so the router itself stays as it is.
+
+import type { App } from "../app";
+import type { Page } from "../router";
+import { securityKeysPage } from "./security-keys";
+import { keyPagesOptions, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./security-keys-common";
+import { securityKeyFingerprintsPage } from "./security-keys-fingerprints";
+import { securityKeyPage } from "./security-keys-key";
+import { securityKeyPasskeysPage } from "./security-keys-passkeys";
+import { securityKeyPinPage } from "./security-keys-pin";
+import { securityKeyResetPage } from "./security-keys-reset";
+
+/** `/security-keys/{id}` and its sub-pages; the id is one path segment. */
+const KEY_PATH = /^\/security-keys\/[^/]+(?:\/(passkeys|pin|fingerprints|reset))?$/;
+
+export function withSecurityKeyRoutes(
+  app: App,
+  routes: Record<string, Page>,
+  overrides: Partial<KeyPagesOptions> = {},
+): Record<string, Page> {
+  const options = keyPagesOptions(overrides);
+  const keyPages: Record<string, Page> = {
+    "": securityKeyPage(app, options),
+    passkeys: securityKeyPasskeysPage(app, options),
+    pin: securityKeyPinPage(app, options),
+    fingerprints: securityKeyFingerprintsPage(app, options),
+    reset: securityKeyResetPage(app, options),
+  };
+  const table: Record<string, Page> = { ...routes, [SECURITY_KEYS_PATH]: securityKeysPage(app, options) };
+  return new Proxy(table, {
+    get(target, path, receiver) {
+      if (typeof path === "string" && !Object.hasOwn(target, path)) {
+        const match = KEY_PATH.exec(path);
+        if (match) return keyPages[match[1] ?? ""];
+      }
+      return Reflect.get(target, path, receiver) as unknown;
+    },
+  });
+}

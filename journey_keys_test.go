@@ -1,0 +1,94 @@
+//go:build e2e
+
+// The desktop app's "Security keys" pages, in headless Chromium served as the desktop app
+// serves them (journey_device_test.go's startDesktop and newWebview): the page manages the
+// virtual key through the device endpoints and the real libfido2.
+// Run with `make test` or `go test -tags e2e -run Journey .` after `npm run build`.
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/nhs-passkeys/companion/app/virtualkey"
+)
+
+func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const email = "patient.six@example.com"
+	const pin = "97531"
+
+	// Create an account and set up a passkey on the virtual key (it asks for a new PIN).
+	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Where do you want to save your passkey?")
+	choose(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Create a PIN for your security key")
+	typeInto(t, ctx, "#pin", pin)
+	typeInto(t, ctx, "#pin-confirm", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey set up")
+	if n := len(key.Credentials()); n != 1 {
+		t.Fatalf("the virtual key holds %d passkeys, want 1", n)
+	}
+
+	// Security keys: the desktop app links to it from the settings.
+	click(t, ctx, "Security keys")
+	page(t, ctx, "Security keys")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "Virtual security key (for testing)") ||
+		!strings.Contains(body, "This virtual security key is a test tool for this app.") ||
+		!strings.Contains(body, "Set. You have 8 tries left.") {
+		t.Fatalf("the list should show the virtual key, as a test tool, with its PIN:\n%s", body)
+	}
+	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	page(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Passkeys on this key")
+
+	// The key's PIN, then its passkeys: the one just set up is this account's.
+	page(t, ctx, "Enter your security key PIN")
+	if ac := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#pin").getAttribute("autocomplete")`)); ac != "off" {
+		t.Errorf("the PIN field should have autocomplete=off, has %q", ac)
+	}
+	typeInto(t, ctx, "#pin", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	row := text(t, ctx, "main .nhsuk-summary-list__row")
+	if !strings.Contains(row, email) || !strings.Contains(row, "Used for your NHS login") ||
+		!strings.Contains(row, "Your NHS login calls it “Security key”.") {
+		t.Fatalf("the passkey should be marked as this account's, in use; the row says %q", row)
+	}
+
+	// Delete it from the key: a confirmation page explains what that means, and wants the PIN.
+	click(t, ctx, "Delete passkey for "+email+" on NHS login")
+	page(t, ctx, "Are you sure you want to delete this passkey?")
+	if warning := text(t, ctx, "main .nhsuk-card--warning"); !strings.Contains(warning,
+		"You will not be able to log in with this passkey any more. Remove it from your NHS login too.") {
+		t.Errorf("the confirmation should explain the consequence first; it says %q", warning)
+	}
+	typeInto(t, ctx, "#pin", pin)
+	click(t, ctx, "Delete passkey")
+	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	banner(t, ctx, "Passkey deleted from your security key")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "There are no passkeys on this key.") ||
+		strings.Contains(body, "Used for your NHS login") {
+		t.Fatalf("after deleting, the key should list nothing:\n%s", body)
+	}
+	if n := len(key.Credentials()); n != 0 {
+		t.Fatalf("the virtual key still holds %d passkeys", n)
+	}
+	if retries, _ := key.PINRetries(); retries != 8 {
+		t.Errorf("every PIN entered was right, yet the key has %d tries left", retries)
+	}
+	// The account still lists it (removing it there is the account's business).
+	if n := passkeyCount(t, ctx); n != 1 {
+		t.Errorf("the account lists %d passkeys, want 1", n)
+	}
+}
