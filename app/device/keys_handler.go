@@ -65,8 +65,8 @@ func (b *keyBody) wipe() {
 	clear(b.NewPIN)
 }
 
-// readKeyBody reads a JSON object whose members are among allowed, as readPIN reads a PIN
-// (pin.go): into a buffer of our own, parsed in place, wiped before returning, with fixed
+// readKeyBody reads a JSON object whose members are among allowed, the way a PIN must be read
+// (see readPIN in pin.go): into a buffer of our own, parsed in place, wiped before returning, with fixed
 // error texts that can never quote a PIN. The caller must call wipe on the result, also
 // after an error.
 func readKeyBody(r *http.Request, allowed ...string) (keyBody, error) {

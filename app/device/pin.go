@@ -1,17 +1,10 @@
 package device
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/nhs-passkeys/companion/backend/apperr"
-	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // readPIN reads the body {"pin": "..."} of POST .../pin into a byte slice the caller owns
@@ -23,63 +16,15 @@ import (
 // before the request reached this handler (the HTTP server's or the webview's) are out of
 // this package's reach.
 func readPIN(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, apperr.InvalidRequest(errors.New("no body"))
+	body, err := readKeyBody(r, "pin")
+	if err != nil {
+		body.wipe()
+		return nil, err
 	}
-	body := make([]byte, 0, 512)
-	defer func() { clear(body[:cap(body)]) }()
-	for {
-		if len(body) == cap(body) {
-			if len(body) > httpapi.MaxBody {
-				return nil, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
-			}
-			grown := make([]byte, len(body), 2*cap(body))
-			copy(grown, body)
-			clear(body[:cap(body)])
-			body = grown
-		}
-		n, err := r.Body.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return nil, apperr.TooLarge(err)
-			}
-			return nil, apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
-		}
+	if len(body.PIN) == 0 {
+		return nil, pinMissing("pin")
 	}
-	if len(body) > httpapi.MaxBody {
-		return nil, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
-	}
-	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, apperr.InvalidRequest(errors.New("body is not a JSON object"))
-	}
-	// Unknown members are refused: the names are read with values skipped unparsed.
-	// encoding/json's syntax errors quote the offending character, which may be part of
-	// the PIN: the log gets a fixed text instead.
-	var members map[string]skipValue
-	if err := json.Unmarshal(body, &members); err != nil {
-		return nil, apperr.InvalidRequest(errors.New("decode body: not one JSON object"))
-	}
-	for name := range members {
-		if name != "pin" {
-			return nil, apperr.InvalidRequest(fmt.Errorf("unknown member %q", name))
-		}
-	}
-	var req struct {
-		PIN pinValue `json:"pin"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		clear(req.PIN)
-		return nil, apperr.InvalidRequest(errors.New("decode body: the pin is not a JSON string"))
-	}
-	if len(req.PIN) == 0 {
-		return nil, apperr.Invalid(map[string]string{"pin": "Enter your security key's PIN"})
-	}
-	return req.PIN, nil
+	return body.PIN, nil
 }
 
 // skipValue accepts any JSON value and keeps nothing of it.
