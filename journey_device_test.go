@@ -181,17 +181,7 @@ func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) 
 
 	// Set up a passkey on the virtual key. It has no PIN yet, so the page asks for a new one
 	// (the key then verifies the person with it, which this RP requires).
-	click(t, ctx, "Set up a passkey")
-	page(t, ctx, "Set up a passkey")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Where do you want to save your passkey?")
-	choose(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Create a PIN for your security key")
-	typeInto(t, ctx, "#pin", pin)
-	typeInto(t, ctx, "#pin-confirm", pin)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
 	if banner := text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(banner, "Passkey set up") {
 		t.Errorf("the settings should confirm the new passkey, banner says %q", banner)
 	}
@@ -339,17 +329,7 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 
 	// Set up a passkey on the virtual key: the fresh login allows this one change.
 	createAccount(t, ctx, srv.origin, email, "a long enough password")
-	click(t, ctx, "Set up a passkey")
-	page(t, ctx, "Set up a passkey")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Where do you want to save your passkey?")
-	choose(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Create a PIN for your security key")
-	typeInto(t, ctx, "#pin", pin)
-	typeInto(t, ctx, "#pin-confirm", pin)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
 	banner(t, ctx, "Passkey set up")
 	passkeys := listPasskeys(t, ctx)
 	if len(passkeys) != 1 {
@@ -393,4 +373,22 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 	if !signedIn(t, ctx) {
 		t.Error("removing a passkey should keep the person logged in")
 	}
+}
+
+// setUpPasskeyOnNewVirtualKey walks Set up a passkey from the settings page onto the virtual
+// key, which has no PIN yet, so the page asks for a new one (entered twice); it ends back on
+// the settings page.
+func setUpPasskeyOnNewVirtualKey(t *testing.T, ctx context.Context, pin string) {
+	t.Helper()
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Where do you want to save your passkey?")
+	choose(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Create a PIN for your security key")
+	typeInto(t, ctx, "#pin", pin)
+	typeInto(t, ctx, "#pin-confirm", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
 }

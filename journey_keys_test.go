@@ -24,17 +24,7 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 
 	// Create an account and set up a passkey on the virtual key (it asks for a new PIN).
 	createAccount(t, ctx, srv.origin, email, "a long enough password")
-	click(t, ctx, "Set up a passkey")
-	page(t, ctx, "Set up a passkey")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Where do you want to save your passkey?")
-	choose(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Create a PIN for your security key")
-	typeInto(t, ctx, "#pin", pin)
-	typeInto(t, ctx, "#pin-confirm", pin)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
 	banner(t, ctx, "Passkey set up")
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("the virtual key holds %d passkeys, want 1", n)
