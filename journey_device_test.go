@@ -357,6 +357,10 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 	page(t, ctx, "Enter your security key PIN")
 	typeInto(t, ctx, "#pin", pin)
 	click(t, ctx, "Continue")
+	// The key is still plugged in, so the app offers to delete the passkey from it too
+	// (journey_keys_test.go goes on to do that); not now.
+	page(t, ctx, "Delete the passkey from your security key too?")
+	click(t, ctx, "Not now")
 	page(t, ctx, "Login and security settings")
 	banner(t, ctx, "Passkey removed")
 

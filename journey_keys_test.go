@@ -82,3 +82,82 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 		t.Errorf("the account lists %d passkeys, want 1", n)
 	}
 }
+
+func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const email = "patient.seven@example.com"
+	const pin = "97531"
+
+	// An account with a password and a passkey on the virtual key: it can remove its only passkey.
+	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
+	banner(t, ctx, "Passkey set up")
+	passkeys := listPasskeys(t, ctx)
+	if len(passkeys) != 1 || len(key.Credentials()) != 1 {
+		t.Fatalf("after setting up a passkey the API lists %d and the key holds %d, want 1 and 1", len(passkeys), len(key.Credentials()))
+	}
+	name := passkeys[0].Name
+
+	// Remove it in Login and security settings. The login's one change is used up, so the
+	// page asks to confirm it's you with the key.
+	click(t, ctx, "Remove "+name)
+	page(t, ctx, "Are you sure you want to remove “"+name+"”?")
+	click(t, ctx, "Remove passkey")
+	page(t, ctx, "Confirm it's you")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Which security key has your passkey?")
+	choose(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Enter your security key PIN")
+	typeInto(t, ctx, "#pin", pin)
+	click(t, ctx, "Continue")
+
+	// The key is plugged in, so the journey offers to delete the passkey from it too.
+	page(t, ctx, "Delete the passkey from your security key too?")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "“"+name+"” has been removed from your NHS login") ||
+		!strings.Contains(body, "The key will keep offering it when you log in") ||
+		!strings.Contains(body, "Not now") {
+		t.Fatalf("the offer should say why, with a way out:\n%s", body)
+	}
+	if n := len(listPasskeys(t, ctx)); n != 0 {
+		t.Fatalf("the account still lists %d passkeys", n)
+	}
+	if n := len(key.Credentials()); n != 1 {
+		t.Fatalf("before deleting it there, the key should still hold the passkey; it holds %d", n)
+	}
+	click(t, ctx, "Delete it from the security key")
+
+	// The Security keys flow: the key's PIN, then its passkeys, where this one is a leftover.
+	page(t, ctx, "Enter your security key PIN")
+	typeInto(t, ctx, "#pin", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	row := text(t, ctx, "main .nhsuk-summary-list__row")
+	if !strings.Contains(row, email) || !strings.Contains(row, "No longer works") ||
+		!strings.Contains(row, "This passkey was removed from your NHS login, so it no longer works.") {
+		t.Fatalf("the passkey should be marked as a leftover; the row says %q", row)
+	}
+	click(t, ctx, "Delete passkey for "+email+" on NHS login")
+	page(t, ctx, "Are you sure you want to delete this passkey?")
+	typeInto(t, ctx, "#pin", pin)
+	click(t, ctx, "Delete passkey")
+	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	banner(t, ctx, "Passkey deleted from your security key")
+	if n := len(key.Credentials()); n != 0 {
+		t.Fatalf("the virtual key still holds %d passkeys", n)
+	}
+	if !signedIn(t, ctx) {
+		t.Error("the journey should keep the person logged in")
+	}
+
+	// Back in the settings, the removal's banner was waiting.
+	click(t, ctx, "Back to Virtual security key (for testing)")
+	page(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Back to security keys")
+	page(t, ctx, "Security keys")
+	click(t, ctx, "Back to login and security settings")
+	page(t, ctx, "Login and security settings")
+	banner(t, ctx, "Passkey removed")
+}

@@ -23,7 +23,8 @@ export type Notice =
   | { kind: "logged-out" }
   // Changes made on the account pages, announced on the settings page.
   | { kind: "passkey-renamed"; passkeyName: string }
-  | { kind: "passkey-removed"; passkeyName: string }
+  // stillOnKey: removed in the desktop app from a security key that was not plugged in.
+  | { kind: "passkey-removed"; passkeyName: string; stillOnKey?: boolean }
   | { kind: "password-changed"; wasSet: boolean };
 
 export interface Journey {

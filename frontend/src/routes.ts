@@ -17,7 +17,8 @@ import { startPage } from "./pages/start";
 import type { Page } from "./router";
 
 export function routes(app: App): Record<string, Page> {
-  // + "/security-keys" and "/security-keys/{id}/..." (desktop app only).
+  // + "/security-keys", "/security-keys/{id}/..." and "/account/passkeys/removed/security-key"
+  // (desktop app only: pages/security-keys-routes.ts).
   return withSecurityKeyRoutes(app, {
     "/": startPage(app),
     "/create-account": createAccountPage(app),

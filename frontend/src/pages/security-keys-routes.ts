@@ -1,11 +1,14 @@
 // The "Security keys" addresses. `/security-keys/{id}/...` carries the key's id,
 // which the router's table of exact paths cannot list; withSecurityKeyRoutes
 // answers those paths from the same table (a Proxy that reads like a plain
-// record to the router), so the router itself stays as it is.
+// record to the router), so the router itself stays as it is. The page offering
+// to delete a passkey from a key after removing it from the account
+// (passkey-removed-key.ts) is added here too, as it uses the same key endpoints.
 
 import type { App } from "../app";
 import type { Page } from "../router";
 import { securityKeysPage } from "./security-keys";
+import { passkeyRemovedKeyPage, REMOVED_KEY_PATH } from "./passkey-removed-key";
 import { keyPagesOptions, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./security-keys-common";
 import { securityKeyFingerprintsPage } from "./security-keys-fingerprints";
 import { securityKeyPage } from "./security-keys-key";
@@ -29,7 +32,11 @@ export function withSecurityKeyRoutes(
     fingerprints: securityKeyFingerprintsPage(app, options),
     reset: securityKeyResetPage(app, options),
   };
-  const table: Record<string, Page> = { ...routes, [SECURITY_KEYS_PATH]: securityKeysPage(app, options) };
+  const table: Record<string, Page> = {
+    ...routes,
+    [SECURITY_KEYS_PATH]: securityKeysPage(app, options),
+    [REMOVED_KEY_PATH]: passkeyRemovedKeyPage(app, options),
+  };
   return new Proxy(table, {
     get(target, path, receiver) {
       if (typeof path === "string" && !Object.hasOwn(target, path)) {

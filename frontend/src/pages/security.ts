@@ -63,7 +63,10 @@ function bannerFor(journey: Journey): Banner | null {
   if (removed) {
     return {
       heading: "Passkey removed",
-      body: html`<p>You can no longer log in with “${removed.passkeyName}”. If your device still offers it when you log in, remove it in your device's settings too.</p>`,
+      body: removed.stillOnKey
+        ? html`<p>You can no longer log in with “${removed.passkeyName}”. It is still saved on your security key, which may keep offering it.</p>
+      <p>To delete it from the key, plug the key into this computer and go to <a href="/security-keys">Security keys</a> in this app. The passkey is marked there as one your NHS login no longer accepts.</p>`
+        : html`<p>You can no longer log in with “${removed.passkeyName}”. If your device still offers it when you log in, remove it in your device's settings too.</p>`,
     };
   }
   const password = takeNotice(journey, "password-changed");
