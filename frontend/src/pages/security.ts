@@ -190,10 +190,12 @@ function render(app: App, ctx: PageContext, state: State): void {
 
   // Rename and Remove are links to pages that act on "the chosen passkey": it is kept in
   // memory, never in the address (app.ts). This runs before the router follows the link.
-  main.addEventListener("click", (event) => {
-    const link = event.target instanceof Element ? event.target.closest<HTMLElement>("a[data-passkey]") : null;
-    if (link) app.journey.passkey = link.dataset["passkey"] ?? null;
-  });
+  // The listeners go on the freshly rendered links, not on <main>, which every page reuses.
+  for (const link of main.querySelectorAll<HTMLElement>("a[data-passkey]")) {
+    link.addEventListener("click", () => {
+      app.journey.passkey = link.dataset["passkey"] ?? null;
+    });
+  }
 
   const again = (patch: Partial<State>): void => {
     if (ctx.isCurrent()) render(app, ctx, { ...state, banner: null, problem: null, ...patch });
