@@ -18,6 +18,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/passkey"
 )
 
 const usage = `NHS passkeys companion: set up, use and remove passkeys for your NHS login.
@@ -137,17 +138,25 @@ func deviceEndpoints(rpOrigin, virtualKeyFile string, logger *slog.Logger) (*dev
 		logger.Warn("the virtual security key is on: it is for testing only and must never hold a real person's passkeys",
 			"state", path)
 	}
-	devices, err := device.New(device.Config{
-		Origins:      desktop.WebviewOrigins,
-		RPOrigin:     rpOrigin,
-		SecurityKeys: device.HIDKeys{},
-		VirtualKey:   key,
-		Logger:       logger,
-	})
+	devices, err := device.New(deviceConfig(rpOrigin, key, logger))
 	if err != nil {
 		return nil, err
 	}
 	return devices, nil
+}
+
+// deviceConfig is the device endpoints' configuration in the desktop app: the connected
+// security keys, named by model from the backend's AAGUID table (issue #6: "name from
+// AAGUID"; app may import backend, never the other way round), and the virtual key if any.
+func deviceConfig(rpOrigin string, key *virtualkey.Key, logger *slog.Logger) device.Config {
+	return device.Config{
+		Origins:            desktop.WebviewOrigins,
+		RPOrigin:           rpOrigin,
+		SecurityKeys:       device.HIDKeys{},
+		VirtualKey:         key,
+		Logger:             logger,
+		AuthenticatorNames: passkey.AuthenticatorName,
+	}
 }
 
 // serveHTTP serves the app on addr until ctx ends, then shuts down gracefully.

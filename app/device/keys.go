@@ -55,9 +55,9 @@ const (
 )
 
 // AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
-// NFC"; ok is false for a model it does not know. backend/passkey embeds such a table
-// (aaguids.json); run.go can pass its lookup here once the package exports one. Without it,
-// keys are named by the product name their USB descriptor gives.
+// NFC"; ok is false for a model it does not know. The desktop app passes
+// backend/passkey.AuthenticatorName (its embedded aaguids.json; run.go). Without it, keys
+// are named by the product name their USB descriptor gives.
 type AuthenticatorNames func(aaguid []byte) (name string, ok bool)
 
 // keyManager is the state the security key endpoints share.

@@ -47,6 +47,20 @@ func lookupAAGUID(aaguid []byte) (authenticatorInfo, bool) {
 	return info, ok
 }
 
+// AuthenticatorName names the authenticator model with this AAGUID (16 bytes) in words a
+// patient recognises ("YubiKey 5 Series with NFC", "Windows Hello"), as the embedded table
+// gives it; ok is false for the zero AAGUID, a model the table does not know, or a table name
+// that is not a valid passkey name. The desktop app names the security keys it lists by it
+// (run.go passes it to app/device as Config.AuthenticatorNames).
+func AuthenticatorName(aaguid []byte) (name string, ok bool) {
+	info, known := lookupAAGUID(aaguid)
+	if !known {
+		return "", false
+	}
+	name, problem := ValidateName(info.Name)
+	return name, problem == ""
+}
+
 // Where a passkey is kept, in the API's words ("storedOn").
 const (
 	storedOnSecurityKey = "security-key"
@@ -91,10 +105,8 @@ func storedOn(p Passkey) string {
 // "This device" for a platform authenticator that cannot be used from a phone (internal
 // without hybrid); else "Passkey".
 func defaultName(p Passkey) string {
-	if info, ok := lookupAAGUID(p.AAGUID); ok {
-		if name, problem := ValidateName(info.Name); problem == "" {
-			return name
-		}
+	if name, ok := AuthenticatorName(p.AAGUID); ok {
+		return name
 	}
 	switch {
 	case onlyRoaming(p.Transports):

@@ -44,6 +44,30 @@ func TestTheEmbeddedAAGUIDTableIsTheGeneratedOne(t *testing.T) {
 	}
 }
 
+func TestAnAuthenticatorModelIsNamedOnlyWhenTheTableKnowsIt(t *testing.T) {
+	tests := []struct {
+		name   string
+		aaguid []byte
+		want   string
+		wantOK bool
+	}{
+		{"a known security key is named by its model", aaguid(t, aaguidYubiKey5NFC), "YubiKey 5 Series with NFC", true},
+		{"a known platform authenticator is named too", aaguid(t, aaguidWindowsHello), "Windows Hello", true},
+		{"an AAGUID the table does not have has no name", aaguid(t, aaguidUnknown), "", false},
+		{"the zero AAGUID, which many authenticators send, has no name", aaguid(t, aaguidZero), "", false},
+		{"a value that is not 16 bytes has no name", aaguid(t, aaguidYubiKey5NFC)[:15], "", false},
+		{"no AAGUID at all has no name", nil, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := AuthenticatorName(tt.aaguid)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("AuthenticatorName = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
 func TestDefaultNamesAndWhereAPasskeyIsStored(t *testing.T) {
 	tests := []struct {
 		name       string
