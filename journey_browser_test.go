@@ -20,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
@@ -144,8 +146,8 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 	page(t, ctx, "Manage passkeys for your NHS login")
 	click(t, ctx, "Create an account")
 	page(t, ctx, "Create an account")
-	typeInto(t, ctx, "#email", email)
-	typeInto(t, ctx, "#password", password)
+	fillIn(t, ctx, "Email address", email)
+	fillIn(t, ctx, "Create a password", password)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
 	if n := passkeyCount(t, ctx); n != 0 {
@@ -176,7 +178,7 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 	}
 	click(t, ctx, "Log in")
 	page(t, ctx, "Log in")
-	typeInto(t, ctx, "#email", email)
+	fillIn(t, ctx, "Email address", email)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
 	if !signedIn(t, ctx) {
@@ -202,8 +204,8 @@ func TestJourneyPasswordLoginWithAWrongThenTheRightPassword(t *testing.T) {
 
 	open(t, ctx, origin+"/create-account")
 	page(t, ctx, "Create an account")
-	typeInto(t, ctx, "#email", email)
-	typeInto(t, ctx, "#password", password)
+	fillIn(t, ctx, "Email address", email)
+	fillIn(t, ctx, "Create a password", password)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
 	click(t, ctx, "Log out")
@@ -211,16 +213,16 @@ func TestJourneyPasswordLoginWithAWrongThenTheRightPassword(t *testing.T) {
 
 	click(t, ctx, "Log in")
 	page(t, ctx, "Log in")
-	typeInto(t, ctx, "#email", email)
+	fillIn(t, ctx, "Email address", email)
 	click(t, ctx, "Log in with your password instead")
 	page(t, ctx, "Log in with your password")
-	carried := get(t, ctx, chromedp.Value(chromedp.CSS("#email")))
+	carried := fieldValue(t, ctx, "Email address")
 	if carried != email {
 		t.Errorf("the email typed on the previous page should be carried over, got %q", carried)
 	}
 
 	// A wrong password: NHS error pattern (title prefixed, summary focused), still signed out.
-	typeInto(t, ctx, "#password", "not the password")
+	fillIn(t, ctx, "Password", "not the password")
 	click(t, ctx, "Log in")
 	waitFor(t, ctx, `document.activeElement && document.activeElement.classList.contains("nhsuk-error-summary")`,
 		"the error summary should receive focus after a failed login")
@@ -231,8 +233,8 @@ func TestJourneyPasswordLoginWithAWrongThenTheRightPassword(t *testing.T) {
 		t.Fatal("a wrong password signed the person in")
 	}
 
-	must(t, ctx, chromedp.Clear(chromedp.CSS("#password")))
-	typeInto(t, ctx, "#password", password)
+	clearField(t, ctx, "Password")
+	fillIn(t, ctx, "Password", password)
 	click(t, ctx, "Log in")
 	page(t, ctx, "Login and security settings")
 	if !signedIn(t, ctx) {
@@ -251,8 +253,8 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	// confirming it's you (docs/api.md, "Re-authentication").
 	open(t, ctx, origin+"/create-account")
 	page(t, ctx, "Create an account")
-	typeInto(t, ctx, "#email", email)
-	typeInto(t, ctx, "#password", password)
+	fillIn(t, ctx, "Email address", email)
+	fillIn(t, ctx, "Create a password", password)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
 	click(t, ctx, "Set up a passkey")
@@ -270,14 +272,14 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	// Chromium's authenticator signs with the passkey; then the rename goes through.
 	click(t, ctx, "Rename "+first[0].Name)
 	page(t, ctx, "Rename your passkey")
-	if v := get(t, ctx, chromedp.Value(chromedp.CSS("#name"))); v != first[0].Name {
+	if v := fieldValue(t, ctx, "New name"); v != first[0].Name {
 		t.Errorf("the name field should hold the current name %q, holds %q", first[0].Name, v)
 	}
 	if search := get(t, ctx, chromedp.Evaluate[string](`location.search`)); search != "" {
 		t.Errorf("the chosen passkey must not be in the address, which has %q", search)
 	}
-	must(t, ctx, chromedp.Clear(chromedp.CSS("#name")))
-	typeInto(t, ctx, "#name", "Work laptop")
+	clearField(t, ctx, "New name")
+	fillIn(t, ctx, "New name", "Work laptop")
 	click(t, ctx, "Save name")
 	page(t, ctx, "Confirm it's you")
 	click(t, ctx, "Continue")
@@ -361,7 +363,7 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	// Change the password, confirming with the passkey.
 	click(t, ctx, "Change your password")
 	page(t, ctx, "Change your password")
-	typeInto(t, ctx, "#newPassword", newPassword)
+	fillIn(t, ctx, "New password", newPassword)
 	click(t, ctx, "Change password")
 	page(t, ctx, "Confirm it's you")
 	click(t, ctx, "Continue")
@@ -433,9 +435,54 @@ func click(t *testing.T, ctx context.Context, label string) {
 	must(t, ctx, chromedp.Click(chromedp.Search(sel), chromedp.NodeVisible))
 }
 
-func typeInto(t *testing.T, ctx context.Context, sel, value string) {
+// fillIn types value into the text box whose accessible name is label: the name Chromium's
+// accessibility tree computes, which is what a screen reader announces. A field whose label
+// is missing or points elsewhere is not found, so the test fails as the person would.
+func fillIn(t *testing.T, ctx context.Context, label, value string) {
 	t.Helper()
-	must(t, ctx, chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible))
+	must(t, ctx, chromedp.SendKeys("", value, fieldNamed(label), chromedp.NodeVisible))
+}
+
+// clearField empties the text box whose accessible name is label.
+func clearField(t *testing.T, ctx context.Context, label string) {
+	t.Helper()
+	must(t, ctx, chromedp.Clear("", fieldNamed(label)))
+}
+
+// fieldValue is the current value of the text box whose accessible name is label.
+func fieldValue(t *testing.T, ctx context.Context, label string) string {
+	t.Helper()
+	return get(t, ctx, chromedp.Value("", fieldNamed(label)))
+}
+
+// fieldNamed selects, by accessible name, the one text box (role textbox) with that name.
+func fieldNamed(label string) chromedp.QueryOption {
+	return byRoleAndName("textbox", label)
+}
+
+// byRoleAndName selects the elements whose computed ARIA role and accessible name are those
+// given (CDP Accessibility.queryAXTree), then finds their DOM nodes.
+func byRoleAndName(role, name string) chromedp.QueryOption {
+	return chromedp.ByFunc(func(ctx context.Context, tg *chromedp.Target, n *chromedp.Node) ([]cdp.NodeID, error) {
+		res, err := cdp.Call(ctx, tg, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{NodeID: n.NodeID, AccessibleName: name, Role: role})
+		if err != nil {
+			return nil, err
+		}
+		var backend []cdp.BackendNodeID
+		for _, ax := range res.Nodes {
+			if !ax.Ignored && ax.BackendDOMNodeID != 0 {
+				backend = append(backend, ax.BackendDOMNodeID)
+			}
+		}
+		if len(backend) == 0 {
+			return []cdp.NodeID{}, nil // not there (yet): the query waits and asks again
+		}
+		if len(backend) > 1 {
+			return nil, fmt.Errorf("%d elements have the role %s and the name %q; a person could not tell them apart", len(backend), role, name)
+		}
+		pushed, err := cdp.Call(ctx, tg, dom.PushNodesByBackendIDsToFrontend, dom.PushNodesByBackendIDsToFrontendParams{BackendNodeIDs: backend})
+		return pushed.NodeIDs, err
+	})
 }
 
 func text(t *testing.T, ctx context.Context, sel string) string {

@@ -47,7 +47,7 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 	if ac := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#pin").getAttribute("autocomplete")`)); ac != "off" {
 		t.Errorf("the PIN field should have autocomplete=off, has %q", ac)
 	}
-	typeInto(t, ctx, "#pin", pin)
+	fillIn(t, ctx, "Enter your security key PIN", pin)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	row := text(t, ctx, "main .nhsuk-summary-list__row")
@@ -63,7 +63,7 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 		"You will not be able to log in with this passkey any more. Remove it from your NHS login too.") {
 		t.Errorf("the confirmation should explain the consequence first; it says %q", warning)
 	}
-	typeInto(t, ctx, "#pin", pin)
+	fillIn(t, ctx, "Enter your security key PIN to delete it", pin)
 	click(t, ctx, "Delete passkey")
 	page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	banner(t, ctx, "Passkey deleted from your security key")
@@ -111,7 +111,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	choose(t, ctx, "Virtual security key (for testing)")
 	click(t, ctx, "Continue")
 	page(t, ctx, "Enter your security key PIN")
-	typeInto(t, ctx, "#pin", pin)
+	fillIn(t, ctx, "Enter your security key PIN", pin)
 	click(t, ctx, "Continue")
 
 	// The key is plugged in, so the journey offers to delete the passkey from it too.
@@ -131,7 +131,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 
 	// The Security keys flow: the key's PIN, then its passkeys, where this one is a leftover.
 	page(t, ctx, "Enter your security key PIN")
-	typeInto(t, ctx, "#pin", pin)
+	fillIn(t, ctx, "Enter your security key PIN", pin)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	row := text(t, ctx, "main .nhsuk-summary-list__row")
@@ -141,7 +141,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	}
 	click(t, ctx, "Delete passkey for "+email+" on NHS login")
 	page(t, ctx, "Are you sure you want to delete this passkey?")
-	typeInto(t, ctx, "#pin", pin)
+	fillIn(t, ctx, "Enter your security key PIN to delete it", pin)
 	click(t, ctx, "Delete passkey")
 	page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	banner(t, ctx, "Passkey deleted from your security key")
