@@ -381,6 +381,10 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 	if p.PinUvAuthParam != nil {
 		k.tokenUsed()
 	}
+	// The Excluded behaviour: the answer of step 12, given after the touch as a key does.
+	if pres.excluded {
+		return nil, statusCredentialExcluded
+	}
 	// The rk step: a discoverable credential replaces the RP's one for the same user handle,
 	// and needs room otherwise (CTAP2_ERR_KEY_STORE_FULL).
 	replace := -1

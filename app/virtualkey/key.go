@@ -15,8 +15,9 @@
 // Only ES256 (COSE -7) credentials are made.
 //
 // What the "user" does at each touch is set with a Behaviour, so a test or a tester can make
-// the key wait for a touch, be cancelled, time out, be unplugged, be full, or be touched with
-// a finger that is not enrolled.
+// the key wait for a touch, be cancelled, time out, be unplugged, be full, answer as if the
+// passkey were already on it, or be touched with a finger that is not enrolled. The test tools'
+// other hooks (tester.go) give the key a known PIN, refuse the next PIN, or block the PIN.
 //
 // The key has a simulated touch fingerprint sensor (bio.go). Enrolling a fingerprint takes
 // four good samples, each a touch; BioNextSample makes a coming sample fail. Once a finger is
@@ -120,6 +121,7 @@ type Key struct {
 	pluggedAt  time.Time
 	unplugged  bool
 	next       *Behaviour // one-shot override from SetBehaviour
+	refusePIN  bool       // RefuseNextPIN: the next PIN check fails as a wrong PIN
 	touch      chan struct{}
 	pin        pinVolatile
 	assertions *assertionState

@@ -481,7 +481,10 @@ func (k *Key) checkPINHash(proto pinProtocol, shared, pinHashEnc []byte) error {
 		return statusInvalidParameter
 	}
 	defer clear(got)
-	if len(got) != 16 || subtle.ConstantTimeCompare(got, k.st.PINHash) != 1 {
+	// RefuseNextPIN: this check fails as a wrong PIN does, after the same decrement.
+	refused := k.refusePIN
+	k.refusePIN = false
+	if refused || len(got) != 16 || subtle.ConstantTimeCompare(got, k.st.PINHash) != 1 {
 		// A mismatch regenerates the key agreement key, then: no retries left is
 		// PIN_BLOCKED, the third mismatch in a row PIN_AUTH_BLOCKED, else PIN_INVALID.
 		if err := k.regenerateKeyAgreement(); err != nil {

@@ -6,8 +6,8 @@ import (
 )
 
 // Behaviour is what the simulated user and key do at a user-presence check ("touch your
-// security key"). Make one with Succeed, WaitForTouch, Cancelled, TimeOut, Unplugged, Full or
-// WrongFinger; the zero value is Succeed().
+// security key"). Make one with Succeed, WaitForTouch, Cancelled, TimeOut, Unplugged, Full,
+// Excluded or WrongFinger; the zero value is Succeed(). Behaviours are comparable with ==.
 type Behaviour struct {
 	outcome outcome
 	wait    time.Duration
@@ -22,6 +22,7 @@ const (
 	outcomeUnplug
 	outcomeFull
 	outcomeWrongFinger
+	outcomeExcluded
 )
 
 // Succeed: the user touches the key at once.
@@ -47,6 +48,11 @@ func Unplugged() Behaviour { return Behaviour{outcome: outcomeUnplug} }
 // CTAP2_ERR_KEY_STORE_FULL whatever space is left. Other commands just see a touch.
 func Full() Behaviour { return Behaviour{outcome: outcomeFull} }
 
+// Excluded: the user touches the key, and a makeCredential then fails with
+// CTAP2_ERR_CREDENTIAL_EXCLUDED as if a credential in its excludeList were on the key (CTAP 2.1
+// §6.1.2 step 12), whatever the key holds. Other commands just see a touch.
+func Excluded() Behaviour { return Behaviour{outcome: outcomeExcluded} }
+
 // WrongFinger: the user touches the sensor with a finger that is not enrolled. Built-in user
 // verification (a fingerprint instead of the PIN) then fails with CTAP2_ERR_UV_INVALID, and
 // uvRetries goes down; every other check just sees a touch (a fingerprint sample being enrolled
@@ -65,6 +71,8 @@ func (b Behaviour) String() string {
 		return "Full"
 	case outcomeWrongFinger:
 		return "WrongFinger"
+	case outcomeExcluded:
+		return "Excluded"
 	}
 	if b.wait > 0 {
 		return fmt.Sprintf("WaitForTouch(%s)", b.wait)
@@ -75,6 +83,7 @@ func (b Behaviour) String() string {
 // presence is the result of a user-presence check that succeeded.
 type presence struct {
 	full        bool // the Full behaviour: makeCredential must answer KEY_STORE_FULL
+	excluded    bool // the Excluded behaviour: makeCredential must answer CREDENTIAL_EXCLUDED
 	wrongFinger bool // the WrongFinger behaviour: built-in UV must fail
 }
 
@@ -120,6 +129,8 @@ func (k *Key) userPresence(req *request) (presence, error) {
 		return presence{}, statusUserActionTimeout
 	case outcomeFull:
 		return presence{full: true}, nil
+	case outcomeExcluded:
+		return presence{excluded: true}, nil
 	case outcomeWrongFinger:
 		return presence{wrongFinger: true}, nil
 	}
