@@ -1,3 +1,5 @@
+//go:build !windows
+
 package fido2_test
 
 // Fingerprint enrolment through the real libfido2 against the virtual key's simulated sensor

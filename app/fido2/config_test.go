@@ -1,3 +1,5 @@
+//go:build !windows
+
 package fido2_test
 
 // authenticatorConfig setMinPINLength through the real libfido2 against the virtual key

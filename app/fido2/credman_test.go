@@ -1,3 +1,5 @@
+//go:build !windows
+
 package fido2_test
 
 // Credential management through the real libfido2 against the virtual key (CTAP 2.1 §6.8).

@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package fido2 is the app's own small binding over libfido2 (the C library, 1.12+, found
 // with pkg-config): list and open security keys, register and log in with passkeys, manage
 // the PIN, reset; list and delete the passkeys a key holds (credman.go), enrol and manage
@@ -10,6 +12,10 @@
 // enrollment (0x40) to every authenticator, whatever its getInfo says; CTAP 2.1 keys accept
 // them. It reads the authenticator's options once, at open: built-in user verification (a
 // fingerprint enrolled since) is used only by a Device opened after the enrolment.
+//
+// Every file is left out of Windows builds (//go:build !windows): there only administrators
+// may open security keys directly (since Windows 10 1903), so the app reaches them, Windows
+// Hello and phones through webauthn.dll instead (app/webauthndll), with no C toolchain.
 //
 // Why not github.com/keys-pub/go-libfido2: see the platform notes (PLATFORM-NOTES.md). This
 // package passes the full clientDataJSON (fido_cred_set_clientdata /

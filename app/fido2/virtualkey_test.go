@@ -1,3 +1,5 @@
+//go:build !windows
+
 package fido2_test
 
 // Integration tests: the app's binding drives the real libfido2, which talks to the virtual

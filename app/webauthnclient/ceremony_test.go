@@ -1,3 +1,5 @@
+//go:build !windows
+
 package webauthnclient_test
 
 // The native client end to end: the real backend (SQLite in a temp dir) makes the options

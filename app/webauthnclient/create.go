@@ -14,8 +14,9 @@ const (
 	// algES256 is COSE ES256 (ECDSA P-256 with SHA-256): the one algorithm this client and
 	// the virtual key make credentials with.
 	algES256 = -7
-	// attachment is what every authenticator this client drives is: a roaming one, reached
-	// over USB (the virtual key stands in for a USB key).
+	// attachment and transport are what a libfido2 authenticator is: a roaming one, reached
+	// over USB (the virtual key stands in for a USB key). webauthn.dll says what it used
+	// (Attestation.Attachment, Transports).
 	attachment = "cross-platform"
 	transport  = "usb"
 	// maxUserIDLength: user.id is at most 64 bytes (§5.4.3).
@@ -130,16 +131,23 @@ func (call *CreateCall) Run(ctx context.Context, a Authenticator, pin []byte, st
 		return nil, fmt.Errorf("%w: algorithm %d was not asked for", ErrBadResponse, att.Algorithm)
 	}
 	id := b64(att.CredentialID)
+	used, transports := attachment, []string{transport}
+	if att.Attachment != "" {
+		used = att.Attachment
+	}
+	if len(att.Transports) > 0 {
+		transports = att.Transports
+	}
 	return json.Marshal(registrationResponseJSON{
 		ID:                      id,
 		RawID:                   id,
 		Type:                    publicKeyType,
-		AuthenticatorAttachment: attachment,
+		AuthenticatorAttachment: used,
 		ClientExtensionResults:  struct{}{},
 		Response: attestationResponseJSON{
 			ClientDataJSON:     b64(call.req.ClientDataJSON),
 			AttestationObject:  b64(att.AttestationObject),
-			Transports:         []string{transport},
+			Transports:         transports,
 			PublicKeyAlgorithm: att.Algorithm,
 			PublicKey:          b64(att.PublicKey),
 			AuthenticatorData:  b64(att.AuthenticatorData),

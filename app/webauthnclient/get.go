@@ -85,11 +85,15 @@ func (call *GetCall) Run(ctx context.Context, a Authenticator, pin []byte, statu
 		return nil, fmt.Errorf("%w: credential was not in allowCredentials", ErrBadResponse)
 	}
 	encoded := b64(id)
+	used := attachment
+	if as.Attachment != "" {
+		used = as.Attachment
+	}
 	resp := authenticationResponseJSON{
 		ID:                      encoded,
 		RawID:                   encoded,
 		Type:                    publicKeyType,
-		AuthenticatorAttachment: attachment,
+		AuthenticatorAttachment: used,
 		ClientExtensionResults:  struct{}{},
 		Response: assertionResponseJSON{
 			ClientDataJSON:    b64(call.req.ClientDataJSON),

@@ -382,3 +382,49 @@ func TestPrepareRefusesOptionsABrowserWouldRefuse(t *testing.T) {
 		t.Errorf("unknown descriptor type: %v %v", call, err)
 	}
 }
+
+// webauthn.dll tells which authenticator answered (Windows Hello, a phone); the credential
+// says so, as a browser's toJSON() does (WebAuthn L3 §5.1 authenticatorAttachment, §5.2.1
+// getTransports()).
+func TestTheAuthenticatorsOwnAttachmentAndTransportsAreReported(t *testing.T) {
+	client := newTestClient(t)
+	create, err := client.PrepareCreate([]byte(creationOptions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := create.Run(t.Context(), &fakeAuthenticator{attest: &Attestation{
+		CredentialID: []byte{1}, AuthenticatorData: []byte("a"), AttestationObject: []byte("o"), Algorithm: -7,
+		Attachment: "platform", Transports: []string{"internal", "hybrid"},
+	}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg struct {
+		AuthenticatorAttachment string
+		Response                struct{ Transports []string }
+	}
+	if err := json.Unmarshal(raw, &reg); err != nil {
+		t.Fatal(err)
+	}
+	if reg.AuthenticatorAttachment != "platform" || !slices.Equal(reg.Response.Transports, []string{"internal", "hybrid"}) {
+		t.Errorf("registration %s", raw)
+	}
+
+	get, err := client.PrepareGet([]byte(requestOptions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err = get.Run(t.Context(), &fakeAuthenticator{assertions: []Assertion{{
+		CredentialID: []byte{1, 2, 3}, AuthenticatorData: []byte("a"), Signature: []byte("s"), Attachment: "platform",
+	}}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var auth struct{ AuthenticatorAttachment string }
+	if err := json.Unmarshal(raw, &auth); err != nil {
+		t.Fatal(err)
+	}
+	if auth.AuthenticatorAttachment != "platform" {
+		t.Errorf("assertion %s", raw)
+	}
+}
