@@ -325,6 +325,11 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 				if n, err := dev.PINRetries(ctx); err == nil {
 					retries = n
 				}
+				// CTAP 2.1 §6.5.5: with no retries left every PIN is refused with
+				// CTAP2_ERR_PIN_BLOCKED, so say so now rather than ask for a PIN in vain.
+				if retries == 0 {
+					return nil, fido2.ErrPINBlocked
+				}
 			}
 			pin, err = c.waitForPIN(ctx, retries)
 			if err != nil {

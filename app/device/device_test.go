@@ -620,3 +620,19 @@ func TestNewRefusesAnOriginWithoutWebAuthn(t *testing.T) {
 		}
 	}
 }
+
+func TestAKeyWhosePINIsBlockedSaysSoWithoutAskingForThePIN(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key, pin)
+	e.signUp()
+	b := e.registerBegin()
+	if err := e.key.BlockPIN(); err != nil {
+		t.Fatal(err)
+	}
+	c := e.start("create", "virtual", b.PublicKey)
+	c = e.await(c.ID, "failed", "pin-needed")
+	if c.State != "failed" || c.Error.Code != "pin_blocked" ||
+		c.Error.Message != "Your security key's PIN is blocked. The key must be reset before it can be used again, which deletes all passkeys on it." {
+		t.Fatalf("a key with no PIN retries left: %s, want failed pin_blocked at once", c)
+	}
+}
