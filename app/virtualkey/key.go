@@ -306,6 +306,15 @@ func (k *Key) Touch() {
 	}
 }
 
+// Waiting reports whether a user-presence check is waiting for a touch (WaitForTouch) now.
+// A Touch when none waits does nothing, so a test or a tester that must touch once per
+// check (one fingerprint sample at a time) waits for this first.
+func (k *Key) Waiting() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.touch != nil
+}
+
 // Replug is pulling the key out and plugging it back in: a power cycle. Whatever was in flight
 // is lost, the PIN token and key agreement key are new, "PIN auth blocked" clears, and the
 // 10-second reset window starts again. It also ends the Unplugged behaviour.

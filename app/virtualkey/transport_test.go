@@ -189,12 +189,21 @@ func TestPresence(t *testing.T) {
 	t.Run("Touch ends the wait early", func(t *testing.T) {
 		k := newTestKey(t, Options{})
 		k.SetBehaviour(WaitForTouch(time.Hour))
+		if k.Waiting() {
+			t.Fatal("the key says it waits for a touch before anything asked for one")
+		}
 		_ = k.Tx(0x10, mc(t))
 		_, _ = k.Rx(0x3b, rxWait)
+		if !k.Waiting() {
+			t.Fatal("the key sent KEEPALIVE UPNEEDED but does not say it waits for a touch")
+		}
 		k.Touch()
 		reply, err := k.Rx(0x10, rxWait)
 		if err != nil || reply[0] != 0 {
 			t.Fatalf("reply %x, %v", reply, err)
+		}
+		if k.Waiting() {
+			t.Error("the key still says it waits for a touch after it was touched")
 		}
 	})
 
