@@ -1,0 +1,214 @@
+package device_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/nhs-passkeys/companion/app/device"
+)
+
+// testerState is TesterState (docs/api.md).
+type testerState struct {
+	Next         string `json:"next"`
+	TestPIN      string `json:"testPin"`
+	TouchSeconds int    `json:"touchSeconds"`
+	PIN          struct {
+		Set         bool `json:"set"`
+		IsTestPIN   bool `json:"isTestPin"`
+		RetriesLeft int  `json:"retriesLeft"`
+		Blocked     bool `json:"blocked"`
+	} `json:"pin"`
+	Passkeys []struct {
+		CredentialID string `json:"credentialId"`
+		RPID         string `json:"rpId"`
+		UserName     string `json:"userName"`
+		CreatedAt    string `json:"createdAt"`
+	} `json:"passkeys"`
+}
+
+func testerOf(t *testing.T, r response) testerState {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("test tools: %d %s", r.status, r.body)
+	}
+	return decode[struct {
+		Tester testerState `json:"tester"`
+	}](t, r).Tester
+}
+
+func (e *env) choose(choice string) testerState {
+	e.t.Helper()
+	return testerOf(e.t, e.do("POST", "/api/device/tester/next", map[string]string{"choice": choice}))
+}
+
+func TestEachTestToolChoiceReachesItsAnswerInASetUp(t *testing.T) {
+	tests := []struct {
+		choice string
+		// run follows the set-up ceremony c on the virtual key to its end.
+		run func(e *env, c ceremony) ceremony
+		// code is the failure code; "" means the passkey is set up.
+		code string
+	}{
+		{"succeed", newPINThenEnd, ""},
+		{"wait-for-touch", func(e *env, c ceremony) ceremony {
+			c = e.await(c.ID, "pin-needed")
+			e.sendPIN(c.ID, pin)
+			e.await(c.ID, "touch")
+			e.key.Touch()
+			return e.await(c.ID, "done")
+		}, ""},
+		{"cancel", newPINThenEnd, "cancelled"},
+		{"time-out", newPINThenEnd, "timed_out"},
+		{"ask-for-pin", func(e *env, c ceremony) ceremony {
+			c = e.await(c.ID, "pin-needed")
+			if c.RetriesLeft == nil || *c.RetriesLeft != 8 {
+				t.Fatalf("the key should ask for its PIN with 8 tries left: %s", c)
+			}
+			e.sendPIN(c.ID, device.TestPIN)
+			return e.await(c.ID, "done", "failed")
+		}, ""},
+		{"wrong-pin", func(e *env, c ceremony) ceremony {
+			c = e.await(c.ID, "pin-needed")
+			e.sendPIN(c.ID, device.TestPIN)
+			c = e.await(c.ID, "pin-needed", "failed")
+			if c.State != "pin-needed" || c.RetriesLeft == nil || *c.RetriesLeft != 7 {
+				t.Fatalf("the right PIN, refused once, should be asked for again with 7 tries left: %s", c)
+			}
+			e.sendPIN(c.ID, device.TestPIN)
+			return e.await(c.ID, "done", "failed")
+		}, ""},
+		{"pin-blocked", func(e *env, c ceremony) ceremony { return e.await(c.ID, "failed", "pin-needed") }, "pin_blocked"},
+		{"full", newPINThenEnd, "key_full"},
+		{"already-registered", newPINThenEnd, "already_registered"},
+		{"unplugged", newPINThenEnd, "key_removed"},
+	}
+	for _, tt := range tests {
+		t.Run("the choice "+tt.choice+" is what the set-up meets", func(t *testing.T) {
+			e := newEnv(t, setup{})
+			e.signUp()
+			reg := e.registerBegin()
+			if got := e.choose(tt.choice).Next; got != tt.choice {
+				t.Fatalf("after choosing %s the page is told the next answer is %s", tt.choice, got)
+			}
+			c := tt.run(e, e.start("create", "virtual", reg.PublicKey))
+			switch {
+			case tt.code == "" && c.State != "done":
+				t.Fatalf("want the passkey made, got %s", c)
+			case tt.code != "" && (c.State != "failed" || c.Error.Code != tt.code):
+				t.Fatalf("want failed %s, got %s", tt.code, c)
+			}
+			// One-shot: once used, the key goes back to succeeding (asking for its PIN,
+			// now that it has one); a blocked PIN stays blocked until a reset.
+			after := testerOf(t, e.do("GET", "/api/device/tester", nil)).Next
+			want := "ask-for-pin"
+			if tt.choice == "pin-blocked" {
+				want = "pin-blocked"
+			}
+			if after != want {
+				t.Errorf("after the ceremony the next answer is %s, want %s", after, want)
+			}
+		})
+	}
+}
+
+// newPINThenEnd gives a key without a PIN the one the person chooses, then waits for the end.
+func newPINThenEnd(e *env, c ceremony) ceremony {
+	e.t.Helper()
+	c = e.await(c.ID, "pin-needed")
+	e.sendPIN(c.ID, pin)
+	return e.await(c.ID, "done", "failed")
+}
+
+func TestTestToolsShowWhatTheKeyHoldsAndResetIt(t *testing.T) {
+	e := newEnv(t, setup{})
+	st := testerOf(t, e.do("GET", "/api/device/tester", nil))
+	if st.Next != "succeed" || st.PIN.Set || len(st.Passkeys) != 0 || st.TestPIN != device.TestPIN || st.TouchSeconds != 15 {
+		t.Fatalf("a new key: %+v", st)
+	}
+
+	e.signUp()
+	st = e.choose("ask-for-pin")
+	if !st.PIN.Set || !st.PIN.IsTestPIN || st.PIN.RetriesLeft != 8 || st.PIN.Blocked {
+		t.Fatalf("ask-for-pin should give the key the test PIN: %+v", st.PIN)
+	}
+	b := e.registerBegin()
+	c := e.start("create", "virtual", b.PublicKey)
+	c = e.await(c.ID, "pin-needed")
+	e.sendPIN(c.ID, device.TestPIN)
+	c = e.await(c.ID, "done")
+	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
+		t.Fatalf("register finish: %d %s", r.status, r.body)
+	}
+	st = testerOf(t, e.do("GET", "/api/device/tester", nil))
+	if len(st.Passkeys) != 1 || st.Passkeys[0].RPID != "localhost" || st.Passkeys[0].UserName != email || st.Passkeys[0].CreatedAt == "" {
+		t.Fatalf("the key should list the passkey for localhost and %s: %+v", email, st.Passkeys)
+	}
+
+	e.choose("cancel")
+	st = testerOf(t, e.do("POST", "/api/device/tester/reset", struct{}{}))
+	if st.Next != "succeed" || st.PIN.Set || len(st.Passkeys) != 0 {
+		t.Fatalf("after a reset: %+v, want no PIN, no passkeys, nothing armed", st)
+	}
+	if n := len(e.key.Credentials()); n != 0 {
+		t.Errorf("the key still holds %d passkeys", n)
+	}
+	if a := e.key.Armed(); a.HasBehaviour {
+		t.Errorf("the reset should drop the armed choice: %+v", a)
+	}
+}
+
+func TestAPINTheTesterChoseIsKeptAndNotShownAsTheTestPIN(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key, pin)
+	st := e.choose("wrong-pin")
+	if st.Next != "wrong-pin" || !st.PIN.Set || st.PIN.IsTestPIN {
+		t.Fatalf("a key with its own PIN keeps it: %+v", st)
+	}
+	if !e.key.PINIs(pin) {
+		t.Error("the key's own PIN was replaced")
+	}
+	// A later choice replaces the earlier one: only one is armed at a time.
+	if st := e.choose("full"); st.Next != "full" || e.key.Armed().RefusePIN {
+		t.Errorf("choosing full after wrong-pin: next %s, PIN refusal still armed %v", st.Next, e.key.Armed().RefusePIN)
+	}
+}
+
+func TestTestToolsRefuse(t *testing.T) {
+	tests := []struct {
+		name         string
+		noVirtual    bool
+		method, path string
+		body         any
+		origin       string
+		status       int
+		code         string
+	}{
+		{"an unknown choice", false, "POST", "/api/device/tester/next", map[string]string{"choice": "explode"}, pageOrigin, 422, "invalid_input"},
+		{"no choice", false, "POST", "/api/device/tester/next", struct{}{}, pageOrigin, 422, "invalid_input"},
+		{"a request from another page", false, "GET", "/api/device/tester", nil, "https://evil.example", 403, "origin_not_allowed"},
+		{"a reset from another page", false, "POST", "/api/device/tester/reset", struct{}{}, "https://evil.example", 403, "origin_not_allowed"},
+		{"a look without the virtual key", true, "GET", "/api/device/tester", nil, pageOrigin, 404, "not_found"},
+		{"a choice without the virtual key", true, "POST", "/api/device/tester/next", map[string]string{"choice": "cancel"}, pageOrigin, 404, "not_found"},
+		{"a reset without the virtual key", true, "POST", "/api/device/tester/reset", struct{}{}, pageOrigin, 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			e := newEnv(t, setup{noVirtual: tt.noVirtual})
+			r := e.request(e.h, tt.method, tt.path, tt.body, tt.origin)
+			if r.status != tt.status || r.code() != tt.code {
+				t.Fatalf("%d %s, want %d %s", r.status, r.body, tt.status, tt.code)
+			}
+			if !tt.noVirtual {
+				if a := e.key.Armed(); a.HasBehaviour || a.RefusePIN {
+					t.Errorf("a refused request armed the key: %+v", a)
+				}
+			}
+		})
+	}
+	t.Run("serve mode has no test tools", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		if r := e.request(e.plain, "GET", "/api/device/tester", nil, pageOrigin); r.status != http.StatusNotFound {
+			t.Fatalf("the backend alone answered %d %s", r.status, r.body)
+		}
+	})
+}
