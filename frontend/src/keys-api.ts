@@ -108,9 +108,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function createKeysApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): KeysApi {
-  // As api.ts's own: JSON both ways, the session cookie, every failure an ApiError.
-  async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/**
+ * A JSON request to the desktop shell's own endpoints (here, and the test tools in
+ * tester-api.ts), as api.ts's own: JSON both ways, the session cookie, every failure an ApiError.
+ */
+export function deviceRequester(fetchImpl: Fetch) {
+  return async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
     const init: RequestInit = {
       method,
       credentials: "same-origin",
@@ -134,7 +137,11 @@ export function createKeysApi(fetchImpl: Fetch = (input, init) => fetch(input, i
     if (!response.ok) throw errorFromResponse(response.status, data);
     if (!isRecord(data)) throw new ApiError(response.status, "unexpected_response", SERVICE_PROBLEM);
     return data as T;
-  }
+  };
+}
+
+export function createKeysApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): KeysApi {
+  const request = deviceRequester(fetchImpl);
 
   const key = (id: string): string => `/api/device/keys/${encodeURIComponent(id)}`;
   const job = (id: string): string => `/api/device/key-jobs/${encodeURIComponent(id)}`;

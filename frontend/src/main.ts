@@ -7,6 +7,7 @@ import { createApi } from "./api";
 import { createApp } from "./app";
 import { mountShell } from "./layout";
 import { notFoundPage } from "./pages/not-found";
+import { offerTestTools } from "./pages/test-tools";
 import { problemPage } from "./pages/problem";
 import { Router } from "./router";
 import { routes } from "./routes";
@@ -30,3 +31,5 @@ const router = new Router({
 });
 
 void router.start();
+// "Test tools" in the footer, only when the app runs with its virtual security key.
+void offerTestTools(root);

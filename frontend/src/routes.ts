@@ -14,6 +14,7 @@ import { passwordChangePage } from "./pages/password-change";
 import { securityPage } from "./pages/security";
 import { withSecurityKeyRoutes } from "./pages/security-keys-routes";
 import { startPage } from "./pages/start";
+import { testToolsRoutes } from "./pages/test-tools";
 import type { Page } from "./router";
 
 export function routes(app: App): Record<string, Page> {
@@ -32,5 +33,7 @@ export function routes(app: App): Record<string, Page> {
     "/account/activity": activityPage(app),
     ...helpRoutes(app),
     "/accessibility": accessibilityStatementPage,
+    // The desktop app with --virtual-key only; elsewhere each is "Page not found".
+    ...testToolsRoutes(app),
   });
 }
