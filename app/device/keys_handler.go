@@ -1,3 +1,5 @@
+//go:build !windows
+
 package device
 
 // The security key endpoints (docs/api.md, "Security key endpoints"), under
@@ -668,18 +670,25 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	affected := []fingerprintJSON{} // {id, name} of the account's passkeys that would stop
+	// The account's passkeys split in two: those the reset stops working ({id, name}, and by
+	// ID for the ticket), and the usable ones it keeps, which with the password are the ways
+	// in that are left.
+	affected := []fingerprintJSON{}
+	mine := map[string]bool{}
+	keeps := waysInJSON{Password: acct.hasPassword, Passkeys: []fingerprintJSON{}}
 	for _, p := range acct.passkeys {
-		if onKey[p.ID] {
+		switch {
+		case onKey[p.ID]:
 			affected = append(affected, fingerprintJSON{ID: p.ID, Name: p.Name})
-		} else {
-			delete(onKey, p.ID) // keep only the account's own
+			mine[p.ID] = true
+		case !p.Flagged:
+			keeps.Passkeys = append(keeps.Passkeys, fingerprintJSON{ID: p.ID, Name: p.Name})
 		}
 	}
-	if !keepsAnotherWayIn(acct, onKey) {
+	if !keepsAnotherWayIn(acct, mine) {
 		return errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
-	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: aaguid, email: acct.email, onKey: onKey,
+	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: aaguid, email: acct.email, onKey: mine,
 		expires: k.s.now().Add(ticketLifetime)}, k.s.now())
 	if err != nil {
 		return fmt.Errorf("reset ticket: %w", err)
@@ -688,8 +697,16 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 		Ticket          string            `json:"ticket"`
 		AccountPasskeys []fingerprintJSON `json:"accountPasskeys"`
 		Certain         bool              `json:"certain"`
-	}{ticket, affected, certain})
+		OtherWaysIn     waysInJSON        `json:"otherWaysIn"`
+	}{ticket, affected, certain, keeps})
 	return nil
+}
+
+// waysInJSON is how the account can still log in after a reset: with its password, and with
+// these passkeys ({id, name}), none of them on the key.
+type waysInJSON struct {
+	Password bool              `json:"password"`
+	Passkeys []fingerprintJSON `json:"passkeys"`
 }
 
 // reset serves POST /api/device/keys/{key}/reset {"ticket"}: 202 with the job that resets the

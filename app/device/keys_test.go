@@ -1,3 +1,5 @@
+//go:build !windows
+
 package device_test
 
 // The security key endpoints (docs/api.md, "Security key endpoints") through the real
@@ -701,10 +703,17 @@ func TestAResetNeedsACheckAWindowAfterPlugInAndATouch(t *testing.T) {
 		Ticket          string
 		AccountPasskeys []fingerprint
 		Certain         bool
+		OtherWaysIn     struct {
+			Password bool
+			Passkeys []fingerprint
+		}
 	}](t, r)
 	if check.Ticket == "" || !check.Certain || len(check.AccountPasskeys) != 1 ||
 		check.AccountPasskeys[0].ID != accountPasskey || check.AccountPasskeys[0].Name != "Security key" {
 		t.Fatalf("check %+v", check)
+	}
+	if !check.OtherWaysIn.Password || check.OtherWaysIn.Passkeys == nil || len(check.OtherWaysIn.Passkeys) != 0 {
+		t.Errorf("the account keeps its password and no other passkey: %+v (%s)", check.OtherWaysIn, r.body)
 	}
 
 	reset := func() response {
@@ -753,6 +762,42 @@ func TestAResetNeedsACheckAWindowAfterPlugInAndATouch(t *testing.T) {
 	e.logout()
 	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{}); r.status != 401 || r.code() != "not_signed_in" {
 		t.Errorf("logged out: %d %s", r.status, r.body)
+	}
+}
+
+func TestAResetCheckSaysWhichWaysInTheAccountKeeps(t *testing.T) {
+	other, err := virtualkey.New(virtualkey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := &usbBus{}
+	bus.plug("/dev/hidraw3", other)
+	e := newEnv(t, setup{keys: bus})
+	setPIN(t, e.key, pin)
+	setPIN(t, other, pin)
+	e.signUp()
+	e.register("virtual")
+	list, _ := e.keys()
+	e.register(list[0].ID)
+	onVirtual, onOther := b64(e.key.Credentials()[0].ID), b64(other.Credentials()[0].ID)
+
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+	if r.status != http.StatusOK {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+	check := decode[struct {
+		AccountPasskeys []fingerprint
+		OtherWaysIn     struct {
+			Password bool
+			Passkeys []fingerprint
+		}
+	}](t, r)
+	if len(check.AccountPasskeys) != 1 || check.AccountPasskeys[0].ID != onVirtual {
+		t.Errorf("the passkeys that stop working should be the one on this key (%s): %+v", onVirtual, check.AccountPasskeys)
+	}
+	if !check.OtherWaysIn.Password || len(check.OtherWaysIn.Passkeys) != 1 || check.OtherWaysIn.Passkeys[0].ID != onOther ||
+		check.OtherWaysIn.Passkeys[0].Name != "Security key 2" {
+		t.Errorf("the ways in that are left should be the password and the passkey on the other key (%s): %+v", onOther, check.OtherWaysIn)
 	}
 }
 

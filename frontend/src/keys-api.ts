@@ -80,6 +80,8 @@ export interface ResetCheck {
   accountPasskeys: { id: string; name: string }[];
   /** False: the key could not be asked, so these may be on it. */
   certain: boolean;
+  /** How the account can still log in after the reset (the check refuses when there is no way). */
+  otherWaysIn: { password: boolean; passkeys: { id: string; name: string }[] };
 }
 
 export interface KeysApi {

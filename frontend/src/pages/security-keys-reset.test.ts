@@ -41,7 +41,12 @@ describe("resetting a security key", () => {
   it("checks with the PIN, names the passkeys that will stop working, and resets the virtual key after it is replugged", async () => {
     const keys = new FakeKeys();
     keys.keys = [virtualKey()];
-    keys.check = { ticket: "t1", accountPasskeys: [{ id: "p1", name: "Security key" }], certain: true };
+    keys.check = {
+      ticket: "t1",
+      accountPasskeys: [{ id: "p1", name: "Security key" }],
+      certain: true,
+      otherWaysIn: { password: true, passkeys: [{ id: "p2", name: "Work laptop" }] },
+    };
     keys.jobSteps = [{ state: "touch" }, { state: "touch" }, { state: "done" }];
     await bootKeys("/security-keys/virtual/reset", keys);
     expect(h1()).toBe("Reset Virtual security key (for testing)");
@@ -58,6 +63,8 @@ describe("resetting a security key", () => {
     expect(h1()).toBe("Are you sure you want to reset Virtual security key (for testing)?");
     const callout = main().querySelector(".nhsuk-card--warning");
     expect(text(callout)).toContain("These NHS login passkeys are on this key and will stop working: Security key");
+    // The check's other half: the way in the account keeps.
+    expect(text(callout)).toContain("You can still log in to your NHS login with your password or this passkey: Work laptop");
     expect(await violations()).toEqual([]);
     expect(keys.calls.filter((c) => c.startsWith("reset"))).toEqual([]);
 
@@ -126,13 +133,15 @@ describe("resetting a security key", () => {
   it("with a blocked PIN, asks for no PIN and says the passkeys may be on the key", async () => {
     const keys = new FakeKeys();
     keys.keys = [virtualKey({ pin: { set: true, retriesLeft: 0, blocked: true, minLength: 4, mustChange: false } })];
-    keys.check = { ticket: "t2", accountPasskeys: [{ id: "p1", name: "Security key" }], certain: false };
+    keys.check = { ticket: "t2", accountPasskeys: [{ id: "p1", name: "Security key" }], certain: false, otherWaysIn: { password: true, passkeys: [] } };
     await bootKeys("/security-keys/virtual/reset", keys);
     expect(main().querySelector("#pin")).toBeNull();
     submit();
     await settle();
     expect(keys.calls).toContain("checkReset virtual");
     expect(keys.pins).toEqual([]);
-    expect(text(main().querySelector(".nhsuk-card--warning"))).toContain("We could not check the key, so these NHS login passkeys may be on it.");
+    const callout = main().querySelector(".nhsuk-card--warning");
+    expect(text(callout)).toContain("We could not check the key, so these NHS login passkeys may be on it.");
+    expect(text(callout)).toContain("You can still log in to your NHS login with your password.");
   });
 });

@@ -127,11 +127,20 @@ class Reset {
     <ul>${names}</ul>
     <p>Remove them from your NHS login afterwards, in login and security settings.</p>`
       : html`<p>None of your NHS login passkeys are on this key.</p>`;
+    // The check made sure the account keeps a way in; say which, so the person knows.
+    const keeps = check.otherWaysIn;
+    const passkeys = keeps.passkeys.map((p) => html`<li>${p.name}</li>`);
+    const waysIn: SafeHtml | string = keeps.passkeys.length
+      ? html`<p>You can still log in to your NHS login with ${keeps.password ? "your password or " : ""}${keeps.passkeys.length === 1 ? "this passkey" : "these passkeys"}:</p>
+    <ul>${passkeys}</ul>`
+      : keeps.password
+        ? html`<p>You can still log in to your NHS login with your password.</p>`
+        : "";
     const main = this.ctx.show({
       beforeContent: backLink(keyPath(this.key.id)),
       content: column(html`${problem ? errorSummary([{ text: problem }]) : ""}
     <h1>Are you sure you want to reset ${this.key.name}?</h1>
-    ${warningCallout("Everything on the key will be deleted", affected)}
+    ${warningCallout("Everything on the key will be deleted", html`${affected}${waysIn}`)}
     <p>Passkeys for other websites and apps on the key will stop working too. You cannot undo this.</p>
     <form method="post" novalidate>
       ${buttonGroup(button({ text: "Reset security key", variant: "warning" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}

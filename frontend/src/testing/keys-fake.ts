@@ -62,6 +62,14 @@ function pinError(retriesLeft: number): ApiError {
   return new ApiError(403, "pin_invalid", `The PIN is not correct. You have ${retriesLeft} tries left.`);
 }
 
+function pinBlocked(): ApiError {
+  return new ApiError(
+    409,
+    "pin_blocked",
+    "Your security key's PIN is blocked because the wrong PIN was entered too many times. The key must be reset before it can be used again, which deletes all passkeys on it.",
+  );
+}
+
 /**
  * The security key endpoints, in memory. A wrong PIN counts against the key as a
  * real one would; every call is recorded (PINs in `pins`, in order).
@@ -75,7 +83,7 @@ export class FakeKeys implements KeysApi {
   /** What each GET of the running job answers, in turn (the last one repeats). */
   jobSteps: Partial<KeyJob>[] = [];
   job: KeyJob | null = null;
-  check: ResetCheck = { ticket: "t1", accountPasskeys: [], certain: true };
+  check: ResetCheck = { ticket: "t1", accountPasskeys: [], certain: true, otherWaysIn: { password: true, passkeys: [] } };
   /** Make the next call of a method fail. */
   failNext: Partial<Record<keyof KeysApi, ApiError>> = {};
   readonly calls: string[] = [];
@@ -102,10 +110,11 @@ export class FakeKeys implements KeysApi {
   private checkPin(id: string, pin: string): void {
     this.pins.push(pin);
     const key = this.key(id);
+    if (key.pin.blocked) throw pinBlocked();
     if (pin !== this.pin) {
       const left = (key.pin.retriesLeft ?? 8) - 1;
-      key.pin = { ...key.pin, retriesLeft: left };
-      throw pinError(left);
+      key.pin = { ...key.pin, retriesLeft: left, blocked: left <= 0 };
+      throw left <= 0 ? pinBlocked() : pinError(left);
     }
     key.pin = { ...key.pin, retriesLeft: 8 };
   }
