@@ -204,6 +204,18 @@ export function pinHint(key: SecurityKey, extra?: string): string {
   return `${extra ? `${extra} ` : ""}This is the PIN you chose for your security key. It is not your NHS login password.${warn}`;
 }
 
+/**
+ * After a failed key operation: when the PIN has just been blocked (the last try
+ * was wrong), nothing that needs the PIN can work any more, so instead of the
+ * form again the key's own page is shown, which explains that only a reset helps
+ * and links to it. True when it has done that.
+ */
+export async function showBlockedPin(ctx: PageContext, keyId: string, error: unknown): Promise<boolean> {
+  if (!(error instanceof ApiError) || error.code !== "pin_blocked") return false;
+  if (ctx.isCurrent()) await ctx.navigate(keyPath(keyId), { replace: true });
+  return true;
+}
+
 /** Field errors and a summary for a failed key operation. */
 export interface Problem {
   summary: ErrorSummaryItem[];

@@ -21,6 +21,7 @@ import {
   pinField,
   pinHint,
   problemFrom,
+  showBlockedPin,
   takeField,
   warningCallout,
   type KeyPagesOptions,
@@ -133,7 +134,7 @@ class Fingerprints {
         try {
           await use({ pin, name });
         } catch (error) {
-          if (!this.ctx.isCurrent()) return;
+          if (!this.ctx.isCurrent() || (await showBlockedPin(this.ctx, this.key.id, error))) return;
           this.key = await this.options.keys.getKey(this.key.id).catch(() => this.key);
           if (this.ctx.isCurrent()) again(problemFrom(error));
         }

@@ -142,6 +142,21 @@ describe("passkeys on a security key", () => {
     expect(text(main().querySelector(".nhsuk-error-summary"))).toContain("no way to log in to your NHS login");
   });
 
+  it("a wrong PIN on the last try shows the key's page, which says the PIN is blocked and only a reset helps", async () => {
+    const keys = keysWithPasskeys();
+    keys.keys = [securityKey({ pin: { set: true, retriesLeft: 1, blocked: false, minLength: 4, mustChange: false } })];
+    await bootKeys(path, keys);
+    expect(text(main().querySelector("#pin-hint"))).toContain("You have 1 try left.");
+    await enterPin("000000");
+    expect(h1()).toBe("YubiKey 5 Series");
+    expect(location.pathname).toBe("/security-keys/usb%3A3f9a0c1d2e3f4a5b");
+    expect(main().querySelector("#pin")).toBeNull();
+    const callout = main().querySelector(".nhsuk-card--warning");
+    expect(text(callout)).toContain("The PIN of this security key is blocked");
+    expect(callout?.querySelector('a[href$="/reset"]')).not.toBeNull();
+    expect(await violations()).toEqual([]);
+  });
+
   it("a key without a PIN has nothing to show", async () => {
     const keys = new FakeKeys();
     keys.keys = [securityKey({ pin: { set: false, retriesLeft: null, blocked: false, minLength: 4, mustChange: false } })];

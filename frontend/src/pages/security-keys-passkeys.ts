@@ -19,6 +19,7 @@ import {
   pinField,
   pinHint,
   problemFrom,
+  showBlockedPin,
   takeField,
   warningCallout,
   type ActionRow,
@@ -139,7 +140,7 @@ class PasskeysOnKey {
         try {
           await use(pin);
         } catch (error) {
-          if (!this.ctx.isCurrent()) return;
+          if (!this.ctx.isCurrent() || (await showBlockedPin(this.ctx, this.key.id, error))) return;
           this.key = await this.options.keys.getKey(this.key.id).catch(() => this.key);
           if (this.ctx.isCurrent()) again(problemFrom(error));
         }

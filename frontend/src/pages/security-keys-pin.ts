@@ -19,6 +19,7 @@ import {
   pinHint,
   problemFrom,
   SECURITY_KEYS_PATH,
+  showBlockedPin,
   takeField,
   type KeyPagesOptions,
   type Problem,
@@ -29,6 +30,11 @@ export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {
     if (!(await keyPageAccount(app, ctx))) return;
     const key = await loadKey(options, ctx);
     if (!key || !ctx.isCurrent()) return;
+    if (key.pin.blocked) {
+      // Only a reset helps, which the key's page explains.
+      await ctx.navigate(keyPath(key.id), { replace: true });
+      return;
+    }
     renderPinForm(ctx, options, key, { forced: key.pin.mustChange });
   };
 }
@@ -97,7 +103,7 @@ export function renderPinForm(
       try {
         await options.keys.savePin(key.id, next, first ? undefined : current);
       } catch (error) {
-        if (!ctx.isCurrent()) return;
+        if (!ctx.isCurrent() || (await showBlockedPin(ctx, key.id, error))) return;
         // The key may have changed (tries left): show the form again as it is now.
         const fresh = await options.keys.getKey(key.id).catch(() => key);
         if (ctx.isCurrent()) renderPinForm(ctx, options, fresh, { ...state, problem: problemFrom(error, FIELDS) });

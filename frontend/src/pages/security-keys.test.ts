@@ -244,4 +244,27 @@ describe("the PIN page", () => {
     await settle();
     expect(text(main().querySelector(".nhsuk-error-summary"))).toContain("Remove it and insert it again");
   });
+
+  it("when the last try blocks the PIN, shows the key's page, which says only a reset helps", async () => {
+    const keys = new FakeKeys();
+    keys.keys = [virtualKey({ pin: { set: true, retriesLeft: 1, blocked: false, minLength: 4, mustChange: false } })];
+    await bootKeys(path, keys);
+    expect(text(main().querySelector("#current-pin-hint"))).toContain("You have 1 try left.");
+    fill("current-pin", "000000");
+    fill("new-pin", "24680");
+    fill("new-pin-confirm", "24680");
+    submit();
+    await settle();
+    expect(h1()).toBe("Virtual security key (for testing)");
+    expect(location.pathname).toBe("/security-keys/virtual");
+    expect(main().querySelector("form")).toBeNull();
+    expect(text(main().querySelector(".nhsuk-card--warning"))).toContain("To use the key again, you need to reset it.");
+
+    // Going back to the PIN page cannot offer a form for a blocked PIN either.
+    history.pushState(null, "", path);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+    await settle();
+    expect(h1()).toBe("Virtual security key (for testing)");
+    expect(keys.pins).toEqual(["000000"]);
+  });
 });
