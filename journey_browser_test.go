@@ -33,7 +33,8 @@ const chromiumPath = "/usr/lib/chromium/chromium"
 
 // startServe runs `nhs-passkeys serve` in-process on a free loopback port and returns its
 // origin. http://localhost is a secure context for WebAuthn; 127.0.0.1 is not.
-func startServe(t *testing.T) string {
+// extra flags are added to the command line, e.g. "--idle-timeout", "20s".
+func startServe(t *testing.T, extra ...string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,7 +47,8 @@ func startServe(t *testing.T) string {
 	done := make(chan error, 1)
 	out := &syncBuffer{}
 	go func() {
-		done <- run(ctx, []string{"nhs-passkeys", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()},
+		args := append([]string{"nhs-passkeys", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, extra...)
+		done <- run(ctx, args,
 			func(string) string { return "" }, out, io.Discard)
 	}()
 	t.Cleanup(func() {

@@ -19,6 +19,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/backend/session"
 )
 
 const usage = `NHS passkeys companion: set up, use and remove passkeys for your NHS login.
@@ -47,6 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	origin := fset.String("origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
 	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
+	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fset.PrintDefaults()
@@ -62,6 +64,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unknown argument %q", fset.Arg(0))
 	}
 
+	// The warning comes 2 minutes before the end (a shorter timeout gets a shorter warning);
+	// under 20 seconds a person could not react to it (WCAG 2.2.1 allows no less).
+	if *idleTimeout < 20*time.Second {
+		return fmt.Errorf("--idle-timeout %v is too short: give at least 20s", *idleTimeout)
+	}
 	if serve && *virtualKeyFile != "" {
 		return errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")
 	}
@@ -100,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.Ceremonies = "device"
 		cfg.RequestOrigins = desktop.WebviewOrigins
 	}
-	srv, err := backend.New(ctx, cfg)
+	srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(*idleTimeout, 0))
 	if err != nil {
 		return err
 	}

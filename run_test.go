@@ -18,7 +18,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-idle-timeout"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}
@@ -37,6 +37,8 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 		{"a stray argument is refused", []string{"serve", "now"}, `unknown argument "now"`},
 		{"an address without a port is refused", []string{"serve", "--addr", "localhost"}, "--addr"},
 		{"the virtual key is refused in serve mode", []string{"serve", "--virtual-key", "key.json"}, "--virtual-key works only in the desktop app"},
+		{"an idle timeout too short to warn about is refused", []string{"serve", "--idle-timeout", "5s"}, "--idle-timeout 5s is too short: give at least 20s"},
+		{"an idle timeout without a unit is refused", []string{"serve", "--idle-timeout", "30"}, "invalid value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/nhs-passkeys/companion/backend/account"
 )
@@ -40,6 +42,17 @@ func CurrentFrom(ctx context.Context) (account.SignedIn, bool) {
 	return account.SignedInFrom(ctx)
 }
 
+// Headers that tell the page how long the session has left, in whole seconds, on every
+// answer to a request made with a live session. The page warns before the session ends and
+// offers to extend it (WCAG 2.2 success criterion 2.2.1, Timing Adjustable); an answer
+// without them means the request was signed out.
+const (
+	// IdleEndsInHeader: seconds until the idle timeout ends the session unless it is used.
+	IdleEndsInHeader = "Session-Idle-Ends-In"
+	// EndsInHeader: seconds until the absolute timeout ends it whatever happens.
+	EndsInHeader = "Session-Ends-In"
+)
+
 // Wrap resolves the session cookie before next runs. A cookie for no live session leaves
 // the request signed out. The stale cookie is not cleared here: a login answering the same
 // request sets the new one, and two Set-Cookie lines for one name would depend on order.
@@ -50,14 +63,14 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sessionID, accountID, found, err := m.sessions.Resolve(r.Context(), token)
+		live, found, err := m.sessions.Resolve(r.Context(), token)
 		if err != nil {
 			m.errors.Error(w, r, err)
 			return
 		}
 		var acct account.Account
 		if found {
-			acct, found, err = m.accounts.ByID(r.Context(), accountID)
+			acct, found, err = m.accounts.ByID(r.Context(), live.AccountID)
 			if err != nil {
 				m.errors.Error(w, r, err)
 				return
@@ -67,6 +80,13 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(account.WithSignedIn(r.Context(), account.SignedIn{SessionID: sessionID, Account: acct})))
+		w.Header().Set(IdleEndsInHeader, seconds(live.IdleLeft))
+		w.Header().Set(EndsInHeader, seconds(live.Left))
+		next.ServeHTTP(w, r.WithContext(account.WithSignedIn(r.Context(), account.SignedIn{SessionID: live.ID, Account: acct})))
 	})
+}
+
+// seconds rounds down, so the page never believes it has longer than it has.
+func seconds(d time.Duration) string {
+	return strconv.FormatInt(max(int64(d/time.Second), 0), 10)
 }

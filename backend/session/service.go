@@ -100,17 +100,26 @@ func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accoun
 	return token, nil
 }
 
-// Resolve returns the id and account of a live session and records the activity (which
-// restarts the idle timeout). An expired session is deleted and found is false.
-func (s *Service) Resolve(ctx context.Context, token string) (sessionID, accountID int64, found bool, err error) {
+// Live is a session that a request has just used.
+type Live struct {
+	ID, AccountID int64
+	// IdleLeft is how long until the session ends if nothing else uses it (the idle timeout,
+	// restarted by this request); Left is how long until it ends whatever happens (the
+	// absolute timeout).
+	IdleLeft, Left time.Duration
+}
+
+// Resolve returns the live session of token and records the activity (which restarts the
+// idle timeout). An expired session is deleted and found is false.
+func (s *Service) Resolve(ctx context.Context, token string) (live Live, found bool, err error) {
 	if token == "" {
-		return 0, 0, false, nil
+		return Live{}, false, nil
 	}
 	h := hashToken(token)
 	// A write on every request: in a transaction so it queues with the other writers
 	// (store.InTx) instead of racing them in SQLite's busy handler.
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		sessionID, accountID, found, err = s.store.touch(ctx, tx, h, s.clock(), s.idle)
+		live, found, err = s.store.touch(ctx, tx, h, s.clock(), s.idle)
 		if err != nil || found {
 			return err
 		}
@@ -119,9 +128,9 @@ func (s *Service) Resolve(ctx context.Context, token string) (sessionID, account
 		return err
 	})
 	if err != nil || !found {
-		return 0, 0, false, err
+		return Live{}, false, err
 	}
-	return sessionID, accountID, true, nil
+	return live, true, nil
 }
 
 // newToken returns a fresh random token.

@@ -147,6 +147,33 @@ func TestTimeouts(t *testing.T) {
 	}
 }
 
+// The page warns before the session ends (WCAG 2.2.1) from what these headers say.
+func TestAnswersSayHowLongTheSessionHasLeft(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+
+	s.Clock.Advance(10 * time.Minute)
+	res := c.Get("/api/passkeys")
+	if got := res.Header.Get(session.IdleEndsInHeader); got != "1800" {
+		t.Errorf("%s = %q, want 1800: any request restarts the 30 minutes", session.IdleEndsInHeader, got)
+	}
+	if got := res.Header.Get(session.EndsInHeader); got != "42600" {
+		t.Errorf("%s = %q, want 42600 (12 hours less the 10 minutes since login)", session.EndsInHeader, got)
+	}
+
+	s.Clock.Advance(31 * time.Minute)
+	res = c.Get("/api/session")
+	for _, h := range []string{session.IdleEndsInHeader, session.EndsInHeader} {
+		if got := res.Header.Get(h); got != "" {
+			t.Errorf("after the session ended, %s = %q, want no header", h, got)
+		}
+	}
+	if res := s.Client().Get("/api/session"); res.Header.Get(session.IdleEndsInHeader) != "" {
+		t.Errorf("a request with no session got %s", session.IdleEndsInHeader)
+	}
+}
+
 func repeat(d time.Duration, n int) []time.Duration {
 	out := make([]time.Duration, n)
 	for i := range out {

@@ -26,21 +26,23 @@ func (Store) insert(ctx context.Context, q store.DBTX, tokenHash []byte, account
 	return nil
 }
 
-// touch marks the session as seen now and returns its id and account, but only while it is
-// within both timeouts; found is false otherwise.
-func (Store) touch(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (id, accountID int64, found bool, err error) {
+// touch marks the session as seen now and returns it, but only while it is within both
+// timeouts; found is false otherwise.
+func (Store) touch(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (live Live, found bool, err error) {
+	var expires int64
 	err = q.QueryRowContext(ctx,
 		`UPDATE sessions SET last_seen_at = ?
 		 WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?
-		 RETURNING id, account_id`,
-		store.Millis(now), tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&id, &accountID)
+		 RETURNING id, account_id, expires_at`,
+		store.Millis(now), tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&live.ID, &live.AccountID, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, false, nil
+		return Live{}, false, nil
 	}
 	if err != nil {
-		return 0, 0, false, fmt.Errorf("touch session: %w", err)
+		return Live{}, false, fmt.Errorf("touch session: %w", err)
 	}
-	return id, accountID, true, nil
+	live.IdleLeft, live.Left = idle, time.UnixMilli(expires).Sub(now)
+	return live, true, nil
 }
 
 // setToken replaces the token of session id (rotation); the row, its proofs and its

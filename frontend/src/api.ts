@@ -48,6 +48,27 @@ export interface ActivityEvent {
 
 export type Session = { signedIn: false } | { signedIn: true; account: Account };
 
+/** How long the session has left, from the headers of an answer (docs/api.md). */
+export interface SessionTiming {
+  /** Seconds until it ends unless something else is done: the idle timeout, just restarted. */
+  idleEndsIn: number;
+  /** Seconds until it ends whatever is done: the absolute timeout. */
+  endsIn: number;
+}
+
+/** Told the session's timing after every answer that has it, and null once signed out. */
+export type SessionListener = (timing: SessionTiming | null) => void;
+
+export function sessionTimingFrom(headers: Headers): SessionTiming | null {
+  const seconds = (name: string): number | null => {
+    const value = headers.get(name);
+    return value !== null && /^\d+$/.test(value) ? Number(value) : null;
+  };
+  const idleEndsIn = seconds("Session-Idle-Ends-In");
+  const endsIn = seconds("Session-Ends-In");
+  return idleEndsIn === null || endsIn === null ? null : { idleEndsIn, endsIn };
+}
+
 export interface ServiceConfig {
   /** "browser": WebAuthn in the page; "device": the desktop app's native client. */
   ceremonies: "browser" | "device";
@@ -177,7 +198,10 @@ function proofFrom(answer: { proof: unknown }): string {
   return answer.proof;
 }
 
-export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): Api {
+export function createApi(
+  fetchImpl: Fetch = (input, init) => fetch(input, init),
+  onSession: SessionListener = () => {},
+): Api {
   async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
     const init: RequestInit = {
       method,
@@ -194,6 +218,9 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
       throw new ApiError(0, "network_error", CONNECTION_PROBLEM);
     }
 
+    const timing = sessionTimingFrom(response.headers);
+    if (timing) onSession(timing);
+
     let data: unknown = null;
     try {
       const text = await response.text();
@@ -202,14 +229,22 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
       data = null;
     }
 
-    if (!response.ok) throw errorFromResponse(response.status, data);
+    if (!response.ok) {
+      const error = errorFromResponse(response.status, data);
+      if (error.code === "not_signed_in") onSession(null);
+      throw error;
+    }
     if (!isRecord(data)) throw new ApiError(response.status, "unexpected_response", SERVICE_PROBLEM);
     return data as T;
   }
 
   return {
     getConfig: () => request<ServiceConfig>("GET", "/api/config"),
-    getSession: () => request<Session>("GET", "/api/session"),
+    getSession: async () => {
+      const session = await request<Session>("GET", "/api/session");
+      if (!session.signedIn) onSession(null);
+      return session;
+    },
     createAccount: async (email, password) =>
       (await request<{ account: Account }>("POST", "/api/accounts", { email, password })).account,
     loginWithPassword: async (email, password) =>
@@ -219,6 +254,7 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
       (await request<{ account: Account }>("POST", "/api/login/passkey/finish", { ceremony, credential })).account,
     logout: async () => {
       await request("POST", "/api/logout", {});
+      onSession(null);
     },
     // A Go nil slice is encoded as null: treat it as no passkeys.
     listPasskeys: async () => (await request<{ passkeys: Passkey[] | null }>("GET", "/api/passkeys")).passkeys ?? [],

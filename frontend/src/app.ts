@@ -21,6 +21,8 @@ export function ceremoniesFor(
 export type Notice =
   | { kind: "passkey-set-up"; passkeyName: string }
   | { kind: "logged-out" }
+  // Logged out by the idle timeout (session-timeout.ts), which was this long.
+  | { kind: "timed-out"; idleSeconds: number }
   // Changes made on the account pages, announced on the settings page.
   | { kind: "passkey-renamed"; passkeyName: string }
   // stillOnKey: removed in the desktop app from a security key that was not plugged in.
@@ -62,6 +64,13 @@ export function createApp(
     },
     journey: { email: "", notice: null, passkey: null },
   };
+}
+
+/** Drops what the person told us during the visit, when it ends (logged out). */
+export function forgetJourney(app: App): void {
+  app.journey.email = "";
+  app.journey.passkey = null;
+  app.journey.notice = null;
 }
 
 /** Takes the notice if it is of the wanted kind, so it is shown only once. */

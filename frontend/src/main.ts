@@ -4,13 +4,14 @@
 import { initAll } from "nhsuk-frontend";
 import "./styles.scss";
 import { createApi } from "./api";
-import { createApp } from "./app";
+import { createApp, forgetJourney } from "./app";
 import { mountShell } from "./layout";
 import { notFoundPage } from "./pages/not-found";
 import { offerTestTools } from "./pages/test-tools";
 import { problemPage } from "./pages/problem";
 import { Router } from "./router";
 import { routes } from "./routes";
+import { SessionTimeout } from "./session-timeout";
 
 // What the package's template.njk does with an inline script, which the
 // server's Content-Security-Policy (default-src 'self') does not allow.
@@ -22,12 +23,30 @@ if (!root) throw new Error("#app is missing from index.html");
 const layout = mountShell(root);
 initAll({ scope: root });
 
+// The warning before an idle session ends hears the session's timing from every API answer.
+let timeout: SessionTimeout | null = null;
+const api = createApi(undefined, (timing) => timeout?.update(timing));
+const app = createApp(api);
 const router = new Router({
   layout,
-  routes: routes(createApp(createApi())),
+  routes: routes(app),
   notFound: notFoundPage,
   problem: problemPage,
   initComponents: (scope) => initAll({ scope }),
+});
+
+timeout = new SessionTimeout({
+  api,
+  loggedOut: () => {
+    forgetJourney(app);
+    app.journey.notice = { kind: "logged-out" };
+    return router.navigate("/");
+  },
+  timedOut: (idleSeconds) => {
+    forgetJourney(app);
+    app.journey.notice = { kind: "timed-out", idleSeconds };
+    return router.navigate("/logged-out", { replace: true });
+  },
 });
 
 void router.start();

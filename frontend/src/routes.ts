@@ -5,6 +5,7 @@ import { accessibilityStatementPage } from "./pages/accessibility-statement";
 import { activityPage } from "./pages/activity";
 import { createAccountPage } from "./pages/create-account";
 import { helpRoutes } from "./pages/help";
+import { loggedOutPage } from "./pages/logged-out";
 import { loginPage } from "./pages/login";
 import { loginPasswordPage } from "./pages/login-password";
 import { passkeyRemovePage } from "./pages/passkey-remove";
@@ -25,6 +26,7 @@ export function routes(app: App): Record<string, Page> {
     "/create-account": createAccountPage(app),
     "/login": loginPage(app),
     "/login/password": loginPasswordPage(app),
+    "/logged-out": loggedOutPage(app),
     "/account/security": securityPage(app),
     "/account/passkeys/set-up": passkeySetUpPage(app),
     "/account/passkeys/rename": passkeyRenamePage(app),

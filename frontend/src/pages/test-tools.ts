@@ -135,7 +135,7 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     <h1>Test tools for the virtual security key</h1>
     ${ONLY_FOR_TESTING}
     <h2>What the virtual key does next</h2>
-    <p>${nextTag(state)}</p>
+    <p id="tester-next">${nextTag(state)}</p>
     <p>A choice happens once, the next time the key is used. Then the key goes back to succeeding. A blocked PIN lasts until you reset the key.</p>
     ${button({ text: "Change what the key does next", href: NEXT_PATH, variant: "secondary" })}
     <h2>What the virtual key holds</h2>

@@ -1,0 +1,27 @@
+// `/logged-out`: where the app goes when it has logged someone out because they did nothing
+// for too long (session-timeout.ts). It says why, and how to carry on.
+
+import { takeNotice, type App } from "../app";
+import { button } from "../components";
+import { html } from "../html";
+import type { Page } from "../router";
+import { duration } from "../session-timeout";
+
+export function loggedOutPage(app: App): Page {
+  return (ctx) => {
+    const timedOut = takeNotice(app.journey, "timed-out");
+    const reason = timedOut
+      ? `We logged you out because you had not done anything for ${duration(timedOut.idleSeconds)}. This keeps your NHS login safe if you leave your device.`
+      : "We logged you out to keep your NHS login safe.";
+    ctx.show({
+      content: html`<div class="nhsuk-grid-row">
+  <div class="nhsuk-grid-column-two-thirds">
+    <h1>You have been logged out</h1>
+    <p>${reason}</p>
+    <p>Anything you had not saved has not been kept.</p>
+    ${button({ text: "Log in again", href: "/login", variant: "login" })}
+  </div>
+</div>`,
+    });
+  };
+}
