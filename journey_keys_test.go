@@ -7,11 +7,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 )
 
@@ -160,4 +166,513 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	click(t, ctx, "Back to login and security settings")
 	page(t, ctx, "Login and security settings")
 	banner(t, ctx, "Passkey removed")
+}
+
+func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const first, second = "2468", "13579"
+
+	createAccount(t, ctx, srv.origin, "patient.eight@example.com", "a long enough password")
+	click(t, ctx, "Security keys")
+	page(t, ctx, "Security keys")
+	if got := summaryValue(t, ctx, "PIN"); got != "Not set" {
+		t.Errorf("a new key's PIN is shown as %q, want \"Not set\"", got)
+	}
+	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	page(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Create a PIN")
+	page(t, ctx, "Create a PIN for your security key")
+	if hint := fieldHint(t, ctx, "New PIN"); hint != "Use 4 characters or more. You can use numbers, letters and symbols." {
+		t.Errorf("the new PIN's hint should give the key's minimum length; it says %q", hint)
+	}
+
+	// CTAP 2.1 §6.5.1: at least 4 characters, at most 63 bytes of UTF-8; and typed twice alike.
+	for _, tt := range []struct {
+		name, pin, again, want string
+	}{
+		{"a PIN shorter than the key's minimum", "123", "123", "PIN must be 4 characters or more"},
+		{"two different PINs", "1234", "1243", "The PINs you entered do not match"},
+		{"a PIN over 63 bytes though under 63 characters", strings.Repeat("é", 32), strings.Repeat("é", 32),
+			"PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them"},
+		{"a PIN over 63 characters", strings.Repeat("7", 64), strings.Repeat("7", 64), "PIN must be 63 characters or fewer"},
+	} {
+		fillIn(t, ctx, "New PIN", tt.pin)
+		fillIn(t, ctx, "Enter the new PIN again", tt.again)
+		click(t, ctx, "Save PIN")
+		errorsShown(t, ctx, "Create a PIN for your security key", tt.want)
+		if _, set := key.PINRetries(); set {
+			t.Fatalf("after %s the key has a PIN", tt.name)
+		}
+	}
+	fillIn(t, ctx, "New PIN", first)
+	fillIn(t, ctx, "Enter the new PIN again", first)
+	click(t, ctx, "Save PIN")
+	page(t, ctx, "Virtual security key (for testing)")
+	bannerSays(t, ctx, "PIN created", "Your security key now has a PIN. You will enter it each time you use the key.")
+	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
+		t.Errorf("after creating it the PIN is shown as %q", got)
+	}
+
+	// Change it: a wrong current PIN costs a try, and the page says how many are left.
+	click(t, ctx, "Change the PIN")
+	page(t, ctx, "Change your security key PIN")
+	fillIn(t, ctx, "Current PIN", "9999")
+	fillIn(t, ctx, "New PIN", second)
+	fillIn(t, ctx, "Enter the new PIN again", second)
+	click(t, ctx, "Save PIN")
+	errorsShown(t, ctx, "Change your security key PIN", "The PIN is not correct. You have 7 tries left.")
+	if retries, _ := key.PINRetries(); retries != 7 {
+		t.Errorf("the key has %d tries left after one wrong PIN, want 7", retries)
+	}
+	fillIn(t, ctx, "Current PIN", first)
+	fillIn(t, ctx, "New PIN", second)
+	fillIn(t, ctx, "Enter the new PIN again", second)
+	click(t, ctx, "Save PIN")
+	page(t, ctx, "Virtual security key (for testing)")
+	bannerSays(t, ctx, "PIN changed", "Use your new PIN from now on.")
+	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
+		t.Errorf("after the change the PIN is shown as %q", got)
+	}
+	// The key itself now takes the new PIN (through libfido2), and a right PIN gave back the tries.
+	withKey(t, key, func(dev *fido2.Device) {
+		if _, err := dev.CredentialsMetadata(t.Context(), []byte(second)); err != nil {
+			t.Errorf("the key does not take the new PIN: %v", err)
+		}
+	})
+}
+
+func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const pin = "24680"
+
+	// A key whose PIN has one try left: 7 wrong PINs through libfido2. CTAP 2.1 §6.5.5: after 3
+	// wrong in a row the key refuses every PIN until it is plugged in again.
+	withKey(t, key, func(dev *fido2.Device) {
+		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for i := 1; i <= 7; i++ {
+		withKey(t, key, func(dev *fido2.Device) {
+			if _, err := dev.CredentialsMetadata(t.Context(), []byte("0000")); err == nil {
+				t.Fatal("a wrong PIN was taken")
+			}
+		})
+		if i%3 == 0 {
+			if err := key.Replug(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if retries, _ := key.PINRetries(); retries != 1 {
+		t.Fatalf("the key has %d tries left, want 1", retries)
+	}
+
+	createAccount(t, ctx, srv.origin, "patient.nine@example.com", "a long enough password")
+	click(t, ctx, "Security keys")
+	page(t, ctx, "Security keys")
+	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 1 try left." {
+		t.Errorf("the list shows the PIN as %q", got)
+	}
+	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	page(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Passkeys on this key")
+	page(t, ctx, "Enter your security key PIN")
+	if hint := fieldHint(t, ctx, "Enter your security key PIN"); !strings.HasSuffix(hint, "You have 1 try left.") {
+		t.Errorf("with one try left the hint should warn; it says %q", hint)
+	}
+	fillIn(t, ctx, "Enter your security key PIN", "1111")
+	click(t, ctx, "Continue")
+
+	// The last wrong PIN blocks it: the key's page says why and that only a reset helps.
+	page(t, ctx, "Virtual security key (for testing)")
+	if got := words(text(t, ctx, "main .nhsuk-card--warning")); got != "Important: The PIN of this security key is blocked "+
+		"The wrong PIN was entered too many times. To use the key again, you need to reset it. Resetting deletes all the passkeys and fingerprints on it. "+
+		"Reset this security key" {
+		t.Errorf("the blocked PIN should be explained; the warning says %q", got)
+	}
+	if got := summaryValue(t, ctx, "PIN"); got != "Blocked. The key must be reset before it can be used again." {
+		t.Errorf("the PIN is shown as %q", got)
+	}
+	if links := linkTexts(t, ctx); slices.Contains(links, "Passkeys on this key") || slices.Contains(links, "Change the PIN") {
+		t.Errorf("a blocked key should offer nothing that needs its PIN; the links are %q", links)
+	}
+	if retries, set := key.PINRetries(); retries != 0 || !set {
+		t.Fatalf("the key has %d tries left (PIN set %v), want 0", retries, set)
+	}
+
+	// The reset cannot ask the key what it holds, so it warns about every passkey that may be on it.
+	click(t, ctx, "Reset this security key")
+	page(t, ctx, "Reset Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
+	click(t, ctx, "Reset security key")
+	page(t, ctx, "Remove your security key and insert it again")
+	click(t, ctx, "Remove and insert the virtual key")
+	page(t, ctx, "Your security key has been reset")
+	if _, set := key.PINRetries(); set {
+		t.Error("the key kept its PIN after the reset")
+	}
+	click(t, ctx, "Back to security keys")
+	page(t, ctx, "Security keys")
+	if got := summaryValue(t, ctx, "PIN"); got != "Not set" {
+		t.Errorf("after the reset the PIN is shown as %q", got)
+	}
+}
+
+func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const pin, newPIN = "135790", "246802"
+
+	// An administrator raised the key's minimum PIN length and asked for a new PIN (CTAP 2.1
+	// §6.11.4 setMinPINLength with forceChangePin), through libfido2.
+	withKey(t, key, func(dev *fido2.Device) {
+		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.SetMinPINLength(t.Context(), 6, true, []byte(pin)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	createAccount(t, ctx, srv.origin, "patient.ten@example.com", "a long enough password")
+	click(t, ctx, "Security keys")
+	page(t, ctx, "Security keys")
+	if got := summaryValue(t, ctx, "PIN"); got != "Must be changed before the key can be used" {
+		t.Errorf("the list shows the PIN as %q", got)
+	}
+	// The key's own page asks for the new PIN before anything else.
+	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	page(t, ctx, "Change your security key PIN")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "Your security key Virtual security key (for testing) needs a new PIN before you can use it again.") {
+		t.Errorf("the page should say why it asks for a new PIN:\n%s", body)
+	}
+	if hint := fieldHint(t, ctx, "New PIN"); hint != "Use 6 characters or more. You can use numbers, letters and symbols." {
+		t.Errorf("the hint should give the key's new minimum; it says %q", hint)
+	}
+	for _, tt := range []struct{ newPIN, want string }{
+		{"24680", "PIN must be 6 characters or more"},
+		// The key itself refuses the PIN it wants changed.
+		{pin, "Your security key did not accept that PIN. Choose a different PIN"},
+	} {
+		fillIn(t, ctx, "Current PIN", pin)
+		fillIn(t, ctx, "New PIN", tt.newPIN)
+		fillIn(t, ctx, "Enter the new PIN again", tt.newPIN)
+		click(t, ctx, "Save PIN")
+		errorsShown(t, ctx, "Change your security key PIN", tt.want)
+	}
+	fillIn(t, ctx, "Current PIN", pin)
+	fillIn(t, ctx, "New PIN", newPIN)
+	fillIn(t, ctx, "Enter the new PIN again", newPIN)
+	click(t, ctx, "Save PIN")
+	page(t, ctx, "Virtual security key (for testing)")
+	bannerSays(t, ctx, "PIN changed", "Use your new PIN from now on.")
+	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
+		t.Errorf("after the change the PIN is shown as %q", got)
+	}
+	click(t, ctx, "Passkeys on this key")
+	page(t, ctx, "Enter your security key PIN")
+	fillIn(t, ctx, "Enter your security key PIN", newPIN)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+}
+
+func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDeleted(t *testing.T) {
+	// Every touch waits for the test, so each step of the progress can be seen.
+	key := newVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const pin = "97531"
+	withKey(t, key, func(dev *fido2.Device) {
+		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	createAccount(t, ctx, srv.origin, "patient.eleven@example.com", "a long enough password")
+	click(t, ctx, "Security keys")
+	page(t, ctx, "Security keys")
+	if got := summaryValue(t, ctx, "Fingerprints"); got != "None added yet" {
+		t.Errorf("the list shows fingerprints as %q", got)
+	}
+	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	page(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Fingerprints")
+	page(t, ctx, "Enter your security key PIN")
+	fillIn(t, ctx, "Enter your security key PIN", pin)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	click(t, ctx, "Add a fingerprint")
+	page(t, ctx, "Add a fingerprint")
+	fillIn(t, ctx, "Enter your security key PIN", pin)
+	click(t, ctx, "Continue")
+
+	// CTAP 2.1 §6.7.4: four good samples; one too quick does not count, and says why.
+	page(t, ctx, "Add a fingerprint")
+	for _, step := range []struct {
+		says   string
+		sample virtualkey.SampleStatus
+	}{
+		{"Touch the sensor on your security key with the finger you want to add", virtualkey.SampleGood},
+		{"Touch the sensor again, 3 more times", virtualkey.SampleTooFast},
+		{"You moved your finger too quickly. Keep it still on the sensor. Touch the sensor again, 3 more times", virtualkey.SampleGood},
+		{"Touch the sensor again, 2 more times", virtualkey.SampleGood},
+		{"Touch the sensor again, 1 more time", virtualkey.SampleGood},
+	} {
+		liveRegionSays(t, ctx, step.says)
+		key.BioNextSample(step.sample)
+		touchOnce(t, key)
+	}
+	page(t, ctx, "Give your fingerprint a name")
+	bannerSays(t, ctx, "Fingerprint added", "You can now touch Virtual security key (for testing) instead of entering its PIN.")
+	if n := len(key.Enrollments()); n != 1 {
+		t.Fatalf("the key holds %d fingerprints, want 1", n)
+	}
+	fillIn(t, ctx, "Name", "Right thumb")
+	fillIn(t, ctx, "Enter your security key PIN to save the name", pin)
+	click(t, ctx, "Save name")
+	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	bannerSays(t, ctx, "Fingerprint added", "It is called “Right thumb”.")
+
+	click(t, ctx, "Rename Right thumb")
+	page(t, ctx, "Rename Right thumb")
+	clearField(t, ctx, "New name")
+	fillIn(t, ctx, "New name", "Left index finger")
+	fillIn(t, ctx, "Enter your security key PIN", pin)
+	click(t, ctx, "Save name")
+	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	bannerSays(t, ctx, "Fingerprint renamed", "It is now called “Left index finger”.")
+	if e := key.Enrollments(); len(e) != 1 || e[0].Name != "Left index finger" {
+		t.Fatalf("the key holds %+v", e)
+	}
+
+	click(t, ctx, "Delete Left index finger")
+	page(t, ctx, "Are you sure you want to delete Left index finger?")
+	fillIn(t, ctx, "Enter your security key PIN to delete it", pin)
+	click(t, ctx, "Delete fingerprint")
+	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	bannerSays(t, ctx, "Fingerprint deleted", "Left index finger has been deleted from Virtual security key (for testing).")
+	if n := len(key.Enrollments()); n != 0 {
+		t.Fatalf("the key still holds %d fingerprints", n)
+	}
+}
+
+func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWorking(t *testing.T) {
+	clock := &keyClock{now: time.Now()}
+	key, err := virtualkey.New(virtualkey.Options{Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startDesktop(t, key)
+	ctx := newWebview(t)
+	const pin = "97531"
+
+	createAccount(t, ctx, srv.origin, "patient.twelve@example.com", "a long enough password")
+	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
+	banner(t, ctx, "Passkey set up")
+	// The key was plugged in long ago: CTAP 2.1 §6.6 allows a reset only in its first 10 seconds.
+	clock.Advance(time.Minute)
+
+	click(t, ctx, "Security keys")
+	page(t, ctx, "Security keys")
+	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	page(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Reset this security key")
+	page(t, ctx, "Reset Virtual security key (for testing)")
+	fillIn(t, ctx, "Enter your security key PIN", pin)
+	click(t, ctx, "Continue")
+
+	// The check: which of the account's passkeys are on the key, and the way in the account keeps.
+	page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
+	if got := words(text(t, ctx, "main .nhsuk-card--warning")); got != "Important: Everything on the key will be deleted "+
+		"These NHS login passkeys are on this key and will stop working: Security key "+
+		"Remove them from your NHS login afterwards, in login and security settings. "+
+		"You can still log in to your NHS login with your password." {
+		t.Errorf("the warning should name the account's passkeys and the way in it keeps; it says %q", got)
+	}
+
+	// Outside the window the app does not start a reset: it asks for the key to be reinserted.
+	click(t, ctx, "Reset security key")
+	page(t, ctx, "Remove your security key and insert it again")
+	if n := len(key.Credentials()); n != 1 {
+		t.Fatalf("outside its window the key lost its passkey: it holds %d", n)
+	}
+
+	// Reinserted, but the person is slow: by the time the reset reaches the key, the key's own
+	// window has passed and it refuses (the page's fetch of the reset is held while the key's
+	// clock moves on).
+	holdNextReset(t, ctx)
+	click(t, ctx, "Remove and insert the virtual key")
+	waitFor(t, ctx, `window.__resetHeld === true`, "the page should ask for the reset after reinserting the key")
+	clock.Advance(11 * time.Second)
+	must(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__releaseReset()`))
+	errorsShown(t, ctx, "Remove your security key and insert it again",
+		"Your security key can only be reset in the first few seconds after it is plugged in. Remove it, insert it again, then try again straight away.")
+	if n := len(key.Credentials()); n != 1 {
+		t.Fatalf("the key refused the reset, yet holds %d passkeys", n)
+	}
+
+	// In time: the key asks for a touch, then it is empty.
+	key.SetBehaviour(virtualkey.WaitForTouch(time.Minute))
+	click(t, ctx, "Remove and insert the virtual key")
+	liveRegionSays(t, ctx, "Touch your security key to reset it")
+	touchOnce(t, key)
+	page(t, ctx, "Your security key has been reset")
+	if body := words(text(t, ctx, "main")); !strings.Contains(body, "It has no passkeys, fingerprints or PIN now.") ||
+		!strings.Contains(body, "Remove these passkeys from your NHS login, as they no longer work: Security key Go to login and security settings") {
+		t.Errorf("the page should say what to do next:\n%s", body)
+	}
+	if n := len(key.Credentials()); n != 0 {
+		t.Errorf("after the reset the key holds %d passkeys", n)
+	}
+	if _, set := key.PINRetries(); set {
+		t.Error("after the reset the key still has a PIN")
+	}
+	if !signedIn(t, ctx) {
+		t.Error("the reset should keep the person logged in")
+	}
+}
+
+// keyClock is the virtual key's own clock (its reset window), moved by the test.
+type keyClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *keyClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *keyClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// withKey opens the virtual key through the real libfido2, as another app on the computer
+// would, while the page is not using it.
+func withKey(t *testing.T, key *virtualkey.Key, use func(dev *fido2.Device)) {
+	t.Helper()
+	dev, err := fido2.OpenTransport(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	use(dev)
+}
+
+// touchOnce touches the key once, when it is waiting for a touch: a touch too early is lost,
+// and two would answer the next check too.
+func touchOnce(t *testing.T, key *virtualkey.Key) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !key.Waiting() {
+		if time.Now().After(deadline) {
+			t.Fatal("the key never asked for a touch")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	key.Touch()
+}
+
+// holdNextReset makes the page's next POST .../reset wait until window.__releaseReset() is
+// called; window.__resetHeld says it is waiting. Only that one request is held.
+func holdNextReset(t *testing.T, ctx context.Context) {
+	t.Helper()
+	must(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const original = window.fetch;
+		let release;
+		const released = new Promise((resolve) => { release = resolve; });
+		window.__releaseReset = () => release();
+		window.fetch = async (input, init) => {
+			if (String(input).endsWith("/reset") && init && init.method === "POST") {
+				window.fetch = original;
+				window.__resetHeld = true;
+				await released;
+			}
+			return original(input, init);
+		};
+	})()`))
+}
+
+// errorsShown waits for the page whose h1 is h1 to show exactly these errors in its error
+// summary, with focus on the summary and "Error: " before the title (the NHS error pattern).
+func errorsShown(t *testing.T, ctx context.Context, h1 string, want ...string) {
+	t.Helper()
+	wantJSON := "[" + strings.Join(quoteAll(want), ",") + "]"
+	waitFor(t, ctx, fmt.Sprintf(`(() => { const h = document.querySelector("main h1"); const s = document.activeElement;
+		if (!h || h.textContent.trim() !== %q || !s || !s.classList.contains("nhsuk-error-summary")) return false;
+		const items = [...s.querySelectorAll(".nhsuk-error-summary__list li")].map((li) => li.textContent.trim());
+		return JSON.stringify(items) === JSON.stringify(%s) })()`, h1, wantJSON),
+		fmt.Sprintf("the page %q should show the errors %q in a focused error summary", h1, want))
+	if title := get(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Error: "+h1) {
+		t.Errorf("document.title = %q, want it to start with %q", title, "Error: "+h1)
+	}
+}
+
+// words is s with every run of white space made one space, as a screen reader reads it.
+func words(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// liveRegionSays waits until the page's status region (role=status, aria-live=polite) says
+// exactly want: what a screen reader announces while the person waits.
+func liveRegionSays(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	waitFor(t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('main [role="status"][aria-live="polite"]');
+		return !!s && s.textContent.trim() === %q })()`, want),
+		fmt.Sprintf("the status region should say %q", want))
+}
+
+// bannerSays waits for the success banner with this heading and body text.
+func bannerSays(t *testing.T, ctx context.Context, heading, body string) {
+	t.Helper()
+	waitFor(t, ctx, fmt.Sprintf(`(() => { const b = document.querySelector("main .nhsuk-notification-banner--success");
+		if (!b) return false;
+		const h = b.querySelector(".nhsuk-notification-banner__heading");
+		const p = b.querySelector(".nhsuk-notification-banner__content p");
+		return !!h && h.textContent.trim() === %q && !!p && p.textContent.trim() === %q })()`, heading, body),
+		fmt.Sprintf("the success banner should say %q: %q", heading, body))
+}
+
+// summaryValue is the value of the first summary list row in <main> whose key is key.
+func summaryValue(t *testing.T, ctx context.Context, key string) string {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
+		const row = [...document.querySelectorAll("main .nhsuk-summary-list__row")]
+			.find((r) => r.querySelector(".nhsuk-summary-list__key").textContent.trim() === %q);
+		return row ? row.querySelector(".nhsuk-summary-list__value").innerText.trim() : "" })()`, key)))
+}
+
+// fieldHint is the hint a screen reader gives with the text box named label: its accessible
+// description, without the error message.
+func fieldHint(t *testing.T, ctx context.Context, label string) string {
+	t.Helper()
+	describedBy := get(t, ctx, chromedp.AttributeValue("", "aria-describedby", fieldNamed(label))).Value
+	for _, id := range strings.Fields(describedBy) {
+		if strings.HasSuffix(id, "-hint") {
+			return get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.getElementById(%q).textContent.trim()`, id)))
+		}
+	}
+	return ""
+}
+
+// linkTexts are the texts of the links in <main>.
+func linkTexts(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main a")].map((a) => a.textContent.trim())`))
 }
