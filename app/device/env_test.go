@@ -1,3 +1,5 @@
+//go:build !windows
+
 package device_test
 
 // The test bench: the real backend (SQLite in a temp dir) behind the device endpoints, as

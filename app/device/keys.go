@@ -1,3 +1,5 @@
+//go:build !windows
+
 package device
 
 // Security keys (docs/api.md, "Security key endpoints"): what the connected keys are, their
@@ -53,12 +55,6 @@ const (
 	// yieldTimeout bounds how long a new ceremony waits for key operations to let go.
 	yieldTimeout = 5 * time.Second
 )
-
-// AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
-// NFC"; ok is false for a model it does not know. The desktop app passes
-// backend/passkey.AuthenticatorName (its embedded aaguids.json; run.go). Without it, keys
-// are named by the product name their USB descriptor gives.
-type AuthenticatorNames func(aaguid []byte) (name string, ok bool)
 
 // keyManager is the state the security key endpoints share.
 type keyManager struct {

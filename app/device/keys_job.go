@@ -1,3 +1,5 @@
+//go:build !windows
+
 package device
 
 // Key jobs: the key operations that wait for the person (each fingerprint sample is a touch;

@@ -11,15 +11,12 @@ package device
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -46,20 +43,11 @@ const (
 	kindKey     = "security-key"
 )
 
-// SecurityKeys finds and opens hardware security keys.
-type SecurityKeys interface {
-	List() ([]fido2.DeviceInfo, error)
-	Open(path string) (*fido2.Device, error)
-}
-
-// HIDKeys are the security keys libfido2 finds (USB HID, and NFC on Linux).
-type HIDKeys struct{}
-
-// List lists the connected keys.
-func (HIDKeys) List() ([]fido2.DeviceInfo, error) { return fido2.DeviceList(maxKeys) }
-
-// Open opens the key at path.
-func (HIDKeys) Open(path string) (*fido2.Device, error) { return fido2.Open(path) }
+// AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
+// NFC"; ok is false for a model it does not know. The desktop app passes
+// backend/passkey.AuthenticatorName (its embedded aaguids.json; run.go). Without it, keys
+// are named by the product name their USB descriptor gives.
+type AuthenticatorNames func(aaguid []byte) (name string, ok bool)
 
 // Config is what the program passes in (run.go).
 type Config struct {
@@ -69,7 +57,8 @@ type Config struct {
 	// RPOrigin is the relying party's origin, the "origin" of every clientDataJSON, e.g.
 	// http://localhost:8080 (the backend's Config.Origin, not the webview's).
 	RPOrigin string
-	// SecurityKeys lists and opens hardware keys: HIDKeys{} in the app. Nil: none.
+	// SecurityKeys lists and opens hardware keys: HIDKeys{} in the app. Nil: none. On
+	// Windows, HIDKeys{} stands for webauthn.dll's authenticators (platform_windows.go).
 	SecurityKeys SecurityKeys
 	// VirtualKey, if not nil, is offered as the authenticator "virtual" (--virtual-key).
 	VirtualKey *virtualkey.Key
@@ -89,8 +78,6 @@ type Config struct {
 type Service struct {
 	origins    []string
 	client     *webauthnclient.Client
-	keys       SecurityKeys
-	virtual    *virtualkey.Key
 	maxTimeout time.Duration
 	log        *slog.Logger
 	now        func() time.Time
@@ -105,10 +92,11 @@ type Service struct {
 	mu         sync.Mutex
 	closed     bool
 	ceremonies map[string]*ceremony
-	current    *ceremony       // the latest ceremony started; only it may be running
-	pinSet     map[string]bool // what each hardware key (by path) last said about its PIN
+	current    *ceremony // the latest ceremony started; only it may be running
 
-	mgmt *keyManager // the security key endpoints' state (keys.go)
+	// platform is what differs by system: libfido2's security keys and the virtual key on
+	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go).
+	platform
 }
 
 // New builds the service.
@@ -132,7 +120,7 @@ func New(cfg Config) (*Service, error) {
 	if maxTimeout <= 0 {
 		maxTimeout = DefaultMaxTimeout
 	}
-	mgmt, err := newKeyManager(cfg.RPOrigin, cfg.AuthenticatorNames)
+	plat, err := newPlatform(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +128,6 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		origins:    append([]string(nil), cfg.Origins...),
 		client:     client,
-		keys:       cfg.SecurityKeys,
-		virtual:    cfg.VirtualKey,
 		maxTimeout: maxTimeout,
 		log:        log,
 		now:        now,
@@ -149,8 +135,7 @@ func New(cfg Config) (*Service, error) {
 		life:       life,
 		stop:       stop,
 		ceremonies: map[string]*ceremony{},
-		pinSet:     map[string]bool{},
-		mgmt:       mgmt,
+		platform:   plat,
 	}, nil
 }
 
@@ -178,101 +163,3 @@ type authenticator struct {
 }
 
 func (a authenticator) virtual() bool { return a.id == virtualID }
-
-// keyID names a hardware key by a hash of its OS path, so the page never sees the path.
-func keyID(path string) string {
-	sum := sha256.Sum256([]byte(path))
-	return "usb:" + hex.EncodeToString(sum[:8])
-}
-
-// authenticators lists what is connected: hardware keys first, then the virtual key.
-func (s *Service) authenticators() []authenticator {
-	var out []authenticator
-	if s.keys != nil {
-		list, err := s.keys.List()
-		if err != nil {
-			s.log.Warn("list security keys", "err", err)
-		}
-		for _, d := range list {
-			name := d.Product
-			if name == "" {
-				name = "Security key"
-			}
-			out = append(out, authenticator{id: keyID(d.Path), kind: kindKey, name: name, path: d.Path})
-		}
-	}
-	if s.virtual != nil {
-		out = append(out, authenticator{id: virtualID, kind: kindVirtual, name: virtualName, keepalive: true})
-	}
-	return out
-}
-
-// find returns the authenticator asked for, if it is connected. "" asks for any: the first
-// security key, or the virtual key when no security key is connected.
-func (s *Service) find(want string) (authenticator, bool) {
-	for _, a := range s.authenticators() {
-		if want == "" || a.id == want {
-			return a, true
-		}
-	}
-	return authenticator{}, false
-}
-
-// known tells whether want can name an authenticator of this service (connected or not).
-func (s *Service) known(want string) bool {
-	switch {
-	case want == "":
-		return s.keys != nil || s.virtual != nil
-	case want == virtualID:
-		return s.virtual != nil
-	}
-	return s.keys != nil && len(want) == len("usb:")+16 && want[:4] == "usb:"
-}
-
-// open opens a connected authenticator through libfido2.
-func (s *Service) open(a authenticator) (*fido2.Device, error) {
-	if a.virtual() {
-		return fido2.OpenTransport(s.virtual)
-	}
-	return s.keys.Open(a.path)
-}
-
-// pinSetOf tells whether the authenticator has a PIN: the virtual key says so at once; a
-// hardware key is asked (open, getInfo, close), unless a ceremony is using it, in which
-// case the last answer is given.
-func (s *Service) pinSetOf(a authenticator) bool {
-	if a.virtual() {
-		_, set := s.virtual.PINRetries()
-		return set
-	}
-	s.mu.Lock()
-	busy := s.current != nil && s.current.usingPath() == a.path
-	last := s.pinSet[a.path]
-	s.mu.Unlock()
-	if busy {
-		return last
-	}
-	dev, err := s.keys.Open(a.path)
-	if err != nil {
-		return last
-	}
-	defer dev.Close()
-	ctx, cancel := context.WithTimeout(s.life, probeTimeout)
-	defer cancel()
-	info, err := dev.Info(ctx)
-	if err != nil {
-		return last
-	}
-	set, _ := info.Option("clientPin")
-	s.rememberPINSet(a, set)
-	return set
-}
-
-func (s *Service) rememberPINSet(a authenticator, set bool) {
-	if a.virtual() {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pinSet[a.path] = set
-}

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package device
 
 // The test tools' endpoints (docs/api.md, "Test tool endpoints"), under /api/device/tester:

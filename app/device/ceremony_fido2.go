@@ -1,0 +1,196 @@
+//go:build !windows
+
+package device
+
+// A ceremony on a libfido2 authenticator: wait for the key, ask for its PIN, run the client.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
+)
+
+// run is a ceremony's goroutine. prev is the ceremony started before it (already stopped):
+// its device must be closed before this one opens any.
+func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
+	defer s.running.Done()
+	defer close(c.finished)
+	defer c.dropPIN()
+	defer c.cancel()
+	if prev != nil {
+		<-prev.finished
+	}
+
+	credential, used, err := s.perform(ctx, c)
+	if err == nil {
+		if c.end(s.now(), credential, nil) {
+			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind)
+		}
+		return
+	}
+	f := failureFor(c.kind, err)
+	if c.end(s.now(), nil, &f) {
+		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind,
+			"code", f.Code, "cause", err.Error())
+	} else {
+		s.log.Debug("device ceremony stopped", "ceremony", c.id, "cause", err.Error())
+	}
+	// The person is told to take the key out and put it back; nobody can do that to the
+	// virtual key, so the app does it for them.
+	if used.virtual() && (f.Code == codeKeyRemoved || f.Code == codePINAuthBlocked) {
+		if err := s.virtual.Replug(); err != nil {
+			s.log.Warn("plug the virtual security key back in", "err", err)
+		}
+	}
+}
+
+// perform waits for the authenticator, opens it and runs the ceremony on it.
+func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, authenticator, error) {
+	a, dev, err := s.waitForKey(ctx, c)
+	if err != nil {
+		return nil, a, err
+	}
+	defer dev.Close()
+	c.setPath(a.path)
+	credential, err := s.use(ctx, c, dev, a)
+	return credential, a, err
+}
+
+// waitForKey returns the authenticator asked for, opened, reading the list of connected keys
+// every pollInterval until it is there (state insert-key) or the ceremony's time is up.
+func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator, *fido2.Device, error) {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	noKey := func() error {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return errNoKey
+		}
+		return ctx.Err()
+	}
+	for {
+		if ctx.Err() != nil { // stopped, perhaps while the previous ceremony let go
+			return authenticator{}, nil, noKey()
+		}
+		if a, ok := s.find(c.want); ok {
+			dev, err := s.open(a)
+			if err == nil {
+				return a, dev, nil
+			}
+			if !errors.Is(err, fido2.ErrDeviceGone) {
+				return a, nil, err
+			}
+			// Removed between the list and the open: wait for it again.
+		}
+		c.set(stateInsertKey)
+		select {
+		case <-ctx.Done():
+			return authenticator{}, nil, noKey()
+		case <-tick.C:
+		}
+	}
+}
+
+// use runs the ceremony on an open authenticator: ask for the PIN when user verification
+// needs it (setting one first on a key that has none), run the WebAuthn client, and ask
+// again after a wrong PIN until the key blocks it.
+func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a authenticator) (json.RawMessage, error) {
+	c.set(stateWorking)
+	info, err := dev.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	builtInUV, _ := info.Option("uv")
+	pinSet, pinSupported := info.Option("clientPin")
+	s.rememberPINSet(a, pinSet)
+
+	// User verification (WebAuthn L3 §5.1.3 step 22 / §5.1.4.1): this RP requires it, and a
+	// security key gives it with its PIN unless it has built-in verification (a fingerprint).
+	uv := c.call.UserVerification()
+	verify := uv == webauthnclient.Required || (uv == webauthnclient.Preferred && pinSet)
+	needPIN, newPIN := false, false
+	if verify && !builtInUV {
+		switch {
+		case pinSet:
+			needPIN = true
+		case !pinSupported:
+			return nil, errCannotVerify
+		case c.kind == kindGet:
+			return nil, errNoPINNoPasskey
+		default:
+			// As browsers do, a key without a PIN gets one before it can hold a passkey
+			// that needs user verification: the PIN the person enters becomes the key's PIN.
+			needPIN, newPIN = true, true
+		}
+	}
+
+	auth := webauthnclient.NewFIDO2(dev)
+	retries := -1
+	for {
+		var pin []byte
+		if needPIN {
+			if !newPIN && retries < 0 {
+				if n, err := dev.PINRetries(ctx); err == nil {
+					retries = n
+				}
+				// CTAP 2.1 §6.5.5: with no retries left every PIN is refused with
+				// CTAP2_ERR_PIN_BLOCKED, so say so now rather than ask for a PIN in vain.
+				if retries == 0 {
+					return nil, fido2.ErrPINBlocked
+				}
+			}
+			pin, err = c.waitForPIN(ctx, retries)
+			if err != nil {
+				return nil, err
+			}
+			if newPIN {
+				// SetPIN zeroes what it is given; the request below zeroes pin.
+				if err := dev.SetPIN(ctx, bytes.Clone(pin)); err != nil {
+					clear(pin)
+					if errors.Is(err, fido2.ErrPINPolicy) {
+						return nil, &pinPolicyError{minLength: minPINLength(info), err: err}
+					}
+					return nil, err
+				}
+				newPIN = false
+				s.rememberPINSet(a, true)
+			}
+		}
+		if a.keepalive {
+			c.set(stateWorking) // the status hook says when a touch is needed
+		} else {
+			c.set(stateTouch)
+		}
+		gavePIN := pin != nil
+		credential, err := c.call.Run(ctx, auth, pin, c.status) // zeroes pin
+		var fe *fido2.Error
+		switch {
+		case err == nil:
+			return credential, nil
+		case errors.Is(err, fido2.ErrPINInvalid) && gavePIN && ctx.Err() == nil:
+			// Wrong PIN: ask again, with the tries left, until the key blocks it
+			// (ErrPINAuthBlocked after three in a row, ErrPINBlocked when none are left).
+			retries = -1
+			if errors.As(err, &fe) {
+				retries = fe.RetriesLeft
+			}
+			needPIN = true
+		case errors.Is(err, fido2.ErrPINRequired) && !gavePIN:
+			needPIN = true // the key wants its PIN even though verification was not asked for
+		default:
+			return nil, err
+		}
+	}
+}
+
+// minPINLength is the key's minimum PIN length (CTAP 2.1 §6.4 minPINLength, default 4).
+func minPINLength(info fido2.Info) int {
+	if info.MinPINLength > 0 {
+		return info.MinPINLength
+	}
+	return 4
+}

@@ -1,0 +1,57 @@
+//go:build !windows
+
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nhs-passkeys/companion/app/fido2"
+)
+
+// failureFor maps why a ceremony ended to what the page shows. kind is "create" or "get".
+func failureFor(kind string, err error) failure {
+	creating := kind == kindCreate
+	pick := func(create, get string) string {
+		if creating {
+			return create
+		}
+		return get
+	}
+	var policy *pinPolicyError
+	switch {
+	case errors.Is(err, errNoKey):
+		return failure{codeNoAuthenticator, "Your security key was not found. Insert it and try again."}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
+		return failure{codeTimedOut, "Your security key did not respond in time. Try again."}
+	case errors.Is(err, fido2.ErrCancelled), errors.Is(err, context.Canceled):
+		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
+	case errors.Is(err, fido2.ErrPINAuthBlocked):
+		return failure{codePINAuthBlocked, "Your security key is locked because the wrong PIN was entered too many times. Remove it and insert it again, then try again."}
+	case errors.Is(err, fido2.ErrPINBlocked):
+		return failure{codePINBlocked, "Your security key's PIN is blocked. The key must be reset before it can be used again, which deletes all passkeys on it."}
+	case errors.As(err, &policy):
+		return failure{codePINPolicy, fmt.Sprintf("Your security key did not accept that PIN. Choose a PIN that is at least %d characters long and try again.", policy.minLength)}
+	case errors.Is(err, fido2.ErrPINPolicy):
+		return failure{codePINPolicy, "Your security key did not accept that PIN. Choose a different PIN and try again."}
+	case errors.Is(err, fido2.ErrPINInvalid):
+		return failure{codePINInvalid, "The PIN is not correct. Try again."}
+	case errors.Is(err, fido2.ErrCredentialExcluded):
+		return failure{codeAlreadyRegistered, "This security key is already set up for your NHS login."}
+	case errors.Is(err, fido2.ErrNoCredentials), errors.Is(err, errNoPINNoPasskey):
+		return failure{codeNoPasskeyOnKey, "There are no passkeys for your NHS login on this security key."}
+	case errors.Is(err, fido2.ErrKeyStoreFull):
+		return failure{codeKeyFull, "Your security key is full. Remove a passkey you do not use from it, or use another key."}
+	case errors.Is(err, fido2.ErrDeviceGone):
+		return failure{codeKeyRemoved, "Your security key was removed before it finished."}
+	case errors.Is(err, errCannotVerify), errors.Is(err, fido2.ErrPINNotSet):
+		return failure{codeNotAllowed, "This security key cannot check that it is you, so it cannot be used for your NHS login. Use a different security key."}
+	case errors.Is(err, fido2.ErrNotAllowed), errors.Is(err, fido2.ErrUVInvalid), errors.Is(err, fido2.ErrUVBlocked),
+		errors.Is(err, fido2.ErrUnsupportedOption):
+		return failure{codeNotAllowed, pick(
+			"Your security key did not allow your passkey to be set up. Try again, or use a different security key.",
+			"Your security key did not allow you to log in. Try again, or use a different security key.")}
+	}
+	return failure{codeDeviceError, "Something went wrong with your security key. Remove it, insert it again, then try again."}
+}
