@@ -86,7 +86,12 @@ export type CredentialJSON = Record<string, unknown>;
 /** A security key (or the virtual one) the desktop app can use: `/api/device/authenticators`. */
 export interface Authenticator {
   id: string;
-  kind: "security-key" | "virtual";
+  /**
+   * On Windows the shell lists what webauthn.dll offers: "platform" (Windows Hello) and
+   * "hybrid" (a phone or tablet) only when Windows reports them available, and the id
+   * "security-key" for any key, through Windows' own dialog.
+   */
+  kind: "security-key" | "virtual" | "platform" | "hybrid";
   name: string;
   /** Whether the key has a PIN: if so, the person will be asked for it. */
   pinSet: boolean;

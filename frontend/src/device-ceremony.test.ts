@@ -127,6 +127,28 @@ describe("setting up a passkey in the desktop app", () => {
     expect(shell.started).toEqual([]);
   });
 
+  it("on Windows, offers Windows Hello and a phone or tablet only when the app reports them", async () => {
+    const windowsKey = { id: "security-key", kind: "security-key" as const, name: "A security key", pinSet: false };
+    const hello = { id: "windows-hello", kind: "platform" as const, name: "This device (Windows Hello)", pinSet: false };
+    const phone = { id: "phone", kind: "hybrid" as const, name: "A different phone or tablet", pinSet: false };
+
+    const all = new FakeShell();
+    all.authenticators = [hello, windowsKey, phone];
+    await startSetUp(all);
+    const labels = [...main().querySelectorAll("label.nhsuk-radios__label")].map(text);
+    expect(labels).toEqual(["This device (Windows Hello)", "A security key", "A different phone or tablet"]);
+    expect(text(main().querySelector("#authenticator-item-hint"))).toMatch(/face, fingerprint or PIN/);
+    expect(text(main().querySelector("#authenticator-2-item-hint"))).toMatch(/when Windows asks/);
+    expect(text(main().querySelector("#authenticator-3-item-hint"))).toMatch(/QR code/);
+    expect(text(main())).not.toMatch(/create a PIN/);
+
+    const keyOnly = new FakeShell();
+    keyOnly.authenticators = [windowsKey];
+    await startSetUp(keyOnly);
+    expect(text(main())).not.toContain("Windows Hello");
+    expect(text(main())).not.toContain("phone or tablet");
+  });
+
   it("asks again, with a focused error summary, when no key was chosen", async () => {
     const shell = new FakeShell();
     shell.authenticators = [virtualKey];

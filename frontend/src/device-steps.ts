@@ -78,6 +78,10 @@ function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
   if (authenticator.kind === "virtual") {
     return "For testing this app only. Passkeys saved on it are not kept safe, so do not use it for your real NHS login.";
   }
+  // Windows: its own window asks for the face, fingerprint, PIN or phone.
+  if (authenticator.kind === "platform") return "Use your face, fingerprint or PIN to unlock this computer. Windows will show you what to do.";
+  if (authenticator.kind === "hybrid") return "Scan a QR code with the camera on your phone or tablet. Windows will show you what to do.";
+  if (authenticator.id === "security-key") return "Insert your security key when Windows asks, then follow what Windows tells you.";
   if (authenticator.pinSet) return "Plugged into this computer. You will need to enter its PIN and touch it.";
   return kind === "create"
     ? "Plugged into this computer. You will be asked to create a PIN for it."
