@@ -11,7 +11,7 @@ NPM_STAMP  := frontend/node_modules/.package-lock.json
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all run build frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test clean fuzz bench bench-desktop
+.PHONY: all run build frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test clean fuzz bench bench-desktop windows deps-windows
 
 all: build
 
@@ -20,6 +20,9 @@ deps:
 
 deps-test:
 	@scripts/deps.sh test
+
+deps-windows:
+	@scripts/deps.sh windows
 
 $(NPM_STAMP): frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
@@ -50,7 +53,7 @@ lint: frontend/dist/index.html
 	go vet ./...
 	go vet -tags e2e .
 
-test: deps-test lint test-go test-frontend test-browser test-desktop
+test: deps-test lint test-go test-frontend test-browser test-desktop windows
 	@echo "make test: every suite passed"
 
 # Go unit and integration tests with the race detector. The keyring tests start their own
@@ -99,6 +102,32 @@ bench:
 bench-desktop: build
 	scripts/bench-desktop.sh
 
+# The Windows app and its installer, cross-built here with no cgo (Wails on Windows needs
+# none; the Windows authenticators are app/webauthndll): the icon, manifest and version
+# information go in through a .syso that binutils' windres makes from build/windows/*.rc, and
+# NSIS's makensis makes the installer (README, "Windows").
+VERSION     := 0.1.0
+WIN_EXE     := build/bin/nhs-passkeys.exe
+WIN_SETUP   := build/bin/nhs-passkeys-installer.exe
+WIN_SYSO    := rsrc_windows_amd64.syso
+WIN_RES     := build/windows/nhs-passkeys.rc build/windows/wails.exe.manifest build/windows/icon.ico
+
+$(WIN_SYSO): $(WIN_RES)
+	cd build/windows && x86_64-w64-mingw32-windres --preprocessor=cpp --preprocessor-arg=-P \
+		-DVERSION_COMMAS=$(subst .,$(comma),$(VERSION)),0 '-DVERSION=\"$(VERSION)\"' \
+		-O coff -i nhs-passkeys.rc -o ../../$@
+
+comma := ,
+
+$(WIN_EXE): frontend/dist/index.html $(GO_SOURCES) $(WIN_SYSO)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -tags desktop,production -ldflags "-s -w -H windowsgui" -o $@ .
+
+$(WIN_SETUP): $(WIN_EXE) build/windows/installer.nsi
+	makensis -V2 -DVERSION=$(VERSION) -DEXE=$(CURDIR)/$(WIN_EXE) -DOUTFILE=$(CURDIR)/$@ build/windows/installer.nsi
+
+windows: deps-windows $(WIN_SETUP)
+	@ls -l $(WIN_EXE) $(WIN_SETUP)
+
 clean:
-	rm -rf build/bin frontend/node_modules
+	rm -rf build/bin frontend/node_modules $(WIN_SYSO)
 	find frontend/dist -mindepth 1 ! -name .gitkeep -delete

@@ -3,6 +3,7 @@
 # already there. `make run` and `make test` call it; it is safe to run again.
 #   scripts/deps.sh build   the packages to build and run the desktop app
 #   scripts/deps.sh test    those plus everything the test suite drives
+#   scripts/deps.sh windows only what cross-builds the Windows .exe and installer
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfido2-dev)
@@ -11,8 +12,15 @@ build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfid
 test_pkgs=(chromium xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng openbox
   gnome-keyring dbus dbus-x11 libsecret-tools fido2-tools fonts-dejavu-core fonts-liberation)
 
-want=("${build_pkgs[@]}")
-[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+# binutils-mingw-w64-x86-64 (windres) and cpp: the .exe's icon, manifest and version
+# information; nsis (makensis): the installer. `make windows`, part of `make test`.
+windows_pkgs=(binutils-mingw-w64-x86-64 cpp nsis)
+
+case "${1:-build}" in
+  test) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${windows_pkgs[@]}") ;;
+  windows) want=("${windows_pkgs[@]}") ;;
+  *) want=("${build_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
