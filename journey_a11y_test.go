@@ -657,6 +657,12 @@ var desktopStates = []string{
 	"Desktop: Login and security settings: passkey set up banner",
 	"Desktop: Security keys",
 	"Desktop: Security keys: the virtual key",
+	"Desktop: Test tools",
+	"Desktop: Test tools: what the key does next",
+	"Desktop: Test tools: what the key does next: nothing chosen",
+	"Desktop: Test tools: choice saved",
+	"Desktop: Test tools: reset the virtual key?",
+	"Desktop: Test tools: start again?",
 	"Desktop: Log in",
 	"Desktop: Log in: problems logging in opened",
 	"Desktop: choose the key that has the passkey",
@@ -723,6 +729,33 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	a.check("Desktop: Security keys")
 	follow(t, ctx, `main a[href^="/security-keys/"]`, "")
 	a.check("Desktop: Security keys: the virtual key")
+
+	// The test tools (--virtual-key only, journey_tester_test.go), from the footer. The choice
+	// saved is "Succeed", so the steps below meet the key as they expect.
+	follow(t, ctx, `footer a[href="/test-tools"]`, "/test-tools")
+	a.check("Desktop: Test tools")
+	follow(t, ctx, `main a[href="/test-tools/next"]`, "/test-tools/next")
+	a.check("Desktop: Test tools: what the key does next")
+	click(t, ctx, "Save")
+	errorSummaryFocused(t, ctx, "Select what the virtual security key should do next")
+	a.check("Desktop: Test tools: what the key does next: nothing chosen")
+	choose(t, ctx, "Succeed")
+	click(t, ctx, "Save")
+	page(t, ctx, "Test tools for the virtual security key")
+	banner(t, ctx, "Saved. Next, the virtual key will ask for its PIN, then succeed")
+	a.check("Desktop: Test tools: choice saved")
+	follow(t, ctx, `main a[href="/test-tools/reset"]`, "/test-tools/reset")
+	a.check("Desktop: Test tools: reset the virtual key?")
+	click(t, ctx, "Cancel")
+	page(t, ctx, "Test tools for the virtual security key")
+	follow(t, ctx, `main a[href="/test-tools/start-again"]`, "/test-tools/start-again")
+	a.check("Desktop: Test tools: start again?")
+	click(t, ctx, "Cancel")
+	page(t, ctx, "Test tools for the virtual security key")
+	if n := len(key.Credentials()); n != 1 {
+		t.Fatalf("looking at the test tools changed the key: it holds %d passkeys", n)
+	}
+
 	open(t, ctx, srv.origin+"/account/security")
 	page(t, ctx, "Login and security settings")
 

@@ -174,7 +174,7 @@ func TestJourneyTesterListsResetsTheKeyAndStartsAgain(t *testing.T) {
 
 	// What the key holds: the passkey (site, account, when), and the PIN the tester chose.
 	openTestTools(t, ctx)
-	if cells := text(t, ctx, "main table tbody"); !strings.Contains(cells, "localhost") || !strings.Contains(cells, email) {
+	if cells := text(t, ctx, "main .nhsuk-summary-list + h3 + .nhsuk-summary-list"); !strings.Contains(cells, "Website: localhost") || !strings.Contains(cells, email) {
 		t.Errorf("the list of passkeys on the key should name the site and the account, says %q", cells)
 	}
 	if v := text(t, ctx, "main .nhsuk-summary-list__row:first-child .nhsuk-summary-list__value"); v != "Set. It is the PIN you chose." {

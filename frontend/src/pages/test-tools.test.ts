@@ -146,10 +146,10 @@ describe("test tools", () => {
     expect(text(main().querySelector(".nhsuk-card--warning"))).toContain("Never use the virtual key for a real person's NHS login");
     expect(text(main())).toContain("Next: be cancelled");
     expect(text(main())).toContain("A choice happens once, the next time the key is used. Then the key goes back to succeeding.");
-    expect(text(main().querySelector(".nhsuk-summary-list"))).toBe("PIN 123456 (the test PIN) PIN tries left 7");
-    const cells = [...main().querySelectorAll("tbody tr > *")].map((c) => text(c));
-    expect(cells.slice(0, 2)).toEqual(["localhost", "pat@example.com"]);
-    expect(cells[2]).toMatch(/^2 March 2026 at /);
+    const [pinRows, passkeyRows] = main().querySelectorAll(".nhsuk-summary-list");
+    expect(text(pinRows)).toBe("PIN 123456 (the test PIN) PIN tries left 7");
+    expect(text(main())).toContain("Passkeys on the virtual key (1)");
+    expect(text(passkeyRows)).toMatch(/^pat@example\.com Website: localhost Set up 2 March 2026 at /);
     expect(await axeViolations()).toEqual([]);
   });
 

@@ -13,7 +13,7 @@
 
 import { ApiError, SERVICE_PROBLEM } from "../api";
 import type { App } from "../app";
-import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, table, tag, type RadioItem } from "../components";
+import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem } from "../components";
 import { formatDateTime } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
@@ -98,12 +98,17 @@ function pinValue(state: TesterState): string {
 function holds(state: TesterState): SafeHtml {
   const rows = [{ key: "PIN", value: pinValue(state) }];
   if (state.pin.set) rows.push({ key: "PIN tries left", value: String(state.pin.retriesLeft) });
+  // A summary list rather than a table: it stacks on a narrow window, so nothing scrolls
+  // sideways at 320 CSS px (the accessibility suite's reflow check).
   const passkeys = state.passkeys.length
-    ? table({
-        caption: `Passkeys on the virtual key (${state.passkeys.length})`,
-        head: ["Website", "Account", "Set up"],
-        rows: state.passkeys.map((p) => [p.rpId, p.userName || p.userDisplayName || "No name", formatDateTime(p.createdAt)]),
-      })
+    ? html`<h3>Passkeys on the virtual key (${String(state.passkeys.length)})</h3>
+    ${summaryList(
+      state.passkeys.map((p) => ({
+        key: p.userName || p.userDisplayName || "No account name",
+        value: html`<p class="nhsuk-body nhsuk-u-margin-bottom-1">Website: ${p.rpId}</p>
+      <p class="nhsuk-body nhsuk-u-margin-bottom-0">Set up ${formatDateTime(p.createdAt)}</p>`,
+      })),
+    )}`
     : html`<p>The virtual key has no passkeys on it.</p>`;
   return html`${summaryList(rows)}
     ${passkeys}`;
