@@ -342,6 +342,24 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	})
 
 	createAccount(t, ctx, srv.origin, "patient.ten@example.com", "a long enough password")
+	// Setting up a passkey on it does not ask for a PIN the key would refuse: it says why, and where
+	// to change the PIN.
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Where do you want to save your passkey?")
+	choose(t, ctx, "Virtual security key (for testing)")
+	click(t, ctx, "Continue")
+	errorsShown(t, ctx, "Set up a passkey", "Your security key needs a new PIN before it can be used.")
+	if summary := words(text(t, ctx, "main .nhsuk-error-summary")); !strings.Contains(summary,
+		"Change its PIN in Security keys, in login and security settings, then set up your passkey again.") {
+		t.Errorf("the error should say where to change the PIN; it says %q", summary)
+	}
+	if retries, _ := key.PINRetries(); retries != 8 {
+		t.Errorf("no PIN should have been tried, yet the key has %d tries left", retries)
+	}
+	click(t, ctx, "Go back to your login and security settings")
+	page(t, ctx, "Login and security settings")
 	click(t, ctx, "Security keys")
 	page(t, ctx, "Security keys")
 	if got := summaryValue(t, ctx, "PIN"); got != "Must be changed before the key can be used" {

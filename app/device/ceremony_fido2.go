@@ -115,6 +115,11 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 	needPIN, newPIN := false, false
 	if verify && !builtInUV {
 		switch {
+		case pinSet && info.ForcePINChange:
+			// CTAP 2.1 §6.4 forcePINChange: the key refuses its current PIN with
+			// PIN_POLICY_VIOLATION until it is changed. Asking for the PIN would only end
+			// in "that PIN was not accepted"; the Security keys pages change it.
+			return nil, errPINChangeRequired
 		case pinSet:
 			needPIN = true
 		case !pinSupported:

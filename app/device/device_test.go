@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 )
 
@@ -636,5 +637,40 @@ func TestAKeyWhosePINIsBlockedSaysSoWithoutAskingForThePIN(t *testing.T) {
 	if c.State != "failed" || c.Error.Code != "pin_blocked" ||
 		c.Error.Message != "Your security key's PIN is blocked. The key must be reset before it can be used again, which deletes all passkeys on it." {
 		t.Fatalf("a key with no PIN retries left: %s, want failed pin_blocked at once", c)
+	}
+}
+
+func TestAKeyThatWantsANewPINSaysSoWithoutAskingForTheOldOne(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key, pin)
+	e.signUp()
+	// CTAP 2.1 §6.11.4: the key is told to want a new PIN (forceChangePin).
+	dev, err := fido2.OpenTransport(e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.SetMinPINLength(t.Context(), 0, true, []byte(pin)); err != nil {
+		t.Fatal(err)
+	}
+	dev.Close()
+
+	for _, kind := range []string{"create", "get"} {
+		t.Run("a "+kind+" ceremony fails at once with pin_change_required", func(t *testing.T) {
+			var options json.RawMessage
+			if kind == "create" {
+				options = e.registerBegin().PublicKey
+			} else {
+				options = e.loginBegin(email).PublicKey
+			}
+			c := e.start(kind, "virtual", options)
+			c = e.await(c.ID, "failed", "pin-needed")
+			if c.State != "failed" || c.Error.Code != "pin_change_required" ||
+				c.Error.Message != "Your security key needs a new PIN before it can be used." {
+				t.Fatalf("a key that wants a new PIN: %s, want failed pin_change_required before any PIN is asked for", c)
+			}
+		})
+	}
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("no PIN was tried, yet the key has %d tries left", retries)
 	}
 }

@@ -14,6 +14,7 @@ const (
 	codePINAuthBlocked    = "pin_auth_blocked"
 	codePINBlocked        = "pin_blocked"
 	codePINPolicy         = "pin_policy"
+	codePINChangeRequired = "pin_change_required"
 	codeAlreadyRegistered = "already_registered"
 	codeNoPasskeyOnKey    = "no_passkey_on_key"
 	codeKeyFull           = "key_full"
@@ -40,6 +41,9 @@ var (
 	// PIN can only be removed by resetting it, which deletes its passkeys, and this app never
 	// registers a passkey without user verification; so no passkey of ours can be on it.
 	errNoPINNoPasskey = errors.New("the security key has no PIN, so it holds no user-verified passkey")
+	// errPINChangeRequired: the key wants a new PIN (CTAP 2.1 §6.4 forcePINChange), so it
+	// refuses its current PIN until the PIN is changed (§6.5.5.7).
+	errPINChangeRequired = errors.New("the security key wants its PIN changed before it is used")
 )
 
 // pinPolicyError is fido2.ErrPINPolicy with the key's minimum PIN length, for the message.

@@ -31,6 +31,8 @@ func failureFor(kind string, err error) failure {
 		return failure{codePINAuthBlocked, "Your security key is locked because the wrong PIN was entered too many times. Remove it and insert it again, then try again."}
 	case errors.Is(err, fido2.ErrPINBlocked):
 		return failure{codePINBlocked, "Your security key's PIN is blocked. The key must be reset before it can be used again, which deletes all passkeys on it."}
+	case errors.Is(err, errPINChangeRequired):
+		return failure{codePINChangeRequired, "Your security key needs a new PIN before it can be used."}
 	case errors.As(err, &policy):
 		return failure{codePINPolicy, fmt.Sprintf("Your security key did not accept that PIN. Choose a PIN that is at least %d characters long and try again.", policy.minLength)}
 	case errors.Is(err, fido2.ErrPINPolicy):

@@ -31,6 +31,7 @@ export type CeremonyReason =
   | "pin_auth_blocked"
   | "pin_blocked"
   | "pin_policy"
+  | "pin_change_required"
   | "no_passkey_on_key"
   | "key_full"
   | "key_removed"
@@ -67,6 +68,7 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
     pin_auth_blocked: "Your passkey was not set up because the wrong PIN was entered too many times.",
     pin_blocked: "Your security key is locked because the wrong PIN was entered too many times.",
     pin_policy: "Your security key did not accept that PIN.",
+    pin_change_required: "Your passkey was not set up because your security key needs a new PIN first.",
     no_passkey_on_key: "Your passkey was not set up. Something went wrong with your security key.",
     key_full: "Your security key is full, so it cannot save another passkey.",
     key_removed: "Your passkey was not set up because your security key was removed.",
@@ -90,6 +92,7 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
     pin_auth_blocked: "You were not logged in because the wrong PIN was entered too many times.",
     pin_blocked: "Your security key is locked because the wrong PIN was entered too many times.",
     pin_policy: "Your security key did not accept that PIN.",
+    pin_change_required: "You were not logged in because your security key needs a new PIN first.",
     no_passkey_on_key: "This security key does not have a passkey for your NHS login.",
     key_full: "Something went wrong with your security key and you were not logged in.",
     key_removed: "You were not logged in because your security key was removed.",
@@ -113,6 +116,9 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
     pin_blocked:
       "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it.",
     pin_policy: "Select Continue to try again, and choose a longer PIN.",
+    // CTAP 2.1 §6.4 forcePINChange: the key takes no PIN until it has a new one.
+    pin_change_required:
+      "Change its PIN in Security keys, in login and security settings, then set up your passkey again.",
     key_full: "Remove a passkey you no longer use from your security key, or use a different security key.",
     key_removed: "Insert your security key, then select Continue to try again.",
     device_error: "Remove your security key and insert it again, then select Continue to try again.",
@@ -123,6 +129,8 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
     pin_auth_blocked: "Remove your security key and insert it again, then select Continue to try again.",
     pin_blocked:
       "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it. You can log in with your password instead.",
+    pin_change_required:
+      "Log in with your password instead. Then change the key's PIN in Security keys, in login and security settings.",
     no_passkey_on_key: "Try a different security key, or log in with your password.",
     key_removed: "Insert your security key, then select Continue to try again.",
     device_error: "Remove your security key and insert it again, then select Continue to try again.",
@@ -136,7 +144,7 @@ export function adviceFor(error: CeremonyError): string | null {
 
 /** Failures that trying again cannot fix: the page points back instead of to Continue. */
 export function isFinal(error: CeremonyError): boolean {
-  return ["already_registered", "browser_unsupported", "security", "pin_blocked"].includes(error.reason);
+  return ["already_registered", "browser_unsupported", "security", "pin_blocked", "pin_change_required"].includes(error.reason);
 }
 
 /** Maps what navigator.credentials threw to a reason the person can act on. */

@@ -462,6 +462,20 @@ describe("setting up a passkey in the desktop app", () => {
     }
   });
 
+  it("when the key wants a new PIN first, says where to change it rather than trying again", async () => {
+    const shell = new FakeShell();
+    shell.authenticators = [virtualKey];
+    await setUpOn(shell, "Virtual security key (for testing)");
+    shell.fail("pin_change_required", "Your security key needs a new PIN before it can be used.");
+    await settle();
+    const summary = main().querySelector(".nhsuk-error-summary");
+    expect(document.activeElement).toBe(summary);
+    expect(text(summary?.querySelector("li"))).toBe("Your security key needs a new PIN before it can be used.");
+    expect(text(summary)).toContain("Change its PIN in Security keys, in login and security settings, then set up your passkey again.");
+    expect(summary?.querySelector('a[href="/account/security"]')).not.toBeNull();
+    expect(text(summary)).not.toMatch(/Select Continue to try again/);
+  });
+
   it("uses its own words when the shell gives no message", async () => {
     const shell = new FakeShell();
     shell.authenticators = [virtualKey];
@@ -540,6 +554,28 @@ describe("logging in with a passkey in the desktop app", () => {
     expect(text(summary)).toMatch(/Try a different security key, or log in with your password/);
     expect(summary?.querySelector('a[href="/login/password"]')).not.toBeNull();
     expect(main().querySelector<HTMLInputElement>("#email")?.value).toBe("pat@example.com");
+    expect(api.finishPasskeyLogin).not.toHaveBeenCalled();
+  });
+
+  it("when the key wants a new PIN first, says to log in with the password and change the PIN afterwards", async () => {
+    const shell = new FakeShell();
+    shell.authenticators = [virtualKey];
+    const api = loginApi(shell);
+    await boot("/login", api, shell.ceremonies());
+    fill("email", "pat@example.com");
+    submit();
+    await settle();
+    choose("Virtual security key (for testing)");
+    submit();
+    await settle();
+    shell.fail("pin_change_required", "Your security key needs a new PIN before it can be used.");
+    await settle();
+
+    expect(h1()).toBe("Log in");
+    const summary = main().querySelector(".nhsuk-error-summary");
+    expect(text(summary?.querySelector("li"))).toBe("Your security key needs a new PIN before it can be used.");
+    expect(text(summary)).toContain("Log in with your password instead. Then change the key's PIN in Security keys, in login and security settings.");
+    expect(summary?.querySelector('a[href="/login/password"]')).not.toBeNull();
     expect(api.finishPasskeyLogin).not.toHaveBeenCalled();
   });
 

@@ -38,6 +38,7 @@ const FAILURE_REASONS: Record<string, CeremonyReason> = {
   pin_auth_blocked: "pin_auth_blocked",
   pin_blocked: "pin_blocked",
   pin_policy: "pin_policy",
+  pin_change_required: "pin_change_required",
   already_registered: "already_registered",
   no_passkey_on_key: "no_passkey_on_key",
   key_full: "key_full",
