@@ -18,6 +18,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
+	"github.com/wailsapp/wails/v2/pkg/options/windows"
 
 	"github.com/nhs-passkeys/companion/app/sessionjar"
 	"github.com/nhs-passkeys/companion/backend/session"
@@ -120,6 +121,7 @@ func Run(ctx context.Context, opts Options) error {
 			if err := restoreSignalStacks(); err != nil {
 				logger.Error("repair signal handlers after the page loaded", "err", err)
 			}
+			enableZoom()
 			logger.Debug("page loaded in the window")
 		},
 		// Dropping a file on the window would make the webview navigate to it.
@@ -134,6 +136,8 @@ func Run(ctx context.Context, opts Options) error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 			ProgramName:      "nhs-passkeys",
 		},
+		// WebView2 has Ctrl and plus zoom, but Wails turns it off unless asked (WCAG 1.4.4).
+		Windows: &windows.Options{IsZoomControlEnabled: true, ZoomFactor: 1.0},
 		Mac: &mac.Options{
 			About: &mac.AboutInfo{Title: Title, Message: "Set up, use and remove passkeys for your NHS login."},
 		},

@@ -218,6 +218,18 @@ func smokePassword(t *testing.T, s *screen, bin, dataDir, keyringUser string) []
 		t.Fatalf("the desktop app must not listen on TCP, but it (or a WebKit child) listens on %v", ports)
 	}
 
+	// 1b. Zoom, as in a browser (WCAG 1.4.4): Ctrl and plus five times is 200% (110, 125,
+	// 150, 175, 200); Ctrl and 0 is 100% again. Text sizes change with the width at zoom (the
+	// design system's type is responsive), so the measure is the NHS logo, 40 CSS px tall.
+	normal := s.logoHeight()
+	for range 5 {
+		s.key("ctrl+plus")
+	}
+	s.waitForLogoHeight("at 200%", func(h int) bool { return h*100 >= normal*195 && h*100 <= normal*205 })
+	s.save("1b-zoomed-to-200-percent.png")
+	s.key("ctrl+0")
+	s.waitForLogoHeight("back at 100%", func(h int) bool { return h == normal })
+
 	// 2. Create an account through the window; the app signs in and shows the settings.
 	s.tabTo("Create an account")
 	s.key("Return")
@@ -893,6 +905,45 @@ func (s *screen) focused() string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// logoHeight is the height on screen of the NHS logo: the white box in the blue header
+// (pure white appears nowhere else near the top; the page behind it is grey).
+func (s *screen) logoHeight() int {
+	s.t.Helper()
+	img := s.shot()
+	top, bottom := -1, -1
+	for y := s.y; y < s.y+300 && y < s.y+s.h; y++ {
+		for x := s.x; x < s.x+s.w/2; x++ {
+			if isColour(img, x, y, 0xff, 0xff, 0xff) {
+				if top < 0 {
+					top = y
+				}
+				bottom = y
+				break
+			}
+		}
+	}
+	if top < 0 {
+		s.fail("the NHS logo is not on the screen")
+	}
+	return bottom - top + 1
+}
+
+// waitForLogoHeight reads the screen until ok accepts the logo's height.
+func (s *screen) waitForLogoHeight(what string, ok func(int) bool) {
+	s.t.Helper()
+	var heights []int
+	for range 50 {
+		h := s.logoHeight()
+		if ok(h) {
+			s.t.Logf("the NHS logo is %d px tall %s", h, what)
+			return
+		}
+		heights = append(heights, h)
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.fail("the NHS logo never had the height expected %s; it measured %v px", what, heights)
 }
 
 func (s *screen) typeText(text string) {
