@@ -44,6 +44,10 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 		!strings.Contains(body, "Set. You have 8 tries left.") {
 		t.Fatalf("the list should show the virtual key, as a test tool, with its PIN:\n%s", body)
 	}
+	// getInfo's remainingDiscoverableCredentials (CTAP 2.1 §6.4): 25 slots, one used.
+	if got := summaryValue(t, ctx, "Passkeys"); got != "Room for 24 more" {
+		t.Errorf("the list shows the key's room for passkeys as %q", got)
+	}
 	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
 	page(t, ctx, "Virtual security key (for testing)")
 	click(t, ctx, "Passkeys on this key")
@@ -56,6 +60,10 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 	fillIn(t, ctx, "Enter your security key PIN", pin)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	// With the PIN, getCredsMetadata (CTAP 2.1 §6.8.2) gives the slots used and left.
+	if body := words(text(t, ctx, "main")); !strings.Contains(body, "There is 1 passkey on this key. It has room for 24 more.") {
+		t.Errorf("the page should say how many passkeys the key holds and has room for:\n%s", body)
+	}
 	row := text(t, ctx, "main .nhsuk-summary-list__row")
 	if !strings.Contains(row, email) || !strings.Contains(row, "Used for your NHS login") ||
 		!strings.Contains(row, "Your NHS login calls it “Security key”.") {
