@@ -38,6 +38,7 @@ type Config struct {
 	Origin         string           // RP origin, e.g. "http://localhost:8080"; the RP ID is its host name
 	RequestOrigins []string         // extra Origin header values accepted on state-changing requests (the desktop webview)
 	Ceremonies     string           // "browser" or "device" (empty means "browser"); reported by GET /api/config
+	Kiosk          bool             // a shared, trusted-device set-up (the desktop app's --kiosk); reported by GET /api/config
 	Frontend       fs.FS            // the built frontend (contents of frontend/dist); nil = API only
 	Logger         *slog.Logger     // nil = discard
 	Now            func() time.Time // nil = time.Now; tests inject a clock
@@ -75,6 +76,7 @@ type Server struct {
 	origins   []string // accepted Origin header values
 	rpID      string
 	mode      string
+	kiosk     bool
 }
 
 // route is one API endpoint.
@@ -164,6 +166,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		origins:   append([]string{origin}, cfg.RequestOrigins...),
 		rpID:      rp.Config.RPID,
 		mode:      mode,
+		kiosk:     cfg.Kiosk,
 	}
 
 	accountH := account.NewHandler(accounts, sessions)
@@ -243,7 +246,9 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) error {
 	httpapi.Write(w, http.StatusOK, struct {
 		Ceremonies string `json:"ceremonies"`
 		RPID       string `json:"rpId"`
-	}{s.mode, s.rpID})
+		// Kiosk: the page keeps nothing of a patient and offers only portable authenticators.
+		Kiosk bool `json:"kiosk"`
+	}{s.mode, s.rpID, s.kiosk})
 	return nil
 }
 

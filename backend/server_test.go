@@ -159,7 +159,7 @@ func TestRouting(t *testing.T) {
 		body               string // expected in the body
 		contentType        string
 	}{
-		{"config reports the ceremonies and the RP ID", "GET", "/api/config", 200, "", `{"ceremonies":"browser","rpId":"localhost"}`, "application/json"},
+		{"config reports the ceremonies and the RP ID", "GET", "/api/config", 200, "", `{"ceremonies":"browser","rpId":"localhost","kiosk":false}`, "application/json"},
 		{"the session answers signed out", "GET", "/api/session", 200, "", `{"signedIn":false}`, "application/json"},
 		{"an unknown API path is a JSON 404", "GET", "/api/nothing", 404, "not_found", "", "application/json"},
 		{"an unknown API path is a JSON 404 for POST too", "POST", "/api/nothing/at/all", 404, "not_found", "", "application/json"},
@@ -210,6 +210,15 @@ func TestRouting(t *testing.T) {
 		var cfg map[string]string
 		s.Client().Get("/api/config").Decode(t, &cfg)
 		if cfg["ceremonies"] != "device" {
+			t.Errorf("config = %v", cfg)
+		}
+	})
+
+	t.Run("kiosk mode is reported", func(t *testing.T) {
+		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies, c.Kiosk = "device", true }))
+		var cfg map[string]any
+		s.Client().Get("/api/config").Decode(t, &cfg)
+		if cfg["kiosk"] != true {
 			t.Errorf("config = %v", cfg)
 		}
 	})
