@@ -107,6 +107,7 @@ type setup struct {
 	maxTimeout time.Duration
 	names      device.AuthenticatorNames // keys_test.go: models by AAGUID
 	logger     *slog.Logger              // keys_test.go: to check what is logged
+	kiosk      *device.Kiosk             // kiosk_test.go
 }
 
 func newEnv(t *testing.T, s setup) *env {
@@ -138,6 +139,7 @@ func newEnv(t *testing.T, s setup) *env {
 		Logger:       s.logger,
 
 		AuthenticatorNames: s.names,
+		Kiosk:              s.kiosk,
 	})
 	if err != nil {
 		t.Fatal(err)

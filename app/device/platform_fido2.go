@@ -68,7 +68,9 @@ func (s *Service) authenticators() []authenticator {
 			out = append(out, authenticator{id: keyID(d.Path), kind: kindKey, name: name, path: d.Path})
 		}
 	}
-	if s.virtual != nil {
+	// The virtual key is listed while it is plugged in, as a hardware key is (a tester or a
+	// test can take it out: virtualkey.Key.Unplug).
+	if s.virtual != nil && s.virtual.Plugged() {
 		out = append(out, authenticator{id: virtualID, kind: kindVirtual, name: virtualName, keepalive: true})
 	}
 	return out

@@ -74,7 +74,9 @@ func (s *Service) authenticators() []authenticator {
 		return nil
 	}
 	var out []authenticator
-	if s.dll.PlatformAuthenticatorAvailable() {
+	// Kiosk mode never offers the shared computer's own authenticator (Windows Hello): a
+	// passkey saved there would stay behind for the next person.
+	if s.kiosk == nil && s.dll.PlatformAuthenticatorAvailable() {
 		out = append(out, authenticator{id: windowsHelloID, kind: kindPlatform, name: windowsHelloName})
 	}
 	out = append(out, authenticator{id: securityKeyID, kind: kindKey, name: securityKeyName})

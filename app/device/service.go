@@ -72,6 +72,9 @@ type Config struct {
 	// AuthenticatorNames names security keys by model (AAGUID) on the Security keys pages.
 	// Nil: by the product name the key gives (keys.go).
 	AuthenticatorNames AuthenticatorNames
+	// Kiosk, if not nil, is kiosk mode (--kiosk): a shared computer offers only portable
+	// authenticators (security keys, a phone), never its own, and has the kiosk endpoints.
+	Kiosk *Kiosk
 }
 
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
@@ -93,6 +96,8 @@ type Service struct {
 	closed     bool
 	ceremonies map[string]*ceremony
 	current    *ceremony // the latest ceremony started; only it may be running
+	kiosk      *Kiosk
+	kioskEnded string // why the shell ended the session, until the page reads it (kiosk.go)
 
 	// platform is what differs by system: libfido2's security keys and the virtual key on
 	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go).
@@ -136,6 +141,7 @@ func New(cfg Config) (*Service, error) {
 		stop:       stop,
 		ceremonies: map[string]*ceremony{},
 		platform:   plat,
+		kiosk:      cfg.Kiosk,
 	}, nil
 }
 

@@ -53,6 +53,10 @@ func (j *Jar) Wrap(h http.Handler) http.Handler {
 	})
 }
 
+// SignedIn reports whether the jar holds a session cookie. The session may have ended on
+// the server since (a timeout leaves the cookie until the next login or logout).
+func (j *Jar) SignedIn() bool { return j.current() != "" }
+
 // current returns the cookie pair to send, reading the store on first use.
 func (j *Jar) current() string {
 	j.mu.Lock()

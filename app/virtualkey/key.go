@@ -325,6 +325,22 @@ func (k *Key) Replug() error {
 	return k.powerUp()
 }
 
+// Unplug is pulling the key out and leaving it out: whatever was in flight fails, and every
+// request fails with ErrUnplugged until Replug puts it back.
+func (k *Key) Unplug() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.unplug()
+}
+
+// Plugged reports whether the key is plugged in (not taken out by Unplug or the Unplugged
+// behaviour).
+func (k *Key) Plugged() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return !k.unplugged
+}
+
 // wipe is the state change of authenticatorReset. Called with k.mu held.
 func (k *Key) wipe() error {
 	aaguid := k.st.aaguid()

@@ -254,6 +254,26 @@ func TestPresence(t *testing.T) {
 		}
 		register(t, k, newMC("nhs.uk", "alice", true))
 	})
+	t.Run("Unplug takes the key out until Replug, even with nothing in flight", func(t *testing.T) {
+		k := newTestKey(t, Options{})
+		if !k.Plugged() {
+			t.Fatal("a new key should be plugged in")
+		}
+		k.Unplug()
+		if k.Plugged() {
+			t.Fatal("Plugged after Unplug")
+		}
+		if err := k.Tx(0x10, mc(t)); !errors.Is(err, ErrUnplugged) {
+			t.Fatalf("Tx after Unplug: %v, want ErrUnplugged", err)
+		}
+		if err := k.Replug(); err != nil {
+			t.Fatal(err)
+		}
+		if !k.Plugged() {
+			t.Fatal("not Plugged after Replug")
+		}
+		register(t, k, newMC("nhs.uk", "alice", true))
+	})
 	t.Run("a request waiting when the key is replugged gets no reply", func(t *testing.T) {
 		k := newTestKey(t, Options{})
 		k.SetBehaviour(WaitForTouch(time.Hour))

@@ -141,6 +141,7 @@ describe("the warning before an idle session ends", () => {
     await vi.advanceTimersByTimeAsync(30 * 60_000 + 1000);
     expect(s.getSession).toHaveBeenCalledTimes(1);
     expect(s.timedOut).toHaveBeenCalledWith(1800);
+    expect(s.logout).toHaveBeenCalledTimes(1); // so the desktop app forgets the dead cookie too
     expect(dialog()).toBeNull();
   });
 

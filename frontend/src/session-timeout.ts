@@ -177,6 +177,9 @@ ${buttonGroup(
       signedIn = false; // no answer: the end has passed, so act as the server will have
     }
     if (signedIn) return;
+    // The session has ended on the server; logging out as well makes the desktop app forget
+    // its cookie at once (a kiosk keeps nothing of the patient, not even a dead token).
+    await this.options.api.logout().catch(() => undefined);
     this.close();
     await this.options.timedOut(this.idleSeconds);
   }

@@ -1,0 +1,111 @@
+package device
+
+// Kiosk mode's endpoints (docs/api.md, "Kiosk endpoints"), under /api/device/kiosk, present
+// only when Config.Kiosk is set: whether the shell has ended the session because a security
+// key was taken out, and the administrator's way out of kiosk mode.
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+)
+
+// Kiosk is kiosk mode's part of the device endpoints.
+type Kiosk struct {
+	// Admin checks the administrator's secret (app/kiosk.Admin). Nil refuses every secret.
+	Admin AdminSecret
+	// Quit closes the app once an administrator has given the secret; it is called after
+	// the answer has been written.
+	Quit func()
+}
+
+// AdminSecret checks the kiosk administrator's secret. Check answers nil for the right one,
+// or an error carrying the client-safe code (apperr) for a wrong one or too many tries.
+type AdminSecret interface {
+	Check(secret string) error
+}
+
+// Why the shell ended a kiosk session (GET /api/device/kiosk's sessionEnded).
+const SessionEndedKeyRemoved = "key-removed"
+
+// SessionEnded records that the shell has ended the session, for the page to read once
+// (and go back to the start page). Kiosk mode only.
+func (s *Service) SessionEnded(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kioskEnded = reason
+}
+
+// ConnectedKeys returns the ids of the security keys plugged in now (the virtual key among
+// them while it is plugged in), for the kiosk's watch on keys taken out mid-session.
+func (s *Service) ConnectedKeys() []string {
+	var ids []string
+	for _, a := range s.authenticators() {
+		if a.kind == kindKey || a.kind == kindVirtual {
+			ids = append(ids, a.id)
+		}
+	}
+	return ids
+}
+
+func (s *Service) kioskRoutes() []route {
+	if s.kiosk == nil {
+		return nil
+	}
+	return []route{
+		{http.MethodGet, Prefix + "/kiosk", s.kioskState},
+		{http.MethodPost, Prefix + "/kiosk/exit", s.kioskExit},
+	}
+}
+
+// kioskState serves GET /api/device/kiosk: {"sessionEnded": null | "key-removed"}, read once.
+// It never asks the backend about the session, so the page's polling keeps no session alive.
+func (s *Service) kioskState(w http.ResponseWriter, r *http.Request) error {
+	s.mu.Lock()
+	reason := s.kioskEnded
+	s.kioskEnded = ""
+	s.mu.Unlock()
+	var ended *string
+	if reason != "" {
+		ended = &reason
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		SessionEnded *string `json:"sessionEnded"`
+	}{ended})
+	return nil
+}
+
+// kioskExit serves POST /api/device/kiosk/exit {"secret"}: the administrator leaves kiosk
+// mode, which closes the app. A patient cannot: the secret is checked (app/kiosk.Admin,
+// argon2id, at most 5 wrong tries in 15 minutes) and a wrong one changes nothing.
+func (s *Service) kioskExit(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Secret string `json:"secret"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Secret == "" {
+		return apperr.Invalid(map[string]string{"secret": "Enter the administrator secret"})
+	}
+	if s.kiosk.Admin == nil {
+		return errWrongAdminSecret
+	}
+	if err := s.kiosk.Admin.Check(req.Secret); err != nil {
+		return err
+	}
+	s.log.Warn("kiosk mode ended by an administrator")
+	httpapi.Write(w, http.StatusOK, struct {
+		Closing bool `json:"closing"`
+	}{true})
+	if s.kiosk.Quit != nil {
+		s.kiosk.Quit()
+	}
+	return nil
+}
+
+// errWrongAdminSecret is what a wrong secret gets when no secret is configured at all.
+var errWrongAdminSecret = apperr.E{Code: "wrong_admin_secret", Status: http.StatusForbidden,
+	Msg: "The administrator secret is not correct. Check it and try again."}.Wrap(errors.New("no administrator secret is configured"))

@@ -1,0 +1,168 @@
+package kiosk_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/app/sessionjar"
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
+
+func TestLoadSettings(t *testing.T) {
+	hash, err := kiosk.HashSecret("a long enough secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		file      string // "" means no file
+		mustExist bool
+		want      kiosk.Settings
+		wantErr   string
+	}{
+		{"no file at the default place means no settings", "", false, kiosk.Settings{}, ""},
+		{"no file at a place the person gave is an error", "", true, kiosk.Settings{}, "no such file"},
+		{"a kiosk with its idle timeout and secret", `{"kiosk": true, "idleTimeout": "3m", "adminSecret": "` + hash + `"}`, false,
+			kiosk.Settings{Kiosk: true, IdleTimeout: 3 * time.Minute, AdminSecret: hash}, ""},
+		{"a misspelt setting is refused rather than ignored", `{"kiosk": true, "adminSecrets": "x"}`, false, kiosk.Settings{}, `unknown field "adminSecrets"`},
+		{"a timeout without a unit is refused", `{"idleTimeout": "5"}`, false, kiosk.Settings{}, `idleTimeout "5" is not a length of time`},
+		{"a secret written in plain text is refused", `{"kiosk": true, "adminSecret": "hunter2hunter2"}`, false, kiosk.Settings{}, "must be the hash that `nhs-passkeys kiosk-secret` prints"},
+		{"a file that is not JSON is refused", `kiosk = true`, false, kiosk.Settings{}, "is not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "settings.json")
+			if tt.file != "" {
+				if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := kiosk.Load(path, tt.mustExist)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("err = %v, want one naming the file and containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Load = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHashSecretRefusesAShortSecret(t *testing.T) {
+	if _, err := kiosk.HashSecret("short"); err == nil || !strings.Contains(err.Error(), "at least 12 characters") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestAdminSecret(t *testing.T) {
+	hash, err := kiosk.HashSecret("the right secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	admin := kiosk.NewAdmin(hash, func() time.Time { return now })
+	code := func(err error) string {
+		var e *apperr.E
+		if errors.As(err, &e) {
+			return e.Code
+		}
+		return ""
+	}
+	if err := admin.Check("the right secret"); err != nil {
+		t.Fatalf("the right secret: %v", err)
+	}
+	for i := range 5 {
+		if err := admin.Check("a guess"); code(err) != "wrong_admin_secret" {
+			t.Fatalf("wrong try %d: %v, want wrong_admin_secret", i+1, err)
+		}
+	}
+	if err := admin.Check("the right secret"); code(err) != "too_many_tries" {
+		t.Fatalf("after 5 wrong tries even the right secret must wait: %v", err)
+	}
+	now = now.Add(15 * time.Minute)
+	if err := admin.Check("the right secret"); err != nil {
+		t.Fatalf("15 minutes later the right secret should work: %v", err)
+	}
+}
+
+// The watch ends a real session, through the real backend and a memory jar (kiosk mode
+// keeps the session nowhere else), when a key seen during it is taken out.
+func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
+	const origin = "http://localhost:8080"
+	srv, err := backend.New(t.Context(), backend.Config{DataDir: t.TempDir(), Origin: origin, Ceremonies: "device", Kiosk: true},
+		backend.WithPasswordHashing(account.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	jar := sessionjar.New(sessionjar.NewMemoryStore(), nil, "nhsp_session")
+	h := jar.Wrap(srv.Handler())
+	signedIn := func() bool {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/session", nil))
+		return strings.Contains(rec.Body.String(), `"signedIn":true`)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/accounts", strings.NewReader(`{"email":"pat@example.com","password":"correct horse battery"}`))
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated || !jar.SignedIn() {
+		t.Fatalf("create account: %d %s", rec.Code, rec.Body)
+	}
+
+	var mu sync.Mutex
+	keys := []string{"virtual"}
+	ended := make(chan string, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		kiosk.Watch{
+			Keys:     func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), keys...) },
+			SignedIn: jar.SignedIn,
+			End:      kiosk.Logout(h, origin),
+			Ended:    func(reason string) { ended <- reason },
+			Every:    10 * time.Millisecond,
+		}.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	time.Sleep(100 * time.Millisecond) // the key is seen during the session
+	select {
+	case r := <-ended:
+		t.Fatalf("ended (%s) while the key was still plugged in", r)
+	default:
+	}
+	if !signedIn() {
+		t.Fatal("the session ended while the key was still plugged in")
+	}
+	mu.Lock()
+	keys = nil
+	mu.Unlock()
+	select {
+	case r := <-ended:
+		if r != kiosk.ReasonKeyRemoved {
+			t.Fatalf("reason = %q", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("taking the key out did not end the session")
+	}
+	if jar.SignedIn() || signedIn() {
+		t.Fatal("after the key was taken out the jar or the server still has the session")
+	}
+}

@@ -1,0 +1,87 @@
+// Package kiosk is the desktop app's kiosk mode, for a shared computer that patients use one
+// after another (a GP surgery or care home): the administrator's settings file, the
+// administrator's secret that is the only way out, and the watch that ends a patient's
+// session when the security key they used is taken out.
+package kiosk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// DefaultIdleTimeout is how long a kiosk session may sit unused: much shorter than at home
+// (30 minutes), as the next person may already be waiting. The warning comes 2 minutes before.
+const DefaultIdleTimeout = 5 * time.Minute
+
+// Settings are what an administrator writes in the settings file (README, "Kiosk mode"):
+//
+//	{"kiosk": true, "idleTimeout": "5m", "adminSecret": "$argon2id$v=19$..."}
+//
+// adminSecret is the hash that `nhs-passkeys kiosk-secret` prints, never the secret itself.
+type Settings struct {
+	Kiosk       bool
+	IdleTimeout time.Duration
+	AdminSecret string
+}
+
+type settingsFile struct {
+	Kiosk       bool   `json:"kiosk"`
+	IdleTimeout string `json:"idleTimeout"`
+	AdminSecret string `json:"adminSecret"`
+}
+
+// DefaultPath is where the settings file lives, in a folder only an administrator can write:
+// /etc/nhs-passkeys/settings.json on Linux, /Library/Application Support/nhs-passkeys on
+// macOS, %ProgramData%\NHS passkeys on Windows.
+func DefaultPath(getenv func(string) string) string {
+	switch runtime.GOOS {
+	case "windows":
+		dir := getenv("ProgramData")
+		if dir == "" {
+			dir = `C:\ProgramData`
+		}
+		return filepath.Join(dir, "NHS passkeys", "settings.json")
+	case "darwin":
+		return "/Library/Application Support/nhs-passkeys/settings.json"
+	default:
+		return "/etc/nhs-passkeys/settings.json"
+	}
+}
+
+// Load reads the settings file at path. A file that does not exist means no settings
+// (mustExist false: the default path) or an error (mustExist true: a path the person gave).
+// Anything it cannot use is an error that names the file and says what to fix: a kiosk that
+// started without its lock would be worse than one that does not start.
+func Load(path string, mustExist bool) (Settings, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !mustExist {
+		return Settings{}, nil
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("settings file %s: %w", path, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var f settingsFile
+	if err := dec.Decode(&f); err != nil {
+		return Settings{}, fmt.Errorf("settings file %s is not valid: %w (it should look like {\"kiosk\": true, \"idleTimeout\": \"5m\", \"adminSecret\": \"...\"})", path, err)
+	}
+	s := Settings{Kiosk: f.Kiosk, AdminSecret: f.AdminSecret}
+	if f.IdleTimeout != "" {
+		if s.IdleTimeout, err = time.ParseDuration(f.IdleTimeout); err != nil {
+			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time such as \"5m\"", path, f.IdleTimeout)
+		}
+	}
+	if s.AdminSecret != "" && !strings.HasPrefix(s.AdminSecret, "$argon2id$") {
+		return Settings{}, fmt.Errorf("settings file %s: adminSecret must be the hash that `nhs-passkeys kiosk-secret` prints, not the secret itself", path)
+	}
+	return s, nil
+}

@@ -1,0 +1,123 @@
+package kiosk
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Watch ends a patient's session when a security key that was plugged in while they were
+// logged in is taken out: on a shared computer, taking your key and walking away must not
+// leave your account open for the next person (issue #7).
+type Watch struct {
+	// Keys lists the ids of the security keys plugged in now (device.Service.ConnectedKeys).
+	Keys func() []string
+	// SignedIn reports whether someone is logged in (sessionjar.Jar.SignedIn).
+	SignedIn func() bool
+	// End ends the session on the server and forgets it (Logout).
+	End func(ctx context.Context) error
+	// Ended tells the page why, so it goes back to the start (device.Service.SessionEnded).
+	Ended func(reason string)
+	// Every is how often keys are listed; 0 means every second.
+	Every  time.Duration
+	Logger *slog.Logger
+}
+
+// ReasonKeyRemoved is Ended's reason when a key was taken out.
+const ReasonKeyRemoved = "key-removed"
+
+// Run watches until ctx ends.
+func (w Watch) Run(ctx context.Context) {
+	every := w.Every
+	if every <= 0 {
+		every = time.Second
+	}
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	var seen []string // keys plugged in at some point of this session
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !w.SignedIn() {
+			seen = nil
+			continue
+		}
+		now := w.Keys()
+		var gone []string
+		for _, id := range seen {
+			if !slices.Contains(now, id) {
+				gone = append(gone, id)
+			}
+		}
+		for _, id := range now {
+			if !slices.Contains(seen, id) {
+				seen = append(seen, id)
+			}
+		}
+		if len(gone) == 0 {
+			continue
+		}
+		if err := w.End(ctx); err != nil {
+			log.Error("end the kiosk session after a security key was taken out", "err", err)
+			continue // try again next time: the session must not outlive the key
+		}
+		log.Info("kiosk session ended: a security key was taken out", "keys", len(gone))
+		seen = nil
+		w.Ended(ReasonKeyRemoved)
+	}
+}
+
+// Logout returns an End that logs out through h, the app's whole handler with the session
+// jar in front (the jar adds the session cookie and forgets it when the answer clears it),
+// as the page's own "Log out" would. origin is the page's Origin, which POSTs need.
+func Logout(h http.Handler, origin string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/api/logout", strings.NewReader("{}"))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		var rec statusRecorder
+		h.ServeHTTP(&rec, req)
+		if rec.status != http.StatusOK {
+			return fmt.Errorf("log out: status %d", rec.status)
+		}
+		return nil
+	}
+}
+
+// statusRecorder is a ResponseWriter that keeps only the status.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	return r.header
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
