@@ -49,7 +49,7 @@ func startServe(t *testing.T, extra ...string) string {
 	go func() {
 		args := append([]string{"nhs-passkeys", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, extra...)
 		done <- run(ctx, args,
-			func(string) string { return "" }, out, io.Discard)
+			func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,10 +13,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
@@ -27,13 +30,18 @@ const usage = `NHS passkeys companion: set up, use and remove passkeys for your 
 Usage:
   nhs-passkeys [flags]          open the desktop app
   nhs-passkeys serve [flags]    serve the same app to web browsers on this computer
+  nhs-passkeys kiosk-secret     read an administrator secret from standard input and print
+                                the line for the settings file (kiosk mode)
 
 Flags:
 `
 
 // run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
 // with their own arguments and environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "kiosk-secret" {
+		return printKioskSecret(stdin, stdout, stderr, getenv)
+	}
 	serve := len(args) > 1 && args[1] == "serve"
 	name := "nhs-passkeys"
 	rest := args[1:]
@@ -48,7 +56,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	origin := fset.String("origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
 	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
-	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m")
+	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
+	kioskFlag := fset.Bool("kiosk", false, "desktop app only: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
+	settingsFile := fset.String("settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fset.PrintDefaults()
@@ -71,6 +81,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if serve && *virtualKeyFile != "" {
 		return errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")
+	}
+	settingsPath := *settingsFile
+	if settingsPath == "" {
+		settingsPath = kiosk.DefaultPath(getenv)
+	}
+	settings, err := kiosk.Load(settingsPath, *settingsFile != "")
+	if err != nil {
+		return err
+	}
+	kioskMode := *kioskFlag || settings.Kiosk
+	if kioskMode {
+		if serve {
+			return errors.New("kiosk mode works only in the desktop app, not in `serve`")
+		}
+		if settings.AdminSecret == "" {
+			return fmt.Errorf("kiosk mode needs an administrator secret, so that only staff can close it: run `nhs-passkeys kiosk-secret`, then put the line it prints in %s", settingsPath)
+		}
+		idleSet := false
+		fset.Visit(func(f *flag.Flag) { idleSet = idleSet || f.Name == "idle-timeout" })
+		switch {
+		case idleSet:
+		case settings.IdleTimeout != 0:
+			*idleTimeout = settings.IdleTimeout
+		default:
+			*idleTimeout = kiosk.DefaultIdleTimeout
+		}
+		if *idleTimeout < 20*time.Second {
+			return fmt.Errorf("idleTimeout %v in %s is too short: give at least 20s", *idleTimeout, settingsPath)
+		}
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
@@ -106,6 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !serve {
 		cfg.Ceremonies = "device"
 		cfg.RequestOrigins = desktop.WebviewOrigins
+		cfg.Kiosk = kioskMode
 	}
 	srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(*idleTimeout, 0))
 	if err != nil {
@@ -114,17 +154,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer srv.Close()
 
 	if !serve {
-		devices, err := deviceEndpoints(rpOrigin, *virtualKeyFile, logger)
+		// The administrator's exit ends the window's context, the only way a kiosk closes
+		// besides the system stopping the app. A second's wait lets the page show that the
+		// app is closing.
+		windowCtx, closeWindow := context.WithCancel(ctx)
+		defer closeWindow()
+		var kioskDevices *device.Kiosk
+		if kioskMode {
+			kioskDevices = &device.Kiosk{
+				Admin: kiosk.NewAdmin(settings.AdminSecret, nil),
+				Quit:  func() { time.AfterFunc(time.Second, closeWindow) },
+			}
+			logger.Info("kiosk mode", "settings", settingsPath, "idleTimeout", *idleTimeout)
+		}
+		devices, err := deviceEndpoints(rpOrigin, *virtualKeyFile, kioskDevices, logger)
 		if err != nil {
 			return err
 		}
 		defer devices.Close()
-		return desktop.Run(ctx, desktop.Options{
+		opts := desktop.Options{
 			Handler: srv.Handler(),
 			DataDir: dir,
 			Logger:  logger,
 			Devices: devices,
-		})
+		}
+		if kioskMode {
+			opts.Kiosk = &desktop.Kiosk{Keys: devices.ConnectedKeys, SessionEnded: devices.SessionEnded}
+		}
+		return desktop.Run(windowCtx, opts)
 	}
 	return serveHTTP(ctx, *addr, rpOrigin, srv.Handler(), stdout, logger)
 }
@@ -132,7 +189,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the
 // connected security keys, and the virtual key when --virtual-key names its state file.
 // Its clientDataJSON carries the RP origin (the backend's), not the webview's.
-func deviceEndpoints(rpOrigin, virtualKeyFile string, logger *slog.Logger) (*device.Service, error) {
+func deviceEndpoints(rpOrigin, virtualKeyFile string, kioskMode *device.Kiosk, logger *slog.Logger) (*device.Service, error) {
 	var key *virtualkey.Key
 	if virtualKeyFile != "" {
 		path, err := filepath.Abs(virtualKeyFile)
@@ -145,7 +202,9 @@ func deviceEndpoints(rpOrigin, virtualKeyFile string, logger *slog.Logger) (*dev
 		logger.Warn("the virtual security key is on: it is for testing only and must never hold a real person's passkeys",
 			"state", path)
 	}
-	devices, err := device.New(deviceConfig(rpOrigin, key, logger))
+	cfg := deviceConfig(rpOrigin, key, logger)
+	cfg.Kiosk = kioskMode
+	devices, err := device.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -208,4 +267,22 @@ func logLevel(getenv func(string) string) slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo
+}
+
+// printKioskSecret serves `nhs-passkeys kiosk-secret`: the administrator types the secret
+// (or pipes it in), and gets the settings file's line with its argon2id hash, so the file
+// never holds the secret itself.
+func printKioskSecret(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fmt.Fprintln(stderr, "Type the administrator secret for kiosk mode (at least 12 characters), then press Enter:")
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the secret: %w", err)
+	}
+	hash, err := kiosk.HashSecret(strings.TrimRight(line, "\r\n"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\"adminSecret\": %q\n", hash)
+	fmt.Fprintf(stderr, "Put that line in %s, for example:\n{\"kiosk\": true, \"idleTimeout\": \"5m\", \"adminSecret\": \"...\"}\n", kiosk.DefaultPath(getenv))
+	return nil
 }

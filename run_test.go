@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nhs-passkeys/companion/app/kiosk"
 )
 
 func noEnv(string) string { return "" }
@@ -14,11 +18,11 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			dir := t.TempDir()
-			if err := run(t.Context(), append(args, "--data-dir", dir), noEnv, &stdout, &stderr); err != nil {
+			if err := run(t.Context(), append(args, "--data-dir", dir), noEnv, strings.NewReader(""), &stdout, &stderr); err != nil {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-idle-timeout"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}
@@ -46,7 +50,64 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 			cancel() // if the arguments were wrongly accepted, serve stops at once
 			var out bytes.Buffer
 			args := append([]string{"nhs-passkeys"}, tt.args...)
-			err := run(ctx, append(args, "--data-dir", t.TempDir()), noEnv, &out, &out)
+			err := run(ctx, append(args, "--data-dir", t.TempDir()), noEnv, strings.NewReader(""), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestKioskSecretPrintsTheSettingsLineAndNeverTheSecret(t *testing.T) {
+	var out, msg bytes.Buffer
+	if err := run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("the surgery's secret\n"), &out, &msg); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(line, `"adminSecret": "$argon2id$`) || strings.Contains(out.String()+msg.String(), "surgery") {
+		t.Fatalf("printed %q (and %q)", out.String(), msg.String())
+	}
+	hash := strings.TrimSuffix(strings.TrimPrefix(line, `"adminSecret": "`), `"`)
+	if err := kiosk.NewAdmin(hash, nil).Check("the surgery's secret"); err != nil {
+		t.Fatalf("the printed hash does not match the secret: %v", err)
+	}
+	if err := run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("short\n"), &out, &msg); err == nil ||
+		!strings.Contains(err.Error(), "at least 12 characters") {
+		t.Fatalf("a short secret: %v", err)
+	}
+}
+
+func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	noSecret := write("no-secret.json", `{"kiosk": true}`)
+	hash, err := kiosk.HashSecret("the surgery's secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSecret := write("kiosk.json", `{"kiosk": true, "adminSecret": "`+hash+`"}`)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--kiosk without an administrator secret", []string{"--kiosk", "--settings", write("empty.json", `{}`)}, "kiosk mode needs an administrator secret"},
+		{"a settings file that turns kiosk mode on without a secret", []string{"--settings", noSecret}, "kiosk mode needs an administrator secret"},
+		{"kiosk mode in serve", []string{"serve", "--settings", withSecret}, "kiosk mode works only in the desktop app"},
+		{"a settings file that is not there", []string{"--settings", filepath.Join(dir, "missing.json")}, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var out bytes.Buffer
+			err := run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}

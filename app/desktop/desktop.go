@@ -20,6 +20,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 
+	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/sessionjar"
 	"github.com/nhs-passkeys/companion/backend/session"
 )
@@ -44,6 +45,19 @@ type Options struct {
 	// Devices, if not nil, are the device endpoints (app/device), mounted in front of
 	// Handler: they answer /api/device/... and pass every other request on.
 	Devices DeviceEndpoints
+	// Kiosk, if not nil, is kiosk mode (app/kiosk): the window fills the screen with no
+	// controls and cannot be closed (only ctx ending closes it: the administrator's exit, or
+	// the system shutting down), the session lives in memory only, never in the keyring, and
+	// it ends when a security key used during it is taken out.
+	Kiosk *Kiosk
+}
+
+// Kiosk is what kiosk mode needs from the device endpoints (app/device.Service).
+type Kiosk struct {
+	// Keys lists the security keys plugged in now.
+	Keys func() []string
+	// SessionEnded tells the page why the shell ended the session.
+	SessionEnded func(reason string)
 }
 
 // DeviceEndpoints is the shell's native WebAuthn client behind /api/device/... (app/device).
@@ -77,14 +91,36 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("desktop: %w", err)
 	}
 
-	keyring, err := sessionjar.NewKeyringStore(opts.DataDir)
-	if err != nil {
-		return fmt.Errorf("desktop: %w", err)
+	// At home the session outlives the window, in the OS keyring. On a shared computer
+	// nothing of a patient may stay: memory only, gone when the app closes.
+	var store sessionjar.Store = sessionjar.NewMemoryStore()
+	if opts.Kiosk == nil {
+		keyring, err := sessionjar.NewKeyringStore(opts.DataDir)
+		if err != nil {
+			return fmt.Errorf("desktop: %w", err)
+		}
+		store = sessionjar.NewFallbackStore(keyring, logger)
 	}
-	jar := sessionjar.New(sessionjar.NewFallbackStore(keyring, logger), logger, session.CookieName, session.SecureCookieName)
+	jar := sessionjar.New(store, logger, session.CookieName, session.SecureCookieName)
 	handler := opts.Handler
 	if opts.Devices != nil {
 		handler = originOnDeviceReads(opts.Devices.Wrap(handler))
+	}
+	app := jar.Wrap(originFromWebview(handler))
+	if opts.Kiosk != nil {
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		go kiosk.Watch{
+			Keys:     opts.Kiosk.Keys,
+			SignedIn: jar.SignedIn,
+			End:      kiosk.Logout(app, WebviewOrigins[0]),
+			Ended:    opts.Kiosk.SessionEnded,
+			Logger:   logger,
+		}.Run(watchCtx)
+	}
+	startState := options.Normal
+	if opts.Kiosk != nil {
+		startState = options.Fullscreen
 	}
 
 	started := make(chan context.Context, 1)
@@ -92,17 +128,22 @@ func Run(ctx context.Context, opts Options) error {
 	defer close(closed)
 	go quitWhenDone(ctx, started, closed, quitWindow)
 
-	err = wails.Run(&options.App{
-		Title:            Title,
-		Width:            1024,
-		Height:           768,
-		MinWidth:         400,
-		MinHeight:        480,
+	err := wails.Run(&options.App{
+		Title:     Title,
+		Width:     1024,
+		Height:    768,
+		MinWidth:  400,
+		MinHeight: 480,
+		// Kiosk mode: the whole screen, with no title bar or buttons to close or shrink it
+		// (WindowStartState needs a window manager on Linux; see PLATFORM-NOTES.md).
+		WindowStartState: startState,
+		Frameless:        opts.Kiosk != nil,
+		DisableResize:    opts.Kiosk != nil,
 		BackgroundColour: options.NewRGB(255, 255, 255),
 		AssetServer: &assetserver.Options{
 			// No Assets: every request, the page itself included, goes to the backend's handler
 			// through the jar, so the frontend is served the same way as in `serve` mode.
-			Handler: jar.Wrap(originFromWebview(handler)),
+			Handler: app,
 		},
 		Logger:             slogAdapter{logger},
 		LogLevel:           wailslogger.INFO,
@@ -112,6 +153,12 @@ func Run(ctx context.Context, opts Options) error {
 		// On Linux Wails would call GTK from this goroutine; quitWindow queues it onto GTK's
 		// own thread instead (quit_gtk.go).
 		OnBeforeClose: func(wctx context.Context) (prevent bool) {
+			if opts.Kiosk != nil && ctx.Err() == nil {
+				// A patient pressing Alt+F4: kiosk mode ends only through the administrator's
+				// exit (or the system shutting down), both of which end ctx first.
+				logger.Info("closing the window refused in kiosk mode")
+				return true
+			}
 			if quitHandledByShell {
 				quitWindow(wctx)
 			}
@@ -121,7 +168,7 @@ func Run(ctx context.Context, opts Options) error {
 			if err := restoreSignalStacks(); err != nil {
 				logger.Error("repair signal handlers after the page loaded", "err", err)
 			}
-			enableZoom()
+			setUpWebView(opts.Kiosk != nil)
 			logger.Debug("page loaded in the window")
 		},
 		// Dropping a file on the window would make the webview navigate to it.

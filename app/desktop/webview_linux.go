@@ -70,9 +70,24 @@ static WebKitWebView *nhsp_find_web_view(GtkWidget *widget) {
 	return found;
 }
 
+// Kiosk mode: the web view goes nowhere but the app's own pages (wails://), and opens no new
+// windows; a link to a website does nothing rather than leave a shared computer on it.
+static gboolean nhsp_kiosk_policy(WebKitWebView *view, WebKitPolicyDecision *decision, WebKitPolicyDecisionType type, gpointer unused) {
+	if (type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION) {
+		webkit_policy_decision_ignore(decision);
+		return TRUE;
+	}
+	if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION) return FALSE;
+	WebKitNavigationAction *action = webkit_navigation_policy_decision_get_navigation_action(WEBKIT_NAVIGATION_POLICY_DECISION(decision));
+	const char *uri = webkit_uri_request_get_uri(webkit_navigation_action_get_request(action));
+	if (uri != NULL && (g_str_has_prefix(uri, "wails://") || g_str_equal(uri, "about:blank"))) return FALSE;
+	webkit_policy_decision_ignore(decision);
+	return TRUE;
+}
+
 // Runs on GTK's thread (g_idle_add). Wails keeps its window and web view to itself, so they
 // are found among the toplevel windows; each window is set up once.
-static gboolean nhsp_zoom_attach(gpointer unused) {
+static gboolean nhsp_zoom_attach(gpointer kiosk) {
 	GList *windows = gtk_window_list_toplevels();
 	for (GList *w = windows; w != NULL; w = w->next) {
 		GtkWidget *window = GTK_WIDGET(w->data);
@@ -83,18 +98,26 @@ static gboolean nhsp_zoom_attach(gpointer unused) {
 		g_signal_connect(window, "key-press-event", G_CALLBACK(nhsp_zoom_on_key), view);
 		gtk_widget_add_events(GTK_WIDGET(view), GDK_SCROLL_MASK | GDK_SMOOTH_SCROLL_MASK);
 		g_signal_connect(view, "scroll-event", G_CALLBACK(nhsp_zoom_on_scroll), NULL);
+		if (kiosk != NULL) g_signal_connect(view, "decide-policy", G_CALLBACK(nhsp_kiosk_policy), NULL);
 	}
 	g_list_free(windows);
 	return G_SOURCE_REMOVE;
 }
 
-static void nhsp_zoom_enable(void) {
-	g_idle_add(nhsp_zoom_attach, NULL);
+static void nhsp_set_up_web_view(int kiosk) {
+	g_idle_add(nhsp_zoom_attach, kiosk ? GINT_TO_POINTER(1) : NULL);
 }
 */
 import "C"
 
-// enableZoom gives the window a browser's zoom keys (WCAG 1.4.4, Resize Text): WebKitGTK
-// zooms the page (text and layout, so it reflows) when asked, but Wails v2 binds no keys
-// to it on Linux. Called at every page load; each window is set up once.
-func enableZoom() { C.nhsp_zoom_enable() }
+// setUpWebView gives the window a browser's zoom keys (WCAG 1.4.4, Resize Text): WebKitGTK
+// zooms the page (text and layout, so it reflows) when asked, but Wails v2 binds no keys to
+// it on Linux. In kiosk mode it also keeps the web view on the app's own pages. Called at
+// every page load; each window is set up once.
+func setUpWebView(kiosk bool) {
+	k := C.int(0)
+	if kiosk {
+		k = 1
+	}
+	C.nhsp_set_up_web_view(k)
+}
