@@ -73,6 +73,12 @@ export interface ServiceConfig {
   /** "browser": WebAuthn in the page; "device": the desktop app's native client. */
   ceremonies: "browser" | "device";
   rpId: string;
+  /**
+   * Kiosk mode (the desktop app's --kiosk): a shared computer in a GP surgery or care home.
+   * Nothing of a patient may stay after they finish, and no passkey is saved on the computer.
+   * Absent means false.
+   */
+  kiosk?: boolean;
 }
 
 export interface CeremonyStart<Options> {

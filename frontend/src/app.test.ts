@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ceremoniesFor, createApp } from "./app";
+import { afterLogout, ceremoniesFor, createApp, isKiosk, sessionEnds } from "./app";
 import { browserCeremonies } from "./ceremony";
 import { fakeApi } from "./testing/harness";
 
@@ -24,5 +24,62 @@ describe("choosing the ceremonies", () => {
     expect((await app.ceremonies()).client).toBe("device");
     await app.ceremonies();
     expect(getConfig).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("kiosk mode", () => {
+  it("is on only when GET /api/config says kiosk: true (absent, false or no answer: off)", async () => {
+    const config = (kiosk?: boolean) => createApp(fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk }) }));
+    expect(await isKiosk(config(true))).toBe(true);
+    expect(await isKiosk(config(false))).toBe(false);
+    expect(await isKiosk(config(undefined))).toBe(false);
+    expect(await isKiosk(createApp(fakeApi({ getConfig: () => Promise.reject(new Error("offline")) })))).toBe(false);
+  });
+
+  it("asks the desktop app's ceremonies for portable authenticators only in kiosk mode", () => {
+    const device = vi.fn(() => browserCeremonies({}));
+    ceremoniesFor({ ceremonies: "device", rpId: "localhost", kiosk: true }, fakeApi(), () => browserCeremonies({}), device);
+    ceremoniesFor({ ceremonies: "device", rpId: "localhost" }, fakeApi(), () => browserCeremonies({}), device);
+    expect(device.mock.calls.map((call) => (call as unknown[])[1])).toEqual([{ kiosk: true }, { kiosk: false }]);
+  });
+
+  function appWith(kiosk: boolean) {
+    const leave = vi.fn();
+    const app = createApp(fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk }) }), undefined, { leave });
+    app.journey.email = "pat@example.com";
+    app.journey.passkey = "p1";
+    return { app, leave };
+  }
+  const ctx = { path: "/account/security", isCurrent: () => true, show: () => null, navigate: vi.fn(() => Promise.resolve()) };
+
+  it("after logging out, loads the start page again in kiosk mode, and goes to it with a notice elsewhere", async () => {
+    const kiosk = appWith(true);
+    ctx.navigate.mockClear();
+    await afterLogout(kiosk.app, ctx);
+    expect(kiosk.leave).toHaveBeenCalledWith({ kind: "logged-out" });
+    expect(ctx.navigate).not.toHaveBeenCalled();
+    expect(kiosk.app.journey).toEqual({ email: "", passkey: null, notice: null });
+
+    const usual = appWith(false);
+    await afterLogout(usual.app, ctx);
+    expect(usual.leave).not.toHaveBeenCalled();
+    expect(ctx.navigate).toHaveBeenCalledWith("/");
+    expect(usual.app.journey).toEqual({ email: "", passkey: null, notice: { kind: "logged-out" } });
+  });
+
+  it("when the idle timeout ends the session, loads the start page again in kiosk mode, saying why", async () => {
+    const kiosk = appWith(true);
+    const navigate = vi.fn(() => Promise.resolve());
+    await sessionEnds(kiosk.app, navigate, true).timedOut(300);
+    await sessionEnds(kiosk.app, navigate, true).loggedOut();
+    expect(kiosk.leave.mock.calls).toEqual([[{ kind: "timed-out", idleSeconds: 300 }], [{ kind: "logged-out" }]]);
+    expect(navigate).not.toHaveBeenCalled();
+    expect(kiosk.app.journey.email).toBe("");
+
+    const usual = appWith(false);
+    await sessionEnds(usual.app, navigate, false).timedOut(1800);
+    expect(navigate).toHaveBeenCalledWith("/logged-out", { replace: true });
+    expect(usual.app.journey.notice).toEqual({ kind: "timed-out", idleSeconds: 1800 });
+    expect(usual.leave).not.toHaveBeenCalled();
   });
 });

@@ -6,16 +6,18 @@
 import { ApiError, type Account, type Api, type ServiceConfig } from "./api";
 import { browserCeremonies, type Ceremonies } from "./ceremony";
 import { deviceCeremonies } from "./device-ceremony";
-import type { PageContext } from "./router";
+import { leaveTo, type VisitEnd } from "./kiosk";
+import type { NavigateOptions, PageContext } from "./router";
 
 /** The browser's WebAuthn in `serve` mode; the desktop app's device endpoints when the config says "device". */
 export function ceremoniesFor(
   config: ServiceConfig,
   api: Api,
   browser: () => Ceremonies = browserCeremonies,
-  device: (api: Api) => Ceremonies = deviceCeremonies,
+  device: (api: Api, options: { kiosk: boolean }) => Ceremonies = deviceCeremonies,
 ): Ceremonies {
-  return config.ceremonies === "device" ? device(api) : browser();
+  // Kiosk mode offers only portable authenticators: never "this device" (Windows Hello).
+  return config.ceremonies === "device" ? device(api, { kiosk: config.kiosk === true }) : browser();
 }
 
 export type Notice =
@@ -40,30 +42,72 @@ export interface Journey {
 
 export interface App {
   api: Api;
-  /** The ceremonies `GET /api/config` asks for; fetched once it succeeds. */
+  /** `GET /api/config`, fetched once it succeeds. */
+  config(): Promise<ServiceConfig>;
+  /** The ceremonies `GET /api/config` asks for. */
   ceremonies(): Promise<Ceremonies>;
   journey: Journey;
+  /** Kiosk mode: ends the visit with a full load of the start page (kiosk.ts), forgetting everything. */
+  leave(end: VisitEnd): void;
+}
+
+export interface AppOptions {
+  /** Kiosk mode's full page load; tests pass a fake (jsdom cannot load pages). */
+  leave?: (end: VisitEnd) => void;
 }
 
 export function createApp(
   api: Api,
   choose: (config: ServiceConfig, api: Api) => Ceremonies = ceremoniesFor,
+  options: AppOptions = {},
 ): App {
-  let pending: Promise<Ceremonies> | null = null;
+  let config: Promise<ServiceConfig> | null = null;
+  const getConfig = (): Promise<ServiceConfig> => {
+    config ??= api.getConfig().catch((error: unknown) => {
+      config = null; // ask again next time rather than remember a failure
+      throw error;
+    });
+    return config;
+  };
+  let ceremonies: Promise<Ceremonies> | null = null;
   return {
     api,
+    config: getConfig,
     ceremonies() {
-      pending ??= api
-        .getConfig()
-        .then((config) => choose(config, api))
+      ceremonies ??= getConfig()
+        .then((answer) => choose(answer, api))
         .catch((error: unknown) => {
-          pending = null; // ask again next time rather than remember a failure
+          ceremonies = null;
           throw error;
         });
-      return pending;
+      return ceremonies;
     },
     journey: { email: "", notice: null, passkey: null },
+    leave: options.leave ?? ((end) => leaveTo(end)),
   };
+}
+
+/** Whether the app runs in kiosk mode; false when the config cannot be had. */
+export async function isKiosk(app: App): Promise<boolean> {
+  try {
+    return (await app.config()).kiosk === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * After the server has logged the person out: in kiosk mode a full load of the start page,
+ * so nothing of the visit stays in memory; elsewhere the start page with "You have logged out".
+ */
+export async function afterLogout(app: App, ctx: PageContext): Promise<void> {
+  forgetJourney(app);
+  if (await isKiosk(app)) {
+    app.leave({ kind: "logged-out" });
+    return;
+  }
+  app.journey.notice = { kind: "logged-out" };
+  if (ctx.isCurrent()) await ctx.navigate("/");
 }
 
 /** Drops what the person told us during the visit, when it ends (logged out). */
@@ -71,6 +115,32 @@ export function forgetJourney(app: App): void {
   app.journey.email = "";
   app.journey.passkey = null;
   app.journey.notice = null;
+}
+
+/**
+ * What happens when the idle timeout's warning ends the session (session-timeout.ts): the
+ * person chose "Log out", or the time ran out. In kiosk mode a full load of the start page,
+ * which says why; elsewhere the start page with "You have logged out", or "/logged-out".
+ */
+export function sessionEnds(
+  app: App,
+  navigate: (path: string, options?: NavigateOptions) => Promise<void>,
+  kiosk: boolean,
+): { loggedOut(): void | Promise<void>; timedOut(idleSeconds: number): void | Promise<void> } {
+  return {
+    loggedOut: () => {
+      forgetJourney(app);
+      if (kiosk) return app.leave({ kind: "logged-out" });
+      app.journey.notice = { kind: "logged-out" };
+      return navigate("/");
+    },
+    timedOut: (idleSeconds) => {
+      forgetJourney(app);
+      if (kiosk) return app.leave({ kind: "timed-out", idleSeconds });
+      app.journey.notice = { kind: "timed-out", idleSeconds };
+      return navigate("/logged-out", { replace: true });
+    },
+  };
 }
 
 /** Takes the notice if it is of the wanted kind, so it is shown only once. */

@@ -233,6 +233,23 @@ export function successBanner(heading: string, body?: Content): SafeHtml {
 </div>`;
 }
 
+/**
+ * An important notification banner (title "Important") that tells the outcome of something
+ * that has just happened, such as being logged out. As the template allows with `role`, it
+ * is role="alert" rather than a region, and the router moves focus to it (auto-focus off).
+ */
+export function importantBanner(heading: string, body?: Content): SafeHtml {
+  return html`<div class="nhsuk-notification-banner" data-module="nhsuk-notification-banner" data-disable-auto-focus="true" role="alert" aria-labelledby="nhsuk-notification-banner-title">
+  <div class="nhsuk-notification-banner__header">
+    <h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title">Important</h2>
+  </div>
+  <div class="nhsuk-notification-banner__content">
+    <h3 class="nhsuk-notification-banner__heading">${heading}</h3>
+    ${body ?? ""}
+  </div>
+</div>`;
+}
+
 /** An area whose changes screen readers announce while the person waits. */
 export function statusArea(id: string): SafeHtml {
   return html`<div class="nhsuk-body nhsuk-u-font-weight-bold" id="${id}" role="status" aria-live="polite"></div>`;

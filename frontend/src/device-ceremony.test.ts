@@ -680,3 +680,63 @@ describe("accessibility of the steps", () => {
     expect(await violations()).toEqual([]);
   });
 });
+
+describe("kiosk mode (a shared computer)", () => {
+  const hello = { id: "windows-hello", kind: "platform" as const, name: "This device (Windows Hello)", pinSet: false };
+  const phone = { id: "phone", kind: "hybrid" as const, name: "A different phone or tablet", pinSet: false };
+  const windowsKey = { id: "security-key", kind: "security-key" as const, name: "A security key", pinSet: false };
+  const kioskApi = (shell: FakeShell) =>
+    setUpApi(shell, { getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk: true }) });
+
+  it("gives the trusted-device advice in kiosk terms before anything is saved", async () => {
+    const shell = new FakeShell();
+    await boot("/account/passkeys/set-up", kioskApi(shell), shell.ceremonies({ kiosk: true }), { kiosk: true });
+    expect(h1()).toBe("Set up a passkey");
+    expect(text(main())).toContain("This is a shared computer, so your passkey cannot be saved on it.");
+    expect(text(main())).toContain("or on your own phone or tablet if the app offers one");
+    expect(text(main().querySelector(".nhsuk-inset-text"))).toContain("Only save a passkey on a security key, phone or tablet that belongs to you.");
+    expect(text(main())).not.toMatch(/This device/);
+    const violations = await axe.run(main());
+    expect(violations.violations.map((v) => v.id)).toEqual([]);
+  });
+
+  it("never offers this computer (Windows Hello), even when the shell lists it, and says why where the person chooses", async () => {
+    const shell = new FakeShell();
+    shell.authenticators = [hello, windowsKey, phone];
+    await boot("/account/passkeys/set-up", kioskApi(shell), shell.ceremonies({ kiosk: true }), { kiosk: true });
+    submit();
+    await settle();
+    expect(h1()).toBe("Where do you want to save your passkey?");
+    const labels = [...main().querySelectorAll("label.nhsuk-radios__label")].map(text);
+    expect(labels).toEqual(["A security key", "A different phone or tablet"]);
+    expect(text(main().querySelector("#authenticator-hint"))).toBe(
+      "This is a shared computer, so your passkey cannot be saved on it. Choose your own security key, or your own phone or tablet if it is listed.",
+    );
+  });
+
+  it("offers this computer outside kiosk mode (the same shell, to show the test can tell)", async () => {
+    const shell = new FakeShell();
+    shell.authenticators = [hello, windowsKey];
+    await startSetUp(shell);
+    const labels = [...main().querySelectorAll("label.nhsuk-radios__label")].map(text);
+    expect(labels).toEqual(["This device (Windows Hello)", "A security key"]);
+  });
+
+  it("waits for a security key when the shell lists only this computer, and does not log in with it either", async () => {
+    const shell = new FakeShell();
+    shell.authenticators = [hello];
+    await boot("/account/passkeys/set-up", kioskApi(shell), shell.ceremonies({ kiosk: true }), { kiosk: true });
+    submit();
+    await settle();
+    expect(h1()).toBe("Insert your security key");
+
+    const login = new FakeShell();
+    login.authenticators = [hello, usbKey];
+    await boot("/login", loginApi(login), login.ceremonies({ kiosk: true }), { kiosk: true });
+    fill("email", "pat@example.com");
+    submit();
+    await settle();
+    expect(h1()).toBe("Which security key has your passkey?");
+    expect([...main().querySelectorAll("label.nhsuk-radios__label")].map(text)).toEqual(["Security key"]);
+  });
+});

@@ -29,6 +29,12 @@ export const KEY_POLL_MS = 1000;
 export interface DeviceCeremonyOptions {
   /** Resolves after `ms`; tests pass a quicker one. */
   wait?: (ms: number) => Promise<void>;
+  /**
+   * Kiosk mode (a shared computer): only portable authenticators are offered, a security key
+   * or a phone or tablet, never this computer's own (Windows Hello), even if the shell lists
+   * one; and the steps say why.
+   */
+  kiosk?: boolean;
 }
 
 const FAILURE_REASONS: Record<string, CeremonyReason> = {
@@ -51,11 +57,12 @@ const FAILURE_REASONS: Record<string, CeremonyReason> = {
 
 export function deviceCeremonies(api: DeviceApi, options: DeviceCeremonyOptions = {}): Ceremonies {
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const kiosk = options.kiosk === true;
   return {
     client: "device",
     unavailable: () => null,
-    create: (publicKey, screen) => new DeviceRun(api, wait, "create", screen).run(publicKey),
-    get: (publicKey, screen) => new DeviceRun(api, wait, "get", screen).run(publicKey),
+    create: (publicKey, screen) => new DeviceRun(api, wait, "create", screen, kiosk).run(publicKey),
+    get: (publicKey, screen) => new DeviceRun(api, wait, "get", screen, kiosk).run(publicKey),
   };
 }
 
@@ -104,8 +111,15 @@ class DeviceRun {
     private readonly wait: (ms: number) => Promise<void>,
     private readonly kind: CeremonyKind,
     private readonly screen: CeremonyScreen | undefined,
+    private readonly kiosk: boolean,
   ) {
-    this.steps = screen ? new DeviceSteps(screen, kind, (action) => this.actions.push(action)) : null;
+    this.steps = screen ? new DeviceSteps(screen, kind, (action) => this.actions.push(action), { kiosk }) : null;
+  }
+
+  /** What the shell offers; in kiosk mode never this computer itself. */
+  private async authenticators(): Promise<Authenticator[]> {
+    const all = await this.api.listAuthenticators();
+    return this.kiosk ? all.filter((a) => a.kind !== "platform") : all;
   }
 
   async run(
@@ -137,7 +151,7 @@ class DeviceRun {
   }
 
   private async chooseAuthenticator(steps: DeviceSteps): Promise<Authenticator> {
-    let authenticators: Authenticator[] = await this.api.listAuthenticators();
+    let authenticators: Authenticator[] = await this.authenticators();
     this.stillHere();
     if (authenticators.length === 0) {
       steps.lookingForKey();
@@ -145,7 +159,7 @@ class DeviceRun {
         const action = await this.actions.next(this.wait(KEY_POLL_MS));
         this.stillHere();
         if (action?.type === "cancel") throw ceremonyError("you_cancelled", this.kind);
-        authenticators = await this.api.listAuthenticators();
+        authenticators = await this.authenticators();
         this.stillHere();
       }
     }

@@ -32,6 +32,10 @@ const STEP_MESSAGES = {
   pinTooLong: `PIN must be ${MAX_PIN_BYTES} characters or fewer`,
 } as const;
 
+/** Kiosk mode: the trusted-device advice, said where the person chooses where to save. */
+const KIOSK_CREATE_HINT =
+  "This is a shared computer, so your passkey cannot be saved on it. Choose your own security key, or your own phone or tablet if it is listed.";
+
 const HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: string; waiting: string }> = {
   create: {
     choose: "Where do you want to save your passkey?",
@@ -125,6 +129,7 @@ export class DeviceSteps {
     private readonly screen: CeremonyScreen,
     private readonly kind: CeremonyKind,
     private readonly act: (action: StepAction) => void,
+    private readonly options: { kiosk?: boolean } = {},
   ) {}
 
   showing(step: NonNullable<DeviceSteps["current"]>): boolean {
@@ -154,7 +159,7 @@ export class DeviceSteps {
       ${radios({
         name: "authenticator",
         legend: headings.choose,
-        hint: this.kind === "create" ? "Choose a security key plugged into this computer." : undefined,
+        hint: this.kind === "create" ? (this.options.kiosk ? KIOSK_CREATE_HINT : "Choose a security key plugged into this computer.") : undefined,
         error,
         items,
       })}

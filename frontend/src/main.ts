@@ -4,8 +4,11 @@
 import { initAll } from "nhsuk-frontend";
 import "./styles.scss";
 import { createApi } from "./api";
-import { createApp, forgetJourney } from "./app";
+import { createApp, isKiosk, sessionEnds } from "./app";
+import { KioskWatch, offerKioskExit } from "./kiosk";
+import { createKioskApi } from "./kiosk-api";
 import { mountShell } from "./layout";
+import { kioskLinkOutPage } from "./pages/kiosk-link-out";
 import { notFoundPage } from "./pages/not-found";
 import { offerTestTools } from "./pages/test-tools";
 import { problemPage } from "./pages/problem";
@@ -27,28 +30,31 @@ initAll({ scope: root });
 let timeout: SessionTimeout | null = null;
 const api = createApi(undefined, (timing) => timeout?.update(timing));
 const app = createApp(api);
-const router = new Router({
-  layout,
-  routes: routes(app),
-  notFound: notFoundPage,
-  problem: problemPage,
-  initComponents: (scope) => initAll({ scope }),
-});
 
-timeout = new SessionTimeout({
-  api,
-  loggedOut: () => {
-    forgetJourney(app);
-    app.journey.notice = { kind: "logged-out" };
-    return router.navigate("/");
-  },
-  timedOut: (idleSeconds) => {
-    forgetJourney(app);
-    app.journey.notice = { kind: "timed-out", idleSeconds };
-    return router.navigate("/logged-out", { replace: true });
-  },
-});
+async function boot(): Promise<void> {
+  // Kiosk mode (a shared computer) changes how the app keeps history and ends visits, so the
+  // config is asked for before the first page. Without an answer the app starts as usual;
+  // the desktop shell enforces kiosk mode itself too (no "this device", no navigation away).
+  const kiosk = await isKiosk(app);
+  const router = new Router({
+    layout,
+    routes: routes(app),
+    notFound: notFoundPage,
+    problem: problemPage,
+    initComponents: (scope) => initAll({ scope }),
+    kiosk: kiosk ? { linkOut: kioskLinkOutPage } : undefined,
+  });
 
-void router.start();
+  timeout = new SessionTimeout({ api, ...sessionEnds(app, (path, options) => router.navigate(path, options), kiosk) });
+
+  if (kiosk) {
+    // The shell ends the session when the security key used in it is taken out.
+    new KioskWatch({ api: createKioskApi(), keyRemoved: () => app.leave({ kind: "key-removed" }) }).start();
+    offerKioskExit(document);
+  }
+  await router.start();
+}
+
+void boot();
 // "Test tools" in the footer, only when the app runs with its virtual security key.
 void offerTestTools(root);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { errorSummary, successBanner } from "./components";
 import { html } from "./html";
 import { mountShell, type Layout } from "./layout";
+import { kioskLinkOutPage } from "./pages/kiosk-link-out";
 import { focusTarget, normalisePath, pageTitle, Router, type Page, type PageContext } from "./router";
 
 let layout: Layout;
@@ -14,7 +15,7 @@ const simple =
     ctx.show({ content: html`${extra}<h1>${heading}</h1><p><a href="/two">Two</a> <a href="#details">Details</a></p><p id="details">Details</p>` });
   };
 
-async function start(routes: Record<string, Page>, path = "/"): Promise<Router> {
+async function start(routes: Record<string, Page>, path = "/", kiosk?: { linkOut: (url: URL) => Page }): Promise<Router> {
   router?.stop();
   window.history.replaceState(null, "", path);
   router = new Router({
@@ -23,6 +24,7 @@ async function start(routes: Record<string, Page>, path = "/"): Promise<Router> 
     notFound: simple("Page not found"),
     problem: simple("Sorry, there is a problem with the service"),
     initComponents: () => {},
+    kiosk,
   });
   await router.start();
   return router;
@@ -165,5 +167,77 @@ describe("pageTitle and focusTarget", () => {
     main.innerHTML = "<h1>\n  Set up a passkey\n</h1>";
     expect(pageTitle(main)).toBe("Set up a passkey – NHS login passkeys");
     expect(focusTarget(main)).toBe(main.querySelector("h1"));
+  });
+});
+
+describe("kiosk mode", () => {
+  const kiosk = { linkOut: kioskLinkOutPage };
+  const click = (link: Element | null): boolean => {
+    const event = new MouseEvent("click", { bubbles: true, cancelable: true, button: 0 });
+    link?.dispatchEvent(event);
+    return event.defaultPrevented;
+  };
+
+  it("replaces the history entry on every page change, so Back has nothing to go back to", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/", kiosk);
+    const length = window.history.length;
+    layout.main.querySelector<HTMLAnchorElement>('a[href="/two"]')?.click();
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+    await router?.navigate("/");
+    await router?.navigate("/two?x=1");
+    expect(window.location.pathname + window.location.search).toBe("/two?x=1");
+    expect(window.history.length).toBe(length);
+  });
+
+  it("adds history entries outside kiosk mode (the same steps, to show the test can tell)", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") });
+    const length = window.history.length;
+    await router?.navigate("/two");
+    expect(window.history.length).toBe(length + 1);
+  });
+
+  it("never follows a link out of the app: it says the link cannot be opened, at the same address", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/two", kiosk);
+    const outside = document.createElement("a");
+    outside.href = "https://www.nhs.uk/conditions/";
+    outside.textContent = "NHS website";
+    layout.main.append(outside);
+    expect(click(outside)).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
+    expect(layout.main.textContent).toContain("The link goes to www.nhs.uk, outside this app.");
+    expect(window.location.pathname).toBe("/two");
+    expect(document.title).toBe("This link cannot be opened on this computer – NHS login passkeys");
+    expect(document.activeElement).toBe(layout.main.querySelector("h1"));
+    // Back returns to the page the person was on.
+    const back = layout.beforeContent.querySelector<HTMLAnchorElement>("a.nhsuk-back-link");
+    expect(back?.getAttribute("href")).toBe("/two");
+    back?.click();
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+  });
+
+  it("opens a link meant for a new window here instead, and blocks one to another site", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/", kiosk);
+    const sameSite = document.createElement("a");
+    sameSite.href = "/two";
+    sameSite.target = "_blank";
+    layout.main.append(sameSite);
+    expect(click(sameSite)).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+
+    const otherSite = document.createElement("a");
+    otherSite.href = "mailto:someone@example.com";
+    otherSite.target = "_blank";
+    layout.main.append(otherSite);
+    expect(click(otherSite)).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
+  });
+
+  it("follows a fragment link by replacing the history entry", async () => {
+    await start({ "/": simple("One") }, "/", kiosk);
+    const length = window.history.length;
+    expect(click(layout.main.querySelector('a[href="#details"]'))).toBe(true);
+    expect(window.location.hash).toBe("#details");
+    expect(window.history.length).toBe(length);
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
   });
 });

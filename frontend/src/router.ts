@@ -38,6 +38,12 @@ export interface RouterOptions {
   layout: Layout;
   /** Starts nhsuk-frontend's JavaScript components inside a freshly rendered element. */
   initComponents: (scope: HTMLElement) => void;
+  /**
+   * Kiosk mode (a shared computer, kiosk.ts): every page change replaces the history entry,
+   * so Back has nothing to go back to, and a link that would leave the app (another site, a
+   * new window) is not followed: `linkOut` says so instead, at the same address.
+   */
+  kiosk?: { linkOut: (url: URL) => Page };
   window?: Window;
 }
 
@@ -52,7 +58,9 @@ export function pageTitle(main: ParentNode): string {
 export function focusTarget(main: ParentNode): HTMLElement | null {
   const summary = main.querySelector<HTMLElement>(".nhsuk-error-summary");
   if (summary) return summary;
-  const banner = main.querySelector<HTMLElement>(".nhsuk-notification-banner--success");
+  // A success banner, or an important one that tells the outcome of what just happened:
+  // both have role="alert" (components.ts).
+  const banner = main.querySelector<HTMLElement>('.nhsuk-notification-banner[role="alert"]');
   if (banner) return banner;
   const h1 = main.querySelector<HTMLElement>("h1");
   if (h1) h1.setAttribute("tabindex", "-1");
@@ -99,7 +107,7 @@ export class Router {
   async navigate(path: string, options: NavigateOptions = {}): Promise<void> {
     const url = new URL(path, this.win.location.href);
     const target = normalisePath(url.pathname) + url.search;
-    if (options.replace) this.win.history.replaceState(null, "", target);
+    if (options.replace || this.options.kiosk) this.win.history.replaceState(null, "", target);
     else this.win.history.pushState(null, "", target);
     await this.render(normalisePath(url.pathname));
   }
@@ -111,16 +119,43 @@ export class Router {
     if (!(target instanceof Element)) return;
     const link = target.closest("a[href]");
     if (!(link instanceof HTMLAnchorElement)) return;
-    if ((link.target && link.target !== "_self") || link.hasAttribute("download")) return;
     const url = new URL(link.href, this.win.location.href);
     const here = this.win.location;
     // Compare scheme and host rather than `origin`, which is "null" for the
     // desktop app's wails:// scheme.
-    if (url.protocol !== here.protocol || url.host !== here.host) return;
-    if (url.pathname.startsWith("/api/")) return;
-    if (url.hash && normalisePath(url.pathname) === this.currentPath) return;
+    const inApp = url.protocol === here.protocol && url.host === here.host;
+    const kiosk = this.options.kiosk;
+    if (kiosk && !inApp) {
+      event.preventDefault();
+      this.showLinkOut(kiosk.linkOut(url));
+      return;
+    }
+    // In kiosk mode a new window is not opened either: the page opens here.
+    if (!kiosk && ((link.target && link.target !== "_self") || link.hasAttribute("download"))) return;
+    if (!inApp || url.pathname.startsWith("/api/")) return;
+    if (url.hash && normalisePath(url.pathname) === this.currentPath) {
+      // A fragment link (the skip link, an error summary link) adds a history entry when the
+      // browser follows it; in kiosk mode it replaces this one instead.
+      if (kiosk) {
+        event.preventDefault();
+        this.win.location.replace(url.href);
+      }
+      return;
+    }
     event.preventDefault();
     void this.navigate(url.pathname + url.search);
+  }
+
+  /** Kiosk mode: says a link cannot be opened here, at the same address, without rendering a route. */
+  private showLinkOut(page: Page): void {
+    const generation = ++this.generation;
+    const ctx = this.context(this.currentPath ?? "/", generation);
+    void Promise.resolve()
+      .then(() => page(ctx))
+      .catch(async (error: unknown) => {
+        console.error(error);
+        if (ctx.isCurrent()) await this.options.problem(ctx);
+      });
   }
 
   private async render(path: string): Promise<void> {

@@ -5,6 +5,8 @@ import { accessibilityStatementPage } from "./pages/accessibility-statement";
 import { activityPage } from "./pages/activity";
 import { createAccountPage } from "./pages/create-account";
 import { helpRoutes } from "./pages/help";
+import { KIOSK_EXIT_PATH } from "./kiosk";
+import { kioskExitPage } from "./pages/kiosk-exit";
 import { loggedOutPage } from "./pages/logged-out";
 import { loginPage } from "./pages/login";
 import { loginPasswordPage } from "./pages/login-password";
@@ -35,6 +37,8 @@ export function routes(app: App): Record<string, Page> {
     "/account/activity": activityPage(app),
     ...helpRoutes(app),
     "/accessibility": accessibilityStatementPage,
+    // Kiosk mode only (staff close the app); elsewhere "Page not found".
+    [KIOSK_EXIT_PATH]: kioskExitPage(app),
     // The desktop app with --virtual-key only; elsewhere each is "Page not found".
     ...testToolsRoutes(app),
   });

@@ -8,7 +8,7 @@
 // security key, touch it, its PIN): see device-ceremony.ts.
 
 import { ApiError, SERVICE_PROBLEM, type Account } from "../api";
-import { isNotSignedIn, requireAccount, type App } from "../app";
+import { isKiosk, isNotSignedIn, requireAccount, type App } from "../app";
 import { adviceFor, CeremonyError, isFinal, type Ceremonies } from "../ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../components";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
@@ -31,6 +31,8 @@ interface State {
   cancelled: string | null;
   /** Who will ask the person where to save the passkey; null until GET /api/config answers. */
   client: Ceremonies["client"] | null;
+  /** Kiosk mode: a shared computer, so the passkey goes on the person's own key, phone or tablet. */
+  kiosk: boolean;
 }
 
 const TRY_AGAIN = html`<p>Select <strong>Continue</strong> to try again.</p>`;
@@ -49,7 +51,8 @@ export function passkeySetUpPage(app: App): Page {
     } catch {
       // No config yet: find out again when the person selects Continue.
     }
-    render(app, ctx, { account, proof: null, problem: null, nextStep: null, unavailable, cancelled: null, client });
+    const kiosk = await isKiosk(app);
+    render(app, ctx, { account, proof: null, problem: null, nextStep: null, unavailable, cancelled: null, client, kiosk });
   };
 }
 
@@ -98,6 +101,24 @@ const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security k
     <p>After you select Continue, choose the security key to save your passkey on. Then touch the key when it flashes or lights up, and enter its PIN if you are asked for it.</p>
     ${SET_UP_HELP}`;
 
+// Kiosk mode (the desktop app on a shared computer): the trusted-device advice in its terms.
+const KIOSK_HOW_TO = html`<p>This is a shared computer, so your passkey cannot be saved on it. Save it on your own security key instead, or on your own phone or tablet if the app offers one. You can then use it to log in on any computer.</p>
+    <h2>What you need</h2>
+    <ul>
+      <li>your own security key that works with passkeys (sometimes called a FIDO2 key), plugged into this computer</li>
+      <li>the PIN for your security key, if it has one</li>
+    </ul>
+    ${WHAT_YOU_NEED_HELP}
+    ${insetText(html`<p>Only save a passkey on a security key, phone or tablet that belongs to you. Never leave your security key with this computer: take it with you when you have finished.</p>`)}
+    <h2>What happens next</h2>
+    <p>After you select Continue, choose your security key, or your phone or tablet. Then follow the instructions, for example touch your security key when it flashes or lights up, and enter its PIN if you are asked for it.</p>
+    ${SET_UP_HELP}`;
+
+function howTo(state: State): SafeHtml {
+  if (state.client !== "device") return BROWSER_HOW_TO;
+  return state.kiosk ? KIOSK_HOW_TO : DEVICE_HOW_TO;
+}
+
 function render(app: App, ctx: PageContext, state: State): void {
   const main = ctx.show({
     beforeContent: backLink("/account/security"),
@@ -107,7 +128,7 @@ function render(app: App, ctx: PageContext, state: State): void {
     <h1>Set up a passkey</h1>
     ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
-    ${state.client === "device" ? DEVICE_HOW_TO : BROWSER_HOW_TO}
+    ${howTo(state)}
     <form method="post" novalidate>
       ${statusArea("passkey-status")}
       ${button({ text: "Continue" })}

@@ -201,6 +201,28 @@ describe("login and security settings", () => {
     expect(document.activeElement).toBe(banner);
   });
 
+  it("in kiosk mode, logs out and then loads the start page again, so nothing of the visit stays in memory", async () => {
+    let live = true;
+    const api = fakeApi({
+      getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk: true }),
+      getSession: () => Promise.resolve(live ? { signedIn: true, account: pat } : { signedIn: false }),
+      listPasskeys: () => Promise.resolve([]),
+      logout: vi.fn(() => {
+        live = false;
+        return Promise.resolve();
+      }),
+    });
+    const leave = vi.fn();
+    const { app } = await boot("/account/security", api, undefined, { kiosk: true, leave });
+    app.journey.email = "pat@example.com";
+    clickControl("Log out");
+    await settle();
+    expect(api.logout).toHaveBeenCalledOnce();
+    expect(leave).toHaveBeenCalledWith({ kind: "logged-out" });
+    expect(app.journey.email).toBe("");
+    expect(window.location.pathname).toBe("/account/security"); // the page load does the rest
+  });
+
   it("goes to log in if the session ends while the page loads", async () => {
     const api = fakeApi({
       getSession: signedIn,

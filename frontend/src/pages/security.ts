@@ -5,7 +5,7 @@
 // with a success banner (a notice in the journey, shown once).
 
 import { SERVICE_PROBLEM, type Account, type Passkey } from "../api";
-import { forgetJourney, isNotSignedIn, requireAccount, takeNotice, type App, type Journey } from "../app";
+import { afterLogout, isNotSignedIn, requireAccount, takeNotice, type App, type Journey } from "../app";
 import { button, details, errorSummary, successBanner, summaryCard, summaryList, tag } from "../components";
 import { formatDate } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
@@ -232,9 +232,7 @@ function render(app: App, ctx: PageContext, state: State): void {
         again({ problem: messageFor(error, SERVICE_PROBLEM) });
         return;
       }
-      forgetJourney(app);
-      app.journey.notice = { kind: "logged-out" };
-      if (ctx.isCurrent()) await ctx.navigate("/");
+      await afterLogout(app, ctx);
     });
   }
 }

@@ -9,6 +9,8 @@ import { ceremoniesFor, createApp, type App } from "../app";
 import { browserCeremonies, type Ceremonies } from "../ceremony";
 import { deviceCeremonies } from "../device-ceremony";
 import { mountShell, type Layout } from "../layout";
+import type { VisitEnd } from "../kiosk";
+import { kioskLinkOutPage } from "../pages/kiosk-link-out";
 import { notFoundPage } from "../pages/not-found";
 import { problemPage } from "../pages/problem";
 import { Router } from "../router";
@@ -55,8 +57,15 @@ export interface Harness {
 
 let running: Router | null = null;
 
+export interface BootOptions {
+  /** Kiosk mode's router, as main.ts starts it when the config says "kiosk": true. */
+  kiosk?: boolean;
+  /** Kiosk mode's full page load (jsdom cannot load pages); by default the test fails if it happens. */
+  leave?: (end: VisitEnd) => void;
+}
+
 /** Boots the app at `path` as main.ts does (stopping the previous test's app). */
-export async function boot(path: string, api: Api, ceremonies?: Ceremonies): Promise<Harness> {
+export async function boot(path: string, api: Api, ceremonies?: Ceremonies, options: BootOptions = {}): Promise<Harness> {
   window.history.replaceState(null, "", path);
   document.title = "";
   document.documentElement.lang = "en"; // as index.html
@@ -67,13 +76,20 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies): Pro
 
   const layout = mountShell(document.getElementById("app") as HTMLElement);
   // Without fakes: the real choice, with a browser that has no WebAuthn (as jsdom).
-  const app = createApp(api, (config, api) => ceremonies ?? ceremoniesFor(config, api, () => browserCeremonies({})));
+  const app = createApp(api, (config, api) => ceremonies ?? ceremoniesFor(config, api, () => browserCeremonies({})), {
+    leave:
+      options.leave ??
+      ((end) => {
+        throw new Error(`unexpected page load: ${end.kind}`);
+      }),
+  });
   const router = new Router({
     layout,
     routes: routes(app),
     notFound: notFoundPage,
     problem: problemPage,
     initComponents: (scope) => initAll({ scope }),
+    kiosk: options.kiosk ? { linkOut: kioskLinkOutPage } : undefined,
   });
   running?.stop();
   running = router;
@@ -171,8 +187,8 @@ export class FakeShell {
   }
 
   /** The desktop app's ceremonies on this shell, polling on every turn of the event loop. */
-  ceremonies(): Ceremonies {
-    return deviceCeremonies(this.api(), { wait: () => new Promise((resolve) => setTimeout(resolve, 0)) });
+  ceremonies(options: { kiosk?: boolean } = {}): Ceremonies {
+    return deviceCeremonies(this.api(), { wait: () => new Promise((resolve) => setTimeout(resolve, 0)), ...options });
   }
 }
 
