@@ -77,7 +77,7 @@ test-a11y: $(NPM_STAMP) frontend/dist/index.html
 
 # The real desktop window under Xvfb with a real gnome-keyring.
 test-desktop: frontend/dist/index.html
-	go test -tags desktopsmoke -count=1 -timeout 5m -run '^TestDesktopSmoke$$' -v ./app/desktop/
+	go test -tags desktopsmoke -count=1 -timeout 7m -run '^TestDesktopSmoke$$' -v ./app/desktop/
 
 # Each fuzz target of the API's request decoding for FUZZTIME (10 s unless given, e.g.
 # `make fuzz FUZZTIME=5m`). Seed corpora live in each package's testdata/fuzz/; an input that

@@ -138,7 +138,6 @@ func Run(ctx context.Context, opts Options) error {
 		// (WindowStartState needs a window manager on Linux; see PLATFORM-NOTES.md).
 		WindowStartState: startState,
 		Frameless:        opts.Kiosk != nil,
-		DisableResize:    opts.Kiosk != nil,
 		BackgroundColour: options.NewRGB(255, 255, 255),
 		AssetServer: &assetserver.Options{
 			// No Assets: every request, the page itself included, goes to the backend's handler

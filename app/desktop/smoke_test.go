@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
+	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	_ "modernc.org/sqlite"
 )
@@ -73,9 +74,9 @@ func TestDesktopSmoke(t *testing.T) {
 		smokeInsideSession(t, bin, os.Getenv(smokeArtifactsEnv))
 		return
 	}
-	for _, tool := range []string{"Xvfb", "xdotool", "import", "convert", "tesseract", "dbus-run-session", "gnome-keyring-daemon", "secret-tool"} {
+	for _, tool := range []string{"Xvfb", "xdotool", "import", "convert", "tesseract", "dbus-run-session", "gnome-keyring-daemon", "secret-tool", "openbox"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed (apt-get install -y xvfb xdotool imagemagick tesseract-ocr dbus gnome-keyring libsecret-tools): %v", tool, err)
+			t.Fatalf("%s is needed (apt-get install -y xvfb xdotool imagemagick tesseract-ocr dbus gnome-keyring libsecret-tools openbox): %v", tool, err)
 		}
 	}
 	root, err := filepath.Abs("../..")
@@ -162,7 +163,7 @@ func dropBusNoise(s string) string {
 }
 
 func smokeInsideSession(t *testing.T, bin, artifacts string) {
-	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 240*time.Second)
 	defer cancel()
 	tmp := t.TempDir()
 	dataDir := filepath.Join(tmp, "data")
@@ -182,6 +183,10 @@ func smokeInsideSession(t *testing.T, bin, artifacts string) {
 	t.Run("passkey on the virtual key", func(t *testing.T) {
 		s.t = t
 		sessions = append(sessions, smokePasskey(t, s, bin, dataDir, keyringUser, filepath.Join(tmp, "key.json"))...)
+	})
+	t.Run("kiosk", func(t *testing.T) {
+		s.t = t
+		smokeKiosk(t, s, bin, filepath.Join(tmp, "kiosk"))
 	})
 
 	// The session tokens never reach a log.
@@ -272,6 +277,83 @@ func smokePassword(t *testing.T, s *screen, bin, dataDir, keyringUser string) []
 	}
 	app.stop()
 	return []string{first, second}
+}
+
+// smokeKiosk starts the app in kiosk mode under a window manager (openbox), as a GP surgery
+// would: the window must fill the screen with no frame, refuse Alt+F4, keep the session
+// out of the keyring (checked in the real gnome-keyring), still stop cleanly when the
+// system stops it, and start again with nobody logged in.
+func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
+	ctx := s.ctx
+	wm := exec.CommandContext(ctx, "openbox", "--sm-disable")
+	wm.Env = append(os.Environ(), "DISPLAY="+s.display)
+	wmLog, err := os.Create(filepath.Join(s.artifacts, "openbox.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wm.Stdout, wm.Stderr = wmLog, wmLog
+	if err := wm.Start(); err != nil {
+		t.Fatalf("start openbox: %v", err)
+	}
+	t.Cleanup(func() { _ = wm.Process.Kill(); _ = wm.Wait(); wmLog.Close() })
+
+	hash, err := kiosk.HashSecret("the surgery's secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := filepath.Join(dataDir, "settings.json")
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(settings, []byte(`{"kiosk": true, "adminSecret": "`+hash+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyringUser := "session:" + dataDir
+
+	app := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-kiosk.log"), "--settings", settings)
+	s.waitForWindow(app)
+	// Full screen arrives from the window manager a moment after the window maps.
+	waitUntil(t, ctx, "the kiosk window to fill the 1280x800 screen with no frame", func() bool {
+		s.measureWindow()
+		return s.x == 0 && s.y == 0 && s.w == 1280 && s.h == 800
+	})
+	s.waitFor("kiosk start page", startHeading)
+	s.save("k1-kiosk-start-page.png")
+
+	s.tabTo("Create an account")
+	s.key("Return")
+	s.waitFor("create account page in kiosk mode", "Create a password")
+	s.fillIn(email, password)
+	s.waitFor("settings in kiosk mode", securityHeading)
+	s.save("k2-kiosk-settings.png")
+	if got := keyringSession(t, ctx, keyringUser); got != "" {
+		t.Fatalf("kiosk mode wrote the session to the keyring (%d bytes)", len(got))
+	}
+
+	// A patient cannot close the kiosk.
+	s.key("alt+F4")
+	// openbox asks the window to close; the app must be asked, and say no.
+	waitUntil(t, ctx, "openbox's close request to reach the app", func() bool {
+		return strings.Contains(readFile(app.log), "closing the window refused in kiosk mode")
+	})
+	time.Sleep(time.Second)
+	select {
+	case err := <-app.exited:
+		app.exited <- err
+		t.Fatalf("Alt+F4 closed the kiosk (%v)", err)
+	default:
+	}
+	s.waitFor("settings still on screen after Alt+F4", securityHeading)
+
+	// The system can: SIGTERM still closes it cleanly. The next start has nobody logged in.
+	app.stop()
+	app = startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-kiosk-again.log"), "--settings", settings)
+	s.waitForWindow(app)
+	s.waitFor("the start page after a restart, with nobody logged in", startHeading)
+	if got := keyringSession(t, ctx, keyringUser); got != "" {
+		t.Fatalf("kiosk mode wrote the session to the keyring (%d bytes)", len(got))
+	}
+	app.stop()
 }
 
 // smokePasskey does one real ceremony of each kind through the window, with the app's
@@ -671,6 +753,20 @@ func (s *screen) waitForWindow(a *app) {
 		}
 	}
 	visible := time.Since(a.started)
+	s.measureWindow()
+	if s.w < 400 || s.h < 400 {
+		s.fail("the window is only %dx%d", s.w, s.h)
+	}
+	s.run("xdotool", "windowfocus", "--sync", s.window)
+	waitUntil(s.t, s.ctx, "the page to load", func() bool { _, ok := a.domReady(); return ok })
+	dom, _ := a.domReady()
+	s.t.Logf("window visible %v after launch, DOM ready %v after launch (%dx%d at %d,%d)",
+		visible.Round(time.Millisecond), dom.Round(time.Millisecond), s.w, s.h, s.x, s.y)
+}
+
+// measureWindow reads the window's place and size on the screen.
+func (s *screen) measureWindow() {
+	s.t.Helper()
 	for _, line := range strings.Fields(string(s.run("xdotool", "getwindowgeometry", "--shell", s.window))) {
 		name, value, _ := strings.Cut(line, "=")
 		n, _ := strconv.Atoi(value)
@@ -685,14 +781,6 @@ func (s *screen) waitForWindow(a *app) {
 			s.h = n
 		}
 	}
-	if s.w < 400 || s.h < 400 {
-		s.fail("the window is only %dx%d", s.w, s.h)
-	}
-	s.run("xdotool", "windowfocus", "--sync", s.window)
-	waitUntil(s.t, s.ctx, "the page to load", func() bool { _, ok := a.domReady(); return ok })
-	dom, _ := a.domReady()
-	s.t.Logf("window visible %v after launch, DOM ready %v after launch (%dx%d at %d,%d)",
-		visible.Round(time.Millisecond), dom.Round(time.Millisecond), s.w, s.h, s.x, s.y)
 }
 
 // xvfbState says whether the X server has gone, for failure messages: an app that cannot
