@@ -47,11 +47,14 @@ run: build
 		exec $(BIN) serve $(ARGS); \
 	fi
 
+# go vet runs for the Windows build too (cheap, no cgo): Linux-only tests carry build tags.
 lint: frontend/dist/index.html
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "Not gofmt-formatted: $$unformatted"; exit 1; fi
 	go vet ./...
 	go vet -tags e2e .
+	GOOS=windows CGO_ENABLED=0 go vet ./...
+	GOOS=windows CGO_ENABLED=0 go vet -tags e2e .
 
 test: deps-test lint test-go test-frontend test-browser test-desktop windows
 	@echo "make test: every suite passed"

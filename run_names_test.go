@@ -1,3 +1,7 @@
+//go:build !windows
+
+// Not on Windows: the keys here are libfido2's (app/fido2), which the Windows build lacks.
+
 package main
 
 import (

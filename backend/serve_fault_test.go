@@ -1,3 +1,7 @@
+//go:build linux
+
+// Linux only: the full-disk test sets the child's RLIMIT_FSIZE with prlimit(2).
+
 package backend_test
 
 // Fault tests of the served backend in a separate process: killed with SIGKILL in the middle
