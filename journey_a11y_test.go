@@ -1130,6 +1130,80 @@ func TestA11yKeyboardOnlyHelpFromTheFooter(t *testing.T) {
 	page(t, ctx, "Manage passkeys for your NHS login")
 }
 
+// The pages and states only kiosk mode has (issue #7; journey_kiosk_test.go walks them).
+var kioskStates = []string{
+	"Kiosk: Set up a passkey on a shared computer",
+	"Kiosk: choose a key to save the passkey on",
+	"Kiosk: start page: logged out banner",
+	"Kiosk: start page: timed out banner",
+	"Kiosk: start page: key taken out banner",
+	"Kiosk: a link out of the app",
+	"Kiosk: Close the app",
+	"Kiosk: Close the app: nothing entered",
+	"Kiosk: Close the app: wrong secret",
+	"Kiosk: The app is closing",
+}
+
+func TestA11yKioskPagesAndStates(t *testing.T) {
+	srv := startKiosk(t, newVirtualKey(t, virtualkey.Succeed()), 0)
+	ctx := newWebview(t)
+	a := newAudit(t, ctx)
+
+	createAccount(t, ctx, srv.origin, "a11y.kiosk@example.com", "a long enough password")
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	a.check("Kiosk: Set up a passkey on a shared computer")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Where do you want to save your passkey?")
+	a.check("Kiosk: choose a key to save the passkey on")
+	click(t, ctx, "Cancel")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Back")
+	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Log out")
+	reloaded(t, ctx, "logging out should load the start page again")
+	page(t, ctx, "Manage passkeys for your NHS login")
+	banner(t, ctx, "You have logged out")
+	a.check("Kiosk: start page: logged out banner")
+
+	// How the other endings look (journey_kiosk_test.go reaches them for real).
+	open(t, ctx, srv.origin+"/?ended=timed-out&idle=300")
+	page(t, ctx, "Manage passkeys for your NHS login")
+	importantBanner(t, ctx, "you had not done anything for 5 minutes")
+	a.check("Kiosk: start page: timed out banner")
+	open(t, ctx, srv.origin+"/?ended=key-removed")
+	page(t, ctx, "Manage passkeys for your NHS login")
+	importantBanner(t, ctx, "your security key was taken out of this computer")
+	a.check("Kiosk: start page: key taken out banner")
+
+	// The app has no links out; one is planted to see what kiosk mode does with it.
+	get(t, ctx, chromedp.Evaluate[bool](`(() => { const a = document.createElement("a"); a.href = "https://www.nhs.uk/";
+		a.textContent = "NHS website"; document.querySelector("main p").append(" ", a); return true })()`))
+	click(t, ctx, "NHS website")
+	page(t, ctx, "This link cannot be opened on this computer")
+	if a := address(t, ctx); a != "/" {
+		t.Errorf("a link out of the app should not change the address, which is %q", a)
+	}
+	a.check("Kiosk: a link out of the app")
+
+	click(t, ctx, "Staff: close the app")
+	page(t, ctx, "Close the app")
+	a.check("Kiosk: Close the app")
+	click(t, ctx, "Close the app")
+	errorSummaryFocused(t, ctx, "Enter the administrator secret")
+	a.check("Kiosk: Close the app: nothing entered")
+	fillIn(t, ctx, "Administrator secret", "not the secret")
+	click(t, ctx, "Close the app")
+	errorSummaryFocused(t, ctx, "The administrator secret is not correct")
+	a.check("Kiosk: Close the app: wrong secret")
+	fillIn(t, ctx, "Administrator secret", kioskAdminSecret)
+	click(t, ctx, "Close the app")
+	page(t, ctx, "The app is closing")
+	a.check("Kiosk: The app is closing")
+
+	a.requireAll(kioskStates)
+}
+
 // The checks above must catch what they look for, or a clean result means nothing: each is
 // run on a page with a problem of its kind planted in it.
 func TestA11yChecksFindPlantedProblems(t *testing.T) {
