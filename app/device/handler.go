@@ -31,7 +31,7 @@ func (s *Service) routes(backend http.Handler) []route {
 		{http.MethodGet, Prefix + "/ceremonies/{id}", s.getCeremony},
 		{http.MethodPost, Prefix + "/ceremonies/{id}/pin", s.postPIN},
 		{http.MethodPost, Prefix + "/ceremonies/{id}/cancel", s.cancelCeremony},
-	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes())...)
+	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes(backend))...)
 }
 
 // Wrap returns next with the device endpoints in front of it: requests under /api/device

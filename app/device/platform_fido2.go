@@ -46,6 +46,10 @@ func newPlatform(cfg Config) (platform, error) {
 	return platform{keys: cfg.SecurityKeys, virtual: cfg.VirtualKey, pinSet: map[string]bool{}, mgmt: mgmt}, nil
 }
 
+// platformCredentials: Linux and macOS have no platform passkey store this app can manage,
+// so the Windows Hello passkey endpoints are not registered (404 not_found).
+func (platform) platformCredentials() platformCredentials { return nil }
+
 // keyID names a hardware key by a hash of its OS path, so the page never sees the path.
 func keyID(path string) string {
 	sum := sha256.Sum256([]byte(path))

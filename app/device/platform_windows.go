@@ -66,6 +66,15 @@ func newPlatform(cfg Config) (platform, error) {
 	return platform{dll: dll}, nil
 }
 
+// platformCredentials is Windows Hello's passkey store (platform_passkeys.go): webauthn.dll
+// itself, or nil (never a typed nil) where it did not load.
+func (p platform) platformCredentials() platformCredentials {
+	if p.dll == nil {
+		return nil
+	}
+	return p.dll
+}
+
 // authenticators lists what Windows offers: Windows Hello only where Windows says it is set
 // up (WebAuthNIsUserVerifyingPlatformAuthenticatorAvailable), a security key always, and a
 // phone or tablet where this Windows names the hybrid transport (API version 6).

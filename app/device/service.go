@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -99,6 +100,12 @@ type Service struct {
 	kiosk      *Kiosk
 	kioskEnded string // why the shell ended the session, until the page reads it (kiosk.go)
 
+	// rpID is the RP origin's host: only its passkeys are looked at on the device.
+	rpID string
+	// hello is Windows Hello's passkey store (platform_passkeys.go); nil where there is none
+	// to manage (Linux, macOS, Windows without webauthn.dll) and in kiosk mode.
+	hello platformCredentials
+
 	// platform is what differs by system: libfido2's security keys and the virtual key on
 	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go).
 	platform
@@ -125,9 +132,19 @@ func New(cfg Config) (*Service, error) {
 	if maxTimeout <= 0 {
 		maxTimeout = DefaultMaxTimeout
 	}
+	rp, err := url.Parse(cfg.RPOrigin)
+	if err != nil || rp.Hostname() == "" {
+		return nil, fmt.Errorf("device: RP origin %q has no host", cfg.RPOrigin)
+	}
 	plat, err := newPlatform(cfg)
 	if err != nil {
 		return nil, err
+	}
+	// Kiosk mode leaves the shared computer's own passkeys alone: it never saves one there,
+	// and those it holds are not the patient's to delete.
+	var hello platformCredentials
+	if cfg.Kiosk == nil {
+		hello = plat.platformCredentials()
 	}
 	life, stop := context.WithCancel(context.Background())
 	return &Service{
@@ -142,6 +159,8 @@ func New(cfg Config) (*Service, error) {
 		ceremonies: map[string]*ceremony{},
 		platform:   plat,
 		kiosk:      cfg.Kiosk,
+		rpID:       rp.Hostname(),
+		hello:      hello,
 	}, nil
 }
 

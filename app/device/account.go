@@ -1,0 +1,139 @@
+package device
+
+// The signed-in account, as the backend's own API tells it: the Security keys endpoints
+// (keys.go) and Windows Hello's passkeys (platform_passkeys.go) join what a device holds with
+// it. It builds on every system.
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
+
+// accountPasskey is the part of the API's Passkey (docs/api.md) this package uses. Its id
+// is the credential ID, base64url.
+type accountPasskey struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	AAGUID   string `json:"aaguid"`
+	StoredOn string `json:"storedOn"`
+	Flagged  bool   `json:"flagged"`
+}
+
+// accountView is the signed-in account, or signedIn false.
+type accountView struct {
+	signedIn    bool
+	email       string
+	hasPassword bool
+	passkeys    []accountPasskey
+}
+
+// accountOf asks the backend, in process and with the request's own session cookie, who is
+// signed in (GET /api/session) and with which passkeys (GET /api/passkeys). The backend
+// stays the only judge of sessions and passkeys; nothing here reads its database.
+func accountOf(r *http.Request, backend http.Handler) (accountView, error) {
+	var session struct {
+		SignedIn bool `json:"signedIn"`
+		Account  struct {
+			Email       string `json:"email"`
+			HasPassword bool   `json:"hasPassword"`
+		} `json:"account"`
+	}
+	if err := askBackend(r, backend, "/api/session", &session); err != nil {
+		return accountView{}, err
+	}
+	if !session.SignedIn {
+		return accountView{}, nil
+	}
+	var list struct {
+		Passkeys []accountPasskey `json:"passkeys"`
+	}
+	if err := askBackend(r, backend, "/api/passkeys", &list); err != nil {
+		return accountView{}, err
+	}
+	return accountView{signedIn: true, email: session.Account.Email, hasPassword: session.Account.HasPassword,
+		passkeys: list.Passkeys}, nil
+}
+
+// askBackend GETs path from the backend's handler as the page's request r would, and decodes
+// the 200 answer into v. A 401 is "not signed in" (the session ended in between).
+func askBackend(r *http.Request, backend http.Handler, path string, v any) error {
+	sub, err := http.NewRequestWithContext(r.Context(), http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	sub.Host = r.Host
+	sub.RemoteAddr = r.RemoteAddr
+	for _, c := range r.Header.Values("Cookie") {
+		sub.Header.Add("Cookie", c)
+	}
+	sub.Header.Set("Accept", "application/json")
+	rec := &capture{header: http.Header{}}
+	backend.ServeHTTP(rec, sub)
+	switch rec.status {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return apperr.NotSignedIn()
+	default:
+		return fmt.Errorf("GET %s: status %d", path, rec.status)
+	}
+	if err := json.Unmarshal(rec.body, v); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	return nil
+}
+
+// capture is a ResponseWriter that keeps the answer of an in-process request.
+type capture struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (c *capture) Header() http.Header { return c.header }
+func (c *capture) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+func (c *capture) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.body = append(c.body, b...)
+	return len(b), nil
+}
+
+// Relations of a passkey on a key to the signed-in account ("nhsLogin" in KeyPasskey).
+const (
+	relInUse        = "in-use"        // the account's passkey, and the account accepts it
+	relLeftover     = "leftover"      // for this account, but the account no longer accepts it
+	relOtherAccount = "other-account" // for NHS login, another account (another user name)
+	relUnknown      = "unknown"       // for NHS login, but nobody is signed in to compare
+)
+
+// relation is how a passkey of this RP stands with the signed-in account (in-use, leftover
+// or other-account), for security keys and Windows Hello alike. GET /api/passkeys gives the
+// account's credential IDs, so the match is exact; one it does not list is the account's
+// leftover when its user name is the account's email (the RP's user.name,
+// backend/passkey), another account's otherwise. A flagged passkey no longer logs in:
+// leftover.
+func relation(id []byte, userName string, acct accountView) string {
+	want := base64.RawURLEncoding.EncodeToString(id)
+	for _, p := range acct.passkeys {
+		if p.ID == want {
+			if p.Flagged {
+				return relLeftover
+			}
+			return relInUse
+		}
+	}
+	if strings.EqualFold(userName, acct.email) {
+		return relLeftover
+	}
+	return relOtherAccount
+}

@@ -1,0 +1,230 @@
+package device
+
+// Windows Hello's passkeys (docs/api.md, "Windows Hello passkey endpoints"): the second half
+// of "remove in both places". Removing a passkey from the account does not delete it from
+// Windows Hello, which would keep offering it at every login; these endpoints let the page
+// find the removed passkey among Windows Hello's passkeys for this RP and delete it there.
+//
+// Only the Windows build has them (webauthn.dll, platform_windows.go), and only where
+// webauthn.dll loaded; elsewhere, and in kiosk mode, they are not registered and answer 404
+// not_found like any unknown device path. The logic lives here, on every system, behind the
+// platformCredentials interface, so it is tested on Linux with a fake
+// (platform_passkeys_test.go).
+//
+// Rules kept here:
+//   - The endpoints are narrow: the page names one credential ID, and only this RP's
+//     passkeys are ever looked at or answered.
+//   - Only a passkey the signed-in account no longer accepts may be deleted ("leftover", as
+//     for security keys in keys.go): one it still accepts would leave the account listing a
+//     passkey that no longer exists, and another account's is not this person's to delete.
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/nhs-passkeys/companion/app/webauthndll"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+)
+
+// platformCredentials is Windows Hello's passkey store. *webauthndll.DLL is the real one
+// (Windows only); the tests use fakePlatformCredentials.
+type platformCredentials interface {
+	// ManagesPlatformCredentials: listing and deleting work (webauthn.h v4,
+	// WebAuthNGetPlatformCredentialList / WebAuthNDeletePlatformCredential). Before API
+	// version 4 neither exists.
+	ManagesPlatformCredentials() bool
+	// PlatformCredentials lists the platform passkeys for rpID.
+	PlatformCredentials(rpID string) ([]webauthndll.PlatformCredential, error)
+	// DeletePlatformCredential deletes one by credential ID.
+	DeletePlatformCredential(id []byte) error
+}
+
+var _ platformCredentials = (*webauthndll.DLL)(nil)
+
+// maxCredentialIDBytes: WebAuthn L3 §4 "Credential ID" is at most 1023 bytes.
+const maxCredentialIDBytes = 1023
+
+// windowsPasskeySettings is where Windows 11 lists its passkeys, for when the app cannot
+// delete one itself.
+const windowsPasskeySettings = "Settings > Accounts > Passkeys"
+
+// platformPasskeyJSON is PlatformPasskey (docs/api.md).
+type platformPasskeyJSON struct {
+	CredentialID string `json:"credentialId"`
+	UserName     string `json:"userName"`
+	// AuthenticatorName: what Windows calls the store, e.g. "Windows Hello" (credential
+	// details version 3, webauthn.h v8); "" when Windows does not say.
+	AuthenticatorName string `json:"authenticatorName"`
+	Removable         bool   `json:"removable"`
+	BackedUp          bool   `json:"backedUp"`
+	NHSLogin          string `json:"nhsLogin"`
+}
+
+type platformPasskeysJSON struct {
+	// Manageable: this Windows can list and delete its passkeys (API version 4 or newer).
+	// False: the page says how to do it in Windows Settings.
+	Manageable bool                  `json:"manageable"`
+	Passkeys   []platformPasskeyJSON `json:"passkeys"`
+}
+
+var (
+	errPlatformNotManageable = &apperr.E{Code: "not_supported", Status: http.StatusConflict,
+		Msg: "This version of Windows does not let apps delete passkeys. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
+	errNotOnDevice = &apperr.E{Code: "passkey_not_on_device", Status: http.StatusNotFound,
+		Msg: "This passkey is not saved in Windows Hello on this computer."}
+	errPasskeyInUse = &apperr.E{Code: "passkey_in_use", Status: http.StatusConflict,
+		Msg: "You still use this passkey to log in to your NHS login. Remove it from your NHS login first, in Login and security settings."}
+	errOtherAccount = &apperr.E{Code: "not_your_passkey", Status: http.StatusForbidden,
+		Msg: "This passkey is for a different NHS login account, so it cannot be deleted here."}
+	errNotRemovable = &apperr.E{Code: "not_removable", Status: http.StatusConflict,
+		Msg: "Windows does not let this app delete this passkey. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
+)
+
+// helloError is a failed webauthn.dll call: the cause goes to the log only.
+func helloError(err error) error {
+	return apperr.E{Code: "device_error", Status: http.StatusBadGateway,
+		Msg: "Something went wrong with Windows Hello. Try again, or remove the passkey in Windows Settings: go to " + windowsPasskeySettings + "."}.Wrap(err)
+}
+
+// platformPasskeyRoutes are registered only where there is a Windows Hello store to manage.
+func (s *Service) platformPasskeyRoutes(backend http.Handler) []route {
+	if s.hello == nil {
+		return nil
+	}
+	h := &helloAPI{s: s, backend: backend}
+	return []route{
+		{http.MethodGet, Prefix + "/platform-passkeys", h.list},
+		{http.MethodDelete, Prefix + "/platform-passkeys/{credentialId}", h.delete},
+	}
+}
+
+type helloAPI struct {
+	s       *Service
+	backend http.Handler
+}
+
+// credentialID decodes a base64url credential ID (no padding, as every credential ID in the
+// API) from the page.
+func credentialID(s string) ([]byte, error) {
+	if s == "" || len(s) > base64.RawURLEncoding.EncodedLen(maxCredentialIDBytes) || strings.ContainsRune(s, '=') {
+		return nil, apperr.InvalidRequest(fmt.Errorf("credential id %.40q", s))
+	}
+	id, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, apperr.InvalidRequest(fmt.Errorf("credential id: %w", err))
+	}
+	return id, nil
+}
+
+// signedIn is the signed-in account, or 401 not_signed_in.
+func (h *helloAPI) signedIn(r *http.Request) (accountView, error) {
+	acct, err := accountOf(r, h.backend)
+	if err != nil {
+		return accountView{}, fmt.Errorf("account: %w", err)
+	}
+	if !acct.signedIn {
+		return accountView{}, apperr.NotSignedIn()
+	}
+	return acct, nil
+}
+
+// find lists this RP's platform passkeys with the credential ID id: none or one.
+func (h *helloAPI) find(id []byte, acct accountView) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
+	all, err := h.s.hello.PlatformCredentials(h.s.rpID)
+	if err != nil {
+		return nil, nil, helloError(fmt.Errorf("list platform passkeys: %w", err))
+	}
+	out := []platformPasskeyJSON{}
+	var found []webauthndll.PlatformCredential
+	for _, c := range all {
+		// Windows filters by RP ID already; checked again so that nothing of another site
+		// can ever be answered or deleted from here.
+		if c.RPID != h.s.rpID || string(c.ID) != string(id) {
+			continue
+		}
+		found = append(found, c)
+		out = append(out, platformPasskeyJSON{
+			CredentialID:      base64.RawURLEncoding.EncodeToString(c.ID),
+			UserName:          c.UserName,
+			AuthenticatorName: c.AuthenticatorName,
+			Removable:         c.Removable,
+			BackedUp:          c.BackedUp,
+			NHSLogin:          relation(id, c.UserName, acct),
+		})
+	}
+	return out, found, nil
+}
+
+// list serves GET /api/device/platform-passkeys?credentialId=...
+func (h *helloAPI) list(w http.ResponseWriter, r *http.Request) error {
+	id, err := credentialID(r.URL.Query().Get("credentialId"))
+	if err != nil {
+		return err
+	}
+	acct, err := h.signedIn(r)
+	if err != nil {
+		return err
+	}
+	answer := platformPasskeysJSON{Manageable: h.s.hello.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
+	if answer.Manageable {
+		if answer.Passkeys, _, err = h.find(id, acct); err != nil {
+			return err
+		}
+	}
+	httpapi.Write(w, http.StatusOK, answer)
+	return nil
+}
+
+// delete serves DELETE /api/device/platform-passkeys/{credentialId}: 200 with what is left
+// under that ID (nothing, once Windows has deleted it).
+func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
+	id, err := credentialID(r.PathValue("credentialId"))
+	if err != nil {
+		return err
+	}
+	var body struct{}
+	if err := httpapi.Decode(r, &body); err != nil {
+		return err
+	}
+	acct, err := h.signedIn(r)
+	if err != nil {
+		return err
+	}
+	if !h.s.hello.ManagesPlatformCredentials() {
+		return errPlatformNotManageable
+	}
+	_, found, err := h.find(id, acct)
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		return errNotOnDevice
+	}
+	c := found[0]
+	switch relation(id, c.UserName, acct) {
+	case relInUse:
+		return errPasskeyInUse
+	case relOtherAccount:
+		return errOtherAccount
+	}
+	if !c.Removable {
+		return errNotRemovable
+	}
+	if err := h.s.hello.DeletePlatformCredential(id); err != nil {
+		if errors.Is(err, webauthndll.ErrNoCredentials) {
+			return errNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
+		}
+		return helloError(fmt.Errorf("delete platform passkey: %w", err))
+	}
+	h.s.log.Info("Windows Hello passkey deleted", "rpId", h.s.rpID)
+	left, _, err := h.find(id, acct)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, platformPasskeysJSON{Manageable: true, Passkeys: left})
+	return nil
+}
