@@ -116,17 +116,9 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/session", nil))
 		return strings.Contains(rec.Body.String(), `"signedIn":true`)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/api/accounts", strings.NewReader(`{"email":"pat@example.com","password":"correct horse battery"}`))
-	req.Header.Set("Origin", origin)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusCreated || !jar.SignedIn() {
-		t.Fatalf("create account: %d %s", rec.Code, rec.Body)
-	}
-
 	var mu sync.Mutex
 	keys := []string{"virtual"}
+	setKeys := func(k ...string) { mu.Lock(); defer mu.Unlock(); keys = k }
 	ended := make(chan string, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -137,32 +129,56 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 			SignedIn: jar.SignedIn,
 			End:      kiosk.Logout(h, origin),
 			Ended:    func(reason string) { ended <- reason },
-			Every:    10 * time.Millisecond,
+			Every:    50 * time.Millisecond,
 		}.Run(ctx)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
+	signUp := func(email string) {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/api/accounts", strings.NewReader(`{"email":"`+email+`","password":"correct horse battery"}`))
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated || !jar.SignedIn() {
+			t.Fatalf("create account: %d %s", rec.Code, rec.Body)
+		}
+	}
+	endedWithin := func(d time.Duration) string {
+		select {
+		case r := <-ended:
+			return r
+		case <-time.After(d):
+			return ""
+		}
+	}
 
-	time.Sleep(100 * time.Millisecond) // the key is seen during the session
-	select {
-	case r := <-ended:
+	// Logged in with the key plugged in: nothing happens while it stays.
+	time.Sleep(150 * time.Millisecond) // the watch has seen the key with nobody logged in
+	signUp("pat@example.com")
+	if r := endedWithin(300 * time.Millisecond); r != "" {
 		t.Fatalf("ended (%s) while the key was still plugged in", r)
-	default:
 	}
 	if !signedIn() {
 		t.Fatal("the session ended while the key was still plugged in")
 	}
-	mu.Lock()
-	keys = nil
-	mu.Unlock()
-	select {
-	case r := <-ended:
-		if r != kiosk.ReasonKeyRemoved {
-			t.Fatalf("reason = %q", r)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("taking the key out did not end the session")
+	setKeys()
+	if r := endedWithin(5 * time.Second); r != kiosk.ReasonKeyRemoved {
+		t.Fatalf("taking the key out: ended = %q, want %q", r, kiosk.ReasonKeyRemoved)
 	}
 	if jar.SignedIn() || signedIn() {
 		t.Fatal("after the key was taken out the jar or the server still has the session")
+	}
+
+	// The key plugged in at login and taken out at once, before the watch looks again.
+	setKeys("virtual")
+	time.Sleep(150 * time.Millisecond)
+	signUp("sam@example.com")
+	setKeys()
+	if r := endedWithin(5 * time.Second); r != kiosk.ReasonKeyRemoved {
+		t.Fatalf("a key taken out just after logging in: ended = %q, want %q", r, kiosk.ReasonKeyRemoved)
+	}
+	if jar.SignedIn() || signedIn() {
+		t.Fatal("the session outlived the key taken out just after logging in")
 	}
 }

@@ -42,18 +42,21 @@ func (w Watch) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	var seen []string // keys plugged in at some point of this session
+	// seen: the keys plugged in at some point of this session. While nobody is logged in it
+	// is the keys plugged in now, so a key used to log in counts from the very first moment:
+	// taken out a moment after logging in, it still ends the session.
+	var seen []string
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		now := w.Keys()
 		if !w.SignedIn() {
-			seen = nil
+			seen = now
 			continue
 		}
-		now := w.Keys()
 		var gone []string
 		for _, id := range seen {
 			if !slices.Contains(now, id) {
