@@ -27,8 +27,18 @@ export type Notice =
   | { kind: "timed-out"; idleSeconds: number }
   // Changes made on the account pages, announced on the settings page.
   | { kind: "passkey-renamed"; passkeyName: string }
-  // stillOnKey: removed in the desktop app from a security key that was not plugged in.
-  | { kind: "passkey-removed"; passkeyName: string; stillOnKey?: boolean }
+  // passkeyId (its credential ID) and provider: for the pages that offer to delete it from
+  // the device too (passkey-removed.ts). stillOnKey: removed in the desktop app from a
+  // security key that was not plugged in. windowsHello: on Windows, "deleted" from Windows
+  // Hello too, or "settings" when only Windows Settings can delete it.
+  | {
+      kind: "passkey-removed";
+      passkeyName: string;
+      passkeyId?: string;
+      provider?: string | null;
+      stillOnKey?: boolean;
+      windowsHello?: "deleted" | "settings";
+    }
   | { kind: "password-changed"; wasSet: boolean };
 
 export interface Journey {

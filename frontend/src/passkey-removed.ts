@@ -12,18 +12,25 @@
 // page (app.journey.notice), so a page that ends by going to /account/security shows it. A
 // thrown error is logged and ignored: the passkey has been removed whatever happens here.
 //
-// What it does: in the desktop app, for a passkey saved on a security key, it goes on to
-// pages/passkey-removed-key.ts, which offers to delete the passkey from the key too when a
-// key is plugged in (the Security keys "Passkeys on this key" flow), or, when none is, goes
-// back to the settings with the banner saying how to do it later (notice.stillOnKey).
-// Anywhere else, or for any other passkey, nothing changes.
+// What it does, in the desktop app only:
+// - for a passkey saved on a security key, it goes on to pages/passkey-removed-key.ts, which
+//   offers to delete the passkey from the key too when a key is plugged in (the Security
+//   keys "Passkeys on this key" flow), or, when none is, goes back to the settings with the
+//   banner saying how to do it later (notice.stillOnKey);
+// - for a passkey saved on this device, it goes on to pages/passkey-removed-windows-hello.ts,
+//   which, in the Windows app, offers to delete it from Windows Hello too when Windows Hello
+//   has it, or says how to do it in Windows Settings; elsewhere (Linux, macOS: the shell has
+//   no Windows Hello endpoints) it goes straight back to the settings.
+// Anywhere else, or for a synced passkey, nothing changes.
 
 import type { Passkey } from "./api";
 import type { App } from "./app";
 import { REMOVED_KEY_PATH } from "./pages/passkey-removed-key";
+import { REMOVED_WINDOWS_HELLO_PATH } from "./pages/passkey-removed-windows-hello";
 
 export async function afterPasskeyRemoved(passkey: Passkey, app: App): Promise<string | null> {
-  if (passkey.storedOn !== "security-key") return null;
+  if (passkey.storedOn !== "security-key" && passkey.storedOn !== "this-device") return null;
   const { client } = await app.ceremonies();
-  return client === "device" ? REMOVED_KEY_PATH : null;
+  if (client !== "device") return null;
+  return passkey.storedOn === "security-key" ? REMOVED_KEY_PATH : REMOVED_WINDOWS_HELLO_PATH;
 }

@@ -21,8 +21,8 @@ import { testToolsRoutes } from "./pages/test-tools";
 import type { Page } from "./router";
 
 export function routes(app: App): Record<string, Page> {
-  // + "/security-keys", "/security-keys/{id}/..." and "/account/passkeys/removed/security-key"
-  // (desktop app only: pages/security-keys-routes.ts).
+  // + "/security-keys", "/security-keys/{id}/...", "/account/passkeys/removed/security-key"
+  // and "/account/passkeys/removed/windows-hello" (desktop app only: pages/security-keys-routes.ts).
   return withSecurityKeyRoutes(app, {
     "/": startPage(app),
     "/create-account": createAccountPage(app),

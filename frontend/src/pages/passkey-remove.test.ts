@@ -89,7 +89,7 @@ describe("remove a passkey", () => {
     submit();
     await settle();
     expect(window.location.pathname).toBe("/not-built-yet");
-    expect(app.journey.notice).toEqual({ kind: "passkey-removed", passkeyName: "YubiKey 5" });
+    expect(app.journey.notice).toEqual({ kind: "passkey-removed", passkeyName: "YubiKey 5", passkeyId: "cred-3", provider: "YubiKey 5 Series" });
   });
 
   it("still says the passkey was removed when the hook fails", async () => {
@@ -101,8 +101,8 @@ describe("remove a passkey", () => {
     expect(text(main.querySelector(".nhsuk-notification-banner__heading"))).toBe("Passkey removed");
   });
 
-  it("by default the hook does nothing and goes back to the settings", async () => {
-    expect(await removal.afterPasskeyRemoved(hello, {} as never)).toBeNull();
+  it("for a synced passkey the hook does nothing and goes back to the settings", async () => {
+    expect(await removal.afterPasskeyRemoved(phone, {} as never)).toBeNull();
   });
 
   it("explains 409 last_way_to_log_in with links to set a password or another passkey", async () => {

@@ -142,7 +142,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       console.error(error); // the passkey is removed whatever the hook does
     }
     app.journey.passkey = null;
-    app.journey.notice = { kind: "passkey-removed", passkeyName: passkey.name };
+    app.journey.notice = { kind: "passkey-removed", passkeyName: passkey.name, passkeyId: passkey.id, provider: passkey.provider ?? null };
     if (ctx.isCurrent()) await ctx.navigate(next ?? "/account/security");
   });
 }

@@ -85,7 +85,7 @@ describe("after removing a passkey saved on a security key, in the desktop app",
     expect(primary.getAttribute("href")).toBe("/security-keys/usb%3A3f9a0c1d2e3f4a5b/passkeys");
     expect(control("Not now").getAttribute("href")).toBe("/account/security");
     // The banner still waits for the settings page.
-    expect(app.journey.notice).toEqual({ kind: "passkey-removed", passkeyName: "YubiKey 5" });
+    expect(app.journey.notice).toEqual({ kind: "passkey-removed", passkeyName: "YubiKey 5", passkeyId: "Y3JlZDE", provider: "YubiKey 5 Series" });
     expect(await violations()).toEqual([]);
   });
 

@@ -10,10 +10,13 @@ import { messageFor } from "../forms";
 import { html, type SafeHtml } from "../html";
 import { createKeysApi, type KeysApi, type SecurityKey } from "../keys-api";
 import type { PageContext } from "../router";
+import { createWindowsHelloApi, type WindowsHelloApi } from "../windows-hello-api";
 import { notFoundPage } from "./not-found";
 
 export interface KeyPagesOptions {
   keys: KeysApi;
+  /** Windows Hello's passkeys (the Windows app; elsewhere it finds none to manage). */
+  hello: WindowsHelloApi;
   /** Resolves after `ms`: how the pages wait between looks at a key job or the key list. */
   wait: (ms: number) => Promise<void>;
   /** What one key page leaves for the next (in memory only, like the app's journey). */
@@ -23,6 +26,7 @@ export interface KeyPagesOptions {
 export function keyPagesOptions(overrides: Partial<KeyPagesOptions> = {}): KeyPagesOptions {
   return {
     keys: overrides.keys ?? createKeysApi(),
+    hello: overrides.hello ?? createWindowsHelloApi(),
     wait: overrides.wait ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     notice: overrides.notice ?? { value: null },
   };

@@ -3,12 +3,14 @@
 // answers those paths from the same table (a Proxy that reads like a plain
 // record to the router), so the router itself stays as it is. The page offering
 // to delete a passkey from a key after removing it from the account
-// (passkey-removed-key.ts) is added here too, as it uses the same key endpoints.
+// (passkey-removed-key.ts) is added here too, as it uses the same key endpoints, and so is
+// its Windows Hello twin (passkey-removed-windows-hello.ts), another device endpoint.
 
 import type { App } from "../app";
 import type { Page } from "../router";
 import { securityKeysPage } from "./security-keys";
 import { passkeyRemovedKeyPage, REMOVED_KEY_PATH } from "./passkey-removed-key";
+import { passkeyRemovedWindowsHelloPage, REMOVED_WINDOWS_HELLO_PATH } from "./passkey-removed-windows-hello";
 import { keyPagesOptions, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./security-keys-common";
 import { securityKeyFingerprintsPage } from "./security-keys-fingerprints";
 import { securityKeyPage } from "./security-keys-key";
@@ -36,6 +38,7 @@ export function withSecurityKeyRoutes(
     ...routes,
     [SECURITY_KEYS_PATH]: securityKeysPage(app, options),
     [REMOVED_KEY_PATH]: passkeyRemovedKeyPage(app, options),
+    [REMOVED_WINDOWS_HELLO_PATH]: passkeyRemovedWindowsHelloPage(app, options),
   };
   return new Proxy(table, {
     get(target, path, receiver) {

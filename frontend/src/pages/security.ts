@@ -11,6 +11,7 @@ import { formatDate } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
+import { WINDOWS_PASSKEY_SETTINGS } from "./passkey-removed-windows-hello";
 
 interface Banner {
   heading: string;
@@ -66,7 +67,12 @@ function bannerFor(journey: Journey): Banner | null {
       body: removed.stillOnKey
         ? html`<p>You can no longer log in with “${removed.passkeyName}”. It is still saved on your security key, which may keep offering it.</p>
       <p>To delete it from the key, plug the key into this computer and go to <a href="/security-keys">Security keys</a> in this app. The passkey is marked there as one your NHS login no longer accepts.</p>`
-        : html`<p>You can no longer log in with “${removed.passkeyName}”. If your device still offers it when you log in, remove it in your device's settings too.</p>`,
+        : removed.windowsHello === "deleted"
+          ? html`<p>You can no longer log in with “${removed.passkeyName}”. It has also been deleted from Windows Hello on this computer.</p>`
+          : removed.windowsHello === "settings"
+            ? html`<p>You can no longer log in with “${removed.passkeyName}”. It may still be saved in Windows Hello on this computer, which may keep offering it.</p>
+      <p>To delete it from Windows Hello, open Windows Settings and go to <strong>${WINDOWS_PASSKEY_SETTINGS}</strong>. Older versions of Windows may not have this setting.</p>`
+            : html`<p>You can no longer log in with “${removed.passkeyName}”. If your device still offers it when you log in, remove it in your device's settings too.</p>`,
     };
   }
   const password = takeNotice(journey, "password-changed");

@@ -16,6 +16,7 @@ import { problemPage } from "../pages/problem";
 import { withSecurityKeyRoutes } from "../pages/security-keys-routes";
 import { Router } from "../router";
 import { routes } from "../routes";
+import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../windows-hello-api";
 import { fakeApi } from "./harness";
 
 export const PIN = "482913";
@@ -232,6 +233,53 @@ export class FakeKeys implements KeysApi {
     });
 }
 
+/**
+ * The Windows app's Windows Hello passkey endpoints, in memory. `available` false is every
+ * other system (the shell answers 404, so `find` gives null); `manageable` false is a
+ * Windows whose webauthn.dll is older than API version 4. Every call is recorded.
+ */
+export class FakeWindowsHello implements WindowsHelloApi {
+  available = false;
+  manageable = true;
+  passkeys: PlatformPasskey[] = [];
+  calls: string[] = [];
+  failNext: { find?: unknown; remove?: unknown } = {};
+
+  find(credentialId: string): Promise<PlatformPasskeys | null> {
+    this.calls.push(`find ${credentialId}`);
+    const failure = this.failNext.find;
+    if (failure !== undefined) {
+      this.failNext.find = undefined;
+      return Promise.reject(failure as Error);
+    }
+    if (!this.available) return Promise.resolve(null);
+    return Promise.resolve(this.answer(credentialId));
+  }
+
+  remove(credentialId: string): Promise<PlatformPasskeys> {
+    this.calls.push(`remove ${credentialId}`);
+    const failure = this.failNext.remove;
+    if (failure !== undefined) {
+      this.failNext.remove = undefined;
+      return Promise.reject(failure as Error);
+    }
+    if (!this.available) return Promise.reject(new ApiError(404, "not_found", "Page not found"));
+    if (!this.manageable) return Promise.reject(new ApiError(409, "not_supported", "This version of Windows does not let apps delete passkeys."));
+    const found = this.passkeys.find((p) => p.credentialId === credentialId);
+    if (!found) return Promise.reject(new ApiError(404, "passkey_not_on_device", "This passkey is not saved in Windows Hello on this computer."));
+    if (!found.removable) return Promise.reject(new ApiError(409, "not_removable", "Windows does not let this app delete this passkey."));
+    this.passkeys = this.passkeys.filter((p) => p !== found);
+    return Promise.resolve(this.answer(credentialId));
+  }
+
+  private answer(credentialId: string): PlatformPasskeys {
+    return {
+      manageable: this.manageable,
+      passkeys: this.manageable ? this.passkeys.filter((p) => p.credentialId === credentialId).map((p) => ({ ...p })) : [],
+    };
+  }
+}
+
 export interface KeysHarness {
   app: App;
   router: Router;
@@ -248,7 +296,13 @@ export function stopKeysApp(): void {
 }
 
 /** Boots the app at `path` as main.ts does (harness.ts's boot), with the key pages on `keys`. */
-export async function bootKeys(path: string, keys: FakeKeys, api: Api = desktopApi(), ceremonies?: Ceremonies): Promise<KeysHarness> {
+export async function bootKeys(
+  path: string,
+  keys: FakeKeys,
+  api: Api = desktopApi(),
+  ceremonies?: Ceremonies,
+  hello: WindowsHelloApi = new FakeWindowsHello(),
+): Promise<KeysHarness> {
   window.history.replaceState(null, "", path);
   document.title = "";
   document.documentElement.lang = "en";
@@ -259,7 +313,7 @@ export async function bootKeys(path: string, keys: FakeKeys, api: Api = desktopA
   const app = createApp(api, ceremonies ? () => ceremonies : undefined);
   const router = new Router({
     layout,
-    routes: withSecurityKeyRoutes(app, routes(app), { keys, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }),
+    routes: withSecurityKeyRoutes(app, routes(app), { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }),
     notFound: notFoundPage,
     problem: problemPage,
     initComponents: (scope) => initAll({ scope }),
