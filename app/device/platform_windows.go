@@ -20,18 +20,6 @@ import (
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
-// The authenticators Windows offers, as the page lists them (docs/api.md, Authenticator).
-const (
-	windowsHelloID   = "windows-hello"
-	securityKeyID    = "security-key"
-	phoneID          = "phone"
-	kindPlatform     = "platform"
-	kindHybrid       = "hybrid"
-	windowsHelloName = "This device (Windows Hello)"
-	securityKeyName  = "A security key"
-	phoneName        = "A different phone or tablet"
-)
-
 // SecurityKeys, on Windows, loads webauthn.dll: HIDKeys{} turns the Windows authenticators
 // on (the name is the one the program passes on every system, run.go).
 type SecurityKeys interface {
@@ -150,7 +138,7 @@ func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
 		}
 		return
 	}
-	f := failureFor(c.kind, err)
+	f := windowsFailure(c.kind, c.want, err)
 	if c.end(s.now(), nil, &f) {
 		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", c.want,
 			"code", f.Code, "cause", err.Error())
@@ -171,36 +159,10 @@ func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, er
 	return c.call.Run(ctx, s.dll.Authenticator(choice(c.want), webauthndll.AppWindow), nil, c.status)
 }
 
-// failureFor maps why a ceremony ended to the same messages as on Linux (failure_fido2.go),
-// from webauthn.dll's reasons.
-func failureFor(kind string, err error) failure {
-	creating := kind == kindCreate
-	pick := func(create, get string) string {
-		if creating {
-			return create
-		}
-		return get
-	}
-	switch {
-	case errors.Is(err, webauthndll.ErrNoPlatformAuthenticator):
-		return failure{codeNoAuthenticator, "Windows Hello is not set up on this computer. Set it up in Windows Settings, or use a security key or a phone instead."}
-	case errors.Is(err, errNoKey), errors.Is(err, webauthndll.ErrNoAuthenticator), errors.Is(err, webauthndll.ErrUnavailable):
-		return failure{codeNoAuthenticator, "Your security key was not found. Insert it and try again."}
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, webauthndll.ErrTimedOut):
-		return failure{codeTimedOut, "Your security key did not respond in time. Try again."}
-	case errors.Is(err, context.Canceled), errors.Is(err, webauthndll.ErrCancelled):
-		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
-	case errors.Is(err, webauthndll.ErrAlreadyRegistered):
-		return failure{codeAlreadyRegistered, "This security key is already set up for your NHS login."}
-	case errors.Is(err, webauthndll.ErrNoCredentials):
-		return failure{codeNoPasskeyOnKey, "There are no passkeys for your NHS login on this security key."}
-	case errors.Is(err, webauthndll.ErrNotSupported):
-		return failure{codeNotAllowed, pick(
-			"Your security key did not allow your passkey to be set up. Try again, or use a different security key.",
-			"Your security key did not allow you to log in. Try again, or use a different security key.")}
-	}
-	return failure{codeDeviceError, "Something went wrong with your security key. Remove it, insert it again, then try again."}
-}
+// failureFor is why a ceremony ended in words that fit any authenticator the person chose
+// (the cancel that the handler and Close report); run reports it for the one chosen
+// (windowsFailure, failure_webauthndll.go).
+func failureFor(kind string, err error) failure { return windowsFailure(kind, "", err) }
 
 // keyRoutes: the Security keys page asks GET /api/device/keys and is told to use Windows
 // Settings (adminRequired, docs/api.md). This build cannot open a key directly even as an

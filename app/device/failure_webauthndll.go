@@ -1,0 +1,99 @@
+package device
+
+// What a ceremony through webauthn.dll tells the page when it fails, in words that fit the
+// authenticator the person chose: Windows Hello, a phone or tablet, or a security key. Only
+// the Windows build runs it (platform_windows.go); it builds everywhere so that its wording
+// is tested on Linux too (failure_webauthndll_test.go).
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nhs-passkeys/companion/app/webauthndll"
+)
+
+// The authenticators Windows offers, as the page lists them (docs/api.md, Authenticator).
+const (
+	windowsHelloID   = "windows-hello"
+	securityKeyID    = "security-key"
+	phoneID          = "phone"
+	kindPlatform     = "platform"
+	kindHybrid       = "hybrid"
+	windowsHelloName = "This device (Windows Hello)"
+	securityKeyName  = "A security key"
+	phoneName        = "A different phone or tablet"
+)
+
+// windowsWords are the parts of the failure messages that name what the person chose.
+type windowsWords struct {
+	notFound, timedOut, alreadySetUp, noPasskey string
+	notAllowedCreate, notAllowedGet, other      string
+}
+
+var (
+	helloWords = windowsWords{
+		notFound:         "Windows Hello could not be used on this computer. Check it is set up in Windows Settings, or use a security key or a phone instead.",
+		timedOut:         "Windows Hello did not finish in time. Try again.",
+		alreadySetUp:     "Windows Hello on this computer is already set up for your NHS login.",
+		noPasskey:        "There are no passkeys for your NHS login in Windows Hello on this computer.",
+		notAllowedCreate: "Windows Hello did not allow your passkey to be set up. Try again, or use a security key or a phone instead.",
+		notAllowedGet:    "Windows Hello did not allow you to log in. Try again, or log in another way.",
+		other:            "Something went wrong with Windows Hello. Try again.",
+	}
+	phoneWords = windowsWords{
+		notFound:         "Your phone or tablet could not be reached. Turn on Bluetooth on this computer and on your phone or tablet, then try again.",
+		timedOut:         "Your phone or tablet did not respond in time. Try again.",
+		alreadySetUp:     "This phone or tablet is already set up for your NHS login.",
+		noPasskey:        "There are no passkeys for your NHS login on that phone or tablet.",
+		notAllowedCreate: "Your phone or tablet did not allow your passkey to be set up. Try again, or use a different one.",
+		notAllowedGet:    "Your phone or tablet did not allow you to log in. Try again, or use a different one.",
+		other:            "Something went wrong connecting to your phone or tablet. Try again.",
+	}
+	// keyWords are the same as on Linux (failure_fido2.go).
+	keyWords = windowsWords{
+		notFound:         "Your security key was not found. Insert it and try again.",
+		timedOut:         "Your security key did not respond in time. Try again.",
+		alreadySetUp:     "This security key is already set up for your NHS login.",
+		noPasskey:        "There are no passkeys for your NHS login on this security key.",
+		notAllowedCreate: "Your security key did not allow your passkey to be set up. Try again, or use a different security key.",
+		notAllowedGet:    "Your security key did not allow you to log in. Try again, or use a different security key.",
+		other:            "Something went wrong with your security key. Remove it, insert it again, then try again.",
+	}
+)
+
+// windowsFailure maps why a webauthn.dll ceremony ended to what the page shows, for the
+// authenticator chosen (its id; "" lets Windows offer every kind, and is worded as a
+// security key, the one kind always offered). The codes are the same as on Linux.
+func windowsFailure(kind, authenticatorID string, err error) failure {
+	words := keyWords
+	switch authenticatorID {
+	case windowsHelloID:
+		words = helloWords
+	case phoneID:
+		words = phoneWords
+	}
+	creating := kind == kindCreate
+	pick := func(create, get string) string {
+		if creating {
+			return create
+		}
+		return get
+	}
+	switch {
+	case errors.Is(err, webauthndll.ErrNoPlatformAuthenticator):
+		return failure{codeNoAuthenticator, "Windows Hello is not set up on this computer. Set it up in Windows Settings, or use a security key or a phone instead."}
+	case errors.Is(err, errNoKey), errors.Is(err, webauthndll.ErrNoAuthenticator), errors.Is(err, webauthndll.ErrUnavailable):
+		return failure{codeNoAuthenticator, words.notFound}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, webauthndll.ErrTimedOut):
+		return failure{codeTimedOut, words.timedOut}
+	case errors.Is(err, context.Canceled), errors.Is(err, webauthndll.ErrCancelled):
+		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
+	case errors.Is(err, webauthndll.ErrAlreadyRegistered):
+		return failure{codeAlreadyRegistered, words.alreadySetUp}
+	case errors.Is(err, webauthndll.ErrNoCredentials):
+		return failure{codeNoPasskeyOnKey, words.noPasskey}
+	case errors.Is(err, webauthndll.ErrNotSupported):
+		return failure{codeNotAllowed, pick(words.notAllowedCreate, words.notAllowedGet)}
+	}
+	return failure{codeDeviceError, words.other}
+}
