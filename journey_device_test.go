@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,8 +25,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/app/sessionjar"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/session"
 )
 
 // desktopServer is the desktop app's handler on a loopback port.
@@ -33,12 +37,33 @@ type desktopServer struct {
 	origin string
 	// ceremonies counts POST /api/device/ceremonies: ceremonies the page ran on the shell.
 	ceremonies atomic.Int32
+	// quit is closed when the app would quit (kiosk mode: the administrator's exit).
+	quit chan struct{}
 }
+
+// desktopOptions are the desktop app's settings a test changes.
+type desktopOptions struct {
+	// kiosk is --kiosk: the backend and device endpoints in kiosk mode (administrator secret
+	// kioskAdminSecret), the memory-only session jar in front (Chromium then keeps no session
+	// cookie, as the webview keeps none), and kiosk.Watch on the device endpoints' keys.
+	kiosk bool
+	// idle is --idle-timeout; 0 keeps the default.
+	idle time.Duration
+}
+
+// kioskAdminSecret is the administrator secret of kiosk tests.
+const kioskAdminSecret = "staff only, not patients"
 
 // startDesktop builds the handler as run.go builds the desktop app's (backend with
 // Ceremonies "device", device.Service.Wrap in front, the virtual key on), with the test's
 // origin where the app has the webview's, and serves it over loopback HTTP for Chromium.
 func startDesktop(t *testing.T, key *virtualkey.Key) *desktopServer {
+	t.Helper()
+	return startDesktopWith(t, key, desktopOptions{})
+}
+
+// startDesktopWith is startDesktop with the settings in opts.
+func startDesktopWith(t *testing.T, key *virtualkey.Key, opts desktopOptions) *desktopServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -67,35 +92,63 @@ func startDesktop(t *testing.T, key *virtualkey.Key) *desktopServer {
 		Origin:         origin,
 		RequestOrigins: []string{origin},
 		Ceremonies:     "device",
+		Kiosk:          opts.kiosk,
 		Frontend:       frontend,
 		Logger:         logger,
-	})
+	}, backend.WithSessionTimeouts(opts.idle, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	devices, err := device.New(device.Config{
+	d := &desktopServer{origin: origin, quit: make(chan struct{})}
+	cfg := device.Config{
 		Origins:    []string{origin},
 		RPOrigin:   origin,
 		VirtualKey: key,
 		Logger:     logger,
-	})
+	}
+	if opts.kiosk {
+		hash, err := kiosk.HashSecret(kioskAdminSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var quitOnce sync.Once
+		cfg.Kiosk = &device.Kiosk{Admin: kiosk.NewAdmin(hash, nil), Quit: func() { quitOnce.Do(func() { close(d.quit) }) }}
+	}
+	devices, err := device.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	d := &desktopServer{origin: origin}
-	handler := devices.Wrap(srv.Handler())
-	hs := &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPost && r.URL.Path == "/api/device/ceremonies" {
-				d.ceremonies.Add(1)
-			}
-			handler.ServeHTTP(w, sameOriginDeviceReads(origin, r))
-		}),
+	inner := devices.Wrap(srv.Handler())
+	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/device/ceremonies" {
+			d.ceremonies.Add(1)
+		}
+		inner.ServeHTTP(w, sameOriginDeviceReads(origin, r))
+	})
+	stopWatch := func() {}
+	if opts.kiosk {
+		jar := sessionjar.New(sessionjar.NewMemoryStore(), logger, session.CookieName, session.SecureCookieName)
+		handler = jar.Wrap(handler)
+		watchCtx, cancel := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			kiosk.Watch{
+				Keys:     devices.ConnectedKeys,
+				SignedIn: jar.SignedIn,
+				End:      kiosk.Logout(handler, origin),
+				Ended:    devices.SessionEnded,
+				Every:    200 * time.Millisecond,
+				Logger:   logger,
+			}.Run(watchCtx)
+		}()
+		stopWatch = func() { cancel(); <-watched }
 	}
+	hs := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: handler}
 	go hs.Serve(ln)
 	t.Cleanup(func() {
+		stopWatch()
 		hs.Close()
 		devices.Close()
 		srv.Close()
