@@ -38,12 +38,20 @@ export type CeremonyReason =
   | "not_allowed"
   | "device_error";
 
+/**
+ * What a desktop ceremony on Windows ran on, where Windows' own dialog does the work: Windows
+ * Hello, a phone or tablet (QR code), or a security key. Undefined: a security key the app
+ * works with itself (Linux, macOS), or the browser.
+ */
+export type CeremonyDevice = "windows-hello" | "phone" | "windows-security-key";
+
 export class CeremonyError extends Error {
   override readonly name = "CeremonyError";
   constructor(
     readonly reason: CeremonyReason,
     readonly kind: CeremonyKind,
     message: string,
+    readonly device?: CeremonyDevice,
   ) {
     super(message);
   }
@@ -102,8 +110,8 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
 };
 
 /** `message` replaces ours when the desktop app's shell gave its own (already in plain English). */
-export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind, message?: string): CeremonyError {
-  return new CeremonyError(reason, kind, message || MESSAGES[kind][reason]);
+export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind, message?: string, device?: CeremonyDevice): CeremonyError {
+  return new CeremonyError(reason, kind, message || MESSAGES[kind][reason], device);
 }
 
 // What the person can do about a security key's failure, said after the
@@ -137,9 +145,46 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
   },
 };
 
+// On Windows, Windows' own dialog asks for the face, fingerprint or PIN, the QR code or the
+// key's touch, so the advice says to follow it. Windows Hello and a phone have nothing to
+// insert or touch: their advice never falls back to the security key's.
+const FOLLOW_WINDOWS = "Select Continue to try again, then follow the instructions from Windows.";
+const WINDOWS_ADVICE: Record<CeremonyDevice, Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string>>>>> = {
+  "windows-hello": {
+    create: {
+      no_authenticator: "Check that Windows Hello is set up in Windows Settings, or choose a security key or a phone instead.",
+      timed_out: FOLLOW_WINDOWS,
+      not_allowed: "Select Continue to try again, or choose a security key or a phone instead.",
+    },
+    get: {
+      no_authenticator: "Check that Windows Hello is set up in Windows Settings, or log in with your password.",
+      timed_out: FOLLOW_WINDOWS,
+      no_passkey_on_key: "Choose where else your passkey is saved, or log in with your password.",
+    },
+  },
+  phone: {
+    create: {
+      no_authenticator: "Turn on Bluetooth on this computer and on your phone or tablet, then select Continue to try again.",
+      timed_out: "Select Continue to try again, then scan the QR code that Windows shows with your phone or tablet.",
+      device_error: "Turn on Bluetooth on this computer and on your phone or tablet, then select Continue to try again.",
+    },
+    get: {
+      no_authenticator: "Turn on Bluetooth on this computer and on your phone or tablet, then select Continue to try again.",
+      timed_out: "Select Continue to try again, then scan the QR code that Windows shows with your phone or tablet.",
+      device_error: "Turn on Bluetooth on this computer and on your phone or tablet, then select Continue to try again.",
+      no_passkey_on_key: "Try a different phone or tablet, or log in with your password.",
+    },
+  },
+  "windows-security-key": {
+    create: { ...ADVICE.create, timed_out: FOLLOW_WINDOWS },
+    get: { ...ADVICE.get, timed_out: FOLLOW_WINDOWS },
+  },
+};
+
 /** What to do next after this failure, when there is more to say than "try again". */
 export function adviceFor(error: CeremonyError): string | null {
-  return ADVICE[error.kind]?.[error.reason] ?? null;
+  const advice = error.device ? WINDOWS_ADVICE[error.device] : ADVICE;
+  return advice[error.kind]?.[error.reason] ?? null;
 }
 
 /** Failures that trying again cannot fix: the page points back instead of to Continue. */

@@ -740,3 +740,96 @@ describe("kiosk mode (a shared computer)", () => {
     expect([...main().querySelectorAll("label.nhsuk-radios__label")].map(text)).toEqual(["Security key"]);
   });
 });
+
+describe("on Windows, what the person reads matches what they chose", () => {
+  const windowsKey = { id: "security-key", kind: "security-key" as const, name: "A security key", pinSet: false };
+  const hello = { id: "windows-hello", kind: "platform" as const, name: "This device (Windows Hello)", pinSet: false };
+  const phone = { id: "phone", kind: "hybrid" as const, name: "A different phone or tablet", pinSet: false };
+
+  function windowsShell(): FakeShell {
+    const shell = new FakeShell();
+    shell.authenticators = [hello, windowsKey, phone];
+    return shell;
+  }
+
+  it.each([
+    ["This device (Windows Hello)", /Use your face, fingerprint or PIN there/, false],
+    ["A different phone or tablet", /Scan it with the camera on your phone or tablet/, false],
+    ["A security key", /Insert your security key when it asks, then follow its instructions/, true],
+  ])("while Windows' dialog is up for %s, says to follow the instructions from Windows", async (name, intro, speaksOfAKey) => {
+    const shell = windowsShell();
+    await setUpOn(shell, name);
+    shell.set({ state: "touch" });
+    await settle();
+    expect(h1()).toBe("Setting up your passkey");
+    expect(text(status())).toBe("Follow the instructions from Windows");
+    expect(text(main())).toMatch(intro);
+    expect(text(main())).not.toContain("Touch your security key");
+    expect(text(main()).includes("security key")).toBe(speaksOfAKey);
+    shell.set({ state: "insert-key" });
+    await settle();
+    expect(text(status())).toBe("Follow the instructions from Windows");
+  });
+
+  it.each([
+    ["This device (Windows Hello)", "timed_out", "Windows Hello did not finish in time. Try again.", /then follow the instructions from Windows/],
+    [
+      "This device (Windows Hello)",
+      "no_authenticator",
+      "Windows Hello could not be used on this computer.",
+      /Check that Windows Hello is set up in Windows Settings, or choose a security key or a phone instead/,
+    ],
+    ["A different phone or tablet", "device_error", "Something went wrong connecting to your phone or tablet. Try again.", /Turn on Bluetooth/],
+    ["A different phone or tablet", "timed_out", "Your phone or tablet did not respond in time. Try again.", /scan the QR code that Windows shows/],
+  ])("when %s fails with %s, the message and what to do never speak of the person's security key", async (name, code, message, advice) => {
+    const shell = windowsShell();
+    await setUpOn(shell, name);
+    shell.fail(code, message);
+    await settle();
+    const summary = main().querySelector(".nhsuk-error-summary");
+    expect(document.activeElement).toBe(summary);
+    expect(text(summary?.querySelector("li"))).toBe(message);
+    expect(text(summary)).toMatch(advice);
+    // Offering a security key instead is fine; telling them to insert or touch theirs is not.
+    expect(text(summary)).not.toContain("your security key");
+  });
+
+  it("when a security key through Windows times out, says to follow Windows rather than to touch the key", async () => {
+    const shell = windowsShell();
+    await setUpOn(shell, "A security key");
+    shell.fail("timed_out", "Your security key did not respond in time. Try again.");
+    await settle();
+    const summary = main().querySelector(".nhsuk-error-summary");
+    expect(text(summary)).toContain("Select Continue to try again, then follow the instructions from Windows.");
+    expect(text(summary)).not.toContain("when it flashes or lights up");
+  });
+
+  it("asks where the passkey is saved when logging in, and says what to do when Windows Hello has none", async () => {
+    const shell = windowsShell();
+    const api = loginApi(shell);
+    await boot("/login", api, shell.ceremonies());
+    fill("email", "pat@example.com");
+    submit();
+    await settle();
+    expect(h1()).toBe("Where is your passkey saved?");
+    submit();
+    await settle();
+    expect(text(main().querySelector("#authenticator-error"))).toBe("Error: Select where your passkey is saved");
+    choose("This device (Windows Hello)");
+    submit();
+    await settle();
+    shell.fail("no_passkey_on_key", "There are no passkeys for your NHS login in Windows Hello on this computer.");
+    await settle();
+    const summary = main().querySelector(".nhsuk-error-summary");
+    expect(text(summary)).toContain("There are no passkeys for your NHS login in Windows Hello on this computer.");
+    expect(text(summary)).toContain("Choose where else your passkey is saved, or log in with your password.");
+    expect(text(summary)).not.toContain("security key");
+  });
+
+  it("says nothing of plugging a key in where the person chooses where to save it", async () => {
+    const shell = windowsShell();
+    await startSetUp(shell);
+    expect(h1()).toBe("Where do you want to save your passkey?");
+    expect(text(main())).not.toContain("Choose a security key plugged into this computer.");
+  });
+});

@@ -13,8 +13,8 @@
 
 import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "./api";
 import { ApiError, SERVICE_PROBLEM } from "./api";
-import { ceremonyError, type CeremonyKind, type CeremonyReason, type CeremonyScreen, type Ceremonies } from "./ceremony";
-import { DeviceSteps, type StepAction } from "./device-steps";
+import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type CeremonyScreen, type Ceremonies } from "./ceremony";
+import { DeviceSteps, windowsDevice, type StepAction } from "./device-steps";
 
 export type DeviceApi = Pick<
   Api,
@@ -128,6 +128,7 @@ class DeviceRun {
     // The steps need the page; a caller without one has a bug.
     if (!this.steps || !this.screen) throw ceremonyError("unknown", this.kind);
     const authenticator = await this.chooseAuthenticator(this.steps);
+    this.steps.use(authenticator);
     const ceremony = checked(await this.api.startDeviceCeremony(this.kind, authenticator.id, publicKey));
     // The contract says nothing more: a key listed without a PIN that asks for one while
     // saving a passkey is asking for a new one, which becomes its PIN (app/device does
@@ -135,7 +136,7 @@ class DeviceRun {
     const newPin = this.kind === "create" && !authenticator.pinSet;
     let ended = false;
     try {
-      const credential = await this.follow(ceremony, this.steps, newPin, () => {
+      const credential = await this.follow(ceremony, this.steps, newPin, windowsDevice(authenticator), () => {
         ended = true;
       });
       return credential;
@@ -179,6 +180,7 @@ class DeviceRun {
     first: DeviceCeremony,
     steps: DeviceSteps,
     newPin: boolean,
+    device: CeremonyDevice | undefined,
     end: () => void,
   ): Promise<CredentialJSON> {
     let ceremony = first;
@@ -199,7 +201,7 @@ class DeviceRun {
         case "failed": {
           end();
           const code = ceremony.error?.code ?? "";
-          throw ceremonyError(FAILURE_REASONS[code] ?? "unknown", this.kind, ceremony.error?.message);
+          throw ceremonyError(FAILURE_REASONS[code] ?? "unknown", this.kind, ceremony.error?.message, device);
         }
         case "pin-needed":
           if (pinIsNew) {

@@ -6,7 +6,7 @@
 // which screen readers announce without moving focus.
 
 import type { Authenticator, DeviceCeremonyState } from "./api";
-import type { CeremonyKind, CeremonyScreen } from "./ceremony";
+import type { CeremonyDevice, CeremonyKind, CeremonyScreen } from "./ceremony";
 import { button, buttonGroup, errorSummary, insetText, passwordInput, radios, type RadioItem } from "./components";
 import { fieldValue } from "./forms";
 import { html, type SafeHtml } from "./html";
@@ -49,8 +49,40 @@ const HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: string; wa
   },
 };
 
+/**
+ * Which of Windows' authenticators this is, when Windows' own dialog does the work (the
+ * Windows app: Windows Hello, a phone or tablet, or any security key through Windows);
+ * undefined for a key the app works with itself (Linux, macOS, the virtual key).
+ */
+export function windowsDevice(authenticator: Authenticator): CeremonyDevice | undefined {
+  if (authenticator.kind === "platform") return "windows-hello";
+  if (authenticator.kind === "hybrid") return "phone";
+  if (authenticator.id === "security-key") return "windows-security-key";
+  return undefined;
+}
+
+/** On Windows, what the waiting page says Windows' dialog will ask for. */
+const WINDOWS_WAITING: Record<CeremonyDevice, string> = {
+  "windows-hello": "Windows will open a window over this app. Use your face, fingerprint or PIN there, as you do to unlock this computer.",
+  phone:
+    "Windows will open a window over this app with a QR code. Scan it with the camera on your phone or tablet, then follow the instructions on your phone or tablet.",
+  "windows-security-key":
+    "Windows will open a window over this app. Insert your security key when it asks, then follow its instructions. Keep the key plugged in until this has finished.",
+};
+
+const WINDOWS_HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: string; waiting: string }> = {
+  create: HEADINGS.create,
+  get: {
+    choose: "Where is your passkey saved?",
+    chooseMissing: "Select where your passkey is saved",
+    waiting: HEADINGS.get.waiting,
+  },
+};
+
 /** What the live region says in each state: a short instruction, then what to look for. */
-function statusFor(state: WaitingState | "looking" | "cancelling"): { text: string; detail?: string } {
+function statusFor(state: WaitingState | "looking" | "cancelling", device?: CeremonyDevice): { text: string; detail?: string } {
+  // Windows' dialog asks for the touch, PIN, face, fingerprint or QR code itself.
+  if (device && (state === "insert-key" || state === "touch")) return { text: "Follow the instructions from Windows" };
   switch (state) {
     case "looking":
       return { text: "Looking for your security key" };
@@ -92,8 +124,8 @@ function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
     : "Plugged into this computer.";
 }
 
-function statusMarkup(state: Parameters<typeof statusFor>[0]): SafeHtml {
-  const { text, detail } = statusFor(state);
+function statusMarkup(state: Parameters<typeof statusFor>[0], device?: CeremonyDevice): SafeHtml {
+  const { text, detail } = statusFor(state, device);
   return html`<p class="nhsuk-body-l nhsuk-u-font-weight-bold nhsuk-u-margin-bottom-2">${text}</p>${
     detail ? html`
 <p>${detail}</p>` : ""
@@ -124,6 +156,8 @@ export class DeviceSteps {
   /** False until the freshly rendered live region is on the page long enough to be announced. */
   private live = false;
   private renders = 0;
+  /** On Windows, the authenticator whose dialog the person answers (use()). */
+  private device: CeremonyDevice | undefined;
 
   constructor(
     private readonly screen: CeremonyScreen,
@@ -131,6 +165,11 @@ export class DeviceSteps {
     private readonly act: (action: StepAction) => void,
     private readonly options: { kiosk?: boolean } = {},
   ) {}
+
+  /** The person chose `authenticator`: the waiting steps speak of it. */
+  use(authenticator: Authenticator): void {
+    this.device = windowsDevice(authenticator);
+  }
 
   showing(step: NonNullable<DeviceSteps["current"]>): boolean {
     return this.current === step;
@@ -150,8 +189,11 @@ export class DeviceSteps {
   }
 
   choose(authenticators: Authenticator[], error?: string): void {
-    const headings = HEADINGS[this.kind];
+    // Windows offers Windows Hello and phones as well as keys: the question is where, not which key.
+    const windows = authenticators.some((a) => windowsDevice(a) !== undefined);
+    const headings = windows ? WINDOWS_HEADINGS[this.kind] : HEADINGS[this.kind];
     const items: RadioItem[] = authenticators.map((a) => ({ value: a.id, text: a.name, hint: hintFor(a, this.kind) }));
+    const createHint = this.options.kiosk ? KIOSK_CREATE_HINT : windows ? undefined : "Choose a security key plugged into this computer.";
     const main = this.show(
       "choose",
       html`${error ? errorSummary([{ text: error, href: "#authenticator" }]) : ""}
@@ -159,7 +201,7 @@ export class DeviceSteps {
       ${radios({
         name: "authenticator",
         legend: headings.choose,
-        hint: this.kind === "create" ? (this.options.kiosk ? KIOSK_CREATE_HINT : "Choose a security key plugged into this computer.") : undefined,
+        hint: this.kind === "create" ? createHint : undefined,
         error,
         items,
       })}
@@ -186,7 +228,7 @@ export class DeviceSteps {
       const main = this.show(
         "waiting",
         html`<h1>${HEADINGS[this.kind].waiting}</h1>
-    <p>Keep your security key plugged in until this has finished.</p>
+    <p>${this.device ? WINDOWS_WAITING[this.device] : "Keep your security key plugged in until this has finished."}</p>
     ${this.statusArea()}
     ${buttonGroup(CANCEL)}`,
         state,
@@ -337,7 +379,7 @@ export class DeviceSteps {
     const region = this.main?.querySelector<HTMLElement>("#device-status");
     if (!this.live || !region || !this.screen.isCurrent() || this.said === state) return;
     this.said = state;
-    region.innerHTML = statusMarkup(state).value;
+    region.innerHTML = statusMarkup(state, this.device).value;
   }
 
   private wireCancel(main: HTMLElement | null): void {

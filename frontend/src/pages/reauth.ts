@@ -86,10 +86,15 @@ const CEREMONY_ADVICE: Partial<Record<CeremonyReason, string>> = {
   pin_change_required: "Change its PIN in Security keys, in login and security settings, then try again.",
 };
 
+// Reasons whose wording above speaks of a security key: on Windows, for Windows Hello or a
+// phone, the shell's own message and the advice for what was chosen are used instead.
+const SECURITY_KEY_WORDED: CeremonyReason[] = ["not_allowed", "no_passkey_on_key"];
+
 function ceremonyProblem(error: CeremonyError): { problem: string; advice: string | null } {
+  const notAKey = (error.device === "windows-hello" || error.device === "phone") && SECURITY_KEY_WORDED.includes(error.reason);
   return {
-    problem: CEREMONY_MESSAGES[error.reason] ?? error.message,
-    advice: CEREMONY_ADVICE[error.reason] ?? adviceFor(error),
+    problem: (notAKey ? undefined : CEREMONY_MESSAGES[error.reason]) ?? error.message,
+    advice: (notAKey ? undefined : CEREMONY_ADVICE[error.reason]) ?? adviceFor(error),
   };
 }
 

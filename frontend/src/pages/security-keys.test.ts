@@ -76,13 +76,20 @@ describe("the security keys list", () => {
     expect(keys.calls.filter((c) => c === "listKeys")).toHaveLength(2);
   });
 
-  it("on Windows without administrator rights, says so and points to Windows Settings", async () => {
+  it("on Windows, points to Windows Settings and never suggests running the app as an administrator", async () => {
     const keys = new FakeKeys();
     keys.adminRequired = true;
     await bootKeys("/security-keys", keys);
-    const callout = main().querySelector(".nhsuk-card--warning");
-    expect(text(callout)).toContain("Windows needs administrator rights for this");
-    expect(text(callout)).toContain("Settings > Accounts > Sign-in options > Security key");
+    expect(h1()).toBe("Security keys");
+    expect(text(main())).toContain("It cannot change the key itself. Windows Settings can.");
+    expect(text(main())).toContain("go to Settings > Accounts > Sign-in options > Security key, then select Manage");
+    expect(text(main())).toContain("Resetting a security key deletes all the passkeys on it");
+    // Running the Windows app as an administrator would change nothing (it has no libfido2).
+    expect(text(main())).not.toMatch(/administrator/i);
+    // Nothing to list or check again: the Windows app never reads keys itself.
+    expect(text(main())).not.toContain("No security keys found");
+    expect(main().querySelector("form")).toBeNull();
+    expect(keys.calls).toEqual(["listKeys"]);
     expect(await violations()).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { backLink, button, buttonGroup, insetText, summaryList, tag, type Summar
 import { html, type SafeHtml } from "../html";
 import type { KeyList, SecurityKey } from "../keys-api";
 import type { Page, PageContext } from "../router";
-import { column, keyPageAccount, keyPath, pinStatus, versionsText, warningCallout, type KeyPagesOptions } from "./security-keys-common";
+import { column, keyPageAccount, keyPath, pinStatus, versionsText, type KeyPagesOptions } from "./security-keys-common";
 
 export const WINDOWS_SETTINGS = "Settings > Accounts > Sign-in options > Security key";
 
@@ -18,13 +18,16 @@ export function securityKeysPage(app: App, options: KeyPagesOptions): Page {
   };
 }
 
-/** Windows lets only administrators open security keys directly. */
-export function windowsAdminNote(): SafeHtml {
-  return warningCallout(
-    "Windows needs administrator rights for this",
-    html`<p>Windows only lets apps manage a security key directly when they are run as an administrator. This app is not running as an administrator.</p>
-    <p>To manage your security key, you can use Windows Settings instead: go to <strong>${WINDOWS_SETTINGS}</strong>. Or close this app and open it again as an administrator.</p>`,
-  );
+/**
+ * The Windows app never opens a security key itself (it has no libfido2, and Windows lets
+ * only administrators do that): it uses keys through Windows' own dialog, and leaves managing
+ * them to Windows Settings, whatever rights it runs with.
+ */
+export function windowsSettingsNote(): SafeHtml {
+  return html`<p>On Windows, this app uses your security key through Windows to set up a passkey or log in. It cannot change the key itself. Windows Settings can.</p>
+    <h2>Change your security key's PIN or reset it</h2>
+    <p>In Windows, open Settings and go to <strong>${WINDOWS_SETTINGS}</strong>, then select <strong>Manage</strong>. Windows will ask you to insert and touch your security key.</p>
+    ${insetText(html`<p>Resetting a security key deletes all the passkeys on it, including any for your NHS login.</p>`)}`;
 }
 
 export function virtualKeyNote(): SafeHtml {
@@ -61,11 +64,21 @@ function keySection(key: SecurityKey): SafeHtml {
 }
 
 function render(ctx: PageContext, options: KeyPagesOptions, list: KeyList): void {
+  if (list.adminRequired) {
+    // Windows: no keys to list or check again, only where to manage them.
+    ctx.show({
+      beforeContent: backLink("/account/security", "Back to login and security settings"),
+      content: column(html`<h1>Security keys</h1>
+    <p>A security key is a small device that plugs into your computer and keeps passkeys.</p>
+    ${windowsSettingsNote()}
+    <p><a href="/account/security">Go back to your login and security settings</a></p>`),
+    });
+    return;
+  }
   const main = ctx.show({
     beforeContent: backLink("/account/security", "Back to login and security settings"),
     content: column(html`<h1>Security keys</h1>
     <p>A security key is a small device that plugs into your computer and keeps passkeys. Here you can see what is on your security keys, change their PIN, and reset them.</p>
-    ${list.adminRequired ? windowsAdminNote() : ""}
     ${
       list.keys.length === 0
         ? html`<h2>No security keys found</h2>
