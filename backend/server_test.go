@@ -207,7 +207,7 @@ func TestRouting(t *testing.T) {
 
 	t.Run("device mode is reported", func(t *testing.T) {
 		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))
-		var cfg map[string]string
+		var cfg map[string]any
 		s.Client().Get("/api/config").Decode(t, &cfg)
 		if cfg["ceremonies"] != "device" {
 			t.Errorf("config = %v", cfg)
