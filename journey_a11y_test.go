@@ -413,21 +413,21 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 
 	// The account pages the settings lead to. Setting up the passkey used the one change a
 	// login allows, so renaming asks the person to confirm it's them.
-	follow(t, ctx, `main a[href="/account/passkeys/rename"]`, "/account/passkeys/rename")
+	follow(t, ctx, "link", "Rename "+listPasskeys(t, ctx)[0].Name, "/account/passkeys/rename")
 	a.check("Rename your passkey")
 	clearField(t, ctx, "New name")
 	fillIn(t, ctx, "New name", "My laptop")
 	click(t, ctx, "Save name")
 	page(t, ctx, "Confirm it's you")
 	a.check("Confirm it's you, before renaming a passkey")
-	for _, link := range []struct{ href, state string }{
-		{"/account/passkeys/remove", "Remove a passkey: are you sure"},
-		{"/account/password", "Change your password"},
-		{"/account/activity", "Recent activity"},
+	for _, link := range []struct{ name, href, state string }{
+		{"Remove " + listPasskeys(t, ctx)[0].Name, "/account/passkeys/remove", "Remove a passkey: are you sure"},
+		{"Change your password", "/account/password", "Change your password"},
+		{"View recent activity", "/account/activity", "Recent activity"},
 	} {
 		open(t, ctx, origin+"/account/security")
 		page(t, ctx, "Login and security settings")
-		follow(t, ctx, fmt.Sprintf(`main a[href=%q]`, link.href), link.href)
+		follow(t, ctx, "link", link.name, link.href)
 		a.check(link.state)
 	}
 	open(t, ctx, origin+"/account/security")
@@ -525,19 +525,20 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	a.requireAll(browserStates)
 }
 
-// follow activates the link sel finds, as a person would, and waits for the page it leads
-// to (at path, if given): its h1 is there and has focus (or its banner or error summary).
-func follow(t *testing.T, ctx context.Context, sel, path string) {
+// follow activates the link (or button) with that role and accessible name, as a person would,
+// and waits for the page it leads to (at path, if given): its h1 is there and has focus (or
+// its banner or error summary).
+func follow(t *testing.T, ctx context.Context, role, name, path string) {
 	t.Helper()
 	before := get(t, ctx, chromedp.Evaluate[string](`location.pathname`))
-	must(t, ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	must(t, ctx, chromedp.Click("", byRoleAndName(role, name), chromedp.NodeVisible))
 	arrived := fmt.Sprintf(`location.pathname !== %q`, before)
 	if path != "" {
 		arrived = fmt.Sprintf(`location.pathname === %q`, path)
 	}
 	waitFor(t, ctx, `(() => { const h = document.querySelector("main h1"), a = document.activeElement;
 		return `+arrived+` && !!h && !!a && (a === h || a.matches(".nhsuk-notification-banner, .nhsuk-error-summary")) })()`,
-		fmt.Sprintf("following %s should lead to a page with its h1 focused", sel))
+		fmt.Sprintf("following the %s %q should lead to a page with its h1 focused", role, name))
 }
 
 // waitingStatus waits for the status message that says what to do while the device works.
@@ -725,16 +726,17 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	a.check("Desktop: Login and security settings: passkey set up banner")
 
 	// The Security keys pages (desktop app only): the list, then the virtual key.
-	follow(t, ctx, `main a[href="/security-keys"]`, "/security-keys")
+	follow(t, ctx, "link", "Security keys", "/security-keys")
 	a.check("Desktop: Security keys")
-	follow(t, ctx, `main a[href^="/security-keys/"]`, "")
+	// The design system's hidden text is read with a pause before it: "key : Virtual".
+	follow(t, ctx, "link", "Manage this security key : Virtual security key (for testing)", "")
 	a.check("Desktop: Security keys: the virtual key")
 
 	// The test tools (--virtual-key only, journey_tester_test.go), from the footer. The choice
 	// saved is "Succeed", so the steps below meet the key as they expect.
-	follow(t, ctx, `footer a[href="/test-tools"]`, "/test-tools")
+	follow(t, ctx, "link", "Test tools (virtual security key)", "/test-tools")
 	a.check("Desktop: Test tools")
-	follow(t, ctx, `main a[href="/test-tools/next"]`, "/test-tools/next")
+	follow(t, ctx, "button", "Change what the key does next", "/test-tools/next")
 	a.check("Desktop: Test tools: what the key does next")
 	click(t, ctx, "Save")
 	errorSummaryFocused(t, ctx, "Select what the virtual security key should do next")
@@ -744,11 +746,11 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	page(t, ctx, "Test tools for the virtual security key")
 	banner(t, ctx, "Saved. Next, the virtual key will ask for its PIN, then succeed")
 	a.check("Desktop: Test tools: choice saved")
-	follow(t, ctx, `main a[href="/test-tools/reset"]`, "/test-tools/reset")
+	follow(t, ctx, "button", "Reset the virtual key", "/test-tools/reset")
 	a.check("Desktop: Test tools: reset the virtual key?")
 	click(t, ctx, "Cancel")
 	page(t, ctx, "Test tools for the virtual security key")
-	follow(t, ctx, `main a[href="/test-tools/start-again"]`, "/test-tools/start-again")
+	follow(t, ctx, "button", "Start again with a new account", "/test-tools/start-again")
 	a.check("Desktop: Test tools: start again?")
 	click(t, ctx, "Cancel")
 	page(t, ctx, "Test tools for the virtual security key")

@@ -462,17 +462,20 @@ func fieldNamed(label string) chromedp.QueryOption {
 	return byRoleAndName("textbox", label)
 }
 
-// byRoleAndName selects the elements whose computed ARIA role and accessible name are those
-// given (CDP Accessibility.queryAXTree), then finds their DOM nodes.
+// byRoleAndName selects the element whose computed ARIA role and accessible name are those
+// given (CDP Accessibility.queryAXTree), then finds its DOM node. Names are compared with
+// their white space collapsed, as a screen reader speaks them: the design system's hidden
+// text brings non-breaking spaces into a name ("Rename\u00a0 This device\u00a0").
 func byRoleAndName(role, name string) chromedp.QueryOption {
+	want := strings.Join(strings.Fields(name), " ")
 	return chromedp.ByFunc(func(ctx context.Context, tg *chromedp.Target, n *chromedp.Node) ([]cdp.NodeID, error) {
-		res, err := cdp.Call(ctx, tg, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{NodeID: n.NodeID, AccessibleName: name, Role: role})
+		res, err := cdp.Call(ctx, tg, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{NodeID: n.NodeID, Role: role})
 		if err != nil {
 			return nil, err
 		}
 		var backend []cdp.BackendNodeID
 		for _, ax := range res.Nodes {
-			if !ax.Ignored && ax.BackendDOMNodeID != 0 {
+			if !ax.Ignored && ax.BackendDOMNodeID != 0 && strings.Join(strings.Fields(axText(ax.Name)), " ") == want {
 				backend = append(backend, ax.BackendDOMNodeID)
 			}
 		}
