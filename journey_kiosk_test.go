@@ -242,3 +242,26 @@ func TestJourneyKioskIdleTimeoutThenStaffCloseTheApp(t *testing.T) {
 		t.Fatal("the right secret should close the app")
 	}
 }
+
+// A tester reaches "your security key was taken out" from the test tools: Take the key out
+// while logged in ends the visit as taking out a real key does.
+func TestJourneyKioskTesterTakesTheKeyOutFromTheTestTools(t *testing.T) {
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startKiosk(t, key, 0)
+	ctx := newWebview(t)
+
+	createAccount(t, ctx, srv.origin, "kiosk.tester@example.com", "a long enough password")
+	click(t, ctx, "Test tools (virtual security key)")
+	page(t, ctx, "Test tools for the virtual security key")
+	markPage(t, ctx)
+	must(t, ctx, chromedp.Click("", byRoleAndName("button", "Take the key out"), chromedp.NodeVisible))
+	reloaded(t, ctx, "taking the key out from the test tools should end the visit")
+	page(t, ctx, "Manage passkeys for your NHS login")
+	importantBanner(t, ctx, "We logged you out because your security key was taken out of this computer.")
+	if signedIn(t, ctx) {
+		t.Fatal("the session should have ended when the key was taken out")
+	}
+	if key.Plugged() {
+		t.Fatal("the virtual key should still be out")
+	}
+}

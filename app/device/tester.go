@@ -67,6 +67,7 @@ func (s *Service) testerRoutes() []route {
 		{http.MethodGet, Prefix + "/tester", s.getTester},
 		{http.MethodPost, Prefix + "/tester/next", s.chooseNext},
 		{http.MethodPost, Prefix + "/tester/reset", s.resetVirtualKey},
+		{http.MethodPost, Prefix + "/tester/plug", s.plugVirtualKey},
 	}
 }
 
@@ -77,6 +78,8 @@ type testerJSON struct {
 	TouchSeconds int                 `json:"touchSeconds"`
 	PIN          testerPINJSON       `json:"pin"`
 	Passkeys     []testerPasskeyJSON `json:"passkeys"`
+	// Plugged: the key is in (taken out with POST /tester/plug {"plugged": false}).
+	Plugged bool `json:"plugged"`
 }
 
 type testerPINJSON struct {
@@ -110,6 +113,7 @@ func (s *Service) testerState() testerJSON {
 			Blocked:     set && retries == 0,
 		},
 		Passkeys: []testerPasskeyJSON{},
+		Plugged:  key.Plugged(),
 	}
 	for _, c := range key.Credentials() {
 		out.Passkeys = append(out.Passkeys, testerPasskeyJSON{
@@ -226,6 +230,33 @@ func givePIN(k *virtualkey.Key) error {
 			Msg: "The virtual security key needs a longer PIN than the test PIN. Reset the virtual key, then try again."}.Wrap(err)
 	}
 	return fmt.Errorf("give the virtual key the test PIN: %w", err)
+}
+
+// plugVirtualKey serves POST /api/device/tester/plug {"plugged": bool}: the tester takes the
+// virtual key out, and it stays out (not offered, every request to it fails) until they put
+// it back, as with a real key. In kiosk mode taking it out mid-session ends the session.
+func (s *Service) plugVirtualKey(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Plugged *bool `json:"plugged"`
+	}
+	if err := httpapi.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Plugged == nil {
+		return apperr.Invalid(map[string]string{"plugged": "Say whether the virtual key should be in or out"})
+	}
+	key := s.virtual
+	switch {
+	case *req.Plugged && !key.Plugged():
+		if err := key.Replug(); err != nil {
+			return fmt.Errorf("put the virtual key back in: %w", err)
+		}
+	case !*req.Plugged:
+		key.Unplug()
+	}
+	s.log.Info("test tools: the virtual key is plugged in or out", "plugged", *req.Plugged)
+	writeTester(w, s.testerState())
+	return nil
 }
 
 // resetVirtualKey serves POST /api/device/tester/reset {}: every passkey, the PIN and every

@@ -214,3 +214,21 @@ func TestTestToolsRefuse(t *testing.T) {
 		}
 	})
 }
+
+func TestTestToolsTakeTheKeyOutAndPutItBack(t *testing.T) {
+	e := newEnv(t, setup{})
+	out := e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": false})
+	if out.status != http.StatusOK || e.key.Plugged() {
+		t.Fatalf("take the key out: %d %s, plugged = %v", out.status, out.body, e.key.Plugged())
+	}
+	if keys := e.svc.ConnectedKeys(); len(keys) != 0 {
+		t.Fatalf("a key taken out is still connected: %q", keys)
+	}
+	in := e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": true})
+	if in.status != http.StatusOK || !e.key.Plugged() {
+		t.Fatalf("put the key back: %d %s, plugged = %v", in.status, in.body, e.key.Plugged())
+	}
+	if r := e.do("POST", "/api/device/tester/plug", map[string]string{}); r.status != http.StatusUnprocessableEntity || r.code() != "invalid_input" {
+		t.Fatalf("no answer: %d %s", r.status, r.body)
+	}
+}

@@ -38,6 +38,8 @@ export interface TesterState {
   touchSeconds: number;
   pin: { set: boolean; isTestPin: boolean; retriesLeft: number; blocked: boolean };
   passkeys: TesterPasskey[];
+  /** The key is plugged in (a tester can take it out and put it back). */
+  plugged: boolean;
 }
 
 export interface TesterApi {
@@ -45,6 +47,8 @@ export interface TesterApi {
   get(): Promise<TesterState | null>;
   choose(choice: string): Promise<TesterState>;
   reset(): Promise<TesterState>;
+  /** Takes the key out (false) or puts it back (true). */
+  plug(plugged: boolean): Promise<TesterState>;
 }
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -62,5 +66,6 @@ export function createTesterApi(fetchImpl: Fetch = (input, init) => fetch(input,
     },
     choose: async (choice) => (await request<{ tester: TesterState }>("POST", "/api/device/tester/next", { choice })).tester,
     reset: async () => (await request<{ tester: TesterState }>("POST", "/api/device/tester/reset", {})).tester,
+    plug: async (plugged) => (await request<{ tester: TesterState }>("POST", "/api/device/tester/plug", { plugged })).tester,
   };
 }

@@ -25,6 +25,7 @@ function state(overrides: Partial<TesterState> = {}): TesterState {
     touchSeconds: 15,
     pin: { set: false, isTestPin: false, retriesLeft: 8, blocked: false },
     passkeys: [],
+    plugged: true,
     ...overrides,
   };
 }
@@ -51,6 +52,11 @@ class FakeTester implements TesterApi {
   reset(): Promise<TesterState> {
     this.calls.push("reset");
     this.current = state();
+    return Promise.resolve(this.current);
+  }
+  plug(plugged: boolean): Promise<TesterState> {
+    this.calls.push(`plug ${String(plugged)}`);
+    this.current = state({ ...this.current, plugged });
     return Promise.resolve(this.current);
   }
 }
@@ -98,6 +104,25 @@ function choose(label: string): void {
 }
 
 describe("test tools", () => {
+  it("take the virtual key out and put it back, saying which it is", async () => {
+    const tester = new FakeTester();
+    await boot("/test-tools", tester);
+    expect(text(main().querySelector("#tester-plugged"))).toBe("The virtual key is plugged in.");
+    submit(main().querySelector("form[data-plug]") as HTMLFormElement);
+    await settle();
+    expect(tester.calls).toContain("plug false");
+    expect(text(main().querySelector(".nhsuk-notification-banner"))).toContain("The virtual key is taken out");
+    expect(text(main().querySelector("#tester-plugged"))).toBe(
+      "The virtual key is taken out. The app cannot use it until you put it back.",
+    );
+    expect(text(main().querySelector("form[data-plug] button"))).toBe("Put the key back in");
+    submit(main().querySelector("form[data-plug]") as HTMLFormElement);
+    await settle();
+    expect(tester.calls).toContain("plug true");
+    expect(text(main().querySelector("#tester-plugged"))).toBe("The virtual key is plugged in.");
+    expect(await axeViolations()).toEqual([]);
+  });
+
   it("are not there without the virtual key: no footer link, and each address is Page not found", async () => {
     const tester = new FakeTester();
     tester.current = null;

@@ -134,7 +134,7 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     if (!state) return;
     const said = banner;
     banner = null;
-    ctx.show({
+    const main = ctx.show({
       content: column(html`${said ? successBanner(said.heading, said.body ? html`<p>${said.body}</p>` : undefined) : ""}
     ${TEST_TOOL_TAG}
     <h1>Test tools for the virtual security key</h1>
@@ -143,6 +143,11 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     <p id="tester-next">${nextTag(state)}</p>
     <p>A choice happens once, the next time the key is used. Then the key goes back to succeeding. A blocked PIN lasts until you reset the key.</p>
     ${button({ text: "Change what the key does next", href: NEXT_PATH, variant: "secondary" })}
+    <h2>Plugged in or taken out</h2>
+    <p id="tester-plugged">${state.plugged ? "The virtual key is plugged in." : "The virtual key is taken out. The app cannot use it until you put it back."}</p>
+    <form method="post" novalidate data-plug="${state.plugged ? "out" : "in"}">
+      ${button({ text: state.plugged ? "Take the key out" : "Put the key back in", variant: "secondary" })}
+    </form>
     <h2>What the virtual key holds</h2>
     ${holds(state)}
     <h2>Start again</h2>
@@ -150,6 +155,23 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     ${button({ text: "Reset the virtual key", href: RESET_PATH, variant: "secondary" })}
     <p>To test as a new person, reset the key and log out, then create a new account.</p>
     ${button({ text: "Start again with a new account", href: START_AGAIN_PATH, variant: "secondary" })}`),
+    });
+    if (!main) return;
+    // Taking the key out while someone is logged in is how a tester reaches kiosk mode's
+    // "your security key was taken out" ending; at home it is just a key that is not there.
+    onSubmit(main, async (form) => {
+      const done = markBusy(submitButton(form));
+      const plugIn = form.dataset["plug"] === "in";
+      try {
+        await tester.plug(plugIn);
+      } catch (error) {
+        done();
+        banner = null;
+        console.error(error);
+        return;
+      }
+      banner = { heading: plugIn ? "The virtual key is plugged in again" : "The virtual key is taken out" };
+      if (ctx.isCurrent()) await ctx.navigate(TEST_TOOLS_PATH, { replace: true });
     });
   };
 
