@@ -51,6 +51,8 @@ const (
 	IdleEndsInHeader = "Session-Idle-Ends-In"
 	// EndsInHeader: seconds until the absolute timeout ends it whatever happens.
 	EndsInHeader = "Session-Ends-In"
+	// PeekHeader, "1" on a GET, asks about the session without it counting as activity.
+	PeekHeader = "Session-Peek"
 )
 
 // Wrap resolves the session cookie before next runs. A cookie for no live session leaves
@@ -63,7 +65,11 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		live, found, err := m.sessions.Resolve(r.Context(), token)
+		resolve := m.sessions.Resolve
+		if r.Method == http.MethodGet && r.Header.Get(PeekHeader) == "1" {
+			resolve = m.sessions.Peek
+		}
+		live, found, err := resolve(r.Context(), token)
 		if err != nil {
 			m.errors.Error(w, r, err)
 			return

@@ -133,6 +133,17 @@ func (s *Service) Resolve(ctx context.Context, token string) (live Live, found b
 	return live, true, nil
 }
 
+// Peek returns the live session of token without recording any activity: the page asks
+// "has my session ended?" when its countdown reaches zero, and that question must not itself
+// keep the session alive (with two windows open, each asking would restart the other's
+// countdown for ever).
+func (s *Service) Peek(ctx context.Context, token string) (live Live, found bool, err error) {
+	if token == "" {
+		return Live{}, false, nil
+	}
+	return s.store.peek(ctx, s.db, hashToken(token), s.clock(), s.idle)
+}
+
 // newToken returns a fresh random token.
 func newToken() (string, error) {
 	raw := make([]byte, tokenBytes)

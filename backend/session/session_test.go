@@ -174,6 +174,30 @@ func TestAnswersSayHowLongTheSessionHasLeft(t *testing.T) {
 	}
 }
 
+// A peek (Session-Peek: 1) says whether the session is live and how long it has left, but
+// does not count as activity: otherwise two windows asking in turn would keep it alive.
+func TestAPeekDoesNotKeepTheSessionAlive(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+	peek := func() *testserver.Response {
+		t.Helper()
+		return c.Do(http.MethodGet, "/api/session", nil, func(r *http.Request) { r.Header.Set(session.PeekHeader, "1") })
+	}
+	s.Clock.Advance(20 * time.Minute)
+	res := peek()
+	if !strings.Contains(string(res.Body), `"signedIn":true`) {
+		t.Fatalf("a peek 20 minutes in: %s", res.Body)
+	}
+	if got := res.Header.Get(session.IdleEndsInHeader); got != "600" {
+		t.Errorf("%s = %q, want 600: a peek must not restart the 30 minutes", session.IdleEndsInHeader, got)
+	}
+	s.Clock.Advance(11 * time.Minute)
+	if res := peek(); !strings.Contains(string(res.Body), `"signedIn":false`) || res.Header.Get(session.IdleEndsInHeader) != "" {
+		t.Fatalf("31 minutes after the last activity, with only a peek between: %s", res.Body)
+	}
+}
+
 func repeat(d time.Duration, n int) []time.Duration {
 	out := make([]time.Duration, n)
 	for i := range out {

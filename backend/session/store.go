@@ -45,6 +45,24 @@ func (Store) touch(ctx context.Context, q store.DBTX, tokenHash []byte, now time
 	return live, true, nil
 }
 
+// peek returns the session like touch, without marking it as seen.
+func (Store) peek(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (live Live, found bool, err error) {
+	var expires, lastSeen int64
+	err = q.QueryRowContext(ctx,
+		`SELECT id, account_id, expires_at, last_seen_at FROM sessions
+		 WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?`,
+		tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&live.ID, &live.AccountID, &expires, &lastSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Live{}, false, nil
+	}
+	if err != nil {
+		return Live{}, false, fmt.Errorf("peek at session: %w", err)
+	}
+	live.IdleLeft = time.UnixMilli(lastSeen).Add(idle).Sub(now)
+	live.Left = time.UnixMilli(expires).Sub(now)
+	return live, true, nil
+}
+
 // setToken replaces the token of session id (rotation); the row, its proofs and its
 // ceremonies stay.
 func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []byte) error {

@@ -140,6 +140,8 @@ export class ApiError extends Error {
 export interface Api {
   getConfig(): Promise<ServiceConfig>;
   getSession(): Promise<Session>;
+  /** The session, without it counting as activity (Session-Peek): "has it ended yet?" */
+  peekSession(): Promise<Session>;
   createAccount(email: string, password: string): Promise<Account>;
   loginWithPassword(email: string, password: string): Promise<Account>;
   beginPasskeyLogin(email: string): Promise<CeremonyStart<PublicKeyCredentialRequestOptionsJSON>>;
@@ -213,12 +215,17 @@ export function createApi(
   fetchImpl: Fetch = (input, init) => fetch(input, init),
   onSession: SessionListener = () => {},
 ): Api {
-  async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+  async function request<T>(
+    method: "GET" | "POST" | "PATCH" | "DELETE",
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const init: RequestInit = {
       method,
       credentials: "same-origin",
       cache: "no-store",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...extraHeaders },
     };
     if (method !== "GET") init.body = JSON.stringify(body ?? {});
 
@@ -251,6 +258,11 @@ export function createApi(
 
   return {
     getConfig: () => request<ServiceConfig>("GET", "/api/config"),
+    peekSession: async () => {
+      const session = await request<Session>("GET", "/api/session", undefined, { "Session-Peek": "1" });
+      if (!session.signedIn) onSession(null);
+      return session;
+    },
     getSession: async () => {
       const session = await request<Session>("GET", "/api/session");
       if (!session.signedIn) onSession(null);

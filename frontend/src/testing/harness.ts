@@ -22,6 +22,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
   const base: Api = {
     getConfig: () => Promise.resolve({ ceremonies: "browser", rpId: "localhost" }),
     getSession: () => Promise.resolve({ signedIn: false }),
+    peekSession: () => Promise.resolve({ signedIn: false }),
     createAccount: unexpected("createAccount"),
     loginWithPassword: unexpected("loginWithPassword"),
     beginPasskeyLogin: unexpected("beginPasskeyLogin"),
