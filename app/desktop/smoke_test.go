@@ -285,17 +285,7 @@ func smokePassword(t *testing.T, s *screen, bin, dataDir, keyringUser string) []
 // system stops it, and start again with nobody logged in.
 func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 	ctx := s.ctx
-	wm := exec.CommandContext(ctx, "openbox", "--sm-disable")
-	wm.Env = append(os.Environ(), "DISPLAY="+s.display)
-	wmLog, err := os.Create(filepath.Join(s.artifacts, "openbox.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wm.Stdout, wm.Stderr = wmLog, wmLog
-	if err := wm.Start(); err != nil {
-		t.Fatalf("start openbox: %v", err)
-	}
-	t.Cleanup(func() { _ = wm.Process.Kill(); _ = wm.Wait(); wmLog.Close() })
+	startWindowManager(t, s)
 
 	hash, err := kiosk.HashSecret("the surgery's secret")
 	if err != nil {
@@ -354,6 +344,60 @@ func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 		t.Fatalf("kiosk mode wrote the session to the keyring (%d bytes)", len(got))
 	}
 	app.stop()
+}
+
+// startWindowManager starts openbox on the test's display and waits until it manages the
+// screen (it has set _NET_NUMBER_OF_DESKTOPS on the root window). Like the app, openbox can
+// fail to reach a busy X server at the first try ("Failed to open the display"), so it is
+// started again until it is up.
+func startWindowManager(t *testing.T, s *screen) {
+	t.Helper()
+	logPath := filepath.Join(s.artifacts, "openbox.log")
+	deadline := time.Now().Add(20 * time.Second)
+	for try := 1; ; try++ {
+		log, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wm := exec.CommandContext(s.ctx, "openbox", "--sm-disable")
+		wm.Env = append(os.Environ(), "DISPLAY="+s.display)
+		wm.Stdout, wm.Stderr = log, log
+		if err := wm.Start(); err != nil {
+			t.Fatalf("start openbox: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = wm.Wait(); log.Close(); close(exited) }()
+		t.Cleanup(func() { _ = wm.Process.Kill(); <-exited })
+		if managing(s, exited, deadline) {
+			t.Logf("openbox manages the screen (try %d)", try)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("openbox did not start within 20 s: %s", readFile(logPath))
+		}
+	}
+}
+
+// managing waits until the window manager has set _NET_NUMBER_OF_DESKTOPS (true), or has
+// exited (false); past the deadline the test fails.
+func managing(s *screen, exited <-chan struct{}, deadline time.Time) bool {
+	for {
+		cmd := exec.CommandContext(s.ctx, "xdotool", "get_num_desktops")
+		cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
+		if out, err := cmd.Output(); err == nil {
+			if n := strings.TrimSpace(string(out)); n != "" && n != "0" {
+				return true
+			}
+		}
+		select {
+		case <-exited:
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.fail("openbox did not start managing the screen within 20 s")
+		}
+	}
 }
 
 // smokePasskey does one real ceremony of each kind through the window, with the app's
