@@ -55,7 +55,7 @@ type Options struct {
 // Kiosk is what kiosk mode needs from the device endpoints (app/device.Service).
 type Kiosk struct {
 	// Keys lists the security keys plugged in now.
-	Keys func() []string
+	Keys func() ([]string, error)
 	// SessionEnded tells the page why the shell ended the session.
 	SessionEnded func(reason string)
 }
@@ -108,15 +108,19 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	app := jar.Wrap(originFromWebview(handler))
 	if opts.Kiosk != nil {
-		watchCtx, stopWatch := context.WithCancel(ctx)
-		defer stopWatch()
-		go kiosk.Watch{
+		// The watch has stopped before Run returns: the caller then closes the backend and the
+		// device endpoints, which the watch must not be inside of.
+		watch := kiosk.Watch{
 			Keys:     opts.Kiosk.Keys,
 			SignedIn: jar.SignedIn,
 			End:      kiosk.Logout(app, WebviewOrigins[0]),
 			Ended:    opts.Kiosk.SessionEnded,
 			Logger:   logger,
-		}.Run(watchCtx)
+		}
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() { defer close(watched); watch.Run(watchCtx) }()
+		defer func() { stopWatch(); <-watched }()
 	}
 	startState := options.Normal
 	if opts.Kiosk != nil {
@@ -182,7 +186,9 @@ func Run(ctx context.Context, opts Options) error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 			ProgramName:      "nhs-passkeys",
 		},
-		// WebView2 has Ctrl and plus zoom, but Wails turns it off unless asked (WCAG 1.4.4).
+		// WCAG 1.4.4: WebView2 zooms with Ctrl and the mouse wheel (and pinch) once this is on;
+		// Wails keeps its browser keys off, so Ctrl and plus/minus/0 are the page's
+		// (frontend/src/zoom-keys.ts).
 		Windows: &windows.Options{IsZoomControlEnabled: true, ZoomFactor: 1.0},
 		Mac: &mac.Options{
 			About: &mac.AboutInfo{Title: Title, Message: "Set up, use and remove passkeys for your NHS login."},

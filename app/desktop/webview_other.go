@@ -2,8 +2,8 @@
 
 package desktop
 
-// setUpWebView does nothing here: WebView2 (Windows, with IsZoomControlEnabled) and
-// WKWebView (macOS) have their own zoom keys, and there kiosk mode relies on the page's
-// own refusal of links to other sites; a Linux build against WebKitGTK 4.0 has neither
-// (build with webkit2_41, as `make build` does).
+// setUpWebView does nothing here. On Windows, WebView2 zooms with Ctrl and the wheel and the
+// page handles Ctrl and plus (frontend/src/zoom-keys.ts), and kiosk mode is not offered
+// (run.go); on macOS, WKWebView is untested. A Linux build against WebKitGTK 4.0 has neither
+// zoom keys nor kiosk navigation guard (build with webkit2_41, as `make build` does).
 func setUpWebView(kiosk bool) {}

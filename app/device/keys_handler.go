@@ -46,10 +46,26 @@ func (s *Service) keyRoutes(backend http.Handler) []route {
 		{http.MethodPatch, key + "/fingerprints/{fingerprint}", k.renameFingerprint},
 		{http.MethodDelete, key + "/fingerprints/{fingerprint}", k.deleteFingerprint},
 		{http.MethodPost, key + "/replug", k.replug},
-		{http.MethodPost, key + "/reset/check", k.checkReset},
-		{http.MethodPost, key + "/reset", k.reset},
+		{http.MethodPost, key + "/reset/check", k.notInKiosk(k.checkReset)},
+		{http.MethodPost, key + "/reset", k.notInKiosk(k.reset)},
 		{http.MethodGet, Prefix + "/key-jobs/{job}", k.getJob},
 		{http.MethodPost, Prefix + "/key-jobs/{job}/cancel", k.cancelJob},
+	}
+}
+
+// errResetInKiosk refuses a factory reset on a shared computer: the reset needs the key taken
+// out and put back in, which in kiosk mode ends the person's session (app/kiosk.Watch), and a
+// patient's key is theirs to reset at home.
+var errResetInKiosk = apperr.E{Code: "not_in_kiosk", Status: http.StatusForbidden,
+	Msg: "You cannot reset a security key on this shared computer. Reset it on your own computer, or ask a member of staff for help."}
+
+// notInKiosk refuses the endpoint in kiosk mode (errResetInKiosk).
+func (k *keysAPI) notInKiosk(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if k.s.kiosk != nil {
+			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
+		}
+		return h(w, r)
 	}
 }
 

@@ -5,7 +5,6 @@ package device
 // key was taken out, and the administrator's way out of kiosk mode.
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
@@ -14,7 +13,7 @@ import (
 
 // Kiosk is kiosk mode's part of the device endpoints.
 type Kiosk struct {
-	// Admin checks the administrator's secret (app/kiosk.Admin). Nil refuses every secret.
+	// Admin checks the administrator's secret (app/kiosk.Admin). Required.
 	Admin AdminSecret
 	// Quit closes the app once an administrator has given the secret; it is called after
 	// the answer has been written.
@@ -27,27 +26,12 @@ type AdminSecret interface {
 	Check(secret string) error
 }
 
-// Why the shell ended a kiosk session (GET /api/device/kiosk's sessionEnded).
-const SessionEndedKeyRemoved = "key-removed"
-
-// SessionEnded records that the shell has ended the session, for the page to read once
-// (and go back to the start page). Kiosk mode only.
+// SessionEnded records that the shell has ended the session, and why (app/kiosk's reason,
+// "key-removed"), for the page to read once and go back to the start page. Kiosk mode only.
 func (s *Service) SessionEnded(reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.kioskEnded = reason
-}
-
-// ConnectedKeys returns the ids of the security keys plugged in now (the virtual key among
-// them while it is plugged in), for the kiosk's watch on keys taken out mid-session.
-func (s *Service) ConnectedKeys() []string {
-	var ids []string
-	for _, a := range s.authenticators() {
-		if a.kind == kindKey || a.kind == kindVirtual {
-			ids = append(ids, a.id)
-		}
-	}
-	return ids
 }
 
 func (s *Service) kioskRoutes() []route {
@@ -90,9 +74,6 @@ func (s *Service) kioskExit(w http.ResponseWriter, r *http.Request) error {
 	if req.Secret == "" {
 		return apperr.Invalid(map[string]string{"secret": "Enter the administrator secret"})
 	}
-	if s.kiosk.Admin == nil {
-		return errWrongAdminSecret
-	}
 	if err := s.kiosk.Admin.Check(req.Secret); err != nil {
 		return err
 	}
@@ -105,7 +86,3 @@ func (s *Service) kioskExit(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
-
-// errWrongAdminSecret is what a wrong secret gets when no secret is configured at all.
-var errWrongAdminSecret = apperr.E{Code: "wrong_admin_secret", Status: http.StatusForbidden,
-	Msg: "The administrator secret is not correct. Check it and try again."}.Wrap(errors.New("no administrator secret is configured"))

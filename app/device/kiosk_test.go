@@ -3,12 +3,15 @@
 package device_test
 
 import (
+	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 )
 
@@ -21,15 +24,33 @@ func TestKioskEndpointsExistOnlyInKioskMode(t *testing.T) {
 	}
 }
 
+// kioskDevices is kiosk mode's part of the device endpoints, with a real administrator
+// secret ("the surgery's secret").
+func kioskDevices(t *testing.T, quit func()) *device.Kiosk {
+	t.Helper()
+	hash, err := kiosk.HashSecret("the surgery's secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &device.Kiosk{Admin: kiosk.NewAdmin(hash, nil), Quit: quit}
+}
+
+func TestKioskModeNeedsTheAdministratorSecret(t *testing.T) {
+	_, err := device.New(device.Config{Origins: []string{pageOrigin}, RPOrigin: rpOrigin, Kiosk: &device.Kiosk{}})
+	if err == nil || !strings.Contains(err.Error(), "administrator's secret") {
+		t.Fatalf("kiosk mode without Admin: %v", err)
+	}
+}
+
 func TestKioskSessionEndedIsReadOnce(t *testing.T) {
-	e := newEnv(t, setup{kiosk: &device.Kiosk{}})
+	e := newEnv(t, setup{kiosk: kioskDevices(t, nil)})
 	type state struct {
 		SessionEnded *string `json:"sessionEnded"`
 	}
 	if s := decode[state](t, e.do("GET", "/api/device/kiosk", nil)); s.SessionEnded != nil {
 		t.Fatalf("nothing ended yet, but sessionEnded = %q", *s.SessionEnded)
 	}
-	e.svc.SessionEnded(device.SessionEndedKeyRemoved)
+	e.svc.SessionEnded(kiosk.ReasonKeyRemoved)
 	if s := decode[state](t, e.do("GET", "/api/device/kiosk", nil)); s.SessionEnded == nil || *s.SessionEnded != "key-removed" {
 		t.Fatalf("sessionEnded = %v, want key-removed", s.SessionEnded)
 	}
@@ -42,12 +63,8 @@ func TestKioskSessionEndedIsReadOnce(t *testing.T) {
 }
 
 func TestKioskExitNeedsTheAdministratorSecret(t *testing.T) {
-	hash, err := kiosk.HashSecret("the surgery's secret")
-	if err != nil {
-		t.Fatal(err)
-	}
 	quit := make(chan struct{}, 1)
-	e := newEnv(t, setup{kiosk: &device.Kiosk{Admin: kiosk.NewAdmin(hash, nil), Quit: func() { quit <- struct{}{} }}})
+	e := newEnv(t, setup{kiosk: kioskDevices(t, func() { quit <- struct{}{} })})
 	tests := []struct {
 		name, secret string
 		status       int
@@ -78,13 +95,13 @@ func TestKioskExitNeedsTheAdministratorSecret(t *testing.T) {
 }
 
 func TestATakenOutVirtualKeyIsNotListed(t *testing.T) {
-	e := newEnv(t, setup{kiosk: &device.Kiosk{}})
-	if got := e.svc.ConnectedKeys(); !slices.Equal(got, []string{"virtual"}) {
-		t.Fatalf("ConnectedKeys = %q", got)
+	e := newEnv(t, setup{kiosk: kioskDevices(t, nil)})
+	if got, err := e.svc.ConnectedKeys(); err != nil || !slices.Equal(got, []string{"virtual"}) {
+		t.Fatalf("ConnectedKeys = %q, %v", got, err)
 	}
 	e.key.Unplug()
-	if got := e.svc.ConnectedKeys(); len(got) != 0 {
-		t.Fatalf("after Unplug, ConnectedKeys = %q", got)
+	if got, err := e.svc.ConnectedKeys(); err != nil || len(got) != 0 {
+		t.Fatalf("after Unplug, ConnectedKeys = %q, %v", got, err)
 	}
 	list := decode[struct {
 		Authenticators []struct{ ID string } `json:"authenticators"`
@@ -93,3 +110,32 @@ func TestATakenOutVirtualKeyIsNotListed(t *testing.T) {
 		t.Fatalf("a taken-out key is offered: %+v", list.Authenticators)
 	}
 }
+
+// A factory reset needs the key taken out and put back, which ends a kiosk session; on a
+// shared computer it is refused before anything is asked of the key.
+func TestKioskModeRefusesAFactoryReset(t *testing.T) {
+	e := newEnv(t, setup{kiosk: kioskDevices(t, nil)})
+	for _, path := range []string{"/api/device/keys/virtual/reset/check", "/api/device/keys/virtual/reset"} {
+		if r := e.do("POST", path, map[string]string{}); r.status != http.StatusForbidden || r.code() != "not_in_kiosk" {
+			t.Errorf("POST %s in kiosk mode: %d %s, want 403 not_in_kiosk", path, r.status, r.body)
+		}
+	}
+}
+
+// A failed listing of keys is an error, not "no keys": the kiosk watch would otherwise log
+// the patient out.
+func TestConnectedKeysSaysWhenKeysCannotBeListed(t *testing.T) {
+	e := newEnv(t, setup{kiosk: kioskDevices(t, nil), keys: failingKeys{}})
+	if got, err := e.svc.ConnectedKeys(); err == nil {
+		t.Fatalf("ConnectedKeys = %q with no error, though the keys could not be listed", got)
+	}
+}
+
+// failingKeys is a fake USB stack whose listing fails, as libfido2's can.
+type failingKeys struct{}
+
+func (failingKeys) List() ([]fido2.DeviceInfo, error) {
+	return nil, errors.New("fake: listing HID devices failed")
+}
+
+func (failingKeys) Open(string) (*fido2.Device, error) { return nil, errors.New("fake: no device") }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
@@ -78,6 +79,27 @@ func (s *Service) authenticators() []authenticator {
 		out = append(out, authenticator{id: virtualID, kind: kindVirtual, name: virtualName, keepalive: true})
 	}
 	return out
+}
+
+// ConnectedKeys returns the ids of the security keys plugged in now (the virtual key among
+// them while it is plugged in), for kiosk mode's watch on keys taken out mid-session
+// (app/kiosk.Watch). A failed listing is an error, never "no keys": taken as "every key has
+// gone", it would log a patient out in the middle of what they are doing.
+func (s *Service) ConnectedKeys() ([]string, error) {
+	var ids []string
+	if s.keys != nil {
+		list, err := s.keys.List()
+		if err != nil {
+			return nil, fmt.Errorf("list security keys: %w", err)
+		}
+		for _, d := range list {
+			ids = append(ids, keyID(d.Path))
+		}
+	}
+	if s.virtual != nil && s.virtual.Plugged() {
+		ids = append(ids, virtualID)
+	}
+	return ids, nil
 }
 
 // find returns the authenticator asked for, if it is connected. "" asks for any: the first

@@ -194,3 +194,10 @@ func readPIN(r *http.Request) ([]byte, error) {
 	}
 	return []byte(body.PIN), nil
 }
+
+// ConnectedKeys is kiosk mode's watch on keys taken out: on Windows the app cannot see
+// security keys (only webauthn.dll can), and run.go refuses kiosk mode there, so there is
+// nothing to watch.
+func (s *Service) ConnectedKeys() ([]string, error) {
+	return nil, errors.New("device: Windows does not let the app see which security keys are plugged in")
+}

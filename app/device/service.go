@@ -99,6 +99,9 @@ type Service struct {
 	current    *ceremony // the latest ceremony started; only it may be running
 	kiosk      *Kiosk
 	kioskEnded string // why the shell ended the session, until the page reads it (kiosk.go)
+	// virtualTakenOut: a tester took the virtual key out (tester.go); it stays out until they
+	// put it back, even when a ceremony fails with "key removed".
+	virtualTakenOut bool
 
 	// rpID is the RP origin's host: only its passkeys are looked at on the device.
 	rpID string
@@ -135,6 +138,9 @@ func New(cfg Config) (*Service, error) {
 	rp, err := url.Parse(cfg.RPOrigin)
 	if err != nil || rp.Hostname() == "" {
 		return nil, fmt.Errorf("device: RP origin %q has no host", cfg.RPOrigin)
+	}
+	if cfg.Kiosk != nil && cfg.Kiosk.Admin == nil {
+		return nil, errors.New("device: kiosk mode needs the administrator's secret (Kiosk.Admin)")
 	}
 	plat, err := newPlatform(cfg)
 	if err != nil {

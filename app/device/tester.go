@@ -246,6 +246,9 @@ func (s *Service) plugVirtualKey(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid(map[string]string{"plugged": "Say whether the virtual key should be in or out"})
 	}
 	key := s.virtual
+	s.mu.Lock()
+	s.virtualTakenOut = !*req.Plugged
+	s.mu.Unlock()
 	switch {
 	case *req.Plugged && !key.Plugged():
 		if err := key.Replug(); err != nil {

@@ -221,12 +221,32 @@ func TestTestToolsTakeTheKeyOutAndPutItBack(t *testing.T) {
 	if out.status != http.StatusOK || e.key.Plugged() {
 		t.Fatalf("take the key out: %d %s, plugged = %v", out.status, out.body, e.key.Plugged())
 	}
-	if keys := e.svc.ConnectedKeys(); len(keys) != 0 {
-		t.Fatalf("a key taken out is still connected: %q", keys)
+	if keys, err := e.svc.ConnectedKeys(); err != nil || len(keys) != 0 {
+		t.Fatalf("a key taken out is still connected: %q, %v", keys, err)
 	}
 	in := e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": true})
 	if in.status != http.StatusOK || !e.key.Plugged() {
 		t.Fatalf("put the key back: %d %s, plugged = %v", in.status, in.body, e.key.Plugged())
+	}
+
+	// Taken out while a ceremony waits for a touch: the ceremony fails with key_removed, and
+	// the key stays out (the app puts the virtual key back by itself only after the one-shot
+	// "be unplugged" choice).
+	setPIN(t, e.key, pin)
+	e.signUp()
+	e.choose("wait-for-touch")
+	c := e.start("create", "virtual", e.registerBegin().PublicKey)
+	c = e.await(c.ID, "pin-needed")
+	e.sendPIN(c.ID, pin)
+	e.await(c.ID, "touch")
+	if r := e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": false}); r.status != http.StatusOK {
+		t.Fatalf("take the key out mid-ceremony: %d %s", r.status, r.body)
+	}
+	if c = e.await(c.ID, "failed"); c.Error == nil || c.Error.Code != "key_removed" {
+		t.Fatalf("the ceremony should fail with key_removed: %s", c)
+	}
+	if e.key.Plugged() {
+		t.Fatal("a failed ceremony put back a key the tester took out")
 	}
 	if r := e.do("POST", "/api/device/tester/plug", map[string]string{}); r.status != http.StatusUnprocessableEntity || r.code() != "invalid_input" {
 		t.Fatalf("no answer: %d %s", r.status, r.body)

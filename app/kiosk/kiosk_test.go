@@ -118,14 +118,23 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 	}
 	var mu sync.Mutex
 	keys := []string{"virtual"}
+	listFails := false
 	setKeys := func(k ...string) { mu.Lock(); defer mu.Unlock(); keys = k }
+	setListFails := func(fails bool) { mu.Lock(); defer mu.Unlock(); listFails = fails }
 	ended := make(chan string, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		kiosk.Watch{
-			Keys:     func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), keys...) },
+			Keys: func() ([]string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if listFails {
+					return nil, errors.New("fake: listing failed")
+				}
+				return append([]string(nil), keys...), nil
+			},
 			SignedIn: jar.SignedIn,
 			End:      kiosk.Logout(h, origin),
 			Ended:    func(reason string) { ended <- reason },
@@ -161,6 +170,15 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 	}
 	if !signedIn() {
 		t.Fatal("the session ended while the key was still plugged in")
+	}
+	// Keys that cannot be listed for a while are not keys taken out.
+	setListFails(true)
+	if r := endedWithin(300 * time.Millisecond); r != "" {
+		t.Fatalf("ended (%s) because the keys could not be listed", r)
+	}
+	setListFails(false)
+	if r := endedWithin(200 * time.Millisecond); r != "" || !signedIn() {
+		t.Fatalf("ended (%s) after the keys could be listed again, with the key still in", r)
 	}
 	setKeys()
 	if r := endedWithin(5 * time.Second); r != kiosk.ReasonKeyRemoved {

@@ -15,7 +15,8 @@ import (
 // leave your account open for the next person (issue #7).
 type Watch struct {
 	// Keys lists the ids of the security keys plugged in now (device.Service.ConnectedKeys).
-	Keys func() []string
+	// When it fails, that look is skipped: "could not list" is not "taken out".
+	Keys func() ([]string, error)
 	// SignedIn reports whether someone is logged in (sessionjar.Jar.SignedIn).
 	SignedIn func() bool
 	// End ends the session on the server and forgets it (Logout).
@@ -46,13 +47,22 @@ func (w Watch) Run(ctx context.Context) {
 	// is the keys plugged in now, so a key used to log in counts from the very first moment:
 	// taken out a moment after logging in, it still ends the session.
 	var seen []string
+	failing := false // logged once per run of failures, not every second
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		now := w.Keys()
+		now, err := w.Keys()
+		if err != nil {
+			if !failing {
+				log.Warn("list security keys for the kiosk watch", "err", err)
+			}
+			failing = true
+			continue
+		}
+		failing = false
 		if !w.SignedIn() {
 			seen = now
 			continue
