@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -35,6 +36,18 @@ Usage:
 
 Flags:
 `
+
+// minIdleTimeout is the shortest idle timeout that leaves room for a 20-second warning.
+const minIdleTimeout = 40 * time.Second
+
+// adminSettingsPath is where the administrator's settings file is (kiosk.DefaultPath); a
+// variable only so that tests can put it in a folder of their own.
+var adminSettingsPath = kiosk.DefaultPath
+
+// kioskSupported: kiosk mode runs on Linux and macOS. On Windows, WebView2 keeps form
+// suggestions (general autofill, which Wails v2 cannot turn off) and the app cannot see
+// security keys come and go (only webauthn.dll can talk to them).
+const kioskSupported = runtime.GOOS != "windows"
 
 // run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
 // with their own arguments and environment.
@@ -74,26 +87,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("unknown argument %q", fset.Arg(0))
 	}
 
-	// The warning comes 2 minutes before the end (a shorter timeout gets a shorter warning);
-	// under 20 seconds a person could not react to it (WCAG 2.2.1 allows no less).
-	if *idleTimeout < 20*time.Second {
-		return fmt.Errorf("--idle-timeout %v is too short: give at least 20s", *idleTimeout)
+	// The warning comes 2 minutes before the end, a shorter timeout's halfway, and never less
+	// than 20 seconds before it (WCAG 2.2.1 gives a person at least 20 seconds to ask for more
+	// time): under 40 seconds there is no room for that.
+	if *idleTimeout < minIdleTimeout {
+		return fmt.Errorf("--idle-timeout %v is too short: give at least %v", *idleTimeout, minIdleTimeout)
 	}
 	if serve && *virtualKeyFile != "" {
 		return errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")
 	}
-	settingsPath := *settingsFile
-	if settingsPath == "" {
-		settingsPath = kiosk.DefaultPath(getenv)
-	}
-	settings, err := kiosk.Load(settingsPath, *settingsFile != "")
+	// The administrator's own file, in a folder only administrators can change, decides: when
+	// it turns kiosk mode on, whoever starts the app can neither point to another file nor
+	// lengthen the timeout from the command line.
+	adminPath := adminSettingsPath(getenv)
+	adminSettings, err := kiosk.Load(adminPath, false)
 	if err != nil {
 		return err
+	}
+	settingsPath, settings := adminPath, adminSettings
+	if *settingsFile != "" {
+		if adminSettings.Kiosk {
+			return fmt.Errorf("this computer is set up as a kiosk in %s, so --settings cannot be used", adminPath)
+		}
+		settingsPath = *settingsFile
+		if settings, err = kiosk.Load(settingsPath, true); err != nil {
+			return err
+		}
 	}
 	kioskMode := *kioskFlag || settings.Kiosk
 	if kioskMode {
 		if serve {
 			return errors.New("kiosk mode works only in the desktop app, not in `serve`")
+		}
+		if !kioskSupported {
+			return errors.New("kiosk mode is not available on Windows yet: the app cannot yet stop Windows from remembering what one patient typed for the next, or see a security key being taken out")
 		}
 		if settings.AdminSecret == "" {
 			return fmt.Errorf("kiosk mode needs an administrator secret, so that only staff can close it: run `nhs-passkeys kiosk-secret`, then put the line it prints in %s", settingsPath)
@@ -101,14 +128,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		idleSet := false
 		fset.Visit(func(f *flag.Flag) { idleSet = idleSet || f.Name == "idle-timeout" })
 		switch {
+		case idleSet && adminSettings.Kiosk:
+			return fmt.Errorf("this computer is set up as a kiosk in %s, so its idle timeout is set there, not with --idle-timeout", adminPath)
 		case idleSet:
 		case settings.IdleTimeout != 0:
 			*idleTimeout = settings.IdleTimeout
 		default:
 			*idleTimeout = kiosk.DefaultIdleTimeout
 		}
-		if *idleTimeout < 20*time.Second {
-			return fmt.Errorf("idleTimeout %v in %s is too short: give at least 20s", *idleTimeout, settingsPath)
+		if *idleTimeout < minIdleTimeout {
+			return fmt.Errorf("idleTimeout %v in %s is too short: give at least %v", *idleTimeout, settingsPath, minIdleTimeout)
 		}
 	}
 

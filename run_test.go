@@ -41,7 +41,7 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 		{"a stray argument is refused", []string{"serve", "now"}, `unknown argument "now"`},
 		{"an address without a port is refused", []string{"serve", "--addr", "localhost"}, "--addr"},
 		{"the virtual key is refused in serve mode", []string{"serve", "--virtual-key", "key.json"}, "--virtual-key works only in the desktop app"},
-		{"an idle timeout too short to warn about is refused", []string{"serve", "--idle-timeout", "5s"}, "--idle-timeout 5s is too short: give at least 20s"},
+		{"an idle timeout too short to warn about is refused", []string{"serve", "--idle-timeout", "5s"}, "--idle-timeout 5s is too short: give at least 40s"},
 		{"an idle timeout without a unit is refused", []string{"serve", "--idle-timeout", "30"}, "invalid value"},
 	}
 	for _, tt := range tests {
@@ -101,6 +101,47 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 		{"a settings file that turns kiosk mode on without a secret", []string{"--settings", noSecret}, "kiosk mode needs an administrator secret"},
 		{"kiosk mode in serve", []string{"serve", "--settings", withSecret}, "kiosk mode works only in the desktop app"},
 		{"a settings file that is not there", []string{"--settings", filepath.Join(dir, "missing.json")}, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var out bytes.Buffer
+			err := run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// When the administrator's own file makes the computer a kiosk, the command line cannot
+// undo it: no other settings file, no longer idle timeout.
+func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
+	dir := t.TempDir()
+	hash, err := kiosk.HashSecret("the surgery's secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := filepath.Join(dir, "settings.json")
+	if err := os.WriteFile(admin, []byte(`{"kiosk": true, "adminSecret": "`+hash+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.json")
+	if err := os.WriteFile(other, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	was := adminSettingsPath
+	adminSettingsPath = func(func(string) string) string { return admin }
+	t.Cleanup(func() { adminSettingsPath = was })
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"another settings file", []string{"--settings", other}, "this computer is set up as a kiosk in " + admin + ", so --settings cannot be used"},
+		{"a longer idle timeout", []string{"--idle-timeout", "8h"}, "so its idle timeout is set there, not with --idle-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
