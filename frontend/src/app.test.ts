@@ -70,16 +70,21 @@ describe("kiosk mode", () => {
   it("when the idle timeout ends the session, loads the start page again in kiosk mode, saying why", async () => {
     const kiosk = appWith(true);
     const navigate = vi.fn(() => Promise.resolve());
-    await sessionEnds(kiosk.app, navigate, true).timedOut(300);
+    await sessionEnds(kiosk.app, navigate, true).timedOut({ idleSeconds: 300, absolute: false });
+    await sessionEnds(kiosk.app, navigate, true).timedOut({ idleSeconds: 300, absolute: true });
     await sessionEnds(kiosk.app, navigate, true).loggedOut();
-    expect(kiosk.leave.mock.calls).toEqual([[{ kind: "timed-out", idleSeconds: 300 }], [{ kind: "logged-out" }]]);
+    expect(kiosk.leave.mock.calls).toEqual([
+      [{ kind: "timed-out", idleSeconds: 300, absolute: false }],
+      [{ kind: "timed-out", idleSeconds: 300, absolute: true }],
+      [{ kind: "logged-out" }],
+    ]);
     expect(navigate).not.toHaveBeenCalled();
     expect(kiosk.app.journey.email).toBe("");
 
     const usual = appWith(false);
-    await sessionEnds(usual.app, navigate, false).timedOut(1800);
+    await sessionEnds(usual.app, navigate, false).timedOut({ idleSeconds: 1800, absolute: true });
     expect(navigate).toHaveBeenCalledWith("/logged-out", { replace: true });
-    expect(usual.app.journey.notice).toEqual({ kind: "timed-out", idleSeconds: 1800 });
+    expect(usual.app.journey.notice).toEqual({ kind: "timed-out", idleSeconds: 1800, absolute: true });
     expect(usual.leave).not.toHaveBeenCalled();
   });
 });

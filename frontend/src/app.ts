@@ -8,6 +8,7 @@ import { browserCeremonies, type Ceremonies } from "./ceremony";
 import { deviceCeremonies } from "./device-ceremony";
 import { leaveTo, type VisitEnd } from "./kiosk";
 import type { NavigateOptions, PageContext } from "./router";
+import type { TimedOut } from "./session-timeout";
 
 /** The browser's WebAuthn in `serve` mode; the desktop app's device endpoints when the config says "device". */
 export function ceremoniesFor(
@@ -23,8 +24,9 @@ export function ceremoniesFor(
 export type Notice =
   | { kind: "passkey-set-up"; passkeyName: string }
   | { kind: "logged-out" }
-  // Logged out by the idle timeout (session-timeout.ts), which was this long.
-  | { kind: "timed-out"; idleSeconds: number }
+  // Logged out by the idle timeout (session-timeout.ts), which was this long, or (absolute)
+  // by the longest time a session may last.
+  | { kind: "timed-out"; idleSeconds: number; absolute: boolean }
   // Changes made on the account pages, announced on the settings page.
   | { kind: "passkey-renamed"; passkeyName: string }
   // passkeyId (its credential ID) and provider: for the pages that offer to delete it from
@@ -136,7 +138,7 @@ export function sessionEnds(
   app: App,
   navigate: (path: string, options?: NavigateOptions) => Promise<void>,
   kiosk: boolean,
-): { loggedOut(): void | Promise<void>; timedOut(idleSeconds: number): void | Promise<void> } {
+): { loggedOut(): void | Promise<void>; timedOut(end: TimedOut): void | Promise<void> } {
   return {
     loggedOut: () => {
       forgetJourney(app);
@@ -144,10 +146,10 @@ export function sessionEnds(
       app.journey.notice = { kind: "logged-out" };
       return navigate("/");
     },
-    timedOut: (idleSeconds) => {
+    timedOut: ({ idleSeconds, absolute }) => {
       forgetJourney(app);
-      if (kiosk) return app.leave({ kind: "timed-out", idleSeconds });
-      app.journey.notice = { kind: "timed-out", idleSeconds };
+      if (kiosk) return app.leave({ kind: "timed-out", idleSeconds, absolute });
+      app.journey.notice = { kind: "timed-out", idleSeconds, absolute };
       return navigate("/logged-out", { replace: true });
     },
   };

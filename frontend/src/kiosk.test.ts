@@ -13,20 +13,28 @@ describe("ending a visit in kiosk mode", () => {
   it("loads the start page again, replacing the history entry, with how the visit ended in the address", () => {
     const replace = vi.fn();
     leaveTo({ kind: "logged-out" }, { replace });
-    leaveTo({ kind: "timed-out", idleSeconds: 300 }, { replace });
+    leaveTo({ kind: "timed-out", idleSeconds: 300, absolute: false }, { replace });
+    leaveTo({ kind: "timed-out", idleSeconds: 300, absolute: true }, { replace });
     leaveTo({ kind: "key-removed" }, { replace });
-    expect(replace.mock.calls).toEqual([["/?ended=logged-out"], ["/?ended=timed-out&idle=300"], ["/?ended=key-removed"]]);
-    expect(endedAddress({ kind: "timed-out", idleSeconds: 19.6 })).toBe("/?ended=timed-out&idle=20");
+    expect(replace.mock.calls).toEqual([
+      ["/?ended=logged-out"],
+      ["/?ended=timed-out&idle=300"],
+      ["/?ended=timed-out&limit=absolute"],
+      ["/?ended=key-removed"],
+    ]);
+    expect(endedAddress({ kind: "timed-out", idleSeconds: 19.6, absolute: false })).toBe("/?ended=timed-out&idle=20");
   });
 
   it("reads how the visit ended once, and puts the address back to / at once", () => {
     window.history.replaceState(null, "", "/?ended=timed-out&idle=300");
     const length = window.history.length;
-    expect(takeVisitEnd()).toEqual({ kind: "timed-out", idleSeconds: 300 });
+    expect(takeVisitEnd()).toEqual({ kind: "timed-out", idleSeconds: 300, absolute: false });
     expect(window.location.pathname + window.location.search).toBe("/");
     expect(window.history.length).toBe(length);
     expect(takeVisitEnd()).toBeNull();
 
+    window.history.replaceState(null, "", "/?ended=timed-out&limit=absolute");
+    expect(takeVisitEnd()).toEqual({ kind: "timed-out", idleSeconds: 0, absolute: true });
     window.history.replaceState(null, "", "/?ended=key-removed");
     expect(takeVisitEnd()).toEqual({ kind: "key-removed" });
     window.history.replaceState(null, "", "/?ended=logged-out");
@@ -38,7 +46,7 @@ describe("ending a visit in kiosk mode", () => {
     expect(takeVisitEnd()).toBeNull();
     expect(window.location.search).toBe("");
     window.history.replaceState(null, "", "/?ended=timed-out&idle=soon");
-    expect(takeVisitEnd()).toEqual({ kind: "timed-out", idleSeconds: 0 });
+    expect(takeVisitEnd()).toEqual({ kind: "timed-out", idleSeconds: 0, absolute: false });
   });
 });
 

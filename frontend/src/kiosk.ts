@@ -14,17 +14,27 @@
 import { html } from "./html";
 import type { KioskApi } from "./kiosk-api";
 
-export type VisitEnd = { kind: "logged-out" } | { kind: "timed-out"; idleSeconds: number } | { kind: "key-removed" };
+/** timed-out: by the idle timeout (this long), or (absolute) by the longest time a session may last. */
+export type VisitEnd =
+  | { kind: "logged-out" }
+  | { kind: "timed-out"; idleSeconds: number; absolute: boolean }
+  | { kind: "key-removed" };
 
 /** How often the page asks whether the shell has ended the session (the key was taken out). */
 export const KIOSK_POLL_MS = 2000;
 
 export const KIOSK_EXIT_PATH = "/kiosk/exit";
 
-/** The start page's address that says how the visit ended: `/?ended=timed-out&idle=300`. */
+/**
+ * The start page's address that says how the visit ended: `/?ended=timed-out&idle=300`, or
+ * `/?ended=timed-out&limit=absolute` after the longest time a session may last.
+ */
 export function endedAddress(end: VisitEnd): string {
   const query = new URLSearchParams({ ended: end.kind });
-  if (end.kind === "timed-out") query.set("idle", String(Math.max(0, Math.round(end.idleSeconds))));
+  if (end.kind === "timed-out") {
+    if (end.absolute) query.set("limit", "absolute");
+    else query.set("idle", String(Math.max(0, Math.round(end.idleSeconds))));
+  }
   return `/?${query.toString()}`;
 }
 
@@ -48,7 +58,7 @@ export function takeVisitEnd(win: Window = window): VisitEnd | null {
       return { kind };
     case "timed-out": {
       const idle = query.get("idle") ?? "";
-      return { kind, idleSeconds: /^\d{1,6}$/.test(idle) ? Number(idle) : 0 };
+      return { kind, idleSeconds: /^\d{1,6}$/.test(idle) ? Number(idle) : 0, absolute: query.get("limit") === "absolute" };
     }
     default:
       return null;

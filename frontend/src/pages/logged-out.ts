@@ -1,18 +1,21 @@
 // `/logged-out`: where the app goes when it has logged someone out because they did nothing
-// for too long (session-timeout.ts). It says why, and how to carry on.
+// for too long, or had been logged in for the longest time allowed (session-timeout.ts). It
+// says why, and how to carry on.
 
 import { takeNotice, type App } from "../app";
 import { button } from "../components";
 import { html } from "../html";
 import type { Page } from "../router";
-import { duration } from "../session-timeout";
+import { timedOutReason } from "../session-timeout";
 
 export function loggedOutPage(app: App): Page {
   return (ctx) => {
     const timedOut = takeNotice(app.journey, "timed-out");
-    const reason = timedOut
-      ? `We logged you out because you had not done anything for ${duration(timedOut.idleSeconds)}. This keeps your NHS login safe if you leave your device.`
-      : "We logged you out to keep your NHS login safe.";
+    const reason = !timedOut
+      ? "We logged you out to keep your NHS login safe."
+      : timedOut.absolute
+        ? `${timedOutReason(timedOut)} This keeps your NHS login safe.`
+        : `${timedOutReason(timedOut)} This keeps your NHS login safe if you leave your device.`;
     ctx.show({
       content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">

@@ -53,6 +53,12 @@ describe("start page after a visit ended in kiosk mode (a full page load of /?en
       says: "We logged you out because you had not done anything for 5 minutes. This keeps your NHS login safe on a shared computer.",
     },
     {
+      ended: "timed-out&limit=absolute",
+      title: "Important",
+      heading: "You have been logged out",
+      says: "We logged you out because you had been logged in for 12 hours, the longest time allowed. This keeps your NHS login safe on a shared computer.",
+    },
+    {
       ended: "key-removed",
       title: "Important",
       heading: "You have been logged out",

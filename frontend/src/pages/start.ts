@@ -8,7 +8,7 @@ import { button, importantBanner, successBanner } from "../components";
 import { html, type SafeHtml } from "../html";
 import { takeVisitEnd, type VisitEnd } from "../kiosk";
 import type { Page } from "../router";
-import { duration } from "../session-timeout";
+import { timedOutReason } from "../session-timeout";
 
 const SHARED_COMPUTER = "This keeps your NHS login safe on a shared computer.";
 
@@ -19,9 +19,7 @@ function endedBanner(end: VisitEnd): SafeHtml {
     case "timed-out":
       return importantBanner(
         "You have been logged out",
-        html`<p>We logged you out because you had not done anything for ${
-          end.idleSeconds > 0 ? duration(end.idleSeconds) : "a while"
-        }. ${SHARED_COMPUTER}</p>
+        html`<p>${timedOutReason(end)} ${SHARED_COMPUTER}</p>
     <p>Log in again to carry on.</p>`,
       );
     case "key-removed":
