@@ -67,6 +67,14 @@ describe("kiosk mode", () => {
     expect(usual.app.journey).toEqual({ email: "", passkey: null, notice: { kind: "logged-out" } });
   });
 
+  it("after logging out to go somewhere else, goes there without the start page's notice", async () => {
+    const usual = appWith(false);
+    ctx.navigate.mockClear();
+    await afterLogout(usual.app, ctx, "/create-account");
+    expect(ctx.navigate).toHaveBeenCalledWith("/create-account");
+    expect(usual.app.journey).toEqual({ email: "", passkey: null, notice: null });
+  });
+
   it("when the idle timeout ends the session, loads the start page again in kiosk mode, saying why", async () => {
     const kiosk = appWith(true);
     const navigate = vi.fn(() => Promise.resolve());

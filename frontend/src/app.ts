@@ -110,16 +110,17 @@ export async function isKiosk(app: App): Promise<boolean> {
 
 /**
  * After the server has logged the person out: in kiosk mode a full load of the start page,
- * so nothing of the visit stays in memory; elsewhere the start page with "You have logged out".
+ * so nothing of the visit stays in memory; elsewhere the start page with "You have logged
+ * out", or `next` (the test tools' "Start again" goes to Create an account).
  */
-export async function afterLogout(app: App, ctx: PageContext): Promise<void> {
+export async function afterLogout(app: App, ctx: PageContext, next = "/"): Promise<void> {
   forgetJourney(app);
   if (await isKiosk(app)) {
     app.leave({ kind: "logged-out" });
     return;
   }
-  app.journey.notice = { kind: "logged-out" };
-  if (ctx.isCurrent()) await ctx.navigate("/");
+  if (next === "/") app.journey.notice = { kind: "logged-out" };
+  if (ctx.isCurrent()) await ctx.navigate(next);
 }
 
 /** Drops what the person told us during the visit, when it ends (logged out). */

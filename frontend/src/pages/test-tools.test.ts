@@ -4,7 +4,8 @@
 import { initAll } from "nhsuk-frontend";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError, type Api } from "../api";
-import { createApp } from "../app";
+import { createApp, type App } from "../app";
+import type { VisitEnd } from "../kiosk";
 import { mountShell } from "../layout";
 import { Router } from "../router";
 import { routes } from "../routes";
@@ -35,6 +36,7 @@ class FakeTester implements TesterApi {
   current: TesterState | null = state();
   calls: string[] = [];
   chooseError: ApiError | null = null;
+  plugError: ApiError | null = null;
   get(): Promise<TesterState | null> {
     this.calls.push("get");
     return Promise.resolve(this.current);
@@ -56,6 +58,7 @@ class FakeTester implements TesterApi {
   }
   plug(plugged: boolean): Promise<TesterState> {
     this.calls.push(`plug ${String(plugged)}`);
+    if (this.plugError) return Promise.reject(this.plugError);
     this.current = state({ ...this.current, plugged });
     return Promise.resolve(this.current);
   }
@@ -67,7 +70,17 @@ afterEach(() => {
   running = null;
 });
 
-async function boot(path: string, tester: TesterApi, api: Api = fakeApi()): Promise<Router> {
+let booted: App | null = null;
+
+/** Kiosk mode's full page load (jsdom cannot load pages) is `leave`; by default it fails the test. */
+async function boot(
+  path: string,
+  tester: TesterApi,
+  api: Api = fakeApi(),
+  leave: (end: VisitEnd) => void = (end) => {
+    throw new Error(`unexpected page load: ${end.kind}`);
+  },
+): Promise<Router> {
   window.history.replaceState(null, "", path);
   document.documentElement.lang = "en";
   document.body.className = "js-enabled nhsuk-frontend-supported";
@@ -75,7 +88,8 @@ async function boot(path: string, tester: TesterApi, api: Api = fakeApi()): Prom
   window.scrollTo = vi.fn() as unknown as typeof window.scrollTo;
   const root = document.getElementById("app") as HTMLElement;
   const layout = mountShell(root);
-  const app = createApp(api);
+  const app = createApp(api, undefined, { leave });
+  booted = app;
   const router = new Router({
     layout,
     routes: { ...routes(app), ...testToolsRoutes(app, tester) },
@@ -120,6 +134,20 @@ describe("test tools", () => {
     await settle();
     expect(tester.calls).toContain("plug true");
     expect(text(main().querySelector("#tester-plugged"))).toBe("The virtual key is plugged in.");
+    expect(await axeViolations()).toEqual([]);
+  });
+
+  it("say when the key cannot be taken out, in an error summary", async () => {
+    const tester = new FakeTester();
+    tester.plugError = new ApiError(0, "network_error", "Sorry, we could not connect to the service. Check your connection and try again.");
+    await boot("/test-tools", tester);
+    submit(main().querySelector("form[data-plug]") as HTMLFormElement);
+    await settle();
+    const summary = main().querySelector(".nhsuk-error-summary");
+    expect(text(summary)).toContain("Sorry, we could not connect to the service. Check your connection and try again.");
+    expect(document.activeElement).toBe(summary);
+    expect(document.title).toBe("Error: Test tools for the virtual security key – NHS login passkeys");
+    expect(text(main().querySelector("form[data-plug] button"))).toBe("Take the key out");
     expect(await axeViolations()).toEqual([]);
   });
 
@@ -262,5 +290,29 @@ describe("test tools", () => {
     expect(logout).toHaveBeenCalledOnce();
     expect(window.location.pathname).toBe("/create-account");
     expect(h1()).toBe("Create an account");
+  });
+
+  it("start again ends the visit as logging out does: forgetting the journey, and in kiosk mode loading the start page", async () => {
+    const usual = await boot("/", new FakeTester(), fakeApi({ logout: () => Promise.resolve() }));
+    const app = booted as App;
+    app.journey.email = "pat@example.com";
+    await usual.navigate("/test-tools/start-again");
+    submit();
+    await settle();
+    expect(h1()).toBe("Create an account");
+    expect(app.journey).toEqual({ email: "", passkey: null, notice: null });
+
+    const leave = vi.fn();
+    const kioskApi = fakeApi({
+      getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk: true }),
+      logout: () => Promise.resolve(),
+    });
+    const tester = new FakeTester();
+    await boot("/test-tools/start-again", tester, kioskApi, leave);
+    submit();
+    await settle();
+    expect(tester.calls).toContain("reset");
+    expect(leave).toHaveBeenCalledWith({ kind: "logged-out" });
+    expect(window.location.pathname).toBe("/test-tools/start-again");
   });
 });

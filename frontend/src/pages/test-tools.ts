@@ -12,7 +12,7 @@
 // added the same way, once, when the app starts (offerTestTools).
 
 import { ApiError, SERVICE_PROBLEM } from "../api";
-import type { App } from "../app";
+import { afterLogout, type App } from "../app";
 import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem } from "../components";
 import { formatDateTime } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
@@ -131,11 +131,15 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
 
   const overview: Page = async (ctx) => {
     const state = await load(tester, ctx);
-    if (!state) return;
+    if (state) renderOverview(ctx, state, null);
+  };
+
+  function renderOverview(ctx: PageContext, state: TesterState, problem: string | null): void {
     const said = banner;
     banner = null;
     const main = ctx.show({
-      content: column(html`${said ? successBanner(said.heading, said.body ? html`<p>${said.body}</p>` : undefined) : ""}
+      content: column(html`${problem ? errorSummary([{ text: problem }]) : ""}
+    ${said ? successBanner(said.heading, said.body ? html`<p>${said.body}</p>` : undefined) : ""}
     ${TEST_TOOL_TAG}
     <h1>Test tools for the virtual security key</h1>
     ${ONLY_FOR_TESTING}
@@ -166,14 +170,13 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
         await tester.plug(plugIn);
       } catch (error) {
         done();
-        banner = null;
-        console.error(error);
+        if (ctx.isCurrent()) renderOverview(ctx, state, messageFor(error, SERVICE_PROBLEM));
         return;
       }
       banner = { heading: plugIn ? "The virtual key is plugged in again" : "The virtual key is taken out" };
       if (ctx.isCurrent()) await ctx.navigate(TEST_TOOLS_PATH, { replace: true });
     });
-  };
+  }
 
   const next: Page = async (ctx) => {
     const state = await load(tester, ctx);
@@ -281,9 +284,10 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
       body: () => html`<p>This resets the virtual security key, deleting its passkeys and its PIN, and logs you out. You can then create a new account to test with.</p>
     <p>The account you are using now stays in the app, but it cannot log in with the passkeys that were on the key.</p>`,
       action: "Reset the key and log out",
+      // Ends the visit as logging out does anywhere: in kiosk mode a full load of the start page.
       after: async (ctx) => {
         await app.api.logout();
-        if (ctx.isCurrent()) await ctx.navigate("/create-account");
+        await afterLogout(app, ctx, "/create-account");
       },
     }),
   };
