@@ -232,6 +232,30 @@ describe("kiosk mode", () => {
     await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
   });
 
+  it("never lets a link leave the app, whatever the modifiers, nor a middle click open a new window", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/two", kiosk);
+    const outside = document.createElement("a");
+    outside.href = "https://www.nhs.uk/conditions/";
+    layout.main.append(outside);
+    for (const init of [{ ctrlKey: true }, { shiftKey: true }, { metaKey: true }, { altKey: true }]) {
+      const event = new MouseEvent("click", { bubbles: true, cancelable: true, button: 0, ...init });
+      outside.dispatchEvent(event);
+      expect(event.defaultPrevented).toBe(true);
+    }
+    const middle = new MouseEvent("auxclick", { bubbles: true, cancelable: true, button: 1 });
+    outside.dispatchEvent(middle);
+    expect(middle.defaultPrevented).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
+    expect(window.location.pathname).toBe("/two");
+
+    // A link in the app opens here rather than in a new window.
+    await router?.navigate("/");
+    const inApp = new MouseEvent("auxclick", { bubbles: true, cancelable: true, button: 1 });
+    layout.main.querySelector('a[href="/two"]')?.dispatchEvent(inApp);
+    expect(inApp.defaultPrevented).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+  });
+
   it("follows a fragment link by replacing the history entry", async () => {
     await start({ "/": simple("One") }, "/", kiosk);
     const length = window.history.length;

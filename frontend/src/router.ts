@@ -41,7 +41,8 @@ export interface RouterOptions {
   /**
    * Kiosk mode (a shared computer, kiosk.ts): every page change replaces the history entry,
    * so Back has nothing to go back to, and a link that would leave the app (another site, a
-   * new window) is not followed: `linkOut` says so instead, at the same address.
+   * new window) is not followed: `linkOut` says so instead, at the same address. This holds
+   * whatever the click: with Ctrl, Shift, Alt or Meta, or the middle button (auxclick).
    */
   kiosk?: { linkOut: (url: URL) => Page };
   window?: Window;
@@ -82,6 +83,10 @@ export class Router {
   }
 
   private readonly onClickListener = (event: MouseEvent): void => this.onClick(event);
+  // The middle button fires auxclick, not click; a new tab opens unless it is prevented.
+  private readonly onAuxClickListener = (event: MouseEvent): void => {
+    if (event.button === 1) this.onClick(event);
+  };
   private readonly onPopStateListener = (): void => {
     const path = normalisePath(this.win.location.pathname);
     // A fragment link (the skip link, an error summary link) also fires
@@ -93,6 +98,7 @@ export class Router {
   /** Installs the link and history listeners and renders the current address. */
   start(): Promise<void> {
     this.win.document.addEventListener("click", this.onClickListener);
+    if (this.options.kiosk) this.win.document.addEventListener("auxclick", this.onAuxClickListener);
     this.win.addEventListener("popstate", this.onPopStateListener);
     return this.render(normalisePath(this.win.location.pathname));
   }
@@ -100,6 +106,7 @@ export class Router {
   /** Removes the listeners; any page still loading will not render. */
   stop(): void {
     this.win.document.removeEventListener("click", this.onClickListener);
+    this.win.document.removeEventListener("auxclick", this.onAuxClickListener);
     this.win.removeEventListener("popstate", this.onPopStateListener);
     this.generation++;
   }
@@ -113,8 +120,11 @@ export class Router {
   }
 
   private onClick(event: MouseEvent): void {
-    if (event.defaultPrevented || event.button !== 0) return;
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (event.defaultPrevented) return;
+    const kiosk = this.options.kiosk;
+    // Outside kiosk mode a modified or middle click is the browser's (a new tab, a new window).
+    const modified = event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+    if (modified && !kiosk) return;
     const target = event.target;
     if (!(target instanceof Element)) return;
     const link = target.closest("a[href]");
@@ -124,7 +134,8 @@ export class Router {
     // Compare scheme and host rather than `origin`, which is "null" for the
     // desktop app's wails:// scheme.
     const inApp = url.protocol === here.protocol && url.host === here.host;
-    const kiosk = this.options.kiosk;
+    // Kiosk mode checks before anything else: whatever the modifiers, nothing leaves the app
+    // and nothing opens in a new window (a modified click on a link in the app opens it here).
     if (kiosk && !inApp) {
       event.preventDefault();
       this.showLinkOut(kiosk.linkOut(url));
@@ -132,7 +143,10 @@ export class Router {
     }
     // In kiosk mode a new window is not opened either: the page opens here.
     if (!kiosk && ((link.target && link.target !== "_self") || link.hasAttribute("download"))) return;
-    if (!inApp || url.pathname.startsWith("/api/")) return;
+    if (!inApp || url.pathname.startsWith("/api/")) {
+      if (kiosk && modified) event.preventDefault(); // not in a new window either
+      return;
+    }
     if (url.hash && normalisePath(url.pathname) === this.currentPath) {
       // A fragment link (the skip link, an error summary link) adds a history entry when the
       // browser follows it; in kiosk mode it replaces this one instead.
