@@ -35,7 +35,7 @@ func startKiosk(t *testing.T, key *virtualkey.Key, idle time.Duration) *desktopS
 // so this asks again after each load.)
 func reloaded(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
-	deadline := time.Now().Add(25 * time.Second)
+	deadline := time.Now().Add(35 * time.Second)
 	for {
 		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		done, err := chromedp.Run(actx, chromedp.Evaluate[bool](`!window.kioskTestMark && document.readyState === "complete" &&
@@ -190,17 +190,17 @@ func TestJourneyKioskSetUpLogOutLogInAndTakeTheKeyOut(t *testing.T) {
 // The idle timeout, with a short test value: the warning counts down, then the visit ends at
 // the start page saying why; and staff (only they) close the app with the administrator secret.
 func TestJourneyKioskIdleTimeoutThenStaffCloseTheApp(t *testing.T) {
-	srv := startKiosk(t, newVirtualKey(t, virtualkey.Succeed()), 20*time.Second)
+	srv := startKiosk(t, newVirtualKey(t, virtualkey.Succeed()), 40*time.Second)
 	ctx := newWebview(t)
 
 	createAccount(t, ctx, srv.origin, "kiosk.idle@example.com", "a long enough password")
 	entries := historyLength(t, ctx)
 	markPage(t, ctx)
-	waitFor(t, ctx, `(() => { const d = document.querySelector("dialog.app-timeout-dialog"); return !!d && d.open })()`,
-		"the warning should open before the idle timeout ends the session")
+	waitLong(t, ctx, `(() => { const d = document.querySelector("dialog.app-timeout-dialog"); return !!d && d.open })()`,
+		"the warning should open before the idle timeout ends the session", 35*time.Second)
 	reloaded(t, ctx, "the idle timeout should end the visit with a new load of the page")
 	page(t, ctx, "Manage passkeys for your NHS login")
-	importantBanner(t, ctx, "We logged you out because you had not done anything for 20 seconds.")
+	importantBanner(t, ctx, "We logged you out because you had not done anything for 40 seconds.")
 	if a := address(t, ctx); a != "/" {
 		t.Errorf("after the timeout the address should be /, is %q", a)
 	}
