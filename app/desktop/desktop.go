@@ -186,9 +186,10 @@ func Run(ctx context.Context, opts Options) error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 			ProgramName:      "nhs-passkeys",
 		},
-		// WCAG 1.4.4: WebView2 zooms with Ctrl and the mouse wheel (and pinch) once this is on;
-		// Wails keeps its browser keys off, so Ctrl and plus/minus/0 are the page's
-		// (frontend/src/zoom-keys.ts).
+		// WCAG 1.4.4: WebView2 zooms with Ctrl and the mouse wheel (and pinch) once this is on.
+		// Wails v2 keeps WebView2's browser keys off, Ctrl and plus among them; a page-side
+		// CSS zoom is no substitute (it does not reflow), so on Windows the keys are left to
+		// Windows' own text size and Magnifier (README, Windows).
 		Windows: &windows.Options{IsZoomControlEnabled: true, ZoomFactor: 1.0},
 		Mac: &mac.Options{
 			About: &mac.AboutInfo{Title: Title, Message: "Set up, use and remove passkeys for your NHS login."},

@@ -29,6 +29,7 @@ export const accessibilityStatementPage: Page = (ctx) => {
     <h2>How accessible this app is</h2>
     <p>We know some parts of this app are not fully accessible:</p>
     <ul>
+      <li>on a Windows computer, you cannot zoom in on the desktop app by pressing Ctrl and the plus key – hold Ctrl and turn the mouse wheel, or make text bigger in Windows settings</li>
       <li>you are always logged out 12 hours after you log in, even if you are using the app – you are warned 2 minutes before, but you cannot ask for more time</li>
       <li>your device or security key only waits a short time for you to unlock it or touch it – if it stops waiting, you need to start again</li>
       <li>the windows your device or web browser shows when you use a passkey, such as Windows Hello or a QR code, are not part of this app, so we cannot make them more accessible</li>
@@ -57,6 +58,7 @@ export const accessibilityStatementPage: Page = (ctx) => {
     <h3>Non-accessible content</h3>
     <p>The content listed below is not accessible for the following reasons.</p>
     <h4>Non-compliance with the accessibility regulations</h4>
+    <p>On Windows, the desktop app does not zoom when you press Ctrl and the plus key. You can zoom with Ctrl and the mouse wheel, or make text bigger in Windows settings. This may not meet WCAG 2.2 success criterion 2.1.1 (keyboard) for zooming. We plan to add the zoom keys on Windows.</p>
     <p>You are logged out 12 hours after you log in, to keep your account safe. You are warned 2 minutes before, but you cannot ask for more time, because a longer login would be less safe. This may not meet WCAG 2.2 success criterion 2.2.1 (timing adjustable). You can log in again straight away.</p>
     <h4>Content that's not within the scope of the accessibility regulations</h4>
     <p>The passkey windows that your device or web browser shows, such as Windows Hello, a QR code or a request to unlock your phone, are made by your device or browser, not by us.</p>
