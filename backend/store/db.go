@@ -53,10 +53,7 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if err := ensureFileMode(path); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", path+"?"+dsnParams)
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
+	db := sql.OpenDB(cachingConnector{dsn: path + "?" + dsnParams, driver: &sqlite.Driver{}})
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
