@@ -464,7 +464,13 @@ func (s *Service) ChangePassword(ctx context.Context, cur SignedIn, newPassword,
 
 // ByID returns the account with id; found is false when there is none.
 func (s *Service) ByID(ctx context.Context, id int64) (acct Account, found bool, err error) {
-	acct, err = s.store.byID(ctx, s.db, id)
+	return s.ByIDIn(ctx, s.db, id)
+}
+
+// ByIDIn is ByID read through q, so that a caller's transaction sees the account as it is
+// inside that transaction (and does not take a second connection for it).
+func (s *Service) ByIDIn(ctx context.Context, q store.DBTX, id int64) (acct Account, found bool, err error) {
+	acct, err = s.store.byID(ctx, q, id)
 	if errors.Is(err, errNotFound) {
 		return Account{}, false, nil
 	}

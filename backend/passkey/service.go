@@ -204,7 +204,8 @@ func (u *user) WebAuthnCredentials() []webauthn.Credential {
 
 // Accounts finds accounts.
 type Accounts interface {
-	ByID(ctx context.Context, id int64) (account.Account, bool, error)
+	// ByIDIn reads through q: inside a transaction, the caller's tx.
+	ByIDIn(ctx context.Context, q store.DBTX, id int64) (account.Account, bool, error)
 	ByEmail(ctx context.Context, email string) (account.Account, bool, error)
 }
 
@@ -701,7 +702,7 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 			if c.AccountID == 0 {
 				return refuse(errors.New("login began with an email that has no account"), nil)
 			}
-			acct, found, err := s.accounts.ByID(ctx, c.AccountID)
+			acct, found, err := s.accounts.ByIDIn(ctx, tx, c.AccountID)
 			if err != nil {
 				return err
 			}
@@ -783,7 +784,7 @@ func (s *Service) ownerOf(ctx context.Context, tx *sql.Tx, rawID []byte) (*user,
 	if err != nil || !found {
 		return nil, err
 	}
-	acct, found, err := s.accounts.ByID(ctx, accountID)
+	acct, found, err := s.accounts.ByIDIn(ctx, tx, accountID)
 	if err != nil || !found {
 		return nil, err
 	}
@@ -978,7 +979,7 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 		if !found {
 			return notFound(errors.New("no such passkey in this account"))
 		}
-		acct, found, err := s.accounts.ByID(ctx, cur.Account.ID)
+		acct, found, err := s.accounts.ByIDIn(ctx, tx, cur.Account.ID)
 		if err != nil {
 			return err
 		}
