@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"golang.org/x/term"
 )
 
 const usage = `NHS passkeys companion: set up, use and remove passkeys for your NHS login.
@@ -302,16 +304,54 @@ func logLevel(getenv func(string) string) slog.Level {
 // (or pipes it in), and gets the settings file's line with its argon2id hash, so the file
 // never holds the secret itself.
 func printKioskSecret(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	fmt.Fprintln(stderr, "Type the administrator secret for kiosk mode (at least 12 characters), then press Enter:")
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read the secret: %w", err)
+	secret, err := readKioskSecret(stdin, stderr)
+	if err != nil {
+		return err
 	}
-	hash, err := kiosk.HashSecret(strings.TrimRight(line, "\r\n"))
+	hash, err := kiosk.HashSecret(secret)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\"adminSecret\": %q\n", hash)
 	fmt.Fprintf(stderr, "Put that line in %s, for example:\n{\"kiosk\": true, \"idleTimeout\": \"5m\", \"adminSecret\": \"...\"}\n", kiosk.DefaultPath(getenv))
 	return nil
+}
+
+// readKioskSecret reads the administrator secret. At a terminal it is not shown as it is
+// typed (someone may be looking over the administrator's shoulder in a surgery) and is asked
+// for twice, since a typing mistake nobody can see would lock staff out. Piped in, it is the
+// first line.
+func readKioskSecret(stdin io.Reader, stderr io.Writer) (string, error) {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(stderr, "Type the administrator secret for kiosk mode (at least 12 characters), then press Enter:")
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read the secret: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	ask := func(prompt string) ([]byte, error) {
+		fmt.Fprint(stderr, prompt)
+		typed, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr) // the Enter key was not shown either
+		if err != nil {
+			return nil, fmt.Errorf("read the secret: %w", err)
+		}
+		return typed, nil
+	}
+	first, err := ask("Type the administrator secret for kiosk mode (at least 12 characters; it will not be shown), then press Enter: ")
+	if err != nil {
+		return "", err
+	}
+	defer clear(first)
+	second, err := ask("Type it again to check it: ")
+	if err != nil {
+		return "", err
+	}
+	defer clear(second)
+	if !bytes.Equal(first, second) {
+		return "", errors.New("the two secrets you typed are different: run nhs-passkeys kiosk-secret again")
+	}
+	return string(first), nil
 }
