@@ -25,6 +25,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"golang.org/x/term"
 )
 
@@ -179,6 +180,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg.Kiosk = kioskMode
 	}
 	srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(*idleTimeout, 0))
+	var inUse *store.InUseError
+	if !serve && errors.As(err, &inUse) {
+		// Someone opened the app again, most likely from its icon, where a message on the
+		// terminal would never be seen: show them the window they already have.
+		showErr := desktop.ShowRunningCopy(dir)
+		if showErr == nil {
+			fmt.Fprintln(stderr, "NHS login passkeys is already open, so its window has been brought to the front.")
+			return nil
+		}
+		logger.Debug("could not ask the open copy to show its window", "err", showErr)
+	}
 	if err != nil {
 		return err
 	}

@@ -152,6 +152,15 @@ func Run(ctx context.Context, opts Options) error {
 		LogLevel:           wailslogger.INFO,
 		LogLevelProduction: wailslogger.WARNING,
 		OnStartup:          func(wctx context.Context) { started <- wctx },
+		// A second copy on the same data folder is refused by the folder's lock; before it
+		// stops it asks this copy to show its window (ShowRunningCopy).
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: instanceID(opts.DataDir),
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+				logger.Info("another copy of the app was started: bringing this window to the front")
+				presentWindow()
+			},
+		},
 		// Every way of closing (the close button, SIGINT/SIGTERM, Quit) comes through here.
 		// On Linux Wails would call GTK from this goroutine; quitWindow queues it onto GTK's
 		// own thread instead (quit_gtk.go).

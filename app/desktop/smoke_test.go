@@ -188,6 +188,10 @@ func smokeInsideSession(t *testing.T, bin, artifacts string) {
 		s.t = t
 		smokeKiosk(t, s, bin, filepath.Join(tmp, "kiosk"))
 	})
+	t.Run("a second copy shows the first one's window", func(t *testing.T) {
+		s.t = t
+		smokeSecondCopy(t, s, bin, filepath.Join(tmp, "second-copy"))
+	})
 
 	// The session tokens never reach a log.
 	logs, _ := filepath.Glob(filepath.Join(artifacts, "app-*.log"))
@@ -346,12 +350,58 @@ func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 	app.stop()
 }
 
+// smokeSecondCopy opens the app, minimises its window, then opens the app again on the same
+// data folder, as someone would who cannot see the window and clicks the icon again. The
+// second copy must stop at once, without an error, and the first window must be back on
+// screen.
+func smokeSecondCopy(t *testing.T, s *screen, bin, dataDir string) {
+	startWindowManager(t, s) // minimising needs a window manager
+	first := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-first-copy.log"))
+	s.waitForWindow(first)
+	s.waitFor("start page of the first copy", startHeading)
+	s.run("xdotool", "windowminimize", s.window)
+	waitUntil(t, s.ctx, "the window to be minimised", func() bool { return len(s.visibleWindows()) == 0 })
+
+	second := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-second-copy.log"))
+	select {
+	case err := <-second.exited:
+		second.exited <- err
+		if err != nil {
+			t.Fatalf("the second copy failed (%v); log:\n%s", err, readFile(second.log))
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the second copy did not stop within 15 s; log:\n%s", readFile(second.log))
+	}
+	if log := readFile(second.log); !strings.Contains(log, "already open, so its window has been brought to the front") {
+		t.Errorf("the second copy said %q", log)
+	}
+	waitUntil(t, s.ctx, "the first copy's window to be on screen again", func() bool {
+		return slices.Contains(s.visibleWindows(), s.window)
+	})
+	if !strings.Contains(readFile(first.log), "another copy of the app was started") {
+		t.Errorf("the first copy did not log the second start; log:\n%s", readFile(first.log))
+	}
+	s.waitFor("the first copy's start page, back on screen", startHeading)
+	first.stop()
+}
+
+// visibleWindows lists the app's windows that are on screen (mapped).
+func (s *screen) visibleWindows() []string {
+	cmd := exec.CommandContext(s.ctx, "xdotool", "search", "--onlyvisible", "--name", "^"+desktop.Title+"$")
+	cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
+	out, _ := cmd.Output()
+	return strings.Fields(string(out))
+}
+
 // startWindowManager starts openbox on the test's display and waits until it manages the
 // screen (it has set _NET_NUMBER_OF_DESKTOPS on the root window). Like the app, openbox can
 // fail to reach a busy X server at the first try ("Failed to open the display"), so it is
 // started again until it is up.
 func startWindowManager(t *testing.T, s *screen) {
 	t.Helper()
+	if s.managed {
+		return
+	}
 	logPath := filepath.Join(s.artifacts, "openbox.log")
 	deadline := time.Now().Add(20 * time.Second)
 	for try := 1; ; try++ {
@@ -367,9 +417,10 @@ func startWindowManager(t *testing.T, s *screen) {
 		}
 		exited := make(chan struct{})
 		go func() { _ = wm.Wait(); log.Close(); close(exited) }()
-		t.Cleanup(func() { _ = wm.Process.Kill(); <-exited })
+		t.Cleanup(func() { _ = wm.Process.Kill(); <-exited; s.managed = false })
 		if managing(s, exited, deadline) {
 			t.Logf("openbox manages the screen (try %d)", try)
+			s.managed = true
 			return
 		}
 		if time.Now().After(deadline) {
@@ -747,6 +798,7 @@ type screen struct {
 	artifacts string
 
 	xvfbExited <-chan struct{} // closed if the X server has gone
+	managed    bool            // openbox manages the screen (until the subtest that started it ends)
 
 	window     string
 	x, y, w, h int // the window on the screen
@@ -781,10 +833,7 @@ func (s *screen) fail(format string, args ...any) {
 func (s *screen) waitForWindow(a *app) {
 	s.t.Helper()
 	for {
-		cmd := exec.CommandContext(s.ctx, "xdotool", "search", "--onlyvisible", "--name", "^"+desktop.Title+"$")
-		cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
-		out, _ := cmd.Output()
-		if ids := strings.Fields(string(out)); len(ids) > 0 {
+		if ids := s.visibleWindows(); len(ids) > 0 {
 			s.window = ids[0]
 			break
 		}
