@@ -56,7 +56,7 @@ const kioskSupported = runtime.GOOS != "windows"
 // with their own arguments and environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "kiosk-secret" {
-		return printKioskSecret(stdin, stdout, stderr, getenv)
+		return printKioskSecret(ctx, stdin, stdout, stderr, getenv)
 	}
 	serve := len(args) > 1 && args[1] == "serve"
 	name := "nhs-passkeys"
@@ -315,8 +315,8 @@ func logLevel(getenv func(string) string) slog.Level {
 // printKioskSecret serves `nhs-passkeys kiosk-secret`: the administrator types the secret
 // (or pipes it in), and gets the settings file's line with its argon2id hash, so the file
 // never holds the secret itself.
-func printKioskSecret(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	secret, err := readKioskSecret(stdin, stderr)
+func printKioskSecret(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	secret, err := readKioskSecret(ctx, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -332,8 +332,9 @@ func printKioskSecret(stdin io.Reader, stdout, stderr io.Writer, getenv func(str
 // readKioskSecret reads the administrator secret. At a terminal it is not shown as it is
 // typed (someone may be looking over the administrator's shoulder in a surgery) and is asked
 // for twice, since a typing mistake nobody can see would lock staff out. Piped in, it is the
-// first line.
-func readKioskSecret(stdin io.Reader, stderr io.Writer) (string, error) {
+// first line. Ctrl+C (or SIGTERM) while it waits ends ctx: the terminal is put back as it
+// was, showing what is typed again, before the command stops.
+func readKioskSecret(ctx context.Context, stdin io.Reader, stderr io.Writer) (string, error) {
 	f, ok := stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintln(stderr, "Type the administrator secret for kiosk mode (at least 12 characters), then press Enter:")
@@ -343,14 +344,35 @@ func readKioskSecret(stdin io.Reader, stderr io.Writer) (string, error) {
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
+	fd := int(f.Fd())
+	before, err := term.GetState(fd)
+	if err != nil {
+		return "", fmt.Errorf("read the secret: %w", err)
+	}
 	ask := func(prompt string) ([]byte, error) {
 		fmt.Fprint(stderr, prompt)
-		typed, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stderr) // the Enter key was not shown either
-		if err != nil {
-			return nil, fmt.Errorf("read the secret: %w", err)
+		type answer struct {
+			typed []byte
+			err   error
 		}
-		return typed, nil
+		answered := make(chan answer, 1)
+		go func() {
+			typed, err := term.ReadPassword(fd)
+			answered <- answer{typed, err}
+		}()
+		select {
+		case a := <-answered:
+			fmt.Fprintln(stderr) // the Enter key was not shown either
+			if a.err != nil {
+				return nil, fmt.Errorf("read the secret: %w", a.err)
+			}
+			return a.typed, nil
+		case <-ctx.Done():
+			// ReadPassword is still waiting and would put echo back only once a line came.
+			_ = term.Restore(fd, before)
+			fmt.Fprintln(stderr)
+			return nil, fmt.Errorf("read the secret: %w", ctx.Err())
+		}
 	}
 	first, err := ask("Type the administrator secret for kiosk mode (at least 12 characters; it will not be shown), then press Enter: ")
 	if err != nil {

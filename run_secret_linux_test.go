@@ -4,6 +4,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -65,27 +67,69 @@ func (term *terminal) shown() string {
 	return term.screen.String()
 }
 
-// typeAfter waits until the screen shows prompt and the terminal has stopped echoing (the
-// command turns echo off just after its prompt), then types line and Enter.
-func (term *terminal) typeAfter(t *testing.T, prompt, line string) {
+// echoing reports whether the terminal shows what is typed.
+func (term *terminal) echoing(t *testing.T) bool {
+	t.Helper()
+	tios, err := unix.IoctlGetTermios(int(term.follower.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tios.Lflag&unix.ECHO != 0
+}
+
+// waitForPrompt waits until the screen shows prompt and the terminal has stopped echoing
+// (the command turns echo off just after its prompt).
+func (term *terminal) waitForPrompt(t *testing.T, prompt string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tios, err := unix.IoctlGetTermios(int(term.follower.Fd()), unix.TCGETS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Count(term.shown(), prompt) > 0 && tios.Lflag&unix.ECHO == 0 {
-			break
-		}
+	for !strings.Contains(term.shown(), prompt) || term.echoing(t) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no prompt %q with echo off; the screen shows %q", prompt, term.shown())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// typeAfter waits for prompt, then types line and Enter.
+func (term *terminal) typeAfter(t *testing.T, prompt, line string) {
+	t.Helper()
+	term.waitForPrompt(t, prompt)
 	if _, err := term.leader.WriteString(line + "\r"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestKioskSecretStoppedWhileWaitingLeavesTheTerminalShowingWhatIsTyped(t *testing.T) {
+	term := newTerminal(t)
+	if !term.echoing(t) {
+		t.Fatal("a new terminal should echo")
+	}
+	ctx, stop := context.WithCancel(t.Context()) // what Ctrl+C does, through main's NotifyContext
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"nhs-passkeys", "kiosk-secret"}, noEnv, term.follower, &out, term.follower)
+	}()
+	term.waitForPrompt(t, "it will not be shown")
+	stop()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || out.Len() != 0 {
+			t.Fatalf("err = %v, printed %q; want context.Canceled and nothing printed", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("kiosk-secret did not stop when its context ended")
+	}
+	if !term.echoing(t) {
+		t.Error("the terminal was left not showing what is typed")
+	}
+	// The abandoned read is still waiting for a line (the real command exits here). Give it
+	// one so that it ends before this terminal closes: its file descriptor number would
+	// otherwise be reused by the next test's terminal, which it would then reset.
+	if _, err := term.leader.WriteString("\r"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
 }
 
 func TestKioskSecretAtATerminalIsNotShownAndIsAskedForTwice(t *testing.T) {

@@ -53,7 +53,11 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if err := ensureFileMode(path); err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(cachingConnector{dsn: path + "?" + dsnParams, driver: &sqlite.Driver{}})
+	connector, err := newCachingConnector(path + "?" + dsnParams)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := sql.OpenDB(connector)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"reflect"
 
 	"modernc.org/sqlite"
 )
@@ -21,21 +22,27 @@ import (
 // closed per call as before.
 const maxCachedStatements = 256
 
-// cachingConnector opens modernc connections wrapped in stmtCachingConn.
-type cachingConnector struct {
-	dsn    string
-	driver *sqlite.Driver
+// cachingConnector wraps modernc's connector (sqlite.NewConnector: the driver's registered
+// functions and hooks apply) and its connections in stmtCachingConn.
+type cachingConnector struct{ inner driver.Connector }
+
+func newCachingConnector(dsn string) (cachingConnector, error) {
+	inner, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return cachingConnector{}, err
+	}
+	return cachingConnector{inner: inner}, nil
 }
 
-func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := c.driver.Open(c.dsn)
+func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.inner.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return newStmtCachingConn(conn)
 }
 
-func (c cachingConnector) Driver() driver.Driver { return c.driver }
+func (c cachingConnector) Driver() driver.Driver { return c.inner.Driver() }
 
 // modernConn is the part of modernc's connection that database/sql uses.
 type modernConn interface {
@@ -117,6 +124,10 @@ func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args [
 	return &releasingRows{Rows: rows, release: release}, nil
 }
 
+// Unwrap returns modernc's connection, for the driver's own extras (sqlite.Limit and the
+// like see through wrappers with this method).
+func (c *stmtCachingConn) Unwrap() driver.Conn { return c.modernConn }
+
 // Close finalises the cached statements, then closes the connection.
 func (c *stmtCachingConn) Close() error {
 	var errs []error
@@ -128,10 +139,60 @@ func (c *stmtCachingConn) Close() error {
 	return errors.Join(errs...)
 }
 
-// releasingRows gives its statement back to the cache when closed.
+// releasingRows gives its statement back to the cache when closed. It passes on the
+// driver's column type methods, which database/sql's Rows.ColumnTypes looks for.
 type releasingRows struct {
 	driver.Rows
 	release func() error
+}
+
+// modernRows is the column type part of modernc's rows.
+type modernRows interface {
+	driver.RowsColumnTypeDatabaseTypeName
+	driver.RowsColumnTypeLength
+	driver.RowsColumnTypeNullable
+	driver.RowsColumnTypePrecisionScale
+	driver.RowsColumnTypeScanType
+}
+
+func (r *releasingRows) types() modernRows {
+	mr, _ := r.Rows.(modernRows)
+	return mr
+}
+
+func (r *releasingRows) ColumnTypeDatabaseTypeName(i int) string {
+	if mr := r.types(); mr != nil {
+		return mr.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
+
+func (r *releasingRows) ColumnTypeLength(i int) (int64, bool) {
+	if mr := r.types(); mr != nil {
+		return mr.ColumnTypeLength(i)
+	}
+	return 0, false
+}
+
+func (r *releasingRows) ColumnTypeNullable(i int) (nullable, ok bool) {
+	if mr := r.types(); mr != nil {
+		return mr.ColumnTypeNullable(i)
+	}
+	return false, false
+}
+
+func (r *releasingRows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool) {
+	if mr := r.types(); mr != nil {
+		return mr.ColumnTypePrecisionScale(i)
+	}
+	return 0, 0, false
+}
+
+func (r *releasingRows) ColumnTypeScanType(i int) reflect.Type {
+	if mr := r.types(); mr != nil {
+		return mr.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
 }
 
 func (r *releasingRows) Close() error {

@@ -161,3 +161,23 @@ func TestTheCacheStopsGrowingAtItsBoundAndQueriesStillWork(t *testing.T) {
 		t.Errorf("cache holds %d statements, want the bound %d", n, maxCachedStatements)
 	}
 }
+
+func TestRowsStillDescribeTheirColumns(t *testing.T) {
+	db := oneConn(t)
+	rows, err := db.QueryContext(t.Context(), `SELECT id, name FROM things`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ct := range types {
+		got = append(got, ct.DatabaseTypeName())
+	}
+	if fmt.Sprint(got) != "[INTEGER TEXT]" {
+		t.Errorf("column types = %v, want [INTEGER TEXT] (as the driver reports them)", got)
+	}
+}
