@@ -74,7 +74,7 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 			passkeySetUp(t, ctx, key)
 		}},
 		{"Be cancelled", "be cancelled", newPIN, errorSays("You cancelled setting up your passkey.")},
-		{"Time out", "time out", newPIN, errorSays("Your security key did not respond in time. Try again.")},
+		{"Time out", "time out", newPIN, errorSays("Your security key did not respond in time.")},
 		{"Ask for a PIN", "ask for its PIN, then succeed", testPIN, passkeySetUp},
 		{"Refuse a PIN as wrong", "refuse the PIN as wrong", testPIN, func(t *testing.T, ctx context.Context, key *virtualkey.Key) {
 			errorSummaryFocused(t, ctx, "The PIN is not correct. You have 7 tries left.")
@@ -85,8 +85,8 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 			passkeySetUp(t, ctx, key)
 		}},
 		{"Be blocked", "be blocked, until you reset it", noPIN,
-			errorSays("Your security key's PIN is blocked. The key must be reset before it can be used again, which deletes all passkeys on it.")},
-		{"Be full", "be full", newPIN, errorSays("Your security key is full. Remove a passkey you do not use from it, or use another key.")},
+			errorSays("Your security key's PIN is blocked because the wrong PIN was entered too many times.")},
+		{"Be full", "be full", newPIN, errorSays("Your security key is full.")},
 		{"Say the passkey is already on it", "say the passkey is already on it", newPIN,
 			errorSays("This security key is already set up for your NHS login.")},
 		{"Be unplugged", "be unplugged", newPIN, errorSays("Your security key was removed before it finished.")},
@@ -143,6 +143,11 @@ func errorSays(want string) func(t *testing.T, ctx context.Context, key *virtual
 		errorPage(t, ctx, "Set up a passkey")
 		if got := text(t, ctx, "main .nhsuk-error-summary li"); got != want {
 			t.Errorf("the error summary says %q, want exactly %q", got, want)
+		}
+		// The app's message (what happened) and the page's advice (what to do) are written
+		// in two places; together they must not say the same thing twice.
+		if all := text(t, ctx, "main .nhsuk-error-summary"); strings.Count(strings.ToLower(all), "try again") > 1 {
+			t.Errorf("the error summary says \"try again\" more than once: %q", all)
 		}
 		if n := len(key.Credentials()); n != 0 {
 			t.Errorf("a failed set-up left %d passkeys on the key", n)

@@ -11,6 +11,9 @@ import (
 )
 
 // failureFor maps why a ceremony ended to what the page shows. kind is "create" or "get".
+// Where the page has its own next step for a code (frontend/src/ceremony.ts, ADVICE), the
+// message only says what happened, so that the two do not say "try again" twice; the
+// others say what to do as well.
 func failureFor(kind string, err error) failure {
 	creating := kind == kindCreate
 	pick := func(create, get string) string {
@@ -22,21 +25,21 @@ func failureFor(kind string, err error) failure {
 	var policy *pinPolicyError
 	switch {
 	case errors.Is(err, errNoKey):
-		return failure{codeNoAuthenticator, "Your security key was not found. Insert it and try again."}
+		return failure{codeNoAuthenticator, "Your security key was not found."}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
-		return failure{codeTimedOut, "Your security key did not respond in time. Try again."}
+		return failure{codeTimedOut, "Your security key did not respond in time."}
 	case errors.Is(err, fido2.ErrCancelled), errors.Is(err, context.Canceled):
 		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
-		return failure{codePINAuthBlocked, "Your security key is locked because the wrong PIN was entered too many times. Remove it and insert it again, then try again."}
+		return failure{codePINAuthBlocked, "The wrong PIN was entered too many times in a row."}
 	case errors.Is(err, fido2.ErrPINBlocked):
-		return failure{codePINBlocked, "Your security key's PIN is blocked. The key must be reset before it can be used again, which deletes all passkeys on it."}
+		return failure{codePINBlocked, "Your security key's PIN is blocked because the wrong PIN was entered too many times."}
 	case errors.Is(err, errPINChangeRequired):
 		return failure{codePINChangeRequired, "Your security key needs a new PIN before it can be used."}
 	case errors.As(err, &policy):
-		return failure{codePINPolicy, fmt.Sprintf("Your security key did not accept that PIN. Choose a PIN that is at least %d characters long and try again.", policy.minLength)}
+		return failure{codePINPolicy, fmt.Sprintf("Your security key did not accept that PIN. It needs a PIN of at least %d characters.", policy.minLength)}
 	case errors.Is(err, fido2.ErrPINPolicy):
-		return failure{codePINPolicy, "Your security key did not accept that PIN. Choose a different PIN and try again."}
+		return failure{codePINPolicy, "Your security key did not accept that PIN."}
 	case errors.Is(err, fido2.ErrPINInvalid):
 		return failure{codePINInvalid, "The PIN is not correct. Try again."}
 	case errors.Is(err, fido2.ErrCredentialExcluded):
@@ -44,7 +47,7 @@ func failureFor(kind string, err error) failure {
 	case errors.Is(err, fido2.ErrNoCredentials), errors.Is(err, errNoPINNoPasskey):
 		return failure{codeNoPasskeyOnKey, "There are no passkeys for your NHS login on this security key."}
 	case errors.Is(err, fido2.ErrKeyStoreFull):
-		return failure{codeKeyFull, "Your security key is full. Remove a passkey you do not use from it, or use another key."}
+		return failure{codeKeyFull, "Your security key is full."}
 	case errors.Is(err, fido2.ErrDeviceGone):
 		return failure{codeKeyRemoved, "Your security key was removed before it finished."}
 	case errors.Is(err, errCannotVerify), errors.Is(err, fido2.ErrPINNotSet):
@@ -55,5 +58,5 @@ func failureFor(kind string, err error) failure {
 			"Your security key did not allow your passkey to be set up. Try again, or use a different security key.",
 			"Your security key did not allow you to log in. Try again, or use a different security key.")}
 	}
-	return failure{codeDeviceError, "Something went wrong with your security key. Remove it, insert it again, then try again."}
+	return failure{codeDeviceError, "Something went wrong with your security key."}
 }

@@ -24,7 +24,9 @@ const (
 	phoneName        = "A different phone or tablet"
 )
 
-// windowsWords are the parts of the failure messages that name what the person chose.
+// windowsWords are the parts of the failure messages that name what the person chose. As on
+// Linux (failureFor), a message says only what happened where the page adds its own next
+// step for that authenticator (frontend/src/ceremony.ts, WINDOWS_ADVICE).
 type windowsWords struct {
 	notFound, timedOut, alreadySetUp, noPasskey string
 	notAllowedCreate, notAllowedGet, other      string
@@ -32,32 +34,32 @@ type windowsWords struct {
 
 var (
 	helloWords = windowsWords{
-		notFound:         "Windows Hello could not be used on this computer. Check it is set up in Windows Settings, or use a security key or a phone instead.",
-		timedOut:         "Windows Hello did not finish in time. Try again.",
+		notFound:         "Windows Hello could not be used on this computer.",
+		timedOut:         "Windows Hello did not finish in time.",
 		alreadySetUp:     "Windows Hello on this computer is already set up for your NHS login.",
 		noPasskey:        "There are no passkeys for your NHS login in Windows Hello on this computer.",
-		notAllowedCreate: "Windows Hello did not allow your passkey to be set up. Try again, or use a security key or a phone instead.",
+		notAllowedCreate: "Windows Hello did not allow your passkey to be set up.",
 		notAllowedGet:    "Windows Hello did not allow you to log in. Try again, or log in another way.",
 		other:            "Something went wrong with Windows Hello. Try again.",
 	}
 	phoneWords = windowsWords{
-		notFound:         "Your phone or tablet could not be reached. Turn on Bluetooth on this computer and on your phone or tablet, then try again.",
-		timedOut:         "Your phone or tablet did not respond in time. Try again.",
+		notFound:         "Your phone or tablet could not be reached.",
+		timedOut:         "Your phone or tablet did not respond in time.",
 		alreadySetUp:     "This phone or tablet is already set up for your NHS login.",
 		noPasskey:        "There are no passkeys for your NHS login on that phone or tablet.",
 		notAllowedCreate: "Your phone or tablet did not allow your passkey to be set up. Try again, or use a different one.",
 		notAllowedGet:    "Your phone or tablet did not allow you to log in. Try again, or use a different one.",
-		other:            "Something went wrong connecting to your phone or tablet. Try again.",
+		other:            "Something went wrong connecting to your phone or tablet.",
 	}
 	// keyWords are the same as on Linux (failure_fido2.go).
 	keyWords = windowsWords{
-		notFound:         "Your security key was not found. Insert it and try again.",
-		timedOut:         "Your security key did not respond in time. Try again.",
+		notFound:         "Your security key was not found.",
+		timedOut:         "Your security key did not respond in time.",
 		alreadySetUp:     "This security key is already set up for your NHS login.",
 		noPasskey:        "There are no passkeys for your NHS login on this security key.",
 		notAllowedCreate: "Your security key did not allow your passkey to be set up. Try again, or use a different security key.",
 		notAllowedGet:    "Your security key did not allow you to log in. Try again, or use a different security key.",
-		other:            "Something went wrong with your security key. Remove it, insert it again, then try again.",
+		other:            "Something went wrong with your security key.",
 	}
 )
 
@@ -81,7 +83,7 @@ func windowsFailure(kind, authenticatorID string, err error) failure {
 	}
 	switch {
 	case errors.Is(err, webauthndll.ErrNoPlatformAuthenticator):
-		return failure{codeNoAuthenticator, "Windows Hello is not set up on this computer. Set it up in Windows Settings, or use a security key or a phone instead."}
+		return failure{codeNoAuthenticator, "Windows Hello is not set up on this computer."}
 	case errors.Is(err, errNoKey), errors.Is(err, webauthndll.ErrNoAuthenticator), errors.Is(err, webauthndll.ErrUnavailable):
 		return failure{codeNoAuthenticator, words.notFound}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, webauthndll.ErrTimedOut):

@@ -453,7 +453,7 @@ func (s *Service) keyError(a authenticator, err error) error {
 			}
 		}
 		return apperr.E{Code: "pin_auth_blocked", Status: http.StatusConflict,
-			Msg: "Your security key is locked because the wrong PIN was entered too many times. Remove it and insert it again, then try again."}.Wrap(err)
+			Msg: "The wrong PIN was entered too many times in a row. Remove your security key and insert it again, then try again."}.Wrap(err)
 	case errors.Is(err, fido2.ErrPINBlocked):
 		return apperr.E{Code: "pin_blocked", Status: http.StatusConflict,
 			Msg: "Your security key's PIN is blocked because the wrong PIN was entered too many times. The key must be reset before it can be used again, which deletes all passkeys on it."}.Wrap(err)

@@ -74,7 +74,7 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
     no_authenticator: "Your passkey was not set up because we could not find your security key.",
     timed_out: "Your passkey was not set up because your security key was not touched in time.",
     pin_auth_blocked: "Your passkey was not set up because the wrong PIN was entered too many times.",
-    pin_blocked: "Your security key is locked because the wrong PIN was entered too many times.",
+    pin_blocked: "Your security key's PIN is blocked because the wrong PIN was entered too many times.",
     pin_policy: "Your security key did not accept that PIN.",
     pin_change_required: "Your passkey was not set up because your security key needs a new PIN first.",
     no_passkey_on_key: "Your passkey was not set up. Something went wrong with your security key.",
@@ -98,7 +98,7 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
     no_authenticator: "You were not logged in because we could not find your security key.",
     timed_out: "You were not logged in because your security key was not touched in time.",
     pin_auth_blocked: "You were not logged in because the wrong PIN was entered too many times.",
-    pin_blocked: "Your security key is locked because the wrong PIN was entered too many times.",
+    pin_blocked: "Your security key's PIN is blocked because the wrong PIN was entered too many times.",
     pin_policy: "Your security key did not accept that PIN.",
     pin_change_required: "You were not logged in because your security key needs a new PIN first.",
     no_passkey_on_key: "This security key does not have a passkey for your NHS login.",
@@ -109,7 +109,11 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
   },
 };
 
-/** `message` replaces ours when the desktop app's shell gave its own (already in plain English). */
+/**
+ * `message` replaces ours when the desktop app's shell gave its own (already in plain
+ * English). Where ADVICE or WINDOWS_ADVICE has a next step for the reason, the shell's
+ * message says only what happened (app/device/failure_fido2.go), so the two read as one.
+ */
 export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind, message?: string, device?: CeremonyDevice): CeremonyError {
   return new CeremonyError(reason, kind, message || MESSAGES[kind][reason], device);
 }
@@ -123,7 +127,7 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
     pin_auth_blocked: "Remove your security key and insert it again, then select Continue to try again.",
     pin_blocked:
       "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it.",
-    pin_policy: "Select Continue to try again, and choose a longer PIN.",
+    pin_policy: "Select Continue to try again, and choose a different PIN.",
     // CTAP 2.1 §6.4 forcePINChange: the key takes no PIN until it has a new one.
     pin_change_required:
       "Change its PIN in Security keys, in login and security settings, then set up your passkey again.",
@@ -133,6 +137,7 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
   },
   get: {
     no_authenticator: "Insert your security key, then select Continue to try again.",
+    pin_policy: "Select Continue to try again, and choose a different PIN.",
     timed_out: "Select Continue to try again, then touch your security key when it flashes or lights up.",
     pin_auth_blocked: "Remove your security key and insert it again, then select Continue to try again.",
     pin_blocked:

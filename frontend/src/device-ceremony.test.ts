@@ -327,7 +327,7 @@ describe("setting up a passkey in the desktop app", () => {
     expect(h1()).toBe("Create a PIN for your security key");
     shell.onPin = () => ({
       state: "failed",
-      error: { code: "pin_policy", message: "Your security key did not accept that PIN. Choose a PIN that is at least 6 characters long and try again." },
+      error: { code: "pin_policy", message: "Your security key did not accept that PIN. It needs a PIN of at least 6 characters." },
     });
     fill("pin", "2468");
     fill("pin-confirm", "2468");
@@ -343,7 +343,7 @@ describe("setting up a passkey in the desktop app", () => {
     const shell = new FakeShell();
     shell.authenticators = [usbKey];
     shell.onPin = () => {
-      shell.fail("timed_out", "Your security key did not respond in time. Try again.");
+      shell.fail("timed_out", "Your security key did not respond in time.");
       throw new ApiError(409, "pin_not_needed", "Your security key is not waiting for a PIN.");
     };
     await setUpOn(shell, "Security key");
@@ -352,7 +352,7 @@ describe("setting up a passkey in the desktop app", () => {
     fill("pin", "2468");
     submit();
     await settle();
-    expect(text(main().querySelector(".nhsuk-error-summary li"))).toBe("Your security key did not respond in time. Try again.");
+    expect(text(main().querySelector(".nhsuk-error-summary li"))).toBe("Your security key did not respond in time.");
   });
 
   it("checks a PIN's length before sending it", async () => {
@@ -425,8 +425,8 @@ describe("setting up a passkey in the desktop app", () => {
   });
 
   it.each([
-    ["timed_out", "Your security key did not respond in time. Try again.", /Select Continue to try again, then touch your security key when it flashes/],
-    ["pin_auth_blocked", "Your security key is locked for now.", /Remove your security key and insert it again, then select Continue/],
+    ["timed_out", "Your security key did not respond in time.", /Select Continue to try again, then touch your security key when it flashes/],
+    ["pin_auth_blocked", "The wrong PIN was entered too many times in a row.", /Remove your security key and insert it again, then select Continue/],
     ["key_full", "Your security key is full.", /Remove a passkey you no longer use/],
     ["device_error", "Something went wrong with your security key.", /Remove your security key and insert it again/],
     ["not_allowed", "Your security key did not allow it.", /Select Continue to try again/],
@@ -772,15 +772,15 @@ describe("on Windows, what the person reads matches what they chose", () => {
   });
 
   it.each([
-    ["This device (Windows Hello)", "timed_out", "Windows Hello did not finish in time. Try again.", /then follow the instructions from Windows/],
+    ["This device (Windows Hello)", "timed_out", "Windows Hello did not finish in time.", /then follow the instructions from Windows/],
     [
       "This device (Windows Hello)",
       "no_authenticator",
       "Windows Hello could not be used on this computer.",
       /Check that Windows Hello is set up in Windows Settings, or choose a security key or a phone instead/,
     ],
-    ["A different phone or tablet", "device_error", "Something went wrong connecting to your phone or tablet. Try again.", /Turn on Bluetooth/],
-    ["A different phone or tablet", "timed_out", "Your phone or tablet did not respond in time. Try again.", /scan the QR code that Windows shows/],
+    ["A different phone or tablet", "device_error", "Something went wrong connecting to your phone or tablet.", /Turn on Bluetooth/],
+    ["A different phone or tablet", "timed_out", "Your phone or tablet did not respond in time.", /scan the QR code that Windows shows/],
   ])("when %s fails with %s, the message and what to do never speak of the person's security key", async (name, code, message, advice) => {
     const shell = windowsShell();
     await setUpOn(shell, name);
@@ -797,7 +797,7 @@ describe("on Windows, what the person reads matches what they chose", () => {
   it("when a security key through Windows times out, says to follow Windows rather than to touch the key", async () => {
     const shell = windowsShell();
     await setUpOn(shell, "A security key");
-    shell.fail("timed_out", "Your security key did not respond in time. Try again.");
+    shell.fail("timed_out", "Your security key did not respond in time.");
     await settle();
     const summary = main().querySelector(".nhsuk-error-summary");
     expect(text(summary)).toContain("Select Continue to try again, then follow the instructions from Windows.");

@@ -243,13 +243,13 @@ describe("the PIN page", () => {
     expect(text(main().querySelector("#current-pin-error"))).toContain("The PIN is not correct. You have 7 tries left.");
     expect(await violations()).toEqual([]);
 
-    keys.failNext.savePin = new ApiError(409, "pin_auth_blocked", "Your security key is locked because the wrong PIN was entered too many times. Remove it and insert it again, then try again.");
+    keys.failNext.savePin = new ApiError(409, "pin_auth_blocked", "The wrong PIN was entered too many times in a row. Remove your security key and insert it again, then try again.");
     fill("current-pin", PIN);
     fill("new-pin", "24680");
     fill("new-pin-confirm", "24680");
     submit();
     await settle();
-    expect(text(main().querySelector(".nhsuk-error-summary"))).toContain("Remove it and insert it again");
+    expect(text(main().querySelector(".nhsuk-error-summary"))).toContain("Remove your security key and insert it again");
   });
 
   it("when the last try blocks the PIN, shows the key's page, which says only a reset helps", async () => {
