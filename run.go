@@ -178,6 +178,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg.Ceremonies = "device"
 		cfg.RequestOrigins = desktop.WebviewOrigins
 		cfg.Kiosk = kioskMode
+		cfg.System = runtime.GOOS
 	}
 	srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(*idleTimeout, 0))
 	var inUse *store.InUseError

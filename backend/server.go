@@ -34,14 +34,19 @@ import (
 
 // Config is what the program passes in (run.go).
 type Config struct {
-	DataDir        string           // folder for passkeys.db (created 0700; the db file and its -wal/-shm 0600)
-	Origin         string           // RP origin, e.g. "http://localhost:8080"; the RP ID is its host name
-	RequestOrigins []string         // extra Origin header values accepted on state-changing requests (the desktop webview)
-	Ceremonies     string           // "browser" or "device" (empty means "browser"); reported by GET /api/config
-	Kiosk          bool             // a shared, trusted-device set-up (the desktop app's --kiosk); reported by GET /api/config
-	Frontend       fs.FS            // the built frontend (contents of frontend/dist); nil = API only
-	Logger         *slog.Logger     // nil = discard
-	Now            func() time.Time // nil = time.Now; tests inject a clock
+	DataDir        string   // folder for passkeys.db (created 0700; the db file and its -wal/-shm 0600)
+	Origin         string   // RP origin, e.g. "http://localhost:8080"; the RP ID is its host name
+	RequestOrigins []string // extra Origin header values accepted on state-changing requests (the desktop webview)
+	Ceremonies     string   // "browser" or "device" (empty means "browser"); reported by GET /api/config
+	Kiosk          bool     // a shared, trusted-device set-up (the desktop app's --kiosk); reported by GET /api/config
+	// System is the desktop app's operating system (runtime.GOOS), reported by GET /api/config
+	// so that pages describe what it offers: on "windows", Windows' own dialogs for Windows
+	// Hello, a phone or tablet and security keys; elsewhere, security keys in the app's steps.
+	// Empty in serve mode, where the person's own browser and device decide.
+	System   string
+	Frontend fs.FS            // the built frontend (contents of frontend/dist); nil = API only
+	Logger   *slog.Logger     // nil = discard
+	Now      func() time.Time // nil = time.Now; tests inject a clock
 }
 
 // Option changes a setting that has a safe production default.
@@ -77,6 +82,7 @@ type Server struct {
 	rpID      string
 	mode      string
 	kiosk     bool
+	system    string
 }
 
 // route is one API endpoint.
@@ -167,6 +173,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		rpID:      rp.Config.RPID,
 		mode:      mode,
 		kiosk:     cfg.Kiosk,
+		system:    cfg.System,
 	}
 
 	accountH := account.NewHandler(accounts, sessions)
@@ -247,8 +254,9 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) error {
 		Ceremonies string `json:"ceremonies"`
 		RPID       string `json:"rpId"`
 		// Kiosk: the page keeps nothing of a patient and offers only portable authenticators.
-		Kiosk bool `json:"kiosk"`
-	}{s.mode, s.rpID, s.kiosk})
+		Kiosk  bool   `json:"kiosk"`
+		System string `json:"system,omitempty"`
+	}{s.mode, s.rpID, s.kiosk, s.system})
 	return nil
 }
 

@@ -205,11 +205,11 @@ func TestRouting(t *testing.T) {
 		}
 	})
 
-	t.Run("device mode is reported", func(t *testing.T) {
-		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))
+	t.Run("device mode is reported, with the desktop app's system", func(t *testing.T) {
+		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies, c.System = "device", "windows" }))
 		var cfg map[string]any
 		s.Client().Get("/api/config").Decode(t, &cfg)
-		if cfg["ceremonies"] != "device" {
+		if cfg["ceremonies"] != "device" || cfg["system"] != "windows" {
 			t.Errorf("config = %v", cfg)
 		}
 	})

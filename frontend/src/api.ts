@@ -79,6 +79,12 @@ export interface ServiceConfig {
    * Absent means false.
    */
   kiosk?: boolean;
+  /**
+   * The desktop app's operating system ("windows", "linux", "darwin"); absent in `serve`
+   * mode. On "windows" the app uses Windows' own dialogs (Windows Hello, a phone or tablet,
+   * security keys); elsewhere, security keys through the app's own steps.
+   */
+  system?: string;
 }
 
 export interface CeremonyStart<Options> {

@@ -14,6 +14,15 @@ describe("choosing the ceremonies", () => {
     expect(ceremoniesFor({ ceremonies: "browser", rpId: "localhost" }, api, () => browser)).toBe(browser);
   });
 
+  it("says the desktop app is on Windows when GET /api/config says system: windows", () => {
+    const api = fakeApi();
+    const browser = () => browserCeremonies({});
+    expect(ceremoniesFor({ ceremonies: "device", rpId: "localhost", system: "windows" }, api, browser).client).toBe("windows");
+    expect(ceremoniesFor({ ceremonies: "device", rpId: "localhost", system: "linux" }, api, browser).client).toBe("device");
+    // serve mode never says, and the browser's dialogs are the browser's wherever the server runs.
+    expect(ceremoniesFor({ ceremonies: "browser", rpId: "localhost", system: "windows" }, api, browser).client).toBe("browser");
+  });
+
   it("asks for the config once it has an answer, and again after a failure", async () => {
     const getConfig = vi
       .fn()
@@ -40,7 +49,10 @@ describe("kiosk mode", () => {
     const device = vi.fn(() => browserCeremonies({}));
     ceremoniesFor({ ceremonies: "device", rpId: "localhost", kiosk: true }, fakeApi(), () => browserCeremonies({}), device);
     ceremoniesFor({ ceremonies: "device", rpId: "localhost" }, fakeApi(), () => browserCeremonies({}), device);
-    expect(device.mock.calls.map((call) => (call as unknown[])[1])).toEqual([{ kiosk: true }, { kiosk: false }]);
+    expect(device.mock.calls.map((call) => (call as unknown[])[1])).toEqual([
+      { kiosk: true, windows: false },
+      { kiosk: false, windows: false },
+    ]);
   });
 
   function appWith(kiosk: boolean) {

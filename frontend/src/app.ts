@@ -15,10 +15,12 @@ export function ceremoniesFor(
   config: ServiceConfig,
   api: Api,
   browser: () => Ceremonies = browserCeremonies,
-  device: (api: Api, options: { kiosk: boolean }) => Ceremonies = deviceCeremonies,
+  device: (api: Api, options: { kiosk: boolean; windows: boolean }) => Ceremonies = deviceCeremonies,
 ): Ceremonies {
   // Kiosk mode offers only portable authenticators: never "this device" (Windows Hello).
-  return config.ceremonies === "device" ? device(api, { kiosk: config.kiosk === true }) : browser();
+  return config.ceremonies === "device"
+    ? device(api, { kiosk: config.kiosk === true, windows: config.system === "windows" })
+    : browser();
 }
 
 export type Notice =

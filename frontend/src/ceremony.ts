@@ -227,12 +227,23 @@ export function ceremonyErrorFrom(error: unknown, kind: CeremonyKind): CeremonyE
 /** Where a ceremony that needs the person's help (the desktop app's) shows its steps: the page. */
 export type CeremonyScreen = Pick<PageContext, "show" | "isCurrent">;
 
+/**
+ * Who makes and uses passkeys, which decides how pages describe it: "browser", the
+ * browser's or device's own dialogs (`serve` mode); "device", the desktop app's own steps
+ * for security keys (Linux, macOS); "windows", the desktop app on Windows, where the app
+ * lists Windows Hello, a phone or tablet and security keys and Windows' own dialogs do the
+ * rest. "device" and "windows" are both the desktop app (isDesktop).
+ */
+export type Client = "browser" | "device" | "windows";
+
+/** Whether the pages are in the desktop app (whichever system it runs on). */
+export function isDesktop(client: Client): boolean {
+  return client !== "browser";
+}
+
 export interface Ceremonies {
-  /**
-   * Who does the work: the browser's own dialogs, or the desktop app's security
-   * key steps, shown in the page. Pages describe what the person will see.
-   */
-  readonly client: "browser" | "device";
+  /** Who does the work; pages describe what the person will see (see Client). */
+  readonly client: Client;
   /**
    * Why passkeys cannot be used here at all, checked before anything is asked of
    * the server; null when they can.

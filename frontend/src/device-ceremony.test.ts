@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError, type Api, type Passkey } from "./api";
 import { CEREMONY_POLL_MS, deviceCeremonies, KEY_POLL_MS } from "./device-ceremony";
 import { boot, FakeShell, fakeApi, fill, settle, submit, text, usbKey, virtualKey } from "./testing/harness";
+import { violations } from "./testing/keys-fake";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 const creationOptions = {
@@ -749,6 +750,7 @@ describe("on Windows, what the person reads matches what they chose", () => {
   function windowsShell(): FakeShell {
     const shell = new FakeShell();
     shell.authenticators = [hello, windowsKey, phone];
+    shell.windows = true;
     return shell;
   }
 
@@ -804,10 +806,25 @@ describe("on Windows, what the person reads matches what they chose", () => {
     expect(text(summary)).not.toContain("when it flashes or lights up");
   });
 
+  it("before setting up, names Windows Hello, a phone or tablet and a security key, with what each needs", async () => {
+    const shell = windowsShell();
+    await boot("/account/passkeys/set-up", setUpApi(shell), shell.ceremonies());
+    const said = text(main());
+    for (const needed of ["Windows Hello set up", "Bluetooth turned on", "its PIN if it has one", "follow the instructions from Windows"]) {
+      expect(said).toContain(needed);
+    }
+    expect(said).not.toContain("In this app, you save your passkey on a security key");
+    expect(await violations()).toEqual([]);
+  });
+
   it("asks where the passkey is saved when logging in, and says what to do when Windows Hello has none", async () => {
     const shell = windowsShell();
     const api = loginApi(shell);
     await boot("/login", api, shell.ceremonies());
+    // The page describes Windows' choices, not a security key's steps.
+    expect(text(main())).toContain("choose where your passkey is saved and follow the instructions from Windows");
+    expect(text(main())).toContain("turn on Bluetooth on this computer and on the phone or tablet");
+    expect(text(main())).not.toContain("You cannot use a passkey on your phone or tablet");
     fill("email", "pat@example.com");
     submit();
     await settle();

@@ -35,6 +35,8 @@ export interface DeviceCeremonyOptions {
    * one; and the steps say why.
    */
   kiosk?: boolean;
+  /** The desktop app on Windows: pages describe Windows' own dialogs (client "windows"). */
+  windows?: boolean;
 }
 
 const FAILURE_REASONS: Record<string, CeremonyReason> = {
@@ -59,7 +61,7 @@ export function deviceCeremonies(api: DeviceApi, options: DeviceCeremonyOptions 
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const kiosk = options.kiosk === true;
   return {
-    client: "device",
+    client: options.windows === true ? "windows" : "device",
     unavailable: () => null,
     create: (publicKey, screen) => new DeviceRun(api, wait, "create", screen, kiosk).run(publicKey),
     get: (publicKey, screen) => new DeviceRun(api, wait, "get", screen, kiosk).run(publicKey),

@@ -6,14 +6,16 @@
 // AutoFill, iCloud Keychain) are kept exactly as they appear.
 //
 // `client` says where the person is: "browser" (their browser or device asks
-// for the passkey, and offers a QR code for another phone or tablet) or
-// "device" (the desktop app, which saves passkeys on security keys only).
+// for the passkey, and offers a QR code for another phone or tablet), "device"
+// (the desktop app on Linux or macOS, which saves passkeys on security keys
+// only) or "windows" (the desktop app on Windows, which offers Windows Hello,
+// a phone or tablet and security keys, through Windows' own dialogs).
 
-import type { Ceremonies } from "../ceremony";
+import { isDesktop, type Client } from "../ceremony";
 import { insetText } from "../components";
 import { html, type SafeHtml } from "../html";
-
-type Client = Ceremonies["client"];
+import { WINDOWS_PASSKEY_SETTINGS } from "./passkey-removed-windows-hello";
+import { WINDOWS_SETTINGS } from "./security-keys";
 
 export interface HelpTopic {
   path: string;
@@ -68,7 +70,16 @@ const whatYouNeed: HelpTopic = {
   title: "What you need to set up a passkey",
   label: "What you need",
   content: (client) =>
-    client === "device"
+    client === "windows"
+      ? html`<p>In this app, you can save your passkey in 3 places. Windows lists the ones it can use on this computer.</p>
+    <ul>
+      <li>This computer, with Windows Hello. You need Windows Hello set up, so that you can unlock this computer with your fingerprint, face or Windows Hello PIN.</li>
+      <li>A phone or tablet near you. Turn on Bluetooth on this computer and on your phone or tablet first.</li>
+      <li>A security key that works with passkeys (sometimes called a FIDO2 key). You need its PIN, if it has one.</li>
+    </ul>
+    ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}
+    <p><a href="/help/set-up">Find out how to set up a passkey</a></p>`
+      : client === "device"
       ? html`<p>In this app, you save your passkey on a security key. You need:</p>
     <ul>
       <li>a security key that works with passkeys (sometimes called a FIDO2 key)</li>
@@ -113,8 +124,20 @@ const setUp: HelpTopic = {
       <li>Use your fingerprint, face or Windows Hello PIN. For a security key, plug it in, enter its PIN and touch it.</li>
       <li>Follow the instructions on your screen to finish.</li>
     </ol>`;
-    return html`<p>You can set up a passkey on a phone, tablet, computer or security key. You can have more than one passkey, for example one on each of your devices.</p>
-    ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}
+    const intro = html`<p>You can set up a passkey on a phone, tablet, computer or security key. You can have more than one passkey, for example one on each of your devices.</p>
+    ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}`;
+    if (client === "windows") {
+      return html`${intro}
+    <h2>Set up a passkey in this app</h2>
+    <ol>
+      ${STEPS_TO_SET_UP}
+      <li>Choose where to save your passkey: <strong>This device (Windows Hello)</strong>, <strong>A different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
+      <li>Follow the instructions from Windows. For Windows Hello, use your fingerprint, face or Windows Hello PIN. For a phone or tablet, scan the QR code with it, then unlock it. For a security key, plug it in, enter its PIN and touch it.</li>
+    </ol>
+    <p>To use a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet first.</p>
+    <p>Your new passkey will then be listed in your Login and security settings.</p>`;
+    }
+    return html`${intro}
     ${client === "device" ? securityKey : ""}
     <h2>Set up a passkey on the device you are using</h2>
     ${
@@ -149,7 +172,17 @@ const logIn: HelpTopic = {
   title: "How to log in with a passkey",
   label: "Log in with a passkey",
   content: (client) =>
-    client === "device"
+    client === "windows"
+      ? html`<ol>
+      <li>On the <a href="/login">Log in</a> page, enter your email address and select <strong>Continue</strong>.</li>
+      <li>Choose where your passkey is saved: <strong>This device (Windows Hello)</strong>, <strong>A different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
+      <li>Follow the instructions from Windows. For example, use your fingerprint, face or Windows Hello PIN, scan the QR code with your phone or tablet, or touch your security key.</li>
+    </ol>
+    <p>You do not have to type your email address. If you leave it empty, Windows will offer the passkeys it can find.</p>
+    <p>To use a passkey on a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet first.</p>
+    <h2>If you cannot use your passkey</h2>
+    <p>You can <a href="/login/password">log in with your password instead</a>.</p>`
+      : client === "device"
       ? html`<h2>Log in with a passkey on a security key</h2>
     <ol>
       <li>Plug your security key into this computer.</li>
@@ -200,9 +233,11 @@ const remove: HelpTopic = {
     <h2>Remove the passkey from your device too</h2>
     <p>Your device may still offer you the passkey the next time you log in. To stop this, also remove the passkey in your device's settings.</p>
     ${
-      client === "device"
-        ? html`<p>To delete a passkey from a security key itself, go to <a href="/security-keys">Security keys</a> in your Login and security settings.</p>`
-        : ""
+      client === "windows"
+        ? html`<p>To delete a passkey from Windows Hello on this computer, open Windows Settings and go to <strong>${WINDOWS_PASSKEY_SETTINGS}</strong>. To delete one from a security key, go to <strong>${WINDOWS_SETTINGS}</strong> and select <strong>Manage</strong>.</p>`
+        : client === "device"
+          ? html`<p>To delete a passkey from a security key itself, go to <a href="/security-keys">Security keys</a> in your Login and security settings.</p>`
+          : ""
     }`,
 };
 
@@ -233,7 +268,7 @@ const newDevice: HelpTopic = {
       html`<p>If you will not use your old device any more, remove its passkey in your Login and security settings, and in the old device's settings too. <a href="/help/remove">Find out how to remove a passkey</a>.</p>`,
     )}
     ${
-      client === "device"
+      isDesktop(client)
         ? html`<p>A passkey on a security key stays on the key. You can keep using it on your new computer.</p>`
         : ""
     }

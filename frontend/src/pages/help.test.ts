@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { account, signedInAs } from "../testing/accounts";
 import { boot, fakeApi, text } from "../testing/harness";
+import { violations } from "../testing/keys-fake";
 import { HELP_TOPICS } from "./help-topics";
 
 const desktopApp = () => fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }) });
+const windowsApp = () => fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", system: "windows" }) });
 const browser = () => fakeApi();
 
 function contentsLinks(main: HTMLElement): [string | null, string][] {
@@ -97,6 +99,26 @@ describe("help", () => {
     }
     expect(said).toMatch(/QR code/);
     expect(main.querySelector('a[href="/account/security"]')).not.toBeNull();
+  });
+
+  it.each(["/help/what-you-need", "/help/set-up", "/help/log-in"])(
+    "in the desktop app on Windows, %s names what Windows offers and never says the app cannot",
+    async (path) => {
+      const { main } = await boot(path, windowsApp());
+      const said = text(main);
+      for (const name of ["Windows Hello", "phone or tablet", "security key", "Bluetooth"]) {
+        expect(said).toContain(name);
+      }
+      expect(said).not.toMatch(/You cannot [^.]*in this app|cannot save a passkey on this computer|cannot show a QR code/);
+      expect(await violations()).toEqual([]);
+    },
+  );
+
+  it("in the desktop app on Windows, says where Windows Settings deletes a passkey", async () => {
+    const { main } = await boot("/help/remove", windowsApp());
+    expect(text(main)).toContain("Settings > Accounts > Passkeys");
+    expect(text(main)).toContain("Settings > Accounts > Sign-in options > Security key");
+    expect(main.querySelector('a[href="/security-keys"]')).toBeNull();
   });
 
   it("in the desktop app, says plainly what it cannot do and offers a security key instead", async () => {

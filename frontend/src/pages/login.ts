@@ -22,7 +22,12 @@ const HELP_LINK = html`<p><a href="/help/log-in">Get help with logging in with a
 function problemsLoggingIn(client: State["client"]): SafeHtml {
   return details(
     "Problems logging in with a passkey",
-    client === "device"
+    client === "windows"
+      ? html`<p>If your passkey is on a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet, then choose <strong>A different phone or tablet</strong> and scan the QR code that Windows shows.</p>
+    <p>If your passkey is on a security key, check that it is plugged into this computer.</p>
+    <p>If you still cannot log in, use your password instead.</p>
+    ${HELP_LINK}`
+      : client === "device"
       ? html`<p>Check that your security key is plugged into this computer. If you have more than one, try another one.</p>
     <p>You cannot use a passkey on your phone or tablet to log in to this app. Use a security key, or log in with your password instead.</p>
     ${HELP_LINK}`
@@ -95,9 +100,11 @@ function render(app: App, ctx: PageContext, state: State): void {
     ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
     ${
-      state.client === "device"
-        ? html`<p>Enter your email address, then choose the security key that has your passkey and touch it when it flashes or lights up.</p>`
-        : html`<p>Enter your email address, then follow the instructions on your device to use your passkey.</p>`
+      state.client === "windows"
+        ? html`<p>Enter your email address, then choose where your passkey is saved and follow the instructions from Windows.</p>`
+        : state.client === "device"
+          ? html`<p>Enter your email address, then choose the security key that has your passkey. Enter its PIN and touch it when it flashes or lights up.</p>`
+          : html`<p>Enter your email address, then follow the instructions on your device to use your passkey.</p>`
     }
     <form method="post" novalidate>
       ${input({

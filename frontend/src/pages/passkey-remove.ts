@@ -15,6 +15,7 @@ import { afterPasskeyRemoved } from "../passkey-removed";
 import type { Page, PageContext } from "../router";
 import { loadChosenPasskey } from "./chosen-passkey";
 import { NOT_CONFIRMED, SensitiveChange } from "./reauth";
+import { WINDOWS_SETTINGS } from "./security-keys";
 
 export const REMOVE_PATH = "/account/passkeys/remove";
 
@@ -59,7 +60,9 @@ export function passkeyRemovePage(app: App): Page {
 function removeFromDevice(passkey: Passkey, client: State["client"]): SafeHtml {
   switch (passkey.storedOn) {
     case "security-key":
-      return client === "device"
+      return client === "windows"
+        ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, open Windows Settings and go to <strong>${WINDOWS_SETTINGS}</strong>, then select <strong>Manage</strong>.</p>`
+        : client === "device"
         ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, go to <a href="/security-keys">Security keys</a> in your login and security settings.</p>`
         : html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, use the security key settings on your computer, for example in your browser's settings.</p>`;
     case "synced":

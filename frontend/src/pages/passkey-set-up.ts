@@ -89,7 +89,7 @@ const BROWSER_HOW_TO = html`<p>You can set up passkeys on your phone, tablet, co
     <p>Your device will then ask you to unlock it, for example with your fingerprint, face or PIN.</p>
     ${SET_UP_HELP}`;
 
-const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security key. You can then log in by plugging in the key and touching it. You can have more than one passkey.</p>
+const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security key. You can then log in by plugging in the key, entering its PIN and touching it. You can have more than one passkey.</p>
     <h2>What you need</h2>
     <ul>
       <li>a security key that works with passkeys (sometimes called a FIDO2 key), plugged into this computer</li>
@@ -98,7 +98,22 @@ const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security k
     ${WHAT_YOU_NEED_HELP}
     ${insetText(html`<p>Only set up a passkey on a security key that belongs to you.</p>`)}
     <h2>What happens next</h2>
-    <p>After you select Continue, choose the security key to save your passkey on. Then touch the key when it flashes or lights up, and enter its PIN if you are asked for it.</p>
+    <p>After you select Continue, choose the security key to save your passkey on. Enter its PIN (or create one if it does not have a PIN yet), then touch the key when it flashes or lights up.</p>
+    ${SET_UP_HELP}`;
+
+// The desktop app on Windows: the app lists what Windows can use, and Windows' own dialogs
+// do the rest.
+const WINDOWS_HOW_TO = html`<p>You can save your passkey on this computer with Windows Hello, on a phone or tablet near you, or on a security key. You can have more than one passkey.</p>
+    <h2>What you need</h2>
+    <ul>
+      <li>for this computer: Windows Hello set up, so you can unlock it with your fingerprint, face or Windows Hello PIN</li>
+      <li>for a phone or tablet: Bluetooth turned on, on this computer and on the phone or tablet</li>
+      <li>for a security key: a key that works with passkeys (sometimes called a FIDO2 key), and its PIN if it has one</li>
+    </ul>
+    ${WHAT_YOU_NEED_HELP}
+    ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}
+    <h2>What happens next</h2>
+    <p>After you select Continue, choose where to save your passkey. Then follow the instructions from Windows.</p>
     ${SET_UP_HELP}`;
 
 // Kiosk mode (the desktop app on a shared computer): the trusted-device advice in its terms.
@@ -115,7 +130,9 @@ const KIOSK_HOW_TO = html`<p>This is a shared computer, so your passkey cannot b
     ${SET_UP_HELP}`;
 
 function howTo(state: State): SafeHtml {
-  if (state.client !== "device") return BROWSER_HOW_TO;
+  if (state.client === "browser") return BROWSER_HOW_TO;
+  // Kiosk mode is refused on Windows (run.go), so a kiosk is always "device".
+  if (state.client === "windows") return WINDOWS_HOW_TO;
   return state.kiosk ? KIOSK_HOW_TO : DEVICE_HOW_TO;
 }
 

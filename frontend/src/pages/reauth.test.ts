@@ -261,7 +261,7 @@ describe("confirm it's you", () => {
     shell.authenticators = [{ ...virtualKey, pinSet: true }];
     const api = renameApi(account(), { getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }), ...shell.api() });
     const { main } = await renameToWorkLaptop(api, shell.ceremonies());
-    expect(text(main)).toContain("choose the security key that has your passkey and touch it");
+    expect(text(main)).toContain("choose the security key that has your passkey. Enter its PIN and touch it");
     submit();
     await settle();
     expect(text(main.querySelector("h1"))).toBe("Which security key has your passkey?");

@@ -118,8 +118,10 @@ function stepMarkup(options: ConfirmOptions, state: StepState): SafeHtml {
     state.method === "passkey"
       ? html`<p>For your security, use your passkey to confirm it's you before you ${what}.</p>
     ${
-      state.client === "device"
-        ? html`<p>Select Continue, then choose the security key that has your passkey and touch it when it flashes or lights up.</p>`
+      state.client === "windows"
+        ? html`<p>Select Continue, then choose where your passkey is saved and follow the instructions from Windows.</p>`
+        : state.client === "device"
+        ? html`<p>Select Continue, then choose the security key that has your passkey. Enter its PIN and touch it when it flashes or lights up.</p>`
         : html`<p>Select Continue, then follow the instructions on your device. It may ask for your fingerprint, face, PIN or pattern.</p>`
     }
     <form method="post" novalidate>

@@ -12,6 +12,7 @@ import { createKeysApi, type KeysApi, type SecurityKey } from "../keys-api";
 import type { PageContext } from "../router";
 import { createWindowsHelloApi, type WindowsHelloApi } from "../windows-hello-api";
 import { notFoundPage } from "./not-found";
+import { isDesktop } from "../ceremony";
 
 export interface KeyPagesOptions {
   keys: KeysApi;
@@ -62,7 +63,7 @@ export function keyIdFrom(path: string): string | null {
 export async function keyPageAccount(app: App, ctx: PageContext): Promise<Account | null> {
   const ceremonies = await app.ceremonies();
   if (!ctx.isCurrent()) return null;
-  if (ceremonies.client !== "device") {
+  if (!isDesktop(ceremonies.client)) {
     await notFoundPage(ctx);
     return null;
   }

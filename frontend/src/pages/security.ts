@@ -12,6 +12,7 @@ import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
 import { WINDOWS_PASSKEY_SETTINGS } from "./passkey-removed-windows-hello";
+import { isDesktop } from "../ceremony";
 
 interface Banner {
   heading: string;
@@ -44,7 +45,7 @@ export function securityPage(app: App): Page {
       }
       throw error;
     }
-    const desktop = await app.ceremonies().then((c) => c.client === "device", () => false);
+    const desktop = await app.ceremonies().then((c) => isDesktop(c.client), () => false);
     render(app, ctx, { account, passkeys, banner: bannerFor(app.journey), problem: null, desktop });
   };
 }
@@ -55,7 +56,7 @@ function bannerFor(journey: Journey): Banner | null {
   if (setUp) {
     return {
       heading: "Passkey set up",
-      body: html`<p>Your passkey “${setUp.passkeyName}” is ready. Next time you log in, your device will ask you to use it.</p>`,
+      body: html`<p>Your passkey “${setUp.passkeyName}” is ready. You can use it to log in next time.</p>`,
     };
   }
   const renamed = takeNotice(journey, "passkey-renamed");

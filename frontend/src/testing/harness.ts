@@ -126,6 +126,8 @@ export async function settle(): Promise<void> {
  */
 export class FakeShell {
   authenticators: Authenticator[] = [];
+  /** The desktop app on Windows (GET /api/config says system: windows): client "windows". */
+  windows = false;
   ceremony: DeviceCeremony | null = null;
   readonly started: { kind: string; authenticator: string; publicKey: unknown }[] = [];
   readonly pins: string[] = [];
@@ -189,7 +191,11 @@ export class FakeShell {
 
   /** The desktop app's ceremonies on this shell, polling on every turn of the event loop. */
   ceremonies(options: { kiosk?: boolean } = {}): Ceremonies {
-    return deviceCeremonies(this.api(), { wait: () => new Promise((resolve) => setTimeout(resolve, 0)), ...options });
+    return deviceCeremonies(this.api(), {
+      wait: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      windows: this.windows,
+      ...options,
+    });
   }
 }
 
