@@ -821,7 +821,7 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 			errorSummaryFocused(t, ctx, fmt.Sprintf("You have %d tries left.", 8-try))
 		}
 	}
-	errorSummaryFocused(t, ctx, "the wrong PIN was entered too many times")
+	errorSummaryFocused(t, ctx, "The wrong PIN was entered too many times in a row")
 	a.check("Desktop: Log in: wrong PIN too many times")
 	if err := key.Replug(); err != nil {
 		t.Fatal(err)

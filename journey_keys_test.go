@@ -303,7 +303,7 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 		"Reset this security key" {
 		t.Errorf("the blocked PIN should be explained; the warning says %q", got)
 	}
-	if got := summaryValue(t, ctx, "PIN"); got != "Blocked. The key must be reset before it can be used again." {
+	if got := summaryValue(t, ctx, "PIN"); got != "Blocked. Reset the key to use it again. This deletes all the passkeys on it." {
 		t.Errorf("the PIN is shown as %q", got)
 	}
 	if links := linkTexts(t, ctx); slices.Contains(links, "Passkeys on this key") || slices.Contains(links, "Change the PIN") {

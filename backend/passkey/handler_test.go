@@ -351,7 +351,7 @@ func TestPasskeyRefusals(t *testing.T) {
 			}
 			s.Clock.Advance(passkey.CeremonyTimeout)
 			res := finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
-			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" || res.Err().Error.Message != "Your request timed out. Try again." {
+			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" || res.Err().Error.Message != "This took too long, so it was stopped. Try again." {
 				t.Errorf("expired = %d %s", res.Status, res.Body)
 			}
 			if c.Cookie != nil || s.Count(`SELECT count(*) FROM ceremonies`) != 0 || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
@@ -387,7 +387,7 @@ func TestPasskeyRefusals(t *testing.T) {
 			}
 			res := finish(other, "/api/passkeys/register/finish", b.Ceremony, cred)
 			if res.Status != http.StatusConflict || res.Code() != "passkey_already_registered" ||
-				res.Err().Error.Message != "This passkey is already set up for an NHS login account." {
+				res.Err().Error.Message != "This passkey is already set up. Use a different device or security key." {
 				t.Errorf("second registration = %d %s", res.Status, res.Body)
 			}
 			if got := s.Count(`SELECT count(*) FROM passkeys`); got != 1 {

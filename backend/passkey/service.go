@@ -44,11 +44,11 @@ const CeremonyTimeout = 5 * time.Minute
 const RPDisplayName = "NHS login"
 
 var (
-	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "Your request timed out. Try again."}
+	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This took too long, so it was stopped. Try again."}
 	errLoginRefused    = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again, or log in another way."}
 	errReauthRefused   = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
 	errSetupRefused    = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up your passkey. Try again."}
-	errAlreadySetUp    = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up for an NHS login account."}
+	errAlreadySetUp    = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up. Use a different device or security key."}
 	errFlagged         = apperr.E{Code: "passkey_flagged", Status: 401, Msg: "We have stopped this passkey working because it may have been copied. Log in another way, for example with your password, then remove this passkey and set up a new one."}
 	errUsePassword     = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
 	errNameTaken       = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}

@@ -114,7 +114,7 @@ describe("device failures (desktop app)", () => {
     expect(ceremonyError("timed_out", "create", "Your security key did not respond in time.").message).toBe(
       "Your security key did not respond in time.",
     );
-    expect(ceremonyError("timed_out", "get").message).toMatch(/not logged in because your security key was not touched in time/);
+    expect(ceremonyError("timed_out", "get").message).toMatch(/not logged in because you did not touch your security key in time/);
     expect(ceremonyError("you_cancelled", "create").message).toBe("You cancelled setting up your passkey. Nothing was saved.");
   });
 

@@ -116,7 +116,7 @@ function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
   }
   // Windows: its own window asks for the face, fingerprint, PIN or phone.
   if (authenticator.kind === "platform") return "Use your face, fingerprint or PIN to unlock this computer. Windows will show you what to do.";
-  if (authenticator.kind === "hybrid") return "Scan a QR code with the camera on your phone or tablet. Windows will show you what to do.";
+  if (authenticator.kind === "hybrid") return "Turn on Bluetooth on this computer and on your phone or tablet first. Then scan a QR code with the camera on your phone or tablet. Windows will show you what to do.";
   if (authenticator.id === "security-key") return "Insert your security key when Windows asks, then follow what Windows tells you.";
   if (authenticator.pinSet) return "Plugged into this computer. You will need to enter its PIN and touch it.";
   return kind === "create"

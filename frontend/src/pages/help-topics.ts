@@ -44,7 +44,7 @@ const overview: HelpTopic = {
   content: () => html`<p class="nhsuk-lede-text">Find out what a passkey is, how to set one up and use it, and what to do if you lose your device or get a new one.</p>
     <h2>If you need more help</h2>
     <p>If you cannot find what you need here, tell the person or organisation who gave you this app.</p>
-    <p>For help with your NHS login, go to the NHS login help centre at help.login.nhs.uk on your phone, tablet or computer.</p>
+    <p>For help with your NHS login, go to the <a href="https://help.login.nhs.uk/">NHS login help centre</a>.</p>
     <p>If you have a problem using this app with assistive technology, such as a screen reader, read our <a href="/accessibility">accessibility statement</a>.</p>`,
 };
 

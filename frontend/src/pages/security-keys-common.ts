@@ -254,7 +254,7 @@ export function summaryOf(problem: Problem | null): SafeHtml | string {
 /** What a key's PIN is like, in words. */
 export function pinStatus(key: SecurityKey): string {
   if (!key.pin.set) return "Not set";
-  if (key.pin.blocked) return "Blocked. The key must be reset before it can be used again.";
+  if (key.pin.blocked) return "Blocked. Reset the key to use it again. This deletes all the passkeys on it.";
   if (key.pin.mustChange) return "Must be changed before the key can be used";
   return key.pin.retriesLeft === null ? "Set" : `Set. ${triesLeft(key.pin.retriesLeft)}`;
 }
