@@ -58,6 +58,15 @@ describe("remove a passkey", () => {
     expect(text(main.querySelector('a[href="/security-keys"]'))).toBe("Security keys");
   });
 
+  it("for a security key in the desktop app on Windows, points to Windows Settings, which can delete it", async () => {
+    const windows = api(account(), [hello, yubikey], {
+      getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", system: "windows" }),
+    });
+    const { main } = await openRemove(windows, "cred-3");
+    expect(text(main)).toContain("open Windows Settings and go to Settings > Accounts > Sign-in options > Security key");
+    expect(main.querySelector('a[href="/security-keys"]')).toBeNull();
+  });
+
   it("removes it, runs the hook, and shows the settings with a focused success banner", async () => {
     const hook = vi.spyOn(removal, "afterPasskeyRemoved");
     const removePasskey = vi.fn((_id: string, _proof?: string) => Promise.resolve([phone]));
