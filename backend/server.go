@@ -137,8 +137,8 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 
-	// One server secret, generated once and kept in the database: the HMAC key of decoy
-	// credential IDs and lockout keys, so both stay stable across restarts.
+	// One server secret, generated once and kept in the database: the HMAC key of the
+	// lockout keys, so they stay stable across restarts and the table holds no email.
 	secret, err := store.Secret(ctx, db, "hmac")
 	if err != nil {
 		db.Close()
@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	passkeys := passkey.NewService(passkey.Deps{DB: db, RP: rp, Accounts: accounts, Sessions: sessions, Audit: auditLog,
-		Limiter: limiter, Reauth: proofs, Secret: secret, Clock: clock, Log: log})
+		Limiter: limiter, Reauth: proofs, Clock: clock, Log: log})
 
 	s := &Server{
 		db:        db,

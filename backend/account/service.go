@@ -384,6 +384,7 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 		return "", "", errUsePasskey.Wrap(errors.New("password re-authentication for an account with a usable passkey"))
 	}
 	keys := s.limiter.KeysFor(acct.Email, client, audit.MethodPassword, acct.ID)
+	keys.Reauth = true
 	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
 		return "", "", errOr(err, refused)
 	}

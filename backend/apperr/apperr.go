@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // E is a client-safe error. Build the client-facing part as a value and attach the
@@ -20,6 +21,10 @@ type E struct {
 	// RetryAfter, when positive, is sent as the Retry-After header (whole seconds): how long
 	// a refused client should wait (a lockout).
 	RetryAfter int
+	// Paused and PausedUntil, on a 429, say which way in is paused ("password" or
+	// "passkey") and until when, for the page to say so in the person's own time.
+	Paused      string
+	PausedUntil time.Time
 
 	cause error
 }

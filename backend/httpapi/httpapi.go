@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/store"
@@ -48,9 +49,11 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Code        string            `json:"code"`
+	Message     string            `json:"message"`
+	Fields      map[string]string `json:"fields,omitempty"`
+	Paused      string            `json:"paused,omitempty"`
+	PausedUntil string            `json:"pausedUntil,omitempty"` // RFC 3339, UTC
 }
 
 // Error writes err as {"error": {...}}. Only an *apperr.E's code, message and fields reach
@@ -78,7 +81,11 @@ func (rs *Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	Write(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Msg, Fields: e.Fields}})
+	detail := errorDetail{Code: e.Code, Message: e.Msg, Fields: e.Fields, Paused: e.Paused}
+	if !e.PausedUntil.IsZero() {
+		detail.PausedUntil = e.PausedUntil.UTC().Format(time.RFC3339)
+	}
+	Write(w, e.Status, errorBody{Error: detail})
 }
 
 // Write sends v as JSON with status.

@@ -1,8 +1,17 @@
 // Package lockout counts failed attempts to prove who someone is (password login, passkey
-// login, re-authentication) and locks out a subject (an email address, known or not) or a
-// client (a remote address) that fails too often. Every path checks and counts the same
-// keys, so switching from password to passkey, or to re-authentication, does not get round
-// a lockout. Counts live in the database, so a restart does not reset them.
+// login, re-authentication) and pauses a way in that fails too often. Counts live in the
+// database, so a restart does not reset them.
+//
+// Passwords and passkeys are counted apart, because only a password can be guessed:
+//   - A password is throttled per email address (known or not, so a pause says nothing about
+//     whether an account exists) and per client (remote address), for logins and
+//     re-authentication alike, so switching between them does not get round a pause.
+//   - A passkey cannot be guessed (WebAuthn L3 §13.4.1: the private key never leaves the
+//     authenticator, and every assertion signs a fresh challenge), so failed passwords never
+//     pause the account's passkey: otherwise anyone who knows a patient's email could keep
+//     them out by typing five wrong passwords every quarter of an hour. Failed passkey
+//     assertions are throttled per client only (a client sending forged or replayed
+//     assertions), never per email, so no stranger can pause a patient's passkey either.
 package lockout
 
 import (
@@ -36,6 +45,13 @@ var SubjectRule = Rule{Limit: 5, Window: 15 * time.Minute, Lock: 15 * time.Minut
 // request comes from the same client (a GP surgery kiosk serves many patients).
 var ClientRule = Rule{Limit: 20, Window: 15 * time.Minute, Lock: 15 * time.Minute}
 
+// PasskeyClientRule applies to failed passkey assertions from one remote address. Like
+// ClientRule, it is not low: in the desktop app every patient at a kiosk is the same client.
+var PasskeyClientRule = Rule{Limit: 20, Window: 15 * time.Minute, Lock: 15 * time.Minute}
+
+// Scopes of the lockouts and auth_failures tables (their CHECK allows these two). A client's
+// passkey failures are counted in the client scope under a key of their own (passkeyKey),
+// apart from its password failures.
 const (
 	scopeSubject = "subject"
 	scopeClient  = "client"
@@ -43,11 +59,12 @@ const (
 
 // Keys identify one attempt: who it claims to be and where it comes from.
 type Keys struct {
-	Subject       []byte // SubjectKey of the email; nil when no subject is known (e.g. an unknown passkey)
+	Subject       []byte // SubjectKey of the email (passwords only); nil when none is known
 	Client        []byte // ClientKey of the remote address
 	AccountID     int64  // the account involved, for the audit; 0 when none is known
 	ClientAddress string // for the audit
 	Method        string // audit.MethodPassword or audit.MethodPasskey
+	Reauth        bool   // a re-authentication, not a login (only the wording of a pause differs)
 }
 
 // Auditor records what happened.
@@ -62,12 +79,14 @@ type Limiter struct {
 	audit   Auditor
 	subject Rule
 	client  Rule
+	passkey Rule
 }
 
 // New returns a Limiter whose keys are HMAC-SHA256 under secret (so the table holds no email
 // or address) with SubjectRule and ClientRule.
 func New(secret []byte, clock func() time.Time, auditor Auditor) *Limiter {
-	return &Limiter{secret: secret, clock: clock, audit: auditor, subject: SubjectRule, client: ClientRule}
+	return &Limiter{secret: secret, clock: clock, audit: auditor, subject: SubjectRule, client: ClientRule,
+		passkey: PasskeyClientRule}
 }
 
 // SubjectKey is the key of a normalised email address. An email with no account has a key
@@ -78,13 +97,39 @@ func (l *Limiter) SubjectKey(email string) []byte { return l.mac("subject\x00" +
 // ClientKey is the key of a remote address ("" for the desktop app's in-process requests).
 func (l *Limiter) ClientKey(address string) []byte { return l.mac("client\x00" + address) }
 
-// KeysFor builds the Keys of an attempt by email (may be "" when unknown) from address.
+// KeysFor builds the Keys of an attempt by email (may be "" when unknown) from address. The
+// email is a key for passwords only (see the package comment).
 func (l *Limiter) KeysFor(email, address, method string, accountID int64) Keys {
 	k := Keys{Client: l.ClientKey(address), ClientAddress: address, Method: method, AccountID: accountID}
-	if email != "" {
+	if email != "" && method != audit.MethodPasskey {
 		k.Subject = l.SubjectKey(email)
 	}
 	return k
+}
+
+// scoped is one counter an attempt is checked and counted against.
+type scoped struct {
+	scope string
+	key   []byte
+	rule  Rule
+}
+
+// counters are the counters of k's way in: a passkey's client, or a password's email and
+// client. A key that is nil is skipped.
+func (l *Limiter) counters(k Keys) []scoped {
+	if k.Method == audit.MethodPasskey {
+		return []scoped{{scopeClient, l.passkeyKey(k.Client), l.passkey}}
+	}
+	return []scoped{{scopeSubject, k.Subject, l.subject}, {scopeClient, k.Client, l.client}}
+}
+
+// passkeyKey is the key that counts a client's failed passkey assertions, derived from its
+// ClientKey so that they never share a counter with its failed passwords.
+func (l *Limiter) passkeyKey(client []byte) []byte {
+	if client == nil {
+		return nil
+	}
+	return l.mac("passkey\x00" + string(client))
 }
 
 func (l *Limiter) mac(s string) []byte {
@@ -93,16 +138,12 @@ func (l *Limiter) mac(s string) []byte {
 	return m.Sum(nil)
 }
 
-// Check refuses (429 too_many_attempts) while the subject or the client is locked out. It
-// runs before any credential is checked, so even the right password or passkey is refused
-// during a lockout.
+// Check refuses (429 too_many_attempts) while k's way in is paused (see counters). It runs
+// before any credential is checked, so even the right password is refused during a pause.
 func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, error) {
 	now := l.clock()
 	var until time.Time
-	for _, key := range []struct {
-		scope string
-		key   []byte
-	}{{scopeSubject, k.Subject}, {scopeClient, k.Client}} {
+	for _, key := range l.counters(k) {
 		if key.key == nil {
 			continue
 		}
@@ -122,20 +163,16 @@ func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, e
 	if until.IsZero() {
 		return nil, nil
 	}
-	return refusal(now, until, fmt.Errorf("locked out until %s", until.Format(time.RFC3339))), nil
+	return refusal(k, now, until, fmt.Errorf("%s locked out until %s", k.Method, until.Format(time.RFC3339))), nil
 }
 
-// Fail counts a failed attempt against the subject and the client. When either reaches its
-// limit it is locked out, the lockout is audited, and Fail returns the 429 refusal to give
-// instead of the ordinary one; otherwise it returns nil.
+// Fail counts a failed attempt against the counters of k's way in. When one reaches its
+// limit that way in is paused, the pause is audited, and Fail returns the 429 refusal to
+// give instead of the ordinary one; otherwise it returns nil.
 func (l *Limiter) Fail(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, error) {
 	now := l.clock()
 	var lockedUntil time.Time
-	for _, key := range []struct {
-		scope string
-		key   []byte
-		rule  Rule
-	}{{scopeSubject, k.Subject, l.subject}, {scopeClient, k.Client, l.client}} {
+	for _, key := range l.counters(k) {
 		if key.key == nil {
 			continue
 		}
@@ -177,14 +214,15 @@ func (l *Limiter) Fail(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, er
 	if lockedUntil.IsZero() {
 		return nil, nil
 	}
-	return refusal(now, lockedUntil, errors.New("too many failures: locked out")), nil
+	return refusal(k, now, lockedUntil, fmt.Errorf("too many %s failures: locked out", k.Method)), nil
 }
 
-// Succeed forgets the subject's failures after a successful attempt. The client's stay:
-// otherwise one client could reset its count by logging in to an account of its own between
-// guesses at others.
+// Succeed forgets the email's password failures after a successful password attempt. The
+// client's stay: otherwise one client could reset its count by logging in to an account of
+// its own between guesses at others. (A passkey success forgets nothing: its only counter
+// is the client's.)
 func (l *Limiter) Succeed(ctx context.Context, q store.DBTX, k Keys) error {
-	if k.Subject == nil {
+	if k.Subject == nil || k.Method == audit.MethodPasskey {
 		return nil
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = ? AND key = ?`, scopeSubject, k.Subject); err != nil {
@@ -193,8 +231,11 @@ func (l *Limiter) Succeed(ctx context.Context, q store.DBTX, k Keys) error {
 	return nil
 }
 
-// refusal is the 429 answer: what happened and when to try again, in whole minutes.
-func refusal(now, until time.Time, cause error) *apperr.E {
+// refusal is the 429 answer. It says which way in is paused, until when (whole minutes, and
+// the time on this computer's clock; the JSON also carries the time itself, for the page to
+// show in the person's own time zone), and which way in still works. It does not blame the
+// person: the failures may have been someone else's.
+func refusal(k Keys, now, until time.Time, cause error) *apperr.E {
 	wait := until.Sub(now)
 	minutes := int((wait + time.Minute - 1) / time.Minute)
 	if minutes < 1 {
@@ -204,10 +245,47 @@ func refusal(now, until time.Time, cause error) *apperr.E {
 	if minutes == 1 {
 		when = "1 minute"
 	}
+	at := ClockTime(until.In(time.Local))
+	paused := fmt.Sprintf(" is paused for %s (until %s) because ", when, at)
+	var msg string
+	switch {
+	case k.Method == audit.MethodPasskey && k.Reauth:
+		msg = "Confirming it's you with a passkey on this device" + paused + "too many passkey attempts did not work. " +
+			"Try again after " + at + "."
+	case k.Method == audit.MethodPasskey:
+		msg = "Logging in with a passkey on this device" + paused + "too many passkey attempts did not work. " +
+			"You can log in with your password instead, or try your passkey again after " + at + "."
+	case k.Reauth:
+		msg = "Confirming it's you with your password" + paused + "the wrong password was entered too many times. " +
+			"This may not have been you. You can try again after " + at + "."
+	default:
+		msg = "Logging in with a password" + paused + "the wrong password was entered too many times. This may not " +
+			"have been you. If you have a passkey, it still works: you can log in with it now. Or try your password again " +
+			"after " + at + "."
+	}
 	return apperr.E{
-		Code:       "too_many_attempts",
-		Status:     429,
-		Msg:        "You have tried too many times. For your security, wait " + when + ", then try again.",
-		RetryAfter: int((wait + time.Second - 1) / time.Second),
+		Code:        "too_many_attempts",
+		Status:      429,
+		Msg:         msg,
+		RetryAfter:  int((wait + time.Second - 1) / time.Second),
+		Paused:      k.Method,
+		PausedUntil: until.UTC(),
 	}.Wrap(cause)
+}
+
+// ClockTime writes t as NHS content style writes times: "9am", "3:45pm", "12pm" (midday).
+func ClockTime(t time.Time) string {
+	h, m := t.Hour(), t.Minute()
+	suffix := "am"
+	if h >= 12 {
+		suffix = "pm"
+	}
+	h %= 12
+	if h == 0 {
+		h = 12
+	}
+	if m == 0 {
+		return fmt.Sprintf("%d%s", h, suffix)
+	}
+	return fmt.Sprintf("%d:%02d%s", h, m, suffix)
 }

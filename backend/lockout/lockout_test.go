@@ -2,14 +2,17 @@ package lockout_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
 	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/backend/lockout"
 )
 
 const (
@@ -31,9 +34,27 @@ func fail(t *testing.T, c *testserver.Client, email string, n int) *testserver.R
 	return res
 }
 
+// isLockout says whether res is the 429 that pauses the password for minutes.
 func isLockout(res *testserver.Response, minutes string) bool {
-	return res.Status == http.StatusTooManyRequests && res.Code() == "too_many_attempts" &&
-		res.Err().Error.Message == "You have tried too many times. For your security, wait "+minutes+", then try again."
+	return isPause(res, "password", minutes)
+}
+
+// isPause says whether res is the 429 that pauses way ("password" or "passkey") for minutes,
+// saying so, until when, and what still works.
+func isPause(res *testserver.Response, way, minutes string) bool {
+	var body struct {
+		Error struct {
+			Code, Message, Paused, PausedUntil string
+		}
+	}
+	if err := json.Unmarshal(res.Body, &body); err != nil {
+		return false
+	}
+	e := body.Error
+	until, err := time.Parse(time.RFC3339, e.PausedUntil)
+	return res.Status == http.StatusTooManyRequests && e.Code == "too_many_attempts" && e.Paused == way && err == nil &&
+		strings.Contains(e.Message, " is paused for "+minutes+" (until "+lockout.ClockTime(until.In(time.Local))+")") &&
+		strings.Contains(strings.ToLower(e.Message), way) && !strings.Contains(e.Message, "You have tried")
 }
 
 func TestFiveFailuresLockTheAccountForFifteenMinutes(t *testing.T) {
@@ -61,25 +82,16 @@ func TestFiveFailuresLockTheAccountForFifteenMinutes(t *testing.T) {
 			t.Errorf("right password = %d %s", res.Status, res.Body)
 		}
 	})
-	t.Run("a passkey login is refused during the lockout, by email or without one", func(t *testing.T) {
-		if res := c.Post("/api/login/passkey/begin", map[string]any{"email": "pat@example.com"}); !isLockout(res, "15 minutes") {
-			t.Errorf("email-first begin = %d %s", res.Status, res.Body)
-		}
-		b := c.Begin("/api/login/passkey/begin", map[string]any{})
-		cred, err := a.Get(b.PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res := c.Finish("/api/login/passkey/finish", b.Ceremony, cred); !isLockout(res, "15 minutes") || c.Cookie != nil {
-			t.Errorf("a good discoverable assertion = %d %s", res.Status, res.Body)
-		}
-	})
-	t.Run("re-authentication is refused during the lockout", func(t *testing.T) {
-		if res := owner.Post("/api/reauth/passkey/begin", map[string]any{"action": "remove-passkey"}); !isLockout(res, "15 minutes") {
-			t.Errorf("passkey re-authentication = %d %s", res.Status, res.Body)
+	t.Run("the message says the password is paused, until when, and that the passkey still works", func(t *testing.T) {
+		msg := res.Err().Error.Message
+		for _, want := range []string{"Logging in with a password is paused", "This may not have been you", "passkey, it still works"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("message %q does not say %q", msg, want)
+			}
 		}
 	})
 	t.Run("nothing changed, and attempts during the lockout do not extend it", func(t *testing.T) {
+
 		failures := s.Count(`SELECT count(*) FROM auth_failures`)
 		for range 5 {
 			if res := passwordLogin(c, "pat@example.com", wrong); !isLockout(res, "15 minutes") {
@@ -116,30 +128,119 @@ func TestAnUnknownEmailIsLockedOutExactlyLikeAKnownOne(t *testing.T) {
 			t.Errorf("attempt %d: known %d %s, unknown %d %s", i+1, k.Status, k.Body, u.Status, u.Body)
 		}
 	}
+	// The passkey is not paused by passwords, for a known email or an unknown one alike.
 	k := known.Post("/api/login/passkey/begin", map[string]any{"email": "pat@example.com"})
 	u := unknown.Post("/api/login/passkey/begin", map[string]any{"email": "nobody@example.com"})
-	if k.Status != http.StatusTooManyRequests || !bytes.Equal(k.Body, u.Body) {
+	if k.Status != http.StatusOK || u.Status != http.StatusOK {
 		t.Errorf("passkey begin: known %d %s, unknown %d %s", k.Status, k.Body, u.Status, u.Body)
 	}
 }
 
-func TestPasskeyFailuresCountTowardsTheSameLockout(t *testing.T) {
+// A passkey cannot be guessed, so failed passwords never pause it: a stranger who types
+// wrong passwords for a patient's email, from anywhere, cannot keep the patient out.
+func TestFailedPasswordsNeverLockAPatientOutOfTheirPasskey(t *testing.T) {
+	tests := []struct {
+		name     string
+		failures func(t *testing.T, s *testserver.Server) // wrong passwords by strangers
+	}{
+		{"five wrong passwords from one stranger", func(t *testing.T, s *testserver.Server) {
+			fail(t, stranger(s, "203.0.113.9:1"), "pat@example.com", 5)
+		}},
+		{"wrong passwords every quarter of an hour for an hour", func(t *testing.T, s *testserver.Server) {
+			for range 4 {
+				fail(t, stranger(s, "203.0.113.9:1"), "pat@example.com", 5)
+				s.Clock.Advance(14 * time.Minute)
+			}
+		}},
+		{"twenty wrong passwords from the patient's own computer", func(t *testing.T, s *testserver.Server) {
+			fail(t, stranger(s, ""), "pat@example.com", 20)
+		}},
+		{"wrong passwords from many clients", func(t *testing.T, s *testserver.Server) {
+			for i := range 10 {
+				fail(t, stranger(s, fmt.Sprintf("198.51.100.%d:1", i)), "pat@example.com", 3)
+			}
+		}},
+		{"wrong re-authentication passwords in another of the patient's sessions", func(t *testing.T, s *testserver.Server) {
+			thief := s.Client()
+			if res := passwordLogin(thief, "pat@example.com", password); res.Status != http.StatusOK {
+				t.Fatalf("password login = %d %s", res.Status, res.Body)
+			}
+			for range 6 {
+				thief.Post("/api/reauth/password", map[string]any{"action": "change-password", "password": wrong})
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t)
+			owner := s.Client()
+			owner.SignUp("pat@example.com", password)
+			a := softauthn.New(testserver.Origin)
+			owner.RegisterPasskey(a, "")
+
+			tt.failures(t, s)
+			if res := passwordLogin(s.Client(), "pat@example.com", password); !isPause(res, "password", "") &&
+				res.Status != http.StatusTooManyRequests && res.Status != http.StatusOK {
+				t.Fatalf("the password after the failures = %d %s", res.Status, res.Body)
+			}
+			var c *testserver.Client
+			for _, email := range []string{"pat@example.com", ""} {
+				c = s.Client()
+				if res := c.LoginWithPasskey(a, email); res.Status != http.StatusOK || c.Cookie == nil {
+					t.Errorf("passkey login (email %q) = %d %s", email, res.Status, res.Body)
+				}
+			}
+			if proof := c.ReauthWithPasskey(a, "remove-passkey"); proof == "" {
+				t.Errorf("passkey re-authentication gave no proof")
+			}
+			if n := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'signed_in' AND method = 'passkey'`); n != 2 {
+				t.Errorf("%d passkey sign-ins audited, want 2", n)
+			}
+		})
+	}
+}
+
+func stranger(s *testserver.Server, addr string) *testserver.Client {
+	c := s.Client()
+	if addr != "" {
+		c.RemoteAddr = addr
+	}
+	return c
+}
+
+// Failed passkey assertions are paused per client, never per email: the client sending
+// them is paused (and told its password still works), nobody else is.
+func TestFailedPasskeysArePausedPerClientNotPerEmail(t *testing.T) {
 	s := testserver.New(t)
 	owner := s.Client()
 	owner.SignUp("pat@example.com", password)
 	a := softauthn.New(testserver.Origin)
 	owner.RegisterPasskey(a, "")
-	a.UserVerified = false // every assertion is refused
-	c := s.Client()
+	bad := softauthn.New(testserver.Origin)
+	*bad = *a
+	bad.UserVerified = false // every assertion is refused
+	attacker := stranger(s, "203.0.113.9:5000")
 	var res *testserver.Response
-	for range 5 {
-		res = c.LoginWithPasskey(a, "pat@example.com")
+	for i := range 20 {
+		res = attacker.LoginWithPasskey(bad, "pat@example.com")
+		if i < 19 && res.Code() != "passkey_not_accepted" {
+			t.Fatalf("bad assertion %d = %d %s", i+1, res.Status, res.Body)
+		}
 	}
-	if !isLockout(res, "15 minutes") {
-		t.Fatalf("5th bad assertion = %d %s", res.Status, res.Body)
+	if !isPause(res, "passkey", "15 minutes") {
+		t.Fatalf("20th bad assertion = %d %s", res.Status, res.Body)
 	}
-	if res := passwordLogin(c, "pat@example.com", password); !isLockout(res, "15 minutes") {
-		t.Errorf("the password got round a lockout earned with passkeys: %d %s", res.Status, res.Body)
+	if msg := res.Err().Error.Message; !strings.Contains(msg, "log in with your password instead") {
+		t.Errorf("the passkey pause does not offer the password: %q", msg)
+	}
+	if res := attacker.Post("/api/login/passkey/begin", map[string]any{"email": "pat@example.com"}); !isPause(res, "passkey", "15 minutes") {
+		t.Errorf("a passkey login from the paused client = %d %s", res.Status, res.Body)
+	}
+	if res := passwordLogin(stranger(s, "203.0.113.9:5001"), "pat@example.com", password); res.Status != http.StatusOK {
+		t.Errorf("the paused client's password = %d %s (passkey failures paused the password)", res.Status, res.Body)
+	}
+	if res := s.Client().LoginWithPasskey(a, "pat@example.com"); res.Status != http.StatusOK {
+		t.Errorf("the owner's passkey on their own computer = %d %s (paused per email)", res.Status, res.Body)
 	}
 }
 
@@ -159,6 +260,9 @@ func TestReauthenticationFailuresCountTowardsTheSameLockout(t *testing.T) {
 	}
 	if res := passwordLogin(s.Client(), "pat@example.com", password); !isLockout(res, "15 minutes") {
 		t.Errorf("login during the lockout = %d %s", res.Status, res.Body)
+	}
+	if msg := res.Err().Error.Message; !strings.HasPrefix(msg, "Confirming it's you with your password is paused") {
+		t.Errorf("re-authentication pause says %q", msg)
 	}
 }
 

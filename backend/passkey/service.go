@@ -11,9 +11,7 @@ package passkey
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
@@ -222,7 +220,6 @@ type Auditor interface {
 // Limiter counts failed attempts and refuses during a lockout (package lockout).
 type Limiter interface {
 	KeysFor(email, address, method string, accountID int64) lockout.Keys
-	SubjectKey(email string) []byte
 	Check(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
 	Fail(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
 	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
@@ -237,22 +234,24 @@ type Reauth interface {
 }
 
 // NewRelyingParty configures go-webauthn for origin: the RP ID is the origin's host name,
-// user verification is required (a passkey is the whole login, not a second factor),
-// attestation is not asked for, and ceremonies expire after CeremonyTimeout.
+// user verification is required (a passkey is the whole login, not a second factor), the
+// passkey must be discoverable (BeginLogin sends no allowCredentials, so a non-discoverable
+// credential could never be found; WebAuthn L3 §5.4.6), attestation is not asked for, and
+// ceremonies expire after CeremonyTimeout.
 func NewRelyingParty(origin string) (*webauthn.WebAuthn, error) {
 	u, err := url.Parse(origin)
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("relying party origin %q is not a URL with a host", origin)
 	}
-	notRequired := false
+	required := true
 	return webauthn.New(&webauthn.Config{
 		RPID:                  u.Hostname(),
 		RPDisplayName:         RPDisplayName,
 		RPOrigins:             []string{origin},
 		AttestationPreference: protocol.PreferNoAttestation,
 		AuthenticatorSelection: protocol.AuthenticatorSelection{
-			ResidentKey:        protocol.ResidentKeyRequirementPreferred,
-			RequireResidentKey: &notRequired,
+			ResidentKey:        protocol.ResidentKeyRequirementRequired,
+			RequireResidentKey: &required,
 			UserVerification:   protocol.VerificationRequired,
 		},
 		// go-webauthn only checks SessionData.Expires when Enforce is set (PLATFORM-NOTES.md);
@@ -275,7 +274,6 @@ type Service struct {
 	audit    Auditor
 	limiter  Limiter
 	reauth   Reauth
-	secret   []byte // server secret: decoy credential IDs
 	clock    func() time.Time
 	log      *slog.Logger
 }
@@ -289,7 +287,6 @@ type Deps struct {
 	Audit    Auditor
 	Limiter  Limiter
 	Reauth   Reauth
-	Secret   []byte // store.Secret: decoys derived from it stay stable across restarts
 	Clock    func() time.Time
 	Log      *slog.Logger
 }
@@ -297,7 +294,7 @@ type Deps struct {
 // NewService wires the service.
 func NewService(d Deps) *Service {
 	return &Service{db: d.DB, rp: d.RP, accounts: d.Accounts, sessions: d.Sessions, audit: d.Audit, limiter: d.Limiter,
-		reauth: d.Reauth, secret: d.Secret, clock: d.Clock, log: d.Log}
+		reauth: d.Reauth, clock: d.Clock, log: d.Log}
 }
 
 // List returns an account's passkeys, oldest first.
@@ -408,7 +405,7 @@ func (s *Service) BeginRegistration(ctx context.Context, cur account.SignedIn, p
 		creation, data, err := s.rp.BeginRegistration(u,
 			webauthn.WithExclusions(webauthn.Credentials(u.WebAuthnCredentials()).CredentialDescriptors()),
 			webauthn.WithCredentialParameters(credentialParameters()),
-			webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementPreferred),
+			webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementRequired),
 			webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
 		)
 		if err != nil {
@@ -526,79 +523,46 @@ func newPasskey(accountID int64, c *webauthn.Credential, now time.Time) Passkey 
 	}
 }
 
-// Decoys. An email with no account, and an account with no usable passkey (a person with only
-// a password), get options of the same shape as an account with one passkey: allowCredentials
-// with one credential ID derived with HMAC from the email and the server secret (so the same
-// email always gets the same decoy, and nobody without the secret can tell a decoy from a
-// real ID), of the length most platform and synced passkey providers use, with the transports
-// of a platform passkey. Both paths do the same work (HMAC, account and passkey queries, one
-// go-webauthn BeginLogin), so the answer also takes about the same time.
-const decoyIDBytes = 16
-
-var decoyTransports = []string{"internal"}
-
-func (s *Service) mac(label, email string) []byte {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte(label + "\x00" + email))
-	return m.Sum(nil)
-}
-
-// decoyUser is a stand-in with one decoy passkey. handle is the real account's user handle
-// when there is an account, so ValidateLogin still checks against the real one.
-func (s *Service) decoyUser(email string, acct account.Account) *user {
-	handle, credentialID := s.mac("decoy-user", email), s.mac("decoy-credential", email)[:decoyIDBytes]
-	if acct.ID == 0 {
-		acct = account.Account{Email: email, UserHandle: handle}
-	}
-	return &user{account: acct, passkeys: []Passkey{{CredentialID: credentialID, Transports: decoyTransports}}}
-}
-
-// BeginLogin starts a passkey login. With an email, the options allow that account's usable
-// passkeys; without one, any passkey for this site (discoverable login). Nothing in the
-// answer says whether the email has an account (see decoyUser). During a lockout of the email
-// or the client it answers 429 too_many_attempts, the same for known and unknown emails.
+// BeginLogin starts a passkey login. The options are the same for every email, and for no
+// email: no allowCredentials, so the authenticator offers the discoverable passkeys it holds
+// for this site and its answer's user handle names the account (WebAuthn L3 §5.4.5
+// allowCredentials, §7.2 step 6). So the email step reveals nothing to someone who knows none
+// of an account's passkeys: not whether the email has an account, nor whether it has
+// passkeys, nor their number, IDs or transports (which an allow list would list). We chose
+// this over decoy allow lists: decoys can only imitate the lengths, counts and transports
+// of the authenticators we know of, and any other would stand out. The cost, that a
+// passkey must be discoverable, is met at registration (residentKey "required").
+//
+// The email binds the ceremony to its account (0 for an unknown email): FinishLogin accepts
+// only a passkey of that account. Every email does the same work (one account query); a
+// pause of this client's passkey attempts answers 429 too_many_attempts for every email
+// alike. A paused password never pauses this (package lockout).
 func (s *Service) BeginLogin(ctx context.Context, rawEmail, client string) (string, protocol.PublicKeyCredentialRequestOptions, error) {
 	var none protocol.PublicKeyCredentialRequestOptions
 	email := account.NormaliseEmail(rawEmail)
-	uv := webauthn.WithUserVerification(protocol.VerificationRequired)
-
 	if email != "" {
 		if msg := account.EmailProblem(email); msg != "" {
 			return "", none, apperr.Invalid(map[string]string{"email": msg})
 		}
 	}
-	keys := s.limiter.KeysFor(email, client, audit.MethodPasskey, 0)
+	keys := s.limiter.KeysFor("", client, audit.MethodPasskey, 0)
 	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
 		return "", none, errOr(err, refused)
 	}
-
-	if email == "" {
-		assertion, data, err := s.rp.BeginDiscoverableLogin(uv)
+	c := ceremony{Purpose: purposeLoginDiscoverable}
+	if email != "" {
+		// For an unknown email acct.ID is 0, after the same query.
+		acct, _, err := s.accounts.ByEmail(ctx, email)
 		if err != nil {
-			return "", none, fmt.Errorf("begin discoverable login: %w", err)
+			return "", none, err
 		}
-		id, err := s.saveCeremonyNow(ctx, ceremony{Purpose: purposeLoginDiscoverable}, data)
-		return id, assertion.Response, err
+		c = ceremony{Purpose: purposeLoginEmail, AccountID: acct.ID}
 	}
-
-	acct, _, err := s.accounts.ByEmail(ctx, email)
-	if err != nil {
-		return "", none, err
-	}
-	// For an unknown email acct.ID is 0 and this finds nothing, after the same query.
-	passkeys, err := s.store.listByAccount(ctx, s.db, acct.ID)
-	if err != nil {
-		return "", none, err
-	}
-	u := s.decoyUser(email, acct)
-	if offered := usable(passkeys); len(offered) > 0 {
-		u = &user{account: acct, passkeys: offered}
-	}
-	assertion, data, err := s.rp.BeginLogin(u, uv)
+	assertion, data, err := s.rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {
 		return "", none, fmt.Errorf("begin login: %w", err)
 	}
-	id, err := s.saveCeremonyNow(ctx, ceremony{Purpose: purposeLoginEmail, AccountID: acct.ID, Subject: keys.Subject}, data)
+	id, err := s.saveCeremonyNow(ctx, c, data)
 	return id, assertion.Response, err
 }
 
@@ -670,8 +634,8 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 			refusal = refused
 			return err
 		}
+		// Failed passkeys are counted per client only (package lockout).
 		keys := s.limiter.KeysFor("", client, audit.MethodPasskey, c.AccountID)
-		keys.Subject = c.Subject // login_email: the email typed, known or not
 		refuse := func(cause error, template *apperr.E) error {
 			if template == nil {
 				template = &errLoginRefused
@@ -688,7 +652,7 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 			return err
 		}
 
-		// During a lockout nothing is checked or counted (attempts then do not extend it).
+		// During a pause nothing is checked or counted (attempts then do not extend it).
 		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
 			return err
 		}
@@ -696,54 +660,33 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		if err != nil {
 			return refuse(err, nil)
 		}
-		check := &assertionCheck{parsed: parsed}
-		switch c.Purpose {
-		case purposeLoginEmail:
-			if c.AccountID == 0 {
-				return refuse(errors.New("login began with an email that has no account"), nil)
-			}
-			acct, found, err := s.accounts.ByIDIn(ctx, tx, c.AccountID)
-			if err != nil {
-				return err
-			}
-			if !found {
-				return refuse(errors.New("account of the ceremony is gone"), nil)
-			}
-			if check.user, err = s.loadUser(ctx, tx, acct); err != nil {
-				return err
-			}
-			// WebAuthn L3 §7.2 (go-webauthn), with allowCredentials = the account's usable
-			// passkeys (or the decoy) from the stored session data.
-			if check.cred, err = s.rp.ValidateLogin(check.user, c.Data, parsed); err != nil {
-				return refuse(describe(err), nil)
-			}
-		case purposeLoginDiscoverable:
-			// The account (and so the lockout subject) is the owner of the credential ID.
-			owner, err := s.ownerOf(ctx, tx, parsed.RawID)
-			if err != nil {
-				return err
-			}
-			if owner != nil {
-				keys.Subject = s.limiter.SubjectKey(owner.account.Email)
-				keys.AccountID = owner.account.ID
-			}
-			if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
-				return err
-			}
-			// WebAuthn L3 §7.2: with no allowCredentials, the user handle identifies the
-			// account, and it must own the credential.
-			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-				if owner == nil || !bytes.Equal(owner.account.UserHandle, userHandle) {
-					return nil, errors.New("no passkey with this credential id and user handle")
-				}
-				return owner, nil
-			}
-			wu, cred, err := s.rp.ValidatePasskeyLogin(handler, c.Data, parsed)
-			if err != nil {
-				return refuse(describe(err), nil)
-			}
-			check.user, check.cred = wu.(*user), cred
+		// The account is the owner of the credential ID...
+		owner, err := s.ownerOf(ctx, tx, parsed.RawID)
+		if err != nil {
+			return err
 		}
+		if owner != nil && keys.AccountID == 0 {
+			keys.AccountID = owner.account.ID
+		}
+		// ...and, when the login began with an email, it must be that email's account (an
+		// unknown email has none, so every passkey is refused).
+		if c.Purpose == purposeLoginEmail && (owner == nil || owner.account.ID != c.AccountID) {
+			return refuse(errors.New("the passkey is not one of the account of the email typed"), nil)
+		}
+		// WebAuthn L3 §7.2 step 6: with no allowCredentials, the user handle identifies the
+		// account, and it must own the credential.
+		handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+			if owner == nil || !bytes.Equal(owner.account.UserHandle, userHandle) {
+				return nil, errors.New("no passkey with this credential id and user handle")
+			}
+			return owner, nil
+		}
+		check := &assertionCheck{parsed: parsed}
+		wu, cred, err := s.rp.ValidatePasskeyLogin(handler, c.Data, parsed)
+		if err != nil {
+			return refuse(describe(err), nil)
+		}
+		check.user, check.cred = wu.(*user), cred
 
 		if cause, template, err := s.verifyAssertion(ctx, tx, check); err != nil {
 			return err
@@ -804,7 +747,8 @@ func (s *Service) BeginReauth(ctx context.Context, cur account.SignedIn, action 
 	if len(offered) == 0 {
 		return "", none, errUsePassword.Wrap(errors.New("no usable passkey"))
 	}
-	keys := s.limiter.KeysFor(cur.Account.Email, client, audit.MethodPasskey, cur.Account.ID)
+	keys := s.limiter.KeysFor("", client, audit.MethodPasskey, cur.Account.ID)
+	keys.Reauth = true
 	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
 		return "", none, errOr(err, refused)
 	}
@@ -830,7 +774,8 @@ func (s *Service) FinishReauth(ctx context.Context, cur account.SignedIn, ceremo
 			refusal = refused
 			return err
 		}
-		keys := s.limiter.KeysFor(cur.Account.Email, client, audit.MethodPasskey, cur.Account.ID)
+		keys := s.limiter.KeysFor("", client, audit.MethodPasskey, cur.Account.ID)
+		keys.Reauth = true
 		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
 			return err
 		}

@@ -11,8 +11,8 @@ import (
 const SecretBytes = 32
 
 // Secret returns the server secret called name, generating it (crypto/rand) the first time.
-// It lives in the database, so it survives restarts and moves with the data folder: decoy
-// credential IDs and lockout keys derived from it stay stable.
+// It lives in the database, so it survives restarts and moves with the data folder: the
+// lockout keys derived from it stay stable.
 func Secret(ctx context.Context, db *sql.DB, name string) ([]byte, error) {
 	fresh := make([]byte, SecretBytes)
 	if _, err := rand.Read(fresh); err != nil {
