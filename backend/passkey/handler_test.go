@@ -3,8 +3,8 @@ package passkey_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
