@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
 )
@@ -91,22 +89,34 @@ func parseAssertion(raw []byte) (*protocol.ParsedCredentialAssertionData, error)
 
 // checkNewCredential applies our policy to a credential go-webauthn has verified, so it
 // holds even if a ceremony's stored options were ever wrong: user present and verified (read
-// from the attestation's authenticator data), an ID within the limit, and a public key of an
-// algorithm we asked for (WebAuthn L3 §7.1: the credential public key's alg must be one of
-// pubKeyCredParams).
-func checkNewCredential(parsed *protocol.ParsedCredentialCreationData, c *webauthn.Credential) error {
+// from the attestation's authenticator data), an ID within the limit, and a credential public
+// key that can work (publickey.go): of an algorithm both we and the ceremony asked for
+// (WebAuthn L3 §7.1 step 16), with kty, alg and crv that agree and key material Go can verify
+// with. The key is checked as the authenticator sent it in the authenticator data and as
+// go-webauthn re-encoded it for storing, and the two must be the same key.
+func checkNewCredential(parsed *protocol.ParsedCredentialCreationData, c *webauthn.Credential, offered []protocol.CredentialParameter) error {
 	if flags := parsed.Response.AttestationObject.AuthData.Flags; !flags.HasUserPresent() || !flags.HasUserVerified() {
 		return errors.New("user not present or not verified (UV required by server policy)")
 	}
 	if n := len(c.ID); n == 0 || n > MaxCredentialIDBytes {
 		return fmt.Errorf("credential id of %d bytes", n)
 	}
-	var key webauthncose.PublicKeyData
-	if err := webauthncbor.Unmarshal(c.PublicKey, &key); err != nil {
-		return fmt.Errorf("credential public key: %w", err)
+	var algs []webauthncose.COSEAlgorithmIdentifier
+	for _, p := range offered {
+		if p.Type == protocol.PublicKeyCredentialType {
+			algs = append(algs, p.Algorithm)
+		}
 	}
-	if !slices.Contains(algorithms, webauthncose.COSEAlgorithmIdentifier(key.Algorithm)) {
-		return fmt.Errorf("credential public key algorithm %d was not requested", key.Algorithm)
+	sent, err := attestedPublicKey(parsed.Response.AttestationObject.RawAuthData, algs)
+	if err != nil {
+		return err
+	}
+	stored, err := checkPublicKey(c.PublicKey, algs)
+	if err != nil {
+		return fmt.Errorf("credential public key as stored: %w", err)
+	}
+	if !sent.equal(stored) {
+		return errors.New("credential public key to be stored is not the one in the authenticator data")
 	}
 	return nil
 }

@@ -1,10 +1,17 @@
 package passkey
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 )
 
 // The seed corpora under testdata/fuzz/ hold genuine responses from the software
@@ -46,6 +53,41 @@ func FuzzParseCreation(f *testing.F) {
 		}
 		if n := len(parsed.Response.AttestationObject.AuthData.AttData.CredentialID); n > MaxCredentialIDBytes {
 			t.Fatalf("accepted an attested credential ID of %d bytes", n)
+		}
+	})
+}
+
+// FuzzCheckPublicKey: checking a COSE_Key never panics, and a key it accepts is of an
+// algorithm we offer and one go-webauthn (what a login uses) parses as a valid key.
+func FuzzCheckPublicKey(f *testing.F) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	pt, err := ec.PublicKey.Bytes()
+	if err != nil {
+		f.Fatal(err)
+	}
+	ed, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// CTAP2 canonical COSE_Keys: {1: 2, 3: -7, -1: 1, -2: x, -3: y} and {1: 1, 3: -8, -1: 6, -2: x}.
+	es256 := slices.Concat([]byte{0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20}, pt[1:33], []byte{0x22, 0x58, 0x20}, pt[33:])
+	eddsa := slices.Concat([]byte{0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20}, ed)
+	for _, seed := range [][]byte{es256, eddsa, {0xa0}, {0xa1, 0x01, 0x03}, es256[:40]} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		k, err := checkPublicKey(raw, algorithms)
+		if err != nil {
+			return
+		}
+		if !slices.Contains(algorithms, k.alg) {
+			t.Fatalf("accepted a key of algorithm %d", k.alg)
+		}
+		if _, err := webauthncose.ParsePublicKey(raw); err != nil {
+			t.Fatalf("accepted a key go-webauthn refuses: %v", err)
 		}
 	})
 }

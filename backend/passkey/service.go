@@ -3,9 +3,9 @@
 // removes passkeys, on top of go-webauthn. It adds the rules go-webauthn leaves to us
 // (PLATFORM-NOTES.md): single-use expiring ceremonies bound to their purpose, account and
 // session; user verification by server policy; unique credential IDs of at most 1023 bytes;
-// only the algorithms we asked for; sign counts written back and regressions refused and
-// flagged; the same answer for known and unknown emails; lockouts on every path; the last
-// way to log in kept.
+// only the algorithms we asked for, and only public keys that can work (publickey.go); sign
+// counts written back and regressions refused and flagged; the same answer for known and
+// unknown emails; lockouts on every path; the last way to log in kept.
 package passkey
 
 import (
@@ -45,7 +45,7 @@ var (
 	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This took too long, so it was stopped. Try again."}
 	errLoginRefused    = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again, or log in another way."}
 	errReauthRefused   = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
-	errSetupRefused    = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up your passkey. Try again."}
+	errSetupRefused    = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up a passkey with this device or security key. Try again, or use a different device or security key."}
 	errAlreadySetUp    = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up. Use a different device or security key."}
 	errFlagged         = apperr.E{Code: "passkey_flagged", Status: 401, Msg: "We have stopped this passkey working because it may have been copied. Log in another way, for example with your password, then remove this passkey and set up a new one."}
 	errUsePassword     = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
@@ -455,8 +455,10 @@ func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, 
 			refusal = errSetupRefused.Wrap(describe(err))
 			return nil
 		}
-		// Our own policy, whatever a ceremony's stored options say.
-		if err := checkNewCredential(parsed, cred); err != nil {
+		// Our own policy, whatever a ceremony's stored options say. A key that cannot work
+		// is refused here, before the proof or grace is used and before anything is stored
+		// (the ceremony alone is used up), so the person can try again at once.
+		if err := checkNewCredential(parsed, cred, c.Data.CredParams); err != nil {
 			refusal = errSetupRefused.Wrap(err)
 			return nil
 		}

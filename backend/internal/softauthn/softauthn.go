@@ -66,6 +66,11 @@ type Authenticator struct {
 	Algorithm int
 	// IDLength is the length of new credential IDs (0 means 16 bytes).
 	IDLength int
+	// CredentialPublicKey, when set, is written into the attested credential data as the
+	// new credential's COSE_Key, byte for byte, instead of its own key: a test builds a key
+	// that cannot work (or bytes that are no key) and sees what the RP does. Assertions are
+	// still signed with the credential's own P-256 key.
+	CredentialPublicKey []byte
 	// EditResponse, when set, may change the response JSON (as a map) before it is encoded.
 	EditResponse func(response map[string]any)
 }
@@ -184,7 +189,11 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 		return nil, err
 	}
 	// Attested credential data (WebAuthn L3 §6.5.1): AAGUID, L, credential ID, COSE key.
-	attested := slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, coseKey(&cred.Key.PublicKey))
+	key := coseKey(&cred.Key.PublicKey)
+	if a.CredentialPublicKey != nil {
+		key = a.CredentialPublicKey
+	}
+	attested := slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, key)
 	authData := a.authData(cred.RPID, flagAT, cred.SignCount, attested)
 	attObj := cborMap(
 		cborText("fmt"), cborText("none"),
