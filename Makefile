@@ -88,7 +88,8 @@ test-desktop: frontend/dist/index.html
 # at 1 s: the default (60 s) would spend a short run minimising the larger seeds.
 FUZZTIME     ?= 10s
 FUZZ_TARGETS := ./backend/httpapi:FuzzDecode ./backend/passkey:FuzzParseAssertion \
-                ./backend/passkey:FuzzParseCreation ./backend/passkey:FuzzValidateName
+                ./backend/passkey:FuzzParseCreation ./backend/passkey:FuzzValidateName \
+                ./backend/passkey:FuzzCheckPublicKey
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
