@@ -65,6 +65,10 @@ type Assertion struct {
 	AuthenticatorData []byte // raw, as signed
 	Signature         []byte
 	UserHandle        []byte // nil when the authenticator returned none
+	// UserName is the account's name (user.name, the email for our RP) when the
+	// authenticator returned it: CTAP 2.1 §6.2.2 returns it for a discoverable credential
+	// after user verification when several were found. Empty otherwise.
+	UserName string
 	// Attachment is authenticatorAttachment when the authenticator knows it (see
 	// Attestation). Empty: "cross-platform".
 	Attachment string

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/nhs-passkeys/companion/app/fido2"
@@ -185,7 +186,7 @@ func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *test
 		t.Fatalf("second registration on the same key: %v, want fido2.ErrCredentialExcluded", err)
 	}
 
-	// Log in with the email (allowCredentials), then without (discoverable).
+	// Log in with the email, then without (both discoverable: the email step lists no passkeys).
 	for _, email := range []string{"patient@example.com", ""} {
 		if code := p.post("/api/logout", struct{}{}, nil); code != http.StatusOK || p.cookie != nil {
 			t.Fatalf("logout: %d", code)
@@ -291,6 +292,72 @@ func TestAuthenticatorErrorsComeBackAsFido2Errors(t *testing.T) {
 			}
 			if !bytes.Equal(p, make([]byte, len(p))) {
 				t.Error("the PIN was not zeroed")
+			}
+		})
+	}
+}
+
+// One key can hold passkeys of several NHS login accounts (a family's shared key, a tester's
+// virtual key). The email step sends no allow list, so the key finds them all; the client
+// uses the one of the account the person typed, as a browser's account chooser would.
+func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T) {
+	p := newPage(t)
+	client, err := webauthnclient.New(rpOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dev := newKey(t, virtualkey.Options{})
+	auth := webauthnclient.NewFIDO2(dev)
+	emails := []string{"first@example.com", "second@example.com", "third@example.com"}
+	for _, email := range emails {
+		if code := p.post("/api/accounts", map[string]string{"email": email, "password": "correct horse battery"}, nil); code != http.StatusCreated {
+			t.Fatalf("create account %s: %d", email, code)
+		}
+		var reg begin
+		if code := p.post("/api/passkeys/register/begin", struct{}{}, &reg); code != http.StatusOK {
+			t.Fatalf("register begin: %d", code)
+		}
+		create, err := client.PrepareCreate(reg.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		credential, err := create.Run(t.Context(), auth, []byte(pin), nil)
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		if code := p.post("/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": credential}, nil); code != http.StatusCreated {
+			t.Fatalf("register finish: %d", code)
+		}
+		if code := p.post("/api/logout", struct{}{}, nil); code != http.StatusOK {
+			t.Fatalf("logout: %d", code)
+		}
+	}
+	for _, email := range []string{"second@example.com", "THIRD@example.com", "first@example.com"} {
+		t.Run("logging in as "+email, func(t *testing.T) {
+			var login begin
+			if code := p.post("/api/login/passkey/begin", map[string]string{"email": email}, &login); code != http.StatusOK {
+				t.Fatalf("login begin: %d", code)
+			}
+			get, err := client.PrepareGet(login.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			get.PreferAccount(email)
+			assertion, err := get.Run(t.Context(), auth, []byte(pin), nil)
+			if err != nil {
+				t.Fatalf("get: %v", err)
+			}
+			var signedIn struct {
+				Account struct{ Email string } `json:"account"`
+			}
+			if code := p.post("/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": assertion}, &signedIn); code != http.StatusOK {
+				t.Fatalf("login finish: %d", code)
+			}
+			if !strings.EqualFold(signedIn.Account.Email, email) {
+				t.Errorf("signed in as %q, want %q", signedIn.Account.Email, email)
+			}
+			if code := p.post("/api/logout", struct{}{}, nil); code != http.StatusOK {
+				t.Fatalf("logout: %d", code)
 			}
 		})
 	}

@@ -86,6 +86,7 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 			AuthenticatorData: as.AuthData,
 			Signature:         as.Signature,
 			UserHandle:        as.UserID,
+			UserName:          as.UserName,
 		})
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,6 +14,7 @@ import (
 type GetCall struct {
 	req     GetRequest
 	timeout time.Duration
+	account string // PreferAccount's name, "" for none
 }
 
 // PrepareGet checks request options (PublicKeyCredentialRequestOptionsJSON) as §5.1.4.1
@@ -46,6 +48,13 @@ func (c *Client) PrepareGet(options []byte) (*GetCall, error) {
 	}, nil
 }
 
+// PreferAccount says which account the person asked to log in to (the email typed on the
+// page). When a discoverable login finds several passkeys for this site on one key (one per
+// account, CTAP 2.1 §6.2.2), the one whose user.name is this is used, as a browser's account
+// chooser would let the person pick it. It is only a preference: the relying party still
+// decides whose passkey it accepts.
+func (call *GetCall) PreferAccount(name string) { call.account = name }
+
 // ClientDataJSON is the call's clientDataJSON.
 func (call *GetCall) ClientDataJSON() []byte { return bytes.Clone(call.req.ClientDataJSON) }
 
@@ -67,9 +76,17 @@ func (call *GetCall) Run(ctx context.Context, a Authenticator, pin []byte, statu
 		return nil, fmt.Errorf("%w: no assertion", ErrBadResponse)
 	}
 	// A discoverable login can find several passkeys for this site on one key (one per
-	// account). The first is used for now: a browser would let the person choose, and a
-	// chooser in the app can come later (fido2 already returns them all).
+	// account): the one for the account asked for (PreferAccount), else the first (a chooser
+	// in the app can come later; fido2 already returns them all).
 	as := got[0]
+	if call.account != "" {
+		for _, g := range got {
+			if strings.EqualFold(g.UserName, call.account) {
+				as = g
+				break
+			}
+		}
+	}
 	id := as.CredentialID
 	if len(id) == 0 && len(call.req.AllowList) == 1 {
 		// CTAP 2.1 §6.2.2: the authenticator may leave out the credential when the allow
