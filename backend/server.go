@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -125,13 +126,21 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 
+	// A data folder that cannot be used (a damaged, read-only, linked or newer database, a
+	// folder we may not change) is refused with a message that says what to do, before
+	// anything in it is created or changed, the lock file included.
+	if err := store.CheckDir(ctx, cfg.DataDir); err != nil {
+		return nil, err
+	}
 	// One process per data folder (store.LockFileName): a second copy of the app is refused
 	// with a message that says what to do, before it touches the database.
 	lock, err := store.LockDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenDir(ctx, cfg.DataDir)
+	// Open checks the file again, now under the lock: nothing can change it between that
+	// check and the migrations.
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		lock.Release()
 		return nil, err
