@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"embed"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,7 +21,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "nhs-passkeys:", err)
+		report(os.Stderr, err)
 		os.Exit(1)
 	}
 }

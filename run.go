@@ -47,6 +47,21 @@ const minIdleTimeout = 40 * time.Second
 // variable only so that tests can put it in a folder of their own.
 var adminSettingsPath = kiosk.DefaultPath
 
+// builtFrontend is the frontend built into this binary; a variable only so that tests of
+// run can give it one where frontend/dist has not been built.
+var builtFrontend = func() (fs.FS, error) { return fs.Sub(frontendDist, "frontend/dist") }
+
+// report tells the person who started the program why it stopped and, for a refusal that
+// has one (a bad data folder: store.DataError), the stable code scripts and support can
+// rely on.
+func report(w io.Writer, err error) {
+	fmt.Fprintln(w, "nhs-passkeys:", err)
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		fmt.Fprintln(w, "nhs-passkeys: error code:", coded.ErrorCode())
+	}
+}
+
 // kioskSupported: kiosk mode runs on Linux and macOS. On Windows, WebView2 keeps form
 // suggestions (general autofill, which Wails v2 cannot turn off) and the app cannot see
 // security keys come and go (only webauthn.dll can talk to them).
@@ -159,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		rpOrigin = "http://localhost:" + port
 	}
 
-	frontend, err := fs.Sub(frontendDist, "frontend/dist")
+	frontend, err := builtFrontend()
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}

@@ -464,8 +464,8 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			t.Parallel() // each case has its own server and database
 			w := newWorld(t)
 			attack := tt.attack(t, w)
-			// Requests record activity (last_seen_at); make them record the time now, so
-			// the attack's own request writes the same value.
+			// Requests record activity (last_seen_at, at most once a minute); make them
+			// record the time now, so the attack's own request writes nothing new.
 			for _, c := range []*testserver.Client{w.pat, w.sam} {
 				if c != nil {
 					c.Get("/api/session")

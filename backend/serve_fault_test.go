@@ -1,6 +1,7 @@
 //go:build linux
 
-// Linux only: the full-disk test sets the child's RLIMIT_FSIZE with prlimit(2).
+// Linux only: the full-disk tests mount a tmpfs and set the child's RLIMIT_FSIZE with
+// prlimit(2).
 
 package backend_test
 
@@ -16,12 +17,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -436,6 +439,10 @@ func TestAFullDiskGivesAClearErrorAndLosesNothing(t *testing.T) {
 		t.Fatalf("register: %d %s %v", status, body, err)
 	}
 
+	// Setting up another passkey needs a fresh re-authentication; it is made while there is
+	// space, so that the set-up below is refused for the disk alone.
+	proof := b.reauthWithPasskey("add-passkey")
+
 	pid := srv.cmd.Process.Pid
 	full := unix.Rlimit{Cur: 1, Max: unix.RLIM_INFINITY}
 	if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &full, nil); err != nil {
@@ -456,7 +463,7 @@ func TestAFullDiskGivesAClearErrorAndLosesNothing(t *testing.T) {
 			return login.loginWithPasskey()
 		}},
 		{"a passkey set-up", func() (int, []byte, error) {
-			return b.post("/api/passkeys/register/begin", map[string]any{})
+			return b.post("/api/passkeys/register/begin", map[string]any{"proof": proof})
 		}},
 	}
 	for _, c := range checks {
@@ -495,4 +502,214 @@ func TestAFullDiskGivesAClearErrorAndLosesNothing(t *testing.T) {
 	}
 	srv.kill(t)
 	integrityCheck(t, dir)
+}
+
+// fullDisk fills and frees the file system under a served backend's data folder.
+type fullDisk struct {
+	dir  string // the data folder to start the backend on
+	fill func(c *child)
+	free func(c *child)
+}
+
+// realFullDisk puts the data folder on a size-limited tmpfs that fill fills with a file
+// until the kernel answers ENOSPC, so SQLite meets the real thing (SQLITE_FULL). Where
+// root may not mount (not in CI, which runs as root), it falls back to RLIMIT_FSIZE on the
+// child, saying why.
+func realFullDisk(t *testing.T) fullDisk {
+	mnt := filepath.Join(t.TempDir(), "tmpfs")
+	if err := os.Mkdir(mnt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if notAllowed := tryMountTmpfs(t, mnt, "size=4m,mode=0700"); notAllowed != "" {
+		t.Logf("no tmpfs (%s): the disk is filled with RLIMIT_FSIZE instead", notAllowed)
+		limit := func(c *child, n uint64) {
+			if err := unix.Prlimit(c.cmd.Process.Pid, unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: n, Max: unix.RLIM_INFINITY}, nil); err != nil {
+				t.Fatalf("prlimit: %v", err)
+			}
+		}
+		return fullDisk{dir: t.TempDir(),
+			fill: func(c *child) { limit(c, 1) },
+			free: func(c *child) { limit(c, unix.RLIM_INFINITY) }}
+	}
+	dir, filler := filepath.Join(mnt, "data"), filepath.Join(mnt, "filler")
+	return fullDisk{dir: dir,
+		fill: func(*child) {
+			f, err := os.OpenFile(filler, os.O_CREATE|os.O_WRONLY, 0o600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			chunk := make([]byte, 64<<10)
+			for size := len(chunk); size > 0; size /= 2 { // down to the last byte
+				for {
+					if _, err := f.Write(chunk[:size]); errors.Is(err, unix.ENOSPC) {
+						break
+					} else if err != nil {
+						t.Fatalf("fill the disk: %v", err)
+					}
+				}
+			}
+			var st unix.Statfs_t
+			if err := unix.Statfs(mnt, &st); err != nil || st.Bavail != 0 {
+				t.Fatalf("the tmpfs is not full: %d blocks free (%v)", st.Bavail, err)
+			}
+		},
+		free: func(*child) {
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+		}}
+}
+
+// A full disk never breaks reading (issue 14, rule 5): with nothing able to be written, a
+// signed-in person's reads answer as usual (the session's last use, which a read would
+// record, fails quietly into the log), while every real change answers 503
+// storage_unavailable and changes nothing; once there is space, the changes work and
+// nothing acknowledged was lost.
+func TestAFullDiskNeverBreaksReading(t *testing.T) {
+	disk := realFullDisk(t)
+	srv := startChild(t, disk.dir)
+	b := newBrowser(t, srv)
+	if status, body, err := b.signUp("pat@example.com"); err != nil || status != http.StatusCreated {
+		t.Fatalf("sign up: %d %s %v", status, body, err)
+	}
+	status, body, err := b.registerPasskey()
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("register: %d %s %v", status, body, err)
+	}
+	var made struct {
+		Passkey struct{ ID, Name string } `json:"passkey"`
+	}
+	if err := json.Unmarshal(body, &made); err != nil || made.Passkey.ID == "" {
+		t.Fatalf("register answer %s: %v", body, err)
+	}
+	proof := b.reauthWithPasskey("rename-passkey")
+	reads := []string{"/api/passkeys", "/api/activity", "/api/session", "/api/config"}
+	before := map[string]string{}
+	for _, path := range reads {
+		status, body, err := b.do(http.MethodGet, path, nil)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s %v", path, status, body, err)
+		}
+		before[path] = string(body)
+	}
+
+	// The session's stored last use is made older than a minute, so the reads below do try
+	// to record it; and the WAL is folded into the file and emptied, so that any write at
+	// all needs new space.
+	db, err := sql.Open("sqlite", filepath.Join(disk.dir, store.FileName)+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stale := time.Now().Add(-5 * time.Minute).UnixMilli()
+	if _, err := db.Exec(`UPDATE sessions SET last_seen_at = ?`, stale); err != nil {
+		t.Fatal(err)
+	}
+	var busy, walFrames, checkpointed int
+	if err := db.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed); err != nil || busy != 0 {
+		t.Fatalf("wal_checkpoint(TRUNCATE): busy %d, %v", busy, err)
+	}
+	fullAt := time.Now()
+	disk.fill(srv)
+
+	for _, path := range reads {
+		status, body, err := b.do(http.MethodGet, path, nil)
+		if err != nil || status != http.StatusOK || string(body) != before[path] {
+			t.Errorf("GET %s on a full disk: %d %s %v\nwant 200 %s", path, status, body, err, before[path])
+		}
+	}
+	logs := srv.stderr.String()
+	if !strings.Contains(logs, "could not record a session's last use") {
+		t.Errorf("the failed write of the last use is not logged:\n%s", logs)
+	}
+	for _, c := range b.http.Jar.Cookies(mustURL(t, srv.base)) {
+		if strings.Contains(logs, c.Value) {
+			t.Errorf("the log holds the session token")
+		}
+	}
+
+	// Real changes are refused, the same way each time, and change nothing.
+	other := newBrowser(t, srv)
+	changes := []struct {
+		name string
+		do   func() (int, []byte, error)
+	}{
+		{"renaming the passkey", func() (int, []byte, error) {
+			raw, _ := json.Marshal(map[string]string{"name": "Work laptop", "proof": proof})
+			return b.do(http.MethodPatch, "/api/passkeys/"+made.Passkey.ID, bytes.NewReader(raw))
+		}},
+		{"logging out", func() (int, []byte, error) { return b.post("/api/logout", map[string]any{}) }},
+		{"signing up", func() (int, []byte, error) { return other.signUp("sam@example.com") }},
+	}
+	for _, c := range changes {
+		status, body, err := c.do()
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		_ = json.Unmarshal(body, &e)
+		if err != nil || status != http.StatusServiceUnavailable || e.Error.Code != "storage_unavailable" {
+			t.Errorf("%s on a full disk: %d %s %v, want 503 storage_unavailable", c.name, status, body, err)
+		}
+	}
+	for _, path := range reads {
+		if status, body, err := b.do(http.MethodGet, path, nil); err != nil || status != http.StatusOK || string(body) != before[path] {
+			t.Errorf("GET %s after the refused changes: %d %s %v\nwant 200 %s", path, status, body, err, before[path])
+		}
+	}
+
+	// Space again: the same changes work, and nothing acknowledged was lost.
+	disk.free(srv)
+	if status, body, err := other.signUp("sam@example.com"); err != nil || status != http.StatusCreated {
+		t.Fatalf("sign-up once there is space: %d %s %v", status, body, err)
+	}
+	// That login's clean-up wrote the last use the full disk refused, so the session does
+	// not end earlier than it should after a restart.
+	var lastSeen int64
+	if err := db.QueryRow(`SELECT last_seen_at FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE email = 'pat@example.com')`).Scan(&lastSeen); err != nil {
+		t.Fatal(err)
+	}
+	if lastSeen < fullAt.UnixMilli() {
+		t.Errorf("the last use refused by the full disk was never written: stored %v, used after %v",
+			time.UnixMilli(lastSeen), fullAt)
+	}
+	raw, _ := json.Marshal(map[string]string{"name": "Work laptop", "proof": proof})
+	if status, body, err := b.do(http.MethodPatch, "/api/passkeys/"+made.Passkey.ID, bytes.NewReader(raw)); err != nil ||
+		status != http.StatusOK || !strings.Contains(string(body), "Work laptop") {
+		t.Fatalf("rename once there is space: %d %s %v", status, body, err)
+	}
+	login := newBrowser(t, srv)
+	login.passes = b.passes
+	if status, body, err := login.loginWithPasskey(); err != nil || status != http.StatusOK || !strings.Contains(string(body), "pat@example.com") {
+		t.Fatalf("the passkey made before the disk filled: %d %s %v", status, body, err)
+	}
+	if status, body, err := b.post("/api/logout", map[string]any{}); err != nil || status != http.StatusOK {
+		t.Fatalf("logout once there is space: %d %s %v", status, body, err)
+	}
+	if got := b.signedInAs(); got != "" {
+		t.Fatalf("still signed in as %q after logging out", got)
+	}
+	srv.kill(t)
+	integrityCheck(t, disk.dir)
+}
+
+// reauthWithPasskey re-authenticates with the browser's passkey for action and returns the
+// proof.
+func (b *browser) reauthWithPasskey(action string) string {
+	b.t.Helper()
+	status, body, err := b.ceremony("/api/reauth/passkey/begin", "/api/reauth/passkey/finish", map[string]any{"action": action}, b.passes.Get)
+	var out struct{ Proof string }
+	if err != nil || status != http.StatusOK || json.Unmarshal(body, &out) != nil || out.Proof == "" {
+		b.t.Fatalf("re-authenticate: %d %s %v", status, body, err)
+	}
+	return out.Proof
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

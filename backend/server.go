@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -74,6 +75,7 @@ func WithSessionTimeouts(idle, absolute time.Duration) Option {
 type Server struct {
 	db        *sql.DB
 	lock      *store.DirLock // the data folder's lock, held until Close
+	sessions  *session.Service
 	log       *slog.Logger
 	responder *httpapi.Responder
 	handler   http.Handler
@@ -125,13 +127,21 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 
+	// A data folder that cannot be used (a damaged, read-only, linked or newer database, a
+	// folder we may not change) is refused with a message that says what to do, before
+	// anything in it is created or changed, the lock file included.
+	if err := store.CheckDir(ctx, cfg.DataDir); err != nil {
+		return nil, err
+	}
 	// One process per data folder (store.LockFileName): a second copy of the app is refused
 	// with a message that says what to do, before it touches the database.
 	lock, err := store.LockDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenDir(ctx, cfg.DataDir)
+	// Open checks the file again, now under the lock: nothing can change it between that
+	// check and the migrations.
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		lock.Release()
 		return nil, err
@@ -152,6 +162,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		IdleTimeout:     o.idleTimeout,
 		AbsoluteTimeout: o.absoluteTimeout,
 		Clock:           clock,
+		Log:             log,
 	})
 	proofs := reauth.NewService(sessions, clock)
 	accounts, err := account.NewService(db, sessions, auditLog, limiter, proofs, clock, log, o.hashing)
@@ -166,6 +177,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	s := &Server{
 		db:        db,
 		lock:      lock,
+		sessions:  sessions,
 		log:       log,
 		responder: httpapi.NewResponder(log),
 		frontend:  cfg.Frontend,
@@ -228,8 +240,15 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 // Handler is the whole app: the API under /api and the frontend for every other GET.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close closes the database and then releases the data folder's lock.
+// Close writes the sessions' last uses that are only in memory, closes the database and
+// then releases the data folder's lock.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.sessions.SaveLastUses(ctx); err != nil {
+		// A session may end up to a minute early after the restart; nothing else is lost.
+		s.log.Warn("could not record the sessions' last uses before closing", "err", err)
+	}
 	err := s.db.Close()
 	if lerr := s.lock.Release(); err == nil {
 		err = lerr

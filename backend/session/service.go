@@ -9,7 +9,9 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/audit"
@@ -43,6 +45,7 @@ type Options struct {
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
 	Clock           func() time.Time
+	Log             *slog.Logger // nil = discard
 }
 
 // Service starts, checks and ends sessions.
@@ -54,11 +57,14 @@ type Service struct {
 	idle     time.Duration
 	absolute time.Duration
 	clock    func() time.Time
+	log      *slog.Logger
+	uses     lastUses
 }
 
 // NewService returns a session service over db.
 func NewService(db *sql.DB, auditor Auditor, opts Options) *Service {
-	s := &Service{db: db, audit: auditor, secure: opts.Secure, idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout, clock: opts.Clock}
+	s := &Service{db: db, audit: auditor, secure: opts.Secure, idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout,
+		clock: opts.Clock, log: opts.Log, uses: lastUses{byID: map[int64]lastUse{}}}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout
 	}
@@ -68,7 +74,131 @@ func NewService(db *sql.DB, auditor Auditor, opts Options) *Service {
 	if s.clock == nil {
 		s.clock = time.Now
 	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	return s
+}
+
+// Why a session's last use is written at most once a minute (issue 14, rule 5: a full disk
+// never breaks reading). Every request with a session used to write its last use, so on a
+// full disk even GET /api/passkeys answered 503. Now a request only reads the session; the
+// last use is written when the stored one is a minute old or more (lastUseEvery), and a
+// failed write is logged and the request answered as usual.
+//
+// The idle timeout stays exact, neither longer nor shorter: the service keeps each session's
+// true last use in memory (lastUses) and judges a session by the later of that and the
+// stored one. Only one process uses a data folder (store.LockDir), so memory is the whole
+// truth while the app runs. What the database holds is never more than a minute behind
+// (lastUseEvery) unless a write failed; a failed one is tried again by the session's next
+// request a minute later and by the next login's clean-up, and everything is written when
+// the app closes (SaveLastUses). So:
+//   - a session never lives longer than its idle timeout: the stored last use is never later
+//     than the true one;
+//   - it never ends early while the app runs, nor after a clean restart; only after the app
+//     was killed (or the computer lost power) may a session end up to a minute early, which
+//     errs on the safe side;
+//   - the clean-up at login deletes only sessions stored as idle for the timeout plus a
+//     minute, so it never deletes one whose later use is only in memory. Ended sessions that
+//     it leaves are refused (and deleted) by Resolve like any other.
+const lastUseEvery = time.Minute
+
+// lastUses is what the service knows of its sessions' last uses beyond the database.
+type lastUses struct {
+	mu   sync.Mutex
+	byID map[int64]lastUse
+}
+
+type lastUse struct {
+	at     time.Time // the latest request with the session
+	stored time.Time // the last use the database holds, as far as this process knows
+	tried  time.Time // when the last write was attempted
+	failed bool      // that write failed, so the database may be behind by more than lastUseEvery
+}
+
+// latest is the session's last use: the later of stored (read from the database) and any
+// later use known in memory.
+func (u *lastUses) latest(id int64, stored time.Time) time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if at := u.byID[id].at; at.After(stored) {
+		return at
+	}
+	return stored
+}
+
+// use records a request with session id at now, stored being the last use the database
+// holds; it reports whether the last use is due to be written (and then counts the write
+// as attempted, so that concurrent requests do not all write it).
+func (u *lastUses) use(id int64, stored, now time.Time) (write bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	e := u.byID[id]
+	if now.After(e.at) {
+		e.at = now
+	}
+	e.stored = stored // what the database holds is what it holds
+	write = now.Sub(later(e.stored, e.tried)) >= lastUseEvery
+	if write {
+		e.tried = now
+	}
+	u.byID[id] = e
+	return write
+}
+
+// wrote records the outcome of writing session id's last use at.
+func (u *lastUses) wrote(id int64, at time.Time, err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	e, ok := u.byID[id]
+	if !ok {
+		return
+	}
+	e.failed = err != nil
+	if err == nil && at.After(e.stored) {
+		e.stored = at
+	}
+	u.byID[id] = e
+}
+
+// unsaved returns the last uses the database is behind on: all of them (every is true), or
+// only those whose write failed.
+func (u *lastUses) unsaved(every bool) map[int64]time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := map[int64]time.Time{}
+	for id, e := range u.byID {
+		if e.at.After(e.stored) && (every || e.failed) {
+			out[id] = e.at
+		}
+	}
+	return out
+}
+
+// forget drops what is known of session id (it has ended).
+func (u *lastUses) forget(id int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.byID, id)
+}
+
+// prune drops every session last used at or before idleSince: they have ended, so there is
+// nothing more to know about them, and memory stays bounded by the live sessions.
+func (u *lastUses) prune(idleSince time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id, e := range u.byID {
+		if !later(e.at, e.stored).After(idleSince) {
+			delete(u.byID, id)
+		}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func hashToken(token string) []byte {
@@ -87,9 +217,18 @@ func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accoun
 			return "", err
 		}
 	}
-	if err := s.store.deleteExpired(ctx, tx, now, s.idle); err != nil {
+	// Clear out ended sessions. Last uses whose write failed are written first, and a
+	// session counts as ended here only when stored as idle for a minute more than the
+	// timeout (lastUseEvery): a later use may still be only in memory.
+	for id, at := range s.uses.unsaved(false) {
+		if err := s.store.saveLastUse(ctx, tx, id, at); err != nil {
+			return "", err
+		}
+	}
+	if err := s.store.deleteExpired(ctx, tx, now, s.idle+lastUseEvery); err != nil {
 		return "", err
 	}
+	s.uses.prune(now.Add(-s.idle))
 	token, err := newToken()
 	if err != nil {
 		return "", err
@@ -110,27 +249,41 @@ type Live struct {
 }
 
 // Resolve returns the live session of token and records the activity (which restarts the
-// idle timeout). An expired session is deleted and found is false.
+// idle timeout). An ended session is deleted and found is false. It fails only when the
+// session cannot be read: recording the use and deleting an ended session are writes that
+// may fail on a full disk, and a request that only reads must still be answered (see
+// lastUseEvery).
 func (s *Service) Resolve(ctx context.Context, token string) (live Live, found bool, err error) {
 	if token == "" {
 		return Live{}, false, nil
 	}
 	h := hashToken(token)
-	// A write on every request: in a transaction so it queues with the other writers
-	// (store.InTx) instead of racing them in SQLite's busy handler.
-	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		live, found, err = s.store.touch(ctx, tx, h, s.clock(), s.idle)
-		if err != nil || found {
-			return err
-		}
-		// Unknown or expired: make sure nothing is left of it.
-		_, _, err = s.store.delete(ctx, tx, h)
-		return err
-	})
+	now := s.clock()
+	r, found, err := s.store.byToken(ctx, s.db, h)
 	if err != nil || !found {
 		return Live{}, false, err
 	}
-	return live, true, nil
+	if !r.expires.After(now) || !s.uses.latest(r.id, r.lastSeen).Add(s.idle).After(now) {
+		s.uses.forget(r.id)
+		err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+			return s.store.deleteEndedByToken(ctx, tx, h, now, s.idle)
+		})
+		if err != nil {
+			// It stays refused: the next request finds it ended again.
+			s.log.WarnContext(ctx, "could not delete an ended session; the request is answered as signed out", "session", r.id, "err", err)
+		}
+		return Live{}, false, nil
+	}
+	if s.uses.use(r.id, r.lastSeen, now) {
+		err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+			return s.store.saveLastUse(ctx, tx, r.id, now)
+		})
+		s.uses.wrote(r.id, now, err)
+		if err != nil {
+			s.log.WarnContext(ctx, "could not record a session's last use; the request is answered anyway", "session", r.id, "err", err)
+		}
+	}
+	return Live{ID: r.id, AccountID: r.accountID, IdleLeft: s.idle, Left: r.expires.Sub(now)}, true, nil
 }
 
 // Peek returns the live session of token without recording any activity: the page asks
@@ -141,7 +294,37 @@ func (s *Service) Peek(ctx context.Context, token string) (live Live, found bool
 	if token == "" {
 		return Live{}, false, nil
 	}
-	return s.store.peek(ctx, s.db, hashToken(token), s.clock(), s.idle)
+	now := s.clock()
+	r, found, err := s.store.byToken(ctx, s.db, hashToken(token))
+	if err != nil || !found {
+		return Live{}, false, err
+	}
+	idleEnds := s.uses.latest(r.id, r.lastSeen).Add(s.idle)
+	if !r.expires.After(now) || !idleEnds.After(now) {
+		return Live{}, false, nil
+	}
+	return Live{ID: r.id, AccountID: r.accountID, IdleLeft: idleEnds.Sub(now), Left: r.expires.Sub(now)}, true, nil
+}
+
+// SaveLastUses writes every last use that is only in memory, so that after a restart no
+// session ends earlier than it would have (the app calls it as it closes).
+func (s *Service) SaveLastUses(ctx context.Context) error {
+	unsaved := s.uses.unsaved(true)
+	if len(unsaved) == 0 {
+		return nil
+	}
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		for id, at := range unsaved {
+			if err := s.store.saveLastUse(ctx, tx, id, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for id, at := range unsaved {
+		s.uses.wrote(id, at, err)
+	}
+	return err
 }
 
 // newToken returns a fresh random token.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -304,5 +305,144 @@ func TestALoginStartsAFreshAuthenticationWithItsGrace(t *testing.T) {
 	c.SignUp("pat@example.com", "correct horse battery")
 	if s.Count(`SELECT count(*) FROM sessions WHERE authenticated_at = created_at AND login_grace = 1`) != 1 {
 		t.Errorf("the new session does not record its authentication and grace")
+	}
+}
+
+// A request only reads its session; the last use is written when the stored one is a minute
+// old or more (issue 14, rule 5: a read must not need the disk).
+func TestTheLastUseIsWrittenAtMostOnceAMinute(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+	start := s.Clock.Now()
+	stored := func() time.Time {
+		t.Helper()
+		var ms int64
+		if err := s.DB.QueryRowContext(t.Context(), `SELECT last_seen_at FROM sessions`).Scan(&ms); err != nil {
+			t.Fatal(err)
+		}
+		return time.UnixMilli(ms).UTC()
+	}
+	steps := []struct {
+		advance time.Duration
+		want    time.Duration // the stored last use, after the sign-up
+	}{
+		{30 * time.Second, 0},
+		{29 * time.Second, 0},      // 59 s after the stored use
+		{time.Second, time.Minute}, // a minute: written
+		{59*time.Second + 999*time.Millisecond, time.Minute},
+		{time.Millisecond, 2 * time.Minute},
+	}
+	var at time.Duration
+	for i, step := range steps {
+		s.Clock.Advance(step.advance)
+		at += step.advance
+		for range 3 { // more requests at the same moment write nothing more
+			if res := c.Get("/api/passkeys"); res.Status != http.StatusOK {
+				t.Fatalf("GET /api/passkeys = %d %s", res.Status, res.Body)
+			}
+		}
+		if got := stored(); !got.Equal(start.Add(step.want)) {
+			t.Errorf("step %d (%v after sign-up): stored last use %v after sign-up, want %v", i+1, at, got.Sub(start), step.want)
+		}
+	}
+}
+
+// The idle timeout stays exact although the last use is written at most once a minute:
+// the service judges a session by its true last use, kept in memory, so a session neither
+// outlives its idle timeout nor ends before it, even when the timeout is under a minute.
+func TestTheIdleTimeoutIsExactThoughTheLastUseIsWrittenOnceAMinute(t *testing.T) {
+	tests := []struct {
+		name  string
+		idle  time.Duration
+		steps []time.Duration // clock advances, each followed by a request
+		want  []bool          // signed in after each step
+	}{
+		{"a 40-second timeout, each request 30 to 39.9 seconds after the last",
+			40 * time.Second,
+			[]time.Duration{30 * time.Second, 35 * time.Second, 39*time.Second + 900*time.Millisecond, 39 * time.Second, 31 * time.Second},
+			[]bool{true, true, true, true, true}},
+		{"a 40-second timeout ends 40 seconds after a use that was only in memory",
+			40 * time.Second, []time.Duration{30 * time.Second, 40 * time.Second}, []bool{true, false}},
+		{"a 90-second timeout ends 90 seconds after a use that was only in memory",
+			90 * time.Second, []time.Duration{50 * time.Second, 89 * time.Second, 90 * time.Second}, []bool{true, true, false}},
+		{"30 minutes after a use 59 seconds after the stored one",
+			30 * time.Minute, []time.Duration{59 * time.Second, 30*time.Minute - time.Millisecond, 30 * time.Minute}, []bool{true, true, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.WithOptions(backend.WithSessionTimeouts(tt.idle, 0)))
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			for i, d := range tt.steps {
+				s.Clock.Advance(d)
+				res := c.Get("/api/session")
+				signedIn := strings.Contains(string(res.Body), `"signedIn":true`)
+				if res.Status != http.StatusOK || signedIn != tt.want[i] {
+					t.Fatalf("after step %d (+%v): %d %s, want signed in %v", i+1, d, res.Status, res.Body, tt.want[i])
+				}
+				if want := seconds(tt.idle); signedIn && res.Header.Get(session.IdleEndsInHeader) != want {
+					t.Errorf("after step %d: %s = %q, want %s", i+1, session.IdleEndsInHeader, res.Header.Get(session.IdleEndsInHeader), want)
+				}
+			}
+			if !tt.want[len(tt.want)-1] && s.Count(`SELECT count(*) FROM sessions`) != 0 {
+				t.Errorf("the ended session is still stored")
+			}
+		})
+	}
+}
+
+// A peek counts from the true last use, not from the stored one.
+func TestAPeekCountsFromAUseNotYetWritten(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+	s.Clock.Advance(30 * time.Second)
+	c.Get("/api/passkeys") // not written: the stored use is 30 seconds old
+	s.Clock.Advance(10 * time.Second)
+	res := c.Do(http.MethodGet, "/api/session", nil, func(r *http.Request) { r.Header.Set(session.PeekHeader, "1") })
+	if got := res.Header.Get(session.IdleEndsInHeader); got != "1790" {
+		t.Errorf("%s = %q, want 1790: 30 minutes from the use 10 seconds ago", session.IdleEndsInHeader, got)
+	}
+}
+
+// Closing the app writes the last uses that were only in memory, so after a restart no
+// session ends earlier than it would have.
+func TestClosingWritesTheLastUsesOnlyInMemory(t *testing.T) {
+	s := testserver.New(t)
+	c := s.Client()
+	c.SignUp("pat@example.com", "correct horse battery")
+	s.Clock.Advance(30 * time.Second)
+	c.Get("/api/passkeys")
+	want := s.Clock.Now()
+	if err := s.Backend.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var ms int64
+	if err := s.DB.QueryRowContext(t.Context(), `SELECT last_seen_at FROM sessions`).Scan(&ms); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.UnixMilli(ms).UTC(); !got.Equal(want) {
+		t.Errorf("stored last use = %v, want %v", got, want)
+	}
+}
+
+func seconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
+
+// Every login clears out ended sessions; it must not take a live one whose latest use is
+// only in memory for an ended one.
+func TestALoginsClearOutLeavesASessionUsedSinceItsStoredUse(t *testing.T) {
+	s := testserver.New(t, testserver.WithOptions(backend.WithSessionTimeouts(40*time.Second, 0)))
+	pat := s.Client()
+	pat.SignUp("pat@example.com", "correct horse battery")
+	s.Clock.Advance(30 * time.Second)
+	if !signedIn(t, pat) { // used at 30 s; stored still says 0 s
+		t.Fatal("signed out 30 seconds in")
+	}
+	s.Clock.Advance(35 * time.Second)
+	s.Client().SignUp("sam@example.com", "correct horse battery") // at 65 s: its login clears out ended sessions
+	s.Clock.Advance(4 * time.Second)
+	if !signedIn(t, pat) {
+		t.Errorf("signed out 39 seconds after the last use: another person's login ended the session")
 	}
 }

@@ -26,41 +26,47 @@ func (Store) insert(ctx context.Context, q store.DBTX, tokenHash []byte, account
 	return nil
 }
 
-// touch marks the session as seen now and returns it, but only while it is within both
-// timeouts; found is false otherwise.
-func (Store) touch(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (live Live, found bool, err error) {
-	var expires int64
-	err = q.QueryRowContext(ctx,
-		`UPDATE sessions SET last_seen_at = ?
-		 WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?
-		 RETURNING id, account_id, expires_at`,
-		store.Millis(now), tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&live.ID, &live.AccountID, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Live{}, false, nil
-	}
-	if err != nil {
-		return Live{}, false, fmt.Errorf("touch session: %w", err)
-	}
-	live.IdleLeft, live.Left = idle, time.UnixMilli(expires).Sub(now)
-	return live, true, nil
+// row is a stored session as Resolve and Peek need it.
+type row struct {
+	id, accountID     int64
+	lastSeen, expires time.Time
 }
 
-// peek returns the session like touch, without marking it as seen.
-func (Store) peek(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) (live Live, found bool, err error) {
-	var expires, lastSeen int64
-	err = q.QueryRowContext(ctx,
-		`SELECT id, account_id, expires_at, last_seen_at FROM sessions
-		 WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?`,
-		tokenHash, store.Millis(now), store.Millis(now.Add(-idle))).Scan(&live.ID, &live.AccountID, &expires, &lastSeen)
+// byToken reads the session with tokenHash, whether or not it has ended; found is false when
+// there is none. It only reads: a request must be answerable when nothing can be written.
+func (Store) byToken(ctx context.Context, q store.DBTX, tokenHash []byte) (r row, found bool, err error) {
+	var lastSeen, expires int64
+	err = q.QueryRowContext(ctx, `SELECT id, account_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?`,
+		tokenHash).Scan(&r.id, &r.accountID, &lastSeen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Live{}, false, nil
+		return row{}, false, nil
 	}
 	if err != nil {
-		return Live{}, false, fmt.Errorf("peek at session: %w", err)
+		return row{}, false, fmt.Errorf("read session: %w", err)
 	}
-	live.IdleLeft = time.UnixMilli(lastSeen).Add(idle).Sub(now)
-	live.Left = time.UnixMilli(expires).Sub(now)
-	return live, true, nil
+	r.lastSeen, r.expires = store.FromMillis(lastSeen), store.FromMillis(expires)
+	return r, true, nil
+}
+
+// saveLastUse records that session id was used at; an earlier time never replaces a later
+// one (two requests may save out of order).
+func (Store) saveLastUse(ctx context.Context, q store.DBTX, id int64, at time.Time) error {
+	if _, err := q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?`, store.Millis(at), id); err != nil {
+		return fmt.Errorf("record the last use of a session: %w", err)
+	}
+	return nil
+}
+
+// deleteEndedByToken removes the session with tokenHash if it has ended by now: past its
+// absolute end, or stored as last used idle or longer ago. The caller has found it ended
+// (with its last use in memory too); the conditions keep a session that another request
+// has just rotated or renewed from being deleted on stale knowledge.
+func (Store) deleteEndedByToken(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ? AND (expires_at <= ? OR last_seen_at <= ?)`,
+		tokenHash, store.Millis(now), store.Millis(now.Add(-idle))); err != nil {
+		return fmt.Errorf("delete ended session: %w", err)
+	}
+	return nil
 }
 
 // setToken replaces the token of session id (rotation); the row, its proofs and its
@@ -129,7 +135,8 @@ func (Store) delete(ctx context.Context, q store.DBTX, tokenHash []byte) (accoun
 // of the OR has its own index (migration 0003), so it reads only the ended rows.
 const deleteEnded = `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`
 
-// deleteExpired removes every session past either timeout.
+// deleteExpired removes every session past its absolute end or stored as last used idle or
+// longer ago.
 func (Store) deleteExpired(ctx context.Context, q store.DBTX, now time.Time, idle time.Duration) error {
 	_, err := q.ExecContext(ctx, deleteEnded, store.Millis(now), store.Millis(now.Add(-idle)))
 	if err != nil {

@@ -43,11 +43,21 @@ type DBTX interface {
 const dsnParams = "_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
 
 // Open opens (creating if needed) the database at path with mode 0600 and applies every
-// migration. The folder must exist.
+// migration. The folder must exist. A file that is not a usable database of ours (see
+// checkDatabase) is refused with a *DataError before anything is written: no chmod, no WAL,
+// no migration.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open database: the path %q must not contain ? or #", path)
 	}
+	if err := checkDatabase(ctx, path); err != nil {
+		return nil, err
+	}
+	return open(ctx, path)
+}
+
+// open is Open once the file is known to be good.
+func open(ctx context.Context, path string) (*sql.DB, error) {
 	// Create the file ourselves so its mode is 0600 whatever the umask is; SQLite gives the
 	// -wal and -shm files the mode of the database file.
 	if err := ensureFileMode(path); err != nil {
@@ -77,12 +87,13 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// OpenDir creates dir (mode 0700) if it does not exist and opens FileName inside it.
+// OpenDir checks dir (CheckDir: created, mode 0700, if it does not exist) and opens
+// FileName inside it.
 func OpenDir(ctx context.Context, dir string) (*sql.DB, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
+	if err := CheckDir(ctx, dir); err != nil {
+		return nil, err
 	}
-	return Open(ctx, filepath.Join(dir, FileName))
+	return open(ctx, filepath.Join(dir, FileName))
 }
 
 func ensureFileMode(path string) error {

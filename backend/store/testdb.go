@@ -2,12 +2,17 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // template is an empty database with every migration applied, made once per test binary:
@@ -63,4 +68,49 @@ func NewForTest(t testing.TB) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// DescribeForTest describes each path and, for a folder, everything in it, without
+// following links: type, mode, size, modification time, a hash of the bytes of each file and
+// the target of each link. Two equal descriptions taken before and after something show that
+// it changed nothing (and created nothing: no -wal, -shm or lock file).
+func DescribeForTest(t testing.TB, paths ...string) string {
+	t.Helper()
+	var out strings.Builder
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && path == root {
+					fmt.Fprintf(&out, "%s: absent\n", path)
+					return nil
+				}
+				return err
+			}
+			info, err := os.Lstat(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&out, "%s: %v size %d modified %s", path, info.Mode(), info.Size(), info.ModTime().Format(time.RFC3339Nano))
+			switch {
+			case info.Mode()&fs.ModeSymlink != 0:
+				target, err := os.Readlink(path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&out, " -> %s", target)
+			case info.Mode().IsRegular():
+				body, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&out, " sha256 %x", sha256.Sum256(body))
+			}
+			out.WriteString("\n")
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("describe %s: %v", root, err)
+		}
+	}
+	return out.String()
 }
