@@ -1,13 +1,16 @@
 package hybrid_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"image/png"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,6 +199,13 @@ func TestEveryFailureIsAStableError(t *testing.T) {
 			r.cfg.Adverts = &simphone.Air{Unavailable: errors.New("adapter powered off")}
 		}, want: []error{hybrid.ErrBluetoothUnavailable}},
 		{name: "the phone has no passkey for the site", call: "ga", want: []error{hybrid.ErrNoCredentials}},
+		{name: "the phone names a tunnel server domain that is not assigned yet", setup: func(_ *testing.T, r *rig) { r.phone.DomainID = 5 },
+			want: []error{hybrid.ErrPhoneUnsupported}},
+		{name: "other Bluetooth service data is not taken for a phone answering another QR code", setup: func(_ *testing.T, r *rig) {
+			r.phone.Behaviour = simphone.Silent
+			r.cfg.AdvertTimeout = 200 * time.Millisecond
+			r.phone.Air.Transmit(hybrid.Advert{Data: bytes.Repeat([]byte{0x5a}, 22), Service: 0xFCF1})
+		}, want: []error{hybrid.ErrNoAdvert}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, tc.fault)
@@ -289,5 +299,125 @@ func TestClosingTheSessionCancelsTheCallInProgress(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, s.Close)
 	if _, err := s.GetAssertion(t.Context(), getAssertionRequest(), nil); !errors.Is(err, hybrid.ErrCancelled) {
 		t.Errorf("error %v, want ErrCancelled", err)
+	}
+}
+
+// linkStore is a hybrid.LinkStore that keeps what it is given.
+type linkStore struct {
+	mu    sync.Mutex
+	links []hybrid.Link
+}
+
+func (l *linkStore) Remember(link hybrid.Link) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.links = append(l.links, link)
+	return nil
+}
+
+func (l *linkStore) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.links)
+}
+
+func TestLinkingIsOfferedOnlyWithAStoreAndKeptOnlyWhenSignedByThisPhone(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		store   bool
+		forge   bool
+		linking bool // what the QR code says
+		kept    int
+	}{
+		{"without a store the QR code says no linking and nothing is kept", false, false, false, 0},
+		{"with a store, the phone's signed linking information is kept", true, false, true, 1},
+		{"with a store, linking information signed with another key is dropped", true, true, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, faketunnel.Relay)
+			r.phone.Linking, r.phone.ForgeLinking = true, tc.forge
+			store := &linkStore{}
+			if tc.store {
+				r.cfg.Links = store
+			}
+			s, phoneDone := r.session(hybrid.RequestMakeCredential)
+			q, err := hybrid.ParseQR(s.QR().Text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.SupportsLinking == nil || *q.SupportsLinking != tc.linking {
+				t.Errorf("the QR code says supports linking %v, want %v", q.SupportsLinking, tc.linking)
+			}
+			if _, err := s.MakeCredential(t.Context(), makeCredentialRequest(), nil); err != nil {
+				t.Fatalf("the transaction failed: %v", err)
+			}
+			if err := <-phoneDone; err != nil {
+				t.Fatal(err)
+			}
+			if store.count() != tc.kept {
+				t.Errorf("%d links kept, want %d", store.count(), tc.kept)
+			}
+			if tc.kept == 1 && (store.links[0].Name != "Simulated phone" || len(store.links[0].PublicKey) != 65 || store.links[0].DomainID != 0) {
+				t.Errorf("link %+v", store.links[0])
+			}
+		})
+	}
+}
+
+func TestTheQRCodeSaysWhatTheDesktopOffers(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, request := range []hybrid.RequestType{hybrid.RequestMakeCredential, hybrid.RequestGetAssertion} {
+		s, err := hybrid.NewSession(hybrid.Config{Adverts: simphone.NewAir(), Now: func() time.Time { return now }}, request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		text := s.QR().Text
+		if !strings.HasPrefix(text, "FIDO:/") || strings.Trim(text[len("FIDO:/"):], "0123456789") != "" {
+			t.Fatalf("QR text %q is not FIDO:/ and digits", text)
+		}
+		q, err := hybrid.ParseQR(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Request != request || q.KnownDomains != 2 || !q.Timestamp.Equal(now) || len(q.PublicKey) != 33 || len(q.Secret) != 16 {
+			t.Errorf("QR data %+v", q)
+		}
+		other, err := hybrid.NewSession(hybrid.Config{Adverts: simphone.NewAir()}, request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other.QR().Text == text {
+			t.Error("two sessions gave the same QR code")
+		}
+		other.Close()
+	}
+}
+
+func TestTheQRImageIsSmallEnoughToScan(t *testing.T) {
+	s, err := hybrid.NewSession(hybrid.Config{Adverts: simphone.NewAir()}, hybrid.RequestMakeCredential)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// The digits use the QR code's numeric mode: a caBLE QR code fits version 5 (37×37) at
+	// error correction level M (HYBRID-NOTES Part 2 §1.1).
+	modules, version, err := s.QR().Modules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version > 5 || len(modules) != 17+4*version+8 {
+		t.Errorf("version %d, %d modules a side", version, len(modules))
+	}
+	pngBytes, err := s.QR().PNG(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
+		t.Errorf("PNG is %v", b)
 	}
 }
