@@ -144,10 +144,16 @@ func (s *symmetricState) wipe() {
 func noiseHKDF(ck, ikm []byte, n int) (out1, out2, out3 []byte) {
 	tempKey := hmacSHA256(ck, ikm)
 	defer clear(tempKey)
+	buf := make([]byte, sha256.Size+1) // out(i-1) ‖ i
+	defer clear(buf)
 	out1 = hmacSHA256(tempKey, []byte{1})
-	out2 = hmacSHA256(tempKey, append(append([]byte(nil), out1...), 2))
+	copy(buf, out1)
+	buf[sha256.Size] = 2
+	out2 = hmacSHA256(tempKey, buf)
 	if n == 3 {
-		out3 = hmacSHA256(tempKey, append(append([]byte(nil), out2...), 3))
+		copy(buf, out2)
+		buf[sha256.Size] = 3
+		out3 = hmacSHA256(tempKey, buf)
 	}
 	return out1, out2, out3
 }

@@ -94,7 +94,7 @@ func TestHandshakeIsByteIdenticalToFlynnNoise(t *testing.T) {
 	if _, _, _, err := phone.ReadMessage(nil, msg1); err != nil {
 		t.Fatalf("the responder refused the first message: %v", err)
 	}
-	msg2, phoneToDesktopFirst, phoneSecond, err := phone.WriteMessage(nil, nil)
+	msg2, cs1, cs2, err := phone.WriteMessage(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestHandshakeIsByteIdenticalToFlynnNoise(t *testing.T) {
 	}
 
 	// flynn returns (initiator→responder, responder→initiator) on both sides.
-	toPhone, fromPhone := phoneToDesktopFirst, phoneSecond
+	toPhone, fromPhone := cs1, cs2
 	ct, err := fromPhone.Encrypt(nil, nil, pad([]byte("post-handshake")))
 	if err != nil {
 		t.Fatal(err)

@@ -126,8 +126,12 @@ func newP256Key(r io.Reader) (*ecdh.PrivateKey, error) {
 	return nil, errors.New("hybrid: key: the random source gives no valid P-256 scalar")
 }
 
-// QR is the QR code to show.
-func (s *Session) QR() QR { return s.qr }
+// QR is the QR code to show (empty once the session has ended).
+func (s *Session) QR() QR {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.qr
+}
 
 // Close ends the session: a call in progress is cancelled (it returns ErrCancelled and
 // wipes the keys as it returns); otherwise the keys are wiped now. Safe to call more than
@@ -147,7 +151,10 @@ func (s *Session) wipeLocked() {
 	clear(s.secret)
 	clear(s.eidKey)
 	clear(s.tunnelID[:])
-	s.secret, s.eidKey, s.identity = nil, nil, nil // ecdh keeps its own copy of the scalar: dropped for the GC
+	// crypto/ecdh keeps its own copy of the scalar, and the QR text is a string: neither can
+	// be wiped, both are dropped for the garbage collector.
+	s.secret, s.eidKey, s.identity = nil, nil, nil
+	s.qr = QR{}
 }
 
 // MakeCredential asks the phone to set up a passkey (authenticatorMakeCredential).
@@ -335,6 +342,7 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 			domain, _ := DecodeDomain(e.DomainID)
 			p := psk(s.secret, plain[:])
 			clear(plain[:])
+			clear(e.Nonce[:]) // with the rest of the plaintext, the PSK's salt
 			return Route{
 				Domain:    domain,
 				DomainID:  e.DomainID,
