@@ -411,6 +411,22 @@ func parseGetAssertion(body []byte, rpID string) (*Assertion, error) {
 	return a, nil
 }
 
+// checkAllowed settles which credential signed (CTAP 2.2 §6.2.2: the phone may leave it out
+// when the allow list held one) and refuses one that was not allowed (WebAuthn L3 §6.3.3
+// step 10).
+func checkAllowed(a *Assertion, allow [][]byte) error {
+	if len(a.CredentialID) == 0 && len(allow) == 1 {
+		a.CredentialID = bytes.Clone(allow[0])
+	}
+	if len(a.CredentialID) == 0 {
+		return fmt.Errorf("%w: the answer does not say which credential signed", ErrBadResponse)
+	}
+	if len(allow) > 0 && !slices.ContainsFunc(allow, func(id []byte) bool { return bytes.Equal(id, a.CredentialID) }) {
+		return fmt.Errorf("%w: a credential that was not allowed signed", ErrBadResponse)
+	}
+	return nil
+}
+
 // checkAuthData checks the authenticator data is for rpID and the person was present.
 func checkAuthData(ad []byte, rpID string) error {
 	if len(ad) < 37 {

@@ -241,3 +241,32 @@ func TestTheQRCodeCarriesKeysZeroToFiveOnly(t *testing.T) {
 		t.Error("key 0 is not the compressed identity key")
 	}
 }
+
+func TestAnAssertionMustComeFromAnAllowedCredential(t *testing.T) {
+	a, b := []byte("credential-a"), []byte("credential-b")
+	for _, tc := range []struct {
+		name   string
+		got    []byte
+		allow  [][]byte
+		wantID []byte
+		ok     bool
+	}{
+		{"an allowed credential is accepted", a, [][]byte{a, b}, a, true},
+		{"any credential is accepted for a discoverable login", b, nil, b, true},
+		{"a credential left out is the only allowed one", nil, [][]byte{a}, a, true},
+		{"a credential that was not allowed is refused", b, [][]byte{a}, nil, false},
+		{"no credential with several allowed is refused", nil, [][]byte{a, b}, nil, false},
+		{"no credential for a discoverable login is refused", nil, nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			as := &Assertion{CredentialID: tc.got}
+			err := checkAllowed(as, tc.allow)
+			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, ErrBadResponse)) {
+				t.Fatalf("error %v", err)
+			}
+			if tc.ok && !bytes.Equal(as.CredentialID, tc.wantID) {
+				t.Errorf("credential %q", as.CredentialID)
+			}
+		})
+	}
+}

@@ -172,7 +172,11 @@ func (s *Session) GetAssertion(ctx context.Context, req GetAssertionRequest, pro
 	if err != nil {
 		return nil, err
 	}
-	return parseGetAssertion(body, req.RPID)
+	a, err := parseGetAssertion(body, req.RPID)
+	if err != nil {
+		return nil, err
+	}
+	return a, checkAllowed(a, req.AllowList)
 }
 
 // transact runs the whole transaction (CTAP 2.2 §11.5.1): wait for the advert, connect,

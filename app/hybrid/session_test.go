@@ -9,6 +9,7 @@ import (
 	"errors"
 	"image/png"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -169,7 +170,9 @@ func TestEveryFailureIsAStableError(t *testing.T) {
 		timeout time.Duration // the transaction's context
 		cancel  time.Duration // cancel the transaction's context after this
 		call    string        // "mc" (default) or "ga"
-		want    []error
+		// cancelOnPhone cancels the transaction's context once the phone is asking the person.
+		cancelOnPhone bool
+		want          []error
 	}{
 		{name: "the person cancels on the phone", setup: func(_ *testing.T, r *rig) { r.phone.Behaviour = simphone.Decline }, want: []error{hybrid.ErrPhoneCancelled}},
 		{name: "the phone hangs up without answering", setup: func(_ *testing.T, r *rig) { r.phone.Behaviour = simphone.HangUp }, want: []error{hybrid.ErrPhoneCancelled}},
@@ -199,6 +202,12 @@ func TestEveryFailureIsAStableError(t *testing.T) {
 			r.cfg.Adverts = &simphone.Air{Unavailable: errors.New("adapter powered off")}
 		}, want: []error{hybrid.ErrBluetoothUnavailable}},
 		{name: "the phone has no passkey for the site", call: "ga", want: []error{hybrid.ErrNoCredentials}},
+		{name: "the person cancels on the computer while the phone asks them to confirm", setup: func(_ *testing.T, r *rig) { r.phone.Behaviour = simphone.Hold },
+			cancelOnPhone: true, want: []error{hybrid.ErrCancelled, context.Canceled}},
+		{name: "the person does not confirm on the phone before the deadline", setup: func(_ *testing.T, r *rig) { r.phone.Behaviour = simphone.Hold },
+			timeout: 500 * time.Millisecond, want: []error{hybrid.ErrTimeout, context.DeadlineExceeded}},
+		{name: "the tunnel server redirects", fault: faketunnel.Refuse, setup: func(_ *testing.T, r *rig) { r.tunnel.RefuseStatus = http.StatusFound },
+			want: []error{hybrid.ErrTunnelRefused}},
 		{name: "the phone names a tunnel server domain that is not assigned yet", setup: func(_ *testing.T, r *rig) { r.phone.DomainID = 5 },
 			want: []error{hybrid.ErrPhoneUnsupported}},
 		{name: "other Bluetooth service data is not taken for a phone answering another QR code", setup: func(_ *testing.T, r *rig) {
@@ -223,13 +232,23 @@ func TestEveryFailureIsAStableError(t *testing.T) {
 				ctx, cancel = context.WithCancel(ctx)
 				time.AfterFunc(tc.cancel, cancel)
 			}
+			var progress func(hybrid.Progress)
+			if tc.cancelOnPhone {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				progress = func(p hybrid.Progress) {
+					if p == hybrid.ProgressOnPhone {
+						time.AfterFunc(100*time.Millisecond, cancel)
+					}
+				}
+			}
 			var err error
 			if tc.call == "ga" {
 				s, _ := r.session(hybrid.RequestGetAssertion)
-				_, err = s.GetAssertion(ctx, getAssertionRequest(), nil)
+				_, err = s.GetAssertion(ctx, getAssertionRequest(), progress)
 			} else {
 				s, _ := r.session(hybrid.RequestMakeCredential)
-				_, err = s.MakeCredential(ctx, makeCredentialRequest(), nil)
+				_, err = s.MakeCredential(ctx, makeCredentialRequest(), progress)
 			}
 			for _, want := range tc.want {
 				if !errors.Is(err, want) {

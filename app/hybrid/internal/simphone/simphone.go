@@ -53,6 +53,8 @@ const (
 	WrongQR
 	// Silent: the phone reads the QR code but never advertises.
 	Silent
+	// Hold: the phone reads the request and then waits, as a person who never confirms.
+	Hold
 )
 
 // GooglePasswordManager is the AAGUID the phone's passkeys carry (the backend names the
@@ -234,6 +236,10 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 			return fmt.Errorf("phone: message type %x", msg)
 		}
 		msg = msg[1:]
+	}
+	if p.Behaviour == Hold {
+		<-ctx.Done()
+		return ctx.Err()
 	}
 	answer, err := p.answer(msg)
 	if err != nil {
