@@ -25,7 +25,7 @@ const (
 	msgShutdown byte = 0 // desktop → phone: the transaction is over
 	msgCTAP     byte = 1 // a CTAP2 command or answer
 	msgUpdate   byte = 2 // phone → desktop: CBOR {1: linking info}, sent late by Android
-	msgJSON     byte = 3 // digital credentials (CTAP 2.3), not used here
+	// 3 is JSON, for digital credentials (CTAP 2.3): not used here, skipped like any unknown type.
 )
 
 // CTAP2 command bytes and status codes used here (CTAP 2.2 §6, §8.2).
@@ -297,18 +297,6 @@ func parsePaddedPostHandshake(msg []byte) (postHandshake, error) {
 		}
 	}
 	return ph, errors.New("neither a CBOR map nor a padded one")
-}
-
-// encodePaddedMap is revision 0's padding (Chromium EncodePaddedCBORMap): the map, zeros,
-// and uint16_le(number of zeros), to a multiple of 512 bytes. Only the tests' simulated old
-// phone writes it; it is here to pin the format next to the reader.
-func encodePaddedMap(cborMap []byte) []byte {
-	const granularity = 512
-	n := (len(cborMap) + 2 + granularity - 1) / granularity * granularity
-	out := make([]byte, n)
-	copy(out, cborMap)
-	binary.LittleEndian.PutUint16(out[n-2:], uint16(n-len(cborMap)-2))
-	return out
 }
 
 type makeCredentialResponse struct {

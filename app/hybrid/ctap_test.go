@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"maps"
@@ -269,4 +270,15 @@ func TestAnAssertionMustComeFromAnAllowedCredential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// encodePaddedMap is revision 0's padding (Chromium EncodePaddedCBORMap): the map, zeros,
+// and uint16_le(number of zeros), to a multiple of 512 bytes.
+func encodePaddedMap(cborMap []byte) []byte {
+	const granularity = 512
+	n := (len(cborMap) + 2 + granularity - 1) / granularity * granularity
+	out := make([]byte, n)
+	copy(out, cborMap)
+	binary.LittleEndian.PutUint16(out[n-2:], uint16(n-len(cborMap)-2))
+	return out
 }

@@ -277,8 +277,8 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 					s.remember(u.Linking, hash, route.DomainID)
 				}
 				continue
-			default:
-				continue // unknown message types are for newer desktops
+			default: // 3 (JSON, digital credentials) and types newer than this desktop
+				continue
 			}
 		}
 		if len(msg) == 0 {
