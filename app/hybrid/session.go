@@ -1,0 +1,440 @@
+package hybrid
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config is what a Session needs from the app.
+type Config struct {
+	// Adverts is the Bluetooth scanner. Required.
+	Adverts AdvertSource
+	// Connector opens the channel to the phone (nil: the real tunnel server, &Tunnel{}).
+	Connector Connector
+	// AdvertTimeout bounds the wait for the phone's advert after the QR code is shown
+	// (0: until the transaction's context ends). It ends in ErrNoAdvert or ErrWrongPhone.
+	AdvertTimeout time.Duration
+	// Links, when set, lets phones be remembered (linking.go). Nil: the QR code says this
+	// desktop does not support linking, and linking information is dropped.
+	Links LinkStore
+	// Rand is the source of the keys and the QR secret (nil: crypto/rand). Tests only.
+	Rand io.Reader
+	// Now is the clock for the QR code's timestamp (nil: time.Now).
+	Now func() time.Time
+}
+
+// Progress is what a transaction is waiting for.
+type Progress int
+
+const (
+	// ProgressScanning: the QR code is shown; waiting for a phone to scan it and advertise.
+	ProgressScanning Progress = iota + 1
+	// ProgressConnecting: the phone advertised; connecting through its tunnel server.
+	ProgressConnecting
+	// ProgressOnPhone: connected; the person confirms on the phone.
+	ProgressOnPhone
+)
+
+// Session is one QR code and the one transaction it carries (CTAP 2.2 §11.5.1: a
+// QR-initiated transaction). Make it when the person chooses "Use a different phone or
+// tablet", show QR(), then call MakeCredential or GetAssertion, which block until the
+// phone answers, something fails, or ctx ends. A Session is good for one call; its keys
+// are wiped when the call returns, or by Close.
+type Session struct {
+	cfg Config
+	qr  QR
+
+	mu       sync.Mutex         // guards running and the wiping of the keys
+	running  context.CancelFunc // cancels the call in progress, if any
+	identity *ecdh.PrivateKey
+	secret   []byte // the QR secret
+	eidKey   []byte
+	tunnelID [tunnelIDSize]byte
+	used     atomic.Bool
+}
+
+// NewSession makes a fresh identity key and QR secret (never reused: a QR code is for one
+// transaction; HYBRID-NOTES §4 pitfall 10) and the QR code for request.
+func NewSession(cfg Config, request RequestType) (*Session, error) {
+	if cfg.Adverts == nil {
+		return nil, errors.New("hybrid: Config.Adverts (the Bluetooth scanner) is required")
+	}
+	if cfg.Connector == nil {
+		cfg.Connector = &Tunnel{}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if request != RequestMakeCredential {
+		request = RequestGetAssertion
+	}
+	identity, err := newP256Key(cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	secret := make([]byte, qrSecretSize)
+	if _, err := io.ReadFull(cfg.Rand, secret); err != nil {
+		return nil, fmt.Errorf("hybrid: QR secret: %w", err)
+	}
+	linking := cfg.Links != nil
+	text, err := QRData{
+		PublicKey:       compress(identity.PublicKey()),
+		Secret:          secret,
+		KnownDomains:    uint64(KnownDomains),
+		Timestamp:       cfg.Now(),
+		SupportsLinking: &linking,
+		Request:         request,
+	}.URL()
+	if err != nil {
+		clear(secret)
+		return nil, err
+	}
+	return &Session{
+		cfg:      cfg,
+		qr:       QR{Text: text},
+		identity: identity,
+		secret:   secret,
+		eidKey:   eidKey(secret),
+		tunnelID: tunnelID(secret),
+	}, nil
+}
+
+// newP256Key makes a P-256 private key from random bytes (rejection sampling). Go ignores
+// the random source of ecdh's GenerateKey since 1.26; reading the scalar ourselves lets
+// tests fix it.
+func newP256Key(r io.Reader) (*ecdh.PrivateKey, error) {
+	var scalar [32]byte
+	defer clear(scalar[:])
+	for range 64 {
+		if _, err := io.ReadFull(r, scalar[:]); err != nil {
+			return nil, fmt.Errorf("hybrid: key: %w", err)
+		}
+		if k, err := ecdh.P256().NewPrivateKey(scalar[:]); err == nil {
+			return k, nil
+		}
+	}
+	return nil, errors.New("hybrid: key: the random source gives no valid P-256 scalar")
+}
+
+// QR is the QR code to show (empty once the session has ended).
+func (s *Session) QR() QR {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.qr
+}
+
+// Close ends the session: a call in progress is cancelled (it returns ErrCancelled and
+// wipes the keys as it returns); otherwise the keys are wiped now. Safe to call more than
+// once and from any goroutine.
+func (s *Session) Close() {
+	s.used.Store(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running != nil {
+		s.running()
+		return
+	}
+	s.wipeLocked()
+}
+
+func (s *Session) wipeLocked() {
+	clear(s.secret)
+	clear(s.eidKey)
+	clear(s.tunnelID[:])
+	// crypto/ecdh keeps its own copy of the scalar, and the QR text is a string: neither can
+	// be wiped, both are dropped for the garbage collector.
+	s.secret, s.eidKey, s.identity = nil, nil, nil
+	s.qr = QR{}
+}
+
+// MakeCredential asks the phone to set up a passkey (authenticatorMakeCredential).
+func (s *Session) MakeCredential(ctx context.Context, req MakeCredentialRequest, progress func(Progress)) (*Credential, error) {
+	body, err := s.transact(ctx, req.encode, progress)
+	if err != nil {
+		return nil, err
+	}
+	return parseMakeCredential(body, req.RPID)
+}
+
+// GetAssertion asks the phone to sign in with a passkey (authenticatorGetAssertion).
+func (s *Session) GetAssertion(ctx context.Context, req GetAssertionRequest, progress func(Progress)) (*Assertion, error) {
+	body, err := s.transact(ctx, req.encode, progress)
+	if err != nil {
+		return nil, err
+	}
+	a, err := parseGetAssertion(body, req.RPID)
+	if err != nil {
+		return nil, err
+	}
+	return a, checkAllowed(a, req.AllowList)
+}
+
+// transact runs the whole transaction (CTAP 2.2 §11.5.1): wait for the advert, connect,
+// handshake, read the post-handshake message, send the command that build makes from the
+// phone's getInfo, and return the answer's body (after a success status).
+func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, error), progress func(Progress)) ([]byte, error) {
+	if !s.used.CompareAndSwap(false, true) {
+		return nil, ErrSessionUsed
+	}
+	s.mu.Lock()
+	if s.secret == nil { // closed
+		s.mu.Unlock()
+		return nil, ErrSessionUsed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s.running = cancel
+	s.mu.Unlock()
+	defer func() {
+		cancel()
+		s.mu.Lock()
+		s.running = nil
+		s.wipeLocked()
+		s.mu.Unlock()
+	}()
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ctxErr(ctx, ErrNoAdvert)
+	}
+
+	progress(ProgressScanning)
+	route, psk, err := s.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(psk)
+
+	progress(ProgressConnecting)
+	ch, err := s.cfg.Connector.Connect(ctx, route)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctxErr(ctx, ErrTimeout)
+		}
+		if !errors.Is(err, ErrTunnelRefused) && !errors.Is(err, ErrTunnelUnreachable) {
+			err = fmt.Errorf("%w: %w", ErrTunnelUnreachable, err)
+		}
+		return nil, err
+	}
+	defer ch.Close()
+
+	c, hash, err := s.handshake(ctx, ch, psk)
+	clear(psk)
+	if err != nil {
+		return nil, err
+	}
+
+	// The post-handshake message: the phone's getInfo (and perhaps linking information).
+	msg, err := receive(ctx, ch, c)
+	if err != nil {
+		return nil, err
+	}
+	ph, info, revision, err := parsePostHandshake(msg)
+	if err != nil {
+		return nil, err
+	}
+	if ph.Linking != nil {
+		s.remember(ph.Linking, hash, route.DomainID)
+	}
+
+	progress(ProgressOnPhone)
+	cmd, err := build(info)
+	if err != nil {
+		return nil, fmt.Errorf("hybrid: %w", err)
+	}
+	if revision >= 1 {
+		cmd = append([]byte{msgCTAP}, cmd...)
+	}
+	if err := send(ctx, ch, c, cmd); err != nil {
+		return nil, err
+	}
+
+	for {
+		msg, err := receive(ctx, ch, c)
+		if err != nil {
+			return nil, err
+		}
+		if revision >= 1 {
+			if len(msg) == 0 {
+				return nil, fmt.Errorf("%w: an empty message", ErrBadResponse)
+			}
+			switch msg[0] {
+			case msgCTAP:
+				msg = msg[1:]
+			case msgUpdate:
+				var u updateMessage
+				if strictDecMode.Unmarshal(msg[1:], &u) == nil && u.Linking != nil {
+					s.remember(u.Linking, hash, route.DomainID)
+				}
+				continue
+			default: // 3 (JSON, digital credentials) and types newer than this desktop
+				continue
+			}
+		}
+		if len(msg) == 0 {
+			return nil, fmt.Errorf("%w: an empty CTAP answer", ErrBadResponse)
+		}
+		if msg[0] != statusOK {
+			return nil, statusError(msg[0])
+		}
+		if revision >= 1 {
+			// Tell the phone the transaction is over (Chromium sends shutdown, then closes).
+			_ = send(ctx, ch, c, []byte{msgShutdown})
+		}
+		return msg[1:], nil
+	}
+}
+
+// scan waits for the first advert that decrypts with this QR code's key and returns where
+// the phone waits and the PSK its plaintext gives.
+func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
+	scanCtx, cancel := context.WithCancel(ctx)
+	if s.cfg.AdvertTimeout > 0 {
+		scanCtx, cancel = context.WithTimeout(ctx, s.cfg.AdvertTimeout)
+	}
+	defer cancel() // stops the scan
+	adverts, err := s.cfg.Adverts.Adverts(scanCtx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Route{}, nil, ctxErr(ctx, ErrNoAdvert)
+		}
+		return Route{}, nil, fmt.Errorf("%w: %w", ErrBluetoothUnavailable, err)
+	}
+	foreign := 0 // caBLE adverts for another QR code
+	timedOut := func() error {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return ctxErr(ctx, ErrNoAdvert)
+		}
+		if foreign > 0 {
+			return fmt.Errorf("%w: %d adverts for another QR code: %w", ErrWrongPhone, foreign, context.DeadlineExceeded)
+		}
+		return fmt.Errorf("%w: %w", ErrNoAdvert, context.DeadlineExceeded)
+	}
+	for {
+		select {
+		case <-scanCtx.Done():
+			return Route{}, nil, timedOut()
+		case a, ok := <-adverts:
+			if !ok {
+				if scanCtx.Err() != nil {
+					return Route{}, nil, timedOut()
+				}
+				return Route{}, nil, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
+			}
+			plain, ok := decryptAdvert(s.eidKey, a.Data)
+			if !ok {
+				if isCableService(a.Service) && len(a.Data) >= advertSize {
+					foreign++
+				}
+				continue
+			}
+			e, err := parseEID(plain)
+			if err != nil {
+				clear(plain[:])
+				return Route{}, nil, err
+			}
+			domain, _ := DecodeDomain(e.DomainID)
+			p := psk(s.secret, plain[:])
+			clear(plain[:])
+			clear(e.Nonce[:]) // with the rest of the plaintext, the PSK's salt
+			return Route{
+				Domain:    domain,
+				DomainID:  e.DomainID,
+				RoutingID: e.RoutingID,
+				TunnelID:  s.tunnelID,
+				Extra:     append([]byte(nil), a.Data[advertSize:]...),
+			}, p, nil
+		}
+	}
+}
+
+// handshake runs the Noise handshake over ch.
+func (s *Session) handshake(ctx context.Context, ch Channel, psk []byte) (*crypter, [32]byte, error) {
+	var hash [32]byte
+	ephemeral, err := newP256Key(s.cfg.Rand)
+	if err != nil {
+		return nil, hash, err
+	}
+	init, msg1, err := startHandshake(s.identity, ephemeral, psk)
+	if err != nil {
+		return nil, hash, fmt.Errorf("%w: %w", ErrHandshake, err)
+	}
+	if err := ch.Send(ctx, msg1); err != nil {
+		init.ss.wipe()
+		if ctx.Err() != nil {
+			return nil, hash, ctxErr(ctx, ErrTimeout)
+		}
+		return nil, hash, fmt.Errorf("%w: sending: %w", ErrHandshake, err)
+	}
+	msg2, err := ch.Receive(ctx)
+	if err != nil {
+		init.ss.wipe()
+		if ctx.Err() != nil {
+			return nil, hash, ctxErr(ctx, ErrTimeout)
+		}
+		return nil, hash, fmt.Errorf("%w: the connection ended during the handshake: %w", ErrHandshake, err)
+	}
+	c, hash, err := init.finish(msg2)
+	if err != nil {
+		return nil, hash, fmt.Errorf("%w: %w", ErrHandshake, err)
+	}
+	return c, hash, nil
+}
+
+// send encrypts and sends one message.
+func send(ctx context.Context, ch Channel, c *crypter, msg []byte) error {
+	ct, err := c.encrypt(msg)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadResponse, err)
+	}
+	if err := ch.Send(ctx, ct); err != nil {
+		if ctx.Err() != nil {
+			return ctxErr(ctx, ErrTimeout)
+		}
+		return fmt.Errorf("%w: the phone hung up: %w", ErrPhoneCancelled, err)
+	}
+	return nil
+}
+
+// receive reads and decrypts one message. The phone hanging up before it answers is the
+// phone cancelling (the person closed the prompt, or the phone gave up).
+func receive(ctx context.Context, ch Channel, c *crypter) ([]byte, error) {
+	ct, err := ch.Receive(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctxErr(ctx, ErrTimeout)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: the phone hung up: %w", ErrPhoneCancelled, err)
+		}
+		return nil, fmt.Errorf("%w: the connection was lost: %w", ErrTunnelUnreachable, err)
+	}
+	msg, err := c.decrypt(ct)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
+	}
+	return msg, nil
+}
+
+// remember hands checked linking information to the LinkStore; without one, or when the
+// signature does not check, it is dropped (never fatal: libwebauthn #288).
+func (s *Session) remember(raw []byte, hash [32]byte, domainID uint16) {
+	if s.cfg.Links == nil {
+		return
+	}
+	link, err := verifyLinking(raw, s.identity, hash, domainID)
+	if err != nil {
+		return
+	}
+	_ = s.cfg.Links.Remember(*link)
+}
