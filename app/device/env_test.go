@@ -193,7 +193,9 @@ func (e *env) request(h http.Handler, method, path string, body any, origin stri
 			e.t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequestWithContext(e.t.Context(), method, path, bytes.NewReader(raw))
+	// The webview's page: Wails' AssetServer makes the request for the page's URL, so its
+	// Host is the webview's ("wails" for wails://wails), the only one the app answers for.
+	req := httptest.NewRequestWithContext(e.t.Context(), method, pageOrigin+path, bytes.NewReader(raw))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -81,6 +81,7 @@ type Config struct {
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
 type Service struct {
 	origins    []string
+	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins
 	client     *webauthnclient.Client
 	maxTimeout time.Duration
 	log        *slog.Logger
@@ -119,6 +120,12 @@ func New(cfg Config) (*Service, error) {
 	if len(cfg.Origins) == 0 {
 		return nil, errors.New("device: no allowed origins")
 	}
+	// The page's own host names (the webview's, Wails' AssetServer puts them in
+	// Request.Host): httpapi.OnlyHosts, as the backend does with its own.
+	hosts, err := httpapi.HostsOf(cfg.Origins...)
+	if err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
 	client, err := webauthnclient.New(cfg.RPOrigin)
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
@@ -155,6 +162,7 @@ func New(cfg Config) (*Service, error) {
 	life, stop := context.WithCancel(context.Background())
 	return &Service{
 		origins:    append([]string(nil), cfg.Origins...),
+		hosts:      hosts,
 		client:     client,
 		maxTimeout: maxTimeout,
 		log:        log,

@@ -89,7 +89,7 @@ func FuzzDecode(f *testing.F) {
 		got, err := decode(body)
 		if err != nil {
 			var e *apperr.E
-			if !errors.As(err, &e) || (e.Code != "invalid_request" && e.Code != "request_too_large") {
+			if !errors.As(err, &e) || (e.Code != "invalid_request" && e.Code != "request_too_large" && e.Code != "invalid_input") {
 				t.Fatalf("Decode error %v is not a client-safe refusal", err)
 			}
 			return
