@@ -81,7 +81,7 @@ type Config struct {
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
 type Service struct {
 	origins    []string
-	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins
+	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin
 	client     *webauthnclient.Client
 	maxTimeout time.Duration
 	log        *slog.Logger
@@ -120,9 +120,10 @@ func New(cfg Config) (*Service, error) {
 	if len(cfg.Origins) == 0 {
 		return nil, errors.New("device: no allowed origins")
 	}
-	// The page's own host names (the webview's, Wails' AssetServer puts them in
-	// Request.Host): httpapi.OnlyHosts, as the backend does with its own.
-	hosts, err := httpapi.HostsOf(cfg.Origins...)
+	// The host names the app answers for (httpapi.OnlyHosts), the same as the backend's in
+	// the desktop app: the webview's (Wails' AssetServer puts the page's in Request.Host)
+	// and the RP origin's.
+	hosts, err := httpapi.HostsOf(append([]string{cfg.RPOrigin}, cfg.Origins...)...)
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
 	}
