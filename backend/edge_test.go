@@ -47,7 +47,7 @@ func TestServerAnswersOnlyForItsOwnHostName(t *testing.T) {
 				"localhost.:8080", "localhost.", "localhost:8080.",
 				"user@localhost:8080", "localhost:8080@attacker.example", "localhost%3A8080", "localhost:8080/", " localhost:8080",
 				"localhost:8080 ", "localhost\t:8080",
-				"localhoſt:8080", // U+017F, which Unicode case folding takes for "s"
+				"localhoſt:8080",           // U+017F, which Unicode case folding takes for "s"
 				"wails", "wails.localhost", // the desktop webview's: not in serve
 			},
 		},

@@ -47,9 +47,6 @@ const RPDisplayName = "NHS login"
 
 var (
 	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This took too long, so it was stopped. Try again."}
-	// A second finish of a ceremony whose first finish was refused: it cannot be tried again
-	// (single use), and it did not take too long either.
-	errCeremonyTried = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This has already been tried and it did not work. Go back and try again."}
 	errLoginRefused    = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again, or log in another way."}
 	errReauthRefused   = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
 	errSetupRefused    = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up your passkey. Try again."}
@@ -58,6 +55,10 @@ var (
 	errUsePassword     = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
 	errNameTaken       = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}
 	errLastWay         = apperr.E{Code: "last_way_to_log_in", Status: 409, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."}
+
+	// A second finish of a ceremony whose first finish was refused: it cannot be tried again
+	// (single use), and it did not take too long either.
+	errCeremonyTried = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This has already been tried and it did not work. Go back and try again."}
 )
 
 // Passkey is a registered WebAuthn credential.
