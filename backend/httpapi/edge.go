@@ -129,8 +129,8 @@ var errNotJSON = apperr.E{Code: "unsupported_media_type", Status: http.StatusUns
 //
 // This is also a defence against cross-site request forgery besides the Origin check:
 // text/plain, application/x-www-form-urlencoded and multipart/form-data are the types a
-// page on another site may POST without a CORS preflight (a "simple request", Fetch
-// standard §3.2.3), so none of them is ever acted on.
+// page on another site may POST without a CORS preflight (a "simple request": the Fetch
+// standard's CORS-safelisted values of Content-Type), so none of them is ever acted on.
 func (rs *Responder) RequireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if slices.Contains(BodyMethods, r.Method) && (r.ContentLength != 0 || len(r.Header.Values("Content-Type")) > 0) {

@@ -47,15 +47,15 @@ func checkStrict(body []byte, into any) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &u) && u.field != "":
-		return apperr.Invalid(map[string]string{u.field: MsgUnreadable}).Wrap(err)
+		return apperr.Invalid(map[string]string{u.field: msgUnreadable}).Wrap(err)
 	default:
 		return apperr.InvalidRequest(err)
 	}
 }
 
-// MsgUnreadable is the inline message for a field whose text could not be read as sent
+// msgUnreadable is the inline message for a field whose text could not be read as sent
 // (a lone surrogate a paste brought in, or bytes that are not UTF-8).
-const MsgUnreadable = "Your answer includes a character we cannot read. Delete your answer and type it again"
+const msgUnreadable = "Your answer includes a character we cannot read. Delete your answer and type it again"
 
 // unreadable is a string that is not valid Unicode. field is the request's text field it
 // is the value of, or "" when it is anywhere else (a name, a nested object, the credential).
