@@ -58,7 +58,7 @@ func TestTheDesktopAppNamesSecurityKeysByTheirModel(t *testing.T) {
 	}
 	defer devices.Close()
 
-	req := httptest.NewRequest(http.MethodGet, "/api/device/keys", nil)
+	req := httptest.NewRequest(http.MethodGet, desktop.WebviewOrigins[0]+"/api/device/keys", nil)
 	req.Header.Set("Origin", desktop.WebviewOrigins[0])
 	rec := httptest.NewRecorder()
 	devices.Wrap(http.NotFoundHandler()).ServeHTTP(rec, req)

@@ -212,13 +212,13 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 		// Challenge reuse and expiry.
 		{"login: a replayed assertion", func(t *testing.T, w *world) request {
 			return twice(t, w.login(t, w.stranger, w.patAuth, nil, patEmail))
-		}, 400, "ceremony_expired", "unknown or used ceremony", nil, nil},
+		}, 409, "ceremony_used", "ceremony that succeeded", nil, nil},
 		{"registration: a replayed registration", func(t *testing.T, w *world) request {
 			return twice(t, w.register(t, softauthn.New(testserver.Origin), nil))
-		}, 400, "ceremony_expired", "unknown or used ceremony", nil, nil},
+		}, 409, "ceremony_used", "ceremony that succeeded", nil, nil},
 		{"re-authentication: a replayed assertion", func(t *testing.T, w *world) request {
 			return twice(t, w.reauth(t, w.patAuth, nil))
-		}, 400, "ceremony_expired", "unknown or used ceremony", nil, nil},
+		}, 409, "ceremony_used", "ceremony that succeeded", nil, nil},
 		{"login: an expired ceremony", func(t *testing.T, w *world) request {
 			r := w.login(t, w.stranger, w.patAuth, nil, patEmail)
 			w.s.Clock.Advance(passkey.CeremonyTimeout)

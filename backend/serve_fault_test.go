@@ -189,6 +189,7 @@ func (b *browser) do(method, path string, body io.Reader) (int, []byte, error) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	req.Host = strings.TrimPrefix(b.c.Origin, "http://") // the server answers only for its own name
 	req.Header.Set("Origin", b.c.Origin)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -106,6 +106,14 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The Host names this server answers for (httpapi.OnlyHosts): the RP origin's, and the
+	// desktop webview's in the desktop app.
+	origins := append([]string{origin}, cfg.RequestOrigins...)
+	hosts, err := httpapi.HostsOf(origins...)
+	if err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
+
 	mode := cfg.Ceremonies
 	switch mode {
 	case "":
@@ -181,7 +189,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		log:       log,
 		responder: httpapi.NewResponder(log),
 		frontend:  cfg.Frontend,
-		origins:   append([]string{origin}, cfg.RequestOrigins...),
+		origins:   origins,
 		rpID:      rp.Config.RPID,
 		mode:      mode,
 		kiosk:     cfg.Kiosk,
@@ -221,7 +229,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	mux.Handle("/api", s.responder.Handle(noRoute(routes)))
 	api := session.NewMiddleware(sessions, accounts, s.responder).Wrap(mux)
 
-	s.handler = s.edge(s.checkOrigin(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// In order: another host name (421), another site (403), a body not typed JSON (415), a
+	// body too large (413); each before anything reads the body or changes anything.
+	s.handler = s.edge(s.responder.OnlyHosts(hosts, s.checkOrigin(s.responder.RequireJSON(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
 			// ServeMux would answer a path that is not clean (//, /./, /../) with a 301;
 			// we never answer 3xx, so such a path is simply not found.
@@ -233,7 +243,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 			return
 		}
 		s.serveFrontend(w, r)
-	}))))
+	}))))))
 	return s, nil
 }
 

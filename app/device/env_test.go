@@ -108,14 +108,20 @@ type setup struct {
 	names      device.AuthenticatorNames // keys_test.go: models by AAGUID
 	logger     *slog.Logger              // keys_test.go: to check what is logged
 	kiosk      *device.Kiosk             // kiosk_test.go
+	// webviews are the page's origins (backend RequestOrigins, device Origins); nil: pageOrigin.
+	webviews []string
 }
 
 func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
+	webviews := s.webviews
+	if webviews == nil {
+		webviews = []string{pageOrigin}
+	}
 	srv, err := backend.New(t.Context(), backend.Config{
 		DataDir:        t.TempDir(),
 		Origin:         rpOrigin,
-		RequestOrigins: []string{pageOrigin},
+		RequestOrigins: webviews,
 		Ceremonies:     "device",
 	}, backend.WithPasswordHashing(account.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
 	if err != nil {
@@ -130,7 +136,7 @@ func newEnv(t *testing.T, s setup) *env {
 		}
 	}
 	e.svc, err = device.New(device.Config{
-		Origins:      []string{pageOrigin},
+		Origins:      webviews,
 		RPOrigin:     rpOrigin,
 		SecurityKeys: s.keys,
 		VirtualKey:   e.key,
@@ -193,13 +199,21 @@ func (e *env) request(h http.Handler, method, path string, body any, origin stri
 			e.t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequestWithContext(e.t.Context(), method, path, bytes.NewReader(raw))
+	// The webview's page: Wails' AssetServer makes the request for the page's URL, so its
+	// Host is the webview's ("wails" for wails://wails), the only one the app answers for.
+	req := httptest.NewRequestWithContext(e.t.Context(), method, pageOrigin+path, bytes.NewReader(raw))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
+	return e.send(h, req)
+}
+
+// send sends req through h with the session cookie, and keeps the one the answer sets.
+func (e *env) send(h http.Handler, req *http.Request) response {
+	e.t.Helper()
 	if e.cookie != nil {
 		req.AddCookie(e.cookie)
 	}

@@ -43,7 +43,10 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 		mux.Handle(rt.method+" "+rt.pattern, s.responder.Handle(rt.handle))
 	}
 	mux.Handle(Prefix+"/", s.responder.Handle(noRoute(mux)))
-	device := s.edge(s.checkOrigin(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The backend's edge rules, in the same order (backend/server.go): another host name
+	// (421), another origin (403; reads included here), a body not typed JSON (415), a body
+	// too large (413).
+	device := s.edge(s.responder.OnlyHosts(s.hosts, s.checkOrigin(s.responder.RequireJSON(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would answer an unclean path (//, /./, /../) with a redirect; the API never
 		// answers 3xx, so such a path is simply not found.
 		if p := r.URL.Path; p == Prefix || p != path.Clean(p) {
@@ -51,7 +54,7 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 			return
 		}
 		mux.ServeHTTP(w, r)
-	}))))
+	}))))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
 			device.ServeHTTP(w, r)

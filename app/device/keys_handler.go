@@ -120,8 +120,10 @@ func readKeyBody(r *http.Request, allowed ...string) (keyBody, error) {
 	if len(body) > httpapi.MaxBody {
 		return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
 	}
-	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return out, apperr.InvalidRequest(errors.New("body is not a JSON object"))
+	// httpapi.Decode's rules (one object; no member twice, which would leave two PINs to
+	// choose from; valid UTF-8 and no lone surrogates), checked without copying a value out.
+	if err := httpapi.CheckJSON(body, (*keyBody)(nil)); err != nil {
+		return out, err
 	}
 	var members map[string]skipValue
 	if err := json.Unmarshal(body, &members); err != nil {

@@ -116,7 +116,7 @@ func helloRequest(t *testing.T, h http.Handler, method, target, origin, cookie s
 	} else {
 		body = strings.NewReader("")
 	}
-	r := httptest.NewRequest(method, target, body)
+	r := httptest.NewRequest(method, helloOrigin+target, body)
 	r.Header.Set("Origin", origin)
 	r.Header.Set("Content-Type", "application/json")
 	if cookie != "" {

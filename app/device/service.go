@@ -81,6 +81,7 @@ type Config struct {
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
 type Service struct {
 	origins    []string
+	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin
 	client     *webauthnclient.Client
 	maxTimeout time.Duration
 	log        *slog.Logger
@@ -119,6 +120,13 @@ func New(cfg Config) (*Service, error) {
 	if len(cfg.Origins) == 0 {
 		return nil, errors.New("device: no allowed origins")
 	}
+	// The host names the app answers for (httpapi.OnlyHosts), the same as the backend's in
+	// the desktop app: the webview's (Wails' AssetServer puts the page's in Request.Host)
+	// and the RP origin's.
+	hosts, err := httpapi.HostsOf(append([]string{cfg.RPOrigin}, cfg.Origins...)...)
+	if err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
 	client, err := webauthnclient.New(cfg.RPOrigin)
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
@@ -155,6 +163,7 @@ func New(cfg Config) (*Service, error) {
 	life, stop := context.WithCancel(context.Background())
 	return &Service{
 		origins:    append([]string(nil), cfg.Origins...),
+		hosts:      hosts,
 		client:     client,
 		maxTimeout: maxTimeout,
 		log:        log,

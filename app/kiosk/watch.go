@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -93,13 +94,17 @@ func (w Watch) Run(ctx context.Context) {
 
 // Logout returns an End that logs out through h, the app's whole handler with the session
 // jar in front (the jar adds the session cookie and forgets it when the answer clears it),
-// as the page's own "Log out" would. origin is the page's Origin, which POSTs need.
+// as the page's own "Log out" would. origin is the page's Origin, which POSTs need; the
+// request is for its host too, the only host names the handler answers for (Wails'
+// AssetServer sets Request.Host from the page's URL in the same way).
 func Logout(h http.Handler, origin string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/api/logout", strings.NewReader("{}"))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(origin, "/")+"/api/logout", strings.NewReader("{}"))
 		if err != nil {
 			return err
 		}
+		// A handler sees a path-only URL, as a server's request has (RFC 9112 §3.2.1).
+		req.URL = &url.URL{Path: "/api/logout"}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Origin", origin)
 		var rec statusRecorder

@@ -42,7 +42,7 @@ func TestWithoutAKeyringTheAppWorksAndTheSessionDoesNotPersist(t *testing.T) {
 		return sessionjar.New(store, logger, session.CookieName, session.SecureCookieName), store
 	}
 	page := func(jar *sessionjar.Jar, method, path, body string) (int, string) {
-		req := httptest.NewRequestWithContext(t.Context(), method, path, strings.NewReader(body))
+		req := httptest.NewRequestWithContext(t.Context(), method, origin+path, strings.NewReader(body))
 		req.Header.Set("Origin", origin)
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")

@@ -55,7 +55,7 @@ func (p *page) post(path string, body any, out any) int {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	req := httptest.NewRequestWithContext(p.t.Context(), http.MethodPost, path, bytes.NewReader(raw))
+	req := httptest.NewRequestWithContext(p.t.Context(), http.MethodPost, rpOrigin+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", rpOrigin)
 	if p.cookie != nil {

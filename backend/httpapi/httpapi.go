@@ -102,9 +102,11 @@ func Write(w http.ResponseWriter, status int, v any) {
 }
 
 // Decode reads the body as exactly one JSON object into v, refusing unknown fields and
-// trailing data (400 invalid_request) and bodies over MaxBody (413 request_too_large).
-// The server also caps the body with http.MaxBytesReader before any handler runs; the limit
-// here keeps Decode safe on its own.
+// trailing data (400 invalid_request) and bodies over MaxBody (413 request_too_large), and
+// everything CheckJSON refuses: a name given twice, a name in the wrong case, invalid UTF-8
+// or a lone surrogate in a string. The server also caps the body with http.MaxBytesReader
+// before any handler runs, and refuses a body that is not typed application/json
+// (RequireJSON); the limit here keeps Decode safe on its own.
 func Decode(r *http.Request, v any) error {
 	if r.Body == nil {
 		return apperr.InvalidRequest(errors.New("no body"))
@@ -120,8 +122,8 @@ func Decode(r *http.Request, v any) error {
 	if len(body) > MaxBody {
 		return apperr.TooLarge(fmt.Errorf("body over %d bytes", MaxBody))
 	}
-	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return apperr.InvalidRequest(errors.New("body is not a JSON object"))
+	if err := CheckJSON(body, v); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -132,6 +134,23 @@ func Decode(r *http.Request, v any) error {
 		return apperr.InvalidRequest(errors.New("body has data after the JSON object"))
 	}
 	return nil
+}
+
+// CheckJSON refuses body unless it is exactly one JSON object that means one thing when
+// read into v (a pointer to the request's type, or nil for any object): no name twice in an
+// object at any depth, no name that matches one of v's fields only when case is ignored,
+// only valid UTF-8 and no lone surrogates in strings (strict.go says why). A refusal is
+// 400 invalid_request, or 422 invalid_input naming the field when the unreadable text is
+// the value of one of v's top-level text fields. It copies no string value out of body,
+// so a caller that must wipe a PIN after reading can use it (app/device).
+func CheckJSON(body []byte, v any) error {
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return apperr.InvalidRequest(errors.New("body is not a JSON object"))
+	}
+	if !json.Valid(body) {
+		return apperr.InvalidRequest(errors.New("decode body: not one valid JSON object"))
+	}
+	return checkStrict(body, v)
 }
 
 // ClientAddress is the remote IP address of r ("" when there is none, as for requests the

@@ -310,7 +310,7 @@ func TestPasskeyRefusals(t *testing.T) {
 			sessions := s.Count(`SELECT count(*) FROM sessions`)
 			attacker := s.Client()
 			res := finish(attacker, "/api/login/passkey/finish", b.Ceremony, cred)
-			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+			if res.Status != http.StatusConflict || res.Code() != "ceremony_used" {
 				t.Errorf("replay = %d %s", res.Status, res.Body)
 			}
 			if attacker.Cookie != nil || s.Count(`SELECT count(*) FROM sessions`) != sessions {
@@ -332,7 +332,8 @@ func TestPasskeyRefusals(t *testing.T) {
 			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, bad); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
 				t.Fatalf("bad signature = %d %s", res.Status, res.Body)
 			}
-			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, good); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, good); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" ||
+				res.Err().Error.Message != "This has already been tried and it did not work. Go back and try again." {
 				t.Errorf("good assertion on the used ceremony = %d %s", res.Status, res.Body)
 			}
 			if c.Cookie != nil || s.Count(`SELECT count(*) FROM sessions WHERE account_id = 1`) != 1 {

@@ -19,7 +19,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +53,10 @@ var (
 	errUsePassword     = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
 	errNameTaken       = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}
 	errLastWay         = apperr.E{Code: "last_way_to_log_in", Status: 409, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."}
+
+	// A second finish of a ceremony whose first finish was refused: it cannot be tried again
+	// (single use), and it did not take too long either.
+	errCeremonyTried = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This has already been tried and it did not work. Go back and try again."}
 )
 
 // Passkey is a registered WebAuthn credential.
@@ -350,33 +356,87 @@ type ceremonyWant struct {
 	sessionID int64 // 0: any
 }
 
-// takeCeremony consumes the ceremony id inside tx. It returns a refusal (ceremony_expired)
-// when there is none, it has expired, or it was begun for another purpose, account or
-// session. Consumed whatever the outcome: a ceremony is single use.
+// mismatch says why a ceremony begun for purpose, account and session is not the one the
+// finish wants, or "" when it is.
+func (want ceremonyWant) mismatch(purpose string, accountID, sessionID int64) string {
+	switch {
+	case want.accountID != 0 && accountID != want.accountID:
+		return "ceremony belongs to another account"
+	case want.sessionID != 0 && sessionID != want.sessionID:
+		return "ceremony belongs to another session"
+	case !slices.Contains(want.purposes, purpose):
+		return "ceremony is for " + purpose
+	}
+	return ""
+}
+
+// ceremonyUsed answers a second finish of a ceremony whose first finish succeeded, most
+// often a double click: 409 (RFC 9110 §15.5.10: the request is well formed, but the
+// ceremony's state, already completed, conflicts with finishing it again), with a code of
+// its own and a message that says it already worked, so that the page can go on as after
+// the first. It changes nothing: no second passkey, session or proof, and no failure
+// counted towards a lockout.
+func ceremonyUsed(purpose string) apperr.E {
+	msg := "You have already logged in with your passkey."
+	switch purpose {
+	case purposeRegistration:
+		msg = "Your passkey is already set up. You do not need to set it up again."
+	case purposeReauth:
+		msg = "You have already confirmed it's you."
+	}
+	return apperr.E{Code: "ceremony_used", Status: http.StatusConflict, Msg: msg}
+}
+
+// usedCeremonyMemory is how long a used ceremony is remembered (used_ceremonies.forget_at):
+// as long as a ceremony lives, so a ceremony finished at the last moment is still
+// recognised when the second finish comes after its expiry.
+const usedCeremonyMemory = CeremonyTimeout
+
+// takeCeremony consumes the ceremony id inside tx, and remembers it as used (not, or not
+// yet, successfully: the finish calls s.store.ceremonySucceeded when it succeeds, in the
+// same transaction). It returns a refusal when the ceremony cannot be finished:
+//   - it was already used: 409 ceremony_used when that finish succeeded, else 400
+//     ceremony_expired "already tried" (the ceremony must be begun again either way);
+//   - it is unknown (never begun, or forgotten), has expired, or was begun for another
+//     purpose, account or session: 400 ceremony_expired. The binding is checked for a used
+//     ceremony too, so another session learns nothing from a replay.
+//
+// Consumed whatever the outcome: a ceremony is single use.
 func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want ceremonyWant) (ceremony, *apperr.E, error) {
 	if id == "" {
 		return ceremony{}, errCeremonyExpired.Wrap(errors.New("no ceremony id")), nil
 	}
+	now := s.clock()
 	c, found, err := s.store.takeCeremony(ctx, tx, id)
 	if err != nil {
 		return ceremony{}, nil, err
 	}
-	switch {
-	case !found:
-		return ceremony{}, errCeremonyExpired.Wrap(errors.New("unknown or used ceremony")), nil
-	case !s.clock().Before(c.ExpiresAt):
-		return ceremony{}, errCeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))), nil
-	case want.accountID != 0 && c.AccountID != want.accountID:
-		return ceremony{}, errCeremonyExpired.Wrap(errors.New("ceremony belongs to another account")), nil
-	case want.sessionID != 0 && c.SessionID != want.sessionID:
-		return ceremony{}, errCeremonyExpired.Wrap(errors.New("ceremony belongs to another session")), nil
-	}
-	for _, p := range want.purposes {
-		if c.Purpose == p {
-			return c, nil, nil
+	if !found {
+		used, remembered, err := s.store.usedCeremony(ctx, tx, id)
+		switch {
+		case err != nil:
+			return ceremony{}, nil, err
+		case !remembered || !now.Before(used.ForgetAt):
+			return ceremony{}, errCeremonyExpired.Wrap(errors.New("unknown ceremony")), nil
 		}
+		if why := want.mismatch(used.Purpose, used.AccountID, used.SessionID); why != "" {
+			return ceremony{}, errCeremonyExpired.Wrap(errors.New("used " + why)), nil
+		}
+		if used.Succeeded {
+			return ceremony{}, ceremonyUsed(used.Purpose).Wrap(errors.New("second finish of a ceremony that succeeded")), nil
+		}
+		return ceremony{}, errCeremonyTried.Wrap(errors.New("second finish of a ceremony that was refused")), nil
 	}
-	return ceremony{}, errCeremonyExpired.Wrap(fmt.Errorf("ceremony is for %s", c.Purpose)), nil
+	if !now.Before(c.ExpiresAt) {
+		return ceremony{}, errCeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))), nil
+	}
+	if err := s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory)); err != nil {
+		return ceremony{}, nil, err
+	}
+	if why := want.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
+		return ceremony{}, errCeremonyExpired.Wrap(errors.New(why)), nil
+	}
+	return c, nil, nil
 }
 
 // BeginRegistration starts setting up a passkey for the signed-in account: creation options
@@ -491,7 +551,7 @@ func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, 
 			return err
 		}
 		saved = p
-		return nil
+		return s.store.ceremonySucceeded(ctx, tx, c.ID)
 	})
 	if err != nil {
 		return Passkey{}, err
@@ -712,7 +772,7 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		}
 		signedIn = check.user.account
 		signedIn.HasPasskey = true
-		return nil
+		return s.store.ceremonySucceeded(ctx, tx, c.ID)
 	})
 	if err != nil {
 		return account.Account{}, "", err
@@ -821,8 +881,11 @@ func (s *Service) FinishReauth(ctx context.Context, cur account.SignedIn, ceremo
 		if proof, token, err = s.reauth.Issue(ctx, tx, cur.SessionID, reauth.Action(c.Action)); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.Reauthenticated, Detail: c.Action,
-			Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client})
+		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.Reauthenticated, Detail: c.Action,
+			Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client}); err != nil {
+			return err
+		}
+		return s.store.ceremonySucceeded(ctx, tx, c.ID)
 	})
 	if err != nil {
 		return "", "", err

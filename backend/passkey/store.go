@@ -171,10 +171,14 @@ type ceremony struct {
 	ExpiresAt time.Time
 }
 
-// saveCeremony stores c, after clearing out expired ceremonies so the table stays small.
+// saveCeremony stores c, after clearing out expired ceremonies, and used ones no longer
+// remembered, so the tables stay small.
 func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= ?`, store.Millis(c.CreatedAt)); err != nil {
 		return fmt.Errorf("delete expired ceremonies: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= ?`, store.Millis(c.CreatedAt)); err != nil {
+		return fmt.Errorf("delete used ceremonies: %w", err)
 	}
 	data, err := json.Marshal(c.Data)
 	if err != nil {
@@ -213,6 +217,56 @@ func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c cerem
 	c.AccountID, c.SessionID = account.Int64, session.Int64
 	c.CreatedAt, c.ExpiresAt = store.FromMillis(created), store.FromMillis(expires)
 	return c, true, nil
+}
+
+// usedCeremony is what is remembered of a ceremony a finish has used (0004_used_ceremonies.sql).
+type usedCeremony struct {
+	Purpose   string
+	AccountID int64
+	SessionID int64
+	Succeeded bool
+	ForgetAt  time.Time
+}
+
+// recordCeremonyUse remembers that ceremony c was used now by a finish (not, or not yet, a
+// successful one) until forgetAt.
+func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, forgetAt time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO used_ceremonies (id, purpose, account_id, session_id, forget_at) VALUES (?, ?, ?, ?, ?)`,
+		c.ID, c.Purpose, nullID(c.AccountID), nullID(c.SessionID), store.Millis(forgetAt))
+	if err != nil {
+		return fmt.Errorf("remember used ceremony: %w", err)
+	}
+	return nil
+}
+
+// ceremonySucceeded records that the finish that used ceremony id succeeded.
+func (Store) ceremonySucceeded(ctx context.Context, q store.DBTX, id string) error {
+	res, err := q.ExecContext(ctx, `UPDATE used_ceremonies SET succeeded = 1 WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("remember ceremony outcome: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("remember ceremony outcome: %d rows, %v", n, err)
+	}
+	return nil
+}
+
+// usedCeremony returns what is remembered of ceremony id; found is false when nothing is.
+func (Store) usedCeremony(ctx context.Context, q store.DBTX, id string) (u usedCeremony, found bool, err error) {
+	var (
+		account, session sql.NullInt64
+		forget           int64
+	)
+	err = q.QueryRowContext(ctx, `SELECT purpose, account_id, session_id, succeeded, forget_at FROM used_ceremonies WHERE id = ?`, id).
+		Scan(&u.Purpose, &account, &session, &u.Succeeded, &forget)
+	if errors.Is(err, sql.ErrNoRows) {
+		return usedCeremony{}, false, nil
+	}
+	if err != nil {
+		return usedCeremony{}, false, fmt.Errorf("find used ceremony: %w", err)
+	}
+	u.AccountID, u.SessionID, u.ForgetAt = account.Int64, session.Int64, store.FromMillis(forget)
+	return u, true, nil
 }
 
 // nullID stores 0 as NULL.

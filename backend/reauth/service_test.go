@@ -298,7 +298,7 @@ func TestPasskeyReauthentication(t *testing.T) {
 				t.Fatalf("finish = %d %s", res.Status, res.Body)
 			}
 			before := s.Dump("accounts", "passkeys", "reauth_proofs")
-			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" {
+			if res := c.Finish("/api/reauth/passkey/finish", b.Ceremony, cred); res.Status != http.StatusConflict || res.Code() != "ceremony_used" {
 				t.Errorf("replay = %d %s", res.Status, res.Body)
 			}
 			b = c.Begin("/api/reauth/passkey/begin", map[string]any{"action": "remove-passkey"})

@@ -200,3 +200,94 @@ describe("account changes", () => {
     expect(locked).toMatchObject({ status: 429, code: "too_many_attempts", message: "Wait 15 minutes." });
   });
 });
+
+describe("finishing a ceremony", () => {
+  const account = { email: "pat@example.com", createdAt: "2026-03-02T09:00:00Z", hasPassword: true, hasPasskey: true };
+  const passkey = (name: string, createdAt: string) => ({
+    id: name, name, createdAt, lastUsedAt: null, backupEligible: false, backedUp: false, transports: [], aaguid: "",
+  });
+
+  /** A server that answers each path in turn from its list, and holds finishes until released. */
+  function server(answers: Record<string, { status: number; body: unknown }[]>) {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const fetch = vi.fn(async (input: string, _init: RequestInit) => {
+      if (input.endsWith("/finish")) await held;
+      const next = answers[input]?.shift();
+      if (!next) throw new Error(`unexpected ${input}`);
+      return new Response(JSON.stringify(next.body), { status: next.status });
+    });
+    return { fetch, release };
+  }
+
+  it.each([
+    ["finishPasskeyLogin", "/api/login/passkey/finish", { account }],
+    ["finishPasskeyRegistration", "/api/passkeys/register/finish", { passkey: passkey("YubiKey 5", "2026-03-02T09:00:00Z") }],
+    ["finishPasskeyReauth", "/api/reauth/passkey/finish", { proof: "proof-1" }],
+  ] as const)("%s sends one finish however often it is asked: a double click gets the first answer", async (method, path, body) => {
+    const { fetch, release } = server({ [path]: [{ status: 200, body }] });
+    const api = createApi(fetch);
+    const first = api[method]("c1", { id: "cred" });
+    const second = api[method]("c1", { id: "cred" }); // clicked again while the first is on its way
+    release();
+    const answers = await Promise.all([first, second]);
+    const third = await api[method]("c1", { id: "cred" }); // and once more after it came back
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fetch.mock.calls[0]?.[0]).toBe(path);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(third).toEqual(answers[0]);
+  });
+
+  it("sends the finish of another ceremony, and a refused finish is not sent again", async () => {
+    const refused = { error: { code: "passkey_not_accepted", message: "We could not check your passkey. Try again." } };
+    const { fetch, release } = server({
+      "/api/login/passkey/finish": [
+        { status: 401, body: refused },
+        { status: 200, body: { account } },
+      ],
+    });
+    release();
+    const api = createApi(fetch);
+    expect(await failure(api.finishPasskeyLogin("c1", { id: "cred" }))).toMatchObject({ code: "passkey_not_accepted" });
+    expect(await failure(api.finishPasskeyLogin("c1", { id: "cred" }))).toMatchObject({ code: "passkey_not_accepted" });
+    expect(await api.finishPasskeyLogin("c2", { id: "cred" })).toEqual(account);
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it("takes ceremony_used for a login that worked: the page goes on with the session", async () => {
+    const used = { error: { code: "ceremony_used", message: "You have already logged in with your passkey." } };
+    const { fetch, release } = server({
+      "/api/login/passkey/finish": [{ status: 409, body: used }],
+      "/api/session": [{ status: 200, body: { signedIn: true, account } }],
+    });
+    release();
+    expect(await createApi(fetch).finishPasskeyLogin("c1", { id: "cred" })).toEqual(account);
+  });
+
+  it("takes ceremony_used for a set-up that worked: the newest passkey is the one set up", async () => {
+    const used = { error: { code: "ceremony_used", message: "Your passkey is already set up. You do not need to set it up again." } };
+    const newest = passkey("Security key", "2026-03-02T09:05:00Z");
+    const { fetch, release } = server({
+      "/api/passkeys/register/finish": [{ status: 409, body: used }],
+      "/api/passkeys": [{ status: 200, body: { passkeys: [passkey("Old", "2026-01-01T09:00:00Z"), newest] } }],
+    });
+    release();
+    expect(await createApi(fetch).finishPasskeyRegistration("c1", { id: "cred" })).toEqual(newest);
+  });
+
+  it("says what the server said when a used ceremony cannot be taken as done", async () => {
+    const used = (message: string) => ({ status: 409, body: { error: { code: "ceremony_used", message } } });
+    const { fetch, release } = server({
+      "/api/login/passkey/finish": [used("You have already logged in with your passkey.")],
+      "/api/session": [{ status: 200, body: { signedIn: false } }],
+      "/api/reauth/passkey/finish": [used("You have already confirmed it's you.")],
+    });
+    release();
+    const api = createApi(fetch);
+    expect(await failure(api.finishPasskeyLogin("c1", { id: "cred" }))).toMatchObject({ status: 409, code: "ceremony_used" });
+    expect(await failure(api.finishPasskeyReauth("c2", { id: "cred" }))).toMatchObject({
+      code: "ceremony_used",
+      message: "You have already confirmed it's you.",
+    });
+  });
+});

@@ -151,6 +151,11 @@ export interface Api {
   createAccount(email: string, password: string): Promise<Account>;
   loginWithPassword(email: string, password: string): Promise<Account>;
   beginPasskeyLogin(email: string): Promise<CeremonyStart<PublicKeyCredentialRequestOptionsJSON>>;
+  /**
+   * The finishes are sent once per ceremony (see finishOnce); a ceremony the server says was
+   * already finished successfully (409 ceremony_used) counts as done where the page can go
+   * on: the login's session, the set-up's passkey.
+   */
   finishPasskeyLogin(ceremony: string, credential: CredentialJSON): Promise<Account>;
   logout(): Promise<void>;
   listPasskeys(): Promise<Passkey[]>;
@@ -262,6 +267,49 @@ export function createApi(
     return data as T;
   }
 
+  // A ceremony is finished once. The server takes a ceremony's finish only once (a second
+  // one answers 409 ceremony_used and changes nothing), so the pages must never send two: a
+  // double click, a form submitted twice or two pages racing each get the first call's
+  // answer, and nothing more is sent. Keyed by endpoint and ceremony id (ids are random and
+  // single use, so the map only ever holds this page's few ceremonies).
+  const finishes = new Map<string, Promise<unknown>>();
+  function finishOnce<T>(path: string, ceremony: string, credential: CredentialJSON, done: (error: ApiError) => Promise<T>): Promise<T> {
+    const key = `${path}\n${ceremony}`;
+    let sent = finishes.get(key) as Promise<T> | undefined;
+    if (!sent) {
+      sent = request<T>("POST", path, { ceremony, credential }).catch((error: unknown) => {
+        if (error instanceof ApiError && error.code === "ceremony_used") return done(error);
+        throw error;
+      });
+      finishes.set(key, sent);
+    }
+    return sent;
+  }
+
+  async function signedInAccount(used: ApiError): Promise<{ account: Account }> {
+    const session = await getSession();
+    if (session.signedIn) return { account: session.account };
+    throw used;
+  }
+
+  async function newestPasskey(used: ApiError): Promise<{ passkey: Passkey }> {
+    const passkeys = await listPasskeys();
+    const newest = passkeys.reduce<Passkey | null>((a, b) => (a === null || b.createdAt > a.createdAt ? b : a), null);
+    if (newest) return { passkey: newest };
+    throw used;
+  }
+
+  async function getSession(): Promise<Session> {
+    const session = await request<Session>("GET", "/api/session");
+    if (!session.signedIn) onSession(null);
+    return session;
+  }
+
+  // A Go nil slice is encoded as null: treat it as no passkeys.
+  async function listPasskeys(): Promise<Passkey[]> {
+    return (await request<{ passkeys: Passkey[] | null }>("GET", "/api/passkeys")).passkeys ?? [];
+  }
+
   return {
     getConfig: () => request<ServiceConfig>("GET", "/api/config"),
     peekSession: async () => {
@@ -269,28 +317,24 @@ export function createApi(
       if (!session.signedIn) onSession(null);
       return session;
     },
-    getSession: async () => {
-      const session = await request<Session>("GET", "/api/session");
-      if (!session.signedIn) onSession(null);
-      return session;
-    },
+    getSession,
     createAccount: async (email, password) =>
       (await request<{ account: Account }>("POST", "/api/accounts", { email, password })).account,
     loginWithPassword: async (email, password) =>
       (await request<{ account: Account }>("POST", "/api/login/password", { email, password })).account,
     beginPasskeyLogin: (email) => request("POST", "/api/login/passkey/begin", { email }),
+    // ceremony_used: the login already worked; the page goes on with the session it started.
     finishPasskeyLogin: async (ceremony, credential) =>
-      (await request<{ account: Account }>("POST", "/api/login/passkey/finish", { ceremony, credential })).account,
+      (await finishOnce("/api/login/passkey/finish", ceremony, credential, signedInAccount)).account,
     logout: async () => {
       await request("POST", "/api/logout", {});
       onSession(null);
     },
-    // A Go nil slice is encoded as null: treat it as no passkeys.
-    listPasskeys: async () => (await request<{ passkeys: Passkey[] | null }>("GET", "/api/passkeys")).passkeys ?? [],
+    listPasskeys,
     beginPasskeyRegistration: (proof) => request("POST", "/api/passkeys/register/begin", withProof({}, proof)),
+    // ceremony_used: the passkey was already set up; the page names the newest one.
     finishPasskeyRegistration: async (ceremony, credential) =>
-      (await request<{ passkey: Passkey }>("POST", "/api/passkeys/register/finish", { ceremony, credential }))
-        .passkey,
+      (await finishOnce("/api/passkeys/register/finish", ceremony, credential, newestPasskey)).passkey,
     renamePasskey: async (id, name, proof) =>
       (await request<{ passkey: Passkey }>("PATCH", `/api/passkeys/${encodeURIComponent(id)}`, withProof({ name }, proof)))
         .passkey,
@@ -305,8 +349,12 @@ export function createApi(
     },
     listActivity: async () => (await request<{ events: ActivityEvent[] | null }>("GET", "/api/activity")).events ?? [],
     beginPasskeyReauth: (action) => request("POST", "/api/reauth/passkey/begin", { action }),
+    // ceremony_used: it already worked, but its proof went to the first finish, which this page
+    // did not send (finishOnce); the server's message says so and the person confirms again.
     finishPasskeyReauth: async (ceremony, credential) =>
-      proofFrom(await request<{ proof: unknown }>("POST", "/api/reauth/passkey/finish", { ceremony, credential })),
+      proofFrom(
+        await finishOnce<{ proof: unknown }>("/api/reauth/passkey/finish", ceremony, credential, (used) => Promise.reject(used)),
+      ),
     reauthWithPassword: async (action, password) =>
       proofFrom(await request<{ proof: unknown }>("POST", "/api/reauth/password", { action, password })),
     listAuthenticators: async () =>

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,10 @@ import (
 
 // Origin is the RP origin tests run with.
 const Origin = "http://localhost:8080"
+
+// Host is Origin's host, the Host header a browser sends to it (the only one the server
+// answers for: httpapi.OnlyHosts).
+const Host = "localhost:8080"
 
 // CheapHashing makes argon2id fast enough for tests. Never use it elsewhere.
 func CheapHashing() account.HashParams {
@@ -211,13 +216,18 @@ func (s *Server) Count(query string, args ...any) int {
 type Client struct {
 	s          *Server
 	Origin     string       // sent as the Origin header ("" sends none)
+	Host       string       // sent as the Host header (Request.Host; "" sends none)
 	Cookie     *http.Cookie // the session cookie, nil when signed out
 	RemoteAddr string       // the client's address ("" keeps httptest's 192.0.2.1:1234)
 }
 
 // Client returns a new signed-out client.
 func (s *Server) Client() *Client {
-	return &Client{s: s, Origin: Origin}
+	host := Host
+	if u, err := url.Parse(s.Config.Origin); err == nil && u.Host != "" {
+		host = u.Host // a test that runs the server on another origin
+	}
+	return &Client{s: s, Origin: Origin, Host: host}
 }
 
 // Response is what came back.
@@ -246,6 +256,7 @@ func (c *Client) Do(method, path string, body any, edit ...func(*http.Request)) 
 		reader = bytes.NewReader(raw)
 	}
 	req := httptest.NewRequestWithContext(c.s.t.Context(), method, path, reader)
+	req.Host = c.Host
 	if reader != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -45,6 +45,28 @@ describe("log in with a passkey", () => {
     expect(text(main.querySelector("h1"))).toBe("Login and security settings");
   });
 
+  it("sends one finish however often Continue is pressed while the passkey is in use", async () => {
+    let answer: (credential: Record<string, unknown>) => void = () => {};
+    const api = fakeApi({
+      beginPasskeyLogin: vi.fn(() => Promise.resolve({ ceremony: "c1", publicKey: requestOptions })),
+      finishPasskeyLogin: vi.fn(() => Promise.resolve(account)),
+      getSession: () => Promise.resolve({ signedIn: true, account }),
+      listPasskeys: () => Promise.resolve([]),
+    });
+    const get = vi.fn(() => new Promise<Record<string, unknown>>((resolve) => (answer = resolve)));
+    await boot("/login", api, ceremonies(get));
+    fill("email", "pat@example.com");
+    submit();
+    submit(); // a double click
+    await settle();
+    submit(); // and again while the device is busy
+    answer({ id: "cred", type: "public-key" });
+    await settle();
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(api.finishPasskeyLogin).toHaveBeenCalledTimes(1);
+    expect(window.location.pathname).toBe("/account/security");
+  });
+
   it("tells the person what is happening while the device is busy, with Continue disabled", async () => {
     const api = fakeApi({ beginPasskeyLogin: () => Promise.resolve({ ceremony: "c1", publicKey: requestOptions }) });
     const { main } = await boot("/login", api, ceremonies(() => new Promise(() => {})));
