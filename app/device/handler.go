@@ -170,6 +170,9 @@ func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
 		Kind          string          `json:"kind"`
 		Authenticator string          `json:"authenticator"`
 		PublicKey     json.RawMessage `json:"publicKey"`
+		// Account, for a get, is the email the person typed: on a key holding passkeys of
+		// several accounts, that account's is used (webauthnclient GetCall.PreferAccount).
+		Account string `json:"account"`
 	}
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
@@ -182,7 +185,11 @@ func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
 	case kindCreate:
 		prepared, err = s.client.PrepareCreate(req.PublicKey)
 	case kindGet:
-		prepared, err = s.client.PrepareGet(req.PublicKey)
+		var get *webauthnclient.GetCall
+		if get, err = s.client.PrepareGet(req.PublicKey); err == nil {
+			get.PreferAccount(req.Account)
+			prepared = get
+		}
 	default:
 		return apperr.InvalidRequest(fmt.Errorf("kind %q", req.Kind))
 	}
