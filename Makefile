@@ -70,8 +70,9 @@ test-frontend: $(NPM_STAMP)
 
 # Journeys in headless Chromium against `serve` (CDP virtual authenticator) and the desktop
 # app's handler (virtual security key), and the accessibility suite (journey_a11y_test.go).
+# The whole run took 600 s on a busy 2-core machine, go test's default limit: hence -timeout.
 test-browser: frontend/dist/index.html
-	go test -tags e2e -count=1 -run 'Journey|A11y' -v .
+	go test -tags e2e -count=1 -timeout 30m -run 'Journey|A11y' -v .
 
 # Only the accessibility checks: the frontend's axe tests in jsdom, then the pages in Chromium.
 test-a11y: $(NPM_STAMP) frontend/dist/index.html

@@ -3,9 +3,11 @@
 // Accessibility in headless Chromium, on the real built frontend:
 //
 //   - every page, and every error and status the app can show, checked with axe-core (WCAG 2.0,
-//     2.1 and 2.2, levels A and AA), with what screen readers are told (Chromium's accessibility
-//     tree: page title, one h1, landmarks, names), at 320 CSS px wide and at 200% zoom without
-//     scrolling sideways, and with reduced motion asked for (nothing may move);
+//     2.1 and 2.2, levels A and AA, and axe's best practices: everything in a landmark), with
+//     what screen readers are told (Chromium's accessibility tree: page title, one h1,
+//     landmarks, names), at 320 CSS px wide and at 200% zoom without scrolling sideways, with
+//     reduced motion asked for (nothing may move), and drawn in the design system's font
+//     (never a serif; the app's own Arial stand-in loaded where there is no Arial);
 //   - the journeys done with the keyboard only, checking at every stop that focus can be seen:
 //     create an account, set up a passkey, log out and log in with it, in a browser and with
 //     the desktop app's virtual security key; and help from the Log in page and the footer;
@@ -23,6 +25,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -31,6 +34,7 @@ import (
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
@@ -40,8 +44,10 @@ import (
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 )
 
-// axeTags are the rule sets run: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
-var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
+// axeTags are the rule sets run: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best
+// practices (all content in landmarks, heading order, unique landmarks, ...), with no rule
+// turned off.
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"}
 
 // axePath is axe-core as the frontend pins it (package.json devDependencies).
 const axePath = "frontend/node_modules/axe-core/axe.min.js"
@@ -89,6 +95,7 @@ func (a *audit) check(state string) {
 
 	var problems []string
 	problems = append(problems, a.axe()...)
+	problems = append(problems, a.font()...)
 	problems = append(problems, a.screenReader(page)...)
 	problems = append(problems, a.reflow()...)
 	problems = append(problems, a.motion()...)
@@ -240,6 +247,66 @@ func axProperty(n *accessibility.Node, name accessibility.PropertyName) string {
 		}
 	}
 	return ""
+}
+
+// fontJS waits for the page's fonts, then gives its font stack and the app's own Arial faces
+// (frontend/src/styles.scss: the real Arial where the machine has it, Arimo from the app's
+// assets where it does not).
+const fontJS = `document.fonts.ready.then(() => ({
+	stack: getComputedStyle(document.body).fontFamily,
+	faces: [...document.fonts].filter(f => f.family.replace(/["']/g, "").toLowerCase() === "arial")
+		.map(f => ({weight: f.weight, style: f.style, status: f.status})),
+}))`
+
+// nhsFontStack is the design system's $nhsuk-font-family, as getComputedStyle gives it.
+var nhsFontStack = []string{"frutiger w01", "arial", "sans-serif"}
+
+// drawnIn are the fonts text may be drawn in: Frutiger, a real Arial, or the app's Arimo.
+var drawnIn = []string{"frutiger w01", "arial", "arimo"}
+
+// font checks the issue 15 rule: the page's text is in the design system's font stack, never
+// a serif, and the app's own Arial faces (regular and bold) have loaded, so a machine without
+// Arial looks like one with it. What Chromium actually drew the h1 and the first paragraphs
+// in (CSS.getPlatformFontsForNode) must be one of drawnIn.
+func (a *audit) font() []string {
+	t := a.t
+	t.Helper()
+	type face struct{ Weight, Style, Status string }
+	got := get(t, a.ctx, chromedp.Evaluate[struct {
+		Stack string
+		Faces []face
+	}](fontJS, chromedp.EvalAwaitPromise))
+	var problems []string
+	var stack []string
+	for _, f := range strings.Split(got.Stack, ",") {
+		stack = append(stack, strings.ToLower(strings.Trim(strings.TrimSpace(f), `"'`)))
+	}
+	if !slices.Equal(stack, nhsFontStack) {
+		problems = append(problems, fmt.Sprintf("the body's font stack is %q, not the design system's %q", got.Stack, strings.Join(nhsFontStack, ", ")))
+	}
+	for _, weight := range []string{"400", "700"} {
+		i := slices.IndexFunc(got.Faces, func(f face) bool { return f.Weight == weight && f.Style == "normal" })
+		switch {
+		case i < 0:
+			problems = append(problems, fmt.Sprintf("the app's Arial face of weight %s is missing (styles.scss)", weight))
+		case got.Faces[i].Status != "loaded":
+			problems = append(problems, fmt.Sprintf("the app's Arial face of weight %s did not load: %s", weight, got.Faces[i].Status))
+		}
+	}
+	// Code (the test tools' PIN) is in the design system's monospace stack, on purpose.
+	nodes := get(t, a.ctx, chromedp.Nodes(chromedp.CSSAll("main h1, main p:not(:has(code))")))
+	for _, n := range nodes[:min(len(nodes), 4)] {
+		used, err := chromedp.Call(a.ctx, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: n.NodeID})
+		if err != nil {
+			t.Fatalf("ask which fonts drew the page: %v", err)
+		}
+		for _, f := range used.Fonts {
+			if !slices.Contains(drawnIn, strings.ToLower(f.FamilyName)) {
+				problems = append(problems, fmt.Sprintf("%d characters of a <%s> are drawn in %s, not Arial or the app's Arimo", int(f.GlyphCount), strings.ToLower(n.NodeName), f.FamilyName))
+			}
+		}
+	}
+	return problems
 }
 
 // overflowJS lists what sticks out sideways once the new size has been laid out.
@@ -417,6 +484,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	a.check("Rename your passkey")
 	clearField(t, ctx, "New name")
 	fillIn(t, ctx, "New name", "My laptop")
+	expectStatus(t, ctx, "PATCH /api/passkeys/*", http.StatusForbidden) // reauth_required: the page asks
 	click(t, ctx, "Save name")
 	page(t, ctx, "Confirm it's you")
 	a.check("Confirm it's you, before renaming a passkey")
@@ -441,6 +509,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	page(t, ctx, "Create an account")
 	fillIn(t, ctx, "Email address", email)
 	fillIn(t, ctx, "Create a password", "another long password")
+	expectStatus(t, ctx, "POST /api/accounts", http.StatusConflict)
 	click(t, ctx, "Continue")
 	errorSummaryFocused(t, ctx, "already uses this email address")
 	a.check("Create an account: email address already used")
@@ -473,6 +542,8 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	errorSummaryFocused(t, ctx, "Enter an email address")
 	a.check("Log in with your password: nothing entered")
 	const locked = "a11y.locked@example.com"
+	expectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
+	expectStatus(t, ctx, "POST /api/login/password", http.StatusTooManyRequests)
 	fillIn(t, ctx, "Email address", locked)
 	for try := 1; try <= 5; try++ {
 		fillIn(t, ctx, "Password", fmt.Sprintf("wrong password %d", try))
@@ -499,7 +570,9 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	held.release()
 	page(t, ctx, "Login and security settings")
 
-	// The service does not answer.
+	// The service does not answer: the request fails, and the page logs why before it says so.
+	expectFailedRequest(t, ctx, "GET /api/session")
+	expectConsoleError(t, ctx, "Sorry, we could not connect to the service")
 	held = holdRequest(t, ctx, "/api/session", func() { open(t, ctx, origin+"/account/security") })
 	held.fail()
 	page(t, ctx, "Sorry, there is a problem with the service")
@@ -854,7 +927,9 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 		a.check("Desktop: Help: " + topic.h1)
 	}
 
-	// No security key at all: the app asks for one, and the person cancels.
+	// No security key at all: the app asks for one, and the person cancels. Without the virtual
+	// key there are no test tools, which the page learns from the 404 of their endpoint.
+	expectStatus(t, ctx, "GET /api/device/tester", http.StatusNotFound)
 	bare := startDesktop(t, nil)
 	createAccount(t, ctx, bare.origin, "a11y.nokey@example.com", password)
 	click(t, ctx, "Set up a passkey")
@@ -908,6 +983,29 @@ const focusCheckJS = `(() => {
 	if (box.bottom <= 0 || box.top >= innerHeight) return "the focused element is off the screen";
 	return "";
 })()`
+
+// headingFocusJS says what is wrong with how the h1 looks when the router has moved focus to
+// it after a page change, or "". The h1 is not a control (tabindex="-1"), so it shows no box:
+// no browser-default outline, no design system focus style (frontend/src/styles.scss).
+const headingFocusJS = `(() => {
+	const h = document.activeElement;
+	if (!h || !h.matches("main h1")) return "the h1 does not have focus";
+	if (!h.matches(":focus-visible")) return "the browser would not show this focus anyway (:focus-visible does not match): the check would mean nothing";
+	const s = getComputedStyle(h);
+	// An outline of style none is not drawn, whatever its width (outline: none leaves it "medium").
+	if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) return "the focused h1 has a box around it: outline " + s.outlineStyle + " " + s.outlineWidth;
+	if (s.boxShadow !== "none") return "the focused h1 has a box around it: box-shadow " + s.boxShadow;
+	return "";
+})()`
+
+// headingFocusShowsNoBox checks the h1 that has just been given focus by a page change the
+// keyboard made (so the browser means to show it: :focus-visible).
+func (k keyboard) headingFocusShowsNoBox(h1 string) {
+	k.t.Helper()
+	if problem := get(k.t, k.ctx, chromedp.Evaluate[string](headingFocusJS)); problem != "" {
+		k.t.Errorf("on %q, after a page change: %s", h1, problem)
+	}
+}
 
 // tabTo presses Tab (or Shift+Tab when back) until the focused element is the one match (a
 // JavaScript expression about `el`) describes, checking the focus at every stop.
@@ -981,6 +1079,7 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 	k.tabTo("Create an account", buttonNamed("Create an account"), false)
 	k.press(kb.Enter)
 	page(t, ctx, "Create an account")
+	k.headingFocusShowsNoBox("Create an account")
 	k.tabTo("the email field", fieldLabelled("Email address"), false)
 	k.typeText(email)
 	k.tabTo("the password field", fieldLabelled("Create a password"), false)
@@ -1107,6 +1206,7 @@ func TestA11yKeyboardOnlyHelpFromTheFooter(t *testing.T) {
 	k.tabTo("the help link in it", linkNamed("Get help with logging in with a passkey"), false)
 	k.press(kb.Enter)
 	page(t, ctx, "How to log in with a passkey")
+	k.headingFocusShowsNoBox("How to log in with a passkey")
 
 	// The footer's Help link, then through the guide with its contents list and its Next link.
 	k.tabTo("Help in the footer", `el.matches("footer a") && el.textContent.trim() === "Help"`, false)
@@ -1191,6 +1291,8 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 	click(t, ctx, "Staff: close the app")
 	page(t, ctx, "Close the app")
 	a.check("Kiosk: Close the app")
+	expectStatus(t, ctx, "POST /api/device/kiosk/exit", http.StatusUnprocessableEntity) // nothing entered
+	expectStatus(t, ctx, "POST /api/device/kiosk/exit", http.StatusForbidden)           // the wrong secret
 	click(t, ctx, "Close the app")
 	errorSummaryFocused(t, ctx, "Enter the administrator secret")
 	a.check("Kiosk: Close the app: nothing entered")
@@ -1225,6 +1327,8 @@ func TestA11yChecksFindPlantedProblems(t *testing.T) {
 		{"screen reader", `main.insertAdjacentHTML("beforeend", '<h1>A second h1</h1>')`, func() []string { return a.screenReader(a.page()) }, "one level 1 heading"},
 		{"reflow", `main.insertAdjacentHTML("beforeend", '<pre>` + strings.Repeat("x", 200) + `</pre>')`, a.reflow, "at 320 CSS px wide"},
 		{"motion", `const p = main.appendChild(document.createElement("p")); p.textContent = "Fades"; p.style.transition = "opacity 1s"`, a.motion, "transition of opacity"},
+		{"font", `main.querySelector("h1").style.fontFamily = "serif"`, a.font, "characters of a <h1> are drawn in"},
+		{"font stack", `document.body.style.fontFamily = "Georgia, serif"`, a.font, "the body's font stack is"},
 	} {
 		open(t, ctx, origin+"/help")
 		page(t, ctx, "Help with passkeys")

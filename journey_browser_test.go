@@ -107,7 +107,9 @@ func newBrowser(t *testing.T) (context.Context, webauthn.AuthenticatorID) {
 	return ctx, res.AuthenticatorID
 }
 
-// startChromium starts headless Chromium, with no authenticator of its own.
+// startChromium starts headless Chromium, with no authenticator of its own. Every page it
+// loads is watched (journey_pagewatch_test.go): the test fails on an error response, a failed
+// request or a console error it did not say to expect.
 func startChromium(t *testing.T) context.Context {
 	t.Helper()
 	// Not t.TempDir(): Chromium's singleton socket path must fit in a sockaddr_un (108 bytes).
@@ -134,7 +136,7 @@ func startChromium(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	return ctx
+	return watchPage(t, ctx)
 }
 
 func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
@@ -224,6 +226,7 @@ func TestJourneyPasswordLoginWithAWrongThenTheRightPassword(t *testing.T) {
 	}
 
 	// A wrong password: NHS error pattern (title prefixed, summary focused), still signed out.
+	expectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
 	fillIn(t, ctx, "Password", "not the password")
 	click(t, ctx, "Log in")
 	waitFor(t, ctx, `document.activeElement && document.activeElement.classList.contains("nhsuk-error-summary")`,
@@ -271,7 +274,12 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	signCount := authenticatorCredentials(t, ctx, authID)[0].SignCount
 
 	// Rename it. The login's one change is used up, so the page asks to confirm it's you, and
-	// Chromium's authenticator signs with the passkey; then the rename goes through.
+	// Chromium's authenticator signs with the passkey; then the rename goes through. Each change
+	// from here on is first answered 403 reauth_required (docs/api.md, "Re-authentication"),
+	// which is how the page knows to ask.
+	for _, change := range []string{"PATCH /api/passkeys/*", "POST /api/passkeys/register/begin", "DELETE /api/passkeys/*", "POST /api/account/password"} {
+		expectStatus(t, ctx, change, http.StatusForbidden)
+	}
 	click(t, ctx, "Rename "+first[0].Name)
 	page(t, ctx, "Rename your passkey")
 	if v := fieldValue(t, ctx, "New name"); v != first[0].Name {

@@ -398,6 +398,7 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 	if body := text(t, ctx, "main"); !strings.Contains(body, "Security keys") {
 		t.Errorf("in the desktop app, removing a passkey on a security key should point to Security keys; the page says:\n%s", body)
 	}
+	expectStatus(t, ctx, "DELETE /api/passkeys/*", http.StatusForbidden) // reauth_required: the page asks
 	click(t, ctx, "Remove passkey")
 	page(t, ctx, "Confirm it's you")
 	if body := text(t, ctx, "main"); !strings.Contains(body, "choose the security key that has your passkey") {

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -115,7 +116,8 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	name := passkeys[0].Name
 
 	// Remove it in Login and security settings. The login's one change is used up, so the
-	// page asks to confirm it's you with the key.
+	// page asks to confirm it's you with the key (the first answer is 403 reauth_required).
+	expectStatus(t, ctx, "DELETE /api/passkeys/*", http.StatusForbidden)
 	click(t, ctx, "Remove "+name)
 	page(t, ctx, "Are you sure you want to remove “"+name+"”?")
 	click(t, ctx, "Remove passkey")
@@ -224,6 +226,7 @@ func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t
 	}
 
 	// Change it: a wrong current PIN costs a try, and the page says how many are left.
+	expectStatus(t, ctx, "POST /api/device/keys/virtual/pin", http.StatusForbidden)
 	click(t, ctx, "Change the PIN")
 	page(t, ctx, "Change your security key PIN")
 	fillIn(t, ctx, "Current PIN", "9999")
@@ -293,6 +296,7 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 	if hint := fieldHint(t, ctx, "Enter your security key PIN"); !strings.HasSuffix(hint, "You have 1 try left.") {
 		t.Errorf("with one try left the hint should warn; it says %q", hint)
 	}
+	expectStatus(t, ctx, "POST /api/device/keys/virtual/passkeys/list", http.StatusConflict) // the PIN that blocks it
 	fillIn(t, ctx, "Enter your security key PIN", "1111")
 	click(t, ctx, "Continue")
 
@@ -382,6 +386,7 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	if hint := fieldHint(t, ctx, "New PIN"); hint != "Use 6 characters or more. You can use numbers, letters and symbols." {
 		t.Errorf("the hint should give the key's new minimum; it says %q", hint)
 	}
+	expectStatus(t, ctx, "POST /api/device/keys/virtual/pin", http.StatusUnprocessableEntity) // the key refuses the PIN
 	for _, tt := range []struct{ newPIN, want string }{
 		{"24680", "PIN must be 6 characters or more"},
 		// The key itself refuses the PIN it wants changed.

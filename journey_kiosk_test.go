@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,8 @@ func TestJourneyKioskIdleTimeoutThenStaffCloseTheApp(t *testing.T) {
 	}
 
 	// Staff: close the app. An empty secret, a wrong one, then the right one.
+	expectStatus(t, ctx, "POST /api/device/kiosk/exit", http.StatusUnprocessableEntity) // nothing entered
+	expectStatus(t, ctx, "POST /api/device/kiosk/exit", http.StatusForbidden)           // the wrong secret
 	click(t, ctx, "Staff: close the app")
 	page(t, ctx, "Close the app")
 	click(t, ctx, "Close the app")

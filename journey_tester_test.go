@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -228,20 +229,38 @@ func TestJourneyTesterListsResetsTheKeyAndStartsAgain(t *testing.T) {
 
 func TestJourneyTesterToolsAreOnlyThereWithTheVirtualKey(t *testing.T) {
 	ctx := newWebview(t)
-	for name, origin := range map[string]string{
-		"the desktop app without --virtual-key": startDesktop(t, nil).origin,
-		"serve":                                 startServe(t),
+	// The desktop app without --virtual-key has device endpoints but no tester ones: the page
+	// asks once, and that 404 is how it learns there are no test tools.
+	expectStatus(t, ctx, "GET /api/device/tester", http.StatusNotFound)
+	for _, c := range []struct {
+		name, origin string
+		// serve has no device endpoints at all (GET /api/config says "browser"), so the page
+		// never asks them: a request known to fail is not made.
+		asks bool
+	}{
+		{"the desktop app without --virtual-key", startDesktop(t, nil).origin, true},
+		{"serve", startServe(t), false},
 	} {
-		open(t, ctx, origin+"/")
+		open(t, ctx, c.origin+"/")
 		page(t, ctx, "Manage passkeys for your NHS login")
-		// The footer link would be added once the tester endpoints answered; by the time
-		// they have been asked, the page has no such link.
-		waitFor(t, ctx, `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/device/tester"))`,
-			name+": the page should ask the tester endpoints once")
-		if has := get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('footer a[href="/test-tools"]')`)); has {
-			t.Errorf("%s: the footer links to the test tools", name)
+		const asked = `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/device/tester"))`
+		if c.asks {
+			// The footer link would be added once the tester endpoints answered; by the time
+			// they have been asked, the page has no such link.
+			waitFor(t, ctx, asked, c.name+": the page should ask the tester endpoints once")
+		} else {
+			// The test tools are asked for as soon as the config has answered.
+			waitFor(t, ctx, `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/config"))`,
+				c.name+": the page should ask for its config")
+			waitFor(t, ctx, `new Promise((r) => setTimeout(() => r(true), 500))`, "a moment for any request after the config")
+			if get(t, ctx, chromedp.Evaluate[bool](`performance.getEntriesByType("resource").some((e) => e.name.includes("/api/device/"))`)) {
+				t.Errorf("%s: the page asked the device endpoints, which serve does not have", c.name)
+			}
 		}
-		open(t, ctx, origin+"/test-tools")
+		if has := get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('footer a[href="/test-tools"]')`)); has {
+			t.Errorf("%s: the footer links to the test tools", c.name)
+		}
+		open(t, ctx, c.origin+"/test-tools")
 		page(t, ctx, "Page not found")
 	}
 }

@@ -96,9 +96,18 @@ func TestDesktopSmoke(t *testing.T) {
 	}
 	t.Logf("built %s in %v", bin, time.Since(started).Round(time.Millisecond))
 
-	artifacts := filepath.Join(os.TempDir(), "nhs-passkeys-smoke")
-	if err := os.RemoveAll(artifacts); err != nil {
+	// SMOKE_SCREENSHOT_DIR keeps the screenshots and logs (1-start-page.png, ...) in a folder
+	// of one's own: runs on one machine otherwise share, and empty, the same folder. A folder
+	// given is added to, never emptied.
+	artifacts, err := filepath.Abs(os.Getenv("SMOKE_SCREENSHOT_DIR"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if os.Getenv("SMOKE_SCREENSHOT_DIR") == "" {
+		artifacts = filepath.Join(os.TempDir(), "nhs-passkeys-smoke")
+		if err := os.RemoveAll(artifacts); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)

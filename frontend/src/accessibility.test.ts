@@ -1,12 +1,13 @@
 // Every page, in its ordinary and its error states, checked with axe-core
-// (WCAG 2.2 A and AA rules). Colour contrast needs real rendering, which jsdom
-// does not do; the browser journey tests cover it.
+// (WCAG 2.2 A and AA rules, and best practice: everything in a landmark among them).
+// Colour contrast needs real rendering, which jsdom does not do; the browser journey
+// tests cover it.
 
-import axe from "axe-core";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Api } from "./api";
 import { ceremonyError, type Ceremonies } from "./ceremony";
 import { HELP_TOPICS } from "./pages/help-topics";
+import { axeViolations } from "./testing/axe";
 import { boot, fakeApi, settle, submit } from "./testing/harness";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
@@ -35,26 +36,7 @@ const cancelled: Ceremonies = {
   get: () => Promise.reject(ceremonyError("cancelled", "get")),
 };
 
-async function violations(): Promise<string[]> {
-  const results = await axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
-    rules: {
-      "color-contrast": { enabled: false },
-      // The design system puts the back link before <main>, outside any
-      // landmark, on purpose (the skip link jumps past it); axe's best-practice
-      // "region" rule flags exactly that and nothing else here.
-      region: { enabled: false },
-    },
-  });
-  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
-
 describe("accessibility", () => {
-  beforeAll(() => {
-    // jsdom has no canvas; axe only uses one to spot icon fonts, which we do not use.
-    HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
-  });
-
   it.each([
     ["/", fakeApi()],
     ["/create-account", fakeApi()],
@@ -67,12 +49,12 @@ describe("accessibility", () => {
     ...HELP_TOPICS.map((topic): [string, Api] => [topic.path, fakeApi()]),
   ])("%s has no axe violations", async (path, api) => {
     await boot(path, api, cancelled);
-    expect(await violations()).toEqual([]);
+    expect(await axeViolations()).toEqual([]);
   });
 
   it.each(HELP_TOPICS.map((topic) => topic.path))("%s in the desktop app has no axe violations", async (path) => {
     await boot(path, desktopApp);
-    expect(await violations()).toEqual([]);
+    expect(await axeViolations()).toEqual([]);
   });
 
   it.each([
@@ -86,6 +68,6 @@ describe("accessibility", () => {
     submit();
     await settle();
     expect(document.querySelector(".nhsuk-error-summary")).not.toBeNull();
-    expect(await violations()).toEqual([]);
+    expect(await axeViolations()).toEqual([]);
   });
 });

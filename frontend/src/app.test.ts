@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { afterLogout, ceremoniesFor, createApp, isKiosk, sessionEnds } from "./app";
+import { afterLogout, ceremoniesFor, createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./app";
 import { browserCeremonies } from "./ceremony";
 import { fakeApi } from "./testing/harness";
 
@@ -33,6 +33,15 @@ describe("choosing the ceremonies", () => {
     expect((await app.ceremonies()).client).toBe("device");
     await app.ceremonies();
     expect(getConfig).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("the desktop app's device endpoints", () => {
+  it("are asked only when GET /api/config says device: never in serve, nor without an answer", async () => {
+    const config = (ceremonies: "browser" | "device") => createApp(fakeApi({ getConfig: () => Promise.resolve({ ceremonies, rpId: "localhost" }) }));
+    expect(await hasDeviceEndpoints(config("device"))).toBe(true);
+    expect(await hasDeviceEndpoints(config("browser"))).toBe(false);
+    expect(await hasDeviceEndpoints(createApp(fakeApi({ getConfig: () => Promise.reject(new Error("offline")) })))).toBe(false);
   });
 });
 

@@ -111,6 +111,20 @@ export async function isKiosk(app: App): Promise<boolean> {
 }
 
 /**
+ * Whether the desktop shell's device endpoints (`/api/device/...`, docs/api.md) are there:
+ * only in the desktop app, whose config says "device". `serve` has none, so the page never
+ * asks them there (each would be a 404 and an error in the browser's console). False when
+ * the config cannot be had.
+ */
+export async function hasDeviceEndpoints(app: App): Promise<boolean> {
+  try {
+    return (await app.config()).ceremonies === "device";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * After the server has logged the person out: in kiosk mode a full load of the start page,
  * so nothing of the visit stays in memory; elsewhere the start page with "You have logged
  * out", or `next` (the test tools' "Start again" goes to Create an account).

@@ -2,6 +2,12 @@
 // container holding the back link and <main>, and the footer with its support
 // links (help, the accessibility statement). Pages only ever replace the back
 // link area and the contents of <main>.
+//
+// The back link stays where the design system puts it, before <main>, so "Skip to main
+// content" skips it as it skips the header; but it sits in a navigation landmark of its own,
+// so that everything on the page is in a landmark (axe's "region" rule: a screen reader user
+// moving by landmarks would otherwise never reach it). The landmark is hidden on a page
+// without a back link, so no empty landmark is announced.
 
 import { html, raw, type SafeHtml } from "./html";
 
@@ -26,7 +32,7 @@ export function shell(): SafeHtml {
   </div>
 </header>
 <div class="nhsuk-width-container" data-page>
-  <div data-before-content></div>
+  <nav aria-label="Back" data-before-content hidden></nav>
   <main class="nhsuk-main-wrapper" id="maincontent"></main>
 </div>
 <footer class="nhsuk-footer" role="contentinfo">
@@ -51,6 +57,7 @@ export function shell(): SafeHtml {
 export interface Layout {
   /** Holds the back link and <main>; nhsuk-frontend components are started inside it. */
   page: HTMLElement;
+  /** The back link's landmark, before <main>: hidden when the page has no back link. */
   beforeContent: HTMLElement;
   main: HTMLElement;
 }

@@ -4,7 +4,7 @@
 import { initAll } from "nhsuk-frontend";
 import "./styles.scss";
 import { createApi } from "./api";
-import { createApp, isKiosk, sessionEnds } from "./app";
+import { createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./app";
 import { KioskWatch, offerKioskExit } from "./kiosk";
 import { createKioskApi } from "./kiosk-api";
 import { mountShell } from "./layout";
@@ -56,5 +56,6 @@ async function boot(): Promise<void> {
 }
 
 void boot();
-// "Test tools" in the footer, only when the app runs with its virtual security key.
-void offerTestTools(root);
+// "Test tools" in the footer, only when the app runs with its virtual security key: asked of
+// the desktop app's device endpoints, so never in `serve`, which has none.
+void hasDeviceEndpoints(app).then((device) => (device ? offerTestTools(root) : undefined));

@@ -65,8 +65,14 @@ describe("after every page change", () => {
     };
     await start({ "/": simple("One"), "/two": withBack }, "/two");
     expect(layout.beforeContent.querySelector(".nhsuk-back-link")).not.toBeNull();
+    // In a navigation landmark of its own before <main> (axe "region": nothing outside a landmark).
+    expect(layout.beforeContent.matches('nav[aria-label="Back"]')).toBe(true);
+    expect(layout.beforeContent.nextElementSibling).toBe(layout.main);
+    expect(layout.beforeContent.hidden).toBe(false);
     await router?.navigate("/");
     expect(layout.beforeContent.innerHTML).toBe("");
+    // No empty landmark for a screen reader to land on.
+    expect(layout.beforeContent.hidden).toBe(true);
   });
 });
 
@@ -142,6 +148,21 @@ describe("links and history", () => {
     await pending;
     expect(late).toBeNull();
     expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+  });
+
+  it("never lets a page that has been left take the person somewhere else when its answer comes late", async () => {
+    let answer: () => void = () => {};
+    const redirecting: Page = async (ctx: PageContext) => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      await ctx.navigate("/elsewhere", { replace: true });
+    };
+    await start({ "/": simple("One"), "/redirecting": redirecting, "/two": simple("Two"), "/elsewhere": simple("Elsewhere") });
+    const pending = router?.navigate("/redirecting");
+    await router?.navigate("/two");
+    answer();
+    await pending;
+    expect(window.location.pathname).toBe("/two");
+    expect(layout.main.querySelector("h1")?.textContent).toBe("Two");
   });
 
   it("answers an unknown address with Page not found, and a failing page with the problem page", async () => {

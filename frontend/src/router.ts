@@ -10,7 +10,7 @@ import { SERVICE_NAME, type Layout } from "./layout";
 
 export interface View {
   content: SafeHtml;
-  /** Markup shown above <main>, usually a back link. */
+  /** The back link shown above <main>, in its own navigation landmark (layout.ts). */
   beforeContent?: SafeHtml;
 }
 
@@ -25,6 +25,11 @@ export interface PageContext {
   isCurrent(): boolean;
   /** Renders the view and settles title and focus. Returns <main>, or null if stale. */
   show(view: View): HTMLElement | null;
+  /**
+   * Goes to another page, but only while this page is still the one in front of the person:
+   * once they have moved on (a link, Back), a late answer (the session, a ceremony) never
+   * takes them off the page they chose.
+   */
   navigate(path: string, options?: NavigateOptions): Promise<void>;
 }
 
@@ -190,7 +195,7 @@ export class Router {
     return {
       path,
       isCurrent,
-      navigate: (to, options) => this.navigate(to, options),
+      navigate: (to, options) => (isCurrent() ? this.navigate(to, options) : Promise.resolve()),
       show: (view) => {
         if (!isCurrent()) return null;
         return this.show(view);
@@ -201,6 +206,7 @@ export class Router {
   private show(view: View): HTMLElement {
     const { layout, initComponents } = this.options;
     layout.beforeContent.innerHTML = view.beforeContent?.value ?? "";
+    layout.beforeContent.hidden = !view.beforeContent;
     layout.main.innerHTML = view.content.value;
     initComponents(layout.page);
     this.win.document.title = pageTitle(layout.main);

@@ -66,7 +66,7 @@ export const accessibilityStatementPage: Page = (ctx) => {
     <h2>How we tested this app</h2>
     <p>The team that builds the app tests it each time it changes. We:</p>
     <ul>
-      <li>check every page, and every error and message the app can show, with the automated checker axe-core against WCAG 2.2 levels A and AA</li>
+      <li>check every page, and every error and message the app can show, with the automated checker axe-core against WCAG 2.2 levels A and AA, and its best practices</li>
       <li>create an account, set up a passkey, log out and log in with it using only a keyboard, in a web browser and with a security key in the desktop app</li>
       <li>check what screen readers are told on every page: the page title, headings, landmarks, the names of links, buttons and fields, error messages and the messages that change while you wait</li>
       <li>check every page at 320 pixels wide and at 200% zoom, without scrolling sideways</li>

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { axeViolations } from "../testing/axe";
-import { boot, fakeApi, text } from "../testing/harness";
+import { boot, fakeApi, settle, text } from "../testing/harness";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 
@@ -83,5 +83,26 @@ describe("start page after a visit ended in kiosk mode (a full page load of /?en
     const { main } = await boot("/?ended=somewhere", kioskApi(), undefined, { kiosk: true });
     expect(main.querySelector(".nhsuk-notification-banner")).toBeNull();
     expect(window.location.search).toBe("");
+  });
+});
+
+describe("start page, when the session's answer comes late", () => {
+  it("never moves someone who has opened another page meanwhile (Help from the footer) to their settings", async () => {
+    let answer: () => void = () => {};
+    const late = new Promise<void>((resolve) => (answer = resolve));
+    const api = fakeApi({
+      getSession: () => late.then(() => ({ signedIn: true as const, account })),
+      listPasskeys: () => Promise.resolve([]),
+    });
+    // Not awaited: the start page waits for the session; the footer is there and its links work.
+    const booting = boot("/", api);
+    document.querySelector<HTMLAnchorElement>('footer a[href="/help"]')?.click();
+    await vi.waitFor(() => expect(text(document.querySelector("main h1"))).toBe("Help with passkeys"));
+
+    answer();
+    await booting;
+    await settle();
+    expect(window.location.pathname).toBe("/help");
+    expect(text(document.querySelector("main h1"))).toBe("Help with passkeys");
   });
 });

@@ -3,7 +3,6 @@
 // which the test scripts (what each key holds, what each job does next), and
 // waits that take no time.
 
-import axe from "axe-core";
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
 import { ApiError, type Api } from "../api";
@@ -324,13 +323,5 @@ export async function bootKeys(
   return { app, router, layout, main: layout.main };
 }
 
-/** axe-core's WCAG 2.2 A/AA and best-practice findings on the page, as accessibility.test.ts checks them. */
-export async function violations(): Promise<string[]> {
-  const results = await axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
-    // Colour needs real rendering (the browser journeys check it); the back link sits
-    // outside any landmark on purpose (accessibility.test.ts).
-    rules: { "color-contrast": { enabled: false }, region: { enabled: false } },
-  });
-  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
+/** axe-core's WCAG 2.2 A/AA and best-practice findings on the page (testing/axe.ts). */
+export { axeViolations as violations } from "./axe";
