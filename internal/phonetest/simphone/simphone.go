@@ -35,7 +35,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/noisep256"
+	"github.com/nhs-passkeys/companion/internal/phonetest/noisep256"
 )
 
 // Behaviour is what the person (or the phone) does.
