@@ -57,6 +57,18 @@ const (
 	Hold
 )
 
+// Step is a point of the transaction where a test may Pause the phone.
+type Step int
+
+const (
+	// BeforeHandshake: the phone has advertised and the desktop has reached it through the
+	// tunnel; it has not answered the desktop's handshake yet.
+	BeforeHandshake Step = iota + 1
+	// BeforeAnswer: the phone has read the request and shows it to the person, who has not
+	// confirmed yet.
+	BeforeAnswer
+)
+
 // GooglePasswordManager is the AAGUID the phone's passkeys carry (the backend names the
 // passkey after it).
 var GooglePasswordManager = []byte{0xea, 0x9b, 0x8d, 0x66, 0x4d, 0x01, 0x1d, 0x21, 0x3c, 0xe4, 0xb6, 0xb4, 0x8c, 0xb5, 0x75, 0xd4}
@@ -77,6 +89,9 @@ type Phone struct {
 	// Linking makes it send linking information when the QR code says the desktop
 	// supports linking; ForgeLinking signs it with the wrong key.
 	Linking, ForgeLinking bool
+	// Pause, if set, is called at each Step and may block: a test then sees what the desktop
+	// shows meanwhile. It should return when ctx ends.
+	Pause func(ctx context.Context, step Step)
 
 	mu       sync.Mutex
 	passkeys []passkey
@@ -187,6 +202,7 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 	if err != nil {
 		return err
 	}
+	p.pause(ctx, BeforeHandshake)
 	_, msg1, err := conn.Read(ctx)
 	if err != nil {
 		return fmt.Errorf("phone: handshake: %w", err)
@@ -237,6 +253,7 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 		}
 		msg = msg[1:]
 	}
+	p.pause(ctx, BeforeAnswer)
 	if p.Behaviour == Hold {
 		<-ctx.Done()
 		return ctx.Err()
@@ -264,6 +281,12 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 	// The desktop may already have dropped the connection: its close is not a failure.
 	conn.Close(websocket.StatusNormalClosure, "")
 	return nil
+}
+
+func (p *Phone) pause(ctx context.Context, step Step) {
+	if p.Pause != nil {
+		p.Pause(ctx, step)
+	}
 }
 
 // linking is linking information signed for the desktop of this handshake.
