@@ -226,7 +226,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			}
 			logger.Info("kiosk mode", "settings", settingsPath, "idleTimeout", *idleTimeout)
 		}
-		devices, err := deviceEndpoints(rpOrigin, *virtualKeyFile, kioskDevices, logger)
+		devices, err := deviceEndpoints(ctx, rpOrigin, *virtualKeyFile, kioskDevices, logger)
 		if err != nil {
 			return err
 		}
@@ -246,9 +246,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 // deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the
-// connected security keys, and the virtual key when --virtual-key names its state file.
+// connected security keys, the virtual key when --virtual-key names its state file, and a
+// phone or tablet where this computer has the scanner for it (phoneFor, run_phone_*.go).
 // Its clientDataJSON carries the RP origin (the backend's), not the webview's.
-func deviceEndpoints(rpOrigin, virtualKeyFile string, kioskMode *device.Kiosk, logger *slog.Logger) (*device.Service, error) {
+func deviceEndpoints(ctx context.Context, rpOrigin, virtualKeyFile string, kioskMode *device.Kiosk, logger *slog.Logger) (*device.Service, error) {
 	var key *virtualkey.Key
 	if virtualKeyFile != "" {
 		path, err := filepath.Abs(virtualKeyFile)
@@ -263,6 +264,7 @@ func deviceEndpoints(rpOrigin, virtualKeyFile string, kioskMode *device.Kiosk, l
 	}
 	cfg := deviceConfig(rpOrigin, key, logger)
 	cfg.Kiosk = kioskMode
+	cfg.Phone = phoneFor(ctx, logger)
 	devices, err := device.New(cfg)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,8 @@ const (
 	stateWorking   = "working"    // the app or the key is busy
 	stateDone      = "done"
 	stateFailed    = "failed"
+	// A phone ceremony has its own states instead of insert-key, touch and pin-needed
+	// (phone-scan, phone-found, phone-connecting, phone-confirm: phone.go).
 )
 
 // call is a prepared navigator.credentials.create() or get() (webauthnclient).
@@ -53,6 +55,9 @@ type ceremony struct {
 	credential  json.RawMessage
 	failure     *failure
 	endedAt     time.Time
+	// qr is a phone ceremony's QR code (phone.go), answered only in state phone-scan and
+	// dropped once the ceremony moves on: its text is the transaction's secret.
+	qr *qrJSON
 }
 
 func newCeremonyID() (string, error) {
@@ -71,6 +76,7 @@ type ceremonyJSON struct {
 	RetriesLeft *int            `json:"retriesLeft,omitempty"`
 	Credential  json.RawMessage `json:"credential,omitempty"`
 	Error       *failure        `json:"error,omitempty"`
+	QR          *qrJSON         `json:"qr,omitempty"`
 }
 
 func (c *ceremony) snapshot() ceremonyJSON {
@@ -82,6 +88,11 @@ func (c *ceremony) snapshot() ceremonyJSON {
 		if c.retriesLeft >= 0 {
 			n := c.retriesLeft
 			out.RetriesLeft = &n
+		}
+	case statePhoneScan:
+		if c.qr != nil {
+			qr := *c.qr
+			out.QR = &qr
 		}
 	case stateDone:
 		out.Credential = c.credential
@@ -107,6 +118,18 @@ func (c *ceremony) set(state string) {
 	defer c.mu.Unlock()
 	if !c.endedLocked() {
 		c.state = state
+		if state != statePhoneScan {
+			c.qr = nil
+		}
+	}
+}
+
+// showQR shows a phone ceremony's QR code (state phone-scan).
+func (c *ceremony) showQR(qr *qrJSON) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.endedLocked() {
+		c.state, c.qr = statePhoneScan, qr
 	}
 }
 
@@ -143,6 +166,7 @@ func (c *ceremony) end(now time.Time, credential json.RawMessage, f *failure) bo
 	if c.endedLocked() {
 		return false
 	}
+	c.qr = nil
 	if f != nil {
 		c.state, c.failure = stateFailed, f
 	} else {

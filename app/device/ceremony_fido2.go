@@ -34,6 +34,9 @@ func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
 		return
 	}
 	f := failureFor(c.kind, err)
+	if used.kind == kindPhone {
+		f = phoneFailure(c.kind, err)
+	}
 	if c.end(s.now(), nil, &f) {
 		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind,
 			"code", f.Code, "cause", err.Error())
@@ -52,8 +55,13 @@ func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
 	}
 }
 
-// perform waits for the authenticator, opens it and runs the ceremony on it.
+// perform waits for the authenticator, opens it and runs the ceremony on it; or, for the
+// phone, runs the hybrid transaction (ceremony_phone.go).
 func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, authenticator, error) {
+	if s.phoneOffered(c.want) {
+		credential, err := s.usePhone(ctx, c)
+		return credential, phoneAuthenticator, err
+	}
 	a, dev, err := s.waitForKey(ctx, c)
 	if err != nil {
 		return nil, a, err

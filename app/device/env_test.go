@@ -108,6 +108,7 @@ type setup struct {
 	names      device.AuthenticatorNames // keys_test.go: models by AAGUID
 	logger     *slog.Logger              // keys_test.go: to check what is logged
 	kiosk      *device.Kiosk             // kiosk_test.go
+	phone      *device.Phone             // phone_test.go
 	// webviews are the page's origins (backend RequestOrigins, device Origins); nil: pageOrigin.
 	webviews []string
 }
@@ -146,6 +147,7 @@ func newEnv(t *testing.T, s setup) *env {
 
 		AuthenticatorNames: s.names,
 		Kiosk:              s.kiosk,
+		Phone:              s.phone,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -256,6 +258,11 @@ type ceremony struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
+	// QR is a phone ceremony's QR code (phone_test.go).
+	QR *struct {
+		Text  string `json:"text"`
+		Image string `json:"image"`
+	} `json:"qr"`
 }
 
 func (c ceremony) String() string {

@@ -60,6 +60,12 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 			device.ServeHTTP(w, r)
 			return
 		}
+		if s.endsVisit(r) { // kiosk.go
+			rec := &statusRecorder{ResponseWriter: w}
+			next.ServeHTTP(rec, r)
+			s.visitEnded(rec.status)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -143,6 +149,8 @@ type authenticatorJSON struct {
 	Kind   string `json:"kind"`
 	Name   string `json:"name"`
 	PINSet bool   `json:"pinSet"`
+	// Unavailable says why it cannot be used now (the phone, when Bluetooth is not available).
+	Unavailable *failure `json:"unavailable,omitempty"`
 }
 
 // listAuthenticators serves GET /api/device/authenticators.
@@ -150,6 +158,9 @@ func (s *Service) listAuthenticators(w http.ResponseWriter, r *http.Request) err
 	list := []authenticatorJSON{}
 	for _, a := range s.authenticators() {
 		list = append(list, authenticatorJSON{ID: a.id, Kind: a.kind, Name: a.name, PINSet: s.pinSetOf(a)})
+	}
+	if s.phone != nil {
+		list = append(list, s.phoneEntry(r.Context()))
 	}
 	httpapi.Write(w, http.StatusOK, struct {
 		Authenticators []authenticatorJSON `json:"authenticators"`
@@ -198,7 +209,8 @@ func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
 		// (malformed, an RP ID that is not the origin's, no ES256) are a bad request.
 		return apperr.InvalidRequest(err)
 	}
-	if !s.known(req.Authenticator) {
+	phone := s.phoneOffered(req.Authenticator)
+	if !phone && !s.known(req.Authenticator) {
 		return apperr.InvalidRequest(fmt.Errorf("authenticator %q is not one of this app's", req.Authenticator))
 	}
 	id, err := newCeremonyID()
@@ -215,8 +227,10 @@ func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
 		pins: make(chan []byte, 1), finished: make(chan struct{}),
 		state: stateWorking, retriesLeft: -1,
 	}
-	if _, ok := s.find(req.Authenticator); !ok {
-		c.state = stateInsertKey
+	if !phone {
+		if _, ok := s.find(req.Authenticator); !ok {
+			c.state = stateInsertKey
+		}
 	}
 
 	s.mu.Lock()

@@ -3,8 +3,16 @@ package device
 // Kiosk mode's endpoints (docs/api.md, "Kiosk endpoints"), under /api/device/kiosk, present
 // only when Config.Kiosk is set: whether the shell has ended the session because a security
 // key was taken out, and the administrator's way out of kiosk mode.
+//
+// And the end of a patient's visit: nothing of theirs may go on after it (issue #7), so a
+// ceremony still running is cancelled when the visit ends. A visit ends when the shell ends
+// the session (a key taken out: SessionEnded) and when the page logs out, which it does for
+// "Log out" and for the idle timeout alike (frontend session-timeout.ts): a logout the
+// backend accepts, seen on its way through Wrap. For a phone that closes the tunnel, so
+// the QR code cannot be used by whoever comes next.
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
@@ -32,7 +40,56 @@ func (s *Service) SessionEnded(reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.kioskEnded = reason
+	s.endVisitLocked()
 }
+
+// logoutPath is the backend's "Log out" (docs/api.md), which ends a kiosk visit.
+const logoutPath = "/api/logout"
+
+// endsVisit tells whether r, on its way to the backend, is a kiosk visit's logout.
+func (s *Service) endsVisit(r *http.Request) bool {
+	return s.kiosk != nil && r.Method == http.MethodPost && r.URL.Path == logoutPath
+}
+
+// visitEnded is called after the backend has answered a kiosk visit's logout with status.
+func (s *Service) visitEnded(status int) {
+	if status != http.StatusOK {
+		return // a refused logout ends nothing
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endVisitLocked()
+}
+
+// endVisitLocked cancels the ceremony still running, if any. Called with s.mu held.
+func (s *Service) endVisitLocked() {
+	if c := s.current; c != nil {
+		c.stop(s.now(), failureFor(c.kind, context.Canceled))
+	}
+}
+
+// statusRecorder passes an answer through and keeps its status.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Service) kioskRoutes() []route {
 	if s.kiosk == nil {

@@ -43,6 +43,10 @@ func newPlatform(cfg Config) (platform, error) {
 	if cfg.VirtualKey != nil {
 		return platform{}, errors.New("device: the virtual security key needs libfido2, which the Windows app does not include; test on Linux or macOS")
 	}
+	if cfg.Phone != nil {
+		// The id "phone" is webauthn.dll's phone path here, with Windows' own QR code.
+		return platform{}, errors.New("device: Windows reaches phones and tablets through webauthn.dll; Config.Phone is for Linux and macOS")
+	}
 	if cfg.SecurityKeys == nil {
 		return platform{}, nil
 	}

@@ -1,12 +1,14 @@
 // Package device is the desktop shell's device endpoints (/api/device/..., docs/api.md): the
 // Linux webview has no WebAuthn, so the page hands the backend's options to these endpoints,
-// and the shell runs the ceremony on a security key (or the virtual key) with its own
-// WebAuthn client (app/webauthnclient) and hands back the same credential JSON a browser
-// would. The handler sits in front of the backend's and passes everything else through.
+// and the shell runs the ceremony on a security key (or the virtual key), or on a phone or
+// tablet through the FIDO hybrid transport (phone.go), with its own WebAuthn client
+// (app/webauthnclient) and hands back the same credential JSON a browser would. The handler
+// sits in front of the backend's and passes everything else through.
 //
 // Device work is slow and needs the person (insert the key, enter its PIN, touch it), and
 // the webview cannot cancel a fetch, so a ceremony runs in the background: POST starts it,
-// the page polls its state, posts the PIN when asked and can cancel it.
+// the page polls its state (and the QR code for a phone), posts the PIN when asked and can
+// cancel it.
 package device
 
 import (
@@ -76,6 +78,10 @@ type Config struct {
 	// Kiosk, if not nil, is kiosk mode (--kiosk): a shared computer offers only portable
 	// authenticators (security keys, a phone), never its own, and has the kiosk endpoints.
 	Kiosk *Kiosk
+	// Phone, if not nil, offers "A different phone or tablet" through the FIDO hybrid
+	// transport (phone.go): Linux and macOS only (Windows' own dialog does it there). Nil:
+	// not offered.
+	Phone *Phone
 }
 
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
@@ -100,6 +106,8 @@ type Service struct {
 	current    *ceremony // the latest ceremony started; only it may be running
 	kiosk      *Kiosk
 	kioskEnded string // why the shell ended the session, until the page reads it (kiosk.go)
+	// phone is the phone path (phone.go); nil when not offered.
+	phone *Phone
 	// virtualTakenOut: a tester took the virtual key out (tester.go); it stays out until they
 	// put it back, even when a ceremony fails with "key removed".
 	virtualTakenOut bool
@@ -150,6 +158,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Kiosk != nil && cfg.Kiosk.Admin == nil {
 		return nil, errors.New("device: kiosk mode needs the administrator's secret (Kiosk.Admin)")
 	}
+	if err := checkPhoneConfig(cfg.Phone); err != nil {
+		return nil, err
+	}
 	plat, err := newPlatform(cfg)
 	if err != nil {
 		return nil, err
@@ -174,6 +185,7 @@ func New(cfg Config) (*Service, error) {
 		ceremonies: map[string]*ceremony{},
 		platform:   plat,
 		kiosk:      cfg.Kiosk,
+		phone:      clonePhone(cfg.Phone),
 		rpID:       rp.Hostname(),
 		hello:      hello,
 	}, nil

@@ -36,7 +36,9 @@ type AdvertSource interface {
 	// Adverts starts scanning and sends every service datum seen until ctx ends, then closes
 	// the channel. The scan is passive: duplicates should be reported (BlueZ DuplicateData),
 	// because the phone's advert can come late. An error means the scan could not start
-	// (no adapter, powered off, no permission): the Session returns ErrBluetoothUnavailable.
+	// (no adapter, powered off, no permission): the Session returns ErrBluetoothUnavailable,
+	// and the error should wrap the reason when the scanner knows it (ErrNoBluetoothAdapter,
+	// ErrBluetoothOff, ErrBluetoothBlocked, ErrBluetoothNotAllowed).
 	Adverts(ctx context.Context) (<-chan Advert, error)
 }
 

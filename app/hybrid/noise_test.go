@@ -9,7 +9,7 @@ import (
 
 	"github.com/flynn/noise"
 
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/noisep256"
+	"github.com/nhs-passkeys/companion/internal/phonetest/noisep256"
 )
 
 // No fixed caBLE handshake transcript is published (Chromium and libwebauthn test with

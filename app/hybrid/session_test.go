@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/faketunnel"
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/simphone"
+	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"
+	"github.com/nhs-passkeys/companion/internal/phonetest/simphone"
 )
 
 // rig is a desktop, a fake tunnel on loopback and a simulated phone, with the Air between.

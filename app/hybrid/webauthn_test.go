@@ -19,10 +19,10 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/faketunnel"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"
 )
 
 const (
@@ -59,7 +59,8 @@ func (r *rp) do(method, path string, body any, status int, out any) {
 			r.t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequestWithContext(r.t.Context(), method, path, bytes.NewReader(raw))
+	// The RP answers only for its own host name (backend: 421 misdirected_request otherwise).
+	req := httptest.NewRequestWithContext(r.t.Context(), method, rpOrigin+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", rpOrigin)
 	for name, value := range r.cookies {

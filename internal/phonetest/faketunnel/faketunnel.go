@@ -50,6 +50,7 @@ type Server struct {
 	phones  map[string]*parked // by upper-case hex routing ID + "/" + tunnel ID
 	domains []string           // the domains the desktop asked for, through BaseURL
 	next    byte
+	open    int // desktop connections accepted and not yet closed
 }
 
 type parked struct {
@@ -94,6 +95,14 @@ func (s *Server) BaseURL(domain string) string {
 	defer s.mu.Unlock()
 	s.domains = append(s.domains, domain)
 	return s.URL()
+}
+
+// Open is how many desktop connections the tunnel holds now: one while a transaction is
+// connected, none once the desktop has closed its side (or the relay has ended).
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
 }
 
 // Domains are the tunnel domains the desktop resolved.
@@ -179,6 +188,14 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		phone.conn.CloseNow()
 		return
 	}
+	s.mu.Lock()
+	s.open++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.open--
+		s.mu.Unlock()
+	}()
 	if s.Fault == Silent {
 		<-r.Context().Done()
 		desktop.CloseNow()

@@ -35,7 +35,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/noisep256"
+	"github.com/nhs-passkeys/companion/internal/phonetest/noisep256"
 )
 
 // Behaviour is what the person (or the phone) does.
@@ -55,6 +55,18 @@ const (
 	Silent
 	// Hold: the phone reads the request and then waits, as a person who never confirms.
 	Hold
+)
+
+// Step is a point of the transaction where a test may Pause the phone.
+type Step int
+
+const (
+	// BeforeHandshake: the phone has advertised and the desktop has reached it through the
+	// tunnel; it has not answered the desktop's handshake yet.
+	BeforeHandshake Step = iota + 1
+	// BeforeAnswer: the phone has read the request and shows it to the person, who has not
+	// confirmed yet.
+	BeforeAnswer
 )
 
 // GooglePasswordManager is the AAGUID the phone's passkeys carry (the backend names the
@@ -77,6 +89,9 @@ type Phone struct {
 	// Linking makes it send linking information when the QR code says the desktop
 	// supports linking; ForgeLinking signs it with the wrong key.
 	Linking, ForgeLinking bool
+	// Pause, if set, is called at each Step and may block: a test then sees what the desktop
+	// shows meanwhile. It should return when ctx ends.
+	Pause func(ctx context.Context, step Step)
 
 	mu       sync.Mutex
 	passkeys []passkey
@@ -187,6 +202,7 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 	if err != nil {
 		return err
 	}
+	p.pause(ctx, BeforeHandshake)
 	_, msg1, err := conn.Read(ctx)
 	if err != nil {
 		return fmt.Errorf("phone: handshake: %w", err)
@@ -237,6 +253,7 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 		}
 		msg = msg[1:]
 	}
+	p.pause(ctx, BeforeAnswer)
 	if p.Behaviour == Hold {
 		<-ctx.Done()
 		return ctx.Err()
@@ -264,6 +281,12 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 	// The desktop may already have dropped the connection: its close is not a failure.
 	conn.Close(websocket.StatusNormalClosure, "")
 	return nil
+}
+
+func (p *Phone) pause(ctx context.Context, step Step) {
+	if p.Pause != nil {
+		p.Pause(ctx, step)
+	}
 }
 
 // linking is linking information signed for the desktop of this handshake.

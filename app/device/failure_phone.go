@@ -1,0 +1,84 @@
+package device
+
+// What a phone ceremony (phone.go, app/hybrid) tells the page when it fails. Every stable
+// error of app/hybrid has its code here; the codes a security key has too (cancelled,
+// timed_out, already_registered, no_passkey_on_key, device_error) keep their meaning, in the
+// words Windows uses for its own phone path (phoneWords, failure_webauthndll.go).
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nhs-passkeys/companion/app/hybrid"
+)
+
+// Failure codes only the phone path has (docs/api.md, "Device endpoints").
+const (
+	codeBluetoothUnavailable  = "bluetooth_unavailable"
+	codePhoneNotFound         = "phone_not_found"
+	codeWrongPhone            = "wrong_phone"
+	codeTunnelUnreachable     = "tunnel_unreachable"
+	codeTunnelRefused         = "tunnel_refused"
+	codePhoneConnectionFailed = "phone_connection_failed"
+	codePhoneCancelled        = "phone_cancelled"
+	codePhoneNotSupported     = "phone_not_supported"
+)
+
+// bluetoothFailure says why Bluetooth cannot be used, as precisely as the scanner knows it:
+// the failure of a phone ceremony, and the reason the phone is listed as unavailable.
+func bluetoothFailure(err error) failure {
+	switch {
+	case errors.Is(err, hybrid.ErrNoBluetoothAdapter):
+		return failure{codeBluetoothUnavailable, "This computer does not have Bluetooth, which it needs to use a phone or tablet for your passkey. Use a security key instead, or use a computer that has Bluetooth."}
+	case errors.Is(err, hybrid.ErrBluetoothBlocked):
+		return failure{codeBluetoothUnavailable, "Bluetooth is blocked on this computer, for example by flight mode. Turn off flight mode or unblock Bluetooth in your computer's settings, then try again."}
+	case errors.Is(err, hybrid.ErrBluetoothOff):
+		return failure{codeBluetoothUnavailable, "Bluetooth is turned off on this computer. Turn on Bluetooth in your computer's settings, then try again."}
+	case errors.Is(err, hybrid.ErrBluetoothNotAllowed):
+		return failure{codeBluetoothUnavailable, "This app is not allowed to use Bluetooth on this computer. Allow NHS login passkeys to use Bluetooth in your computer's privacy settings, then try again."}
+	}
+	return failure{codeBluetoothUnavailable, "Bluetooth could not be used on this computer. Check that Bluetooth is turned on in your computer's settings, then try again."}
+}
+
+// phoneFailure maps why a phone ceremony ended to what the page shows. kind is "create" or
+// "get". The hybrid errors come first: they wrap the context's error when the time ran out
+// or the ceremony was cancelled, and say better which it was.
+func phoneFailure(kind string, err error) failure {
+	creating := kind == kindCreate
+	pick := func(create, get string) string {
+		if creating {
+			return create
+		}
+		return get
+	}
+	switch {
+	case errors.Is(err, hybrid.ErrBluetoothUnavailable):
+		return bluetoothFailure(err)
+	case errors.Is(err, hybrid.ErrWrongPhone):
+		return failure{codeWrongPhone, "A phone was found, but it was not the one that scanned this QR code. It may have scanned an older QR code, or one on another computer. Try again and scan the new QR code on this screen."}
+	case errors.Is(err, hybrid.ErrNoAdvert):
+		return failure{codePhoneNotFound, "We could not find your phone or tablet. Check that Bluetooth is turned on on your phone or tablet and keep it near this computer. Then try again and scan the new QR code."}
+	case errors.Is(err, hybrid.ErrTunnelUnreachable):
+		return failure{codeTunnelUnreachable, "This computer could not reach the phone's passkey service on the internet. Check you are connected to the internet, then try again. If this keeps happening, your network may block it: use a security key instead."}
+	case errors.Is(err, hybrid.ErrTunnelRefused):
+		return failure{codeTunnelRefused, "The phone's passkey service on the internet did not accept the connection from this computer. Try again and scan the new QR code."}
+	case errors.Is(err, hybrid.ErrHandshake):
+		return failure{codePhoneConnectionFailed, "A secure connection with your phone or tablet could not be set up. Try again and scan the new QR code."}
+	case errors.Is(err, hybrid.ErrPhoneUnsupported):
+		return failure{codePhoneNotSupported, "Your phone or tablet asked for something this app cannot do yet. Check for an update to this app, or use a security key instead."}
+	case errors.Is(err, hybrid.ErrPhoneCancelled):
+		return failure{codePhoneCancelled, pick(
+			"Setting up your passkey was cancelled on your phone or tablet. Try again if you still want to set it up.",
+			"Logging in was cancelled on your phone or tablet. Try again if you still want to log in.")}
+	case errors.Is(err, hybrid.ErrNoCredentials):
+		return failure{codeNoPasskeyOnKey, phoneWords.noPasskey}
+	case errors.Is(err, hybrid.ErrCredentialExcluded):
+		return failure{codeAlreadyRegistered, phoneWords.alreadySetUp}
+	case errors.Is(err, hybrid.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return failure{codeTimedOut, phoneWords.timedOut}
+	case errors.Is(err, hybrid.ErrCancelled), errors.Is(err, context.Canceled):
+		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
+	}
+	// ErrBadResponse, ErrSessionUsed, ErrBadQR, and anything else.
+	return failure{codeDeviceError, phoneWords.other}
+}
