@@ -10,6 +10,7 @@ import (
 	"errors"
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
+	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 )
 
 // Failure codes only the phone path has (docs/api.md, "Device endpoints").
@@ -24,20 +25,12 @@ const (
 	codePhoneNotSupported     = "phone_not_supported"
 )
 
-// bluetoothFailure says why Bluetooth cannot be used, as precisely as the scanner knows it:
-// the failure of a phone ceremony, and the reason the phone is listed as unavailable.
+// bluetoothFailure says why Bluetooth cannot be used, as precisely as the scanner knows it
+// (app/hybrid/bluetooth's messages): the failure of a phone ceremony, and the reason the
+// phone is listed as unavailable.
 func bluetoothFailure(err error) failure {
-	switch {
-	case errors.Is(err, hybrid.ErrNoBluetoothAdapter):
-		return failure{codeBluetoothUnavailable, "This computer does not have Bluetooth, which it needs to use a phone or tablet for your passkey. Use a security key instead, or use a computer that has Bluetooth."}
-	case errors.Is(err, hybrid.ErrBluetoothBlocked):
-		return failure{codeBluetoothUnavailable, "Bluetooth is blocked on this computer, for example by flight mode. Turn off flight mode or unblock Bluetooth in your computer's settings, then try again."}
-	case errors.Is(err, hybrid.ErrBluetoothOff):
-		return failure{codeBluetoothUnavailable, "Bluetooth is turned off on this computer. Turn on Bluetooth in your computer's settings, then try again."}
-	case errors.Is(err, hybrid.ErrBluetoothNotAllowed):
-		return failure{codeBluetoothUnavailable, "This app is not allowed to use Bluetooth on this computer. Allow NHS login passkeys to use Bluetooth in your computer's privacy settings, then try again."}
-	}
-	return failure{codeBluetoothUnavailable, "Bluetooth could not be used on this computer. Check that Bluetooth is turned on in your computer's settings, then try again."}
+	_, msg, _ := bluetooth.Problem(err) // every ErrBluetoothUnavailable has its message there
+	return failure{codeBluetoothUnavailable, msg}
 }
 
 // phoneFailure maps why a phone ceremony ended to what the page shows. kind is "create" or

@@ -430,19 +430,19 @@ func TestAPhoneCeremonyThatFailsSaysWhyAndChangesNothing(t *testing.T) {
 	}{
 		{name: "Bluetooth switched off is said before any QR code is shown", kind: "create",
 			arrange: bluetooth(fmt.Errorf("bluez hci0: Powered false: %w", hybrid.ErrBluetoothOff)),
-			code:    "bluetooth_unavailable", words: "Bluetooth is turned off on this computer. Turn on Bluetooth in your computer's settings, then try again."},
+			code:    "bluetooth_unavailable", words: "Bluetooth is turned off on this computer. Turn it on in your computer's settings, then try again."},
 		{name: "a computer without a Bluetooth adapter says so", kind: "get",
 			arrange: bluetooth(fmt.Errorf("bluez: no adapter: %w", hybrid.ErrNoBluetoothAdapter)),
-			code:    "bluetooth_unavailable", words: "This computer does not have Bluetooth"},
+			code:    "bluetooth_unavailable", words: "Your computer does not have Bluetooth"},
 		{name: "Bluetooth blocked by flight mode says how to unblock it", kind: "create",
 			arrange: bluetooth(fmt.Errorf("rfkill: %w", hybrid.ErrBluetoothBlocked)),
-			code:    "bluetooth_unavailable", words: "Bluetooth is blocked on this computer, for example by flight mode."},
+			code:    "bluetooth_unavailable", words: "Bluetooth is blocked on this computer, for example because flight mode is on."},
 		{name: "an app not allowed to use Bluetooth says where to allow it", kind: "get",
 			arrange: bluetooth(fmt.Errorf("CoreBluetooth: %w", hybrid.ErrBluetoothNotAllowed)),
-			code:    "bluetooth_unavailable", words: "This app is not allowed to use Bluetooth on this computer."},
+			code:    "bluetooth_unavailable", words: "This app is not allowed to use Bluetooth."},
 		{name: "Bluetooth failing for a reason the scanner does not know still says Bluetooth", kind: "get",
 			arrange: bluetooth(errors.New("org.freedesktop.DBus.Error.ServiceUnknown")),
-			code:    "bluetooth_unavailable", words: "Bluetooth could not be used on this computer."},
+			code:    "bluetooth_unavailable", words: "Bluetooth is not working on this computer at the moment."},
 		{name: "a scan that cannot start once the QR code is shown fails as Bluetooth", kind: "create",
 			arrange: func(r *phoneRig) {
 				r.radio.Unavailable = fmt.Errorf("bluez: StartDiscovery: %w", hybrid.ErrBluetoothOff)
@@ -636,11 +636,11 @@ func TestThePhoneIsOfferedWhenTheComputerCanUseOne(t *testing.T) {
 		{name: "a computer with Bluetooth on offers it", phone: true, offered: true},
 		{name: "a kiosk offers it too: the passkey leaves with the patient's phone", phone: true, kiosk: true, offered: true},
 		{name: "Bluetooth switched off offers it with how to turn it on", phone: true, offered: true,
-			why: fmt.Errorf("bluez: %w", hybrid.ErrBluetoothOff), words: "Bluetooth is turned off on this computer. Turn on Bluetooth in your computer's settings, then try again."},
+			why: fmt.Errorf("bluez: %w", hybrid.ErrBluetoothOff), words: "Bluetooth is turned off on this computer. Turn it on in your computer's settings, then try again."},
 		{name: "no Bluetooth adapter offers it with what to use instead", phone: true, offered: true,
-			why: fmt.Errorf("bluez: %w", hybrid.ErrNoBluetoothAdapter), words: "This computer does not have Bluetooth, which it needs to use a phone or tablet for your passkey. Use a security key instead, or use a computer that has Bluetooth."},
+			why: fmt.Errorf("bluez: %w", hybrid.ErrNoBluetoothAdapter), words: "Your computer does not have Bluetooth, which is needed to use a phone or tablet. Use a security key instead, or use a computer that has Bluetooth."},
 		{name: "Bluetooth blocked offers it with how to unblock it", phone: true, kiosk: true, offered: true,
-			why: fmt.Errorf("rfkill: %w", hybrid.ErrBluetoothBlocked), words: "Bluetooth is blocked on this computer, for example by flight mode. Turn off flight mode or unblock Bluetooth in your computer's settings, then try again."},
+			why: fmt.Errorf("rfkill: %w", hybrid.ErrBluetoothBlocked), words: "Bluetooth is blocked on this computer, for example because flight mode is on. Turn off flight mode or unblock Bluetooth in your computer's settings, then try again."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,20 +16,20 @@ var (
 	// no permission). Hybrid needs Bluetooth even though the data goes over the internet: the
 	// phone's advert is the proof that it is near (CTAP 2.2 §11.5.1.2).
 	ErrBluetoothUnavailable = errors.New("hybrid: Bluetooth is not available")
-	// Why Bluetooth is not available, for a scanner (AdvertSource) to wrap in its error when
-	// it knows, so that the app can tell the person what to do about it. A scanner's error
+	// Why Bluetooth is not available (each wraps ErrBluetoothUnavailable), for a scanner
+	// (AdvertSource, app/hybrid/bluetooth) to wrap in its error when it knows, so that the app can tell the person what to do about it. A scanner's error
 	// that wraps none of them still ends the transaction in ErrBluetoothUnavailable.
 	//
 	// ErrNoBluetoothAdapter: this computer has no Bluetooth adapter (BlueZ: no Adapter1).
-	ErrNoBluetoothAdapter = errors.New("hybrid: this computer has no Bluetooth adapter")
+	ErrNoBluetoothAdapter = fmt.Errorf("%w: this computer has no Bluetooth adapter", ErrBluetoothUnavailable)
 	// ErrBluetoothOff: the adapter is switched off (BlueZ: Adapter1.Powered false).
-	ErrBluetoothOff = errors.New("hybrid: Bluetooth is switched off")
+	ErrBluetoothOff = fmt.Errorf("%w: Bluetooth is switched off", ErrBluetoothUnavailable)
 	// ErrBluetoothBlocked: the adapter is blocked, e.g. by flight mode (Linux rfkill; BlueZ
 	// answers org.bluez.Error.Blocked or PowerState "off-blocked").
-	ErrBluetoothBlocked = errors.New("hybrid: Bluetooth is blocked")
+	ErrBluetoothBlocked = fmt.Errorf("%w: Bluetooth is blocked", ErrBluetoothUnavailable)
 	// ErrBluetoothNotAllowed: this app may not use Bluetooth (macOS privacy settings:
 	// CBManagerAuthorization denied or restricted; a D-Bus policy that refuses BlueZ).
-	ErrBluetoothNotAllowed = errors.New("hybrid: this app is not allowed to use Bluetooth")
+	ErrBluetoothNotAllowed = fmt.Errorf("%w: this app is not allowed to use Bluetooth", ErrBluetoothUnavailable)
 	// ErrNoAdvert: no phone advertised for this QR code before the time ran out.
 	ErrNoAdvert = errors.New("hybrid: no phone answered the QR code in time")
 	// ErrWrongPhone: the time ran out while a phone nearby advertised for another QR code

@@ -7,26 +7,28 @@ import (
 	"github.com/nhs-passkeys/companion/app/hybrid"
 )
 
-// Why a scan cannot start. Each wraps hybrid.ErrBluetoothUnavailable, so errors.Is finds
-// both the reason and the stable hybrid error (a Session wraps the scanner's error again,
-// and errors.Is still finds the reason). Problem turns each into a message for the person.
+// Why a scan cannot start: hybrid's reasons under this package's names, and two of its own.
+// Each wraps hybrid.ErrBluetoothUnavailable, so errors.Is finds both the reason and the
+// stable hybrid error (a Session wraps the scanner's error again, and errors.Is still finds
+// the reason). Problem turns each into a message for the person; the device endpoints
+// (app/device) show that message when a phone ceremony cannot use Bluetooth.
 var (
 	// ErrNoAdapter: this computer has no Bluetooth adapter (BlueZ lists no
 	// org.bluez.Adapter1; CoreBluetooth says CBManagerStateUnsupported).
-	ErrNoAdapter = fmt.Errorf("%w: this computer has no Bluetooth adapter", hybrid.ErrBluetoothUnavailable)
+	ErrNoAdapter = hybrid.ErrNoBluetoothAdapter
 	// ErrPoweredOff: the adapter is there but switched off (Adapter1.Powered is false and
 	// nothing blocks it; CBManagerStatePoweredOff).
-	ErrPoweredOff = fmt.Errorf("%w: Bluetooth is turned off", hybrid.ErrBluetoothUnavailable)
+	ErrPoweredOff = hybrid.ErrBluetoothOff
 	// ErrBlocked: Bluetooth is blocked by the kernel's radio switch, rfkill (flight mode, a
 	// laptop's wireless key or switch): BlueZ's PowerState "off-blocked", its
 	// org.bluez.Error.Blocked, or /sys/class/rfkill.
-	ErrBlocked = fmt.Errorf("%w: Bluetooth is blocked (rfkill, for example flight mode)", hybrid.ErrBluetoothUnavailable)
+	ErrBlocked = hybrid.ErrBluetoothBlocked
 	// ErrNoBluez: the Bluetooth service cannot be reached: no system bus, or no org.bluez on
 	// it (BlueZ not installed, not running, or it failed to start).
 	ErrNoBluez = fmt.Errorf("%w: the Bluetooth service (BlueZ) is not running", hybrid.ErrBluetoothUnavailable)
 	// ErrPermission: the system refused this app the use of Bluetooth (a D-Bus policy, BlueZ's
 	// NotAuthorized or NotPermitted; macOS privacy settings, CBManagerStateUnauthorized).
-	ErrPermission = fmt.Errorf("%w: this app is not allowed to use Bluetooth", hybrid.ErrBluetoothUnavailable)
+	ErrPermission = hybrid.ErrBluetoothNotAllowed
 	// ErrNotSupported: this build has no Bluetooth scanner (Windows, where webauthn.dll does
 	// the hybrid transport itself; a macOS build without cgo).
 	ErrNotSupported = fmt.Errorf("%w: this build of the app has no Bluetooth scanner", hybrid.ErrBluetoothUnavailable)
@@ -55,11 +57,6 @@ var problems = []problem{
 		"Bluetooth is not working on this computer at the moment. Restart your computer and try again. If that does not help, use a security key instead."},
 	{ErrNotSupported, "bluetooth_not_supported",
 		"This version of the app cannot use a phone or tablet on this computer. Use a security key instead."},
-	// The hybrid Session's own scanning outcomes: the time ran out.
-	{hybrid.ErrWrongPhone, "phone_wrong_qr_code",
-		"Your phone answered a different QR code. Try again, and scan the new QR code on this screen."},
-	{hybrid.ErrNoAdvert, "phone_not_found",
-		"We could not find your phone. Check Bluetooth is turned on on your phone and on this computer, keep your phone near the computer, and try again."},
 	// Any other reason the scan could not start or stopped (BlueZ answered an unexpected
 	// error, the adapter went away or was turned off during the scan).
 	{hybrid.ErrBluetoothUnavailable, "bluetooth_unavailable",
@@ -67,8 +64,8 @@ var problems = []problem{
 }
 
 // Problem is what to tell the person, and a stable code, when err (from a scanner, its
-// Available check, or a hybrid Session) is about Bluetooth or finding the phone. ok is
-// false for any other error, which the caller explains itself.
+// Available check, or a hybrid Session) is about Bluetooth. ok is false for any other error
+// (a phone not found in time, a tunnel failure), which the caller explains itself.
 func Problem(err error) (code, message string, ok bool) {
 	for _, p := range problems {
 		if errors.Is(err, p.err) {
