@@ -47,10 +47,26 @@ const minIdleTimeout = 40 * time.Second
 // variable only so that tests can put it in a folder of their own.
 var adminSettingsPath = kiosk.DefaultPath
 
-// kioskSupported: kiosk mode runs on Linux and macOS. On Windows, WebView2 keeps form
-// suggestions (general autofill, which Wails v2 cannot turn off) and the app cannot see
-// security keys come and go (only webauthn.dll can talk to them).
-const kioskSupported = runtime.GOOS != "windows"
+// kioskRefusal says why kiosk mode cannot run on the system goos, or nil where it can:
+// Linux only, for now. A kiosk has to keep each patient's visit from the next, so only staff
+// may close it and nothing typed may stay behind.
+//   - Windows: WebView2 keeps form suggestions (general autofill, which Wails v2 cannot turn
+//     off), and the app cannot see security keys come and go (only webauthn.dll can).
+//   - macOS: a patient could leave the app or quit it (Command-Tab, Force Quit, the Dock):
+//     locking those needs the app's own presentation options (NSApplication's
+//     DisableProcessSwitching, DisableForceQuit, HideDock), which Wails v2 does not set
+//     and nothing of this app sets yet.
+func kioskRefusal(goos string) error {
+	switch goos {
+	case "linux":
+		return nil
+	case "windows":
+		return errors.New("kiosk mode is not available on Windows yet: the app cannot yet stop Windows from remembering what one patient typed for the next, or see a security key being taken out")
+	case "darwin":
+		return errors.New("kiosk mode is not available on macOS yet: the app cannot yet stop a patient from switching to another app or quitting it (Command-Tab, Force Quit, the Dock), so it cannot keep one patient's visit from the next; use a Linux computer for a kiosk")
+	}
+	return fmt.Errorf("kiosk mode is not available on %s: it runs on Linux", goos)
+}
 
 // run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
 // with their own arguments and environment.
@@ -122,8 +138,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if serve {
 			return errors.New("kiosk mode works only in the desktop app, not in `serve`")
 		}
-		if !kioskSupported {
-			return errors.New("kiosk mode is not available on Windows yet: the app cannot yet stop Windows from remembering what one patient typed for the next, or see a security key being taken out")
+		if err := kioskRefusal(runtime.GOOS); err != nil {
+			return err
 		}
 		if settings.AdminSecret == "" {
 			return fmt.Errorf("kiosk mode needs an administrator secret, so that only staff can close it: run `nhs-passkeys kiosk-secret`, then put the line it prints in %s", settingsPath)
