@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
 	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
-	kioskFlag := fset.Bool("kiosk", false, "desktop app only: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
+	kioskFlag := fset.Bool("kiosk", false, "desktop app only, on Linux: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
 	settingsFile := fset.String("settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)
