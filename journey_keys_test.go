@@ -1,4 +1,4 @@
-//go:build e2e && !windows
+//go:build e2e && cgo && !windows
 
 // The desktop app's "Security keys" pages, in headless Chromium served as the desktop app
 // serves them (journey_device_test.go's startDesktop and newWebview): the page manages the

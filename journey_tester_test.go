@@ -1,4 +1,4 @@
-//go:build e2e && !windows
+//go:build e2e && cgo && !windows
 
 // The test tools of the desktop app with its virtual security key (README, "For accessibility
 // testers"): for every choice of what the key does next, a tester opens the tools from the

@@ -62,10 +62,26 @@ func report(w io.Writer, err error) {
 	}
 }
 
-// kioskSupported: kiosk mode runs on Linux and macOS. On Windows, WebView2 keeps form
-// suggestions (general autofill, which Wails v2 cannot turn off) and the app cannot see
-// security keys come and go (only webauthn.dll can talk to them).
-const kioskSupported = runtime.GOOS != "windows"
+// kioskRefusal says why kiosk mode cannot run on the system goos, or nil where it can:
+// Linux only, for now. A kiosk has to keep each patient's visit from the next, so only staff
+// may close it and nothing typed may stay behind.
+//   - Windows: WebView2 keeps form suggestions (general autofill, which Wails v2 cannot turn
+//     off), and the app cannot see security keys come and go (only webauthn.dll can).
+//   - macOS: a patient could leave the app or quit it (Command-Tab, Force Quit, the Dock):
+//     locking those needs the app's own presentation options (NSApplication's
+//     DisableProcessSwitching, DisableForceQuit, HideDock), which Wails v2 does not set
+//     and nothing of this app sets yet.
+func kioskRefusal(goos string) error {
+	switch goos {
+	case "linux":
+		return nil
+	case "windows":
+		return errors.New("kiosk mode is not available on Windows yet: the app cannot yet stop Windows from remembering what one patient typed for the next, or see a security key being taken out")
+	case "darwin":
+		return errors.New("kiosk mode is not available on macOS yet: the app cannot yet stop a patient from switching to another app or quitting it (Command-Tab, Force Quit, the Dock), so it cannot keep one patient's visit from the next; use a Linux computer for a kiosk")
+	}
+	return fmt.Errorf("kiosk mode is not available on %s: it runs on Linux", goos)
+}
 
 // run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
 // with their own arguments and environment.
@@ -88,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
 	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
-	kioskFlag := fset.Bool("kiosk", false, "desktop app only: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
+	kioskFlag := fset.Bool("kiosk", false, "desktop app only, on Linux: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
 	settingsFile := fset.String("settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -137,8 +153,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if serve {
 			return errors.New("kiosk mode works only in the desktop app, not in `serve`")
 		}
-		if !kioskSupported {
-			return errors.New("kiosk mode is not available on Windows yet: the app cannot yet stop Windows from remembering what one patient typed for the next, or see a security key being taken out")
+		if err := kioskRefusal(runtime.GOOS); err != nil {
+			return err
 		}
 		if settings.AdminSecret == "" {
 			return fmt.Errorf("kiosk mode needs an administrator secret, so that only staff can close it: run `nhs-passkeys kiosk-secret`, then put the line it prints in %s", settingsPath)

@@ -1,6 +1,7 @@
-//go:build !windows
+//go:build cgo && !windows
 
-// Not on Windows: the keys here are libfido2's (app/fido2), which the Windows build lacks.
+// Not on Windows, nor without cgo: the keys here are libfido2's (app/fido2), which the
+// Windows build and a build without cgo lack.
 
 package main
 

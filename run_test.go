@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -12,6 +13,48 @@ import (
 )
 
 func noEnv(string) string { return "" }
+
+// onThisSystem is the error run gives once kiosk mode is on: on a system without kiosk mode
+// (kioskRefusal), that refusal comes first, whatever else is missing.
+func onThisSystem(t *testing.T, want string) string {
+	t.Helper()
+	if err := kioskRefusal(runtime.GOOS); err != nil {
+		return err.Error()
+	}
+	return want
+}
+
+// Kiosk mode runs on Linux only; elsewhere it is refused with the reason, for every system.
+func TestKioskModeRunsOnLinuxOnlyAndElsewhereSaysWhy(t *testing.T) {
+	tests := []struct {
+		name, goos string
+		says       []string // nothing: allowed
+	}{
+		{"Linux runs it", "linux", nil},
+		{"Windows refuses it and says what Windows would keep", "windows", []string{"not available on Windows", "remembering what one patient typed"}},
+		{"macOS refuses it and says a patient could leave or quit the app", "darwin", []string{"not available on macOS", "Command-Tab", "Force Quit", "use a Linux computer"}},
+		{"another system refuses it and says where it runs", "freebsd", []string{"not available on freebsd", "Linux"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := kioskRefusal(tt.goos)
+			if tt.says == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("kiosk mode is allowed")
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("%q does not say %q", err, s)
+				}
+			}
+		})
+	}
+}
 
 func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 	for _, args := range [][]string{{"nhs-passkeys", "--help"}, {"nhs-passkeys", "serve", "-h"}} {
@@ -97,8 +140,8 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"--kiosk without an administrator secret", []string{"--kiosk", "--settings", write("empty.json", `{}`)}, "kiosk mode needs an administrator secret"},
-		{"a settings file that turns kiosk mode on without a secret", []string{"--settings", noSecret}, "kiosk mode needs an administrator secret"},
+		{"--kiosk without an administrator secret", []string{"--kiosk", "--settings", write("empty.json", `{}`)}, onThisSystem(t, "kiosk mode needs an administrator secret")},
+		{"a settings file that turns kiosk mode on without a secret", []string{"--settings", noSecret}, onThisSystem(t, "kiosk mode needs an administrator secret")},
 		{"kiosk mode in serve", []string{"serve", "--settings", withSecret}, "kiosk mode works only in the desktop app"},
 		{"a settings file that is not there", []string{"--settings", filepath.Join(dir, "missing.json")}, "no such file"},
 	}
@@ -141,7 +184,7 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 		want string
 	}{
 		{"another settings file", []string{"--settings", other}, "this computer is set up as a kiosk in " + admin + ", so --settings cannot be used"},
-		{"a longer idle timeout", []string{"--idle-timeout", "8h"}, "so its idle timeout is set there, not with --idle-timeout"},
+		{"a longer idle timeout", []string{"--idle-timeout", "8h"}, onThisSystem(t, "so its idle timeout is set there, not with --idle-timeout")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

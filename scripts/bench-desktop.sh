@@ -14,7 +14,7 @@ SETTLE=${SETTLE:-5}
 tmp=$(mktemp -d)
 xvfb_pid=
 cleanup() {
-	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+	if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -58,10 +58,10 @@ for i in $(seq "$RUNS"); do
 		sleep "$SETTLE"
 		echo "== Memory after ${SETTLE} s (from /proc/PID/smaps_rollup)"
 		printf '%-26s %10s %10s\n' process "RSS MiB" "PSS MiB"
-		all=("$app" $(descendants "$app"))
+		mapfile -t all < <(echo "$app"; descendants "$app")
 		for p in "${all[@]}"; do
 			read -r r s < <(mem_of "$p")
-			printf '%-26s %10.1f %10.1f\n' "$(cat /proc/$p/comm)[$p]" "$(echo "$r/1024" | bc -l)" "$(echo "$s/1024" | bc -l)"
+			printf '%-26s %10.1f %10.1f\n' "$(cat "/proc/$p/comm")[$p]" "$(echo "$r/1024" | bc -l)" "$(echo "$s/1024" | bc -l)"
 		done
 		read -r r s < <(mem_of "${all[@]}")
 		printf '%-26s %10.1f %10.1f\n' total "$(echo "$r/1024" | bc -l)" "$(echo "$s/1024" | bc -l)"
@@ -70,7 +70,7 @@ for i in $(seq "$RUNS"); do
 	wait "$bus" 2>/dev/null || true
 done
 
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+mapfile -t sorted < <(printf '%s\n' "${times[@]}" | sort -n)
 echo
 echo "== Launch to DOM ready (ms): ${times[*]}; median ${sorted[$((RUNS / 2))]} ms"
 echo "== Binary $BIN: $(( $(stat -c %s "$BIN") / 1024 )) KiB"

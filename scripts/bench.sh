@@ -49,5 +49,7 @@ awk -v v="$verify" -v f="$(median LeastLoginCommit)" -v n="$(median LeastLoginCo
 
 echo
 echo "== Load run (loopback HTTP, whole login ceremonies)"
+# LOAD_ARGS is a list of flags (README, "Performance"), so it is split into words on purpose.
+# shellcheck disable=SC2086
 go test -count=1 -run '^TestLoad$' -timeout 20m -v ./backend/ -args -load ${LOAD_ARGS:-} |
 	grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$' -e '^ok ' | tee "$out/load.txt"

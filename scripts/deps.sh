@@ -4,7 +4,10 @@
 #   scripts/deps.sh build   the packages to build and run the desktop app
 #   scripts/deps.sh test    those plus everything the test suite drives
 #   scripts/deps.sh windows only what cross-builds the Windows .exe and installer
+#   scripts/deps.sh lint    what `make lint` needs beyond Go: shellcheck, and actionlint (a
+#                           pinned version, built through the Go module proxy into .cache/bin)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfido2-dev)
 # chromium: browser journeys; xvfb/xdotool/imagemagick/tesseract-ocr/openbox: the desktop
@@ -16,9 +19,20 @@ test_pkgs=(chromium xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-e
 # information; nsis (makensis): the installer. `make windows`, part of `make test`.
 windows_pkgs=(binutils-mingw-w64-x86-64 cpp nsis)
 
-case "${1:-build}" in
-  test) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${windows_pkgs[@]}") ;;
+# The shellcheck package checks the scripts, and the run: steps of the hosted pipeline's
+# workflow (actionlint calls it). `make lint`, part of `make test`.
+lint_pkgs=(shellcheck)
+
+# actionlint checks .github/workflows/*.yml. Pinned; Debian has no package of it, so it is
+# built from its Go module into the project's own .cache/bin (ignored by git).
+actionlint_version=v1.7.12
+actionlint_bin=.cache/bin/actionlint
+
+mode=${1:-build}
+case "$mode" in
+  test) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${windows_pkgs[@]}" "${lint_pkgs[@]}") ;;
   windows) want=("${windows_pkgs[@]}") ;;
+  lint) want=("${lint_pkgs[@]}") ;;
   *) want=("${build_pkgs[@]}") ;;
 esac
 
@@ -44,4 +58,13 @@ fi
 if ! command -v go >/dev/null 2>&1; then
   echo "Go is needed (1.26 or newer; https://go.dev/dl/). Put it on PATH and try again." >&2
   exit 1
+fi
+
+if [ "$mode" = lint ] || [ "$mode" = test ]; then
+  have=$("$actionlint_bin" -version 2>/dev/null | head -n 1 || true)
+  if [ "$have" != "$actionlint_version" ]; then
+    echo "Installing actionlint $actionlint_version into $actionlint_bin"
+    GOBIN="$PWD/$(dirname "$actionlint_bin")" GOFLAGS=-buildvcs=false \
+      go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+  fi
 fi

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/wailsapp/wails/v2"
 	wailslogger "github.com/wailsapp/wails/v2/pkg/logger"
@@ -128,6 +129,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	started := make(chan context.Context, 1)
+	// window is the context Wails gave OnStartup, for bringing the window to the front when
+	// a second copy asks (presentWindow); the second copy's message may come on any
+	// goroutine, before or after OnStartup.
+	var window atomic.Pointer[context.Context]
 	closed := make(chan struct{})
 	defer close(closed)
 	go quitWhenDone(ctx, started, closed, quitWindow)
@@ -151,14 +156,22 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:             slogAdapter{logger},
 		LogLevel:           wailslogger.INFO,
 		LogLevelProduction: wailslogger.WARNING,
-		OnStartup:          func(wctx context.Context) { started <- wctx },
+		OnStartup: func(wctx context.Context) {
+			window.Store(&wctx)
+			started <- wctx
+		},
 		// A second copy on the same data folder is refused by the folder's lock; before it
-		// stops it asks this copy to show its window (ShowRunningCopy).
+		// stops it asks this copy to show its window (ShowRunningCopy), on Linux, Windows and
+		// macOS alike.
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: instanceID(opts.DataDir),
 			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
 				logger.Info("another copy of the app was started: bringing this window to the front")
-				presentWindow()
+				var wctx context.Context // nil until OnStartup (Linux's present needs none)
+				if p := window.Load(); p != nil {
+					wctx = *p
+				}
+				presentWindow(wctx)
 			},
 		},
 		// Every way of closing (the close button, SIGINT/SIGTERM, Quit) comes through here.

@@ -28,18 +28,17 @@ static void nhsp_present_on_main_thread(void) {
 import "C"
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
-	"github.com/wailsapp/wails/v2/pkg/options"
 )
 
 // presentWindow brings the window to the front from any goroutine (GTK is not thread-safe,
-// so the work is queued onto its main loop).
-func presentWindow() { C.nhsp_present_on_main_thread() }
+// so the work is queued onto its main loop). It needs no Wails context: GTK's present is
+// called directly (Wails' WindowShow on Linux is gtk_widget_show, which does not raise).
+func presentWindow(context.Context) { C.nhsp_present_on_main_thread() }
 
 // ShowRunningCopy asks the copy of the app that already uses dataDir to bring its window to
 // the front. It speaks Wails' own single-instance message on the D-Bus session bus (the
@@ -55,11 +54,9 @@ func ShowRunningCopy(dataDir string) error {
 	defer conn.Close()
 	id := "wails_app_" + strings.NewReplacer("-", "_", ".", "_").Replace(instanceID(dataDir))
 	name, path := "org."+id+".SingleInstance", dbus.ObjectPath("/org/"+id+"/SingleInstance")
-	data := options.SecondInstanceData{Args: os.Args[1:]}
-	data.WorkingDirectory, _ = os.Getwd()
-	message, err := json.Marshal(data)
+	message, err := secondInstanceMessage()
 	if err != nil {
-		return fmt.Errorf("reach the copy already open: %w", err)
+		return err
 	}
 	if err := conn.Object(name, path).Call(name+".SendMessage", 0, string(message)).Store(); err != nil {
 		return fmt.Errorf("reach the copy already open: %w", err)

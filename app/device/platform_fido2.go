@@ -1,10 +1,12 @@
-//go:build !windows
+//go:build cgo && !windows
 
 package device
 
 // The device endpoints on Linux and macOS: hardware security keys through libfido2
 // (app/fido2) and the virtual key behind it. Windows has no libfido2 in this app and reaches
-// its authenticators through webauthn.dll instead (platform_windows.go).
+// its authenticators through webauthn.dll instead (platform_windows.go). A build without cgo
+// (CGO_ENABLED=0, as `make lint` vets macOS) cannot reach libfido2 and has a stand-in that
+// offers nothing and says why (platform_nocgo.go).
 
 import (
 	"context"

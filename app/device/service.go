@@ -119,7 +119,8 @@ type Service struct {
 	hello platformCredentials
 
 	// platform is what differs by system: libfido2's security keys and the virtual key on
-	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go).
+	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go), and
+	// nothing in a Linux or macOS build without cgo (platform_nocgo.go).
 	platform
 }
 

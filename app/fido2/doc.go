@@ -1,4 +1,4 @@
-//go:build !windows
+//go:build cgo && !windows
 
 // Package fido2 is the app's own small binding over libfido2 (the C library, 1.12+, found
 // with pkg-config): list and open security keys, register and log in with passkeys, manage
@@ -13,9 +13,14 @@
 // them. It reads the authenticator's options once, at open: built-in user verification (a
 // fingerprint enrolled since) is used only by a Device opened after the enrolment.
 //
-// Every file is left out of Windows builds (//go:build !windows): there only administrators
-// may open security keys directly (since Windows 10 1903), so the app reaches them, Windows
-// Hello and phones through webauthn.dll instead (app/webauthndll), with no C toolchain.
+// Every file is left out of Windows builds and of builds without cgo (//go:build cgo &&
+// !windows). On Windows only administrators may open security keys directly (since Windows
+// 10 1903), so the app reaches them, Windows Hello and phones through webauthn.dll instead
+// (app/webauthndll), with no C toolchain. Without cgo there is no libfido2 to call: the
+// Linux and macOS builds of the app always have cgo (Wails needs it there too), and a build
+// without it, such as `make lint`'s vet of macOS on a machine without Apple's SDK, has a
+// stand-in that offers no security key and says why (app/device/platform_nocgo.go). On
+// macOS the same binding links Homebrew's libfido2 (build/darwin, scripts/mac-app.sh).
 //
 // Why not github.com/keys-pub/go-libfido2: see the platform notes (PLATFORM-NOTES.md). This
 // package passes the full clientDataJSON (fido_cred_set_clientdata /

@@ -1,5 +1,3 @@
-//go:build cgo || windows
-
 package hybrid
 
 // The Session as the native WebAuthn client's Authenticator (app/webauthnclient), so a phone

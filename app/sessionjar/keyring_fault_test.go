@@ -1,3 +1,8 @@
+//go:build linux
+
+// A keyring that is not there is a Linux case (no Secret Service on the session bus, or no
+// bus); the macOS Keychain and Windows' Credential Manager are always there.
+
 package sessionjar_test
 
 import (

@@ -1,3 +1,9 @@
+//go:build linux
+
+// Linux's keyring is the Secret Service, tested here against a real gnome-keyring. The
+// Keychain on macOS and Credential Manager on Windows are tested where they are, in the
+// hosted pipeline (keyring_system_test.go).
+
 package sessionjar
 
 import (

@@ -1,10 +1,11 @@
-//go:build !windows
+//go:build cgo && !windows
 
 package webauthnclient
 
 // The libfido2 adapter is for Linux and macOS. On Windows ordinary apps may not open security
 // keys directly (since Windows 10 1903), so the app goes through webauthn.dll instead
-// (app/webauthndll), and this file, with the cgo binding it needs, is left out.
+// (app/webauthndll), and this file, with the cgo binding it needs, is left out. So is it from
+// a build without cgo, which has no libfido2 to reach (app/device/platform_nocgo.go).
 
 import (
 	"context"
