@@ -4,6 +4,7 @@ import * as removal from "../passkey-removed";
 import { account, passkey, signedInAs } from "../testing/accounts";
 import { boot, fakeApi, fill, settle, submit, text } from "../testing/harness";
 import { clickControl } from "../testing/accounts";
+import { axeViolations } from "../testing/axe";
 
 const hello = passkey({ id: "cred-1", name: "Windows Hello", storedOn: "this-device" });
 const phone = passkey({ id: "cred-2", name: "Pat's iPhone", storedOn: "synced", provider: "iCloud Keychain" });
@@ -182,6 +183,7 @@ describe("removing the passkeys of lost devices", () => {
     expect(main.querySelector("#password")).not.toBeNull();
     expect(text(main)).toContain("you can remove other passkeys for the next 5 minutes without being asked again");
     expect(text(main.querySelector("#use-passkey"))).toBe("Confirm it's you with a passkey instead");
+    expect(await axeViolations()).toEqual([]);
     fill("password", "the password");
     submit();
     await settle();
