@@ -306,7 +306,7 @@ async function afterFailure(app: App, account: Account, state: StepState, error:
     // The account has no usable passkey (any more): the password is the way.
     case "use_password":
       return account.hasPassword
-        ? { ...state, method: "password", passwordAllowed: true, note: error.message }
+        ? { ...state, method: "password", passwordAllowed: true, passkeyAllowed: false, note: error.message }
         : { ...state, problem: error.message };
     // The account has a usable passkey, so the server will not take the password.
     case "use_passkey":
