@@ -490,10 +490,9 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	s.snap("8-create-a-pin.png")
 	s.key("Return")
 	s.waitFor("Passkeys after setting up the passkey", "Passkey set up")
-	s.waitFor("new passkey in the list", "You can log in with any of these passkeys")
 	s.save("9-passkey-set-up.png")
 	s.click("Back to login and security settings")
-	s.waitFor("settings again", "Log out of all other devices")
+	s.waitFor("new passkey in the settings' list", "You can log in with any of these passkeys")
 
 	// The database, read-only while the app runs: one passkey, counter 0 (the key's first).
 	registered := storedPasskeys(t, ctx, db, email)
