@@ -389,10 +389,12 @@ var browserStates = []string{
 	"Create an account",
 	"Create an account: nothing entered",
 	"Login and security settings: no passkeys",
+	"Passkeys: no passkeys",
 	"Set up a passkey",
 	"Set up a passkey: waiting for the device",
-	"Login and security settings: passkey set up banner",
+	"Passkeys: passkey set up banner",
 	"Login and security settings: with a passkey",
+	"Passkeys: with a passkey",
 	"Rename your passkey",
 	"Confirm it's you, before renaming a passkey",
 	"Remove a passkey: are you sure",
@@ -410,6 +412,7 @@ var browserStates = []string{
 	"Log in with your password: too many tries",
 	"Log in: waiting for the device",
 	"Sorry, there is a problem with the service",
+	"Set up a passkey: with a passkey already",
 	"Set up a passkey: failed, already on this device",
 }
 
@@ -460,6 +463,9 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
 	a.check("Login and security settings: no passkeys")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
+	a.check("Passkeys: no passkeys")
 
 	// Set up a passkey, holding the authenticator back to see the page while it waits.
 	click(t, ctx, "Set up a passkey")
@@ -469,14 +475,16 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	waitingStatus(t, ctx)
 	a.check("Set up a passkey: waiting for the device")
 	held.release()
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	if n := len(authenticatorCredentials(t, ctx, authID)); n != 1 {
 		t.Fatalf("the authenticator holds %d passkeys, want 1", n)
 	}
-	a.check("Login and security settings: passkey set up banner")
+	a.check("Passkeys: passkey set up banner")
 	open(t, ctx, origin+"/account/security")
 	page(t, ctx, "Login and security settings")
 	a.check("Login and security settings: with a passkey")
+	follow(t, ctx, "link", "Passkeys", "/account/passkeys")
+	a.check("Passkeys: with a passkey")
 
 	// The account pages the settings lead to. Setting up the passkey used the one change a
 	// login allows, so renaming asks the person to confirm it's them.
@@ -529,7 +537,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	clearField(t, ctx, "Email address")
 	fillIn(t, ctx, "Email address", "nobody.here@example.com")
 	click(t, ctx, "Continue")
-	errorSummaryFocused(t, ctx, "You were not logged in with a passkey")
+	errorSummaryFocused(t, ctx, "Your passkey may not be on this device")
 	a.check("Log in: passkey cancelled or not found")
 
 	// Log in with a password: nothing entered, a wrong password, then too many tries (the
@@ -557,7 +565,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 				"the form should be ready for another try")
 		}
 	}
-	errorSummaryFocused(t, ctx, "You have tried too many times")
+	errorSummaryFocused(t, ctx, "Logging in with your password is paused until")
 	a.check("Log in with your password: too many tries")
 
 	// Log in with the passkey, looking at the page while it waits.
@@ -589,8 +597,11 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	fillIn(t, ctx, "Password", password)
 	click(t, ctx, "Log in")
 	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
+	a.check("Set up a passkey: with a passkey already")
 	click(t, ctx, "Continue")
 	errorSummaryFocused(t, ctx, "This device already has a passkey for your NHS login")
 	a.check("Set up a passkey: failed, already on this device")
@@ -709,6 +720,8 @@ func TestA11yABrowserThatCannotUsePasskeys(t *testing.T) {
 	a.check("Browser without passkeys: Log in: Continue selected")
 
 	createAccount(t, ctx, origin, "a11y.oldbrowser@example.com", "a long enough password")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	a.check("Browser without passkeys: Set up a passkey")
@@ -728,7 +741,7 @@ var desktopStates = []string{
 	"Desktop: create a PIN: nothing entered",
 	"Desktop: create a PIN: PINs do not match",
 	"Desktop: setting up, waiting for a touch",
-	"Desktop: Login and security settings: passkey set up banner",
+	"Desktop: Passkeys: passkey set up banner",
 	"Desktop: Security keys",
 	"Desktop: Security keys: the virtual key",
 	"Desktop: Test tools",
@@ -767,6 +780,8 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	const pin = "24680"
 
 	createAccount(t, ctx, srv.origin, email, password)
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	a.check("Desktop: Set up a passkey")
@@ -795,10 +810,11 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	deviceStatus(t, ctx, "Touch your security key")
 	a.check("Desktop: setting up, waiting for a touch")
 	key.Touch()
-	page(t, ctx, "Login and security settings")
-	a.check("Desktop: Login and security settings: passkey set up banner")
+	page(t, ctx, "Passkeys")
+	a.check("Desktop: Passkeys: passkey set up banner")
 
 	// The Security keys pages (desktop app only): the list, then the virtual key.
+	backToSettings(t, ctx)
 	follow(t, ctx, "link", "Security keys", "/security-keys")
 	a.check("Desktop: Security keys")
 	// The design system's hidden text is read with a pause before it: "key : Virtual".
@@ -932,6 +948,8 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	expectStatus(t, ctx, "GET /api/device/tester", http.StatusNotFound)
 	bare := startDesktop(t, nil)
 	createAccount(t, ctx, bare.origin, "a11y.nokey@example.com", password)
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
@@ -1095,16 +1113,23 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 	k.press(kb.Enter)
 	page(t, ctx, "Login and security settings")
 
-	// Set up a passkey: Space on a link styled as a button, then on a button.
+	// Set up a passkey, as the help article says (select Passkeys, select Set up a passkey):
+	// Enter on a link, Space on a link styled as a button, then on a button.
+	k.tabTo("Passkeys", linkNamed("Passkeys"), false)
+	k.press(kb.Enter)
+	page(t, ctx, "Passkeys")
 	k.tabTo("Set up a passkey", buttonNamed("Set up a passkey"), false)
 	k.press(" ")
 	page(t, ctx, "Set up a passkey")
 	k.tabTo("Continue", buttonNamed("Continue"), false)
 	k.press(" ")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	if n := len(authenticatorCredentials(t, ctx, authID)); n != 1 {
 		t.Fatalf("after setting up a passkey with the keyboard the authenticator holds %d, want 1", n)
 	}
+	k.tabTo("the back link", linkNamed("Back to login and security settings"), true)
+	k.press(kb.Enter)
+	page(t, ctx, "Login and security settings")
 
 	k.tabTo("Log out", buttonNamed("Log out"), false)
 	k.press(kb.Enter)
@@ -1144,6 +1169,9 @@ func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
 	page(t, ctx, "Login and security settings")
 
 	// Set up a passkey on the virtual key: a radio chosen with Space, a new PIN typed twice.
+	k.tabTo("Passkeys", linkNamed("Passkeys"), false)
+	k.press(kb.Enter)
+	page(t, ctx, "Passkeys")
 	k.tabTo("Set up a passkey", buttonNamed("Set up a passkey"), false)
 	k.press(kb.Enter)
 	page(t, ctx, "Set up a passkey")
@@ -1161,10 +1189,13 @@ func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
 	k.tabTo("the new PIN again", fieldLabelled("Enter the new PIN again"), false)
 	k.typeText(pin)
 	k.press(kb.Enter)
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("after setting up a passkey with the keyboard the key holds %d, want 1", n)
 	}
+	k.tabTo("the back link", linkNamed("Back to login and security settings"), true)
+	k.press(kb.Enter)
+	page(t, ctx, "Login and security settings")
 
 	k.tabTo("Log out", buttonNamed("Log out"), false)
 	k.press(" ")
@@ -1252,6 +1283,8 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 	a := newAudit(t, ctx)
 
 	createAccount(t, ctx, srv.origin, "a11y.kiosk@example.com", "a long enough password")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	a.check("Kiosk: Set up a passkey on a shared computer")
@@ -1261,7 +1294,8 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 	click(t, ctx, "Cancel")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Back")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
+	backToSettings(t, ctx)
 	click(t, ctx, "Log out")
 	reloaded(t, ctx, "logging out should load the start page again")
 	page(t, ctx, "Manage passkeys for your NHS login")

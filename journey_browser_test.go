@@ -158,11 +158,14 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 		t.Fatalf("a new account should have no passkeys, the API lists %d", n)
 	}
 
-	// Set up a passkey.
+	// Set up a passkey, as NHS login's help article says: "Go to Login and security settings,
+	// select Passkeys, select Set up a passkey".
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	if n := passkeyCount(t, ctx); n != 1 {
 		t.Fatalf("after setting up a passkey the API lists %d passkeys, want 1", n)
 	}
@@ -174,7 +177,9 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 		t.Errorf("a passkey that was just set up should say it is not used yet; page says:\n%s", mainText)
 	}
 
-	// Log out, then log in with the passkey by email.
+	// Back to Login and security settings, log out, then log in with the passkey by email.
+	click(t, ctx, "Back to login and security settings")
+	page(t, ctx, "Login and security settings")
 	click(t, ctx, "Log out")
 	page(t, ctx, "Manage passkeys for your NHS login")
 	if signedIn(t, ctx) {
@@ -262,10 +267,12 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	fillIn(t, ctx, "Create a password", password)
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	banner(t, ctx, "Passkey set up")
 	first := listPasskeys(t, ctx)
 	if len(first) != 1 {
@@ -293,7 +300,7 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	click(t, ctx, "Save name")
 	page(t, ctx, "Confirm it's you")
 	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	banner(t, ctx, "Passkey renamed")
 	if got := passkeyNames(listPasskeys(t, ctx)); got != "Work laptop" {
 		t.Fatalf("after renaming, the API lists %q, want \"Work laptop\"", got)
@@ -303,10 +310,15 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 		t.Fatalf("confirming it's you should have signed with the passkey (sign count above %v): %+v", signCount, creds)
 	}
 
-	// Set up a second passkey: confirm it's you with the first, then, back on the page, select
-	// Continue again (a browser wants a fresh click before it creates a passkey).
+	// Set up a second passkey: the page says first what will happen (confirm it's you with the
+	// passkey you have, then create the new one); confirm it's you with the first, then, back on
+	// the page, select Continue again (a browser wants a fresh click before it creates a passkey).
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "First, confirm it's you with a passkey you already have.") ||
+		!strings.Contains(body, "Then, create your new passkey.") {
+		t.Errorf("before anything pops up, the page should say the person will confirm it's them first, then create the new passkey; it says:\n%s", body)
+	}
 	click(t, ctx, "Continue")
 	page(t, ctx, "Confirm it's you")
 	click(t, ctx, "Continue")
@@ -320,7 +332,7 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	held := authenticatorCredentials(t, ctx, authID)[0]
 	removeCredential(t, ctx, authID, held.CredentialID)
 	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	banner(t, ctx, "Passkey set up")
 	made := authenticatorCredentials(t, ctx, authID)
 	if len(made) != 1 {
@@ -337,7 +349,10 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 		second = both[1]
 	}
 
-	// Remove the second: the confirmation page, confirm it's you, then the banner.
+	// Remove the second, as the help article says: "Select Login and security settings, select
+	// Remove for the passkey". The confirmation page, confirm it's you, then the banner.
+	click(t, ctx, "Back to login and security settings")
+	page(t, ctx, "Login and security settings")
 	click(t, ctx, "Remove "+second.Name)
 	page(t, ctx, "Are you sure you want to remove “"+second.Name+"”?")
 	if body := text(t, ctx, "main"); !strings.Contains(body, "you will not be able to use it to log in") {
@@ -403,6 +418,95 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 	}
 	if !signedIn(t, ctx) {
 		t.Error("logging out of other devices should keep this one signed in")
+	}
+}
+
+// A patient whose two devices (each with a passkey) are gone: the passkey login says the
+// passkey may not be on this device and offers the password; after the password login they
+// remove both lost passkeys from Login and security settings, one after the other, with no
+// second login and no passkey asked for (docs/api.md, "Re-authentication").
+func TestJourneyAPatientWhoLostTwoDevicesRemovesBothPasskeys(t *testing.T) {
+	origin := startServe(t)
+	ctx, authID := newBrowser(t)
+	const email = "patient.lost@example.com"
+	const password = "a password to fall back on"
+
+	open(t, ctx, origin+"/create-account")
+	page(t, ctx, "Create an account")
+	fillIn(t, ctx, "Email address", email)
+	fillIn(t, ctx, "Create a password", password)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Passkeys")
+	// The second passkey on "another device": confirm it's you with the first, then the first
+	// is taken off this authenticator while the second is made (the server excludes it).
+	click(t, ctx, "Set up a passkey")
+	page(t, ctx, "Set up a passkey")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Confirm it's you")
+	click(t, ctx, "Continue")
+	page(t, ctx, "Set up a passkey")
+	removeCredential(t, ctx, authID, authenticatorCredentials(t, ctx, authID)[0].CredentialID)
+	click(t, ctx, "Continue")
+	page(t, ctx, "Passkeys")
+	lost := listPasskeys(t, ctx)
+	if len(lost) != 2 {
+		t.Fatalf("the account should have 2 passkeys, the API lists %d", len(lost))
+	}
+	// Both devices are lost: this authenticator holds neither passkey any more.
+	removeCredential(t, ctx, authID, authenticatorCredentials(t, ctx, authID)[0].CredentialID)
+	click(t, ctx, "Back to login and security settings")
+	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Log out")
+	page(t, ctx, "Manage passkeys for your NHS login")
+
+	// The passkey login: the browser says only "not allowed"; the page says the passkey may not
+	// be on this device, and offers the password.
+	click(t, ctx, "Log in")
+	page(t, ctx, "Log in")
+	fillIn(t, ctx, "Email address", email)
+	click(t, ctx, "Continue")
+	errorSummaryFocused(t, ctx, "Your passkey may not be on this device.")
+	if summary := text(t, ctx, "main .nhsuk-error-summary"); strings.Contains(summary, "You may have cancelled it, or your device took too long") {
+		t.Errorf("the error should not lead with cancelling; it says:\n%s", summary)
+	}
+	click(t, ctx, "Log in with your password")
+	page(t, ctx, "Log in with your password")
+	fillIn(t, ctx, "Password", password)
+	click(t, ctx, "Log in")
+	page(t, ctx, "Login and security settings")
+
+	// "Select Remove for the passkey you want to remove", once for each lost passkey.
+	for i, pk := range lost {
+		click(t, ctx, "Remove "+pk.Name)
+		page(t, ctx, "Are you sure you want to remove “"+pk.Name+"”?")
+		click(t, ctx, "Remove passkey")
+		page(t, ctx, "Login and security settings")
+		banner(t, ctx, "You can no longer log in with “"+pk.Name+"”.")
+		if n := passkeyCount(t, ctx); n != len(lost)-i-1 {
+			t.Fatalf("after removing %d lost passkeys the API lists %d, want %d", i+1, n, len(lost)-i-1)
+		}
+	}
+	if !signedIn(t, ctx) {
+		t.Fatal("removing the lost passkeys should not log the person out")
+	}
+
+	click(t, ctx, "View recent activity")
+	page(t, ctx, "Recent activity")
+	activity := text(t, ctx, "main table")
+	for _, pk := range lost {
+		if want := "Passkey removed (" + pk.Name + ")"; !strings.Contains(activity, want) {
+			t.Errorf("recent activity should list %q; it says:\n%s", want, activity)
+		}
+	}
+	// The only confirmation is the one before the second set-up: none for the removals.
+	if n := strings.Count(activity, "Confirmed it's you"); n != 1 {
+		t.Errorf("recent activity lists %d confirmations, want only the set-up's; it says:\n%s", n, activity)
 	}
 }
 

@@ -236,7 +236,7 @@ func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) 
 	// (the key then verifies the person with it, which this RP requires).
 	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
 	if banner := text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(banner, "Passkey set up") {
-		t.Errorf("the settings should confirm the new passkey, banner says %q", banner)
+		t.Errorf("Passkeys should confirm the new passkey, banner says %q", banner)
 	}
 	if n := passkeyCount(t, ctx); n != 1 {
 		t.Fatalf("after setting up a passkey the API lists %d passkeys, want 1", n)
@@ -251,6 +251,7 @@ func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) 
 	signCount := creds[0].SignCount
 
 	// Log out, then log in with the passkey: a wrong PIN first, then the right one.
+	backToSettings(t, ctx)
 	click(t, ctx, "Log out")
 	page(t, ctx, "Manage passkeys for your NHS login")
 	click(t, ctx, "Log in")
@@ -310,6 +311,8 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 	const pin = "864213"
 
 	createAccount(t, ctx, srv.origin, email, password)
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
@@ -343,7 +346,8 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 	// and try again: the key kept the PIN chosen before the cancel, so it asks for it, then
 	// waits for the touch.
 	click(t, ctx, "Back")
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
+	backToSettings(t, ctx)
 	click(t, ctx, "Log out")
 	page(t, ctx, "Manage passkeys for your NHS login")
 	open(t, ctx, srv.origin+"/login/password")
@@ -352,6 +356,8 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 	fillIn(t, ctx, "Password", password)
 	click(t, ctx, "Log in")
 	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
@@ -364,7 +370,7 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 	page(t, ctx, "Setting up your passkey")
 	deviceStatus(t, ctx, "Touch your security key")
 	key.Touch()
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("after the touch the key holds %d passkeys, want 1", n)
 	}
@@ -391,8 +397,10 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 	name := passkeys[0].Name
 	signCount := key.Credentials()[0].SignCount
 
-	// Remove it. The login's one change is used up, so the page asks to confirm it's you, and
-	// the key's steps run inside the page: which key, its PIN, then the key signs.
+	// Remove it, as the help article says: select Login and security settings, select Remove
+	// for the passkey. The login's one change is used up, so the page asks to confirm it's you,
+	// and the key's steps run inside the page: which key, its PIN, then the key signs.
+	backToSettings(t, ctx)
 	click(t, ctx, "Remove "+name)
 	page(t, ctx, "Are you sure you want to remove “"+name+"”?")
 	if body := text(t, ctx, "main"); !strings.Contains(body, "Security keys") {
@@ -433,11 +441,13 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 	}
 }
 
-// setUpPasskeyOnNewVirtualKey walks Set up a passkey from the settings page onto the virtual
-// key, which has no PIN yet, so the page asks for a new one (entered twice); it ends back on
-// the settings page.
+// setUpPasskeyOnNewVirtualKey walks the help article's steps from Login and security settings
+// (select Passkeys, select Set up a passkey) onto the virtual key, which has no PIN yet, so the
+// page asks for a new one (entered twice); it ends on Passkeys, with the banner.
 func setUpPasskeyOnNewVirtualKey(t *testing.T, ctx context.Context, pin string) {
 	t.Helper()
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
@@ -448,5 +458,12 @@ func setUpPasskeyOnNewVirtualKey(t *testing.T, ctx context.Context, pin string) 
 	fillIn(t, ctx, "New PIN", pin)
 	fillIn(t, ctx, "Enter the new PIN again", pin)
 	click(t, ctx, "Continue")
+	page(t, ctx, "Passkeys")
+}
+
+// backToSettings follows the Passkeys page's back link to Login and security settings.
+func backToSettings(t *testing.T, ctx context.Context) {
+	t.Helper()
+	click(t, ctx, "Back to login and security settings")
 	page(t, ctx, "Login and security settings")
 }

@@ -38,6 +38,7 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 	}
 
 	// Security keys: the desktop app links to it from the settings.
+	backToSettings(t, ctx)
 	click(t, ctx, "Security keys")
 	page(t, ctx, "Security keys")
 	if body := text(t, ctx, "main"); !strings.Contains(body, "Virtual security key (for testing)") ||
@@ -118,6 +119,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	// Remove it in Login and security settings. The login's one change is used up, so the
 	// page asks to confirm it's you with the key (the first answer is 403 reauth_required).
 	expectStatus(t, ctx, "DELETE /api/passkeys/*", http.StatusForbidden)
+	backToSettings(t, ctx)
 	click(t, ctx, "Remove "+name)
 	page(t, ctx, "Are you sure you want to remove “"+name+"”?")
 	click(t, ctx, "Remove passkey")
@@ -356,6 +358,8 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	createAccount(t, ctx, srv.origin, "patient.ten@example.com", "a long enough password")
 	// Setting up a passkey on it does not ask for a PIN the key would refuse: it says why, and where
 	// to change the PIN.
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
@@ -370,8 +374,9 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	if retries, _ := key.PINRetries(); retries != 8 {
 		t.Errorf("no PIN should have been tried, yet the key has %d tries left", retries)
 	}
-	click(t, ctx, "Go back to your login and security settings")
-	page(t, ctx, "Login and security settings")
+	click(t, ctx, "Go back to your passkeys")
+	page(t, ctx, "Passkeys")
+	backToSettings(t, ctx)
 	click(t, ctx, "Security keys")
 	page(t, ctx, "Security keys")
 	if got := summaryValue(t, ctx, "PIN"); got != "Must be changed before the key can be used" {
@@ -510,6 +515,7 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	// The key was plugged in long ago: CTAP 2.1 §6.6 allows a reset only in its first 10 seconds.
 	clock.Advance(time.Minute)
 
+	backToSettings(t, ctx)
 	click(t, ctx, "Security keys")
 	page(t, ctx, "Security keys")
 	click(t, ctx, "Manage this security key: Virtual security key (for testing)")

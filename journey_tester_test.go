@@ -124,11 +124,11 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 	}
 }
 
-// passkeySetUp waits for the settings page with the "Passkey set up" banner, and checks the
+// passkeySetUp waits for the Passkeys page with the "Passkey set up" banner, and checks the
 // passkey is on the key.
 func passkeySetUp(t *testing.T, ctx context.Context, key *virtualkey.Key) {
 	t.Helper()
-	page(t, ctx, "Login and security settings")
+	page(t, ctx, "Passkeys")
 	banner(t, ctx, "Passkey set up")
 	if n := len(key.Credentials()); n != 1 {
 		t.Errorf("after the set-up the key holds %d passkeys, want 1", n)

@@ -474,8 +474,12 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	s.waitForWindow(app)
 	s.waitFor("settings with the virtual key on", "You have not set up a passkey yet")
 
-	// 7. Set up a passkey on the virtual key. It has no PIN yet, so the app asks for a new
-	// one (twice); the key then confirms presence by itself (its default behaviour).
+	// 7. Set up a passkey on the virtual key, as the help article says: select Passkeys, then
+	// Set up a passkey. The key has no PIN yet, so the app asks for a new one (twice); the key
+	// then confirms presence by itself (its default behaviour).
+	s.tabTo("Passkeys")
+	s.key("Return")
+	s.waitFor("Passkeys page", "You can have more than one passkey")
 	s.tabTo("Set up a passkey")
 	s.key("Return")
 	s.waitFor("passkey set-up page", "you save your passkey on a security key")
@@ -494,9 +498,10 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	s.typeText(keyPIN)
 	s.snap("8-create-a-pin.png")
 	s.key("Return")
-	s.waitFor("settings after setting up the passkey", "Passkey set up")
-	s.waitFor("new passkey in the list", "You can log in with any of these passkeys")
+	s.waitFor("Passkeys after setting up the passkey", "Passkey set up")
 	s.save("9-passkey-set-up.png")
+	s.click("Back to login and security settings")
+	s.waitFor("new passkey in the settings' list", "You can log in with any of these passkeys")
 
 	// The database, read-only while the app runs: one passkey, counter 0 (the key's first).
 	registered := storedPasskeys(t, ctx, db, email)

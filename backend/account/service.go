@@ -366,9 +366,10 @@ func errOr(err error, refusal *apperr.E) error {
 }
 
 // Reauthenticate checks the signed-in person's password for action and returns a proof for
-// it and the session's new token (see package reauth). Only an account without a usable
-// passkey may use its password: one with a passkey gets 409 use_passkey. Failures count
-// towards the same lockout as logins.
+// it and the session's new token (see package reauth). An account with a usable passkey gets
+// 409 use_passkey, except to remove passkeys (reauth.PasswordMayConfirm): a patient who lost
+// their devices confirms with the password they logged in with. Failures count towards the
+// same lockout as logins.
 func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reauth.Action, password, client string) (proof, token string, err error) {
 	if password == "" {
 		return "", "", apperr.Invalid(map[string]string{"password": msgEnterPassword})
@@ -380,8 +381,8 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 	if err != nil {
 		return "", "", err
 	}
-	if acct.HasPasskey {
-		return "", "", errUsePasskey.Wrap(errors.New("password re-authentication for an account with a usable passkey"))
+	if !reauth.PasswordMayConfirm(action, acct.HasPasskey) {
+		return "", "", errUsePasskey.Wrap(fmt.Errorf("password re-authentication for %s by an account with a usable passkey", action))
 	}
 	keys := s.limiter.KeysFor(acct.Email, client, audit.MethodPassword, acct.ID)
 	keys.Reauth = true

@@ -30,11 +30,11 @@ func (f *fakeSessions) EndOthers(context.Context, store.DBTX, int64, int64) (int
 
 func (f *fakeSessions) Rotate(context.Context, *sql.Tx, int64) (string, error) { return "rotated", nil }
 
-func (f *fakeSessions) HasLoginGrace(context.Context, store.DBTX, int64, time.Time) (bool, error) {
+func (f *fakeSessions) HasLoginGrace(context.Context, store.DBTX, int64, time.Time, string) (bool, error) {
 	return false, nil
 }
 
-func (f *fakeSessions) TakeLoginGrace(context.Context, *sql.Tx, int64, time.Time) (bool, error) {
+func (f *fakeSessions) TakeLoginGrace(context.Context, *sql.Tx, int64, time.Time, string) (bool, error) {
 	return false, nil
 }
 

@@ -1,7 +1,7 @@
 // Package reauth guards the sensitive actions (adding, renaming or removing a passkey,
 // changing the password): each needs a fresh re-authentication, scoped to that action.
 //
-// A re-authentication (a passkey assertion or, for an account with no usable passkey, the
+// A re-authentication (a passkey assertion or, where PasswordMayConfirm allows it, the
 // password) gives a proof: a random token, stored only as its SHA-256, bound to the session
 // and one action, valid for ProofTimeout and used up by the action it allows.
 //
@@ -10,6 +10,25 @@
 // proof; the first such action uses the grace up. So "create an account, then set up a
 // passkey" does not ask for the password twice, while a session left open still needs a
 // re-authentication before a change.
+//
+// Decision: removing passkeys counts as one action, however many passkeys are removed
+// (Repeatable). A patient who has lost the devices their passkeys were on logs in with their
+// password; they must be able to remove every lost passkey without logging in again, and
+// without being asked for a passkey they no longer have. So:
+//   - the login grace, once used to remove a passkey, keeps allowing removals (and nothing
+//     else) until it ends, LoginGrace after the login;
+//   - a proof for remove-passkey allows any number of removals until it expires, in its own
+//     session; proofs for the other actions stay single use;
+//   - the password may confirm a removal even when the account still has a usable passkey
+//     (PasswordMayConfirm), so a patient whose grace has ended is not sent back to log in.
+//
+// Why this is safe (docs/api.md, "Re-authentication"): whoever knows the password can already
+// log in with it, and with that login's grace set up a passkey of their own and then confirm
+// anything; a removal confirmed by password gives them nothing more. A stolen session token
+// without the password cannot get a proof. Every grant is bound to one session, expires within
+// 5 minutes, and allows removals only: never a new passkey or a new password. Each removal
+// still keeps the last way to log in, and every removal and re-authentication is audited and
+// shown in the account's recent activity.
 package reauth
 
 import (
@@ -40,6 +59,30 @@ const (
 // actions lists every Action.
 var actions = []Action{AddPasskey, RenamePasskey, RemovePasskey, ChangePassword}
 
+// Repeatable reports whether one re-authentication (a proof, or the login grace) allows action
+// any number of times within its lifetime, in its session: only removing passkeys (see the
+// package comment). Any other action uses it up.
+func Repeatable(a Action) bool {
+	return a == RemovePasskey
+}
+
+// PasswordMayConfirm reports whether the password may confirm action for an account with a
+// password. An account with a usable passkey confirms with it, except to remove passkeys: a
+// patient who has lost their devices may still have a passkey on the account that they cannot
+// use, and must be able to remove it with the password they logged in with.
+func PasswordMayConfirm(a Action, hasUsablePasskey bool) bool {
+	return !hasUsablePasskey || a == RemovePasskey
+}
+
+// repeat is what the session's login grace is asked about for action: the action itself when
+// the grace may be kept for its repeats, else "".
+func repeat(a Action) string {
+	if Repeatable(a) {
+		return string(a)
+	}
+	return ""
+}
+
 // ParseAction returns the Action named s, or a 400 invalid_request refusal.
 func ParseAction(s string) (Action, error) {
 	for _, a := range actions {
@@ -67,11 +110,13 @@ func Required(cause error) *apperr.E {
 type Sessions interface {
 	// Rotate gives the session a new token (the old one stops working) and returns it.
 	Rotate(ctx context.Context, tx *sql.Tx, sessionID int64) (string, error)
-	// HasLoginGrace reports whether the session's login grace is unused and it logged in
-	// after since.
-	HasLoginGrace(ctx context.Context, q store.DBTX, sessionID int64, since time.Time) (bool, error)
-	// TakeLoginGrace uses up the session's login grace if it logged in after since.
-	TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int64, since time.Time) (bool, error)
+	// HasLoginGrace reports whether the session logged in after since and its login grace is
+	// unused or, when repeat names an action, was used for that action and kept for its
+	// repeats.
+	HasLoginGrace(ctx context.Context, q store.DBTX, sessionID int64, since time.Time, repeat string) (bool, error)
+	// TakeLoginGrace uses up the session's login grace as HasLoginGrace allows it, keeping it
+	// for further repeats of repeat when that is not "".
+	TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int64, since time.Time, repeat string) (bool, error)
 }
 
 // Grant is what allowed an action when it was checked: a proof (its hash) or, when
@@ -126,12 +171,13 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action
 
 // Check tells whether action may proceed in session sessionID, without using anything up:
 // with a proof, the proof must be live, of this session and for this action; without one,
-// the session's login grace must be unused and recent. Otherwise it returns the 403
+// the session's login grace must be recent and unused (or, for a Repeatable action, kept for
+// it). Otherwise it returns the 403
 // reauth_required refusal.
 func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, action Action, proof string) (Grant, *apperr.E, error) {
 	now := s.clock()
 	if proof == "" {
-		ok, err := s.sessions.HasLoginGrace(ctx, q, sessionID, now.Add(-LoginGrace))
+		ok, err := s.sessions.HasLoginGrace(ctx, q, sessionID, now.Add(-LoginGrace), repeat(action))
 		if err != nil {
 			return Grant{}, nil, err
 		}
@@ -155,10 +201,12 @@ func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, acti
 
 // Use uses up a grant that Check gave, inside the transaction that makes the change. Its
 // freshness was checked then; here it only must not have been used meanwhile (by another
-// action, or a second finish). Otherwise it returns the 403 reauth_required refusal.
+// action, or a second finish). Otherwise it returns the 403 reauth_required refusal. A grant
+// for a Repeatable action is not used up: the grace is kept for that action, and the proof
+// stays until it expires (Issue deletes it later).
 func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, g Grant) (*apperr.E, error) {
 	if g.ProofHash == nil {
-		ok, err := s.sessions.TakeLoginGrace(ctx, tx, sessionID, time.Time{})
+		ok, err := s.sessions.TakeLoginGrace(ctx, tx, sessionID, time.Time{}, repeat(action))
 		if err != nil {
 			return nil, err
 		}
@@ -167,9 +215,12 @@ func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action A
 		}
 		return nil, nil
 	}
+	query := `DELETE FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? RETURNING id`
+	if Repeatable(action) {
+		query = `SELECT id FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ?`
+	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `DELETE FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? RETURNING id`,
-		g.ProofHash, sessionID, string(action)).Scan(&id)
+	err := tx.QueryRowContext(ctx, query, g.ProofHash, sessionID, string(action)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Required(fmt.Errorf("the proof for %s was used meanwhile", action)), nil
 	}

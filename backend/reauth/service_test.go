@@ -329,3 +329,251 @@ func TestPasskeyReauthentication(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
 	}
 }
+
+// lostDevices signs up email with a password and three passkeys, each on its own
+// authenticator (the devices the patient will lose), then logs in afresh with the password on
+// a new client, as the patient does once the devices are gone. It returns that client and the
+// three passkeys.
+func lostDevices(t *testing.T, s *testserver.Server, email string) (*testserver.Client, []testserver.Passkey) {
+	t.Helper()
+	setUp := s.Client()
+	setUp.SignUp(email, password)
+	first := softauthn.New(testserver.Origin)
+	passkeys := []testserver.Passkey{setUp.RegisterPasskey(first, "")}
+	for range 2 {
+		passkeys = append(passkeys, setUp.RegisterPasskey(softauthn.New(testserver.Origin), setUp.ReauthWithPasskey(first, "add-passkey")))
+	}
+	c := s.Client()
+	if res := c.Post("/api/login/password", map[string]string{"email": email, "password": password}); res.Status != http.StatusOK {
+		t.Fatalf("password login = %d %s", res.Status, res.Body)
+	}
+	return c, passkeys
+}
+
+func removePasskey(c *testserver.Client, id, proof string) *testserver.Response {
+	body := map[string]any{}
+	if proof != "" {
+		body["proof"] = proof
+	}
+	return c.Do(http.MethodDelete, "/api/passkeys/"+id, body)
+}
+
+// refused checks that res is the 403 reauth_required refusal and that the database is as it
+// was (before).
+func refused(t *testing.T, s *testserver.Server, what string, res *testserver.Response, before string) {
+	t.Helper()
+	if res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+		t.Errorf("%s = %d %s, want 403 reauth_required", what, res.Status, res.Body)
+	}
+	if s.Dump(testserver.StateTables...) != before {
+		t.Errorf("%s was refused but changed the database", what)
+	}
+}
+
+// The rule (package reauth, docs/api.md "Re-authentication"): removing passkeys counts as one
+// change, however many are removed. After a password login, a patient whose devices are
+// gone removes every lost passkey with no second login and no passkey asked for; whatever
+// allowed the first removal (the login grace, or a proof) allows the next ones in the same
+// session until it ends, and allows nothing else.
+func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *testserver.Server)
+	}{
+		{"after a password login every lost passkey is removed, one after the other, with nothing more asked", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			for i, pk := range lost {
+				if res := removePasskey(c, pk.ID, ""); res.Status != http.StatusOK {
+					t.Fatalf("removal %d of %d = %d %s", i+1, len(lost), res.Status, res.Body)
+				}
+				s.Clock.Advance(time.Minute)
+			}
+			if n := s.Count(`SELECT count(*) FROM passkeys`); n != 0 {
+				t.Errorf("%d passkeys are left, want none", n)
+			}
+			if n := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_removed'`); n != len(lost) {
+				t.Errorf("%d removals audited, want %d", n, len(lost))
+			}
+			var activity struct {
+				Events []struct {
+					Type        string `json:"type"`
+					PasskeyName string `json:"passkeyName"`
+				} `json:"events"`
+			}
+			c.Get("/api/activity").Decode(t, &activity)
+			shown := map[string]bool{}
+			for _, e := range activity.Events {
+				if e.Type == "passkey_removed" {
+					shown[e.PasskeyName] = true
+				}
+			}
+			for _, pk := range lost {
+				if !shown[pk.Name] {
+					t.Errorf("recent activity does not show the removal of %q: %+v", pk.Name, activity.Events)
+				}
+			}
+		}},
+		{"the grace kept for removals allows nothing else", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			if res := removePasskey(c, lost[0].ID, ""); res.Status != http.StatusOK {
+				t.Fatalf("first removal = %d %s", res.Status, res.Body)
+			}
+			before := s.Dump(testserver.StateTables...)
+			refused(t, s, "changing the password", changePassword(c, ""), before)
+			refused(t, s, "renaming a passkey", c.Do(http.MethodPatch, "/api/passkeys/"+lost[1].ID, map[string]any{"name": "Renamed"}), before)
+			refused(t, s, "setting up a passkey", c.Post("/api/passkeys/register/begin", map[string]any{}), before)
+		}},
+		{"a grace used for another change does not allow removals", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			if res := changePassword(c, ""); res.Status != http.StatusOK {
+				t.Fatalf("change the password with the grace = %d %s", res.Status, res.Body)
+			}
+			refused(t, s, "a removal after the grace was used", removePasskey(c, lost[0].ID, ""), s.Dump(testserver.StateTables...))
+		}},
+		{"the grace kept for removals still ends 5 minutes after the login", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			if res := removePasskey(c, lost[0].ID, ""); res.Status != http.StatusOK {
+				t.Fatalf("first removal = %d %s", res.Status, res.Body)
+			}
+			s.Clock.Advance(reauth.LoginGrace)
+			refused(t, s, "a removal after the grace", removePasskey(c, lost[1].ID, ""), s.Dump(testserver.StateTables...))
+		}},
+		{"the grace kept for removals is the session's own", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			other := s.Client()
+			if res := other.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password}); res.Status != http.StatusOK {
+				t.Fatal(res.Status)
+			}
+			if res := other.Do(http.MethodPatch, "/api/passkeys/"+lost[2].ID, map[string]any{"name": "Old phone"}); res.Status != http.StatusOK {
+				t.Fatalf("rename with the other session's grace = %d %s", res.Status, res.Body)
+			}
+			if res := removePasskey(c, lost[0].ID, ""); res.Status != http.StatusOK {
+				t.Fatalf("removal = %d %s", res.Status, res.Body)
+			}
+			refused(t, s, "a removal in a session whose own grace was used for a rename", removePasskey(other, lost[1].ID, ""), s.Dump(testserver.StateTables...))
+		}},
+		{"once the grace has ended the password confirms the removals, though a usable passkey remains", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			s.Clock.Advance(reauth.LoginGrace)
+			proof := c.ReauthWithPassword(password, "remove-passkey")
+			for i, pk := range lost {
+				if res := removePasskey(c, pk.ID, proof); res.Status != http.StatusOK {
+					t.Fatalf("removal %d with one proof = %d %s", i+1, res.Status, res.Body)
+				}
+			}
+			if n := s.Count(`SELECT count(*) FROM passkeys`); n != 0 {
+				t.Errorf("%d passkeys are left, want none", n)
+			}
+			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'reauthenticated' AND method = 'password' AND detail = 'remove-passkey'`) != 1 {
+				t.Errorf("the password re-authentication was not audited")
+			}
+		}},
+		{"a proof for removals expires 5 minutes after the re-authentication", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			s.Clock.Advance(reauth.LoginGrace)
+			proof := c.ReauthWithPassword(password, "remove-passkey")
+			if res := removePasskey(c, lost[0].ID, proof); res.Status != http.StatusOK {
+				t.Fatalf("first removal = %d %s", res.Status, res.Body)
+			}
+			s.Clock.Advance(reauth.ProofTimeout)
+			refused(t, s, "a removal with an expired proof", removePasskey(c, lost[1].ID, proof), s.Dump(testserver.StateTables...))
+		}},
+		{"a proof for removals is bound to its session", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			other := s.Client()
+			if res := other.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password}); res.Status != http.StatusOK {
+				t.Fatal(res.Status)
+			}
+			s.Clock.Advance(reauth.LoginGrace)
+			proof := c.ReauthWithPassword(password, "remove-passkey")
+			if res := removePasskey(c, lost[0].ID, proof); res.Status != http.StatusOK {
+				t.Fatalf("removal = %d %s", res.Status, res.Body)
+			}
+			refused(t, s, "another session using the proof", removePasskey(other, lost[1].ID, proof), s.Dump(testserver.StateTables...))
+		}},
+		{"a proof for removals allows nothing else", func(t *testing.T, s *testserver.Server) {
+			c, lost := lostDevices(t, s, "pat@example.com")
+			s.Clock.Advance(reauth.LoginGrace)
+			proof := c.ReauthWithPassword(password, "remove-passkey")
+			if res := removePasskey(c, lost[0].ID, proof); res.Status != http.StatusOK {
+				t.Fatalf("removal = %d %s", res.Status, res.Body)
+			}
+			before := s.Dump(testserver.StateTables...)
+			refused(t, s, "changing the password with it", changePassword(c, proof), before)
+			refused(t, s, "renaming with it", c.Do(http.MethodPatch, "/api/passkeys/"+lost[1].ID, map[string]any{"name": "Renamed", "proof": proof}), before)
+			refused(t, s, "setting up a passkey with it", c.Post("/api/passkeys/register/begin", map[string]any{"proof": proof}), before)
+		}},
+		{"while a usable passkey remains, the password confirms nothing but removals", func(t *testing.T, s *testserver.Server) {
+			c, _ := lostDevices(t, s, "pat@example.com")
+			s.Clock.Advance(reauth.LoginGrace)
+			c.Get("/api/session") // the session is seen now, before the dump
+			before := s.Dump(testserver.StateTables...)
+			for _, action := range []string{"add-passkey", "rename-passkey", "change-password"} {
+				res := c.Post("/api/reauth/password", map[string]any{"action": action, "password": password})
+				if res.Status != http.StatusConflict || res.Code() != "use_passkey" {
+					t.Errorf("password re-authentication for %s = %d %s, want 409 use_passkey", action, res.Status, res.Body)
+				}
+			}
+			if s.Dump(testserver.StateTables...) != before {
+				t.Errorf("the refusals changed the database")
+			}
+		}},
+		{"a wrong password gives no proof for removals", func(t *testing.T, s *testserver.Server) {
+			c, _ := lostDevices(t, s, "pat@example.com")
+			s.Clock.Advance(reauth.LoginGrace)
+			c.Get("/api/session") // the session is seen now, before the dump
+			before := s.Dump(testserver.StateTables...)
+			res := c.Post("/api/reauth/password", map[string]any{"action": "remove-passkey", "password": "not the password"})
+			if res.Status != http.StatusUnauthorized || res.Code() != "reauth_failed" {
+				t.Errorf("wrong password = %d %s", res.Status, res.Body)
+			}
+			if s.Dump(testserver.StateTables...) != before {
+				t.Errorf("a refused re-authentication changed the database")
+			}
+		}},
+		{"the last way to log in still stays", func(t *testing.T, s *testserver.Server) {
+			setUp := s.Client()
+			setUp.SignUp("pat@example.com", password)
+			kept := softauthn.New(testserver.Origin)
+			keptKey := setUp.RegisterPasskey(kept, "")
+			lostKey := setUp.RegisterPasskey(softauthn.New(testserver.Origin), setUp.ReauthWithPasskey(kept, "add-passkey"))
+			if _, err := s.DB.ExecContext(t.Context(), `UPDATE accounts SET password_hash = NULL`); err != nil {
+				t.Fatal(err)
+			}
+			c := s.Client()
+			if res := c.LoginWithPasskey(kept, "pat@example.com"); res.Status != http.StatusOK {
+				t.Fatalf("passkey login = %d %s", res.Status, res.Body)
+			}
+			if res := removePasskey(c, lostKey.ID, ""); res.Status != http.StatusOK {
+				t.Fatalf("removal of the lost passkey = %d %s", res.Status, res.Body)
+			}
+			before := s.Dump(testserver.StateTables...)
+			if res := removePasskey(c, keptKey.ID, ""); res.Status != http.StatusConflict || res.Code() != "last_way_to_log_in" {
+				t.Errorf("removal of the last way to log in = %d %s", res.Status, res.Body)
+			}
+			if s.Dump(testserver.StateTables...) != before {
+				t.Errorf("the refused removal changed the database")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+	}
+}
+
+// The other changes stay single use: one re-authentication, one change.
+func TestProofsForOtherChangesAreUsedUpByOneChange(t *testing.T) {
+	c, a := withPasskey(t, testserver.New(t), "pat@example.com")
+	proof := c.ReauthWithPasskey(a, "rename-passkey")
+	if res := rename(t, c, proof); res.Status != http.StatusOK {
+		t.Fatalf("rename = %d %s", res.Status, res.Body)
+	}
+	if res := rename(t, c, proof); res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+		t.Errorf("a rename proof worked twice: %d %s", res.Status, res.Body)
+	}
+	add := c.ReauthWithPasskey(a, "add-passkey")
+	c.RegisterPasskey(softauthn.New(testserver.Origin), add)
+	if res := c.Post("/api/passkeys/register/begin", map[string]any{"proof": add}); res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
+		t.Errorf("an add-passkey proof worked twice: %d %s", res.Status, res.Body)
+	}
+}

@@ -350,16 +350,17 @@ func (s *Service) Rotate(ctx context.Context, tx *sql.Tx, sessionID int64) (stri
 	return token, nil
 }
 
-// HasLoginGrace reports whether session sessionID's login grace is unused and it logged in
-// after since (see package reauth).
-func (s *Service) HasLoginGrace(ctx context.Context, q store.DBTX, sessionID int64, since time.Time) (bool, error) {
-	return s.store.hasLoginGrace(ctx, q, sessionID, since)
+// HasLoginGrace reports whether session sessionID logged in after since and its login grace
+// is unused, or was kept for repeats of the action repeat ("" for none) (see package reauth).
+func (s *Service) HasLoginGrace(ctx context.Context, q store.DBTX, sessionID int64, since time.Time, repeat string) (bool, error) {
+	return s.store.hasLoginGrace(ctx, q, sessionID, since, repeat)
 }
 
-// TakeLoginGrace uses up the login grace of session sessionID if it is unused and the
-// session logged in after since (see package reauth); it reports whether it did.
-func (s *Service) TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int64, since time.Time) (bool, error) {
-	return s.store.takeLoginGrace(ctx, tx, sessionID, since)
+// TakeLoginGrace uses up the login grace of session sessionID as HasLoginGrace allows it,
+// keeping it for further repeats of repeat when that is not "" (see package reauth); it
+// reports whether it did.
+func (s *Service) TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int64, since time.Time, repeat string) (bool, error) {
+	return s.store.takeLoginGrace(ctx, tx, sessionID, since, repeat)
 }
 
 // EndOthers deletes every session of accountID except sessionID inside q's transaction and

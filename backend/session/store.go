@@ -82,11 +82,13 @@ func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []b
 	return nil
 }
 
-// takeLoginGrace clears the login grace of session id if it is unused and the session
-// logged in after since; it reports whether it did.
-func (Store) takeLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time) (bool, error) {
-	res, err := q.ExecContext(ctx, `UPDATE sessions SET login_grace = 0 WHERE id = ? AND login_grace = 1 AND authenticated_at > ?`,
-		id, store.Millis(since))
+// takeLoginGrace uses up the login grace of session id if the session logged in after since
+// and the grace is unused, or was kept for repeat (see hasLoginGrace); it reports whether it
+// did. With repeat set, the grace is kept for further repeats of that action.
+func (Store) takeLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time, repeat string) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET login_grace = 0, login_grace_kept_for = ?
+		WHERE id = ? AND authenticated_at > ? AND (login_grace = 1 OR (? != '' AND login_grace_kept_for = ?))`,
+		repeat, id, store.Millis(since), repeat, repeat)
 	if err != nil {
 		return false, fmt.Errorf("take login grace: %w", err)
 	}
@@ -97,12 +99,13 @@ func (Store) takeLoginGrace(ctx context.Context, q store.DBTX, id int64, since t
 	return n == 1, nil
 }
 
-// hasLoginGrace reports whether session id's login grace is unused and it logged in after
-// since.
-func (Store) hasLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time) (bool, error) {
+// hasLoginGrace reports whether session id logged in after since and its login grace is
+// unused or, when repeat names an action, was used for that action and kept for its repeats.
+func (Store) hasLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time, repeat string) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND login_grace = 1 AND authenticated_at > ?`,
-		id, store.Millis(since)).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sessions
+		WHERE id = ? AND authenticated_at > ? AND (login_grace = 1 OR (? != '' AND login_grace_kept_for = ?))`,
+		id, store.Millis(since), repeat, repeat).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("check login grace: %w", err)
 	}

@@ -28,6 +28,11 @@ const signedIn = fakeApi({
   listPasskeys: () => Promise.resolve(passkeys),
   beginPasskeyRegistration: () => Promise.resolve({ ceremony: "r1", publicKey: {} as PublicKeyCredentialCreationOptionsJSON }),
 });
+// An account with a passkey: setting up another first explains "Confirm it's you".
+const signedInWithPasskey = fakeApi({
+  getSession: () => Promise.resolve({ signedIn: true, account: { ...account, hasPasskey: true } }),
+  listPasskeys: () => Promise.resolve(passkeys),
+});
 const desktopApp = fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }) });
 const cancelled: Ceremonies = {
   client: "browser",
@@ -43,7 +48,9 @@ describe("accessibility", () => {
     ["/login", fakeApi()],
     ["/login/password", fakeApi()],
     ["/account/security", signedIn],
+    ["/account/passkeys", signedIn],
     ["/account/passkeys/set-up", signedIn],
+    ["/account/passkeys/set-up", signedInWithPasskey],
     ["/not/a/page", fakeApi()],
     ["/accessibility", fakeApi()],
     ...HELP_TOPICS.map((topic): [string, Api] => [topic.path, fakeApi()]),

@@ -126,6 +126,19 @@ describe("errors", () => {
     expect(error).toMatchObject({ status: 0, code: "network_error", message: CONNECTION_PROBLEM });
   });
 
+  it("reads which way in is paused and until when from a 429", () => {
+    const error = errorFromResponse(429, {
+      error: { code: "too_many_attempts", message: "Paused.", paused: "password", pausedUntil: "2026-03-02T15:45:00Z" },
+    });
+    expect(error.pause).toEqual({ way: "password", until: "2026-03-02T15:45:00Z" });
+    expect(errorFromResponse(429, { error: { code: "too_many_attempts", message: "Paused.", paused: "passkey" } }).pause).toEqual({
+      way: "passkey",
+      until: null,
+    });
+    expect(errorFromResponse(429, { error: { code: "too_many_attempts", message: "Wait.", paused: "something else" } }).pause).toBeNull();
+    expect(errorFromResponse(429, { error: { code: "too_many_attempts", message: "Wait." } }).pause).toBeNull();
+  });
+
   it("ignore field messages that are not text", () => {
     const error = errorFromResponse(422, { error: { code: "invalid_input", message: "", fields: { email: 3, password: "Enter a password" } } });
     expect(error.fields).toEqual({ password: "Enter a password" });

@@ -128,6 +128,16 @@ export const SERVICE_PROBLEM = "Sorry, there is a problem with the service. Try 
 export const CONNECTION_PROBLEM =
   "Sorry, we could not connect to the service. Check your connection and try again.";
 
+/**
+ * On 429 too_many_attempts: which way in is paused ("paused") and until when ("pausedUntil",
+ * RFC 3339 in UTC, absent when the server did not say), for the page to say so in the
+ * person's own time (docs/api.md, "Lockouts").
+ */
+export interface Pause {
+  way: "password" | "passkey";
+  until: string | null;
+}
+
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
@@ -138,6 +148,8 @@ export class ApiError extends Error {
     message: string,
     /** Inline messages per input name, on 422 invalid_input. */
     readonly fields: Readonly<Record<string, string>> = {},
+    /** A paused way in, on 429 too_many_attempts when the server says which. */
+    readonly pause: Pause | null = null,
   ) {
     super(message);
   }
@@ -207,7 +219,14 @@ export function errorFromResponse(status: number, body: unknown): ApiError {
       if (typeof text === "string") fields[name] = text;
     }
   }
-  return new ApiError(status, error["code"], message, fields);
+  return new ApiError(status, error["code"], message, fields, pauseFrom(error));
+}
+
+function pauseFrom(error: Record<string, unknown>): Pause | null {
+  const way = error["paused"];
+  if (way !== "password" && way !== "passkey") return null;
+  const until = error["pausedUntil"];
+  return { way, until: typeof until === "string" && until !== "" ? until : null };
 }
 
 /** The body with the re-authentication proof, when there is one (the server refuses an empty one). */

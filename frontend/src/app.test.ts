@@ -69,6 +69,9 @@ describe("kiosk mode", () => {
     const app = createApp(fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk }) }), undefined, { leave });
     app.journey.email = "pat@example.com";
     app.journey.passkey = "p1";
+    app.journey.passkeyFrom = "/account/security";
+    app.journey.removalProof = "a proof for removals";
+    app.journey.loggedInWith = "password";
     return { app, leave };
   }
   const ctx = { path: "/account/security", isCurrent: () => true, show: () => null, navigate: vi.fn(() => Promise.resolve()) };
@@ -79,13 +82,13 @@ describe("kiosk mode", () => {
     await afterLogout(kiosk.app, ctx);
     expect(kiosk.leave).toHaveBeenCalledWith({ kind: "logged-out" });
     expect(ctx.navigate).not.toHaveBeenCalled();
-    expect(kiosk.app.journey).toEqual({ email: "", passkey: null, notice: null });
+    expect(kiosk.app.journey).toEqual({ email: "", passkey: null, passkeyFrom: null, removalProof: null, loggedInWith: null, notice: null });
 
     const usual = appWith(false);
     await afterLogout(usual.app, ctx);
     expect(usual.leave).not.toHaveBeenCalled();
     expect(ctx.navigate).toHaveBeenCalledWith("/");
-    expect(usual.app.journey).toEqual({ email: "", passkey: null, notice: { kind: "logged-out" } });
+    expect(usual.app.journey).toEqual({ email: "", passkey: null, passkeyFrom: null, removalProof: null, loggedInWith: null, notice: { kind: "logged-out" } });
   });
 
   it("after logging out to go somewhere else, goes there without the start page's notice", async () => {
@@ -93,7 +96,7 @@ describe("kiosk mode", () => {
     ctx.navigate.mockClear();
     await afterLogout(usual.app, ctx, "/create-account");
     expect(ctx.navigate).toHaveBeenCalledWith("/create-account");
-    expect(usual.app.journey).toEqual({ email: "", passkey: null, notice: null });
+    expect(usual.app.journey).toEqual({ email: "", passkey: null, passkeyFrom: null, removalProof: null, loggedInWith: null, notice: null });
   });
 
   it("when the idle timeout ends the session, loads the start page again in kiosk mode, saying why", async () => {

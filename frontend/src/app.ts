@@ -52,6 +52,18 @@ export interface Journey {
   notice: Notice | null;
   /** The passkey (its id) chosen on the settings page to rename or remove. */
   passkey: string | null;
+  /**
+   * The page the passkey was chosen on (Login and security settings, or Passkeys): where its
+   * rename or remove page goes back to. Null: the Passkeys page.
+   */
+  passkeyFrom: string | null;
+  /**
+   * A proof for removing passkeys: it allows any number of removals for 5 minutes (docs/api.md,
+   * "Re-authentication"), so the next removal in this visit sends it rather than asking again.
+   */
+  removalProof: string | null;
+  /** How the person logged in during this visit: "Confirm it's you" offers the same way first, for removals. */
+  loggedInWith: "password" | "passkey" | null;
 }
 
 export interface App {
@@ -96,7 +108,7 @@ export function createApp(
         });
       return ceremonies;
     },
-    journey: { email: "", notice: null, passkey: null },
+    journey: { email: "", notice: null, passkey: null, passkeyFrom: null, removalProof: null, loggedInWith: null },
     leave: options.leave ?? ((end) => leaveTo(end)),
   };
 }
@@ -143,6 +155,9 @@ export async function afterLogout(app: App, ctx: PageContext, next = "/"): Promi
 export function forgetJourney(app: App): void {
   app.journey.email = "";
   app.journey.passkey = null;
+  app.journey.passkeyFrom = null;
+  app.journey.removalProof = null;
+  app.journey.loggedInWith = null;
   app.journey.notice = null;
 }
 

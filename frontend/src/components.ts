@@ -199,17 +199,38 @@ export function errorSummary(items: ErrorSummaryItem[], after?: Content): SafeHt
 export interface SummaryListRow {
   key: string;
   value: Content;
+  /** Links for the row ("Remove" with the hidden text " Work laptop"), as the row template's actions. */
+  actions?: CardAction[];
 }
 
-/** `classes`: extra classes, such as "nhsuk-summary-list--no-last-row-border" inside a card. */
+function rowActions(actions: CardAction[]): SafeHtml {
+  return html`<dd class="nhsuk-summary-list__actions">
+      ${
+        actions.length === 1
+          ? actionLink(actions[0] as CardAction)
+          : html`<ul class="nhsuk-summary-list__actions-list">
+        ${actions.map((action) => html`<li class="nhsuk-summary-list__actions-list-item">${actionLink(action)}</li>`)}
+      </ul>`
+      }
+    </dd>`;
+}
+
+/**
+ * `classes`: extra classes, such as "nhsuk-summary-list--no-last-row-border" inside a card.
+ * When any row has actions, a row without them is marked "--no-actions", as the template does.
+ */
 export function summaryList(rows: SummaryListRow[], classes?: string): SafeHtml {
+  const hasActions = rows.some((row) => (row.actions ?? []).length > 0);
   return html`<dl class="${["nhsuk-summary-list", classes ?? ""].filter(Boolean).join(" ")}">
-  ${rows.map(
-    (row) => html`<div class="nhsuk-summary-list__row">
+  ${rows.map((row) => {
+    const actions = row.actions ?? [];
+    const rowClass = hasActions && actions.length === 0 ? "nhsuk-summary-list__row nhsuk-summary-list__row--no-actions" : "nhsuk-summary-list__row";
+    return html`<div class="${rowClass}">
     <dt class="nhsuk-summary-list__key">${row.key}</dt>
     <dd class="nhsuk-summary-list__value">${row.value}</dd>
-  </div>`,
-  )}
+    ${actions.length ? rowActions(actions) : ""}
+  </div>`;
+  })}
 </dl>`;
 }
 
@@ -348,6 +369,43 @@ export interface CardAction {
   data?: Record<string, string>;
 }
 
+/** A card's or a summary list row's action: a link, with its hidden text after a space. */
+function actionLink(action: CardAction): SafeHtml {
+  const data = Object.entries(action.data ?? {}).map(([name, value]) => html` data-${name}="${value}"`);
+  const hidden = action.visuallyHiddenText
+    ? html`<span class="nhsuk-u-visually-hidden"> ${action.visuallyHiddenText}</span>`
+    : "";
+  return html`<a class="nhsuk-link" href="${action.href}"${data}>${action.text}${hidden}</a>`;
+}
+
+export interface LinkCardOptions {
+  /** The heading, which is the link: the name of the page it leads to. */
+  heading: string;
+  href: string;
+  headingLevel?: 2 | 3;
+  /** What the page holds, or what is below; with other content, such as a summary list, after it. */
+  content: Content;
+}
+
+/**
+ * A card whose heading is a link to another page, with content below: the card template's
+ * "basic with summary list and heading link". It is not the clickable card: links in its
+ * content (a summary list's actions) stay links of their own.
+ */
+export function linkCard(options: LinkCardOptions): SafeHtml {
+  const link = html`<a class="nhsuk-card__link" href="${options.href}">${options.heading}</a>`;
+  const heading =
+    options.headingLevel === 3
+      ? html`<h3 class="nhsuk-card__heading nhsuk-heading-m">${link}</h3>`
+      : html`<h2 class="nhsuk-card__heading nhsuk-heading-m">${link}</h2>`;
+  return html`<div class="nhsuk-card">
+  <div class="nhsuk-card__content">
+    ${heading}
+    ${options.content}
+  </div>
+</div>`;
+}
+
 export interface SummaryCardOptions {
   heading: string;
   headingLevel?: 2 | 3;
@@ -366,13 +424,6 @@ export function summaryCard(options: SummaryCardOptions): SafeHtml {
   const heading = level === 2
     ? html`<h2 class="nhsuk-card__heading">${options.heading}</h2>`
     : html`<h3 class="nhsuk-card__heading">${options.heading}</h3>`;
-  const link = (action: CardAction): SafeHtml => {
-    const data = Object.entries(action.data ?? {}).map(([name, value]) => html` data-${name}="${value}"`);
-    const hidden = action.visuallyHiddenText
-      ? html`<span class="nhsuk-u-visually-hidden"> ${action.visuallyHiddenText}</span>`
-      : "";
-    return html`<a class="nhsuk-link" href="${action.href}"${data}>${action.text}${hidden}</a>`;
-  };
   const actions = options.actions ?? [];
   return html`<div class="nhsuk-card">
   <div class="nhsuk-card__heading-container">
@@ -380,7 +431,7 @@ export function summaryCard(options: SummaryCardOptions): SafeHtml {
     ${
       actions.length
         ? html`<ul class="nhsuk-card__actions">
-      ${actions.map((action) => html`<li class="nhsuk-card__action">${link(action)}</li>`)}
+      ${actions.map((action) => html`<li class="nhsuk-card__action">${actionLink(action)}</li>`)}
     </ul>`
         : ""
     }

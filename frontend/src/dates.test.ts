@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatDateTime } from "./dates";
+import { formatDate, formatDateTime, formatTimeSoon } from "./dates";
 
 // Local times, so the tests read the same in every time zone.
 const local = (hours: number, minutes: number) => new Date(2025, 2, 3, hours, minutes).toISOString();
@@ -20,5 +20,31 @@ describe("dates and times in NHS style", () => {
   it("leaves something that is not a date as it is", () => {
     expect(formatDateTime("not a date")).toBe("not a date");
     expect(formatDate("not a date")).toBe("not a date");
+  });
+
+  // A paused login ends within the hour: the time alone, unless that is another day.
+  it.each([
+    [local(15, 45), "3:45pm"],
+    [local(16, 0), "4pm"],
+    [local(12, 0), "midday"],
+    [local(23, 59), "11:59pm"],
+  ])("%s, later the same day, reads as %j", (iso, words) => {
+    expect(formatTimeSoon(iso, new Date(2025, 2, 3, 15, 30))).toBe(words);
+  });
+
+  it("says the date too when the time is on another day", () => {
+    expect(formatTimeSoon(new Date(2025, 2, 4, 0, 10).toISOString(), new Date(2025, 2, 3, 23, 55))).toBe("4 March 2025 at 12:10am");
+  });
+
+  it("reads a time from the server in UTC in the person's own time zone", () => {
+    const utc = "2025-03-03T15:45:00Z";
+    const at = new Date(utc);
+    const hour = at.getHours() % 12 === 0 ? 12 : at.getHours() % 12;
+    const expected = at.getMinutes() === 0 ? `${hour}` : `${hour}:${String(at.getMinutes()).padStart(2, "0")}`;
+    expect(formatTimeSoon(utc, at)).toBe(`${expected}${at.getHours() < 12 ? "am" : "pm"}`);
+  });
+
+  it("gives nothing for something that is not a time", () => {
+    expect(formatTimeSoon("not a time")).toBeNull();
   });
 });

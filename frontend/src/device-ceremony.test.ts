@@ -206,7 +206,7 @@ describe("setting up a passkey in the desktop app", () => {
     shell.finish(credential);
     await settle();
     expect(api.finishPasskeyRegistration).toHaveBeenCalledWith("r1", credential);
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
     const banner = main().querySelector(".nhsuk-notification-banner--success");
     expect(text(banner)).toContain("Passkey set up");
     expect(document.activeElement).toBe(banner);
@@ -272,7 +272,7 @@ describe("setting up a passkey in the desktop app", () => {
     shell.finish(credential);
     await settle();
     expect(api.finishPasskeyRegistration).toHaveBeenCalledWith("r1", credential);
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
   });
 
   it("on a key with no PIN, asks for a new one twice, checks they match, and sends it once", async () => {
@@ -448,7 +448,7 @@ describe("setting up a passkey in the desktop app", () => {
     expect(main().querySelector<HTMLButtonElement>("form button[type=submit]")?.disabled).toBe(false);
   });
 
-  it("when the key already has this passkey or is locked, points back to the settings rather than trying again", async () => {
+  it("when the key already has this passkey or is locked, points back to Passkeys rather than trying again", async () => {
     for (const code of ["already_registered", "pin_blocked"]) {
       const shell = new FakeShell();
       shell.authenticators = [virtualKey];
@@ -457,7 +457,7 @@ describe("setting up a passkey in the desktop app", () => {
       await settle();
       const summary = main().querySelector(".nhsuk-error-summary");
       expect(text(summary?.querySelector("li"))).toBe("Shell message.");
-      expect(summary?.querySelector('a[href="/account/security"]')).not.toBeNull();
+      expect(summary?.querySelector('a[href="/account/passkeys"]')).not.toBeNull();
       expect(text(summary)).not.toMatch(/Select Continue to try again/);
     }
   });
@@ -472,7 +472,7 @@ describe("setting up a passkey in the desktop app", () => {
     expect(document.activeElement).toBe(summary);
     expect(text(summary?.querySelector("li"))).toBe("Your security key needs a new PIN before it can be used.");
     expect(text(summary)).toContain("Change its PIN in Security keys, in login and security settings, then set up your passkey again.");
-    expect(summary?.querySelector('a[href="/account/security"]')).not.toBeNull();
+    expect(summary?.querySelector('a[href="/account/passkeys"]')).not.toBeNull();
     expect(text(summary)).not.toMatch(/Select Continue to try again/);
   });
 

@@ -13,6 +13,7 @@ import { loginPasswordPage } from "./pages/login-password";
 import { passkeyRemovePage } from "./pages/passkey-remove";
 import { passkeyRenamePage } from "./pages/passkey-rename";
 import { passkeySetUpPage } from "./pages/passkey-set-up";
+import { passkeysPage } from "./pages/passkeys";
 import { passwordChangePage } from "./pages/password-change";
 import { securityPage } from "./pages/security";
 import { withSecurityKeyRoutes } from "./pages/security-keys-routes";
@@ -30,6 +31,7 @@ export function routes(app: App): Record<string, Page> {
     "/login/password": loginPasswordPage(app),
     "/logged-out": loggedOutPage(app),
     "/account/security": securityPage(app),
+    "/account/passkeys": passkeysPage(app),
     "/account/passkeys/set-up": passkeySetUpPage(app),
     "/account/passkeys/rename": passkeyRenamePage(app),
     "/account/passkeys/remove": passkeyRemovePage(app),

@@ -97,9 +97,14 @@ const whatYouNeed: HelpTopic = {
     <p><a href="/help/set-up">Find out how to set up a passkey</a></p>`,
 };
 
+// The help article's steps, in its order and with its names: Login and security settings,
+// then Passkeys, then Set up a passkey (pages/security.ts, pages/passkeys.ts).
 const STEPS_TO_SET_UP = html`<li>Go to your ${SETTINGS}. You will be asked to log in first if you have not already.</li>
-      <li>Under Passkeys, select <strong>Set up a passkey</strong>.</li>
-      <li>Select <strong>Continue</strong>.</li>`;
+      <li>Select <strong>Passkeys</strong>.</li>
+      <li>Select <strong>Set up a passkey</strong>, then select <strong>Continue</strong>.</li>`;
+
+/** What a second passkey takes, said wherever setting one up is explained. */
+const IF_YOU_HAVE_ONE = html`<p>If you already have a passkey, you will first be asked to confirm it's you with it, unless you logged in less than 5 minutes ago. Then you create the new one.</p>`;
 
 const setUp: HelpTopic = {
   path: "/help/set-up",
@@ -116,7 +121,7 @@ const setUp: HelpTopic = {
       <li>Enter your security key's PIN. If it does not have a PIN yet, you will be asked to create one.</li>
       <li>Touch your security key when it flashes or lights up.</li>
     </ol>
-    <p>Your new passkey will then be listed in your Login and security settings.</p>`
+    <p>Your new passkey will then be listed in Passkeys, in your Login and security settings.</p>`
         : html`<h2 id="security-key">Set up a passkey on a Windows computer or a security key</h2>
     <ol>
       ${STEPS_TO_SET_UP}
@@ -126,6 +131,8 @@ const setUp: HelpTopic = {
     </ol>`;
     const intro = html`<p>You can set up a passkey on a phone, tablet, computer or security key. You can have more than one passkey, for example one on each of your devices.</p>
     ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}`;
+    const secondPasskey = html`<h2>If you already have a passkey</h2>
+    ${IF_YOU_HAVE_ONE}`;
     if (client === "windows") {
       return html`${intro}
     <h2>Set up a passkey in this app</h2>
@@ -135,7 +142,8 @@ const setUp: HelpTopic = {
       <li>Follow the instructions from Windows. For Windows Hello, use your fingerprint, face or Windows Hello PIN. For a phone or tablet, scan the QR code with it, then unlock it. For a security key, plug it in, enter its PIN and touch it.</li>
     </ol>
     <p>To use a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet first.</p>
-    <p>Your new passkey will then be listed in your Login and security settings.</p>`;
+    <p>Your new passkey will then be listed in Passkeys, in your Login and security settings.</p>
+    ${IF_YOU_HAVE_ONE}`;
     }
     return html`${intro}
     ${client === "device" ? securityKey : ""}
@@ -163,7 +171,8 @@ const setUp: HelpTopic = {
       <li>Follow the instructions on the phone or tablet to finish.</li>
     </ol>`
     }
-    ${client === "device" ? "" : securityKey}`;
+    ${client === "device" ? "" : securityKey}
+    ${secondPasskey}`;
   },
 };
 
@@ -215,7 +224,8 @@ const logIn: HelpTopic = {
     </ol>
     <p>Both devices need Bluetooth turned on.</p>
     <h2>If you cannot use your passkey</h2>
-    <p>You can <a href="/login/password">log in with your password instead</a>.</p>`,
+    <p>You can <a href="/login/password">log in with your password instead</a>.</p>
+    <p>If the log in page says your passkey may not be on this device, it may be on a different device, or on one you no longer have. <a href="/help/lost-device">Find out what to do if you lose your device</a>.</p>`,
 };
 
 const remove: HelpTopic = {
@@ -224,10 +234,13 @@ const remove: HelpTopic = {
   label: "Remove a passkey",
   content: (client) => html`<p>You can remove a passkey you do not want any more, whichever device it is on.</p>
     <ol>
-      <li>Go to your ${SETTINGS}. You will be asked to log in first if you have not already.</li>
-      <li>Find the passkey you want to remove and select <strong>Remove</strong>.</li>
+      <li>Log in. If the passkey you want to remove was on a device you no longer have, log in with your password or another passkey.</li>
+      <li>Go to your ${SETTINGS}.</li>
+      <li>Select <strong>Remove</strong> for the passkey you want to remove.</li>
       <li>Follow the instructions on your screen to confirm that you want to remove it.</li>
     </ol>
+    <p>You can also select <strong>Passkeys</strong> in your Login and security settings, then <strong>Remove</strong> for the passkey.</p>
+    <p>To remove more than one passkey, remove them one after the other. You will not be asked to log in again, and you only need to confirm it's you once every 5 minutes. You can confirm it's you with your password if you cannot use your passkeys.</p>
     <p>Once you have removed a passkey, you cannot use it to log in any more.</p>
     <p>You cannot remove your only way to log in. If you do not have a password, keep at least one passkey.</p>
     <h2>Remove the passkey from your device too</h2>
@@ -252,9 +265,10 @@ const lostDevice: HelpTopic = {
     <p>To be safe, remove the passkey that was on the lost device.</p>
     <ol>
       <li>Go to your ${SETTINGS}.</li>
-      <li>Find the passkey that was on the lost device. Each passkey shows its name, where it is stored, when it was added and when it was last used.</li>
-      <li>Select <strong>Remove</strong> and confirm.</li>
+      <li>Find the passkey that was on the lost device. Each passkey shows its name, where it is saved and when it was last used.</li>
+      <li>Select <strong>Remove</strong> for the passkey, and confirm.</li>
     </ol>
+    <p>If you lost more than one device, remove each of their passkeys, one after the other. You will not need to log in again. If you are asked to confirm it's you, you can use your password.</p>
     <h2>Set up a new passkey</h2>
     <p>When you have a new device, you can <a href="/help/set-up">set up a passkey on it</a>.</p>`,
 };
@@ -263,7 +277,7 @@ const newDevice: HelpTopic = {
   path: "/help/new-device",
   title: "If you get a new device",
   label: "If you get a new device",
-  content: (client) => html`<p>You can set up a passkey on your new device in your ${SETTINGS}. <a href="/help/set-up">Find out how to set up a passkey</a>.</p>
+  content: (client) => html`<p>You can set up a passkey on your new device. Go to your ${SETTINGS}, select <strong>Passkeys</strong>, then select <strong>Set up a passkey</strong>. <a href="/help/set-up">Find out how to set up a passkey</a>.</p>
     ${insetText(
       html`<p>If you will not use your old device any more, remove its passkey in your Login and security settings, and in the old device's settings too. <a href="/help/remove">Find out how to remove a passkey</a>.</p>`,
     )}

@@ -93,6 +93,7 @@ describe("help", () => {
       "Set up a passkey on the device you are using",
       "Set up a passkey on a different phone or tablet",
       "Set up a passkey on a Windows computer or a security key",
+      "If you already have a passkey",
     ]);
     for (const name of ["This device", "Windows Hello", "Use a different phone or tablet", "Windows Hello or external security key"]) {
       expect([...main.querySelectorAll("strong")].map(text)).toContain(name);
@@ -128,6 +129,7 @@ describe("help", () => {
       "Set up a passkey on a security key",
       "Set up a passkey on the device you are using",
       "Set up a passkey on a different phone or tablet",
+      "If you already have a passkey",
     ]);
     const insets = [...main.querySelectorAll(".nhsuk-inset-text")].map(text);
     expect(insets).toContainEqual(expect.stringMatching(/You cannot use a different phone or tablet in this app/));
@@ -156,12 +158,39 @@ describe("help", () => {
     expect(said).not.toMatch(/AutoFill/);
   });
 
+  // The help article's steps, literally: "Go to Login and security settings", "Select
+  // Passkeys", "Select Set up a passkey", with the names the pages use.
+  it.each([
+    ["in a browser", browser],
+    ["in the desktop app", desktopApp],
+    ["in the desktop app on Windows", windowsApp],
+  ])("%s, gives the help article's steps to set up a passkey, in its order", async (_where, api) => {
+    const { main } = await boot("/help/set-up", api());
+    const lists = [...main.querySelectorAll("main > .nhsuk-grid-row ol:not(.nhsuk-contents-list__list)")];
+    expect(lists.length).toBeGreaterThan(0);
+    for (const list of lists) {
+      const steps = [...list.querySelectorAll("li")].map(text);
+      const settings = steps.findIndex((step) => step.startsWith("Go to your Login and security settings."));
+      expect(settings).toBeGreaterThanOrEqual(0);
+      expect(steps[settings + 1]).toBe("Select Passkeys.");
+      expect(steps[settings + 2]).toMatch(/^Select Set up a passkey/);
+      expect(list.querySelector('a[href="/account/security"]')?.textContent).toBe("Login and security settings");
+    }
+  });
+
+  it("says a second passkey first asks to confirm it's you with a passkey you have", async () => {
+    const { main } = await boot("/help/set-up", browser());
+    expect(text(main)).toContain("If you already have a passkey, you will first be asked to confirm it's you with it");
+  });
+
   it("says how to remove a passkey, and to remove it from the device too", async () => {
     const { main } = await boot("/help/remove", browser());
     const steps = [...main.querySelectorAll("main > .nhsuk-grid-row ol:not(.nhsuk-contents-list__list) li")].map(text);
-    expect(steps[0]).toMatch(/Login and security settings/);
-    expect(steps[1]).toMatch(/select Remove/);
-    expect(steps[2]).toMatch(/confirm/);
+    expect(steps[0]).toMatch(/^Log in\./);
+    expect(steps[1]).toBe("Go to your Login and security settings.");
+    expect(steps[2]).toBe("Select Remove for the passkey you want to remove.");
+    expect(steps[3]).toMatch(/confirm/);
+    expect(text(main)).toContain("remove them one after the other. You will not be asked to log in again");
     expect(text(main)).toMatch(/also remove the passkey in your device's settings/);
     expect(main.querySelector('a[href="/security-keys"]')).toBeNull();
     const { main: desktop } = await boot("/help/remove", desktopApp());
@@ -172,11 +201,13 @@ describe("help", () => {
     let { main } = await boot("/help/lost-device", browser());
     let said = text(main);
     expect(said).toMatch(/Nobody else can use it/);
-    expect(said).toMatch(/its name, where it is stored, when it was added and when it was last used/);
+    expect(said).toMatch(/its name, where it is saved and when it was last used/);
+    expect(said).toMatch(/If you lost more than one device, remove each of their passkeys, one after the other. You will not need to log in again./);
     expect(main.querySelector('a[href="/help/set-up"]')).not.toBeNull();
     ({ main } = await boot("/help/new-device", browser()));
     said = text(main);
     expect(said).toMatch(/same Apple ID/);
+    expect(said).toContain("Go to your Login and security settings, select Passkeys, then select Set up a passkey.");
     expect(text(main.querySelector(".nhsuk-inset-text"))).toMatch(/If you will not use your old device any more, remove its passkey/);
   });
 

@@ -16,6 +16,8 @@ interface State {
   problems: string[];
   /** What to do about the problems (a lockout: how long, and what if it was not you). */
   advice?: string | null;
+  /** Logging in with the password is paused, but not with a passkey: offer that. */
+  offerPasskey?: boolean;
 }
 
 export function loginPasswordPage(app: App): Page {
@@ -33,7 +35,16 @@ function render(app: App, ctx: PageContext, state: State): void {
     beforeContent: backLink("/login"),
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
-    ${items.length ? errorSummary(items, state.advice ? html`<p>${state.advice}</p>` : undefined) : ""}
+    ${
+      items.length
+        ? errorSummary(
+            items,
+            html`${state.advice ? html`<p>${state.advice}</p>` : ""}${
+              state.offerPasskey ? html`<p><a href="/login">Log in with a passkey</a></p>` : ""
+            }`,
+          )
+        : ""
+    }
     <h1>Log in with your password</h1>
     <form method="post" novalidate>
       ${input({
@@ -71,12 +82,20 @@ function render(app: App, ctx: PageContext, state: State): void {
     const done = markBusy(submitButton(form));
     try {
       await app.api.loginWithPassword(email, password);
+      app.journey.loggedInWith = "password";
     } catch (error) {
       done();
       if (!ctx.isCurrent()) return;
       const fieldErrors = error instanceof ApiError ? fieldErrorsFrom(error, ["email", "password"]) : {};
-      const problems = hasErrors(fieldErrors) ? [] : [messageFor(error, SERVICE_PROBLEM)];
-      render(app, ctx, { email, errors: fieldErrors, problems, advice: loginRefusal(error)?.advice ?? null });
+      const refusal = loginRefusal(error);
+      const problems = hasErrors(fieldErrors) ? [] : [refusal?.message ?? messageFor(error, SERVICE_PROBLEM)];
+      render(app, ctx, {
+        email,
+        errors: fieldErrors,
+        problems,
+        advice: refusal?.advice ?? null,
+        offerPasskey: refusal?.offerPasskey === true,
+      });
       return;
     }
     if (ctx.isCurrent()) await ctx.navigate("/account/security");

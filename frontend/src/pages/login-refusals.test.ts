@@ -1,6 +1,6 @@
 // Logins refused for a reason the person can act on: a flagged passkey, and a lockout.
 
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api";
 import type { Ceremonies } from "../ceremony";
 import { boot, fakeApi, fill, settle, submit, text } from "../testing/harness";
@@ -77,5 +77,63 @@ describe("login refusals", () => {
     expect(text(summary)).toContain(refused.message);
     expect(text(summary)).not.toContain("someone else may have");
     expect(summary?.querySelector('a[href="/login/password"]')).not.toBeNull();
+  });
+
+  describe("a paused way in, with the time the server gave", () => {
+    // The person's own clock reads 3:30pm; the pause ends at 3:45pm their time (the server
+    // sends it in UTC).
+    const now = new Date(2026, 2, 2, 15, 30);
+    const until = new Date(2026, 2, 2, 15, 45).toISOString();
+    const serverSaid =
+      "Logging in with a password is paused for 15 minutes (until 3:45pm) because the wrong password was entered too many times.";
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("a paused password login says which way in is paused, until when in the person's time, and that the passkey still works", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(now);
+      const paused = new ApiError(429, "too_many_attempts", serverSaid, {}, { way: "password", until });
+      const { main } = await boot("/login/password", fakeApi({ loginWithPassword: () => Promise.reject(paused) }), device);
+      fill("email", "pat@example.com");
+      fill("password", "the right password");
+      submit();
+      await settle();
+      const summary = main.querySelector(".nhsuk-error-summary");
+      expect(document.activeElement).toBe(summary);
+      expect(text(summary?.querySelector("li"))).toBe(
+        "Logging in with your password is paused until 3:45pm, because the wrong password was entered too many times.",
+      );
+      expect(text(summary)).toContain("You can still log in with your passkey, if you have set one up.");
+      expect(text(summary)).toContain("try your password again after 3:45pm");
+      expect(text(summary?.querySelector('a[href="/login"]'))).toBe("Log in with a passkey");
+    });
+
+    it("without the time, says the server's message, which says how long", async () => {
+      const paused = new ApiError(429, "too_many_attempts", serverSaid, {}, { way: "password", until: null });
+      const { main } = await boot("/login/password", fakeApi({ loginWithPassword: () => Promise.reject(paused) }), device);
+      fill("email", "pat@example.com");
+      fill("password", "the right password");
+      submit();
+      await settle();
+      const summary = main.querySelector(".nhsuk-error-summary");
+      expect(text(summary?.querySelector("li"))).toBe(serverSaid);
+      expect(text(summary)).toContain("You can still log in with your passkey");
+    });
+
+    it("a paused passkey login on this device says so, until when, and offers the password", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(now);
+      const paused = new ApiError(429, "too_many_attempts", "Logging in with a passkey on this device is paused.", {}, { way: "passkey", until });
+      const { main } = await boot("/login", fakeApi({ beginPasskeyLogin: () => Promise.reject(paused) }), device);
+      submit();
+      await settle();
+      const summary = main.querySelector(".nhsuk-error-summary");
+      expect(text(summary?.querySelector("li"))).toBe(
+        "Logging in with a passkey on this device is paused until 3:45pm, because too many passkey attempts did not work.",
+      );
+      expect(text(summary)).toContain("You can log in with your password instead.");
+      expect(summary?.querySelector('a[href="/login/password"]')).not.toBeNull();
+    });
   });
 });

@@ -77,7 +77,32 @@ describe("log in with a passkey", () => {
     expect(main.querySelector<HTMLButtonElement>("form button[type=submit]")?.disabled).toBe(true);
   });
 
-  it("when the person cancels, says why and offers the password, carrying the email over in memory only", async () => {
+  it("says the email address may be left empty, and what happens then", async () => {
+    const { main } = await boot("/login", fakeApi(), ceremonies(vi.fn()));
+    const hint = main.querySelector("#email-hint");
+    expect(text(hint)).toBe(
+      "You can leave this empty. Your device will then show you the passkeys it has for NHS login, so you can choose one.",
+    );
+    expect(main.querySelector("#email")?.getAttribute("aria-describedby")).toBe("email-hint");
+    const desktop = await boot("/login", fakeApi(), { ...ceremonies(vi.fn()), client: "device" });
+    expect(text(desktop.main.querySelector("#email-hint"))).toBe(
+      "You can leave this empty. The app will then look for your passkey on the security key you choose.",
+    );
+  });
+
+  it("when the email is left empty, asks the device for any passkey it has for NHS login", async () => {
+    const api = fakeApi({ beginPasskeyLogin: vi.fn(() => Promise.resolve({ ceremony: "c1", publicKey: requestOptions })) });
+    const get = vi.fn(() => new Promise<never>(() => {}));
+    await boot("/login", api, ceremonies(get));
+    submit();
+    await settle();
+    expect(api.beginPasskeyLogin).toHaveBeenCalledWith("");
+    expect(get).toHaveBeenCalled();
+  });
+
+  // WebAuthn's NotAllowedError: cancelled, too slow, or no passkey here. After losing a
+  // device the last is the likeliest, so it comes first, with the password.
+  it("when the browser says not allowed, says first that the passkey may not be on this device, and offers the password", async () => {
     const api = fakeApi({ beginPasskeyLogin: () => Promise.resolve({ ceremony: "c1", publicKey: requestOptions }) });
     const { main } = await boot("/login", api, ceremonies(() => Promise.reject(ceremonyError("cancelled", "get"))));
     fill("email", "pat@example.com");
@@ -87,7 +112,11 @@ describe("log in with a passkey", () => {
     expect(document.title).toBe("Error: Log in – NHS login passkeys");
     const summary = main.querySelector(".nhsuk-error-summary");
     expect(document.activeElement).toBe(summary);
-    expect(text(summary)).toMatch(/You were not logged in with a passkey\. You may have cancelled it/);
+    expect(text(summary?.querySelector("li"))).toBe("Your passkey may not be on this device.");
+    expect(text(summary)).not.toContain("You may have cancelled it, or your device took too long");
+    expect(text(summary)).toContain("If you no longer have the device your passkey is on, log in with your password.");
+    expect(text(summary)).toContain("Use a different phone or tablet");
+    expect(text(summary?.querySelector('a[href="/login/password"]'))).toBe("Log in with your password");
     expect(main.querySelector<HTMLButtonElement>("form button[type=submit]")?.disabled).toBe(false);
 
     summary?.querySelector<HTMLAnchorElement>('a[href="/login/password"]')?.click();
@@ -96,6 +125,22 @@ describe("log in with a passkey", () => {
     expect(window.location.search).toBe("");
     expect(text(main.querySelector("h1"))).toBe("Log in with your password");
     expect(main.querySelector<HTMLInputElement>("#email")?.value).toBe("pat@example.com");
+  });
+
+  it("in the desktop app, a key without the passkey says so, what to do if the device is gone, and offers the password", async () => {
+    const api = fakeApi({ beginPasskeyLogin: () => Promise.resolve({ ceremony: "c1", publicKey: requestOptions }) });
+    const shellSaid = "There are no passkeys for your NHS login on this security key.";
+    const { main } = await boot("/login", api, {
+      ...ceremonies(() => Promise.reject(ceremonyError("no_passkey_on_key", "get", shellSaid))),
+      client: "device",
+    });
+    submit();
+    await settle();
+    const summary = main.querySelector(".nhsuk-error-summary");
+    expect(text(summary?.querySelector("li"))).toBe(shellSaid);
+    expect(text(summary)).toContain("Try a different security key");
+    expect(text(summary)).toContain("If you no longer have the device your passkey is on, log in with your password.");
+    expect(text(summary?.querySelector('a[href="/login/password"]'))).toBe("Log in with your password");
   });
 
   it("shows the server's reason when the passkey is not accepted", async () => {

@@ -1,6 +1,8 @@
 // `/login`: log in with a passkey. The email is optional: left empty, the
-// device offers the passkeys it holds for NHS login. Whatever goes wrong, the
-// password is one link away, with the typed email carried over in memory.
+// device offers the passkeys it holds for NHS login (the page says so). Whatever
+// goes wrong, the password is one link away, with the typed email carried over in
+// memory. When the passkey is not on this device (the usual case after losing
+// one), the page says so first and offers the password.
 // In the desktop app the device part is a few steps in this page (which
 // security key, touch it, its PIN): see device-ceremony.ts.
 
@@ -15,6 +17,46 @@ import { hasErrors, validatePasskeyLogin, type FieldErrors } from "../validation
 import { loginRefusal } from "./login-refusals";
 
 const PASSWORD_LINK = html`<a href="/login/password">Log in with your password instead</a>`;
+/** In the error summary, after what went wrong: the way in that still works. */
+const SUMMARY_PASSWORD_LINK = html`<a href="/login/password">Log in with your password</a>`;
+
+/** Under "Email address": it may be left empty, and what happens then. */
+function emailHint(client: State["client"]): string {
+  const then =
+    client === "windows"
+      ? "Windows will then offer the passkeys it can find for NHS login."
+      : client === "device"
+        ? "The app will then look for your passkey on the security key you choose."
+        : "Your device will then show you the passkeys it has for NHS login, so you can choose one.";
+  return `You can leave this empty. ${then}`;
+}
+
+const IF_DEVICE_IS_GONE =
+  "If you no longer have the device your passkey is on, log in with your password. Then, in your login and security settings, remove the passkey that was on it.";
+
+/**
+ * A passkey that may not be on this device. A browser says only "not allowed" (WebAuthn L3
+ * §5.1.4.1: cancelled, timed out, or no passkey for NHS login here, deliberately alike), and
+ * after losing a device the missing passkey is the likeliest, so it is said first. The desktop
+ * app knows (no_passkey_on_key) and says what it looked on; either way the person is told what
+ * to do if the device with their passkey is gone, and the password is offered.
+ */
+function notOnThisDevice(error: CeremonyError, client: State["client"]): { problem: string; advice: SafeHtml } | null {
+  if (error.kind !== "get") return null;
+  if (error.reason === "cancelled" && (client === "browser" || client === null)) {
+    return {
+      problem: "Your passkey may not be on this device.",
+      advice: html`<p>If your passkey is on a different phone or tablet, select Continue, then choose <strong>Use a different phone or tablet</strong> and scan the QR code with it.</p>
+        <p>${IF_DEVICE_IS_GONE}</p>
+        <p>If you cancelled or your device took too long, select Continue to try again.</p>`,
+    };
+  }
+  if (error.reason !== "no_passkey_on_key") return null;
+  // The shell's own words say where it looked ("on this security key", "in Windows Hello on
+  // this computer"); what to do next is said after them.
+  const advice = adviceFor(error);
+  return { problem: error.message, advice: html`${advice ? html`<p>${advice}</p>` : ""}<p>${IF_DEVICE_IS_GONE}</p>` };
+}
 
 const HELP_LINK = html`<p><a href="/help/log-in">Get help with logging in with a passkey</a></p>`;
 
@@ -43,8 +85,8 @@ interface State {
   errors: FieldErrors;
   /** Why the passkey step did not work; shown with the way to use the password. */
   problem: string | null;
-  /** What to do about the problem, besides using the password. */
-  advice: string | null;
+  /** What to do about the problem, besides using the password: a sentence, or paragraphs. */
+  advice: string | SafeHtml | null;
   /** During a lockout the password cannot be used either, so it is not offered with the problem. */
   locked?: boolean;
   /** Set when passkeys cannot be used here at all (a browser without WebAuthn). */
@@ -87,7 +129,9 @@ function render(app: App, ctx: PageContext, state: State): void {
     ? errorSummary(
         items,
         state.problem
-          ? html`${state.advice ? html`<p>${state.advice}</p>` : ""}${state.locked ? "" : html`<p>${PASSWORD_LINK}</p>`}`
+          ? html`${typeof state.advice === "string" ? html`<p>${state.advice}</p>` : (state.advice ?? "")}${
+              state.locked ? "" : html`<p>${SUMMARY_PASSWORD_LINK}</p>`
+            }`
           : undefined,
       )
     : "";
@@ -114,6 +158,7 @@ function render(app: App, ctx: PageContext, state: State): void {
         autocomplete: "username webauthn",
         spellcheck: false,
         value: state.email,
+        hint: emailHint(state.client),
         error: state.errors.email,
       })}
       ${statusArea("passkey-status")}
@@ -153,6 +198,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       const start = await app.api.beginPasskeyLogin(email);
       const credential = await ceremonies.get(start.publicKey, ctx);
       await app.api.finishPasskeyLogin(start.ceremony, credential);
+      app.journey.loggedInWith = "passkey";
     } catch (error) {
       done();
       if (!ctx.isCurrent()) return;
@@ -167,10 +213,15 @@ function render(app: App, ctx: PageContext, state: State): void {
         again({ cancelled: error.message });
         return;
       }
+      const missing = error instanceof CeremonyError ? notOnThisDevice(error, client) : null;
+      if (missing) {
+        again(missing);
+        return;
+      }
       if (!(error instanceof ApiError) && !(error instanceof CeremonyError)) console.error(error);
       const refusal = loginRefusal(error);
       again({
-        problem: messageFor(error, SERVICE_PROBLEM),
+        problem: refusal?.message ?? messageFor(error, SERVICE_PROBLEM),
         advice: error instanceof CeremonyError ? adviceFor(error) : (refusal?.advice ?? null),
         locked: refusal ? !refusal.offerPassword : false,
       });

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError, type Account, type Api, type Passkey } from "../api";
 import * as removal from "../passkey-removed";
 import { account, passkey, signedInAs } from "../testing/accounts";
-import { boot, fakeApi, settle, submit, text } from "../testing/harness";
+import { boot, fakeApi, fill, settle, submit, text } from "../testing/harness";
+import { clickControl } from "../testing/accounts";
+import { axeViolations } from "../testing/axe";
 
 const hello = passkey({ id: "cred-1", name: "Windows Hello", storedOn: "this-device" });
 const phone = passkey({ id: "cred-2", name: "Pat's iPhone", storedOn: "synced", provider: "iCloud Keychain" });
@@ -88,7 +90,7 @@ describe("remove a passkey", () => {
     expect(text(banner)).toContain("Passkey removed");
     expect(text(banner)).toContain("You can no longer log in with “Windows Hello”.");
     expect(document.activeElement).toBe(banner);
-    expect([...main.querySelectorAll(".nhsuk-card__heading")].map((h) => text(h))).toEqual(["Pat's iPhone"]);
+    expect([...main.querySelectorAll(".nhsuk-summary-list__key")].map((h) => text(h))).toEqual(["Pat's iPhone"]);
     expect(app.journey.passkey).toBeNull();
   });
 
@@ -141,5 +143,117 @@ describe("remove a passkey", () => {
   it("without a chosen passkey, goes back to the settings", async () => {
     await boot("/account/passkeys/remove", api(account(), [hello]));
     expect(window.location.pathname).toBe("/account/security");
+  });
+});
+
+// A patient who lost two devices logs in with their password and removes both passkeys: one
+// confirmation covers both (docs/api.md, "Re-authentication"), and it is the password.
+describe("removing the passkeys of lost devices", () => {
+  const REQUIRED = new ApiError(403, "reauth_required", "For your security, confirm it's you before you make this change.");
+  const lostPhone = passkey({ id: "cred-4", name: "Lost phone", storedOn: "synced" });
+  const lostLaptop = passkey({ id: "cred-5", name: "Lost laptop", storedOn: "this-device" });
+
+  /** The server: a removal needs the proof "proof-1" (the login grace has been used). */
+  function lostDevicesApi() {
+    let passkeys = [lostPhone, lostLaptop];
+    return fakeApi({
+      getSession: signedInAs(account({ hasPassword: true, hasPasskey: true })),
+      listPasskeys: () => Promise.resolve(passkeys),
+      removePasskey: vi.fn((id: string, proof?: string) => {
+        if (proof !== "proof-1") return Promise.reject(REQUIRED);
+        passkeys = passkeys.filter((p) => p.id !== id);
+        return Promise.resolve(passkeys);
+      }),
+      reauthWithPassword: vi.fn(() => Promise.resolve("proof-1")),
+      beginPasskeyReauth: vi.fn(() => Promise.reject(new Error("no passkey should be asked for"))),
+    });
+  }
+
+  it("after a password login, asks for the password once and removes every lost passkey with no passkey asked for", async () => {
+    const api = lostDevicesApi();
+    const { main, app } = await boot("/account/security", api);
+    app.journey.loggedInWith = "password";
+
+    clickControl("Remove Lost phone");
+    await settle();
+    clickControl("Remove passkey");
+    await settle();
+    expect(text(main.querySelector("h1"))).toBe("Confirm it's you");
+    // The password comes first, with the passkey still on offer.
+    expect(main.querySelector("#password")).not.toBeNull();
+    expect(text(main)).toContain("you can remove other passkeys for the next 5 minutes without being asked again");
+    expect(text(main.querySelector("#use-passkey"))).toBe("Confirm it's you with a passkey instead");
+    expect(await axeViolations()).toEqual([]);
+    fill("password", "the password");
+    submit();
+    await settle();
+    expect(window.location.pathname).toBe("/account/security");
+    expect(text(main.querySelector(".nhsuk-notification-banner__heading"))).toBe("Passkey removed");
+
+    clickControl("Remove Lost laptop");
+    await settle();
+    clickControl("Remove passkey");
+    await settle();
+    expect(window.location.pathname).toBe("/account/security");
+    expect(text(main.querySelector(".nhsuk-notification-banner"))).toContain("You can no longer log in with “Lost laptop”.");
+
+    expect(api.reauthWithPassword).toHaveBeenCalledExactlyOnceWith("remove-passkey", "the password");
+    expect(api.beginPasskeyReauth).not.toHaveBeenCalled();
+    expect(vi.mocked(api.removePasskey).mock.calls).toEqual([
+      ["cred-4", undefined],
+      ["cred-4", "proof-1"],
+      ["cred-5", "proof-1"],
+    ]);
+  });
+
+  it("offers the password to confirm a removal even though the account has a usable passkey", async () => {
+    const api = lostDevicesApi();
+    const { main } = await boot("/account/security", api);
+    clickControl("Remove Lost phone");
+    await settle();
+    clickControl("Remove passkey");
+    await settle();
+    expect(text(main.querySelector("h1"))).toBe("Confirm it's you");
+    expect(main.querySelector("#password")).toBeNull(); // logged in some other way: the passkey first
+    clickControl("Confirm it's you with your password instead");
+    await settle();
+    fill("password", "the password");
+    submit();
+    await settle();
+    expect(api.reauthWithPassword).toHaveBeenCalledWith("remove-passkey", "the password");
+    expect(text(main.querySelector(".nhsuk-notification-banner__heading"))).toBe("Passkey removed");
+  });
+
+  it("asks again when the kept confirmation has expired", async () => {
+    const api = lostDevicesApi();
+    const { main, app } = await boot("/account/security", api);
+    app.journey.loggedInWith = "password";
+    app.journey.removalProof = "an expired proof";
+    clickControl("Remove Lost phone");
+    await settle();
+    clickControl("Remove passkey");
+    await settle();
+    expect(text(main.querySelector("h1"))).toBe("Confirm it's you");
+    fill("password", "the password");
+    submit();
+    await settle();
+    expect(vi.mocked(api.removePasskey).mock.calls).toEqual([
+      ["cred-4", "an expired proof"],
+      ["cred-4", "proof-1"],
+    ]);
+    expect(app.journey.removalProof).toBe("proof-1");
+  });
+
+  it("forgets the confirmation on logging out", async () => {
+    const api = fakeApi({
+      getSession: signedInAs(account()),
+      listPasskeys: () => Promise.resolve([]),
+      logout: () => Promise.resolve(),
+    });
+    const { app } = await boot("/account/security", api);
+    app.journey.removalProof = "proof-1";
+    clickControl("Log out");
+    await settle();
+    expect(app.journey.removalProof).toBeNull();
   });
 });

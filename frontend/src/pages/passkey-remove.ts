@@ -1,9 +1,14 @@
 // `/account/passkeys/remove`: "Are you sure you want to remove …?" for the passkey chosen on
-// the settings page: what removing it means, how to stop the device offering it, then
-// DELETE /api/passkeys/{id} (after "Confirm it's you" when the server asks: reauth.ts), the
-// hook in ../passkey-removed.ts, and back to the settings with a success banner. The server
-// refuses to remove the last way to log in (409 last_way_to_log_in): the page says how to add
-// another way first.
+// Login and security settings or on Passkeys: what removing it means, how to stop the device
+// offering it, then DELETE /api/passkeys/{id} (after "Confirm it's you" when the server asks:
+// reauth.ts), the hook in ../passkey-removed.ts, and back to the page it was chosen on with a
+// success banner. The server refuses to remove the last way to log in (409
+// last_way_to_log_in): the page says how to add another way first.
+//
+// A patient who has lost several devices removes their passkeys one after the other: the
+// server lets one confirmation cover every removal for 5 minutes (docs/api.md,
+// "Re-authentication"), so the proof is kept for the visit (app.journey.removalProof) and the
+// next removal sends it without asking again.
 
 import { ApiError, SERVICE_PROBLEM, type Account, type Passkey } from "../api";
 import { isNotSignedIn, type App } from "../app";
@@ -13,7 +18,7 @@ import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
 import { afterPasskeyRemoved } from "../passkey-removed";
 import type { Page, PageContext } from "../router";
-import { loadChosenPasskey } from "./chosen-passkey";
+import { goBackTo, loadChosenPasskey } from "./chosen-passkey";
 import { NOT_CONFIRMED, SensitiveChange } from "./reauth";
 import { WINDOWS_SETTINGS } from "./security-keys";
 
@@ -24,6 +29,8 @@ interface State {
   passkey: Passkey;
   /** The account's other passkeys. */
   others: Passkey[];
+  /** The page the passkey was chosen on, to go back to. */
+  back: string;
   client: Ceremonies["client"] | null;
   problem: string | null;
   /** What to do about the problem. */
@@ -31,11 +38,11 @@ interface State {
   note: string | null;
 }
 
-const BACK_TO_SETTINGS = html`<p><a href="/account/security">Go back to your login and security settings</a></p>`;
 
 export function passkeyRemovePage(app: App): Page {
   return async (ctx) => {
-    const chosen = await loadChosenPasskey(app, ctx);
+    // Remove's place in the help article is Login and security settings.
+    const chosen = await loadChosenPasskey(app, ctx, "/account/security");
     if (!chosen) return;
     let client: State["client"] = null;
     try {
@@ -43,11 +50,17 @@ export function passkeyRemovePage(app: App): Page {
     } catch {
       // Without the config the page still works; it just cannot tell which app this is.
     }
-    const change = new SensitiveChange(app, ctx, { action: "remove-passkey", account: chosen.account, back: REMOVE_PATH });
+    const change = new SensitiveChange(app, ctx, { action: "remove-passkey", account: chosen.account, back: REMOVE_PATH }, {
+      get: () => app.journey.removalProof ?? undefined,
+      set: (proof) => {
+        app.journey.removalProof = proof ?? null;
+      },
+    });
     render(app, ctx, change, {
       account: chosen.account,
       passkey: chosen.passkey,
       others: chosen.passkeys.filter((p) => p.id !== chosen.passkey.id),
+      back: chosen.back,
       client,
       problem: null,
       nextStep: null,
@@ -92,7 +105,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       ? html`<p>You can still log in with your other passkeys.</p>`
       : "";
   const main = ctx.show({
-    beforeContent: backLink("/account/security"),
+    beforeContent: backLink(state.back),
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
     ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
@@ -104,7 +117,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
     <p>Next time you log in, your device may still offer you this passkey.</p>
     ${removeFromDevice(passkey, state.client)}
     <form method="post" novalidate>
-      ${buttonGroup(button({ text: "Remove passkey", variant: "warning" }), html`<a class="nhsuk-link" href="/account/security">Cancel</a>`)}
+      ${buttonGroup(button({ text: "Remove passkey", variant: "warning" }), html`<a class="nhsuk-link" href="${state.back}">Cancel</a>`)}
     </form>
   </div>
 </div>`,
@@ -133,7 +146,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       const code = error instanceof ApiError ? error.code : "";
       again({
         problem: messageFor(error, SERVICE_PROBLEM),
-        nextStep: code === "last_way_to_log_in" ? addAnotherWay(state.account) : code === "not_found" ? BACK_TO_SETTINGS : null,
+        nextStep: code === "last_way_to_log_in" ? addAnotherWay(state.account) : code === "not_found" ? goBackTo(state.back) : null,
       });
       return;
     }
@@ -146,6 +159,6 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
     }
     app.journey.passkey = null;
     app.journey.notice = { kind: "passkey-removed", passkeyName: passkey.name, passkeyId: passkey.id, provider: passkey.provider ?? null };
-    if (ctx.isCurrent()) await ctx.navigate(next ?? "/account/security");
+    if (ctx.isCurrent()) await ctx.navigate(next ?? state.back);
   });
 }

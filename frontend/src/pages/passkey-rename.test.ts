@@ -9,7 +9,7 @@ function api(overrides: Partial<Api> = {}): Api {
   return fakeApi({ getSession: signedInAs(account()), listPasskeys: () => Promise.resolve([hello]), ...overrides });
 }
 
-/** The rename page for Windows Hello, chosen as the settings page chooses it. */
+/** The rename page for Windows Hello, chosen as the Passkeys page chooses it. */
 async function openRename(theApi: Api) {
   const harness = await boot("/elsewhere", theApi);
   harness.app.journey.passkey = "cred-1";
@@ -27,13 +27,13 @@ describe("rename a passkey", () => {
     expect(main.querySelector<HTMLInputElement>("#name")?.value).toBe("Windows Hello");
     expect(text(main.querySelector("#name-hint"))).toContain("64 characters or fewer");
     expect(text(main.querySelector("form button[type=submit]"))).toBe("Save name");
-    expect(main.querySelector('form a[href="/account/security"]')?.textContent).toBe("Cancel");
-    expect(document.querySelector("[data-before-content] .nhsuk-back-link")?.getAttribute("href")).toBe("/account/security");
+    expect(main.querySelector('form a[href="/account/passkeys"]')?.textContent).toBe("Cancel");
+    expect(document.querySelector("[data-before-content] .nhsuk-back-link")?.getAttribute("href")).toBe("/account/passkeys");
   });
 
-  it("without a chosen passkey (reloaded, or opened directly), goes back to the settings", async () => {
+  it("without a chosen passkey (reloaded, or opened directly), goes back to Passkeys", async () => {
     await boot("/account/passkeys/rename", api());
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
   });
 
   it("sends someone who is not signed in to log in", async () => {
@@ -41,14 +41,14 @@ describe("rename a passkey", () => {
     expect(window.location.pathname).toBe("/login");
   });
 
-  it("renames it (trimmed) and shows the settings with a focused success banner", async () => {
+  it("renames it (trimmed) and shows Passkeys with a focused success banner", async () => {
     const renamePasskey = vi.fn((id: string, name: string) => Promise.resolve({ ...hello, id, name }));
     const { main, app } = await openRename(api({ renamePasskey }));
     fill("name", "  Work laptop  ");
     submit();
     await settle();
     expect(renamePasskey).toHaveBeenCalledWith("cred-1", "Work laptop", undefined);
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
     const banner = main.querySelector(".nhsuk-notification-banner--success");
     expect(text(banner)).toContain("Passkey renamed");
     expect(text(banner)).toContain("Your passkey is now called “Work laptop”.");
@@ -106,13 +106,13 @@ describe("rename a passkey", () => {
     expect(text(main.querySelector("#name-error"))).toContain("must only include letters, numbers");
   });
 
-  it("when the passkey has gone meanwhile (404), says so and links back to the settings", async () => {
+  it("when the passkey has gone meanwhile (404), says so and links back to Passkeys", async () => {
     const gone = new ApiError(404, "not_found", "We could not find that passkey. It may have been removed already.");
     const { main } = await openRename(api({ renamePasskey: () => Promise.reject(gone) }));
     submit();
     await settle();
     const summary = main.querySelector(".nhsuk-error-summary");
     expect(text(summary)).toContain(gone.message);
-    expect(summary?.querySelector('a[href="/account/security"]')).not.toBeNull();
+    expect(summary?.querySelector('a[href="/account/passkeys"]')).not.toBeNull();
   });
 });

@@ -1,6 +1,6 @@
-// `/account/passkeys/rename`: a new name for the passkey chosen on the settings page
-// (PATCH /api/passkeys/{id}), then back to the settings with a success banner. The server
-// may first want "Confirm it's you" (reauth.ts).
+// `/account/passkeys/rename`: a new name for the passkey chosen on the Passkeys page
+// (PATCH /api/passkeys/{id}), then back to that page with a success banner. The server may
+// first want "Confirm it's you" (reauth.ts).
 
 import { ApiError, SERVICE_PROBLEM, type Passkey } from "../api";
 import { isNotSignedIn, type App } from "../app";
@@ -9,13 +9,16 @@ import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButt
 import { html } from "../html";
 import type { Page, PageContext } from "../router";
 import { hasErrors, MAX_PASSKEY_NAME_LENGTH, validatePasskeyName, type FieldErrors } from "../validation";
-import { loadChosenPasskey } from "./chosen-passkey";
+import { goBackTo, loadChosenPasskey } from "./chosen-passkey";
+import { PASSKEYS_PATH } from "./passkeys";
 import { NOT_CONFIRMED, SensitiveChange } from "./reauth";
 
 export const RENAME_PATH = "/account/passkeys/rename";
 
 interface State {
   passkey: Passkey;
+  /** The page the passkey was chosen on, to go back to. */
+  back: string;
   /** What is in the field. */
   name: string;
   errors: FieldErrors;
@@ -26,14 +29,13 @@ interface State {
   gone?: boolean;
 }
 
-const BACK_TO_SETTINGS = html`<p><a href="/account/security">Go back to your login and security settings</a></p>`;
 
 export function passkeyRenamePage(app: App): Page {
   return async (ctx) => {
-    const chosen = await loadChosenPasskey(app, ctx);
+    const chosen = await loadChosenPasskey(app, ctx, PASSKEYS_PATH);
     if (!chosen) return;
     const change = new SensitiveChange(app, ctx, { action: "rename-passkey", account: chosen.account, back: RENAME_PATH });
-    render(app, ctx, change, { passkey: chosen.passkey, name: chosen.passkey.name, errors: {}, problem: null, note: null });
+    render(app, ctx, change, { passkey: chosen.passkey, back: chosen.back, name: chosen.passkey.name, errors: {}, problem: null, note: null });
   };
 }
 
@@ -43,10 +45,10 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
     ...summaryItems(state.errors, ["name"]),
   ];
   const main = ctx.show({
-    beforeContent: backLink("/account/security"),
+    beforeContent: backLink(state.back),
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
-    ${items.length ? errorSummary(items, state.gone ? BACK_TO_SETTINGS : undefined) : ""}
+    ${items.length ? errorSummary(items, state.gone ? goBackTo(state.back) : undefined) : ""}
     <h1>Rename your passkey</h1>
     ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
     <p>This passkey is called <strong>“${state.passkey.name}”</strong>.</p>
@@ -60,7 +62,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
         error: state.errors.name,
         autocomplete: "off",
       })}
-      ${buttonGroup(button({ text: "Save name" }), html`<a class="nhsuk-link" href="/account/security">Cancel</a>`)}
+      ${buttonGroup(button({ text: "Save name" }), html`<a class="nhsuk-link" href="${state.back}">Cancel</a>`)}
     </form>
   </div>
 </div>`,
@@ -111,6 +113,6 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
     }
     app.journey.passkey = null;
     app.journey.notice = { kind: "passkey-renamed", passkeyName: renamed.name };
-    if (ctx.isCurrent()) await ctx.navigate("/account/security");
+    if (ctx.isCurrent()) await ctx.navigate(state.back);
   });
 }

@@ -56,7 +56,7 @@ describe("set up a passkey when the server wants you to confirm it's you", () =>
     await settle();
     expect(api.beginPasskeyRegistration).toHaveBeenLastCalledWith("proof-1");
     expect(create).toHaveBeenCalledWith(creationOptions, expect.anything());
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
     expect(text(main.querySelector(".nhsuk-notification-banner"))).toContain("Passkey set up");
   });
 

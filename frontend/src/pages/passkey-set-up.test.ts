@@ -45,6 +45,39 @@ describe("set up a passkey", () => {
     expect(text(main)).toMatch(/Bluetooth/);
     expect(main.querySelector('[role="status"]')).not.toBeNull();
     expect(text(main.querySelector("form button[type=submit]"))).toBe("Continue");
+    expect(document.querySelector("[data-before-content] .nhsuk-back-link")?.getAttribute("href")).toBe("/account/passkeys");
+  });
+
+  // A second passkey: the person first confirms it's them with a passkey they have, then
+  // creates the new one. The page says so before anything pops up.
+  it("with a passkey already, says before Continue that they will confirm it's them with it first, then create the new one", async () => {
+    const api = signedInApi({ getSession: () => Promise.resolve({ signedIn: true, account: { ...account, hasPasskey: true } }) });
+    const create = vi.fn();
+    const { main } = await boot("/account/passkeys/set-up", api, ceremonies(create));
+    const steps = main.querySelector("form")?.previousElementSibling;
+    expect(steps?.tagName).toBe("P");
+    const list = [...main.querySelectorAll("ol li")].map((li) => text(li));
+    expect(list).toEqual([
+      "First, confirm it's you with a passkey you already have. This keeps your account safe.",
+      "Then, create your new passkey.",
+    ]);
+    expect(text(main)).toContain("Because you already have a passkey");
+    // Nothing has been asked of the device or the server yet.
+    expect(create).not.toHaveBeenCalled();
+    expect(api.beginPasskeyRegistration).not.toHaveBeenCalled();
+  });
+
+  it("in the desktop app, says to confirm with a security key that has one of the passkeys", async () => {
+    const api = signedInApi({ getSession: () => Promise.resolve({ signedIn: true, account: { ...account, hasPasskey: true } }) });
+    const { main } = await boot("/account/passkeys/set-up", api, { ...ceremonies(vi.fn()), client: "device" });
+    expect(text(main)).toContain("First, confirm it's you with a security key that has one of your passkeys.");
+  });
+
+  it("for a first passkey, says nothing about confirming it's you", async () => {
+    const api = signedInApi({ getSession: () => Promise.resolve({ signedIn: true, account: { ...account, hasPasskey: false } }) });
+    const { main } = await boot("/account/passkeys/set-up", api, ceremonies(vi.fn()));
+    expect(text(main)).not.toContain("confirm it's you");
+    expect(main.querySelector("ol")).toBeNull();
   });
 
   it("sends someone who is not signed in to log in", async () => {
@@ -52,7 +85,7 @@ describe("set up a passkey", () => {
     expect(window.location.pathname).toBe("/login");
   });
 
-  it("runs begin, the device and finish, then shows the settings with a focused success banner", async () => {
+  it("runs begin, the device and finish, then shows Passkeys with a focused success banner", async () => {
     const credential = { id: "new-cred", type: "public-key" };
     const api = signedInApi({
       finishPasskeyRegistration: vi.fn(() => Promise.resolve(created)),
@@ -64,7 +97,7 @@ describe("set up a passkey", () => {
     await settle();
     expect(create).toHaveBeenCalledWith(creationOptions, expect.anything());
     expect(api.finishPasskeyRegistration).toHaveBeenCalledWith("r1", credential);
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
     const banner = main.querySelector(".nhsuk-notification-banner--success");
     expect(text(banner)).toContain("Passkey set up");
     expect(text(banner)).toContain("iCloud Keychain");
@@ -95,7 +128,7 @@ describe("set up a passkey", () => {
     expect(text(main.querySelector('[role="status"]'))).toBe("");
   });
 
-  it("when this device already has a passkey, says so and points back to the settings", async () => {
+  it("when this device already has a passkey, says so and points back to Passkeys", async () => {
     const { main } = await boot(
       "/account/passkeys/set-up",
       signedInApi(),
@@ -105,7 +138,7 @@ describe("set up a passkey", () => {
     await settle();
     const summary = main.querySelector(".nhsuk-error-summary");
     expect(text(summary)).toMatch(/already has a passkey for your NHS login/);
-    expect(summary?.querySelector('a[href="/account/security"]')).not.toBeNull();
+    expect(text(summary?.querySelector('a[href="/account/passkeys"]'))).toBe("Go back to your passkeys");
   });
 
   it("shows the server's refusal of the new passkey", async () => {

@@ -1,5 +1,7 @@
-// `/account/passkeys/set-up`: what you need, then the registration ceremony:
-// begin -> the device -> finish, and back to the settings with a success banner.
+// `/account/passkeys/set-up` (from Passkeys, "Set up a passkey"): what you need, then the
+// registration ceremony: begin -> the device -> finish, and back to Passkeys with a success
+// banner. With a passkey already, the page first says what will happen: confirm it's you with
+// a passkey you have, then create the new one.
 // When the server wants "Confirm it's you" first (403 reauth_required at begin, or at
 // finish if the proof was used meanwhile), the page asks for it (reauth.ts), then comes back
 // holding the proof and the person selects Continue again: browsers want a fresh click
@@ -14,6 +16,7 @@ import { backLink, button, errorSummary, insetText, statusArea } from "../compon
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
+import { PASSKEYS_PATH } from "./passkeys";
 import { confirmItsYou, needsReauth, NOT_CONFIRMED } from "./reauth";
 
 interface State {
@@ -36,7 +39,7 @@ interface State {
 }
 
 const TRY_AGAIN = html`<p>Select <strong>Continue</strong> to try again.</p>`;
-const BACK_TO_SETTINGS = html`<p><a href="/account/security">Go back to your login and security settings</a></p>`;
+const BACK_TO_SETTINGS = html`<p><a href="${PASSKEYS_PATH}">Go back to your passkeys</a></p>`;
 
 export function passkeySetUpPage(app: App): Page {
   return async (ctx) => {
@@ -129,6 +132,25 @@ const KIOSK_HOW_TO = html`<p>This is a shared computer, so your passkey cannot b
     <p>After you select Continue, choose your security key, or your phone or tablet. Then follow the instructions, for example touch your security key when it flashes or lights up, and enter its PIN if you are asked for it.</p>
     ${SET_UP_HELP}`;
 
+/**
+ * A second passkey: before anything pops up, the two steps the person will go through. The
+ * server asks for "Confirm it's you" unless they logged in within the last 5 minutes
+ * (docs/api.md, "Re-authentication"), and then a passkey they have is what it takes.
+ */
+function secondPasskeySteps(state: State): SafeHtml {
+  const confirm =
+    state.client === "device" || state.kiosk
+      ? "confirm it's you with a security key that has one of your passkeys"
+      : "confirm it's you with a passkey you already have";
+  return html`<h2>Because you already have a passkey</h2>
+    <p>After you select Continue, there are 2 steps:</p>
+    <ol>
+      <li>First, ${confirm}. This keeps your account safe.</li>
+      <li>Then, create your new passkey.</li>
+    </ol>
+    <p>If you logged in less than 5 minutes ago, you will not need to confirm it's you first.</p>`;
+}
+
 function howTo(state: State): SafeHtml {
   if (state.client === "browser") return BROWSER_HOW_TO;
   // Kiosk mode is refused on Windows (run.go), so a kiosk is always "device".
@@ -138,7 +160,7 @@ function howTo(state: State): SafeHtml {
 
 function render(app: App, ctx: PageContext, state: State): void {
   const main = ctx.show({
-    beforeContent: backLink("/account/security"),
+    beforeContent: backLink(PASSKEYS_PATH),
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
     ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
@@ -146,6 +168,7 @@ function render(app: App, ctx: PageContext, state: State): void {
     ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
     ${howTo(state)}
+    ${state.account.hasPasskey && !state.proof ? secondPasskeySteps(state) : ""}
     <form method="post" novalidate>
       ${statusArea("passkey-status")}
       ${button({ text: "Continue" })}
@@ -202,6 +225,6 @@ function render(app: App, ctx: PageContext, state: State): void {
       return;
     }
     app.journey.notice = { kind: "passkey-set-up", passkeyName };
-    if (ctx.isCurrent()) await ctx.navigate("/account/security");
+    if (ctx.isCurrent()) await ctx.navigate(PASSKEYS_PATH);
   });
 }

@@ -36,9 +36,9 @@ function renameApi(who: Account, overrides: Partial<Api> = {}): Api {
   });
 }
 
-/** Opens the rename page for Windows Hello and asks for "Work laptop". */
+/** Opens the rename page for Windows Hello (from Passkeys) and asks for "Work laptop". */
 async function renameToWorkLaptop(api: Api, ceremonies: Ceremonies = browser()) {
-  const harness = await boot("/account/security", api, ceremonies);
+  const harness = await boot("/account/passkeys", api, ceremonies);
   clickControl("Rename Windows Hello");
   await settle();
   fill("name", "Work laptop");
@@ -81,7 +81,7 @@ describe("confirm it's you", () => {
     expect(get).toHaveBeenCalledWith(requestOptions, expect.anything());
     expect(api.finishPasskeyReauth).toHaveBeenCalledWith("re1", assertion);
     expect(api.renamePasskey).toHaveBeenLastCalledWith("cred-1", "Work laptop", "proof-1");
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
     expect(text(main.querySelector(".nhsuk-notification-banner"))).toContain("Your passkey is now called “Work laptop”.");
   });
 
@@ -113,7 +113,7 @@ describe("confirm it's you", () => {
     await settle();
     expect(api.reauthWithPassword).toHaveBeenLastCalledWith("rename-passkey", "right password");
     expect(api.renamePasskey).toHaveBeenLastCalledWith("cred-1", "Work laptop", "proof-1");
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
   });
 
   it("says how long to wait when the server has locked re-authentication (429), for the password", async () => {
@@ -151,7 +151,7 @@ describe("confirm it's you", () => {
     submit();
     await settle();
     expect(api.beginPasskeyReauth).toHaveBeenCalledWith("rename-passkey");
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
   });
 
   it("switches to the password when the server answers 409 use_password (no usable passkey any more)", async () => {
@@ -196,7 +196,8 @@ describe("confirm it's you", () => {
     submit();
     await settle();
     const summary = main.querySelector(".nhsuk-error-summary");
-    expect(text(summary)).toContain("We could not confirm it's you. You may have cancelled it, or your device took too long to respond.");
+    // A browser's "not allowed" may mean the passkey is not on this device: said first.
+    expect(text(summary)).toContain("We could not confirm it's you. Your passkey may not be on this device, or you may have cancelled.");
     expect(text(summary)).toContain("Select Continue to try again.");
     expect(text(summary)).not.toContain("logged in");
     expect(document.activeElement).toBe(summary);
@@ -233,7 +234,7 @@ describe("confirm it's you", () => {
     await settle();
     expect(api.finishPasskeyReauth).toHaveBeenCalledOnce();
     expect(renamePasskey.mock.calls.map((call) => call[2])).toEqual([undefined, "proof-1", "proof-1"]);
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
   });
 
   it("does not ask twice in a row: a change refused again right after a fresh proof shows the server's message", async () => {
@@ -273,7 +274,7 @@ describe("confirm it's you", () => {
     await settle();
     expect(api.finishPasskeyReauth).toHaveBeenCalledWith("re1", assertion);
     expect(api.renamePasskey).toHaveBeenLastCalledWith("cred-1", "Work laptop", "proof-1");
-    expect(window.location.pathname).toBe("/account/security");
+    expect(window.location.pathname).toBe("/account/passkeys");
   });
 
   it("in the desktop app: Cancel on the key's steps comes back to the step, not as an error", async () => {

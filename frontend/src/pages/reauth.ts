@@ -7,8 +7,13 @@
 //
 //   passkey (account.hasPasskey): POST /api/reauth/passkey/begin {action} -> the device
 //     (ceremony.ts in the browser, device-ceremony.ts in the desktop app) -> finish
-//   password (no usable passkey): POST /api/reauth/password {action, password}
+//   password (no usable passkey, or to remove passkeys): POST /api/reauth/password {action, password}
 // Both answer {"proof"}, which the page sends with the change.
+//
+// Removing passkeys: a patient who has lost their devices may still have passkeys on the
+// account that they cannot use, so the password is always offered when the account has one,
+// and comes first when they logged in with it in this visit. One confirmation covers every
+// removal for 5 minutes (docs/api.md, "Re-authentication").
 
 import { ApiError, SERVICE_PROBLEM, type Account, type ReauthAction } from "../api";
 import { isNotSignedIn, type App } from "../app";
@@ -56,6 +61,8 @@ interface StepState {
   method: Method;
   /** Offer the password as well as the passkey: only once the server would take it. */
   passwordAllowed: boolean;
+  /** On the password step, offer the passkey instead (removing passkeys with a usable one left). */
+  passkeyAllowed: boolean;
   problem: string | null;
   advice: string | null;
   /** Inline on the password field. */
@@ -65,11 +72,15 @@ interface StepState {
   client: Ceremonies["client"] | null;
 }
 
-type StepAction = { type: "continue"; password: string } | { type: "cancel" } | { type: "use-password" };
+type StepAction =
+  | { type: "continue"; password: string }
+  | { type: "cancel" }
+  | { type: "use-password" }
+  | { type: "use-passkey" };
 
 // The ceremony's own messages speak of logging in; here the person is confirming a change.
 const CEREMONY_MESSAGES: Partial<Record<CeremonyReason, string>> = {
-  cancelled: "We could not confirm it's you. You may have cancelled it, or your device took too long to respond.",
+  cancelled: "We could not confirm it's you. Your passkey may not be on this device, or you may have cancelled.",
   stopped: "Confirming it's you was stopped before it finished.",
   unknown: "Something went wrong on your device, so we could not confirm it's you.",
   not_allowed: "Your security key did not allow this.",
@@ -134,6 +145,11 @@ function stepMarkup(options: ConfirmOptions, state: StepState): SafeHtml {
         : CANNOT_USE_PASSKEY
     }`
       : html`<p>For your security, enter your password to confirm it's you before you ${what}.</p>
+    ${
+      options.action === "remove-passkey"
+        ? html`<p>After you confirm, you can remove other passkeys for the next 5 minutes without being asked again.</p>`
+        : ""
+    }
     <form method="post" novalidate>
       ${passwordInput({
         id: "password",
@@ -142,7 +158,12 @@ function stepMarkup(options: ConfirmOptions, state: StepState): SafeHtml {
         error: state.passwordError ?? undefined,
       })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
-    </form>`;
+    </form>
+    ${
+      state.passkeyAllowed
+        ? html`<p><button class="nhsuk-link" type="button" id="use-passkey">Confirm it's you with a passkey instead</button></p>`
+        : ""
+    }`;
   return html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
     ${summary}
@@ -177,6 +198,7 @@ function showStep(
     });
     main.querySelector("#reauth-cancel")?.addEventListener("click", () => answer({ type: "cancel" }));
     main.querySelector("#use-password")?.addEventListener("click", () => answer({ type: "use-password" }));
+    main.querySelector("#use-passkey")?.addEventListener("click", () => answer({ type: "use-passkey" }));
   });
 }
 
@@ -208,9 +230,13 @@ async function passwordAllowedNow(app: App, fallback: Account): Promise<boolean>
 export async function confirmItsYou(app: App, ctx: PageContext, options: ConfirmOptions): Promise<string | null> {
   const { account } = options;
   const passwordOnly = !account.hasPasskey && account.hasPassword;
+  // docs/api.md: the password may always confirm removing passkeys.
+  const removing = options.action === "remove-passkey" && account.hasPassword;
+  const passwordFirst = passwordOnly || (removing && app.journey.loggedInWith === "password");
   let state: StepState = {
-    method: passwordOnly ? "password" : "passkey",
-    passwordAllowed: false,
+    method: passwordFirst ? "password" : "passkey",
+    passwordAllowed: removing,
+    passkeyAllowed: removing && account.hasPasskey === true,
     problem: null,
     advice: null,
     passwordError: null,
@@ -233,6 +259,10 @@ export async function confirmItsYou(app: App, ctx: PageContext, options: Confirm
     if (action.type === "cancel") return null;
     if (action.type === "use-password") {
       state = { ...fresh, method: "password" };
+      continue;
+    }
+    if (action.type === "use-passkey") {
+      state = { ...fresh, method: "passkey" };
       continue;
     }
     if (state.method === "password" && action.password === "") {
@@ -276,18 +306,18 @@ async function afterFailure(app: App, account: Account, state: StepState, error:
     // The account has no usable passkey (any more): the password is the way.
     case "use_password":
       return account.hasPassword
-        ? { ...state, method: "password", passwordAllowed: true, note: error.message }
+        ? { ...state, method: "password", passwordAllowed: true, passkeyAllowed: false, note: error.message }
         : { ...state, problem: error.message };
     // The account has a usable passkey, so the server will not take the password.
     case "use_passkey":
-      return { ...state, method: "passkey", passwordAllowed: false, note: error.message };
+      return { ...state, method: "passkey", passwordAllowed: false, passkeyAllowed: false, note: error.message };
     case "reauth_failed":
       return { ...state, passwordError: error.message };
     case "invalid_input":
       return { ...state, passwordError: error.fields["password"] ?? error.message };
     // This passkey has been stopped; if it was the last usable one, the password now works.
     case "passkey_flagged":
-      return { ...state, problem: error.message, passwordAllowed: await passwordAllowedNow(app, account) };
+      return { ...state, problem: error.message, passwordAllowed: state.passwordAllowed || (await passwordAllowedNow(app, account)) };
     // too_many_attempts (the message says how long to wait), passkey_not_accepted,
     // ceremony_expired, and anything else: the server's own words.
     default:
@@ -303,11 +333,19 @@ async function afterFailure(app: App, account: Account, state: StepState, error:
 export class SensitiveChange {
   private proof: string | undefined;
 
+  /**
+   * `kept`: where a proof that outlives the page is kept (removing passkeys: one proof covers
+   * every removal for 5 minutes, docs/api.md), read before the change and written after a
+   * confirmation; by default the proof lives as long as the page.
+   */
   constructor(
     private readonly app: App,
     private readonly ctx: PageContext,
     private readonly options: ConfirmOptions,
-  ) {}
+    private readonly kept?: { get(): string | undefined; set(proof: string | undefined): void },
+  ) {
+    this.proof = kept?.get();
+  }
 
   /**
    * Runs `change`; when the server answers 403 reauth_required, asks the person to confirm
@@ -323,9 +361,11 @@ export class SensitiveChange {
         // A second refusal right after a fresh proof would loop: let the page say so.
         if (!needsReauth(error) || confirmed) throw error;
         this.proof = undefined;
+        this.kept?.set(undefined);
         const proof = await confirmItsYou(this.app, this.ctx, this.options);
         if (proof === null) return null;
         this.proof = proof;
+        this.kept?.set(proof);
         confirmed = true;
       }
     }

@@ -6,11 +6,7 @@ import { boot, fakeApi, settle, text } from "../testing/harness";
 const pat = account();
 const signedIn = signedInAs(pat);
 
-function cards(main: HTMLElement): HTMLElement[] {
-  return [...main.querySelectorAll<HTMLElement>(".nhsuk-card")];
-}
-
-/** The rows of a card's summary list, as [key, value] text. */
+/** The rows of a summary list (or of the one in a card), as [key, value] text. */
 function rows(card: HTMLElement | undefined): [string, string][] {
   return [...(card?.querySelectorAll(".nhsuk-summary-list__row") ?? [])].map((row) => [
     text(row.querySelector(".nhsuk-summary-list__key")),
@@ -38,75 +34,71 @@ describe("login and security settings", () => {
       "Log out",
     ]);
     expect(text(main)).toContain("You have not set up a passkey yet.");
-    expect(cards(main)).toEqual([]);
-    const setUp = main.querySelector<HTMLAnchorElement>('a.nhsuk-button[href="/account/passkeys/set-up"]');
-    expect(text(setUp)).toBe("Set up a passkey");
+    expect(main.querySelector(".nhsuk-summary-list")).toBeNull();
     expect(text(main.querySelector('a[href="/account/activity"]'))).toBe("View recent activity");
   });
 
-  it("shows each passkey as a summary card: where it is saved, when it was added and last used", async () => {
+  // NHS login's help article: "Go to Login and security settings, select Passkeys, select Set
+  // up a passkey". Set up a passkey is on the Passkeys page, not here.
+  it("has Passkeys to select, as the help article says, leading to the Passkeys page with Set up a passkey", async () => {
+    const api = fakeApi({ getSession: signedIn, listPasskeys: () => Promise.resolve([passkey()]) });
+    const { main } = await boot("/account/security", api);
+    const link = main.querySelector<HTMLAnchorElement>(".nhsuk-card h2.nhsuk-card__heading a.nhsuk-card__link");
+    expect(text(link)).toBe("Passkeys");
+    expect(link?.getAttribute("href")).toBe("/account/passkeys");
+    expect(main.querySelector('a[href="/account/passkeys/set-up"]')).toBeNull();
+    clickControl("Passkeys");
+    await settle();
+    expect(window.location.pathname).toBe("/account/passkeys");
+    expect(text(main.querySelector("h1"))).toBe("Passkeys");
+    expect(text(main.querySelector('a.nhsuk-button[href="/account/passkeys/set-up"]'))).toBe("Set up a passkey");
+  });
+
+  // And: "Select Login and security settings, select Remove for the passkey".
+  it("lists each passkey with where it is saved, when it was last used, and Remove that names it", async () => {
     const passkeys = [
       passkey({ id: "a", name: "Windows Hello", storedOn: "this-device", provider: "Windows Hello", lastUsedAt: "2025-04-05T12:00:00Z" }),
-      passkey({ id: "b", name: "Pat's iPhone", storedOn: "synced", provider: "iCloud Keychain", createdAt: "2025-06-01T12:00:00Z" }),
-      passkey({ id: "c", name: "Security key", storedOn: "security-key", provider: null, transports: ["usb"] }),
-      passkey({ id: "d", name: "<script>alert(1)</script>", storedOn: "synced", provider: null }),
+      passkey({ id: "b", name: "Pat's iPhone", storedOn: "synced", provider: "iCloud Keychain" }),
+      passkey({ id: "c", name: "<script>alert(1)</script>", storedOn: "synced", provider: null }),
     ];
     const { main } = await boot("/account/security", fakeApi({ getSession: signedIn, listPasskeys: () => Promise.resolve(passkeys) }));
-    const all = cards(main);
-    expect(all.map((card) => text(card.querySelector("h3.nhsuk-card__heading")))).toEqual([
-      "Windows Hello",
-      "Pat's iPhone",
-      "Security key",
-      "<script>alert(1)</script>",
+    const list = main.querySelector(".nhsuk-card .nhsuk-summary-list");
+    expect(rows(list as HTMLElement)).toEqual([
+      ["Windows Hello", "This device (Windows Hello)Last used 5 April 2025"],
+      ["Pat's iPhone", "Synced (iCloud Keychain)Not used yet"],
+      ["<script>alert(1)</script>", "SyncedNot used yet"],
     ]);
     expect(main.querySelector("script")).toBeNull();
-    expect(rows(all[0])).toEqual([
-      ["Where it is saved", "This device (Windows Hello)"],
-      ["Added", "3 March 2025"],
-      ["Last used", "5 April 2025"],
+    const removes = [...(list?.querySelectorAll<HTMLAnchorElement>(".nhsuk-summary-list__actions a") ?? [])];
+    expect(removes.map((a) => a.innerHTML)).toEqual([
+      'Remove<span class="nhsuk-u-visually-hidden"> Windows Hello</span>',
+      'Remove<span class="nhsuk-u-visually-hidden"> Pat\'s iPhone</span>',
+      'Remove<span class="nhsuk-u-visually-hidden"> &lt;script&gt;alert(1)&lt;/script&gt;</span>',
     ]);
-    expect(rows(all[1])).toEqual([
-      ["Where it is saved", "Synced (iCloud Keychain)"],
-      ["Added", "1 June 2025"],
-      ["Last used", "Not used yet"],
-    ]);
-    expect(rows(all[2])[0]).toEqual(["Where it is saved", "Security key"]);
-    expect(rows(all[3])[0]).toEqual(["Where it is saved", "Synced"]);
+    expect(removes.map((a) => a.getAttribute("href"))).toEqual(Array(3).fill("/account/passkeys/remove"));
+    expect(main.querySelector('a[href="/account/passkeys/rename"]')).toBeNull();
   });
 
-  it("gives each passkey Rename and Remove links that name it to screen readers", async () => {
-    const passkeys = [passkey({ id: "a", name: "Windows Hello" }), passkey({ id: "b", name: "YubiKey 5" })];
-    const { main } = await boot("/account/security", fakeApi({ getSession: signedIn, listPasskeys: () => Promise.resolve(passkeys) }));
-    const actions = cards(main)[1]?.querySelectorAll<HTMLAnchorElement>(".nhsuk-card__actions a") ?? [];
-    expect([...actions].map((a) => a.innerHTML)).toEqual([
-      'Rename<span class="nhsuk-u-visually-hidden"> YubiKey 5</span>',
-      'Remove<span class="nhsuk-u-visually-hidden"> YubiKey 5</span>',
-    ]);
-    expect([...actions].map((a) => a.getAttribute("href"))).toEqual(["/account/passkeys/rename", "/account/passkeys/remove"]);
-  });
-
-  it("keeps the chosen passkey in memory, not in the address, when Rename is selected", async () => {
+  it("keeps the chosen passkey in memory when Remove is selected, and Cancel comes back here", async () => {
     const passkeys = [passkey({ id: "a", name: "Windows Hello" }), passkey({ id: "b", name: "YubiKey 5" })];
     const { main, app } = await boot("/account/security", fakeApi({ getSession: signedIn, listPasskeys: () => Promise.resolve(passkeys) }));
-    clickControl("Rename YubiKey 5");
+    clickControl("Remove YubiKey 5");
     await settle();
-    expect(window.location.pathname).toBe("/account/passkeys/rename");
+    expect(window.location.pathname).toBe("/account/passkeys/remove");
     expect(window.location.search).toBe("");
     expect(app.journey.passkey).toBe("b");
-    expect(text(main.querySelector("h1"))).toBe("Rename your passkey");
-    expect(main.querySelector<HTMLInputElement>("#name")?.value).toBe("YubiKey 5");
+    expect(text(main.querySelector("h1"))).toBe("Are you sure you want to remove “YubiKey 5”?");
+    expect(document.querySelector("[data-before-content] .nhsuk-back-link")?.getAttribute("href")).toBe("/account/security");
+    clickControl("Cancel");
+    await settle();
+    expect(window.location.pathname).toBe("/account/security");
   });
 
-  it("warns, with a red tag, that a flagged passkey may have been copied and should be removed", async () => {
+  it("tags a flagged passkey Do not use", async () => {
     const passkeys = [passkey({ id: "a", name: "Old phone", flagged: true }), passkey({ id: "b", name: "Laptop" })];
     const { main } = await boot("/account/security", fakeApi({ getSession: signedIn, listPasskeys: () => Promise.resolve(passkeys) }));
-    const [flagged, fine] = cards(main);
-    const tag = flagged?.querySelector(".nhsuk-tag.nhsuk-tag--red");
-    expect(text(tag)).toBe("Do not use");
-    expect(rows(flagged)[0]).toEqual([
-      "Status",
-      "Do not use This passkey may have been copied. Remove it and set up a new one.",
-    ]);
+    const [flagged, fine] = [...main.querySelectorAll<HTMLElement>(".nhsuk-summary-list__row")];
+    expect(text(flagged?.querySelector(".nhsuk-tag.nhsuk-tag--red"))).toBe("Do not use");
     expect(fine?.querySelector(".nhsuk-tag")).toBeNull();
   });
 

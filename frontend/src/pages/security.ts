@@ -1,12 +1,17 @@
-// `/account/security`: "Login and security settings". Who is signed in; their passkeys, each
-// in a summary card (where it is saved, when it was added and last used, a warning when it
-// may have been copied) with Rename and Remove; the password; recent activity; logging out
-// of all other devices; and logging out. Changes made on the account pages come back here
-// with a success banner (a notice in the journey, shown once).
+// `/account/security`: "Login and security settings". Who is signed in; their passkeys, in a
+// card whose heading is the link "Passkeys" (to /account/passkeys: set up a passkey, rename
+// one, see each in full) with a summary list of them, each with Remove; the password; recent
+// activity; logging out of all other devices; and logging out. Changes made on the account
+// pages come back here with a success banner (a notice in the journey, shown once).
+//
+// Why Remove is here as well as on the Passkeys page: NHS login's help article says "Go to
+// Login and security settings, select Passkeys, select Set up a passkey" to set one up, but
+// "Select Login and security settings, select Remove for the passkey" to remove one. Both
+// steps work as written: a patient who has lost a device removes its passkey from here.
 
 import { SERVICE_PROBLEM, type Account, type Passkey } from "../api";
 import { afterLogout, isNotSignedIn, requireAccount, takeNotice, type App, type Journey } from "../app";
-import { button, details, errorSummary, successBanner, summaryCard, summaryList, tag } from "../components";
+import { button, details, errorSummary, linkCard, successBanner, summaryCard, summaryList, tag } from "../components";
 import { formatDate } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
 import { html, type SafeHtml } from "../html";
@@ -14,7 +19,7 @@ import type { Page, PageContext } from "../router";
 import { WINDOWS_PASSKEY_SETTINGS } from "./passkey-removed-windows-hello";
 import { isDesktop } from "../ceremony";
 
-interface Banner {
+export interface Banner {
   heading: string;
   body?: SafeHtml;
 }
@@ -51,7 +56,7 @@ export function securityPage(app: App): Page {
 }
 
 /** The banner for what the person has just done on another page, taken so it shows once. */
-function bannerFor(journey: Journey): Banner | null {
+export function bannerFor(journey: Journey): Banner | null {
   const setUp = takeNotice(journey, "passkey-set-up");
   if (setUp) {
     return {
@@ -110,7 +115,13 @@ export function storedOnText(passkey: Passkey): string | null {
   return passkey.provider ? `${where} (${passkey.provider})` : where;
 }
 
-function passkeyCard(passkey: Passkey): SafeHtml {
+/** "Last used 3 March 2025", or "Not used yet". */
+function lastUsedText(passkey: Passkey): string {
+  return passkey.lastUsedAt ? `Last used ${formatDate(passkey.lastUsedAt)}` : "Not used yet";
+}
+
+/** A passkey in full, with Rename and Remove (the Passkeys page). */
+export function passkeyCard(passkey: Passkey): SafeHtml {
   const stored = storedOnText(passkey);
   const rows = [
     ...(passkey.flagged
@@ -131,10 +142,53 @@ function passkeyCard(passkey: Passkey): SafeHtml {
   });
 }
 
-function passkeyList(passkeys: Passkey[]): SafeHtml {
-  if (passkeys.length === 0) return html`<p>You have not set up a passkey yet.</p>`;
-  return html`<p>You can log in with any of these passkeys.</p>
-    ${passkeys.map(passkeyCard)}`;
+/**
+ * The settings page's "Passkeys": a card whose heading links to the Passkeys page, listing
+ * each passkey (where it is saved, when it was last used) with Remove.
+ */
+function passkeysCard(passkeys: Passkey[]): SafeHtml {
+  const rows = passkeys.map((passkey) => {
+    const stored = storedOnText(passkey);
+    return {
+      key: passkey.name,
+      value: html`${passkey.flagged ? html`${tag("Do not use", "red")}<br>` : ""}${stored ? html`${stored}<br>` : ""}${lastUsedText(passkey)}`,
+      actions: [{ text: "Remove", href: "/account/passkeys/remove", visuallyHiddenText: passkey.name, data: { passkey: passkey.id } }],
+    };
+  });
+  return linkCard({
+    heading: "Passkeys",
+    href: "/account/passkeys",
+    content:
+      passkeys.length === 0
+        ? html`<p class="nhsuk-card__description">You have not set up a passkey yet. Select Passkeys to set one up.</p>`
+        : html`<p>You can log in with any of these passkeys. Select Passkeys to set up another one or rename one.</p>
+    ${summaryList(rows, "nhsuk-summary-list--no-last-row-border")}`,
+  });
+}
+
+/** What to do about a lost or new device: on the settings page and the Passkeys page. */
+export const LOST_OR_NEW_DEVICE = details(
+  "If you lose your device or get a new one",
+  html`<p>A lost device keeps your passkey safe: nobody can use it without unlocking the device with your fingerprint, face, PIN or pattern.</p>
+    <p>You can still log in with a passkey on another device, or with your password. Then, in your login and security settings, select <strong>Remove</strong> for each passkey that was on the lost device. You can remove them one after the other without logging in again.</p>
+    <p>On a new device, go to your login and security settings, select <strong>Passkeys</strong>, then <strong>Set up a passkey</strong>. If you stop using an old device, remove its passkey here and in that device's settings.</p>
+    <p><a href="/help/lost-device">What to do if you lose your device</a></p>
+    <p><a href="/help/new-device">What to do if you get a new device</a></p>`,
+);
+
+/**
+ * Rename and Remove are links to pages that act on "the chosen passkey": it is kept in
+ * memory, never in the address (app.ts), with the page it was chosen on, to go back to. This
+ * runs before the router follows the link. The listeners go on the freshly rendered links,
+ * not on <main>, which every page reuses.
+ */
+export function rememberChosenPasskey(app: App, main: HTMLElement, from: string): void {
+  for (const link of main.querySelectorAll<HTMLElement>("a[data-passkey]")) {
+    link.addEventListener("click", () => {
+      app.journey.passkey = link.dataset["passkey"] ?? null;
+      app.journey.passkeyFrom = from;
+    });
+  }
 }
 
 function passwordSection(account: Account): SafeHtml {
@@ -153,17 +207,8 @@ function render(app: App, ctx: PageContext, state: State): void {
     ${state.banner ? successBanner(state.banner.heading, state.banner.body) : ""}
     <h1>Login and security settings</h1>
     <p>You are logged in as <strong>${state.account.email}</strong>.</p>
-    <h2>Passkeys</h2>
-    ${passkeyList(state.passkeys)}
-    ${button({ text: "Set up a passkey", href: "/account/passkeys/set-up" })}
-    ${details(
-      "If you lose your device or get a new one",
-      html`<p>A lost device keeps your passkey safe: nobody can use it without unlocking the device with your fingerprint, face, PIN or pattern.</p>
-        <p>You can still log in with a passkey on another device, or with your password.</p>
-        <p>On a new device, log in and select <strong>Set up a passkey</strong>. If you stop using an old device, remove its passkey here and in that device's settings.</p>
-        <p><a href="/help/lost-device">What to do if you lose your device</a></p>
-        <p><a href="/help/new-device">What to do if you get a new device</a></p>`,
-    )}
+    ${passkeysCard(state.passkeys)}
+    ${LOST_OR_NEW_DEVICE}
     ${
       state.desktop
         ? html`<h2>Security keys</h2>
@@ -195,14 +240,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   });
   if (!main) return;
 
-  // Rename and Remove are links to pages that act on "the chosen passkey": it is kept in
-  // memory, never in the address (app.ts). This runs before the router follows the link.
-  // The listeners go on the freshly rendered links, not on <main>, which every page reuses.
-  for (const link of main.querySelectorAll<HTMLElement>("a[data-passkey]")) {
-    link.addEventListener("click", () => {
-      app.journey.passkey = link.dataset["passkey"] ?? null;
-    });
-  }
+  rememberChosenPasskey(app, main, "/account/security");
 
   const again = (patch: Partial<State>): void => {
     if (ctx.isCurrent()) render(app, ctx, { ...state, banner: null, problem: null, ...patch });

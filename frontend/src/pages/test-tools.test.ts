@@ -300,7 +300,7 @@ describe("test tools", () => {
     submit();
     await settle();
     expect(h1()).toBe("Create an account");
-    expect(app.journey).toEqual({ email: "", passkey: null, notice: null });
+    expect(app.journey).toEqual({ email: "", passkey: null, passkeyFrom: null, removalProof: null, loggedInWith: null, notice: null });
 
     const leave = vi.fn();
     const kioskApi = fakeApi({
