@@ -70,6 +70,7 @@ describe("requests", () => {
     const api = createApi(fetch);
     const publicKey = { challenge: "AA", rpId: "localhost" };
     expect(await api.startDeviceCeremony("get", "virtual", publicKey)).toEqual(ceremony);
+    await api.startDeviceCeremony("get", "virtual", publicKey, "pat@example.com");
     expect(await api.getDeviceCeremony("d/1")).toEqual(ceremony);
     await api.sendDevicePin("d/1", "1234");
     await api.cancelDeviceCeremony("d/1");
@@ -77,6 +78,7 @@ describe("requests", () => {
     const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(String(init.body))]);
     expect(sent).toEqual([
       ["POST", "/api/device/ceremonies", { kind: "get", authenticator: "virtual", publicKey }],
+      ["POST", "/api/device/ceremonies", { kind: "get", authenticator: "virtual", publicKey, account: "pat@example.com" }],
       ["GET", "/api/device/ceremonies/d%2F1", undefined],
       ["POST", "/api/device/ceremonies/d%2F1/pin", { pin: "1234" }],
       ["POST", "/api/device/ceremonies/d%2F1/cancel", {}],

@@ -189,10 +189,12 @@ export interface Api {
   reauthWithPassword(action: ReauthAction, password: string): Promise<string>;
   // The desktop app's device endpoints (docs/api.md, "Device endpoints"); `serve` has none.
   listAuthenticators(): Promise<Authenticator[]>;
+  /** `account`, for a get: the email typed, so a key with several accounts' passkeys uses its. */
   startDeviceCeremony(
     kind: "create" | "get",
     authenticator: string,
     publicKey: PublicKeyCredentialCreationOptionsJSON | PublicKeyCredentialRequestOptionsJSON,
+    account?: string,
   ): Promise<DeviceCeremony>;
   getDeviceCeremony(id: string): Promise<DeviceCeremony>;
   /** Sends the PIN once; nothing here keeps it. */
@@ -378,9 +380,15 @@ export function createApi(
       proofFrom(await request<{ proof: unknown }>("POST", "/api/reauth/password", { action, password })),
     listAuthenticators: async () =>
       (await request<{ authenticators: Authenticator[] | null }>("GET", "/api/device/authenticators")).authenticators ?? [],
-    startDeviceCeremony: async (kind, authenticator, publicKey) =>
-      (await request<{ ceremony: DeviceCeremony }>("POST", "/api/device/ceremonies", { kind, authenticator, publicKey }))
-        .ceremony,
+    startDeviceCeremony: async (kind, authenticator, publicKey, account) =>
+      (
+        await request<{ ceremony: DeviceCeremony }>("POST", "/api/device/ceremonies", {
+          kind,
+          authenticator,
+          publicKey,
+          ...(account ? { account } : {}),
+        })
+      ).ceremony,
     getDeviceCeremony: async (id) =>
       (await request<{ ceremony: DeviceCeremony }>("GET", `/api/device/ceremonies/${encodeURIComponent(id)}`)).ceremony,
     sendDevicePin: async (id, pin) =>

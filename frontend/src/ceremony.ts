@@ -251,7 +251,12 @@ export interface Ceremonies {
   unavailable(kind: CeremonyKind): CeremonyError | null;
   /** `screen`: the page, which the desktop app's steps take over until the ceremony ends. */
   create(options: PublicKeyCredentialCreationOptionsJSON, screen?: CeremonyScreen): Promise<CredentialJSON>;
-  get(options: PublicKeyCredentialRequestOptionsJSON, screen?: CeremonyScreen): Promise<CredentialJSON>;
+  /**
+   * `account`: the email the person typed, if any. The request lists no passkeys (the email
+   * step reveals nothing), so a security key holding passkeys of several accounts uses
+   * that account's; the browser lets the person choose instead.
+   */
+  get(options: PublicKeyCredentialRequestOptionsJSON, screen?: CeremonyScreen, account?: string): Promise<CredentialJSON>;
 }
 
 /** What the browser ceremonies need from the page; tests pass fakes. */

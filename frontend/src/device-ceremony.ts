@@ -64,7 +64,7 @@ export function deviceCeremonies(api: DeviceApi, options: DeviceCeremonyOptions 
     client: options.windows === true ? "windows" : "device",
     unavailable: () => null,
     create: (publicKey, screen) => new DeviceRun(api, wait, "create", screen, kiosk).run(publicKey),
-    get: (publicKey, screen) => new DeviceRun(api, wait, "get", screen, kiosk).run(publicKey),
+    get: (publicKey, screen, account) => new DeviceRun(api, wait, "get", screen, kiosk).run(publicKey, account),
   };
 }
 
@@ -126,12 +126,13 @@ class DeviceRun {
 
   async run(
     publicKey: PublicKeyCredentialCreationOptionsJSON | PublicKeyCredentialRequestOptionsJSON,
+    account?: string,
   ): Promise<CredentialJSON> {
     // The steps need the page; a caller without one has a bug.
     if (!this.steps || !this.screen) throw ceremonyError("unknown", this.kind);
     const authenticator = await this.chooseAuthenticator(this.steps);
     this.steps.use(authenticator);
-    const ceremony = checked(await this.api.startDeviceCeremony(this.kind, authenticator.id, publicKey));
+    const ceremony = checked(await this.api.startDeviceCeremony(this.kind, authenticator.id, publicKey, account));
     // The contract says nothing more: a key listed without a PIN that asks for one while
     // saving a passkey is asking for a new one, which becomes its PIN (app/device does
     // this, as browsers do).

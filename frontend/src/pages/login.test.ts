@@ -39,7 +39,8 @@ describe("log in with a passkey", () => {
     submit();
     await settle();
     expect(api.beginPasskeyLogin).toHaveBeenCalledWith("pat@example.com");
-    expect(get).toHaveBeenCalledWith(requestOptions, expect.anything());
+    // The email typed goes with the request, so a key with several accounts uses that one.
+    expect(get).toHaveBeenCalledWith(requestOptions, expect.anything(), "pat@example.com");
     expect(api.finishPasskeyLogin).toHaveBeenCalledWith("c1", credential);
     expect(window.location.pathname).toBe("/account/security");
     expect(text(main.querySelector("h1"))).toBe("Login and security settings");

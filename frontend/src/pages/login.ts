@@ -196,7 +196,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       const unavailable = ceremonies.unavailable("get");
       if (unavailable) throw unavailable;
       const start = await app.api.beginPasskeyLogin(email);
-      const credential = await ceremonies.get(start.publicKey, ctx);
+      const credential = await ceremonies.get(start.publicKey, ctx, email || undefined);
       await app.api.finishPasskeyLogin(start.ceremony, credential);
       app.journey.loggedInWith = "passkey";
     } catch (error) {

@@ -129,7 +129,7 @@ export class FakeShell {
   /** The desktop app on Windows (GET /api/config says system: windows): client "windows". */
   windows = false;
   ceremony: DeviceCeremony | null = null;
-  readonly started: { kind: string; authenticator: string; publicKey: unknown }[] = [];
+  readonly started: { kind: string; authenticator: string; publicKey: unknown; account?: string }[] = [];
   readonly pins: string[] = [];
   readonly cancelled: string[] = [];
   polls = 0;
@@ -161,8 +161,8 @@ export class FakeShell {
         this.authenticatorChecks++;
         return Promise.resolve([...this.authenticators]);
       },
-      startDeviceCeremony: (kind, authenticator, publicKey) => {
-        this.started.push({ kind, authenticator, publicKey });
+      startDeviceCeremony: (kind, authenticator, publicKey, account) => {
+        this.started.push({ kind, authenticator, publicKey, ...(account === undefined ? {} : { account }) });
         this.ceremony = { id: `d${this.started.length}`, kind, state: "touch" };
         return Promise.resolve({ ...this.ceremony });
       },
