@@ -71,7 +71,9 @@ func TestABuildWithoutCgoOffersNoAuthenticatorAndStartsNoCeremony(t *testing.T) 
 			raw = nil
 		}
 		r := httptest.NewRequest(method, target, strings.NewReader(string(raw)))
+		r.Host = "wails" // the webview's, the only host the app answers for
 		r.Header.Set("Origin", "wails://wails")
+		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
