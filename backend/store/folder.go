@@ -120,7 +120,7 @@ func CheckDir(ctx context.Context, dir string) error {
 	if err := checkWritable(dir, info); err != nil {
 		return dataError(DataFolderReadOnly, dir, err)
 	}
-	if err := checkCompanion(filepath.Join(dir, LockFileName)); err != nil {
+	if _, err := checkFile(filepath.Join(dir, LockFileName)); err != nil {
 		return err
 	}
 	return checkDatabase(ctx, filepath.Join(dir, FileName))
@@ -139,26 +139,28 @@ func checkWritable(path string, info fs.FileInfo) error {
 	return canWrite(path)
 }
 
-// checkCompanion refuses a link, a folder or a read-only file where the app keeps one of
-// its own files (the lock file, the WAL, the shared memory); a missing one is fine.
-func checkCompanion(path string) error {
+// checkFile refuses a link, a folder, anything but a regular file, or a read-only file at
+// path, where the app keeps one of its files. Lstat, not Stat: a link is refused, never
+// followed, so its target is never read, opened for writing or chmodded. It returns the
+// file's information, or nil when there is no file (which is fine: Open creates it).
+func checkFile(path string) (fs.FileInfo, error) {
 	info, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return nil, nil
 	case err != nil:
-		return dataError(DataNotReadable, path, err)
+		return nil, dataError(DataNotReadable, path, err)
 	case info.Mode()&fs.ModeSymlink != 0:
-		return dataError(DataIsALink, path, nil)
+		return nil, dataError(DataIsALink, path, nil)
 	case info.IsDir():
-		return dataError(DataIsAFolder, path, nil)
+		return nil, dataError(DataIsAFolder, path, nil)
 	case !info.Mode().IsRegular():
-		return dataError(DataNotADatabase, path, nil)
+		return nil, dataError(DataNotADatabase, path, fmt.Errorf("file type %v", info.Mode().Type()))
 	}
 	if err := checkWritable(path, info); err != nil {
-		return dataError(DataReadOnly, path, err)
+		return nil, dataError(DataReadOnly, path, err)
 	}
-	return nil
+	return info, nil
 }
 
 // checkDatabase checks the database file at path without changing it (nor creating its
@@ -166,26 +168,13 @@ func checkCompanion(path string) error {
 // writable regular file, not a link, holding an intact SQLite database that is empty or
 // ours, with no migration this build does not know.
 func checkDatabase(ctx context.Context, path string) error {
-	// Lstat, not Stat: a link is refused, never followed, so its target is never read,
-	// opened for writing or chmodded.
-	info, err := os.Lstat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return dataError(DataNotReadable, path, err)
-	case info.Mode()&fs.ModeSymlink != 0:
-		return dataError(DataIsALink, path, nil)
-	case info.IsDir():
-		return dataError(DataIsAFolder, path, nil)
-	case !info.Mode().IsRegular():
-		return dataError(DataNotADatabase, path, fmt.Errorf("file type %v", info.Mode().Type()))
-	}
-	if err := checkWritable(path, info); err != nil {
-		return dataError(DataReadOnly, path, err)
+	info, err := checkFile(path)
+	if info == nil || err != nil {
+		return err
 	}
 	for _, suffix := range companions {
-		if err := checkCompanion(path + suffix); err != nil {
+		// The lock file, the WAL and the shared memory: the same rules.
+		if _, err := checkFile(path + suffix); err != nil {
 			return err
 		}
 	}
