@@ -3,7 +3,7 @@
 // only (never in the address or in storage), so nothing of it outlasts the tab
 // or the app window.
 
-import { ApiError, type Account, type Api, type ServiceConfig } from "./api";
+import { ApiError, type Account, type Api, type Passkey, type ServiceConfig } from "./api";
 import { browserCeremonies, type Ceremonies } from "./ceremony";
 import { deviceCeremonies } from "./device-ceremony";
 import { leaveTo, type VisitEnd } from "./kiosk";
@@ -204,6 +204,20 @@ export async function requireAccount(app: App, ctx: PageContext): Promise<Accoun
   if (session.signedIn) return session.account;
   if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
   return null;
+}
+
+/**
+ * The signed-in account's passkeys, or null after sending the person to log in (the session
+ * ended meanwhile). Other errors are the caller's.
+ */
+export async function requirePasskeys(app: App, ctx: PageContext): Promise<Passkey[] | null> {
+  try {
+    return await app.api.listPasskeys();
+  } catch (error) {
+    if (!isNotSignedIn(error)) throw error;
+    if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
+    return null;
+  }
 }
 
 export function isNotSignedIn(error: unknown): boolean {

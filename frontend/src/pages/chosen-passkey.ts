@@ -5,7 +5,7 @@
 // is taken back to choose again.
 
 import type { Account, Passkey } from "../api";
-import { isNotSignedIn, requireAccount, type App } from "../app";
+import { requireAccount, requirePasskeys, type App } from "../app";
 import { html, type SafeHtml } from "../html";
 import type { PageContext } from "../router";
 import { PASSKEYS_PATH } from "./passkeys";
@@ -38,14 +38,8 @@ export function goBackTo(back: string): SafeHtml {
 export async function loadChosenPasskey(app: App, ctx: PageContext, fallback: string): Promise<ChosenPasskey | null> {
   const account = await requireAccount(app, ctx);
   if (!account) return null;
-  let passkeys: Passkey[];
-  try {
-    passkeys = await app.api.listPasskeys();
-  } catch (error) {
-    if (!isNotSignedIn(error)) throw error;
-    if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
-    return null;
-  }
+  const passkeys = await requirePasskeys(app, ctx);
+  if (!passkeys) return null;
   const back = chosenFrom(app, fallback);
   const passkey = passkeys.find((p) => p.id === app.journey.passkey);
   if (!passkey) {

@@ -6,7 +6,7 @@
 // passkey comes back here with a success banner, as a removal chosen here does.
 
 import type { Passkey } from "../api";
-import { isNotSignedIn, requireAccount, type App } from "../app";
+import { requireAccount, requirePasskeys, type App } from "../app";
 import { backLink, button, successBanner } from "../components";
 import { html, type SafeHtml } from "../html";
 import type { Page, PageContext } from "../router";
@@ -22,16 +22,8 @@ interface State {
 export function passkeysPage(app: App): Page {
   return async (ctx) => {
     if (!(await requireAccount(app, ctx))) return;
-    let passkeys: Passkey[];
-    try {
-      passkeys = await app.api.listPasskeys();
-    } catch (error) {
-      if (isNotSignedIn(error)) {
-        if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
-        return;
-      }
-      throw error;
-    }
+    const passkeys = await requirePasskeys(app, ctx);
+    if (!passkeys) return;
     render(app, ctx, { passkeys, banner: bannerFor(app.journey) });
   };
 }

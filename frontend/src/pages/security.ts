@@ -10,7 +10,7 @@
 // steps work as written: a patient who has lost a device removes its passkey from here.
 
 import { SERVICE_PROBLEM, type Account, type Passkey } from "../api";
-import { afterLogout, isNotSignedIn, requireAccount, takeNotice, type App, type Journey } from "../app";
+import { afterLogout, isNotSignedIn, requireAccount, requirePasskeys, takeNotice, type App, type Journey } from "../app";
 import { button, details, errorSummary, linkCard, successBanner, summaryCard, summaryList, tag } from "../components";
 import { formatDate } from "../dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../forms";
@@ -40,16 +40,8 @@ export function securityPage(app: App): Page {
   return async (ctx) => {
     const account = await requireAccount(app, ctx);
     if (!account) return;
-    let passkeys: Passkey[];
-    try {
-      passkeys = await app.api.listPasskeys();
-    } catch (error) {
-      if (isNotSignedIn(error)) {
-        if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
-        return;
-      }
-      throw error;
-    }
+    const passkeys = await requirePasskeys(app, ctx);
+    if (!passkeys) return;
     const desktop = await app.ceremonies().then((c) => isDesktop(c.client), () => false);
     render(app, ctx, { account, passkeys, banner: bannerFor(app.journey), problem: null, desktop });
   };
