@@ -54,3 +54,16 @@ type pinPolicyError struct {
 
 func (e *pinPolicyError) Error() string { return fmt.Sprintf("new PIN refused: %v", e.err) }
 func (e *pinPolicyError) Unwrap() error { return e.err }
+
+// byKind is the words for a set-up (kind "create") or a log in ("get").
+func byKind(kind, create, get string) string {
+	if kind == kindCreate {
+		return create
+	}
+	return get
+}
+
+// youCancelled is what a ceremony the person cancelled says, on every authenticator.
+func youCancelled(kind string) string {
+	return byKind(kind, "You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")
+}

@@ -15,13 +15,7 @@ import (
 // message only says what happened, so that the two do not say "try again" twice; the
 // others say what to do as well.
 func failureFor(kind string, err error) failure {
-	creating := kind == kindCreate
-	pick := func(create, get string) string {
-		if creating {
-			return create
-		}
-		return get
-	}
+	pick := func(create, get string) string { return byKind(kind, create, get) }
 	var policy *pinPolicyError
 	switch {
 	case errors.Is(err, errNoKey):
@@ -29,7 +23,7 @@ func failureFor(kind string, err error) failure {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
 		return failure{codeTimedOut, "Your security key did not respond in time."}
 	case errors.Is(err, fido2.ErrCancelled), errors.Is(err, context.Canceled):
-		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
+		return failure{codeCancelled, youCancelled(kind)}
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
 		return failure{codePINAuthBlocked, "The wrong PIN was entered too many times in a row."}
 	case errors.Is(err, fido2.ErrPINBlocked):

@@ -37,13 +37,7 @@ func bluetoothFailure(err error) failure {
 // "get". The hybrid errors come first: they wrap the context's error when the time ran out
 // or the ceremony was cancelled, and say better which it was.
 func phoneFailure(kind string, err error) failure {
-	creating := kind == kindCreate
-	pick := func(create, get string) string {
-		if creating {
-			return create
-		}
-		return get
-	}
+	pick := func(create, get string) string { return byKind(kind, create, get) }
 	switch {
 	case errors.Is(err, hybrid.ErrBluetoothUnavailable):
 		return bluetoothFailure(err)
@@ -70,7 +64,7 @@ func phoneFailure(kind string, err error) failure {
 	case errors.Is(err, hybrid.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return failure{codeTimedOut, phoneWords.timedOut}
 	case errors.Is(err, hybrid.ErrCancelled), errors.Is(err, context.Canceled):
-		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
+		return failure{codeCancelled, youCancelled(kind)}
 	}
 	// ErrBadResponse, ErrSessionUsed, ErrBadQR, and anything else.
 	return failure{codeDeviceError, phoneWords.other}

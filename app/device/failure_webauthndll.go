@@ -74,13 +74,7 @@ func windowsFailure(kind, authenticatorID string, err error) failure {
 	case phoneID:
 		words = phoneWords
 	}
-	creating := kind == kindCreate
-	pick := func(create, get string) string {
-		if creating {
-			return create
-		}
-		return get
-	}
+	pick := func(create, get string) string { return byKind(kind, create, get) }
 	switch {
 	case errors.Is(err, webauthndll.ErrNoPlatformAuthenticator):
 		return failure{codeNoAuthenticator, "Windows Hello is not set up on this computer."}
@@ -89,7 +83,7 @@ func windowsFailure(kind, authenticatorID string, err error) failure {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, webauthndll.ErrTimedOut):
 		return failure{codeTimedOut, words.timedOut}
 	case errors.Is(err, context.Canceled), errors.Is(err, webauthndll.ErrCancelled):
-		return failure{codeCancelled, pick("You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")}
+		return failure{codeCancelled, youCancelled(kind)}
 	case errors.Is(err, webauthndll.ErrAlreadyRegistered):
 		return failure{codeAlreadyRegistered, words.alreadySetUp}
 	case errors.Is(err, webauthndll.ErrNoCredentials):
