@@ -443,8 +443,10 @@ func TestJourneyAPatientWhoLostTwoDevicesRemovesBothPasskeys(t *testing.T) {
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")
 	page(t, ctx, "Passkeys")
-	// The second passkey on "another device": confirm it's you with the first, then the first
-	// is taken off this authenticator while the second is made (the server excludes it).
+	// The second passkey on "another device": confirm it's you with the first (the begin
+	// answers 403 reauth_required), then the first is taken off this authenticator while the
+	// second is made (the server excludes it).
+	expectStatus(t, ctx, "POST /api/passkeys/register/begin", http.StatusForbidden)
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	click(t, ctx, "Continue")

@@ -62,6 +62,8 @@ func TestJourneyScreenshotsShowTheNHSLook(t *testing.T) {
 	click(t, ctx, "Continue")
 	page(t, ctx, "Login and security settings")
 	look("login-and-security-settings")
+	click(t, ctx, "Passkeys")
+	page(t, ctx, "Passkeys")
 	click(t, ctx, "Set up a passkey")
 	page(t, ctx, "Set up a passkey")
 	look("set-up-a-passkey")
