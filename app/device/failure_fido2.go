@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
 )
 
 // failureFor maps why a ceremony ended to what the page shows. kind is "create" or "get".
@@ -38,7 +39,7 @@ func failureFor(kind string, err error) failure {
 		return failure{codePINInvalid, "The PIN is not correct. Try again."}
 	case errors.Is(err, fido2.ErrCredentialExcluded):
 		return failure{codeAlreadyRegistered, "This security key is already set up for your NHS login."}
-	case errors.Is(err, fido2.ErrNoCredentials), errors.Is(err, errNoPINNoPasskey):
+	case errors.Is(err, fido2.ErrNoCredentials), errors.Is(err, webauthnclient.ErrNoAccountPasskey), errors.Is(err, errNoPINNoPasskey):
 		return failure{codeNoPasskeyOnKey, "There are no passkeys for your NHS login on this security key."}
 	case errors.Is(err, fido2.ErrKeyStoreFull):
 		return failure{codeKeyFull, "Your security key is full."}

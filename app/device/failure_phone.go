@@ -11,6 +11,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
 	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
 )
 
 // Failure codes only the phone path has (docs/api.md, "Device endpoints").
@@ -57,7 +58,7 @@ func phoneFailure(kind string, err error) failure {
 		return failure{codePhoneCancelled, pick(
 			"Setting up your passkey was cancelled on your phone or tablet. Try again if you still want to set it up.",
 			"Logging in was cancelled on your phone or tablet. Try again if you still want to log in.")}
-	case errors.Is(err, hybrid.ErrNoCredentials):
+	case errors.Is(err, hybrid.ErrNoCredentials), errors.Is(err, webauthnclient.ErrNoAccountPasskey):
 		return failure{codeNoPasskeyOnKey, phoneWords.noPasskey}
 	case errors.Is(err, hybrid.ErrCredentialExcluded):
 		return failure{codeAlreadyRegistered, phoneWords.alreadySetUp}

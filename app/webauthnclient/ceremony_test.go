@@ -361,4 +361,19 @@ func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T
 			}
 		})
 	}
+
+	t.Run("an email whose account has no passkey on the key finds none, as a browser's chooser would show", func(t *testing.T) {
+		var login begin
+		if code := p.post("/api/login/passkey/begin", map[string]string{"email": "nobody@example.com"}, &login); code != http.StatusOK {
+			t.Fatalf("login begin: %d", code)
+		}
+		get, err := client.PrepareGet(login.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.PreferAccount("nobody@example.com")
+		if _, err := get.Run(t.Context(), auth, []byte(pin), nil); !errors.Is(err, webauthnclient.ErrNoAccountPasskey) {
+			t.Fatalf("get for an account with no passkey on the key: %v, want ErrNoAccountPasskey", err)
+		}
+	})
 }

@@ -37,6 +37,9 @@ var (
 	// ErrBadResponse: the authenticator's answer does not fit the request (for example an
 	// assertion by a credential that was not allowed). Nothing of it is returned.
 	ErrBadResponse = errors.New("webauthnclient: the authenticator's answer does not fit the request")
+	// ErrNoAccountPasskey: the authenticator's passkeys for this site all name other
+	// accounts than the one asked for (GetCall.PreferAccount): as if it held none for it.
+	ErrNoAccountPasskey = errors.New("webauthnclient: the authenticator holds no passkey for the account asked for")
 )
 
 // Client is a WebAuthn client for one origin: the relying party's origin that the app stands

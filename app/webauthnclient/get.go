@@ -55,6 +55,29 @@ func (c *Client) PrepareGet(options []byte) (*GetCall, error) {
 // decides whose passkey it accepts.
 func (call *GetCall) PreferAccount(name string) { call.account = name }
 
+// pick chooses among the assertions of a discoverable login, which can find several passkeys
+// for this site on one key (one per account): the one of the account asked for
+// (PreferAccount), else the first (a chooser in the app can come later). When every one
+// names another account, the key holds none for it (ErrNoAccountPasskey), as a browser's
+// chooser would show the person. A name is only known after user verification (CTAP 2.1
+// §6.2.2), so an assertion without one is never ruled out.
+func (call *GetCall) pick(got []Assertion) (Assertion, error) {
+	if call.account == "" {
+		return got[0], nil
+	}
+	for _, g := range got {
+		if strings.EqualFold(g.UserName, call.account) {
+			return g, nil
+		}
+	}
+	for _, g := range got {
+		if g.UserName == "" {
+			return g, nil
+		}
+	}
+	return Assertion{}, fmt.Errorf("%w: %d passkeys for other accounts", ErrNoAccountPasskey, len(got))
+}
+
 // ClientDataJSON is the call's clientDataJSON.
 func (call *GetCall) ClientDataJSON() []byte { return bytes.Clone(call.req.ClientDataJSON) }
 
@@ -75,17 +98,9 @@ func (call *GetCall) Run(ctx context.Context, a Authenticator, pin []byte, statu
 	if len(got) == 0 {
 		return nil, fmt.Errorf("%w: no assertion", ErrBadResponse)
 	}
-	// A discoverable login can find several passkeys for this site on one key (one per
-	// account): the one for the account asked for (PreferAccount), else the first (a chooser
-	// in the app can come later; fido2 already returns them all).
-	as := got[0]
-	if call.account != "" {
-		for _, g := range got {
-			if strings.EqualFold(g.UserName, call.account) {
-				as = g
-				break
-			}
-		}
+	as, err := call.pick(got)
+	if err != nil {
+		return nil, err
 	}
 	id := as.CredentialID
 	if len(id) == 0 && len(call.req.AllowList) == 1 {

@@ -908,6 +908,11 @@ func TestTheEmailStepAcceptsOnlyThatAccountsPasskey(t *testing.T) {
 				if res.Code() != "passkey_not_accepted" || c.Cookie != nil || s.Count(`SELECT count(*) FROM sessions`) != before {
 					t.Errorf("refusal = %s, cookie %v; a session was started", res.Body, c.Cookie)
 				}
+				// The same words whether or not the email has an account: only what the
+				// person can see (the passkey they chose is not for the email they typed).
+				if msg := res.Err().Error.Message; !strings.HasPrefix(msg, "This passkey is not for the email address you entered.") {
+					t.Errorf("refusal says %q", msg)
+				}
 			}
 		})
 	}

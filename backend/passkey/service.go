@@ -46,13 +46,18 @@ const RPDisplayName = "NHS login"
 var (
 	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This took too long, so it was stopped. Try again."}
 	errLoginRefused    = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again, or log in another way."}
-	errReauthRefused   = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
-	errSetupRefused    = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up a passkey with this device or security key. Try again, or use a different device or security key."}
-	errAlreadySetUp    = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up. Use a different device or security key."}
-	errFlagged         = apperr.E{Code: "passkey_flagged", Status: 401, Msg: "We have stopped this passkey working because it may have been copied. Log in another way, for example with your password, then remove this passkey and set up a new one."}
-	errUsePassword     = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
-	errNameTaken       = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}
-	errLastWay         = apperr.E{Code: "last_way_to_log_in", Status: 409, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."}
+	// errOtherAccount: a login by email answered with a passkey of another account (or of
+	// any account, after an email with none). It says only what the person can see for
+	// themselves (the passkey they chose is not for the email they typed): the same for an
+	// email with an account and one without.
+	errOtherAccount  = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "This passkey is not for the email address you entered. Check the email address, choose a different passkey, or log in with your password."}
+	errReauthRefused = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
+	errSetupRefused  = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up a passkey with this device or security key. Try again, or use a different device or security key."}
+	errAlreadySetUp  = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up. Use a different device or security key."}
+	errFlagged       = apperr.E{Code: "passkey_flagged", Status: 401, Msg: "We have stopped this passkey working because it may have been copied. Log in another way, for example with your password, then remove this passkey and set up a new one."}
+	errUsePassword   = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
+	errNameTaken     = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}
+	errLastWay       = apperr.E{Code: "last_way_to_log_in", Status: 409, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."}
 
 	// A second finish of a ceremony whose first finish was refused: it cannot be tried again
 	// (single use), and it did not take too long either.
@@ -732,8 +737,11 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		}
 		// ...and, when the login began with an email, it must be that email's account (an
 		// unknown email has none, so every passkey is refused).
-		if c.Purpose == purposeLoginEmail && (owner == nil || owner.account.ID != c.AccountID) {
-			return refuse(errors.New("the passkey is not one of the account of the email typed"), nil)
+		if c.Purpose == purposeLoginEmail && owner != nil && owner.account.ID != c.AccountID {
+			return refuse(errors.New("the passkey is not one of the account of the email typed"), &errOtherAccount)
+		}
+		if c.Purpose == purposeLoginEmail && owner == nil {
+			return refuse(errors.New("no passkey with this credential id"), nil)
 		}
 		// WebAuthn L3 §7.2 step 6: with no allowCredentials, the user handle identifies the
 		// account, and it must own the credential.
