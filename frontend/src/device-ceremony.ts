@@ -14,7 +14,7 @@
 import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "./api";
 import { ApiError, SERVICE_PROBLEM } from "./api";
 import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type CeremonyScreen, type Ceremonies } from "./ceremony";
-import { DeviceSteps, windowsDevice, type StepAction } from "./device-steps";
+import { DeviceSteps, deviceOf, type StepAction } from "./device-steps";
 
 export type DeviceApi = Pick<
   Api,
@@ -138,7 +138,7 @@ class DeviceRun {
     const newPin = this.kind === "create" && !authenticator.pinSet;
     let ended = false;
     try {
-      const credential = await this.follow(ceremony, this.steps, newPin, windowsDevice(authenticator), () => {
+      const credential = await this.follow(ceremony, this.steps, newPin, deviceOf(authenticator), () => {
         ended = true;
       });
       return credential;
@@ -173,7 +173,16 @@ class DeviceRun {
       if (action?.type === "cancel") throw ceremonyError("you_cancelled", this.kind);
       if (action?.type !== "choose") continue;
       const chosen = authenticators.find((a) => a.id === action.authenticator);
-      if (chosen) return chosen;
+      if (!chosen) continue;
+      if (!chosen.unavailable) return chosen;
+      // The phone could not be used when listed (Bluetooth off...): the person may have fixed
+      // it since. If not, the reason is said again, as the choice's error.
+      authenticators = await this.authenticators();
+      this.stillHere();
+      const now = authenticators.find((a) => a.id === chosen.id);
+      if (now && !now.unavailable) return now;
+      if (authenticators.length === 0) throw ceremonyError("no_authenticator", this.kind);
+      steps.choose(authenticators, (now ?? chosen).unavailable?.message, now ? now.id : undefined);
     }
   }
 
@@ -218,7 +227,11 @@ class DeviceRun {
         case "insert-key":
         case "touch":
         case "working":
-          steps.waiting(ceremony.state);
+        case "phone-scan":
+        case "phone-found":
+        case "phone-connecting":
+        case "phone-confirm":
+          steps.waiting(ceremony.state, ceremony.qr);
           break;
         default:
           throw new ApiError(200, "unexpected_response", SERVICE_PROBLEM);
