@@ -445,7 +445,7 @@ export class DeviceSteps {
       <li>Tap the link or button that appears on your phone or tablet.</li>
       <li>Follow the instructions on your phone or tablet to ${create ? "save your passkey" : "use your passkey"}.</li>
     </ol>
-    <p><img class="app-qr-code" src="${qr.image}" alt="${QR_ALT}" width="240" height="240"></p>
+    <p><img class="app-qr-code" src="${qr.image}" alt="${QR_ALT}" width="360" height="360"></p>
     ${details("If you cannot scan the QR code", cannotScan)}`;
   }
 
