@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,6 +198,9 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 		fault     faketunnel.Fault
 		behaviour simphone.Behaviour
 		bluetooth error
+		// unreachable: no tunnel server answers (this computer is offline, or its network
+		// blocks the tunnel servers).
+		unreachable bool
 		// scan: the phone scans the QR code (false: nobody does).
 		scan bool
 		want string
@@ -207,6 +211,8 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 			want: "We could not find your phone or tablet."},
 		{name: "nobody scans the QR code in time",
 			want: "We could not find your phone or tablet."},
+		{name: "this computer cannot reach the tunnel server", unreachable: true, scan: true,
+			want: "This computer could not reach the phone's passkey service on the internet."},
 		{name: "the tunnel server refuses this computer", fault: faketunnel.Refuse, scan: true,
 			want: "did not accept the connection from this computer"},
 		{name: "the person cancels on the phone", behaviour: simphone.Decline, scan: true,
@@ -217,6 +223,9 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newPhoneWorld(t, tc.fault, tc.behaviour, 3*time.Second)
 			w.radio.why = tc.bluetooth
+			if tc.unreachable {
+				w.config.TunnelURL = func(string) string { return closedPortURL(t) }
+			}
 			srv := startDesktopWith(t, newVirtualKey(t, virtualkey.Succeed()), desktopOptions{phone: w.config})
 			ctx := newWebview(t)
 			a := newAudit(t, ctx)
@@ -270,4 +279,63 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 // jsString quotes s for a JavaScript expression.
 func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
+
+// closedPortURL is a ws:// URL on loopback where nothing listens.
+func closedPortURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Error(err)
+		return "ws://127.0.0.1:1"
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "ws://" + addr
+}
+
+func TestJourneyDesktopCancelWhileThePhoneAsksThePersonClosesTheTunnel(t *testing.T) {
+	w := newPhoneWorld(t, faketunnel.Relay, simphone.Hold, 0)
+	srv := startDesktopWith(t, newVirtualKey(t, virtualkey.Succeed()), desktopOptions{phone: w.config})
+	ctx := newWebview(t)
+	createAccount(t, ctx, srv.origin, "patient.phone.cancels@example.com", "a long enough password")
+	startPhoneSetUp(t, ctx)
+	// The phone scans and shows the request, and the person never confirms on it: the
+	// desktop holds its tunnel connection when the person cancels on the computer.
+	w.scan(t, readQROnScreen(t, ctx))
+	deadline := time.Now().Add(10 * time.Second)
+	for w.tunnel.Open() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if w.tunnel.Open() == 0 {
+		t.Fatal("the desktop never connected to the tunnel server")
+	}
+	deviceStatus(t, ctx, "Follow the instructions on your phone or tablet")
+	click(t, ctx, "Cancel")
+	page(t, ctx, "Set up a passkey")
+	if inset := text(t, ctx, "main .nhsuk-inset-text"); !strings.Contains(inset, "You cancelled setting up your passkey.") {
+		t.Errorf("back on the page, it should say the person cancelled; first inset text says %q", inset)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for w.tunnel.Open() != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := w.tunnel.Open(); n != 0 {
+		t.Errorf("cancelling should close the tunnel connection; the tunnel server still holds %d", n)
+	}
+	if n := passkeyCount(t, ctx); n != 0 {
+		t.Errorf("the account has %d passkeys after cancelling, want none", n)
+	}
+}
+
+func TestJourneyDesktopKioskOffersThePhone(t *testing.T) {
+	w := newPhoneWorld(t, faketunnel.Relay, simphone.Confirm, 0)
+	srv := startDesktopWith(t, newVirtualKey(t, virtualkey.Succeed()), desktopOptions{kiosk: true, phone: w.config})
+	ctx := newWebview(t)
+	createAccount(t, ctx, srv.origin, "patient.kiosk.phone@example.com", "a long enough password")
+	startPhoneSetUp(t, ctx)
+	w.scan(t, readQROnScreen(t, ctx))
+	page(t, ctx, "Passkeys")
+	if n := passkeyCount(t, ctx); n != 1 || w.phone.Passkeys() != 1 {
+		t.Fatalf("the account has %d passkeys and the phone %d, want 1 and 1: the passkey leaves with the patient's phone", n, w.phone.Passkeys())
+	}
 }
