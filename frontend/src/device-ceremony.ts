@@ -97,6 +97,11 @@ class Inbox<T> {
   }
 }
 
+/** What the chooser shows of a list: which authenticators, and whether each can be used. */
+function signature(list: Authenticator[]): string {
+  return JSON.stringify(list.map((a) => [a.id, a.name, a.pinSet, a.unavailable?.message ?? ""]));
+}
+
 function checked(ceremony: DeviceCeremony | undefined): DeviceCeremony {
   if (!ceremony || typeof ceremony.id !== "string" || typeof ceremony.state !== "string") {
     throw new ApiError(200, "unexpected_response", SERVICE_PROBLEM);
@@ -171,7 +176,18 @@ class DeviceRun {
       const action = await this.actions.next(this.wait(KEY_POLL_MS));
       this.stillHere();
       if (action?.type === "cancel") throw ceremonyError("you_cancelled", this.kind);
-      if (action?.type !== "choose") continue;
+      if (action === undefined) {
+        // The phone is listed even with no key plugged in (docs/api.md): a key plugged in
+        // meanwhile, or Bluetooth turned on, is shown as it happens, the choice kept.
+        const now = await this.authenticators();
+        this.stillHere();
+        if (now.length > 0 && signature(now) !== signature(authenticators)) {
+          authenticators = now;
+          steps.refreshChoice(authenticators);
+        }
+        continue;
+      }
+      if (action.type !== "choose") continue;
       const chosen = authenticators.find((a) => a.id === action.authenticator);
       if (!chosen) continue;
       if (!chosen.unavailable) return chosen;

@@ -154,6 +154,29 @@ describe("choosing a phone or tablet", () => {
   });
 });
 
+describe("the choice while it is on screen", () => {
+  it("shows a security key plugged in after it opened, keeping the selection and focus", async () => {
+    const shell = phoneShell();
+    shell.authenticators = [phone];
+    await boot("/account/passkeys/set-up", setUpApi(shell), shell.ceremonies());
+    submit();
+    await settle();
+    expect(h1()).toBe("Where do you want to save your passkey?");
+    const phoneRadio = main().querySelector<HTMLInputElement>('input[value="phone"]');
+    phoneRadio!.checked = true;
+    phoneRadio!.focus();
+
+    shell.authenticators = [usbKey, phone];
+    await settle();
+    const values = [...main().querySelectorAll<HTMLInputElement>('input[name="authenticator"]')].map((r) => r.value);
+    expect(values).toEqual([usbKey.id, "phone"]);
+    const now = main().querySelector<HTMLInputElement>('input[value="phone"]');
+    expect(now?.checked).toBe(true);
+    expect(document.activeElement).toBe(now);
+    expect(shell.started).toEqual([]);
+  });
+});
+
 describe("setting up a passkey on a phone or tablet", () => {
   it("shows the QR code with its text alternative, the steps and help, and announces each step", async () => {
     const shell = phoneShell();

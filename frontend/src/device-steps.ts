@@ -200,6 +200,8 @@ export class DeviceSteps {
   /** False until the freshly rendered live region is on the page long enough to be announced. */
   private live = false;
   private renders = 0;
+  /** The error the choice shows now, kept when the list is refreshed. */
+  private choiceError: string | undefined;
   /** On Windows, the authenticator whose dialog the person answers (use()). */
   private device: CeremonyDevice | undefined;
 
@@ -233,6 +235,7 @@ export class DeviceSteps {
   }
 
   choose(authenticators: Authenticator[], error?: string, value?: string): void {
+    this.choiceError = error;
     // Windows offers Windows Hello and phones as well as keys, and Linux and macOS a phone:
     // the question is where, not which key.
     const notOnlyKeys = authenticators.some((a) => deviceOf(a) !== undefined);
@@ -270,6 +273,24 @@ export class DeviceSteps {
       this.disableButtons(main);
       this.act({ type: "choose", authenticator: picked.value });
     });
+  }
+
+  /**
+   * The list changed while the choice is on screen (a key plugged in or taken out, Bluetooth
+   * turned on or off): shows the new list, keeping what the person selected and where their
+   * focus was, so that nothing jumps under them.
+   */
+  refreshChoice(authenticators: Authenticator[]): void {
+    if (this.current !== "choose" || !this.main) return;
+    const picked = this.main.querySelector<HTMLInputElement>('input[name="authenticator"]:checked')?.value;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLInputElement && active.name === "authenticator" ? active.value : null;
+    this.choose(authenticators, this.choiceError, picked);
+    const main = this.main as HTMLElement | null;
+    if (focused !== null && main) {
+      const radio = [...main.querySelectorAll<HTMLInputElement>('input[name="authenticator"]')].find((r) => r.value === focused);
+      radio?.focus();
+    }
   }
 
   /**
