@@ -327,10 +327,38 @@ func TestJourneyDesktopCancelWhileThePhoneAsksThePersonClosesTheTunnel(t *testin
 	}
 }
 
-func TestJourneyDesktopKioskOffersThePhone(t *testing.T) {
-	w := newPhoneWorld(t, faketunnel.Relay, simphone.Confirm, 0)
-	srv := startDesktopWith(t, newVirtualKey(t, virtualkey.Succeed()), desktopOptions{kiosk: true, phone: w.config})
+func TestJourneyDesktopKioskOffersThePhoneAndTheVisitsEndClosesItsTunnel(t *testing.T) {
+	w := newPhoneWorld(t, faketunnel.Relay, simphone.Hold, 0)
+	key := newVirtualKey(t, virtualkey.Succeed())
+	srv := startDesktopWith(t, key, desktopOptions{kiosk: true, phone: w.config})
 	ctx := newWebview(t)
+
+	// The visit ends (here the key taken out) while the phone waits for the patient: the
+	// shell ends the ceremony with the visit, and closes its tunnel.
+	createAccount(t, ctx, srv.origin, "patient.kiosk.leaves@example.com", "a long enough password")
+	startPhoneSetUp(t, ctx)
+	w.scan(t, readQROnScreen(t, ctx))
+	deviceStatus(t, ctx, "Follow the instructions on your phone or tablet")
+	if n := w.tunnel.Open(); n != 1 {
+		t.Fatalf("the desktop should hold one tunnel connection while the phone asks, holds %d", n)
+	}
+	markPage(t, ctx)
+	key.Unplug()
+	reloaded(t, ctx, "taking the key out should end the visit with a new load of the page")
+	page(t, ctx, "Manage passkeys for your NHS login")
+	deadline := time.Now().Add(5 * time.Second)
+	for w.tunnel.Open() != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := w.tunnel.Open(); n != 0 {
+		t.Errorf("the end of the visit should close the tunnel connection; the tunnel server still holds %d", n)
+	}
+	if signedIn(t, ctx) {
+		t.Error("the visit should have ended")
+	}
+
+	// The next patient saves their passkey on their own phone: it leaves with them.
+	w.phone.Behaviour = simphone.Confirm
 	createAccount(t, ctx, srv.origin, "patient.kiosk.phone@example.com", "a long enough password")
 	startPhoneSetUp(t, ctx)
 	w.scan(t, readQROnScreen(t, ctx))
