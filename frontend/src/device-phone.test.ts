@@ -143,6 +143,8 @@ describe("choosing a phone or tablet", () => {
     await settle();
     expect(shell.started).toEqual([]);
     expect(text(main().querySelector(".nhsuk-error-summary"))).toContain(BLUETOOTH_OFF);
+    // The error links to the phone's radio, not to the first one.
+    expect(main().querySelector(".nhsuk-error-summary a")?.getAttribute("href")).toBe("#authenticator-2");
     expect(main().querySelector<HTMLInputElement>('input[value="phone"]')?.checked).toBe(true);
     expect(await violations()).toEqual([]);
 

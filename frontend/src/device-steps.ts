@@ -178,6 +178,11 @@ function statusMarkup(state: Parameters<typeof statusFor>[0], device?: CeremonyD
 
 const CANCEL = button({ text: "Cancel", variant: "secondary", type: "button", id: "cancel", preventDoubleClick: false });
 
+/** The id radios() gives the radio at index (the first is the group's name). */
+function radioId(index: number): string {
+  return index === 0 ? "authenticator" : `authenticator-${index + 1}`;
+}
+
 function column(content: SafeHtml): SafeHtml {
   return html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
@@ -248,7 +253,7 @@ export class DeviceSteps {
         : "Choose a security key plugged into this computer.";
     const main = this.show(
       "choose",
-      html`${error ? errorSummary([{ text: error, href: "#authenticator" }]) : ""}
+      html`${error ? errorSummary([{ text: error, href: `#${radioId(Math.max(0, items.findIndex((i) => i.value === value)))}` }]) : ""}
     <form method="post" novalidate>
       ${radios({
         name: "authenticator",
