@@ -49,6 +49,8 @@ type desktopOptions struct {
 	kiosk bool
 	// idle is --idle-timeout; 0 keeps the default.
 	idle time.Duration
+	// phone is device.Config.Phone: "A different phone or tablet" (journey_phone_test.go).
+	phone *device.Phone
 }
 
 // kioskAdminSecret is the administrator secret of kiosk tests.
@@ -105,6 +107,7 @@ func startDesktopWith(t *testing.T, key *virtualkey.Key, opts desktopOptions) *d
 		RPOrigin:   origin,
 		VirtualKey: key,
 		Logger:     logger,
+		Phone:      opts.phone,
 	}
 	if opts.kiosk {
 		hash, err := kiosk.HashSecret(kioskAdminSecret)

@@ -7,13 +7,15 @@ import (
 	"log/slog"
 
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 )
 
 // phoneFor is "A different phone or tablet" on Linux (device.Config.Phone): the FIDO hybrid
-// transport (app/hybrid) needs this computer's Bluetooth LE scanner, BlueZ over D-Bus, which
-// this build does not have yet, so the page does not offer the phone (nil). A scanner opened
-// here lives until ctx ends (the app closing); it must not fail the app when there is no
-// Bluetooth: its Available answers why, and the page says so.
+// transport (app/hybrid) with this computer's Bluetooth LE scanner, BlueZ over D-Bus. The
+// scanner holds nothing open between scans (each Available and Adverts opens its own D-Bus
+// connection), so ctx has nothing to close. A computer without Bluetooth (no adapter, BlueZ
+// not running, the radio off or blocked) does not fail the app: the page lists the phone as
+// unavailable with the scanner's reason (bluetooth.Problem) and how to fix it.
 func phoneFor(ctx context.Context, logger *slog.Logger) *device.Phone {
-	return nil
+	return &device.Phone{Bluetooth: bluetooth.New()}
 }

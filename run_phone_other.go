@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !(darwin && cgo)
 
 package main
 
@@ -9,9 +9,10 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 )
 
-// phoneFor is "A different phone or tablet" (device.Config.Phone) elsewhere than on Linux:
-// none on Windows, where webauthn.dll shows its own QR code (app/device refuses
-// Config.Phone there), and none yet on macOS, which needs a CoreBluetooth scanner.
+// phoneFor is "A different phone or tablet" (device.Config.Phone) where this build has no
+// scanner for it: none on Windows, where webauthn.dll shows its own QR code (app/device
+// refuses Config.Phone there, and the page offers Windows' "hybrid" instead), and none on
+// macOS built without cgo, as CoreBluetooth needs it (run_phone_darwin.go).
 func phoneFor(ctx context.Context, logger *slog.Logger) *device.Phone {
 	return nil
 }

@@ -135,7 +135,7 @@ func TestSecurityHeaders(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
 			t.Errorf("%s: nosniff/referrer headers missing: %v", p, h)
 		}
-		for _, directive := range []string{"base-uri 'none'", "form-action 'self'"} {
+		for _, directive := range []string{"base-uri 'none'", "form-action 'self'", "img-src 'self' data:"} {
 			if !strings.Contains(h.Get("Content-Security-Policy"), directive) {
 				t.Errorf("%s: CSP lacks %s", p, directive)
 			}

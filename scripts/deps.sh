@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfido2-dev)
 # chromium: browser journeys; xvfb/xdotool/imagemagick/tesseract-ocr/openbox: the desktop
-# window test; gnome-keyring/dbus/libsecret-tools: a real Secret Service for the session jar.
+# window test; gnome-keyring/dbus/libsecret-tools: a real Secret Service for the session jar;
+# zbar-tools (zbarimg): the phone journey reads the QR code off the page's screenshot.
 test_pkgs=(chromium xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng openbox
-  gnome-keyring dbus dbus-x11 libsecret-tools fido2-tools fonts-dejavu-core fonts-liberation)
+  gnome-keyring dbus dbus-x11 libsecret-tools fido2-tools fonts-dejavu-core fonts-liberation
+  zbar-tools)
 
 # binutils-mingw-w64-x86-64 (windres) and cpp: the .exe's icon, manifest and version
 # information; nsis (makensis): the installer. `make windows`, part of `make test`.

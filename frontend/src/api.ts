@@ -101,15 +101,36 @@ export interface Authenticator {
   /**
    * On Windows the shell lists what webauthn.dll offers: "platform" (Windows Hello) and
    * "hybrid" (a phone or tablet) only when Windows reports them available, and the id
-   * "security-key" for any key, through Windows' own dialog.
+   * "security-key" for any key, through Windows' own dialog. On Linux and macOS, "phone" is a
+   * phone or tablet through the QR code this app shows (the FIDO hybrid transport).
    */
-  kind: "security-key" | "virtual" | "platform" | "hybrid";
+  kind: "security-key" | "virtual" | "platform" | "hybrid" | "phone";
   name: string;
   /** Whether the key has a PIN: if so, the person will be asked for it. */
   pinSet: boolean;
+  /** The phone only: why it cannot be used now (Bluetooth off, no adapter...), and what to do. */
+  unavailable?: { code: string; message: string };
 }
 
-export type DeviceCeremonyState = "insert-key" | "touch" | "pin-needed" | "working" | "done" | "failed";
+export type DeviceCeremonyState =
+  | "insert-key"
+  | "touch"
+  | "pin-needed"
+  | "working"
+  // A phone or tablet (kind "phone"): the QR code is shown, the phone's advert came, the
+  // connection with it is being set up, the person answers on it.
+  | "phone-scan"
+  | "phone-found"
+  | "phone-connecting"
+  | "phone-confirm"
+  | "done"
+  | "failed";
+
+/** The QR code of a phone ceremony: the FIDO:/ URL it holds, and the code as a PNG data URL. */
+export interface PhoneQR {
+  text: string;
+  image: string;
+}
 
 /** A ceremony the desktop app runs on an authenticator: `/api/device/ceremonies/{id}`. */
 export interface DeviceCeremony {
@@ -118,6 +139,8 @@ export interface DeviceCeremony {
   state: DeviceCeremonyState;
   /** PIN tries left before the key locks: after a wrong PIN, or whenever the key says. */
   retriesLeft?: number;
+  /** Only in state "phone-scan": the QR code for the phone or tablet to scan. */
+  qr?: PhoneQR;
   /** Only when state is "done". */
   credential?: CredentialJSON;
   /** Only when state is "failed": a stable code and a message for the person. */

@@ -39,11 +39,13 @@ export type CeremonyReason =
   | "device_error";
 
 /**
- * What a desktop ceremony on Windows ran on, where Windows' own dialog does the work: Windows
- * Hello, a phone or tablet (QR code), or a security key. Undefined: a security key the app
- * works with itself (Linux, macOS), or the browser.
+ * What a desktop ceremony ran on when it was not a security key the app works with itself:
+ * on Windows, where Windows' own dialog does the work, Windows Hello, a phone or tablet (QR
+ * code) or a security key; on Linux and macOS, "qr-phone", a phone or tablet through the QR
+ * code the app's own page shows. Undefined: a security key the app works with itself, or the
+ * browser.
  */
-export type CeremonyDevice = "windows-hello" | "phone" | "windows-security-key";
+export type CeremonyDevice = "windows-hello" | "phone" | "windows-security-key" | "qr-phone";
 
 export class CeremonyError extends Error {
   override readonly name = "CeremonyError";
@@ -183,6 +185,19 @@ const WINDOWS_ADVICE: Record<CeremonyDevice, Partial<Record<CeremonyKind, Partia
   "windows-security-key": {
     create: { ...ADVICE.create, timed_out: FOLLOW_WINDOWS },
     get: { ...ADVICE.get, timed_out: FOLLOW_WINDOWS },
+  },
+  // The app's own QR code (Linux, macOS): the shell's messages for the phone's own failures
+  // (Bluetooth, the phone not found, its tunnel) already say what to do.
+  "qr-phone": {
+    create: {
+      timed_out: "Select Continue to try again, then scan the new QR code and follow the instructions on your phone or tablet.",
+      device_error: "Select Continue to try again, and scan the new QR code.",
+    },
+    get: {
+      timed_out: "Select Continue to try again, then scan the new QR code and follow the instructions on your phone or tablet.",
+      device_error: "Select Continue to try again, and scan the new QR code.",
+      no_passkey_on_key: "Try a different phone or tablet, or log in with your password.",
+    },
   },
 };
 

@@ -14,7 +14,7 @@
 import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "./api";
 import { ApiError, SERVICE_PROBLEM } from "./api";
 import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type CeremonyScreen, type Ceremonies } from "./ceremony";
-import { DeviceSteps, windowsDevice, type StepAction } from "./device-steps";
+import { DeviceSteps, deviceOf, type StepAction } from "./device-steps";
 
 export type DeviceApi = Pick<
   Api,
@@ -97,6 +97,11 @@ class Inbox<T> {
   }
 }
 
+/** What the chooser shows of a list: which authenticators, and whether each can be used. */
+function signature(list: Authenticator[]): string {
+  return JSON.stringify(list.map((a) => [a.id, a.name, a.pinSet, a.unavailable?.message ?? ""]));
+}
+
 function checked(ceremony: DeviceCeremony | undefined): DeviceCeremony {
   if (!ceremony || typeof ceremony.id !== "string" || typeof ceremony.state !== "string") {
     throw new ApiError(200, "unexpected_response", SERVICE_PROBLEM);
@@ -139,7 +144,7 @@ class DeviceRun {
     const newPin = this.kind === "create" && !authenticator.pinSet;
     let ended = false;
     try {
-      const credential = await this.follow(ceremony, this.steps, newPin, windowsDevice(authenticator), () => {
+      const credential = await this.follow(ceremony, this.steps, newPin, deviceOf(authenticator), () => {
         ended = true;
       });
       return credential;
@@ -172,9 +177,29 @@ class DeviceRun {
       const action = await this.actions.next(this.wait(KEY_POLL_MS));
       this.stillHere();
       if (action?.type === "cancel") throw ceremonyError("you_cancelled", this.kind);
-      if (action?.type !== "choose") continue;
+      if (action === undefined) {
+        // The phone is listed even with no key plugged in (docs/api.md): a key plugged in
+        // meanwhile, or Bluetooth turned on, is shown as it happens, the choice kept.
+        const now = await this.authenticators();
+        this.stillHere();
+        if (now.length > 0 && signature(now) !== signature(authenticators)) {
+          authenticators = now;
+          steps.refreshChoice(authenticators);
+        }
+        continue;
+      }
+      if (action.type !== "choose") continue;
       const chosen = authenticators.find((a) => a.id === action.authenticator);
-      if (chosen) return chosen;
+      if (!chosen) continue;
+      if (!chosen.unavailable) return chosen;
+      // The phone could not be used when listed (Bluetooth off...): the person may have fixed
+      // it since. If not, the reason is said again, as the choice's error.
+      authenticators = await this.authenticators();
+      this.stillHere();
+      const now = authenticators.find((a) => a.id === chosen.id);
+      if (now && !now.unavailable) return now;
+      if (authenticators.length === 0) throw ceremonyError("no_authenticator", this.kind);
+      steps.choose(authenticators, (now ?? chosen).unavailable?.message, now ? now.id : undefined);
     }
   }
 
@@ -219,7 +244,11 @@ class DeviceRun {
         case "insert-key":
         case "touch":
         case "working":
-          steps.waiting(ceremony.state);
+        case "phone-scan":
+        case "phone-found":
+        case "phone-connecting":
+        case "phone-confirm":
+          steps.waiting(ceremony.state, ceremony.qr);
           break;
         default:
           throw new ApiError(200, "unexpected_response", SERVICE_PROBLEM);

@@ -1,13 +1,14 @@
 // The steps the desktop app shows while its shell works with a security key
-// (device-ceremony.ts runs them): which key, insert it, touch it, its PIN.
+// (device-ceremony.ts runs them): which key, insert it, touch it, its PIN; or,
+// for a phone or tablet on Linux and macOS, the QR code to scan and how it goes.
 // Each step is rendered into <main> through the page, so the router gives it a
 // title from its h1 and moves focus to the h1 or the error summary. While the
 // person waits, what the key needs is said in a role="status" live region,
 // which screen readers announce without moving focus.
 
-import type { Authenticator, DeviceCeremonyState } from "./api";
+import type { Authenticator, DeviceCeremonyState, PhoneQR } from "./api";
 import type { CeremonyDevice, CeremonyKind, CeremonyScreen } from "./ceremony";
-import { button, buttonGroup, errorSummary, insetText, passwordInput, radios, type RadioItem } from "./components";
+import { button, buttonGroup, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "./components";
 import { fieldValue } from "./forms";
 import { html, type SafeHtml } from "./html";
 
@@ -61,6 +62,18 @@ export function windowsDevice(authenticator: Authenticator): CeremonyDevice | un
   return undefined;
 }
 
+/**
+ * What a ceremony on `authenticator` runs on, when it is not a security key the app works
+ * with itself: Windows' authenticators (windowsDevice), or a phone or tablet through the QR
+ * code this app shows (Linux, macOS).
+ */
+export function deviceOf(authenticator: Authenticator): CeremonyDevice | undefined {
+  return windowsDevice(authenticator) ?? (authenticator.kind === "phone" ? "qr-phone" : undefined);
+}
+
+/** The alternative text of the QR code: what it is and what it is for. */
+export const QR_ALT = "QR code to scan with the camera on your phone or tablet";
+
 /** On Windows, what the waiting page says Windows' dialog will ask for. */
 const WINDOWS_WAITING: Record<CeremonyDevice, string> = {
   "windows-hello": "Windows will open a window over this app. Use your face, fingerprint or PIN there, as you do to unlock this computer.",
@@ -68,6 +81,7 @@ const WINDOWS_WAITING: Record<CeremonyDevice, string> = {
     "Windows will open a window over this app with a QR code. Scan it with the camera on your phone or tablet, then follow the instructions on your phone or tablet.",
   "windows-security-key":
     "Windows will open a window over this app. Insert your security key when it asks, then follow its instructions. Keep the key plugged in until this has finished.",
+  "qr-phone": "Keep your phone or tablet near this computer until this has finished.",
 };
 
 const WINDOWS_HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: string; waiting: string }> = {
@@ -82,7 +96,28 @@ const WINDOWS_HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: st
 /** What the live region says in each state: a short instruction, then what to look for. */
 function statusFor(state: WaitingState | "looking" | "cancelling", device?: CeremonyDevice): { text: string; detail?: string } {
   // Windows' dialog asks for the touch, PIN, face, fingerprint or QR code itself.
-  if (device && (state === "insert-key" || state === "touch")) return { text: "Follow the instructions from Windows" };
+  if (device && device !== "qr-phone" && (state === "insert-key" || state === "touch")) {
+    return { text: "Follow the instructions from Windows" };
+  }
+  if (device === "qr-phone") {
+    // Each step of the hybrid transport (docs/api.md, "A different phone or tablet").
+    switch (state) {
+      case "working":
+        return { text: "Getting the QR code ready…" };
+      case "phone-scan":
+        return { text: "Waiting for your phone or tablet", detail: "Scan the QR code with its camera." };
+      case "phone-found":
+        return { text: "Phone or tablet found", detail: "Connecting to it…" };
+      case "phone-connecting":
+        return { text: "Connecting to your phone or tablet…" };
+      case "phone-confirm":
+        return { text: "Follow the instructions on your phone or tablet" };
+      case "done":
+        return { text: "Done", detail: "Your phone or tablet has answered. Checking…" };
+      default:
+        break;
+    }
+  }
   switch (state) {
     case "looking":
       return { text: "Looking for your security key" };
@@ -94,6 +129,10 @@ function statusFor(state: WaitingState | "looking" | "cancelling", device?: Cere
       return { text: "Cancelling…" };
     case "working":
     case "done":
+    case "phone-scan":
+    case "phone-found":
+    case "phone-connecting":
+    case "phone-confirm":
       return { text: "Checking…" };
   }
 }
@@ -118,6 +157,11 @@ function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
   if (authenticator.kind === "platform") return "Use your face, fingerprint or PIN to unlock this computer. Windows will show you what to do.";
   if (authenticator.kind === "hybrid") return "Turn on Bluetooth on this computer and on your phone or tablet first. Then scan a QR code with the camera on your phone or tablet. Windows will show you what to do.";
   if (authenticator.id === "security-key") return "Insert your security key when Windows asks, then follow what Windows tells you.";
+  if (authenticator.kind === "phone") {
+    // Listed even when Bluetooth cannot be used, so that the person learns how to fix it.
+    if (authenticator.unavailable) return `You cannot use this at the moment. ${authenticator.unavailable.message}`;
+    return "Turn on Bluetooth on this computer and on your phone or tablet. You will scan a QR code with the camera on your phone or tablet.";
+  }
   if (authenticator.pinSet) return "Plugged into this computer. You will need to enter its PIN and touch it.";
   return kind === "create"
     ? "Plugged into this computer. You will be asked to create a PIN for it."
@@ -133,6 +177,11 @@ function statusMarkup(state: Parameters<typeof statusFor>[0], device?: CeremonyD
 }
 
 const CANCEL = button({ text: "Cancel", variant: "secondary", type: "button", id: "cancel", preventDoubleClick: false });
+
+/** The id radios() gives the radio at index (the first is the group's name). */
+function radioId(index: number): string {
+  return index === 0 ? "authenticator" : `authenticator-${index + 1}`;
+}
 
 function column(content: SafeHtml): SafeHtml {
   return html`<div class="nhsuk-grid-row">
@@ -156,6 +205,8 @@ export class DeviceSteps {
   /** False until the freshly rendered live region is on the page long enough to be announced. */
   private live = false;
   private renders = 0;
+  /** The error the choice shows now, kept when the list is refreshed. */
+  private choiceError: string | undefined;
   /** On Windows, the authenticator whose dialog the person answers (use()). */
   private device: CeremonyDevice | undefined;
 
@@ -168,7 +219,7 @@ export class DeviceSteps {
 
   /** The person chose `authenticator`: the waiting steps speak of it. */
   use(authenticator: Authenticator): void {
-    this.device = windowsDevice(authenticator);
+    this.device = deviceOf(authenticator);
   }
 
   showing(step: NonNullable<DeviceSteps["current"]>): boolean {
@@ -188,15 +239,21 @@ export class DeviceSteps {
     this.wireCancel(main);
   }
 
-  choose(authenticators: Authenticator[], error?: string): void {
-    // Windows offers Windows Hello and phones as well as keys: the question is where, not which key.
-    const windows = authenticators.some((a) => windowsDevice(a) !== undefined);
-    const headings = windows ? WINDOWS_HEADINGS[this.kind] : HEADINGS[this.kind];
+  choose(authenticators: Authenticator[], error?: string, value?: string): void {
+    this.choiceError = error;
+    // Windows offers Windows Hello and phones as well as keys, and Linux and macOS a phone:
+    // the question is where, not which key.
+    const notOnlyKeys = authenticators.some((a) => deviceOf(a) !== undefined);
+    const headings = notOnlyKeys ? WINDOWS_HEADINGS[this.kind] : HEADINGS[this.kind];
     const items: RadioItem[] = authenticators.map((a) => ({ value: a.id, text: a.name, hint: hintFor(a, this.kind) }));
-    const createHint = this.options.kiosk ? KIOSK_CREATE_HINT : windows ? undefined : "Choose a security key plugged into this computer.";
+    const createHint = this.options.kiosk
+      ? KIOSK_CREATE_HINT
+      : notOnlyKeys
+        ? undefined
+        : "Choose a security key plugged into this computer.";
     const main = this.show(
       "choose",
-      html`${error ? errorSummary([{ text: error, href: "#authenticator" }]) : ""}
+      html`${error ? errorSummary([{ text: error, href: `#${radioId(Math.max(0, items.findIndex((i) => i.value === value)))}` }]) : ""}
     <form method="post" novalidate>
       ${radios({
         name: "authenticator",
@@ -204,6 +261,7 @@ export class DeviceSteps {
         hint: this.kind === "create" ? createHint : undefined,
         error,
         items,
+        value,
       })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
@@ -222,8 +280,36 @@ export class DeviceSteps {
     });
   }
 
-  /** Waiting for the key: the live region says what it needs; the page stays put. */
-  waiting(state: WaitingState): void {
+  /**
+   * The list changed while the choice is on screen (a key plugged in or taken out, Bluetooth
+   * turned on or off): shows the new list, keeping what the person selected and where their
+   * focus was, so that nothing jumps under them.
+   */
+  refreshChoice(authenticators: Authenticator[]): void {
+    if (this.current !== "choose" || !this.main) return;
+    const picked = this.main.querySelector<HTMLInputElement>('input[name="authenticator"]:checked')?.value;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLInputElement && active.name === "authenticator" ? active.value : null;
+    this.choose(authenticators, this.choiceError, picked);
+    const main = this.main as HTMLElement | null;
+    if (focused !== null && main) {
+      const radio = [...main.querySelectorAll<HTMLInputElement>('input[name="authenticator"]')].find((r) => r.value === focused);
+      radio?.focus();
+    }
+  }
+
+  /**
+   * Waiting for the key or the phone: the live region says what it needs; the page stays
+   * put. For a phone, `qr` (state phone-scan) is shown with what to do, and taken away
+   * once the phone has found it.
+   */
+  waiting(state: WaitingState, qr?: PhoneQR): void {
+    if (this.device === "qr-phone") {
+      if (this.current !== "waiting") this.wireCancel(this.show("waiting", this.phonePage(), state));
+      else this.setStatus(state);
+      this.showQR(state === "phone-scan" ? qr : undefined);
+      return;
+    }
     if (this.current !== "waiting") {
       const main = this.show(
         "waiting",
@@ -338,6 +424,55 @@ export class DeviceSteps {
       this.disableButtons(main);
       this.act({ type: "pin", pin });
     });
+  }
+
+  /** The page of a phone ceremony: the QR code goes in #phone-qr (showQR). */
+  private phonePage(): SafeHtml {
+    return html`<h1>${HEADINGS[this.kind].waiting}</h1>
+    <div id="phone-qr"></div>
+    ${this.statusArea()}
+    <p>${WINDOWS_WAITING["qr-phone"]}</p>
+    ${buttonGroup(CANCEL)}`;
+  }
+
+  /** Shows the QR code and what to do with it, or takes them away (no `qr`). */
+  private showQR(qr: PhoneQR | undefined): void {
+    const area = this.main?.querySelector<HTMLElement>("#phone-qr");
+    if (!area || !this.screen.isCurrent()) return;
+    const image = area.querySelector("img");
+    if (!qr) {
+      if (!image) return;
+      // Focus must not be lost with the details it may be on: the heading takes it.
+      if (area.contains(document.activeElement)) {
+        const heading = this.main?.querySelector<HTMLElement>("h1");
+        heading?.setAttribute("tabindex", "-1");
+        heading?.focus();
+      }
+      area.innerHTML = "";
+      return;
+    }
+    if (image?.getAttribute("src") === qr.image) return;
+    area.innerHTML = this.qrMarkup(qr).value;
+  }
+
+  private qrMarkup(qr: PhoneQR): SafeHtml {
+    const create = this.kind === "create";
+    const kiosk = this.options.kiosk === true;
+    const cannotScan = create
+      ? html`<p>You can save your passkey on a security key instead. Select Cancel, then choose your security key.</p>
+      <p>If you cannot use the camera on your phone or tablet, ask someone you trust to help you scan the QR code${kiosk ? ", or ask a member of staff" : ""}.</p>
+      <p>You can also set up a passkey later on the phone or tablet itself, in your NHS login settings.</p>`
+      : html`<p>If your passkey is on a security key, select Cancel, then choose your security key.</p>
+      <p>If you cannot use the camera on your phone or tablet, ask someone you trust to help you scan the QR code${kiosk ? ", or ask a member of staff" : ""}.</p>
+      <p>You can also log in with your password instead.</p>`;
+    return html`<ol class="nhsuk-list nhsuk-list--number">
+      <li>Check that Bluetooth is turned on, on this computer and on your phone or tablet.</li>
+      <li>Open the camera on your phone or tablet and point it at the QR code.</li>
+      <li>Tap the link or button that appears on your phone or tablet.</li>
+      <li>Follow the instructions on your phone or tablet to ${create ? "save your passkey" : "use your passkey"}.</li>
+    </ol>
+    <p><img class="app-qr-code" src="${qr.image}" alt="${QR_ALT}" width="360" height="360"></p>
+    ${details("If you cannot scan the QR code", cannotScan)}`;
   }
 
   /** The person selected Cancel: say so while the shell stops the key. */

@@ -71,7 +71,8 @@ function problemsLoggingIn(client: State["client"]): SafeHtml {
     ${HELP_LINK}`
       : client === "device"
       ? html`<p>Check that your security key is plugged into this computer. If you have more than one, try another one.</p>
-    <p>You cannot use a passkey on your phone or tablet to log in to this app. Use a security key, or log in with your password instead.</p>
+    <p>If your passkey is on a phone or tablet, choose <strong>A different phone or tablet</strong>, if the app lists it. Turn on Bluetooth on this computer and on the phone or tablet, then scan the QR code with it.</p>
+    <p>If the app does not list it, you cannot use a passkey on your phone or tablet to log in to this app. Use a security key, or log in with your password instead.</p>
     ${HELP_LINK}`
       : html`<p>If your passkey is on a different phone or tablet, select <strong>Continue</strong>, then choose <strong>Use a different phone or tablet</strong> and scan the QR code with it.</p>
     <p>On an iPhone or iPad, check that <strong>Password AutoFill</strong> and <strong>Passkey AutoFill</strong> are turned on in your settings.</p>

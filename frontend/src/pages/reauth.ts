@@ -102,7 +102,7 @@ const CEREMONY_ADVICE: Partial<Record<CeremonyReason, string>> = {
 const SECURITY_KEY_WORDED: CeremonyReason[] = ["not_allowed", "no_passkey_on_key"];
 
 function ceremonyProblem(error: CeremonyError): { problem: string; advice: string | null } {
-  const notAKey = (error.device === "windows-hello" || error.device === "phone") && SECURITY_KEY_WORDED.includes(error.reason);
+  const notAKey = (error.device === "windows-hello" || error.device === "phone" || error.device === "qr-phone") && SECURITY_KEY_WORDED.includes(error.reason);
   return {
     problem: (notAKey ? undefined : CEREMONY_MESSAGES[error.reason]) ?? error.message,
     advice: (notAKey ? undefined : CEREMONY_ADVICE[error.reason]) ?? adviceFor(error),

@@ -1,0 +1,19 @@
+//go:build darwin && cgo
+
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
+)
+
+// phoneFor is "A different phone or tablet" on macOS (device.Config.Phone): the FIDO hybrid
+// transport (app/hybrid) with CoreBluetooth as the scanner. Bluetooth off, or this app not
+// allowed to use it (System Settings, Privacy & Security, Bluetooth), does not fail the app:
+// the page lists the phone as unavailable with the reason (bluetooth.Problem).
+func phoneFor(ctx context.Context, logger *slog.Logger) *device.Phone {
+	return &device.Phone{Bluetooth: bluetooth.New()}
+}
