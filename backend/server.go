@@ -363,35 +363,12 @@ func (s *Server) capBody(next http.Handler) http.Handler {
 	})
 }
 
-// statusWriter remembers the status for the request log and whether anything was written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (sw *statusWriter) WriteHeader(code int) {
-	if sw.status == 0 {
-		sw.status = code
-	}
-	sw.ResponseWriter.WriteHeader(code)
-}
-
-func (sw *statusWriter) Write(b []byte) (int, error) {
-	if sw.status == 0 {
-		sw.status = http.StatusOK
-	}
-	return sw.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (sw *statusWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
-
 // edge is the outermost layer: security headers on every answer, the one recover, and a
 // debug-level request log (method, path, status, time: never bodies, cookies or queries).
 func (s *Server) edge(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpapi.StatusWriter{ResponseWriter: w}
 		h := sw.Header()
 		// img-src data: for the phone's QR code, which the device endpoints send as a PNG data
 		// URL (docs/api.md, DeviceCeremony.qr); an image runs no script.
@@ -410,12 +387,12 @@ func (s *Server) edge(next http.Handler) http.Handler {
 				}
 				s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,
 					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if sw.status == 0 {
+				if sw.Status == 0 {
 					s.responder.Error(sw, r, apperr.Internal(fmt.Errorf("panic: %v", v)))
 				}
 			}
 			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "duration", time.Since(start))
+				"status", sw.Status, "duration", time.Since(start))
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -61,9 +61,9 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 			return
 		}
 		if s.endsVisit(r) { // kiosk.go
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := &httpapi.StatusWriter{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
-			s.visitEnded(rec.status)
+			s.visitEnded(rec.Status)
 			return
 		}
 		next.ServeHTTP(w, r)
