@@ -13,7 +13,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/hybrid"
 	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
-	"github.com/nhs-passkeys/companion/app/hybrid/internal/fakebluez"
+	"github.com/nhs-passkeys/companion/internal/phonetest/fakebluez"
 )
 
 // uuid128 is BlueZ's string for a 16-bit service UUID.

@@ -27,5 +27,5 @@
 //
 // No radio is available where this is built and tested (no kernel Bluetooth): the BlueZ
 // scanner is tested against a fake org.bluez on a private dbus-daemon
-// (app/hybrid/internal/fakebluez), end to end with the simulated phone.
+// (internal/phonetest/fakebluez), end to end with the simulated phone.
 package bluetooth
