@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -42,27 +41,6 @@ const CeremonyTimeout = 5 * time.Minute
 
 // RPDisplayName is the relying party name authenticators may show.
 const RPDisplayName = "NHS login"
-
-var (
-	errCeremonyExpired = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This took too long, so it was stopped. Try again."}
-	errLoginRefused    = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again, or log in another way."}
-	// errOtherAccount: a login by email answered with a passkey of another account (or of
-	// any account, after an email with none). It says only what the person can see for
-	// themselves (the passkey they chose is not for the email they typed): the same for an
-	// email with an account and one without.
-	errOtherAccount  = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "This passkey is not for the email address you entered. Check the email address, choose a different passkey, or log in with your password."}
-	errReauthRefused = apperr.E{Code: "passkey_not_accepted", Status: 401, Msg: "We could not check your passkey. Try again."}
-	errSetupRefused  = apperr.E{Code: "passkey_not_accepted", Status: 400, Msg: "We could not set up a passkey with this device or security key. Try again, or use a different device or security key."}
-	errAlreadySetUp  = apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "This passkey is already set up. Use a different device or security key."}
-	errFlagged       = apperr.E{Code: "passkey_flagged", Status: 401, Msg: "We have stopped this passkey working because it may have been copied. Log in another way, for example with your password, then remove this passkey and set up a new one."}
-	errUsePassword   = apperr.E{Code: "use_password", Status: 409, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."}
-	errNameTaken     = apperr.E{Code: "name_taken", Status: 409, Msg: "You already have a passkey with this name. Choose a different name."}
-	errLastWay       = apperr.E{Code: "last_way_to_log_in", Status: 409, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."}
-
-	// A second finish of a ceremony whose first finish was refused: it cannot be tried again
-	// (single use), and it did not take too long either.
-	errCeremonyTried = apperr.E{Code: "ceremony_expired", Status: 400, Msg: "This has already been tried and it did not work. Go back and try again."}
-)
 
 // Passkey is a registered WebAuthn credential.
 type Passkey struct {
@@ -231,17 +209,17 @@ type Auditor interface {
 // Limiter counts failed attempts and refuses during a lockout (package lockout).
 type Limiter interface {
 	KeysFor(email, address, method string, accountID int64) lockout.Keys
-	Check(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
-	Fail(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
+	Check(ctx context.Context, q store.DBTX, k lockout.Keys) error
+	Refuse(ctx context.Context, q store.DBTX, k lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error
 	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
 }
 
 // Reauth issues and checks proofs of a fresh re-authentication (package reauth).
 type Reauth interface {
 	Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action) (proof, token string, err error)
-	Check(ctx context.Context, q store.DBTX, sessionID int64, action reauth.Action, proof string) (reauth.Grant, *apperr.E, error)
-	Use(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, g reauth.Grant) (*apperr.E, error)
-	Require(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, proof string) (*apperr.E, error)
+	Check(ctx context.Context, q store.DBTX, sessionID int64, action reauth.Action, proof string) (reauth.Grant, error)
+	Use(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, g reauth.Grant) error
+	Require(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, proof string) error
 }
 
 // NewRelyingParty configures go-webauthn for origin: the RP ID is the origin's host name,
@@ -381,15 +359,14 @@ func (want ceremonyWant) mismatch(purpose string, accountID, sessionID int64) st
 // its own and a message that says it already worked, so that the page can go on as after
 // the first. It changes nothing: no second passkey, session or proof, and no failure
 // counted towards a lockout.
-func ceremonyUsed(purpose string) apperr.E {
-	msg := "You have already logged in with your passkey."
+func ceremonyUsed(purpose string) apperr.Template {
 	switch purpose {
 	case purposeRegistration:
-		msg = "Your passkey is already set up. You do not need to set it up again."
+		return apperr.CeremonyUsedRegistration
 	case purposeReauth:
-		msg = "You have already confirmed it's you."
+		return apperr.CeremonyUsedReauth
 	}
-	return apperr.E{Code: "ceremony_used", Status: http.StatusConflict, Msg: msg}
+	return apperr.CeremonyUsedLogin
 }
 
 // usedCeremonyMemory is how long a used ceremony is remembered (used_ceremonies.forget_at):
@@ -406,42 +383,44 @@ const usedCeremonyMemory = CeremonyTimeout
 //     purpose, account or session: 400 ceremony_expired. The binding is checked for a used
 //     ceremony too, so another session learns nothing from a replay.
 //
-// Consumed whatever the outcome: a ceremony is single use.
-func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want ceremonyWant) (ceremony, *apperr.E, error) {
+// Consumed whatever the outcome: a ceremony is single use, so its refusals are marked with
+// store.CommitRefusal (the transaction keeps the consumption).
+func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want ceremonyWant) (ceremony, error) {
+	refuse := func(refusal *apperr.E) (ceremony, error) { return ceremony{}, store.CommitRefusal(refusal) }
 	if id == "" {
-		return ceremony{}, errCeremonyExpired.Wrap(errors.New("no ceremony id")), nil
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New("no ceremony id")))
 	}
 	now := s.clock()
 	c, found, err := s.store.takeCeremony(ctx, tx, id)
 	if err != nil {
-		return ceremony{}, nil, err
+		return ceremony{}, err
 	}
 	if !found {
 		used, remembered, err := s.store.usedCeremony(ctx, tx, id)
 		switch {
 		case err != nil:
-			return ceremony{}, nil, err
+			return ceremony{}, err
 		case !remembered || !now.Before(used.ForgetAt):
-			return ceremony{}, errCeremonyExpired.Wrap(errors.New("unknown ceremony")), nil
+			return refuse(apperr.CeremonyExpired.Wrap(errors.New("unknown ceremony")))
 		}
 		if why := want.mismatch(used.Purpose, used.AccountID, used.SessionID); why != "" {
-			return ceremony{}, errCeremonyExpired.Wrap(errors.New("used " + why)), nil
+			return refuse(apperr.CeremonyExpired.Wrap(errors.New("used " + why)))
 		}
 		if used.Succeeded {
-			return ceremony{}, ceremonyUsed(used.Purpose).Wrap(errors.New("second finish of a ceremony that succeeded")), nil
+			return refuse(ceremonyUsed(used.Purpose).Wrap(errors.New("second finish of a ceremony that succeeded")))
 		}
-		return ceremony{}, errCeremonyTried.Wrap(errors.New("second finish of a ceremony that was refused")), nil
+		return refuse(apperr.CeremonyTried.Wrap(errors.New("second finish of a ceremony that was refused")))
 	}
 	if !now.Before(c.ExpiresAt) {
-		return ceremony{}, errCeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))), nil
+		return refuse(apperr.CeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))))
 	}
 	if err := s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory)); err != nil {
-		return ceremony{}, nil, err
+		return ceremony{}, err
 	}
 	if why := want.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
-		return ceremony{}, errCeremonyExpired.Wrap(errors.New(why)), nil
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New(why)))
 	}
-	return c, nil, nil
+	return c, nil
 }
 
 // BeginRegistration starts setting up a passkey for the signed-in account: creation options
@@ -456,12 +435,9 @@ func (s *Service) BeginRegistration(ctx context.Context, cur account.SignedIn, p
 		options protocol.PublicKeyCredentialCreationOptions
 	)
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		grant, refusal, err := s.reauth.Check(ctx, tx, cur.SessionID, reauth.AddPasskey, proof)
+		grant, err := s.reauth.Check(ctx, tx, cur.SessionID, reauth.AddPasskey, proof)
 		if err != nil {
 			return err
-		}
-		if refusal != nil {
-			return refusal
 		}
 		u, err := s.loadUser(ctx, tx, cur.Account)
 		if err != nil {
@@ -489,24 +465,20 @@ func (s *Service) BeginRegistration(ctx context.Context, cur account.SignedIn, p
 
 // FinishRegistration checks the authenticator's answer and stores the new passkey. The
 // ceremony is consumed first, in the same transaction, so it is single-use whatever the
-// outcome; a refusal stores nothing else.
+// outcome; a refusal stores nothing else (its refusals keep the consumption:
+// store.CommitRefusal).
 func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, ceremonyID string, response json.RawMessage) (Passkey, error) {
-	var (
-		saved   Passkey
-		refusal *apperr.E
-	)
+	var saved Passkey
 	acct := cur.Account
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{
+		c, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{
 			purposes: []string{purposeRegistration}, accountID: acct.ID, sessionID: cur.SessionID})
-		if err != nil || refused != nil {
-			refusal = refused
+		if err != nil {
 			return err
 		}
 		parsed, err := parseCreation(response)
 		if err != nil {
-			refusal = errSetupRefused.Wrap(err)
-			return nil
+			return store.CommitRefusal(apperr.SetupRefused.Wrap(err))
 		}
 		u, err := s.loadUser(ctx, tx, acct)
 		if err != nil {
@@ -517,28 +489,24 @@ func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, 
 		// attestation "none", BE/BS consistency.
 		cred, err := s.rp.CreateCredential(u, c.Data, parsed)
 		if err != nil {
-			refusal = errSetupRefused.Wrap(describe(err))
-			return nil
+			return store.CommitRefusal(apperr.SetupRefused.Wrap(describe(err)))
 		}
 		// Our own policy, whatever a ceremony's stored options say. A key that cannot work
 		// is refused here, before the proof or grace is used and before anything is stored
 		// (the ceremony alone is used up), so the person can try again at once.
 		if err := checkNewCredential(parsed, cred, c.Data.CredParams); err != nil {
-			refusal = errSetupRefused.Wrap(err)
-			return nil
+			return store.CommitRefusal(apperr.SetupRefused.Wrap(err))
 		}
 		// WebAuthn L3 §7.1 "verify that the credentialId is not yet registered for any
 		// user": go-webauthn leaves this to us. The UNIQUE index is the last line.
 		if _, taken, err := s.store.accountOfCredential(ctx, tx, cred.ID); err != nil {
 			return err
 		} else if taken {
-			refusal = errAlreadySetUp.Wrap(errors.New("credential id already registered"))
-			return nil
+			return store.CommitRefusal(apperr.AlreadySetUp.Wrap(errors.New("credential id already registered")))
 		}
 		// The proof or login grace that allowed the set-up is used up with it.
-		if refused, err := s.reauth.Use(ctx, tx, cur.SessionID, reauth.AddPasskey, c.Grant); err != nil || refused != nil {
-			refusal = refused
-			return err
+		if err := s.reauth.Use(ctx, tx, cur.SessionID, reauth.AddPasskey, c.Grant); err != nil {
+			return store.CommitRefusal(err)
 		}
 		p := newPasskey(acct.ID, cred, s.clock())
 		p.Name = uniqueName(defaultName(p), u.passkeys)
@@ -546,7 +514,7 @@ func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, 
 		if store.IsUniqueViolation(err) {
 			// Cannot happen after the check above (the transaction holds the write lock);
 			// if it does, everything rolls back, the grant included.
-			return errAlreadySetUp.Wrap(err)
+			return apperr.AlreadySetUp.Wrap(err)
 		}
 		if err != nil {
 			return err
@@ -560,9 +528,6 @@ func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, 
 	})
 	if err != nil {
 		return Passkey{}, err
-	}
-	if refusal != nil {
-		return Passkey{}, refusal
 	}
 	return saved, nil
 }
@@ -613,8 +578,8 @@ func (s *Service) BeginLogin(ctx context.Context, rawEmail, client string) (stri
 		}
 	}
 	keys := s.limiter.KeysFor("", client, audit.MethodPasskey, 0)
-	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
-		return "", none, errOr(err, refused)
+	if err := s.limiter.Check(ctx, s.db, keys); err != nil {
+		return "", none, err
 	}
 	c := ceremony{Purpose: purposeLoginDiscoverable}
 	if email != "" {
@@ -633,14 +598,6 @@ func (s *Service) BeginLogin(ctx context.Context, rawEmail, client string) (stri
 	return id, assertion.Response, err
 }
 
-// errOr returns err when there is one, else the refusal.
-func errOr(err error, refusal *apperr.E) error {
-	if err != nil {
-		return err
-	}
-	return refusal
-}
-
 // assertionCheck is the outcome of checking an assertion against an account's passkeys.
 type assertionCheck struct {
 	parsed  *protocol.ParsedCredentialAssertionData
@@ -649,39 +606,39 @@ type assertionCheck struct {
 	cred    *webauthn.Credential
 }
 
-// verifyAssertion runs go-webauthn's checks (WebAuthn L3 §7.2) and ours on an assertion for
-// u's passkeys. A refusal comes back as cause (for the log) and template (for the person);
-// a flagged or newly regressed passkey as errFlagged. A newly detected counter regression
-// flags the passkey and audits it inside tx.
-func (s *Service) verifyAssertion(ctx context.Context, tx *sql.Tx, check *assertionCheck) (cause error, template *apperr.E, err error) {
+// verifyAssertion runs our checks on an assertion that go-webauthn validated (WebAuthn L3
+// §7.2) for u's passkeys. A refusal comes back as an *apperr.E: refused for the person, or
+// passkey_flagged for a flagged or newly regressed passkey. A newly detected counter
+// regression flags the passkey and audits it inside tx.
+func (s *Service) verifyAssertion(ctx context.Context, tx *sql.Tx, check *assertionCheck, refused apperr.Template) error {
 	p, found := findPasskey(check.user.passkeys, check.cred.ID)
 	if !found {
-		return errors.New("validated credential is not among the account's passkeys"), nil, nil
+		return refused.Wrap(errors.New("validated credential is not among the account's passkeys"))
 	}
 	check.passkey = p
 	if p.CloneWarning {
-		return errors.New("passkey is flagged (its signature counter went backwards before)"), &errFlagged, nil
+		return apperr.PasskeyFlagged.Wrap(errors.New("passkey is flagged (its signature counter went backwards before)"))
 	}
 	// WebAuthn L3 §7.2 step 22 (signCount): a counter that did not increase (and is not 0 on
 	// both sides) may mean a cloned authenticator. go-webauthn only sets CloneWarning; we
 	// refuse the login and flag the passkey, which stays refused, and audit it.
 	if check.cred.Authenticator.CloneWarning {
 		if err := s.store.flagCloneWarning(ctx, tx, p.CredentialID); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: p.AccountID, Kind: audit.PasskeyFlagged, PasskeyName: p.Name,
 			Detail: "signature counter went backwards"}); err != nil {
-			return nil, nil, err
+			return err
 		}
-		return errors.New("signature counter did not increase"), &errFlagged, nil
+		return apperr.PasskeyFlagged.Wrap(errors.New("signature counter did not increase"))
 	}
 	// Server policy: user presence and verification are required, whatever the stored
 	// ceremony says. Read from this assertion's authenticator data: the credential go-webauthn
 	// returns keeps the UV flag stored at registration.
 	if flags := check.parsed.Response.AuthenticatorData.Flags; !flags.HasUserPresent() || !flags.HasUserVerified() {
-		return errors.New("user not present or not verified (UV required by server policy)"), nil, nil
+		return refused.Wrap(errors.New("user not present or not verified (UV required by server policy)"))
 	}
-	return nil, nil, nil
+	return nil
 }
 
 // FinishLogin checks a passkey assertion and, if it is good, writes the updated passkey back
@@ -692,40 +649,24 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 	var (
 		signedIn account.Account
 		token    string
-		refusal  *apperr.E
 	)
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Consumed before anything is verified: single use on success and on failure.
-		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{purposes: []string{purposeLoginEmail, purposeLoginDiscoverable}})
-		if err != nil || refused != nil {
-			refusal = refused
+		c, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{purposes: []string{purposeLoginEmail, purposeLoginDiscoverable}})
+		if err != nil {
 			return err
 		}
 		// Failed passkeys are counted per client only (package lockout).
 		keys := s.limiter.KeysFor("", client, audit.MethodPasskey, c.AccountID)
-		refuse := func(cause error, template *apperr.E) error {
-			if template == nil {
-				template = &errLoginRefused
-			}
-			refusal = template.Wrap(cause)
-			if err := s.audit.Record(ctx, tx, audit.Event{AccountID: keys.AccountID, Kind: audit.LoginFailed, Detail: "passkey",
-				Method: audit.MethodPasskey, Client: client}); err != nil {
-				return err
-			}
-			locked, err := s.limiter.Fail(ctx, tx, keys)
-			if locked != nil {
-				refusal = locked
-			}
-			return err
-		}
+		refuse := func(err error) error { return s.refuse(ctx, tx, keys, audit.LoginFailed, "passkey", err) }
 
 		// During a pause nothing is checked or counted (attempts then do not extend it).
-		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
-			return err
+		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return store.CommitRefusal(err)
 		}
 		parsed, err := parseAssertion(response)
 		if err != nil {
-			return refuse(err, nil)
+			return refuse(apperr.LoginRefused.Wrap(err))
 		}
 		// The account is the owner of the credential ID...
 		owner, err := s.ownerOf(ctx, tx, parsed.RawID)
@@ -738,10 +679,10 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		// ...and, when the login began with an email, it must be that email's account (an
 		// unknown email has none, so every passkey is refused).
 		if c.Purpose == purposeLoginEmail && owner != nil && owner.account.ID != c.AccountID {
-			return refuse(errors.New("the passkey is not one of the account of the email typed"), &errOtherAccount)
+			return refuse(apperr.OtherAccount.Wrap(errors.New("the passkey is not one of the account of the email typed")))
 		}
 		if c.Purpose == purposeLoginEmail && owner == nil {
-			return refuse(errors.New("no passkey with this credential id"), nil)
+			return refuse(apperr.LoginRefused.Wrap(errors.New("no passkey with this credential id")))
 		}
 		// WebAuthn L3 §7.2 step 6: with no allowCredentials, the user handle identifies the
 		// account, and it must own the credential.
@@ -754,14 +695,12 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		check := &assertionCheck{parsed: parsed}
 		wu, cred, err := s.rp.ValidatePasskeyLogin(handler, c.Data, parsed)
 		if err != nil {
-			return refuse(describe(err), nil)
+			return refuse(apperr.LoginRefused.Wrap(describe(err)))
 		}
 		check.user, check.cred = wu.(*user), cred
 
-		if cause, template, err := s.verifyAssertion(ctx, tx, check); err != nil {
-			return err
-		} else if cause != nil {
-			return refuse(cause, template)
+		if err := s.verifyAssertion(ctx, tx, check, apperr.LoginRefused); err != nil {
+			return refuse(err)
 		}
 		// After every login the stored passkey is updated (counter, flags, last use) in the
 		// same transaction that creates the session.
@@ -785,10 +724,19 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 	if err != nil {
 		return account.Account{}, "", err
 	}
-	if refusal != nil {
-		return account.Account{}, "", refusal
-	}
 	return signedIn, token, nil
+}
+
+// refuse answers a passkey assertion that did not prove who the person is, inside the
+// finish's transaction tx: a refusal (an *apperr.E) is audited as kind with detail and
+// counted towards this client's passkey lockout, all of it committed
+// (lockout.Limiter.Refuse); any other error is a failure and rolls back.
+func (s *Service) refuse(ctx context.Context, tx *sql.Tx, keys lockout.Keys, kind audit.Kind, detail string, err error) error {
+	refusal, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	return s.limiter.Refuse(ctx, tx, keys, kind, detail, refusal)
 }
 
 // ownerOf returns the account owning credential rawID with all its passkeys, or nil.
@@ -815,12 +763,12 @@ func (s *Service) BeginReauth(ctx context.Context, cur account.SignedIn, action 
 	}
 	offered := usable(u.passkeys)
 	if len(offered) == 0 {
-		return "", none, errUsePassword.Wrap(errors.New("no usable passkey"))
+		return "", none, apperr.UsePassword.Wrap(errors.New("no usable passkey"))
 	}
 	keys := s.limiter.KeysFor("", client, audit.MethodPasskey, cur.Account.ID)
 	keys.Reauth = true
-	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
-		return "", none, errOr(err, refused)
+	if err := s.limiter.Check(ctx, s.db, keys); err != nil {
+		return "", none, err
 	}
 	assertion, data, err := s.rp.BeginLogin(&user{account: cur.Account, passkeys: offered},
 		webauthn.WithUserVerification(protocol.VerificationRequired))
@@ -836,49 +784,31 @@ func (s *Service) BeginReauth(ctx context.Context, cur account.SignedIn, action 
 // ceremony's action and the session's new (rotated) token. The passkey's counter is checked
 // and written back as at login; refusals count towards the lockout.
 func (s *Service) FinishReauth(ctx context.Context, cur account.SignedIn, ceremonyID string, response json.RawMessage, client string) (proof, token string, err error) {
-	var refusal *apperr.E
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		c, refused, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{
+		c, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{
 			purposes: []string{purposeReauth}, accountID: cur.Account.ID, sessionID: cur.SessionID})
-		if err != nil || refused != nil {
-			refusal = refused
+		if err != nil {
 			return err
 		}
 		keys := s.limiter.KeysFor("", client, audit.MethodPasskey, cur.Account.ID)
 		keys.Reauth = true
-		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
-			return err
+		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return store.CommitRefusal(err)
 		}
-		refuse := func(cause error, template *apperr.E) error {
-			if template == nil {
-				template = &errReauthRefused
-			}
-			refusal = template.Wrap(cause)
-			if err := s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.ReauthFailed, Detail: c.Action,
-				Method: audit.MethodPasskey, Client: client}); err != nil {
-				return err
-			}
-			locked, err := s.limiter.Fail(ctx, tx, keys)
-			if locked != nil {
-				refusal = locked
-			}
-			return err
-		}
+		refuse := func(err error) error { return s.refuse(ctx, tx, keys, audit.ReauthFailed, c.Action, err) }
 		parsed, err := parseAssertion(response)
 		if err != nil {
-			return refuse(err, nil)
+			return refuse(apperr.ReauthRefused.Wrap(err))
 		}
 		check := &assertionCheck{parsed: parsed}
 		if check.user, err = s.loadUser(ctx, tx, cur.Account); err != nil {
 			return err
 		}
 		if check.cred, err = s.rp.ValidateLogin(check.user, c.Data, parsed); err != nil {
-			return refuse(describe(err), nil)
+			return refuse(apperr.ReauthRefused.Wrap(describe(err)))
 		}
-		if cause, template, err := s.verifyAssertion(ctx, tx, check); err != nil {
-			return err
-		} else if cause != nil {
-			return refuse(cause, template)
+		if err := s.verifyAssertion(ctx, tx, check, apperr.ReauthRefused); err != nil {
+			return refuse(err)
 		}
 		if err := s.store.recordUse(ctx, tx, check.cred.ID, check.cred, s.clock()); err != nil {
 			return err
@@ -898,16 +828,13 @@ func (s *Service) FinishReauth(ctx context.Context, cur account.SignedIn, ceremo
 	if err != nil {
 		return "", "", err
 	}
-	if refusal != nil {
-		return "", "", refusal
-	}
 	return proof, token, nil
 }
 
 // notFound is the answer for a passkey that is not the signed-in account's (or does not
 // exist): the same either way.
 func notFound(cause error) *apperr.E {
-	return apperr.E{Code: "not_found", Status: 404, Msg: "We could not find that passkey. It may have been removed already."}.Wrap(cause)
+	return apperr.PasskeyNotFound.Wrap(cause)
 }
 
 // decodeID reads the API's passkey id (the credential ID, base64url).
@@ -941,8 +868,8 @@ func (s *Service) Rename(ctx context.Context, cur account.SignedIn, id, rawName,
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Every refusal below returns an error, so the transaction (and the proof or grace
 		// it used) rolls back: nothing changes.
-		if refusal, err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RenamePasskey, proof); err != nil || refusal != nil {
-			return errOr(err, refusal)
+		if err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RenamePasskey, proof); err != nil {
+			return err
 		}
 		passkeys, err := s.store.listByAccount(ctx, tx, cur.Account.ID)
 		if err != nil {
@@ -954,7 +881,7 @@ func (s *Service) Rename(ctx context.Context, cur account.SignedIn, id, rawName,
 		}
 		for _, other := range passkeys {
 			if other.ID != p.ID && strings.EqualFold(other.Name, name) {
-				return errNameTaken.Wrap(fmt.Errorf("passkey %d already has the name", other.ID))
+				return apperr.NameTaken.Wrap(fmt.Errorf("passkey %d already has the name", other.ID))
 			}
 		}
 		// Ownership is checked again in the statement itself.
@@ -985,8 +912,8 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 	}
 	var left []Passkey
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		if refusal, err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RemovePasskey, proof); err != nil || refusal != nil {
-			return errOr(err, refusal)
+		if err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RemovePasskey, proof); err != nil {
+			return err
 		}
 		// DELETE ... WHERE credential_id = ? AND account_id = ?: ownership is part of the
 		// statement, so someone else's passkey is simply not found.
@@ -1010,7 +937,7 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 		// The last way to log in stays: a usable passkey may go only if a password or
 		// another usable passkey remains. (Rolled back: nothing was deleted.)
 		if !removed.CloneWarning && !acct.HasPassword && len(usable(left)) == 0 {
-			return errLastWay.Wrap(errors.New("last usable passkey of an account without a password"))
+			return apperr.LastWayToLogIn.Wrap(errors.New("last usable passkey of an account without a password"))
 		}
 		return s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.PasskeyRemoved, PasskeyName: removed.Name})
 	})
