@@ -38,7 +38,8 @@ func declared() statuses {
 }
 
 var (
-	// A row of the error-code tables: | `code` | 400, 401 | when |
+	// A row of the error-code tables: | `code` | 400 | when | (a code answered with two
+	// statuses has a row for each; "400, 401" in one row is read as both too).
 	codeRow = regexp.MustCompile("^\\| `([a-z_]+)` \\| ([0-9, ]+) \\|")
 	// A status and a code written together anywhere in the API document: 409 `name_taken`.
 	statusCode = regexp.MustCompile("\\b([1-5][0-9][0-9]) `([a-z_]+)`")
