@@ -327,7 +327,7 @@ func pathMatches(pattern, path string) bool {
 }
 
 func methodNotAllowed() *apperr.E {
-	return &apperr.E{Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Msg: "Sorry, that did not work. Go back and try again."}
+	return apperr.MethodNotAllowed.New()
 }
 
 // stateChanging lists the methods that must carry an allowed Origin.
@@ -339,9 +339,7 @@ var stateChanging = []string{http.MethodPost, http.MethodPut, http.MethodPatch, 
 func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if slices.Contains(stateChanging, r.Method) && !slices.Contains(s.origins, r.Header.Get("Origin")) {
-			s.responder.Error(w, r, apperr.E{Code: "origin_not_allowed", Status: http.StatusForbidden,
-				Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."}.
-				Wrap(fmt.Errorf("origin %q not allowed", r.Header.Get("Origin"))))
+			s.responder.Error(w, r, apperr.OriginNotAllowed.Wrap(fmt.Errorf("origin %q not allowed", r.Header.Get("Origin"))))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -3,7 +3,6 @@ package kiosk
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -44,13 +43,6 @@ func NewAdmin(hash string, clock func() time.Time) *Admin {
 	return &Admin{hash: hash, clock: clock}
 }
 
-var (
-	errWrongSecret = apperr.E{Code: "wrong_admin_secret", Status: http.StatusForbidden,
-		Msg: "The administrator secret is not correct. Check it and try again."}
-	errTooManyTries = apperr.E{Code: "too_many_tries", Status: http.StatusTooManyRequests,
-		Msg: "The administrator secret was wrong too many times. Wait 15 minutes, then try again."}
-)
-
 // Check answers nil for the right secret. While the limit is reached even the right secret
 // is refused, so guessing gains nothing.
 func (a *Admin) Check(secret string) error {
@@ -65,7 +57,7 @@ func (a *Admin) Check(secret string) error {
 	}
 	a.wrong = recent
 	if len(a.wrong) >= maxWrongSecrets {
-		return errTooManyTries.Wrap(fmt.Errorf("%d wrong administrator secrets in %v", len(a.wrong), wrongSecretSpan))
+		return apperr.KioskTooManyTries.Wrap(fmt.Errorf("%d wrong administrator secrets in %v", len(a.wrong), wrongSecretSpan))
 	}
 	ok, err := account.VerifyPassword(secret, a.hash)
 	if err != nil {
@@ -73,7 +65,7 @@ func (a *Admin) Check(secret string) error {
 	}
 	if !ok {
 		a.wrong = append(a.wrong, now)
-		return errWrongSecret.Wrap(errors.New("wrong administrator secret"))
+		return apperr.KioskWrongSecret.Wrap(errors.New("wrong administrator secret"))
 	}
 	a.wrong = nil
 	return nil

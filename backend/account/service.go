@@ -80,15 +80,15 @@ type Auditor interface {
 // Limiter counts failed attempts and refuses during a lockout (package lockout).
 type Limiter interface {
 	KeysFor(email, address, method string, accountID int64) lockout.Keys
-	Check(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
-	Fail(ctx context.Context, q store.DBTX, k lockout.Keys) (*apperr.E, error)
+	Check(ctx context.Context, q store.DBTX, k lockout.Keys) error
+	Refuse(ctx context.Context, q store.DBTX, k lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error
 	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
 }
 
 // Reauth issues and checks proofs of a fresh re-authentication (package reauth).
 type Reauth interface {
 	Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action) (proof, token string, err error)
-	Require(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, proof string) (*apperr.E, error)
+	Require(ctx context.Context, tx *sql.Tx, sessionID int64, action reauth.Action, proof string) error
 }
 
 // Password length limits, in characters. No composition rules (NCSC and NIST SP 800-63B:
@@ -108,14 +108,6 @@ const (
 	msgPasswordTooShort = "Your password must be 8 characters or more"
 	msgPasswordTooLong  = "Your password must be 256 characters or fewer"
 	msgEnterPassword    = "Enter your password"
-)
-
-var (
-	errEmailTaken    = apperr.E{Code: "email_taken", Status: 409, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."}
-	errLoginFailed   = apperr.E{Code: "login_failed", Status: 401, Msg: "The email address or password is not correct. Check them and try again."}
-	errReauthFailed  = apperr.E{Code: "reauth_failed", Status: 401, Msg: "The password is not correct. Check it and try again."}
-	errUsePasskey    = apperr.E{Code: "use_passkey", Status: 409, Msg: "Your account has a passkey, so confirm it's you with your passkey instead of your password."}
-	errAccountIsGone = apperr.E{Code: "not_signed_in", Status: 401, Msg: "You are not logged in. Log in and try again."}
 )
 
 // Service creates accounts, logs people in with a password, re-authenticates them with it
@@ -239,13 +231,13 @@ func (s *Service) Create(ctx context.Context, rawEmail, password, oldToken strin
 			return err
 		}
 		if taken {
-			return errEmailTaken.Wrap(errors.New("email already has an account"))
+			return apperr.EmailTaken.Wrap(errors.New("email already has an account"))
 		}
 		now := s.clock()
 		id, err := s.store.insert(ctx, tx, email, handle, hash, now)
 		if err != nil {
 			if store.IsUniqueViolation(err) {
-				return errEmailTaken.Wrap(err)
+				return apperr.EmailTaken.Wrap(err)
 			}
 			return err
 		}
@@ -281,8 +273,8 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 	}
 
 	keys := s.limiter.KeysFor(email, client, audit.MethodPassword, 0)
-	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
-		return Account{}, "", errOr(err, refused)
+	if err := s.limiter.Check(ctx, s.db, keys); err != nil {
+		return Account{}, "", err
 	}
 	acct, hash, err := s.store.byEmail(ctx, s.db, email)
 	if err != nil && !errors.Is(err, errNotFound) {
@@ -294,16 +286,13 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 		return Account{}, "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
 	if !ok {
-		return Account{}, "", s.fail(ctx, keys, audit.LoginFailed, "password: "+why, errLoginFailed.Wrap(errors.New(why)))
+		return Account{}, "", s.refuse(ctx, keys, audit.LoginFailed, "password: "+why, apperr.LoginFailed.Wrap(errors.New(why)))
 	}
 
-	var (
-		token   string
-		refusal *apperr.E
-	)
+	var token string
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Checked again under the write lock: a lockout may have begun since.
-		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+		if err := s.limiter.Check(ctx, tx, keys); err != nil {
 			return err
 		}
 		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
@@ -315,8 +304,8 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 		return s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.SignedIn, Detail: audit.MethodPassword,
 			Method: audit.MethodPassword, Client: client})
 	})
-	if err != nil || refusal != nil {
-		return Account{}, "", errOr(err, refusal)
+	if err != nil {
+		return Account{}, "", err
 	}
 	return acct, token, nil
 }
@@ -335,34 +324,14 @@ func (s *Service) checkPassword(password, hash string) (ok bool, why string, err
 	return true, "", nil
 }
 
-// fail audits a failed attempt and counts it towards a lockout, in one transaction. It
-// returns the refusal to give: the lockout's when this failure started one, else refusal.
-func (s *Service) fail(ctx context.Context, keys lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error {
-	var locked *apperr.E
-	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: keys.AccountID, Kind: kind, Detail: detail,
-			Method: audit.MethodPassword, Client: keys.ClientAddress}); err != nil {
-			return err
-		}
-		var err error
-		locked, err = s.limiter.Fail(ctx, tx, keys)
-		return err
+// refuse answers a wrong password: the attempt is audited and counted towards a lockout in
+// a transaction of its own (the password was checked outside one: hashing is slow), which
+// commits (lockout.Limiter.Refuse). It returns the lockout's refusal when this failure
+// started one, else refusal.
+func (s *Service) refuse(ctx context.Context, keys lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error {
+	return store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		return s.limiter.Refuse(ctx, tx, keys, kind, detail, refusal)
 	})
-	if err != nil {
-		return err
-	}
-	if locked != nil {
-		return locked
-	}
-	return refusal
-}
-
-// errOr returns err when there is one, else the refusal.
-func errOr(err error, refusal *apperr.E) error {
-	if err != nil {
-		return err
-	}
-	return refusal
 }
 
 // Reauthenticate checks the signed-in person's password for action and returns a proof for
@@ -376,29 +345,28 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 	}
 	acct, hash, err := s.store.byIDWithHash(ctx, s.db, cur.Account.ID)
 	if errors.Is(err, errNotFound) {
-		return "", "", errAccountIsGone.Wrap(errors.New("the signed-in account is gone"))
+		return "", "", apperr.NotSignedIn().Wrap(errors.New("the signed-in account is gone"))
 	}
 	if err != nil {
 		return "", "", err
 	}
 	if !reauth.PasswordMayConfirm(action, acct.HasPasskey) {
-		return "", "", errUsePasskey.Wrap(fmt.Errorf("password re-authentication for %s by an account with a usable passkey", action))
+		return "", "", apperr.UsePasskey.Wrap(fmt.Errorf("password re-authentication for %s by an account with a usable passkey", action))
 	}
 	keys := s.limiter.KeysFor(acct.Email, client, audit.MethodPassword, acct.ID)
 	keys.Reauth = true
-	if refused, err := s.limiter.Check(ctx, s.db, keys); err != nil || refused != nil {
-		return "", "", errOr(err, refused)
+	if err := s.limiter.Check(ctx, s.db, keys); err != nil {
+		return "", "", err
 	}
 	ok, why, err := s.checkPassword(password, hash)
 	if err != nil {
 		return "", "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
 	if !ok {
-		return "", "", s.fail(ctx, keys, audit.ReauthFailed, "password: "+why, errReauthFailed.Wrap(errors.New(why)))
+		return "", "", s.refuse(ctx, keys, audit.ReauthFailed, "password: "+why, apperr.ReauthFailed.Wrap(errors.New(why)))
 	}
-	var refusal *apperr.E
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		if refusal, err = s.limiter.Check(ctx, tx, keys); err != nil || refusal != nil {
+		if err := s.limiter.Check(ctx, tx, keys); err != nil {
 			return err
 		}
 		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
@@ -410,8 +378,8 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 		return s.audit.Record(ctx, tx, audit.Event{AccountID: acct.ID, Kind: audit.Reauthenticated, Detail: string(action),
 			Method: audit.MethodPassword, Client: client})
 	})
-	if err != nil || refusal != nil {
-		return "", "", errOr(err, refusal)
+	if err != nil {
+		return "", "", err
 	}
 	return proof, token, nil
 }
@@ -430,16 +398,12 @@ func (s *Service) ChangePassword(ctx context.Context, cur SignedIn, newPassword,
 	}
 	var acct Account
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		refusal, err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.ChangePassword, proof)
-		if err != nil {
-			return err
-		}
-		if refusal != nil {
-			return refusal // rolled back: the proof or grace stays unused
+		if err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.ChangePassword, proof); err != nil {
+			return err // a refusal too is rolled back: the proof or grace stays unused
 		}
 		if acct, err = s.store.byID(ctx, tx, cur.Account.ID); err != nil {
 			if errors.Is(err, errNotFound) {
-				return errAccountIsGone.Wrap(err)
+				return apperr.NotSignedIn().Wrap(err)
 			}
 			return err
 		}

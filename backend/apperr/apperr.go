@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// E is a client-safe error. Build the client-facing part as a value and attach the
-// internal cause with Wrap:
+// E is a client-safe error. Every one the API gives is declared in codes.go; name its
+// Template and attach the internal cause with Wrap:
 //
-//	apperr.E{Code: "passkey_already_registered", Status: 409, Msg: "..."}.Wrap(err)
+//	apperr.AlreadySetUp.Wrap(err)
 type E struct {
 	Code   string            // stable, machine-readable, e.g. "login_failed"
 	Status int               // HTTP status
@@ -63,40 +63,29 @@ func As(err error) (*E, bool) {
 // Invalid is the 422 answer for input that fails validation; fields maps each input name to
 // its inline message.
 func Invalid(fields map[string]string) *E {
-	return &E{Code: "invalid_input", Status: 422, Msg: "There is a problem", Fields: fields}
+	e := invalidInput.New()
+	e.Fields = fields
+	return e
 }
 
-// The errors below are used by more than one feature. They are functions, not variables,
-// so no package holds a shared value that could be changed.
+// The answers below are used by more than one feature (declared in codes.go). They are
+// functions, not variables, so no package holds a shared value that could be changed.
 
 // InvalidRequest: the body is not one JSON object of the expected shape.
-func InvalidRequest(cause error) *E {
-	return E{Code: "invalid_request", Status: 400, Msg: "Sorry, we could not read that request. Go back and try again."}.Wrap(cause)
-}
+func InvalidRequest(cause error) *E { return invalidRequest.Wrap(cause) }
 
 // TooLarge: the body is over the size cap.
-func TooLarge(cause error) *E {
-	return E{Code: "request_too_large", Status: 413, Msg: "Sorry, that request was too large. Go back and try again."}.Wrap(cause)
-}
+func TooLarge(cause error) *E { return requestTooLarge.Wrap(cause) }
 
 // NotSignedIn: the action needs a signed-in account.
-func NotSignedIn() *E {
-	return &E{Code: "not_signed_in", Status: 401, Msg: "You are not logged in. Log in and try again."}
-}
+func NotSignedIn() *E { return notSignedIn.New() }
 
 // NotFound: no such API path.
-func NotFound() *E {
-	return &E{Code: "not_found", Status: 404, Msg: "We could not find what you were looking for."}
-}
+func NotFound() *E { return notFound.New() }
 
 // Internal: anything unexpected. The cause is logged, never shown.
-func Internal(cause error) *E {
-	return E{Code: "internal_error", Status: 500, Msg: "Sorry, there is a problem with the service. Try again later."}.Wrap(cause)
-}
+func Internal(cause error) *E { return internalError.Wrap(cause) }
 
 // StorageUnavailable: the disk refused a write (full, read-only, failing). The transaction
 // was rolled back, so nothing saved before is lost; the person can free space and retry.
-func StorageUnavailable(cause error) *E {
-	return E{Code: "storage_unavailable", Status: 503, Msg: "Sorry, your change could not be saved because this computer's disk is full or cannot be written to. " +
-		"Nothing you saved before has been lost. Free up some disk space, then try again."}.Wrap(cause)
-}
+func StorageUnavailable(cause error) *E { return storageUnavailable.Wrap(cause) }

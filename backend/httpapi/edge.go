@@ -85,11 +85,6 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// errMisdirected is the answer to a request for another host name (RFC 9110 §15.5.20, 421
-// Misdirected Request).
-var errMisdirected = apperr.E{Code: "misdirected_request", Status: http.StatusMisdirectedRequest,
-	Msg: "Sorry, the NHS passkeys app does not answer at this web address. Open the app at the address it gave when it started, then try again."}
-
 // OnlyHosts answers 421 misdirected_request, with nothing read or changed, to every request
 // (API, page and asset alike) whose Host is not one of hosts. The server listens on
 // loopback, and a page on any site can have its own host name resolve to 127.0.0.1 (DNS
@@ -101,7 +96,7 @@ var errMisdirected = apperr.E{Code: "misdirected_request", Status: http.StatusMi
 func (rs *Responder) OnlyHosts(hosts Hosts, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !hosts.Allows(r.Host) {
-			rs.Error(w, r, errMisdirected.Wrap(fmt.Errorf("host %q is not one of %v", truncate(r.Host), hosts.names)))
+			rs.Error(w, r, apperr.MisdirectedRequest.Wrap(fmt.Errorf("host %q is not one of %v", truncate(r.Host), hosts.names)))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -111,10 +106,6 @@ func (rs *Responder) OnlyHosts(hosts Hosts, next http.Handler) http.Handler {
 // BodyMethods are the methods whose requests carry a JSON body in this API (docs/api.md:
 // DELETE takes one too, `{}` at least).
 var BodyMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-
-// errNotJSON is the answer to a body that is not said to be JSON.
-var errNotJSON = apperr.E{Code: "unsupported_media_type", Status: http.StatusUnsupportedMediaType,
-	Msg: "Sorry, we could not read that request. Go back and try again."}
 
 // RequireJSON answers 415 unsupported_media_type, before anything reads the body, to a
 // POST, PUT, PATCH or DELETE that carries a body (or a Content-Type) not typed
@@ -135,7 +126,7 @@ func (rs *Responder) RequireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if slices.Contains(BodyMethods, r.Method) && (r.ContentLength != 0 || len(r.Header.Values("Content-Type")) > 0) {
 			if err := jsonContentType(r.Header.Values("Content-Type")); err != nil {
-				rs.Error(w, r, errNotJSON.Wrap(err))
+				rs.Error(w, r, apperr.UnsupportedMediaType.Wrap(err))
 				return
 			}
 		}

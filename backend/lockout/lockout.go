@@ -138,9 +138,10 @@ func (l *Limiter) mac(s string) []byte {
 	return m.Sum(nil)
 }
 
-// Check refuses (429 too_many_attempts) while k's way in is paused (see counters). It runs
-// before any credential is checked, so even the right password is refused during a pause.
-func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, error) {
+// Check refuses (429 too_many_attempts, an *apperr.E) while k's way in is paused (see
+// counters). It runs before any credential is checked, so even the right password is refused
+// during a pause.
+func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) error {
 	now := l.clock()
 	var until time.Time
 	for _, key := range l.counters(k) {
@@ -154,23 +155,45 @@ func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, e
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("check lockout: %w", err)
+			return fmt.Errorf("check lockout: %w", err)
 		}
 		if t := store.FromMillis(ms); t.After(until) {
 			until = t
 		}
 	}
 	if until.IsZero() {
-		return nil, nil
+		return nil
 	}
-	return refusal(k, now, until, fmt.Errorf("%s locked out until %s", k.Method, until.Format(time.RFC3339))), nil
+	return lockedOut(k, now, until, fmt.Errorf("%s locked out until %s", k.Method, until.Format(time.RFC3339)))
 }
 
-// Fail counts a failed attempt against the counters of k's way in. When one reaches its
-// limit that way in is paused, the pause is audited, and Fail returns the 429 refusal to
-// give instead of the ordinary one; otherwise it returns nil.
-func (l *Limiter) Fail(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, error) {
+// Refuse is the one place a failed attempt to prove who someone is (a wrong password, a
+// passkey assertion refused, at login or re-authentication) is written down. Inside the
+// caller's transaction q it audits the attempt (kind and detail, with k's account, method
+// and client), counts it against the counters of k's way in and, when one reaches its limit,
+// pauses that way in and audits the pause. It returns the answer to give, marked with
+// store.CommitRefusal so that the transaction keeps all of this: the pause's 429 when this
+// failure started one, else refusal.
+func (l *Limiter) Refuse(ctx context.Context, q store.DBTX, k Keys, kind audit.Kind, detail string, refusal *apperr.E) error {
+	if err := l.audit.Record(ctx, q, audit.Event{AccountID: k.AccountID, Kind: kind, Detail: detail,
+		Method: k.Method, Client: k.ClientAddress}); err != nil {
+		return err
+	}
 	now := l.clock()
+	until, err := l.fail(ctx, q, k, now)
+	if err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		refusal = lockedOut(k, now, until, fmt.Errorf("too many %s failures: locked out", k.Method))
+	}
+	return store.CommitRefusal(refusal)
+}
+
+// fail counts a failed attempt at now against the counters of k's way in. When one reaches
+// its limit that way in is paused and the pause is audited; fail returns the end of the
+// pause, or the zero time when this failure paused nothing.
+func (l *Limiter) fail(ctx context.Context, q store.DBTX, k Keys, now time.Time) (time.Time, error) {
 	var lockedUntil time.Time
 	for _, key := range l.counters(k) {
 		if key.key == nil {
@@ -179,16 +202,16 @@ func (l *Limiter) Fail(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, er
 		// Old failures no longer count; forget them so the table stays small.
 		if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = ? AND key = ? AND at <= ?`,
 			key.scope, key.key, store.Millis(now.Add(-key.rule.Window))); err != nil {
-			return nil, fmt.Errorf("forget old failures: %w", err)
+			return time.Time{}, fmt.Errorf("forget old failures: %w", err)
 		}
 		if _, err := q.ExecContext(ctx, `INSERT INTO auth_failures (scope, key, at) VALUES (?, ?, ?)`,
 			key.scope, key.key, store.Millis(now)); err != nil {
-			return nil, fmt.Errorf("count failure: %w", err)
+			return time.Time{}, fmt.Errorf("count failure: %w", err)
 		}
 		var n int
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM auth_failures WHERE scope = ? AND key = ?`,
 			key.scope, key.key).Scan(&n); err != nil {
-			return nil, fmt.Errorf("count failures: %w", err)
+			return time.Time{}, fmt.Errorf("count failures: %w", err)
 		}
 		if n < key.rule.Limit {
 			continue
@@ -198,23 +221,20 @@ func (l *Limiter) Fail(ctx context.Context, q store.DBTX, k Keys) (*apperr.E, er
 		if _, err := q.ExecContext(ctx, `INSERT INTO lockouts (scope, key, until) VALUES (?, ?, ?)
 			ON CONFLICT (scope, key) DO UPDATE SET until = max(until, excluded.until)`,
 			key.scope, key.key, store.Millis(until)); err != nil {
-			return nil, fmt.Errorf("lock out: %w", err)
+			return time.Time{}, fmt.Errorf("lock out: %w", err)
 		}
 		if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = ? AND key = ?`, key.scope, key.key); err != nil {
-			return nil, fmt.Errorf("reset failures: %w", err)
+			return time.Time{}, fmt.Errorf("reset failures: %w", err)
 		}
 		if err := l.audit.Record(ctx, q, audit.Event{AccountID: k.AccountID, Kind: audit.LockedOut, Detail: key.scope,
 			Method: k.Method, Client: k.ClientAddress}); err != nil {
-			return nil, err
+			return time.Time{}, err
 		}
 		if until.After(lockedUntil) {
 			lockedUntil = until
 		}
 	}
-	if lockedUntil.IsZero() {
-		return nil, nil
-	}
-	return refusal(k, now, lockedUntil, fmt.Errorf("too many %s failures: locked out", k.Method)), nil
+	return lockedUntil, nil
 }
 
 // Succeed forgets the email's password failures after a successful password attempt. The
@@ -231,11 +251,11 @@ func (l *Limiter) Succeed(ctx context.Context, q store.DBTX, k Keys) error {
 	return nil
 }
 
-// refusal is the 429 answer. It says which way in is paused, until when (whole minutes, and
+// lockedOut is the 429 answer. It says which way in is paused, until when (whole minutes, and
 // the time on this computer's clock; the JSON also carries the time itself, for the page to
 // show in the person's own time zone), and which way in still works. It does not blame the
 // person: the failures may have been someone else's.
-func refusal(k Keys, now, until time.Time, cause error) *apperr.E {
+func lockedOut(k Keys, now, until time.Time, cause error) *apperr.E {
 	wait := until.Sub(now)
 	minutes := int((wait + time.Minute - 1) / time.Minute)
 	if minutes < 1 {
@@ -263,14 +283,11 @@ func refusal(k Keys, now, until time.Time, cause error) *apperr.E {
 			"have been you. If you have a passkey, it still works: you can log in with it now. Or try your password again " +
 			"after " + at + "."
 	}
-	return apperr.E{
-		Code:        "too_many_attempts",
-		Status:      429,
-		Msg:         msg,
-		RetryAfter:  int((wait + time.Second - 1) / time.Second),
-		Paused:      k.Method,
-		PausedUntil: until.UTC(),
-	}.Wrap(cause)
+	e := apperr.TooManyAttempts.Wrap(cause)
+	e.Msg = msg
+	e.RetryAfter = int((wait + time.Second - 1) / time.Second)
+	e.Paused, e.PausedUntil = k.Method, until.UTC()
+	return e
 }
 
 // ClockTime writes t as NHS content style writes times: "9am", "3:45pm", "12pm" (midday).

@@ -103,7 +103,7 @@ const (
 
 // Required is the 403 answer to a sensitive action without a valid proof or login grace.
 func Required(cause error) *apperr.E {
-	return apperr.E{Code: "reauth_required", Status: 403, Msg: "For your security, confirm it's you before you make this change."}.Wrap(cause)
+	return apperr.ReauthRequired.Wrap(cause)
 }
 
 // Sessions is what re-authentication needs of the session service.
@@ -172,31 +172,30 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action
 // Check tells whether action may proceed in session sessionID, without using anything up:
 // with a proof, the proof must be live, of this session and for this action; without one,
 // the session's login grace must be recent and unused (or, for a Repeatable action, kept for
-// it). Otherwise it returns the 403
-// reauth_required refusal.
-func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, action Action, proof string) (Grant, *apperr.E, error) {
+// it). Otherwise it returns the 403 reauth_required refusal (an *apperr.E).
+func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, action Action, proof string) (Grant, error) {
 	now := s.clock()
 	if proof == "" {
 		ok, err := s.sessions.HasLoginGrace(ctx, q, sessionID, now.Add(-LoginGrace), repeat(action))
 		if err != nil {
-			return Grant{}, nil, err
+			return Grant{}, err
 		}
 		if !ok {
-			return Grant{}, Required(errors.New("no proof, and no unused login grace")), nil
+			return Grant{}, Required(errors.New("no proof, and no unused login grace"))
 		}
-		return Grant{}, nil, nil
+		return Grant{}, nil
 	}
 	h := hash(proof)
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? AND expires_at > ?`,
 		h, sessionID, string(action), store.Millis(now)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Grant{}, Required(fmt.Errorf("no live proof for %s in this session", action)), nil
+		return Grant{}, Required(fmt.Errorf("no live proof for %s in this session", action))
 	}
 	if err != nil {
-		return Grant{}, nil, fmt.Errorf("check proof: %w", err)
+		return Grant{}, fmt.Errorf("check proof: %w", err)
 	}
-	return Grant{ProofHash: h}, nil, nil
+	return Grant{ProofHash: h}, nil
 }
 
 // Use uses up a grant that Check gave, inside the transaction that makes the change. Its
@@ -204,16 +203,16 @@ func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, acti
 // action, or a second finish). Otherwise it returns the 403 reauth_required refusal. A grant
 // for a Repeatable action is not used up: the grace is kept for that action, and the proof
 // stays until it expires (Issue deletes it later).
-func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, g Grant) (*apperr.E, error) {
+func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, g Grant) error {
 	if g.ProofHash == nil {
 		ok, err := s.sessions.TakeLoginGrace(ctx, tx, sessionID, time.Time{}, repeat(action))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
-			return Required(errors.New("the login grace was used meanwhile")), nil
+			return Required(errors.New("the login grace was used meanwhile"))
 		}
-		return nil, nil
+		return nil
 	}
 	query := `DELETE FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? RETURNING id`
 	if Repeatable(action) {
@@ -222,21 +221,21 @@ func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action A
 	var id int64
 	err := tx.QueryRowContext(ctx, query, g.ProofHash, sessionID, string(action)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Required(fmt.Errorf("the proof for %s was used meanwhile", action)), nil
+		return Required(fmt.Errorf("the proof for %s was used meanwhile", action))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("take proof: %w", err)
+		return fmt.Errorf("take proof: %w", err)
 	}
-	return nil, nil
+	return nil
 }
 
 // Require checks and uses up a proof or the login grace for action in one go (Check, then
 // Use). Call it in the transaction that makes the change, so a refused change (or a failed
 // one) rolls back and leaves the proof or grace as it was.
-func (s *Service) Require(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, proof string) (*apperr.E, error) {
-	g, refusal, err := s.Check(ctx, tx, sessionID, action, proof)
-	if err != nil || refusal != nil {
-		return refusal, err
+func (s *Service) Require(ctx context.Context, tx *sql.Tx, sessionID int64, action Action, proof string) error {
+	g, err := s.Check(ctx, tx, sessionID, action, proof)
+	if err != nil {
+		return err
 	}
 	return s.Use(ctx, tx, sessionID, action, g)
 }

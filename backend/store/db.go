@@ -15,6 +15,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
 // FileName is the database file inside the data folder.
@@ -111,9 +113,9 @@ func ensureFileMode(path string) error {
 	return nil
 }
 
-// InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
-// A refusal that must still be committed (a consumed challenge) is a result of fn, not an
-// error: return it through a variable captured by fn.
+// InTx runs fn in one transaction: committed when fn returns nil, rolled back when it
+// returns an error, except a refusal marked with CommitRefusal, which is committed and then
+// returned (unmarked) as InTx's error.
 func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	// One writing transaction at a time per database, queued in Go. SQLite allows one writer;
 	// when many connections wait in its busy handler (a sleep-and-retry loop, not a queue)
@@ -128,15 +130,40 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	var kept committedRefusal
+	if err != nil && !errors.As(err, &kept) {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if err != nil {
+		return kept.refusal
+	}
 	return nil
 }
+
+// CommitRefusal marks err, when it is a refusal (an *apperr.E: the answer to the person),
+// as one whose transaction keeps what it wrote before refusing: InTx commits, then returns
+// the refusal. That is how a refused attempt still leaves its bookkeeping: a ceremony
+// consumed before it was checked (single use whatever the outcome), a
+// failed attempt audited and counted towards a lockout. Any other error (a failure, not a
+// refusal) is returned as it is and rolls the transaction back; nil stays nil.
+func CommitRefusal(err error) error {
+	var refusal *apperr.E
+	if !errors.As(err, &refusal) {
+		return err
+	}
+	return committedRefusal{refusal: refusal}
+}
+
+// committedRefusal is a refusal marked by CommitRefusal.
+type committedRefusal struct{ refusal *apperr.E }
+
+func (c committedRefusal) Error() string { return c.refusal.Error() }
+func (c committedRefusal) Unwrap() error { return c.refusal }
 
 // IsUniqueViolation reports whether err is a UNIQUE (or PRIMARY KEY) constraint failure.
 func IsUniqueViolation(err error) bool {

@@ -1,0 +1,143 @@
+// Ceremonies: begun (saved) and finished (taken: consumed whatever the outcome, single use).
+
+package passkey
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// newCeremonyID returns 128 random bits, base64url.
+func newCeremonyID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("ceremony id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// saveCeremony stores the server side of a ceremony begun now through q and returns its id.
+// saveCeremonyNow stores a ceremony in a transaction of its own, so that it queues with the
+// other writers (store.InTx) instead of racing them in SQLite's busy handler.
+func (s *Service) saveCeremonyNow(ctx context.Context, c ceremony, data *webauthn.SessionData) (id string, err error) {
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		id, err = s.saveCeremony(ctx, tx, c, data)
+		return err
+	})
+	return id, err
+}
+
+func (s *Service) saveCeremony(ctx context.Context, q store.DBTX, c ceremony, data *webauthn.SessionData) (string, error) {
+	id, err := newCeremonyID()
+	if err != nil {
+		return "", err
+	}
+	now := s.clock()
+	c.ID, c.Data, c.CreatedAt, c.ExpiresAt = id, *data, now, now.Add(CeremonyTimeout)
+	if err := s.store.saveCeremony(ctx, q, c); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// ceremonyWant is what a finish expects of its ceremony.
+type ceremonyWant struct {
+	purposes  []string
+	accountID int64 // 0: any
+	sessionID int64 // 0: any
+}
+
+// mismatch says why a ceremony begun for purpose, account and session is not the one the
+// finish wants, or "" when it is.
+func (want ceremonyWant) mismatch(purpose string, accountID, sessionID int64) string {
+	switch {
+	case want.accountID != 0 && accountID != want.accountID:
+		return "ceremony belongs to another account"
+	case want.sessionID != 0 && sessionID != want.sessionID:
+		return "ceremony belongs to another session"
+	case !slices.Contains(want.purposes, purpose):
+		return "ceremony is for " + purpose
+	}
+	return ""
+}
+
+// ceremonyUsed answers a second finish of a ceremony whose first finish succeeded, most
+// often a double click: 409 (RFC 9110 §15.5.10: the request is well formed, but the
+// ceremony's state, already completed, conflicts with finishing it again), with a code of
+// its own and a message that says it already worked, so that the page can go on as after
+// the first. It changes nothing: no second passkey, session or proof, and no failure
+// counted towards a lockout.
+func ceremonyUsed(purpose string) apperr.Template {
+	switch purpose {
+	case purposeRegistration:
+		return apperr.CeremonyUsedRegistration
+	case purposeReauth:
+		return apperr.CeremonyUsedReauth
+	}
+	return apperr.CeremonyUsedLogin
+}
+
+// usedCeremonyMemory is how long a used ceremony is remembered (used_ceremonies.forget_at):
+// as long as a ceremony lives, so a ceremony finished at the last moment is still
+// recognised when the second finish comes after its expiry.
+const usedCeremonyMemory = CeremonyTimeout
+
+// takeCeremony consumes the ceremony id inside tx, and remembers it as used (not, or not
+// yet, successfully: the finish calls s.store.ceremonySucceeded when it succeeds, in the
+// same transaction). It returns a refusal when the ceremony cannot be finished:
+//   - it was already used: 409 ceremony_used when that finish succeeded, else 400
+//     ceremony_expired "already tried" (the ceremony must be begun again either way);
+//   - it is unknown (never begun, or forgotten), has expired, or was begun for another
+//     purpose, account or session: 400 ceremony_expired. The binding is checked for a used
+//     ceremony too, so another session learns nothing from a replay.
+//
+// Consumed whatever the outcome: a ceremony is single use, so its refusals are marked with
+// store.CommitRefusal (the transaction keeps the consumption).
+func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want ceremonyWant) (ceremony, error) {
+	refuse := func(refusal *apperr.E) (ceremony, error) { return ceremony{}, store.CommitRefusal(refusal) }
+	if id == "" {
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New("no ceremony id")))
+	}
+	now := s.clock()
+	c, found, err := s.store.takeCeremony(ctx, tx, id)
+	if err != nil {
+		return ceremony{}, err
+	}
+	if !found {
+		used, remembered, err := s.store.usedCeremony(ctx, tx, id)
+		switch {
+		case err != nil:
+			return ceremony{}, err
+		case !remembered || !now.Before(used.ForgetAt):
+			return refuse(apperr.CeremonyExpired.Wrap(errors.New("unknown ceremony")))
+		}
+		if why := want.mismatch(used.Purpose, used.AccountID, used.SessionID); why != "" {
+			return refuse(apperr.CeremonyExpired.Wrap(errors.New("used " + why)))
+		}
+		if used.Succeeded {
+			return refuse(ceremonyUsed(used.Purpose).Wrap(errors.New("second finish of a ceremony that succeeded")))
+		}
+		return refuse(apperr.CeremonyTried.Wrap(errors.New("second finish of a ceremony that was refused")))
+	}
+	if !now.Before(c.ExpiresAt) {
+		return refuse(apperr.CeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))))
+	}
+	if err := s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory)); err != nil {
+		return ceremony{}, err
+	}
+	if why := want.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New(why)))
+	}
+	return c, nil
+}
