@@ -5,6 +5,7 @@ package device
 // it. It builds on every system.
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // accountPasskey is the part of the API's Passkey (docs/api.md) this package uses. Its id
@@ -57,6 +59,30 @@ func accountOf(r *http.Request, backend http.Handler) (accountView, error) {
 	}
 	return accountView{signedIn: true, email: session.Account.Email, hasPassword: session.Account.HasPassword,
 		passkeys: list.Passkeys}, nil
+}
+
+type accountKey struct{}
+
+// signIn is the device endpoints' sign-in check (httpapi.SignIn) for the routes marked
+// SignedIn: 401 not_signed_in unless the backend says someone is signed in; the account it
+// tells goes into the request's context for the handler (accountFrom).
+func signIn(backend http.Handler) httpapi.SignIn {
+	return func(r *http.Request) (*http.Request, error) {
+		acct, err := accountOf(r, backend)
+		if err != nil {
+			return nil, fmt.Errorf("account: %w", err)
+		}
+		if !acct.signedIn {
+			return nil, apperr.NotSignedIn()
+		}
+		return r.WithContext(context.WithValue(r.Context(), accountKey{}, acct)), nil
+	}
+}
+
+// accountFrom is the signed-in account signIn found: the routes that call it require sign-in.
+func accountFrom(ctx context.Context) accountView {
+	acct, _ := ctx.Value(accountKey{}).(accountView)
+	return acct
 }
 
 // askBackend GETs path from the backend's handler as the page's request r would, and decodes

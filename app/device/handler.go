@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 
@@ -18,43 +17,23 @@ import (
 // Prefix is where the device endpoints live.
 const Prefix = "/api/device"
 
-// route is one device endpoint.
-type route struct {
-	method, pattern string
-	handle          httpapi.HandlerFunc
-}
-
-func (s *Service) routes(backend http.Handler) []route {
-	return append([]route{
-		{http.MethodGet, Prefix + "/authenticators", s.listAuthenticators},
-		{http.MethodPost, Prefix + "/ceremonies", s.startCeremony},
-		{http.MethodGet, Prefix + "/ceremonies/{id}", s.getCeremony},
-		{http.MethodPost, Prefix + "/ceremonies/{id}/pin", s.postPIN},
-		{http.MethodPost, Prefix + "/ceremonies/{id}/cancel", s.cancelCeremony},
-	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes(backend))...)
+func (s *Service) routes(backend http.Handler) []httpapi.Route {
+	return append([]httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/authenticators", Handle: s.listAuthenticators},
+		{Method: http.MethodPost, Pattern: Prefix + "/ceremonies", Handle: s.startCeremony},
+		{Method: http.MethodGet, Pattern: Prefix + "/ceremonies/{id}", Handle: s.getCeremony},
+		{Method: http.MethodPost, Pattern: Prefix + "/ceremonies/{id}/pin", Handle: s.postPIN},
+		{Method: http.MethodPost, Pattern: Prefix + "/ceremonies/{id}/cancel", Handle: s.cancelCeremony},
+	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes())...)
 }
 
 // Wrap returns next with the device endpoints in front of it: requests under /api/device
-// are answered here, everything else goes to next unchanged.
+// are answered here, through the same edge as the backend's (httpapi.Edge: another host
+// name 421, another origin 403, reads included here, a body not typed JSON 415, a body too
+// large 413, the one recover); everything else goes to next unchanged.
 func (s *Service) Wrap(next http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	routes := s.routes(next)
-	for _, rt := range routes {
-		mux.Handle(rt.method+" "+rt.pattern, s.responder.Handle(rt.handle))
-	}
-	mux.Handle(Prefix+"/", s.responder.Handle(noRoute(mux)))
-	// The backend's edge rules, in the same order (backend/server.go): another host name
-	// (421), another origin (403; reads included here), a body not typed JSON (415), a body
-	// too large (413).
-	device := s.edge(s.responder.OnlyHosts(s.hosts, s.checkOrigin(s.responder.RequireJSON(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// ServeMux would answer an unclean path (//, /./, /../) with a redirect; the API never
-		// answers 3xx, so such a path is simply not found.
-		if p := r.URL.Path; p == Prefix || p != path.Clean(p) {
-			s.responder.Error(w, r, apperr.NotFound())
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))))))
+	device := s.responder.Edge(httpapi.Edge{Hosts: s.hosts, Origins: s.origins, OriginOnReads: true, Headers: deviceHeaders},
+		s.responder.Mount(Prefix, s.routes(next), signIn(next)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
 			device.ServeHTTP(w, r)
@@ -70,77 +49,13 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 	})
 }
 
-// noRoute answers device paths that match no endpoint: 405 with Allow when the path exists
-// for another method, 404 not_found otherwise.
-func noRoute(mux *http.ServeMux) httpapi.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var allowed []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != Prefix+"/" && pattern != "" {
-				allowed = append(allowed, m)
-				if m == http.MethodGet {
-					allowed = append(allowed, http.MethodHead)
-				}
-			}
-		}
-		if len(allowed) == 0 {
-			return apperr.NotFound()
-		}
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		return &apperr.E{Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Msg: "Sorry, that did not work. Go back and try again."}
-	}
-}
-
-// edge sets the API's response headers and recovers a panic into a 500, as the backend's
-// own edge does for its endpoints (these answers do not pass through it).
-func (s *Service) edge(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.responder.Error(w, r, apperr.Internal(fmt.Errorf("panic: %v", v)))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// checkOrigin refuses every request, reads included, whose Origin is not an allowed one
-// (docs/api.md): these endpoints drive hardware and hand out credentials, so only the app's
-// own page may use them.
-func (s *Service) checkOrigin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); !slices.Contains(s.origins, origin) {
-			s.responder.Error(w, r, apperr.E{Code: "origin_not_allowed", Status: http.StatusForbidden,
-				Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."}.
-				Wrap(fmt.Errorf("origin %q not allowed", origin)))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// capBody limits the body to httpapi.MaxBody before anything reads it.
-func (s *Service) capBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > httpapi.MaxBody {
-			s.responder.Error(w, r, apperr.TooLarge(fmt.Errorf("Content-Length %d", r.ContentLength)))
-			return
-		}
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody)
-		}
-		next.ServeHTTP(w, r)
-	})
+// deviceHeaders are on every answer of the device endpoints (which do not pass through the
+// backend's edge): never cached, never sniffed, never framed, no content of their own.
+func deviceHeaders(h http.Header, _ *http.Request) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 }
 
 // authenticatorJSON is Authenticator (docs/api.md).

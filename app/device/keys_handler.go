@@ -10,10 +10,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,24 +30,40 @@ type keysAPI struct {
 	backend http.Handler
 }
 
-func (s *Service) keyRoutes(backend http.Handler) []route {
+func (s *Service) keyRoutes(backend http.Handler) []httpapi.Route {
 	k := &keysAPI{s: s, backend: backend}
 	const key = Prefix + "/keys/{key}"
-	return []route{
-		{http.MethodGet, Prefix + "/keys", k.list},
-		{http.MethodGet, key, k.get},
-		{http.MethodPost, key + "/passkeys/list", k.listPasskeys},
-		{http.MethodDelete, key + "/passkeys/{credential}", k.deletePasskey},
-		{http.MethodPost, key + "/pin", k.setPIN},
-		{http.MethodPost, key + "/fingerprints/list", k.listFingerprints},
-		{http.MethodPost, key + "/fingerprints", k.addFingerprint},
-		{http.MethodPatch, key + "/fingerprints/{fingerprint}", k.renameFingerprint},
-		{http.MethodDelete, key + "/fingerprints/{fingerprint}", k.deleteFingerprint},
-		{http.MethodPost, key + "/replug", k.replug},
-		{http.MethodPost, key + "/reset/check", k.notInKiosk(k.checkReset)},
-		{http.MethodPost, key + "/reset", k.notInKiosk(k.reset)},
-		{http.MethodGet, Prefix + "/key-jobs/{job}", k.getJob},
-		{http.MethodPost, Prefix + "/key-jobs/{job}/cancel", k.cancelJob},
+	return append([]httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/keys", Handle: k.list},
+		{Method: http.MethodGet, Pattern: key, Handle: k.get},
+		{Method: http.MethodPost, Pattern: key + "/passkeys/list", Handle: k.listPasskeys},
+		{Method: http.MethodDelete, Pattern: key + "/passkeys/{credential}", Handle: k.deletePasskey},
+		{Method: http.MethodPost, Pattern: key + "/pin", Handle: k.setPIN},
+		{Method: http.MethodPost, Pattern: key + "/fingerprints/list", Handle: k.listFingerprints},
+		{Method: http.MethodPost, Pattern: key + "/fingerprints", Handle: k.addFingerprint},
+		{Method: http.MethodPatch, Pattern: key + "/fingerprints/{fingerprint}", Handle: k.renameFingerprint},
+		{Method: http.MethodDelete, Pattern: key + "/fingerprints/{fingerprint}", Handle: k.deleteFingerprint},
+		{Method: http.MethodPost, Pattern: key + "/replug", Handle: k.replug},
+		{Method: http.MethodGet, Pattern: Prefix + "/key-jobs/{job}", Handle: k.getJob},
+		{Method: http.MethodPost, Pattern: Prefix + "/key-jobs/{job}/cancel", Handle: k.cancelJob},
+	}, k.resetRoutes(key)...)
+}
+
+// resetRoutes: a factory reset needs a signed-in person (it weighs the account's ways in);
+// in kiosk mode both endpoints are a refusal for everyone (errResetInKiosk), signed in or not.
+func (k *keysAPI) resetRoutes(key string) []httpapi.Route {
+	if k.s.kiosk != nil {
+		refuse := func(http.ResponseWriter, *http.Request) error {
+			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
+		}
+		return []httpapi.Route{
+			{Method: http.MethodPost, Pattern: key + "/reset/check", Handle: refuse},
+			{Method: http.MethodPost, Pattern: key + "/reset", Handle: refuse},
+		}
+	}
+	return []httpapi.Route{
+		{Method: http.MethodPost, Pattern: key + "/reset/check", Handle: k.checkReset, SignedIn: true},
+		{Method: http.MethodPost, Pattern: key + "/reset", Handle: k.reset, SignedIn: true},
 	}
 }
 
@@ -59,86 +73,30 @@ func (s *Service) keyRoutes(backend http.Handler) []route {
 var errResetInKiosk = apperr.E{Code: "not_in_kiosk", Status: http.StatusForbidden,
 	Msg: "You cannot reset a security key on this shared computer. Reset it on your own computer, or ask a member of staff for help."}
 
-// notInKiosk refuses the endpoint in kiosk mode (errResetInKiosk).
-func (k *keysAPI) notInKiosk(h httpapi.HandlerFunc) httpapi.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if k.s.kiosk != nil {
-			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
-		}
-		return h(w, r)
+// The bodies of key operations, read with httpapi.DecodeSecrets: PINs are bytes the
+// handler owns and wipes (never Go strings), and each body has only its endpoint's members.
+type (
+	pinBody struct {
+		PIN httpapi.Secret `json:"pin"`
 	}
-}
+	newPINBody struct {
+		PIN    httpapi.Secret `json:"pin"`
+		NewPIN httpapi.Secret `json:"newPin"`
+	}
+	nameBody struct {
+		PIN  httpapi.Secret `json:"pin"`
+		Name *string        `json:"name"`
+	}
+	ticketBody struct {
+		Ticket *string `json:"ticket"`
+	}
+)
 
-// keyBody is the body of a key operation. PINs are bytes owned by the handler (never Go
-// strings, which cannot be wiped); wipe zeroes them.
-type keyBody struct {
-	PIN    pinValue `json:"pin"`
-	NewPIN pinValue `json:"newPin"`
-	Name   *string  `json:"name"`
-	Ticket *string  `json:"ticket"`
-}
-
-func (b *keyBody) wipe() {
-	clear(b.PIN)
-	clear(b.NewPIN)
-}
-
-// readKeyBody reads a JSON object whose members are among allowed, the way a PIN must be read
-// (see readPIN in pin.go): into a buffer of our own, parsed in place, wiped before returning, with fixed
-// error texts that can never quote a PIN. The caller must call wipe on the result, also
-// after an error.
-func readKeyBody(r *http.Request, allowed ...string) (keyBody, error) {
-	var out keyBody
-	if r.Body == nil {
-		return out, apperr.InvalidRequest(errors.New("no body"))
-	}
-	body := make([]byte, 0, 512)
-	defer func() { clear(body[:cap(body)]) }()
-	for {
-		if len(body) == cap(body) {
-			if len(body) > httpapi.MaxBody {
-				return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
-			}
-			grown := make([]byte, len(body), 2*cap(body))
-			copy(grown, body)
-			clear(body[:cap(body)])
-			body = grown
-		}
-		n, err := r.Body.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return out, apperr.TooLarge(err)
-			}
-			return out, apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
-		}
-	}
-	if len(body) > httpapi.MaxBody {
-		return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
-	}
-	// httpapi.Decode's rules (one object; no member twice, which would leave two PINs to
-	// choose from; valid UTF-8 and no lone surrogates), checked without copying a value out.
-	if err := httpapi.CheckJSON(body, (*keyBody)(nil)); err != nil {
-		return out, err
-	}
-	var members map[string]skipValue
-	if err := json.Unmarshal(body, &members); err != nil {
-		return out, apperr.InvalidRequest(errors.New("decode body: not one JSON object"))
-	}
-	for name := range members {
-		if !slices.Contains(allowed, name) {
-			return out, apperr.InvalidRequest(fmt.Errorf("unknown member %q", name))
-		}
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return out, apperr.InvalidRequest(errors.New("decode body: a member has the wrong type"))
-	}
-	return out, nil
-}
+// wipe zeroes the body's PINs; deferred right after the body is declared, as it must run
+// after an error too (the pointer receiver sees what DecodeSecrets filled in).
+func (b *pinBody) wipe()    { b.PIN.Wipe() }
+func (b *newPINBody) wipe() { b.PIN.Wipe(); b.NewPIN.Wipe() }
+func (b *nameBody) wipe()   { b.PIN.Wipe() }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
@@ -267,9 +225,9 @@ func (k *keysAPI) credentialKey(ctx context.Context, r *http.Request) (*openedKe
 
 // listPasskeys serves POST /api/device/keys/{key}/passkeys/list {"pin"}.
 func (k *keysAPI) listPasskeys(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if len(body.PIN) == 0 {
@@ -303,9 +261,9 @@ func isNotSignedIn(err error) bool {
 // the passkeys left. Deleting the account's passkey is refused when it is the account's last
 // way to log in (the person would be locked out of their NHS login).
 func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	credentialID, err := idFromPath(r, "credential")
@@ -354,9 +312,9 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 // setPIN serves POST /api/device/keys/{key}/pin: {"newPin"} gives a key without a PIN its
 // first one; {"pin", "newPin"} changes it (also what a key asking for a new PIN needs).
 func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin", "newPin")
+	var body newPINBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	ctx, cancel := k.opContext(r)
@@ -433,9 +391,9 @@ func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
 
 // listFingerprints serves POST /api/device/keys/{key}/fingerprints/list {"pin"}.
 func (k *keysAPI) listFingerprints(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if len(body.PIN) == 0 {
@@ -466,9 +424,9 @@ func writeJob(w http.ResponseWriter, status int, j keyJobJSON) {
 // that reads the samples. The PIN is checked first (a wrong one answers at once), then used
 // once more to begin the enrolment, and wiped.
 func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if len(body.PIN) == 0 {
@@ -526,9 +484,9 @@ func fingerprintName(raw *string) (string, error) {
 // renameFingerprint serves PATCH /api/device/keys/{key}/fingerprints/{fingerprint}
 // {"pin", "name"}: 200 with the fingerprints.
 func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin", "name")
+	var body nameBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	id, err := idFromPath(r, "fingerprint")
@@ -567,9 +525,9 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 // deleteFingerprint serves DELETE /api/device/keys/{key}/fingerprints/{fingerprint} {"pin"}:
 // 200 with the fingerprints left.
 func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	id, err := idFromPath(r, "fingerprint")
@@ -637,18 +595,12 @@ func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
 // must be changed cannot be asked, so every passkey of the account that is on a security key
 // of this model (same AAGUID, or none given) counts as on it ("certain": false).
 func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
-	acct, err := accountOf(r, k.backend)
-	if err != nil {
-		return err
-	}
-	if !acct.signedIn {
-		return apperr.NotSignedIn()
-	}
+	acct := accountFrom(r.Context())
 	ctx, cancel := k.opContext(r)
 	defer cancel()
 	o, err := k.s.openKey(ctx, r.PathValue("key"))
@@ -733,22 +685,15 @@ type waysInJSON struct {
 // model that is no longer connected), and the account must still keep another way in. The
 // key must have been plugged in within the last resetWindow (409 reset_window_passed).
 func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "ticket")
-	defer body.wipe()
-	if err != nil {
+	var body ticketBody
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if body.Ticket == nil || *body.Ticket == "" {
 		return errResetCheckNeeded
 	}
 	token := *body.Ticket
-	acct, err := accountOf(r, k.backend)
-	if err != nil {
-		return err
-	}
-	if !acct.signedIn {
-		return apperr.NotSignedIn()
-	}
+	acct := accountFrom(r.Context())
 	now := k.s.now()
 	t, err := k.s.mgmt.ticket(token, now)
 	if err != nil {

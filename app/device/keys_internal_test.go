@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 func TestAKeyBodyTakesOnlyTheMembersAskedForAndNeverQuotesAPIN(t *testing.T) {
 	r := httptest.NewRequest("POST", "/", strings.NewReader(`{"pin":"4829\u0031\u0033","newPin":"caf\u00e9 1"}`))
-	b, err := readKeyBody(r, "pin", "newPin")
+	var b newPINBody
+	err := httpapi.DecodeSecrets(r, &b)
 	if err != nil || string(b.PIN) != "482913" || string(b.NewPIN) != "café 1" {
 		t.Fatalf("read %q %q, %v", b.PIN, b.NewPIN, err)
 	}
@@ -28,7 +30,8 @@ func TestAKeyBodyTakesOnlyTheMembersAskedForAndNeverQuotesAPIN(t *testing.T) {
 		`{"pin":"482913"`,
 		`["482913"]`,
 	} {
-		b, err := readKeyBody(httptest.NewRequest("POST", "/", strings.NewReader(body)), "pin")
+		var b pinBody
+		err := httpapi.DecodeSecrets(httptest.NewRequest("POST", "/", strings.NewReader(body)), &b)
 		b.wipe()
 		if e, ok := apperr.As(err); !ok || e.Code != "invalid_request" || strings.Contains(err.Error(), "482913") {
 			t.Errorf("%s: %v", body, err)

@@ -68,13 +68,13 @@ func (s *Service) endVisitLocked() {
 	}
 }
 
-func (s *Service) kioskRoutes() []route {
+func (s *Service) kioskRoutes() []httpapi.Route {
 	if s.kiosk == nil {
 		return nil
 	}
-	return []route{
-		{http.MethodGet, Prefix + "/kiosk", s.kioskState},
-		{http.MethodPost, Prefix + "/kiosk/exit", s.kioskExit},
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/kiosk", Handle: s.kioskState},
+		{Method: http.MethodPost, Pattern: Prefix + "/kiosk/exit", Handle: s.kioskExit},
 	}
 }
 

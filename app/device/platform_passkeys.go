@@ -91,20 +91,19 @@ func helloError(err error) error {
 }
 
 // platformPasskeyRoutes are registered only where there is a Windows Hello store to manage.
-func (s *Service) platformPasskeyRoutes(backend http.Handler) []route {
+func (s *Service) platformPasskeyRoutes() []httpapi.Route {
 	if s.hello == nil {
 		return nil
 	}
-	h := &helloAPI{s: s, backend: backend}
-	return []route{
-		{http.MethodGet, Prefix + "/platform-passkeys", h.list},
-		{http.MethodDelete, Prefix + "/platform-passkeys/{credentialId}", h.delete},
+	h := &helloAPI{s: s}
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/platform-passkeys", Handle: h.list, SignedIn: true},
+		{Method: http.MethodDelete, Pattern: Prefix + "/platform-passkeys/{credentialId}", Handle: h.delete, SignedIn: true},
 	}
 }
 
 type helloAPI struct {
-	s       *Service
-	backend http.Handler
+	s *Service
 }
 
 // credentialID decodes a base64url credential ID (no padding, as every credential ID in the
@@ -118,18 +117,6 @@ func credentialID(s string) ([]byte, error) {
 		return nil, apperr.InvalidRequest(fmt.Errorf("credential id: %w", err))
 	}
 	return id, nil
-}
-
-// signedIn is the signed-in account, or 401 not_signed_in.
-func (h *helloAPI) signedIn(r *http.Request) (accountView, error) {
-	acct, err := accountOf(r, h.backend)
-	if err != nil {
-		return accountView{}, fmt.Errorf("account: %w", err)
-	}
-	if !acct.signedIn {
-		return accountView{}, apperr.NotSignedIn()
-	}
-	return acct, nil
 }
 
 // find lists this RP's platform passkeys with the credential ID id: none or one.
@@ -165,10 +152,7 @@ func (h *helloAPI) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acct, err := h.signedIn(r)
-	if err != nil {
-		return err
-	}
+	acct := accountFrom(r.Context())
 	answer := platformPasskeysJSON{Manageable: h.s.hello.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
 	if answer.Manageable {
 		if answer.Passkeys, _, err = h.find(id, acct); err != nil {
@@ -190,10 +174,7 @@ func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &body); err != nil {
 		return err
 	}
-	acct, err := h.signedIn(r)
-	if err != nil {
-		return err
-	}
+	acct := accountFrom(r.Context())
 	if !h.s.hello.ManagesPlatformCredentials() {
 		return errPlatformNotManageable
 	}

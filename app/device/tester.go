@@ -59,15 +59,15 @@ var oneShot = []struct {
 	{choiceUnplugged, virtualkey.Unplugged()},
 }
 
-func (s *Service) testerRoutes() []route {
+func (s *Service) testerRoutes() []httpapi.Route {
 	if s.virtual == nil {
 		return nil
 	}
-	return []route{
-		{http.MethodGet, Prefix + "/tester", s.getTester},
-		{http.MethodPost, Prefix + "/tester/next", s.chooseNext},
-		{http.MethodPost, Prefix + "/tester/reset", s.resetVirtualKey},
-		{http.MethodPost, Prefix + "/tester/plug", s.plugVirtualKey},
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/tester", Handle: s.getTester},
+		{Method: http.MethodPost, Pattern: Prefix + "/tester/next", Handle: s.chooseNext},
+		{Method: http.MethodPost, Pattern: Prefix + "/tester/reset", Handle: s.resetVirtualKey},
+		{Method: http.MethodPost, Pattern: Prefix + "/tester/plug", Handle: s.plugVirtualKey},
 	}
 }
 
