@@ -23,7 +23,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
 const (
@@ -52,6 +52,8 @@ const (
 	ticketLifetime = 5 * time.Minute
 	// yieldTimeout bounds how long a new ceremony waits for key operations to let go.
 	yieldTimeout = 5 * time.Second
+	// yieldRecheck: how often a waiting yield reads the clock when no key is let go.
+	yieldRecheck = 50 * time.Millisecond
 )
 
 // keyManager is the state the security key endpoints share.
@@ -64,6 +66,9 @@ type keyManager struct {
 
 	mu      sync.Mutex
 	inUse   map[string]bool    // key ids a key operation or job is using
+	// released is closed (and replaced) whenever a key operation lets go of its key: yield
+	// waits on it instead of polling.
+	released chan struct{}
 	cache   map[string]keyJSON // the last answer for each key, for when it is busy
 	jobs    map[string]*keyJob
 	current *keyJob // the latest job; only it may be running
@@ -86,6 +91,7 @@ func newKeyManager(rpOrigin string, names AuthenticatorNames) (*keyManager, erro
 		names:         names,
 		adminRequired: adminRequired,
 		inUse:         map[string]bool{},
+		released:      make(chan struct{}),
 		cache:         map[string]keyJSON{},
 		jobs:          map[string]*keyJob{},
 		tickets:       map[string]*resetTicket{},
@@ -142,12 +148,11 @@ func (k *keyManager) nameOf(a authenticator, aaguid []byte) string {
 	return a.name
 }
 
+// formatAAGUID is a key's AAGUID as the API shows it: "" when its getInfo gives none
+// (docs/api.md, Key.aaguid).
 func formatAAGUID(b []byte) string {
-	if len(b) != 16 {
-		return ""
-	}
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	text, _ := aaguid.Format(b)
+	return text
 }
 
 // describe builds a key's answer from its getInfo and PIN retries.
@@ -302,7 +307,7 @@ func (s *Service) replugVirtual() error {
 	return nil
 }
 
-var errKeyBusy = &apperr.E{Code: "key_busy", Status: http.StatusConflict,
+var errKeyBusy = apperr.E{Code: "key_busy", Status: http.StatusConflict,
 	Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."}
 
 // acquire marks the key as used by a key operation until release is called. It fails with
@@ -314,19 +319,19 @@ func (s *Service) acquire(id string) (release func(), err error) {
 	defer s.mu.Unlock()
 	if c := s.current; c != nil {
 		if done, _ := c.ended(); !done {
-			return nil, errKeyBusy
+			return nil, errKeyBusy.Wrap(errors.New("a ceremony is running"))
 		}
 		select {
 		case <-c.finished:
 		default:
-			return nil, errKeyBusy // ended, but still closing its key
+			return nil, errKeyBusy.Wrap(errors.New("a ceremony is still closing its key"))
 		}
 	}
 	k := s.mgmt
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.inUse[id] {
-		return nil, errKeyBusy
+		return nil, errKeyBusy.Wrap(fmt.Errorf("key %q is in use", id))
 	}
 	k.inUse[id] = true
 	var once sync.Once
@@ -334,6 +339,8 @@ func (s *Service) acquire(id string) (release func(), err error) {
 		once.Do(func() {
 			k.mu.Lock()
 			delete(k.inUse, id)
+			close(k.released)
+			k.released = make(chan struct{})
 			k.mu.Unlock()
 		})
 	}, nil
@@ -349,15 +356,22 @@ func (s *Service) yield() {
 	if j != nil {
 		j.stop(s.now(), s.jobFailure(authenticator{}, j.kind, context.Canceled))
 	}
-	deadline := time.Now().Add(yieldTimeout)
-	for time.Now().Before(deadline) {
+	// The deadline is on the service's clock (Config.Now); the wait wakes when a key is let
+	// go, and at least every yieldRecheck to read the clock again.
+	deadline := s.now().Add(yieldTimeout)
+	for s.now().Before(deadline) {
 		k.mu.Lock()
-		idle := len(k.inUse) == 0
+		idle, released := len(k.inUse) == 0, k.released
 		k.mu.Unlock()
 		if idle {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		recheck := time.NewTimer(yieldRecheck)
+		select {
+		case <-released:
+		case <-recheck.C:
+		}
+		recheck.Stop()
 	}
 	s.log.Warn("a key operation still holds a security key as a ceremony starts")
 }
@@ -369,10 +383,10 @@ func (s *Service) connected(id string) (authenticator, error) {
 			return a, nil
 		}
 	}
-	return authenticator{}, errKeyNotConnected
+	return authenticator{}, errKeyNotConnected.Wrap(fmt.Errorf("no key %q", id))
 }
 
-var errKeyNotConnected = &apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
+var errKeyNotConnected = apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
 	Msg: "Your security key was not found. Insert it and try again."}
 
 // openedKey is a connected key opened for one key operation, with its getInfo.
@@ -554,7 +568,7 @@ func keepsAnotherWayIn(acct accountView, gone map[string]bool) bool {
 	return false
 }
 
-var errLastWayIn = &apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
+var errLastWayIn = apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
 	Msg: "You cannot do this because it would leave you with no way to log in to your NHS login. Set up another passkey that is not on this security key, or a password, first."}
 
 // resetTicket is a passed reset check: for the key (by id and model), the account (by
@@ -592,7 +606,7 @@ func (k *keyManager) issueTicket(t *resetTicket, now time.Time) (string, error) 
 	return token, nil
 }
 
-var errResetCheckNeeded = &apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
+var errResetCheckNeeded = apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
 	Msg: "For your safety, we need to check your security key again before it is reset. Go back and try again."}
 
 // ticket returns the live ticket for token, without using it up.
@@ -602,7 +616,7 @@ func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
 	t, ok := k.tickets[token]
 	if !ok || !now.Before(t.expires) {
 		delete(k.tickets, token)
-		return nil, errResetCheckNeeded
+		return nil, errResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
 	}
 	return t, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
@@ -608,7 +609,7 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer o.close()
-	aaguid := formatAAGUID(o.info.AAGUID)
+	model := formatAAGUID(o.info.AAGUID)
 	pinSet, _ := o.info.Option("clientPin")
 	retries := -1
 	if pinSet {
@@ -633,9 +634,8 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 		}
 	default:
 		certain = false
-		const zero = "00000000-0000-0000-0000-000000000000"
 		for _, p := range acct.passkeys {
-			if p.StoredOn == "security-key" && (p.AAGUID == aaguid || p.AAGUID == zero || p.AAGUID == "") {
+			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero || p.AAGUID == "") {
 				onKey[p.ID] = true
 			}
 		}
@@ -658,7 +658,7 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 	if !keepsAnotherWayIn(acct, mine) {
 		return errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
-	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: aaguid, email: acct.email, onKey: mine,
+	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.email, onKey: mine,
 		expires: k.s.now().Add(ticketLifetime)}, k.s.now())
 	if err != nil {
 		return fmt.Errorf("reset ticket: %w", err)
@@ -690,7 +690,7 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.Ticket == nil || *body.Ticket == "" {
-		return errResetCheckNeeded
+		return errResetCheckNeeded.Wrap(errors.New("no ticket"))
 	}
 	token := *body.Ticket
 	acct := accountFrom(r.Context())

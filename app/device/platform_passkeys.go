@@ -72,15 +72,15 @@ type platformPasskeysJSON struct {
 }
 
 var (
-	errPlatformNotManageable = &apperr.E{Code: "not_supported", Status: http.StatusConflict,
+	errPlatformNotManageable = apperr.E{Code: "not_supported", Status: http.StatusConflict,
 		Msg: "This version of Windows does not let apps delete passkeys. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
-	errNotOnDevice = &apperr.E{Code: "passkey_not_on_device", Status: http.StatusNotFound,
+	errNotOnDevice = apperr.E{Code: "passkey_not_on_device", Status: http.StatusNotFound,
 		Msg: "This passkey is not saved in Windows Hello on this computer."}
-	errPasskeyInUse = &apperr.E{Code: "passkey_in_use", Status: http.StatusConflict,
+	errPasskeyInUse = apperr.E{Code: "passkey_in_use", Status: http.StatusConflict,
 		Msg: "You still use this passkey to log in to your NHS login. Remove it from your NHS login first, in Login and security settings."}
-	errOtherAccount = &apperr.E{Code: "not_your_passkey", Status: http.StatusForbidden,
+	errOtherAccount = apperr.E{Code: "not_your_passkey", Status: http.StatusForbidden,
 		Msg: "This passkey is for a different NHS login account, so it cannot be deleted here."}
-	errNotRemovable = &apperr.E{Code: "not_removable", Status: http.StatusConflict,
+	errNotRemovable = apperr.E{Code: "not_removable", Status: http.StatusConflict,
 		Msg: "Windows does not let this app delete this passkey. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
 )
 
@@ -176,24 +176,24 @@ func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
 	}
 	acct := accountFrom(r.Context())
 	if !h.s.hello.ManagesPlatformCredentials() {
-		return errPlatformNotManageable
+		return errPlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
 	}
 	_, found, err := h.find(id, acct)
 	if err != nil {
 		return err
 	}
 	if len(found) == 0 {
-		return errNotOnDevice
+		return errNotOnDevice.Wrap(errors.New("no such platform passkey"))
 	}
 	c := found[0]
 	switch relation(id, c.UserName, acct) {
 	case relInUse:
-		return errPasskeyInUse
+		return errPasskeyInUse.Wrap(errors.New("the account still accepts it"))
 	case relOtherAccount:
-		return errOtherAccount
+		return errOtherAccount.Wrap(errors.New("another account's passkey"))
 	}
 	if !c.Removable {
-		return errNotRemovable
+		return errNotRemovable.Wrap(errors.New("Windows says it is not removable"))
 	}
 	if err := h.s.hello.DeletePlatformCredential(id); err != nil {
 		if errors.Is(err, webauthndll.ErrNoCredentials) {
