@@ -64,15 +64,15 @@ type keyManager struct {
 	// (Windows without administrator rights).
 	adminRequired func() bool
 
-	mu      sync.Mutex
-	inUse   map[string]bool    // key ids a key operation or job is using
+	mu    sync.Mutex
+	inUse map[string]bool // key ids a key operation or job is using
 	// released is closed (and replaced) whenever a key operation lets go of its key: yield
 	// waits on it instead of polling.
 	released chan struct{}
-	cache   map[string]keyJSON // the last answer for each key, for when it is busy
-	jobs    map[string]*keyJob
-	current *keyJob // the latest job; only it may be running
-	tickets map[string]*resetTicket
+	cache    map[string]keyJSON // the last answer for each key, for when it is busy
+	jobs     map[string]*keyJob
+	current  *keyJob // the latest job; only it may be running
+	tickets  map[string]*resetTicket
 	// seen is when each hardware key (by path) was seen plugged in; the zero time when it
 	// was already there at the first look (so its reset window is unknown: closed).
 	seen     map[string]time.Time

@@ -20,8 +20,8 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
-	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
 // keysAPI serves the security key endpoints. backend is the handler the device endpoints

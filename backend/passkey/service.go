@@ -30,8 +30,8 @@ import (
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
-	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 	"github.com/nhs-passkeys/companion/backend/lockout"
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
