@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -27,22 +29,33 @@ func (s *Service) routes(backend http.Handler) []httpapi.Route {
 	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes())...)
 }
 
+// kioskRoutes are kiosk mode's endpoints (app/device/kioskapi): only in kiosk mode.
+func (s *Service) kioskRoutes() []httpapi.Route {
+	if s.kiosk == nil {
+		return nil
+	}
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/kiosk", Handle: s.kiosk.State},
+		{Method: http.MethodPost, Pattern: Prefix + "/kiosk/exit", Handle: s.kiosk.Exit},
+	}
+}
+
 // Wrap returns next with the device endpoints in front of it: requests under /api/device
 // are answered here, through the same edge as the backend's (httpapi.Edge: another host
 // name 421, another origin 403, reads included here, a body not typed JSON 415, a body too
 // large 413, the one recover); everything else goes to next unchanged.
 func (s *Service) Wrap(next http.Handler) http.Handler {
 	device := s.responder.Edge(httpapi.Edge{Hosts: s.hosts, Origins: s.origins, OriginOnReads: true, Headers: deviceHeaders},
-		s.responder.Mount(Prefix, s.routes(next), signIn(next)))
+		s.responder.Mount(Prefix, s.routes(next), account.SignIn(next)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
 			device.ServeHTTP(w, r)
 			return
 		}
-		if s.endsVisit(r) { // kiosk.go
+		if s.kiosk != nil && kioskapi.EndsVisit(r) {
 			rec := &httpapi.StatusWriter{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
-			s.visitEnded(rec.Status)
+			s.kiosk.VisitEnded(rec.Status)
 			return
 		}
 		next.ServeHTTP(w, r)

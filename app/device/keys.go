@@ -32,6 +32,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
@@ -537,35 +538,21 @@ func newPINProblem(pin []byte, minLength int) string {
 // relate says how a passkey on a key (for rpID, with this credential ID and user name)
 // stands with the account: "" when it is for another site, unknown when nobody is signed
 // in, else relation's answer (account.go), with the account's passkey when it lists it.
-func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct accountView) (string, *accountPasskey) {
+func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct account.View) (string, *account.Passkey) {
 	if rpID != k.rpID {
 		return "", nil
 	}
-	if !acct.signedIn {
-		return relUnknown, nil
+	if !acct.SignedIn {
+		return account.Unknown, nil
 	}
-	rel := relation(credentialID, userName, acct)
+	rel := account.Relation(credentialID, userName, acct)
 	id := base64.RawURLEncoding.EncodeToString(credentialID)
-	for i := range acct.passkeys {
-		if p := &acct.passkeys[i]; p.ID == id {
+	for i := range acct.Passkeys {
+		if p := &acct.Passkeys[i]; p.ID == id {
 			return rel, p
 		}
 	}
 	return rel, nil
-}
-
-// keepsAnotherWayIn tells whether the account can still log in without the passkeys in
-// gone (credential IDs, base64url): with its password, or a usable passkey not in gone.
-func keepsAnotherWayIn(acct accountView, gone map[string]bool) bool {
-	if acct.hasPassword {
-		return true
-	}
-	for _, p := range acct.passkeys {
-		if !p.Flagged && !gone[p.ID] {
-			return true
-		}
-	}
-	return false
 }
 
 var errLastWayIn = apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,

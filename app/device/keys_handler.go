@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -152,8 +153,8 @@ type keyPasskeyJSON struct {
 	UserName        string `json:"userName"`
 	UserDisplayName string `json:"userDisplayName"`
 	// NHSLogin: how it stands with the signed-in account; absent for another site.
-	NHSLogin       string          `json:"nhsLogin,omitempty"`
-	AccountPasskey *accountPasskey `json:"accountPasskey,omitempty"`
+	NHSLogin       string           `json:"nhsLogin,omitempty"`
+	AccountPasskey *account.Passkey `json:"accountPasskey,omitempty"`
 }
 
 type keyPasskeysAnswer struct {
@@ -164,7 +165,7 @@ type keyPasskeysAnswer struct {
 
 // readPasskeys lists every passkey on the key (CTAP 2.1 §6.8), each related to the account.
 // Each libfido2 call gets its own copy of pin, which it wipes; pin stays the caller's.
-func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byte, acct accountView) (keyPasskeysAnswer, error) {
+func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byte, acct account.View) (keyPasskeysAnswer, error) {
 	md, err := dev.CredentialsMetadata(ctx, bytes.Clone(pin))
 	if err != nil {
 		return keyPasskeysAnswer{}, err
@@ -234,7 +235,7 @@ func (k *keysAPI) listPasskeys(w http.ResponseWriter, r *http.Request) error {
 	if len(body.PIN) == 0 {
 		return pinMissing("pin")
 	}
-	acct, err := accountOf(r, k.backend)
+	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
 		return err
 	}
@@ -274,17 +275,17 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 	if len(body.PIN) == 0 {
 		return pinMissing("pin")
 	}
-	acct, err := accountOf(r, k.backend)
+	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
 		return err
 	}
 	relation := ""
-	for _, p := range acct.passkeys {
+	for _, p := range acct.Passkeys {
 		if p.ID == b64(credentialID) {
-			relation = relLeftover
+			relation = account.Leftover
 			if !p.Flagged {
-				relation = relInUse
-				if !keepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
+				relation = account.InUse
+				if !account.KeepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
 					return errLastWayIn.Wrap(errors.New("delete the account's only way in from the key"))
 				}
 			}
@@ -601,7 +602,7 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
-	acct := accountFrom(r.Context())
+	acct := account.From(r.Context())
 	ctx, cancel := k.opContext(r)
 	defer cancel()
 	o, err := k.s.openKey(ctx, r.PathValue("key"))
@@ -634,7 +635,7 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 		}
 	default:
 		certain = false
-		for _, p := range acct.passkeys {
+		for _, p := range acct.Passkeys {
 			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero || p.AAGUID == "") {
 				onKey[p.ID] = true
 			}
@@ -645,8 +646,8 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 	// in that are left.
 	affected := []fingerprintJSON{}
 	mine := map[string]bool{}
-	keeps := waysInJSON{Password: acct.hasPassword, Passkeys: []fingerprintJSON{}}
-	for _, p := range acct.passkeys {
+	keeps := waysInJSON{Password: acct.HasPassword, Passkeys: []fingerprintJSON{}}
+	for _, p := range acct.Passkeys {
 		switch {
 		case onKey[p.ID]:
 			affected = append(affected, fingerprintJSON{ID: p.ID, Name: p.Name})
@@ -655,10 +656,10 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 			keeps.Passkeys = append(keeps.Passkeys, fingerprintJSON{ID: p.ID, Name: p.Name})
 		}
 	}
-	if !keepsAnotherWayIn(acct, mine) {
+	if !account.KeepsAnotherWayIn(acct, mine) {
 		return errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
-	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.email, onKey: mine,
+	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.Email, onKey: mine,
 		expires: k.s.now().Add(ticketLifetime)}, k.s.now())
 	if err != nil {
 		return fmt.Errorf("reset ticket: %w", err)
@@ -693,16 +694,16 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 		return errResetCheckNeeded.Wrap(errors.New("no ticket"))
 	}
 	token := *body.Ticket
-	acct := accountFrom(r.Context())
+	acct := account.From(r.Context())
 	now := k.s.now()
 	t, err := k.s.mgmt.ticket(token, now)
 	if err != nil {
 		return err
 	}
-	if !strings.EqualFold(t.email, acct.email) {
+	if !strings.EqualFold(t.email, acct.Email) {
 		return errResetCheckNeeded.Wrap(errors.New("ticket of another account"))
 	}
-	if !keepsAnotherWayIn(acct, t.onKey) {
+	if !account.KeepsAnotherWayIn(acct, t.onKey) {
 		return errLastWayIn.Wrap(errors.New("the account changed since the reset check"))
 	}
 	a, err := k.s.connected(r.PathValue("key"))

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -120,7 +121,7 @@ func credentialID(s string) ([]byte, error) {
 }
 
 // find lists this RP's platform passkeys with the credential ID id: none or one.
-func (h *helloAPI) find(id []byte, acct accountView) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
+func (h *helloAPI) find(id []byte, acct account.View) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
 	all, err := h.s.hello.PlatformCredentials(h.s.rpID)
 	if err != nil {
 		return nil, nil, helloError(fmt.Errorf("list platform passkeys: %w", err))
@@ -140,7 +141,7 @@ func (h *helloAPI) find(id []byte, acct accountView) ([]platformPasskeyJSON, []w
 			AuthenticatorName: c.AuthenticatorName,
 			Removable:         c.Removable,
 			BackedUp:          c.BackedUp,
-			NHSLogin:          relation(id, c.UserName, acct),
+			NHSLogin:          account.Relation(id, c.UserName, acct),
 		})
 	}
 	return out, found, nil
@@ -152,7 +153,7 @@ func (h *helloAPI) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acct := accountFrom(r.Context())
+	acct := account.From(r.Context())
 	answer := platformPasskeysJSON{Manageable: h.s.hello.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
 	if answer.Manageable {
 		if answer.Passkeys, _, err = h.find(id, acct); err != nil {
@@ -174,7 +175,7 @@ func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &body); err != nil {
 		return err
 	}
-	acct := accountFrom(r.Context())
+	acct := account.From(r.Context())
 	if !h.s.hello.ManagesPlatformCredentials() {
 		return errPlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
 	}
@@ -186,10 +187,10 @@ func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
 		return errNotOnDevice.Wrap(errors.New("no such platform passkey"))
 	}
 	c := found[0]
-	switch relation(id, c.UserName, acct) {
-	case relInUse:
+	switch account.Relation(id, c.UserName, acct) {
+	case account.InUse:
 		return errPasskeyInUse.Wrap(errors.New("the account still accepts it"))
-	case relOtherAccount:
+	case account.OtherAccount:
 		return errOtherAccount.Wrap(errors.New("another account's passkey"))
 	}
 	if !c.Removable {

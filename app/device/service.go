@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -45,6 +46,9 @@ const (
 	kindVirtual = "virtual"
 	kindKey     = "security-key"
 )
+
+// Kiosk is kiosk mode's configuration (app/device/kioskapi).
+type Kiosk = kioskapi.Kiosk
 
 // AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
 // NFC"; ok is false for a model it does not know. The desktop app passes
@@ -103,9 +107,8 @@ type Service struct {
 	mu         sync.Mutex
 	closed     bool
 	ceremonies map[string]*ceremony
-	current    *ceremony // the latest ceremony started; only it may be running
-	kiosk      *Kiosk
-	kioskEnded string // why the shell ended the session, until the page reads it (kiosk.go)
+	current    *ceremony         // the latest ceremony started; only it may be running
+	kiosk      *kioskapi.Service // nil unless in kiosk mode
 	// phone is the phone path (phone.go); nil when not offered.
 	phone *Phone
 	// virtualTakenOut: a tester took the virtual key out (tester.go); it stays out until they
@@ -173,7 +176,7 @@ func New(cfg Config) (*Service, error) {
 		hello = plat.platformCredentials()
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		origins:    append([]string(nil), cfg.Origins...),
 		hosts:      hosts,
 		client:     client,
@@ -185,11 +188,32 @@ func New(cfg Config) (*Service, error) {
 		stop:       stop,
 		ceremonies: map[string]*ceremony{},
 		platform:   plat,
-		kiosk:      cfg.Kiosk,
 		phone:      clonePhone(cfg.Phone),
 		rpID:       rp.Hostname(),
 		hello:      hello,
-	}, nil
+	}
+	if cfg.Kiosk != nil {
+		s.kiosk = kioskapi.New(*cfg.Kiosk, log, s.endVisit)
+	}
+	return s, nil
+}
+
+// endVisit cancels the ceremony still running, if any: a kiosk visit has ended
+// (app/device/kioskapi).
+func (s *Service) endVisit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.current; c != nil {
+		c.stop(s.now(), failureFor(c.kind, context.Canceled))
+	}
+}
+
+// SessionEnded records that the shell has ended the session, and why (app/kiosk's reason,
+// "key-removed"): kiosk mode only (app/device/kioskapi).
+func (s *Service) SessionEnded(reason string) {
+	if s.kiosk != nil {
+		s.kiosk.SessionEnded(reason)
+	}
 }
 
 // Close cancels a running ceremony and waits until it has let go of its authenticator.

@@ -1,8 +1,8 @@
-package device
-
-// The signed-in account, as the backend's own API tells it: the Security keys endpoints
-// (keys.go) and Windows Hello's passkeys (platform_passkeys.go) join what a device holds with
-// it. It builds on every system.
+// Package account is the signed-in account as the backend's own API tells it, for the device
+// endpoints that join what a device holds with it (app/device/keys, app/device/winhello). It
+// builds on every system. The backend stays the only judge of sessions and passkeys:
+// nothing here reads its database.
+package account
 
 import (
 	"context"
@@ -16,9 +16,9 @@ import (
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
-// accountPasskey is the part of the API's Passkey (docs/api.md) this package uses. Its id
+// Passkey is the part of the API's Passkey (docs/api.md) the device endpoints use. Its ID
 // is the credential ID, base64url.
-type accountPasskey struct {
+type Passkey struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	AAGUID   string `json:"aaguid"`
@@ -26,18 +26,18 @@ type accountPasskey struct {
 	Flagged  bool   `json:"flagged"`
 }
 
-// accountView is the signed-in account, or signedIn false.
-type accountView struct {
-	signedIn    bool
-	email       string
-	hasPassword bool
-	passkeys    []accountPasskey
+// View is the signed-in account, or SignedIn false.
+type View struct {
+	SignedIn    bool
+	Email       string
+	HasPassword bool
+	Passkeys    []Passkey
 }
 
-// accountOf asks the backend, in process and with the request's own session cookie, who is
+// Of asks the backend, in process and with the request's own session cookie, who is
 // signed in (GET /api/session) and with which passkeys (GET /api/passkeys). The backend
 // stays the only judge of sessions and passkeys; nothing here reads its database.
-func accountOf(r *http.Request, backend http.Handler) (accountView, error) {
+func Of(r *http.Request, backend http.Handler) (View, error) {
 	var session struct {
 		SignedIn bool `json:"signedIn"`
 		Account  struct {
@@ -46,42 +46,42 @@ func accountOf(r *http.Request, backend http.Handler) (accountView, error) {
 		} `json:"account"`
 	}
 	if err := askBackend(r, backend, "/api/session", &session); err != nil {
-		return accountView{}, err
+		return View{}, err
 	}
 	if !session.SignedIn {
-		return accountView{}, nil
+		return View{}, nil
 	}
 	var list struct {
-		Passkeys []accountPasskey `json:"passkeys"`
+		Passkeys []Passkey `json:"passkeys"`
 	}
 	if err := askBackend(r, backend, "/api/passkeys", &list); err != nil {
-		return accountView{}, err
+		return View{}, err
 	}
-	return accountView{signedIn: true, email: session.Account.Email, hasPassword: session.Account.HasPassword,
-		passkeys: list.Passkeys}, nil
+	return View{SignedIn: true, Email: session.Account.Email, HasPassword: session.Account.HasPassword,
+		Passkeys: list.Passkeys}, nil
 }
 
-type accountKey struct{}
+type contextKey struct{}
 
-// signIn is the device endpoints' sign-in check (httpapi.SignIn) for the routes marked
+// SignIn is the device endpoints' sign-in check (httpapi.SignIn) for the routes marked
 // SignedIn: 401 not_signed_in unless the backend says someone is signed in; the account it
-// tells goes into the request's context for the handler (accountFrom).
-func signIn(backend http.Handler) httpapi.SignIn {
+// tells goes into the request's context for the handler (From).
+func SignIn(backend http.Handler) httpapi.SignIn {
 	return func(r *http.Request) (*http.Request, error) {
-		acct, err := accountOf(r, backend)
+		acct, err := Of(r, backend)
 		if err != nil {
 			return nil, fmt.Errorf("account: %w", err)
 		}
-		if !acct.signedIn {
+		if !acct.SignedIn {
 			return nil, apperr.NotSignedIn()
 		}
-		return r.WithContext(context.WithValue(r.Context(), accountKey{}, acct)), nil
+		return r.WithContext(context.WithValue(r.Context(), contextKey{}, acct)), nil
 	}
 }
 
-// accountFrom is the signed-in account signIn found: the routes that call it require sign-in.
-func accountFrom(ctx context.Context) accountView {
-	acct, _ := ctx.Value(accountKey{}).(accountView)
+// From is the signed-in account SignIn found: the routes that call it require sign-in.
+func From(ctx context.Context) View {
+	acct, _ := ctx.Value(contextKey{}).(View)
 	return acct
 }
 
@@ -134,32 +134,47 @@ func (c *capture) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Relations of a passkey on a key to the signed-in account ("nhsLogin" in KeyPasskey).
+// Relations of a passkey on a device to the signed-in account ("nhsLogin" in KeyPasskey and
+// PlatformPasskey).
 const (
-	relInUse        = "in-use"        // the account's passkey, and the account accepts it
-	relLeftover     = "leftover"      // for this account, but the account no longer accepts it
-	relOtherAccount = "other-account" // for NHS login, another account (another user name)
-	relUnknown      = "unknown"       // for NHS login, but nobody is signed in to compare
+	InUse        = "in-use"        // the account's passkey, and the account accepts it
+	Leftover     = "leftover"      // for this account, but the account no longer accepts it
+	OtherAccount = "other-account" // for NHS login, another account (another user name)
+	Unknown      = "unknown"       // for NHS login, but nobody is signed in to compare
 )
 
-// relation is how a passkey of this RP stands with the signed-in account (in-use, leftover
+// Relation is how a passkey of this RP stands with the signed-in account (in-use, leftover
 // or other-account), for security keys and Windows Hello alike. GET /api/passkeys gives the
 // account's credential IDs, so the match is exact; one it does not list is the account's
 // leftover when its user name is the account's email (the RP's user.name,
 // backend/passkey), another account's otherwise. A flagged passkey no longer logs in:
 // leftover.
-func relation(id []byte, userName string, acct accountView) string {
+func Relation(id []byte, userName string, acct View) string {
 	want := base64.RawURLEncoding.EncodeToString(id)
-	for _, p := range acct.passkeys {
+	for _, p := range acct.Passkeys {
 		if p.ID == want {
 			if p.Flagged {
-				return relLeftover
+				return Leftover
 			}
-			return relInUse
+			return InUse
 		}
 	}
-	if strings.EqualFold(userName, acct.email) {
-		return relLeftover
+	if strings.EqualFold(userName, acct.Email) {
+		return Leftover
 	}
-	return relOtherAccount
+	return OtherAccount
+}
+
+// KeepsAnotherWayIn tells whether the account can still log in without the passkeys in
+// gone (credential IDs, base64url): with its password, or a usable passkey not in gone.
+func KeepsAnotherWayIn(acct View, gone map[string]bool) bool {
+	if acct.HasPassword {
+		return true
+	}
+	for _, p := range acct.Passkeys {
+		if !p.Flagged && !gone[p.ID] {
+			return true
+		}
+	}
+	return false
 }
