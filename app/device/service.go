@@ -111,9 +111,6 @@ type Service struct {
 	kiosk      *kioskapi.Service // nil unless in kiosk mode
 	// phone is the phone path (phone.go); nil when not offered.
 	phone *Phone
-	// virtualTakenOut: a tester took the virtual key out (tester.go); it stays out until they
-	// put it back, even when a ceremony fails with "key removed".
-	virtualTakenOut bool
 
 	// rpID is the RP origin's host: only its passkeys are looked at on the device.
 	rpID string
