@@ -29,6 +29,18 @@ func (s *Service) routes(backend http.Handler) []httpapi.Route {
 	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes())...)
 }
 
+// platformPasskeyRoutes are Windows Hello's passkeys (app/device/winhello): only where there
+// is a Windows Hello store to manage, and never in kiosk mode.
+func (s *Service) platformPasskeyRoutes() []httpapi.Route {
+	if s.hello == nil {
+		return nil
+	}
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/platform-passkeys", Handle: s.hello.List, SignedIn: true},
+		{Method: http.MethodDelete, Pattern: Prefix + "/platform-passkeys/{credentialId}", Handle: s.hello.Delete, SignedIn: true},
+	}
+}
+
 // kioskRoutes are kiosk mode's endpoints (app/device/kioskapi): only in kiosk mode.
 func (s *Service) kioskRoutes() []httpapi.Route {
 	if s.kiosk == nil {

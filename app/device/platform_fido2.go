@@ -17,6 +17,7 @@ import (
 	"net/http"
 
 	"github.com/nhs-passkeys/companion/app/device/tester"
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -80,7 +81,7 @@ const TestPIN = tester.TestPIN
 
 // platformCredentials: Linux and macOS have no platform passkey store this app can manage,
 // so the Windows Hello passkey endpoints are not registered (404 not_found).
-func (platform) platformCredentials() platformCredentials { return nil }
+func (platform) platformCredentials() winhello.Store { return nil }
 
 // keyID names a hardware key by a hash of its OS path, so the page never sees the path.
 func keyID(path string) string {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
@@ -40,7 +41,7 @@ func newPlatform(cfg Config) (platform, error) {
 }
 
 // platformCredentials: Linux and macOS have no platform passkey store this app manages.
-func (platform) platformCredentials() platformCredentials { return nil }
+func (platform) platformCredentials() winhello.Store { return nil }
 
 // authenticators: none.
 func (s *Service) authenticators() []authenticator { return nil }

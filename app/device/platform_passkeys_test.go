@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 )
 
@@ -90,15 +91,27 @@ func accountBackend(passkeys ...account.Passkey) http.Handler {
 	})
 }
 
-func helloHandler(t *testing.T, hello platformCredentials, backend http.Handler) http.Handler {
+func helloHandler(t *testing.T, hello winhello.Store, backend http.Handler) http.Handler {
 	t.Helper()
 	s, err := New(Config{Origins: []string{helloOrigin}, RPOrigin: helloRP})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	s.hello = hello
+	if hello != nil {
+		s.hello = winhello.New(hello, s.rpID, s.log)
+	}
 	return s.Wrap(backend)
+}
+
+// platformPasskeyJSON is PlatformPasskey (docs/api.md).
+type platformPasskeyJSON struct {
+	CredentialID      string `json:"credentialId"`
+	UserName          string `json:"userName"`
+	AuthenticatorName string `json:"authenticatorName"`
+	Removable         bool   `json:"removable"`
+	BackedUp          bool   `json:"backedUp"`
+	NHSLogin          string `json:"nhsLogin"`
 }
 
 type helloAnswer struct {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -60,7 +61,7 @@ func newPlatform(cfg Config) (platform, error) {
 
 // platformCredentials is Windows Hello's passkey store (platform_passkeys.go): webauthn.dll
 // itself, or nil (never a typed nil) where it did not load.
-func (p platform) platformCredentials() platformCredentials {
+func (p platform) platformCredentials() winhello.Store {
 	if p.dll == nil {
 		return nil
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/device/kioskapi"
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -116,7 +117,7 @@ type Service struct {
 	rpID string
 	// hello is Windows Hello's passkey store (platform_passkeys.go); nil where there is none
 	// to manage (Linux, macOS, Windows without webauthn.dll) and in kiosk mode.
-	hello platformCredentials
+	hello *winhello.Service
 
 	// platform is what differs by system: libfido2's security keys and the virtual key on
 	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go), and
@@ -168,9 +169,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	// Kiosk mode leaves the shared computer's own passkeys alone: it never saves one there,
 	// and those it holds are not the patient's to delete.
-	var hello platformCredentials
-	if cfg.Kiosk == nil {
-		hello = plat.platformCredentials()
+	var hello *winhello.Service
+	if store := plat.platformCredentials(); store != nil && cfg.Kiosk == nil {
+		hello = winhello.New(store, rp.Hostname(), log)
 	}
 	life, stop := context.WithCancel(context.Background())
 	s := &Service{

@@ -1,39 +1,38 @@
-package device
-
-// Windows Hello's passkeys (docs/api.md, "Windows Hello passkey endpoints"): the second half
+// Package winhello is Windows Hello's passkeys (docs/api.md, "Windows Hello passkey endpoints"): the second half
 // of "remove in both places". Removing a passkey from the account does not delete it from
 // Windows Hello, which would keep offering it at every login; these endpoints let the page
 // find the removed passkey among Windows Hello's passkeys for this RP and delete it there.
 //
-// Only the Windows build has them (webauthn.dll, platform_windows.go), and only where
-// webauthn.dll loaded; elsewhere, and in kiosk mode, they are not registered and answer 404
-// not_found like any unknown device path. The logic lives here, on every system, behind the
-// platformCredentials interface, so it is tested on Linux with a fake
-// (platform_passkeys_test.go).
+// Only the Windows build has them (webauthn.dll, app/device/platform_windows.go), and only
+// where webauthn.dll loaded; elsewhere, and in kiosk mode, app/device registers no route of
+// theirs, so they answer 404 not_found like any unknown device path. The logic lives here,
+// on every system, behind the Store interface, so it is tested on Linux with a fake
+// (app/device/platform_passkeys_test.go).
 //
 // Rules kept here:
 //   - The endpoints are narrow: the page names one credential ID, and only this RP's
 //     passkeys are ever looked at or answered.
 //   - Only a passkey the signed-in account no longer accepts may be deleted ("leftover", as
-//     for security keys in keys.go): one it still accepts would leave the account listing a
+//     for security keys): one it still accepts would leave the account listing a
 //     passkey that no longer exists, and another account's is not this person's to delete.
+package winhello
 
 import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 	"github.com/nhs-passkeys/companion/backend/apperr"
-	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
-// platformCredentials is Windows Hello's passkey store. *webauthndll.DLL is the real one
-// (Windows only); the tests use fakePlatformCredentials.
-type platformCredentials interface {
+// Store is Windows Hello's passkey store. *webauthndll.DLL is the real one (Windows only);
+// the tests use a fake.
+type Store interface {
 	// ManagesPlatformCredentials: listing and deleting work (webauthn.h v4,
 	// WebAuthNGetPlatformCredentialList / WebAuthNDeletePlatformCredential). Before API
 	// version 4 neither exists.
@@ -44,7 +43,7 @@ type platformCredentials interface {
 	DeletePlatformCredential(id []byte) error
 }
 
-var _ platformCredentials = (*webauthndll.DLL)(nil)
+var _ Store = (*webauthndll.DLL)(nil)
 
 // maxCredentialIDBytes: WebAuthn L3 §4 "Credential ID" is at most 1023 bytes.
 const maxCredentialIDBytes = 1023
@@ -91,20 +90,16 @@ func helloError(err error) error {
 		Msg: "Something went wrong with Windows Hello. Try again, or remove the passkey in Windows Settings: go to " + windowsPasskeySettings + "."}.Wrap(err)
 }
 
-// platformPasskeyRoutes are registered only where there is a Windows Hello store to manage.
-func (s *Service) platformPasskeyRoutes() []httpapi.Route {
-	if s.hello == nil {
-		return nil
-	}
-	h := &helloAPI{s: s}
-	return []httpapi.Route{
-		{Method: http.MethodGet, Pattern: Prefix + "/platform-passkeys", Handle: h.list, SignedIn: true},
-		{Method: http.MethodDelete, Pattern: Prefix + "/platform-passkeys/{credentialId}", Handle: h.delete, SignedIn: true},
-	}
+// Service answers for Windows Hello's passkeys of one RP.
+type Service struct {
+	store Store
+	rpID  string // only this RP's passkeys are ever looked at or answered
+	log   *slog.Logger
 }
 
-type helloAPI struct {
-	s *Service
+// New returns the service for store's passkeys of rpID.
+func New(store Store, rpID string, log *slog.Logger) *Service {
+	return &Service{store: store, rpID: rpID, log: log}
 }
 
 // credentialID decodes a base64url credential ID (no padding, as every credential ID in the
@@ -121,8 +116,8 @@ func credentialID(s string) ([]byte, error) {
 }
 
 // find lists this RP's platform passkeys with the credential ID id: none or one.
-func (h *helloAPI) find(id []byte, acct account.View) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
-	all, err := h.s.hello.PlatformCredentials(h.s.rpID)
+func (s *Service) find(id []byte, acct account.View) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
+	all, err := s.store.PlatformCredentials(s.rpID)
 	if err != nil {
 		return nil, nil, helloError(fmt.Errorf("list platform passkeys: %w", err))
 	}
@@ -131,7 +126,7 @@ func (h *helloAPI) find(id []byte, acct account.View) ([]platformPasskeyJSON, []
 	for _, c := range all {
 		// Windows filters by RP ID already; checked again so that nothing of another site
 		// can ever be answered or deleted from here.
-		if c.RPID != h.s.rpID || string(c.ID) != string(id) {
+		if c.RPID != s.rpID || string(c.ID) != string(id) {
 			continue
 		}
 		found = append(found, c)
@@ -147,66 +142,53 @@ func (h *helloAPI) find(id []byte, acct account.View) ([]platformPasskeyJSON, []
 	return out, found, nil
 }
 
-// list serves GET /api/device/platform-passkeys?credentialId=...
-func (h *helloAPI) list(w http.ResponseWriter, r *http.Request) error {
-	id, err := credentialID(r.URL.Query().Get("credentialId"))
-	if err != nil {
-		return err
-	}
-	acct := account.From(r.Context())
-	answer := platformPasskeysJSON{Manageable: h.s.hello.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
+// look lists the passkey with credential ID id, related to acct: not manageable (and
+// nothing listed) on Windows before API version 4.
+func (s *Service) look(id []byte, acct account.View) (platformPasskeysJSON, error) {
+	answer := platformPasskeysJSON{Manageable: s.store.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
 	if answer.Manageable {
-		if answer.Passkeys, _, err = h.find(id, acct); err != nil {
-			return err
+		var err error
+		if answer.Passkeys, _, err = s.find(id, acct); err != nil {
+			return platformPasskeysJSON{}, err
 		}
 	}
-	httpapi.Write(w, http.StatusOK, answer)
-	return nil
+	return answer, nil
 }
 
-// delete serves DELETE /api/device/platform-passkeys/{credentialId}: 200 with what is left
-// under that ID (nothing, once Windows has deleted it).
-func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
-	id, err := credentialID(r.PathValue("credentialId"))
+// delete deletes the passkey with credential ID id from Windows Hello, if the rules allow:
+// only one the account no longer accepts, and only one Windows says may be removed. It
+// answers what is left under that ID (nothing, once Windows has deleted it).
+func (s *Service) delete(id []byte, acct account.View) (platformPasskeysJSON, error) {
+	if !s.store.ManagesPlatformCredentials() {
+		return platformPasskeysJSON{}, errPlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
+	}
+	_, found, err := s.find(id, acct)
 	if err != nil {
-		return err
-	}
-	var body struct{}
-	if err := httpapi.Decode(r, &body); err != nil {
-		return err
-	}
-	acct := account.From(r.Context())
-	if !h.s.hello.ManagesPlatformCredentials() {
-		return errPlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
-	}
-	_, found, err := h.find(id, acct)
-	if err != nil {
-		return err
+		return platformPasskeysJSON{}, err
 	}
 	if len(found) == 0 {
-		return errNotOnDevice.Wrap(errors.New("no such platform passkey"))
+		return platformPasskeysJSON{}, errNotOnDevice.Wrap(errors.New("no such platform passkey"))
 	}
 	c := found[0]
 	switch account.Relation(id, c.UserName, acct) {
 	case account.InUse:
-		return errPasskeyInUse.Wrap(errors.New("the account still accepts it"))
+		return platformPasskeysJSON{}, errPasskeyInUse.Wrap(errors.New("the account still accepts it"))
 	case account.OtherAccount:
-		return errOtherAccount.Wrap(errors.New("another account's passkey"))
+		return platformPasskeysJSON{}, errOtherAccount.Wrap(errors.New("another account's passkey"))
 	}
 	if !c.Removable {
-		return errNotRemovable.Wrap(errors.New("Windows says it is not removable"))
+		return platformPasskeysJSON{}, errNotRemovable.Wrap(errors.New("Windows says it is not removable"))
 	}
-	if err := h.s.hello.DeletePlatformCredential(id); err != nil {
+	if err := s.store.DeletePlatformCredential(id); err != nil {
 		if errors.Is(err, webauthndll.ErrNoCredentials) {
-			return errNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
+			return platformPasskeysJSON{}, errNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
 		}
-		return helloError(fmt.Errorf("delete platform passkey: %w", err))
+		return platformPasskeysJSON{}, helloError(fmt.Errorf("delete platform passkey: %w", err))
 	}
-	h.s.log.Info("Windows Hello passkey deleted", "rpId", h.s.rpID)
-	left, _, err := h.find(id, acct)
+	s.log.Info("Windows Hello passkey deleted", "rpId", s.rpID)
+	left, _, err := s.find(id, acct)
 	if err != nil {
-		return err
+		return platformPasskeysJSON{}, err
 	}
-	httpapi.Write(w, http.StatusOK, platformPasskeysJSON{Manageable: true, Passkeys: left})
-	return nil
+	return platformPasskeysJSON{Manageable: true, Passkeys: left}, nil
 }
