@@ -186,6 +186,7 @@ func (s *Service) startCeremony(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(s.life, timeout)
 	c.cancel = cancel
 	s.current = c
+	s.lease.ceremonyStarted(c.finished)
 	s.ceremonies[id] = c
 	s.running.Add(1)
 	s.mu.Unlock()

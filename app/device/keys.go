@@ -65,15 +65,11 @@ type keyManager struct {
 	// (Windows without administrator rights).
 	adminRequired func() bool
 
-	mu    sync.Mutex
-	inUse map[string]bool // key ids a key operation or job is using
-	// released is closed (and replaced) whenever a key operation lets go of its key: yield
-	// waits on it instead of polling.
-	released chan struct{}
-	cache    map[string]keyJSON // the last answer for each key, for when it is busy
-	jobs     map[string]*keyJob
-	current  *keyJob // the latest job; only it may be running
-	tickets  map[string]*resetTicket
+	mu      sync.Mutex
+	cache   map[string]keyJSON // the last answer for each key, for when it is busy
+	jobs    map[string]*keyJob
+	current *keyJob // the latest job; only it may be running
+	tickets map[string]*resetTicket
 	// seen is when each hardware key (by path) was seen plugged in; the zero time when it
 	// was already there at the first look (so its reset window is unknown: closed).
 	seen     map[string]time.Time
@@ -91,8 +87,6 @@ func newKeyManager(rpOrigin string, names AuthenticatorNames) (*keyManager, erro
 		rpID:          u.Hostname(),
 		names:         names,
 		adminRequired: adminRequired,
-		inUse:         map[string]bool{},
-		released:      make(chan struct{}),
 		cache:         map[string]keyJSON{},
 		jobs:          map[string]*keyJob{},
 		tickets:       map[string]*resetTicket{},
@@ -308,43 +302,9 @@ func (s *Service) replugVirtual() error {
 	return nil
 }
 
-var errKeyBusy = apperr.E{Code: "key_busy", Status: http.StatusConflict,
-	Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."}
-
-// acquire marks the key as used by a key operation until release is called. It fails with
-// key_busy while a ceremony is running (or still letting go of its key) or another key
-// operation uses this key. The check and the mark happen under s.mu, which startCeremony
-// holds when it makes a ceremony current, so that yield sees every operation that began.
+// acquire gives key id to a key operation until release is called (the one lease).
 func (s *Service) acquire(id string) (release func(), err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.current; c != nil {
-		if done, _ := c.ended(); !done {
-			return nil, errKeyBusy.Wrap(errors.New("a ceremony is running"))
-		}
-		select {
-		case <-c.finished:
-		default:
-			return nil, errKeyBusy.Wrap(errors.New("a ceremony is still closing its key"))
-		}
-	}
-	k := s.mgmt
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.inUse[id] {
-		return nil, errKeyBusy.Wrap(fmt.Errorf("key %q is in use", id))
-	}
-	k.inUse[id] = true
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			k.mu.Lock()
-			delete(k.inUse, id)
-			close(k.released)
-			k.released = make(chan struct{})
-			k.mu.Unlock()
-		})
-	}, nil
+	return s.lease.acquire(id)
 }
 
 // yield stops a running key job and waits (a little) until no key operation holds a key:
@@ -357,24 +317,9 @@ func (s *Service) yield() {
 	if j != nil {
 		j.stop(s.now(), s.jobFailure(authenticator{}, j.kind, context.Canceled))
 	}
-	// The deadline is on the service's clock (Config.Now); the wait wakes when a key is let
-	// go, and at least every yieldRecheck to read the clock again.
-	deadline := s.now().Add(yieldTimeout)
-	for s.now().Before(deadline) {
-		k.mu.Lock()
-		idle, released := len(k.inUse) == 0, k.released
-		k.mu.Unlock()
-		if idle {
-			return
-		}
-		recheck := time.NewTimer(yieldRecheck)
-		select {
-		case <-released:
-		case <-recheck.C:
-		}
-		recheck.Stop()
+	if !s.lease.waitIdle(s.now, yieldTimeout, yieldRecheck) {
+		s.log.Warn("a key operation still holds a security key as a ceremony starts")
 	}
-	s.log.Warn("a key operation still holds a security key as a ceremony starts")
 }
 
 // connected finds the connected key named id.

@@ -90,6 +90,13 @@ type Config struct {
 }
 
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
+//
+// Lock order (a lock on the left may be held while taking one on its right, never the
+// other way): Service.mu -> ceremony.mu -> lease.mu; keyManager.mu -> keyJob.mu. Service.mu
+// and keyManager.mu are never held together. The lease's, the test tools'
+// (app/device/tester) and kiosk mode's (app/device/kioskapi) mutexes are leaves: nothing is
+// locked under them, and kiosk mode calls back into the ceremonies (endVisit) with its own
+// released.
 type Service struct {
 	origins    []string
 	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin
@@ -104,6 +111,9 @@ type Service struct {
 	life    context.Context
 	stop    context.CancelFunc
 	running sync.WaitGroup
+
+	// lease is the one per-key lease between ceremonies and key operations (lease.go).
+	lease *lease
 
 	mu         sync.Mutex
 	closed     bool
@@ -185,6 +195,7 @@ func New(cfg Config) (*Service, error) {
 		life:       life,
 		stop:       stop,
 		ceremonies: map[string]*ceremony{},
+		lease:      newLease(),
 		platform:   plat,
 		phone:      clonePhone(cfg.Phone),
 		rpID:       rp.Hostname(),
