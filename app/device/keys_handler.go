@@ -22,7 +22,6 @@ import (
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
-	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
 // keysAPI serves the security key endpoints. backend is the handler the device endpoints
@@ -586,105 +585,26 @@ func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?}: which of the account's
-// passkeys a reset would stop working, and whether the account keeps another way to log in.
-// 200 {"ticket", "accountPasskeys", "certain"}: the ticket lets POST .../reset go ahead
-// within ticketLifetime. 409 last_way_to_log_in when the reset would lock the person out.
-//
-// Which passkeys are on the key: a key without a PIN holds none of ours (this RP requires
-// user verification, which such a key cannot give: see errNoPINNoPasskey); a key with a
-// usable PIN is asked (credential management, with the PIN); a key whose PIN is blocked or
-// must be changed cannot be asked, so every passkey of the account that is on a security key
-// of this model (same AAGUID, or none given) counts as on it ("certain": false).
+// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?} (a signed-in route):
+// 200 {"ticket", "accountPasskeys", "certain", "otherWaysIn"} (Service.checkReset).
 func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 	var body pinBody
 	defer body.wipe()
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
-	acct := account.From(r.Context())
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	o, err := k.s.openKey(ctx, r.PathValue("key"))
+	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, account.From(r.Context()))
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	model := formatAAGUID(o.info.AAGUID)
-	pinSet, _ := o.info.Option("clientPin")
-	retries := -1
-	if pinSet {
-		if retries, err = o.dev.PINRetries(ctx); err != nil {
-			return k.s.keyError(o.a, err)
-		}
-	}
-	onKey := map[string]bool{}
-	certain := true
-	switch {
-	case !pinSet:
-	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
-		if len(body.PIN) == 0 {
-			return pinMissing("pin")
-		}
-		creds, err := o.dev.Credentials(ctx, k.s.mgmt.rpID, bytes.Clone(body.PIN))
-		if err != nil {
-			return k.s.keyError(o.a, err)
-		}
-		for _, c := range creds {
-			onKey[b64(c.ID)] = true
-		}
-	default:
-		certain = false
-		for _, p := range acct.Passkeys {
-			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero || p.AAGUID == "") {
-				onKey[p.ID] = true
-			}
-		}
-	}
-	// The account's passkeys split in two: those the reset stops working ({id, name}, and by
-	// ID for the ticket), and the usable ones it keeps, which with the password are the ways
-	// in that are left.
-	affected := []fingerprintJSON{}
-	mine := map[string]bool{}
-	keeps := waysInJSON{Password: acct.HasPassword, Passkeys: []fingerprintJSON{}}
-	for _, p := range acct.Passkeys {
-		switch {
-		case onKey[p.ID]:
-			affected = append(affected, fingerprintJSON{ID: p.ID, Name: p.Name})
-			mine[p.ID] = true
-		case !p.Flagged:
-			keeps.Passkeys = append(keeps.Passkeys, fingerprintJSON{ID: p.ID, Name: p.Name})
-		}
-	}
-	if !account.KeepsAnotherWayIn(acct, mine) {
-		return errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
-	}
-	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.Email, onKey: mine,
-		expires: k.s.now().Add(ticketLifetime)}, k.s.now())
-	if err != nil {
-		return fmt.Errorf("reset ticket: %w", err)
-	}
-	httpapi.Write(w, http.StatusOK, struct {
-		Ticket          string            `json:"ticket"`
-		AccountPasskeys []fingerprintJSON `json:"accountPasskeys"`
-		Certain         bool              `json:"certain"`
-		OtherWaysIn     waysInJSON        `json:"otherWaysIn"`
-	}{ticket, affected, certain, keeps})
+	httpapi.Write(w, http.StatusOK, check)
 	return nil
 }
 
-// waysInJSON is how the account can still log in after a reset: with its password, and with
-// these passkeys ({id, name}), none of them on the key.
-type waysInJSON struct {
-	Password bool              `json:"password"`
-	Passkeys []fingerprintJSON `json:"passkeys"`
-}
-
-// reset serves POST /api/device/keys/{key}/reset {"ticket"}: 202 with the job that resets the
-// key (it needs a touch). The ticket must be from a check by the same account on this key
-// (or, when the key came back under a new id after being reinserted, on a key of the same
-// model that is no longer connected), and the account must still keep another way in. The
-// key must have been plugged in within the last resetWindow (409 reset_window_passed).
+// reset serves POST /api/device/keys/{key}/reset {"ticket"} (a signed-in route): 202 with
+// the job that resets the key (Service.startReset).
 func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 	var body ticketBody
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
@@ -693,55 +613,12 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 	if body.Ticket == nil || *body.Ticket == "" {
 		return errResetCheckNeeded.Wrap(errors.New("no ticket"))
 	}
-	token := *body.Ticket
-	acct := account.From(r.Context())
-	now := k.s.now()
-	t, err := k.s.mgmt.ticket(token, now)
-	if err != nil {
-		return err
-	}
-	if !strings.EqualFold(t.email, acct.Email) {
-		return errResetCheckNeeded.Wrap(errors.New("ticket of another account"))
-	}
-	if !account.KeepsAnotherWayIn(acct, t.onKey) {
-		return errLastWayIn.Wrap(errors.New("the account changed since the reset check"))
-	}
-	a, err := k.s.connected(r.PathValue("key"))
-	if err != nil {
-		return err
-	}
-	if a.id != t.keyID {
-		if _, err := k.s.connected(t.keyID); err == nil {
-			return errResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
-		}
-	}
-	if k.s.mgmt.resetSecondsLeft(a, now) == 0 {
-		return &apperr.E{Code: codeResetWindowPassed, Status: http.StatusConflict, Msg: msgResetWindowPassed}
-	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	o, err := k.s.openKey(ctx, a.id)
+	j, err := k.s.startReset(ctx, r.PathValue("key"), *body.Ticket, account.From(r.Context()))
 	if err != nil {
 		return err
 	}
-	if formatAAGUID(o.info.AAGUID) != t.aaguid {
-		o.close()
-		return errResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
-	}
-	keys := k.s.mgmt
-	j, err := k.s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, j *keyJob) error {
-		// CTAP 2.1 §6.6: the key asks for a touch, and refuses outside its window.
-		if err := dev.Reset(ctx); err != nil {
-			return err
-		}
-		keys.dropTicket(token)
-		k.s.rememberPINSet(o.a, false)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	k.s.log.Info("security key reset asked for", "key", o.a.kind, "account_passkeys_on_key", len(t.onKey))
 	writeJob(w, http.StatusAccepted, j.snapshot())
 	return nil
 }
