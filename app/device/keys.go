@@ -482,7 +482,7 @@ func newPINProblem(pin []byte, minLength int) string {
 
 // relate says how a passkey on a key (for rpID, with this credential ID and user name)
 // stands with the account: "" when it is for another site, unknown when nobody is signed
-// in, else relation's answer (account.go), with the account's passkey when it lists it.
+// in, else account.Relation's answer (app/device/account), with the account's passkey when it lists it.
 func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct account.View) (string, *account.Passkey) {
 	if rpID != k.rpID {
 		return "", nil

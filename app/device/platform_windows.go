@@ -59,7 +59,7 @@ func newPlatform(cfg Config) (platform, error) {
 	return platform{dll: dll}, nil
 }
 
-// platformCredentials is Windows Hello's passkey store (platform_passkeys.go): webauthn.dll
+// platformCredentials is Windows Hello's passkey store (app/device/winhello): webauthn.dll
 // itself, or nil (never a typed nil) where it did not load.
 func (p platform) platformCredentials() winhello.Store {
 	if p.dll == nil {

@@ -125,7 +125,7 @@ type Service struct {
 
 	// rpID is the RP origin's host: only its passkeys are looked at on the device.
 	rpID string
-	// hello is Windows Hello's passkey store (platform_passkeys.go); nil where there is none
+	// hello is Windows Hello's passkeys (app/device/winhello); nil where there is none
 	// to manage (Linux, macOS, Windows without webauthn.dll) and in kiosk mode.
 	hello *winhello.Service
 
