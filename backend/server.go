@@ -213,7 +213,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		{Method: "PATCH", Pattern: "/api/passkeys/{id}", Handle: passkeyH.Rename, SignedIn: true},
 		{Method: "DELETE", Pattern: "/api/passkeys/{id}", Handle: passkeyH.Remove, SignedIn: true},
 	}
-	api := session.NewMiddleware(sessions, accounts, s.responder).Wrap(s.responder.Mount("/api", routes, session.RequireSignIn))
+	api := s.responder.Mount("/api", routes, session.RequireSignIn, session.NewMiddleware(sessions, accounts, s.responder).Wrap)
 
 	s.handler = s.responder.Edge(httpapi.Edge{Hosts: hosts, Origins: origins, Headers: securityHeaders},
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

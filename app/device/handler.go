@@ -58,7 +58,7 @@ func (s *Service) kioskRoutes() []httpapi.Route {
 // large 413, the one recover); everything else goes to next unchanged.
 func (s *Service) Wrap(next http.Handler) http.Handler {
 	device := s.responder.Edge(httpapi.Edge{Hosts: s.hosts, Origins: s.origins, OriginOnReads: true, Headers: deviceHeaders},
-		s.responder.Mount(Prefix, s.routes(next), account.SignIn(next)))
+		s.responder.Mount(Prefix, s.routes(next), account.SignIn(next), nil))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
 			device.ServeHTTP(w, r)

@@ -74,6 +74,11 @@ func TestMountAnswersByTheRouteTable(t *testing.T) {
 			return nil, apperr.NotSignedIn()
 		}
 		return r, nil
+	}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Around", "yes")
+			next.ServeHTTP(w, r)
+		})
 	})
 	tests := []struct {
 		name, method, path, cookie string
@@ -99,6 +104,11 @@ func TestMountAnswersByTheRouteTable(t *testing.T) {
 			req.Header.Set("Cookie", tt.cookie)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
+			// around wraps every route and unknown path, never a path that is not clean.
+			unclean := strings.HasPrefix(tt.name, "an unclean") || strings.HasPrefix(tt.name, "a dot")
+			if around := rec.Header().Get("Around") == "yes"; around == unclean {
+				t.Errorf("around ran: %v", around)
+			}
 			if rec.Code != tt.status || ran != tt.ran || rec.Header().Get("Allow") != tt.allow {
 				t.Errorf("%s %s = %d (ran %q, Allow %q), want %d (ran %q, Allow %q)", tt.method, tt.path,
 					rec.Code, ran, rec.Header().Get("Allow"), tt.status, tt.ran, tt.allow)

@@ -26,8 +26,10 @@ type SignIn func(r *http.Request) (*http.Request, error)
 // Mount serves routes under prefix (e.g. "/api"): each route by its method and pattern; a
 // path under prefix that fits no route is 404 not_found, or 405 method_not_allowed with
 // Allow when it fits routes of other methods (RFC 9110 §15.5.6). signIn guards the routes
-// marked SignedIn; it may be nil only when none is. Mount answers no path outside prefix.
-func (rs *Responder) Mount(prefix string, routes []Route, signIn SignIn) http.Handler {
+// marked SignedIn; it may be nil only when none is. around, if not nil, wraps the routes
+// (the backend's session middleware) but not the answer to a path that is not clean, which
+// reaches nothing. Mount answers no path outside prefix.
+func (rs *Responder) Mount(prefix string, routes []Route, signIn SignIn, around func(http.Handler) http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		h := rt.Handle
@@ -43,6 +45,10 @@ func (rs *Responder) Mount(prefix string, routes []Route, signIn SignIn) http.Ha
 	// Registering the prefix itself too stops ServeMux from redirecting it to prefix+"/".
 	mux.Handle(prefix+"/", unknown)
 	mux.Handle(prefix, unknown)
+	var served http.Handler = mux
+	if around != nil {
+		served = around(mux)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would answer a path that is not clean (//, /./, /../) with a 301; the API
 		// never answers 3xx (the desktop webview follows no redirect), so such a path is
@@ -51,7 +57,7 @@ func (rs *Responder) Mount(prefix string, routes []Route, signIn SignIn) http.Ha
 			rs.Error(w, r, apperr.NotFound())
 			return
 		}
-		mux.ServeHTTP(w, r)
+		served.ServeHTTP(w, r)
 	})
 }
 
