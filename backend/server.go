@@ -78,7 +78,6 @@ type Server struct {
 	responder *httpapi.Responder
 	handler   http.Handler
 	frontend  fs.FS
-	origins   []string // accepted Origin header values
 	rpID      string
 	mode      string
 	kiosk     bool
@@ -181,7 +180,6 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		log:       log,
 		responder: httpapi.NewResponder(log),
 		frontend:  cfg.Frontend,
-		origins:   origins,
 		rpID:      rp.Config.RPID,
 		mode:      mode,
 		kiosk:     cfg.Kiosk,

@@ -50,7 +50,7 @@ func (rs *Responder) Edge(e Edge, next http.Handler) http.Handler {
 		}
 		defer func() {
 			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler { //nolint:errorlint // recover's value is compared, as net/http does
+				if v == http.ErrAbortHandler {
 					panic(v)
 				}
 				rs.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,
