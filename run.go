@@ -207,7 +207,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if !serve {
 		cfg.Ceremonies = "device"
-		cfg.RequestOrigins = desktop.WebviewOrigins
+		cfg.RequestOrigins = desktop.WebviewOrigins()
 		cfg.Kiosk = kioskMode
 		cfg.System = runtime.GOOS
 	}
@@ -293,7 +293,7 @@ func deviceEndpoints(ctx context.Context, rpOrigin, virtualKeyFile string, kiosk
 // AAGUID"; app may import backend, never the other way round), and the virtual key if any.
 func deviceConfig(rpOrigin string, key *virtualkey.Key, logger *slog.Logger) device.Config {
 	return device.Config{
-		Origins:            desktop.WebviewOrigins,
+		Origins:            desktop.WebviewOrigins(),
 		RPOrigin:           rpOrigin,
 		SecurityKeys:       device.HIDKeys{},
 		VirtualKey:         key,

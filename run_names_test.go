@@ -59,8 +59,8 @@ func TestTheDesktopAppNamesSecurityKeysByTheirModel(t *testing.T) {
 	}
 	defer devices.Close()
 
-	req := httptest.NewRequest(http.MethodGet, desktop.WebviewOrigins[0]+"/api/device/keys", nil)
-	req.Header.Set("Origin", desktop.WebviewOrigins[0])
+	req := httptest.NewRequest(http.MethodGet, desktop.WebviewOrigins()[0]+"/api/device/keys", nil)
+	req.Header.Set("Origin", desktop.WebviewOrigins()[0])
 	rec := httptest.NewRecorder()
 	devices.Wrap(http.NotFoundHandler()).ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {

@@ -16,8 +16,6 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
-	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
@@ -80,17 +78,10 @@ type Server struct {
 	responder *httpapi.Responder
 	handler   http.Handler
 	frontend  fs.FS
-	origins   []string // accepted Origin header values
 	rpID      string
 	mode      string
 	kiosk     bool
 	system    string
-}
-
-// route is one API endpoint.
-type route struct {
-	method, path string
-	handle       httpapi.HandlerFunc
 }
 
 // New opens (and migrates) the database and builds the handler.
@@ -189,7 +180,6 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		log:       log,
 		responder: httpapi.NewResponder(log),
 		frontend:  cfg.Frontend,
-		origins:   origins,
 		rpID:      rp.Config.RPID,
 		mode:      mode,
 		kiosk:     cfg.Kiosk,
@@ -200,50 +190,37 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	sessionH := session.NewHandler(sessions)
 	passkeyH := passkey.NewHandler(passkeys, sessions)
 	activityH := activity.NewHandler(db, auditLog)
-	routes := []route{
-		{"GET", "/api/config", s.config},
-		{"GET", "/api/session", sessionH.State},
-		{"POST", "/api/logout", sessionH.Logout},
-		{"POST", "/api/sessions/others/logout", sessionH.LogoutOthers},
-		{"POST", "/api/accounts", accountH.Create},
-		{"POST", "/api/account/password", accountH.ChangePassword},
-		{"GET", "/api/activity", activityH.List},
-		{"POST", "/api/login/password", accountH.LoginPassword},
-		{"POST", "/api/login/passkey/begin", passkeyH.LoginBegin},
-		{"POST", "/api/login/passkey/finish", passkeyH.LoginFinish},
-		{"POST", "/api/reauth/password", accountH.Reauthenticate},
-		{"POST", "/api/reauth/passkey/begin", passkeyH.ReauthBegin},
-		{"POST", "/api/reauth/passkey/finish", passkeyH.ReauthFinish},
-		{"GET", "/api/passkeys", passkeyH.List},
-		{"POST", "/api/passkeys/register/begin", passkeyH.RegisterBegin},
-		{"POST", "/api/passkeys/register/finish", passkeyH.RegisterFinish},
-		{"PATCH", "/api/passkeys/{id}", passkeyH.Rename},
-		{"DELETE", "/api/passkeys/{id}", passkeyH.Remove},
+	// The route table: who may call what is read here, not inside each handler.
+	routes := []httpapi.Route{
+		{Method: "GET", Pattern: "/api/config", Handle: s.config},
+		{Method: "GET", Pattern: "/api/session", Handle: sessionH.State},
+		{Method: "POST", Pattern: "/api/logout", Handle: sessionH.Logout},
+		{Method: "POST", Pattern: "/api/sessions/others/logout", Handle: sessionH.LogoutOthers, SignedIn: true},
+		{Method: "POST", Pattern: "/api/accounts", Handle: accountH.Create},
+		{Method: "POST", Pattern: "/api/account/password", Handle: accountH.ChangePassword, SignedIn: true},
+		{Method: "GET", Pattern: "/api/activity", Handle: activityH.List, SignedIn: true},
+		{Method: "POST", Pattern: "/api/login/password", Handle: accountH.LoginPassword},
+		{Method: "POST", Pattern: "/api/login/passkey/begin", Handle: passkeyH.LoginBegin},
+		{Method: "POST", Pattern: "/api/login/passkey/finish", Handle: passkeyH.LoginFinish},
+		{Method: "POST", Pattern: "/api/reauth/password", Handle: accountH.Reauthenticate, SignedIn: true},
+		{Method: "POST", Pattern: "/api/reauth/passkey/begin", Handle: passkeyH.ReauthBegin, SignedIn: true},
+		{Method: "POST", Pattern: "/api/reauth/passkey/finish", Handle: passkeyH.ReauthFinish, SignedIn: true},
+		{Method: "GET", Pattern: "/api/passkeys", Handle: passkeyH.List, SignedIn: true},
+		{Method: "POST", Pattern: "/api/passkeys/register/begin", Handle: passkeyH.RegisterBegin, SignedIn: true},
+		{Method: "POST", Pattern: "/api/passkeys/register/finish", Handle: passkeyH.RegisterFinish, SignedIn: true},
+		{Method: "PATCH", Pattern: "/api/passkeys/{id}", Handle: passkeyH.Rename, SignedIn: true},
+		{Method: "DELETE", Pattern: "/api/passkeys/{id}", Handle: passkeyH.Remove, SignedIn: true},
 	}
-	mux := http.NewServeMux()
-	for _, rt := range routes {
-		mux.Handle(rt.method+" "+rt.path, s.responder.Handle(rt.handle))
-	}
-	// Registering "/api" too stops ServeMux from redirecting it to "/api/".
-	mux.Handle("/api/", s.responder.Handle(noRoute(routes)))
-	mux.Handle("/api", s.responder.Handle(noRoute(routes)))
-	api := session.NewMiddleware(sessions, accounts, s.responder).Wrap(mux)
+	api := s.responder.Mount("/api", routes, session.RequireSignIn, session.NewMiddleware(sessions, accounts, s.responder).Wrap)
 
-	// In order: another host name (421), another site (403), a body not typed JSON (415), a
-	// body too large (413); each before anything reads the body or changes anything.
-	s.handler = s.edge(s.responder.OnlyHosts(hosts, s.checkOrigin(s.responder.RequireJSON(s.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
-			// ServeMux would answer a path that is not clean (//, /./, /../) with a 301;
-			// we never answer 3xx, so such a path is simply not found.
-			if p != path.Clean(p) && p != "/api/" {
-				s.responder.Error(w, r, apperr.NotFound())
+	s.handler = s.responder.Edge(httpapi.Edge{Hosts: hosts, Origins: origins, Headers: securityHeaders},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
+				api.ServeHTTP(w, r)
 				return
 			}
-			api.ServeHTTP(w, r)
-			return
-		}
-		s.serveFrontend(w, r)
-	}))))))
+			s.serveFrontend(w, r)
+		}))
 	return s, nil
 }
 
@@ -289,111 +266,18 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// noRoute answers /api paths that match no route: 405 when the path exists for another
-// method, 404 not_found otherwise.
-func noRoute(routes []route) httpapi.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var allowed []string
-		for _, rt := range routes {
-			if pathMatches(rt.path, r.URL.Path) {
-				allowed = append(allowed, rt.method)
-				if rt.method == http.MethodGet {
-					allowed = append(allowed, http.MethodHead)
-				}
-			}
-		}
-		if len(allowed) == 0 {
-			return apperr.NotFound()
-		}
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		return methodNotAllowed()
+// securityHeaders are on every answer of the backend; the API's are never cached.
+func securityHeaders(h http.Header, r *http.Request) {
+	// img-src data: for the phone's QR code, which the device endpoints send as a PNG data
+	// URL (docs/api.md, DeviceCeremony.qr); an image runs no script.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		h.Set("Cache-Control", "no-store")
 	}
-}
-
-// pathMatches reports whether path fits pattern, where a {name} segment matches any one
-// non-empty segment (as in http.ServeMux patterns).
-func pathMatches(pattern, path string) bool {
-	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i := range ps {
-		wildcard := strings.HasPrefix(ps[i], "{") && strings.HasSuffix(ps[i], "}")
-		if (wildcard && xs[i] == "") || (!wildcard && ps[i] != xs[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func methodNotAllowed() *apperr.E {
-	return apperr.MethodNotAllowed.New()
-}
-
-// stateChanging lists the methods that must carry an allowed Origin.
-var stateChanging = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-
-// checkOrigin refuses a state-changing request whose Origin header is missing or not ours,
-// before anything reads the body: the defence against cross-site request forgery (browsers
-// send Origin on every such request, and a page cannot forge it).
-func (s *Server) checkOrigin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if slices.Contains(stateChanging, r.Method) && !slices.Contains(s.origins, r.Header.Get("Origin")) {
-			s.responder.Error(w, r, apperr.OriginNotAllowed.Wrap(fmt.Errorf("origin %q not allowed", r.Header.Get("Origin"))))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// capBody limits every request body to httpapi.MaxBody before any handler parses it. A
-// declared length over the cap is refused without reading anything.
-func (s *Server) capBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > httpapi.MaxBody {
-			s.responder.Error(w, r, apperr.TooLarge(fmt.Errorf("Content-Length %d", r.ContentLength)))
-			return
-		}
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// edge is the outermost layer: security headers on every answer, the one recover, and a
-// debug-level request log (method, path, status, time: never bodies, cookies or queries).
-func (s *Server) edge(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &httpapi.StatusWriter{ResponseWriter: w}
-		h := sw.Header()
-		// img-src data: for the phone's QR code, which the device endpoints send as a PNG data
-		// URL (docs/api.md, DeviceCeremony.qr); an image runs no script.
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
-			h.Set("Cache-Control", "no-store")
-		}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,
-					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if sw.Status == 0 {
-					s.responder.Error(sw, r, apperr.Internal(fmt.Errorf("panic: %v", v)))
-				}
-			}
-			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", sw.Status, "duration", time.Since(start))
-		}()
-		next.ServeHTTP(sw, r)
-	})
 }
 
 // serveFrontend answers a GET outside /api with the built asset at that path, or with
@@ -401,7 +285,7 @@ func (s *Server) edge(next http.Handler) http.Handler {
 func (s *Server) serveFrontend(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		s.responder.Error(w, r, methodNotAllowed())
+		s.responder.Error(w, r, httpapi.MethodNotAllowed())
 		return
 	}
 	if s.frontend == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/backend/session"
 )
 
 var signUp = map[string]string{"email": "pat@example.com", "password": "correct horse battery"}
@@ -202,6 +203,20 @@ func TestRouting(t *testing.T) {
 		}
 		if got := c.Get("/api/accounts").Header.Get("Allow"); got != "POST" {
 			t.Errorf("Allow = %q", got)
+		}
+	})
+
+	t.Run("a path that is not clean reaches no session: no session headers, no activity", func(t *testing.T) {
+		c := s.Client()
+		c.SignUp("clean@example.com", "correct horse battery")
+		for _, p := range []string{"/api//session", "/api/./session", "/api/../api/session"} {
+			res := c.Get(p)
+			if res.Status != 404 || res.Header.Get(session.IdleEndsInHeader) != "" || res.Header.Get(session.EndsInHeader) != "" {
+				t.Errorf("GET %s = %d with session headers %v", p, res.Status, res.Header)
+			}
+		}
+		if res := c.Get("/api/session"); res.Header.Get(session.IdleEndsInHeader) == "" {
+			t.Errorf("a clean path lost the session headers: %v", res.Header)
 		}
 	})
 

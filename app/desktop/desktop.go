@@ -29,11 +29,15 @@ import (
 // Title is the window title. The desktop smoke test finds the window by it.
 const Title = "NHS login passkeys"
 
-// WebviewOrigins are the Origin values the webview's requests carry: the page is served
+// webviewOrigins are the Origin values the webview's requests carry: the page is served
 // from wails://wails on Linux and macOS, and from http://wails.localhost by WebView2 on
 // Windows. The backend accepts state-changing requests only from these origins in the
-// desktop app.
-var WebviewOrigins = []string{"wails://wails", "http://wails.localhost"}
+// desktop app. An array, so no caller can change the list (WebviewOrigins hands out copies).
+var webviewOrigins = [...]string{"wails://wails", "http://wails.localhost"}
+
+// WebviewOrigins returns a copy of the webview's origins (webviewOrigins), the page's own
+// first.
+func WebviewOrigins() []string { return slices.Clone(webviewOrigins[:]) }
 
 // Options are what Run needs from the rest of the program.
 type Options struct {
@@ -114,7 +118,7 @@ func Run(ctx context.Context, opts Options) error {
 		watch := kiosk.Watch{
 			Keys:     opts.Kiosk.Keys,
 			SignedIn: jar.SignedIn,
-			End:      kiosk.Logout(app, WebviewOrigins[0]),
+			End:      kiosk.Logout(app, webviewOrigins[0]),
 			Ended:    opts.Kiosk.SessionEnded,
 			Logger:   logger,
 		}
@@ -236,8 +240,8 @@ func originOnDeviceReads(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		origin := WebviewOrigins[0]
-		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(WebviewOrigins, ref) {
+		origin := webviewOrigins[0]
+		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(webviewOrigins[:], ref) {
 			origin = ref
 		}
 		r = r.Clone(r.Context())

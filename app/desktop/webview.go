@@ -24,8 +24,8 @@ func originFromWebview(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		origin := WebviewOrigins[0]
-		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(WebviewOrigins, ref) {
+		origin := webviewOrigins[0]
+		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(webviewOrigins[:], ref) {
 			origin = ref
 		}
 		r = r.Clone(r.Context())

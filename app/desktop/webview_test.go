@@ -40,3 +40,16 @@ func TestOriginFromWebview(t *testing.T) {
 		})
 	}
 }
+
+// Rule: the webview's origins are one list that no caller can change.
+func TestWebviewOriginsCannotBeChangedByACaller(t *testing.T) {
+	got := WebviewOrigins()
+	if len(got) != 2 || got[0] != "wails://wails" || got[1] != "http://wails.localhost" {
+		t.Fatalf("WebviewOrigins() = %q", got)
+	}
+	got[0] = "https://evil.example"
+	_ = append(got[:1], "https://evil.example")
+	if again := WebviewOrigins(); again[0] != "wails://wails" || again[1] != "http://wails.localhost" {
+		t.Errorf("a caller changed the webview's origins: %q", again)
+	}
+}

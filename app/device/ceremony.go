@@ -5,10 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
+	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
 const (
@@ -223,3 +227,111 @@ func (c *ceremony) dropPIN() {
 	default:
 	}
 }
+
+// start starts a ceremony of kind ("create" or "get") on the authenticator want ("" for any)
+// with the backend's options publicKey; for a get, acct is the email the person typed. It
+// returns the ceremony as it starts, which runs on in the background. A ceremony still
+// running is cancelled first (one at a time), and key operations let go of their keys.
+func (s *Service) start(kind, want string, publicKey json.RawMessage, acct string) (ceremonyJSON, error) {
+	var (
+		prepared call
+		err      error
+	)
+	switch kind {
+	case kindCreate:
+		prepared, err = s.client.PrepareCreate(publicKey)
+	case kindGet:
+		var get *webauthnclient.GetCall
+		if get, err = s.client.PrepareGet(publicKey); err == nil {
+			get.PreferAccount(acct)
+			prepared = get
+		}
+	default:
+		return ceremonyJSON{}, apperr.InvalidRequest(fmt.Errorf("kind %q", kind))
+	}
+	if err != nil {
+		// The options come from the backend's begin endpoint; ones this client refuses
+		// (malformed, an RP ID that is not the origin's, no ES256) are a bad request.
+		return ceremonyJSON{}, apperr.InvalidRequest(err)
+	}
+	phone := s.phoneOffered(want)
+	if !phone && !s.known(want) {
+		return ceremonyJSON{}, apperr.InvalidRequest(fmt.Errorf("authenticator %q is not one of this app's", want))
+	}
+	id, err := newCeremonyID()
+	if err != nil {
+		return ceremonyJSON{}, fmt.Errorf("ceremony id: %w", err)
+	}
+
+	timeout := s.maxTimeout
+	if t := prepared.Timeout(); t > 0 && t < timeout {
+		timeout = t // the RP's hint (WebAuthn L3 §5.1.3 step 11)
+	}
+	c := &ceremony{
+		id: id, kind: kind, want: want, call: prepared,
+		pins: make(chan []byte, 1), finished: make(chan struct{}),
+		state: stateWorking, retriesLeft: -1,
+	}
+	if !phone {
+		if _, ok := s.find(want); !ok {
+			c.state = stateInsertKey
+		}
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ceremonyJSON{}, apperr.Internal(errors.New("device service closed"))
+	}
+	s.forgetLocked()
+	prev := s.current
+	if prev != nil {
+		prev.stop(s.now(), failureFor(prev.kind, context.Canceled))
+	}
+	ctx, cancel := context.WithTimeout(s.life, timeout)
+	c.cancel = cancel
+	s.current = c
+	s.lease.ceremonyStarted(c.finished)
+	s.ceremonies[id] = c
+	s.running.Add(1)
+	s.mu.Unlock()
+
+	// One thing at a time: a key job (a fingerprint, a reset) stops, and key operations let
+	// go of their keys, before the ceremony opens one (keys.go).
+	s.yield()
+	// The answer is the ceremony as it starts: once its goroutine runs, it may already be
+	// further on (pin-needed) by the time a snapshot taken afterwards is written.
+	started := c.snapshot()
+	go s.run(ctx, c, prev)
+	return started, nil
+}
+
+// forgetLocked drops ceremonies that ended more than forgetAfter ago, and the oldest ended
+// ones beyond keepEnded. Called with s.mu held.
+func (s *Service) forgetLocked() {
+	now := s.now()
+	var ended []*ceremony
+	for id, c := range s.ceremonies {
+		done, at := c.ended()
+		switch {
+		case !done:
+		case now.Sub(at) >= forgetAfter:
+			delete(s.ceremonies, id)
+		default:
+			ended = append(ended, c)
+		}
+	}
+	if len(ended) > keepEnded {
+		slices.SortFunc(ended, func(a, b *ceremony) int {
+			_, ta := a.ended()
+			_, tb := b.ended()
+			return ta.Compare(tb)
+		})
+		for _, c := range ended[:len(ended)-keepEnded] {
+			delete(s.ceremonies, c.id)
+		}
+	}
+}
+
+var _ call = (*webauthnclient.CreateCall)(nil)
+var _ call = (*webauthnclient.GetCall)(nil)

@@ -45,10 +45,7 @@ func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
 	}
 	// The person is told to take the key out and put it back; nobody can do that to the
 	// virtual key, so the app does it for them.
-	s.mu.Lock()
-	takenOut := s.virtualTakenOut
-	s.mu.Unlock()
-	if used.virtual() && !takenOut && (f.Code == codeKeyRemoved || f.Code == codePINAuthBlocked) {
+	if used.virtual() && !s.tester.TakenOut() && (f.Code == codeKeyRemoved || f.Code == codePINAuthBlocked) {
 		if err := s.virtual.Replug(); err != nil {
 			s.log.Warn("plug the virtual security key back in", "err", err)
 		}

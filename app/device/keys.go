@@ -23,7 +23,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,8 +32,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
 const (
@@ -52,6 +53,8 @@ const (
 	ticketLifetime = 5 * time.Minute
 	// yieldTimeout bounds how long a new ceremony waits for key operations to let go.
 	yieldTimeout = 5 * time.Second
+	// yieldRecheck: how often a waiting yield reads the clock when no key is let go.
+	yieldRecheck = 50 * time.Millisecond
 )
 
 // keyManager is the state the security key endpoints share.
@@ -63,7 +66,6 @@ type keyManager struct {
 	adminRequired func() bool
 
 	mu      sync.Mutex
-	inUse   map[string]bool    // key ids a key operation or job is using
 	cache   map[string]keyJSON // the last answer for each key, for when it is busy
 	jobs    map[string]*keyJob
 	current *keyJob // the latest job; only it may be running
@@ -85,7 +87,6 @@ func newKeyManager(rpOrigin string, names AuthenticatorNames) (*keyManager, erro
 		rpID:          u.Hostname(),
 		names:         names,
 		adminRequired: adminRequired,
-		inUse:         map[string]bool{},
 		cache:         map[string]keyJSON{},
 		jobs:          map[string]*keyJob{},
 		tickets:       map[string]*resetTicket{},
@@ -142,12 +143,11 @@ func (k *keyManager) nameOf(a authenticator, aaguid []byte) string {
 	return a.name
 }
 
+// formatAAGUID is a key's AAGUID as the API shows it: "" when its getInfo gives none
+// (docs/api.md, Key.aaguid).
 func formatAAGUID(b []byte) string {
-	if len(b) != 16 {
-		return ""
-	}
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	text, _ := aaguid.Format(b)
+	return text
 }
 
 // describe builds a key's answer from its getInfo and PIN retries.
@@ -302,41 +302,9 @@ func (s *Service) replugVirtual() error {
 	return nil
 }
 
-var errKeyBusy = &apperr.E{Code: "key_busy", Status: http.StatusConflict,
-	Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."}
-
-// acquire marks the key as used by a key operation until release is called. It fails with
-// key_busy while a ceremony is running (or still letting go of its key) or another key
-// operation uses this key. The check and the mark happen under s.mu, which startCeremony
-// holds when it makes a ceremony current, so that yield sees every operation that began.
+// acquire gives key id to a key operation until release is called (the one lease).
 func (s *Service) acquire(id string) (release func(), err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.current; c != nil {
-		if done, _ := c.ended(); !done {
-			return nil, errKeyBusy
-		}
-		select {
-		case <-c.finished:
-		default:
-			return nil, errKeyBusy // ended, but still closing its key
-		}
-	}
-	k := s.mgmt
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.inUse[id] {
-		return nil, errKeyBusy
-	}
-	k.inUse[id] = true
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			k.mu.Lock()
-			delete(k.inUse, id)
-			k.mu.Unlock()
-		})
-	}, nil
+	return s.lease.acquire(id)
 }
 
 // yield stops a running key job and waits (a little) until no key operation holds a key:
@@ -349,17 +317,9 @@ func (s *Service) yield() {
 	if j != nil {
 		j.stop(s.now(), s.jobFailure(authenticator{}, j.kind, context.Canceled))
 	}
-	deadline := time.Now().Add(yieldTimeout)
-	for time.Now().Before(deadline) {
-		k.mu.Lock()
-		idle := len(k.inUse) == 0
-		k.mu.Unlock()
-		if idle {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !s.lease.waitIdle(s.now, yieldTimeout, yieldRecheck) {
+		s.log.Warn("a key operation still holds a security key as a ceremony starts")
 	}
-	s.log.Warn("a key operation still holds a security key as a ceremony starts")
 }
 
 // connected finds the connected key named id.
@@ -369,10 +329,10 @@ func (s *Service) connected(id string) (authenticator, error) {
 			return a, nil
 		}
 	}
-	return authenticator{}, errKeyNotConnected
+	return authenticator{}, errKeyNotConnected.Wrap(fmt.Errorf("no key %q", id))
 }
 
-var errKeyNotConnected = &apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
+var errKeyNotConnected = apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
 	Msg: "Your security key was not found. Insert it and try again."}
 
 // openedKey is a connected key opened for one key operation, with its getInfo.
@@ -522,39 +482,25 @@ func newPINProblem(pin []byte, minLength int) string {
 
 // relate says how a passkey on a key (for rpID, with this credential ID and user name)
 // stands with the account: "" when it is for another site, unknown when nobody is signed
-// in, else relation's answer (account.go), with the account's passkey when it lists it.
-func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct accountView) (string, *accountPasskey) {
+// in, else account.Relation's answer (app/device/account), with the account's passkey when it lists it.
+func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct account.View) (string, *account.Passkey) {
 	if rpID != k.rpID {
 		return "", nil
 	}
-	if !acct.signedIn {
-		return relUnknown, nil
+	if !acct.SignedIn {
+		return account.Unknown, nil
 	}
-	rel := relation(credentialID, userName, acct)
+	rel := account.Relation(credentialID, userName, acct)
 	id := base64.RawURLEncoding.EncodeToString(credentialID)
-	for i := range acct.passkeys {
-		if p := &acct.passkeys[i]; p.ID == id {
+	for i := range acct.Passkeys {
+		if p := &acct.Passkeys[i]; p.ID == id {
 			return rel, p
 		}
 	}
 	return rel, nil
 }
 
-// keepsAnotherWayIn tells whether the account can still log in without the passkeys in
-// gone (credential IDs, base64url): with its password, or a usable passkey not in gone.
-func keepsAnotherWayIn(acct accountView, gone map[string]bool) bool {
-	if acct.hasPassword {
-		return true
-	}
-	for _, p := range acct.passkeys {
-		if !p.Flagged && !gone[p.ID] {
-			return true
-		}
-	}
-	return false
-}
-
-var errLastWayIn = &apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
+var errLastWayIn = apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
 	Msg: "You cannot do this because it would leave you with no way to log in to your NHS login. Set up another passkey that is not on this security key, or a password, first."}
 
 // resetTicket is a passed reset check: for the key (by id and model), the account (by
@@ -592,7 +538,7 @@ func (k *keyManager) issueTicket(t *resetTicket, now time.Time) (string, error) 
 	return token, nil
 }
 
-var errResetCheckNeeded = &apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
+var errResetCheckNeeded = apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
 	Msg: "For your safety, we need to check your security key again before it is reset. Go back and try again."}
 
 // ticket returns the live ticket for token, without using it up.
@@ -602,7 +548,7 @@ func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
 	t, ok := k.tickets[token]
 	if !ok || !now.Before(t.expires) {
 		delete(k.tickets, token)
-		return nil, errResetCheckNeeded
+		return nil, errResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
 	}
 	return t, nil
 }

@@ -10,16 +10,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -32,24 +31,40 @@ type keysAPI struct {
 	backend http.Handler
 }
 
-func (s *Service) keyRoutes(backend http.Handler) []route {
+func (s *Service) keyRoutes(backend http.Handler) []httpapi.Route {
 	k := &keysAPI{s: s, backend: backend}
 	const key = Prefix + "/keys/{key}"
-	return []route{
-		{http.MethodGet, Prefix + "/keys", k.list},
-		{http.MethodGet, key, k.get},
-		{http.MethodPost, key + "/passkeys/list", k.listPasskeys},
-		{http.MethodDelete, key + "/passkeys/{credential}", k.deletePasskey},
-		{http.MethodPost, key + "/pin", k.setPIN},
-		{http.MethodPost, key + "/fingerprints/list", k.listFingerprints},
-		{http.MethodPost, key + "/fingerprints", k.addFingerprint},
-		{http.MethodPatch, key + "/fingerprints/{fingerprint}", k.renameFingerprint},
-		{http.MethodDelete, key + "/fingerprints/{fingerprint}", k.deleteFingerprint},
-		{http.MethodPost, key + "/replug", k.replug},
-		{http.MethodPost, key + "/reset/check", k.notInKiosk(k.checkReset)},
-		{http.MethodPost, key + "/reset", k.notInKiosk(k.reset)},
-		{http.MethodGet, Prefix + "/key-jobs/{job}", k.getJob},
-		{http.MethodPost, Prefix + "/key-jobs/{job}/cancel", k.cancelJob},
+	return append([]httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/keys", Handle: k.list},
+		{Method: http.MethodGet, Pattern: key, Handle: k.get},
+		{Method: http.MethodPost, Pattern: key + "/passkeys/list", Handle: k.listPasskeys},
+		{Method: http.MethodDelete, Pattern: key + "/passkeys/{credential}", Handle: k.deletePasskey},
+		{Method: http.MethodPost, Pattern: key + "/pin", Handle: k.setPIN},
+		{Method: http.MethodPost, Pattern: key + "/fingerprints/list", Handle: k.listFingerprints},
+		{Method: http.MethodPost, Pattern: key + "/fingerprints", Handle: k.addFingerprint},
+		{Method: http.MethodPatch, Pattern: key + "/fingerprints/{fingerprint}", Handle: k.renameFingerprint},
+		{Method: http.MethodDelete, Pattern: key + "/fingerprints/{fingerprint}", Handle: k.deleteFingerprint},
+		{Method: http.MethodPost, Pattern: key + "/replug", Handle: k.replug},
+		{Method: http.MethodGet, Pattern: Prefix + "/key-jobs/{job}", Handle: k.getJob},
+		{Method: http.MethodPost, Pattern: Prefix + "/key-jobs/{job}/cancel", Handle: k.cancelJob},
+	}, k.resetRoutes(key)...)
+}
+
+// resetRoutes: a factory reset needs a signed-in person (it weighs the account's ways in);
+// in kiosk mode both endpoints are a refusal for everyone (errResetInKiosk), signed in or not.
+func (k *keysAPI) resetRoutes(key string) []httpapi.Route {
+	if k.s.kiosk != nil {
+		refuse := func(http.ResponseWriter, *http.Request) error {
+			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
+		}
+		return []httpapi.Route{
+			{Method: http.MethodPost, Pattern: key + "/reset/check", Handle: refuse},
+			{Method: http.MethodPost, Pattern: key + "/reset", Handle: refuse},
+		}
+	}
+	return []httpapi.Route{
+		{Method: http.MethodPost, Pattern: key + "/reset/check", Handle: k.checkReset, SignedIn: true},
+		{Method: http.MethodPost, Pattern: key + "/reset", Handle: k.reset, SignedIn: true},
 	}
 }
 
@@ -59,86 +74,30 @@ func (s *Service) keyRoutes(backend http.Handler) []route {
 var errResetInKiosk = apperr.E{Code: "not_in_kiosk", Status: http.StatusForbidden,
 	Msg: "You cannot reset a security key on this shared computer. Reset it on your own computer, or ask a member of staff for help."}
 
-// notInKiosk refuses the endpoint in kiosk mode (errResetInKiosk).
-func (k *keysAPI) notInKiosk(h httpapi.HandlerFunc) httpapi.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if k.s.kiosk != nil {
-			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
-		}
-		return h(w, r)
+// The bodies of key operations, read with httpapi.DecodeSecrets: PINs are bytes the
+// handler owns and wipes (never Go strings), and each body has only its endpoint's members.
+type (
+	pinBody struct {
+		PIN httpapi.Secret `json:"pin"`
 	}
-}
+	newPINBody struct {
+		PIN    httpapi.Secret `json:"pin"`
+		NewPIN httpapi.Secret `json:"newPin"`
+	}
+	nameBody struct {
+		PIN  httpapi.Secret `json:"pin"`
+		Name *string        `json:"name"`
+	}
+	ticketBody struct {
+		Ticket *string `json:"ticket"`
+	}
+)
 
-// keyBody is the body of a key operation. PINs are bytes owned by the handler (never Go
-// strings, which cannot be wiped); wipe zeroes them.
-type keyBody struct {
-	PIN    pinValue `json:"pin"`
-	NewPIN pinValue `json:"newPin"`
-	Name   *string  `json:"name"`
-	Ticket *string  `json:"ticket"`
-}
-
-func (b *keyBody) wipe() {
-	clear(b.PIN)
-	clear(b.NewPIN)
-}
-
-// readKeyBody reads a JSON object whose members are among allowed, the way a PIN must be read
-// (see readPIN in pin.go): into a buffer of our own, parsed in place, wiped before returning, with fixed
-// error texts that can never quote a PIN. The caller must call wipe on the result, also
-// after an error.
-func readKeyBody(r *http.Request, allowed ...string) (keyBody, error) {
-	var out keyBody
-	if r.Body == nil {
-		return out, apperr.InvalidRequest(errors.New("no body"))
-	}
-	body := make([]byte, 0, 512)
-	defer func() { clear(body[:cap(body)]) }()
-	for {
-		if len(body) == cap(body) {
-			if len(body) > httpapi.MaxBody {
-				return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
-			}
-			grown := make([]byte, len(body), 2*cap(body))
-			copy(grown, body)
-			clear(body[:cap(body)])
-			body = grown
-		}
-		n, err := r.Body.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return out, apperr.TooLarge(err)
-			}
-			return out, apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
-		}
-	}
-	if len(body) > httpapi.MaxBody {
-		return out, apperr.TooLarge(fmt.Errorf("body over %d bytes", httpapi.MaxBody))
-	}
-	// httpapi.Decode's rules (one object; no member twice, which would leave two PINs to
-	// choose from; valid UTF-8 and no lone surrogates), checked without copying a value out.
-	if err := httpapi.CheckJSON(body, (*keyBody)(nil)); err != nil {
-		return out, err
-	}
-	var members map[string]skipValue
-	if err := json.Unmarshal(body, &members); err != nil {
-		return out, apperr.InvalidRequest(errors.New("decode body: not one JSON object"))
-	}
-	for name := range members {
-		if !slices.Contains(allowed, name) {
-			return out, apperr.InvalidRequest(fmt.Errorf("unknown member %q", name))
-		}
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return out, apperr.InvalidRequest(errors.New("decode body: a member has the wrong type"))
-	}
-	return out, nil
-}
+// wipe zeroes the body's PINs; deferred right after the body is declared, as it must run
+// after an error too (the pointer receiver sees what DecodeSecrets filled in).
+func (b *pinBody) wipe()    { b.PIN.Wipe() }
+func (b *newPINBody) wipe() { b.PIN.Wipe(); b.NewPIN.Wipe() }
+func (b *nameBody) wipe()   { b.PIN.Wipe() }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
@@ -193,8 +152,8 @@ type keyPasskeyJSON struct {
 	UserName        string `json:"userName"`
 	UserDisplayName string `json:"userDisplayName"`
 	// NHSLogin: how it stands with the signed-in account; absent for another site.
-	NHSLogin       string          `json:"nhsLogin,omitempty"`
-	AccountPasskey *accountPasskey `json:"accountPasskey,omitempty"`
+	NHSLogin       string           `json:"nhsLogin,omitempty"`
+	AccountPasskey *account.Passkey `json:"accountPasskey,omitempty"`
 }
 
 type keyPasskeysAnswer struct {
@@ -205,7 +164,7 @@ type keyPasskeysAnswer struct {
 
 // readPasskeys lists every passkey on the key (CTAP 2.1 §6.8), each related to the account.
 // Each libfido2 call gets its own copy of pin, which it wipes; pin stays the caller's.
-func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byte, acct accountView) (keyPasskeysAnswer, error) {
+func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byte, acct account.View) (keyPasskeysAnswer, error) {
 	md, err := dev.CredentialsMetadata(ctx, bytes.Clone(pin))
 	if err != nil {
 		return keyPasskeysAnswer{}, err
@@ -267,15 +226,15 @@ func (k *keysAPI) credentialKey(ctx context.Context, r *http.Request) (*openedKe
 
 // listPasskeys serves POST /api/device/keys/{key}/passkeys/list {"pin"}.
 func (k *keysAPI) listPasskeys(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if len(body.PIN) == 0 {
 		return pinMissing("pin")
 	}
-	acct, err := accountOf(r, k.backend)
+	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
 		return err
 	}
@@ -303,9 +262,9 @@ func isNotSignedIn(err error) bool {
 // the passkeys left. Deleting the account's passkey is refused when it is the account's last
 // way to log in (the person would be locked out of their NHS login).
 func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	credentialID, err := idFromPath(r, "credential")
@@ -315,17 +274,17 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 	if len(body.PIN) == 0 {
 		return pinMissing("pin")
 	}
-	acct, err := accountOf(r, k.backend)
+	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
 		return err
 	}
 	relation := ""
-	for _, p := range acct.passkeys {
+	for _, p := range acct.Passkeys {
 		if p.ID == b64(credentialID) {
-			relation = relLeftover
+			relation = account.Leftover
 			if !p.Flagged {
-				relation = relInUse
-				if !keepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
+				relation = account.InUse
+				if !account.KeepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
 					return errLastWayIn.Wrap(errors.New("delete the account's only way in from the key"))
 				}
 			}
@@ -354,9 +313,9 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 // setPIN serves POST /api/device/keys/{key}/pin: {"newPin"} gives a key without a PIN its
 // first one; {"pin", "newPin"} changes it (also what a key asking for a new PIN needs).
 func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin", "newPin")
+	var body newPINBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	ctx, cancel := k.opContext(r)
@@ -433,9 +392,9 @@ func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
 
 // listFingerprints serves POST /api/device/keys/{key}/fingerprints/list {"pin"}.
 func (k *keysAPI) listFingerprints(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if len(body.PIN) == 0 {
@@ -466,9 +425,9 @@ func writeJob(w http.ResponseWriter, status int, j keyJobJSON) {
 // that reads the samples. The PIN is checked first (a wrong one answers at once), then used
 // once more to begin the enrolment, and wiped.
 func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if len(body.PIN) == 0 {
@@ -526,9 +485,9 @@ func fingerprintName(raw *string) (string, error) {
 // renameFingerprint serves PATCH /api/device/keys/{key}/fingerprints/{fingerprint}
 // {"pin", "name"}: 200 with the fingerprints.
 func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin", "name")
+	var body nameBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	id, err := idFromPath(r, "fingerprint")
@@ -567,9 +526,9 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 // deleteFingerprint serves DELETE /api/device/keys/{key}/fingerprints/{fingerprint} {"pin"}:
 // 200 with the fingerprints left.
 func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	id, err := idFromPath(r, "fingerprint")
@@ -626,176 +585,40 @@ func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?}: which of the account's
-// passkeys a reset would stop working, and whether the account keeps another way to log in.
-// 200 {"ticket", "accountPasskeys", "certain"}: the ticket lets POST .../reset go ahead
-// within ticketLifetime. 409 last_way_to_log_in when the reset would lock the person out.
-//
-// Which passkeys are on the key: a key without a PIN holds none of ours (this RP requires
-// user verification, which such a key cannot give: see errNoPINNoPasskey); a key with a
-// usable PIN is asked (credential management, with the PIN); a key whose PIN is blocked or
-// must be changed cannot be asked, so every passkey of the account that is on a security key
-// of this model (same AAGUID, or none given) counts as on it ("certain": false).
+// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?} (a signed-in route):
+// 200 {"ticket", "accountPasskeys", "certain", "otherWaysIn"} (Service.checkReset).
 func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "pin")
+	var body pinBody
 	defer body.wipe()
-	if err != nil {
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
-	}
-	acct, err := accountOf(r, k.backend)
-	if err != nil {
-		return err
-	}
-	if !acct.signedIn {
-		return apperr.NotSignedIn()
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	o, err := k.s.openKey(ctx, r.PathValue("key"))
+	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, account.From(r.Context()))
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	aaguid := formatAAGUID(o.info.AAGUID)
-	pinSet, _ := o.info.Option("clientPin")
-	retries := -1
-	if pinSet {
-		if retries, err = o.dev.PINRetries(ctx); err != nil {
-			return k.s.keyError(o.a, err)
-		}
-	}
-	onKey := map[string]bool{}
-	certain := true
-	switch {
-	case !pinSet:
-	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
-		if len(body.PIN) == 0 {
-			return pinMissing("pin")
-		}
-		creds, err := o.dev.Credentials(ctx, k.s.mgmt.rpID, bytes.Clone(body.PIN))
-		if err != nil {
-			return k.s.keyError(o.a, err)
-		}
-		for _, c := range creds {
-			onKey[b64(c.ID)] = true
-		}
-	default:
-		certain = false
-		const zero = "00000000-0000-0000-0000-000000000000"
-		for _, p := range acct.passkeys {
-			if p.StoredOn == "security-key" && (p.AAGUID == aaguid || p.AAGUID == zero || p.AAGUID == "") {
-				onKey[p.ID] = true
-			}
-		}
-	}
-	// The account's passkeys split in two: those the reset stops working ({id, name}, and by
-	// ID for the ticket), and the usable ones it keeps, which with the password are the ways
-	// in that are left.
-	affected := []fingerprintJSON{}
-	mine := map[string]bool{}
-	keeps := waysInJSON{Password: acct.hasPassword, Passkeys: []fingerprintJSON{}}
-	for _, p := range acct.passkeys {
-		switch {
-		case onKey[p.ID]:
-			affected = append(affected, fingerprintJSON{ID: p.ID, Name: p.Name})
-			mine[p.ID] = true
-		case !p.Flagged:
-			keeps.Passkeys = append(keeps.Passkeys, fingerprintJSON{ID: p.ID, Name: p.Name})
-		}
-	}
-	if !keepsAnotherWayIn(acct, mine) {
-		return errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
-	}
-	ticket, err := k.s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: aaguid, email: acct.email, onKey: mine,
-		expires: k.s.now().Add(ticketLifetime)}, k.s.now())
-	if err != nil {
-		return fmt.Errorf("reset ticket: %w", err)
-	}
-	httpapi.Write(w, http.StatusOK, struct {
-		Ticket          string            `json:"ticket"`
-		AccountPasskeys []fingerprintJSON `json:"accountPasskeys"`
-		Certain         bool              `json:"certain"`
-		OtherWaysIn     waysInJSON        `json:"otherWaysIn"`
-	}{ticket, affected, certain, keeps})
+	httpapi.Write(w, http.StatusOK, check)
 	return nil
 }
 
-// waysInJSON is how the account can still log in after a reset: with its password, and with
-// these passkeys ({id, name}), none of them on the key.
-type waysInJSON struct {
-	Password bool              `json:"password"`
-	Passkeys []fingerprintJSON `json:"passkeys"`
-}
-
-// reset serves POST /api/device/keys/{key}/reset {"ticket"}: 202 with the job that resets the
-// key (it needs a touch). The ticket must be from a check by the same account on this key
-// (or, when the key came back under a new id after being reinserted, on a key of the same
-// model that is no longer connected), and the account must still keep another way in. The
-// key must have been plugged in within the last resetWindow (409 reset_window_passed).
+// reset serves POST /api/device/keys/{key}/reset {"ticket"} (a signed-in route): 202 with
+// the job that resets the key (Service.startReset).
 func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
-	body, err := readKeyBody(r, "ticket")
-	defer body.wipe()
-	if err != nil {
+	var body ticketBody
+	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
 	if body.Ticket == nil || *body.Ticket == "" {
-		return errResetCheckNeeded
-	}
-	token := *body.Ticket
-	acct, err := accountOf(r, k.backend)
-	if err != nil {
-		return err
-	}
-	if !acct.signedIn {
-		return apperr.NotSignedIn()
-	}
-	now := k.s.now()
-	t, err := k.s.mgmt.ticket(token, now)
-	if err != nil {
-		return err
-	}
-	if !strings.EqualFold(t.email, acct.email) {
-		return errResetCheckNeeded.Wrap(errors.New("ticket of another account"))
-	}
-	if !keepsAnotherWayIn(acct, t.onKey) {
-		return errLastWayIn.Wrap(errors.New("the account changed since the reset check"))
-	}
-	a, err := k.s.connected(r.PathValue("key"))
-	if err != nil {
-		return err
-	}
-	if a.id != t.keyID {
-		if _, err := k.s.connected(t.keyID); err == nil {
-			return errResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
-		}
-	}
-	if k.s.mgmt.resetSecondsLeft(a, now) == 0 {
-		return &apperr.E{Code: codeResetWindowPassed, Status: http.StatusConflict, Msg: msgResetWindowPassed}
+		return errResetCheckNeeded.Wrap(errors.New("no ticket"))
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	o, err := k.s.openKey(ctx, a.id)
+	j, err := k.s.startReset(ctx, r.PathValue("key"), *body.Ticket, account.From(r.Context()))
 	if err != nil {
 		return err
 	}
-	if formatAAGUID(o.info.AAGUID) != t.aaguid {
-		o.close()
-		return errResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
-	}
-	keys := k.s.mgmt
-	j, err := k.s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, j *keyJob) error {
-		// CTAP 2.1 §6.6: the key asks for a touch, and refuses outside its window.
-		if err := dev.Reset(ctx); err != nil {
-			return err
-		}
-		keys.dropTicket(token)
-		k.s.rememberPINSet(o.a, false)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	k.s.log.Info("security key reset asked for", "key", o.a.kind, "account_passkeys_on_key", len(t.onKey))
 	writeJob(w, http.StatusAccepted, j.snapshot())
 	return nil
 }

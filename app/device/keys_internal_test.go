@@ -8,12 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 func TestAKeyBodyTakesOnlyTheMembersAskedForAndNeverQuotesAPIN(t *testing.T) {
 	r := httptest.NewRequest("POST", "/", strings.NewReader(`{"pin":"4829\u0031\u0033","newPin":"caf\u00e9 1"}`))
-	b, err := readKeyBody(r, "pin", "newPin")
+	var b newPINBody
+	err := httpapi.DecodeSecrets(r, &b)
 	if err != nil || string(b.PIN) != "482913" || string(b.NewPIN) != "café 1" {
 		t.Fatalf("read %q %q, %v", b.PIN, b.NewPIN, err)
 	}
@@ -28,7 +31,8 @@ func TestAKeyBodyTakesOnlyTheMembersAskedForAndNeverQuotesAPIN(t *testing.T) {
 		`{"pin":"482913"`,
 		`["482913"]`,
 	} {
-		b, err := readKeyBody(httptest.NewRequest("POST", "/", strings.NewReader(body)), "pin")
+		var b pinBody
+		err := httpapi.DecodeSecrets(httptest.NewRequest("POST", "/", strings.NewReader(body)), &b)
 		b.wipe()
 		if e, ok := apperr.As(err); !ok || e.Code != "invalid_request" || strings.Contains(err.Error(), "482913") {
 			t.Errorf("%s: %v", body, err)
@@ -61,21 +65,21 @@ func TestNewPINRules(t *testing.T) {
 
 func TestHowAPasskeyOnAKeyStandsWithTheAccount(t *testing.T) {
 	k := &keyManager{rpID: "localhost"}
-	acct := accountView{signedIn: true, email: "pat@example.com", passkeys: []accountPasskey{
+	acct := account.View{SignedIn: true, Email: "pat@example.com", Passkeys: []account.Passkey{
 		{ID: b64([]byte("used")), Name: "Security key"},
 		{ID: b64([]byte("copied")), Name: "Old key", Flagged: true},
 	}}
 	for _, tt := range []struct {
 		rpID, id, user string
-		acct           accountView
+		acct           account.View
 		want           string
 	}{
-		{"localhost", "used", "pat@example.com", acct, relInUse},
-		{"localhost", "copied", "pat@example.com", acct, relLeftover},  // the account refuses it
-		{"localhost", "removed", "PAT@example.com", acct, relLeftover}, // the account no longer has it
-		{"localhost", "theirs", "sam@example.com", acct, relOtherAccount},
+		{"localhost", "used", "pat@example.com", acct, account.InUse},
+		{"localhost", "copied", "pat@example.com", acct, account.Leftover},  // the account refuses it
+		{"localhost", "removed", "PAT@example.com", acct, account.Leftover}, // the account no longer has it
+		{"localhost", "theirs", "sam@example.com", acct, account.OtherAccount},
 		{"example.org", "used", "pat@example.com", acct, ""},
-		{"localhost", "used", "pat@example.com", accountView{}, relUnknown},
+		{"localhost", "used", "pat@example.com", account.View{}, account.Unknown},
 	} {
 		if got, _ := k.relate(tt.rpID, []byte(tt.id), tt.user, tt.acct); got != tt.want {
 			t.Errorf("relate(%s, %s, %s) = %q, want %q", tt.rpID, tt.id, tt.user, got, tt.want)
@@ -84,20 +88,20 @@ func TestHowAPasskeyOnAKeyStandsWithTheAccount(t *testing.T) {
 }
 
 func TestAnotherWayIn(t *testing.T) {
-	one := accountPasskey{ID: "a"}
-	flagged := accountPasskey{ID: "b", Flagged: true}
+	one := account.Passkey{ID: "a"}
+	flagged := account.Passkey{ID: "b", Flagged: true}
 	for _, tt := range []struct {
 		name string
-		acct accountView
+		acct account.View
 		gone map[string]bool
 		want bool
 	}{
-		{"a password", accountView{hasPassword: true, passkeys: []accountPasskey{one}}, map[string]bool{"a": true}, true},
-		{"another passkey", accountView{passkeys: []accountPasskey{one, {ID: "c"}}}, map[string]bool{"a": true}, true},
-		{"only the one going", accountView{passkeys: []accountPasskey{one}}, map[string]bool{"a": true}, false},
-		{"only a flagged one left", accountView{passkeys: []accountPasskey{one, flagged}}, map[string]bool{"a": true}, false},
+		{"a password", account.View{HasPassword: true, Passkeys: []account.Passkey{one}}, map[string]bool{"a": true}, true},
+		{"another passkey", account.View{Passkeys: []account.Passkey{one, {ID: "c"}}}, map[string]bool{"a": true}, true},
+		{"only the one going", account.View{Passkeys: []account.Passkey{one}}, map[string]bool{"a": true}, false},
+		{"only a flagged one left", account.View{Passkeys: []account.Passkey{one, flagged}}, map[string]bool{"a": true}, false},
 	} {
-		if got := keepsAnotherWayIn(tt.acct, tt.gone); got != tt.want {
+		if got := account.KeepsAnotherWayIn(tt.acct, tt.gone); got != tt.want {
 			t.Errorf("%s: %v", tt.name, got)
 		}
 	}

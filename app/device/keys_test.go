@@ -763,6 +763,22 @@ func TestAResetNeedsACheckAWindowAfterPlugInAndATouch(t *testing.T) {
 	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{}); r.status != 401 || r.code() != "not_signed_in" {
 		t.Errorf("logged out: %d %s", r.status, r.body)
 	}
+	// Sign-in is a property of the route: it is checked before the body is read, whatever
+	// the body holds, on both reset endpoints.
+	for _, rq := range []struct {
+		path string
+		body any
+	}{
+		{"/api/device/keys/virtual/reset/check", map[string]any{"pin": 1234}},
+		{"/api/device/keys/virtual/reset/check", map[string]any{"unknown": true}},
+		{"/api/device/keys/virtual/reset", map[string]any{}},
+		{"/api/device/keys/virtual/reset", map[string]any{"ticket": "made-up"}},
+		{"/api/device/keys/virtual/reset", map[string]any{"ticket": 1}},
+	} {
+		if r := e.do("POST", rq.path, rq.body); r.status != 401 || r.code() != "not_signed_in" {
+			t.Errorf("logged out, POST %s %v: %d %s, want 401 not_signed_in", rq.path, rq.body, r.status, r.body)
+		}
+	}
 }
 
 func TestAResetCheckSaysWhichWaysInTheAccountKeeps(t *testing.T) {

@@ -12,7 +12,7 @@ package device
 //     phone-scan), dropped as soon as the phone is found or the ceremony ends, and never
 //     logged. A QR code carries one transaction: every ceremony makes a new one.
 //   - Kiosk mode offers the phone too (the passkey leaves with the patient), and a visit
-//     that ends cancels the ceremony and closes its tunnel (kiosk.go).
+//     that ends cancels the ceremony and closes its tunnel (app/device/kioskapi).
 
 import (
 	"context"

@@ -13,9 +13,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
+	"net/http"
 
+	"github.com/nhs-passkeys/companion/app/device/tester"
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // SecurityKeys finds and opens hardware security keys.
@@ -39,6 +44,7 @@ type platform struct {
 	virtual *virtualkey.Key
 	pinSet  map[string]bool // what each hardware key (by path) last said about its PIN; s.mu
 	mgmt    *keyManager     // the security key endpoints' state (keys.go)
+	tester  *tester.Service // the test tools (app/device/tester); nil without a virtual key
 }
 
 func newPlatform(cfg Config) (platform, error) {
@@ -46,12 +52,36 @@ func newPlatform(cfg Config) (platform, error) {
 	if err != nil {
 		return platform{}, err
 	}
-	return platform{keys: cfg.SecurityKeys, virtual: cfg.VirtualKey, pinSet: map[string]bool{}, mgmt: mgmt}, nil
+	p := platform{keys: cfg.SecurityKeys, virtual: cfg.VirtualKey, pinSet: map[string]bool{}, mgmt: mgmt}
+	if cfg.VirtualKey != nil {
+		log := cfg.Logger
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		p.tester = tester.New(cfg.VirtualKey, log)
+	}
+	return p, nil
 }
+
+// testerRoutes are the test tools' endpoints (app/device/tester), with a virtual key only.
+func (s *Service) testerRoutes() []httpapi.Route {
+	if s.tester == nil {
+		return nil
+	}
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: Prefix + "/tester", Handle: s.tester.Get},
+		{Method: http.MethodPost, Pattern: Prefix + "/tester/next", Handle: s.tester.ChooseNext},
+		{Method: http.MethodPost, Pattern: Prefix + "/tester/reset", Handle: s.tester.Reset},
+		{Method: http.MethodPost, Pattern: Prefix + "/tester/plug", Handle: s.tester.Plug},
+	}
+}
+
+// TestPIN is the PIN the test tools give the virtual key (app/device/tester).
+const TestPIN = tester.TestPIN
 
 // platformCredentials: Linux and macOS have no platform passkey store this app can manage,
 // so the Windows Hello passkey endpoints are not registered (404 not_found).
-func (platform) platformCredentials() platformCredentials { return nil }
+func (platform) platformCredentials() winhello.Store { return nil }
 
 // keyID names a hardware key by a hash of its OS path, so the page never sees the path.
 func keyID(path string) string {

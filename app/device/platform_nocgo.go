@@ -15,6 +15,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+
+	"github.com/nhs-passkeys/companion/app/device/winhello"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // ErrNeedsCgo is New's answer when this build is asked for security keys or the virtual key.
@@ -38,7 +41,7 @@ func newPlatform(cfg Config) (platform, error) {
 }
 
 // platformCredentials: Linux and macOS have no platform passkey store this app manages.
-func (platform) platformCredentials() platformCredentials { return nil }
+func (platform) platformCredentials() winhello.Store { return nil }
 
 // authenticators: none.
 func (s *Service) authenticators() []authenticator { return nil }
@@ -71,10 +74,10 @@ func (s *Service) run(_ context.Context, c *ceremony, prev *ceremony) {
 func failureFor(kind string, err error) failure { return windowsFailure(kind, securityKeyID, err) }
 
 // keyRoutes: no Security keys endpoints; they answer 404 not_found like any unknown path.
-func (s *Service) keyRoutes(http.Handler) []route { return nil }
+func (s *Service) keyRoutes(http.Handler) []httpapi.Route { return nil }
 
 // testerRoutes: no virtual key, so no test tools.
-func (s *Service) testerRoutes() []route { return nil }
+func (s *Service) testerRoutes() []httpapi.Route { return nil }
 
 // yield: no key jobs.
 func (s *Service) yield() {}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 )
 
@@ -71,7 +73,7 @@ func (f *fakePlatformCredentials) holds(id []byte) bool {
 
 // accountBackend answers GET /api/session and GET /api/passkeys as the backend does, for the
 // session cookie helloSession only.
-func accountBackend(passkeys ...accountPasskey) http.Handler {
+func accountBackend(passkeys ...account.Passkey) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		signedIn := r.Header.Get("Cookie") == helloSession
 		w.Header().Set("Content-Type", "application/json")
@@ -81,7 +83,7 @@ func accountBackend(passkeys ...accountPasskey) http.Handler {
 		case r.URL.Path == "/api/session":
 			_, _ = w.Write([]byte(`{"signedIn": true, "account": {"email": "` + helloEmail + `", "hasPassword": true}}`))
 		case r.URL.Path == "/api/passkeys" && signedIn:
-			_ = json.NewEncoder(w).Encode(map[string]any{"passkeys": append([]accountPasskey{}, passkeys...)})
+			_ = json.NewEncoder(w).Encode(map[string]any{"passkeys": append([]account.Passkey{}, passkeys...)})
 		default:
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error": {"code": "not_signed_in", "message": "..."}}`))
@@ -89,15 +91,27 @@ func accountBackend(passkeys ...accountPasskey) http.Handler {
 	})
 }
 
-func helloHandler(t *testing.T, hello platformCredentials, backend http.Handler) http.Handler {
+func helloHandler(t *testing.T, hello winhello.Store, backend http.Handler) http.Handler {
 	t.Helper()
 	s, err := New(Config{Origins: []string{helloOrigin}, RPOrigin: helloRP})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	s.hello = hello
+	if hello != nil {
+		s.hello = winhello.New(hello, s.rpID, s.log)
+	}
 	return s.Wrap(backend)
+}
+
+// platformPasskeyJSON is PlatformPasskey (docs/api.md).
+type platformPasskeyJSON struct {
+	CredentialID      string `json:"credentialId"`
+	UserName          string `json:"userName"`
+	AuthenticatorName string `json:"authenticatorName"`
+	Removable         bool   `json:"removable"`
+	BackedUp          bool   `json:"backedUp"`
+	NHSLogin          string `json:"nhsLogin"`
 }
 
 type helloAnswer struct {
@@ -154,11 +168,11 @@ func newFakeHello() *fakePlatformCredentials {
 
 func TestWindowsHelloPasskeysCanBeFoundAndDeletedAfterRemoval(t *testing.T) {
 	hello := newFakeHello()
-	h := helloHandler(t, hello, accountBackend(accountPasskey{ID: credID(inUseID), Name: "Windows Hello"}))
+	h := helloHandler(t, hello, accountBackend(account.Passkey{ID: credID(inUseID), Name: "Windows Hello"}))
 
 	status, got := helloRequest(t, h, http.MethodGet, Prefix+"/platform-passkeys?credentialId="+credID(removedID), helloOrigin, helloSession)
 	want := []platformPasskeyJSON{{CredentialID: credID(removedID), UserName: helloEmail,
-		AuthenticatorName: "Windows Hello", Removable: true, NHSLogin: relLeftover}}
+		AuthenticatorName: "Windows Hello", Removable: true, NHSLogin: account.Leftover}}
 	if status != http.StatusOK || !got.Manageable || !reflect.DeepEqual(got.Passkeys, want) {
 		t.Fatalf("look: %d %+v, want 200 manageable %+v", status, got, want)
 	}
@@ -232,7 +246,7 @@ func TestWindowsHelloPasskeyRequestsThatChangeNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hello := tt.hello()
 			before := slices.Clone(hello.creds)
-			h := helloHandler(t, hello, accountBackend(accountPasskey{ID: credID(inUseID), Name: "Windows Hello"}))
+			h := helloHandler(t, hello, accountBackend(account.Passkey{ID: credID(inUseID), Name: "Windows Hello"}))
 			status, got := helloRequest(t, h, tt.method, Prefix+tt.target, tt.origin, tt.cookie)
 			if status != tt.wantStatus || got.Error.Code != tt.wantCode {
 				t.Fatalf("answered %d %q, want %d %q", status, got.Error.Code, tt.wantStatus, tt.wantCode)
@@ -262,8 +276,8 @@ func TestWindowsBeforeAPIVersion4SaysItCannotListAndAsksNothingOfTheDLL(t *testi
 
 func TestWindowsHelloPasskeyAnswersTheNamedPasskeyOnly(t *testing.T) {
 	hello := newFakeHello()
-	h := helloHandler(t, hello, accountBackend(accountPasskey{ID: credID(inUseID)}))
-	for id, want := range map[string]string{credID(inUseID): relInUse, credID(otherID): relOtherAccount, credID(fixedID): relLeftover} {
+	h := helloHandler(t, hello, accountBackend(account.Passkey{ID: credID(inUseID)}))
+	for id, want := range map[string]string{credID(inUseID): account.InUse, credID(otherID): account.OtherAccount, credID(fixedID): account.Leftover} {
 		status, got := helloRequest(t, h, http.MethodGet, Prefix+"/platform-passkeys?credentialId="+id, helloOrigin, helloSession)
 		if status != http.StatusOK || len(got.Passkeys) != 1 || got.Passkeys[0].CredentialID != id || got.Passkeys[0].NHSLogin != want {
 			t.Errorf("look for %s: %d %+v, want it alone, %s", id, status, got, want)

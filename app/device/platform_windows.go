@@ -15,6 +15,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -58,9 +59,9 @@ func newPlatform(cfg Config) (platform, error) {
 	return platform{dll: dll}, nil
 }
 
-// platformCredentials is Windows Hello's passkey store (platform_passkeys.go): webauthn.dll
+// platformCredentials is Windows Hello's passkey store (app/device/winhello): webauthn.dll
 // itself, or nil (never a typed nil) where it did not load.
-func (p platform) platformCredentials() platformCredentials {
+func (p platform) platformCredentials() winhello.Store {
 	if p.dll == nil {
 		return nil
 	}
@@ -171,8 +172,8 @@ func failureFor(kind string, err error) failure { return windowsFailure(kind, ""
 // keyRoutes: the Security keys page asks GET /api/device/keys and is told to use Windows
 // Settings (adminRequired, docs/api.md). This build cannot open a key directly even as an
 // administrator (no libfido2), so it always says so; the other key endpoints do not exist.
-func (s *Service) keyRoutes(http.Handler) []route {
-	return []route{{http.MethodGet, Prefix + "/keys", func(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) keyRoutes(http.Handler) []httpapi.Route {
+	return []httpapi.Route{{Method: http.MethodGet, Pattern: Prefix + "/keys", Handle: func(w http.ResponseWriter, r *http.Request) error {
 		httpapi.Write(w, http.StatusOK, struct {
 			Keys          []struct{} `json:"keys"`
 			AdminRequired bool       `json:"adminRequired"`
@@ -182,7 +183,7 @@ func (s *Service) keyRoutes(http.Handler) []route {
 }
 
 // testerRoutes: the test tools drive the virtual key, which Windows builds do not have.
-func (s *Service) testerRoutes() []route { return nil }
+func (s *Service) testerRoutes() []httpapi.Route { return nil }
 
 // yield: no key jobs run on Windows.
 func (s *Service) yield() {}

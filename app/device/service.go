@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/kioskapi"
+	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -45,6 +47,9 @@ const (
 	kindVirtual = "virtual"
 	kindKey     = "security-key"
 )
+
+// Kiosk is kiosk mode's configuration (app/device/kioskapi).
+type Kiosk = kioskapi.Kiosk
 
 // AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
 // NFC"; ok is false for a model it does not know. The desktop app passes
@@ -85,6 +90,13 @@ type Config struct {
 }
 
 // Service runs device ceremonies, at most one at a time, and serves the device endpoints.
+//
+// Lock order (a lock on the left may be held while taking one on its right, never the
+// other way): Service.mu -> ceremony.mu -> lease.mu; keyManager.mu -> keyJob.mu. Service.mu
+// and keyManager.mu are never held together. The lease's, the test tools'
+// (app/device/tester) and kiosk mode's (app/device/kioskapi) mutexes are leaves: nothing is
+// locked under them, and kiosk mode calls back into the ceremonies (endVisit) with its own
+// released.
 type Service struct {
 	origins    []string
 	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin
@@ -100,23 +112,22 @@ type Service struct {
 	stop    context.CancelFunc
 	running sync.WaitGroup
 
+	// lease is the one per-key lease between ceremonies and key operations (lease.go).
+	lease *lease
+
 	mu         sync.Mutex
 	closed     bool
 	ceremonies map[string]*ceremony
-	current    *ceremony // the latest ceremony started; only it may be running
-	kiosk      *Kiosk
-	kioskEnded string // why the shell ended the session, until the page reads it (kiosk.go)
+	current    *ceremony         // the latest ceremony started; only it may be running
+	kiosk      *kioskapi.Service // nil unless in kiosk mode
 	// phone is the phone path (phone.go); nil when not offered.
 	phone *Phone
-	// virtualTakenOut: a tester took the virtual key out (tester.go); it stays out until they
-	// put it back, even when a ceremony fails with "key removed".
-	virtualTakenOut bool
 
 	// rpID is the RP origin's host: only its passkeys are looked at on the device.
 	rpID string
-	// hello is Windows Hello's passkey store (platform_passkeys.go); nil where there is none
+	// hello is Windows Hello's passkeys (app/device/winhello); nil where there is none
 	// to manage (Linux, macOS, Windows without webauthn.dll) and in kiosk mode.
-	hello platformCredentials
+	hello *winhello.Service
 
 	// platform is what differs by system: libfido2's security keys and the virtual key on
 	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go), and
@@ -168,12 +179,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	// Kiosk mode leaves the shared computer's own passkeys alone: it never saves one there,
 	// and those it holds are not the patient's to delete.
-	var hello platformCredentials
-	if cfg.Kiosk == nil {
-		hello = plat.platformCredentials()
+	var hello *winhello.Service
+	if store := plat.platformCredentials(); store != nil && cfg.Kiosk == nil {
+		hello = winhello.New(store, rp.Hostname(), log)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		origins:    append([]string(nil), cfg.Origins...),
 		hosts:      hosts,
 		client:     client,
@@ -184,12 +195,34 @@ func New(cfg Config) (*Service, error) {
 		life:       life,
 		stop:       stop,
 		ceremonies: map[string]*ceremony{},
+		lease:      newLease(),
 		platform:   plat,
-		kiosk:      cfg.Kiosk,
 		phone:      clonePhone(cfg.Phone),
 		rpID:       rp.Hostname(),
 		hello:      hello,
-	}, nil
+	}
+	if cfg.Kiosk != nil {
+		s.kiosk = kioskapi.New(*cfg.Kiosk, log, s.endVisit)
+	}
+	return s, nil
+}
+
+// endVisit cancels the ceremony still running, if any: a kiosk visit has ended
+// (app/device/kioskapi).
+func (s *Service) endVisit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.current; c != nil {
+		c.stop(s.now(), failureFor(c.kind, context.Canceled))
+	}
+}
+
+// SessionEnded records that the shell has ended the session, and why (app/kiosk's reason,
+// "key-removed"): kiosk mode only (app/device/kioskapi).
+func (s *Service) SessionEnded(reason string) {
+	if s.kiosk != nil {
+		s.kiosk.SessionEnded(reason)
+	}
 }
 
 // Close cancels a running ceremony and waits until it has let go of its authenticator.

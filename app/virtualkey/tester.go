@@ -1,6 +1,6 @@
 package virtualkey
 
-// The tester's hooks beyond SetBehaviour, for the app's test tools (app/device, tester.go):
+// The tester's hooks beyond SetBehaviour, for the app's test tools (app/device/tester):
 // give the key a PIN the tester knows, refuse the next PIN, block the PIN, and see what is
 // armed. None of them is a CTAP command and none changes what the key does by default: each
 // puts the key in a state a real key can reach (a PIN set, a wrong PIN typed, every retry

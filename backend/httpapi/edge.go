@@ -6,15 +6,98 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
-// Two rules every server of the app (the backend's handler, and the desktop shell's device
+// The rules every server of the app (the backend's handler, and the desktop shell's device
 // endpoints in front of it) applies before anything else reads the request, written once
-// here so that `serve` and the desktop app cannot drift apart.
+// here so that `serve` and the desktop app cannot drift apart: Responder.Edge puts them in
+// their one order.
+
+// Edge is what differs between the servers that share the edge.
+type Edge struct {
+	// Hosts are the Host header values answered (OnlyHosts).
+	Hosts Hosts
+	// Origins are the Origin header values accepted on a state-changing request.
+	Origins []string
+	// OriginOnReads: every request needs one of Origins, reads included (the desktop's
+	// device endpoints drive hardware and hand out credentials; only the app's page may
+	// use them at all).
+	OriginOnReads bool
+	// Headers sets the headers every answer carries (security headers, caching); r is the
+	// request answered. Nil sets none.
+	Headers func(h http.Header, r *http.Request)
+}
+
+// Edge returns next behind the rules every request meets, outermost first: e's headers on
+// every answer, the one recover (a panic is logged with its stack and answered 500
+// internal_error, its message never sent), a debug-level request log (method, path,
+// status, time: never bodies, cookies or queries); then, each before anything reads the
+// body or changes anything, another host name (421), another site (403), a body not typed
+// JSON (415), a body too large (413).
+func (rs *Responder) Edge(e Edge, next http.Handler) http.Handler {
+	inner := rs.OnlyHosts(e.Hosts, rs.checkOrigin(e.Origins, e.OriginOnReads, rs.RequireJSON(rs.capBody(next))))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &StatusWriter{ResponseWriter: w}
+		if e.Headers != nil {
+			e.Headers(sw.Header(), r)
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				rs.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.Status == 0 {
+					rs.Error(sw, r, apperr.Internal(fmt.Errorf("panic: %v", v)))
+				}
+			}
+			rs.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+				"status", sw.Status, "duration", time.Since(start))
+		}()
+		inner.ServeHTTP(sw, r)
+	})
+}
+
+// stateChanging lists the methods that must carry an allowed Origin.
+var stateChanging = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// checkOrigin refuses a state-changing request (every request, with onReads) whose Origin
+// header is missing or not one of origins, before anything reads the body: the defence
+// against cross-site request forgery (browsers send Origin on every such request, and a
+// page cannot forge it; RFC 6454 §7.3).
+func (rs *Responder) checkOrigin(origins []string, onReads bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if (onReads || slices.Contains(stateChanging, r.Method)) && !slices.Contains(origins, origin) {
+			rs.Error(w, r, apperr.OriginNotAllowed.Wrap(fmt.Errorf("origin %q not allowed", truncate(origin))))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// capBody limits every request body to MaxBody before any handler parses it. A declared
+// length over the cap is refused (413 request_too_large) without reading anything.
+func (rs *Responder) capBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBody {
+			rs.Error(w, r, apperr.TooLarge(fmt.Errorf("Content-Length %d", r.ContentLength)))
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // Hosts are the Host header values a server answers for.
 type Hosts struct {

@@ -7,7 +7,6 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 
 	"github.com/nhs-passkeys/companion/backend/account"
-	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/session"
@@ -53,20 +52,16 @@ type passkeyResponse struct {
 	Passkey Passkey `json:"passkey"`
 }
 
-func signedIn(r *http.Request) (account.SignedIn, error) {
-	cur, ok := session.CurrentFrom(r.Context())
-	if !ok {
-		return account.SignedIn{}, apperr.NotSignedIn()
-	}
-	return cur, nil
+// signedIn is who is signed in: the routes that call it require sign-in
+// (httpapi.Route.SignedIn, backend/server.go), so there always is someone.
+func signedIn(r *http.Request) account.SignedIn {
+	cur, _ := session.CurrentFrom(r.Context())
+	return cur
 }
 
 // List serves GET /api/passkeys.
 func (h *Handler) List(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	passkeys, err := h.svc.List(r.Context(), cur.Account.ID)
 	if err != nil {
 		return err
@@ -77,10 +72,7 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) error {
 
 // RegisterBegin serves POST /api/passkeys/register/begin {proof?}.
 func (h *Handler) RegisterBegin(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	var req struct {
 		Proof string `json:"proof"`
 	}
@@ -97,10 +89,7 @@ func (h *Handler) RegisterBegin(w http.ResponseWriter, r *http.Request) error {
 
 // RegisterFinish serves POST /api/passkeys/register/finish: 201 {"passkey"}.
 func (h *Handler) RegisterFinish(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	var req finishRequest
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
@@ -115,10 +104,7 @@ func (h *Handler) RegisterFinish(w http.ResponseWriter, r *http.Request) error {
 
 // Rename serves PATCH /api/passkeys/{id} {name, proof?}: 200 {"passkey"}.
 func (h *Handler) Rename(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	var req struct {
 		Name  string `json:"name"`
 		Proof string `json:"proof"`
@@ -136,10 +122,7 @@ func (h *Handler) Rename(w http.ResponseWriter, r *http.Request) error {
 
 // Remove serves DELETE /api/passkeys/{id} {proof?}: 200 {"passkeys"} (the ones left).
 func (h *Handler) Remove(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	var req struct {
 		Proof string `json:"proof"`
 	}
@@ -190,10 +173,7 @@ func (h *Handler) LoginFinish(w http.ResponseWriter, r *http.Request) error {
 
 // ReauthBegin serves POST /api/reauth/passkey/begin {action}: 200 {ceremony, publicKey}.
 func (h *Handler) ReauthBegin(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	var req struct {
 		Action string `json:"action"`
 	}
@@ -215,10 +195,7 @@ func (h *Handler) ReauthBegin(w http.ResponseWriter, r *http.Request) error {
 // ReauthFinish serves POST /api/reauth/passkey/finish {ceremony, credential}: 200 {"proof"}
 // and the session's new (rotated) cookie.
 func (h *Handler) ReauthFinish(w http.ResponseWriter, r *http.Request) error {
-	cur, err := signedIn(r)
-	if err != nil {
-		return err
-	}
+	cur := signedIn(r)
 	var req finishRequest
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err

@@ -5,7 +5,6 @@ package passkey
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
 // Passkey is a registered WebAuthn credential.
@@ -79,13 +79,14 @@ func (p Passkey) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// formatAAGUID writes the 16 bytes as a UUID string; anything else reads as the zero AAGUID.
+// formatAAGUID writes a stored passkey's AAGUID; a passkey without one (or with a malformed
+// one) has the zero AAGUID, as an authenticator that does not say its model sends
+// (WebAuthn L3 §6.5.1), so the API's Passkey.aaguid is always a UUID.
 func formatAAGUID(b []byte) string {
-	if len(b) != 16 {
-		b = make([]byte, 16)
+	if text, ok := aaguid.Format(b); ok {
+		return text
 	}
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return aaguid.Zero
 }
 
 // credential is the go-webauthn form of p.

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
 // aaguids.json maps AAGUIDs to authenticator names (and marks the passkey providers that sync),
@@ -39,11 +41,12 @@ var knownAuthenticators = sync.OnceValue(func() map[string]authenticatorInfo {
 
 // lookupAAGUID returns what we know of the authenticator model with this AAGUID. The zero
 // AAGUID (many platform authenticators, e.g. iCloud Keychain, send it) is never known.
-func lookupAAGUID(aaguid []byte) (authenticatorInfo, bool) {
-	if len(aaguid) != 16 || slices.Equal(aaguid, make([]byte, 16)) {
+func lookupAAGUID(id []byte) (authenticatorInfo, bool) {
+	if len(id) != 16 || slices.Equal(id, make([]byte, 16)) {
 		return authenticatorInfo{}, false
 	}
-	info, ok := knownAuthenticators()[formatAAGUID(aaguid)]
+	text, _ := aaguid.Format(id)
+	info, ok := knownAuthenticators()[text]
 	return info, ok
 }
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func aaguid(t *testing.T, s string) []byte {
+func aaguidBytes(t *testing.T, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
 	if err != nil || len(b) != 16 {
@@ -39,7 +39,7 @@ func TestTheEmbeddedAAGUIDTableIsTheGeneratedOne(t *testing.T) {
 			t.Errorf("%s = %+v, want %+v", id, got, want)
 		}
 	}
-	if _, ok := lookupAAGUID(aaguid(t, aaguidZero)); ok {
+	if _, ok := lookupAAGUID(aaguidBytes(t, aaguidZero)); ok {
 		t.Errorf("the zero AAGUID is taken for a known authenticator")
 	}
 }
@@ -51,11 +51,11 @@ func TestAnAuthenticatorModelIsNamedOnlyWhenTheTableKnowsIt(t *testing.T) {
 		want   string
 		wantOK bool
 	}{
-		{"a known security key is named by its model", aaguid(t, aaguidYubiKey5NFC), "YubiKey 5 Series with NFC", true},
-		{"a known platform authenticator is named too", aaguid(t, aaguidWindowsHello), "Windows Hello", true},
-		{"an AAGUID the table does not have has no name", aaguid(t, aaguidUnknown), "", false},
-		{"the zero AAGUID, which many authenticators send, has no name", aaguid(t, aaguidZero), "", false},
-		{"a value that is not 16 bytes has no name", aaguid(t, aaguidYubiKey5NFC)[:15], "", false},
+		{"a known security key is named by its model", aaguidBytes(t, aaguidYubiKey5NFC), "YubiKey 5 Series with NFC", true},
+		{"a known platform authenticator is named too", aaguidBytes(t, aaguidWindowsHello), "Windows Hello", true},
+		{"an AAGUID the table does not have has no name", aaguidBytes(t, aaguidUnknown), "", false},
+		{"the zero AAGUID, which many authenticators send, has no name", aaguidBytes(t, aaguidZero), "", false},
+		{"a value that is not 16 bytes has no name", aaguidBytes(t, aaguidYubiKey5NFC)[:15], "", false},
 		{"no AAGUID at all has no name", nil, "", false},
 	}
 	for _, tt := range tests {
@@ -75,27 +75,27 @@ func TestDefaultNamesAndWhereAPasskeyIsStored(t *testing.T) {
 		wantName   string
 		wantStored string
 	}{
-		{"a known AAGUID gives the authenticator's name", Passkey{AAGUID: aaguid(t, aaguidWindowsHello), Transports: []string{"internal"}, Attachment: "platform"},
+		{"a known AAGUID gives the authenticator's name", Passkey{AAGUID: aaguidBytes(t, aaguidWindowsHello), Transports: []string{"internal"}, Attachment: "platform"},
 			"Windows Hello", "this-device"},
-		{"a known synced provider is synced even without backup flags", Passkey{AAGUID: aaguid(t, aaguidGooglePM), Transports: []string{"hybrid", "internal"}},
+		{"a known synced provider is synced even without backup flags", Passkey{AAGUID: aaguidBytes(t, aaguidGooglePM), Transports: []string{"hybrid", "internal"}},
 			"Google Password Manager", "synced"},
-		{"a known security key is named and stored on a security key", Passkey{AAGUID: aaguid(t, aaguidYubiKey5NFC), Transports: []string{"nfc", "usb"}, Attachment: "cross-platform"},
+		{"a known security key is named and stored on a security key", Passkey{AAGUID: aaguidBytes(t, aaguidYubiKey5NFC), Transports: []string{"nfc", "usb"}, Attachment: "cross-platform"},
 			"YubiKey 5 Series with NFC", "security-key"},
-		{"an unknown key speaking only USB and NFC is a security key", Passkey{AAGUID: aaguid(t, aaguidUnknown), Transports: []string{"usb", "nfc"}},
+		{"an unknown key speaking only USB and NFC is a security key", Passkey{AAGUID: aaguidBytes(t, aaguidUnknown), Transports: []string{"usb", "nfc"}},
 			"Security key", "security-key"},
-		{"Bluetooth only is a security key too", Passkey{AAGUID: aaguid(t, aaguidZero), Transports: []string{"ble"}},
+		{"Bluetooth only is a security key too", Passkey{AAGUID: aaguidBytes(t, aaguidZero), Transports: []string{"ble"}},
 			"Security key", "security-key"},
-		{"internal without hybrid is this device", Passkey{AAGUID: aaguid(t, aaguidZero), Transports: []string{"internal"}, Attachment: "platform"},
+		{"internal without hybrid is this device", Passkey{AAGUID: aaguidBytes(t, aaguidZero), Transports: []string{"internal"}, Attachment: "platform"},
 			"This device", "this-device"},
-		{"backup eligible makes it synced", Passkey{AAGUID: aaguid(t, aaguidZero), Transports: []string{"internal"}, BackupEligible: true},
+		{"backup eligible makes it synced", Passkey{AAGUID: aaguidBytes(t, aaguidZero), Transports: []string{"internal"}, BackupEligible: true},
 			"This device", "synced"},
-		{"backed up makes it synced", Passkey{AAGUID: aaguid(t, aaguidZero), Transports: []string{"hybrid", "internal"}, BackupEligible: true, BackupState: true},
+		{"backed up makes it synced", Passkey{AAGUID: aaguidBytes(t, aaguidZero), Transports: []string{"hybrid", "internal"}, BackupEligible: true, BackupState: true},
 			"Passkey", "synced"},
-		{"hybrid and internal is just a passkey", Passkey{AAGUID: aaguid(t, aaguidZero), Transports: []string{"hybrid", "internal"}},
+		{"hybrid and internal is just a passkey", Passkey{AAGUID: aaguidBytes(t, aaguidZero), Transports: []string{"hybrid", "internal"}},
 			"Passkey", "this-device"},
-		{"no transports is just a passkey", Passkey{AAGUID: aaguid(t, aaguidZero)},
+		{"no transports is just a passkey", Passkey{AAGUID: aaguidBytes(t, aaguidZero)},
 			"Passkey", "this-device"},
-		{"cross-platform without transports is a security key", Passkey{AAGUID: aaguid(t, aaguidZero), Attachment: "cross-platform"},
+		{"cross-platform without transports is a security key", Passkey{AAGUID: aaguidBytes(t, aaguidZero), Attachment: "cross-platform"},
 			"Passkey", "security-key"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/account"
+	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
 // Accounts loads the account of a session.
@@ -40,6 +41,16 @@ func AccountFrom(ctx context.Context) (account.Account, bool) {
 // CurrentFrom returns the signed-in account and its session of the request context.
 func CurrentFrom(ctx context.Context) (account.SignedIn, bool) {
 	return account.SignedInFrom(ctx)
+}
+
+// RequireSignIn is the API's sign-in check (httpapi.SignIn) for the routes marked SignedIn:
+// 401 not_signed_in unless Wrap found a live session. The handlers of those routes read who
+// is signed in with CurrentFrom and need not check again.
+func RequireSignIn(r *http.Request) (*http.Request, error) {
+	if _, ok := CurrentFrom(r.Context()); !ok {
+		return nil, apperr.NotSignedIn()
+	}
+	return r, nil
 }
 
 // Headers that tell the page how long the session has left, in whole seconds, on every

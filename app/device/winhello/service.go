@@ -1,38 +1,38 @@
-package device
-
-// Windows Hello's passkeys (docs/api.md, "Windows Hello passkey endpoints"): the second half
+// Package winhello is Windows Hello's passkeys (docs/api.md, "Windows Hello passkey endpoints"): the second half
 // of "remove in both places". Removing a passkey from the account does not delete it from
 // Windows Hello, which would keep offering it at every login; these endpoints let the page
 // find the removed passkey among Windows Hello's passkeys for this RP and delete it there.
 //
-// Only the Windows build has them (webauthn.dll, platform_windows.go), and only where
-// webauthn.dll loaded; elsewhere, and in kiosk mode, they are not registered and answer 404
-// not_found like any unknown device path. The logic lives here, on every system, behind the
-// platformCredentials interface, so it is tested on Linux with a fake
-// (platform_passkeys_test.go).
+// Only the Windows build has them (webauthn.dll, app/device/platform_windows.go), and only
+// where webauthn.dll loaded; elsewhere, and in kiosk mode, app/device registers no route of
+// theirs, so they answer 404 not_found like any unknown device path. The logic lives here,
+// on every system, behind the Store interface, so it is tested on Linux with a fake
+// (app/device/platform_passkeys_test.go).
 //
 // Rules kept here:
 //   - The endpoints are narrow: the page names one credential ID, and only this RP's
 //     passkeys are ever looked at or answered.
 //   - Only a passkey the signed-in account no longer accepts may be deleted ("leftover", as
-//     for security keys in keys.go): one it still accepts would leave the account listing a
+//     for security keys): one it still accepts would leave the account listing a
 //     passkey that no longer exists, and another account's is not this person's to delete.
+package winhello
 
 import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 	"github.com/nhs-passkeys/companion/backend/apperr"
-	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
-// platformCredentials is Windows Hello's passkey store. *webauthndll.DLL is the real one
-// (Windows only); the tests use fakePlatformCredentials.
-type platformCredentials interface {
+// Store is Windows Hello's passkey store. *webauthndll.DLL is the real one (Windows only);
+// the tests use a fake.
+type Store interface {
 	// ManagesPlatformCredentials: listing and deleting work (webauthn.h v4,
 	// WebAuthNGetPlatformCredentialList / WebAuthNDeletePlatformCredential). Before API
 	// version 4 neither exists.
@@ -43,7 +43,7 @@ type platformCredentials interface {
 	DeletePlatformCredential(id []byte) error
 }
 
-var _ platformCredentials = (*webauthndll.DLL)(nil)
+var _ Store = (*webauthndll.DLL)(nil)
 
 // maxCredentialIDBytes: WebAuthn L3 §4 "Credential ID" is at most 1023 bytes.
 const maxCredentialIDBytes = 1023
@@ -72,15 +72,15 @@ type platformPasskeysJSON struct {
 }
 
 var (
-	errPlatformNotManageable = &apperr.E{Code: "not_supported", Status: http.StatusConflict,
+	errPlatformNotManageable = apperr.E{Code: "not_supported", Status: http.StatusConflict,
 		Msg: "This version of Windows does not let apps delete passkeys. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
-	errNotOnDevice = &apperr.E{Code: "passkey_not_on_device", Status: http.StatusNotFound,
+	errNotOnDevice = apperr.E{Code: "passkey_not_on_device", Status: http.StatusNotFound,
 		Msg: "This passkey is not saved in Windows Hello on this computer."}
-	errPasskeyInUse = &apperr.E{Code: "passkey_in_use", Status: http.StatusConflict,
+	errPasskeyInUse = apperr.E{Code: "passkey_in_use", Status: http.StatusConflict,
 		Msg: "You still use this passkey to log in to your NHS login. Remove it from your NHS login first, in Login and security settings."}
-	errOtherAccount = &apperr.E{Code: "not_your_passkey", Status: http.StatusForbidden,
+	errOtherAccount = apperr.E{Code: "not_your_passkey", Status: http.StatusForbidden,
 		Msg: "This passkey is for a different NHS login account, so it cannot be deleted here."}
-	errNotRemovable = &apperr.E{Code: "not_removable", Status: http.StatusConflict,
+	errNotRemovable = apperr.E{Code: "not_removable", Status: http.StatusConflict,
 		Msg: "Windows does not let this app delete this passkey. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
 )
 
@@ -90,21 +90,16 @@ func helloError(err error) error {
 		Msg: "Something went wrong with Windows Hello. Try again, or remove the passkey in Windows Settings: go to " + windowsPasskeySettings + "."}.Wrap(err)
 }
 
-// platformPasskeyRoutes are registered only where there is a Windows Hello store to manage.
-func (s *Service) platformPasskeyRoutes(backend http.Handler) []route {
-	if s.hello == nil {
-		return nil
-	}
-	h := &helloAPI{s: s, backend: backend}
-	return []route{
-		{http.MethodGet, Prefix + "/platform-passkeys", h.list},
-		{http.MethodDelete, Prefix + "/platform-passkeys/{credentialId}", h.delete},
-	}
+// Service answers for Windows Hello's passkeys of one RP.
+type Service struct {
+	store Store
+	rpID  string // only this RP's passkeys are ever looked at or answered
+	log   *slog.Logger
 }
 
-type helloAPI struct {
-	s       *Service
-	backend http.Handler
+// New returns the service for store's passkeys of rpID.
+func New(store Store, rpID string, log *slog.Logger) *Service {
+	return &Service{store: store, rpID: rpID, log: log}
 }
 
 // credentialID decodes a base64url credential ID (no padding, as every credential ID in the
@@ -120,21 +115,9 @@ func credentialID(s string) ([]byte, error) {
 	return id, nil
 }
 
-// signedIn is the signed-in account, or 401 not_signed_in.
-func (h *helloAPI) signedIn(r *http.Request) (accountView, error) {
-	acct, err := accountOf(r, h.backend)
-	if err != nil {
-		return accountView{}, fmt.Errorf("account: %w", err)
-	}
-	if !acct.signedIn {
-		return accountView{}, apperr.NotSignedIn()
-	}
-	return acct, nil
-}
-
 // find lists this RP's platform passkeys with the credential ID id: none or one.
-func (h *helloAPI) find(id []byte, acct accountView) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
-	all, err := h.s.hello.PlatformCredentials(h.s.rpID)
+func (s *Service) find(id []byte, acct account.View) ([]platformPasskeyJSON, []webauthndll.PlatformCredential, error) {
+	all, err := s.store.PlatformCredentials(s.rpID)
 	if err != nil {
 		return nil, nil, helloError(fmt.Errorf("list platform passkeys: %w", err))
 	}
@@ -143,7 +126,7 @@ func (h *helloAPI) find(id []byte, acct accountView) ([]platformPasskeyJSON, []w
 	for _, c := range all {
 		// Windows filters by RP ID already; checked again so that nothing of another site
 		// can ever be answered or deleted from here.
-		if c.RPID != h.s.rpID || string(c.ID) != string(id) {
+		if c.RPID != s.rpID || string(c.ID) != string(id) {
 			continue
 		}
 		found = append(found, c)
@@ -153,78 +136,59 @@ func (h *helloAPI) find(id []byte, acct accountView) ([]platformPasskeyJSON, []w
 			AuthenticatorName: c.AuthenticatorName,
 			Removable:         c.Removable,
 			BackedUp:          c.BackedUp,
-			NHSLogin:          relation(id, c.UserName, acct),
+			NHSLogin:          account.Relation(id, c.UserName, acct),
 		})
 	}
 	return out, found, nil
 }
 
-// list serves GET /api/device/platform-passkeys?credentialId=...
-func (h *helloAPI) list(w http.ResponseWriter, r *http.Request) error {
-	id, err := credentialID(r.URL.Query().Get("credentialId"))
-	if err != nil {
-		return err
-	}
-	acct, err := h.signedIn(r)
-	if err != nil {
-		return err
-	}
-	answer := platformPasskeysJSON{Manageable: h.s.hello.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
+// look lists the passkey with credential ID id, related to acct: not manageable (and
+// nothing listed) on Windows before API version 4.
+func (s *Service) look(id []byte, acct account.View) (platformPasskeysJSON, error) {
+	answer := platformPasskeysJSON{Manageable: s.store.ManagesPlatformCredentials(), Passkeys: []platformPasskeyJSON{}}
 	if answer.Manageable {
-		if answer.Passkeys, _, err = h.find(id, acct); err != nil {
-			return err
+		var err error
+		if answer.Passkeys, _, err = s.find(id, acct); err != nil {
+			return platformPasskeysJSON{}, err
 		}
 	}
-	httpapi.Write(w, http.StatusOK, answer)
-	return nil
+	return answer, nil
 }
 
-// delete serves DELETE /api/device/platform-passkeys/{credentialId}: 200 with what is left
-// under that ID (nothing, once Windows has deleted it).
-func (h *helloAPI) delete(w http.ResponseWriter, r *http.Request) error {
-	id, err := credentialID(r.PathValue("credentialId"))
+// delete deletes the passkey with credential ID id from Windows Hello, if the rules allow:
+// only one the account no longer accepts, and only one Windows says may be removed. It
+// answers what is left under that ID (nothing, once Windows has deleted it).
+func (s *Service) delete(id []byte, acct account.View) (platformPasskeysJSON, error) {
+	if !s.store.ManagesPlatformCredentials() {
+		return platformPasskeysJSON{}, errPlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
+	}
+	_, found, err := s.find(id, acct)
 	if err != nil {
-		return err
-	}
-	var body struct{}
-	if err := httpapi.Decode(r, &body); err != nil {
-		return err
-	}
-	acct, err := h.signedIn(r)
-	if err != nil {
-		return err
-	}
-	if !h.s.hello.ManagesPlatformCredentials() {
-		return errPlatformNotManageable
-	}
-	_, found, err := h.find(id, acct)
-	if err != nil {
-		return err
+		return platformPasskeysJSON{}, err
 	}
 	if len(found) == 0 {
-		return errNotOnDevice
+		return platformPasskeysJSON{}, errNotOnDevice.Wrap(errors.New("no such platform passkey"))
 	}
 	c := found[0]
-	switch relation(id, c.UserName, acct) {
-	case relInUse:
-		return errPasskeyInUse
-	case relOtherAccount:
-		return errOtherAccount
+	switch account.Relation(id, c.UserName, acct) {
+	case account.InUse:
+		return platformPasskeysJSON{}, errPasskeyInUse.Wrap(errors.New("the account still accepts it"))
+	case account.OtherAccount:
+		return platformPasskeysJSON{}, errOtherAccount.Wrap(errors.New("another account's passkey"))
 	}
 	if !c.Removable {
-		return errNotRemovable
+		return platformPasskeysJSON{}, errNotRemovable.Wrap(errors.New("Windows says it is not removable"))
 	}
-	if err := h.s.hello.DeletePlatformCredential(id); err != nil {
+	if err := s.store.DeletePlatformCredential(id); err != nil {
 		if errors.Is(err, webauthndll.ErrNoCredentials) {
-			return errNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
+			return platformPasskeysJSON{}, errNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
 		}
-		return helloError(fmt.Errorf("delete platform passkey: %w", err))
+		return platformPasskeysJSON{}, helloError(fmt.Errorf("delete platform passkey: %w", err))
 	}
-	h.s.log.Info("Windows Hello passkey deleted", "rpId", h.s.rpID)
-	left, _, err := h.find(id, acct)
+	s.log.Info("Windows Hello passkey deleted", "rpId", s.rpID)
+	left, _, err := s.find(id, acct)
 	if err != nil {
-		return err
+		return platformPasskeysJSON{}, err
 	}
-	httpapi.Write(w, http.StatusOK, platformPasskeysJSON{Manageable: true, Passkeys: left})
-	return nil
+	return platformPasskeysJSON{Manageable: true, Passkeys: left}, nil
 }

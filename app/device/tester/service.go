@@ -1,23 +1,23 @@
-//go:build cgo && !windows
-
-package device
-
-// The test tools' endpoints (docs/api.md, "Test tool endpoints"), under /api/device/tester:
-// what the virtual key does next, what it holds, and a reset, for accessibility testers
-// walking every screen of the app without hardware (README, "For accessibility testers").
-// They exist only when the app runs with --virtual-key: without a virtual key no route is
-// registered, so they answer 404 like any unknown device path, and `serve` mode has no
-// device endpoints at all. The backend knows nothing of them; the page finds them by asking.
+// Package tester is the test tools' part of the device endpoints (docs/api.md, "Test tool
+// endpoints", under /api/device/tester): what the virtual key does next, what it holds,
+// taking it out and putting it back, and a reset, for accessibility testers walking every
+// screen of the app without hardware (README, "For accessibility testers"). They exist only
+// when the app runs with --virtual-key: without a virtual key app/device registers no route
+// of theirs, so they answer 404 like any unknown device path, and `serve` mode has no device
+// endpoints at all. The backend knows nothing of them; the page finds them by asking.
+package tester
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend/apperr"
-	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 const (
@@ -59,16 +59,28 @@ var oneShot = []struct {
 	{choiceUnplugged, virtualkey.Unplugged()},
 }
 
-func (s *Service) testerRoutes() []route {
-	if s.virtual == nil {
-		return nil
-	}
-	return []route{
-		{http.MethodGet, Prefix + "/tester", s.getTester},
-		{http.MethodPost, Prefix + "/tester/next", s.chooseNext},
-		{http.MethodPost, Prefix + "/tester/reset", s.resetVirtualKey},
-		{http.MethodPost, Prefix + "/tester/plug", s.plugVirtualKey},
-	}
+// Service drives the virtual key for the test tools and owns what they decide that outlives
+// one request: whether the tester took the key out.
+type Service struct {
+	key *virtualkey.Key
+	log *slog.Logger
+
+	mu       sync.Mutex
+	takenOut bool // a tester took the key out; it stays out until they put it back
+}
+
+// New returns the test tools' service for key.
+func New(key *virtualkey.Key, log *slog.Logger) *Service {
+	return &Service{key: key, log: log}
+}
+
+// TakenOut tells whether a tester took the virtual key out. Then it stays out, even when a
+// ceremony fails with "key removed" (app/device plugs the virtual key back in after such a
+// failure only when it was not taken out on purpose).
+func (s *Service) TakenOut() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.takenOut
 }
 
 // testerJSON is TesterState (docs/api.md).
@@ -98,9 +110,9 @@ type testerPasskeyJSON struct {
 	CreatedAt       time.Time `json:"createdAt"`
 }
 
-// testerState reads the virtual key for the page.
-func (s *Service) testerState() testerJSON {
-	key := s.virtual
+// state reads the virtual key for the page.
+func (s *Service) state() testerJSON {
+	key := s.key
 	retries, set := key.PINRetries()
 	out := testerJSON{
 		Next:         nextOf(key, retries, set),
@@ -117,7 +129,7 @@ func (s *Service) testerState() testerJSON {
 	}
 	for _, c := range key.Credentials() {
 		out.Passkeys = append(out.Passkeys, testerPasskeyJSON{
-			CredentialID: b64(c.ID), RPID: c.RPID, RPName: c.RPName,
+			CredentialID: base64.RawURLEncoding.EncodeToString(c.ID), RPID: c.RPID, RPName: c.RPName,
 			UserName: c.UserName, UserDisplayName: c.UserDisplayName, CreatedAt: c.Created.UTC(),
 		})
 	}
@@ -148,44 +160,25 @@ func nextOf(key *virtualkey.Key, retries int, pinSet bool) string {
 	return choiceSucceed
 }
 
-func writeTester(w http.ResponseWriter, state testerJSON) {
-	httpapi.Write(w, http.StatusOK, struct {
-		Tester testerJSON `json:"tester"`
-	}{state})
-}
-
-// getTester serves GET /api/device/tester.
-func (s *Service) getTester(w http.ResponseWriter, r *http.Request) error {
-	writeTester(w, s.testerState())
-	return nil
-}
-
-// chooseNext serves POST /api/device/tester/next {"choice"}: one choice at a time, so
-// whatever an earlier choice armed is dropped first.
-func (s *Service) chooseNext(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Choice string `json:"choice"`
-	}
-	if err := httpapi.Decode(r, &req); err != nil {
-		return err
-	}
-	key := s.virtual
-	arm, ok := s.armFor(req.Choice)
+// choose arms the key for choice: one choice at a time, so whatever an earlier choice armed
+// is dropped first.
+func (s *Service) choose(choice string) error {
+	arm, ok := armFor(choice)
 	if !ok {
-		return apperr.Invalid(map[string]string{"choice": "Select what the virtual security key should do next"})
+		return apperr.Invalid(map[string]string{"choice": "Select what the virtual security key should do next"}).
+			Wrap(fmt.Errorf("unknown choice %.40q", choice))
 	}
-	key.Disarm()
-	if err := arm(key); err != nil {
+	s.key.Disarm()
+	if err := arm(s.key); err != nil {
 		return err
 	}
-	s.log.Info("test tools: the virtual key's next answer is chosen", "choice", req.Choice)
-	writeTester(w, s.testerState())
+	s.log.Info("test tools: the virtual key's next answer is chosen", "choice", choice)
 	return nil
 }
 
 // armFor is how each choice sets the key up. The PIN choices need a PIN: a key without one
 // gets TestPIN (and then asks for it, as any key with a PIN does: ask-for-pin is just that).
-func (s *Service) armFor(choice string) (func(*virtualkey.Key) error, bool) {
+func armFor(choice string) (func(*virtualkey.Key) error, bool) {
 	for _, o := range oneShot {
 		if o.choice == choice {
 			return func(k *virtualkey.Key) error { k.SetBehaviour(o.behaviour); return nil }, true
@@ -232,49 +225,33 @@ func givePIN(k *virtualkey.Key) error {
 	return fmt.Errorf("give the virtual key the test PIN: %w", err)
 }
 
-// plugVirtualKey serves POST /api/device/tester/plug {"plugged": bool}: the tester takes the
-// virtual key out, and it stays out (not offered, every request to it fails) until they put
-// it back, as with a real key. In kiosk mode taking it out mid-session ends the session.
-func (s *Service) plugVirtualKey(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Plugged *bool `json:"plugged"`
-	}
-	if err := httpapi.Decode(r, &req); err != nil {
-		return err
-	}
-	if req.Plugged == nil {
-		return apperr.Invalid(map[string]string{"plugged": "Say whether the virtual key should be in or out"})
-	}
-	key := s.virtual
+// plug takes the key out or puts it back in, as the person would with a real key. Out, it
+// stays out (not offered, every request to it fails) until the tester puts it back. In
+// kiosk mode taking it out mid-session ends the session (app/kiosk.Watch sees it go).
+func (s *Service) plug(plugged bool) error {
 	s.mu.Lock()
-	s.virtualTakenOut = !*req.Plugged
+	s.takenOut = !plugged
 	s.mu.Unlock()
 	switch {
-	case *req.Plugged && !key.Plugged():
-		if err := key.Replug(); err != nil {
+	case plugged && !s.key.Plugged():
+		if err := s.key.Replug(); err != nil {
 			return fmt.Errorf("put the virtual key back in: %w", err)
 		}
-	case !*req.Plugged:
-		key.Unplug()
+	case !plugged:
+		s.key.Unplug()
 	}
-	s.log.Info("test tools: the virtual key is plugged in or out", "plugged", *req.Plugged)
-	writeTester(w, s.testerState())
+	s.log.Info("test tools: the virtual key is plugged in or out", "plugged", plugged)
 	return nil
 }
 
-// resetVirtualKey serves POST /api/device/tester/reset {}: every passkey, the PIN and every
-// fingerprint go (virtualkey.Key.Reset: authenticatorReset without the touch or the
-// 10-second window, CTAP 2.1 §6.6), and nothing stays armed.
-func (s *Service) resetVirtualKey(w http.ResponseWriter, r *http.Request) error {
-	var req struct{}
-	if err := httpapi.Decode(r, &req); err != nil {
-		return err
-	}
-	s.virtual.Disarm()
-	if err := s.virtual.Reset(); err != nil {
+// reset removes every passkey, the PIN and every fingerprint (virtualkey.Key.Reset:
+// authenticatorReset without the touch or the 10-second window, CTAP 2.1 §6.6), and leaves
+// nothing armed.
+func (s *Service) reset() error {
+	s.key.Disarm()
+	if err := s.key.Reset(); err != nil {
 		return fmt.Errorf("reset the virtual key: %w", err)
 	}
 	s.log.Info("test tools: the virtual key was reset")
-	writeTester(w, s.testerState())
 	return nil
 }
