@@ -19,7 +19,7 @@
 // checked, and fails if one it expects was not reached.
 // Run with `make test` (or `make test-a11y`), or `go test -tags e2e -count=1 -run A11y -v .`
 // after `npm ci && npm run build` in frontend/. README.md, "For accessibility testers".
-package main
+package e2e
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +80,7 @@ func newAudit(t *testing.T, ctx context.Context) *audit {
 	}); err != nil {
 		t.Fatalf("emulate prefers-reduced-motion: %v", err)
 	}
-	src, err := os.ReadFile(axePath)
+	src, err := os.ReadFile(filepath.Join(repoRoot, axePath))
 	if err != nil {
 		t.Fatalf("axe-core is not installed: run `npm ci` in frontend/ (%v)", err)
 	}

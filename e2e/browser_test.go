@@ -3,7 +3,7 @@
 // Browser journeys: the real `serve` command (run() in this process), the real built frontend,
 // and headless Chromium as the WebAuthn client with its CDP virtual authenticator.
 // Run with `make test` (it builds the frontend first) or `go test -tags e2e -run Journey .`.
-package main
+package e2e
 
 import (
 	"bytes"
@@ -11,10 +11,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +27,8 @@ import (
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
+
+	"github.com/nhs-passkeys/companion/internal/cli"
 )
 
 // chromiumPath is Debian's real binary; /usr/bin/chromium is a wrapper script that prints
@@ -48,7 +52,8 @@ func startServe(t *testing.T, extra ...string) string {
 	out := &syncBuffer{}
 	go func() {
 		args := append([]string{"nhs-passkeys", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, extra...)
-		done <- run(ctx, args,
+		program := cli.Program{Frontend: builtFrontend(t)}
+		done <- program.Run(ctx, args,
 			func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
 	}()
 	t.Cleanup(func() {
@@ -80,6 +85,21 @@ func startServe(t *testing.T, extra ...string) string {
 		t.Errorf("serve should print the URL to open, printed %q", out.String())
 	}
 	return origin
+}
+
+// repoRoot is the repository's top folder, seen from this package's (go test runs a test in
+// its package's folder).
+var repoRoot = filepath.Join("..")
+
+// builtFrontend is frontend/dist as `npm run build` left it, which main.go embeds in the
+// program: the journeys run the same files from the disk.
+func builtFrontend(t *testing.T) fs.FS {
+	t.Helper()
+	frontend := os.DirFS(filepath.Join(repoRoot, "frontend", "dist"))
+	if _, err := fs.Stat(frontend, "index.html"); err != nil {
+		t.Fatal("the frontend is not built: run `npm run build` in frontend/ first")
+	}
+	return frontend
 }
 
 // newBrowser starts headless Chromium with a virtual platform authenticator that verifies

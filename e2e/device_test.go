@@ -6,12 +6,11 @@
 // WebAuthn is taken away, as the Linux webview has none, so every passkey goes through the
 // device endpoints and the virtual key, driven by the page's steps (which key, its PIN, touch).
 // Run with `make test` or `go test -tags e2e -run Journey .` after `npm run build`.
-package main
+package e2e
 
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -74,13 +73,7 @@ func startDesktopWith(t *testing.T, key *virtualkey.Key, opts desktopOptions) *d
 	// http://localhost is a secure context and a valid RP ID; 127.0.0.1 is neither.
 	origin := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 
-	frontend, err := fs.Sub(frontendDist, "frontend/dist")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fs.Stat(frontend, "index.html"); err != nil {
-		t.Fatal("the frontend is not built: run `npm run build` in frontend/ first")
-	}
+	frontend := builtFrontend(t)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {

@@ -4,7 +4,7 @@
 // serves them (journey_device_test.go's startDesktop and newWebview): the page manages the
 // virtual key through the device endpoints and the real libfido2.
 // Run with `make test` or `go test -tags e2e -run Journey .` after `npm run build`.
-package main
+package e2e
 
 import (
 	"context"

@@ -5,7 +5,7 @@
 // session in the shell's memory-only jar, the watch that ends a session when its security key
 // is taken out), a short idle timeout, and the virtual security key.
 // Run with `go test -tags e2e -count=1 -run Kiosk -v .` after `npm run build` in frontend/.
-package main
+package e2e
 
 import (
 	"context"

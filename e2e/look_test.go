@@ -4,7 +4,7 @@
 // passkey and a page with an error summary, drawn by Chromium: the NHS blue header, and the
 // text in the design system's font (the a11y suite's font check). With NHSP_SCREENSHOTS set to
 // a folder (docs/screenshots), the pictures are kept there for a person to look at.
-package main
+package e2e
 
 import (
 	"bytes"

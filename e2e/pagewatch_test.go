@@ -12,7 +12,7 @@
 // "No flashes, no noise"). A test that provokes one on purpose says so first: a wrong
 // password is a 401 (expectStatus), a service that does not answer a failed request and the
 // console error the page writes about it (expectFailedRequest, expectConsoleError).
-package main
+package e2e
 
 import (
 	"context"

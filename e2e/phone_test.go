@@ -7,7 +7,7 @@
 // a simulated phone (internal/phonetest/simphone). The phone transmits its advert into an Air
 // standing in for this computer's Bluetooth and answers through a fake tunnel server on
 // loopback (device.Phone.TunnelURL). The page's steps, its messages, and axe are checked.
-package main
+package e2e
 
 import (
 	"context"

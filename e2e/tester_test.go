@@ -7,7 +7,7 @@
 // bench as journey_device_test.go: the desktop handler and the virtual key behind the real
 // libfido2, headless Chromium without WebAuthn.
 // Run with `go test -tags e2e -count=1 -run 'JourneyTester' -v .` after `npm run build`.
-package main
+package e2e
 
 import (
 	"context"

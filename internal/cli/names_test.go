@@ -3,7 +3,7 @@
 // Not on Windows, nor without cgo: the keys here are libfido2's (app/fido2), which the
 // Windows build and a build without cgo lack.
 
-package main
+package cli
 
 import (
 	"encoding/json"

@@ -1,4 +1,14 @@
-package main
+// Package cli is the program behind nhs-passkeys: it reads the command line and the
+// administrator's settings, builds the relying party (backend) and, for the desktop app, the
+// shell (app/desktop) with its device endpoints (app/device), and runs the one that was
+// asked for until its context ends. main.go only embeds the frontend and calls
+// Program.Run: everything the program takes from the world it runs in is an argument or a
+// field of Program, so tests run it in-process with their own.
+//
+// It sits in internal/, not in app/, because it is the composition root: it wires app/ (the
+// desktop shell) and backend/ (the relying party) together, and serve mode has no shell at
+// all. Nothing imports it but main.go and the end-to-end tests (e2e/harness).
+package cli
 
 import (
 	"bufio"
@@ -43,23 +53,29 @@ Flags:
 // minIdleTimeout is the shortest idle timeout that leaves room for a 20-second warning.
 const minIdleTimeout = 40 * time.Second
 
-// adminSettingsPath is where the administrator's settings file is (kiosk.DefaultPath); a
-// variable only so that tests can put it in a folder of their own.
-var adminSettingsPath = kiosk.DefaultPath
+// Program is the program with what it depends on beyond its arguments and environment.
+type Program struct {
+	// Frontend is the built frontend (frontend/dist: main.go embeds it), with index.html
+	// at its root. Without one, Run refuses to start.
+	Frontend fs.FS
+	// AdminSettingsPath is where the administrator's settings file is; nil means
+	// kiosk.DefaultPath (tests put it in a folder of their own).
+	AdminSettingsPath func(getenv func(string) string) string
+}
 
-// builtFrontend is the frontend built into this binary; a variable only so that tests of
-// run can give it one where frontend/dist has not been built.
-var builtFrontend = func() (fs.FS, error) { return fs.Sub(frontendDist, "frontend/dist") }
-
-// report tells the person who started the program why it stopped and, for a refusal that
-// has one (a bad data folder: store.DataError), the stable code scripts and support can
-// rely on.
-func report(w io.Writer, err error) {
+// ExitStatus tells the person who started the program why it stopped (err from Run) and,
+// for a refusal that has one (a bad data folder: store.DataError), the stable code scripts
+// and support can rely on; it returns the process's exit status: 0 for nil, 1 otherwise.
+func ExitStatus(w io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
 	fmt.Fprintln(w, "nhs-passkeys:", err)
 	var coded interface{ ErrorCode() string }
 	if errors.As(err, &coded) {
 		fmt.Fprintln(w, "nhs-passkeys: error code:", coded.ErrorCode())
 	}
+	return 1
 }
 
 // kioskRefusal says why kiosk mode cannot run on the system goos, or nil where it can:
@@ -83,9 +99,9 @@ func kioskRefusal(goos string) error {
 	return fmt.Errorf("kiosk mode is not available on %s: it runs on Linux", goos)
 }
 
-// run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
-// with their own arguments and environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// Run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
+// with their own arguments and environment, and runs it until ctx ends.
+func (p Program) Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "kiosk-secret" {
 		return printKioskSecret(ctx, stdin, stdout, stderr, getenv)
 	}
@@ -133,6 +149,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// The administrator's own file, in a folder only administrators can change, decides: when
 	// it turns kiosk mode on, whoever starts the app can neither point to another file nor
 	// lengthen the timeout from the command line.
+	adminSettingsPath := p.AdminSettingsPath
+	if adminSettingsPath == nil {
+		adminSettingsPath = kiosk.DefaultPath
+	}
 	adminPath := adminSettingsPath(getenv)
 	adminSettings, err := kiosk.Load(adminPath, false)
 	if err != nil {
@@ -190,9 +210,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		rpOrigin = "http://localhost:" + port
 	}
 
-	frontend, err := builtFrontend()
-	if err != nil {
-		return fmt.Errorf("frontend: %w", err)
+	frontend := p.Frontend
+	if frontend == nil {
+		return errors.New("the frontend is not built into this binary: run `make build`")
 	}
 	if _, err := fs.Stat(frontend, "index.html"); err != nil {
 		return errors.New("the frontend is not built into this binary: run `make build`")
@@ -263,7 +283,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the
 // connected security keys, the virtual key when --virtual-key names its state file, and a
-// phone or tablet where this computer has the scanner for it (phoneFor, run_phone_*.go).
+// phone or tablet where this computer has the scanner for it (phoneFor, phone_*.go).
 // Its clientDataJSON carries the RP origin (the backend's), not the webview's.
 func deviceEndpoints(ctx context.Context, rpOrigin, virtualKeyFile string, kioskMode *device.Kiosk, logger *slog.Logger) (*device.Service, error) {
 	var key *virtualkey.Key
