@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t *testing.T) {
@@ -500,7 +500,7 @@ func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDelete
 }
 
 func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWorking(t *testing.T) {
-	clock := &keyClock{now: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	key, err := virtualkey.New(virtualkey.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -574,24 +574,6 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	if !signedIn(t, ctx) {
 		t.Error("the reset should keep the person logged in")
 	}
-}
-
-// keyClock is the virtual key's own clock (its reset window), moved by the test.
-type keyClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *keyClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *keyClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // withKey opens the virtual key through the real libfido2, as another app on the computer
