@@ -1,14 +1,13 @@
 //go:build e2e && cgo && !windows
 
 // The desktop app's "Security keys" pages, in headless Chromium served as the desktop app
-// serves them (journey_device_test.go's startDesktop and newWebview): the page manages the
+// serves them (harness.StartDesktop and harness.NewWebview): the page manages the
 // virtual key through the device endpoints and the real libfido2.
-// Run with `make test` or `go test -tags e2e -run Journey .` after `npm run build`.
+// Run with `make test` or `go test -tags e2e -run Journey ./e2e/` after `npm run build`.
 package e2e
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,71 +18,72 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/e2e/harness"
 	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t *testing.T) {
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const email = "patient.six@example.com"
 	const pin = "97531"
 
 	// Create an account and set up a passkey on the virtual key (it asks for a new PIN).
-	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, email, "a long enough password")
 	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
-	banner(t, ctx, "Passkey set up")
+	harness.Banner(t, ctx, "Passkey set up")
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("the virtual key holds %d passkeys, want 1", n)
 	}
 
 	// Security keys: the desktop app links to it from the settings.
 	backToSettings(t, ctx)
-	click(t, ctx, "Security keys")
-	page(t, ctx, "Security keys")
-	if body := text(t, ctx, "main"); !strings.Contains(body, "Virtual security key (for testing)") ||
+	harness.Click(t, ctx, "Security keys")
+	harness.Page(t, ctx, "Security keys")
+	if body := harness.Text(t, ctx, "main"); !strings.Contains(body, "Virtual security key (for testing)") ||
 		!strings.Contains(body, "This virtual security key is a test tool for this app.") ||
 		!strings.Contains(body, "Set. You have 8 tries left.") {
 		t.Fatalf("the list should show the virtual key, as a test tool, with its PIN:\n%s", body)
 	}
 	// getInfo's remainingDiscoverableCredentials (CTAP 2.1 §6.4): 25 slots, one used.
-	if got := summaryValue(t, ctx, "Passkeys"); got != "Room for 24 more" {
+	if got := harness.SummaryValue(t, ctx, "Passkeys"); got != "Room for 24 more" {
 		t.Errorf("the list shows the key's room for passkeys as %q", got)
 	}
-	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
-	page(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Passkeys on this key")
+	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Passkeys on this key")
 
 	// The key's PIN, then its passkeys: the one just set up is this account's.
-	page(t, ctx, "Enter your security key PIN")
-	if ac := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#pin").getAttribute("autocomplete")`)); ac != "off" {
+	harness.Page(t, ctx, "Enter your security key PIN")
+	if ac := harness.Get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#pin").getAttribute("autocomplete")`)); ac != "off" {
 		t.Errorf("the PIN field should have autocomplete=off, has %q", ac)
 	}
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	// With the PIN, getCredsMetadata (CTAP 2.1 §6.8.2) gives the slots used and left.
-	if body := words(text(t, ctx, "main")); !strings.Contains(body, "There is 1 passkey on this key. It has room for 24 more.") {
+	if body := harness.Words(harness.Text(t, ctx, "main")); !strings.Contains(body, "There is 1 passkey on this key. It has room for 24 more.") {
 		t.Errorf("the page should say how many passkeys the key holds and has room for:\n%s", body)
 	}
-	row := text(t, ctx, "main .nhsuk-summary-list__row")
+	row := harness.Text(t, ctx, "main .nhsuk-summary-list__row")
 	if !strings.Contains(row, email) || !strings.Contains(row, "Used for your NHS login") ||
 		!strings.Contains(row, "Your NHS login calls it “Security key”.") {
 		t.Fatalf("the passkey should be marked as this account's, in use; the row says %q", row)
 	}
 
 	// Delete it from the key: a confirmation page explains what that means, and wants the PIN.
-	click(t, ctx, "Delete passkey for "+email+" on NHS login")
-	page(t, ctx, "Are you sure you want to delete this passkey?")
-	if warning := text(t, ctx, "main .nhsuk-card--warning"); !strings.Contains(warning,
+	harness.Click(t, ctx, "Delete passkey for "+email+" on NHS login")
+	harness.Page(t, ctx, "Are you sure you want to delete this passkey?")
+	if warning := harness.Text(t, ctx, "main .nhsuk-card--warning"); !strings.Contains(warning,
 		"You will not be able to log in with this passkey any more. Remove it from your NHS login too.") {
 		t.Errorf("the confirmation should explain the consequence first; it says %q", warning)
 	}
-	fillIn(t, ctx, "Enter your security key PIN to delete it", pin)
-	click(t, ctx, "Delete passkey")
-	page(t, ctx, "Passkeys on Virtual security key (for testing)")
-	banner(t, ctx, "Passkey deleted from your security key")
-	if body := text(t, ctx, "main"); !strings.Contains(body, "There are no passkeys on this key.") ||
+	harness.FillIn(t, ctx, "Enter your security key PIN to delete it", pin)
+	harness.Click(t, ctx, "Delete passkey")
+	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	harness.Banner(t, ctx, "Passkey deleted from your security key")
+	if body := harness.Text(t, ctx, "main"); !strings.Contains(body, "There are no passkeys on this key.") ||
 		strings.Contains(body, "Used for your NHS login") {
 		t.Fatalf("after deleting, the key should list nothing:\n%s", body)
 	}
@@ -94,23 +94,23 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 		t.Errorf("every PIN entered was right, yet the key has %d tries left", retries)
 	}
 	// The account still lists it (removing it there is the account's business).
-	if n := passkeyCount(t, ctx); n != 1 {
+	if n := harness.PasskeyCount(t, ctx); n != 1 {
 		t.Errorf("the account lists %d passkeys, want 1", n)
 	}
 }
 
 func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testing.T) {
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const email = "patient.seven@example.com"
 	const pin = "97531"
 
 	// An account with a password and a passkey on the virtual key: it can remove its only passkey.
-	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, email, "a long enough password")
 	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
-	banner(t, ctx, "Passkey set up")
-	passkeys := listPasskeys(t, ctx)
+	harness.Banner(t, ctx, "Passkey set up")
+	passkeys := harness.ListPasskeys(t, ctx)
 	if len(passkeys) != 1 || len(key.Credentials()) != 1 {
 		t.Fatalf("after setting up a passkey the API lists %d and the key holds %d, want 1 and 1", len(passkeys), len(key.Credentials()))
 	}
@@ -118,85 +118,85 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 
 	// Remove it in Login and security settings. The login's one change is used up, so the
 	// page asks to confirm it's you with the key (the first answer is 403 reauth_required).
-	expectStatus(t, ctx, "DELETE /api/passkeys/*", http.StatusForbidden)
+	harness.ExpectStatus(t, ctx, "DELETE /api/passkeys/*", http.StatusForbidden)
 	backToSettings(t, ctx)
-	click(t, ctx, "Remove "+name)
-	page(t, ctx, "Are you sure you want to remove “"+name+"”?")
-	click(t, ctx, "Remove passkey")
-	page(t, ctx, "Confirm it's you")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Which security key has your passkey?")
-	choose(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Enter your security key PIN")
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Continue")
+	harness.Click(t, ctx, "Remove "+name)
+	harness.Page(t, ctx, "Are you sure you want to remove “"+name+"”?")
+	harness.Click(t, ctx, "Remove passkey")
+	harness.Page(t, ctx, "Confirm it's you")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Which security key has your passkey?")
+	harness.Choose(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Enter your security key PIN")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Continue")
 
 	// The key is plugged in, so the journey offers to delete the passkey from it too.
-	page(t, ctx, "Delete the passkey from your security key too?")
-	if body := text(t, ctx, "main"); !strings.Contains(body, "“"+name+"” has been removed from your NHS login") ||
+	harness.Page(t, ctx, "Delete the passkey from your security key too?")
+	if body := harness.Text(t, ctx, "main"); !strings.Contains(body, "“"+name+"” has been removed from your NHS login") ||
 		!strings.Contains(body, "The key will keep offering it when you log in") ||
 		!strings.Contains(body, "Not now") {
 		t.Fatalf("the offer should say why, with a way out:\n%s", body)
 	}
-	if n := len(listPasskeys(t, ctx)); n != 0 {
+	if n := len(harness.ListPasskeys(t, ctx)); n != 0 {
 		t.Fatalf("the account still lists %d passkeys", n)
 	}
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("before deleting it there, the key should still hold the passkey; it holds %d", n)
 	}
-	click(t, ctx, "Delete it from the security key")
+	harness.Click(t, ctx, "Delete it from the security key")
 
 	// The Security keys flow: the key's PIN, then its passkeys, where this one is a leftover.
-	page(t, ctx, "Enter your security key PIN")
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Passkeys on Virtual security key (for testing)")
-	row := text(t, ctx, "main .nhsuk-summary-list__row")
+	harness.Page(t, ctx, "Enter your security key PIN")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	row := harness.Text(t, ctx, "main .nhsuk-summary-list__row")
 	if !strings.Contains(row, email) || !strings.Contains(row, "No longer works") ||
 		!strings.Contains(row, "This passkey was removed from your NHS login, so it no longer works.") {
 		t.Fatalf("the passkey should be marked as a leftover; the row says %q", row)
 	}
-	click(t, ctx, "Delete passkey for "+email+" on NHS login")
-	page(t, ctx, "Are you sure you want to delete this passkey?")
-	fillIn(t, ctx, "Enter your security key PIN to delete it", pin)
-	click(t, ctx, "Delete passkey")
-	page(t, ctx, "Passkeys on Virtual security key (for testing)")
-	banner(t, ctx, "Passkey deleted from your security key")
+	harness.Click(t, ctx, "Delete passkey for "+email+" on NHS login")
+	harness.Page(t, ctx, "Are you sure you want to delete this passkey?")
+	harness.FillIn(t, ctx, "Enter your security key PIN to delete it", pin)
+	harness.Click(t, ctx, "Delete passkey")
+	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	harness.Banner(t, ctx, "Passkey deleted from your security key")
 	if n := len(key.Credentials()); n != 0 {
 		t.Fatalf("the virtual key still holds %d passkeys", n)
 	}
-	if !signedIn(t, ctx) {
+	if !harness.SignedIn(t, ctx) {
 		t.Error("the journey should keep the person logged in")
 	}
 
 	// Back in the settings, the removal's banner was waiting.
-	click(t, ctx, "Back to Virtual security key (for testing)")
-	page(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Back to security keys")
-	page(t, ctx, "Security keys")
-	click(t, ctx, "Back to login and security settings")
-	page(t, ctx, "Login and security settings")
-	banner(t, ctx, "Passkey removed")
+	harness.Click(t, ctx, "Back to Virtual security key (for testing)")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Back to security keys")
+	harness.Page(t, ctx, "Security keys")
+	harness.Click(t, ctx, "Back to login and security settings")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Banner(t, ctx, "Passkey removed")
 }
 
 func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t *testing.T) {
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const first, second = "2468", "13579"
 
-	createAccount(t, ctx, srv.origin, "patient.eight@example.com", "a long enough password")
-	click(t, ctx, "Security keys")
-	page(t, ctx, "Security keys")
-	if got := summaryValue(t, ctx, "PIN"); got != "Not set" {
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.eight@example.com", "a long enough password")
+	harness.Click(t, ctx, "Security keys")
+	harness.Page(t, ctx, "Security keys")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Not set" {
 		t.Errorf("a new key's PIN is shown as %q, want \"Not set\"", got)
 	}
-	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
-	page(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Create a PIN")
-	page(t, ctx, "Create a PIN for your security key")
-	if hint := fieldHint(t, ctx, "New PIN"); hint != "Use 4 characters or more. You can use numbers, letters and symbols." {
+	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Create a PIN")
+	harness.Page(t, ctx, "Create a PIN for your security key")
+	if hint := harness.FieldHint(t, ctx, "New PIN"); hint != "Use 4 characters or more. You can use numbers, letters and symbols." {
 		t.Errorf("the new PIN's hint should give the key's minimum length; it says %q", hint)
 	}
 
@@ -210,42 +210,42 @@ func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t
 			"PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them"},
 		{"a PIN over 63 characters", strings.Repeat("7", 64), strings.Repeat("7", 64), "PIN must be 63 characters or fewer"},
 	} {
-		fillIn(t, ctx, "New PIN", tt.pin)
-		fillIn(t, ctx, "Enter the new PIN again", tt.again)
-		click(t, ctx, "Save PIN")
-		errorsShown(t, ctx, "Create a PIN for your security key", tt.want)
+		harness.FillIn(t, ctx, "New PIN", tt.pin)
+		harness.FillIn(t, ctx, "Enter the new PIN again", tt.again)
+		harness.Click(t, ctx, "Save PIN")
+		harness.ErrorsShown(t, ctx, "Create a PIN for your security key", tt.want)
 		if _, set := key.PINRetries(); set {
 			t.Fatalf("after %s the key has a PIN", tt.name)
 		}
 	}
-	fillIn(t, ctx, "New PIN", first)
-	fillIn(t, ctx, "Enter the new PIN again", first)
-	click(t, ctx, "Save PIN")
-	page(t, ctx, "Virtual security key (for testing)")
-	bannerSays(t, ctx, "PIN created", "Your security key now has a PIN. You will enter it each time you use the key.")
-	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
+	harness.FillIn(t, ctx, "New PIN", first)
+	harness.FillIn(t, ctx, "Enter the new PIN again", first)
+	harness.Click(t, ctx, "Save PIN")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.BannerSays(t, ctx, "PIN created", "Your security key now has a PIN. You will enter it each time you use the key.")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
 		t.Errorf("after creating it the PIN is shown as %q", got)
 	}
 
 	// Change it: a wrong current PIN costs a try, and the page says how many are left.
-	expectStatus(t, ctx, "POST /api/device/keys/virtual/pin", http.StatusForbidden)
-	click(t, ctx, "Change the PIN")
-	page(t, ctx, "Change your security key PIN")
-	fillIn(t, ctx, "Current PIN", "9999")
-	fillIn(t, ctx, "New PIN", second)
-	fillIn(t, ctx, "Enter the new PIN again", second)
-	click(t, ctx, "Save PIN")
-	errorsShown(t, ctx, "Change your security key PIN", "The PIN is not correct. You have 7 tries left.")
+	harness.ExpectStatus(t, ctx, "POST /api/device/keys/virtual/pin", http.StatusForbidden)
+	harness.Click(t, ctx, "Change the PIN")
+	harness.Page(t, ctx, "Change your security key PIN")
+	harness.FillIn(t, ctx, "Current PIN", "9999")
+	harness.FillIn(t, ctx, "New PIN", second)
+	harness.FillIn(t, ctx, "Enter the new PIN again", second)
+	harness.Click(t, ctx, "Save PIN")
+	harness.ErrorsShown(t, ctx, "Change your security key PIN", "The PIN is not correct. You have 7 tries left.")
 	if retries, _ := key.PINRetries(); retries != 7 {
 		t.Errorf("the key has %d tries left after one wrong PIN, want 7", retries)
 	}
-	fillIn(t, ctx, "Current PIN", first)
-	fillIn(t, ctx, "New PIN", second)
-	fillIn(t, ctx, "Enter the new PIN again", second)
-	click(t, ctx, "Save PIN")
-	page(t, ctx, "Virtual security key (for testing)")
-	bannerSays(t, ctx, "PIN changed", "Use your new PIN from now on.")
-	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
+	harness.FillIn(t, ctx, "Current PIN", first)
+	harness.FillIn(t, ctx, "New PIN", second)
+	harness.FillIn(t, ctx, "Enter the new PIN again", second)
+	harness.Click(t, ctx, "Save PIN")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.BannerSays(t, ctx, "PIN changed", "Use your new PIN from now on.")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
 		t.Errorf("after the change the PIN is shown as %q", got)
 	}
 	// The key itself now takes the new PIN (through libfido2), and a right PIN gave back the tries.
@@ -257,9 +257,9 @@ func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t
 }
 
 func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *testing.T) {
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const pin = "24680"
 
 	// A key whose PIN has one try left: 7 wrong PINs through libfido2. CTAP 2.1 §6.5.5: after 3
@@ -285,34 +285,34 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 		t.Fatalf("the key has %d tries left, want 1", retries)
 	}
 
-	createAccount(t, ctx, srv.origin, "patient.nine@example.com", "a long enough password")
-	click(t, ctx, "Security keys")
-	page(t, ctx, "Security keys")
-	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 1 try left." {
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.nine@example.com", "a long enough password")
+	harness.Click(t, ctx, "Security keys")
+	harness.Page(t, ctx, "Security keys")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Set. You have 1 try left." {
 		t.Errorf("the list shows the PIN as %q", got)
 	}
-	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
-	page(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Passkeys on this key")
-	page(t, ctx, "Enter your security key PIN")
-	if hint := fieldHint(t, ctx, "Enter your security key PIN"); !strings.HasSuffix(hint, "You have 1 try left.") {
+	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Passkeys on this key")
+	harness.Page(t, ctx, "Enter your security key PIN")
+	if hint := harness.FieldHint(t, ctx, "Enter your security key PIN"); !strings.HasSuffix(hint, "You have 1 try left.") {
 		t.Errorf("with one try left the hint should warn; it says %q", hint)
 	}
-	expectStatus(t, ctx, "POST /api/device/keys/virtual/passkeys/list", http.StatusConflict) // the PIN that blocks it
-	fillIn(t, ctx, "Enter your security key PIN", "1111")
-	click(t, ctx, "Continue")
+	harness.ExpectStatus(t, ctx, "POST /api/device/keys/virtual/passkeys/list", http.StatusConflict) // the PIN that blocks it
+	harness.FillIn(t, ctx, "Enter your security key PIN", "1111")
+	harness.Click(t, ctx, "Continue")
 
 	// The last wrong PIN blocks it: the key's page says why and that only a reset helps.
-	page(t, ctx, "Virtual security key (for testing)")
-	if got := words(text(t, ctx, "main .nhsuk-card--warning")); got != "Important: The PIN of this security key is blocked "+
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	if got := harness.Words(harness.Text(t, ctx, "main .nhsuk-card--warning")); got != "Important: The PIN of this security key is blocked "+
 		"The wrong PIN was entered too many times. To use the key again, you need to reset it. Resetting deletes all the passkeys and fingerprints on it. "+
 		"Reset this security key" {
 		t.Errorf("the blocked PIN should be explained; the warning says %q", got)
 	}
-	if got := summaryValue(t, ctx, "PIN"); got != "Blocked. Reset the key to use it again. This deletes all the passkeys on it." {
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Blocked. Reset the key to use it again. This deletes all the passkeys on it." {
 		t.Errorf("the PIN is shown as %q", got)
 	}
-	if links := linkTexts(t, ctx); slices.Contains(links, "Passkeys on this key") || slices.Contains(links, "Change the PIN") {
+	if links := harness.LinkTexts(t, ctx); slices.Contains(links, "Passkeys on this key") || slices.Contains(links, "Change the PIN") {
 		t.Errorf("a blocked key should offer nothing that needs its PIN; the links are %q", links)
 	}
 	if retries, set := key.PINRetries(); retries != 0 || !set {
@@ -320,28 +320,28 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 	}
 
 	// The reset cannot ask the key what it holds, so it warns about every passkey that may be on it.
-	click(t, ctx, "Reset this security key")
-	page(t, ctx, "Reset Virtual security key (for testing)")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
-	click(t, ctx, "Reset security key")
-	page(t, ctx, "Remove your security key and insert it again")
-	click(t, ctx, "Remove and insert the virtual key")
-	page(t, ctx, "Your security key has been reset")
+	harness.Click(t, ctx, "Reset this security key")
+	harness.Page(t, ctx, "Reset Virtual security key (for testing)")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
+	harness.Click(t, ctx, "Reset security key")
+	harness.Page(t, ctx, "Remove your security key and insert it again")
+	harness.Click(t, ctx, "Remove and insert the virtual key")
+	harness.Page(t, ctx, "Your security key has been reset")
 	if _, set := key.PINRetries(); set {
 		t.Error("the key kept its PIN after the reset")
 	}
-	click(t, ctx, "Back to security keys")
-	page(t, ctx, "Security keys")
-	if got := summaryValue(t, ctx, "PIN"); got != "Not set" {
+	harness.Click(t, ctx, "Back to security keys")
+	harness.Page(t, ctx, "Security keys")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Not set" {
 		t.Errorf("after the reset the PIN is shown as %q", got)
 	}
 }
 
 func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const pin, newPIN = "135790", "246802"
 
 	// An administrator raised the key's minimum PIN length and asked for a new PIN (CTAP 2.1
@@ -355,75 +355,75 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 		}
 	})
 
-	createAccount(t, ctx, srv.origin, "patient.ten@example.com", "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.ten@example.com", "a long enough password")
 	// Setting up a passkey on it does not ask for a PIN the key would refuse: it says why, and where
 	// to change the PIN.
-	click(t, ctx, "Passkeys")
-	page(t, ctx, "Passkeys")
-	click(t, ctx, "Set up a passkey")
-	page(t, ctx, "Set up a passkey")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Where do you want to save your passkey?")
-	choose(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Continue")
-	errorsShown(t, ctx, "Set up a passkey", "Your security key needs a new PIN before it can be used.")
-	if summary := words(text(t, ctx, "main .nhsuk-error-summary")); !strings.Contains(summary,
+	harness.Click(t, ctx, "Passkeys")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Click(t, ctx, "Set up a passkey")
+	harness.Page(t, ctx, "Set up a passkey")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Where do you want to save your passkey?")
+	harness.Choose(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Continue")
+	harness.ErrorsShown(t, ctx, "Set up a passkey", "Your security key needs a new PIN before it can be used.")
+	if summary := harness.Words(harness.Text(t, ctx, "main .nhsuk-error-summary")); !strings.Contains(summary,
 		"Change its PIN in Security keys, in login and security settings, then set up your passkey again.") {
 		t.Errorf("the error should say where to change the PIN; it says %q", summary)
 	}
 	if retries, _ := key.PINRetries(); retries != 8 {
 		t.Errorf("no PIN should have been tried, yet the key has %d tries left", retries)
 	}
-	click(t, ctx, "Go back to your passkeys")
-	page(t, ctx, "Passkeys")
+	harness.Click(t, ctx, "Go back to your passkeys")
+	harness.Page(t, ctx, "Passkeys")
 	backToSettings(t, ctx)
-	click(t, ctx, "Security keys")
-	page(t, ctx, "Security keys")
-	if got := summaryValue(t, ctx, "PIN"); got != "Must be changed before the key can be used" {
+	harness.Click(t, ctx, "Security keys")
+	harness.Page(t, ctx, "Security keys")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Must be changed before the key can be used" {
 		t.Errorf("the list shows the PIN as %q", got)
 	}
 	// The key's own page asks for the new PIN before anything else.
-	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
-	page(t, ctx, "Change your security key PIN")
-	if body := text(t, ctx, "main"); !strings.Contains(body, "Your security key Virtual security key (for testing) needs a new PIN before you can use it again.") {
+	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	harness.Page(t, ctx, "Change your security key PIN")
+	if body := harness.Text(t, ctx, "main"); !strings.Contains(body, "Your security key Virtual security key (for testing) needs a new PIN before you can use it again.") {
 		t.Errorf("the page should say why it asks for a new PIN:\n%s", body)
 	}
-	if hint := fieldHint(t, ctx, "New PIN"); hint != "Use 6 characters or more. You can use numbers, letters and symbols." {
+	if hint := harness.FieldHint(t, ctx, "New PIN"); hint != "Use 6 characters or more. You can use numbers, letters and symbols." {
 		t.Errorf("the hint should give the key's new minimum; it says %q", hint)
 	}
-	expectStatus(t, ctx, "POST /api/device/keys/virtual/pin", http.StatusUnprocessableEntity) // the key refuses the PIN
+	harness.ExpectStatus(t, ctx, "POST /api/device/keys/virtual/pin", http.StatusUnprocessableEntity) // the key refuses the PIN
 	for _, tt := range []struct{ newPIN, want string }{
 		{"24680", "PIN must be 6 characters or more"},
 		// The key itself refuses the PIN it wants changed.
 		{pin, "Your security key did not accept that PIN. Choose a different PIN"},
 	} {
-		fillIn(t, ctx, "Current PIN", pin)
-		fillIn(t, ctx, "New PIN", tt.newPIN)
-		fillIn(t, ctx, "Enter the new PIN again", tt.newPIN)
-		click(t, ctx, "Save PIN")
-		errorsShown(t, ctx, "Change your security key PIN", tt.want)
+		harness.FillIn(t, ctx, "Current PIN", pin)
+		harness.FillIn(t, ctx, "New PIN", tt.newPIN)
+		harness.FillIn(t, ctx, "Enter the new PIN again", tt.newPIN)
+		harness.Click(t, ctx, "Save PIN")
+		harness.ErrorsShown(t, ctx, "Change your security key PIN", tt.want)
 	}
-	fillIn(t, ctx, "Current PIN", pin)
-	fillIn(t, ctx, "New PIN", newPIN)
-	fillIn(t, ctx, "Enter the new PIN again", newPIN)
-	click(t, ctx, "Save PIN")
-	page(t, ctx, "Virtual security key (for testing)")
-	bannerSays(t, ctx, "PIN changed", "Use your new PIN from now on.")
-	if got := summaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
+	harness.FillIn(t, ctx, "Current PIN", pin)
+	harness.FillIn(t, ctx, "New PIN", newPIN)
+	harness.FillIn(t, ctx, "Enter the new PIN again", newPIN)
+	harness.Click(t, ctx, "Save PIN")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.BannerSays(t, ctx, "PIN changed", "Use your new PIN from now on.")
+	if got := harness.SummaryValue(t, ctx, "PIN"); got != "Set. You have 8 tries left." {
 		t.Errorf("after the change the PIN is shown as %q", got)
 	}
-	click(t, ctx, "Passkeys on this key")
-	page(t, ctx, "Enter your security key PIN")
-	fillIn(t, ctx, "Enter your security key PIN", newPIN)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Passkeys on Virtual security key (for testing)")
+	harness.Click(t, ctx, "Passkeys on this key")
+	harness.Page(t, ctx, "Enter your security key PIN")
+	harness.FillIn(t, ctx, "Enter your security key PIN", newPIN)
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
 }
 
 func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDeleted(t *testing.T) {
 	// Every touch waits for the test, so each step of the progress can be seen.
-	key := newVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const pin = "97531"
 	withKey(t, key, func(dev *fido2.Device) {
 		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
@@ -431,26 +431,26 @@ func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDelete
 		}
 	})
 
-	createAccount(t, ctx, srv.origin, "patient.eleven@example.com", "a long enough password")
-	click(t, ctx, "Security keys")
-	page(t, ctx, "Security keys")
-	if got := summaryValue(t, ctx, "Fingerprints"); got != "None added yet" {
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.eleven@example.com", "a long enough password")
+	harness.Click(t, ctx, "Security keys")
+	harness.Page(t, ctx, "Security keys")
+	if got := harness.SummaryValue(t, ctx, "Fingerprints"); got != "None added yet" {
 		t.Errorf("the list shows fingerprints as %q", got)
 	}
-	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
-	page(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Fingerprints")
-	page(t, ctx, "Enter your security key PIN")
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
-	click(t, ctx, "Add a fingerprint")
-	page(t, ctx, "Add a fingerprint")
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Continue")
+	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Fingerprints")
+	harness.Page(t, ctx, "Enter your security key PIN")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	harness.Click(t, ctx, "Add a fingerprint")
+	harness.Page(t, ctx, "Add a fingerprint")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Continue")
 
 	// CTAP 2.1 §6.7.4: four good samples; one too quick does not count, and says why.
-	page(t, ctx, "Add a fingerprint")
+	harness.Page(t, ctx, "Add a fingerprint")
 	for _, step := range []struct {
 		says   string
 		sample virtualkey.SampleStatus
@@ -461,39 +461,39 @@ func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDelete
 		{"Touch the sensor again, 2 more times", virtualkey.SampleGood},
 		{"Touch the sensor again, 1 more time", virtualkey.SampleGood},
 	} {
-		liveRegionSays(t, ctx, step.says)
+		harness.LiveRegionSays(t, ctx, step.says)
 		key.BioNextSample(step.sample)
 		touchOnce(t, key)
 	}
-	page(t, ctx, "Give your fingerprint a name")
-	bannerSays(t, ctx, "Fingerprint added", "You can now touch Virtual security key (for testing) instead of entering its PIN.")
+	harness.Page(t, ctx, "Give your fingerprint a name")
+	harness.BannerSays(t, ctx, "Fingerprint added", "You can now touch Virtual security key (for testing) instead of entering its PIN.")
 	if n := len(key.Enrollments()); n != 1 {
 		t.Fatalf("the key holds %d fingerprints, want 1", n)
 	}
-	fillIn(t, ctx, "Name", "Right thumb")
-	fillIn(t, ctx, "Enter your security key PIN to save the name", pin)
-	click(t, ctx, "Save name")
-	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
-	bannerSays(t, ctx, "Fingerprint added", "It is called “Right thumb”.")
+	harness.FillIn(t, ctx, "Name", "Right thumb")
+	harness.FillIn(t, ctx, "Enter your security key PIN to save the name", pin)
+	harness.Click(t, ctx, "Save name")
+	harness.Page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	harness.BannerSays(t, ctx, "Fingerprint added", "It is called “Right thumb”.")
 
-	click(t, ctx, "Rename Right thumb")
-	page(t, ctx, "Rename Right thumb")
-	clearField(t, ctx, "New name")
-	fillIn(t, ctx, "New name", "Left index finger")
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Save name")
-	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
-	bannerSays(t, ctx, "Fingerprint renamed", "It is now called “Left index finger”.")
+	harness.Click(t, ctx, "Rename Right thumb")
+	harness.Page(t, ctx, "Rename Right thumb")
+	harness.ClearField(t, ctx, "New name")
+	harness.FillIn(t, ctx, "New name", "Left index finger")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Save name")
+	harness.Page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	harness.BannerSays(t, ctx, "Fingerprint renamed", "It is now called “Left index finger”.")
 	if e := key.Enrollments(); len(e) != 1 || e[0].Name != "Left index finger" {
 		t.Fatalf("the key holds %+v", e)
 	}
 
-	click(t, ctx, "Delete Left index finger")
-	page(t, ctx, "Are you sure you want to delete Left index finger?")
-	fillIn(t, ctx, "Enter your security key PIN to delete it", pin)
-	click(t, ctx, "Delete fingerprint")
-	page(t, ctx, "Fingerprints on Virtual security key (for testing)")
-	bannerSays(t, ctx, "Fingerprint deleted", "Left index finger has been deleted from Virtual security key (for testing).")
+	harness.Click(t, ctx, "Delete Left index finger")
+	harness.Page(t, ctx, "Are you sure you want to delete Left index finger?")
+	harness.FillIn(t, ctx, "Enter your security key PIN to delete it", pin)
+	harness.Click(t, ctx, "Delete fingerprint")
+	harness.Page(t, ctx, "Fingerprints on Virtual security key (for testing)")
+	harness.BannerSays(t, ctx, "Fingerprint deleted", "Left index finger has been deleted from Virtual security key (for testing).")
 	if n := len(key.Enrollments()); n != 0 {
 		t.Fatalf("the key still holds %d fingerprints", n)
 	}
@@ -505,29 +505,29 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const pin = "97531"
 
-	createAccount(t, ctx, srv.origin, "patient.twelve@example.com", "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.twelve@example.com", "a long enough password")
 	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
-	banner(t, ctx, "Passkey set up")
+	harness.Banner(t, ctx, "Passkey set up")
 	// The key was plugged in long ago: CTAP 2.1 §6.6 allows a reset only in its first 10 seconds.
 	clock.Advance(time.Minute)
 
 	backToSettings(t, ctx)
-	click(t, ctx, "Security keys")
-	page(t, ctx, "Security keys")
-	click(t, ctx, "Manage this security key: Virtual security key (for testing)")
-	page(t, ctx, "Virtual security key (for testing)")
-	click(t, ctx, "Reset this security key")
-	page(t, ctx, "Reset Virtual security key (for testing)")
-	fillIn(t, ctx, "Enter your security key PIN", pin)
-	click(t, ctx, "Continue")
+	harness.Click(t, ctx, "Security keys")
+	harness.Page(t, ctx, "Security keys")
+	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
+	harness.Page(t, ctx, "Virtual security key (for testing)")
+	harness.Click(t, ctx, "Reset this security key")
+	harness.Page(t, ctx, "Reset Virtual security key (for testing)")
+	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
+	harness.Click(t, ctx, "Continue")
 
 	// The check: which of the account's passkeys are on the key, and the way in the account keeps.
-	page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
-	if got := words(text(t, ctx, "main .nhsuk-card--warning")); got != "Important: Everything on the key will be deleted "+
+	harness.Page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
+	if got := harness.Words(harness.Text(t, ctx, "main .nhsuk-card--warning")); got != "Important: Everything on the key will be deleted "+
 		"These NHS login passkeys are on this key and will stop working: Security key "+
 		"Remove them from your NHS login afterwards, in login and security settings. "+
 		"You can still log in to your NHS login with your password." {
@@ -535,8 +535,8 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	}
 
 	// Outside the window the app does not start a reset: it asks for the key to be reinserted.
-	click(t, ctx, "Reset security key")
-	page(t, ctx, "Remove your security key and insert it again")
+	harness.Click(t, ctx, "Reset security key")
+	harness.Page(t, ctx, "Remove your security key and insert it again")
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("outside its window the key lost its passkey: it holds %d", n)
 	}
@@ -545,11 +545,11 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	// window has passed and it refuses (the page's fetch of the reset is held while the key's
 	// clock moves on).
 	holdNextReset(t, ctx)
-	click(t, ctx, "Remove and insert the virtual key")
-	waitFor(t, ctx, `window.__resetHeld === true`, "the page should ask for the reset after reinserting the key")
+	harness.Click(t, ctx, "Remove and insert the virtual key")
+	harness.WaitFor(t, ctx, `window.__resetHeld === true`, "the page should ask for the reset after reinserting the key")
 	clock.Advance(11 * time.Second)
-	must(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__releaseReset()`))
-	errorsShown(t, ctx, "Remove your security key and insert it again",
+	harness.Must(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__releaseReset()`))
+	harness.ErrorsShown(t, ctx, "Remove your security key and insert it again",
 		"Your security key can only be reset in the first few seconds after it is plugged in. Remove it, insert it again, then try again straight away.")
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("the key refused the reset, yet holds %d passkeys", n)
@@ -557,11 +557,11 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 
 	// In time: the key asks for a touch, then it is empty.
 	key.SetBehaviour(virtualkey.WaitForTouch(time.Minute))
-	click(t, ctx, "Remove and insert the virtual key")
-	liveRegionSays(t, ctx, "Touch your security key to reset it")
+	harness.Click(t, ctx, "Remove and insert the virtual key")
+	harness.LiveRegionSays(t, ctx, "Touch your security key to reset it")
 	touchOnce(t, key)
-	page(t, ctx, "Your security key has been reset")
-	if body := words(text(t, ctx, "main")); !strings.Contains(body, "It has no passkeys, fingerprints or PIN now.") ||
+	harness.Page(t, ctx, "Your security key has been reset")
+	if body := harness.Words(harness.Text(t, ctx, "main")); !strings.Contains(body, "It has no passkeys, fingerprints or PIN now.") ||
 		!strings.Contains(body, "Remove these passkeys from your NHS login, as they no longer work: Security key Go to login and security settings") {
 		t.Errorf("the page should say what to do next:\n%s", body)
 	}
@@ -571,7 +571,7 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	if _, set := key.PINRetries(); set {
 		t.Error("after the reset the key still has a PIN")
 	}
-	if !signedIn(t, ctx) {
+	if !harness.SignedIn(t, ctx) {
 		t.Error("the reset should keep the person logged in")
 	}
 }
@@ -606,7 +606,7 @@ func touchOnce(t *testing.T, key *virtualkey.Key) {
 // called; window.__resetHeld says it is waiting. Only that one request is held.
 func holdNextReset(t *testing.T, ctx context.Context) {
 	t.Helper()
-	must(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+	harness.Must(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
 		const original = window.fetch;
 		let release;
 		const released = new Promise((resolve) => { release = resolve; });
@@ -620,78 +620,4 @@ func holdNextReset(t *testing.T, ctx context.Context) {
 			return original(input, init);
 		};
 	})()`))
-}
-
-// errorsShown waits for the page whose h1 is h1 to show exactly these errors in its error
-// summary, with focus on the summary and "Error: " before the title (the NHS error pattern).
-func errorsShown(t *testing.T, ctx context.Context, h1 string, want ...string) {
-	t.Helper()
-	wantJSON := "[" + strings.Join(quoteAll(want), ",") + "]"
-	waitFor(t, ctx, fmt.Sprintf(`(() => { const h = document.querySelector("main h1"); const s = document.activeElement;
-		if (!h || h.textContent.trim() !== %q || !s || !s.classList.contains("nhsuk-error-summary")) return false;
-		const items = [...s.querySelectorAll(".nhsuk-error-summary__list li")].map((li) => li.textContent.trim());
-		return JSON.stringify(items) === JSON.stringify(%s) })()`, h1, wantJSON),
-		fmt.Sprintf("the page %q should show the errors %q in a focused error summary", h1, want))
-	if title := get(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Error: "+h1) {
-		t.Errorf("document.title = %q, want it to start with %q", title, "Error: "+h1)
-	}
-}
-
-// words is s with every run of white space made one space, as a screen reader reads it.
-func words(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func quoteAll(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
-}
-
-// liveRegionSays waits until the page's status region (role=status, aria-live=polite) says
-// exactly want: what a screen reader announces while the person waits.
-func liveRegionSays(t *testing.T, ctx context.Context, want string) {
-	t.Helper()
-	waitFor(t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('main [role="status"][aria-live="polite"]');
-		return !!s && s.textContent.trim() === %q })()`, want),
-		fmt.Sprintf("the status region should say %q", want))
-}
-
-// bannerSays waits for the success banner with this heading and body text.
-func bannerSays(t *testing.T, ctx context.Context, heading, body string) {
-	t.Helper()
-	waitFor(t, ctx, fmt.Sprintf(`(() => { const b = document.querySelector("main .nhsuk-notification-banner--success");
-		if (!b) return false;
-		const h = b.querySelector(".nhsuk-notification-banner__heading");
-		const p = b.querySelector(".nhsuk-notification-banner__content p");
-		return !!h && h.textContent.trim() === %q && !!p && p.textContent.trim() === %q })()`, heading, body),
-		fmt.Sprintf("the success banner should say %q: %q", heading, body))
-}
-
-// summaryValue is the value of the first summary list row in <main> whose key is key.
-func summaryValue(t *testing.T, ctx context.Context, key string) string {
-	t.Helper()
-	return get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
-		const row = [...document.querySelectorAll("main .nhsuk-summary-list__row")]
-			.find((r) => r.querySelector(".nhsuk-summary-list__key").textContent.trim() === %q);
-		return row ? row.querySelector(".nhsuk-summary-list__value").innerText.trim() : "" })()`, key)))
-}
-
-// fieldHint is the hint a screen reader gives with the text box named label: its accessible
-// description, without the error message.
-func fieldHint(t *testing.T, ctx context.Context, label string) string {
-	t.Helper()
-	describedBy := get(t, ctx, chromedp.AttributeValue("", "aria-describedby", fieldNamed(label))).Value
-	for _, id := range strings.Fields(describedBy) {
-		if strings.HasSuffix(id, "-hint") {
-			return get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.getElementById(%q).textContent.trim()`, id)))
-		}
-	}
-	return ""
-}
-
-// linkTexts are the texts of the links in <main>.
-func linkTexts(t *testing.T, ctx context.Context) []string {
-	t.Helper()
-	return get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main a")].map((a) => a.textContent.trim())`))
 }
