@@ -40,6 +40,7 @@ type Audit struct {
 	scanned   []Scan
 }
 
+// Scan is one page as the audit checked it: the state it was in, its path, title and h1.
 type Scan struct {
 	State string `json:"-"`
 	Path  string `json:"path"`
@@ -450,6 +451,7 @@ func NewKeyboard(t *testing.T, ctx context.Context) Keyboard {
 	return Keyboard{t: t, ctx: ctx}
 }
 
+// Press presses key, with modifiers held.
 func (k Keyboard) Press(key string, modifiers ...chromedp.Modifier) {
 	k.t.Helper()
 	Must(k.t, k.ctx, chromedp.KeyEvent(key, chromedp.KeyModifiers(modifiers...)))
@@ -547,6 +549,7 @@ func LinkNamed(text string) string {
 	return fmt.Sprintf(`el.matches("a") && el.textContent.replace(/\s+/g, " ").trim() === %q`, text)
 }
 
+// ButtonNamed matches the button whose text is text.
 func ButtonNamed(text string) string {
 	return fmt.Sprintf(`el.matches("button, [role=button]") && el.textContent.replace(/\s+/g, " ").trim() === %q`, text)
 }

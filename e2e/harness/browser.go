@@ -186,6 +186,8 @@ func Page(t *testing.T, ctx context.Context, want string) {
 	}
 }
 
+// WaitFor waits up to 15 seconds for the JavaScript expression expr to be true, failing
+// the test with what (what should have happened) if it never is.
 func WaitFor(t *testing.T, ctx context.Context, expr, what string) {
 	t.Helper()
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -197,6 +199,7 @@ func WaitFor(t *testing.T, ctx context.Context, expr, what string) {
 	}
 }
 
+// Open loads url in the page.
 func Open(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	Must(t, ctx, chromedp.Navigate(url))
@@ -262,6 +265,7 @@ func ByRoleAndName(role, name string) chromedp.QueryOption {
 	})
 }
 
+// Text is the text of the first element sel (a CSS selector) selects.
 func Text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	return Get(t, ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -274,6 +278,7 @@ func FetchJSON[T any](t *testing.T, ctx context.Context, path string) T {
 	return Get(t, ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
+// SignedIn asks the API, from inside the page, whether the page's session is signed in.
 func SignedIn(t *testing.T, ctx context.Context) bool {
 	t.Helper()
 	return FetchJSON[struct {
@@ -281,6 +286,7 @@ func SignedIn(t *testing.T, ctx context.Context) bool {
 	}](t, ctx, "/api/session").SignedIn
 }
 
+// PasskeyCount is how many passkeys the API lists for the page's signed-in person.
 func PasskeyCount(t *testing.T, ctx context.Context) int {
 	t.Helper()
 	return len(FetchJSON[struct {
@@ -288,6 +294,7 @@ func PasskeyCount(t *testing.T, ctx context.Context) int {
 	}](t, ctx, "/api/passkeys").Passkeys)
 }
 
+// AuthenticatorCredentials are the credentials Chromium's virtual authenticator id holds.
 func AuthenticatorCredentials(t *testing.T, ctx context.Context, id webauthn.AuthenticatorID) []*webauthn.Credential {
 	t.Helper()
 	res, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: id})
@@ -297,6 +304,7 @@ func AuthenticatorCredentials(t *testing.T, ctx context.Context, id webauthn.Aut
 	return res.Credentials
 }
 
+// Must runs action in the page, failing the test if it fails.
 func Must(t *testing.T, ctx context.Context, action chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	Get(t, ctx, action)
@@ -314,6 +322,8 @@ func Get[T any](t *testing.T, ctx context.Context, action chromedp.Action[T]) T 
 	return v
 }
 
+// RemoveCredential takes the credential off the virtual authenticator id, as a person who
+// deletes a passkey from their device does.
 func RemoveCredential(t *testing.T, ctx context.Context, id webauthn.AuthenticatorID, credentialID []byte) {
 	t.Helper()
 	if _, err := chromedp.Call(ctx, webauthn.RemoveCredential, webauthn.RemoveCredentialParams{AuthenticatorID: id, CredentialID: credentialID}); err != nil {
@@ -351,11 +361,13 @@ func Banner(t *testing.T, ctx context.Context, want string) {
 		fmt.Sprintf("the success banner should say %q", want))
 }
 
+// ListedPasskey is a passkey as GET /api/passkeys lists it.
 type ListedPasskey struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
 
+// ListPasskeys is what GET /api/passkeys lists for the page's signed-in person.
 func ListPasskeys(t *testing.T, ctx context.Context) []ListedPasskey {
 	t.Helper()
 	return FetchJSON[struct {
@@ -363,6 +375,7 @@ func ListPasskeys(t *testing.T, ctx context.Context) []ListedPasskey {
 	}](t, ctx, "/api/passkeys").Passkeys
 }
 
+// PasskeyNames is the passkeys' names, for a failure message.
 func PasskeyNames(passkeys []ListedPasskey) string {
 	names := make([]string, len(passkeys))
 	for i, p := range passkeys {
@@ -377,6 +390,7 @@ type APIClient struct {
 	http   *http.Client
 }
 
+// NewAPIClient is an API client of its own (its own cookies) for the app at origin.
 func NewAPIClient(t *testing.T, origin string) *APIClient {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
@@ -386,6 +400,8 @@ func NewAPIClient(t *testing.T, origin string) *APIClient {
 	return &APIClient{origin: origin, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }
 
+// Post sends body as JSON to path, with the Origin header a browser would send, and
+// returns the answer's status.
 func (c *APIClient) Post(t *testing.T, path string, body any) int {
 	t.Helper()
 	data, err := json.Marshal(body)
@@ -406,6 +422,7 @@ func (c *APIClient) Post(t *testing.T, path string, body any) int {
 	return resp.StatusCode
 }
 
+// SignedIn asks GET /api/session whether this client is signed in.
 func (c *APIClient) SignedIn(t *testing.T) bool {
 	t.Helper()
 	resp, err := c.http.Get(c.origin + "/api/session")

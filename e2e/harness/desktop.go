@@ -185,6 +185,7 @@ Object.defineProperty(Navigator.prototype, "credentials", { get: () => undefined
 	return ctx
 }
 
+// NewVirtualKey is a virtual security key (app/virtualkey) that behaves as behaviour says.
 func NewVirtualKey(t *testing.T, behaviour virtualkey.Behaviour) *virtualkey.Key {
 	t.Helper()
 	key, err := virtualkey.New(virtualkey.Options{Behaviour: behaviour})
@@ -208,6 +209,8 @@ func DeviceStatus(t *testing.T, ctx context.Context, want string) {
 		fmt.Sprintf("the status should say %q", want))
 }
 
+// CreateAccount creates an account with email and password from the Create an account page
+// at origin, checking first that the page has no WebAuthn of its own (as in the webview).
 func CreateAccount(t *testing.T, ctx context.Context, origin, email, password string) {
 	t.Helper()
 	Open(t, ctx, origin+"/create-account")

@@ -133,6 +133,7 @@ func ImportantBanner(t *testing.T, ctx context.Context, want string) {
 		fmt.Sprintf("the start page's focused banner should say %q", want))
 }
 
+// RadioLabels are the labels of the radios on the page, in order.
 func RadioLabels(t *testing.T, ctx context.Context) []string {
 	t.Helper()
 	return Get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main label.nhsuk-radios__label")].map(l => l.textContent.trim())`))
@@ -149,6 +150,7 @@ func WaitLong(t *testing.T, ctx context.Context, expr, what string, within time.
 	}
 }
 
+// ContainsAll says whether s contains every one of parts.
 func ContainsAll(s string, parts ...string) bool {
 	for _, p := range parts {
 		if !strings.Contains(s, p) {

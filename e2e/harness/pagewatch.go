@@ -22,50 +22,53 @@ type PageProblem struct {
 	Kind    ProblemKind
 	Request string // "GET /api/session": responses and failed requests
 	Status  int64  // responses
-	text    string // what the console, the exception or Chromium said; the error of a failed request
+	Text    string // what the console, the exception or Chromium said; the error of a failed request
 }
 
+// ProblemKind is the kind of thing that went wrong.
 type ProblemKind string
 
 const (
 	ProblemStatus    ProblemKind = "answered"       // a response with status >= 400
-	problemFailed    ProblemKind = "failed request" // no response at all
-	problemConsole   ProblemKind = "console error"  // console.error
+	ProblemFailed    ProblemKind = "failed request" // no response at all
+	ProblemConsole   ProblemKind = "console error"  // console.error
 	ProblemException ProblemKind = "exception"      // uncaught, in a script or a promise
 	ProblemBrowser   ProblemKind = "browser error"  // an error Chromium logged itself (CSP, ...)
 )
 
+// String says what went wrong, as a failed test reports it.
 func (p PageProblem) String() string {
 	switch p.Kind {
 	case ProblemStatus:
 		return fmt.Sprintf("%s %d", p.Request, p.Status)
-	case problemFailed:
-		return fmt.Sprintf("%s failed: %s", p.Request, p.text)
+	case ProblemFailed:
+		return fmt.Sprintf("%s failed: %s", p.Request, p.Text)
 	default:
-		return fmt.Sprintf("%s: %s", p.Kind, p.text)
+		return fmt.Sprintf("%s: %s", p.Kind, p.Text)
 	}
 }
 
-// ExpectedProblem is what a test says its page will do on purpose. request is a method and a
-// path pattern (path.Match: "*" is one path segment); text is part of a console message.
+// ExpectedProblem is what a test says its page will do on purpose. Request is a method and a
+// path pattern (path.Match: "*" is one path segment); Text is part of a console message.
 type ExpectedProblem struct {
 	Kind    ProblemKind
-	request string
-	status  int64
+	Request string
+	Status  int64
 	Text    string
 }
 
+// Matches says whether p is the problem e expects.
 func (e ExpectedProblem) Matches(p PageProblem) bool {
 	if e.Kind != p.Kind {
 		return false
 	}
 	switch e.Kind {
 	case ProblemStatus:
-		return e.status == p.Status && requestMatches(e.request, p.Request)
-	case problemFailed:
-		return requestMatches(e.request, p.Request)
+		return e.Status == p.Status && requestMatches(e.Request, p.Request)
+	case ProblemFailed:
+		return requestMatches(e.Request, p.Request)
 	default:
-		return strings.Contains(p.text, e.Text)
+		return strings.Contains(p.Text, e.Text)
 	}
 }
 
@@ -125,10 +128,10 @@ func (w *PageWatch) record(ev any) {
 		if ev.BlockedReason != "" {
 			reason += " (blocked: " + string(ev.BlockedReason) + ")"
 		}
-		w.seen = append(w.seen, PageProblem{Kind: problemFailed, Request: w.request(ev.RequestID, ""), text: reason})
+		w.seen = append(w.seen, PageProblem{Kind: ProblemFailed, Request: w.request(ev.RequestID, ""), Text: reason})
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			w.seen = append(w.seen, PageProblem{Kind: problemConsole, text: consoleText(ev.Args)})
+			w.seen = append(w.seen, PageProblem{Kind: ProblemConsole, Text: consoleText(ev.Args)})
 		}
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
@@ -136,12 +139,12 @@ func (w *PageWatch) record(ev any) {
 		if d.Exception != nil && d.Exception.Description != "" {
 			text += " " + firstLine(d.Exception.Description) // an Error's description goes on with its stack
 		}
-		w.seen = append(w.seen, PageProblem{Kind: ProblemException, text: text})
+		w.seen = append(w.seen, PageProblem{Kind: ProblemException, Text: text})
 	case *cdplog.EventEntryAdded:
 		// Chromium's own line for a failed request ("Failed to load resource: ... 404") is
 		// the response or the failure above, with its method and path.
 		if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork {
-			w.seen = append(w.seen, PageProblem{Kind: ProblemBrowser, text: ev.Entry.Text})
+			w.seen = append(w.seen, PageProblem{Kind: ProblemBrowser, Text: ev.Entry.Text})
 		}
 	}
 }
@@ -193,12 +196,14 @@ func (w *PageWatch) Unexpected() []string {
 	return out
 }
 
+// Expect says the page will have problem e on purpose: it is not counted against the test.
 func (w *PageWatch) Expect(e ExpectedProblem) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.Expected = append(w.Expected, e)
 }
 
+// WatchOf is the page watch of the page in ctx (StartChromium starts one for every page).
 func WatchOf(t *testing.T, ctx context.Context) *PageWatch {
 	t.Helper()
 	w, ok := ctx.Value(pageWatchKey{}).(*PageWatch)
@@ -212,17 +217,17 @@ func WatchOf(t *testing.T, ctx context.Context) *PageWatch {
 // /api/login/password"; "*" matches one path segment), any number of times.
 func ExpectStatus(t *testing.T, ctx context.Context, request string, status int64) {
 	t.Helper()
-	WatchOf(t, ctx).Expect(ExpectedProblem{Kind: ProblemStatus, request: request, status: status})
+	WatchOf(t, ctx).Expect(ExpectedProblem{Kind: ProblemStatus, Request: request, Status: status})
 }
 
 // ExpectFailedRequest says the test makes request fail on purpose (no answer at all).
 func ExpectFailedRequest(t *testing.T, ctx context.Context, request string) {
 	t.Helper()
-	WatchOf(t, ctx).Expect(ExpectedProblem{Kind: problemFailed, request: request})
+	WatchOf(t, ctx).Expect(ExpectedProblem{Kind: ProblemFailed, Request: request})
 }
 
 // ExpectConsoleError says the page writes a console error containing text, on purpose.
 func ExpectConsoleError(t *testing.T, ctx context.Context, text string) {
 	t.Helper()
-	WatchOf(t, ctx).Expect(ExpectedProblem{Kind: problemConsole, Text: text})
+	WatchOf(t, ctx).Expect(ExpectedProblem{Kind: ProblemConsole, Text: text})
 }
