@@ -51,7 +51,7 @@ run: build
 	fi
 
 # What can be checked here of every platform's build (README, "What is tested where"):
-# - Linux: go vet of every package, the e2e journeys included.
+# - Linux: go vet of every package, the e2e journeys (e2e/) included.
 # - Windows (no cgo; Wails needs none there): go vet of every package and of the e2e tests,
 #   and of the desktop app with Wails' build tags. The Windows-only tests (*_windows_test.go)
 #   are type-checked by it; they run in the hosted pipeline.
@@ -67,12 +67,12 @@ lint: deps-lint frontend/dist/index.html
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "Not gofmt-formatted: $$unformatted"; exit 1; fi
 	go vet ./...
-	go vet -tags e2e .
+	go vet -tags e2e ./e2e/...
 	GOOS=windows CGO_ENABLED=0 go vet ./...
-	GOOS=windows CGO_ENABLED=0 go vet -tags e2e .
+	GOOS=windows CGO_ENABLED=0 go vet -tags e2e ./e2e/...
 	GOOS=windows CGO_ENABLED=0 go vet -tags desktop,production . ./app/desktop/
 	GOOS=darwin CGO_ENABLED=0 go vet ./...
-	GOOS=darwin CGO_ENABLED=0 go vet -tags e2e .
+	GOOS=darwin CGO_ENABLED=0 go vet -tags e2e ./e2e/...
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go test -count=1 -run WithoutCgo ./app/device/
 	shellcheck scripts/*.sh .ci/run
@@ -91,15 +91,16 @@ test-frontend: $(NPM_STAMP)
 	cd frontend && npm test
 
 # Journeys in headless Chromium against `serve` (CDP virtual authenticator) and the desktop
-# app's handler (virtual security key), and the accessibility suite (journey_a11y_test.go).
+# app's handler (virtual security key), and the accessibility suite (e2e/a11y_test.go); their
+# harness is e2e/harness.
 # The whole run took 600 s on a busy 2-core machine, go test's default limit: hence -timeout.
 test-browser: frontend/dist/index.html
-	go test -tags e2e -count=1 -timeout 30m -run 'Journey|A11y' -v .
+	go test -tags e2e -count=1 -timeout 30m -run 'Journey|A11y' -v ./e2e/
 
 # Only the accessibility checks: the frontend's axe tests in jsdom, then the pages in Chromium.
 test-a11y: $(NPM_STAMP) frontend/dist/index.html
 	cd frontend && npx vitest run accessibility
-	go test -tags e2e -count=1 -run A11y -v .
+	go test -tags e2e -count=1 -run A11y -v ./e2e/
 
 # The real desktop window under Xvfb with a real gnome-keyring.
 test-desktop: frontend/dist/index.html

@@ -9,7 +9,7 @@ package backend_test
 // of a stream of writes, two processes on one data folder, and a disk that refuses writes.
 // The child is this test binary re-executed (TestServeChild): backend.New with the
 // production options (real argon2id, real clock) on a loopback net/http server, which is
-// what `nhs-passkeys serve` runs (run.go) minus the flag parsing and the embedded frontend.
+// what `nhs-passkeys serve` runs (internal/cli) minus the flag parsing and the embedded frontend.
 
 import (
 	"bufio"

@@ -31,7 +31,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
-// Config is what the program passes in (run.go).
+// Config is what the program passes in (internal/cli).
 type Config struct {
 	DataDir        string   // folder for passkeys.db (created 0700; the db file and its -wal/-shm 0600)
 	Origin         string   // RP origin, e.g. "http://localhost:8080"; the RP ID is its host name

@@ -24,6 +24,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 const (
@@ -33,34 +34,16 @@ const (
 
 var b64 = base64.RawURLEncoding
 
-// clock is the virtual key's clock, moved only by the test (for the reset window).
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type fixture struct {
 	key   *virtualkey.Key
 	dev   *fido2.Device
-	clock *clock
+	clock *testkit.Clock
 	rp    *webauthn.WebAuthn
 }
 
 func newFixture(t *testing.T, opts virtualkey.Options) *fixture {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	opts.Clock = c.Now
 	key, err := virtualkey.New(opts)
 	if err != nil {

@@ -54,7 +54,7 @@ func lookupAAGUID(id []byte) (authenticatorInfo, bool) {
 // patient recognises ("YubiKey 5 Series with NFC", "Windows Hello"), as the embedded table
 // gives it; ok is false for the zero AAGUID, a model the table does not know, or a table name
 // that is not a valid passkey name. The desktop app names the security keys it lists by it
-// (run.go passes it to app/device as Config.AuthenticatorNames).
+// (internal/cli passes it to app/device as Config.AuthenticatorNames).
 func AuthenticatorName(aaguid []byte) (name string, ok bool) {
 	info, known := lookupAAGUID(aaguid)
 	if !known {

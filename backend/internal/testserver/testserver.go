@@ -26,6 +26,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/session"
 	"github.com/nhs-passkeys/companion/backend/store"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // Origin is the RP origin tests run with.
@@ -38,26 +39,6 @@ const Host = "localhost:8080"
 // CheapHashing makes argon2id fast enough for tests. Never use it elsewhere.
 func CheapHashing() account.HashParams {
 	return account.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-}
-
-// Clock is a settable clock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // testLog sends the backend's log to the test's log (shown for failed tests and with -v)
@@ -83,7 +64,7 @@ type Server struct {
 	Backend *backend.Server
 	Handler http.Handler
 	DB      *sql.DB // a separate connection to the same file, for checking what is stored
-	Clock   *Clock
+	Clock   *testkit.Clock
 	Config  backend.Config
 	log     testLog
 }
@@ -124,7 +105,7 @@ func Frontend() fstest.MapFS {
 // New starts a backend in a fresh t.TempDir() and closes it when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	clock := &Clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	logs := testLog{t: t, mu: &sync.Mutex{}, buf: &bytes.Buffer{}}
 	st := settings{
 		cfg: backend.Config{

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -61,7 +61,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			dir := t.TempDir()
-			if err := run(t.Context(), append(args, "--data-dir", dir), noEnv, strings.NewReader(""), &stdout, &stderr); err != nil {
+			if err := (Program{}).Run(t.Context(), append(args, "--data-dir", dir), noEnv, strings.NewReader(""), &stdout, &stderr); err != nil {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
@@ -93,7 +93,7 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 			cancel() // if the arguments were wrongly accepted, serve stops at once
 			var out bytes.Buffer
 			args := append([]string{"nhs-passkeys"}, tt.args...)
-			err := run(ctx, append(args, "--data-dir", t.TempDir()), noEnv, strings.NewReader(""), &out, &out)
+			err := (Program{}).Run(ctx, append(args, "--data-dir", t.TempDir()), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -103,7 +103,7 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 
 func TestKioskSecretPrintsTheSettingsLineAndNeverTheSecret(t *testing.T) {
 	var out, msg bytes.Buffer
-	if err := run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("the surgery's secret\n"), &out, &msg); err != nil {
+	if err := (Program{}).Run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("the surgery's secret\n"), &out, &msg); err != nil {
 		t.Fatal(err)
 	}
 	line := strings.TrimSpace(out.String())
@@ -114,7 +114,7 @@ func TestKioskSecretPrintsTheSettingsLineAndNeverTheSecret(t *testing.T) {
 	if err := kiosk.NewAdmin(hash, nil).Check("the surgery's secret"); err != nil {
 		t.Fatalf("the printed hash does not match the secret: %v", err)
 	}
-	if err := run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("short\n"), &out, &msg); err == nil ||
+	if err := (Program{}).Run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("short\n"), &out, &msg); err == nil ||
 		!strings.Contains(err.Error(), "at least 12 characters") {
 		t.Fatalf("a short secret: %v", err)
 	}
@@ -150,7 +150,7 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			var out bytes.Buffer
-			err := run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
+			err := (Program{}).Run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -174,9 +174,7 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 	if err := os.WriteFile(other, []byte(`{}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	was := adminSettingsPath
-	adminSettingsPath = func(func(string) string) string { return admin }
-	t.Cleanup(func() { adminSettingsPath = was })
+	program := Program{AdminSettingsPath: func(func(string) string) string { return admin }}
 
 	tests := []struct {
 		name string
@@ -191,7 +189,7 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			var out bytes.Buffer
-			err := run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
+			err := program.Run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}

@@ -4,7 +4,7 @@
 // passkey and a page with an error summary, drawn by Chromium: the NHS blue header, and the
 // text in the design system's font (the a11y suite's font check). With NHSP_SCREENSHOTS set to
 // a folder (docs/screenshots), the pictures are kept there for a person to look at.
-package main
+package e2e
 
 import (
 	"bytes"
@@ -17,28 +17,30 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/nhs-passkeys/companion/e2e/harness"
 )
 
 // nhsBlue is the header's colour, the design system's $nhsuk-brand-colour.
 var nhsBlue = color.RGBA{R: 0x00, G: 0x5e, B: 0xb8, A: 0xff}
 
 func TestJourneyScreenshotsShowTheNHSLook(t *testing.T) {
-	origin := startServe(t)
-	ctx, _ := newBrowser(t)
-	a := newAudit(t, ctx)
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	a := harness.NewAudit(t, ctx)
 	dir := os.Getenv("NHSP_SCREENSHOTS")
 	if dir == "" {
 		dir = t.TempDir()
 	}
 	// A laptop's window: the pictures stay small, and each page's top is in them.
-	must(t, ctx, chromedp.EmulateViewport(1024, 768))
+	harness.Must(t, ctx, chromedp.EmulateViewport(1024, 768))
 
 	look := func(name string) {
 		t.Helper()
-		if problems := a.font(); len(problems) > 0 {
+		if problems := a.Font(); len(problems) > 0 {
 			t.Errorf("%s: %q", name, problems)
 		}
-		shot := get(t, ctx, chromedp.CaptureScreenshot())
+		shot := harness.Get(t, ctx, chromedp.CaptureScreenshot())
 		img, err := png.Decode(bytes.NewReader(shot))
 		if err != nil {
 			t.Fatalf("%s: decode the screenshot: %v", name, err)
@@ -51,34 +53,34 @@ func TestJourneyScreenshotsShowTheNHSLook(t *testing.T) {
 		}
 	}
 
-	open(t, ctx, origin+"/")
-	page(t, ctx, "Manage passkeys for your NHS login")
+	harness.Open(t, ctx, origin+"/")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
 	look("start-page")
 
-	open(t, ctx, origin+"/create-account")
-	page(t, ctx, "Create an account")
-	fillIn(t, ctx, "Email address", "look@example.com")
-	fillIn(t, ctx, "Create a password", "a long enough password")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Login and security settings")
+	harness.Open(t, ctx, origin+"/create-account")
+	harness.Page(t, ctx, "Create an account")
+	harness.FillIn(t, ctx, "Email address", "look@example.com")
+	harness.FillIn(t, ctx, "Create a password", "a long enough password")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Login and security settings")
 	look("login-and-security-settings")
-	click(t, ctx, "Passkeys")
-	page(t, ctx, "Passkeys")
-	click(t, ctx, "Set up a passkey")
-	page(t, ctx, "Set up a passkey")
+	harness.Click(t, ctx, "Passkeys")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Click(t, ctx, "Set up a passkey")
+	harness.Page(t, ctx, "Set up a passkey")
 	look("set-up-a-passkey")
-	open(t, ctx, origin+"/account/security")
-	page(t, ctx, "Login and security settings")
-	click(t, ctx, "Log out")
-	page(t, ctx, "Manage passkeys for your NHS login")
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Click(t, ctx, "Log out")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
 
-	expectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
-	open(t, ctx, origin+"/login/password")
-	page(t, ctx, "Log in with your password")
-	fillIn(t, ctx, "Email address", "look@example.com")
-	fillIn(t, ctx, "Password", "not the password")
-	click(t, ctx, "Log in")
-	errorSummaryFocused(t, ctx, "")
+	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
+	harness.Open(t, ctx, origin+"/login/password")
+	harness.Page(t, ctx, "Log in with your password")
+	harness.FillIn(t, ctx, "Email address", "look@example.com")
+	harness.FillIn(t, ctx, "Password", "not the password")
+	harness.Click(t, ctx, "Log in")
+	harness.ErrorSummaryFocused(t, ctx, "")
 	look("log-in-with-an-error")
 	t.Logf("screenshots in %s", dir)
 }

@@ -4,10 +4,10 @@
 // testers"): for every choice of what the key does next, a tester opens the tools from the
 // footer with the keyboard, saves the choice, sets up a passkey, and meets the message that
 // choice is for; and the key is reset, listed and started again with a new account. Same
-// bench as journey_device_test.go: the desktop handler and the virtual key behind the real
+// bench as device_test.go: the desktop handler and the virtual key behind the real
 // libfido2, headless Chromium without WebAuthn.
-// Run with `go test -tags e2e -count=1 -run 'JourneyTester' -v .` after `npm run build`.
-package main
+// Run with `go test -tags e2e -count=1 -run 'JourneyTester' -v ./e2e/` after `npm run build`.
+package e2e
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/e2e/harness"
 )
 
 const (
@@ -32,22 +33,22 @@ const (
 // found by its role and accessible name, then Enter.
 func openTestTools(t *testing.T, ctx context.Context) {
 	t.Helper()
-	must(t, ctx, chromedp.Focus("", byRoleAndName("link", testToolsLink), chromedp.NodeVisible))
-	must(t, ctx, chromedp.KeyEvent(kb.Enter))
-	page(t, ctx, testToolsPage)
+	harness.Must(t, ctx, chromedp.Focus("", harness.ByRoleAndName("link", testToolsLink), chromedp.NodeVisible))
+	harness.Must(t, ctx, chromedp.KeyEvent(kb.Enter))
+	harness.Page(t, ctx, testToolsPage)
 }
 
 // chooseNext saves what the virtual key does next on the test tools and checks the page says
 // so (the tag "Next: …").
 func chooseNext(t *testing.T, ctx context.Context, label, phrase string) {
 	t.Helper()
-	click(t, ctx, "Change what the key does next")
-	page(t, ctx, nextQuestion)
-	choose(t, ctx, label)
-	click(t, ctx, "Save")
-	page(t, ctx, testToolsPage)
-	banner(t, ctx, "Saved. Next, the virtual key will "+phrase)
-	if tag := text(t, ctx, "#tester-next .nhsuk-tag"); tag != "Next: "+phrase {
+	harness.Click(t, ctx, "Change what the key does next")
+	harness.Page(t, ctx, nextQuestion)
+	harness.Choose(t, ctx, label)
+	harness.Click(t, ctx, "Save")
+	harness.Page(t, ctx, testToolsPage)
+	harness.Banner(t, ctx, "Saved. Next, the virtual key will "+phrase)
+	if tag := harness.Text(t, ctx, "#tester-next .nhsuk-tag"); tag != "Next: "+phrase {
 		t.Errorf("the test tools should show what the key does next as %q, show %q", "Next: "+phrase, tag)
 	}
 }
@@ -69,8 +70,8 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 	}{
 		{"Succeed", "succeed", newPIN, passkeySetUp},
 		{"Wait for a touch, then succeed", "wait for a touch, then succeed", newPIN, func(t *testing.T, ctx context.Context, key *virtualkey.Key) {
-			page(t, ctx, "Setting up your passkey")
-			deviceStatus(t, ctx, "Touch your security key")
+			harness.Page(t, ctx, "Setting up your passkey")
+			harness.DeviceStatus(t, ctx, "Touch your security key")
 			key.Touch() // rather than wait the 15 seconds
 			passkeySetUp(t, ctx, key)
 		}},
@@ -78,11 +79,11 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 		{"Time out", "time out", newPIN, errorSays("Your security key did not respond in time.")},
 		{"Ask for a PIN", "ask for its PIN, then succeed", testPIN, passkeySetUp},
 		{"Refuse a PIN as wrong", "refuse the PIN as wrong", testPIN, func(t *testing.T, ctx context.Context, key *virtualkey.Key) {
-			errorSummaryFocused(t, ctx, "The PIN is not correct. You have 7 tries left.")
+			harness.ErrorSummaryFocused(t, ctx, "The PIN is not correct. You have 7 tries left.")
 			errorPage(t, ctx, "Enter your security key PIN")
 			// The refusal was one-shot: the same PIN now works.
-			fillIn(t, ctx, "Enter your security key PIN", device.TestPIN)
-			click(t, ctx, "Continue")
+			harness.FillIn(t, ctx, "Enter your security key PIN", device.TestPIN)
+			harness.Click(t, ctx, "Continue")
 			passkeySetUp(t, ctx, key)
 		}},
 		{"Be blocked", "be blocked, until you reset it", noPIN,
@@ -92,32 +93,32 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 			errorSays("This security key is already set up for your NHS login.")},
 		{"Be unplugged", "be unplugged", newPIN, errorSays("Your security key was removed before it finished.")},
 	}
-	ctx := newWebview(t)
+	ctx := harness.NewWebview(t)
 	for i, tt := range tests {
 		t.Run(strings.ToLower(tt.label)+" reaches its message", func(t *testing.T) {
-			key := newVirtualKey(t, virtualkey.Succeed())
-			srv := startDesktop(t, key)
-			createAccount(t, ctx, srv.origin, "tester."+string(rune('a'+i))+"@example.com", "a long enough password")
+			key := harness.NewVirtualKey(t, virtualkey.Succeed())
+			srv := harness.StartDesktop(t, key)
+			harness.CreateAccount(t, ctx, srv.Origin, "tester."+string(rune('a'+i))+"@example.com", "a long enough password")
 
 			openTestTools(t, ctx)
 			chooseNext(t, ctx, tt.label, tt.phrase)
 
-			open(t, ctx, srv.origin+"/account/passkeys/set-up")
-			page(t, ctx, "Set up a passkey")
-			click(t, ctx, "Continue")
-			page(t, ctx, "Where do you want to save your passkey?")
-			choose(t, ctx, "Virtual security key (for testing)")
-			click(t, ctx, "Continue")
+			harness.Open(t, ctx, srv.Origin+"/account/passkeys/set-up")
+			harness.Page(t, ctx, "Set up a passkey")
+			harness.Click(t, ctx, "Continue")
+			harness.Page(t, ctx, "Where do you want to save your passkey?")
+			harness.Choose(t, ctx, "Virtual security key (for testing)")
+			harness.Click(t, ctx, "Continue")
 			switch tt.pinStep {
 			case newPIN:
-				page(t, ctx, "Create a PIN for your security key")
-				fillIn(t, ctx, "New PIN", pin)
-				fillIn(t, ctx, "Enter the new PIN again", pin)
-				click(t, ctx, "Continue")
+				harness.Page(t, ctx, "Create a PIN for your security key")
+				harness.FillIn(t, ctx, "New PIN", pin)
+				harness.FillIn(t, ctx, "Enter the new PIN again", pin)
+				harness.Click(t, ctx, "Continue")
 			case testPIN:
-				page(t, ctx, "Enter your security key PIN")
-				fillIn(t, ctx, "Enter your security key PIN", device.TestPIN)
-				click(t, ctx, "Continue")
+				harness.Page(t, ctx, "Enter your security key PIN")
+				harness.FillIn(t, ctx, "Enter your security key PIN", device.TestPIN)
+				harness.Click(t, ctx, "Continue")
 			}
 			tt.sees(t, ctx, key)
 		})
@@ -128,8 +129,8 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 // passkey is on the key.
 func passkeySetUp(t *testing.T, ctx context.Context, key *virtualkey.Key) {
 	t.Helper()
-	page(t, ctx, "Passkeys")
-	banner(t, ctx, "Passkey set up")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Banner(t, ctx, "Passkey set up")
 	if n := len(key.Credentials()); n != 1 {
 		t.Errorf("after the set-up the key holds %d passkeys, want 1", n)
 	}
@@ -140,14 +141,14 @@ func passkeySetUp(t *testing.T, ctx context.Context, key *virtualkey.Key) {
 func errorSays(want string) func(t *testing.T, ctx context.Context, key *virtualkey.Key) {
 	return func(t *testing.T, ctx context.Context, key *virtualkey.Key) {
 		t.Helper()
-		errorSummaryFocused(t, ctx, want)
+		harness.ErrorSummaryFocused(t, ctx, want)
 		errorPage(t, ctx, "Set up a passkey")
-		if got := text(t, ctx, "main .nhsuk-error-summary li"); got != want {
+		if got := harness.Text(t, ctx, "main .nhsuk-error-summary li"); got != want {
 			t.Errorf("the error summary says %q, want exactly %q", got, want)
 		}
 		// The app's message (what happened) and the page's advice (what to do) are written
 		// in two places; together they must not say the same thing twice.
-		if all := text(t, ctx, "main .nhsuk-error-summary"); strings.Count(strings.ToLower(all), "try again") > 1 {
+		if all := harness.Text(t, ctx, "main .nhsuk-error-summary"); strings.Count(strings.ToLower(all), "try again") > 1 {
 			t.Errorf("the error summary says \"try again\" more than once: %q", all)
 		}
 		if n := len(key.Credentials()); n != 0 {
@@ -160,107 +161,107 @@ func errorSays(want string) func(t *testing.T, ctx context.Context, key *virtual
 // starts "Error: " and the h1.
 func errorPage(t *testing.T, ctx context.Context, h1 string) {
 	t.Helper()
-	if got := text(t, ctx, "main h1"); got != h1 {
+	if got := harness.Text(t, ctx, "main h1"); got != h1 {
 		t.Errorf("the page with the error is %q, want %q", got, h1)
 	}
-	if title := get(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Error: "+h1) {
+	if title := harness.Get(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Error: "+h1) {
 		t.Errorf("document.title = %q, want \"Error: %s …\"", title, h1)
 	}
 }
 
 func TestJourneyTesterListsResetsTheKeyAndStartsAgain(t *testing.T) {
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktop(t, key)
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 	const email = "tester.holds@example.com"
 	const pin = "97531"
 
-	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, email, "a long enough password")
 	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
 
 	// What the key holds: the passkey (site, account, when), and the PIN the tester chose.
 	openTestTools(t, ctx)
-	if cells := text(t, ctx, "main .nhsuk-summary-list + h3 + .nhsuk-summary-list"); !strings.Contains(cells, "Website: localhost") || !strings.Contains(cells, email) {
+	if cells := harness.Text(t, ctx, "main .nhsuk-summary-list + h3 + .nhsuk-summary-list"); !strings.Contains(cells, "Website: localhost") || !strings.Contains(cells, email) {
 		t.Errorf("the list of passkeys on the key should name the site and the account, says %q", cells)
 	}
-	if v := text(t, ctx, "main .nhsuk-summary-list__row:first-child .nhsuk-summary-list__value"); v != "Set. It is the PIN you chose." {
+	if v := harness.Text(t, ctx, "main .nhsuk-summary-list__row:first-child .nhsuk-summary-list__value"); v != "Set. It is the PIN you chose." {
 		t.Errorf("the PIN row says %q", v)
 	}
-	if tag := text(t, ctx, "#tester-next .nhsuk-tag"); tag != "Next: ask for its PIN, then succeed" {
+	if tag := harness.Text(t, ctx, "#tester-next .nhsuk-tag"); tag != "Next: ask for its PIN, then succeed" {
 		t.Errorf("a key with a PIN asks for it next; the page says %q", tag)
 	}
 
 	// Reset, after being asked.
-	click(t, ctx, "Reset the virtual key")
-	page(t, ctx, "Are you sure you want to reset the virtual security key?")
+	harness.Click(t, ctx, "Reset the virtual key")
+	harness.Page(t, ctx, "Are you sure you want to reset the virtual security key?")
 	if len(key.Credentials()) != 1 {
 		t.Fatal("asking if you are sure must not reset the key")
 	}
-	click(t, ctx, "Reset the virtual key")
-	page(t, ctx, testToolsPage)
-	banner(t, ctx, "The virtual key has been reset")
+	harness.Click(t, ctx, "Reset the virtual key")
+	harness.Page(t, ctx, testToolsPage)
+	harness.Banner(t, ctx, "The virtual key has been reset")
 	if n := len(key.Credentials()); n != 0 {
 		t.Fatalf("after the reset the key holds %d passkeys", n)
 	}
 	if _, set := key.PINRetries(); set {
 		t.Fatal("after the reset the key still has a PIN")
 	}
-	if body := text(t, ctx, "main"); !strings.Contains(body, "The virtual key has no passkeys on it.") || !strings.Contains(body, "Next: succeed") {
+	if body := harness.Text(t, ctx, "main"); !strings.Contains(body, "The virtual key has no passkeys on it.") || !strings.Contains(body, "Next: succeed") {
 		t.Errorf("after the reset the page should say the key is empty and will succeed:\n%s", body)
 	}
 
 	// Start again: the key is reset and the tester logged out, on Create an account.
 	chooseNext(t, ctx, "Be cancelled", "be cancelled")
-	click(t, ctx, "Start again with a new account")
-	page(t, ctx, "Are you sure you want to start again with a new account?")
-	click(t, ctx, "Reset the key and log out")
-	page(t, ctx, "Create an account")
-	if signedIn(t, ctx) {
+	harness.Click(t, ctx, "Start again with a new account")
+	harness.Page(t, ctx, "Are you sure you want to start again with a new account?")
+	harness.Click(t, ctx, "Reset the key and log out")
+	harness.Page(t, ctx, "Create an account")
+	if harness.SignedIn(t, ctx) {
 		t.Fatal("starting again should log the tester out")
 	}
 	if a := key.Armed(); a.HasBehaviour {
 		t.Errorf("starting again should drop what was armed: %+v", a)
 	}
 	// A new account on the fresh key: the key asks for a new PIN again, and works.
-	createAccount(t, ctx, srv.origin, "tester.again@example.com", "another long password")
+	harness.CreateAccount(t, ctx, srv.Origin, "tester.again@example.com", "another long password")
 	setUpPasskeyOnNewVirtualKey(t, ctx, pin)
-	banner(t, ctx, "Passkey set up")
+	harness.Banner(t, ctx, "Passkey set up")
 }
 
 func TestJourneyTesterToolsAreOnlyThereWithTheVirtualKey(t *testing.T) {
-	ctx := newWebview(t)
+	ctx := harness.NewWebview(t)
 	// The desktop app without --virtual-key has device endpoints but no tester ones: the page
 	// asks once, and that 404 is how it learns there are no test tools.
-	expectStatus(t, ctx, "GET /api/device/tester", http.StatusNotFound)
+	harness.ExpectStatus(t, ctx, "GET /api/device/tester", http.StatusNotFound)
 	for _, c := range []struct {
 		name, origin string
 		// serve has no device endpoints at all (GET /api/config says "browser"), so the page
 		// never asks them: a request known to fail is not made.
 		asks bool
 	}{
-		{"the desktop app without --virtual-key", startDesktop(t, nil).origin, true},
-		{"serve", startServe(t), false},
+		{"the desktop app without --virtual-key", harness.StartDesktop(t, nil).Origin, true},
+		{"serve", harness.StartServe(t), false},
 	} {
-		open(t, ctx, c.origin+"/")
-		page(t, ctx, "Manage passkeys for your NHS login")
+		harness.Open(t, ctx, c.origin+"/")
+		harness.Page(t, ctx, "Manage passkeys for your NHS login")
 		const asked = `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/device/tester"))`
 		if c.asks {
 			// The footer link would be added once the tester endpoints answered; by the time
 			// they have been asked, the page has no such link.
-			waitFor(t, ctx, asked, c.name+": the page should ask the tester endpoints once")
+			harness.WaitFor(t, ctx, asked, c.name+": the page should ask the tester endpoints once")
 		} else {
 			// The test tools are asked for as soon as the config has answered.
-			waitFor(t, ctx, `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/config"))`,
+			harness.WaitFor(t, ctx, `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/config"))`,
 				c.name+": the page should ask for its config")
-			waitFor(t, ctx, `new Promise((r) => setTimeout(() => r(true), 500))`, "a moment for any request after the config")
-			if get(t, ctx, chromedp.Evaluate[bool](`performance.getEntriesByType("resource").some((e) => e.name.includes("/api/device/"))`)) {
+			harness.WaitFor(t, ctx, `new Promise((r) => setTimeout(() => r(true), 500))`, "a moment for any request after the config")
+			if harness.Get(t, ctx, chromedp.Evaluate[bool](`performance.getEntriesByType("resource").some((e) => e.name.includes("/api/device/"))`)) {
 				t.Errorf("%s: the page asked the device endpoints, which serve does not have", c.name)
 			}
 		}
-		if has := get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('footer a[href="/test-tools"]')`)); has {
+		if has := harness.Get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('footer a[href="/test-tools"]')`)); has {
 			t.Errorf("%s: the footer links to the test tools", c.name)
 		}
-		open(t, ctx, c.origin+"/test-tools")
-		page(t, ctx, "Page not found")
+		harness.Open(t, ctx, c.origin+"/test-tools")
+		harness.Page(t, ctx, "Page not found")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Where the Windows app keeps things is where the README says: the data folder, the
 // administrator's settings file and the installed program. Runs only on Windows (the hosted
@@ -20,10 +20,14 @@ import (
 	"github.com/nhs-passkeys/companion/app/kiosk"
 )
 
+// repoRoot is the repository's top folder, seen from this package's (go test runs a test in
+// its package's folder).
+var repoRoot = filepath.Join("..", "..")
+
 // readmeSays fails the test unless the README names path in these words.
 func readmeSays(t *testing.T, path string) {
 	t.Helper()
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +40,7 @@ func readmeSays(t *testing.T, path string) {
 // NSIS's $LOCALAPPDATA as Windows names it in the README.
 func installDir(t *testing.T) (readme, here string) {
 	t.Helper()
-	nsi, err := os.ReadFile(filepath.Join("build", "windows", "installer.nsi"))
+	nsi, err := os.ReadFile(filepath.Join(repoRoot, "build", "windows", "installer.nsi"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // Not on Windows, nor without cgo: the keys here are libfido2's (app/fido2), which the
 // Windows build and a build without cgo lack.
 
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -11,33 +11,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
 	"github.com/nhs-passkeys/companion/app/device"
-	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/internal/testkit/usb"
 )
 
 // yubiKey5 is the AAGUID of the YubiKey 5 Series (cb69481e-8ff7-4039-93ec-0a2729a154a8),
 // which backend/passkey's aaguids.json names "YubiKey 5 Series".
 var yubiKey5 = [16]byte{0xcb, 0x69, 0x48, 0x1e, 0x8f, 0xf7, 0x40, 0x39, 0x93, 0xec, 0x0a, 0x27, 0x29, 0xa1, 0x54, 0xa8}
-
-// pluggedKeys stands in for the USB bus: each virtual key is listed and opened as a hardware
-// key is, through the real libfido2 (there is no /dev/uhid on the build machines).
-type pluggedKeys map[string]*virtualkey.Key
-
-func (p pluggedKeys) List() ([]fido2.DeviceInfo, error) {
-	var out []fido2.DeviceInfo
-	for path := range p {
-		out = append(out, fido2.DeviceInfo{Path: path, Product: "FIDO key " + path, Manufacturer: "Test"})
-	}
-	slices.SortFunc(out, func(a, b fido2.DeviceInfo) int { return strings.Compare(a.Path, b.Path) })
-	return out, nil
-}
-
-func (p pluggedKeys) Open(path string) (*fido2.Device, error) { return fido2.OpenTransport(p[path]) }
 
 func TestTheDesktopAppNamesSecurityKeysByTheirModel(t *testing.T) {
 	newKey := func(aaguid [16]byte) *virtualkey.Key {
@@ -49,10 +33,10 @@ func TestTheDesktopAppNamesSecurityKeysByTheirModel(t *testing.T) {
 	}
 	// The virtual key reports a YubiKey's AAGUID too: it must still say it is the test tool.
 	cfg := deviceConfig("http://localhost:8080", newKey(yubiKey5), slog.New(slog.DiscardHandler))
-	cfg.SecurityKeys = pluggedKeys{
-		"/dev/hidraw1": newKey(yubiKey5),
-		"/dev/hidraw2": newKey(virtualkey.DefaultAAGUID()), // a model nobody has registered
-	}
+	bus := &usb.Bus{}
+	bus.Plug("/dev/hidraw1", newKey(yubiKey5))
+	bus.Plug("/dev/hidraw2", newKey(virtualkey.DefaultAAGUID())) // a model nobody has registered
+	cfg.SecurityKeys = bus
 	devices, err := device.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +66,7 @@ func TestTheDesktopAppNamesSecurityKeysByTheirModel(t *testing.T) {
 	}
 	want := []string{
 		"security-key: YubiKey 5 Series",      // known AAGUID: the model's name
-		"security-key: FIDO key /dev/hidraw2", // unknown AAGUID: the USB product name
+		"security-key: Test Key /dev/hidraw2", // unknown AAGUID: the USB product name
 		"virtual: Virtual security key (for testing)",
 	}
 	if !slices.Equal(names, want) {

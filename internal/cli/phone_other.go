@@ -1,6 +1,6 @@
 //go:build !linux && !(darwin && cgo)
 
-package main
+package cli
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // phoneFor is "A different phone or tablet" (device.Config.Phone) where this build has no
 // scanner for it: none on Windows, where webauthn.dll shows its own QR code (app/device
 // refuses Config.Phone there, and the page offers Windows' "hybrid" instead), and none on
-// macOS built without cgo, as CoreBluetooth needs it (run_phone_darwin.go).
+// macOS built without cgo, as CoreBluetooth needs it (phone_darwin.go).
 func phoneFor(ctx context.Context, logger *slog.Logger) *device.Phone {
 	return nil
 }

@@ -7,7 +7,7 @@
 // a simulated phone (internal/phonetest/simphone). The phone transmits its advert into an Air
 // standing in for this computer's Bluetooth and answers through a fake tunnel server on
 // loopback (device.Phone.TunnelURL). The page's steps, its messages, and axe are checked.
-package main
+package e2e
 
 import (
 	"context"
@@ -26,6 +26,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/hybrid"
 	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/e2e/harness"
 	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"
 	"github.com/nhs-passkeys/companion/internal/phonetest/simphone"
 )
@@ -92,9 +93,9 @@ func readQROnScreen(t *testing.T, ctx context.Context) string {
 		t.Fatal("zbarimg is not installed: `scripts/deps.sh test` installs zbar-tools")
 	}
 	sel := `main img[alt="` + phoneQRAlt + `"]`
-	waitFor(t, ctx, `(() => { const i = document.querySelector('`+sel+`'); return !!i && i.complete && i.naturalWidth > 0 })()`,
+	harness.WaitFor(t, ctx, `(() => { const i = document.querySelector('`+sel+`'); return !!i && i.complete && i.naturalWidth > 0 })()`,
 		"the page should show the QR code, with its text alternative, loaded")
-	shot := get(t, ctx, chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible))
+	shot := harness.Get(t, ctx, chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible))
 	file := filepath.Join(t.TempDir(), "qr.png")
 	if err := os.WriteFile(file, shot, 0o600); err != nil {
 		t.Fatal(err)
@@ -111,9 +112,9 @@ func readQROnScreen(t *testing.T, ctx context.Context) string {
 }
 
 // axeClean fails the test if axe finds anything on the page as it is now.
-func axeClean(t *testing.T, ctx context.Context, a *audit, state string) {
+func axeClean(t *testing.T, ctx context.Context, a *harness.Audit, state string) {
 	t.Helper()
-	if problems := a.axe(); len(problems) > 0 {
+	if problems := a.Axe(); len(problems) > 0 {
 		t.Errorf("%s: axe:\n  %s", state, strings.Join(problems, "\n  "))
 	}
 }
@@ -121,41 +122,41 @@ func axeClean(t *testing.T, ctx context.Context, a *audit, state string) {
 // startPhoneSetUp goes from Login and security settings to the phone's QR code page.
 func startPhoneSetUp(t *testing.T, ctx context.Context) {
 	t.Helper()
-	click(t, ctx, "Passkeys")
-	page(t, ctx, "Passkeys")
-	click(t, ctx, "Set up a passkey")
-	page(t, ctx, "Set up a passkey")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Where do you want to save your passkey?")
-	choose(t, ctx, "A different phone or tablet")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Setting up your passkey")
+	harness.Click(t, ctx, "Passkeys")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Click(t, ctx, "Set up a passkey")
+	harness.Page(t, ctx, "Set up a passkey")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Where do you want to save your passkey?")
+	harness.Choose(t, ctx, "A different phone or tablet")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Setting up your passkey")
 }
 
 func TestJourneyDesktopSetUpAndLogInWithAPhone(t *testing.T) {
 	w := newPhoneWorld(t, faketunnel.Relay, simphone.Confirm, 0)
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktopWith(t, key, desktopOptions{phone: w.config})
-	ctx := newWebview(t)
-	a := newAudit(t, ctx)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktopWith(t, key, harness.DesktopOptions{Phone: w.config})
+	ctx := harness.NewWebview(t)
+	a := harness.NewAudit(t, ctx)
 	const email = "patient.phone@example.com"
 
-	createAccount(t, ctx, srv.origin, email, "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, email, "a long enough password")
 	startPhoneSetUp(t, ctx)
-	deviceStatus(t, ctx, "Waiting for your phone or tablet")
-	if summary := text(t, ctx, "main details summary"); !strings.Contains(summary, "If you cannot scan the QR code") {
+	harness.DeviceStatus(t, ctx, "Waiting for your phone or tablet")
+	if summary := harness.Text(t, ctx, "main details summary"); !strings.Contains(summary, "If you cannot scan the QR code") {
 		t.Errorf("the QR page should say what to do if the code cannot be scanned, says %q", summary)
 	}
 	axeClean(t, ctx, a, "the QR code to set up a passkey")
 	phone := w.scan(t, readQROnScreen(t, ctx))
-	page(t, ctx, "Passkeys")
+	harness.Page(t, ctx, "Passkeys")
 	if err := <-phone; err != nil {
 		t.Fatalf("the phone: %v", err)
 	}
-	if banner := text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(banner, "Passkey set up") {
+	if banner := harness.Text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(banner, "Passkey set up") {
 		t.Errorf("Passkeys should confirm the new passkey, banner says %q", banner)
 	}
-	if n := passkeyCount(t, ctx); n != 1 || w.phone.Passkeys() != 1 {
+	if n := harness.PasskeyCount(t, ctx); n != 1 || w.phone.Passkeys() != 1 {
 		t.Fatalf("the account has %d passkeys and the phone %d, want 1 and 1", n, w.phone.Passkeys())
 	}
 	if len(key.Credentials()) != 0 {
@@ -164,26 +165,26 @@ func TestJourneyDesktopSetUpAndLogInWithAPhone(t *testing.T) {
 
 	// Log out, then log in with the phone: a new QR code.
 	backToSettings(t, ctx)
-	click(t, ctx, "Log out")
-	page(t, ctx, "Manage passkeys for your NHS login")
-	click(t, ctx, "Log in")
-	page(t, ctx, "Log in")
-	fillIn(t, ctx, "Email address", email)
-	click(t, ctx, "Continue")
-	page(t, ctx, "Where is your passkey saved?")
-	choose(t, ctx, "A different phone or tablet")
-	click(t, ctx, "Continue")
-	page(t, ctx, "Logging in with your passkey")
+	harness.Click(t, ctx, "Log out")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.Click(t, ctx, "Log in")
+	harness.Page(t, ctx, "Log in")
+	harness.FillIn(t, ctx, "Email address", email)
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Where is your passkey saved?")
+	harness.Choose(t, ctx, "A different phone or tablet")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Logging in with your passkey")
 	axeClean(t, ctx, a, "the QR code to log in")
 	phone = w.scan(t, readQROnScreen(t, ctx))
-	page(t, ctx, "Login and security settings")
+	harness.Page(t, ctx, "Login and security settings")
 	if err := <-phone; err != nil {
 		t.Fatalf("the phone: %v", err)
 	}
-	if !signedIn(t, ctx) {
+	if !harness.SignedIn(t, ctx) {
 		t.Fatal("not signed in after logging in with the passkey on the phone")
 	}
-	if n := srv.ceremonies.Load(); n != 2 {
+	if n := srv.Ceremonies.Load(); n != 2 {
 		t.Errorf("the page should have run 2 ceremonies through the device endpoints, ran %d", n)
 	}
 	if n := w.tunnel.Open(); n != 0 {
@@ -226,26 +227,26 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 			if tc.unreachable {
 				w.config.TunnelURL = func(string) string { return closedPortURL(t) }
 			}
-			srv := startDesktopWith(t, newVirtualKey(t, virtualkey.Succeed()), desktopOptions{phone: w.config})
-			ctx := newWebview(t)
-			a := newAudit(t, ctx)
-			createAccount(t, ctx, srv.origin, "patient.phone.fails@example.com", "a long enough password")
+			srv := harness.StartDesktopWith(t, harness.NewVirtualKey(t, virtualkey.Succeed()), harness.DesktopOptions{Phone: w.config})
+			ctx := harness.NewWebview(t)
+			a := harness.NewAudit(t, ctx)
+			harness.CreateAccount(t, ctx, srv.Origin, "patient.phone.fails@example.com", "a long enough password")
 
 			if tc.bluetooth != nil {
-				click(t, ctx, "Passkeys")
-				page(t, ctx, "Passkeys")
-				click(t, ctx, "Set up a passkey")
-				page(t, ctx, "Set up a passkey")
-				click(t, ctx, "Continue")
-				page(t, ctx, "Where do you want to save your passkey?")
-				hint := get(t, ctx, chromedp.Evaluate[string](`(() => { const r = document.querySelector('main input[value="phone"]');
+				harness.Click(t, ctx, "Passkeys")
+				harness.Page(t, ctx, "Passkeys")
+				harness.Click(t, ctx, "Set up a passkey")
+				harness.Page(t, ctx, "Set up a passkey")
+				harness.Click(t, ctx, "Continue")
+				harness.Page(t, ctx, "Where do you want to save your passkey?")
+				hint := harness.Get(t, ctx, chromedp.Evaluate[string](`(() => { const r = document.querySelector('main input[value="phone"]');
 					const h = r && document.getElementById(r.getAttribute("aria-describedby")); return h ? h.textContent.trim() : "" })()`))
 				if hint != "You cannot use this at the moment. "+tc.want {
 					t.Errorf("the phone's hint should say why it cannot be used, says %q", hint)
 				}
 				axeClean(t, ctx, a, "the phone listed as unavailable")
-				choose(t, ctx, "A different phone or tablet")
-				click(t, ctx, "Continue")
+				harness.Choose(t, ctx, "A different phone or tablet")
+				harness.Click(t, ctx, "Continue")
 			} else {
 				startPhoneSetUp(t, ctx)
 				text := readQROnScreen(t, ctx)
@@ -253,17 +254,17 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 					w.scan(t, text)
 				}
 			}
-			waitFor(t, ctx, `(() => { const s = document.querySelector("main .nhsuk-error-summary");
+			harness.WaitFor(t, ctx, `(() => { const s = document.querySelector("main .nhsuk-error-summary");
 				return !!s && s.textContent.includes(`+jsString(tc.want)+`) })()`, "the error summary should say "+tc.want)
-			if get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('main img[alt="`+phoneQRAlt+`"]')`)) {
+			if harness.Get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('main img[alt="`+phoneQRAlt+`"]')`)) {
 				t.Error("the QR code is still shown after the ceremony failed")
 			}
 			axeClean(t, ctx, a, tc.name)
-			if n := passkeyCount(t, ctx); n != 0 || w.phone.Passkeys() != 0 {
+			if n := harness.PasskeyCount(t, ctx); n != 0 || w.phone.Passkeys() != 0 {
 				t.Errorf("the account has %d passkeys and the phone %d, want none", n, w.phone.Passkeys())
 			}
-			if tc.bluetooth != nil && srv.ceremonies.Load() != 0 {
-				t.Errorf("with Bluetooth off, %d ceremonies were started", srv.ceremonies.Load())
+			if tc.bluetooth != nil && srv.Ceremonies.Load() != 0 {
+				t.Errorf("with Bluetooth off, %d ceremonies were started", srv.Ceremonies.Load())
 			}
 			deadline := time.Now().Add(5 * time.Second)
 			for w.tunnel.Open() != 0 && time.Now().Before(deadline) {
@@ -295,9 +296,9 @@ func closedPortURL(t *testing.T) string {
 
 func TestJourneyDesktopCancelWhileThePhoneAsksThePersonClosesTheTunnel(t *testing.T) {
 	w := newPhoneWorld(t, faketunnel.Relay, simphone.Hold, 0)
-	srv := startDesktopWith(t, newVirtualKey(t, virtualkey.Succeed()), desktopOptions{phone: w.config})
-	ctx := newWebview(t)
-	createAccount(t, ctx, srv.origin, "patient.phone.cancels@example.com", "a long enough password")
+	srv := harness.StartDesktopWith(t, harness.NewVirtualKey(t, virtualkey.Succeed()), harness.DesktopOptions{Phone: w.config})
+	ctx := harness.NewWebview(t)
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.phone.cancels@example.com", "a long enough password")
 	startPhoneSetUp(t, ctx)
 	// The phone scans and shows the request, and the person never confirms on it: the
 	// desktop holds its tunnel connection when the person cancels on the computer.
@@ -309,10 +310,10 @@ func TestJourneyDesktopCancelWhileThePhoneAsksThePersonClosesTheTunnel(t *testin
 	if w.tunnel.Open() == 0 {
 		t.Fatal("the desktop never connected to the tunnel server")
 	}
-	deviceStatus(t, ctx, "Follow the instructions on your phone or tablet")
-	click(t, ctx, "Cancel")
-	page(t, ctx, "Set up a passkey")
-	if inset := text(t, ctx, "main .nhsuk-inset-text"); !strings.Contains(inset, "You cancelled setting up your passkey.") {
+	harness.DeviceStatus(t, ctx, "Follow the instructions on your phone or tablet")
+	harness.Click(t, ctx, "Cancel")
+	harness.Page(t, ctx, "Set up a passkey")
+	if inset := harness.Text(t, ctx, "main .nhsuk-inset-text"); !strings.Contains(inset, "You cancelled setting up your passkey.") {
 		t.Errorf("back on the page, it should say the person cancelled; first inset text says %q", inset)
 	}
 	deadline = time.Now().Add(5 * time.Second)
@@ -322,30 +323,30 @@ func TestJourneyDesktopCancelWhileThePhoneAsksThePersonClosesTheTunnel(t *testin
 	if n := w.tunnel.Open(); n != 0 {
 		t.Errorf("cancelling should close the tunnel connection; the tunnel server still holds %d", n)
 	}
-	if n := passkeyCount(t, ctx); n != 0 {
+	if n := harness.PasskeyCount(t, ctx); n != 0 {
 		t.Errorf("the account has %d passkeys after cancelling, want none", n)
 	}
 }
 
 func TestJourneyDesktopKioskOffersThePhoneAndTheVisitsEndClosesItsTunnel(t *testing.T) {
 	w := newPhoneWorld(t, faketunnel.Relay, simphone.Hold, 0)
-	key := newVirtualKey(t, virtualkey.Succeed())
-	srv := startDesktopWith(t, key, desktopOptions{kiosk: true, phone: w.config})
-	ctx := newWebview(t)
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
+	srv := harness.StartDesktopWith(t, key, harness.DesktopOptions{Kiosk: true, Phone: w.config})
+	ctx := harness.NewWebview(t)
 
 	// The visit ends (here the key taken out) while the phone waits for the patient: the
 	// shell ends the ceremony with the visit, and closes its tunnel.
-	createAccount(t, ctx, srv.origin, "patient.kiosk.leaves@example.com", "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.kiosk.leaves@example.com", "a long enough password")
 	startPhoneSetUp(t, ctx)
 	w.scan(t, readQROnScreen(t, ctx))
-	deviceStatus(t, ctx, "Follow the instructions on your phone or tablet")
+	harness.DeviceStatus(t, ctx, "Follow the instructions on your phone or tablet")
 	if n := w.tunnel.Open(); n != 1 {
 		t.Fatalf("the desktop should hold one tunnel connection while the phone asks, holds %d", n)
 	}
-	markPage(t, ctx)
+	harness.MarkPage(t, ctx)
 	key.Unplug()
-	reloaded(t, ctx, "taking the key out should end the visit with a new load of the page")
-	page(t, ctx, "Manage passkeys for your NHS login")
+	harness.Reloaded(t, ctx, "taking the key out should end the visit with a new load of the page")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
 	deadline := time.Now().Add(5 * time.Second)
 	for w.tunnel.Open() != 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -353,17 +354,17 @@ func TestJourneyDesktopKioskOffersThePhoneAndTheVisitsEndClosesItsTunnel(t *test
 	if n := w.tunnel.Open(); n != 0 {
 		t.Errorf("the end of the visit should close the tunnel connection; the tunnel server still holds %d", n)
 	}
-	if signedIn(t, ctx) {
+	if harness.SignedIn(t, ctx) {
 		t.Error("the visit should have ended")
 	}
 
 	// The next patient saves their passkey on their own phone: it leaves with them.
 	w.phone.Behaviour = simphone.Confirm
-	createAccount(t, ctx, srv.origin, "patient.kiosk.phone@example.com", "a long enough password")
+	harness.CreateAccount(t, ctx, srv.Origin, "patient.kiosk.phone@example.com", "a long enough password")
 	startPhoneSetUp(t, ctx)
 	w.scan(t, readQROnScreen(t, ctx))
-	page(t, ctx, "Passkeys")
-	if n := passkeyCount(t, ctx); n != 1 || w.phone.Passkeys() != 1 {
+	harness.Page(t, ctx, "Passkeys")
+	if n := harness.PasskeyCount(t, ctx); n != 1 || w.phone.Passkeys() != 1 {
 		t.Fatalf("the account has %d passkeys and the phone %d, want 1 and 1: the passkey leaves with the patient's phone", n, w.phone.Passkeys())
 	}
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"bytes"
@@ -108,7 +108,7 @@ func TestKioskSecretStoppedWhileWaitingLeavesTheTerminalShowingWhatIsTyped(t *te
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"nhs-passkeys", "kiosk-secret"}, noEnv, term.follower, &out, term.follower)
+		done <- (Program{}).Run(ctx, []string{"nhs-passkeys", "kiosk-secret"}, noEnv, term.follower, &out, term.follower)
 	}()
 	term.waitForPrompt(t, "it will not be shown")
 	stop()
@@ -147,7 +147,7 @@ func TestKioskSecretAtATerminalIsNotShownAndIsAskedForTwice(t *testing.T) {
 			var out bytes.Buffer
 			done := make(chan error, 1)
 			go func() {
-				done <- run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, term.follower, &out, term.follower)
+				done <- (Program{}).Run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, term.follower, &out, term.follower)
 			}()
 			term.typeAfter(t, "it will not be shown", secret)
 			term.typeAfter(t, "again", tt.again)

@@ -1,13 +1,11 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,16 +15,9 @@ import (
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
-// withFrontend gives run a built frontend where frontend/dist has not been built, so that
-// run gets as far as the data folder.
-func withFrontend(t *testing.T) {
-	t.Helper()
-	was := builtFrontend
-	builtFrontend = func() (fs.FS, error) {
-		return fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>NHS passkeys</title>")}}, nil
-	}
-	t.Cleanup(func() { builtFrontend = was })
-}
+// withFrontend is the program with a built frontend of its own, so that it gets as far as
+// the data folder whether or not frontend/dist has been built.
+var withFrontend = Program{Frontend: fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>NHS passkeys</title>")}}}
 
 // badDataFolders are data folders serve must refuse, each with the file its message names.
 func badDataFolders(t *testing.T) map[string]struct{ dir, named, code string } {
@@ -69,7 +60,6 @@ func badDataFolders(t *testing.T) map[string]struct{ dir, named, code string } {
 // A bad data folder stops `nhs-passkeys serve` with a message that names the file and says
 // what to do, and the folder is left exactly as it was (issue 14, rule 6).
 func TestABadDataFolderStopsServeWithAClearMessage(t *testing.T) {
-	withFrontend(t)
 	for name, bad := range badDataFolders(t) {
 		t.Run(name, func(t *testing.T) {
 			before := store.DescribeForTest(t, bad.dir)
@@ -77,7 +67,7 @@ func TestABadDataFolderStopsServeWithAClearMessage(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			var out bytes.Buffer
-			err := run(ctx, []string{"nhs-passkeys", "serve", "--data-dir", bad.dir, "--addr", "127.0.0.1:0"}, noEnv, strings.NewReader(""), &out, &out)
+			err := withFrontend.Run(ctx, []string{"nhs-passkeys", "serve", "--data-dir", bad.dir, "--addr", "127.0.0.1:0"}, noEnv, strings.NewReader(""), &out, &out)
 			var dataErr *store.DataError
 			if !errors.As(err, &dataErr) || dataErr.Code != bad.code || !strings.Contains(err.Error(), bad.named) {
 				t.Fatalf("serve on %s: %v (output %q), want a refusal %s naming %s", name, err, out.String(), bad.code, bad.named)
@@ -92,34 +82,17 @@ func TestABadDataFolderStopsServeWithAClearMessage(t *testing.T) {
 	}
 }
 
-const childDataDirEnv = "NHS_PASSKEYS_TEST_MAIN_DATA_DIR"
-
-// TestMainChild is not a test: it is the program, run in a child process by the test below
-// (it returns at once otherwise), so that the exit status is main's own.
-func TestMainChild(t *testing.T) {
-	dir := os.Getenv(childDataDirEnv)
-	if dir == "" {
-		return
-	}
-	withFrontend(t)
-	os.Args = []string{"nhs-passkeys", "serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}
-	main()
-	os.Exit(0) // main returned: it served and was stopped, which the test counts as a failure
-}
-
+// main.go ends the process with ExitStatus(Run's error): a bad data folder makes it exit
+// with status 1, and standard error names the file and gives the stable code.
 func TestABadDataFolderMakesTheProgramExitWithItsMessageAndCode(t *testing.T) {
 	for name, bad := range badDataFolders(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMainChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), childDataDirEnv+"="+bad.dir)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			err := cmd.Run()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-				t.Fatalf("the program ended with %v, want exit status 1\n%s", err, stderr.String())
+			var stdout, stderr bytes.Buffer
+			err := withFrontend.Run(ctx, []string{"nhs-passkeys", "serve", "--data-dir", bad.dir, "--addr", "127.0.0.1:0"}, noEnv, strings.NewReader(""), &stdout, &stderr)
+			if status := ExitStatus(&stderr, err); status != 1 {
+				t.Fatalf("the program would end with exit status %d (%v), want 1\n%s", status, err, stderr.String())
 			}
 			for _, want := range []string{"nhs-passkeys: The file " + bad.named, "nhs-passkeys: error code: " + bad.code + "\n"} {
 				if !strings.Contains(stderr.String(), want) {
@@ -127,5 +100,12 @@ func TestABadDataFolderMakesTheProgramExitWithItsMessageAndCode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAProgramThatEndsWithoutAnErrorExitsWithStatus0AndSaysNothing(t *testing.T) {
+	var stderr bytes.Buffer
+	if status := ExitStatus(&stderr, nil); status != 0 || stderr.Len() != 0 {
+		t.Fatalf("exit status %d, said %q; want 0 and nothing", status, stderr.String())
 	}
 }

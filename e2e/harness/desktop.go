@@ -1,0 +1,225 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/app/sessionjar"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/session"
+)
+
+// DesktopServer is the desktop app's handler on a loopback port.
+type DesktopServer struct {
+	Origin string
+	// Ceremonies counts POST /api/device/ceremonies: ceremonies the page ran on the shell.
+	Ceremonies atomic.Int32
+	// Quit is closed when the app would quit (kiosk mode: the administrator's exit).
+	Quit chan struct{}
+}
+
+// DesktopOptions are the desktop app's settings a test changes.
+type DesktopOptions struct {
+	// Kiosk is --kiosk: the backend and device endpoints in kiosk mode (administrator secret
+	// KioskAdminSecret), the memory-only session jar in front (Chromium then keeps no session
+	// cookie, as the webview keeps none), and kiosk.Watch on the device endpoints' keys.
+	Kiosk bool
+	// idle is --idle-timeout; 0 keeps the default.
+	idle time.Duration
+	// Phone is device.Config.Phone: "A different phone or tablet" (e2e/phone_test.go).
+	Phone *device.Phone
+}
+
+// KioskAdminSecret is the administrator secret of kiosk tests.
+const KioskAdminSecret = "staff only, not patients"
+
+// StartDesktop builds the handler as internal/cli builds the desktop app's (backend with
+// Ceremonies "device", device.Service.Wrap in front, the virtual key on), with the test's
+// origin where the app has the webview's, and serves it over loopback HTTP for Chromium.
+func StartDesktop(t *testing.T, key *virtualkey.Key) *DesktopServer {
+	t.Helper()
+	return StartDesktopWith(t, key, DesktopOptions{})
+}
+
+// StartDesktopWith is StartDesktop with the settings in opts.
+func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *DesktopServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// http://localhost is a secure context and a valid RP ID; 127.0.0.1 is neither.
+	origin := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+
+	frontend := builtFrontend(t)
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+
+	srv, err := backend.New(context.Background(), backend.Config{
+		DataDir:        t.TempDir(),
+		Origin:         origin,
+		RequestOrigins: []string{origin},
+		Ceremonies:     "device",
+		Kiosk:          opts.Kiosk,
+		Frontend:       frontend,
+		Logger:         logger,
+	}, backend.WithSessionTimeouts(opts.idle, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &DesktopServer{Origin: origin, Quit: make(chan struct{})}
+	cfg := device.Config{
+		Origins:    []string{origin},
+		RPOrigin:   origin,
+		VirtualKey: key,
+		Logger:     logger,
+		Phone:      opts.Phone,
+	}
+	if opts.Kiosk {
+		hash, err := kiosk.HashSecret(KioskAdminSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var quitOnce sync.Once
+		cfg.Kiosk = &device.Kiosk{Admin: kiosk.NewAdmin(hash, nil), Quit: func() { quitOnce.Do(func() { close(d.Quit) }) }}
+	}
+	devices, err := device.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	inner := devices.Wrap(srv.Handler())
+	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/device/ceremonies" {
+			d.Ceremonies.Add(1)
+		}
+		inner.ServeHTTP(w, sameOriginDeviceReads(origin, r))
+	})
+	stopWatch := func() {}
+	if opts.Kiosk {
+		jar := sessionjar.New(sessionjar.NewMemoryStore(), logger, session.CookieName, session.SecureCookieName)
+		handler = jar.Wrap(handler)
+		watchCtx, cancel := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			kiosk.Watch{
+				Keys:     devices.ConnectedKeys,
+				SignedIn: jar.SignedIn,
+				End:      kiosk.Logout(handler, origin),
+				Ended:    devices.SessionEnded,
+				Every:    200 * time.Millisecond,
+				Logger:   logger,
+			}.Run(watchCtx)
+		}()
+		stopWatch = func() { cancel(); <-watched }
+	}
+	hs := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: handler}
+	go hs.Serve(ln)
+	t.Cleanup(func() {
+		stopWatch()
+		hs.Close()
+		devices.Close()
+		srv.Close()
+	})
+	return d
+}
+
+// StartKiosk is StartDesktop with --kiosk, as internal/cli and app/desktop build it: idle is the
+// idle timeout (0 keeps kiosk mode's default).
+func StartKiosk(t *testing.T, key *virtualkey.Key, idle time.Duration) *DesktopServer {
+	t.Helper()
+	if idle == 0 {
+		idle = kiosk.DefaultIdleTimeout
+	}
+	return StartDesktopWith(t, key, DesktopOptions{Kiosk: true, idle: idle})
+}
+
+// sameOriginDeviceReads does for Chromium what the desktop shell does for the webview
+// (app/desktop, originOnDeviceReads): the device endpoints want an Origin on every request,
+// reads included, and a browser sends none with a same-origin GET (Fetch standard,
+// "append a request Origin header"). A GET that Chromium marks as coming from this origin's
+// own page (Sec-Fetch-Site: same-origin) gets the page's origin; anything else is left to be
+// refused.
+func sameOriginDeviceReads(origin string, r *http.Request) *http.Request {
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Origin") != "" ||
+		r.Header.Get("Sec-Fetch-Site") != "same-origin" || !strings.HasPrefix(r.URL.Path, "/api/device/") {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Origin", origin)
+	return r
+}
+
+// NewWebview starts headless Chromium without WebAuthn, as the Linux webview is
+// (PLATFORM-NOTES.md): every document loses PublicKeyCredential and navigator.credentials
+// before its own scripts run.
+func NewWebview(t *testing.T) context.Context {
+	t.Helper()
+	ctx := StartChromium(t)
+	const noWebAuthn = `delete window.PublicKeyCredential;
+Object.defineProperty(Navigator.prototype, "credentials", { get: () => undefined, configurable: true });`
+	if _, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument,
+		cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: noWebAuthn}); err != nil {
+		t.Fatalf("take WebAuthn away from the page: %v", err)
+	}
+	return ctx
+}
+
+// NewVirtualKey is a virtual security key (app/virtualkey) that behaves as behaviour says.
+func NewVirtualKey(t *testing.T, behaviour virtualkey.Behaviour) *virtualkey.Key {
+	t.Helper()
+	key, err := virtualkey.New(virtualkey.Options{Behaviour: behaviour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// Choose selects the radio whose label is label.
+func Choose(t *testing.T, ctx context.Context, label string) {
+	t.Helper()
+	Must(t, ctx, chromedp.Click(chromedp.Search(fmt.Sprintf(`//main//label[normalize-space()=%q]`, label)), chromedp.NodeVisible))
+}
+
+// DeviceStatus waits until the live region says want.
+func DeviceStatus(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	WaitFor(t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('main [role="status"][aria-live="polite"]');
+		return !!s && s.textContent.includes(%q) })()`, want),
+		fmt.Sprintf("the status should say %q", want))
+}
+
+// CreateAccount creates an account with email and password from the Create an account page
+// at origin, checking first that the page has no WebAuthn of its own (as in the webview).
+func CreateAccount(t *testing.T, ctx context.Context, origin, email, password string) {
+	t.Helper()
+	Open(t, ctx, origin+"/create-account")
+	Page(t, ctx, "Create an account")
+	if Get(t, ctx, chromedp.Evaluate[bool](`typeof window.PublicKeyCredential === "undefined" && navigator.credentials === undefined`)) != true {
+		t.Fatal("the page should have no WebAuthn of its own, as in the webview")
+	}
+	FillIn(t, ctx, "Email address", email)
+	FillIn(t, ctx, "Create a password", password)
+	Click(t, ctx, "Continue")
+	Page(t, ctx, "Login and security settings")
+}

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/desktop"
+	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/backend/passkey"
+)
+
+// desktopApp is what the desktop app runs with, once the backend is up.
+type desktopApp struct {
+	options
+	settings kioskConfig
+	rpOrigin string
+	dataDir  string
+	handler  http.Handler // the backend's
+	logger   *slog.Logger
+}
+
+// runDesktop runs the desktop app (app/desktop: the window, with the device endpoints in
+// front of the backend) until ctx ends or, in kiosk mode, staff close it.
+func runDesktop(ctx context.Context, app desktopApp) error {
+	// The administrator's exit ends the window's context, the only way a kiosk closes
+	// besides the system stopping the app. A second's wait lets the page show that the
+	// app is closing.
+	windowCtx, closeWindow := context.WithCancel(ctx)
+	defer closeWindow()
+	var kioskDevices *device.Kiosk
+	if app.kiosk {
+		kioskDevices = &device.Kiosk{
+			Admin: kiosk.NewAdmin(app.settings.adminSecret, nil),
+			Quit:  func() { time.AfterFunc(time.Second, closeWindow) },
+		}
+		app.logger.Info("kiosk mode", "settings", app.settings.path, "idleTimeout", app.idleTimeout)
+	}
+	devices, err := deviceEndpoints(ctx, app.rpOrigin, app.virtualKeyFile, kioskDevices, app.logger)
+	if err != nil {
+		return err
+	}
+	defer devices.Close()
+	opts := desktop.Options{
+		Handler: app.handler,
+		DataDir: app.dataDir,
+		Logger:  app.logger,
+		Devices: devices,
+	}
+	if app.kiosk {
+		opts.Kiosk = &desktop.Kiosk{Keys: devices.ConnectedKeys, SessionEnded: devices.SessionEnded}
+	}
+	return desktop.Run(windowCtx, opts)
+}
+
+// deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the
+// connected security keys, the virtual key when --virtual-key names its state file, and a
+// phone or tablet where this computer has the scanner for it (phoneFor, phone_*.go).
+// Its clientDataJSON carries the RP origin (the backend's), not the webview's.
+func deviceEndpoints(ctx context.Context, rpOrigin, virtualKeyFile string, kioskMode *device.Kiosk, logger *slog.Logger) (*device.Service, error) {
+	var key *virtualkey.Key
+	if virtualKeyFile != "" {
+		path, err := filepath.Abs(virtualKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--virtual-key %q: %w", virtualKeyFile, err)
+		}
+		if key, err = virtualkey.Open(path, virtualkey.Options{}); err != nil {
+			return nil, fmt.Errorf("--virtual-key: %w", err)
+		}
+		logger.Warn("the virtual security key is on: it is for testing only and must never hold a real person's passkeys",
+			"state", path)
+	}
+	cfg := deviceConfig(rpOrigin, key, logger)
+	cfg.Kiosk = kioskMode
+	cfg.Phone = phoneFor(ctx, logger)
+	devices, err := device.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return devices, nil
+}
+
+// deviceConfig is the device endpoints' configuration in the desktop app: the connected
+// security keys, named by model from the backend's AAGUID table (issue #6: "name from
+// AAGUID"; app may import backend, never the other way round), and the virtual key if any.
+func deviceConfig(rpOrigin string, key *virtualkey.Key, logger *slog.Logger) device.Config {
+	return device.Config{
+		Origins:            desktop.WebviewOrigins(),
+		RPOrigin:           rpOrigin,
+		SecurityKeys:       device.HIDKeys{},
+		VirtualKey:         key,
+		Logger:             logger,
+		AuthenticatorNames: passkey.AuthenticatorName,
+	}
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/backend/session"
+)
+
+const usage = `NHS passkeys companion: set up, use and remove passkeys for your NHS login.
+
+Usage:
+  nhs-passkeys [flags]          open the desktop app
+  nhs-passkeys serve [flags]    serve the same app to web browsers on this computer
+  nhs-passkeys kiosk-secret     read an administrator secret from standard input and print
+                                the line for the settings file (kiosk mode)
+
+Flags:
+`
+
+// minIdleTimeout is the shortest idle timeout that leaves room for a 20-second warning.
+const minIdleTimeout = 40 * time.Second
+
+// options are the command line's.
+type options struct {
+	serve          bool // the `serve` sub-command
+	dataDir        string
+	origin         string
+	addr           string
+	virtualKeyFile string
+	idleTimeout    time.Duration
+	idleSet        bool // --idle-timeout was given (kiosk mode has its own default)
+	kiosk          bool // --kiosk, or (kioskSettings) the settings file's "kiosk": true
+	settingsFile   string
+}
+
+// parseArgs reads the command line (args[0] is the program's name). --help prints the usage
+// and gives flag.ErrHelp; a bad flag or value prints it too and gives the reason.
+func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	opts := options{serve: len(args) > 1 && args[1] == "serve"}
+	name := "nhs-passkeys"
+	rest := args[1:]
+	if opts.serve {
+		name += " serve"
+		rest = args[2:]
+	}
+
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.StringVar(&opts.dataDir, "data-dir", "", "folder for the account database (default: the OS config folder, e.g. ~/.config/nhs-passkeys)")
+	fset.StringVar(&opts.origin, "origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
+	fset.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "serve only: address to listen on")
+	fset.StringVar(&opts.virtualKeyFile, "virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
+	fset.DurationVar(&opts.idleTimeout, "idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
+	fset.BoolVar(&opts.kiosk, "kiosk", false, "desktop app only, on Linux: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
+	fset.StringVar(&opts.settingsFile, "settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
+	fset.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(rest); err != nil {
+		return opts, err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return opts, fmt.Errorf("unknown argument %q", fset.Arg(0))
+	}
+	fset.Visit(func(f *flag.Flag) { opts.idleSet = opts.idleSet || f.Name == "idle-timeout" })
+
+	// The warning comes 2 minutes before the end, a shorter timeout's halfway, and never less
+	// than 20 seconds before it (WCAG 2.2.1 gives a person at least 20 seconds to ask for more
+	// time): under 40 seconds there is no room for that.
+	if opts.idleTimeout < minIdleTimeout {
+		return opts, fmt.Errorf("--idle-timeout %v is too short: give at least %v", opts.idleTimeout, minIdleTimeout)
+	}
+	if opts.serve && opts.virtualKeyFile != "" {
+		return opts, errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")
+	}
+	return opts, nil
+}

@@ -1,0 +1,162 @@
+// Package cli is the program behind nhs-passkeys: it reads the command line and the
+// administrator's settings, builds the relying party (backend) and, for the desktop app, the
+// shell (app/desktop) with its device endpoints (app/device), and runs the one that was
+// asked for until its context ends. main.go only embeds the frontend and calls
+// Program.Run: everything the program takes from the world it runs in is an argument or a
+// field of Program, so tests run it in-process with their own.
+//
+// It sits in internal/, not in app/, because it is the composition root: it wires app/ (the
+// desktop shell) and backend/ (the relying party) together, and serve mode has no shell at
+// all. Nothing imports it but main.go and the end-to-end tests (e2e/harness).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/nhs-passkeys/companion/app/desktop"
+	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/store"
+)
+
+// Program is the program with what it depends on beyond its arguments and environment.
+type Program struct {
+	// Frontend is the built frontend (frontend/dist: main.go embeds it), with index.html
+	// at its root. Without one, Run refuses to start.
+	Frontend fs.FS
+	// AdminSettingsPath is where the administrator's settings file is; nil means
+	// kiosk.DefaultPath (tests put it in a folder of their own).
+	AdminSettingsPath func(getenv func(string) string) string
+}
+
+// ExitStatus tells the person who started the program why it stopped (err from Run) and,
+// for a refusal that has one (a bad data folder: store.DataError), the stable code scripts
+// and support can rely on; it returns the process's exit status: 0 for nil, 1 otherwise.
+func ExitStatus(w io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(w, "nhs-passkeys:", err)
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		fmt.Fprintln(w, "nhs-passkeys: error code:", coded.ErrorCode())
+	}
+	return 1
+}
+
+// Run builds the program from its explicit inputs (Mat Ryer's pattern) so tests can call it
+// with their own arguments and environment, and runs it until ctx ends: the desktop app, or
+// with `serve` the same app for web browsers, or `kiosk-secret`.
+func (p Program) Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "kiosk-secret" {
+		return printKioskSecret(ctx, stdin, stdout, stderr, getenv)
+	}
+	opts, err := parseArgs(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	adminSettingsPath := p.AdminSettingsPath
+	if adminSettingsPath == nil {
+		adminSettingsPath = kiosk.DefaultPath
+	}
+	settings, err := kioskSettings(&opts, adminSettingsPath(getenv))
+	if err != nil {
+		return err
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
+	dir, err := resolveDataDir(opts.dataDir)
+	if err != nil {
+		return err
+	}
+	_, port, err := net.SplitHostPort(opts.addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", opts.addr, err)
+	}
+	rpOrigin := opts.origin
+	if rpOrigin == "" {
+		rpOrigin = "http://localhost:" + port
+	}
+	if p.Frontend == nil {
+		return errNoFrontend
+	}
+	if _, err := fs.Stat(p.Frontend, "index.html"); err != nil {
+		return errNoFrontend
+	}
+
+	cfg := backend.Config{
+		DataDir:    dir,
+		Origin:     rpOrigin,
+		Ceremonies: "browser",
+		Frontend:   p.Frontend,
+		Logger:     logger,
+	}
+	if !opts.serve {
+		cfg.Ceremonies = "device"
+		cfg.RequestOrigins = desktop.WebviewOrigins()
+		cfg.Kiosk = opts.kiosk
+		cfg.System = runtime.GOOS
+	}
+	srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(opts.idleTimeout, 0))
+	var inUse *store.InUseError
+	if !opts.serve && errors.As(err, &inUse) {
+		// Someone opened the app again, most likely from its icon, where a message on the
+		// terminal would never be seen: show them the window they already have.
+		showErr := desktop.ShowRunningCopy(dir)
+		if showErr == nil {
+			fmt.Fprintln(stderr, "NHS login passkeys is already open, so its window has been brought to the front.")
+			return nil
+		}
+		logger.Debug("could not ask the open copy to show its window", "err", showErr)
+	}
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	if opts.serve {
+		return serveHTTP(ctx, opts.addr, rpOrigin, srv.Handler(), stdout, logger)
+	}
+	return runDesktop(ctx, desktopApp{
+		options:  opts,
+		settings: settings,
+		rpOrigin: rpOrigin,
+		dataDir:  dir,
+		handler:  srv.Handler(),
+		logger:   logger,
+	})
+}
+
+// errNoFrontend stops a program built without `npm run build` first.
+var errNoFrontend = errors.New("the frontend is not built into this binary: run `make build`")
+
+func resolveDataDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return filepath.Abs(flagValue)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config folder (use --data-dir): %w", err)
+	}
+	return filepath.Join(base, "nhs-passkeys"), nil
+}
+
+func logLevel(getenv func(string) string) slog.Level {
+	if getenv("NHS_PASSKEYS_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
