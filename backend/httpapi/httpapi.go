@@ -101,6 +101,16 @@ func Write(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
+// readError is the answer to a body that could not be read: over the server's cap
+// (http.MaxBytesReader) or cut off.
+func readError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return apperr.TooLarge(err)
+	}
+	return apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
+}
+
 // Decode reads the body as exactly one JSON object into v, refusing unknown fields and
 // trailing data (400 invalid_request) and bodies over MaxBody (413 request_too_large), and
 // everything CheckJSON refuses: a name given twice, a name in the wrong case, invalid UTF-8
@@ -113,11 +123,7 @@ func Decode(r *http.Request, v any) error {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return apperr.TooLarge(err)
-		}
-		return apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
+		return readError(err)
 	}
 	if len(body) > MaxBody {
 		return apperr.TooLarge(fmt.Errorf("body over %d bytes", MaxBody))

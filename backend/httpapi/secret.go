@@ -127,11 +127,7 @@ func DecodeSecrets(r *http.Request, v any) error {
 			break
 		}
 		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return apperr.TooLarge(err)
-			}
-			return apperr.InvalidRequest(fmt.Errorf("read body: %w", err))
+			return readError(err)
 		}
 	}
 	if len(body) > MaxBody {
