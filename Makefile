@@ -60,8 +60,12 @@ run: build
 #   stand-in (app/device/platform_nocgo.go, whose own tests run here with cgo off on Linux),
 #   and so do the cgo files of app/desktop. Wails' macOS window (-tags desktop,production)
 #   needs Apple's SDK: the hosted pipeline builds that, on macOS.
+# - golangci-lint (.golangci.yml says which linters and why) on every package with the e2e and
+#   desktopsmoke test files, for Linux, and for Windows and macOS with cgo off, as go vet is;
+#   and the desktop app with Wails' build tags, for Linux and Windows.
 # - shellcheck on the scripts, actionlint (with shellcheck) on the hosted pipeline's workflow.
-ACTIONLINT := .cache/bin/actionlint
+ACTIONLINT    := .cache/bin/actionlint
+GOLANGCI_LINT := .cache/bin/golangci-lint
 
 lint: deps-lint frontend/dist/index.html
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -75,6 +79,11 @@ lint: deps-lint frontend/dist/index.html
 	GOOS=darwin CGO_ENABLED=0 go vet -tags e2e ./e2e/...
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go test -count=1 -run WithoutCgo ./app/device/
+	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --build-tags e2e,desktopsmoke,$(GO_TAGS) . ./app/desktop/...
+	GOOS=windows CGO_ENABLED=0 $(GOLANGCI_LINT) run ./...
+	GOOS=windows CGO_ENABLED=0 $(GOLANGCI_LINT) run --build-tags e2e,desktopsmoke,desktop,production . ./app/desktop/...
+	GOOS=darwin CGO_ENABLED=0 $(GOLANGCI_LINT) run ./...
 	shellcheck scripts/*.sh .ci/run
 	$(ACTIONLINT)
 

@@ -4,8 +4,9 @@
 #   scripts/deps.sh build   the packages to build and run the desktop app
 #   scripts/deps.sh test    those plus everything the test suite drives
 #   scripts/deps.sh windows only what cross-builds the Windows .exe and installer
-#   scripts/deps.sh lint    what `make lint` needs beyond Go: shellcheck, and actionlint (a
-#                           pinned version, built through the Go module proxy into .cache/bin)
+#   scripts/deps.sh lint    what `make lint` needs beyond Go: shellcheck, and actionlint and
+#                           golangci-lint (pinned versions, built through the Go module proxy
+#                           into .cache/bin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,13 @@ lint_pkgs=(shellcheck)
 # built from its Go module into the project's own .cache/bin (ignored by git).
 actionlint_version=v1.7.12
 actionlint_bin=.cache/bin/actionlint
+
+# golangci-lint runs the Go linters of .golangci.yml (a v2 configuration). Pinned and built
+# from source the same way: its authors advise against `go install` only because a build can
+# differ from their release binaries, which matters less than a version everyone shares here.
+# The build takes a few minutes the first time, and is skipped after.
+golangci_lint_version=2.15.0
+golangci_lint_bin=.cache/bin/golangci-lint
 
 mode=${1:-build}
 case "$mode" in
@@ -68,5 +76,11 @@ if [ "$mode" = lint ] || [ "$mode" = test ]; then
     echo "Installing actionlint $actionlint_version into $actionlint_bin"
     GOBIN="$PWD/$(dirname "$actionlint_bin")" GOFLAGS=-buildvcs=false \
       go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+  fi
+  have=$("$golangci_lint_bin" version --short 2>/dev/null || true)
+  if [ "$have" != "$golangci_lint_version" ]; then
+    echo "Installing golangci-lint v$golangci_lint_version into $golangci_lint_bin"
+    GOBIN="$PWD/$(dirname "$golangci_lint_bin")" GOFLAGS=-buildvcs=false \
+      go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$golangci_lint_version"
   fi
 fi

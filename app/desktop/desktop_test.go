@@ -34,7 +34,7 @@ func TestRunDoesNotOpenAWindowOnceStopped(t *testing.T) {
 
 func TestQuitWhenDone(t *testing.T) {
 	type wailsKey struct{}
-	wailsCtx := context.WithValue(context.Background(), wailsKey{}, "wails")
+	wailsCtx := context.WithValue(t.Context(), wailsKey{}, "wails")
 
 	t.Run("ending the context quits the window once", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())

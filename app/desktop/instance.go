@@ -3,12 +3,7 @@ package desktop
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
-
-	"github.com/wailsapp/wails/v2/pkg/options"
 )
 
 // instanceID names the copy of the app that uses dataDir, for the desktop's "one copy at a
@@ -29,17 +24,4 @@ func instanceID(dataDir string) string {
 	}
 	sum := sha256.Sum256([]byte(dataDir))
 	return "nhs_passkeys_" + hex.EncodeToString(sum[:8])
-}
-
-// secondInstanceMessage is what the second copy tells the first, in Wails' own shape
-// (options.SecondInstanceData as JSON): its arguments and working folder. The first copy
-// only brings its window to the front; it does not act on them.
-func secondInstanceMessage() ([]byte, error) {
-	data := options.SecondInstanceData{Args: os.Args[1:]}
-	data.WorkingDirectory, _ = os.Getwd()
-	message, err := json.Marshal(data)
-	if err != nil {
-		return nil, fmt.Errorf("reach the copy already open: %w", err)
-	}
-	return message, nil
 }

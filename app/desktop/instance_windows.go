@@ -77,7 +77,7 @@ func ShowRunningCopy(dataDir string) error {
 	}
 	data := copyDataStruct{
 		dwData: copyDataSecondCopy,
-		cbData: uint32(len(text) * 2),
+		cbData: uint32(len(text) * 2), //nolint:gosec // G115: the arguments and working folder, far below 4 GiB
 		lpData: uintptr(unsafe.Pointer(&text[0])),
 	}
 	// SendMessageTimeout rather than SendMessage: a first copy that hangs must not hang this

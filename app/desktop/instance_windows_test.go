@@ -93,7 +93,7 @@ func wailsFirstCopy(t *testing.T, dataDir string) <-chan string {
 			made <- 0
 			return
 		}
-		defer procUnregisterClassW.Call(uintptr(unsafe.Pointer(classW)), instance)
+		defer func() { _, _, _ = procUnregisterClassW.Call(uintptr(unsafe.Pointer(classW)), instance) }()
 		hwnd, _, err := procCreateWindowExW.Call(0, uintptr(unsafe.Pointer(classW)),
 			uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(name))), 0, 0, 0, 0, 0, hwndMessage, 0, instance, 0)
 		if hwnd == 0 {

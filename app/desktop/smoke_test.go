@@ -719,7 +719,8 @@ func startXvfb(t *testing.T, ctx context.Context, logPath string) (string, <-cha
 		t.Fatal(err)
 	}
 	// -displayfd: Xvfb picks a free display itself and writes its number once it is ready.
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	// Its life is the test's, not a context's: killed in Cleanup, and by Pdeathsig below.
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp") //nolint:noctx // see above
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// If the test process dies, so does its X server.
@@ -779,7 +780,9 @@ func startAppWith(t *testing.T, bin, dataDir, display, logPath string, env []str
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"--data-dir", dataDir}, args...)...)
+	// The app is stopped by the test (a signal, then a check that it shut down cleanly), so a
+	// context must not kill it first.
+	cmd := exec.Command(bin, append([]string{"--data-dir", dataDir}, args...)...) //nolint:noctx // see above
 	// NHS_PASSKEYS_DEBUG: the shell logs "page loaded in the window", which times DOM ready.
 	cmd.Env = append(append(os.Environ(), "DISPLAY="+display, "NHS_PASSKEYS_DEBUG=1"), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -1258,10 +1261,13 @@ func listeningTCP(t *testing.T, pid int) []string {
 		}
 		// The command name in parentheses may hold spaces; the parent PID follows it.
 		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		var child, parent int
-		fmt.Sscan(filepath.Base(filepath.Dir(path)), &child)
-		if len(fields) > 1 {
-			fmt.Sscan(fields[1], &parent)
+		child, err := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		if err != nil || len(fields) < 2 {
+			continue // not a process's folder, or a stat line cut short
+		}
+		parent, err := strconv.Atoi(fields[1])
+		if err != nil {
+			continue
 		}
 		children[parent] = append(children[parent], child)
 	}

@@ -7,4 +7,4 @@ package desktop
 // to use instead). Kiosk mode, whose navigation guard webview_linux.go adds, runs on Linux
 // only (internal/cli, kioskRefusal). A Linux build against WebKitGTK 4.0 has neither zoom keys
 // nor kiosk navigation guard (build with webkit2_41, as `make build` does).
-func setUpWebView(kiosk bool) {}
+func setUpWebView(_ bool) {}

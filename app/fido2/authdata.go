@@ -62,10 +62,10 @@ func cborItemLenDepth(b []byte, depth int) (int, error) {
 	case 0, 1, 7: // unsigned, negative, simple/float: the head is everything
 		return n, nil
 	case 2, 3: // byte and text strings
-		if arg > uint64(len(b)-n) {
+		if arg > uint64(len(b[n:])) {
 			return 0, errBadCBOR
 		}
-		return n + int(arg), nil
+		return n + int(arg), nil //nolint:gosec // G115: arg <= len(b[n:]), checked just above, so it fits an int
 	case 4, 5: // arrays and maps
 		items := arg
 		if major == 5 {
@@ -98,7 +98,7 @@ func cborItemLenDepth(b []byte, depth int) (int, error) {
 // unwrapByteString returns the contents of b, which must be exactly one CBOR byte string.
 func unwrapByteString(b []byte) ([]byte, error) {
 	major, arg, n, err := cborHead(b)
-	if err != nil || major != 2 || arg != uint64(len(b)-n) {
+	if err != nil || major != 2 || arg != uint64(len(b[n:])) {
 		return nil, errBadCBOR
 	}
 	return b[n:], nil

@@ -19,14 +19,14 @@ import (
 const sampleWait = 5 * time.Second
 
 // enrolFinger enrols one fingerprint with four good samples and returns its template ID.
-func enrolFinger(t *testing.T, dev *fido2.Device, pin string) []byte {
+func enrolFinger(t *testing.T, ctx context.Context, dev *fido2.Device, pin string) []byte {
 	t.Helper()
-	id, remaining, _, err := dev.BioEnrollBegin(t.Context(), []byte(pin), sampleWait)
+	id, remaining, _, err := dev.BioEnrollBegin(ctx, []byte(pin), sampleWait)
 	if err != nil {
 		t.Fatalf("BioEnrollBegin: %v", err)
 	}
 	for remaining > 0 {
-		if remaining, _, err = dev.BioEnrollContinue(t.Context(), id, sampleWait); err != nil {
+		if remaining, _, err = dev.BioEnrollContinue(ctx, id, sampleWait); err != nil {
 			t.Fatalf("BioEnrollContinue: %v", err)
 		}
 	}
@@ -186,7 +186,7 @@ func TestFingerprintEnrolmentRefusals(t *testing.T) {
 	})
 	t.Run("the sensor has room for five fingerprints", func(t *testing.T) {
 		for range 5 {
-			enrolFinger(t, f.dev, "2468")
+			enrolFinger(t, ctx, f.dev, "2468")
 		}
 		_, _, _, err := f.dev.BioEnrollBegin(ctx, []byte("2468"), sampleWait)
 		if !errors.Is(err, fido2.ErrFingerprintStoreFull) {
@@ -201,7 +201,7 @@ func TestAnEnrolledFingerStandsInForThePIN(t *testing.T) {
 	if err := f.dev.SetPIN(ctx, []byte("2468")); err != nil {
 		t.Fatal(err)
 	}
-	enrolFinger(t, f.dev, "2468")
+	enrolFinger(t, ctx, f.dev, "2468")
 
 	// libfido2 reads "uv" when the device is opened, so built-in UV is used by a device
 	// opened after the enrolment (as the app opens the key for each ceremony).

@@ -28,20 +28,20 @@ type DeviceInfo struct {
 	ProductID    uint16
 }
 
-// DeviceList returns up to max attached FIDO devices (USB HID, and NFC on Linux). None
+// DeviceList returns up to limit attached FIDO devices (USB HID, and NFC on Linux). None
 // attached is not an error.
-func DeviceList(max int) ([]DeviceInfo, error) {
-	if max < 1 {
+func DeviceList(limit int) ([]DeviceInfo, error) {
+	if limit < 1 {
 		return nil, fmt.Errorf("device list: %w", refuse(ErrInvalidRequest))
 	}
-	list := C.fido_dev_info_new(C.size_t(max))
+	list := C.fido_dev_info_new(C.size_t(limit))
 	if list == nil {
 		return nil, fmt.Errorf("device list: %w", newError(C.FIDO_ERR_INTERNAL))
 	}
-	defer C.fido_dev_info_free(&list, C.size_t(max))
+	defer C.fido_dev_info_free(&list, C.size_t(limit))
 
 	var n C.size_t
-	if rc := C.fido_dev_info_manifest(list, C.size_t(max), &n); rc != C.FIDO_OK {
+	if rc := C.fido_dev_info_manifest(list, C.size_t(limit), &n); rc != C.FIDO_OK {
 		return nil, fmt.Errorf("device list: %w", newError(int(rc)))
 	}
 	out := make([]DeviceInfo, 0, int(n))
@@ -313,8 +313,10 @@ func stopCause(ctx, opCtx context.Context) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return true, err
 	}
-	if opCtx.Err() != nil {
-		return true, nil // Cancel or Close
+	select {
+	case <-opCtx.Done():
+		return true, nil // Cancel or Close: no context error of the caller's to report
+	default:
 	}
 	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
 		return true, context.DeadlineExceeded

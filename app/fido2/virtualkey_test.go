@@ -294,7 +294,7 @@ func TestADiscoverableLoginReturnsEveryPasskeyForTheRP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+		handler := func(_, userHandle []byte) (webauthn.User, error) {
 			if u := patients[string(userHandle)]; u != nil {
 				return u, nil
 			}
@@ -489,7 +489,7 @@ func TestNoCredentialsForTheRP(t *testing.T) {
 
 // waitingRequest starts a registration that waits for a touch, and returns once the key
 // has said so through the Status hook.
-func waitingRequest(t *testing.T, f *fixture, ctx context.Context) <-chan error {
+func waitingRequest(t *testing.T, ctx context.Context, f *fixture) <-chan error {
 	t.Helper()
 	f.key.SetBehaviour(virtualkey.WaitForTouch(time.Minute))
 	var once sync.Once
@@ -530,7 +530,7 @@ func waitFor(t *testing.T, done <-chan error) error {
 
 func TestATouchWhileTheKeyWaitsCompletesTheRequest(t *testing.T) {
 	f := newFixture(t, virtualkey.Options{})
-	done := waitingRequest(t, f, t.Context())
+	done := waitingRequest(t, t.Context(), f)
 	f.key.Touch()
 	if err := waitFor(t, done); err != nil {
 		t.Fatalf("got %v", err)
@@ -542,7 +542,7 @@ func TestATouchWhileTheKeyWaitsCompletesTheRequest(t *testing.T) {
 
 func TestCancelFromAnotherGoroutineStopsAWaitingRequest(t *testing.T) {
 	f := newFixture(t, virtualkey.Options{})
-	done := waitingRequest(t, f, t.Context())
+	done := waitingRequest(t, t.Context(), f)
 	start := time.Now()
 	if err := f.dev.Cancel(); err != nil {
 		t.Fatal(err)
@@ -569,7 +569,7 @@ func TestTheContextStopsAWaitingRequest(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		f := newFixture(t, virtualkey.Options{})
 		ctx, cancel := context.WithCancel(t.Context())
-		done := waitingRequest(t, f, ctx)
+		done := waitingRequest(t, ctx, f)
 		cancel()
 		if err := waitFor(t, done); !errors.Is(err, fido2.ErrCancelled) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v, want ErrCancelled and context.Canceled", err)
@@ -605,7 +605,7 @@ func TestTheContextStopsAWaitingRequest(t *testing.T) {
 
 func TestCloseStopsAWaitingRequest(t *testing.T) {
 	f := newFixture(t, virtualkey.Options{})
-	done := waitingRequest(t, f, context.Background())
+	done := waitingRequest(t, context.Background(), f)
 	if err := f.dev.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func pad(msg []byte) []byte {
 	n := (len(msg) + padGranularity) &^ (padGranularity - 1) // len+1 rounded up
 	out := make([]byte, n)
 	copy(out, msg)
-	out[n-1] = byte(n - len(msg) - 1)
+	out[n-1] = byte(n - len(msg) - 1) //nolint:gosec // G115: the padding length is below padGranularity (32)
 	return out
 }
 

@@ -82,7 +82,11 @@ func TestMakeCredentialAnswerOfTheCTAPSpecificationIsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x := pub.(*ecdsa.PublicKey).X.Text(16); x != "df017d0b286795bea153d166a0a15b4f6b67a3af4a101e10e8496f3dd3c5d1a9" {
+	point, err := pub.(*ecdsa.PublicKey).Bytes() // SEC 1 uncompressed: 0x04 || X || Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := hex.EncodeToString(point[1:33]); x != "df017d0b286795bea153d166a0a15b4f6b67a3af4a101e10e8496f3dd3c5d1a9" {
 		t.Errorf("public key X %s", x)
 	}
 	var att struct {

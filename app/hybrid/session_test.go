@@ -155,7 +155,7 @@ func TestAPhoneSetsUpAPasskeyAndLogsInWithItOverTheTunnel(t *testing.T) {
 
 func TestEveryFailureIsAStableError(t *testing.T) {
 	closedPort := func(t *testing.T) string {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}

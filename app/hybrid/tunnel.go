@@ -144,7 +144,9 @@ func (t *Tunnel) Connect(ctx context.Context, route Route) (Channel, error) {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	conn, resp, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{
+	// The websocket package owns resp.Body (its documentation: "You never need to close
+	// resp.Body yourself"); only the status is read here.
+	conn, resp, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{ //nolint:bodyclose // see above
 		HTTPClient:   client,
 		Subprotocols: []string{subprotocol},
 	})
@@ -158,7 +160,7 @@ func (t *Tunnel) Connect(ctx context.Context, route Route) (Channel, error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrTunnelUnreachable, route.Domain, err)
 	}
 	if conn.Subprotocol() != subprotocol {
-		conn.CloseNow()
+		_ = conn.CloseNow() // the refusal below is what matters
 		return nil, fmt.Errorf("%w: %s did not select the %s sub-protocol", ErrTunnelRefused, route.Domain, subprotocol)
 	}
 	conn.SetReadLimit(maxMessage)

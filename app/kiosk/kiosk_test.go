@@ -113,7 +113,7 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 	h := jar.Wrap(srv.Handler())
 	signedIn := func() bool {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, origin+"/api/session", nil))
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, origin+"/api/session", nil))
 		return strings.Contains(rec.Body.String(), `"signedIn":true`)
 	}
 	var mu sync.Mutex
@@ -144,7 +144,7 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	signUp := func(email string) {
 		t.Helper()
-		req := httptest.NewRequest(http.MethodPost, origin+"/api/accounts", strings.NewReader(`{"email":"`+email+`","password":"correct horse battery"}`))
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, origin+"/api/accounts", strings.NewReader(`{"email":"`+email+`","password":"correct horse battery"}`))
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()

@@ -252,7 +252,12 @@ func TestJarASlowSignedOutAnswerDoesNotUndoANewerLogin(t *testing.T) {
 	slowDone := make(chan struct{})
 	go func() {
 		defer close(slowDone)
-		resp, err := http.Get(srv.URL + "/slow-logout")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/slow-logout", nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -282,7 +287,12 @@ func TestJarIsSafeForConcurrentRequests(t *testing.T) {
 			case 1:
 				path = "/logout"
 			}
-			resp, err := http.Get(srv.URL + path)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Error(err)
 				return
@@ -358,6 +368,7 @@ func storedSecret(t *testing.T, s Store) string {
 // failingStore is a keyring that is never there.
 type failingStore struct{}
 
+//nolint:staticcheck // ST1005: the D-Bus error's own words, as go-keyring passes them on
 var errNoKeyring = errors.New("The name org.freedesktop.secrets was not provided by any .service files")
 
 func (failingStore) Get() (string, error) { return "", errNoKeyring }

@@ -147,8 +147,8 @@ func TestFingerprintEnrolmentRefusals(t *testing.T) {
 			st, _ := p.bio(0x09, nil, 0x01, map[int]any{3: 1000})
 			return st
 		}, 0x36},
-		{"a token without the be permission is refused", func(t *testing.T, k *Key, p *pinPlatform, _ []byte) byte {
-			p = newPinPlatform(t, k, 2)
+		{"a token without the be permission is refused", func(t *testing.T, k *Key, _ *pinPlatform, _ []byte) byte {
+			p := newPinPlatform(t, k, 2)
 			token, _ := p.token("2468", 0x04, "")
 			st, _ := p.bio(0x09, token, 0x01, map[int]any{3: 1000})
 			return st

@@ -69,6 +69,7 @@ func (k *Key) authenticatorConfig(_ *request, raw []byte) (any, error) {
 func (k *Key) setMinPINLength(p minPINLengthParams) (any, error) {
 	newMin := k.st.minPINLength()
 	if p.NewMinPINLength != nil {
+		//nolint:gosec // G115: minPINLength() is a stored length or the default, never negative
 		if *p.NewMinPINLength < uint64(newMin) || *p.NewMinPINLength > maxPINBytes {
 			return nil, statusPinPolicyViolation
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -156,13 +157,15 @@ func (k *Key) dispatch(req *request, msg []byte) ([]byte, error) {
 	case errors.As(err, &st):
 		return []byte{byte(st)}, nil
 	case err != nil:
-		return []byte{byte(statusOther)}, nil
+		// CTAP 2.1 §8.2: a command that fails is answered with a status byte; the
+		// transport itself did not fail.
+		return []byte{byte(statusOther)}, nil //nolint:nilerr // the failure is the status byte
 	case resp == nil:
 		return []byte{byte(statusOK)}, nil
 	}
 	body, err := ctap2Enc.Marshal(resp)
 	if err != nil {
-		return []byte{byte(statusOther)}, nil
+		return []byte{byte(statusOther)}, nil //nolint:nilerr // CTAP 2.1 §8.2: the failure is the status byte
 	}
 	return append([]byte{byte(statusOK)}, body...), nil
 }
@@ -471,9 +474,13 @@ func (k *Key) authData(rpID string, flags byte, count uint32, credID, uncompress
 	if credID == nil {
 		return out, nil
 	}
+	// WebAuthn §6.5.1: credentialIdLength is 16 bits (and at most 1023 in L3).
+	if len(credID) > math.MaxUint16 {
+		return nil, errors.New("credential id too long")
+	}
 	aaguid := k.st.aaguid()
 	out = append(out, aaguid[:]...)
-	out = binary.BigEndian.AppendUint16(out, uint16(len(credID)))
+	out = binary.BigEndian.AppendUint16(out, uint16(len(credID))) //nolint:gosec // G115: at most MaxUint16, checked above
 	out = append(out, credID...)
 	pk, err := ctap2Enc.Marshal(p256COSE(coseES256, uncompressedPub))
 	if err != nil {

@@ -86,7 +86,7 @@ func (protocolOne) kdf(z []byte) ([]byte, error) {
 
 // encrypt: AES-256-CBC with an all-zero IV, no padding.
 func (protocolOne) encrypt(shared, plaintext []byte) ([]byte, error) {
-	return cbcEncrypt(shared, make([]byte, aes.BlockSize), plaintext)
+	return cbcEncrypt(shared, make([]byte, aes.BlockSize), plaintext) //nolint:gosec // G407: CTAP 2.1 §6.5.6 fixes PIN/UV protocol one's IV at zero; the key is fresh per ECDH
 }
 
 func (protocolOne) decrypt(shared, ciphertext []byte) ([]byte, error) {

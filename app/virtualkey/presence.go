@@ -25,35 +25,35 @@ const (
 	outcomeExcluded
 )
 
-// Succeed: the user touches the key at once.
+// Succeed means the user touches the key at once.
 func Succeed() Behaviour { return Behaviour{} }
 
-// WaitForTouch: the key asks for a touch (KEEPALIVE UPNEEDED every 100 ms) and the user
+// WaitForTouch means the key asks for a touch (KEEPALIVE UPNEEDED every 100 ms) and the user
 // touches it after d, or earlier if Touch is called. A CTAPHID CANCEL during the wait ends the
 // request with CTAP2_ERR_KEEPALIVE_CANCEL.
 func WaitForTouch(d time.Duration) Behaviour { return Behaviour{outcome: outcomeTouch, wait: d} }
 
-// Cancelled: the check ends with CTAP2_ERR_KEEPALIVE_CANCEL, as if the user cancelled.
+// Cancelled means the check ends with CTAP2_ERR_KEEPALIVE_CANCEL, as if the user cancelled.
 func Cancelled() Behaviour { return Behaviour{outcome: outcomeCancel} }
 
-// TimeOut: nobody touches the key; the request ends with CTAP2_ERR_USER_ACTION_TIMEOUT
+// TimeOut means nobody touches the key; the request ends with CTAP2_ERR_USER_ACTION_TIMEOUT
 // (at once, rather than after the 30 seconds a real key waits).
 func TimeOut() Behaviour { return Behaviour{outcome: outcomeTimeout} }
 
-// Unplugged: the key is pulled out while it waits. The request gets no reply: Rx and every
+// Unplugged means the key is pulled out while it waits. The request gets no reply: Rx and every
 // later Tx and Rx fail with ErrUnplugged until Replug.
 func Unplugged() Behaviour { return Behaviour{outcome: outcomeUnplug} }
 
-// Full: the user touches the key, and a makeCredential then fails with
+// Full means the user touches the key, and a makeCredential then fails with
 // CTAP2_ERR_KEY_STORE_FULL whatever space is left. Other commands just see a touch.
 func Full() Behaviour { return Behaviour{outcome: outcomeFull} }
 
-// Excluded: the user touches the key, and a makeCredential then fails with
+// Excluded means the user touches the key, and a makeCredential then fails with
 // CTAP2_ERR_CREDENTIAL_EXCLUDED as if a credential in its excludeList were on the key (CTAP 2.1
 // §6.1.2 step 12), whatever the key holds. Other commands just see a touch.
 func Excluded() Behaviour { return Behaviour{outcome: outcomeExcluded} }
 
-// WrongFinger: the user touches the sensor with a finger that is not enrolled. Built-in user
+// WrongFinger means the user touches the sensor with a finger that is not enrolled. Built-in user
 // verification (a fingerprint instead of the PIN) then fails with CTAP2_ERR_UV_INVALID, and
 // uvRetries goes down; every other check just sees a touch (a fingerprint sample being enrolled
 // included: its quality is set with Key.BioNextSample).

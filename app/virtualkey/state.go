@@ -179,7 +179,7 @@ func (c *credential) signer() (*ecdsa.PrivateKey, error) {
 }
 
 func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // G304: the key's own state file, which the program names (Open), never the page
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errNoStateFile
 	}
@@ -254,7 +254,7 @@ func saveState(path string, st *state) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if d, derr := os.Open(dir); derr == nil {
+	if d, derr := os.Open(dir); derr == nil { //nolint:gosec // G304: the folder of the state file above
 		_ = d.Sync()
 		_ = d.Close()
 	}

@@ -213,6 +213,7 @@ func TestPrintingAKeyShowsNoSecrets(t *testing.T) {
 	for _, secret := range [][]byte{k.st.Credentials[0].PrivateKey, k.pin.token.value} {
 		goSyntax := fmt.Sprintf("%#v", secret) // []byte{0x1, 0x2, ...}: keep the elements
 		goSyntax = goSyntax[strings.Index(goSyntax, "{"):]
+		//nolint:staticcheck // QF1010: the list of numbers ([1 2 ...]) is one of the shapes a leak could take
 		shapes = append(shapes, fmt.Sprint(secret), fmt.Sprintf("%x", secret), goSyntax)
 	}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {

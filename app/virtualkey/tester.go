@@ -14,12 +14,12 @@ import (
 )
 
 var (
-	// ErrPINAlreadySet: SetPIN on a key that has a PIN (CTAP 2.1 §6.5.5 setPIN step 3 refuses
+	// ErrPINAlreadySet answers SetPIN on a key that has a PIN (CTAP 2.1 §6.5.5 setPIN step 3 refuses
 	// the same way).
 	ErrPINAlreadySet = errors.New("virtualkey: the key already has a PIN")
-	// ErrNoPIN: BlockPIN on a key without a PIN, which has no retries to use up.
+	// ErrNoPIN answers BlockPIN on a key without a PIN, which has no retries to use up.
 	ErrNoPIN = errors.New("virtualkey: the key has no PIN")
-	// ErrPINRefused: SetPIN with a PIN the key's PIN policy refuses (CTAP 2.1 §6.5.5 setPIN
+	// ErrPINRefused answers SetPIN with a PIN the key's PIN policy refuses (CTAP 2.1 §6.5.5 setPIN
 	// steps 9-10: at least minPINLength code points, at most 63 bytes).
 	ErrPINRefused = errors.New("virtualkey: the PIN does not meet the key's PIN policy")
 )

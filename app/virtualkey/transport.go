@@ -59,12 +59,12 @@ const keepaliveInterval = 100 * time.Millisecond
 const maxHIDMessage = 64 - 7 + 128*(64-5)
 
 var (
-	// ErrTimeout: Rx waited its whole timeout and no reply came.
+	// ErrTimeout means Rx waited its whole timeout and no reply came.
 	ErrTimeout = errors.New("virtualkey: no reply before the timeout")
-	// ErrNoMessage: Rx was asked for the reply to a message that was never sent, whose reply
+	// ErrNoMessage means Rx was asked for the reply to a message that was never sent, whose reply
 	// was already taken, or (for KEEPALIVE) when no CBOR request is being processed.
 	ErrNoMessage = errors.New("virtualkey: no message is waiting for a reply")
-	// ErrUnplugged: the key has been unplugged (the Unplugged behaviour); Replug brings it back.
+	// ErrUnplugged means the key has been unplugged (the Unplugged behaviour); Replug brings it back.
 	ErrUnplugged = errors.New("virtualkey: the security key was unplugged")
 )
 

@@ -66,7 +66,7 @@ func TestCTAPHIDCommands(t *testing.T) {
 			}
 			if tt.wantErr != nil {
 				code, err := k.Rx(0x3f, 0)
-				if err != nil || len(code) != 1 || HIDError(code[0]) != tt.wantErr {
+				if err != nil || len(code) != 1 || !errors.Is(HIDError(code[0]), tt.wantErr) {
 					t.Errorf("Rx(ERROR) = %x, %v", code, err)
 				}
 			}

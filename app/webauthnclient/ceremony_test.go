@@ -90,9 +90,9 @@ type errorBody struct {
 }
 
 // newKey is a fresh virtual key with a PIN, opened through the real libfido2.
-func newKey(t *testing.T, opts virtualkey.Options) (*virtualkey.Key, *fido2.Device) {
+func newKey(t *testing.T) (*virtualkey.Key, *fido2.Device) {
 	t.Helper()
-	key, err := virtualkey.New(opts)
+	key, err := virtualkey.New(virtualkey.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, dev := newKey(t, virtualkey.Options{})
+	key, dev := newKey(t)
 	auth := webauthnclient.NewFIDO2(dev)
 
 	if code := p.post("/api/accounts", map[string]string{"email": "patient@example.com", "password": "correct horse battery"}, nil); code != http.StatusCreated {
@@ -229,7 +229,7 @@ func TestTheBackendRefusesAClientDataJSONForAnotherOrigin(t *testing.T) {
 	// The origin is the RP's, and the RP checks it: a client configured for another origin
 	// (here the same host on another port) produces a credential the backend refuses.
 	p := newPage(t)
-	_, dev := newKey(t, virtualkey.Options{})
+	_, dev := newKey(t)
 	p.post("/api/accounts", map[string]string{"email": "patient@example.com", "password": "correct horse battery"}, nil)
 	var reg begin
 	p.post("/api/passkeys/register/begin", struct{}{}, &reg)
@@ -277,7 +277,7 @@ func TestAuthenticatorErrorsComeBackAsFido2Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			key, dev := newKey(t, virtualkey.Options{})
+			key, dev := newKey(t)
 			key.SetBehaviour(tt.behaviour)
 			var p []byte
 			if tt.pin != "" {
@@ -306,7 +306,7 @@ func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, dev := newKey(t, virtualkey.Options{})
+	_, dev := newKey(t)
 	auth := webauthnclient.NewFIDO2(dev)
 	emails := []string{"first@example.com", "second@example.com", "third@example.com"}
 	for _, email := range emails {

@@ -67,7 +67,9 @@ func New(origin string) (*Client, error) {
 		return nil, fmt.Errorf("webauthnclient: origin %q is not a secure context (use https, or http://localhost)", origin)
 	}
 	serialised := u.Scheme + "://" + host
-	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+	port := u.Port()
+	defaultPort := (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443")
+	if port != "" && !defaultPort {
 		serialised += ":" + port
 	}
 	return &Client{origin: serialised, host: host}, nil

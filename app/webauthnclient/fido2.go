@@ -50,7 +50,7 @@ func (a *FIDO2) MakeCredential(ctx context.Context, req CreateRequest, pin []byt
 	}
 	spki, err := x509.MarshalPKIXPublicKey(cred.PublicKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: public key: %v", ErrBadResponse, err)
+		return nil, fmt.Errorf("%w: public key: %w", ErrBadResponse, err)
 	}
 	return &Attestation{
 		CredentialID:      cred.ID,

@@ -75,7 +75,7 @@ func decodeOptions(options []byte, v any) error {
 		return fmt.Errorf("%w: not a JSON object", ErrInvalidOptions)
 	}
 	if err := json.Unmarshal(options, v); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidOptions, err)
+		return fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ type system struct {
 func Load() (*DLL, error) {
 	dll := windows.NewLazySystemDLL("webauthn.dll")
 	if err := dll.Load(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return newDLL(&system{
 		procGetAPIVersion:              dll.NewProc("WebAuthNGetApiVersionNumber"),
@@ -62,7 +62,7 @@ func missing(p *windows.LazyProc) error {
 
 // check turns an HRESULT into *Error, named by WebAuthNGetErrorName.
 func (s *system) check(op string, r uintptr) error {
-	hr := uint32(r)
+	hr := uint32(r) //nolint:gosec // G115: an HRESULT is 32 bits; the upper half of the register is not part of it
 	if hr == hrOK {
 		return nil
 	}
@@ -83,7 +83,7 @@ func (s *system) apiVersion() uint32 {
 		return 0
 	}
 	r, _, _ := s.procGetAPIVersion.Call()
-	return uint32(r)
+	return uint32(r) //nolint:gosec // G115: WebAuthNGetApiVersionNumber returns a DWORD
 }
 
 func (s *system) isUserVerifyingPlatformAuthenticatorAvailable() (bool, error) {
@@ -133,13 +133,13 @@ func (s *system) getAssertion(hwnd uintptr, c *getAssertionCall) (*assertion, er
 
 func (s *system) freeCredentialAttestation(a *credentialAttestation) {
 	if a != nil && s.procFreeAttestation.Find() == nil {
-		s.procFreeAttestation.Call(uintptr(unsafe.Pointer(a)))
+		_, _, _ = s.procFreeAttestation.Call(uintptr(unsafe.Pointer(a))) // returns void
 	}
 }
 
 func (s *system) freeAssertion(a *assertion) {
 	if a != nil && s.procFreeAssertion.Find() == nil {
-		s.procFreeAssertion.Call(uintptr(unsafe.Pointer(a)))
+		_, _, _ = s.procFreeAssertion.Call(uintptr(unsafe.Pointer(a))) // returns void
 	}
 }
 
@@ -177,7 +177,7 @@ func (s *system) getPlatformCredentialList(o *getCredentialsOptions) (*credentia
 
 func (s *system) freePlatformCredentialList(l *credentialDetailsList) {
 	if l != nil && s.procFreePlatformCredentialList.Find() == nil {
-		s.procFreePlatformCredentialList.Call(uintptr(unsafe.Pointer(l)))
+		_, _, _ = s.procFreePlatformCredentialList.Call(uintptr(unsafe.Pointer(l))) // returns void
 	}
 }
 
@@ -204,8 +204,9 @@ func AppWindow() uintptr {
 	if _, err := windows.GetWindowThreadProcessId(h, &pid); err != nil || pid != windows.GetCurrentProcessId() {
 		return 0
 	}
-	buf := make([]uint16, 64)
-	n, err := windows.GetClassName(h, &buf[0], int32(len(buf)))
+	const classNameUnits = 64
+	buf := make([]uint16, classNameUnits)
+	n, err := windows.GetClassName(h, &buf[0], classNameUnits)
 	if err != nil || windows.UTF16ToString(buf[:n]) != "wailsWindow" {
 		return 0
 	}

@@ -35,7 +35,7 @@ func TestEachHRESULTMapsToItsDOMErrorAndItsReason(t *testing.T) {
 			}
 			err := error(&Error{Op: "op", HRESULT: tt.hr, Name: tt.domErr})
 			for _, r := range reasons {
-				if errors.Is(err, r) != (r == tt.reason) {
+				if errors.Is(err, r) != errors.Is(r, tt.reason) {
 					t.Errorf("errors.Is(%v, %v) = %v", err, r, errors.Is(err, r))
 				}
 			}

@@ -2,6 +2,7 @@ package webauthndll
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
@@ -73,15 +74,16 @@ func userVerification(r webauthnclient.Requirement) uint32 {
 // timeoutMilliseconds is dwTimeoutMilliseconds: what is left of the ceremony's time, which
 // the DLL takes as guidance. 0 leaves it to Windows.
 func timeoutMilliseconds(d time.Duration) uint32 {
+	ms := d.Milliseconds()
 	switch {
 	case d <= 0:
 		return 0
-	case d.Milliseconds() > int64(^uint32(0)):
-		return ^uint32(0)
+	case ms > math.MaxUint32:
+		return math.MaxUint32
 	case d < time.Millisecond:
 		return 1
 	}
-	return uint32(d.Milliseconds())
+	return uint32(ms) //nolint:gosec // G115: 1 <= ms <= MaxUint32, checked just above
 }
 
 // makeCredentialCall is the arguments of WebAuthNAuthenticatorMakeCredential, in Go memory
@@ -204,6 +206,7 @@ func newCredentialList(ids [][]byte) *credentialList {
 		c.pbId, c.cbId = cBytes(id)
 		ptrs[i] = c
 	}
+	//nolint:gosec // G115: the list comes from the RP's options, under the request body's size cap
 	return &credentialList{cCredentials: uint32(len(ptrs)), ppCredentials: &ptrs[0]}
 }
 

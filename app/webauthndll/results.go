@@ -44,14 +44,14 @@ func readAttestation(a *credentialAttestation) (*webauthnclient.Attestation, err
 	// (WebAuthn L3 §6.5.1), as a COSE key.
 	var parsed protocol.AuthenticatorData
 	if err := parsed.Unmarshal(authData); err != nil {
-		return nil, fmt.Errorf("%w: authenticator data: %v", ErrBadResponse, err)
+		return nil, fmt.Errorf("%w: authenticator data: %w", ErrBadResponse, err)
 	}
 	if !parsed.Flags.HasAttestedCredentialData() || !bytes.Equal(parsed.AttData.CredentialID, id) {
 		return nil, fmt.Errorf("%w: the authenticator data does not hold the credential returned", ErrBadResponse)
 	}
 	key, err := webauthncose.ParsePublicKey(parsed.AttData.CredentialPublicKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: credential public key: %v", ErrBadResponse, err)
+		return nil, fmt.Errorf("%w: credential public key: %w", ErrBadResponse, err)
 	}
 	ec, ok := key.(webauthncose.EC2PublicKeyData)
 	if !ok {
@@ -59,11 +59,11 @@ func readAttestation(a *credentialAttestation) (*webauthnclient.Attestation, err
 	}
 	pub, err := ec.ToECDSA()
 	if err != nil {
-		return nil, fmt.Errorf("%w: credential public key: %v", ErrBadResponse, err)
+		return nil, fmt.Errorf("%w: credential public key: %w", ErrBadResponse, err)
 	}
 	spki, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, fmt.Errorf("%w: credential public key: %v", ErrBadResponse, err)
+		return nil, fmt.Errorf("%w: credential public key: %w", ErrBadResponse, err)
 	}
 	transports := transportNames(supported)
 	if len(transports) == 0 {

@@ -62,7 +62,7 @@ func VerifyPassword(password, encoded string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key))) //nolint:gosec // G115: parsePHC keeps len(key) <= maxKeyLen (128)
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
@@ -94,6 +94,6 @@ func parsePHC(encoded string) (HashParams, []byte, []byte, error) {
 	if err != nil || len(key) < minKeyLen || len(key) > maxKeyLen {
 		return p, nil, nil, fmt.Errorf("%w: key", bad)
 	}
-	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
+	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key)) //nolint:gosec // G115: both lengths are checked against maxSaltLen and maxKeyLen above
 	return p, salt, key, nil
 }

@@ -69,8 +69,12 @@ func (Store) setPassword(ctx context.Context, q store.DBTX, id int64, hash strin
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("set password: %d rows, %v", n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("set password: %d rows", n)
 	}
 	return nil
 }

@@ -24,12 +24,12 @@ func passwordLogin(c *testserver.Client, email, pw string) *testserver.Response 
 	return c.Post("/api/login/password", map[string]string{"email": email, "password": pw})
 }
 
-// fail makes n wrong password logins for email from c and returns the last answer.
-func fail(t *testing.T, c *testserver.Client, email string, n int) *testserver.Response {
+// fail makes n wrong password logins for pat@example.com from c and returns the last answer.
+func fail(t *testing.T, c *testserver.Client, n int) *testserver.Response {
 	t.Helper()
 	var res *testserver.Response
 	for range n {
-		res = passwordLogin(c, email, wrong)
+		res = passwordLogin(c, "pat@example.com", wrong)
 	}
 	return res
 }
@@ -65,10 +65,10 @@ func TestFiveFailuresLockTheAccountForFifteenMinutes(t *testing.T) {
 	owner.RegisterPasskey(a, "")
 	c := s.Client()
 
-	if res := fail(t, c, "pat@example.com", 4); res.Status != http.StatusUnauthorized || res.Code() != "login_failed" {
+	if res := fail(t, c, 4); res.Status != http.StatusUnauthorized || res.Code() != "login_failed" {
 		t.Fatalf("4th failure = %d %s", res.Status, res.Body)
 	}
-	res := fail(t, c, "pat@example.com", 1)
+	res := fail(t, c, 1)
 	if !isLockout(res, "15 minutes") || res.Header.Get("Retry-After") != "900" {
 		t.Fatalf("5th failure = %d %s (Retry-After %q)", res.Status, res.Body, res.Header.Get("Retry-After"))
 	}
@@ -144,20 +144,20 @@ func TestFailedPasswordsNeverLockAPatientOutOfTheirPasskey(t *testing.T) {
 		failures func(t *testing.T, s *testserver.Server) // wrong passwords by strangers
 	}{
 		{"five wrong passwords from one stranger", func(t *testing.T, s *testserver.Server) {
-			fail(t, stranger(s, "203.0.113.9:1"), "pat@example.com", 5)
+			fail(t, stranger(s, "203.0.113.9:1"), 5)
 		}},
 		{"wrong passwords every quarter of an hour for an hour", func(t *testing.T, s *testserver.Server) {
 			for range 4 {
-				fail(t, stranger(s, "203.0.113.9:1"), "pat@example.com", 5)
+				fail(t, stranger(s, "203.0.113.9:1"), 5)
 				s.Clock.Advance(14 * time.Minute)
 			}
 		}},
 		{"twenty wrong passwords from the patient's own computer", func(t *testing.T, s *testserver.Server) {
-			fail(t, stranger(s, ""), "pat@example.com", 20)
+			fail(t, stranger(s, ""), 20)
 		}},
 		{"wrong passwords from many clients", func(t *testing.T, s *testserver.Server) {
 			for i := range 10 {
-				fail(t, stranger(s, fmt.Sprintf("198.51.100.%d:1", i)), "pat@example.com", 3)
+				fail(t, stranger(s, fmt.Sprintf("198.51.100.%d:1", i)), 3)
 			}
 		}},
 		{"wrong re-authentication passwords in another of the patient's sessions", func(t *testing.T, s *testserver.Server) {
@@ -271,12 +271,12 @@ func TestFailuresAreCountedInTheDatabaseAndSurviveARestart(t *testing.T) {
 	onDir := testserver.WithConfig(func(c *backend.Config) { c.DataDir = dir })
 	s := testserver.New(t, onDir)
 	s.Client().SignUp("pat@example.com", password)
-	fail(t, s.Client(), "pat@example.com", 4)
+	fail(t, s.Client(), 4)
 
 	s.Backend.Close() // one process per data folder (store.LockDir): stop it first, as a restart does
 	restarted := testserver.New(t, onDir)
 	restarted.Clock.Advance(time.Minute)
-	if res := fail(t, restarted.Client(), "pat@example.com", 1); !isLockout(res, "15 minutes") {
+	if res := fail(t, restarted.Client(), 1); !isLockout(res, "15 minutes") {
 		t.Errorf("the 5th failure after a restart = %d %s", res.Status, res.Body)
 	}
 	restarted.Backend.Close()
@@ -291,15 +291,15 @@ func TestOnlyRecentFailuresCountAndASuccessClearsThem(t *testing.T) {
 	s := testserver.New(t)
 	s.Client().SignUp("pat@example.com", password)
 	c := s.Client()
-	fail(t, c, "pat@example.com", 4)
+	fail(t, c, 4)
 	s.Clock.Advance(15 * time.Minute)
-	if res := fail(t, c, "pat@example.com", 1); res.Code() != "login_failed" {
+	if res := fail(t, c, 1); res.Code() != "login_failed" {
 		t.Errorf("failures older than 15 minutes still counted: %d %s", res.Status, res.Body)
 	}
 	if res := passwordLogin(c, "pat@example.com", password); res.Status != http.StatusOK {
 		t.Fatal(res.Status)
 	}
-	if res := fail(t, c, "pat@example.com", 4); res.Code() != "login_failed" {
+	if res := fail(t, c, 4); res.Code() != "login_failed" {
 		t.Errorf("a successful login did not clear the count: %d %s", res.Status, res.Body)
 	}
 }

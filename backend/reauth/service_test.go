@@ -330,12 +330,13 @@ func TestPasskeyReauthentication(t *testing.T) {
 	}
 }
 
-// lostDevices signs up email with a password and three passkeys, each on its own
+// lostDevices signs up pat@example.com with a password and three passkeys, each on its own
 // authenticator (the devices the patient will lose), then logs in afresh with the password on
 // a new client, as the patient does once the devices are gone. It returns that client and the
 // three passkeys.
-func lostDevices(t *testing.T, s *testserver.Server, email string) (*testserver.Client, []testserver.Passkey) {
+func lostDevices(t *testing.T, s *testserver.Server) (*testserver.Client, []testserver.Passkey) {
 	t.Helper()
+	const email = "pat@example.com"
 	setUp := s.Client()
 	setUp.SignUp(email, password)
 	first := softauthn.New(testserver.Origin)
@@ -381,7 +382,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 		run  func(t *testing.T, s *testserver.Server)
 	}{
 		{"after a password login every lost passkey is removed, one after the other, with nothing more asked", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			for i, pk := range lost {
 				if res := removePasskey(c, pk.ID, ""); res.Status != http.StatusOK {
 					t.Fatalf("removal %d of %d = %d %s", i+1, len(lost), res.Status, res.Body)
@@ -414,7 +415,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			}
 		}},
 		{"the grace kept for removals allows nothing else", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			if res := removePasskey(c, lost[0].ID, ""); res.Status != http.StatusOK {
 				t.Fatalf("first removal = %d %s", res.Status, res.Body)
 			}
@@ -424,14 +425,14 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			refused(t, s, "setting up a passkey", c.Post("/api/passkeys/register/begin", map[string]any{}), before)
 		}},
 		{"a grace used for another change does not allow removals", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			if res := changePassword(c, ""); res.Status != http.StatusOK {
 				t.Fatalf("change the password with the grace = %d %s", res.Status, res.Body)
 			}
 			refused(t, s, "a removal after the grace was used", removePasskey(c, lost[0].ID, ""), s.Dump(testserver.StateTables...))
 		}},
 		{"the grace kept for removals still ends 5 minutes after the login", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			if res := removePasskey(c, lost[0].ID, ""); res.Status != http.StatusOK {
 				t.Fatalf("first removal = %d %s", res.Status, res.Body)
 			}
@@ -439,7 +440,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			refused(t, s, "a removal after the grace", removePasskey(c, lost[1].ID, ""), s.Dump(testserver.StateTables...))
 		}},
 		{"the grace kept for removals is the session's own", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			other := s.Client()
 			if res := other.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password}); res.Status != http.StatusOK {
 				t.Fatal(res.Status)
@@ -453,7 +454,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			refused(t, s, "a removal in a session whose own grace was used for a rename", removePasskey(other, lost[1].ID, ""), s.Dump(testserver.StateTables...))
 		}},
 		{"once the grace has ended the password confirms the removals, though a usable passkey remains", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			s.Clock.Advance(reauth.LoginGrace)
 			proof := c.ReauthWithPassword(password, "remove-passkey")
 			for i, pk := range lost {
@@ -469,7 +470,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			}
 		}},
 		{"a proof for removals expires 5 minutes after the re-authentication", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			s.Clock.Advance(reauth.LoginGrace)
 			proof := c.ReauthWithPassword(password, "remove-passkey")
 			if res := removePasskey(c, lost[0].ID, proof); res.Status != http.StatusOK {
@@ -479,7 +480,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			refused(t, s, "a removal with an expired proof", removePasskey(c, lost[1].ID, proof), s.Dump(testserver.StateTables...))
 		}},
 		{"a proof for removals is bound to its session", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			other := s.Client()
 			if res := other.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password}); res.Status != http.StatusOK {
 				t.Fatal(res.Status)
@@ -492,7 +493,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			refused(t, s, "another session using the proof", removePasskey(other, lost[1].ID, proof), s.Dump(testserver.StateTables...))
 		}},
 		{"a proof for removals allows nothing else", func(t *testing.T, s *testserver.Server) {
-			c, lost := lostDevices(t, s, "pat@example.com")
+			c, lost := lostDevices(t, s)
 			s.Clock.Advance(reauth.LoginGrace)
 			proof := c.ReauthWithPassword(password, "remove-passkey")
 			if res := removePasskey(c, lost[0].ID, proof); res.Status != http.StatusOK {
@@ -504,7 +505,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			refused(t, s, "setting up a passkey with it", c.Post("/api/passkeys/register/begin", map[string]any{"proof": proof}), before)
 		}},
 		{"while a usable passkey remains, the password confirms nothing but removals", func(t *testing.T, s *testserver.Server) {
-			c, _ := lostDevices(t, s, "pat@example.com")
+			c, _ := lostDevices(t, s)
 			s.Clock.Advance(reauth.LoginGrace)
 			c.Get("/api/session") // the session is seen now, before the dump
 			before := s.Dump(testserver.StateTables...)
@@ -519,7 +520,7 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 			}
 		}},
 		{"a wrong password gives no proof for removals", func(t *testing.T, s *testserver.Server) {
-			c, _ := lostDevices(t, s, "pat@example.com")
+			c, _ := lostDevices(t, s)
 			s.Clock.Advance(reauth.LoginGrace)
 			c.Get("/api/session") // the session is seen now, before the dump
 			before := s.Dump(testserver.StateTables...)

@@ -419,7 +419,9 @@ func (s *Service) Token(r *http.Request) string {
 // (never sent on a cross-site request), Path=/; Secure with the __Host- name over HTTPS. It
 // has no Max-Age, so a browser drops it when it closes; the server enforces the timeouts.
 func (s *Service) SetCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{
+	// Secure follows the origin: a Secure cookie over http://localhost (serve on loopback,
+	// the desktop's in-process handler) would never be sent back.
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: HttpOnly and SameSite=Strict always; Secure over HTTPS, see above
 		Name:     s.CookieName(),
 		Value:    token,
 		Path:     "/",
@@ -431,7 +433,7 @@ func (s *Service) SetCookie(w http.ResponseWriter, token string) {
 
 // ClearCookie tells the client to drop the session cookie (Max-Age=0).
 func (s *Service) ClearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: the same attributes as SetCookie's, which says why
 		Name:     s.CookieName(),
 		Value:    "",
 		Path:     "/",

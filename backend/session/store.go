@@ -76,8 +76,12 @@ func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []b
 	if err != nil {
 		return fmt.Errorf("rotate session token: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("rotate session token: %d rows, %v", n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("rotate session token: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("rotate session token: %d rows", n)
 	}
 	return nil
 }

@@ -99,7 +99,7 @@ func OpenDir(ctx context.Context, dir string) (*sql.DB, error) {
 }
 
 func ensureFileMode(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // G304: the database file in the data folder the program was given
 	if err != nil {
 		return fmt.Errorf("create database file: %w", err)
 	}
@@ -202,7 +202,7 @@ var writers sync.Map // *sql.DB -> *sync.Mutex
 
 func lockWriter(db *sql.DB) (unlock func()) {
 	m, _ := writers.LoadOrStore(db, new(sync.Mutex))
-	mu := m.(*sync.Mutex)
+	mu := m.(*sync.Mutex) //nolint:errcheck // writers holds only the *sync.Mutex values stored just above
 	mu.Lock()
 	return mu.Unlock
 }

@@ -34,7 +34,7 @@ func LockDir(dir string) (*DirLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, LockFileName), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, LockFileName), os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // G304: the lock file in the data folder the program was given
 	if err != nil {
 		return nil, fmt.Errorf("open the data folder's lock file: %w", err)
 	}

@@ -96,13 +96,22 @@ func (c *stmtCachingConn) statement(ctx context.Context, query string) (driver.S
 	return st, func() error { cs.inUse = false; return nil }, nil
 }
 
+// errNoContextStmt: the driver's statements must take a context (modernc.org/sqlite's do), so
+// that a cancelled request stops its query.
+var errNoContextStmt = errors.New("store: the SQLite driver's statement does not take a context")
+
 // ExecContext runs query on its cached statement (driver.ExecerContext).
 func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	st, release, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	ste, ok := st.(driver.StmtExecContext)
+	if !ok {
+		_ = release()
+		return nil, errNoContextStmt
+	}
+	res, err := ste.ExecContext(ctx, args)
 	if rerr := release(); err == nil {
 		err = rerr
 	}
@@ -116,7 +125,12 @@ func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args [
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	stq, ok := st.(driver.StmtQueryContext)
+	if !ok {
+		_ = release()
+		return nil, errNoContextStmt
+	}
+	rows, err := stq.QueryContext(ctx, args)
 	if err != nil {
 		_ = release()
 		return nil, err

@@ -83,17 +83,24 @@ func TestTheSameQueryNestedInsideItsOwnOpenRowsReadsBothCorrectly(t *testing.T) 
 			}
 			// The same text again while outer is open: if it reused (and so reset) outer's
 			// statement, outer would start again or stop early.
-			inner, err := tx.QueryContext(ctx, list, 3)
-			if err != nil {
-				return err
-			}
-			var last string
-			for inner.Next() {
-				if err := inner.Scan(&last); err != nil {
-					return err
+			last, err := func() (string, error) {
+				inner, err := tx.QueryContext(ctx, list, 3)
+				if err != nil {
+					return "", err
 				}
-			}
-			if err := inner.Close(); err != nil {
+				defer inner.Close()
+				var last string
+				for inner.Next() {
+					if err := inner.Scan(&last); err != nil {
+						return "", err
+					}
+				}
+				if err := inner.Err(); err != nil {
+					return "", err
+				}
+				return last, inner.Close() // closed before outer's next row
+			}()
+			if err != nil {
 				return err
 			}
 			got = append(got, name+last)
@@ -169,6 +176,9 @@ func TestRowsStillDescribeTheirColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	if err := rows.Err(); err != nil { // no row is read: only the columns are described
+		t.Fatal(err)
+	}
 	types, err := rows.ColumnTypes()
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ var template = sync.OnceValues(func() ([]byte, error) {
 	if err := db.Close(); err != nil {
 		return nil, err
 	}
-	return os.ReadFile(path)
+	return os.ReadFile(path) //nolint:gosec // G304: the template database just written in its own temporary folder
 })
 
 // PrepareForTest writes a freshly migrated, empty database (no server secret yet) to
@@ -78,7 +78,7 @@ func DescribeForTest(t testing.TB, paths ...string) string {
 	t.Helper()
 	var out strings.Builder
 	for _, root := range paths {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(root, func(path string, _ fs.DirEntry, err error) error {
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) && path == root {
 					fmt.Fprintf(&out, "%s: absent\n", path)
@@ -99,7 +99,7 @@ func DescribeForTest(t testing.TB, paths ...string) string {
 				}
 				fmt.Fprintf(&out, " -> %s", target)
 			case info.Mode().IsRegular():
-				body, err := os.ReadFile(path)
+				body, err := os.ReadFile(path) //nolint:gosec // G304: a test's own files, under the paths it names
 				if err != nil {
 					return err
 				}

@@ -82,7 +82,7 @@ func (b *BlueZ) Adverts(ctx context.Context) (<-chan hybrid.Advert, error) {
 	s := &scan{conn: conn, signals: make(chan *dbus.Signal, 64)}
 	known, err := s.start(ctx, b)
 	if err != nil {
-		s.stop()
+		s.stop(ctx)
 		release()
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (b *BlueZ) Adverts(ctx context.Context) (<-chan hybrid.Advert, error) {
 	go func() {
 		defer close(out) // last: whoever reads out sees the discovery already stopped
 		defer release()
-		defer s.stop()
+		defer s.stop(ctx)
 		s.run(ctx, out, known)
 	}()
 	return out, nil
@@ -378,8 +378,9 @@ func (s *scan) handle(sig *dbus.Signal) (adverts []hybrid.Advert, end bool) {
 
 // stop ends the discovery this scan started and removes its matches and signal channel.
 // The scan's context has ended by now, so the calls get a short one of their own.
-func (s *scan) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+func (s *scan) stop(ctx context.Context) {
+	// The scan's own context may be what ended it: undoing the discovery must still run.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
 	defer cancel()
 	if s.discovering {
 		// Fails harmlessly when the adapter is gone or off (its discovery went with it).

@@ -50,12 +50,12 @@ func TestEveryReasonIsAStableHybridError(t *testing.T) {
 	reasons := []error{bluetooth.ErrNoAdapter, bluetooth.ErrPoweredOff, bluetooth.ErrBlocked,
 		bluetooth.ErrNoBluez, bluetooth.ErrPermission, bluetooth.ErrNotSupported}
 	codes := map[string]bool{}
-	for _, err := range reasons {
+	for i, err := range reasons {
 		if !errors.Is(err, hybrid.ErrBluetoothUnavailable) {
 			t.Errorf("%v is not hybrid.ErrBluetoothUnavailable", err)
 		}
-		for _, other := range reasons {
-			if other != err && errors.Is(err, other) {
+		for j, other := range reasons {
+			if j != i && errors.Is(err, other) {
 				t.Errorf("%v is also %v", err, other)
 			}
 		}

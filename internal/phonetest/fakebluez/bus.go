@@ -60,7 +60,7 @@ func StartBus(t testing.TB) *Bus {
 	if err := os.WriteFile(conf, fmt.Appendf(nil, busConfig, filepath.Join(dir, "bus")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(daemon, "--config-file="+conf, "--print-address", "--nofork", "--nopidfile")
+	cmd := exec.CommandContext(t.Context(), daemon, "--config-file="+conf, "--print-address", "--nofork", "--nopidfile") //nolint:gosec // G204: dbus-daemon found on PATH above, with the configuration file written just above
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func New(t testing.TB, fault Fault) *Server {
 		for _, p := range s.phones {
 			select {
 			case <-p.ready:
-				p.conn.CloseNow()
+				_ = p.conn.CloseNow()
 			default:
 			}
 			p.finish()
@@ -185,7 +185,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	}
 	desktop, err := websocket.Accept(w, r, opts)
 	if err != nil {
-		phone.conn.CloseNow()
+		_ = phone.conn.CloseNow()
 		return
 	}
 	s.mu.Lock()
@@ -198,8 +198,8 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	}()
 	if s.Fault == Silent {
 		<-r.Context().Done()
-		desktop.CloseNow()
-		phone.conn.CloseNow()
+		_ = desktop.CloseNow()
+		_ = phone.conn.CloseNow()
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())

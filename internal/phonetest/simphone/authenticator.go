@@ -113,7 +113,7 @@ func (p *Phone) makeCredential(params []byte) ([]byte, error) {
 	rpHash := sha256.Sum256([]byte(req.RP.ID))
 	authData := append(rpHash[:], flagsAttested, 0, 0, 0, 0)
 	authData = append(authData, GooglePasswordManager...)
-	authData = binary.BigEndian.AppendUint16(authData, uint16(len(id)))
+	authData = binary.BigEndian.AppendUint16(authData, uint16(len(id))) //nolint:gosec // G115: id is 16 bytes (made above)
 	authData = append(authData, id...)
 	authData = append(authData, cose...)
 

@@ -153,7 +153,7 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 	if err != nil {
 		return fmt.Errorf("phone: tunnel: %w", err)
 	}
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 	routing, err := hex.DecodeString(resp.Header.Get("X-caBLE-Routing-ID"))
 	if err != nil || len(routing) != 3 {
 		return fmt.Errorf("phone: routing ID %q", resp.Header.Get("X-caBLE-Routing-ID"))
@@ -274,8 +274,12 @@ func (p *Phone) Scan(ctx context.Context, qrText string) error {
 	}
 	if !p.Revision0 {
 		// The desktop says it is done.
-		if msg, err := ch.receive(ctx); err != nil || !bytes.Equal(msg, []byte{0}) {
-			return fmt.Errorf("phone: expected shutdown, got %x, %v", msg, err)
+		msg, err := ch.receive(ctx)
+		if err != nil {
+			return fmt.Errorf("phone: expected shutdown: %w", err)
+		}
+		if !bytes.Equal(msg, []byte{0}) {
+			return fmt.Errorf("phone: expected shutdown, got %x", msg)
 		}
 	}
 	// The desktop may already have dropped the connection: its close is not a failure.
@@ -314,7 +318,7 @@ func padMap(m []byte) []byte {
 	n := (len(m) + 2 + 511) / 512 * 512
 	out := make([]byte, n)
 	copy(out, m)
-	binary.LittleEndian.PutUint16(out[n-2:], uint16(n-len(m)-2))
+	binary.LittleEndian.PutUint16(out[n-2:], uint16(n-len(m)-2)) //nolint:gosec // G115: the padding is under 512 bytes
 	return out
 }
 
@@ -341,7 +345,7 @@ func (c *channel) send(ctx context.Context, msg []byte) error {
 	n := (len(msg) + 32) &^ 31
 	padded := make([]byte, n)
 	copy(padded, msg)
-	padded[n-1] = byte(n - len(msg) - 1)
+	padded[n-1] = byte(n - len(msg) - 1) //nolint:gosec // G115: the padding is under 32 bytes
 	ct, err := c.write.Encrypt(nil, nil, padded)
 	if err != nil {
 		return err
