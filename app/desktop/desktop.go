@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	wailslogger "github.com/wailsapp/wails/v2/pkg/logger"
@@ -21,6 +22,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 
+	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/sessionjar"
 	"github.com/nhs-passkeys/companion/backend/session"
@@ -63,6 +65,13 @@ type Kiosk struct {
 	Keys func() ([]string, error)
 	// SessionEnded tells the page why the shell ended the session.
 	SessionEnded func(reason string)
+	// VisitDir, if set, is this window's own visit folder (Windows: app/kiosk.Visits gives
+	// each patient a window of their own). WebView2 keeps its data in
+	// kiosk.WebViewFolder(VisitDir), and when the visit ends (a logout the backend accepted:
+	// the page's "Log out", its idle timeout, or the shell's after a key was taken out) the
+	// window marks the visit over and closes, and its folder is deleted before the next
+	// patient's window opens.
+	VisitDir string
 }
 
 // DeviceEndpoints is the shell's native WebAuthn client behind /api/device/... (app/device).
@@ -91,6 +100,11 @@ func Run(ctx context.Context, opts Options) error {
 	if ctx.Err() != nil {
 		return nil // stopped before the window opened
 	}
+	// endRun closes the window from inside: at the end of a visit that has a window of its
+	// own, or when kiosk mode finds the webview unsafe (notSafe then says why).
+	ctx, endRun := context.WithCancel(ctx)
+	defer endRun()
+	var notSafe atomic.Pointer[error]
 
 	if err := openDisplay(); err != nil {
 		return fmt.Errorf("desktop: %w", err)
@@ -112,6 +126,19 @@ func Run(ctx context.Context, opts Options) error {
 		handler = originOnDeviceReads(opts.Devices.Wrap(handler))
 	}
 	app := jar.Wrap(originFromWebview(handler))
+	var visitOver atomic.Pointer[error] // set once the visit is over: nil error, or why it could not be marked
+	if opts.Kiosk != nil && opts.Kiosk.VisitDir != "" {
+		app = endRunAtVisitEnd(app, func() {
+			err := kiosk.MarkVisitOver(opts.Kiosk.VisitDir)
+			if !visitOver.CompareAndSwap(nil, &err) {
+				return
+			}
+			logger.Info("kiosk visit over: closing its window")
+			// A moment for the page to receive the logout's answer; the window and everything
+			// in it then go.
+			time.AfterFunc(300*time.Millisecond, endRun)
+		})
+	}
 	if opts.Kiosk != nil {
 		// The watch has stopped before Run returns: the caller then closes the backend and the
 		// device endpoints, which the watch must not be inside of.
@@ -193,11 +220,19 @@ func Run(ctx context.Context, opts Options) error {
 			}
 			return quitHandledByShell
 		},
-		OnDomReady: func(context.Context) {
+		OnDomReady: func(wctx context.Context) {
 			if err := restoreSignalStacks(); err != nil {
 				logger.Error("repair signal handlers after the page loaded", "err", err)
 			}
 			setUpWebView(opts.Kiosk != nil)
+			if opts.Kiosk != nil {
+				if err := lockDownWebView(wctx); err != nil {
+					logger.Error("kiosk mode: the webview did not take the kiosk's settings; closing", "err", err)
+					err = kiosk.WebViewNotSafe(err)
+					notSafe.CompareAndSwap(nil, &err)
+					endRun()
+				}
+			}
 			logger.Debug("page loaded in the window")
 		},
 		// Dropping a file on the window would make the webview navigate to it.
@@ -216,7 +251,7 @@ func Run(ctx context.Context, opts Options) error {
 		// Wails v2 keeps WebView2's browser keys off, Ctrl and plus among them; a page-side
 		// CSS zoom is no substitute (it does not reflow), so on Windows the keys are left to
 		// Windows' own text size and Magnifier (README, Windows).
-		Windows: &windows.Options{IsZoomControlEnabled: true, ZoomFactor: 1.0},
+		Windows: &windows.Options{IsZoomControlEnabled: true, ZoomFactor: 1.0, WebviewUserDataPath: webviewDataPath(opts.Kiosk)},
 		Mac: &mac.Options{
 			About: &mac.AboutInfo{Title: Title, Message: "Set up, use and remove passkeys for your NHS login."},
 		},
@@ -224,7 +259,61 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("desktop: %w", err)
 	}
+	if p := notSafe.Load(); p != nil {
+		return *p
+	}
+	if p := visitOver.Load(); p != nil && *p != nil {
+		// The visit is over but could not be marked so: an error, so that the kiosk opens a
+		// new window rather than take this for an administrator closing it.
+		return fmt.Errorf("desktop: %w", *p)
+	}
 	return nil
+}
+
+// webviewDataPath is WebView2's user-data folder: the visit's own in a kiosk visit's window,
+// otherwise "" (Wails' default, beside the app's other data).
+func webviewDataPath(k *Kiosk) string {
+	if k == nil || k.VisitDir == "" {
+		return ""
+	}
+	return kiosk.WebViewFolder(k.VisitDir)
+}
+
+// endRunAtVisitEnd calls ended after a logout the backend accepted has been answered
+// (kioskapi.EndsVisit: the page's "Log out" and its idle timeout's, and the shell's own
+// after a key was taken out, which comes through here too).
+func endRunAtVisitEnd(h http.Handler, ended func()) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !kioskapi.EndsVisit(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := &visitEndRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.status == http.StatusOK {
+			ended()
+		}
+	})
+}
+
+// visitEndRecorder passes the answer on and keeps its status.
+type visitEndRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *visitEndRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *visitEndRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // originOnDeviceReads gives the webview's GETs to the device endpoints the Origin header

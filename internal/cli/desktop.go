@@ -21,6 +21,7 @@ type desktopApp struct {
 	settings kioskConfig
 	rpOrigin string
 	dataDir  string
+	visitDir string       // a Windows kiosk visit's own folder, or ""
 	handler  http.Handler // the backend's
 	logger   *slog.Logger
 }
@@ -53,7 +54,12 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 		Devices: devices,
 	}
 	if app.kiosk {
-		opts.Kiosk = &desktop.Kiosk{Keys: devices.ConnectedKeys, SessionEnded: devices.SessionEnded}
+		keys, stopKeys, err := kioskKeyList(devices.ConnectedKeys)
+		if err != nil {
+			return err
+		}
+		defer stopKeys()
+		opts.Kiosk = &desktop.Kiosk{Keys: keys, SessionEnded: devices.SessionEnded, VisitDir: app.visitDir}
 	}
 	return desktop.Run(windowCtx, opts)
 }

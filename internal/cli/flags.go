@@ -56,7 +56,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fset.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "serve only: address to listen on")
 	fset.StringVar(&opts.virtualKeyFile, "virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	fset.DurationVar(&opts.idleTimeout, "idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
-	fset.BoolVar(&opts.kiosk, "kiosk", false, "desktop app only, on Linux: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
+	fset.BoolVar(&opts.kiosk, "kiosk", false, "desktop app only, on Linux and Windows: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
 	fset.StringVar(&opts.settingsFile, "settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)

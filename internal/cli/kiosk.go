@@ -16,24 +16,24 @@ import (
 )
 
 // kioskRefusal says why kiosk mode cannot run on the system goos, or nil where it can:
-// Linux only, for now. A kiosk has to keep each patient's visit from the next, so only staff
+// Linux and Windows. A kiosk has to keep each patient's visit from the next, so only staff
 // may close it and nothing typed may stay behind.
-//   - Windows: WebView2 keeps form suggestions (general autofill, which Wails v2 cannot turn
-//     off), and the app cannot see security keys come and go (only webauthn.dll can).
+//   - Windows runs it with a WebView2 recent enough to turn autofill off
+//     (kioskWebViewRefusal), each visit in a window and WebView2 folder of its own
+//     (kioskVisitWindow), and security keys watched through device notifications
+//     (docs/windows-kiosk.md).
 //   - macOS: a patient could leave the app or quit it (Command-Tab, Force Quit, the Dock):
 //     locking those needs the app's own presentation options (NSApplication's
 //     DisableProcessSwitching, DisableForceQuit, HideDock), which Wails v2 does not set
 //     and nothing of this app sets yet.
 func kioskRefusal(goos string) error {
 	switch goos {
-	case "linux":
+	case "linux", "windows":
 		return nil
-	case "windows":
-		return errors.New("kiosk mode is not available on Windows yet: the app cannot yet stop Windows from remembering what one patient typed for the next, or see a security key being taken out")
 	case "darwin":
 		return errors.New("kiosk mode is not available on macOS yet: the app cannot yet stop a patient from switching to another app or quitting it (Command-Tab, Force Quit, the Dock), so it cannot keep one patient's visit from the next; use a Linux computer for a kiosk")
 	}
-	return fmt.Errorf("kiosk mode is not available on %s: it runs on Linux", goos)
+	return fmt.Errorf("kiosk mode is not available on %s: it runs on Linux and Windows", goos)
 }
 
 // kioskSettings reads the settings file (the administrator's at adminPath, or --settings)
@@ -64,6 +64,9 @@ func kioskSettings(opts *options, adminPath string) (kioskConfig, error) {
 		return kioskConfig{}, errors.New("kiosk mode works only in the desktop app, not in `serve`")
 	}
 	if err := kioskRefusal(runtime.GOOS); err != nil {
+		return kioskConfig{}, err
+	}
+	if err := kioskWebViewRefusal(); err != nil {
 		return kioskConfig{}, err
 	}
 	if settings.AdminSecret == "" {

@@ -90,6 +90,13 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	if rpOrigin == "" {
 		rpOrigin = "http://localhost:" + port
 	}
+	var visitDir string // a Windows kiosk visit's own folder (kioskVisitWindow)
+	if opts.kiosk && !opts.serve {
+		var supervised bool
+		if visitDir, supervised, err = kioskVisitWindow(ctx, args, getenv, dir, stderr, logger); supervised || err != nil {
+			return err
+		}
+	}
 	if p.Frontend == nil {
 		return errNoFrontend
 	}
@@ -135,6 +142,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		settings: settings,
 		rpOrigin: rpOrigin,
 		dataDir:  dir,
+		visitDir: visitDir,
 		handler:  srv.Handler(),
 		logger:   logger,
 	})
