@@ -4,17 +4,17 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api";
-import { ceremoniesFor, createApp, type App } from "../app";
-import { browserCeremonies, type Ceremonies } from "../ceremony";
-import { deviceCeremonies } from "../device-ceremony";
-import { mountShell, type Layout } from "../layout";
-import type { VisitEnd } from "../kiosk";
-import { kioskLinkOutPage } from "../pages/kiosk-link-out";
-import { notFoundPage } from "../pages/not-found";
-import { problemPage } from "../pages/problem";
-import { Router } from "../router";
-import { routes } from "../routes";
+import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api/service";
+import { ceremoniesFor, createApp, type App } from "../shell/app";
+import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
+import { deviceCeremonies } from "../ceremony/device";
+import { mountShell, type Layout } from "../shell/layout";
+import type { VisitEnd } from "../shell/kiosk";
+import { kioskLinkOutPage } from "../pages/kiosk/link-out";
+import { notFoundPage } from "../pages/errors/not-found";
+import { problemPage } from "../pages/errors/problem";
+import { Router } from "../shell/router";
+import { routes } from "../shell/routes";
 
 /** An API whose every call fails the test unless the test provides it. */
 export function fakeApi(overrides: Partial<Api> = {}): Api {

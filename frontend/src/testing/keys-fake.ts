@@ -5,17 +5,17 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import { ApiError, type Api } from "../api";
-import { createApp, type App } from "../app";
-import type { Ceremonies } from "../ceremony";
-import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck, SecurityKey } from "../keys-api";
-import { mountShell, type Layout } from "../layout";
-import { notFoundPage } from "../pages/not-found";
-import { problemPage } from "../pages/problem";
-import { withSecurityKeyRoutes } from "../pages/security-keys-routes";
-import { Router } from "../router";
-import { routes } from "../routes";
-import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../windows-hello-api";
+import { ApiError, type Api } from "../api/service";
+import { createApp, type App } from "../shell/app";
+import type { Ceremonies } from "../ceremony/ceremony";
+import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck, SecurityKey } from "../api/keys";
+import { mountShell, type Layout } from "../shell/layout";
+import { notFoundPage } from "../pages/errors/not-found";
+import { problemPage } from "../pages/errors/problem";
+import { withSecurityKeyRoutes } from "../pages/security-keys/routes";
+import { Router } from "../shell/router";
+import { routes } from "../shell/routes";
+import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../api/windows-hello";
 import { fakeApi } from "./harness";
 
 export const PIN = "482913";

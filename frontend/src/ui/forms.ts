@@ -1,0 +1,77 @@
+// Small pieces every form page shares: reading fields, turning field errors
+// into error summary links, and marking a button busy while a request runs.
+
+import { ApiError } from "../api/service";
+import { CeremonyError } from "../ceremony/ceremony";
+import type { ErrorSummaryItem } from "./components";
+import type { FieldErrors } from "./validation";
+
+export function fieldValue(root: ParentNode, id: string): string {
+  const field = root.querySelector<HTMLInputElement>(`#${id}`);
+  return field?.value ?? "";
+}
+
+/** Error summary links in the order the fields appear on the page. */
+export function summaryItems(errors: FieldErrors, order: (keyof FieldErrors)[]): ErrorSummaryItem[] {
+  return order.flatMap((id) => {
+    const text = errors[id];
+    return text ? [{ text, href: `#${id}` }] : [];
+  });
+}
+
+/** The server's inline messages for the fields this form has. */
+export function fieldErrorsFrom(error: ApiError, names: (keyof FieldErrors)[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const name of names) {
+    const text = error.fields[name];
+    if (text) errors[name] = text;
+  }
+  return errors;
+}
+
+/**
+ * Disables the button (and says so to assistive technology) until the returned
+ * function is called. Optionally puts a message in a role="status" area.
+ */
+export function markBusy(button: HTMLButtonElement | null, status?: HTMLElement | null, message?: string): () => void {
+  if (button) {
+    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");
+  }
+  if (status && message) status.textContent = message;
+  return () => {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+    }
+    if (status) status.textContent = "";
+  };
+}
+
+/** Runs `onSubmit` for the form, never letting the browser submit it itself. */
+export function onSubmit(root: ParentNode, handler: (form: HTMLFormElement) => Promise<void>): void {
+  const form = root.querySelector("form");
+  if (!form) return;
+  let running = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (running) return;
+    running = true;
+    handler(form)
+      .catch((error: unknown) => console.error(error))
+      .finally(() => {
+        running = false;
+      });
+  });
+}
+
+export function submitButton(form: HTMLFormElement): HTMLButtonElement | null {
+  return form.querySelector<HTMLButtonElement>('button[type="submit"]');
+}
+
+/** Unknown failures (a bug, a broken answer) still get a message the person can act on. */
+export function messageFor(error: unknown, fallback: string): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof CeremonyError) return error.message;
+  return fallback;
+}
