@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError } from "./service";
 import { createKeysApi } from "./keys";
+import { ApiError } from "./request";
 
 function recorder(answer: (path: string, init: RequestInit) => Response) {
   const calls: { path: string; method: string; body: unknown }[] = [];

@@ -1,9 +1,9 @@
 // The desktop app's security key endpoints (docs/api.md, "Security key endpoints"):
 // what is on a key, its PIN, fingerprints and a reset. `serve` mode has none of
-// them. Errors are the same ApiError as everywhere (api/service.ts); a PIN is sent once,
+// them. Errors are the same ApiError as everywhere (api/request.ts); a PIN is sent once,
 // in the body of the one request that needs it, and never kept here.
 
-import { ApiError, CONNECTION_PROBLEM, SERVICE_PROBLEM, errorFromResponse } from "./service";
+import { createRequest, type Fetch } from "./request";
 
 export interface SecurityKey {
   id: string;
@@ -103,47 +103,8 @@ export interface KeysApi {
   cancelJob(jobId: string): Promise<KeyJob>;
 }
 
-type Fetch = (input: string, init: RequestInit) => Promise<Response>;
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * A JSON request to the desktop shell's own endpoints (here, and the test tools in
- * api/tester.ts), as api/service.ts's own: JSON both ways, the session cookie, every failure an ApiError.
- */
-export function deviceRequester(fetchImpl: Fetch) {
-  return async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = {
-      method,
-      credentials: "same-origin",
-      cache: "no-store",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-    };
-    if (method !== "GET") init.body = JSON.stringify(body ?? {});
-    let response: Response;
-    try {
-      response = await fetchImpl(path, init);
-    } catch {
-      throw new ApiError(0, "network_error", CONNECTION_PROBLEM);
-    }
-    let data: unknown = null;
-    try {
-      const text = await response.text();
-      data = text === "" ? null : JSON.parse(text);
-    } catch {
-      data = null;
-    }
-    if (!response.ok) throw errorFromResponse(response.status, data);
-    if (!isRecord(data)) throw new ApiError(response.status, "unexpected_response", SERVICE_PROBLEM);
-    return data as T;
-  };
-}
-
 export function createKeysApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): KeysApi {
-  const request = deviceRequester(fetchImpl);
+  const request = createRequest(fetchImpl);
 
   const key = (id: string): string => `/api/device/keys/${encodeURIComponent(id)}`;
   const job = (id: string): string => `/api/device/key-jobs/${encodeURIComponent(id)}`;

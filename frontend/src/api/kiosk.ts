@@ -8,8 +8,7 @@
 //                                invalid_input (fields.secret), 403 wrong_admin_secret,
 //                                429 too_many_tries.
 
-import { ApiError } from "./service";
-import { deviceRequester } from "./keys";
+import { ApiError, createRequest, type Fetch } from "./request";
 
 /** Why the shell ended the session by itself. */
 export type SessionEnded = "key-removed";
@@ -21,10 +20,8 @@ export interface KioskApi {
   exit(secret: string): Promise<void>;
 }
 
-type Fetch = (input: string, init: RequestInit) => Promise<Response>;
-
 export function createKioskApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): KioskApi {
-  const request = deviceRequester(fetchImpl);
+  const request = createRequest(fetchImpl);
   return {
     sessionEnded: async () => {
       try {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, CONNECTION_PROBLEM, createApi, errorFromResponse, SERVICE_PROBLEM } from "./service";
+import { createApi } from "./service";
+import { ApiError, CONNECTION_PROBLEM, errorFromResponse, SERVICE_PROBLEM } from "./request";
 
 function answering(status: number, body: unknown, contentType = "application/json") {
   const text = typeof body === "string" ? body : JSON.stringify(body);

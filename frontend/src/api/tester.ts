@@ -4,8 +4,7 @@
 // which is how the page finds out there are no test tools (the service's own
 // /api/config knows nothing of the virtual key).
 
-import { ApiError } from "./service";
-import { deviceRequester } from "./keys";
+import { ApiError, createRequest, type Fetch } from "./request";
 
 /** What the virtual key can be told to do next (one at a time). */
 export type TesterChoice =
@@ -51,10 +50,8 @@ export interface TesterApi {
   plug(plugged: boolean): Promise<TesterState>;
 }
 
-type Fetch = (input: string, init: RequestInit) => Promise<Response>;
-
 export function createTesterApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): TesterApi {
-  const request = deviceRequester(fetchImpl);
+  const request = createRequest(fetchImpl);
   return {
     get: async () => {
       try {

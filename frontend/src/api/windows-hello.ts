@@ -4,9 +4,8 @@
 // kiosk mode and in `serve` mode they answer 404 not_found, which `find` turns into null
 // ("no Windows Hello to manage here").
 
-import { ApiError } from "./service";
 import type { NhsLoginRelation } from "./keys";
-import { deviceRequester } from "./keys";
+import { ApiError, createRequest, type Fetch } from "./request";
 
 export interface PlatformPasskey {
   credentialId: string;
@@ -33,10 +32,8 @@ export interface WindowsHelloApi {
   remove(credentialId: string): Promise<PlatformPasskeys>;
 }
 
-type Fetch = (input: string, init: RequestInit) => Promise<Response>;
-
 export function createWindowsHelloApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): WindowsHelloApi {
-  const request = deviceRequester(fetchImpl);
+  const request = createRequest(fetchImpl);
   const answer = (a: { manageable?: boolean; passkeys?: PlatformPasskey[] | null }): PlatformPasskeys => ({
     manageable: a.manageable === true,
     passkeys: a.passkeys ?? [],

@@ -8,8 +8,9 @@
 
 import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/service";
 import type { CeremonyDevice, CeremonyKind, CeremonyScreen } from "./ceremony";
-import { button, buttonGroup, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "../ui/components";
-import { fieldValue } from "../ui/forms";
+import { button, buttonGroup, column, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "../ui/components";
+import { disableButtons, fieldValue } from "../ui/forms";
+import { newPinMinLength, newPinProblems, pinProblem } from "../ui/validation";
 import { html, type SafeHtml } from "../ui/html";
 
 /** What the person did on a step. A PIN is passed on once and never kept here. */
@@ -18,20 +19,7 @@ export type StepAction = { type: "cancel" } | { type: "choose"; authenticator: s
 /** The states in which the person waits for the key (and can cancel). */
 export type WaitingState = Exclude<DeviceCeremonyState, "pin-needed" | "failed">;
 
-// CTAP 2.1 §6.5.1: a PIN has at least 4 Unicode code points and at most 63 bytes in UTF-8.
-const MIN_PIN_CHARACTERS = 4;
-const MAX_PIN_BYTES = 63;
-
 export type NewPinErrors = Partial<Record<"pin" | "pin-confirm", string>>;
-
-const STEP_MESSAGES = {
-  pinMissing: "Enter your security key PIN",
-  newPinMissing: "Enter a new PIN",
-  newPinAgainMissing: "Enter the new PIN again",
-  newPinsDiffer: "The PINs you entered do not match",
-  pinTooShort: `PIN must be ${MIN_PIN_CHARACTERS} characters or more`,
-  pinTooLong: `PIN must be ${MAX_PIN_BYTES} characters or fewer`,
-} as const;
 
 /** Kiosk mode: the trusted-device advice, said where the person chooses where to save. */
 const KIOSK_CREATE_HINT =
@@ -142,13 +130,6 @@ function wrongPinMessage(retriesLeft: number | undefined): string {
   return `The PIN is not correct. You have ${retriesLeft} ${retriesLeft === 1 ? "try" : "tries"} left.`;
 }
 
-function pinProblem(pin: string): string | null {
-  if (pin === "") return STEP_MESSAGES.pinMissing;
-  if ([...pin].length < MIN_PIN_CHARACTERS) return STEP_MESSAGES.pinTooShort;
-  if (new TextEncoder().encode(pin).length > MAX_PIN_BYTES) return STEP_MESSAGES.pinTooLong;
-  return null;
-}
-
 function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
   if (authenticator.kind === "virtual") {
     return "For testing this app only. Passkeys saved on it are not kept safe, so do not use it for your real NHS login.";
@@ -181,14 +162,6 @@ const CANCEL = button({ text: "Cancel", variant: "secondary", type: "button", id
 /** The id radios() gives the radio at index (the first is the group's name). */
 function radioId(index: number): string {
   return index === 0 ? "authenticator" : `authenticator-${index + 1}`;
-}
-
-function column(content: SafeHtml): SafeHtml {
-  return html`<div class="nhsuk-grid-row">
-  <div class="nhsuk-grid-column-two-thirds">
-    ${content}
-  </div>
-</div>`;
 }
 
 /**
@@ -275,7 +248,7 @@ export class DeviceSteps {
         this.choose(authenticators, headings.chooseMissing);
         return;
       }
-      this.disableButtons(main);
+      disableButtons(main);
       this.act({ type: "choose", authenticator: picked.value });
     });
   }
@@ -363,7 +336,7 @@ export class DeviceSteps {
         this.pin({ ...options, wrong: false, error: problem });
         return;
       }
-      this.disableButtons(main);
+      disableButtons(main);
       this.act({ type: "pin", pin });
     });
   }
@@ -388,7 +361,7 @@ export class DeviceSteps {
       ${passwordInput({
         id: "pin",
         label: "New PIN",
-        hint: `Use ${MIN_PIN_CHARACTERS} characters or more. You can use numbers, letters and symbols.`,
+        hint: `Use ${String(newPinMinLength())} characters or more. You can use numbers, letters and symbols.`,
         error: errors.pin,
         autocomplete: "off",
         secretName: "PIN",
@@ -412,16 +385,13 @@ export class DeviceSteps {
       for (const field of main.querySelectorAll<HTMLInputElement>('input[type="password"], input[type="text"]')) {
         field.value = "";
       }
-      const problems: NewPinErrors = {};
-      const problem = pin === "" ? STEP_MESSAGES.newPinMissing : pinProblem(pin);
-      if (problem) problems.pin = problem;
-      else if (again === "") problems["pin-confirm"] = STEP_MESSAGES.newPinAgainMissing;
-      else if (again !== pin) problems["pin-confirm"] = STEP_MESSAGES.newPinsDiffer;
-      if (problems.pin || problems["pin-confirm"]) {
-        this.newPin(problems);
+      // A key that asks for a longer PIN says so when the PIN is set (pin_invalid).
+      const problems = newPinProblems(pin, again);
+      if (problems.pin || problems.again) {
+        this.newPin({ pin: problems.pin, "pin-confirm": problems.again });
         return;
       }
-      this.disableButtons(main);
+      disableButtons(main);
       this.act({ type: "pin", pin });
     });
   }
@@ -477,7 +447,7 @@ export class DeviceSteps {
 
   /** The person selected Cancel: say so while the shell stops the key. */
   cancelling(): void {
-    if (this.main) this.disableButtons(this.main);
+    if (this.main) disableButtons(this.main);
     if (this.current === "waiting" || this.current === "looking") this.setStatus("cancelling");
   }
 
@@ -521,12 +491,5 @@ export class DeviceSteps {
     main?.querySelector<HTMLButtonElement>("#cancel")?.addEventListener("click", () => {
       this.act({ type: "cancel" });
     });
-  }
-
-  private disableButtons(main: HTMLElement): void {
-    for (const b of main.querySelectorAll<HTMLButtonElement>("button.nhsuk-button:not(.nhsuk-password-input__toggle)")) {
-      b.disabled = true;
-      b.setAttribute("aria-disabled", "true");
-    }
   }
 }

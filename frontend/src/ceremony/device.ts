@@ -12,9 +12,9 @@
 // What the person sees is in ceremony/device-steps.ts.
 
 import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api/service";
-import { ApiError, SERVICE_PROBLEM } from "../api/service";
 import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type CeremonyScreen, type Ceremonies } from "./ceremony";
 import { DeviceSteps, deviceOf, type StepAction } from "./device-steps";
+import { ApiError, SERVICE_PROBLEM } from "../api/request";
 
 export type DeviceApi = Pick<
   Api,

@@ -74,7 +74,7 @@ describe("kiosk mode", () => {
     app.journey.loggedInWith = "password";
     return { app, leave };
   }
-  const ctx = { path: "/account/security", isCurrent: () => true, show: () => null, navigate: vi.fn(() => Promise.resolve()) };
+  const ctx = { path: "/account/security", params: {}, isCurrent: () => true, show: () => null, navigate: vi.fn(() => Promise.resolve()) };
 
   it("after logging out, loads the start page again in kiosk mode, and goes to it with a notice elsewhere", async () => {
     const kiosk = appWith(true);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError } from "../api/service";
 import { endedAddress, KIOSK_EXIT_PATH, KIOSK_POLL_MS, KioskWatch, leaveTo, offerKioskExit, takeVisitEnd } from "./kiosk";
 import { createKioskApi, type KioskApi } from "../api/kiosk";
 import { mountShell } from "./layout";
+import { ApiError } from "../api/request";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -286,3 +286,45 @@ describe("kiosk mode", () => {
     expect(layout.main.querySelector("h1")?.textContent).toBe("One");
   });
 });
+
+describe("routes with :name segments", () => {
+  const idPage =
+    (heading: string): Page =>
+    (ctx) => {
+      ctx.show({ content: html`<h1>${heading}</h1><p id="id">${ctx.params["id"] ?? "none"}</p>` });
+    };
+  const table = {
+    "/security-keys": idPage("Security keys"),
+    "/security-keys/new": idPage("Exact"),
+    "/security-keys/:id": idPage("Key"),
+    "/security-keys/:id/pin": idPage("PIN"),
+  };
+  const shown = (): { heading: string; id: string } => ({
+    heading: layout.main.querySelector("h1")?.textContent ?? "",
+    id: layout.main.querySelector("#id")?.textContent ?? "",
+  });
+
+  it.each([
+    ["a key's page gets its id", "/security-keys/abc", { heading: "Key", id: "abc" }],
+    ["a sub-page gets the id of its key", "/security-keys/abc/pin", { heading: "PIN", id: "abc" }],
+    ["the id is decoded", "/security-keys/a%2Fb%20c/pin", { heading: "PIN", id: "a/b c" }],
+    ["an exact route wins over a pattern", "/security-keys/new", { heading: "Exact", id: "none" }],
+    ["a route without segments has no params", "/security-keys", { heading: "Security keys", id: "none" }],
+    ["a trailing slash is the same page", "/security-keys/abc/", { heading: "Key", id: "abc" }],
+    ["an unknown sub-page is not found", "/security-keys/abc/other", { heading: "Page not found", id: "" }],
+    ["a segment more than the pattern is not found", "/security-keys/abc/pin/more", { heading: "Page not found", id: "" }],
+    ["an empty id is not found", "/security-keys//pin", { heading: "Page not found", id: "" }],
+    ["an id that is not valid percent-encoding is not found", "/security-keys/%E0%A4%A/pin", { heading: "Page not found", id: "" }],
+  ])("%s", async (_name, path, expected) => {
+    await start(table, path);
+    expect(shown()).toEqual(expected);
+  });
+
+  it("gives the id to a page reached by a link in the app", async () => {
+    await start({ ...table, "/": simple("Start", html`<a id="go" href="/security-keys/k%201">Key</a>`) });
+    layout.main.querySelector<HTMLAnchorElement>("#go")?.click();
+    await vi.waitFor(() => {
+      expect(shown()).toEqual({ heading: "Key", id: "k 1" });
+    });
+  });
+});

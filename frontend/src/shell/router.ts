@@ -21,6 +21,11 @@ export interface NavigateOptions {
 
 export interface PageContext {
   path: string;
+  /**
+   * The `:name` segments of the route that matched, decoded: `/security-keys/:id` at
+   * `/security-keys/abc` gives `{ id: "abc" }`. Empty for a route without any.
+   */
+  params: Readonly<Record<string, string>>;
   /** False once the person has moved to another page: late answers must be dropped. */
   isCurrent(): boolean;
   /** Renders the view and settles title and focus. Returns <main>, or null if stale. */
@@ -36,6 +41,11 @@ export interface PageContext {
 export type Page = (ctx: PageContext) => void | Promise<void>;
 
 export interface RouterOptions {
+  /**
+   * Every address and its page. A path segment written `:name` matches any one segment, which
+   * the page reads as `ctx.params.name` (`/security-keys/:id/pin`); a path without one is
+   * matched exactly, and wins over a pattern.
+   */
   routes: Record<string, Page>;
   notFound: Page;
   /** Shown when a page fails in a way it did not handle. */
@@ -78,13 +88,67 @@ export function normalisePath(pathname: string): string {
   return pathname;
 }
 
+/** A route table's entry with `:name` segments, ready to match. */
+interface PatternRoute {
+  segments: string[];
+  page: Page;
+}
+
+/** The page for a path: its exact route, else the first pattern that fits, else none. */
+export interface RouteMatch {
+  page: Page;
+  params: Record<string, string>;
+}
+
+/** Builds the matcher for a route table (routes with `:name` segments are tried in table order). */
+export function routeMatcher(routes: Record<string, Page>): (path: string) => RouteMatch | null {
+  const exact = new Map<string, Page>();
+  const patterns: PatternRoute[] = [];
+  for (const [route, page] of Object.entries(routes)) {
+    if (route.split("/").some((segment) => segment.startsWith(":"))) patterns.push({ segments: route.split("/"), page });
+    else exact.set(route, page);
+  }
+  return (path) => {
+    const page = exact.get(path);
+    if (page) return { page, params: {} };
+    const segments = path.split("/");
+    for (const route of patterns) {
+      const params = matchSegments(route.segments, segments);
+      if (params) return { page: route.page, params };
+    }
+    return null;
+  };
+}
+
+function matchSegments(route: string[], path: string[]): Record<string, string> | null {
+  if (route.length !== path.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, want] of route.entries()) {
+    const got = path[i] ?? "";
+    if (!want.startsWith(":")) {
+      if (want !== got) return null;
+      continue;
+    }
+    if (got === "") return null;
+    // A segment that is not valid percent-encoding names nothing: "Page not found".
+    try {
+      params[want.slice(1)] = decodeURIComponent(got);
+    } catch {
+      return null;
+    }
+  }
+  return params;
+}
+
 export class Router {
   private readonly win: Window;
   private generation = 0;
   private currentPath: string | null = null;
+  private readonly match: (path: string) => RouteMatch | null;
 
   constructor(private readonly options: RouterOptions) {
     this.win = options.window ?? window;
+    this.match = routeMatcher(options.routes);
   }
 
   private readonly onClickListener = (event: MouseEvent): void => this.onClick(event);
@@ -168,7 +232,7 @@ export class Router {
   /** Kiosk mode: says a link cannot be opened here, at the same address, without rendering a route. */
   private showLinkOut(page: Page): void {
     const generation = ++this.generation;
-    const ctx = this.context(this.currentPath ?? "/", generation);
+    const ctx = this.context(this.currentPath ?? "/", {}, generation);
     void Promise.resolve()
       .then(() => page(ctx))
       .catch(async (error: unknown) => {
@@ -180,8 +244,9 @@ export class Router {
   private async render(path: string): Promise<void> {
     const generation = ++this.generation;
     this.currentPath = path;
-    const page = this.options.routes[path] ?? this.options.notFound;
-    const ctx = this.context(path, generation);
+    const match = this.match(path);
+    const page = match?.page ?? this.options.notFound;
+    const ctx = this.context(path, match?.params ?? {}, generation);
     try {
       await page(ctx);
     } catch (error) {
@@ -190,10 +255,11 @@ export class Router {
     }
   }
 
-  private context(path: string, generation: number): PageContext {
+  private context(path: string, params: Record<string, string>, generation: number): PageContext {
     const isCurrent = (): boolean => generation === this.generation;
     return {
       path,
+      params,
       isCurrent,
       navigate: (to, options) => (isCurrent() ? this.navigate(to, options) : Promise.resolve()),
       show: (view) => {

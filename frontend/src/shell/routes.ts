@@ -16,15 +16,13 @@ import { passkeySetUpPage } from "../pages/passkeys/set-up";
 import { passkeysPage } from "../pages/passkeys/passkeys";
 import { passwordChangePage } from "../pages/account/password-change";
 import { securityPage } from "../pages/account/security";
-import { withSecurityKeyRoutes } from "../pages/security-keys/routes";
+import { securityKeyRoutes } from "../pages/security-keys/routes";
 import { startPage } from "../pages/login/start";
 import { testToolsRoutes } from "../pages/test-tools/test-tools";
 import type { Page } from "./router";
 
 export function routes(app: App): Record<string, Page> {
-  // + "/security-keys", "/security-keys/{id}/...", "/account/passkeys/removed/security-key"
-  // and "/account/passkeys/removed/windows-hello" (desktop app only: pages/security-keys/routes.ts).
-  return withSecurityKeyRoutes(app, {
+  return {
     "/": startPage(app),
     "/create-account": createAccountPage(app),
     "/login": loginPage(app),
@@ -43,5 +41,8 @@ export function routes(app: App): Record<string, Page> {
     [KIOSK_EXIT_PATH]: kioskExitPage(app),
     // The desktop app with --virtual-key only; elsewhere each is "Page not found".
     ...testToolsRoutes(app),
-  });
+    // "/security-keys", "/security-keys/:id/...", "/account/passkeys/removed/security-key"
+    // and "/account/passkeys/removed/windows-hello" (desktop app only).
+    ...securityKeyRoutes(app),
+  };
 }

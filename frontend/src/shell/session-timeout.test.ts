@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createApi, type Session, type SessionTiming } from "../api/service";
+import { createApi, type Session } from "../api/service";
 import { duration, SessionTimeout } from "./session-timeout";
 import { axeViolations } from "../testing/axe";
+import type { SessionTiming } from "../api/request";
 
 const account = { email: "pat@example.com", createdAt: "2026-01-01T00:00:00Z", hasPassword: true };
 

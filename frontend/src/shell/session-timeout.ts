@@ -12,9 +12,10 @@
 // activity, so two windows asking in turn cannot keep an unused session alive for ever. Only
 // a server that says "signed out" ends the visit here.
 
-import type { Api, SessionTiming } from "../api/service";
+import type { Api } from "../api/service";
 import { button, buttonGroup } from "../ui/components";
 import { html } from "../ui/html";
+import type { SessionTiming } from "../api/request";
 
 /** How long before the end the warning opens (GOV.UK's pattern uses 2 minutes). */
 export const WARNING_SECONDS = 120;

@@ -5,18 +5,19 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import { ApiError, type Api } from "../api/service";
+import { type Api } from "../api/service";
 import { createApp, type App } from "../shell/app";
 import type { Ceremonies } from "../ceremony/ceremony";
 import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck, SecurityKey } from "../api/keys";
 import { mountShell, type Layout } from "../shell/layout";
 import { notFoundPage } from "../pages/errors/not-found";
 import { problemPage } from "../pages/errors/problem";
-import { withSecurityKeyRoutes } from "../pages/security-keys/routes";
+import { securityKeyRoutes } from "../pages/security-keys/routes";
 import { Router } from "../shell/router";
 import { routes } from "../shell/routes";
 import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../api/windows-hello";
 import { fakeApi } from "./harness";
+import { ApiError } from "../api/request";
 
 export const PIN = "482913";
 export const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true, hasPasskey: true };
@@ -312,7 +313,7 @@ export async function bootKeys(
   const app = createApp(api, ceremonies ? () => ceremonies : undefined);
   const router = new Router({
     layout,
-    routes: withSecurityKeyRoutes(app, routes(app), { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }),
+    routes: { ...routes(app), ...securityKeyRoutes(app, { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }) },
     notFound: notFoundPage,
     problem: problemPage,
     initComponents: (scope) => initAll({ scope }),

@@ -476,3 +476,68 @@ export function table(options: TableOptions): SafeHtml {
   </tbody>
 </table>`;
 }
+
+/** The usual page column: two thirds of the width on a wide screen. */
+export function column(content: SafeHtml): SafeHtml {
+  return html`<div class="nhsuk-grid-row">
+  <div class="nhsuk-grid-column-two-thirds">
+    ${content}
+  </div>
+</div>`;
+}
+
+/** The warning callout (nhsuk-frontend 10: a card with the warning variant). */
+export function warningCallout(heading: string, body: SafeHtml, level: 2 | 3 = 2): SafeHtml {
+  const headingMarkup = html`<span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>${heading}</span>`;
+  return html`<div class="nhsuk-card nhsuk-card--warning">
+  <div class="nhsuk-card__content">
+    ${level === 2 ? html`<h2 class="nhsuk-card__heading">${headingMarkup}</h2>` : html`<h3 class="nhsuk-card__heading">${headingMarkup}</h3>`}
+    ${body}
+  </div>
+</div>`;
+}
+
+export interface ActionRow {
+  key: SafeHtml | string;
+  value: SafeHtml | string;
+  /** In-page actions: buttons styled as links, as the summary list's card actions. */
+  actions?: { text: string; hidden: string; data: string }[];
+}
+
+/** A summary list whose rows may have actions (buttons styled as links). */
+export function actionList(rows: ActionRow[]): SafeHtml {
+  const anyActions = rows.some((row) => row.actions?.length);
+  return html`<dl class="nhsuk-summary-list">
+  ${rows.map((row) => {
+    const actions = row.actions ?? [];
+    const button = (a: { text: string; hidden: string; data: string }): SafeHtml =>
+      html`<button class="nhsuk-link" type="button" data-action="${a.data}">${a.text}<span class="nhsuk-u-visually-hidden"> ${a.hidden}</span></button>`;
+    return html`<div class="nhsuk-summary-list__row${anyActions && actions.length === 0 ? " nhsuk-summary-list__row--no-actions" : ""}">
+    <dt class="nhsuk-summary-list__key">${row.key}</dt>
+    <dd class="nhsuk-summary-list__value">${row.value}</dd>
+    ${
+      actions.length === 1
+        ? html`<dd class="nhsuk-summary-list__actions">${button(actions[0] as (typeof actions)[0])}</dd>`
+        : actions.length > 1
+          ? html`<dd class="nhsuk-summary-list__actions"><ul class="nhsuk-summary-list__actions-list">${actions.map(
+              (a) => html`<li class="nhsuk-summary-list__actions-list-item">${button(a)}</li>`,
+            )}</ul></dd>`
+          : ""
+    }
+  </div>`;
+  })}
+</dl>`;
+}
+
+/** The key's PIN field: masked, never autofilled, with Show/Hide. */
+export function pinField(options: { id?: string; label: string; hint?: string; error?: string; heading?: boolean }): SafeHtml {
+  return passwordInput({
+    id: options.id ?? "pin",
+    label: options.label,
+    labelIsPageHeading: options.heading,
+    hint: options.hint,
+    error: options.error,
+    autocomplete: "off",
+    secretName: "PIN",
+  });
+}

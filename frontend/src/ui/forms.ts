@@ -1,10 +1,10 @@
 // Small pieces every form page shares: reading fields, turning field errors
 // into error summary links, and marking a button busy while a request runs.
 
-import { ApiError } from "../api/service";
 import { CeremonyError } from "../ceremony/ceremony";
 import type { ErrorSummaryItem } from "./components";
 import type { FieldErrors } from "./validation";
+import { ApiError } from "../api/request";
 
 export function fieldValue(root: ParentNode, id: string): string {
   const field = root.querySelector<HTMLInputElement>(`#${id}`);
@@ -74,4 +74,39 @@ export function messageFor(error: unknown, fallback: string): string {
   if (error instanceof ApiError) return error.message;
   if (error instanceof CeremonyError) return error.message;
   return fallback;
+}
+
+/**
+ * Calls `handle` with the data-action of whichever action button is selected.
+ * The listener goes on the freshly rendered content, not on <main>, which every
+ * render reuses (a listener there would outlive the step).
+ */
+export function onAction(main: HTMLElement, handle: (action: string) => void): void {
+  const scope = main.firstElementChild;
+  scope?.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target.closest<HTMLElement>("[data-action]") : null;
+    if (!target || !scope.contains(target)) return;
+    event.preventDefault();
+    handle(target.dataset["action"] ?? "");
+  });
+}
+
+/** Reads a PIN field and empties it: the page keeps no PIN once it has been sent. */
+export function takeField(main: ParentNode, id: string): string {
+  const field = main.querySelector<HTMLInputElement>(`#${id}`);
+  const value = field?.value ?? "";
+  if (field) field.value = "";
+  return value;
+}
+
+/**
+ * Disables every button in `main` (Show/Hide on a password field excepted) and says so to
+ * assistive technology: the page's buttons must not be used twice while a request or a key
+ * is working. The page is rendered again afterwards, so nothing turns them back on.
+ */
+export function disableButtons(main: HTMLElement): void {
+  for (const b of main.querySelectorAll<HTMLButtonElement>("button:not(.nhsuk-password-input__toggle)")) {
+    b.disabled = true;
+    b.setAttribute("aria-disabled", "true");
+  }
 }

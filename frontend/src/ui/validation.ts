@@ -81,3 +81,58 @@ export function validatePasskeyName(name: string): FieldErrors {
   if (length(trimmed) > MAX_PASSKEY_NAME_LENGTH) return { name: MESSAGES.passkeyNameTooLong };
   return {};
 }
+
+// Security key PINs. CTAP 2.1 §6.5.1 (PIN composition): at least 4 Unicode code points, or
+// the key's own minimum (its getInfo minPINLength, CTAP 2.1 §6.4, never below 4), and at
+// most 63 bytes in UTF-8. The shell checks the same before the key is asked.
+export const MIN_PIN_CHARACTERS = 4;
+export const MAX_PIN_BYTES = 63;
+
+export const PIN_MESSAGES = {
+  pinMissing: "Enter your security key PIN",
+  newPinMissing: "Enter a new PIN",
+  newPinAgainMissing: "Enter the new PIN again",
+  newPinsDiffer: "The PINs you entered do not match",
+  tooLongInBytes: "PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them",
+} as const;
+
+/** The fewest characters a new PIN may have on a key that asks for `keyMinLength`. */
+export function newPinMinLength(keyMinLength = 0): number {
+  return Math.max(MIN_PIN_CHARACTERS, keyMinLength);
+}
+
+/** Why a PIN that is not empty cannot be one (too short, too long), or null. */
+function pinLengthProblem(pin: string, minLength: number): string | null {
+  const characters = [...pin].length;
+  if (characters < minLength) return `PIN must be ${String(minLength)} characters or more`;
+  if (characters > MAX_PIN_BYTES) return `PIN must be ${String(MAX_PIN_BYTES)} characters or fewer`;
+  if (new TextEncoder().encode(pin).length > MAX_PIN_BYTES) return PIN_MESSAGES.tooLongInBytes;
+  return null;
+}
+
+/**
+ * A key's PIN as typed to use it: it cannot be right if no key could have it, so it is not
+ * sent (a wrong PIN costs one of the key's few tries).
+ */
+export function pinProblem(pin: string): string | null {
+  return pin === "" ? PIN_MESSAGES.pinMissing : pinLengthProblem(pin, MIN_PIN_CHARACTERS);
+}
+
+/** What is wrong with a new PIN (`pin`) and its repetition (`again`); empty when nothing is. */
+export interface NewPinProblems {
+  pin?: string;
+  again?: string;
+}
+
+/**
+ * The one rule for a new PIN, wherever it is chosen (a key's PIN page, or a key that needs
+ * one during a ceremony): present, long enough for the key, short enough in characters and
+ * in bytes, then typed the same twice. The repetition is only judged once the PIN is fine.
+ */
+export function newPinProblems(pin: string, again: string, keyMinLength?: number): NewPinProblems {
+  const problem = pin === "" ? PIN_MESSAGES.newPinMissing : pinLengthProblem(pin, newPinMinLength(keyMinLength));
+  if (problem) return { pin: problem };
+  if (again === "") return { again: PIN_MESSAGES.newPinAgainMissing };
+  if (again !== pin) return { again: PIN_MESSAGES.newPinsDiffer };
+  return {};
+}

@@ -3,11 +3,12 @@
 // recent activity and "Confirm it's you", ordinary and with errors.
 
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import { ceremonyError, type Ceremonies } from "../../ceremony/ceremony";
 import { account, clickControl, passkey, signedInAs } from "../../testing/accounts";
 import { axeViolations } from "../../testing/axe";
 import { boot, fakeApi, fill, settle, submit } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const passkeys = [
   passkey({ id: "a", name: "Windows Hello", lastUsedAt: "2025-04-05T12:00:00Z" }),

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, type Account, type Api } from "../../api/service";
+import { type Account, type Api } from "../../api/service";
 import { account, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 function api(who: Account, overrides: Partial<Api> = {}): Api {
   return fakeApi({ getSession: signedInAs(who), listPasskeys: () => Promise.resolve([]), ...overrides });

@@ -3,7 +3,7 @@
 // (reauth.ts). The server then logs the account out everywhere else; the settings page says
 // so in its success banner.
 
-import { ApiError, SERVICE_PROBLEM, type Account } from "../../api/service";
+import { type Account } from "../../api/service";
 import { isNotSignedIn, requireAccount, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
@@ -11,6 +11,7 @@ import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, MIN_PASSWORD_LENGTH, validateNewPassword, type FieldErrors } from "../../ui/validation";
 import { NOT_CONFIRMED, SensitiveChange } from "./reauth";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 export const PASSWORD_PATH = "/account/password";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError } from "../../api/service";
 import { account, clickControl, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, settle, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const pat = account();
 const signedIn = signedInAs(pat);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CONNECTION_PROBLEM } from "../../api/service";
 import { axeViolations } from "../../testing/axe";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
+import { CONNECTION_PROBLEM } from "../../api/request";
 
 // The page asks the kiosk endpoints through fetch (api/kiosk.ts), as the test tools do.
 let exitAnswers: (() => Response)[] = [];

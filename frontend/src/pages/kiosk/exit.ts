@@ -3,15 +3,14 @@
 // leave kiosk mode. The server checks the secret and counts wrong tries; the page shows what
 // it says. The secret is sent once and the field is emptied after every try.
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import { isKiosk, type App } from "../../shell/app";
-import { button, buttonGroup, errorSummary, passwordInput, statusArea } from "../../ui/components";
+import { button, buttonGroup, errorSummary, passwordInput, statusArea, column } from "../../ui/components";
 import { fieldValue, markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
 import { html } from "../../ui/html";
 import { createKioskApi, type KioskApi } from "../../api/kiosk";
 import type { Page, PageContext } from "../../shell/router";
 import { notFoundPage } from "../errors/not-found";
-import { column } from "../security-keys/common";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 interface Problem {
   text: string;

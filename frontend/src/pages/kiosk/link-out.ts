@@ -2,10 +2,9 @@
 // would leave the app (another website, or a new window). On a shared computer the app never
 // goes anywhere else. The back link returns to the page the person was on.
 
-import { backLink } from "../../ui/components";
+import { backLink, column } from "../../ui/components";
 import { html } from "../../ui/html";
 import type { Page } from "../../shell/router";
-import { column } from "../security-keys/common";
 
 export function kioskLinkOutPage(url: URL): Page {
   return (ctx) => {

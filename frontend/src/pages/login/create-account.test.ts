@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 

@@ -1,13 +1,13 @@
 // `/create-account`: an email address and a password. On success the server
 // signs the person in and they land on their settings.
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import type { App } from "../../shell/app";
 import { backLink, button, errorSummary, input, passwordInput, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, validateNewAccount, type FieldErrors } from "../../ui/validation";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 interface State {
   email: string;

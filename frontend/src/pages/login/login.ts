@@ -6,7 +6,6 @@
 // In the desktop app the device part is a few steps in this page (which
 // security key, touch it, its PIN): see ceremony/device.ts.
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import type { App } from "../../shell/app";
 import { adviceFor, CeremonyError, type Ceremonies } from "../../ceremony/ceremony";
 import { backLink, button, details, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
@@ -15,6 +14,7 @@ import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, validatePasskeyLogin, type FieldErrors } from "../../ui/validation";
 import { loginRefusal } from "./refusals";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 const PASSWORD_LINK = html`<a href="/login/password">Log in with your password instead</a>`;
 /** In the error summary, after what went wrong: the way in that still works. */

@@ -1,7 +1,6 @@
 // `/login/password`: the fallback when a passkey cannot be used. The email
 // typed on /login is offered again (from memory, never from the address).
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import type { App } from "../../shell/app";
 import { backLink, button, errorSummary, input, passwordInput, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
@@ -9,6 +8,7 @@ import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, validatePasswordLogin, type FieldErrors } from "../../ui/validation";
 import { loginRefusal } from "./refusals";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 interface State {
   email: string;

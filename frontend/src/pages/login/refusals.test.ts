@@ -1,9 +1,9 @@
 // Logins refused for a reason the person can act on: a flagged passkey, and a lockout.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError } from "../../api/service";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const FLAGGED = new ApiError(
   401,

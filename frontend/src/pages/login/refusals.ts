@@ -5,8 +5,8 @@
 //     ("paused": "password" or "passkey") and until when ("pausedUntil"), the page says so
 //     with the time in the person's own time zone ("3:45pm"), and which way still works;
 //     otherwise the server's message (which says how long) and the older advice.
-import { ApiError, type Pause } from "../../api/service";
 import { formatTimeSoon } from "../../ui/dates";
+import { ApiError, type Pause } from "../../api/request";
 
 export interface LoginRefusal {
   /** Said instead of the server's message; absent: the server's message. */

@@ -2,10 +2,10 @@
 // passkey in NHS login's help article, with every passkey in full and Rename and Remove.
 
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../api/service";
 import { axeViolations } from "../../testing/axe";
 import { account, clickControl, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, settle, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const signedIn = signedInAs(account());
 

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, type Account, type Api, type Passkey } from "../../api/service";
+import { type Account, type Api, type Passkey } from "../../api/service";
 import * as removal from "./removed";
 import { account, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
 import { clickControl } from "../../testing/accounts";
 import { axeViolations } from "../../testing/axe";
+import { ApiError } from "../../api/request";
 
 const hello = passkey({ id: "cred-1", name: "Windows Hello", storedOn: "this-device" });
 const phone = passkey({ id: "cred-2", name: "Pat's iPhone", storedOn: "synced", provider: "iCloud Keychain" });

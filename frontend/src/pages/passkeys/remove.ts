@@ -10,7 +10,7 @@
 // "Re-authentication"), so the proof is kept for the visit (app.journey.removalProof) and the
 // next removal sends it without asking again.
 
-import { ApiError, SERVICE_PROBLEM, type Account, type Passkey } from "../../api/service";
+import { type Account, type Passkey } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
@@ -21,6 +21,7 @@ import type { Page, PageContext } from "../../shell/router";
 import { goBackTo, loadChosenPasskey } from "./chosen";
 import { NOT_CONFIRMED, SensitiveChange } from "../account/reauth";
 import { WINDOWS_SETTINGS } from "../security-keys/list";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 export const REMOVE_PATH = "/account/passkeys/remove";
 

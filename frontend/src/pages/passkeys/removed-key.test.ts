@@ -4,13 +4,14 @@
 // how to do it later; anywhere else nothing changes.
 
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiError, type Api, type Passkey } from "../../api/service";
+import { type Api, type Passkey } from "../../api/service";
 import { afterPasskeyRemoved } from "./removed";
 import { passkey } from "../../testing/accounts";
 import { fill, settle, submit, text } from "../../testing/harness";
 import { account, bootKeys, desktopApi, FakeKeys, PIN, securityKey, stopKeysApp, violations, virtualKey } from "../../testing/keys-fake";
 import type { KeyPasskey } from "../../api/keys";
 import { REMOVED_KEY_PATH } from "./removed-key";
+import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

@@ -8,11 +8,11 @@
 // later. Either way the banner the removal left (app.journey.notice) waits for the settings.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup } from "../../ui/components";
+import { backLink, button, buttonGroup, column } from "../../ui/components";
 import { html } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import { column, keyPageAccount, keyPath, type KeyPagesOptions } from "../security-keys/common";
+import { keyPageAccount, keyPath, type KeyPagesOptions } from "../security-keys/key-pages";
 
 export const REMOVED_KEY_PATH = "/account/passkeys/removed/security-key";
 const SETTINGS = "/account/security";

@@ -16,14 +16,14 @@
 //     back to the settings, as if nothing happened here.
 // Either way the banner the removal left (app.journey.notice) waits for the settings.
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import { isNotSignedIn, type App, type Notice } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, column } from "../../ui/components";
 import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import type { PlatformPasskey } from "../../api/windows-hello";
-import { column, keyPageAccount, type KeyPagesOptions } from "../security-keys/common";
+import { keyPageAccount, type KeyPagesOptions } from "../security-keys/key-pages";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 export const REMOVED_WINDOWS_HELLO_PATH = "/account/passkeys/removed/windows-hello";
 /** Where Windows 11 lists the passkeys Windows Hello keeps. */

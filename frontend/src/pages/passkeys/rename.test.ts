@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import { account, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const hello = passkey({ id: "cred-1", name: "Windows Hello" });
 

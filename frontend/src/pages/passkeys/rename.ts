@@ -2,7 +2,7 @@
 // (PATCH /api/passkeys/{id}), then back to that page with a success banner. The server may
 // first want "Confirm it's you" (reauth.ts).
 
-import { ApiError, SERVICE_PROBLEM, type Passkey } from "../../api/service";
+import { type Passkey } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, input, insetText, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
@@ -12,6 +12,7 @@ import { hasErrors, MAX_PASSKEY_NAME_LENGTH, validatePasskeyName, type FieldErro
 import { goBackTo, loadChosenPasskey } from "./chosen";
 import { PASSKEYS_PATH } from "./passkeys";
 import { NOT_CONFIRMED, SensitiveChange } from "../account/reauth";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 export const RENAME_PATH = "/account/passkeys/rename";
 

@@ -2,10 +2,11 @@
 // to the page holding the proof, and Continue sets the passkey up.
 
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { account, clickControl, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, settle, submit, text } from "../../testing/harness";
+import { ApiError } from "../../api/request";
 
 const REQUIRED = new ApiError(403, "reauth_required", "For your security, confirm it's you before you make this change.");
 const creationOptions = {

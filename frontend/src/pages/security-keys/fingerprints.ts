@@ -3,30 +3,14 @@
 // times, with the progress said in a live region), name it, rename or delete one.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner } from "../../ui/components";
-import { fieldValue } from "../../ui/forms";
+import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner, actionList, column, pinField, warningCallout } from "../../ui/components";
+import { fieldValue, disableButtons, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Fingerprint, KeyJob, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import {
-  actionList,
-  column,
-  disableButtons,
-  JOB_POLL_MS,
-  keyPageAccount,
-  keyPath,
-  LiveRegion,
-  loadKey,
-  onAction,
-  pinField,
-  pinHint,
-  problemFrom,
-  showBlockedPin,
-  takeField,
-  warningCallout,
-  type KeyPagesOptions,
-  type Problem,
-} from "./common";
+import { LiveRegion } from "../../ui/live-region";
+import { pinHint, problemFrom, type Problem } from "./messages";
+import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyFingerprintsPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {

@@ -3,24 +3,14 @@
 // else; a key whose PIN is blocked says that only a reset helps.
 
 import type { App } from "../../shell/app";
-import { backLink, successBanner, summaryList } from "../../ui/components";
+import { backLink, successBanner, summaryList, column, warningCallout } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import {
-  column,
-  keyPageAccount,
-  keyPath,
-  loadKey,
-  pinStatus,
-  SECURITY_KEYS_PATH,
-  takeNotice,
-  warningCallout,
-  type KeyNotice,
-  type KeyPagesOptions,
-} from "./common";
 import { renderPinForm } from "./pin";
 import { keyRows, virtualKeyNote } from "./list";
+import { pinStatus } from "./messages";
+import { keyPageAccount, keyPath, loadKey, SECURITY_KEYS_PATH, takeNotice, type KeyNotice, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {

@@ -2,10 +2,10 @@
 // pages and nhsuk-frontend JavaScript, with the key endpoints faked.
 
 import { afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
-import { ApiError } from "../../api/service";
 import { ceremonyError, type Ceremonies } from "../../ceremony/ceremony";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
 import { bootKeys, desktopApi, FakeKeys, PIN, securityKey, stopKeysApp, violations, virtualKey } from "../../testing/keys-fake";
+import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

@@ -2,11 +2,12 @@
 // computer, what each can do and what it holds, with a link to manage each one.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, insetText, summaryList, tag, type SummaryListRow } from "../../ui/components";
+import { backLink, button, buttonGroup, insetText, summaryList, tag, type SummaryListRow, column } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyList, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import { column, keyPageAccount, keyPath, pinStatus, versionsText, type KeyPagesOptions } from "./common";
+import { pinStatus, versionsText } from "./messages";
+import { keyPageAccount, keyPath, type KeyPagesOptions } from "./key-pages";
 
 export const WINDOWS_SETTINGS = "Settings > Accounts > Sign-in options > Security key";
 

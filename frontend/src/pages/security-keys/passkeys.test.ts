@@ -2,10 +2,10 @@
 // account, and deleting one with a confirmation page.
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../../api/service";
 import type { KeyPasskey } from "../../api/keys";
 import { fill, settle, submit, text } from "../../testing/harness";
 import { bootKeys, FakeKeys, PIN, securityKey, stopKeysApp, violations } from "../../testing/keys-fake";
+import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

@@ -4,28 +4,13 @@
 // delete one. The PIN is asked for again to delete: it is never kept.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, successBanner, summaryList, tag } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, successBanner, summaryList, tag, actionList, column, pinField, warningCallout, type ActionRow } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyPasskey, KeyPasskeys, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import {
-  actionList,
-  column,
-  disableButtons,
-  keyPageAccount,
-  keyPath,
-  loadKey,
-  onAction,
-  pinField,
-  pinHint,
-  problemFrom,
-  showBlockedPin,
-  takeField,
-  warningCallout,
-  type ActionRow,
-  type KeyPagesOptions,
-  type Problem,
-} from "./common";
+import { disableButtons, onAction, takeField } from "../../ui/forms";
+import { pinHint, problemFrom, type Problem } from "./messages";
+import { keyPageAccount, keyPath, loadKey, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPasskeysPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {

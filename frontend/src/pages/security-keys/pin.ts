@@ -3,27 +3,14 @@
 // first when the key itself asks for a new PIN (forcePINChange).
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField } from "../../ui/components";
 import { html } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import {
-  column,
-  disableButtons,
-  keyPageAccount,
-  keyPath,
-  leaveNotice,
-  loadKey,
-  newPinProblem,
-  pinField,
-  pinHint,
-  problemFrom,
-  SECURITY_KEYS_PATH,
-  showBlockedPin,
-  takeField,
-  type KeyPagesOptions,
-  type Problem,
-} from "./common";
+import { disableButtons, takeField } from "../../ui/forms";
+import { newPinMinLength, newPinProblems } from "../../ui/validation";
+import { pinHint, problemFrom, type Problem } from "./messages";
+import { keyPageAccount, keyPath, leaveNotice, loadKey, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
@@ -67,7 +54,7 @@ export function renderPinForm(
       ${pinField({
         id: FIELDS.newPin,
         label: "New PIN",
-        hint: `Use ${key.pin.minLength} characters or more. You can use numbers, letters and symbols.`,
+        hint: `Use ${String(newPinMinLength(key.pin.minLength))} characters or more. You can use numbers, letters and symbols.`,
         error: errors[FIELDS.newPin],
       })}
       ${pinField({ id: "new-pin-confirm", label: "Enter the new PIN again", error: errors["new-pin-confirm"] })}
@@ -85,10 +72,9 @@ export function renderPinForm(
     const again = takeField(main, "new-pin-confirm");
     const fields: Record<string, string> = {};
     if (!first && current === "") fields[FIELDS.pin] = "Enter your current PIN";
-    const problem = newPinProblem(next, key.pin.minLength);
-    if (problem) fields[FIELDS.newPin] = problem;
-    else if (again === "") fields["new-pin-confirm"] = "Enter the new PIN again";
-    else if (again !== next) fields["new-pin-confirm"] = "The PINs you entered do not match";
+    const problems = newPinProblems(next, again, key.pin.minLength);
+    if (problems.pin) fields[FIELDS.newPin] = problems.pin;
+    if (problems.again) fields["new-pin-confirm"] = problems.again;
     if (Object.keys(fields).length > 0) {
       const order = [FIELDS.pin, FIELDS.newPin, "new-pin-confirm"];
       renderPinForm(ctx, options, key, {

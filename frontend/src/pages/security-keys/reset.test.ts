@@ -3,9 +3,9 @@
 // virtual key), the touch, and the refusals.
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../../api/service";
 import { fill, settle, submit, text } from "../../testing/harness";
 import { bootKeys, FakeKeys, PIN, securityKey, stopKeysApp, violations, virtualKey } from "../../testing/keys-fake";
+import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

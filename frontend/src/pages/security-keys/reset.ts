@@ -6,31 +6,16 @@
 // that), and the reset starts by itself as soon as the key is back; the key asks
 // for a touch.
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
-import { messageFor } from "../../ui/forms";
+import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField, warningCallout } from "../../ui/components";
+import { messageFor, disableButtons, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import {
-  column,
-  disableButtons,
-  JOB_POLL_MS,
-  keyPageAccount,
-  keyPath,
-  KEYS_POLL_MS,
-  LiveRegion,
-  loadKey,
-  pinField,
-  pinHint,
-  problemFrom,
-  SECURITY_KEYS_PATH,
-  takeField,
-  warningCallout,
-  type KeyPagesOptions,
-  type Problem,
-} from "./common";
+import { LiveRegion } from "../../ui/live-region";
+import { pinHint, problemFrom, type Problem } from "./messages";
+import { JOB_POLL_MS, keyPageAccount, keyPath, KEYS_POLL_MS, loadKey, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 export function securityKeyResetPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {

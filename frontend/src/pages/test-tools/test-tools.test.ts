@@ -3,7 +3,7 @@
 
 import { initAll } from "nhsuk-frontend";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import { createApp, type App } from "../../shell/app";
 import type { VisitEnd } from "../../shell/kiosk";
 import { mountShell } from "../../shell/layout";
@@ -15,6 +15,7 @@ import { createTesterApi, type TesterApi, type TesterState } from "../../api/tes
 import { notFoundPage } from "../errors/not-found";
 import { problemPage } from "../errors/problem";
 import { offerTestTools, testToolsRoutes } from "./test-tools";
+import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

@@ -11,16 +11,15 @@
 // not found", as for any address the app does not have. The footer link is
 // added the same way, once, when the app starts (offerTestTools).
 
-import { ApiError, SERVICE_PROBLEM } from "../../api/service";
 import { afterLogout, type App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem, column, warningCallout } from "../../ui/components";
 import { formatDateTime } from "../../ui/dates";
 import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { createTesterApi, type TesterApi, type TesterChoice, type TesterState } from "../../api/tester";
 import { notFoundPage } from "../errors/not-found";
-import { column, warningCallout } from "../security-keys/common";
+import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 
 export const TEST_TOOLS_PATH = "/test-tools";
 const NEXT_PATH = `${TEST_TOOLS_PATH}/next`;
