@@ -73,6 +73,7 @@ lint: deps-lint frontend/dist/index.html
 	GOOS=windows CGO_ENABLED=0 go vet -tags desktop,production . ./app/desktop/
 	GOOS=darwin CGO_ENABLED=0 go vet ./...
 	GOOS=darwin CGO_ENABLED=0 go vet -tags e2e .
+	cd frontend && npm run lint
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go test -count=1 -run WithoutCgo ./app/device/
 	shellcheck scripts/*.sh .ci/run

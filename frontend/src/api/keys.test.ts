@@ -5,7 +5,7 @@ import { ApiError } from "./request";
 function recorder(answer: (path: string, init: RequestInit) => Response) {
   const calls: { path: string; method: string; body: unknown }[] = [];
   const fetch = vi.fn((path: string, init: RequestInit) => {
-    calls.push({ path, method: init.method ?? "GET", body: init.body ? JSON.parse(String(init.body)) : undefined });
+    calls.push({ path, method: init.method ?? "GET", body: init.body ? JSON.parse(init.body as string) as unknown : undefined });
     return Promise.resolve(answer(path, init));
   });
   return { calls, api: createKeysApi(fetch) };
@@ -38,7 +38,7 @@ describe("the security key endpoints", () => {
     await api.reset("virtual", "t");
     await api.getJob("j1");
     await api.cancelJob("j1");
-    expect(calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body) ?? ""}`)).toEqual([
+    expect(calls.map((c) => `${c.method} ${c.path} ${c.body === undefined ? "" : JSON.stringify(c.body)}`)).toEqual([
       "GET /api/device/keys ",
       "GET /api/device/keys/usb%3A3f9a ",
       'POST /api/device/keys/usb%3A3f9a/passkeys/list {"pin":"482913"}',

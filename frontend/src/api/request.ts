@@ -122,7 +122,7 @@ export function createRequest(
     const timing = sessionTimingFrom(response.headers);
     if (timing) onSession(timing);
 
-    let data: unknown = null;
+    let data: unknown;
     try {
       const text = await response.text();
       data = text === "" ? null : JSON.parse(text);

@@ -32,7 +32,7 @@ describe("requests", () => {
     expect(init?.method).toBe("POST");
     expect(init?.credentials).toBe("same-origin");
     expect(new Headers(init?.headers).get("Content-Type")).toBe("application/json");
-    expect(JSON.parse(String(init?.body))).toEqual(body);
+    expect(JSON.parse(init?.body as string) as unknown).toEqual(body);
   });
 
   it("sends exactly the bodies docs/api.md names for the passkey ceremonies", async () => {
@@ -43,7 +43,7 @@ describe("requests", () => {
     await api.beginPasskeyRegistration();
     await api.finishPasskeyRegistration("c2", { id: "cred2" });
     await api.logout();
-    const sent = fetch.mock.calls.map(([url, init]) => [url, JSON.parse(String(init.body))]);
+    const sent = fetch.mock.calls.map(([url, init]) => [url, JSON.parse(init.body as string) as unknown]);
     expect(sent).toEqual([
       ["/api/login/passkey/begin", { email: "a@example.com" }],
       ["/api/login/passkey/finish", { ceremony: "c1", credential: { id: "cred" } }],
@@ -76,7 +76,7 @@ describe("requests", () => {
     await api.sendDevicePin("d/1", "1234");
     await api.cancelDeviceCeremony("d/1");
     expect(await api.listAuthenticators()).toEqual([]);
-    const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(String(init.body))]);
+    const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(init.body as string) as unknown]);
     expect(sent).toEqual([
       ["POST", "/api/device/ceremonies", { kind: "get", authenticator: "virtual", publicKey }],
       ["POST", "/api/device/ceremonies", { kind: "get", authenticator: "virtual", publicKey, account: "pat@example.com" }],
@@ -181,7 +181,7 @@ describe("account changes", () => {
     expect((await api.beginPasskeyReauth("remove-passkey")).ceremony).toBe("c1");
     expect(await api.finishPasskeyReauth("c1", { id: "cred" })).toBe("proof-1");
     expect(await api.reauthWithPassword("change-password", "the password")).toBe("proof-1");
-    const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(String(init.body))]);
+    const sent = fetch.mock.calls.map(([url, init]) => [init.method, url, init.body === undefined ? undefined : JSON.parse(init.body as string) as unknown]);
     expect(sent).toEqual([
       ["PATCH", "/api/passkeys/p%2F1", { name: "Work laptop" }],
       ["PATCH", "/api/passkeys/p%2F1", { name: "Work laptop", proof: "proof-1" }],

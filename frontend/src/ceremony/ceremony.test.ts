@@ -19,7 +19,7 @@ const creationJSON = {
 };
 const requestJSON = { challenge: "Y2hhbGxlbmdl", rpId: "localhost" };
 
-function fakeBrowser(outcome: { credential?: unknown; error?: unknown }) {
+function fakeBrowser(outcome: { credential?: unknown; error?: Error }) {
   const parsed = { parsed: true } as unknown as PublicKeyCredentialCreationOptions;
   const settle = () => (outcome.error ? Promise.reject(outcome.error) : Promise.resolve(outcome.credential as Credential));
   const webauthn = {

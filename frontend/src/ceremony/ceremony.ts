@@ -284,6 +284,9 @@ export interface BrowserWebAuthn {
 }
 
 function toJSON(credential: Credential | null, kind: CeremonyKind): CredentialJSON {
+  // toJSON() is typed as always there, but browsers before WebAuthn L3 lack it: then the
+  // credential is refused as unknown rather than failing with a TypeError.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   const json = (credential as PublicKeyCredential | null)?.toJSON?.() as unknown;
   if (typeof json !== "object" || json === null) throw ceremonyError("unknown", kind);
   return json as CredentialJSON;
@@ -292,6 +295,8 @@ function toJSON(credential: Credential | null, kind: CeremonyKind): CredentialJS
 export function browserCeremonies(
   webauthn: BrowserWebAuthn = {
     PublicKeyCredential: globalThis.PublicKeyCredential,
+    // Typed as always there, but the Linux webview and tests may have no navigator at all.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     credentials: globalThis.navigator?.credentials,
   },
 ): Ceremonies {

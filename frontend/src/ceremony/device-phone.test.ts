@@ -165,8 +165,9 @@ describe("the choice while it is on screen", () => {
     await settle();
     expect(h1()).toBe("Where do you want to save your passkey?");
     const phoneRadio = main().querySelector<HTMLInputElement>('input[value="phone"]');
-    phoneRadio!.checked = true;
-    phoneRadio!.focus();
+    if (!phoneRadio) throw new Error("the phone is not offered");
+    phoneRadio.checked = true;
+    phoneRadio.focus();
 
     shell.authenticators = [usbKey, phone];
     await settle();

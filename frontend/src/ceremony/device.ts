@@ -142,15 +142,16 @@ class DeviceRun {
     // saving a passkey is asking for a new one, which becomes its PIN (app/device does
     // this, as browsers do).
     const newPin = this.kind === "create" && !authenticator.pinSet;
-    let ended = false;
+    // An object, not a boolean: set by the callback, which control-flow analysis cannot see.
+    const ceremonyState = { ended: false };
     try {
       const credential = await this.follow(ceremony, this.steps, newPin, deviceOf(authenticator), () => {
-        ended = true;
+        ceremonyState.ended = true;
       });
       return credential;
     } finally {
       // Leaving the page, a lost connection, a bug: the key must not keep waiting for a touch.
-      if (!ended) void this.api.cancelDeviceCeremony(ceremony.id).catch(() => {});
+      if (!ceremonyState.ended) void this.api.cancelDeviceCeremony(ceremony.id).catch(() => {});
     }
   }
 
@@ -221,10 +222,11 @@ class DeviceRun {
       switch (ceremony.state) {
         case "done": {
           end();
-          const credential = ceremony.credential;
+          // The shell's answer is checked, not trusted: a "done" must carry a credential.
+          const credential: unknown = ceremony.credential;
           if (typeof credential !== "object" || credential === null) throw ceremonyError("unknown", this.kind);
           steps.waiting("done");
-          return credential;
+          return credential as CredentialJSON;
         }
         case "failed": {
           end();

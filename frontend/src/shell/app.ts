@@ -175,13 +175,19 @@ export function sessionEnds(
   return {
     loggedOut: () => {
       forgetJourney(app);
-      if (kiosk) return app.leave({ kind: "logged-out" });
+      if (kiosk) {
+        app.leave({ kind: "logged-out" });
+        return;
+      }
       app.journey.notice = { kind: "logged-out" };
       return navigate("/");
     },
     timedOut: ({ idleSeconds, absolute }) => {
       forgetJourney(app);
-      if (kiosk) return app.leave({ kind: "timed-out", idleSeconds, absolute });
+      if (kiosk) {
+        app.leave({ kind: "timed-out", idleSeconds, absolute });
+        return;
+      }
       app.journey.notice = { kind: "timed-out", idleSeconds, absolute };
       return navigate("/logged-out", { replace: true });
     },

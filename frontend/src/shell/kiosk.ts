@@ -95,6 +95,11 @@ export class KioskWatch {
     this.running = false;
   }
 
+  /** Whether stop() has been called: asked again after every await, since it may run during one. */
+  private stopped(): boolean {
+    return !this.running;
+  }
+
   get watching(): boolean {
     return this.running;
   }
@@ -102,7 +107,7 @@ export class KioskWatch {
   private async loop(): Promise<void> {
     while (this.running) {
       await this.wait(KIOSK_POLL_MS);
-      if (!this.running) return;
+      if (this.stopped()) return;
       let ended: Awaited<ReturnType<KioskApi["sessionEnded"]>>;
       try {
         ended = await this.options.api.sessionEnded();
@@ -110,7 +115,7 @@ export class KioskWatch {
         console.error(error); // no answer this time: ask again next time
         continue;
       }
-      if (!this.running) return;
+      if (this.stopped()) return;
       if (ended === undefined) {
         this.running = false; // not kiosk mode: nothing to watch
         return;

@@ -34,7 +34,7 @@ beforeEach(() => {
   document.body.innerHTML = '<div id="app"></div>';
   layout = mountShell(document.getElementById("app") as HTMLElement);
   scrollTo = vi.fn();
-  window.scrollTo = scrollTo as unknown as typeof window.scrollTo;
+  window.scrollTo = scrollTo;
 });
 
 describe("after every page change", () => {

@@ -35,11 +35,12 @@ function sessionServer(idle: number, absolute = 43200) {
         timeout.update(timing());
         return { signedIn: true, account };
       };
-      const getSession = vi.fn(async () => answer(true));
-      const peekSession = vi.fn(async () => answer(false));
-      const logout = vi.fn(async () => {
+      const getSession = vi.fn(() => Promise.resolve(answer(true)));
+      const peekSession = vi.fn(() => Promise.resolve(answer(false)));
+      const logout = vi.fn(() => {
         signedIn = false;
         timeout.update(null);
+        return Promise.resolve();
       });
       const loggedOut = vi.fn();
       const timedOut = vi.fn();
@@ -76,7 +77,7 @@ const description = (): string => {
   return (message?.textContent ?? "").replace(/\s+/g, " ").trim();
 };
 const buttonNamed = (name: string) =>
-  Array.from(document.querySelectorAll("dialog button")).find((b) => b.textContent?.trim() === name) as HTMLButtonElement;
+  Array.from(document.querySelectorAll("dialog button")).find((b) => b.textContent.trim() === name) as HTMLButtonElement;
 
 describe("the warning before an idle session ends", () => {
   beforeEach(() => {
@@ -321,7 +322,7 @@ describe("the warning before an idle session ends", () => {
     s.request();
     await vi.advanceTimersByTimeAsync(180_000);
     expect(dialog()?.textContent).toContain("You have been logged in for the longest time allowed. Log in again to carry on.");
-    expect(Array.from(document.querySelectorAll("dialog button")).map((b) => b.textContent?.trim())).toEqual(["Log out"]);
+    expect(Array.from(document.querySelectorAll("dialog button")).map((b) => b.textContent.trim())).toEqual(["Log out"]);
     vi.useRealTimers(); // axe-core waits on real timers; the warning's fake ones stay still
     expect(await axeViolations()).toEqual([]);
   });
@@ -338,7 +339,7 @@ describe("the warning before an idle session ends", () => {
 
 describe("the API reports the session's timing", () => {
   const answer = (body: unknown, headers: Record<string, string> = {}, status = 200) =>
-    vi.fn(async () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } }));
+    vi.fn(() => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } })));
 
   it.each([
     ["both headers", { "Session-Idle-Ends-In": "1800", "Session-Ends-In": "42000" }, { idleEndsIn: 1800, endsIn: 42000 }],

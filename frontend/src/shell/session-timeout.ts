@@ -234,7 +234,7 @@ ${buttonGroup(
   private async end(): Promise<void> {
     this.stopTimers();
     const absolute = !this.extendable;
-    let signedIn = false;
+    let signedIn: boolean;
     try {
       // Only a peek: asking must not keep the session alive. If still in, update() re-arms.
       signedIn = (await this.options.api.peekSession()).signedIn;

@@ -29,7 +29,7 @@ export const signedInAs = (who: Account) => () => Promise.resolve({ signedIn: tr
 /** Clicks the button or link in <main> whose visible text (hidden text included) is `label`. */
 export function clickControl(label: string): void {
   const controls = [...document.querySelectorAll<HTMLElement>("main a, main button")];
-  const control = controls.find((c) => (c.textContent ?? "").replace(/\s+/g, " ").trim() === label);
+  const control = controls.find((c) => c.textContent.replace(/\s+/g, " ").trim() === label);
   if (!control) throw new Error(`no link or button "${label}" in main`);
   control.click();
 }

@@ -73,7 +73,7 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies, opti
   document.body.className = "js-enabled nhsuk-frontend-supported";
   document.body.innerHTML = '<div id="app"></div>';
   const scrollTo = vi.fn();
-  window.scrollTo = scrollTo as unknown as typeof window.scrollTo;
+  window.scrollTo = scrollTo;
 
   const layout = mountShell(document.getElementById("app") as HTMLElement);
   // Without fakes: the real choice, with a browser that has no WebAuthn (as jsdom).
@@ -173,12 +173,11 @@ export class FakeShell {
       sendDevicePin: (id, pin) => {
         current(id);
         this.pins.push(pin);
-        try {
+        // A throw from onPin (the shell refusing the PIN) rejects, as the API call would.
+        return new Promise((resolve) => {
           this.set(this.onPin(pin));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return Promise.resolve(current(id));
+          resolve(current(id));
+        });
       },
       cancelDeviceCeremony: (id) => {
         current(id);

@@ -18,7 +18,7 @@ beforeEach(() => {
     "fetch",
     vi.fn((path: string, init: RequestInit) => {
       if (path !== "/api/device/kiosk/exit") return Promise.resolve(json(404, { error: { code: "not_found", message: "Not found" } }));
-      posted.push(JSON.parse(String(init.body)));
+      posted.push(JSON.parse(init.body as string) as unknown);
       const next = exitAnswers.shift();
       return next ? Promise.resolve(next()) : Promise.reject(new Error("no answer planned"));
     }),

@@ -106,6 +106,8 @@ class Fingerprints {
       const pin = takeField(main, "pin");
       const fields: Record<string, string> = {};
       if (wants.name && name === "") fields["name"] = "Enter a name for this fingerprint";
+      // Code points, as a person counts characters (an emoji is one).
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread
       else if (wants.name && [...name].length > 30) fields["name"] = "Name must be 30 characters or fewer";
       if (pin === "") fields["pin"] = "Enter your security key PIN";
       if (Object.keys(fields).length > 0) {
@@ -189,10 +191,11 @@ class Fingerprints {
     });
     if (!main) return;
     const region = new LiveRegion(main);
-    let cancelling = false;
+    // An object, not a boolean: set by the Cancel listener, which control-flow analysis cannot see.
+    const cancel = { cancelling: false };
     main.querySelector("#cancel")?.addEventListener("click", () => {
-      if (cancelling) return;
-      cancelling = true;
+      if (cancel.cancelling) return;
+      cancel.cancelling = true;
       disableButtons(main);
       region.say("Cancelling…");
       void this.options.keys.cancelJob(first.id).catch((error: unknown) => console.error(error));
@@ -213,7 +216,7 @@ class Fingerprints {
         else this.add({ fields: {}, summary: [{ text: job.error?.message ?? "Something went wrong with your security key. Try again." }] });
         return;
       }
-      if (!cancelling) region.say(progressText(job));
+      if (!cancel.cancelling) region.say(progressText(job));
       await this.options.wait(JOB_POLL_MS);
       job = await this.options.keys.getJob(job.id);
     }

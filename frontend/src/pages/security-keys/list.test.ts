@@ -99,7 +99,7 @@ describe("the security keys list", () => {
         getConfig: () => Promise.resolve({ ceremonies: client, rpId: "localhost" }),
         getSession: () => Promise.resolve({ signedIn: true, account: { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true } }),
         listPasskeys: () => Promise.resolve([]),
-      } as never);
+      });
     const first = await boot("/account/security", api("browser"));
     expect(main().querySelector('a[href="/security-keys"]')).toBeNull();
     first.router.stop();

@@ -170,24 +170,24 @@ class Reset {
     });
     if (!main) return;
     const region = new LiveRegion(main);
-    let cancelled = false;
-    let replugged = false;
+    // An object, not booleans: set by the listeners, which control-flow analysis cannot see.
+    const chosen = { cancelled: false, replugged: false };
     main.querySelector("#cancel")?.addEventListener("click", () => {
-      cancelled = true;
+      chosen.cancelled = true;
     });
     main.querySelector("#replug")?.addEventListener("click", () => {
-      replugged = true;
+      chosen.replugged = true;
       disableButtons(main);
     });
     let removed = false;
     const before = new Set((await this.options.keys.listKeys()).keys.map((k) => k.id));
     for (;;) {
       if (!this.ctx.isCurrent()) return;
-      if (cancelled) {
+      if (chosen.cancelled) {
         await this.ctx.navigate(keyPath(this.key.id));
         return;
       }
-      if (replugged) {
+      if (chosen.replugged) {
         const key = await this.options.keys.replug(this.key.id);
         if (this.ctx.isCurrent()) await this.reset(check, key.id);
         return;

@@ -86,7 +86,7 @@ async function boot(
   document.documentElement.lang = "en";
   document.body.className = "js-enabled nhsuk-frontend-supported";
   document.body.innerHTML = '<div id="app"></div>';
-  window.scrollTo = vi.fn() as unknown as typeof window.scrollTo;
+  window.scrollTo = vi.fn();
   const root = document.getElementById("app") as HTMLElement;
   const layout = mountShell(root);
   const app = createApp(api, undefined, { leave });
