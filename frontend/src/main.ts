@@ -13,7 +13,7 @@ import { notFoundPage } from "./pages/errors/not-found";
 import { offerTestTools } from "./pages/test-tools/test-tools";
 import { problemPage } from "./pages/errors/problem";
 import { Router } from "./shell/router";
-import { routes } from "./shell/routes";
+import { routes } from "./pages/routes";
 import { SessionTimeout } from "./shell/session-timeout";
 
 // What the package's template.njk does with an inline script, which the

@@ -9,8 +9,9 @@
 // shows each step (which security key, touch it, its PIN) while it runs: see
 // ceremony/device.ts.
 
+import { ApiError } from "../api/request";
 import type { CredentialJSON } from "../api/service";
-import type { PageContext } from "../shell/router";
+import type { Screen } from "../ui/view";
 
 export type CeremonyKind = "create" | "get";
 
@@ -239,9 +240,6 @@ export function ceremonyErrorFrom(error: unknown, kind: CeremonyKind): CeremonyE
   }
 }
 
-/** Where a ceremony that needs the person's help (the desktop app's) shows its steps: the page. */
-export type CeremonyScreen = Pick<PageContext, "show" | "isCurrent">;
-
 /**
  * Who makes and uses passkeys, which decides how pages describe it: "browser", the
  * browser's or device's own dialogs (`serve` mode); "device", the desktop app's own steps
@@ -265,13 +263,13 @@ export interface Ceremonies {
    */
   unavailable(kind: CeremonyKind): CeremonyError | null;
   /** `screen`: the page, which the desktop app's steps take over until the ceremony ends. */
-  create(options: PublicKeyCredentialCreationOptionsJSON, screen?: CeremonyScreen): Promise<CredentialJSON>;
+  create(options: PublicKeyCredentialCreationOptionsJSON, screen?: Screen): Promise<CredentialJSON>;
   /**
    * `account`: the email the person typed, if any. The request lists no passkeys (the email
    * step reveals nothing), so a security key holding passkeys of several accounts uses
    * that account's; the browser lets the person choose instead.
    */
-  get(options: PublicKeyCredentialRequestOptionsJSON, screen?: CeremonyScreen, account?: string): Promise<CredentialJSON>;
+  get(options: PublicKeyCredentialRequestOptionsJSON, screen?: Screen, account?: string): Promise<CredentialJSON>;
 }
 
 /** What the browser ceremonies need from the page; tests pass fakes. */
@@ -327,4 +325,14 @@ export function browserCeremonies(
       }
     },
   };
+}
+
+/**
+ * The message for the person of any failure: an API's or a ceremony's own (both are written
+ * for them); unknown failures (a bug, a broken answer) still get one they can act on.
+ */
+export function messageFor(error: unknown, fallback: string): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof CeremonyError) return error.message;
+  return fallback;
 }

@@ -7,11 +7,12 @@
 // which screen readers announce without moving focus.
 
 import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/service";
-import type { CeremonyDevice, CeremonyKind, CeremonyScreen } from "./ceremony";
+import type { CeremonyDevice, CeremonyKind } from "./ceremony";
 import { button, buttonGroup, column, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "../ui/components";
 import { disableButtons, fieldValue } from "../ui/forms";
 import { newPinMinLength, newPinProblems, pinProblem } from "../ui/validation";
 import { html, type SafeHtml } from "../ui/html";
+import type { Screen } from "../ui/view";
 
 /** What the person did on a step. A PIN is passed on once and never kept here. */
 export type StepAction = { type: "cancel" } | { type: "choose"; authenticator: string } | { type: "pin"; pin: string };
@@ -184,7 +185,7 @@ export class DeviceSteps {
   private device: CeremonyDevice | undefined;
 
   constructor(
-    private readonly screen: CeremonyScreen,
+    private readonly screen: Screen,
     private readonly kind: CeremonyKind,
     private readonly act: (action: StepAction) => void,
     private readonly options: { kiosk?: boolean } = {},

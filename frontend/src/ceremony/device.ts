@@ -12,9 +12,10 @@
 // What the person sees is in ceremony/device-steps.ts.
 
 import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api/service";
-import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type CeremonyScreen, type Ceremonies } from "./ceremony";
+import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type Ceremonies } from "./ceremony";
 import { DeviceSteps, deviceOf, type StepAction } from "./device-steps";
 import { ApiError, SERVICE_PROBLEM } from "../api/request";
+import type { Screen } from "../ui/view";
 
 export type DeviceApi = Pick<
   Api,
@@ -117,7 +118,7 @@ class DeviceRun {
     private readonly api: DeviceApi,
     private readonly wait: (ms: number) => Promise<void>,
     private readonly kind: CeremonyKind,
-    private readonly screen: CeremonyScreen | undefined,
+    private readonly screen: Screen | undefined,
     private readonly kiosk: boolean,
   ) {
     this.steps = screen ? new DeviceSteps(screen, kind, (action) => this.actions.push(action), { kiosk }) : null;

@@ -5,31 +5,21 @@
 // screen reader users.
 
 import { setFocus } from "nhsuk-frontend";
-import type { SafeHtml } from "../ui/html";
+import type { Screen, View } from "../ui/view";
 import { SERVICE_NAME, type Layout } from "./layout";
-
-export interface View {
-  content: SafeHtml;
-  /** The back link shown above <main>, in its own navigation landmark (shell/layout.ts). */
-  beforeContent?: SafeHtml;
-}
 
 export interface NavigateOptions {
   /** Replace the current history entry (for redirects) instead of adding one. */
   replace?: boolean;
 }
 
-export interface PageContext {
+export interface PageContext extends Screen {
   path: string;
   /**
    * The `:name` segments of the route that matched, decoded: `/security-keys/:id` at
    * `/security-keys/abc` gives `{ id: "abc" }`. Empty for a route without any.
    */
   params: Readonly<Record<string, string>>;
-  /** False once the person has moved to another page: late answers must be dropped. */
-  isCurrent(): boolean;
-  /** Renders the view and settles title and focus. Returns <main>, or null if stale. */
-  show(view: View): HTMLElement | null;
   /**
    * Goes to another page, but only while this page is still the one in front of the person:
    * once they have moved on (a link, Back), a late answer (the session, a ceremony) never

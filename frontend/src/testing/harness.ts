@@ -14,7 +14,7 @@ import { kioskLinkOutPage } from "../pages/kiosk/link-out";
 import { notFoundPage } from "../pages/errors/not-found";
 import { problemPage } from "../pages/errors/problem";
 import { Router } from "../shell/router";
-import { routes } from "../shell/routes";
+import { routes } from "../pages/routes";
 
 /** An API whose every call fails the test unless the test provides it. */
 export function fakeApi(overrides: Partial<Api> = {}): Api {

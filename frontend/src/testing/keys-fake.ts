@@ -14,7 +14,7 @@ import { notFoundPage } from "../pages/errors/not-found";
 import { problemPage } from "../pages/errors/problem";
 import { securityKeyRoutes } from "../pages/security-keys/routes";
 import { Router } from "../shell/router";
-import { routes } from "../shell/routes";
+import { routes } from "../pages/routes";
 import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../api/windows-hello";
 import { fakeApi } from "./harness";
 import { ApiError } from "../api/request";

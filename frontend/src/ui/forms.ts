@@ -1,10 +1,9 @@
 // Small pieces every form page shares: reading fields, turning field errors
 // into error summary links, and marking a button busy while a request runs.
 
-import { CeremonyError } from "../ceremony/ceremony";
 import type { ErrorSummaryItem } from "./components";
 import type { FieldErrors } from "./validation";
-import { ApiError } from "../api/request";
+import type { ApiError } from "../api/request";
 
 export function fieldValue(root: ParentNode, id: string): string {
   const field = root.querySelector<HTMLInputElement>(`#${id}`);
@@ -69,12 +68,6 @@ export function submitButton(form: HTMLFormElement): HTMLButtonElement | null {
   return form.querySelector<HTMLButtonElement>('button[type="submit"]');
 }
 
-/** Unknown failures (a bug, a broken answer) still get a message the person can act on. */
-export function messageFor(error: unknown, fallback: string): string {
-  if (error instanceof ApiError) return error.message;
-  if (error instanceof CeremonyError) return error.message;
-  return fallback;
-}
 
 /**
  * Calls `handle` with the data-action of whichever action button is selected.

@@ -6,12 +6,13 @@
 import { type Account } from "../../api/service";
 import { isNotSignedIn, requireAccount, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, MIN_PASSWORD_LENGTH, validateNewPassword, type FieldErrors } from "../../ui/validation";
 import { NOT_CONFIRMED, SensitiveChange } from "./reauth";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export const PASSWORD_PATH = "/account/password";
 

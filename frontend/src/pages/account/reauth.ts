@@ -17,9 +17,9 @@
 
 import { type Account, type ReauthAction } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
-import { adviceFor, CeremonyError, type CeremonyReason, type Ceremonies } from "../../ceremony/ceremony";
+import { adviceFor, CeremonyError, type CeremonyReason, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, details, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
-import { fieldValue, markBusy, messageFor } from "../../ui/forms";
+import { fieldValue, markBusy } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { PageContext } from "../../shell/router";
 import { MESSAGES } from "../../ui/validation";

@@ -13,11 +13,11 @@ import { type Account, type Passkey } from "../../api/service";
 import { afterLogout, isNotSignedIn, requireAccount, requirePasskeys, takeNotice, type App, type Journey } from "../../shell/app";
 import { button, details, errorSummary, linkCard, successBanner, summaryCard, summaryList, tag } from "../../ui/components";
 import { formatDate } from "../../ui/dates";
-import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { WINDOWS_PASSKEY_SETTINGS } from "../passkeys/removed-windows-hello";
-import { isDesktop } from "../../ceremony/ceremony";
+import { isDesktop, messageFor } from "../../ceremony/ceremony";
 import { SERVICE_PROBLEM } from "../../api/request";
 
 export interface Banner {

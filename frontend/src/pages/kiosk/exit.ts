@@ -5,12 +5,13 @@
 
 import { isKiosk, type App } from "../../shell/app";
 import { button, buttonGroup, errorSummary, passwordInput, statusArea, column } from "../../ui/components";
-import { fieldValue, markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
+import { fieldValue, markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html } from "../../ui/html";
 import { createKioskApi, type KioskApi } from "../../api/kiosk";
 import type { Page, PageContext } from "../../shell/router";
 import { notFoundPage } from "../errors/not-found";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 interface Problem {
   text: string;

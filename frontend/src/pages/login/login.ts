@@ -7,9 +7,9 @@
 // security key, touch it, its PIN): see ceremony/device.ts.
 
 import type { App } from "../../shell/app";
-import { adviceFor, CeremonyError, type Ceremonies } from "../../ceremony/ceremony";
+import { adviceFor, CeremonyError, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, details, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, validatePasskeyLogin, type FieldErrors } from "../../ui/validation";

@@ -3,12 +3,13 @@
 
 import type { App } from "../../shell/app";
 import { backLink, button, errorSummary, input, passwordInput, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, validatePasswordLogin, type FieldErrors } from "../../ui/validation";
 import { loginRefusal } from "./refusals";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 interface State {
   email: string;

@@ -14,7 +14,7 @@ import { type Account, type Passkey } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
-import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import { afterPasskeyRemoved } from "./removed";
 import type { Page, PageContext } from "../../shell/router";
@@ -22,6 +22,7 @@ import { goBackTo, loadChosenPasskey } from "./chosen";
 import { NOT_CONFIRMED, SensitiveChange } from "../account/reauth";
 import { WINDOWS_SETTINGS } from "../security-keys/list";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export const REMOVE_PATH = "/account/passkeys/remove";
 

@@ -18,12 +18,13 @@
 
 import { isNotSignedIn, type App, type Notice } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, column } from "../../ui/components";
-import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import type { PlatformPasskey } from "../../api/windows-hello";
 import { keyPageAccount, type KeyPagesOptions } from "../security-keys/key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export const REMOVED_WINDOWS_HELLO_PATH = "/account/passkeys/removed/windows-hello";
 /** Where Windows 11 lists the passkeys Windows Hello keeps. */

@@ -5,7 +5,7 @@
 import { type Passkey } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, input, insetText, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, messageFor, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, MAX_PASSKEY_NAME_LENGTH, validatePasskeyName, type FieldErrors } from "../../ui/validation";
@@ -13,6 +13,7 @@ import { goBackTo, loadChosenPasskey } from "./chosen";
 import { PASSKEYS_PATH } from "./passkeys";
 import { NOT_CONFIRMED, SensitiveChange } from "../account/reauth";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export const RENAME_PATH = "/account/passkeys/rename";
 

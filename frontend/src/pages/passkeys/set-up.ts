@@ -11,9 +11,9 @@
 
 import { type Account } from "../../api/service";
 import { isKiosk, isNotSignedIn, requireAccount, type App } from "../../shell/app";
-import { adviceFor, CeremonyError, isFinal, type Ceremonies } from "../../ceremony/ceremony";
+import { adviceFor, CeremonyError, isFinal, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../../ui/components";
-import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { PASSKEYS_PATH } from "./passkeys";

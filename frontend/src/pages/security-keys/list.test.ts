@@ -104,7 +104,7 @@ describe("the security keys list", () => {
     expect(main().querySelector('a[href="/security-keys"]')).toBeNull();
     first.router.stop();
 
-    // The real shell/routes.ts, with the key endpoints answered by a fake fetch.
+    // The real pages/routes.ts, with the key endpoints answered by a fake fetch.
     const fetch = vi.fn((url: string) =>
       Promise.resolve(new Response(url === "/api/device/keys" ? JSON.stringify({ keys: [securityKey()], adminRequired: false }) : "{}")),
     );

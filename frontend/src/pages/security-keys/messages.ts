@@ -2,10 +2,10 @@
 // failed key operation becomes errors on the page.
 
 import type { SecurityKey } from "../../api/keys";
-import { messageFor } from "../../ui/forms";
 import { errorSummary, type ErrorSummaryItem } from "../../ui/components";
 import type { SafeHtml } from "../../ui/html";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export function triesLeft(n: number): string {
   return `You have ${n} ${n === 1 ? "try" : "tries"} left.`;

@@ -8,7 +8,7 @@
 
 import type { App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField, warningCallout } from "../../ui/components";
-import { messageFor, disableButtons, takeField } from "../../ui/forms";
+import { disableButtons, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
@@ -16,6 +16,7 @@ import { LiveRegion } from "../../ui/live-region";
 import { pinHint, problemFrom, type Problem } from "./messages";
 import { JOB_POLL_MS, keyPageAccount, keyPath, KEYS_POLL_MS, loadKey, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export function securityKeyResetPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {

@@ -8,7 +8,7 @@ import { createApp, type App } from "../../shell/app";
 import type { VisitEnd } from "../../shell/kiosk";
 import { mountShell } from "../../shell/layout";
 import { Router } from "../../shell/router";
-import { routes } from "../../shell/routes";
+import { routes } from "../routes";
 import { axeViolations } from "../../testing/axe";
 import { fakeApi, settle, submit, text } from "../../testing/harness";
 import { createTesterApi, type TesterApi, type TesterState } from "../../api/tester";

@@ -14,12 +14,13 @@
 import { afterLogout, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem, column, warningCallout } from "../../ui/components";
 import { formatDateTime } from "../../ui/dates";
-import { markBusy, messageFor, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { createTesterApi, type TesterApi, type TesterChoice, type TesterState } from "../../api/tester";
 import { notFoundPage } from "../errors/not-found";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import { messageFor } from "../../ceremony/ceremony";
 
 export const TEST_TOOLS_PATH = "/test-tools";
 const NEXT_PATH = `${TEST_TOOLS_PATH}/next`;

@@ -1,25 +1,25 @@
 // Every address the app answers, and the page module for each.
 
-import type { App } from "./app";
-import { accessibilityStatementPage } from "../pages/help/accessibility-statement";
-import { activityPage } from "../pages/account/activity";
-import { createAccountPage } from "../pages/login/create-account";
-import { helpRoutes } from "../pages/help/help";
-import { KIOSK_EXIT_PATH } from "./kiosk";
-import { kioskExitPage } from "../pages/kiosk/exit";
-import { loggedOutPage } from "../pages/login/logged-out";
-import { loginPage } from "../pages/login/login";
-import { loginPasswordPage } from "../pages/login/password";
-import { passkeyRemovePage } from "../pages/passkeys/remove";
-import { passkeyRenamePage } from "../pages/passkeys/rename";
-import { passkeySetUpPage } from "../pages/passkeys/set-up";
-import { passkeysPage } from "../pages/passkeys/passkeys";
-import { passwordChangePage } from "../pages/account/password-change";
-import { securityPage } from "../pages/account/security";
-import { securityKeyRoutes } from "../pages/security-keys/routes";
-import { startPage } from "../pages/login/start";
-import { testToolsRoutes } from "../pages/test-tools/test-tools";
-import type { Page } from "./router";
+import type { App } from "../shell/app";
+import { accessibilityStatementPage } from "./help/accessibility-statement";
+import { activityPage } from "./account/activity";
+import { createAccountPage } from "./login/create-account";
+import { helpRoutes } from "./help/help";
+import { KIOSK_EXIT_PATH } from "../shell/kiosk";
+import { kioskExitPage } from "./kiosk/exit";
+import { loggedOutPage } from "./login/logged-out";
+import { loginPage } from "./login/login";
+import { loginPasswordPage } from "./login/password";
+import { passkeyRemovePage } from "./passkeys/remove";
+import { passkeyRenamePage } from "./passkeys/rename";
+import { passkeySetUpPage } from "./passkeys/set-up";
+import { passkeysPage } from "./passkeys/passkeys";
+import { passwordChangePage } from "./account/password-change";
+import { securityPage } from "./account/security";
+import { securityKeyRoutes } from "./security-keys/routes";
+import { startPage } from "./login/start";
+import { testToolsRoutes } from "./test-tools/test-tools";
+import type { Page } from "../shell/router";
 
 export function routes(app: App): Record<string, Page> {
   return {
