@@ -10,8 +10,8 @@
 // ceremony/device.ts.
 
 import { ApiError } from "../api/request";
-import type { CredentialJSON } from "../api/service";
 import type { Screen } from "../ui/view";
+import type { CredentialJSON } from "../api/passkeys";
 
 export type CeremonyKind = "create" | "get";
 

@@ -4,10 +4,12 @@
 // FakeShell the test moves from state to state, as the phone would.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Api, Authenticator, Passkey } from "../api/service";
+import type { Api } from "../api/service";
 import { boot, FakeShell, fakeApi, fill, settle, submit, text, usbKey } from "../testing/harness";
 import { violations } from "../testing/keys-fake";
 import { QR_ALT } from "./device-steps";
+import type { Passkey } from "../api/passkeys";
+import type { Authenticator } from "../api/device-ceremonies";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 const creationOptions: PublicKeyCredentialCreationOptionsJSON = {

@@ -6,13 +6,13 @@
 // person waits, what the key needs is said in a role="status" live region,
 // which screen readers announce without moving focus.
 
-import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/service";
 import type { CeremonyDevice, CeremonyKind } from "./ceremony";
 import { button, buttonGroup, column, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "../ui/components";
 import { disableButtons, fieldValue } from "../ui/forms";
 import { newPinMinLength, newPinProblems, pinProblem } from "../ui/validation";
 import { html, type SafeHtml } from "../ui/html";
 import type { Screen } from "../ui/view";
+import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/device-ceremonies";
 
 /** What the person did on a step. A PIN is passed on once and never kept here. */
 export type StepAction = { type: "cancel" } | { type: "choose"; authenticator: string } | { type: "pin"; pin: string };

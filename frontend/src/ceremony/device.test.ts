@@ -3,11 +3,12 @@
 // key would.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Api, type Passkey } from "../api/service";
+import { type Api } from "../api/service";
 import { CEREMONY_POLL_MS, deviceCeremonies, KEY_POLL_MS } from "./device";
 import { boot, FakeShell, fakeApi, fill, settle, submit, text, usbKey, virtualKey } from "../testing/harness";
 import { violations } from "../testing/keys-fake";
 import { ApiError } from "../api/request";
+import type { Passkey } from "../api/passkeys";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 const creationOptions = {

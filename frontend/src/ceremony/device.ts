@@ -11,11 +11,13 @@
 //
 // What the person sees is in ceremony/device-steps.ts.
 
-import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api/service";
+import type { Api } from "../api/service";
 import { ceremonyError, type CeremonyDevice, type CeremonyKind, type CeremonyReason, type Ceremonies } from "./ceremony";
 import { DeviceSteps, deviceOf, type StepAction } from "./device-steps";
 import { ApiError, SERVICE_PROBLEM } from "../api/request";
 import type { Screen } from "../ui/view";
+import type { CredentialJSON } from "../api/passkeys";
+import type { Authenticator, DeviceCeremony } from "../api/device-ceremonies";
 
 export type DeviceApi = Pick<
   Api,

@@ -3,13 +3,15 @@
 // only (never in the address or in storage), so nothing of it outlasts the tab
 // or the app window.
 
-import { type Account, type Api, type Passkey, type ServiceConfig } from "../api/service";
+import { type Api } from "../api/service";
 import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
 import { deviceCeremonies } from "../ceremony/device";
 import { leaveTo, type VisitEnd } from "./kiosk";
 import type { NavigateOptions, PageContext } from "./router";
 import type { TimedOut } from "./session-timeout";
 import { ApiError } from "../api/request";
+import type { Account, ServiceConfig } from "../api/account";
+import type { Passkey } from "../api/passkeys";
 
 /** The browser's WebAuthn in `serve` mode; the desktop app's device endpoints when the config says "device". */
 export function ceremoniesFor(

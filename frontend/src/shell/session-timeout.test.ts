@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createApi, type Session } from "../api/service";
+import { createApi } from "../api/service";
 import { duration, SessionTimeout } from "./session-timeout";
 import { axeViolations } from "../testing/axe";
 import type { SessionTiming } from "../api/request";
+import type { Session } from "../api/account";
 
 const account = { email: "pat@example.com", createdAt: "2026-01-01T00:00:00Z", hasPassword: true };
 
 // A server whose session ends `idle` seconds after the last request that counted as activity,
 // and `absolute` seconds after it began, as the backend's does. Each window() is a page with
-// its own warning; api/service.ts tells it the timing of every answer, and null once signed out.
+// its own warning; api/request.ts tells it the timing of every answer, and null once signed out.
 function sessionServer(idle: number, absolute = 43200) {
   let signedIn = true;
   let lastUsed = Date.now();
@@ -52,7 +53,7 @@ function sessionServer(idle: number, absolute = 43200) {
         logout,
         loggedOut,
         timedOut,
-        /** A request from this page, as api/service.ts reports it. */
+        /** A request from this page, as api/request.ts reports it. */
         request: () => {
           lastUsed = Date.now();
           timeout.update(timing());

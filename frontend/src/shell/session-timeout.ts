@@ -2,7 +2,7 @@
 // criterion 2.2.1, Timing Adjustable: warn, and let them extend with a simple action).
 //
 // The server says on every answer how long the session has left (docs/api.md:
-// Session-Idle-Ends-In, Session-Ends-In); api/service.ts passes that here. Two minutes before the end
+// Session-Idle-Ends-In, Session-Ends-In); api/request.ts passes that here. Two minutes before the end
 // a modal dialog counts down, with "Stay logged in" (which asks the server, so the idle timeout
 // starts again) and "Log out". The design system has no modal, so this follows the GOV.UK and
 // HMRC timeout warning pattern with nhsuk-frontend's type, buttons and spacing in a <dialog>.

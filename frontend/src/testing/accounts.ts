@@ -1,7 +1,8 @@
 // Test data for the account pages: an account and passkeys as the API describes them
 // (docs/api.md), with what a test needs changed.
 
-import type { Account, Passkey } from "../api/service";
+import type { Account } from "../api/account";
+import type { Passkey } from "../api/passkeys";
 
 export function account(overrides: Partial<Account> = {}): Account {
   return { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true, hasPasskey: true, ...overrides };

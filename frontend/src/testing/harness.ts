@@ -4,7 +4,7 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api/service";
+import type { Api } from "../api/service";
 import { ceremoniesFor, createApp, type App } from "../shell/app";
 import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
 import { deviceCeremonies } from "../ceremony/device";
@@ -15,6 +15,8 @@ import { notFoundPage } from "../pages/errors/not-found";
 import { problemPage } from "../pages/errors/problem";
 import { Router } from "../shell/router";
 import { routes } from "../pages/routes";
+import type { CredentialJSON } from "../api/passkeys";
+import type { Authenticator, DeviceCeremony } from "../api/device-ceremonies";
 
 /** An API whose every call fails the test unless the test provides it. */
 export function fakeApi(overrides: Partial<Api> = {}): Api {

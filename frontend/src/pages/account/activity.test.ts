@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type ActivityEvent, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import { formatDateTime } from "../../ui/dates";
 import { account, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, text } from "../../testing/harness";
 import { describeEvent } from "./activity";
 import { ApiError } from "../../api/request";
+import type { ActivityEvent } from "../../api/account";
 
 function api(events: ActivityEvent[], overrides: Partial<Api> = {}): Api {
   return fakeApi({ getSession: signedInAs(account()), listActivity: () => Promise.resolve(events), ...overrides });

@@ -1,12 +1,12 @@
 // `/account/activity`: "Recent activity", GET /api/activity (the last 50 events, newest
 // first) in plain English, with what to do about anything the person does not recognise.
 
-import type { ActivityEvent } from "../../api/service";
 import { isNotSignedIn, requireAccount, type App } from "../../shell/app";
 import { backLink, table } from "../../ui/components";
 import { formatDateTime } from "../../ui/dates";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page } from "../../shell/router";
+import type { ActivityEvent } from "../../api/account";
 
 const withPasskey = (event: ActivityEvent): string => (event.passkeyName ? ` (${event.passkeyName})` : "");
 

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { type Account, type Api } from "../../api/service";
+import { type Api } from "../../api/service";
 import { account, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
 import { ApiError } from "../../api/request";
+import type { Account } from "../../api/account";
 
 function api(who: Account, overrides: Partial<Api> = {}): Api {
   return fakeApi({ getSession: signedInAs(who), listPasskeys: () => Promise.resolve([]), ...overrides });

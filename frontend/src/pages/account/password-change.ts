@@ -3,7 +3,6 @@
 // (reauth.ts). The server then logs the account out everywhere else; the settings page says
 // so in its success banner.
 
-import { type Account } from "../../api/service";
 import { isNotSignedIn, requireAccount, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
@@ -13,6 +12,7 @@ import { hasErrors, MIN_PASSWORD_LENGTH, validateNewPassword, type FieldErrors }
 import { NOT_CONFIRMED, SensitiveChange } from "./reauth";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
+import type { Account } from "../../api/account";
 
 export const PASSWORD_PATH = "/account/password";
 

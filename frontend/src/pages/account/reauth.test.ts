@@ -2,11 +2,13 @@
 // reauth_required, the step in its place, then the change sent again with the proof.
 
 import { describe, expect, it, vi } from "vitest";
-import { type Account, type Api, type Passkey } from "../../api/service";
+import { type Api } from "../../api/service";
 import { ceremonyError, type Ceremonies } from "../../ceremony/ceremony";
 import { account, clickControl, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, FakeShell, fill, settle, submit, text, virtualKey } from "../../testing/harness";
 import { ApiError } from "../../api/request";
+import type { Account } from "../../api/account";
+import type { Passkey } from "../../api/passkeys";
 
 const REQUIRED = new ApiError(403, "reauth_required", "For your security, confirm it's you before you make this change.");
 const LOCKED = new ApiError(429, "too_many_attempts", "You have tried too many times. For your security, wait 15 minutes, then try again.");

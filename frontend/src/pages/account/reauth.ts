@@ -15,7 +15,6 @@
 // and comes first when they logged in with it in this visit. One confirmation covers every
 // removal for 5 minutes (docs/api.md, "Re-authentication").
 
-import { type Account, type ReauthAction } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, type CeremonyReason, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, details, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
@@ -24,6 +23,7 @@ import { html, type SafeHtml } from "../../ui/html";
 import type { PageContext } from "../../shell/router";
 import { MESSAGES } from "../../ui/validation";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import type { Account, ReauthAction } from "../../api/account";
 
 export const CONFIRM_HEADING = "Confirm it's you";
 

@@ -9,7 +9,6 @@
 // "Select Login and security settings, select Remove for the passkey" to remove one. Both
 // steps work as written: a patient who has lost a device removes its passkey from here.
 
-import { type Account, type Passkey } from "../../api/service";
 import { afterLogout, isNotSignedIn, requireAccount, requirePasskeys, takeNotice, type App, type Journey } from "../../shell/app";
 import { button, details, errorSummary, linkCard, successBanner, summaryCard, summaryList, tag } from "../../ui/components";
 import { formatDate } from "../../ui/dates";
@@ -19,6 +18,8 @@ import type { Page, PageContext } from "../../shell/router";
 import { WINDOWS_PASSKEY_SETTINGS } from "../passkeys/removed-windows-hello";
 import { isDesktop, messageFor } from "../../ceremony/ceremony";
 import { SERVICE_PROBLEM } from "../../api/request";
+import type { Account } from "../../api/account";
+import type { Passkey } from "../../api/passkeys";
 
 export interface Banner {
   heading: string;

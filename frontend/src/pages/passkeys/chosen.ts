@@ -4,11 +4,12 @@
 // page was reloaded or opened directly), or when that passkey has gone meanwhile, the person
 // is taken back to choose again.
 
-import type { Account, Passkey } from "../../api/service";
 import { requireAccount, requirePasskeys, type App } from "../../shell/app";
 import { html, type SafeHtml } from "../../ui/html";
 import type { PageContext } from "../../shell/router";
 import { PASSKEYS_PATH } from "./passkeys";
+import type { Account } from "../../api/account";
+import type { Passkey } from "../../api/passkeys";
 
 export interface ChosenPasskey {
   account: Account;

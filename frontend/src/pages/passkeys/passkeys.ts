@@ -5,12 +5,12 @@
 // warning when it may have been copied) with Rename and Remove. Setting up or renaming a
 // passkey comes back here with a success banner, as a removal chosen here does.
 
-import type { Passkey } from "../../api/service";
 import { requireAccount, requirePasskeys, type App } from "../../shell/app";
 import { backLink, button, successBanner } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { bannerFor, passkeyCard, rememberChosenPasskey, type Banner } from "../account/security";
+import type { Passkey } from "../../api/passkeys";
 
 export const PASSKEYS_PATH = "/account/passkeys";
 

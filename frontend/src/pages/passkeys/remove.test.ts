@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Account, type Api, type Passkey } from "../../api/service";
+import { type Api } from "../../api/service";
 import * as removal from "./removed";
 import { account, passkey, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, fill, settle, submit, text } from "../../testing/harness";
 import { clickControl } from "../../testing/accounts";
 import { axeViolations } from "../../testing/axe";
 import { ApiError } from "../../api/request";
+import type { Account } from "../../api/account";
+import type { Passkey } from "../../api/passkeys";
 
 const hello = passkey({ id: "cred-1", name: "Windows Hello", storedOn: "this-device" });
 const phone = passkey({ id: "cred-2", name: "Pat's iPhone", storedOn: "synced", provider: "iCloud Keychain" });

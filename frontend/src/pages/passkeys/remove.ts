@@ -10,7 +10,6 @@
 // "Re-authentication"), so the proof is kept for the visit (app.journey.removalProof) and the
 // next removal sends it without asking again.
 
-import { type Account, type Passkey } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
@@ -23,6 +22,8 @@ import { NOT_CONFIRMED, SensitiveChange } from "../account/reauth";
 import { WINDOWS_SETTINGS } from "../security-keys/list";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
+import type { Account } from "../../api/account";
+import type { Passkey } from "../../api/passkeys";
 
 export const REMOVE_PATH = "/account/passkeys/remove";
 

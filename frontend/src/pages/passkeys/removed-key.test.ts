@@ -4,7 +4,7 @@
 // how to do it later; anywhere else nothing changes.
 
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Api, type Passkey } from "../../api/service";
+import { type Api } from "../../api/service";
 import { afterPasskeyRemoved } from "./removed";
 import { passkey } from "../../testing/accounts";
 import { fill, settle, submit, text } from "../../testing/harness";
@@ -12,6 +12,7 @@ import { account, bootKeys, desktopApi, FakeKeys, PIN, securityKey, stopKeysApp,
 import type { KeyPasskey } from "../../api/keys";
 import { REMOVED_KEY_PATH } from "./removed-key";
 import { ApiError } from "../../api/request";
+import type { Passkey } from "../../api/passkeys";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

@@ -4,7 +4,7 @@
 // do it in Windows Settings); on Linux and macOS, and in a web browser, nothing changes.
 
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Api, type Passkey } from "../../api/service";
+import { type Api } from "../../api/service";
 import { afterPasskeyRemoved } from "./removed";
 import { passkey } from "../../testing/accounts";
 import { settle, submit, text } from "../../testing/harness";
@@ -12,6 +12,7 @@ import { account, bootKeys, desktopApi, FakeKeys, FakeWindowsHello, stopKeysApp,
 import type { PlatformPasskey } from "../../api/windows-hello";
 import { REMOVED_WINDOWS_HELLO_PATH } from "./removed-windows-hello";
 import { ApiError } from "../../api/request";
+import type { Passkey } from "../../api/passkeys";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
 const h1 = (): string => text(main().querySelector("h1"));

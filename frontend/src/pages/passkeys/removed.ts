@@ -23,10 +23,10 @@
 //   no Windows Hello endpoints) it goes straight back to the settings.
 // Anywhere else, or for a synced passkey, nothing changes.
 
-import type { Passkey } from "../../api/service";
 import type { App } from "../../shell/app";
 import { REMOVED_KEY_PATH } from "./removed-key";
 import { REMOVED_WINDOWS_HELLO_PATH } from "./removed-windows-hello";
+import type { Passkey } from "../../api/passkeys";
 
 export async function afterPasskeyRemoved(passkey: Passkey, app: App): Promise<string | null> {
   if (passkey.storedOn !== "security-key" && passkey.storedOn !== "this-device") return null;

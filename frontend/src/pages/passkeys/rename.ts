@@ -2,7 +2,6 @@
 // (PATCH /api/passkeys/{id}), then back to that page with a success banner. The server may
 // first want "Confirm it's you" (reauth.ts).
 
-import { type Passkey } from "../../api/service";
 import { isNotSignedIn, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, input, insetText, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
@@ -14,6 +13,7 @@ import { PASSKEYS_PATH } from "./passkeys";
 import { NOT_CONFIRMED, SensitiveChange } from "../account/reauth";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
+import type { Passkey } from "../../api/passkeys";
 
 export const RENAME_PATH = "/account/passkeys/rename";
 

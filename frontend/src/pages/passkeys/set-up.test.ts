@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { type Passkey } from "../../api/service";
 import { ceremonyError, type Ceremonies } from "../../ceremony/ceremony";
 import { boot, fakeApi, settle, submit, text } from "../../testing/harness";
 import { ApiError } from "../../api/request";
+import type { Passkey } from "../../api/passkeys";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
 const creationOptions = {

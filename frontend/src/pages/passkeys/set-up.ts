@@ -9,7 +9,6 @@
 // In the desktop app the device part is a few steps in this page (which
 // security key, touch it, its PIN): see ceremony/device.ts.
 
-import { type Account } from "../../api/service";
 import { isKiosk, isNotSignedIn, requireAccount, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, isFinal, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../../ui/components";
@@ -19,6 +18,7 @@ import type { Page, PageContext } from "../../shell/router";
 import { PASSKEYS_PATH } from "./passkeys";
 import { confirmItsYou, needsReauth, NOT_CONFIRMED } from "../account/reauth";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
+import type { Account } from "../../api/account";
 
 interface State {
   account: Account;

@@ -2,7 +2,6 @@
 // built with, their addresses, the checks each makes before anything else (desktop app,
 // signed in, the key still plugged in), and the notice one page leaves for the next.
 
-import { type Account } from "../../api/service";
 import { createKeysApi, type KeysApi, type SecurityKey } from "../../api/keys";
 import { createWindowsHelloApi, type WindowsHelloApi } from "../../api/windows-hello";
 import { isDesktop } from "../../ceremony/ceremony";
@@ -12,6 +11,7 @@ import { backLink, column } from "../../ui/components";
 import { html } from "../../ui/html";
 import { notFoundPage } from "../errors/not-found";
 import { ApiError } from "../../api/request";
+import type { Account } from "../../api/account";
 
 export interface KeyPagesOptions {
   keys: KeysApi;
