@@ -31,7 +31,7 @@ import (
 	"github.com/nhs-passkeys/companion/internal/phonetest/simphone"
 )
 
-// phoneQRAlt is the QR code's text alternative (frontend/src/device-steps.ts, QR_ALT).
+// phoneQRAlt is the QR code's text alternative (frontend/src/ceremony/device-steps.ts, QR_ALT).
 const phoneQRAlt = "QR code to scan with the camera on your phone or tablet"
 
 // phoneRadio is this computer's Bluetooth in the journeys: the Air the simulated phone

@@ -29,7 +29,7 @@ var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "
 // axePath is axe-core as the frontend pins it (package.json devDependencies).
 const axePath = "frontend/node_modules/axe-core/axe.min.js"
 
-// serviceName ends every page title (frontend/src/layout.ts).
+// serviceName ends every page title (frontend/src/shell/layout.ts).
 const serviceName = "NHS login passkeys"
 
 // Audit runs every check on the page in front of it and remembers what it checked.

@@ -2,7 +2,7 @@
 // //go:embed needs on a clean checkout (Vite runs with emptyOutDir: false).
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, URL } from "node:url";
 
 const dist = fileURLToPath(new URL("../dist", import.meta.url));
 mkdirSync(dist, { recursive: true });

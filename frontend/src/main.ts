@@ -3,18 +3,18 @@
 
 import { initAll } from "nhsuk-frontend";
 import "./styles.scss";
-import { createApi } from "./api";
-import { createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./app";
-import { KioskWatch, offerKioskExit } from "./kiosk";
-import { createKioskApi } from "./kiosk-api";
-import { mountShell } from "./layout";
-import { kioskLinkOutPage } from "./pages/kiosk-link-out";
-import { notFoundPage } from "./pages/not-found";
-import { offerTestTools } from "./pages/test-tools";
-import { problemPage } from "./pages/problem";
-import { Router } from "./router";
-import { routes } from "./routes";
-import { SessionTimeout } from "./session-timeout";
+import { createApi } from "./api/service";
+import { createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./shell/app";
+import { KioskWatch, offerKioskExit } from "./shell/kiosk";
+import { createKioskApi } from "./api/kiosk";
+import { mountShell } from "./shell/layout";
+import { kioskLinkOutPage } from "./pages/kiosk/link-out";
+import { notFoundPage } from "./pages/errors/not-found";
+import { offerTestTools } from "./pages/test-tools/test-tools";
+import { problemPage } from "./pages/errors/problem";
+import { Router } from "./shell/router";
+import { routes } from "./pages/routes";
+import { SessionTimeout } from "./shell/session-timeout";
 
 // What the package's template.njk does with an inline script, which the
 // server's Content-Security-Policy (default-src 'self') does not allow.

@@ -6,7 +6,7 @@
 // And the end of a patient's visit: nothing of theirs may go on after it (issue #7), so a
 // ceremony still running is cancelled when the visit ends. A visit ends when the shell ends
 // the session (a key taken out: SessionEnded) and when the page logs out, which it does for
-// "Log out" and for the idle timeout alike (frontend session-timeout.ts): a logout the
+// "Log out" and for the idle timeout alike (frontend/src/shell/session-timeout.ts): a logout the
 // backend accepts, seen on its way through app/device's Wrap. For a phone that closes the
 // tunnel, so the QR code cannot be used by whoever comes next.
 package kioskapi

@@ -1,7 +1,8 @@
 // Test data for the account pages: an account and passkeys as the API describes them
 // (docs/api.md), with what a test needs changed.
 
-import type { Account, Passkey } from "../api";
+import type { Account } from "../api/account";
+import type { Passkey } from "../api/passkeys";
 
 export function account(overrides: Partial<Account> = {}): Account {
   return { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true, hasPasskey: true, ...overrides };
@@ -29,7 +30,7 @@ export const signedInAs = (who: Account) => () => Promise.resolve({ signedIn: tr
 /** Clicks the button or link in <main> whose visible text (hidden text included) is `label`. */
 export function clickControl(label: string): void {
   const controls = [...document.querySelectorAll<HTMLElement>("main a, main button")];
-  const control = controls.find((c) => (c.textContent ?? "").replace(/\s+/g, " ").trim() === label);
+  const control = controls.find((c) => c.textContent.replace(/\s+/g, " ").trim() === label);
   if (!control) throw new Error(`no link or button "${label}" in main`);
   control.click();
 }

@@ -1,4 +1,4 @@
-// axe-core over the whole document, with the rules of accessibility.test.ts (WCAG 2.2 A and
+// axe-core over the whole document, with the rules of shell/accessibility.test.ts (WCAG 2.2 A and
 // AA, and best practice; colour contrast needs real rendering, which jsdom does not do).
 
 import axe from "axe-core";

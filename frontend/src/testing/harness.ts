@@ -4,17 +4,19 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import type { Api, Authenticator, CredentialJSON, DeviceCeremony } from "../api";
-import { ceremoniesFor, createApp, type App } from "../app";
-import { browserCeremonies, type Ceremonies } from "../ceremony";
-import { deviceCeremonies } from "../device-ceremony";
-import { mountShell, type Layout } from "../layout";
-import type { VisitEnd } from "../kiosk";
-import { kioskLinkOutPage } from "../pages/kiosk-link-out";
-import { notFoundPage } from "../pages/not-found";
-import { problemPage } from "../pages/problem";
-import { Router } from "../router";
-import { routes } from "../routes";
+import type { Api } from "../api/service";
+import { ceremoniesFor, createApp, type App } from "../shell/app";
+import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
+import { deviceCeremonies } from "../ceremony/device";
+import { mountShell, type Layout } from "../shell/layout";
+import type { VisitEnd } from "../shell/kiosk";
+import { kioskLinkOutPage } from "../pages/kiosk/link-out";
+import { notFoundPage } from "../pages/errors/not-found";
+import { problemPage } from "../pages/errors/problem";
+import { Router } from "../shell/router";
+import { routes } from "../pages/routes";
+import type { CredentialJSON } from "../api/passkeys";
+import type { Authenticator, DeviceCeremony } from "../api/device-ceremonies";
 
 /** An API whose every call fails the test unless the test provides it. */
 export function fakeApi(overrides: Partial<Api> = {}): Api {
@@ -73,7 +75,7 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies, opti
   document.body.className = "js-enabled nhsuk-frontend-supported";
   document.body.innerHTML = '<div id="app"></div>';
   const scrollTo = vi.fn();
-  window.scrollTo = scrollTo as unknown as typeof window.scrollTo;
+  window.scrollTo = scrollTo;
 
   const layout = mountShell(document.getElementById("app") as HTMLElement);
   // Without fakes: the real choice, with a browser that has no WebAuthn (as jsdom).
@@ -173,12 +175,11 @@ export class FakeShell {
       sendDevicePin: (id, pin) => {
         current(id);
         this.pins.push(pin);
-        try {
+        // A throw from onPin (the shell refusing the PIN) rejects, as the API call would.
+        return new Promise((resolve) => {
           this.set(this.onPin(pin));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return Promise.resolve(current(id));
+          resolve(current(id));
+        });
       },
       cancelDeviceCeremony: (id) => {
         current(id);

@@ -5,18 +5,19 @@
 
 import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
-import { ApiError, type Api } from "../api";
-import { createApp, type App } from "../app";
-import type { Ceremonies } from "../ceremony";
-import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck, SecurityKey } from "../keys-api";
-import { mountShell, type Layout } from "../layout";
-import { notFoundPage } from "../pages/not-found";
-import { problemPage } from "../pages/problem";
-import { withSecurityKeyRoutes } from "../pages/security-keys-routes";
-import { Router } from "../router";
-import { routes } from "../routes";
-import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../windows-hello-api";
+import { type Api } from "../api/service";
+import { createApp, type App } from "../shell/app";
+import type { Ceremonies } from "../ceremony/ceremony";
+import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck, SecurityKey } from "../api/keys";
+import { mountShell, type Layout } from "../shell/layout";
+import { notFoundPage } from "../pages/errors/not-found";
+import { problemPage } from "../pages/errors/problem";
+import { securityKeyRoutes } from "../pages/security-keys/routes";
+import { Router } from "../shell/router";
+import { routes } from "../pages/routes";
+import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../api/windows-hello";
 import { fakeApi } from "./harness";
+import { ApiError } from "../api/request";
 
 export const PIN = "482913";
 export const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true, hasPasskey: true };
@@ -27,7 +28,7 @@ export function desktopApi(overrides: Partial<Api> = {}): Api {
     getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }),
     getSession: () => Promise.resolve({ signedIn: true, account }),
     ...overrides,
-  } as Partial<Api>);
+  });
 }
 
 export function securityKey(overrides: Partial<SecurityKey> = {}): SecurityKey {
@@ -102,7 +103,7 @@ export class FakeKeys implements KeysApi {
     this.calls.push(detail ? `${name} ${detail}` : name);
     const failure = this.failNext[name];
     if (failure) {
-      delete this.failNext[name];
+      this.failNext[name] = undefined;
       throw failure;
     }
   }
@@ -124,11 +125,10 @@ export class FakeKeys implements KeysApi {
   }
 
   private run<T>(work: () => T): Promise<T> {
-    try {
-      return Promise.resolve(work());
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A throw inside the executor rejects the promise, as an API call fails.
+    return new Promise((resolve) => {
+      resolve(work());
+    });
   }
 
   private startJob(kind: KeyJob["kind"], key: string): KeyJob {
@@ -242,14 +242,14 @@ export class FakeWindowsHello implements WindowsHelloApi {
   manageable = true;
   passkeys: PlatformPasskey[] = [];
   calls: string[] = [];
-  failNext: { find?: unknown; remove?: unknown } = {};
+  failNext: { find?: ApiError; remove?: ApiError } = {};
 
   find(credentialId: string): Promise<PlatformPasskeys | null> {
     this.calls.push(`find ${credentialId}`);
     const failure = this.failNext.find;
     if (failure !== undefined) {
       this.failNext.find = undefined;
-      return Promise.reject(failure as Error);
+      return Promise.reject(failure);
     }
     if (!this.available) return Promise.resolve(null);
     return Promise.resolve(this.answer(credentialId));
@@ -260,7 +260,7 @@ export class FakeWindowsHello implements WindowsHelloApi {
     const failure = this.failNext.remove;
     if (failure !== undefined) {
       this.failNext.remove = undefined;
-      return Promise.reject(failure as Error);
+      return Promise.reject(failure);
     }
     if (!this.available) return Promise.reject(new ApiError(404, "not_found", "Page not found"));
     if (!this.manageable) return Promise.reject(new ApiError(409, "not_supported", "This version of Windows does not let apps delete passkeys."));
@@ -307,12 +307,12 @@ export async function bootKeys(
   document.documentElement.lang = "en";
   document.body.className = "js-enabled nhsuk-frontend-supported";
   document.body.innerHTML = '<div id="app"></div>';
-  window.scrollTo = vi.fn() as unknown as typeof window.scrollTo;
+  window.scrollTo = vi.fn();
   const layout = mountShell(document.getElementById("app") as HTMLElement);
   const app = createApp(api, ceremonies ? () => ceremonies : undefined);
   const router = new Router({
     layout,
-    routes: withSecurityKeyRoutes(app, routes(app), { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }),
+    routes: { ...routes(app), ...securityKeyRoutes(app, { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }) },
     notFound: notFoundPage,
     problem: problemPage,
     initComponents: (scope) => initAll({ scope }),

@@ -1,0 +1,274 @@
+// Client-side routing with the History API. Links inside the app are caught and
+// rendered without a page load; after every render the router sets the page
+// title from the h1, moves focus (error summary, then success banner, then the
+// h1) and scrolls to the top, so every page behaves the same for keyboard and
+// screen reader users.
+
+import { setFocus } from "nhsuk-frontend";
+import type { Screen, View } from "../ui/view";
+import { SERVICE_NAME, type Layout } from "./layout";
+
+export interface NavigateOptions {
+  /** Replace the current history entry (for redirects) instead of adding one. */
+  replace?: boolean;
+}
+
+export interface PageContext extends Screen {
+  path: string;
+  /**
+   * The `:name` segments of the route that matched, decoded: `/security-keys/:id` at
+   * `/security-keys/abc` gives `{ id: "abc" }`. Empty for a route without any.
+   */
+  params: Readonly<Record<string, string>>;
+  /**
+   * Goes to another page, but only while this page is still the one in front of the person:
+   * once they have moved on (a link, Back), a late answer (the session, a ceremony) never
+   * takes them off the page they chose.
+   */
+  navigate(path: string, options?: NavigateOptions): Promise<void>;
+}
+
+export type Page = (ctx: PageContext) => void | Promise<void>;
+
+export interface RouterOptions {
+  /**
+   * Every address and its page. A path segment written `:name` matches any one segment, which
+   * the page reads as `ctx.params.name` (`/security-keys/:id/pin`); a path without one is
+   * matched exactly, and wins over a pattern.
+   */
+  routes: Record<string, Page>;
+  notFound: Page;
+  /** Shown when a page fails in a way it did not handle. */
+  problem: Page;
+  layout: Layout;
+  /** Starts nhsuk-frontend's JavaScript components inside a freshly rendered element. */
+  initComponents: (scope: HTMLElement) => void;
+  /**
+   * Kiosk mode (a shared computer, shell/kiosk.ts): every page change replaces the history entry,
+   * so Back has nothing to go back to, and a link that would leave the app (another site, a
+   * new window) is not followed: `linkOut` says so instead, at the same address. This holds
+   * whatever the click: with Ctrl, Shift, Alt or Meta, or the middle button (auxclick).
+   */
+  kiosk?: { linkOut: (url: URL) => Page };
+  window?: Window;
+}
+
+export function pageTitle(main: ParentNode): string {
+  const h1 = main.querySelector("h1");
+  const heading = (h1?.textContent ?? "").replace(/\s+/g, " ").trim();
+  const hasErrors = main.querySelector(".nhsuk-error-summary") !== null;
+  return `${hasErrors ? "Error: " : ""}${heading ? `${heading} – ` : ""}${SERVICE_NAME}`;
+}
+
+/** Where focus goes after a page change: what the person most needs to hear first. */
+export function focusTarget(main: ParentNode): HTMLElement | null {
+  const summary = main.querySelector<HTMLElement>(".nhsuk-error-summary");
+  if (summary) return summary;
+  // A success banner, or an important one that tells the outcome of what just happened:
+  // both have role="alert" (ui/components.ts).
+  const banner = main.querySelector<HTMLElement>('.nhsuk-notification-banner[role="alert"]');
+  if (banner) return banner;
+  const h1 = main.querySelector<HTMLElement>("h1");
+  if (h1) h1.setAttribute("tabindex", "-1");
+  return h1;
+}
+
+export function normalisePath(pathname: string): string {
+  if (pathname.length > 1 && pathname.endsWith("/")) return pathname.replace(/\/+$/, "") || "/";
+  return pathname;
+}
+
+/** A route table's entry with `:name` segments, ready to match. */
+interface PatternRoute {
+  segments: string[];
+  page: Page;
+}
+
+/** The page for a path: its exact route, else the first pattern that fits, else none. */
+export interface RouteMatch {
+  page: Page;
+  params: Record<string, string>;
+}
+
+/** Builds the matcher for a route table (routes with `:name` segments are tried in table order). */
+export function routeMatcher(routes: Record<string, Page>): (path: string) => RouteMatch | null {
+  const exact = new Map<string, Page>();
+  const patterns: PatternRoute[] = [];
+  for (const [route, page] of Object.entries(routes)) {
+    if (route.split("/").some((segment) => segment.startsWith(":"))) patterns.push({ segments: route.split("/"), page });
+    else exact.set(route, page);
+  }
+  return (path) => {
+    const page = exact.get(path);
+    if (page) return { page, params: {} };
+    const segments = path.split("/");
+    for (const route of patterns) {
+      const params = matchSegments(route.segments, segments);
+      if (params) return { page: route.page, params };
+    }
+    return null;
+  };
+}
+
+function matchSegments(route: string[], path: string[]): Record<string, string> | null {
+  if (route.length !== path.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, want] of route.entries()) {
+    const got = path[i] ?? "";
+    if (!want.startsWith(":")) {
+      if (want !== got) return null;
+      continue;
+    }
+    if (got === "") return null;
+    // A segment that is not valid percent-encoding names nothing: "Page not found".
+    try {
+      params[want.slice(1)] = decodeURIComponent(got);
+    } catch {
+      return null;
+    }
+  }
+  return params;
+}
+
+export class Router {
+  private readonly win: Window;
+  private generation = 0;
+  private currentPath: string | null = null;
+  private readonly match: (path: string) => RouteMatch | null;
+
+  constructor(private readonly options: RouterOptions) {
+    this.win = options.window ?? window;
+    this.match = routeMatcher(options.routes);
+  }
+
+  private readonly onClickListener = (event: MouseEvent): void => this.onClick(event);
+  // The middle button fires auxclick, not click; a new tab opens unless it is prevented.
+  private readonly onAuxClickListener = (event: MouseEvent): void => {
+    if (event.button === 1) this.onClick(event);
+  };
+  private readonly onPopStateListener = (): void => {
+    const path = normalisePath(this.win.location.pathname);
+    // A fragment link (the skip link, an error summary link) also fires
+    // popstate; the page itself has not changed.
+    if (path === this.currentPath) return;
+    void this.render(path);
+  };
+
+  /** Installs the link and history listeners and renders the current address. */
+  start(): Promise<void> {
+    this.win.document.addEventListener("click", this.onClickListener);
+    if (this.options.kiosk) this.win.document.addEventListener("auxclick", this.onAuxClickListener);
+    this.win.addEventListener("popstate", this.onPopStateListener);
+    return this.render(normalisePath(this.win.location.pathname));
+  }
+
+  /** Removes the listeners; any page still loading will not render. */
+  stop(): void {
+    this.win.document.removeEventListener("click", this.onClickListener);
+    this.win.document.removeEventListener("auxclick", this.onAuxClickListener);
+    this.win.removeEventListener("popstate", this.onPopStateListener);
+    this.generation++;
+  }
+
+  async navigate(path: string, options: NavigateOptions = {}): Promise<void> {
+    const url = new URL(path, this.win.location.href);
+    const target = normalisePath(url.pathname) + url.search;
+    if (options.replace || this.options.kiosk) this.win.history.replaceState(null, "", target);
+    else this.win.history.pushState(null, "", target);
+    await this.render(normalisePath(url.pathname));
+  }
+
+  private onClick(event: MouseEvent): void {
+    if (event.defaultPrevented) return;
+    const kiosk = this.options.kiosk;
+    // Outside kiosk mode a modified or middle click is the browser's (a new tab, a new window).
+    const modified = event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+    if (modified && !kiosk) return;
+    const target = event.target;
+    if (!(target instanceof Element)) return;
+    const link = target.closest("a[href]");
+    if (!(link instanceof HTMLAnchorElement)) return;
+    const url = new URL(link.href, this.win.location.href);
+    const here = this.win.location;
+    // Compare scheme and host rather than `origin`, which is "null" for the
+    // desktop app's wails:// scheme.
+    const inApp = url.protocol === here.protocol && url.host === here.host;
+    // Kiosk mode checks before anything else: whatever the modifiers, nothing leaves the app
+    // and nothing opens in a new window (a modified click on a link in the app opens it here).
+    if (kiosk && !inApp) {
+      event.preventDefault();
+      this.showLinkOut(kiosk.linkOut(url));
+      return;
+    }
+    // In kiosk mode a new window is not opened either: the page opens here.
+    if (!kiosk && ((link.target && link.target !== "_self") || link.hasAttribute("download"))) return;
+    if (!inApp || url.pathname.startsWith("/api/")) {
+      if (kiosk && modified) event.preventDefault(); // not in a new window either
+      return;
+    }
+    if (url.hash && normalisePath(url.pathname) === this.currentPath) {
+      // A fragment link (the skip link, an error summary link) adds a history entry when the
+      // browser follows it; in kiosk mode it replaces this one instead.
+      if (kiosk) {
+        event.preventDefault();
+        this.win.location.replace(url.href);
+      }
+      return;
+    }
+    event.preventDefault();
+    void this.navigate(url.pathname + url.search);
+  }
+
+  /** Kiosk mode: says a link cannot be opened here, at the same address, without rendering a route. */
+  private showLinkOut(page: Page): void {
+    const generation = ++this.generation;
+    const ctx = this.context(this.currentPath ?? "/", {}, generation);
+    void Promise.resolve()
+      .then(() => page(ctx))
+      .catch(async (error: unknown) => {
+        console.error(error);
+        if (ctx.isCurrent()) await this.options.problem(ctx);
+      });
+  }
+
+  private async render(path: string): Promise<void> {
+    const generation = ++this.generation;
+    this.currentPath = path;
+    const match = this.match(path);
+    const page = match?.page ?? this.options.notFound;
+    const ctx = this.context(path, match?.params ?? {}, generation);
+    try {
+      await page(ctx);
+    } catch (error) {
+      console.error(error);
+      if (ctx.isCurrent()) await this.options.problem(ctx);
+    }
+  }
+
+  private context(path: string, params: Record<string, string>, generation: number): PageContext {
+    const isCurrent = (): boolean => generation === this.generation;
+    return {
+      path,
+      params,
+      isCurrent,
+      navigate: (to, options) => (isCurrent() ? this.navigate(to, options) : Promise.resolve()),
+      show: (view) => {
+        if (!isCurrent()) return null;
+        return this.show(view);
+      },
+    };
+  }
+
+  private show(view: View): HTMLElement {
+    const { layout, initComponents } = this.options;
+    layout.beforeContent.innerHTML = view.beforeContent?.value ?? "";
+    layout.beforeContent.hidden = !view.beforeContent;
+    layout.main.innerHTML = view.content.value;
+    initComponents(layout.page);
+    this.win.document.title = pageTitle(layout.main);
+    this.win.scrollTo(0, 0);
+    const target = focusTarget(layout.main);
+    if (target) setFocus(target);
+    return layout.main;
+  }
+}

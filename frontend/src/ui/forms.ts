@@ -1,0 +1,105 @@
+// Small pieces every form page shares: reading fields, turning field errors
+// into error summary links, and marking a button busy while a request runs.
+
+import type { ErrorSummaryItem } from "./components";
+import type { FieldErrors } from "./validation";
+import type { ApiError } from "../api/request";
+
+export function fieldValue(root: ParentNode, id: string): string {
+  const field = root.querySelector<HTMLInputElement>(`#${id}`);
+  return field?.value ?? "";
+}
+
+/** Error summary links in the order the fields appear on the page. */
+export function summaryItems(errors: FieldErrors, order: (keyof FieldErrors)[]): ErrorSummaryItem[] {
+  return order.flatMap((id) => {
+    const text = errors[id];
+    return text ? [{ text, href: `#${id}` }] : [];
+  });
+}
+
+/** The server's inline messages for the fields this form has. */
+export function fieldErrorsFrom(error: ApiError, names: (keyof FieldErrors)[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const name of names) {
+    const text = error.fields[name];
+    if (text) errors[name] = text;
+  }
+  return errors;
+}
+
+/**
+ * Disables the button (and says so to assistive technology) until the returned
+ * function is called. Optionally puts a message in a role="status" area.
+ */
+export function markBusy(button: HTMLButtonElement | null, status?: HTMLElement | null, message?: string): () => void {
+  if (button) {
+    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");
+  }
+  if (status && message) status.textContent = message;
+  return () => {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+    }
+    if (status) status.textContent = "";
+  };
+}
+
+/** Runs `onSubmit` for the form, never letting the browser submit it itself. */
+export function onSubmit(root: ParentNode, handler: (form: HTMLFormElement) => Promise<void>): void {
+  const form = root.querySelector("form");
+  if (!form) return;
+  let running = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (running) return;
+    running = true;
+    handler(form)
+      .catch((error: unknown) => console.error(error))
+      .finally(() => {
+        running = false;
+      });
+  });
+}
+
+export function submitButton(form: HTMLFormElement): HTMLButtonElement | null {
+  return form.querySelector<HTMLButtonElement>('button[type="submit"]');
+}
+
+
+/**
+ * Calls `handle` with the data-action of whichever action button is selected.
+ * The listener goes on the freshly rendered content, not on <main>, which every
+ * render reuses (a listener there would outlive the step).
+ */
+export function onAction(main: HTMLElement, handle: (action: string) => void): void {
+  const scope = main.firstElementChild;
+  scope?.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target.closest<HTMLElement>("[data-action]") : null;
+    if (!target || !scope.contains(target)) return;
+    event.preventDefault();
+    handle(target.dataset["action"] ?? "");
+  });
+}
+
+/** Reads a PIN field and empties it: the page keeps no PIN once it has been sent. */
+export function takeField(main: ParentNode, id: string): string {
+  const field = main.querySelector<HTMLInputElement>(`#${id}`);
+  const value = field?.value ?? "";
+  if (field) field.value = "";
+  return value;
+}
+
+/**
+ * Disables every button in `main` (Show/Hide on a password field excepted) and says so to
+ * assistive technology: the page's buttons must not be used twice while a request or a key
+ * is working. The page is rendered again afterwards, so nothing turns them back on.
+ */
+export function disableButtons(main: HTMLElement): void {
+  for (const b of main.querySelectorAll<HTMLButtonElement>("button:not(.nhsuk-password-input__toggle)")) {
+    b.disabled = true;
+    b.setAttribute("aria-disabled", "true");
+  }
+}

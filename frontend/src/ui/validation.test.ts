@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import {
+  MESSAGES,
+  newPinProblems,
+  PIN_MESSAGES,
+  pinProblem,
+  validateNewAccount,
+  validateNewPassword,
+  validatePasskeyLogin,
+  validatePasskeyName,
+  validatePasswordLogin,
+} from "./validation";
+
+describe("creating an account", () => {
+  it.each([
+    ["", "long enough", { email: MESSAGES.emailMissing }],
+    ["name", "long enough", { email: MESSAGES.emailFormat }],
+    ["name@example", "long enough", { email: MESSAGES.emailFormat }],
+    ["name @example.com", "long enough", { email: MESSAGES.emailFormat }],
+    ["a@b@example.com", "long enough", { email: MESSAGES.emailFormat }],
+    [`${"a".repeat(250)}@example.com`, "long enough", { email: MESSAGES.emailTooLong }],
+    ["name@example.com", "", { password: MESSAGES.newPasswordMissing }],
+    ["name@example.com", "1234567", { password: MESSAGES.newPasswordTooShort }],
+    ["", "", { email: MESSAGES.emailMissing, password: MESSAGES.newPasswordMissing }],
+  ])("%j with password %j is refused with %j", (email, password, expected) => {
+    expect(validateNewAccount(email, password)).toEqual(expected);
+  });
+
+  it("accepts a usual address and a password of exactly 8 characters", () => {
+    expect(validateNewAccount("pat.smith+nhs@mail.example.co.uk", "12345678")).toEqual({});
+  });
+
+  it("counts an emoji as one character, as a person would", () => {
+    expect(validateNewAccount("a@example.com", "🙂🙂🙂🙂🙂🙂🙂")).toEqual({ password: MESSAGES.newPasswordTooShort });
+  });
+
+  it("uses NHS-style messages", () => {
+    expect(MESSAGES.emailMissing).toBe("Enter an email address");
+    expect(MESSAGES.emailFormat).toBe("Enter an email address in the correct format, like name@example.com");
+    expect(MESSAGES.newPasswordTooShort).toBe("Password must be 8 characters or more");
+  });
+});
+
+describe("logging in", () => {
+  it("with a password needs both fields", () => {
+    expect(validatePasswordLogin("", "")).toEqual({ email: MESSAGES.emailMissing, password: MESSAGES.passwordMissing });
+    expect(validatePasswordLogin("a@example.com", "x")).toEqual({});
+  });
+
+  it("with a passkey lets the email be left out (the device offers its passkeys) but checks one that is typed", () => {
+    expect(validatePasskeyLogin("")).toEqual({});
+    expect(validatePasskeyLogin("not an email")).toEqual({ email: MESSAGES.emailFormat });
+    expect(validatePasskeyLogin("a@example.com")).toEqual({});
+  });
+});
+
+describe("account changes", () => {
+  it("a new password is 8 to 256 characters, counted as a person counts them", () => {
+    expect(validateNewPassword("")).toEqual({ newPassword: MESSAGES.newPasswordMissing });
+    expect(validateNewPassword("1234567")).toEqual({ newPassword: MESSAGES.newPasswordTooShort });
+    expect(validateNewPassword("🔑🔑🔑🔑🔑🔑🔑🔑")).toEqual({});
+    expect(validateNewPassword("x".repeat(256))).toEqual({});
+    expect(validateNewPassword("x".repeat(257))).toEqual({ newPassword: MESSAGES.newPasswordTooLong });
+  });
+
+  it("a passkey name is 1 to 64 characters once trimmed", () => {
+    expect(validatePasskeyName("")).toEqual({ name: MESSAGES.passkeyNameMissing });
+    expect(validatePasskeyName("   ")).toEqual({ name: MESSAGES.passkeyNameMissing });
+    expect(validatePasskeyName(` ${"x".repeat(64)} `)).toEqual({});
+    expect(validatePasskeyName("é".repeat(64))).toEqual({});
+    expect(validatePasskeyName("x".repeat(65))).toEqual({ name: MESSAGES.passkeyNameTooLong });
+  });
+});
+
+describe("a new security key PIN (the one rule, on the key's PIN page and during a ceremony)", () => {
+  const accents = PIN_MESSAGES.tooLongInBytes;
+  it.each([
+    ["an empty PIN is asked for", "", "", undefined, { pin: "Enter a new PIN" }],
+    ["3 characters are too few", "123", "123", undefined, { pin: "PIN must be 4 characters or more" }],
+    ["a key's own minimum is kept", "12345", "12345", 6, { pin: "PIN must be 6 characters or more" }],
+    ["a key's minimum below 4 still means 4", "123", "123", 2, { pin: "PIN must be 4 characters or more" }],
+    ["64 characters are too many", "8".repeat(64), "8".repeat(64), undefined, { pin: "PIN must be 63 characters or fewer" }],
+    ["63 characters that take 64 bytes are too long", `${"8".repeat(62)}é`, `${"8".repeat(62)}é`, undefined, { pin: accents }],
+    ["32 accented letters (64 bytes) are too long", "é".repeat(32), "", undefined, { pin: accents }],
+    ["an emoji counts as one character, so 4 of them are enough", "😀😀😀😀", "😀😀😀😀", undefined, {}],
+    ["a PIN typed once is asked for again", "1357", "", undefined, { again: "Enter the new PIN again" }],
+    ["two PINs that differ are refused", "1357", "1358", undefined, { again: "The PINs you entered do not match" }],
+    ["the repetition is not judged while the PIN itself is wrong", "12", "34", undefined, { pin: "PIN must be 4 characters or more" }],
+    ["4 characters typed the same twice are a PIN", "1357", "1357", undefined, {}],
+    ["63 one-byte characters are a PIN", "8".repeat(63), "8".repeat(63), undefined, {}],
+  ])("%s", (_name, pin, again, keyMin, expected) => {
+    expect(newPinProblems(pin, again, keyMin)).toEqual(expected);
+  });
+});
+
+describe("a security key PIN typed to use it", () => {
+  it.each([
+    ["", PIN_MESSAGES.pinMissing],
+    ["123", "PIN must be 4 characters or more"],
+    ["x".repeat(64), "PIN must be 63 characters or fewer"],
+    ["é".repeat(32), PIN_MESSAGES.tooLongInBytes],
+    ["1234", null],
+  ])("%j gives %j", (pin, expected) => {
+    expect(pinProblem(pin)).toBe(expected);
+  });
+});
