@@ -149,7 +149,7 @@ func TestCreateAccount(t *testing.T) {
 		if len(sessions.started) != 1 || sessions.started[0] != acct.ID {
 			t.Errorf("sessions started = %v", sessions.started)
 		}
-		if count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'account_created' AND account_id = ?`, acct.ID) != 1 {
+		if count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'account_created' AND account_id = $1`, acct.ID) != 1 {
 			t.Errorf("account creation not audited")
 		}
 	})
@@ -177,7 +177,7 @@ func TestCreateAccount(t *testing.T) {
 func verifyStoredPassword(t *testing.T, db *sql.DB, email, password string) (bool, error) {
 	t.Helper()
 	var hash string
-	if err := db.QueryRowContext(t.Context(), `SELECT password_hash FROM accounts WHERE email = ?`, email).Scan(&hash); err != nil {
+	if err := db.QueryRowContext(t.Context(), `SELECT password_hash FROM accounts WHERE email = $1`, email).Scan(&hash); err != nil {
 		return false, err
 	}
 	return VerifyPassword(password, hash)

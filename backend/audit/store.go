@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/store"
@@ -97,7 +98,9 @@ func (s *Store) Record(ctx context.Context, q store.DBTX, e Event) error {
 // List returns the newest limit events of one account, newest first (limit <= 0: all).
 func (s *Store) List(ctx context.Context, q store.DBTX, accountID int64, limit int) ([]Event, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		// No limit: SQLite's -1 is refused by PostgreSQL and PostgreSQL's NULL by SQLite, so
+		// the largest number is the one text for both.
+		limit = math.MaxInt64
 	}
 	rows, err := q.QueryContext(ctx,
 		`SELECT id, account_id, kind, detail, method, passkey_name, client, at FROM audit_events
