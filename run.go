@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -102,6 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	dataDir := fset.String("data-dir", "", "folder for the account database (default: the OS config folder, e.g. ~/.config/nhs-passkeys)")
 	origin := fset.String("origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
+	database := fset.String("database", "", "serve only: the PostgreSQL database that the replicas of a fleet share, e.g. postgres://passkeys@db.example/passkeys (default: the SQLite file in --data-dir). No password here (anyone can see it with `ps`): put the whole address in "+databaseEnv+" instead, or the password in ~/.pgpass")
 	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
 	kioskFlag := fset.Bool("kiosk", false, "desktop app only, on Linux: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
@@ -175,6 +177,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}
 
+	databaseURL, err := databaseAddress(*database, getenv, serve)
+	if err != nil {
+		return err
+	}
+
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
 
 	dir, err := resolveDataDir(*dataDir)
@@ -204,6 +211,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Ceremonies: "browser",
 		Frontend:   frontend,
 		Logger:     logger,
+		Database:   databaseURL,
 	}
 	if !serve {
 		cfg.Ceremonies = "device"
@@ -259,6 +267,48 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return desktop.Run(windowCtx, opts)
 	}
 	return serveHTTP(ctx, *addr, rpOrigin, srv.Handler(), stdout, logger)
+}
+
+// databaseEnv names the environment variable that may hold `serve`'s PostgreSQL address,
+// password and all: unlike a flag, the environment of a process is not shown to other users
+// by `ps`.
+const databaseEnv = "NHS_PASSKEYS_DATABASE_URL"
+
+// databaseAddress is the PostgreSQL address `serve` uses: --database, else databaseEnv, else
+// "" (the SQLite file in the data folder). A password in --database is refused, and the
+// refusal never repeats the address.
+func databaseAddress(flagValue string, getenv func(string) string, serve bool) (string, error) {
+	value, from := flagValue, "--database"
+	if value == "" {
+		value, from = getenv(databaseEnv), databaseEnv
+	}
+	if value == "" {
+		return "", nil
+	}
+	if !serve {
+		return "", fmt.Errorf("%s works only with `serve`: the desktop app keeps its own database", from)
+	}
+	if !store.IsPostgresURL(value) {
+		return "", fmt.Errorf("%s must be a PostgreSQL address beginning postgres:// (for example postgres://passkeys@db.example/passkeys)", from)
+	}
+	if from == "--database" {
+		u, err := url.Parse(value)
+		if err != nil {
+			return "", errors.New("--database could not be read: write it as postgres://user@host:port/database")
+		}
+		if hasPassword(u) || u.Query().Has("password") {
+			return "", fmt.Errorf("--database must not hold a password, which anyone on this computer could read with `ps`: put the whole address in %s instead, or the password in ~/.pgpass", databaseEnv)
+		}
+	}
+	return value, nil
+}
+
+func hasPassword(u *url.URL) bool {
+	if u == nil || u.User == nil {
+		return false
+	}
+	_, set := u.User.Password()
+	return set
 }
 
 // deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the

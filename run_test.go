@@ -65,7 +65,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-database", "NHS_PASSKEYS_DATABASE_URL", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}
@@ -86,6 +86,13 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 		{"the virtual key is refused in serve mode", []string{"serve", "--virtual-key", "key.json"}, "--virtual-key works only in the desktop app"},
 		{"an idle timeout too short to warn about is refused", []string{"serve", "--idle-timeout", "5s"}, "--idle-timeout 5s is too short: give at least 40s"},
 		{"an idle timeout without a unit is refused", []string{"serve", "--idle-timeout", "30"}, "invalid value"},
+		{"a password in --database is refused, since ps shows it", []string{"serve", "--database", "postgres://app:hunter2@db.example/passkeys"},
+			"--database must not hold a password"},
+		{"a password as a parameter of --database is refused too", []string{"serve", "--database", "postgres://app@db.example/passkeys?password=hunter2"},
+			"--database must not hold a password"},
+		{"a --database that is not PostgreSQL is refused", []string{"serve", "--database", "mysql://db.example/passkeys"},
+			"--database must be a PostgreSQL address"},
+		{"--database is refused in the desktop app", []string{"--database", "postgres://db.example/passkeys"}, "--database works only with `serve`"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +103,9 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 			err := run(ctx, append(args, "--data-dir", t.TempDir()), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
 			}
 		})
 	}
@@ -154,6 +164,9 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
+			}
 		})
 	}
 }
@@ -194,6 +207,9 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 			err := run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
 			}
 		})
 	}

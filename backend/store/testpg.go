@@ -80,7 +80,7 @@ func PostgresForTest(t testing.TB) string {
 	}
 	name := fmt.Sprintf("test_%d", harness.next.Add(1))
 	ctx := context.WithoutCancel(t.Context())
-	if _, err := c.admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE migrated`); err != nil {
+	if _, err := c.admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE migrated STRATEGY FILE_COPY`); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
