@@ -24,6 +24,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 	"github.com/nhs-passkeys/companion/backend/session"
 	"github.com/nhs-passkeys/companion/backend/store"
@@ -105,6 +106,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	addr := fset.String("addr", "127.0.0.1:8080", "serve only: address to listen on")
 	database := fset.String("database", "", "serve only: the PostgreSQL database that the replicas of a fleet share, e.g. postgres://passkeys@db.example/passkeys (default: the SQLite file in --data-dir). No password here (anyone can see it with `ps`): put the whole address in "+databaseEnv+" instead, or the password in ~/.pgpass")
 	virtualKeyFile := fset.String("virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
+	var trustedProxies httpapi.TrustedProxies
+	fset.Func("trusted-proxy", "serve only: a reverse proxy (an address, or a network such as 10.0.0.0/8; repeat the flag or separate them with commas) whose X-Forwarded-For client address is believed for lockouts and the activity list; without it, forwarded addresses are ignored", func(v string) error {
+		for _, part := range strings.Split(v, ",") {
+			p, err := httpapi.ParseTrustedProxy(part)
+			if err != nil {
+				return fmt.Errorf("%q is not an address or a network such as 10.0.0.0/8", strings.TrimSpace(part))
+			}
+			trustedProxies = append(trustedProxies, p)
+		}
+		return nil
+	})
 	idleTimeout := fset.Duration("idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
 	kioskFlag := fset.Bool("kiosk", false, "desktop app only, on Linux: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
 	settingsFile := fset.String("settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
@@ -212,6 +224,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Frontend:   frontend,
 		Logger:     logger,
 		Database:   databaseURL,
+	}
+	if len(trustedProxies) > 0 {
+		if !serve {
+			return errors.New("--trusted-proxy works only with `serve`: the desktop app has no proxy in front of it")
+		}
+		cfg.TrustedProxies = trustedProxies
 	}
 	if !serve {
 		cfg.Ceremonies = "device"

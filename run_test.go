@@ -65,7 +65,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-database", "NHS_PASSKEYS_DATABASE_URL", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-database", "NHS_PASSKEYS_DATABASE_URL", "-trusted-proxy", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}
@@ -92,6 +92,8 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 			"--database must not hold a password"},
 		{"a --database that is not PostgreSQL is refused", []string{"serve", "--database", "mysql://db.example/passkeys"},
 			"--database must be a PostgreSQL address"},
+		{"a --trusted-proxy that is not an address or a network is refused", []string{"serve", "--trusted-proxy", "proxy.example"},
+			"is not an address or a network"},
 		{"--database is refused in the desktop app", []string{"--database", "postgres://db.example/passkeys"}, "--database works only with `serve`"},
 	}
 	for _, tt := range tests {

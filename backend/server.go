@@ -51,6 +51,9 @@ type Config struct {
 	// Database, when set, is the PostgreSQL database (postgres://...) that the replicas of a
 	// fleet share, used instead of DataDir's SQLite file (see README, Fleets).
 	Database string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For client address is believed
+	// (for lockouts and the activity list); with none, forwarding headers are ignored.
+	TrustedProxies httpapi.TrustedProxies
 }
 
 // Option changes a setting that has a safe production default.
@@ -232,6 +235,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		}
 		s.serveFrontend(w, r)
 	}))))))
+	s.handler = cfg.TrustedProxies.Wrap(s.handler)
 	return s, nil
 }
 
