@@ -208,6 +208,8 @@ func (l *Limiter) fail(ctx context.Context, q store.DBTX, k Keys, now time.Time)
 			key.scope, key.key, store.Millis(now)); err != nil {
 			return time.Time{}, fmt.Errorf("count failure: %w", err)
 		}
+		// Count, then maybe pause: on PostgreSQL the caller's InTx is SERIALIZABLE, so two
+		// replicas counting the same key at once cannot both see one short of the limit.
 		var n int
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM auth_failures WHERE scope = $1 AND key = $2`,
 			key.scope, key.key).Scan(&n); err != nil {
