@@ -216,3 +216,41 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 		})
 	}
 }
+
+// The database address may come from NHS_PASSKEYS_DATABASE_URL (password and all, since the
+// environment is not shown by ps); what is wrong with it is said without repeating it.
+func TestTheDatabaseAddressFromTheEnvironmentIsCheckedAndNeverRepeated(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		value string
+		want  string
+	}{
+		{"an address that is not PostgreSQL is refused", []string{"serve"}, "mysql://app:hunter2@db.example/passkeys",
+			"NHS_PASSKEYS_DATABASE_URL must be a PostgreSQL address"},
+		{"the desktop app refuses it", nil, "postgres://app:hunter2@db.example/passkeys",
+			"NHS_PASSKEYS_DATABASE_URL works only with `serve`"},
+		{"a database that cannot be reached stops serve with the reason", []string{"serve"},
+			"postgres://app:hunter2@127.0.0.1:1/passkeys?connect_timeout=2", "connect to PostgreSQL"},
+	}
+	withFrontend(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == "NHS_PASSKEYS_DATABASE_URL" {
+					return tt.value
+				}
+				return ""
+			}
+			var out bytes.Buffer
+			args := append(append([]string{"nhs-passkeys"}, tt.args...), "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0")
+			err := run(t.Context(), args, getenv, strings.NewReader(""), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
+			}
+		})
+	}
+}
