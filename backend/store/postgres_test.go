@@ -2,7 +2,12 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,5 +96,34 @@ func TestAnUnreadablePostgresAddressIsNotRepeated(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret-pass") {
 		t.Errorf("the error repeats the password: %v", err)
+	}
+}
+
+// A cluster left by a test binary that was killed (or stopped by -timeout) is removed by the
+// next one; a cluster whose test binary still runs is not touched.
+func TestAbandonedTestClustersAreRemovedAndLiveOnesKept(t *testing.T) {
+	base := t.TempDir()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]int{"abandoned": gone.Process.Pid, "live": os.Getppid()}
+	dirs := map[string]string{}
+	for name, pid := range owners {
+		dir := filepath.Join(base, clusterPrefix+name)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(pid)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		dirs[name] = dir
+	}
+	removeAbandonedClusters(base)
+	if _, err := os.Stat(dirs["abandoned"]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the abandoned cluster is still there (%v)", err)
+	}
+	if _, err := os.Stat(dirs["live"]); err != nil {
+		t.Errorf("a live test binary's cluster was removed: %v", err)
 	}
 }

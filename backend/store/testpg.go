@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -181,8 +182,14 @@ func startCluster() (c *pgCluster, err error) {
 	if len(base) > 40 {
 		base = "/tmp"
 	}
-	dir, err := os.MkdirTemp(base, "nhs-pg-")
+	removeAbandonedClusters(base)
+	dir, err := os.MkdirTemp(base, clusterPrefix)
 	if err != nil {
+		return nil, fmt.Errorf("start the test PostgreSQL cluster: %w", err)
+	}
+	// Whose cluster this is, for removeAbandonedClusters.
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start the test PostgreSQL cluster: %w", err)
 	}
 	c = &pgCluster{dir: dir, bin: bin}
@@ -233,6 +240,45 @@ func startCluster() (c *pgCluster, err error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// clusterPrefix begins the name of every test cluster's folder; ownerFile in it holds the
+// process id of the test binary that made it.
+const (
+	clusterPrefix = "nhs-pg-"
+	ownerFile     = "owner.pid"
+)
+
+// removeAbandonedClusters stops and removes the clusters left by test binaries that ended
+// without running RunTests' clean-up (killed, or stopped by -timeout, which exits at once).
+// A cluster whose test binary is still running (another package's, in parallel) is left
+// alone.
+func removeAbandonedClusters(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, clusterPrefix+"*"))
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // being made right now, or not ours
+		}
+		pid, err := strconv.Atoi(string(raw))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		p, err := os.FindProcess(pid)
+		if err == nil && !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone) {
+			continue // its test binary still runs
+		}
+		bin, err := pgBin()
+		if err != nil {
+			return
+		}
+		c := &pgCluster{dir: dir, bin: bin}
+		if os.Geteuid() == 0 {
+			c.runAs, _ = user.Lookup("postgres")
+		}
+		_ = c.run("pg_ctl", "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w", "stop")
+		os.RemoveAll(dir)
+	}
 }
 
 // run runs one of PostgreSQL's programs, as the postgres user when we are root.
