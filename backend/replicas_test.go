@@ -74,6 +74,17 @@ func TestTwoReplicasOnOnePostgresDatabaseShareEverything(t *testing.T) {
 	if status, body, err := onB.post("/api/login/password", map[string]string{"email": "pat@example.com", "password": "correct horse battery staple"}); err != nil || status != http.StatusTooManyRequests {
 		t.Errorf("the right password on B during A's lockout: %d %s %v", status, body, err)
 	}
+
+	// One server secret, made by whichever replica started first and read by the other.
+	db, err := store.OpenPostgres(t.Context(), database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var secrets int
+	if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM server_secrets`).Scan(&secrets); err != nil || secrets != 1 {
+		t.Errorf("server secrets = %d (%v), want the one both replicas share", secrets, err)
+	}
 }
 
 // across runs a ceremony's begin on one replica and its finish on another.
