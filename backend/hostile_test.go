@@ -12,6 +12,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
 	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/backend/store"
 )
 
 // world is where each hostile case starts: Pat signed in (login grace spent) with one
@@ -30,9 +31,9 @@ const (
 	password = "correct horse battery"
 )
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...testserver.Option) *world {
 	t.Helper()
-	s := testserver.New(t)
+	s := testserver.New(t, opts...)
 	w := &world{s: s, pat: s.Client(), stranger: s.Client(), patAuth: softauthn.New(testserver.Origin)}
 	w.pat.SignUp(patEmail, password)
 	w.patKey = w.pat.RegisterPasskey(w.patAuth, "")
@@ -163,7 +164,7 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 		return a
 	}
 	flagged := func(t *testing.T, w *world) {
-		if w.s.Count(`SELECT count(*) FROM passkeys WHERE clone_warning = 1 AND credential_id = ?`, w.patAuth.Credentials[0].ID) != 1 ||
+		if w.s.Count(`SELECT count(*) FROM passkeys WHERE clone_warning = 1 AND credential_id = $1`, w.patAuth.Credentials[0].ID) != 1 ||
 			w.s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged'`) != 1 {
 			t.Errorf("the cloned passkey was not flagged and audited")
 		}
@@ -449,7 +450,7 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			}
 		}, 404, "not_found", "no such passkey in this account", nil, nil},
 		{"removing the last way to log in", func(t *testing.T, w *world) request {
-			if _, err := w.s.DB.ExecContext(t.Context(), `UPDATE accounts SET password_hash = NULL WHERE email = ?`, patEmail); err != nil {
+			if _, err := w.s.DB.ExecContext(t.Context(), `UPDATE accounts SET password_hash = NULL WHERE email = $1`, patEmail); err != nil {
 				t.Fatal(err)
 			}
 			proof := w.pat.ReauthWithPasskey(w.patAuth, "remove-passkey")
@@ -459,45 +460,48 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 		}, 409, "last_way_to_log_in", "last usable passkey", nil, nil},
 	}
 
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel() // each case has its own server and database
-			w := newWorld(t)
-			attack := tt.attack(t, w)
-			// Requests record activity (last_seen_at, at most once a minute); make them
-			// record the time now, so the attack's own request writes nothing new.
-			for _, c := range []*testserver.Client{w.pat, w.sam} {
-				if c != nil {
-					c.Get("/api/session")
+	// On each engine: the refusals and what they leave are the same on PostgreSQL.
+	store.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel() // each case has its own server and database
+				w := newWorld(t, testserver.OnEngine(engine))
+				attack := tt.attack(t, w)
+				// Requests record activity (last_seen_at, at most once a minute); make them
+				// record the time now, so the attack's own request writes nothing new.
+				for _, c := range []*testserver.Client{w.pat, w.sam} {
+					if c != nil {
+						c.Get("/api/session")
+					}
 				}
-			}
-			compared := slices.DeleteFunc(slices.Clone(testserver.StateTables), func(table string) bool { return slices.Contains(tt.changes, table) })
-			before := w.s.Dump(compared...)
-			mark := len(w.s.Logs())
-			strangerCookie := w.stranger.Cookie
+				compared := slices.DeleteFunc(slices.Clone(testserver.StateTables), func(table string) bool { return slices.Contains(tt.changes, table) })
+				before := w.s.Dump(compared...)
+				mark := len(w.s.Logs())
+				strangerCookie := w.stranger.Cookie
 
-			res := attack()
+				res := attack()
 
-			if res.Status != tt.status || res.Code() != tt.code {
-				t.Fatalf("answer = %d %s, want %d %s", res.Status, res.Body, tt.status, tt.code)
-			}
-			if e := res.Err().Error; e.Message == "" || strings.Contains(e.Message, "webauthn") || strings.Contains(e.Message, "go-") {
-				t.Errorf("the message is not one for a person: %q", e.Message)
-			}
-			if logs := w.s.Logs()[mark:]; !strings.Contains(logs, tt.cause) {
-				t.Errorf("the logged cause does not mention %q:\n%s", tt.cause, logs)
-			}
-			if after := w.s.Dump(compared...); after != before {
-				t.Errorf("the refused request changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
-			if w.stranger.Cookie != strangerCookie {
-				t.Errorf("the refused request set a session cookie")
-			}
-			if tt.check != nil {
-				tt.check(t, w)
-			}
-		})
-	}
+				if res.Status != tt.status || res.Code() != tt.code {
+					t.Fatalf("answer = %d %s, want %d %s", res.Status, res.Body, tt.status, tt.code)
+				}
+				if e := res.Err().Error; e.Message == "" || strings.Contains(e.Message, "webauthn") || strings.Contains(e.Message, "go-") {
+					t.Errorf("the message is not one for a person: %q", e.Message)
+				}
+				if logs := w.s.Logs()[mark:]; !strings.Contains(logs, tt.cause) {
+					t.Errorf("the logged cause does not mention %q:\n%s", tt.cause, logs)
+				}
+				if after := w.s.Dump(compared...); after != before {
+					t.Errorf("the refused request changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+				}
+				if w.stranger.Cookie != strangerCookie {
+					t.Errorf("the refused request set a session cookie")
+				}
+				if tt.check != nil {
+					tt.check(t, w)
+				}
+			})
+		}
+	})
 }
 
 // A credential whose JSON fields are of the wrong types never reaches go-webauthn's checks.

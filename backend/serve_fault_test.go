@@ -42,6 +42,13 @@ import (
 
 const childDirEnv = "NHS_PASSKEYS_FAULT_CHILD_DIR"
 
+// childDatabaseEnv and childOriginEnv, when set, put the child on a PostgreSQL database and
+// a fixed RP origin: the replicas of a fleet share both (replicas_test.go).
+const (
+	childDatabaseEnv = "NHS_PASSKEYS_FAULT_CHILD_DATABASE"
+	childOriginEnv   = "NHS_PASSKEYS_FAULT_CHILD_ORIGIN"
+)
+
 // TestServeChild is not a test: it is the served backend, run in a child process by the
 // tests below (it returns at once otherwise). It prints "listening ADDR" once it serves and
 // runs until it is killed; a refusal to start is printed as "refused: ERROR".
@@ -56,8 +63,12 @@ func TestServeChild(t *testing.T) {
 		os.Exit(2)
 	}
 	origin := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	if o := os.Getenv(childOriginEnv); o != "" {
+		origin = o
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := backend.New(context.Background(), backend.Config{DataDir: dir, Origin: origin, Logger: logger})
+	srv, err := backend.New(context.Background(), backend.Config{DataDir: dir, Origin: origin, Logger: logger,
+		Database: os.Getenv(childDatabaseEnv)})
 	if err != nil {
 		fmt.Println("refused:", err)
 		os.Exit(3)
@@ -96,19 +107,19 @@ func (b *syncBuffer) String() string {
 
 // startChild starts the backend on dir and waits until it serves. It fails the test if the
 // child refuses to start; startChildErr returns the refusal instead.
-func startChild(t *testing.T, dir string) *child {
+func startChild(t *testing.T, dir string, env ...string) *child {
 	t.Helper()
-	c, refusal := startChildErr(t, dir)
+	c, refusal := startChildErr(t, dir, env...)
 	if refusal != "" {
 		t.Fatalf("the served backend did not start: %s\n%s", refusal, c.stderr)
 	}
 	return c
 }
 
-func startChildErr(t *testing.T, dir string) (*child, string) {
+func startChildErr(t *testing.T, dir string, env ...string) (*child, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childDirEnv+"="+dir)
+	cmd.Env = append(append(os.Environ(), childDirEnv+"="+dir), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +149,11 @@ func startChildErr(t *testing.T, dir string) (*child, string) {
 		}
 		_, port, _ := net.SplitHostPort(strings.TrimPrefix(l, "listening "))
 		c.Origin, c.base = "http://localhost:"+port, "http://127.0.0.1:"+port
+		for _, e := range env {
+			if o, ok := strings.CutPrefix(e, childOriginEnv+"="); ok {
+				c.Origin = o // a fleet's origin: the proxy's, not the replica's port
+			}
+		}
 		return c, ""
 	case <-c.done:
 		return c, "exited before serving"
@@ -289,8 +305,18 @@ type acked struct {
 }
 
 func TestAnAcknowledgedWriteSurvivesKillDashNine(t *testing.T) {
+	store.ForEachEngine(t, testAnAcknowledgedWriteSurvivesKillDashNine)
+}
+
+// On PostgreSQL the served process is killed, not the database server: what it had
+// acknowledged must have been committed before the answer, not left in the process.
+func testAnAcknowledgedWriteSurvivesKillDashNine(t *testing.T, engine store.Engine) {
 	dir := t.TempDir()
-	srv := startChild(t, dir)
+	var env []string
+	if engine == store.Postgres {
+		env = append(env, childDatabaseEnv+"="+store.PostgresForTest(t))
+	}
+	srv := startChild(t, dir, env...)
 
 	// Four people at once: sign up (argon2id, a session), set up a passkey, log out by
 	// dropping the cookie, log in with the passkey (the passkey's counter and a new session).
@@ -354,9 +380,13 @@ func TestAnAcknowledgedWriteSurvivesKillDashNine(t *testing.T) {
 	close(killed)
 	wg.Wait()
 
-	integrityCheck(t, dir) // before SQLite's recovery on the next open
-	restarted := startChild(t, dir)
-	integrityCheck(t, dir)
+	if engine == store.SQLite {
+		integrityCheck(t, dir) // before SQLite's recovery on the next open
+	}
+	restarted := startChild(t, dir, env...)
+	if engine == store.SQLite {
+		integrityCheck(t, dir)
+	}
 
 	mu.Lock()
 	defer mu.Unlock()

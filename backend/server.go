@@ -46,6 +46,12 @@ type Config struct {
 	Frontend fs.FS            // the built frontend (contents of frontend/dist); nil = API only
 	Logger   *slog.Logger     // nil = discard
 	Now      func() time.Time // nil = time.Now; tests inject a clock
+	// Database, when set, is the PostgreSQL database (postgres://...) that the replicas of a
+	// fleet share, used instead of DataDir's SQLite file (see README, Fleets).
+	Database string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For client address is believed
+	// (for lockouts and the activity list); with none, forwarding headers are ignored.
+	TrustedProxies httpapi.TrustedProxies
 }
 
 // Option changes a setting that has a safe production default.
@@ -90,8 +96,8 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if cfg.DataDir == "" {
-		return nil, errors.New("backend: DataDir is required")
+	if cfg.DataDir == "" && cfg.Database == "" {
+		return nil, errors.New("backend: DataDir or Database is required")
 	}
 	origin, err := normaliseOrigin(cfg.Origin)
 	if err != nil {
@@ -126,23 +132,8 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 
-	// A data folder that cannot be used (a damaged, read-only, linked or newer database, a
-	// folder we may not change) is refused with a message that says what to do, before
-	// anything in it is created or changed, the lock file included.
-	if err := store.CheckDir(ctx, cfg.DataDir); err != nil {
-		return nil, err
-	}
-	// One process per data folder (store.LockFileName): a second copy of the app is refused
-	// with a message that says what to do, before it touches the database.
-	lock, err := store.LockDir(cfg.DataDir)
+	db, lock, err := openDatabase(ctx, cfg)
 	if err != nil {
-		return nil, err
-	}
-	// Open checks the file again, now under the lock: nothing can change it between that
-	// check and the migrations.
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName))
-	if err != nil {
-		lock.Release()
 		return nil, err
 	}
 
@@ -221,7 +212,38 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 			}
 			s.serveFrontend(w, r)
 		}))
+	s.handler = cfg.TrustedProxies.Wrap(s.handler)
 	return s, nil
+}
+
+// openDatabase opens the fleet's PostgreSQL database when cfg.Database names one (no data
+// folder, no lock: many replicas share it), else the SQLite file in cfg.DataDir under the
+// folder's lock.
+func openDatabase(ctx context.Context, cfg Config) (*sql.DB, *store.DirLock, error) {
+	if cfg.Database != "" {
+		db, err := store.OpenPostgres(ctx, cfg.Database)
+		return db, nil, err
+	}
+	// A data folder that cannot be used (a damaged, read-only, linked or newer database, a
+	// folder we may not change) is refused with a message that says what to do, before
+	// anything in it is created or changed, the lock file included.
+	if err := store.CheckDir(ctx, cfg.DataDir); err != nil {
+		return nil, nil, err
+	}
+	// One process per data folder (store.LockFileName): a second copy of the app is refused
+	// with a message that says what to do, before it touches the database.
+	lock, err := store.LockDir(cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Open checks the file again, now under the lock: nothing can change it between that
+	// check and the migrations.
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName))
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	return db, lock, nil
 }
 
 // Handler is the whole app: the API under /api and the frontend for every other GET.

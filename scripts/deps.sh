@@ -14,9 +14,12 @@ build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfid
 # chromium: browser journeys; xvfb/xdotool/imagemagick/tesseract-ocr/openbox: the desktop
 # window test; gnome-keyring/dbus/libsecret-tools: a real Secret Service for the session jar;
 # zbar-tools (zbarimg): the phone journey reads the QR code off the page's screenshot.
+# postgresql-15: the storage and service tests run on PostgreSQL too; each test binary starts
+# a throwaway cluster of its own with initdb and pg_ctl (backend/store/testpg.go), so the
+# cluster Debian's package makes and starts is not used.
 test_pkgs=(chromium xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng openbox
   gnome-keyring dbus dbus-x11 libsecret-tools fido2-tools fonts-dejavu-core fonts-liberation
-  zbar-tools)
+  zbar-tools postgresql-15)
 
 # binutils-mingw-w64-x86-64 (windres) and cpp: the .exe's icon, manifest and version
 # information; nsis (makensis): the installer. `make windows`, part of `make test`.

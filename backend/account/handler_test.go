@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"bytes"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,8 +19,10 @@ type accountBody struct {
 	} `json:"account"`
 }
 
-func TestAccountEndpoints(t *testing.T) {
-	s := testserver.New(t)
+func TestAccountEndpoints(t *testing.T) { store.ForEachEngine(t, testAccountEndpoints) }
+
+func testAccountEndpoints(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 
 	t.Run("creating an account answers 201 with the account and signs in", func(t *testing.T) {
 		c := s.Client()
@@ -94,7 +97,9 @@ func TestAccountEndpoints(t *testing.T) {
 	})
 }
 
-func TestChangingThePassword(t *testing.T) {
+func TestChangingThePassword(t *testing.T) { store.ForEachEngine(t, testChangingThePassword) }
+
+func testChangingThePassword(t *testing.T, engine store.Engine) {
 	change := func(c *testserver.Client, newPassword, proof string) *testserver.Response {
 		body := map[string]any{"newPassword": newPassword}
 		if proof != "" {
@@ -194,6 +199,8 @@ func TestChangingThePassword(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }

@@ -38,9 +38,9 @@ func (f *fakeSessions) TakeLoginGrace(context.Context, *sql.Tx, int64, time.Time
 	return false, nil
 }
 
-func newService(t *testing.T) (*Service, *sql.DB, *fakeSessions) {
+func newService(t *testing.T, engine store.Engine) (*Service, *sql.DB, *fakeSessions) {
 	t.Helper()
-	db := store.NewForTest(t)
+	db := store.NewForTestOn(t, engine)
 	clock := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 	sessions := &fakeSessions{}
 	auditLog := audit.NewStore(clock)
@@ -96,7 +96,9 @@ func TestEmailRules(t *testing.T) {
 	}
 }
 
-func TestCreateAccount(t *testing.T) {
+func TestCreateAccount(t *testing.T) { store.ForEachEngine(t, testCreateAccount) }
+
+func testCreateAccount(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name, email, password string
 		fields                map[string]string
@@ -114,7 +116,7 @@ func TestCreateAccount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc, db, sessions := newService(t)
+			svc, db, sessions := newService(t, engine)
 			_, _, err := svc.Create(t.Context(), tt.email, tt.password, "")
 			e, ok := apperr.As(err)
 			if !ok || e.Code != "invalid_input" || e.Status != 422 || len(e.Fields) != len(tt.fields) {
@@ -132,7 +134,7 @@ func TestCreateAccount(t *testing.T) {
 	}
 
 	t.Run("an account is stored with a normalised email, a PHC hash and a random user handle, and signed in", func(t *testing.T) {
-		svc, db, sessions := newService(t)
+		svc, db, sessions := newService(t, engine)
 		acct, token, err := svc.Create(t.Context(), " Pat@Example.com", "8 chars!", "")
 		if err != nil {
 			t.Fatal(err)
@@ -149,13 +151,13 @@ func TestCreateAccount(t *testing.T) {
 		if len(sessions.started) != 1 || sessions.started[0] != acct.ID {
 			t.Errorf("sessions started = %v", sessions.started)
 		}
-		if count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'account_created' AND account_id = ?`, acct.ID) != 1 {
+		if count(t, db, `SELECT count(*) FROM audit_events WHERE kind = 'account_created' AND account_id = $1`, acct.ID) != 1 {
 			t.Errorf("account creation not audited")
 		}
 	})
 
 	t.Run("an email already in use is refused whatever its case", func(t *testing.T) {
-		svc, db, _ := newService(t)
+		svc, db, _ := newService(t, engine)
 		if _, _, err := svc.Create(t.Context(), "pat@example.com", "correct horse battery", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -177,14 +179,16 @@ func TestCreateAccount(t *testing.T) {
 func verifyStoredPassword(t *testing.T, db *sql.DB, email, password string) (bool, error) {
 	t.Helper()
 	var hash string
-	if err := db.QueryRowContext(t.Context(), `SELECT password_hash FROM accounts WHERE email = ?`, email).Scan(&hash); err != nil {
+	if err := db.QueryRowContext(t.Context(), `SELECT password_hash FROM accounts WHERE email = $1`, email).Scan(&hash); err != nil {
 		return false, err
 	}
 	return VerifyPassword(password, hash)
 }
 
-func TestPasswordLogin(t *testing.T) {
-	svc, db, sessions := newService(t)
+func TestPasswordLogin(t *testing.T) { store.ForEachEngine(t, testPasswordLogin) }
+
+func testPasswordLogin(t *testing.T, engine store.Engine) {
+	svc, db, sessions := newService(t, engine)
 	pat, _, err := svc.Create(t.Context(), "pat@example.com", "correct horse battery", "")
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +242,7 @@ func TestPasswordLogin(t *testing.T) {
 }
 
 func TestUnknownEmailsAreCheckedAgainstADummyHashWithTheSameParameters(t *testing.T) {
-	svc, _, _ := newService(t)
+	svc, _, _ := newService(t, store.SQLite) // no storage involved
 	if !strings.HasPrefix(svc.dummyHash, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Errorf("dummy hash %q does not use the configured parameters", svc.dummyHash)
 	}

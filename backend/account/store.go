@@ -40,7 +40,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, string, error) {
 // byEmail returns the account with this (normalised) email and its password hash ("" when
 // it has none), or errNotFound.
 func (Store) byEmail(ctx context.Context, q store.DBTX, email string) (Account, string, error) {
-	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE email = ?`, email))
+	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE email = $1`, email))
 	if err != nil && !errors.Is(err, errNotFound) {
 		return Account{}, "", fmt.Errorf("find account by email: %w", err)
 	}
@@ -56,7 +56,7 @@ func (st Store) byID(ctx context.Context, q store.DBTX, id int64) (Account, erro
 // byIDWithHash returns the account with this id and its password hash ("" when it has
 // none), or errNotFound.
 func (Store) byIDWithHash(ctx context.Context, q store.DBTX, id int64) (Account, string, error) {
-	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
 	if err != nil && !errors.Is(err, errNotFound) {
 		return Account{}, "", fmt.Errorf("find account: %w", err)
 	}
@@ -65,7 +65,7 @@ func (Store) byIDWithHash(ctx context.Context, q store.DBTX, id int64) (Account,
 
 // setPassword replaces the password hash of account id.
 func (Store) setPassword(ctx context.Context, q store.DBTX, id int64, hash string) error {
-	res, err := q.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, hash, id)
+	res, err := q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE id = $2`, hash, id)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
@@ -82,7 +82,7 @@ func (Store) setPassword(ctx context.Context, q store.DBTX, id int64, hash strin
 // emailExists reports whether an account already uses email.
 func (Store) emailExists(ctx context.Context, q store.DBTX, email string) (bool, error) {
 	var n int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE email = ?`, email).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE email = $1`, email).Scan(&n); err != nil {
 		return false, fmt.Errorf("check email: %w", err)
 	}
 	return n > 0, nil
@@ -91,11 +91,12 @@ func (Store) emailExists(ctx context.Context, q store.DBTX, email string) (bool,
 // insert adds an account and returns its id. A taken email comes back as a UNIQUE
 // violation (see store.IsUniqueViolation).
 func (Store) insert(ctx context.Context, q store.DBTX, email string, userHandle []byte, passwordHash string, now time.Time) (int64, error) {
-	res, err := q.ExecContext(ctx,
-		`INSERT INTO accounts (email, user_handle, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-		email, userHandle, passwordHash, store.Millis(now))
+	var id int64
+	err := q.QueryRowContext(ctx,
+		`INSERT INTO accounts (email, user_handle, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		email, userHandle, passwordHash, store.Millis(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert account: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }

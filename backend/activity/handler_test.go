@@ -2,6 +2,7 @@ package activity_test
 
 import (
 	"encoding/json"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,7 +40,11 @@ func activity(t *testing.T, c *testserver.Client) ([]event, []map[string]any) {
 }
 
 func TestTheAccountHolderSeesWhatHappened(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testTheAccountHolderSeesWhatHappened)
+}
+
+func testTheAccountHolderSeesWhatHappened(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.RemoteAddr = "192.0.2.10:4444"
 	c.SignUp("pat@example.com", password)
@@ -105,7 +110,11 @@ func TestTheAccountHolderSeesWhatHappened(t *testing.T) {
 }
 
 func TestActivityShowsTheLatestFiftyAndNeedsASignIn(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testActivityShowsTheLatestFiftyAndNeedsASignIn)
+}
+
+func testActivityShowsTheLatestFiftyAndNeedsASignIn(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", password)
 	for range 60 {

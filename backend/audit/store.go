@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/store"
@@ -86,7 +87,7 @@ func (s *Store) Record(ctx context.Context, q store.DBTX, e Event) error {
 		account = e.AccountID
 	}
 	_, err := q.ExecContext(ctx,
-		`INSERT INTO audit_events (account_id, kind, detail, method, passkey_name, client, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO audit_events (account_id, kind, detail, method, passkey_name, client, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		account, string(e.Kind), e.Detail, e.Method, e.PasskeyName, e.Client, store.Millis(s.clock()))
 	if err != nil {
 		return fmt.Errorf("record audit event %s: %w", e.Kind, err)
@@ -97,11 +98,13 @@ func (s *Store) Record(ctx context.Context, q store.DBTX, e Event) error {
 // List returns the newest limit events of one account, newest first (limit <= 0: all).
 func (s *Store) List(ctx context.Context, q store.DBTX, accountID int64, limit int) ([]Event, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		// No limit: SQLite's -1 is refused by PostgreSQL and PostgreSQL's NULL by SQLite, so
+		// the largest number is the one text for both.
+		limit = math.MaxInt64
 	}
 	rows, err := q.QueryContext(ctx,
 		`SELECT id, account_id, kind, detail, method, passkey_name, client, at FROM audit_events
-		 WHERE account_id = ? ORDER BY at DESC, id DESC LIMIT ?`, accountID, limit)
+		 WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}

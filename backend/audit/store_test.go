@@ -9,10 +9,14 @@ import (
 )
 
 func TestEventsAreRecordedAndListedNewestFirst(t *testing.T) {
-	db := store.NewForTest(t)
+	store.ForEachEngine(t, testEventsAreRecordedAndListedNewestFirst)
+}
+
+func testEventsAreRecordedAndListedNewestFirst(t *testing.T, engine store.Engine) {
+	db := store.NewForTestOn(t, engine)
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	a := audit.NewStore(func() time.Time { now = now.Add(time.Second); return now })
-	if _, err := db.ExecContext(t.Context(), `INSERT INTO accounts (id, email, user_handle, created_at) VALUES (7, 'a@b.cd', randomblob(32), 0)`); err != nil {
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO accounts (id, email, user_handle, created_at) VALUES (7, 'a@b.cd', $1, 0)`, make([]byte, 32)); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range []audit.Event{

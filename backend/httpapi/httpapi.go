@@ -161,8 +161,9 @@ func CheckJSON(body []byte, v any) error {
 
 // ClientAddress is the remote IP address of r ("" when there is none, as for requests the
 // desktop shell hands over in process). It identifies the client for rate limiting and is
-// shown to the account holder in their activity. It trusts no forwarding header: the server
-// listens on loopback or behind nothing.
+// shown to the account holder in their activity. It reads no forwarding header itself: behind
+// a reverse proxy, TrustedProxies.Wrap has already put the forwarded client's address in
+// RemoteAddr, and only for the proxies named.
 func ClientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -149,7 +149,7 @@ func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) error {
 			continue
 		}
 		var ms int64
-		err := q.QueryRowContext(ctx, `SELECT until FROM lockouts WHERE scope = ? AND key = ? AND until > ?`,
+		err := q.QueryRowContext(ctx, `SELECT until FROM lockouts WHERE scope = $1 AND key = $2 AND until > $3`,
 			key.scope, key.key, store.Millis(now)).Scan(&ms)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -200,16 +200,18 @@ func (l *Limiter) fail(ctx context.Context, q store.DBTX, k Keys, now time.Time)
 			continue
 		}
 		// Old failures no longer count; forget them so the table stays small.
-		if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = ? AND key = ? AND at <= ?`,
+		if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = $1 AND key = $2 AND at <= $3`,
 			key.scope, key.key, store.Millis(now.Add(-key.rule.Window))); err != nil {
 			return time.Time{}, fmt.Errorf("forget old failures: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO auth_failures (scope, key, at) VALUES (?, ?, ?)`,
+		if _, err := q.ExecContext(ctx, `INSERT INTO auth_failures (scope, key, at) VALUES ($1, $2, $3)`,
 			key.scope, key.key, store.Millis(now)); err != nil {
 			return time.Time{}, fmt.Errorf("count failure: %w", err)
 		}
+		// Count, then maybe pause: on PostgreSQL the caller's InTx is SERIALIZABLE, so two
+		// replicas counting the same key at once cannot both see one short of the limit.
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM auth_failures WHERE scope = ? AND key = ?`,
+		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM auth_failures WHERE scope = $1 AND key = $2`,
 			key.scope, key.key).Scan(&n); err != nil {
 			return time.Time{}, fmt.Errorf("count failures: %w", err)
 		}
@@ -218,12 +220,12 @@ func (l *Limiter) fail(ctx context.Context, q store.DBTX, k Keys, now time.Time)
 		}
 		// Locked: the count starts again from nothing when the lockout ends.
 		until := now.Add(key.rule.Lock)
-		if _, err := q.ExecContext(ctx, `INSERT INTO lockouts (scope, key, until) VALUES (?, ?, ?)
-			ON CONFLICT (scope, key) DO UPDATE SET until = max(until, excluded.until)`,
+		if _, err := q.ExecContext(ctx, `INSERT INTO lockouts (scope, key, until) VALUES ($1, $2, $3)
+			ON CONFLICT (scope, key) DO UPDATE SET until = CASE WHEN lockouts.until > excluded.until THEN lockouts.until ELSE excluded.until END`,
 			key.scope, key.key, store.Millis(until)); err != nil {
 			return time.Time{}, fmt.Errorf("lock out: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = ? AND key = ?`, key.scope, key.key); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = $1 AND key = $2`, key.scope, key.key); err != nil {
 			return time.Time{}, fmt.Errorf("reset failures: %w", err)
 		}
 		if err := l.audit.Record(ctx, q, audit.Event{AccountID: k.AccountID, Kind: audit.LockedOut, Detail: key.scope,
@@ -245,7 +247,7 @@ func (l *Limiter) Succeed(ctx context.Context, q store.DBTX, k Keys) error {
 	if k.Subject == nil || k.Method == audit.MethodPasskey {
 		return nil
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = ? AND key = ?`, scopeSubject, k.Subject); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE scope = $1 AND key = $2`, scopeSubject, k.Subject); err != nil {
 		return fmt.Errorf("forget failures: %w", err)
 	}
 	return nil

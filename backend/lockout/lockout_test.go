@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
 	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/lockout"
@@ -58,7 +58,11 @@ func isPause(res *testserver.Response, way, minutes string) bool {
 }
 
 func TestFiveFailuresLockTheAccountForFifteenMinutes(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testFiveFailuresLockTheAccountForFifteenMinutes)
+}
+
+func testFiveFailuresLockTheAccountForFifteenMinutes(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	owner := s.Client()
 	owner.SignUp("pat@example.com", password)
 	a := softauthn.New(testserver.Origin)
@@ -118,7 +122,11 @@ func TestFiveFailuresLockTheAccountForFifteenMinutes(t *testing.T) {
 }
 
 func TestAnUnknownEmailIsLockedOutExactlyLikeAKnownOne(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testAnUnknownEmailIsLockedOutExactlyLikeAKnownOne)
+}
+
+func testAnUnknownEmailIsLockedOutExactlyLikeAKnownOne(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	s.Client().SignUp("pat@example.com", password)
 	known, unknown := s.Client(), s.Client()
 	for i := range 6 {
@@ -139,6 +147,10 @@ func TestAnUnknownEmailIsLockedOutExactlyLikeAKnownOne(t *testing.T) {
 // A passkey cannot be guessed, so failed passwords never pause it: a stranger who types
 // wrong passwords for a patient's email, from anywhere, cannot keep the patient out.
 func TestFailedPasswordsNeverLockAPatientOutOfTheirPasskey(t *testing.T) {
+	store.ForEachEngine(t, testFailedPasswordsNeverLockAPatientOutOfTheirPasskey)
+}
+
+func testFailedPasswordsNeverLockAPatientOutOfTheirPasskey(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name     string
 		failures func(t *testing.T, s *testserver.Server) // wrong passwords by strangers
@@ -172,7 +184,7 @@ func TestFailedPasswordsNeverLockAPatientOutOfTheirPasskey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testserver.New(t)
+			s := testserver.New(t, testserver.OnEngine(engine))
 			owner := s.Client()
 			owner.SignUp("pat@example.com", password)
 			a := softauthn.New(testserver.Origin)
@@ -211,7 +223,11 @@ func stranger(s *testserver.Server, addr string) *testserver.Client {
 // Failed passkey assertions are paused per client, never per email: the client sending
 // them is paused (and told its password still works), nobody else is.
 func TestFailedPasskeysArePausedPerClientNotPerEmail(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testFailedPasskeysArePausedPerClientNotPerEmail)
+}
+
+func testFailedPasskeysArePausedPerClientNotPerEmail(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	owner := s.Client()
 	owner.SignUp("pat@example.com", password)
 	a := softauthn.New(testserver.Origin)
@@ -245,7 +261,11 @@ func TestFailedPasskeysArePausedPerClientNotPerEmail(t *testing.T) {
 }
 
 func TestReauthenticationFailuresCountTowardsTheSameLockout(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testReauthenticationFailuresCountTowardsTheSameLockout)
+}
+
+func testReauthenticationFailuresCountTowardsTheSameLockout(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", password)
 	var res *testserver.Response
@@ -267,8 +287,11 @@ func TestReauthenticationFailuresCountTowardsTheSameLockout(t *testing.T) {
 }
 
 func TestFailuresAreCountedInTheDatabaseAndSurviveARestart(t *testing.T) {
-	dir := t.TempDir()
-	onDir := testserver.WithConfig(func(c *backend.Config) { c.DataDir = dir })
+	store.ForEachEngine(t, testFailuresAreCountedInTheDatabaseAndSurviveARestart)
+}
+
+func testFailuresAreCountedInTheDatabaseAndSurviveARestart(t *testing.T, engine store.Engine) {
+	onDir := testserver.SameStorage(t, engine)
 	s := testserver.New(t, onDir)
 	s.Client().SignUp("pat@example.com", password)
 	fail(t, s.Client(), 4)
@@ -288,7 +311,11 @@ func TestFailuresAreCountedInTheDatabaseAndSurviveARestart(t *testing.T) {
 }
 
 func TestOnlyRecentFailuresCountAndASuccessClearsThem(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testOnlyRecentFailuresCountAndASuccessClearsThem)
+}
+
+func testOnlyRecentFailuresCountAndASuccessClearsThem(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	s.Client().SignUp("pat@example.com", password)
 	c := s.Client()
 	fail(t, c, 4)
@@ -305,7 +332,11 @@ func TestOnlyRecentFailuresCountAndASuccessClearsThem(t *testing.T) {
 }
 
 func TestOneClientTryingManyAccountsIsLockedOut(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testOneClientTryingManyAccountsIsLockedOut)
+}
+
+func testOneClientTryingManyAccountsIsLockedOut(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	s.Client().SignUp("pat@example.com", password)
 	attacker := s.Client()
 	attacker.RemoteAddr = "203.0.113.9:5000"

@@ -16,6 +16,10 @@ import (
 // transaction it audits the attempt, counts it, pauses the way in at the limit (audited
 // too), and its answer keeps all of that committed even though InTx returns an error.
 func TestRefuseAuditsCountsAndPausesAndKeepsItAll(t *testing.T) {
+	store.ForEachEngine(t, testRefuseAuditsCountsAndPausesAndKeepsItAll)
+}
+
+func testRefuseAuditsCountsAndPausesAndKeepsItAll(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name      string
 		method    string
@@ -31,7 +35,7 @@ func TestRefuseAuditsCountsAndPausesAndKeepsItAll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := store.NewForTest(t)
+			db := store.NewForTestOn(t, engine)
 			ctx := t.Context()
 			now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 			clock := func() time.Time { return now }
@@ -62,11 +66,11 @@ func TestRefuseAuditsCountsAndPausesAndKeepsItAll(t *testing.T) {
 				t.Errorf("the pause was not committed")
 			}
 			var attempts, pauses int
-			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE kind = ? AND method = ? AND client = ?`,
+			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE kind = $1 AND method = $2 AND client = $3`,
 				string(tt.kind), tt.method, "192.0.2.1").Scan(&attempts); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE kind = ?`, string(audit.LockedOut)).Scan(&pauses); err != nil {
+			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE kind = $1`, string(audit.LockedOut)).Scan(&pauses); err != nil {
 				t.Fatal(err)
 			}
 			if attempts != tt.limit || pauses == 0 {

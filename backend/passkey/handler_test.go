@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"maps"
 	"net/http"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
 	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
@@ -108,8 +108,10 @@ func credentialID(t *testing.T, p passkeyJSON) []byte {
 	return id
 }
 
-func TestPasskeyJourneys(t *testing.T) {
-	s := testserver.New(t)
+func TestPasskeyJourneys(t *testing.T) { store.ForEachEngine(t, testPasskeyJourneys) }
+
+func testPasskeyJourneys(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	owner := s.Client()
 	owner.SignUp("Pat@Example.com ", "correct horse battery")
 	a := softauthn.New(testserver.Origin)
@@ -124,7 +126,7 @@ func TestPasskeyJourneys(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339, pk.CreatedAt); err != nil {
 			t.Errorf("createdAt %q is not RFC 3339: %v", pk.CreatedAt, err)
 		}
-		if got := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = ? AND user_verified = 1
+		if got := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = $1 AND user_verified = 1
 			AND user_present = 1 AND sign_count = 0 AND attestation_format = 'none' AND length(public_key) > 64`, credentialID(t, pk)); got != 1 {
 			t.Errorf("stored passkeys matching the registration = %d, want 1", got)
 		}
@@ -274,14 +276,16 @@ func TestPasskeyJourneys(t *testing.T) {
 		if res := login(t, s.Client(), b, "synced@example.com"); res.Status != http.StatusOK {
 			t.Fatalf("login = %d %s", res.Status, res.Body)
 		}
-		if got := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = ? AND backup_state = 1`, credentialID(t, p)); got != 1 {
+		if got := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = $1 AND backup_state = 1`, credentialID(t, p)); got != 1 {
 			t.Errorf("backup state not written back")
 		}
 	})
 }
 
-func TestSecurityKeyIsNamedSo(t *testing.T) {
-	s := testserver.New(t)
+func TestSecurityKeyIsNamedSo(t *testing.T) { store.ForEachEngine(t, testSecurityKeyIsNamedSo) }
+
+func testSecurityKeyIsNamedSo(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("key@example.com", "correct horse battery")
 	a := softauthn.New(testserver.Origin)
@@ -292,7 +296,9 @@ func TestSecurityKeyIsNamedSo(t *testing.T) {
 	}
 }
 
-func TestPasskeyRefusals(t *testing.T) {
+func TestPasskeyRefusals(t *testing.T) { store.ForEachEngine(t, testPasskeyRefusals) }
+
+func testPasskeyRefusals(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s *testserver.Server)
@@ -396,7 +402,7 @@ func TestPasskeyRefusals(t *testing.T) {
 			if got := s.Count(`SELECT count(*) FROM passkeys`); got != 1 {
 				t.Errorf("passkeys = %d, want 1", got)
 			}
-			if got := s.Count(`SELECT account_id FROM passkeys WHERE credential_id = ?`, credentialID(t, first)); got != 1 {
+			if got := s.Count(`SELECT account_id FROM passkeys WHERE credential_id = $1`, credentialID(t, first)); got != 1 {
 				t.Errorf("the passkey moved to account %d", got)
 			}
 			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
@@ -493,10 +499,7 @@ func TestPasskeyRefusals(t *testing.T) {
 			a := softauthn.New(testserver.Origin)
 			a.Algorithm = softauthn.AlgES384
 			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
-			if _, err := s.DB.ExecContext(t.Context(), `UPDATE ceremonies SET session_data = json_set(session_data, '$.credParams',
-				json('[{"type":"public-key","alg":-7},{"type":"public-key","alg":-35}]')) WHERE id = ?`, b.Ceremony); err != nil {
-				t.Fatal(err)
-			}
+			editCeremony(t, s, b.Ceremony, "credParams", json.RawMessage(`[{"type":"public-key","alg":-7},{"type":"public-key","alg":-35}]`))
 			cred, err := a.Create(b.PublicKey)
 			if err != nil {
 				t.Fatal(err)
@@ -678,7 +681,7 @@ func TestPasskeyRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.run(t, testserver.New(t))
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
 		})
 	}
 }
@@ -762,8 +765,11 @@ func allowed(t *testing.T, b begun) []string {
 // several or only flagged passkeys get answers that differ only in their random challenge
 // and ceremony id, now, later and after a restart, in about the same time.
 func TestTheEmailStepOfAPasskeyLoginRevealsNothing(t *testing.T) {
-	dir := t.TempDir()
-	onDir := testserver.WithConfig(func(c *backend.Config) { c.DataDir = dir })
+	store.ForEachEngine(t, testTheEmailStepOfAPasskeyLoginRevealsNothing)
+}
+
+func testTheEmailStepOfAPasskeyLoginRevealsNothing(t *testing.T, engine store.Engine) {
+	onDir := testserver.SameStorage(t, engine)
 	s := testserver.New(t, onDir)
 	kinds := map[string][]string{}
 	for i := range 4 {
@@ -792,7 +798,7 @@ func TestTheEmailStepOfAPasskeyLoginRevealsNothing(t *testing.T) {
 		flagged := fmt.Sprintf("lee%d@example.com", i)
 		newPerson(t, s, flagged)
 		if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1
-			WHERE account_id = (SELECT id FROM accounts WHERE email = ?)`, flagged); err != nil {
+			WHERE account_id = (SELECT id FROM accounts WHERE email = $1)`, flagged); err != nil {
 			t.Fatal(err)
 		}
 		kinds["an account whose only passkey is flagged"] = append(kinds["an account whose only passkey is flagged"], flagged)
@@ -882,7 +888,11 @@ func TestTheEmailStepOfAPasskeyLoginRevealsNothing(t *testing.T) {
 // With no allow list, the email still decides whose passkey may log in: the answer's user
 // handle and credential must be that email's account's (WebAuthn L3 §7.2 step 6).
 func TestTheEmailStepAcceptsOnlyThatAccountsPasskey(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testTheEmailStepAcceptsOnlyThatAccountsPasskey)
+}
+
+func testTheEmailStepAcceptsOnlyThatAccountsPasskey(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	pat, _ := newPerson(t, s, "pat@example.com")
 	kim, _ := newPerson(t, s, "kim@example.com")
 	tests := []struct {
@@ -931,11 +941,27 @@ func mustJSON(t *testing.T, v any) []byte {
 // as "preferred" (a bug, or a row from an older version): the server must still require it.
 func weakenCeremony(t *testing.T, s *testserver.Server, id string) {
 	t.Helper()
-	res, err := s.DB.ExecContext(t.Context(), `UPDATE ceremonies SET session_data = json_set(session_data, '$.userVerification', 'preferred') WHERE id = ?`, id)
+	editCeremony(t, s, id, "userVerification", "preferred")
+}
+
+// editCeremony sets one field of a stored ceremony's session data (in Go: JSON functions
+// differ between the engines).
+func editCeremony(t *testing.T, s *testserver.Server, id, field string, value any) {
+	t.Helper()
+	var text string
+	if err := s.DB.QueryRowContext(t.Context(), `SELECT session_data FROM ceremonies WHERE id = $1`, id).Scan(&text); err != nil {
+		t.Fatalf("ceremony %s: %v", id, err)
+	}
+	data := map[string]any{}
+	if err := json.Unmarshal([]byte(text), &data); err != nil {
+		t.Fatal(err)
+	}
+	data[field] = value
+	edited, err := json.Marshal(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("ceremony %s not found", id)
+	if _, err := s.DB.ExecContext(t.Context(), `UPDATE ceremonies SET session_data = $1 WHERE id = $2`, string(edited), id); err != nil {
+		t.Fatal(err)
 	}
 }

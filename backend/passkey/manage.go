@@ -101,7 +101,7 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 		if err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RemovePasskey, proof); err != nil {
 			return err
 		}
-		// DELETE ... WHERE credential_id = ? AND account_id = ?: ownership is part of the
+		// DELETE ... WHERE credential_id = $1 AND account_id = $2: ownership is part of the
 		// statement, so someone else's passkey is simply not found.
 		removed, found, err := s.store.deleteOwned(ctx, tx, credID, cur.Account.ID)
 		if err != nil {
@@ -121,7 +121,9 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 			return err
 		}
 		// The last way to log in stays: a usable passkey may go only if a password or
-		// another usable passkey remains. (Rolled back: nothing was deleted.)
+		// another usable passkey remains. (Rolled back: nothing was deleted.) On PostgreSQL
+		// this check holds across replicas because InTx is SERIALIZABLE: two removals of an
+		// account's last two passkeys, each seeing the other left, cannot both commit.
 		if !removed.CloneWarning && !acct.HasPassword && len(usable(left)) == 0 {
 			return apperr.LastWayToLogIn.Wrap(errors.New("last usable passkey of an account without a password"))
 		}

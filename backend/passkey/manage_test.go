@@ -2,6 +2,7 @@ package passkey_test
 
 import (
 	"encoding/hex"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,7 +33,11 @@ func signedUp(t *testing.T, s *testserver.Server, email string) (*testserver.Cli
 }
 
 func TestPasskeysAreNamedAfterTheirAuthenticator(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testPasskeysAreNamedAfterTheirAuthenticator)
+}
+
+func testPasskeysAreNamedAfterTheirAuthenticator(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", password)
 	a := windowsHello()
@@ -49,7 +54,9 @@ func TestPasskeysAreNamedAfterTheirAuthenticator(t *testing.T) {
 	}
 }
 
-func TestRenamingAPasskey(t *testing.T) {
+func TestRenamingAPasskey(t *testing.T) { store.ForEachEngine(t, testRenamingAPasskey) }
+
+func testRenamingAPasskey(t *testing.T, engine store.Engine) {
 	rename := func(c *testserver.Client, id, name, proof string) *testserver.Response {
 		body := map[string]any{"name": name}
 		if proof != "" {
@@ -163,11 +170,15 @@ func TestRenamingAPasskey(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }
 
-func TestRemovingAPasskey(t *testing.T) {
+func TestRemovingAPasskey(t *testing.T) { store.ForEachEngine(t, testRemovingAPasskey) }
+
+func testRemovingAPasskey(t *testing.T, engine store.Engine) {
 	remove := func(c *testserver.Client, id, proof string) *testserver.Response {
 		body := map[string]any{}
 		if proof != "" {
@@ -179,7 +190,7 @@ func TestRemovingAPasskey(t *testing.T) {
 	// with a passkey only would be.
 	passwordless := func(t *testing.T, s *testserver.Server, email string) {
 		t.Helper()
-		if _, err := s.DB.ExecContext(t.Context(), `UPDATE accounts SET password_hash = NULL WHERE email = ?`, email); err != nil {
+		if _, err := s.DB.ExecContext(t.Context(), `UPDATE accounts SET password_hash = NULL WHERE email = $1`, email); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -194,7 +205,7 @@ func TestRemovingAPasskey(t *testing.T) {
 				t.Fatalf("remove = %d %s", res.Status, res.Body)
 			}
 			if s.Count(`SELECT count(*) FROM passkeys`) != 0 ||
-				s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_removed' AND passkey_name = ?`, pk.Name) != 1 {
+				s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_removed' AND passkey_name = $1`, pk.Name) != 1 {
 				t.Errorf("the passkey was not removed, or not audited")
 			}
 		}},
@@ -248,7 +259,7 @@ func TestRemovingAPasskey(t *testing.T) {
 			other := softauthn.New(testserver.Origin)
 			otherKey := c.RegisterPasskey(other, c.ReauthWithPasskey(a, "add-passkey"))
 			passwordless(t, s, "pat@example.com")
-			if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1 WHERE name = ?`, otherKey.Name); err != nil {
+			if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1 WHERE name = $1`, otherKey.Name); err != nil {
 				t.Fatal(err)
 			}
 			// The usable one is the last way to log in, although a flagged one remains...
@@ -270,13 +281,19 @@ func TestRemovingAPasskey(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }
 
 func TestTheLoginGraceAllowsOneChange(t *testing.T) {
+	store.ForEachEngine(t, testTheLoginGraceAllowsOneChange)
+}
+
+func testTheLoginGraceAllowsOneChange(t *testing.T, engine store.Engine) {
 	t.Run("after sign-up the first passkey needs no re-authentication; the second does", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c, a, _ := signedUp(t, s, "pat@example.com")
 		res := c.Post("/api/passkeys/register/begin", map[string]any{})
 		if res.Status != http.StatusForbidden || res.Code() != "reauth_required" {
@@ -285,7 +302,7 @@ func TestTheLoginGraceAllowsOneChange(t *testing.T) {
 		c.RegisterPasskey(softauthn.New(testserver.Origin), c.ReauthWithPasskey(a, "add-passkey"))
 	})
 	t.Run("a cancelled set-up can be begun again: the grace is used when a passkey is stored", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", password)
 		c.Begin("/api/passkeys/register/begin", map[string]any{}) // abandoned
@@ -295,7 +312,7 @@ func TestTheLoginGraceAllowsOneChange(t *testing.T) {
 		}
 	})
 	t.Run("two set-ups begun with one grace store only one passkey", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", password)
 		first := c.Begin("/api/passkeys/register/begin", map[string]any{})
@@ -315,7 +332,7 @@ func TestTheLoginGraceAllowsOneChange(t *testing.T) {
 		}
 	})
 	t.Run("the grace ends 5 minutes after the login", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", password)
 		s.Clock.Advance(5 * time.Minute)
@@ -324,7 +341,7 @@ func TestTheLoginGraceAllowsOneChange(t *testing.T) {
 		}
 	})
 	t.Run("a refused change does not use the grace", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c, _, pk := signedUp(t, s, "pat@example.com")
 		c.Post("/api/login/password", map[string]string{"email": "pat@example.com", "password": password})
 		if res := c.Do(http.MethodPatch, "/api/passkeys/"+pk.ID, map[string]any{"name": "\x00"}); res.Status != http.StatusUnprocessableEntity {
@@ -341,7 +358,7 @@ func TestTheLoginGraceAllowsOneChange(t *testing.T) {
 		}
 	})
 	t.Run("a passkey login gives a grace too", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		_, a, _ := signedUp(t, s, "pat@example.com")
 		c := s.Client()
 		if res := c.LoginWithPasskey(a, "pat@example.com"); res.Status != http.StatusOK {
@@ -352,7 +369,11 @@ func TestTheLoginGraceAllowsOneChange(t *testing.T) {
 }
 
 func TestTheAccountSaysWhetherItHasAUsablePasskey(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testTheAccountSaysWhetherItHasAUsablePasskey)
+}
+
+func testTheAccountSaysWhetherItHasAUsablePasskey(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", password)
 	hasPasskey := func() bool {

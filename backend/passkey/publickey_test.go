@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"math/big"
 	"net/http"
 	"slices"
@@ -434,13 +435,17 @@ const setUpRefusedMessage = "We could not set up a passkey with this device or s
 // passkey whose public key cannot work is refused with 400 passkey_not_accepted, nothing is
 // stored or audited, and nothing is used up: the same proof sets up a good passkey at once.
 func TestRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T) {
+	store.ForEachEngine(t, testRegistrationRefusesAPublicKeyThatCannotWork)
+}
+
+func testRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T, engine store.Engine) {
 	k := newKeys(t)
 	cases := unusableKeys(t, k)
 	cases = append(cases, unusableKey{name: "a good key followed by stray bytes in the authenticator data is refused",
 		key: slices.Concat(k.es256, []byte{0x00})})
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testserver.New(t)
+			s := testserver.New(t, testserver.OnEngine(engine))
 			c := s.Client()
 			c.SignUp("pat@example.com", "correct horse battery")
 			proof := c.ReauthWithPassword("correct horse battery", "add-passkey")
@@ -468,7 +473,7 @@ func TestRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T) {
 
 			// Nothing was used up: the same proof sets up a good passkey, and is used by it.
 			good := c.RegisterPasskey(softauthn.New(testserver.Origin), proof)
-			if n := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = ?`, credentialID(t, good)); n != 1 {
+			if n := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = $1`, credentialID(t, good)); n != 1 {
 				t.Errorf("the good passkey was not stored")
 			}
 			if again := c.Post("/api/passkeys/register/begin", map[string]any{"proof": proof}); again.Status != http.StatusForbidden || again.Code() != "reauth_required" {
@@ -478,7 +483,7 @@ func TestRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T) {
 	}
 
 	t.Run("a refused key leaves the login grace for the next try", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", "correct horse battery")
 		before := s.Dump(testserver.StateTables...)
@@ -496,7 +501,7 @@ func TestRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T) {
 	})
 
 	t.Run("the desktop app's backend (device ceremonies) refuses it alike", func(t *testing.T) {
-		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))
+		s := testserver.New(t, testserver.OnEngine(engine), testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))
 		c := s.Client()
 		c.SignUp("pat@example.com", "correct horse battery")
 		if res := setUpWith(t, c, "", cose(t, 1, 2, 3, -257, -1, 1, -2, k.x, -3, k.y)); res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" {
@@ -508,7 +513,7 @@ func TestRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T) {
 	})
 
 	t.Run("the logged reason names what is wrong with the key", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", "correct horse battery")
 		offCurve := slices.Clone(k.y)
@@ -525,6 +530,10 @@ func TestRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T) {
 // TestRegistrationAcceptsAKeyOfEveryOfferedAlgorithm: good keys of ES256, EdDSA and RS256 are
 // stored as sent; an ES256 passkey then logs in.
 func TestRegistrationAcceptsAKeyOfEveryOfferedAlgorithm(t *testing.T) {
+	store.ForEachEngine(t, testRegistrationAcceptsAKeyOfEveryOfferedAlgorithm)
+}
+
+func testRegistrationAcceptsAKeyOfEveryOfferedAlgorithm(t *testing.T, engine store.Engine) {
 	k := newKeys(t)
 	for _, tt := range []struct {
 		name string
@@ -535,7 +544,7 @@ func TestRegistrationAcceptsAKeyOfEveryOfferedAlgorithm(t *testing.T) {
 		{"an RS256 key of 2048 bits", k.rs256},
 	} {
 		t.Run(tt.name+" is stored", func(t *testing.T) {
-			s := testserver.New(t)
+			s := testserver.New(t, testserver.OnEngine(engine))
 			c := s.Client()
 			c.SignUp("pat@example.com", "correct horse battery")
 			res := setUpWith(t, c, "", tt.key)
@@ -552,7 +561,7 @@ func TestRegistrationAcceptsAKeyOfEveryOfferedAlgorithm(t *testing.T) {
 		})
 	}
 	t.Run("an ES256 passkey set up end to end logs in", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", "correct horse battery")
 		a := softauthn.New(testserver.Origin)

@@ -47,7 +47,7 @@ func scanPasskey(row interface{ Scan(...any) error }) (Passkey, error) {
 
 // listByAccount returns an account's passkeys, oldest first.
 func (Store) listByAccount(ctx context.Context, q store.DBTX, accountID int64) ([]Passkey, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`, accountID)
+	rows, err := q.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE account_id = $1 ORDER BY created_at, id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("list passkeys: %w", err)
 	}
@@ -69,7 +69,7 @@ func (Store) listByAccount(ctx context.Context, q store.DBTX, accountID int64) (
 // accountOfCredential returns the account that owns credentialID; found is false when no
 // account does.
 func (Store) accountOfCredential(ctx context.Context, q store.DBTX, credentialID []byte) (accountID int64, found bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT account_id FROM passkeys WHERE credential_id = ?`, credentialID).Scan(&accountID)
+	err = q.QueryRowContext(ctx, `SELECT account_id FROM passkeys WHERE credential_id = $1`, credentialID).Scan(&accountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -86,26 +86,28 @@ func (Store) insert(ctx context.Context, q store.DBTX, p Passkey) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO passkeys (account_id, credential_id, public_key, aaguid, sign_count,
+	var id int64
+	err = q.QueryRowContext(ctx, `INSERT INTO passkeys (account_id, credential_id, public_key, aaguid, sign_count,
 		clone_warning, user_present, user_verified, backup_eligible, backup_state, transports, attachment,
 		attestation_type, attestation_format, name, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 		p.AccountID, p.CredentialID, p.PublicKey, p.AAGUID, p.SignCount,
-		p.CloneWarning, p.UserPresent, p.UserVerified, p.BackupEligible, p.BackupState, string(transports), p.Attachment,
-		p.AttestationType, p.AttestationFormat, p.Name, store.Millis(p.CreatedAt))
+		store.Bit(p.CloneWarning), store.Bit(p.UserPresent), store.Bit(p.UserVerified), store.Bit(p.BackupEligible),
+		store.Bit(p.BackupState), string(transports), p.Attachment,
+		p.AttestationType, p.AttestationFormat, p.Name, store.Millis(p.CreatedAt)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert passkey: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // recordUse writes back what a successful login changed: the signature counter, the flags
 // (backup state can change, e.g. when a passkey gets synced) and the time of use.
 func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c *webauthn.Credential, now time.Time) error {
-	res, err := q.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?, user_present = ?, user_verified = ?,
-		backup_eligible = ?, backup_state = ?, last_used_at = ? WHERE credential_id = ?`,
-		c.Authenticator.SignCount, c.Flags.UserPresent, c.Flags.UserVerified,
-		c.Flags.BackupEligible, c.Flags.BackupState, store.Millis(now), credentialID)
+	res, err := q.ExecContext(ctx, `UPDATE passkeys SET sign_count = $1, user_present = $2, user_verified = $3,
+		backup_eligible = $4, backup_state = $5, last_used_at = $6 WHERE credential_id = $7`,
+		c.Authenticator.SignCount, store.Bit(c.Flags.UserPresent), store.Bit(c.Flags.UserVerified),
+		store.Bit(c.Flags.BackupEligible), store.Bit(c.Flags.BackupState), store.Millis(now), credentialID)
 	if err != nil {
 		return fmt.Errorf("update passkey after login: %w", err)
 	}
@@ -117,7 +119,7 @@ func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c
 
 // rename sets the name of passkey id, if account accountID owns it.
 func (Store) rename(ctx context.Context, q store.DBTX, id, accountID int64, name string) error {
-	res, err := q.ExecContext(ctx, `UPDATE passkeys SET name = ? WHERE id = ? AND account_id = ?`, name, id, accountID)
+	res, err := q.ExecContext(ctx, `UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3`, name, id, accountID)
 	if err != nil {
 		return fmt.Errorf("rename passkey: %w", err)
 	}
@@ -130,7 +132,7 @@ func (Store) rename(ctx context.Context, q store.DBTX, id, accountID int64, name
 // deleteOwned deletes the passkey with credentialID if account accountID owns it, and
 // returns it; found is false when the account has no such passkey (someone else's, or none).
 func (Store) deleteOwned(ctx context.Context, q store.DBTX, credentialID []byte, accountID int64) (Passkey, bool, error) {
-	p, err := scanPasskey(q.QueryRowContext(ctx, `DELETE FROM passkeys WHERE credential_id = ? AND account_id = ?
+	p, err := scanPasskey(q.QueryRowContext(ctx, `DELETE FROM passkeys WHERE credential_id = $1 AND account_id = $2
 		RETURNING `+passkeyColumns, credentialID, accountID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Passkey{}, false, nil
@@ -143,7 +145,7 @@ func (Store) deleteOwned(ctx context.Context, q store.DBTX, credentialID []byte,
 
 // flagCloneWarning marks a passkey whose signature counter went backwards.
 func (Store) flagCloneWarning(ctx context.Context, q store.DBTX, credentialID []byte) error {
-	if _, err := q.ExecContext(ctx, `UPDATE passkeys SET clone_warning = 1 WHERE credential_id = ?`, credentialID); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE passkeys SET clone_warning = 1 WHERE credential_id = $1`, credentialID); err != nil {
 		return fmt.Errorf("flag passkey: %w", err)
 	}
 	return nil
@@ -174,10 +176,10 @@ type ceremony struct {
 // saveCeremony stores c, after clearing out expired ceremonies, and used ones no longer
 // remembered, so the tables stay small.
 func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= ?`, store.Millis(c.CreatedAt)); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1`, store.Millis(c.CreatedAt)); err != nil {
 		return fmt.Errorf("delete expired ceremonies: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= ?`, store.Millis(c.CreatedAt)); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= $1`, store.Millis(c.CreatedAt)); err != nil {
 		return fmt.Errorf("delete used ceremonies: %w", err)
 	}
 	data, err := json.Marshal(c.Data)
@@ -185,7 +187,7 @@ func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 		return fmt.Errorf("encode ceremony: %w", err)
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO ceremonies (id, purpose, action, account_id, session_id, subject, reauth_proof,
-		session_data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		session_data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		c.ID, c.Purpose, c.Action, nullID(c.AccountID), nullID(c.SessionID), c.Subject, c.Grant.ProofHash,
 		string(data), store.Millis(c.CreatedAt), store.Millis(c.ExpiresAt))
 	if err != nil {
@@ -202,7 +204,7 @@ func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c cerem
 		data             string
 		created, expires int64
 	)
-	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = ?
+	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1
 		RETURNING id, purpose, action, account_id, session_id, subject, reauth_proof, session_data, created_at, expires_at`, id).
 		Scan(&c.ID, &c.Purpose, &c.Action, &account, &session, &c.Subject, &c.Grant.ProofHash, &data, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -231,7 +233,7 @@ type usedCeremony struct {
 // recordCeremonyUse remembers that ceremony c was used now by a finish (not, or not yet, a
 // successful one) until forgetAt.
 func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, forgetAt time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO used_ceremonies (id, purpose, account_id, session_id, forget_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := q.ExecContext(ctx, `INSERT INTO used_ceremonies (id, purpose, account_id, session_id, forget_at) VALUES ($1, $2, $3, $4, $5)`,
 		c.ID, c.Purpose, nullID(c.AccountID), nullID(c.SessionID), store.Millis(forgetAt))
 	if err != nil {
 		return fmt.Errorf("remember used ceremony: %w", err)
@@ -241,7 +243,7 @@ func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, fo
 
 // ceremonySucceeded records that the finish that used ceremony id succeeded.
 func (Store) ceremonySucceeded(ctx context.Context, q store.DBTX, id string) error {
-	res, err := q.ExecContext(ctx, `UPDATE used_ceremonies SET succeeded = 1 WHERE id = ?`, id)
+	res, err := q.ExecContext(ctx, `UPDATE used_ceremonies SET succeeded = 1 WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("remember ceremony outcome: %w", err)
 	}
@@ -257,7 +259,7 @@ func (Store) usedCeremony(ctx context.Context, q store.DBTX, id string) (u usedC
 		account, session sql.NullInt64
 		forget           int64
 	)
-	err = q.QueryRowContext(ctx, `SELECT purpose, account_id, session_id, succeeded, forget_at FROM used_ceremonies WHERE id = ?`, id).
+	err = q.QueryRowContext(ctx, `SELECT purpose, account_id, session_id, succeeded, forget_at FROM used_ceremonies WHERE id = $1`, id).
 		Scan(&u.Purpose, &account, &session, &u.Succeeded, &forget)
 	if errors.Is(err, sql.ErrNoRows) {
 		return usedCeremony{}, false, nil

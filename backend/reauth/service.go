@@ -151,7 +151,7 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action
 	now := s.clock()
 	// Expired proofs are kept a while longer: a passkey set-up checked with one before it
 	// expired may still be finishing (see Use).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM reauth_proofs WHERE expires_at <= ?`, store.Millis(now.Add(-ProofTimeout))); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM reauth_proofs WHERE expires_at <= $1`, store.Millis(now.Add(-ProofTimeout))); err != nil {
 		return "", "", fmt.Errorf("delete expired proofs: %w", err)
 	}
 	raw := make([]byte, proofBytes)
@@ -160,7 +160,7 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action
 	}
 	proof = base64.RawURLEncoding.EncodeToString(raw)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO reauth_proofs (token_hash, session_id, action, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?)`, hash(proof), sessionID, string(action), store.Millis(now), store.Millis(now.Add(ProofTimeout))); err != nil {
+		VALUES ($1, $2, $3, $4, $5)`, hash(proof), sessionID, string(action), store.Millis(now), store.Millis(now.Add(ProofTimeout))); err != nil {
 		return "", "", fmt.Errorf("insert proof: %w", err)
 	}
 	if token, err = s.sessions.Rotate(ctx, tx, sessionID); err != nil {
@@ -187,7 +187,7 @@ func (s *Service) Check(ctx context.Context, q store.DBTX, sessionID int64, acti
 	}
 	h := hash(proof)
 	var id int64
-	err := q.QueryRowContext(ctx, `SELECT id FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? AND expires_at > ?`,
+	err := q.QueryRowContext(ctx, `SELECT id FROM reauth_proofs WHERE token_hash = $1 AND session_id = $2 AND action = $3 AND expires_at > $4`,
 		h, sessionID, string(action), store.Millis(now)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Grant{}, Required(fmt.Errorf("no live proof for %s in this session", action))
@@ -214,9 +214,9 @@ func (s *Service) Use(ctx context.Context, tx *sql.Tx, sessionID int64, action A
 		}
 		return nil
 	}
-	query := `DELETE FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ? RETURNING id`
+	query := `DELETE FROM reauth_proofs WHERE token_hash = $1 AND session_id = $2 AND action = $3 RETURNING id`
 	if Repeatable(action) {
-		query = `SELECT id FROM reauth_proofs WHERE token_hash = ? AND session_id = ? AND action = ?`
+		query = `SELECT id FROM reauth_proofs WHERE token_hash = $1 AND session_id = $2 AND action = $3`
 	}
 	var id int64
 	err := tx.QueryRowContext(ctx, query, g.ProofHash, sessionID, string(action)).Scan(&id)

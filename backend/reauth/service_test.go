@@ -2,6 +2,7 @@ package reauth_test
 
 import (
 	"crypto/sha256"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"net/http"
 	"testing"
 	"time"
@@ -49,7 +50,9 @@ func changePassword(c *testserver.Client, proof string) *testserver.Response {
 	return c.Post("/api/account/password", map[string]any{"newPassword": "a brand new password", "proof": proof})
 }
 
-func TestPasswordReauthentication(t *testing.T) {
+func TestPasswordReauthentication(t *testing.T) { store.ForEachEngine(t, testPasswordReauthentication) }
+
+func testPasswordReauthentication(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s *testserver.Server)
@@ -71,8 +74,8 @@ func TestPasswordReauthentication(t *testing.T) {
 				t.Errorf("the new token does not work")
 			}
 			sum := sha256.Sum256([]byte(proof))
-			if s.Count(`SELECT count(*) FROM reauth_proofs WHERE token_hash = ? AND action = 'change-password'`, sum[:]) != 1 ||
-				s.Count(`SELECT count(*) FROM reauth_proofs WHERE CAST(token_hash AS TEXT) = ?`, proof) != 0 {
+			if s.Count(`SELECT count(*) FROM reauth_proofs WHERE token_hash = $1 AND action = 'change-password'`, sum[:]) != 1 ||
+				s.Count(`SELECT count(*) FROM reauth_proofs WHERE CAST(token_hash AS TEXT) = $1`, proof) != 0 {
 				t.Errorf("the proof is not stored as its SHA-256")
 			}
 			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'reauthenticated' AND method = 'password'`) != 1 {
@@ -130,11 +133,15 @@ func TestPasswordReauthentication(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }
 
-func TestProofs(t *testing.T) {
+func TestProofs(t *testing.T) { store.ForEachEngine(t, testProofs) }
+
+func testProofs(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s *testserver.Server)
@@ -199,11 +206,15 @@ func TestProofs(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }
 
-func TestPasskeyReauthentication(t *testing.T) {
+func TestPasskeyReauthentication(t *testing.T) { store.ForEachEngine(t, testPasskeyReauthentication) }
+
+func testPasskeyReauthentication(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s *testserver.Server)
@@ -211,7 +222,7 @@ func TestPasskeyReauthentication(t *testing.T) {
 		{"options allow the account's usable passkeys only, with user verification required", func(t *testing.T, s *testserver.Server) {
 			c, a := withPasskey(t, s, "pat@example.com")
 			flagged := c.RegisterPasskey(softauthn.New(testserver.Origin), c.ReauthWithPasskey(a, "add-passkey"))
-			if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1 WHERE name = ?`, flagged.Name); err != nil {
+			if _, err := s.DB.ExecContext(t.Context(), `UPDATE passkeys SET clone_warning = 1 WHERE name = $1`, flagged.Name); err != nil {
 				t.Fatal(err)
 			}
 			var opts struct {
@@ -326,7 +337,9 @@ func TestPasskeyReauthentication(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }
 
@@ -377,6 +390,10 @@ func refused(t *testing.T, s *testserver.Server, what string, res *testserver.Re
 // allowed the first removal (the login grace, or a proof) allows the next ones in the same
 // session until it ends, and allows nothing else.
 func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
+	store.ForEachEngine(t, testAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey)
+}
+
+func testAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s *testserver.Server)
@@ -558,13 +575,19 @@ func TestAPatientWhoLostTheirDevicesCanRemoveEveryLostPasskey(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, testserver.New(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, testserver.New(t, testserver.OnEngine(engine)))
+		})
 	}
 }
 
 // The other changes stay single use: one re-authentication, one change.
 func TestProofsForOtherChangesAreUsedUpByOneChange(t *testing.T) {
-	c, a := withPasskey(t, testserver.New(t), "pat@example.com")
+	store.ForEachEngine(t, testProofsForOtherChangesAreUsedUpByOneChange)
+}
+
+func testProofsForOtherChangesAreUsedUpByOneChange(t *testing.T, engine store.Engine) {
+	c, a := withPasskey(t, testserver.New(t, testserver.OnEngine(engine)), "pat@example.com")
 	proof := c.ReauthWithPasskey(a, "rename-passkey")
 	if res := rename(t, c, proof); res.Status != http.StatusOK {
 		t.Fatalf("rename = %d %s", res.Status, res.Body)

@@ -3,6 +3,7 @@ package session_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,7 +37,9 @@ func setCookie(t *testing.T, res *testserver.Response) string {
 	return lines[0]
 }
 
-func TestSessionCookie(t *testing.T) {
+func TestSessionCookie(t *testing.T) { store.ForEachEngine(t, testSessionCookie) }
+
+func testSessionCookie(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name, origin, cookieName string
 		secure                   bool
@@ -46,7 +49,7 @@ func TestSessionCookie(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Origin = tt.origin }))
+			s := testserver.New(t, testserver.OnEngine(engine), testserver.WithConfig(func(c *backend.Config) { c.Origin = tt.origin }))
 			c := s.Client()
 			c.Origin = tt.origin
 			res := c.Post("/api/accounts", map[string]string{"email": "pat@example.com", "password": "correct horse battery"})
@@ -70,10 +73,10 @@ func TestSessionCookie(t *testing.T) {
 				t.Errorf("token %q is not 32 random bytes in base64url", c.Cookie.Value)
 			}
 			sum := sha256.Sum256([]byte(c.Cookie.Value))
-			if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, sum[:]) != 1 {
+			if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = $1`, sum[:]) != 1 {
 				t.Errorf("the session is not stored under the SHA-256 of its token")
 			}
-			if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = ? OR CAST(token_hash AS TEXT) = ?`, []byte(c.Cookie.Value), c.Cookie.Value) != 0 {
+			if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = $1 OR CAST(token_hash AS TEXT) = $2`, []byte(c.Cookie.Value), c.Cookie.Value) != 0 {
 				t.Errorf("the token itself is stored")
 			}
 			if !signedIn(t, c) {
@@ -86,8 +89,10 @@ func TestSessionCookie(t *testing.T) {
 	}
 }
 
-func TestLoginRotatesTheToken(t *testing.T) {
-	s := testserver.New(t)
+func TestLoginRotatesTheToken(t *testing.T) { store.ForEachEngine(t, testLoginRotatesTheToken) }
+
+func testLoginRotatesTheToken(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 	old := *c.Cookie
@@ -96,7 +101,7 @@ func TestLoginRotatesTheToken(t *testing.T) {
 		t.Fatalf("login = %d, cookie %v (old %v)", res.Status, c.Cookie, old.Value)
 	}
 	oldHash := sha256.Sum256([]byte(old.Value))
-	if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, oldHash[:]) != 0 {
+	if s.Count(`SELECT count(*) FROM sessions WHERE token_hash = $1`, oldHash[:]) != 0 {
 		t.Errorf("the session of the old token was not deleted at login")
 	}
 	if s.Count(`SELECT count(*) FROM sessions`) != 1 {
@@ -112,7 +117,9 @@ func TestLoginRotatesTheToken(t *testing.T) {
 	}
 }
 
-func TestTimeouts(t *testing.T) {
+func TestTimeouts(t *testing.T) { store.ForEachEngine(t, testTimeouts) }
+
+func testTimeouts(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name  string
 		steps []time.Duration // clock advances, each followed by a request
@@ -129,7 +136,7 @@ func TestTimeouts(t *testing.T) {
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testserver.New(t)
+			s := testserver.New(t, testserver.OnEngine(engine))
 			c := s.Client()
 			c.SignUp("pat@example.com", "correct horse battery")
 			for i, d := range tt.steps {
@@ -150,7 +157,11 @@ func TestTimeouts(t *testing.T) {
 
 // The page warns before the session ends (WCAG 2.2.1) from what these headers say.
 func TestAnswersSayHowLongTheSessionHasLeft(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testAnswersSayHowLongTheSessionHasLeft)
+}
+
+func testAnswersSayHowLongTheSessionHasLeft(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 
@@ -178,7 +189,11 @@ func TestAnswersSayHowLongTheSessionHasLeft(t *testing.T) {
 // A peek (Session-Peek: 1) says whether the session is live and how long it has left, but
 // does not count as activity: otherwise two windows asking in turn would keep it alive.
 func TestAPeekDoesNotKeepTheSessionAlive(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testAPeekDoesNotKeepTheSessionAlive)
+}
+
+func testAPeekDoesNotKeepTheSessionAlive(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 	peek := func() *testserver.Response {
@@ -215,9 +230,11 @@ func repeatBool(b bool, n int) []bool {
 	return out
 }
 
-func TestLogout(t *testing.T) {
+func TestLogout(t *testing.T) { store.ForEachEngine(t, testLogout) }
+
+func testLogout(t *testing.T, engine store.Engine) {
 	t.Run("logout deletes the session, clears the cookie and is audited", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", "correct horse battery")
 		token := *c.Cookie
@@ -242,14 +259,14 @@ func TestLogout(t *testing.T) {
 		}
 	})
 	t.Run("logout without a session answers the same", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		res := s.Client().Post("/api/logout", map[string]any{})
 		if res.Status != http.StatusOK || strings.TrimSpace(string(res.Body)) != `{"signedIn":false}` {
 			t.Errorf("logout = %d %s", res.Status, res.Body)
 		}
 	})
 	t.Run("logout needs an allowed Origin like every POST", func(t *testing.T) {
-		s := testserver.New(t)
+		s := testserver.New(t, testserver.OnEngine(engine))
 		c := s.Client()
 		c.SignUp("pat@example.com", "correct horse battery")
 		c.Origin = "http://evil.example"
@@ -262,8 +279,10 @@ func TestLogout(t *testing.T) {
 	})
 }
 
-func TestSignOutEverywhereElse(t *testing.T) {
-	s := testserver.New(t)
+func TestSignOutEverywhereElse(t *testing.T) { store.ForEachEngine(t, testSignOutEverywhereElse) }
+
+func testSignOutEverywhereElse(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	here := s.Client()
 	here.SignUp("pat@example.com", "correct horse battery")
 	var others []*testserver.Client
@@ -300,7 +319,11 @@ func TestSignOutEverywhereElse(t *testing.T) {
 }
 
 func TestALoginStartsAFreshAuthenticationWithItsGrace(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testALoginStartsAFreshAuthenticationWithItsGrace)
+}
+
+func testALoginStartsAFreshAuthenticationWithItsGrace(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 	if s.Count(`SELECT count(*) FROM sessions WHERE authenticated_at = created_at AND login_grace = 1`) != 1 {
@@ -311,7 +334,11 @@ func TestALoginStartsAFreshAuthenticationWithItsGrace(t *testing.T) {
 // A request only reads its session; the last use is written when the stored one is a minute
 // old or more (issue 14, rule 5: a read must not need the disk).
 func TestTheLastUseIsWrittenAtMostOnceAMinute(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testTheLastUseIsWrittenAtMostOnceAMinute)
+}
+
+func testTheLastUseIsWrittenAtMostOnceAMinute(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 	start := s.Clock.Now()
@@ -352,6 +379,10 @@ func TestTheLastUseIsWrittenAtMostOnceAMinute(t *testing.T) {
 // the service judges a session by its true last use, kept in memory, so a session neither
 // outlives its idle timeout nor ends before it, even when the timeout is under a minute.
 func TestTheIdleTimeoutIsExactThoughTheLastUseIsWrittenOnceAMinute(t *testing.T) {
+	store.ForEachEngine(t, testTheIdleTimeoutIsExactThoughTheLastUseIsWrittenOnceAMinute)
+}
+
+func testTheIdleTimeoutIsExactThoughTheLastUseIsWrittenOnceAMinute(t *testing.T, engine store.Engine) {
 	tests := []struct {
 		name  string
 		idle  time.Duration
@@ -371,7 +402,7 @@ func TestTheIdleTimeoutIsExactThoughTheLastUseIsWrittenOnceAMinute(t *testing.T)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testserver.New(t, testserver.WithOptions(backend.WithSessionTimeouts(tt.idle, 0)))
+			s := testserver.New(t, testserver.OnEngine(engine), testserver.WithOptions(backend.WithSessionTimeouts(tt.idle, 0)))
 			c := s.Client()
 			c.SignUp("pat@example.com", "correct horse battery")
 			for i, d := range tt.steps {
@@ -394,7 +425,11 @@ func TestTheIdleTimeoutIsExactThoughTheLastUseIsWrittenOnceAMinute(t *testing.T)
 
 // A peek counts from the true last use, not from the stored one.
 func TestAPeekCountsFromAUseNotYetWritten(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testAPeekCountsFromAUseNotYetWritten)
+}
+
+func testAPeekCountsFromAUseNotYetWritten(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 	s.Clock.Advance(30 * time.Second)
@@ -409,7 +444,11 @@ func TestAPeekCountsFromAUseNotYetWritten(t *testing.T) {
 // Closing the app writes the last uses that were only in memory, so after a restart no
 // session ends earlier than it would have.
 func TestClosingWritesTheLastUsesOnlyInMemory(t *testing.T) {
-	s := testserver.New(t)
+	store.ForEachEngine(t, testClosingWritesTheLastUsesOnlyInMemory)
+}
+
+func testClosingWritesTheLastUsesOnlyInMemory(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
 	c := s.Client()
 	c.SignUp("pat@example.com", "correct horse battery")
 	s.Clock.Advance(30 * time.Second)
@@ -432,7 +471,11 @@ func seconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second))
 // Every login clears out ended sessions; it must not take a live one whose latest use is
 // only in memory for an ended one.
 func TestALoginsClearOutLeavesASessionUsedSinceItsStoredUse(t *testing.T) {
-	s := testserver.New(t, testserver.WithOptions(backend.WithSessionTimeouts(40*time.Second, 0)))
+	store.ForEachEngine(t, testALoginsClearOutLeavesASessionUsedSinceItsStoredUse)
+}
+
+func testALoginsClearOutLeavesASessionUsedSinceItsStoredUse(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine), testserver.WithOptions(backend.WithSessionTimeouts(40*time.Second, 0)))
 	pat := s.Client()
 	pat.SignUp("pat@example.com", "correct horse battery")
 	s.Clock.Advance(30 * time.Second)

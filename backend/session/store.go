@@ -18,7 +18,7 @@ type Store struct{}
 func (Store) insert(ctx context.Context, q store.DBTX, tokenHash []byte, accountID int64, now, expires time.Time) error {
 	_, err := q.ExecContext(ctx,
 		`INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, authenticated_at, login_grace)
-		 VALUES (?, ?, ?, ?, ?, ?, 1)`,
+		 VALUES ($1, $2, $3, $4, $5, $6, 1)`,
 		tokenHash, accountID, store.Millis(now), store.Millis(now), store.Millis(expires), store.Millis(now))
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
@@ -36,7 +36,7 @@ type row struct {
 // there is none. It only reads: a request must be answerable when nothing can be written.
 func (Store) byToken(ctx context.Context, q store.DBTX, tokenHash []byte) (r row, found bool, err error) {
 	var lastSeen, expires int64
-	err = q.QueryRowContext(ctx, `SELECT id, account_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?`,
+	err = q.QueryRowContext(ctx, `SELECT id, account_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`,
 		tokenHash).Scan(&r.id, &r.accountID, &lastSeen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return row{}, false, nil
@@ -49,9 +49,10 @@ func (Store) byToken(ctx context.Context, q store.DBTX, tokenHash []byte) (r row
 }
 
 // saveLastUse records that session id was used at; an earlier time never replaces a later
-// one (two requests may save out of order).
+// one (two requests may save out of order). A CASE, not max() or greatest(): each engine
+// lacks the other's (store.Engine).
 func (Store) saveLastUse(ctx context.Context, q store.DBTX, id int64, at time.Time) error {
-	if _, err := q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?`, store.Millis(at), id); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = CASE WHEN last_seen_at > $1 THEN last_seen_at ELSE $1 END WHERE id = $2`, store.Millis(at), id); err != nil {
 		return fmt.Errorf("record the last use of a session: %w", err)
 	}
 	return nil
@@ -62,7 +63,7 @@ func (Store) saveLastUse(ctx context.Context, q store.DBTX, id int64, at time.Ti
 // (with its last use in memory too); the conditions keep a session that another request
 // has just rotated or renewed from being deleted on stale knowledge.
 func (Store) deleteEndedByToken(ctx context.Context, q store.DBTX, tokenHash []byte, now time.Time, idle time.Duration) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ? AND (expires_at <= ? OR last_seen_at <= ?)`,
+	if _, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND (expires_at <= $2 OR last_seen_at <= $3)`,
 		tokenHash, store.Millis(now), store.Millis(now.Add(-idle))); err != nil {
 		return fmt.Errorf("delete ended session: %w", err)
 	}
@@ -72,7 +73,7 @@ func (Store) deleteEndedByToken(ctx context.Context, q store.DBTX, tokenHash []b
 // setToken replaces the token of session id (rotation); the row, its proofs and its
 // ceremonies stay.
 func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []byte) error {
-	res, err := q.ExecContext(ctx, `UPDATE sessions SET token_hash = ? WHERE id = ?`, tokenHash, id)
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET token_hash = $1 WHERE id = $2`, tokenHash, id)
 	if err != nil {
 		return fmt.Errorf("rotate session token: %w", err)
 	}
@@ -90,8 +91,8 @@ func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []b
 // and the grace is unused, or was kept for repeat (see hasLoginGrace); it reports whether it
 // did. With repeat set, the grace is kept for further repeats of that action.
 func (Store) takeLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time, repeat string) (bool, error) {
-	res, err := q.ExecContext(ctx, `UPDATE sessions SET login_grace = 0, login_grace_kept_for = ?
-		WHERE id = ? AND authenticated_at > ? AND (login_grace = 1 OR (? != '' AND login_grace_kept_for = ?))`,
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET login_grace = 0, login_grace_kept_for = $1
+		WHERE id = $2 AND authenticated_at > $3 AND (login_grace = 1 OR ($4 != '' AND login_grace_kept_for = $5))`,
 		repeat, id, store.Millis(since), repeat, repeat)
 	if err != nil {
 		return false, fmt.Errorf("take login grace: %w", err)
@@ -108,7 +109,7 @@ func (Store) takeLoginGrace(ctx context.Context, q store.DBTX, id int64, since t
 func (Store) hasLoginGrace(ctx context.Context, q store.DBTX, id int64, since time.Time, repeat string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sessions
-		WHERE id = ? AND authenticated_at > ? AND (login_grace = 1 OR (? != '' AND login_grace_kept_for = ?))`,
+		WHERE id = $1 AND authenticated_at > $2 AND (login_grace = 1 OR ($3 != '' AND login_grace_kept_for = $4))`,
 		id, store.Millis(since), repeat, repeat).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("check login grace: %w", err)
@@ -118,7 +119,7 @@ func (Store) hasLoginGrace(ctx context.Context, q store.DBTX, id int64, since ti
 
 // deleteOthers removes every session of accountID except id and returns how many there were.
 func (Store) deleteOthers(ctx context.Context, q store.DBTX, id, accountID int64) (int64, error) {
-	res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = ? AND id != ?`, accountID, id)
+	res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND id != $2`, accountID, id)
 	if err != nil {
 		return 0, fmt.Errorf("delete other sessions: %w", err)
 	}
@@ -128,7 +129,7 @@ func (Store) deleteOthers(ctx context.Context, q store.DBTX, id, accountID int64
 // delete removes the session with tokenHash and returns its account; found is false when
 // there was none.
 func (Store) delete(ctx context.Context, q store.DBTX, tokenHash []byte) (accountID int64, found bool, err error) {
-	err = q.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = ? RETURNING account_id`, tokenHash).Scan(&accountID)
+	err = q.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING account_id`, tokenHash).Scan(&accountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -140,7 +141,7 @@ func (Store) delete(ctx context.Context, q store.DBTX, tokenHash []byte) (accoun
 
 // deleteEnded removes the sessions past their absolute end or idle for too long. Each side
 // of the OR has its own index (migration 0003), so it reads only the ended rows.
-const deleteEnded = `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`
+const deleteEnded = `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2`
 
 // deleteExpired removes every session past its absolute end or stored as last used idle or
 // longer ago.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -115,8 +116,12 @@ func ensureFileMode(path string) error {
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back when it
 // returns an error, except a refusal marked with CommitRefusal, which is committed and then
-// returned (unmarked) as InTx's error.
+// returned (unmarked) as InTx's error. On PostgreSQL the transaction is SERIALIZABLE and fn
+// may run more than once (inTxPostgres); on SQLite it runs once, alone.
 func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	if EngineOf(db) == Postgres {
+		return inTxPostgres(ctx, db, fn)
+	}
 	// One writing transaction at a time per database, queued in Go. SQLite allows one writer;
 	// when many connections wait in its busy handler (a sleep-and-retry loop, not a queue)
 	// some starve past busy_timeout and fail with "database is locked" — seen at 16 and 256
@@ -165,13 +170,27 @@ type committedRefusal struct{ refusal *apperr.E }
 func (c committedRefusal) Error() string { return c.refusal.Error() }
 func (c committedRefusal) Unwrap() error { return c.refusal }
 
-// IsUniqueViolation reports whether err is a UNIQUE (or PRIMARY KEY) constraint failure.
+// IsUniqueViolation reports whether err is a UNIQUE (or PRIMARY KEY) constraint failure, on
+// either engine (PostgreSQL: 23505 unique_violation).
 func IsUniqueViolation(err error) bool {
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false
 	}
 	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Bit stores a boolean as the INTEGER 0 or 1 of our boolean columns. SQLite's driver
+// converts a Go bool itself; pgx refuses to write a bool into a BIGINT, so every query
+// passes Bit(b).
+func Bit(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Millis stores a time as Unix milliseconds (all our timestamps are INTEGER columns).

@@ -33,38 +33,40 @@ func TestInTxCommitsOnlyWhatItShould(t *testing.T) {
 			wantPlain: failure},
 		{name: "nil passed to CommitRefusal is nil and commits", result: func() error { return CommitRefusal(nil) }, committed: true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := NewForTest(t)
-			ctx := t.Context()
-			err := InTx(ctx, db, func(tx *sql.Tx) error {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (email, user_handle, created_at) VALUES ('a@b.cd', randomblob(32), 0)`); err != nil {
-					return err
+	ForEachEngine(t, func(t *testing.T, engine Engine) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				db := NewForTestOn(t, engine)
+				ctx := t.Context()
+				err := InTx(ctx, db, func(tx *sql.Tx) error {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (email, user_handle, created_at) VALUES ('a@b.cd', $1, 0)`, randomBytes(t)); err != nil {
+						return err
+					}
+					return tt.result()
+				})
+				var n int
+				if err := db.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+					t.Fatal(err)
 				}
-				return tt.result()
+				if got := n == 1; got != tt.committed {
+					t.Errorf("committed = %v, want %v", got, tt.committed)
+				}
+				e, isRefusal := apperr.As(err)
+				switch {
+				case tt.wantCode != "" && (!isRefusal || e.Code != tt.wantCode):
+					t.Errorf("InTx = %v, want the %s refusal", err, tt.wantCode)
+				case tt.wantCode == "" && isRefusal:
+					t.Errorf("InTx = %v, want no refusal", err)
+				case tt.wantPlain != nil && !errors.Is(err, tt.wantPlain):
+					t.Errorf("InTx = %v, want %v", err, tt.wantPlain)
+				case tt.wantCode == "" && tt.wantPlain == nil && err != nil:
+					t.Errorf("InTx = %v, want nil", err)
+				}
+				var marked committedRefusal
+				if errors.As(err, &marked) {
+					t.Errorf("InTx returned the mark itself (%v): a second InTx would commit on it", err)
+				}
 			})
-			var n int
-			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if got := n == 1; got != tt.committed {
-				t.Errorf("committed = %v, want %v", got, tt.committed)
-			}
-			e, isRefusal := apperr.As(err)
-			switch {
-			case tt.wantCode != "" && (!isRefusal || e.Code != tt.wantCode):
-				t.Errorf("InTx = %v, want the %s refusal", err, tt.wantCode)
-			case tt.wantCode == "" && isRefusal:
-				t.Errorf("InTx = %v, want no refusal", err)
-			case tt.wantPlain != nil && !errors.Is(err, tt.wantPlain):
-				t.Errorf("InTx = %v, want %v", err, tt.wantPlain)
-			case tt.wantCode == "" && tt.wantPlain == nil && err != nil:
-				t.Errorf("InTx = %v, want nil", err)
-			}
-			var marked committedRefusal
-			if errors.As(err, &marked) {
-				t.Errorf("InTx returned the mark itself (%v): a second InTx would commit on it", err)
-			}
-		})
-	}
+		}
+	})
 }

@@ -48,5 +48,11 @@ func LockDir(dir string) (*DirLock, error) {
 	return &DirLock{f: f}, nil
 }
 
-// Release drops the lock.
-func (l *DirLock) Release() error { return l.f.Close() }
+// Release drops the lock. A nil *DirLock (a server on PostgreSQL, which has no data folder)
+// holds nothing.
+func (l *DirLock) Release() error {
+	if l == nil {
+		return nil
+	}
+	return l.f.Close()
+}

@@ -12,19 +12,24 @@ import (
 	"strings"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
-// Migration is one numbered schema change, from migrations/NNNN_name.sql.
+// Migration is one numbered schema change, from migrations/ENGINE/NNNN_name.sql. Each
+// engine has its own table definitions under the same numbers and names.
 type Migration struct {
 	Version int
 	Name    string
 	SQL     string
 }
 
-// Migrations lists the embedded migrations in version order.
-func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// Migrations lists the embedded SQLite migrations in version order.
+func Migrations() ([]Migration, error) { return MigrationsFor(SQLite) }
+
+// MigrationsFor lists engine's embedded migrations in version order.
+func MigrationsFor(engine Engine) ([]Migration, error) {
+	folder := path.Join("migrations", string(engine))
+	entries, err := fs.ReadDir(migrationFiles, folder)
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -39,7 +44,7 @@ func Migrations() ([]Migration, error) {
 		if err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %q: bad version number", name)
 		}
-		body, err := fs.ReadFile(migrationFiles, path.Join("migrations", name))
+		body, err := fs.ReadFile(migrationFiles, path.Join(folder, name))
 		if err != nil {
 			return nil, fmt.Errorf("read migration %q: %w", name, err)
 		}
@@ -55,11 +60,16 @@ func Migrations() ([]Migration, error) {
 }
 
 // Migrate applies every migration not yet recorded in schema_migrations, each in its own
-// transaction together with its record, so a failed migration leaves no trace.
+// transaction together with its record, so a failed migration leaves no trace. On
+// PostgreSQL they run under an advisory lock (applyPostgres).
 func Migrate(ctx context.Context, db *sql.DB) error {
-	migrations, err := Migrations()
+	engine := EngineOf(db)
+	migrations, err := MigrationsFor(engine)
 	if err != nil {
 		return err
+	}
+	if engine == Postgres {
+		return applyPostgres(ctx, db, migrations)
 	}
 	return apply(ctx, db, migrations)
 }
@@ -75,7 +85,7 @@ func apply(ctx context.Context, db *sql.DB, migrations []Migration) error {
 	for _, m := range migrations {
 		err := InTx(ctx, db, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -84,7 +94,7 @@ func apply(ctx context.Context, db *sql.DB, migrations []Migration) error {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.Version, m.Name)
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
 		if err != nil {

@@ -21,10 +21,10 @@ func Secret(ctx context.Context, db *sql.DB, name string) ([]byte, error) {
 	var value []byte
 	err := InTx(ctx, db, func(tx *sql.Tx) error {
 		// The first writer wins; every later call reads what it wrote.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT value FROM server_secrets WHERE name = ?`, name).Scan(&value)
+		return tx.QueryRowContext(ctx, `SELECT value FROM server_secrets WHERE name = $1`, name).Scan(&value)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server secret %s: %w", name, err)

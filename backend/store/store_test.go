@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,40 +101,61 @@ func TestAnExistingLooseFileIsMadePrivate(t *testing.T) {
 }
 
 func TestForeignKeysCascade(t *testing.T) {
-	db := NewForTest(t)
-	ctx := t.Context()
-	for _, q := range []string{
-		`INSERT INTO accounts (id, email, user_handle, created_at) VALUES (1, 'a@b.cd', randomblob(32), 0)`,
-		`INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (randomblob(32), 1, 0, 0, 1)`,
-		`DELETE FROM accounts WHERE id = 1`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
+	ForEachEngine(t, func(t *testing.T, engine Engine) {
+		db := NewForTestOn(t, engine)
+		ctx := t.Context()
+		var id int64
+		if err := db.QueryRowContext(ctx, `INSERT INTO accounts (email, user_handle, created_at) VALUES ('a@b.cd', $1, 0) RETURNING id`,
+			randomBytes(t)).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-	}
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sessions`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("sessions of a deleted account = %d (%v), want 0", n, err)
-	}
-	_, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (randomblob(32), 42, 0, 0, 1)`)
-	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
-		t.Errorf("a session for no account was accepted: %v", err)
-	}
+		if _, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, 0, 0, 1)`,
+			randomBytes(t), id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sessions`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("sessions of a deleted account = %d (%v), want 0", n, err)
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES ($1, 42, 0, 0, 1)`,
+			randomBytes(t))
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "foreign key") {
+			t.Errorf("a session for no account was accepted: %v", err)
+		}
+	})
 }
 
 func TestUniqueViolationsAreRecognised(t *testing.T) {
-	db := NewForTest(t)
-	q := `INSERT INTO accounts (email, user_handle, created_at) VALUES ('a@b.cd', randomblob(32), 0)`
-	if _, err := db.ExecContext(t.Context(), q); err != nil {
+	ForEachEngine(t, func(t *testing.T, engine Engine) {
+		db := NewForTestOn(t, engine)
+		q := `INSERT INTO accounts (email, user_handle, created_at) VALUES ('a@b.cd', $1, 0)`
+		if _, err := db.ExecContext(t.Context(), q, randomBytes(t)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.ExecContext(t.Context(), q, randomBytes(t))
+		if !IsUniqueViolation(err) {
+			t.Errorf("IsUniqueViolation(%v) = false", err)
+		}
+		if IsUniqueViolation(nil) {
+			t.Errorf("IsUniqueViolation(nil) = true")
+		}
+		_, err = db.ExecContext(t.Context(), `INSERT INTO accounts (email, user_handle, created_at) VALUES ('x@b.cd', $1, 0)`, []byte("short"))
+		if err == nil || IsUniqueViolation(err) {
+			t.Errorf("a CHECK failure (%v) was taken for a unique violation, or accepted", err)
+		}
+	})
+}
+
+// randomBytes is a fresh 32-byte value (a user handle, a token hash).
+func randomBytes(t *testing.T) []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	_, err := db.ExecContext(t.Context(), q)
-	if !IsUniqueViolation(err) {
-		t.Errorf("IsUniqueViolation(%v) = false", err)
-	}
-	if IsUniqueViolation(nil) {
-		t.Errorf("IsUniqueViolation(nil) = true")
-	}
+	return b
 }
 
 func TestAPathWithAQueryIsRefused(t *testing.T) {
@@ -175,4 +197,30 @@ func TestTheServerSecretIsGeneratedOnceAndKept(t *testing.T) {
 	if string(other) == string(first) {
 		t.Errorf("two databases share a secret: it is not random")
 	}
+}
+
+func TestTheServerSecretIsSharedByEveryConnection(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, engine Engine) {
+		db := NewForTestOn(t, engine)
+		// Replicas (or the connections of one pool) asking at once all get the first one written.
+		got := make([][]byte, 8)
+		errs := make(chan error, len(got))
+		for i := range got {
+			go func() {
+				var err error
+				got[i], err = Secret(t.Context(), db, "hmac")
+				errs <- err
+			}()
+		}
+		for range got {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, g := range got[1:] {
+			if string(g) != string(got[0]) || len(g) != SecretBytes {
+				t.Fatalf("secrets differ: %x and %x", got[0], g)
+			}
+		}
+	})
 }

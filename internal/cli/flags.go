@@ -5,10 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/backend/store"
 )
 
 const usage = `NHS passkeys companion: set up, use and remove passkeys for your NHS login.
@@ -36,6 +40,8 @@ type options struct {
 	idleSet        bool // --idle-timeout was given (kiosk mode has its own default)
 	kiosk          bool // --kiosk, or (kioskSettings) the settings file's "kiosk": true
 	settingsFile   string
+	database       string                 // serve only: --database (see databaseAddress)
+	trustedProxies httpapi.TrustedProxies // serve only: --trusted-proxy
 }
 
 // parseArgs reads the command line (args[0] is the program's name). --help prints the usage
@@ -54,6 +60,17 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fset.StringVar(&opts.dataDir, "data-dir", "", "folder for the account database (default: the OS config folder, e.g. ~/.config/nhs-passkeys)")
 	fset.StringVar(&opts.origin, "origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
 	fset.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "serve only: address to listen on")
+	fset.StringVar(&opts.database, "database", "", "serve only: the PostgreSQL database that the replicas of a fleet share, e.g. postgres://passkeys@db.example/passkeys (default: the SQLite file in --data-dir). No password here (anyone can see it with `ps`): put the whole address in "+databaseEnv+" instead, or the password in ~/.pgpass")
+	fset.Func("trusted-proxy", "serve only: a reverse proxy (an address, or a network such as 10.0.0.0/8; repeat the flag or separate them with commas) whose X-Forwarded-For client address is believed for lockouts and the activity list; without it, forwarded addresses are ignored", func(v string) error {
+		for _, part := range strings.Split(v, ",") {
+			p, err := httpapi.ParseTrustedProxy(part)
+			if err != nil {
+				return fmt.Errorf("%q is not an address or a network such as 10.0.0.0/8", strings.TrimSpace(part))
+			}
+			opts.trustedProxies = append(opts.trustedProxies, p)
+		}
+		return nil
+	})
 	fset.StringVar(&opts.virtualKeyFile, "virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	fset.DurationVar(&opts.idleTimeout, "idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
 	fset.BoolVar(&opts.kiosk, "kiosk", false, "desktop app only, on Linux and Windows: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
@@ -77,8 +94,53 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	if opts.idleTimeout < minIdleTimeout {
 		return opts, fmt.Errorf("--idle-timeout %v is too short: give at least %v", opts.idleTimeout, minIdleTimeout)
 	}
+	if !opts.serve && len(opts.trustedProxies) > 0 {
+		return opts, errors.New("--trusted-proxy works only with `serve`: the desktop app has no proxy in front of it")
+	}
 	if opts.serve && opts.virtualKeyFile != "" {
 		return opts, errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")
 	}
 	return opts, nil
+}
+
+// databaseEnv names the environment variable that may hold `serve`'s PostgreSQL address,
+// password and all: unlike a flag, the environment of a process is not shown to other users
+// by `ps`.
+const databaseEnv = "NHS_PASSKEYS_DATABASE_URL"
+
+// databaseAddress is the PostgreSQL address `serve` uses: --database, else databaseEnv, else
+// "" (the SQLite file in the data folder). A password in --database is refused, and the
+// refusal never repeats the address.
+func databaseAddress(flagValue string, getenv func(string) string, serve bool) (string, error) {
+	value, from := flagValue, "--database"
+	if value == "" {
+		value, from = getenv(databaseEnv), databaseEnv
+	}
+	if value == "" {
+		return "", nil
+	}
+	if !serve {
+		return "", fmt.Errorf("%s works only with `serve`: the desktop app keeps its own database", from)
+	}
+	if !store.IsPostgresURL(value) {
+		return "", fmt.Errorf("%s must be a PostgreSQL address beginning postgres:// (for example postgres://passkeys@db.example/passkeys)", from)
+	}
+	if from == "--database" {
+		u, err := url.Parse(value)
+		if err != nil {
+			return "", errors.New("--database could not be read: write it as postgres://user@host:port/database")
+		}
+		if hasPassword(u) || u.Query().Has("password") {
+			return "", fmt.Errorf("--database must not hold a password, which anyone on this computer could read with `ps`: put the whole address in %s instead, or the password in ~/.pgpass", databaseEnv)
+		}
+	}
+	return value, nil
+}
+
+func hasPassword(u *url.URL) bool {
+	if u == nil || u.User == nil {
+		return false
+	}
+	_, set := u.User.Password()
+	return set
 }

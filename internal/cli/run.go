@@ -77,6 +77,11 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 
+	databaseURL, err := databaseAddress(opts.database, getenv, opts.serve)
+	if err != nil {
+		return err
+	}
+
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
 	dir, err := resolveDataDir(opts.dataDir)
 	if err != nil {
@@ -110,6 +115,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		Ceremonies: "browser",
 		Frontend:   p.Frontend,
 		Logger:     logger,
+		Database:   databaseURL,
+		// Empty outside serve: parseArgs refuses --trusted-proxy there.
+		TrustedProxies: opts.trustedProxies,
 	}
 	if !opts.serve {
 		cfg.Ceremonies = "device"

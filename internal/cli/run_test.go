@@ -67,7 +67,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-database", "NHS_PASSKEYS_DATABASE_URL", "-trusted-proxy", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}
@@ -88,6 +88,15 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 		{"the virtual key is refused in serve mode", []string{"serve", "--virtual-key", "key.json"}, "--virtual-key works only in the desktop app"},
 		{"an idle timeout too short to warn about is refused", []string{"serve", "--idle-timeout", "5s"}, "--idle-timeout 5s is too short: give at least 40s"},
 		{"an idle timeout without a unit is refused", []string{"serve", "--idle-timeout", "30"}, "invalid value"},
+		{"a password in --database is refused, since ps shows it", []string{"serve", "--database", "postgres://app:hunter2@db.example/passkeys"},
+			"--database must not hold a password"},
+		{"a password as a parameter of --database is refused too", []string{"serve", "--database", "postgres://app@db.example/passkeys?password=hunter2"},
+			"--database must not hold a password"},
+		{"a --database that is not PostgreSQL is refused", []string{"serve", "--database", "mysql://db.example/passkeys"},
+			"--database must be a PostgreSQL address"},
+		{"a --trusted-proxy that is not an address or a network is refused", []string{"serve", "--trusted-proxy", "proxy.example"},
+			"is not an address or a network"},
+		{"--database is refused in the desktop app", []string{"--database", "postgres://db.example/passkeys"}, "--database works only with `serve`"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +107,9 @@ func TestBadArgumentsAreRefusedWithAMessage(t *testing.T) {
 			err := (Program{}).Run(ctx, append(args, "--data-dir", t.TempDir()), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
 			}
 		})
 	}
@@ -156,6 +168,9 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
+			}
 		})
 	}
 }
@@ -194,6 +209,46 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 			err := program.Run(ctx, append([]string{"nhs-passkeys"}, append(tt.args, "--data-dir", t.TempDir())...), noEnv, strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
+			}
+		})
+	}
+}
+
+// The database address may come from NHS_PASSKEYS_DATABASE_URL (password and all, since the
+// environment is not shown by ps); what is wrong with it is said without repeating it.
+func TestTheDatabaseAddressFromTheEnvironmentIsCheckedAndNeverRepeated(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		value string
+		want  string
+	}{
+		{"an address that is not PostgreSQL is refused", []string{"serve"}, "mysql://app:hunter2@db.example/passkeys",
+			"NHS_PASSKEYS_DATABASE_URL must be a PostgreSQL address"},
+		{"the desktop app refuses it", nil, "postgres://app:hunter2@db.example/passkeys",
+			"NHS_PASSKEYS_DATABASE_URL works only with `serve`"},
+		{"a database that cannot be reached stops serve with the reason", []string{"serve"},
+			"postgres://app:hunter2@127.0.0.1:1/passkeys?connect_timeout=2", "connect to PostgreSQL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == "NHS_PASSKEYS_DATABASE_URL" {
+					return tt.value
+				}
+				return ""
+			}
+			var out bytes.Buffer
+			args := append(append([]string{"nhs-passkeys"}, tt.args...), "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0")
+			err := withFrontend.Run(t.Context(), args, getenv, strings.NewReader(""), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v %s", err, out.String())
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,8 +81,28 @@ func (s *Server) Logs() string {
 type Option func(*settings)
 
 type settings struct {
-	cfg  backend.Config
-	opts []backend.Option
+	cfg    backend.Config
+	opts   []backend.Option
+	engine store.Engine
+}
+
+// OnEngine runs the server on engine: store.SQLite (the default: a file in a fresh data
+// folder) or store.Postgres (a fresh database in the test binary's PostgreSQL cluster; the
+// package's TestMain must call store.RunTests).
+func OnEngine(engine store.Engine) Option {
+	return func(s *settings) { s.engine = engine }
+}
+
+// SameStorage gives every server built with it the same storage: one data folder and, on
+// PostgreSQL, one database (made now, dropped when the test ends). A second server built
+// with it after the first is closed is a restart.
+func SameStorage(t testing.TB, engine store.Engine) Option {
+	dir := t.TempDir()
+	var database string
+	if engine == store.Postgres {
+		database = store.PostgresForTest(t)
+	}
+	return func(s *settings) { s.cfg.DataDir, s.cfg.Database, s.engine = dir, database, engine }
 }
 
 // WithConfig edits the backend configuration before the server starts.
@@ -121,7 +142,10 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&st)
 	}
-	if _, err := os.Stat(filepath.Join(st.cfg.DataDir, store.FileName)); errors.Is(err, os.ErrNotExist) {
+	if st.engine == store.Postgres && st.cfg.Database == "" {
+		st.cfg.Database = store.PostgresForTest(t)
+	}
+	if _, err := os.Stat(filepath.Join(st.cfg.DataDir, store.FileName)); st.cfg.Database == "" && errors.Is(err, os.ErrNotExist) {
 		store.PrepareForTest(t, st.cfg.DataDir) // a new data folder: start from the migrated template
 	}
 	srv, err := backend.New(t.Context(), st.cfg, st.opts...)
@@ -129,7 +153,12 @@ func New(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("start backend: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	db, err := store.Open(t.Context(), filepath.Join(st.cfg.DataDir, store.FileName))
+	var db *sql.DB
+	if st.cfg.Database != "" {
+		db, err = store.OpenPostgres(t.Context(), st.cfg.Database)
+	} else {
+		db, err = store.Open(t.Context(), filepath.Join(st.cfg.DataDir, store.FileName))
+	}
 	if err != nil {
 		t.Fatalf("open backend database: %v", err)
 	}
@@ -143,7 +172,13 @@ func (s *Server) Dump(tables ...string) string {
 	s.t.Helper()
 	var out strings.Builder
 	for _, table := range tables {
-		rows, err := s.DB.QueryContext(s.t.Context(), `SELECT * FROM `+table+` ORDER BY rowid`)
+		// In storage order on SQLite; PostgreSQL has no rowid, so there the lines are sorted.
+		query := `SELECT * FROM ` + table + ` ORDER BY rowid`
+		postgres := store.EngineOf(s.DB) == store.Postgres
+		if postgres {
+			query = `SELECT * FROM ` + table
+		}
+		rows, err := s.DB.QueryContext(s.t.Context(), query)
 		if err != nil {
 			s.t.Fatalf("dump %s: %v", table, err)
 		}
@@ -152,6 +187,7 @@ func (s *Server) Dump(tables ...string) string {
 			s.t.Fatalf("dump %s: %v", table, err)
 		}
 		fmt.Fprintf(&out, "%s %v\n", table, cols)
+		var lines []string
 		for rows.Next() {
 			values := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
@@ -161,19 +197,24 @@ func (s *Server) Dump(tables ...string) string {
 			if err := rows.Scan(ptrs...); err != nil {
 				s.t.Fatalf("dump %s: %v", table, err)
 			}
-			out.WriteString(" ")
+			var line strings.Builder
+			line.WriteString(" ")
 			for _, v := range values {
 				if b, ok := v.([]byte); ok {
-					fmt.Fprintf(&out, " x'%x'", b)
+					fmt.Fprintf(&line, " x'%x'", b)
 				} else {
-					fmt.Fprintf(&out, " %v", v)
+					fmt.Fprintf(&line, " %v", v)
 				}
 			}
-			out.WriteString("\n")
+			lines = append(lines, line.String()+"\n")
 		}
 		if err := rows.Close(); err != nil {
 			s.t.Fatalf("dump %s: %v", table, err)
 		}
+		if postgres {
+			slices.Sort(lines)
+		}
+		out.WriteString(strings.Join(lines, ""))
 	}
 	return out.String()
 }
