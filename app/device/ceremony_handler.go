@@ -98,8 +98,7 @@ func (s *Service) postPIN(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !c.givePIN(pin) { // takes the PIN over (zeroes it if not taken)
-		return &apperr.E{Code: "pin_not_needed", Status: http.StatusConflict,
-			Msg: "Your security key is not waiting for a PIN. Go back and try again."}
+		return apperr.DevicePINNotNeeded.New()
 	}
 	writeCeremony(w, http.StatusAccepted, c.snapshot())
 	return nil

@@ -25,7 +25,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"sync"
@@ -329,11 +328,8 @@ func (s *Service) connected(id string) (authenticator, error) {
 			return a, nil
 		}
 	}
-	return authenticator{}, errKeyNotConnected.Wrap(fmt.Errorf("no key %q", id))
+	return authenticator{}, apperr.DeviceKeyNotConnected.Wrap(fmt.Errorf("no key %q", id))
 }
-
-var errKeyNotConnected = apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
-	Msg: "Your security key was not found. Insert it and try again."}
 
 // openedKey is a connected key opened for one key operation, with its getInfo.
 type openedKey struct {
@@ -381,12 +377,10 @@ func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
 // of the PIN fails).
 func needPINReady(info fido2.Info) error {
 	if set, _ := info.Option("clientPin"); !set {
-		return &apperr.E{Code: "pin_not_set", Status: http.StatusConflict,
-			Msg: "Your security key does not have a PIN yet. Create a PIN for it first."}
+		return apperr.DevicePINNotSet.New()
 	}
 	if info.ForcePINChange {
-		return &apperr.E{Code: "pin_change_required", Status: http.StatusConflict,
-			Msg: "Your security key needs a new PIN before it can be used. Change its PIN first."}
+		return apperr.DevicePINChangeRequired.New()
 	}
 	return nil
 }
@@ -400,11 +394,12 @@ func (s *Service) keyError(a authenticator, err error) error {
 	var fe *fido2.Error
 	switch {
 	case errors.Is(err, fido2.ErrPINInvalid):
-		msg := "The PIN is not correct. Try again."
+		e := apperr.DevicePINInvalid.Wrap(err)
 		if errors.As(err, &fe) && fe.RetriesLeft >= 0 {
-			msg = fmt.Sprintf("The PIN is not correct. You have %d %s left.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
+			// The declared message, with how many tries the key says are left.
+			e.Msg = fmt.Sprintf("The PIN is not correct. You have %d %s left.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
 		}
-		return apperr.E{Code: "pin_invalid", Status: http.StatusForbidden, Msg: msg}.Wrap(err)
+		return e
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
 		// Nobody can take the virtual key out and put it back, so the app does it.
 		if a.virtual() {
@@ -412,46 +407,34 @@ func (s *Service) keyError(a authenticator, err error) error {
 				s.log.Warn("plug the virtual security key back in", "err", rerr)
 			}
 		}
-		return apperr.E{Code: "pin_auth_blocked", Status: http.StatusConflict,
-			Msg: "The wrong PIN was entered too many times in a row. Remove your security key and insert it again, then try again."}.Wrap(err)
+		return apperr.DevicePINAuthBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINBlocked):
-		return apperr.E{Code: "pin_blocked", Status: http.StatusConflict,
-			Msg: "Your security key's PIN is blocked because the wrong PIN was entered too many times. The key must be reset before it can be used again, which deletes all passkeys on it."}.Wrap(err)
+		return apperr.DevicePINBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINPolicy):
 		// A use of the PIN refused by policy: the key wants a new PIN first (forcePINChange).
-		return apperr.E{Code: "pin_change_required", Status: http.StatusConflict,
-			Msg: "Your security key needs a new PIN before it can be used. Change its PIN first."}.Wrap(err)
+		return apperr.DevicePINChangeRequired.Wrap(err)
 	case errors.Is(err, fido2.ErrPINNotSet):
-		return apperr.E{Code: "pin_not_set", Status: http.StatusConflict,
-			Msg: "Your security key does not have a PIN yet. Create a PIN for it first."}.Wrap(err)
+		return apperr.DevicePINNotSet.Wrap(err)
 	case errors.Is(err, fido2.ErrPINRequired):
-		return apperr.E{Code: "pin_invalid", Status: http.StatusForbidden, Msg: "Enter your security key's PIN."}.Wrap(err)
+		return apperr.DevicePINRequired.Wrap(err)
 	case errors.Is(err, fido2.ErrUnsupportedOption):
-		return apperr.E{Code: "not_supported", Status: http.StatusConflict,
-			Msg: "Your security key cannot do this. Use the app or settings that came with the key instead."}.Wrap(err)
+		return apperr.DeviceKeyNotSupported.Wrap(err)
 	case errors.Is(err, fido2.ErrNoCredentials):
-		return apperr.E{Code: "passkey_not_on_key", Status: http.StatusNotFound,
-			Msg: "That passkey is not on your security key any more."}.Wrap(err)
+		return apperr.DevicePasskeyNotOnKey.Wrap(err)
 	case errors.Is(err, fido2.ErrNoEnrollment):
-		return apperr.E{Code: "fingerprint_not_found", Status: http.StatusNotFound,
-			Msg: "That fingerprint is not on your security key any more."}.Wrap(err)
+		return apperr.DeviceFingerprintNotFound.Wrap(err)
 	case errors.Is(err, fido2.ErrFingerprintStoreFull):
-		return apperr.E{Code: "fingerprints_full", Status: http.StatusConflict,
-			Msg: "Your security key has no room for another fingerprint. Delete one you do not use first."}.Wrap(err)
+		return apperr.DeviceFingerprintsFull.Wrap(err)
 	case errors.Is(err, fido2.ErrDeviceGone):
-		return apperr.E{Code: "key_removed", Status: http.StatusConflict,
-			Msg: "Your security key was removed before it finished. Insert it and try again."}.Wrap(err)
+		return apperr.DeviceKeyRemoved.Wrap(err)
 	case errors.Is(err, fido2.ErrBusy):
-		return errKeyBusy.Wrap(err)
+		return apperr.DeviceKeyBusy.Wrap(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
-		return apperr.E{Code: "timed_out", Status: http.StatusConflict,
-			Msg: "Your security key did not respond in time. Try again."}.Wrap(err)
+		return apperr.DeviceTimedOut.Wrap(err)
 	case errors.Is(err, fido2.ErrNotAllowed):
-		return apperr.E{Code: "not_allowed", Status: http.StatusForbidden,
-			Msg: "Your security key did not allow this. Try again."}.Wrap(err)
+		return apperr.DeviceNotAllowed.Wrap(err)
 	}
-	return apperr.E{Code: "device_error", Status: http.StatusBadGateway,
-		Msg: "Something went wrong with your security key. Remove it, insert it again, then try again."}.Wrap(err)
+	return apperr.DeviceKeyError.Wrap(err)
 }
 
 func plural(n int, one, many string) string {
@@ -500,9 +483,6 @@ func (k *keyManager) relate(rpID string, credentialID []byte, userName string, a
 	return rel, nil
 }
 
-var errLastWayIn = apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
-	Msg: "You cannot do this because it would leave you with no way to log in to your NHS login. Set up another passkey that is not on this security key, or a password, first."}
-
 // resetTicket is a passed reset check: for the key (by id and model), the account (by
 // email) and the account's passkeys that the reset will stop working.
 type resetTicket struct {
@@ -538,9 +518,6 @@ func (k *keyManager) issueTicket(t *resetTicket, now time.Time) (string, error) 
 	return token, nil
 }
 
-var errResetCheckNeeded = apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
-	Msg: "For your safety, we need to check your security key again before it is reset. Go back and try again."}
-
 // ticket returns the live ticket for token, without using it up.
 func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
 	k.mu.Lock()
@@ -548,7 +525,7 @@ func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
 	t, ok := k.tickets[token]
 	if !ok || !now.Before(t.expires) {
 		delete(k.tickets, token)
-		return nil, errResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
+		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
 	}
 	return t, nil
 }

@@ -51,11 +51,13 @@ func (s *Service) keyRoutes(backend http.Handler) []httpapi.Route {
 }
 
 // resetRoutes: a factory reset needs a signed-in person (it weighs the account's ways in);
-// in kiosk mode both endpoints are a refusal for everyone (errResetInKiosk), signed in or not.
+// in kiosk mode both endpoints are a refusal for everyone (apperr.DeviceResetInKiosk), signed
+// in or not: the reset needs the key taken out and put back in, which in kiosk mode ends the
+// person's session (app/kiosk.Watch), and a patient's key is theirs to reset at home.
 func (k *keysAPI) resetRoutes(key string) []httpapi.Route {
 	if k.s.kiosk != nil {
 		refuse := func(http.ResponseWriter, *http.Request) error {
-			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
+			return apperr.DeviceResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
 		}
 		return []httpapi.Route{
 			{Method: http.MethodPost, Pattern: key + "/reset/check", Handle: refuse},
@@ -67,12 +69,6 @@ func (k *keysAPI) resetRoutes(key string) []httpapi.Route {
 		{Method: http.MethodPost, Pattern: key + "/reset", Handle: k.reset, SignedIn: true},
 	}
 }
-
-// errResetInKiosk refuses a factory reset on a shared computer: the reset needs the key taken
-// out and put back in, which in kiosk mode ends the person's session (app/kiosk.Watch), and a
-// patient's key is theirs to reset at home.
-var errResetInKiosk = apperr.E{Code: "not_in_kiosk", Status: http.StatusForbidden,
-	Msg: "You cannot reset a security key on this shared computer. Reset it on your own computer, or ask a member of staff for help."}
 
 // The bodies of key operations, read with httpapi.DecodeSecrets: PINs are bytes the
 // handler owns and wipes (never Go strings), and each body has only its endpoint's members.
@@ -285,7 +281,7 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 			if !p.Flagged {
 				relation = account.InUse
 				if !account.KeepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
-					return errLastWayIn.Wrap(errors.New("delete the account's only way in from the key"))
+					return apperr.DeviceLastWayToLogIn.Wrap(errors.New("delete the account's only way in from the key"))
 				}
 			}
 		}
@@ -611,7 +607,7 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.Ticket == nil || *body.Ticket == "" {
-		return errResetCheckNeeded.Wrap(errors.New("no ticket"))
+		return apperr.DeviceResetCheckNeeded.Wrap(errors.New("no ticket"))
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()

@@ -186,18 +186,14 @@ func (s *Service) jobFailure(a authenticator, kind string, err error) failure {
 		return failure{codeCancelled, "You cancelled adding a fingerprint."}
 	case kind == jobReset && errors.Is(err, fido2.ErrNotAllowed):
 		// CTAP 2.1 §6.6: outside the window after plug-in the key refuses.
-		return failure{codeResetWindowPassed, msgResetWindowPassed}
+		e := apperr.DeviceResetWindowPassed.E()
+		return failure{e.Code, e.Msg}
 	}
 	if e, ok := apperr.As(s.keyError(a, err)); ok {
 		return failure{e.Code, e.Msg}
 	}
 	return failure{codeDeviceError, "Something went wrong with your security key. Remove it, insert it again, then try again."}
 }
-
-const (
-	codeResetWindowPassed = "reset_window_passed"
-	msgResetWindowPassed  = "Your security key can only be reset in the first few seconds after it is plugged in. Remove it, insert it again, then try again straight away."
-)
 
 // forgetJobsLocked drops jobs that ended more than forgetAfter ago, and the oldest ended ones
 // beyond keepEnded. Called with k.mu held.

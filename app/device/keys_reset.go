@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
@@ -98,7 +97,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 		}
 	}
 	if !account.KeepsAnotherWayIn(acct, mine) {
-		return resetCheck{}, errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
+		return resetCheck{}, apperr.DeviceLastWayToLogIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
 	ticket, err := s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.Email, onKey: mine,
 		expires: s.now().Add(ticketLifetime)}, s.now())
@@ -121,10 +120,10 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 		return nil, err
 	}
 	if !strings.EqualFold(t.email, acct.Email) {
-		return nil, errResetCheckNeeded.Wrap(errors.New("ticket of another account"))
+		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another account"))
 	}
 	if !account.KeepsAnotherWayIn(acct, t.onKey) {
-		return nil, errLastWayIn.Wrap(errors.New("the account changed since the reset check"))
+		return nil, apperr.DeviceLastWayToLogIn.Wrap(errors.New("the account changed since the reset check"))
 	}
 	a, err := s.connected(keyID)
 	if err != nil {
@@ -132,11 +131,11 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 	}
 	if a.id != t.keyID {
 		if _, err := s.connected(t.keyID); err == nil {
-			return nil, errResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
+			return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
 		}
 	}
 	if s.mgmt.resetSecondsLeft(a, now) == 0 {
-		return nil, &apperr.E{Code: codeResetWindowPassed, Status: http.StatusConflict, Msg: msgResetWindowPassed}
+		return nil, apperr.DeviceResetWindowPassed.New()
 	}
 	o, err := s.openKey(ctx, a.id)
 	if err != nil {
@@ -144,7 +143,7 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 	}
 	if formatAAGUID(o.info.AAGUID) != t.aaguid {
 		o.close()
-		return nil, errResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
+		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
 	}
 	keys := s.mgmt
 	j, err := s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, j *keyJob) error {

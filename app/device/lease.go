@@ -3,7 +3,6 @@ package device
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -34,10 +33,6 @@ func newLease() *lease {
 	return &lease{held: map[string]bool{}, released: make(chan struct{})}
 }
 
-// errKeyBusy: the key is in use by a ceremony or another key operation.
-var errKeyBusy = apperr.E{Code: "key_busy", Status: http.StatusConflict,
-	Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."}
-
 // ceremonyStarted records the ceremony that now uses authenticators: finished is closed once
 // it has let go. Key operations are refused until then.
 func (l *lease) ceremonyStarted(finished <-chan struct{}) {
@@ -55,11 +50,11 @@ func (l *lease) acquire(id string) (release func(), err error) {
 		select {
 		case <-l.ceremony:
 		default:
-			return nil, errKeyBusy.Wrap(errors.New("a ceremony has not let go of its authenticator"))
+			return nil, apperr.DeviceKeyBusy.Wrap(errors.New("a ceremony has not let go of its authenticator"))
 		}
 	}
 	if l.held[id] {
-		return nil, errKeyBusy.Wrap(fmt.Errorf("key %q is in use", id))
+		return nil, apperr.DeviceKeyBusy.Wrap(fmt.Errorf("key %q is in use", id))
 	}
 	l.held[id] = true
 	var once sync.Once

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -219,8 +218,7 @@ func givePIN(k *virtualkey.Key) error {
 		return nil
 	case errors.Is(err, virtualkey.ErrPINRefused):
 		// Only after authenticatorConfig raised the minimum PIN length above 6.
-		return apperr.E{Code: "test_pin_refused", Status: http.StatusConflict,
-			Msg: "The virtual security key needs a longer PIN than the test PIN. Reset the virtual key, then try again."}.Wrap(err)
+		return apperr.DeviceTestPINRefused.Wrap(err)
 	}
 	return fmt.Errorf("give the virtual key the test PIN: %w", err)
 }
