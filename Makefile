@@ -57,7 +57,7 @@ run: build
 #   are type-checked by it; they run in the hosted pipeline.
 # - macOS: go vet of every package with cgo off, and a build of every package for Apple
 #   silicon. With cgo off, libfido2's binding (app/fido2) and what uses it drop out for a
-#   stand-in (app/device/platform_nocgo.go, whose own tests run here with cgo off on Linux),
+#   stand-in (app/device/authenticator/set_nocgo.go, whose tests run here with cgo off on Linux),
 #   and so do the cgo files of app/desktop. Wails' macOS window (-tags desktop,production)
 #   needs Apple's SDK: the hosted pipeline builds that, on macOS.
 # - shellcheck on the scripts, actionlint (with shellcheck) on the hosted pipeline's workflow.
@@ -74,7 +74,7 @@ lint: deps-lint frontend/dist/index.html
 	GOOS=darwin CGO_ENABLED=0 go vet ./...
 	GOOS=darwin CGO_ENABLED=0 go vet -tags e2e ./e2e/...
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build ./...
-	CGO_ENABLED=0 go test -count=1 -run WithoutCgo ./app/device/
+	CGO_ENABLED=0 go test -count=1 -run WithoutCgo ./app/device/...
 	shellcheck scripts/*.sh .ci/run
 	$(ACTIONLINT)
 

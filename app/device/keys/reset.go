@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package keys
 
 // A security key's factory reset (CTAP 2.1 §6.6): the policy of its two endpoints, which
 // weigh the signed-in account's ways in before anything of the key is lost.
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
@@ -64,7 +65,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	case !pinSet:
 	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
 		if len(pin) == 0 {
-			return resetCheck{}, pinMissing("pin")
+			return resetCheck{}, authenticator.PINMissing("pin")
 		}
 		creds, err := o.dev.Credentials(ctx, s.mgmt.rpID, bytes.Clone(pin))
 		if err != nil {
@@ -99,7 +100,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	if !account.KeepsAnotherWayIn(acct, mine) {
 		return resetCheck{}, apperr.DeviceLastWayToLogIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
-	ticket, err := s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.Email, onKey: mine,
+	ticket, err := s.mgmt.issueTicket(&resetTicket{keyID: o.a.ID, aaguid: model, email: acct.Email, onKey: mine,
 		expires: s.now().Add(ticketLifetime)}, s.now())
 	if err != nil {
 		return resetCheck{}, fmt.Errorf("reset ticket: %w", err)
@@ -129,7 +130,7 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 	if err != nil {
 		return nil, err
 	}
-	if a.id != t.keyID {
+	if a.ID != t.keyID {
 		if _, err := s.connected(t.keyID); err == nil {
 			return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
 		}
@@ -137,7 +138,7 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 	if s.mgmt.resetSecondsLeft(a, now) == 0 {
 		return nil, apperr.DeviceResetWindowPassed.New()
 	}
-	o, err := s.openKey(ctx, a.id)
+	o, err := s.openKey(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +153,12 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 			return err
 		}
 		keys.dropTicket(token)
-		s.rememberPINSet(o.a, false)
+		s.set.RememberPINSet(o.a, false)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("security key reset asked for", "key", o.a.kind, "account_passkeys_on_key", len(t.onKey))
+	s.log.Info("security key reset asked for", "key", o.a.Kind, "account_passkeys_on_key", len(t.onKey))
 	return j, nil
 }
