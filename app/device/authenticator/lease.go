@@ -71,8 +71,8 @@ func (l *Lease) Acquire(id string) (release func(), err error) {
 }
 
 // WaitIdle waits until no key operation holds a key, for at most timeout on now's clock
-// (the device service's, app/device.Config.Now), waking when a key is let go and every recheck to read the
-// clock again. It reports whether they all let go.
+// (the device service's, app/device.Config.Now), waking when a key is let go and every
+// recheck to read the clock again. It reports whether they all let go.
 func (l *Lease) WaitIdle(now func() time.Time, timeout, recheck time.Duration) bool {
 	deadline := now().Add(timeout)
 	for {

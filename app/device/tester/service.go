@@ -74,7 +74,7 @@ func New(key *virtualkey.Key, log *slog.Logger) *Service {
 }
 
 // TakenOut tells whether a tester took the virtual key out. Then it stays out, even when a
-// ceremony fails with "key removed" (app/device plugs the virtual key back in after such a
+// ceremony fails with "key removed" (app/device/ceremony plugs the virtual key back in after such a
 // failure only when it was not taken out on purpose).
 func (s *Service) TakenOut() bool {
 	s.mu.Lock()

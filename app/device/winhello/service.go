@@ -4,10 +4,10 @@
 // find the removed passkey among Windows Hello's passkeys for this RP and delete it there.
 //
 // Only the Windows build has them (webauthn.dll, app/device/authenticator/set_windows.go),
-// and only where webauthn.dll loaded; elsewhere, and in kiosk mode, app/device registers no route of
-// theirs, so they answer 404 not_found like any unknown device path. The logic lives here,
-// on every system, behind the Store interface, so it is tested on Linux with a fake
-// (app/device/platform_passkeys_test.go).
+// and only where webauthn.dll loaded; elsewhere, and in kiosk mode, app/device registers no
+// route of theirs, so they answer 404 not_found like any unknown device path. The logic
+// lives here, on every system, behind the Store interface, so it is tested on Linux with a
+// fake (app/device/platform_passkeys_test.go).
 //
 // Rules kept here:
 //   - The endpoints are narrow: the page names one credential ID, and only this RP's
