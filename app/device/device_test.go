@@ -14,6 +14,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/internal/testkit/usb"
 )
 
 func TestRegisterLogOutAndLogInThroughTheDeviceEndpoints(t *testing.T) {
@@ -227,7 +228,7 @@ func TestANewCeremonyCancelsTheRunningOne(t *testing.T) {
 }
 
 func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
-	bus := &usbBus{}
+	bus := &usb.Bus{}
 	e := newEnv(t, setup{noVirtual: true, keys: bus})
 	e.signUp()
 	if r := e.do("GET", "/api/device/authenticators", nil); string(r.body) != `{"authenticators":[]}`+"\n" {
@@ -250,7 +251,7 @@ func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
 	}
 	setPIN(t, key, pin)
 	key.SetBehaviour(virtualkey.WaitForTouch(300 * time.Millisecond))
-	bus.plug("/dev/hidraw7", key)
+	bus.Plug("/dev/hidraw7", key)
 	c = e.await(c.ID, "pin-needed")
 	e.sendPIN(c.ID, pin)
 	c = e.await(c.ID, "touch") // a hardware key: "touch" while the request blocks
@@ -296,7 +297,7 @@ func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
 }
 
 func TestNoKeyInsertedInTimeFails(t *testing.T) {
-	e := newEnv(t, setup{noVirtual: true, keys: &usbBus{}, maxTimeout: 700 * time.Millisecond})
+	e := newEnv(t, setup{noVirtual: true, keys: &usb.Bus{}, maxTimeout: 700 * time.Millisecond})
 	e.signUp()
 	c := e.start("create", "", e.registerBegin().PublicKey)
 	c = e.await(c.ID, "failed")
@@ -388,7 +389,7 @@ func TestAKeyAlreadySetUpForTheAccountIsRefused(t *testing.T) {
 }
 
 func TestAKeyWithoutThePasskeyCannotLogIn(t *testing.T) {
-	bus := &usbBus{}
+	bus := &usb.Bus{}
 	e := newEnv(t, setup{keys: bus})
 	setPIN(t, e.key, pin)
 	e.signUp()
@@ -400,7 +401,7 @@ func TestAKeyWithoutThePasskeyCannotLogIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	setPIN(t, other, pin)
-	bus.plug("/dev/hidraw3", other)
+	bus.Plug("/dev/hidraw3", other)
 	for _, address := range []string{email, ""} {
 		c := e.start("get", "", e.loginBegin(address).PublicKey) // "": the first security key
 		c = e.await(c.ID, "pin-needed")
@@ -416,7 +417,7 @@ func TestAKeyWithoutThePasskeyCannotLogIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus.plug("/dev/hidraw3", bare)
+	bus.Plug("/dev/hidraw3", bare)
 	c := e.start("get", "", e.loginBegin(email).PublicKey)
 	if c = e.await(c.ID, "failed"); c.Error.Code != "no_passkey_on_key" {
 		t.Fatalf("a key without a PIN: %s", c)

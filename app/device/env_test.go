@@ -3,8 +3,9 @@
 package device_test
 
 // The test bench: the real backend (SQLite in a temp dir) behind the device endpoints, as
-// the desktop app mounts them; the virtual key behind the real libfido2; a stand-in for the
-// USB bus that "plugs in" virtual keys as hardware keys (there is no /dev/uhid here).
+// the desktop app mounts them; the virtual key behind the real libfido2; the test USB bus
+// (internal/testkit/usb) that "plugs in" virtual keys as hardware keys (there is no
+// /dev/uhid here); the test clock (internal/testkit).
 
 import (
 	"bytes"
@@ -14,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +24,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 const (
@@ -34,61 +35,6 @@ const (
 	password   = "correct horse battery"
 )
 
-// clock is the service's clock for forgetting ended ceremonies.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// usbBus stands in for the USB bus: virtual keys plugged in at a path are listed and opened
-// as hardware keys are, through the real libfido2.
-type usbBus struct {
-	mu   sync.Mutex
-	keys map[string]*virtualkey.Key
-}
-
-func (b *usbBus) plug(path string, key *virtualkey.Key) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.keys == nil {
-		b.keys = map[string]*virtualkey.Key{}
-	}
-	b.keys[path] = key
-}
-
-func (b *usbBus) List() ([]fido2.DeviceInfo, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []fido2.DeviceInfo
-	for path := range b.keys {
-		out = append(out, fido2.DeviceInfo{Path: path, Product: "Test Key " + path, Manufacturer: "Test"})
-	}
-	slices.SortFunc(out, func(a, b fido2.DeviceInfo) int { return bytes.Compare([]byte(a.Path), []byte(b.Path)) })
-	return out, nil
-}
-
-func (b *usbBus) Open(path string) (*fido2.Device, error) {
-	b.mu.Lock()
-	key := b.keys[path]
-	b.mu.Unlock()
-	if key == nil {
-		return nil, fmt.Errorf("open: %w", fido2.ErrDeviceGone)
-	}
-	return fido2.OpenTransport(key)
-}
-
 // env is one desktop app: the page's view of the backend with the device endpoints in front.
 type env struct {
 	t      *testing.T
@@ -96,7 +42,7 @@ type env struct {
 	h      http.Handler
 	plain  http.Handler // the backend alone, as in serve mode
 	key    *virtualkey.Key
-	clock  *clock
+	clock  *testkit.Clock
 	cookie *http.Cookie
 }
 
@@ -130,7 +76,7 @@ func newEnv(t *testing.T, s setup) *env {
 	}
 	t.Cleanup(func() { srv.Close() })
 
-	e := &env{t: t, plain: srv.Handler(), clock: &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, plain: srv.Handler(), clock: testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	if !s.noVirtual {
 		if e.key, err = virtualkey.New(s.keyOptions); err != nil {
 			t.Fatal(err)

@@ -17,13 +17,7 @@ const Prefix = "/api/device"
 // feature's (security keys and test tools where libfido2 is, kiosk mode, Windows Hello's
 // passkeys), each present only where its feature is. Sign-in is marked on the route.
 func (s *Service) routes(backend http.Handler) []httpapi.Route {
-	return append([]httpapi.Route{
-		{Method: http.MethodGet, Pattern: Prefix + "/authenticators", Handle: s.listAuthenticators},
-		{Method: http.MethodPost, Pattern: Prefix + "/ceremonies", Handle: s.startCeremony},
-		{Method: http.MethodGet, Pattern: Prefix + "/ceremonies/{id}", Handle: s.getCeremony},
-		{Method: http.MethodPost, Pattern: Prefix + "/ceremonies/{id}/pin", Handle: s.postPIN},
-		{Method: http.MethodPost, Pattern: Prefix + "/ceremonies/{id}/cancel", Handle: s.cancelCeremony},
-	}, slices.Concat(s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes())...)
+	return slices.Concat(s.ceremonies.Routes(Prefix), s.keyRoutes(backend), s.testerRoutes(), s.kioskRoutes(), s.platformPasskeyRoutes())
 }
 
 // platformPasskeyRoutes are Windows Hello's passkeys (app/device/winhello): only where there

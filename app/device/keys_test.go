@@ -20,6 +20,8 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/internal/testkit"
+	"github.com/nhs-passkeys/companion/internal/testkit/usb"
 )
 
 // securityKey is SecurityKey.
@@ -185,12 +187,6 @@ func makePasskey(t *testing.T, key *virtualkey.Key, rpID, userName string) []byt
 	return cred.ID
 }
 
-func (b *usbBus) unplug(path string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.keys, path)
-}
-
 // syncBuffer is a log sink the handlers may write to while the test reads it.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -218,9 +214,9 @@ func TestConnectedKeysAreListedWithWhatTheyHoldAndCanDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := &usbBus{}
-	bus.plug("/dev/hidraw3", model)
-	bus.plug("/dev/hidraw4", unknown)
+	bus := &usb.Bus{}
+	bus.Plug("/dev/hidraw3", model)
+	bus.Plug("/dev/hidraw4", unknown)
 	names := func(aaguid []byte) (string, bool) {
 		if aaguid[0] == 0xcb {
 			return "YubiKey 5 Series", true
@@ -786,8 +782,8 @@ func TestAResetCheckSaysWhichWaysInTheAccountKeeps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := &usbBus{}
-	bus.plug("/dev/hidraw3", other)
+	bus := &usb.Bus{}
+	bus.Plug("/dev/hidraw3", other)
 	e := newEnv(t, setup{keys: bus})
 	setPIN(t, e.key, pin)
 	setPIN(t, other, pin)
@@ -818,13 +814,13 @@ func TestAResetCheckSaysWhichWaysInTheAccountKeeps(t *testing.T) {
 }
 
 func TestAHardwareKeysResetWindowStartsWhenTheAppSeesItPluggedIn(t *testing.T) {
-	keyClock := &clock{now: time.Now()}
+	keyClock := testkit.NewClock(time.Now())
 	key, err := virtualkey.New(virtualkey.Options{Clock: keyClock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := &usbBus{}
-	bus.plug("/dev/hidraw3", key)
+	bus := &usb.Bus{}
+	bus.Plug("/dev/hidraw3", key)
 	e := newEnv(t, setup{noVirtual: true, keys: bus})
 	e.signUp()
 
@@ -841,11 +837,11 @@ func TestAHardwareKeysResetWindowStartsWhenTheAppSeesItPluggedIn(t *testing.T) {
 	ticket := decode[struct{ Ticket string }](t, r).Ticket
 
 	// The person takes it out and puts it back; the OS gives it another path.
-	bus.unplug("/dev/hidraw3")
+	bus.Unplug("/dev/hidraw3")
 	if list, _ := e.keys(); len(list) != 0 {
 		t.Fatalf("unplugged: %+v", list)
 	}
-	bus.plug("/dev/hidraw5", key)
+	bus.Plug("/dev/hidraw5", key)
 	if err := key.Replug(); err != nil {
 		t.Fatal(err)
 	}

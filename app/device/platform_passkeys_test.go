@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -99,7 +100,7 @@ func helloHandler(t *testing.T, hello winhello.Store, backend http.Handler) http
 	}
 	t.Cleanup(s.Close)
 	if hello != nil {
-		s.hello = winhello.New(hello, s.rpID, s.log)
+		s.hello = winhello.New(hello, "localhost", slog.New(slog.DiscardHandler))
 	}
 	return s.Wrap(backend)
 }

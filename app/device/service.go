@@ -1,63 +1,63 @@
-// Package device is the desktop shell's device endpoints (/api/device/..., docs/api.md): the
-// Linux webview has no WebAuthn, so the page hands the backend's options to these endpoints,
-// and the shell runs the ceremony on a security key (or the virtual key), or on a phone or
-// tablet through the FIDO hybrid transport (phone.go), with its own WebAuthn client
-// (app/webauthnclient) and hands back the same credential JSON a browser would. The handler
-// sits in front of the backend's and passes everything else through.
+// Package device is the desktop shell's device endpoints (/api/device/..., docs/api.md): it
+// mounts the features that make them, each in its own package, behind the same edge as the
+// backend's, and passes everything else through to the backend.
 //
-// Device work is slow and needs the person (insert the key, enter its PIN, touch it), and
-// the webview cannot cancel a fetch, so a ceremony runs in the background: POST starts it,
-// the page polls its state (and the QR code for a phone), posts the PIN when asked and can
-// cancel it.
+//   - ceremony: WebAuthn ceremonies the webview cannot run itself (it has no WebAuthn), on a
+//     security key or the virtual key, a phone or tablet, or Windows' own dialog;
+//   - keys: the security keys themselves (PIN, passkeys, fingerprints, reset); not on Windows;
+//   - tester: the test tools that drive the virtual key (--virtual-key only);
+//   - kioskapi: kiosk mode's endpoints and the end of a patient's visit (--kiosk only);
+//   - winhello: Windows Hello's passkeys (Windows only);
+//   - authenticator: what ceremony and keys share: the authenticators, the one per-key lease,
+//     the states and failures of their background work;
+//   - account: the signed-in account, asked of the backend in process.
+//
+// No package beneath imports this one: Service builds them and wires what one needs of
+// another (a ceremony starting makes key operations yield; a visit ending stops a ceremony).
 package device
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
+	"github.com/nhs-passkeys/companion/app/device/ceremony"
 	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
-	"github.com/nhs-passkeys/companion/app/webauthnclient"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
-const (
-	// DefaultMaxTimeout bounds every ceremony: the backend's own ceremony lifetime
-	// (passkey.CeremonyTimeout), after which its finish endpoint refuses the answer anyway.
-	DefaultMaxTimeout = 5 * time.Minute
-	// forgetAfter: a ceremony that has ended is forgotten this long after (docs/api.md).
-	forgetAfter = 2 * time.Minute
-	// keepEnded bounds how many ended ceremonies are remembered meanwhile.
-	keepEnded = 32
-	// pollInterval: while no key is connected, the list of keys is read this often.
-	pollInterval = 500 * time.Millisecond
-	// maxKeys is how many connected security keys are listed.
-	maxKeys = 16
-	// probeTimeout bounds reading a connected key's PIN state for the list.
-	probeTimeout = 3 * time.Second
-
-	virtualID   = "virtual"
-	virtualName = "Virtual security key (for testing)"
-	kindVirtual = "virtual"
-	kindKey     = "security-key"
-)
+// DefaultMaxTimeout bounds every ceremony (app/device/ceremony).
+const DefaultMaxTimeout = ceremony.DefaultMaxTimeout
 
 // Kiosk is kiosk mode's configuration (app/device/kioskapi).
 type Kiosk = kioskapi.Kiosk
 
+// Phone is what the phone path needs (app/device/ceremony).
+type Phone = ceremony.Phone
+
+// Bluetooth is the phone path's Bluetooth LE scanner (app/device/ceremony).
+type Bluetooth = ceremony.Bluetooth
+
+// SecurityKeys lists and opens hardware keys, or on Windows loads webauthn.dll
+// (app/device/authenticator).
+type SecurityKeys = authenticator.SecurityKeys
+
+// HIDKeys is the name the program passes on every system (internal/cli/desktop.go): the
+// system's security keys (app/device/authenticator).
+type HIDKeys = authenticator.HIDKeys
+
 // AuthenticatorNames names a security key model by its AAGUID (16 bytes), e.g. "YubiKey 5
 // NFC"; ok is false for a model it does not know. The desktop app passes
-// backend/passkey.AuthenticatorName (its embedded aaguids.json; run.go). Without it, keys
-// are named by the product name their USB descriptor gives.
-type AuthenticatorNames func(aaguid []byte) (name string, ok bool)
+// backend/passkey.AuthenticatorName (its embedded aaguids.json; internal/cli/desktop.go).
+// Without it, keys are named by the product name their USB descriptor gives.
+type AuthenticatorNames = authenticator.Names
 
-// Config is what the program passes in (run.go).
+// Config is what the program passes in (internal/cli/desktop.go, deviceConfig).
 type Config struct {
 	// Origins are the Origin header values accepted: the webview's (desktop.WebviewOrigins),
 	// or a test's. Every request needs one of them.
@@ -66,7 +66,7 @@ type Config struct {
 	// http://localhost:8080 (the backend's Config.Origin, not the webview's).
 	RPOrigin string
 	// SecurityKeys lists and opens hardware keys: HIDKeys{} in the app. Nil: none. On
-	// Windows, HIDKeys{} stands for webauthn.dll's authenticators (platform_windows.go).
+	// Windows, HIDKeys{} stands for webauthn.dll's authenticators (authenticator/set_windows.go).
 	SecurityKeys SecurityKeys
 	// VirtualKey, if not nil, is offered as the authenticator "virtual" (--virtual-key).
 	VirtualKey *virtualkey.Key
@@ -78,61 +78,41 @@ type Config struct {
 	// window. Nil: time.Now.
 	Now func() time.Time
 	// AuthenticatorNames names security keys by model (AAGUID) on the Security keys pages.
-	// Nil: by the product name the key gives (keys.go).
+	// Nil: by the product name the key gives (app/device/keys).
 	AuthenticatorNames AuthenticatorNames
 	// Kiosk, if not nil, is kiosk mode (--kiosk): a shared computer offers only portable
 	// authenticators (security keys, a phone), never its own, and has the kiosk endpoints.
 	Kiosk *Kiosk
 	// Phone, if not nil, offers "A different phone or tablet" through the FIDO hybrid
-	// transport (phone.go): Linux and macOS only (Windows' own dialog does it there). Nil:
-	// not offered.
+	// transport (app/device/ceremony, phone.go): Linux and macOS only (Windows' own dialog
+	// does it there). Nil: not offered.
 	Phone *Phone
 }
 
-// Service runs device ceremonies, at most one at a time, and serves the device endpoints.
+// Service serves the device endpoints through the features it has built.
 //
 // Lock order (a lock on the left may be held while taking one on its right, never the
-// other way): Service.mu -> ceremony.mu -> lease.mu; keyManager.mu -> keyJob.mu. Service.mu
-// and keyManager.mu are never held together. The lease's, the test tools'
-// (app/device/tester) and kiosk mode's (app/device/kioskapi) mutexes are leaves: nothing is
-// locked under them, and kiosk mode calls back into the ceremonies (endVisit) with its own
-// released.
+// other way): ceremony.Service.mu -> ceremony.mu -> the lease's and the Set's;
+// keys.keyManager.mu -> keys.keyJob.mu. The services' own locks are never held while
+// calling into another package: the lease's and the Set's mutexes, the test tools'
+// (app/device/tester) and kiosk mode's (app/device/kioskapi) are leaves, and kiosk mode
+// calls back into the ceremonies (EndVisit) with its own released.
 type Service struct {
-	origins    []string
-	hosts      httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin
-	client     *webauthnclient.Client
-	maxTimeout time.Duration
-	log        *slog.Logger
-	now        func() time.Time
-	responder  *httpapi.Responder
+	origins   []string
+	hosts     httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin
+	responder *httpapi.Responder
 
-	// life is the parent of every ceremony's context: not the request's (the webview cannot
-	// cancel a fetch, and a ceremony outlives the request that started it). Close ends it.
-	life    context.Context
-	stop    context.CancelFunc
-	running sync.WaitGroup
-
-	// lease is the one per-key lease between ceremonies and key operations (lease.go).
-	lease *lease
-
-	mu         sync.Mutex
-	closed     bool
-	ceremonies map[string]*ceremony
-	current    *ceremony         // the latest ceremony started; only it may be running
+	set        *authenticator.Set
+	ceremonies *ceremony.Service
 	kiosk      *kioskapi.Service // nil unless in kiosk mode
-	// phone is the phone path (phone.go); nil when not offered.
-	phone *Phone
-
-	// rpID is the RP origin's host: only its passkeys are looked at on the device.
-	rpID string
 	// hello is Windows Hello's passkeys (app/device/winhello); nil where there is none
 	// to manage (Linux, macOS, Windows without webauthn.dll) and in kiosk mode.
 	hello *winhello.Service
 
-	// platform is what differs by system: libfido2's security keys and the virtual key on
-	// Linux and macOS (platform_fido2.go), webauthn.dll on Windows (platform_windows.go), and
-	// nothing in a Linux or macOS build without cgo (platform_nocgo.go).
-	platform
+	// features is what differs by system: security keys' management and the test tools on
+	// Linux and macOS (features_fido2.go), Windows' answer that keys are managed in Windows
+	// Settings (features_windows.go), nothing in a build without cgo (features_nocgo.go).
+	features
 }
 
 // New builds the service.
@@ -147,21 +127,9 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
 	}
-	client, err := webauthnclient.New(cfg.RPOrigin)
-	if err != nil {
-		return nil, fmt.Errorf("device: %w", err)
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	maxTimeout := cfg.MaxTimeout
-	if maxTimeout <= 0 {
-		maxTimeout = DefaultMaxTimeout
 	}
 	rp, err := url.Parse(cfg.RPOrigin)
 	if err != nil || rp.Hostname() == "" {
@@ -170,51 +138,44 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Kiosk != nil && cfg.Kiosk.Admin == nil {
 		return nil, errors.New("device: kiosk mode needs the administrator's secret (Kiosk.Admin)")
 	}
-	if err := checkPhoneConfig(cfg.Phone); err != nil {
+	set, err := authenticator.New(authenticator.Config{Keys: cfg.SecurityKeys, Virtual: cfg.VirtualKey,
+		Kiosk: cfg.Kiosk != nil, Phone: cfg.Phone != nil, Log: log})
+	if err != nil {
 		return nil, err
 	}
-	plat, err := newPlatform(cfg)
+	lease := authenticator.NewLease()
+	feats, err := newFeatures(cfg, set, lease, log)
 	if err != nil {
+		return nil, err
+	}
+	ceremonies, err := ceremony.New(ceremony.Config{
+		Authenticators: set, Lease: lease, RPOrigin: cfg.RPOrigin, MaxTimeout: cfg.MaxTimeout,
+		Log: log, Now: cfg.Now, Phone: cfg.Phone,
+		Yield: feats.yield, VirtualTakenOut: feats.virtualTakenOut,
+	})
+	if err != nil {
+		feats.close()
 		return nil, err
 	}
 	// Kiosk mode leaves the shared computer's own passkeys alone: it never saves one there,
 	// and those it holds are not the patient's to delete.
 	var hello *winhello.Service
-	if store := plat.platformCredentials(); store != nil && cfg.Kiosk == nil {
+	if store := set.Credentials(); store != nil && cfg.Kiosk == nil {
 		hello = winhello.New(store, rp.Hostname(), log)
 	}
-	life, stop := context.WithCancel(context.Background())
 	s := &Service{
 		origins:    append([]string(nil), cfg.Origins...),
 		hosts:      hosts,
-		client:     client,
-		maxTimeout: maxTimeout,
-		log:        log,
-		now:        now,
 		responder:  httpapi.NewResponder(log),
-		life:       life,
-		stop:       stop,
-		ceremonies: map[string]*ceremony{},
-		lease:      newLease(),
-		platform:   plat,
-		phone:      clonePhone(cfg.Phone),
-		rpID:       rp.Hostname(),
+		set:        set,
+		ceremonies: ceremonies,
 		hello:      hello,
+		features:   feats,
 	}
 	if cfg.Kiosk != nil {
-		s.kiosk = kioskapi.New(*cfg.Kiosk, log, s.endVisit)
+		s.kiosk = kioskapi.New(*cfg.Kiosk, log, ceremonies.EndVisit)
 	}
 	return s, nil
-}
-
-// endVisit cancels the ceremony still running, if any: a kiosk visit has ended
-// (app/device/kioskapi).
-func (s *Service) endVisit() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.current; c != nil {
-		c.stop(s.now(), failureFor(c.kind, context.Canceled))
-	}
 }
 
 // SessionEnded records that the shell has ended the session, and why (app/kiosk's reason,
@@ -225,27 +186,13 @@ func (s *Service) SessionEnded(reason string) {
 	}
 }
 
-// Close cancels a running ceremony and waits until it has let go of its authenticator.
-// Later requests to start one are refused.
+// ConnectedKeys returns the ids of the security keys plugged in now, for kiosk mode's watch
+// on keys taken out mid-session (app/kiosk.Watch; authenticator.Set.ConnectedKeys).
+func (s *Service) ConnectedKeys() ([]string, error) { return s.set.ConnectedKeys() }
+
+// Close cancels a running ceremony and key job and waits until they have let go of their
+// authenticators. Later requests to start one are refused.
 func (s *Service) Close() {
-	s.mu.Lock()
-	s.closed = true
-	if c := s.current; c != nil {
-		c.stop(s.now(), failureFor(c.kind, context.Canceled))
-	}
-	s.mu.Unlock()
-	s.stop()
-	s.running.Wait()
+	s.ceremonies.Close()
+	s.features.close()
 }
-
-// authenticator is one a ceremony can use.
-type authenticator struct {
-	id, kind, name string
-	path           string // hardware keys: what SecurityKeys.Open takes
-	// keepalive: the authenticator reports "waiting for a touch" through libfido2's status
-	// hook (Go transports only). For a hardware key the app shows "touch" for as long as the
-	// request blocks, as fido2.Open advises.
-	keepalive bool
-}
-
-func (a authenticator) virtual() bool { return a.id == virtualID }

@@ -19,8 +19,8 @@
 // (app/webauthndll), with no C toolchain. Without cgo there is no libfido2 to call: the
 // Linux and macOS builds of the app always have cgo (Wails needs it there too), and a build
 // without it, such as `make lint`'s vet of macOS on a machine without Apple's SDK, has a
-// stand-in that offers no security key and says why (app/device/platform_nocgo.go). On
-// macOS the same binding links Homebrew's libfido2 (build/darwin, scripts/mac-app.sh).
+// stand-in that offers no security key and says why (app/device/authenticator/set_nocgo.go).
+// On macOS the same binding links Homebrew's libfido2 (build/darwin, scripts/mac-app.sh).
 //
 // Why not github.com/keys-pub/go-libfido2: see the platform notes (PLATFORM-NOTES.md). This
 // package passes the full clientDataJSON (fido_cred_set_clientdata /

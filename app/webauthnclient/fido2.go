@@ -5,7 +5,7 @@ package webauthnclient
 // The libfido2 adapter is for Linux and macOS. On Windows ordinary apps may not open security
 // keys directly (since Windows 10 1903), so the app goes through webauthn.dll instead
 // (app/webauthndll), and this file, with the cgo binding it needs, is left out. So is it from
-// a build without cgo, which has no libfido2 to reach (app/device/platform_nocgo.go).
+// a build without cgo, which has no libfido2 to reach (app/device/authenticator/set_nocgo.go).
 
 import (
 	"context"

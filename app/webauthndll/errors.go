@@ -5,9 +5,9 @@ import (
 	"fmt"
 )
 
-// What went wrong, for the app's person-facing messages (app/device maps each to the same
-// message as on Linux). Errors from the DLL are *Error, which matches one of these with
-// errors.Is when its HRESULT says which.
+// What went wrong, for the app's person-facing messages (app/device/ceremony maps each to
+// the same message as on Linux). Errors from the DLL are *Error, which matches one of these
+// with errors.Is when its HRESULT says which.
 var (
 	// ErrUnavailable: there is no webauthn.dll, or it gave no API version (before Windows 10
 	// 1903), or this is not Windows.

@@ -97,11 +97,10 @@ const (
 	// same answer either way.
 	PasskeyNotFound
 
-	// The desktop's device API (app/device) and kiosk (app/kiosk): declared here so that the
-	// docs are checked for them too. Copied as app/device answers today; app/device still
-	// writes its own until it is pointed at these. It also answers with the shared ones
-	// above (invalid_input, invalid_request, request_too_large, not_signed_in, not_found,
-	// internal_error, method_not_allowed, origin_not_allowed).
+	// The desktop's device API (app/device and its sub-packages) and kiosk (app/kiosk):
+	// declared here so that the docs are checked for them too. They also answer with the
+	// shared ones above (invalid_input, invalid_request, request_too_large, not_signed_in,
+	// not_found, internal_error, method_not_allowed, origin_not_allowed).
 
 	DeviceKeyBusy
 	DeviceKeyNotConnected
@@ -138,7 +137,8 @@ const (
 	templateCount
 )
 
-// windowsPasskeySettings is where Windows keeps its passkeys (app/device says the same).
+// windowsPasskeySettings is where Windows 11 lists its passkeys, for when the app cannot
+// delete one itself.
 const windowsPasskeySettings = "Settings > Accounts > Passkeys"
 
 var templates = [templateCount]E{

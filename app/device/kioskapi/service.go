@@ -36,7 +36,7 @@ type AdminSecret interface {
 type Service struct {
 	kiosk Kiosk
 	log   *slog.Logger
-	// endVisit cancels the device ceremony still running, if any (app/device's ceremonies).
+	// endVisit cancels the device ceremony still running, if any (app/device/ceremony).
 	// It is called with no lock of this package held.
 	endVisit func()
 

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -75,7 +74,7 @@ func New(key *virtualkey.Key, log *slog.Logger) *Service {
 }
 
 // TakenOut tells whether a tester took the virtual key out. Then it stays out, even when a
-// ceremony fails with "key removed" (app/device plugs the virtual key back in after such a
+// ceremony fails with "key removed" (app/device/ceremony plugs the virtual key back in after such a
 // failure only when it was not taken out on purpose).
 func (s *Service) TakenOut() bool {
 	s.mu.Lock()
@@ -219,8 +218,7 @@ func givePIN(k *virtualkey.Key) error {
 		return nil
 	case errors.Is(err, virtualkey.ErrPINRefused):
 		// Only after authenticatorConfig raised the minimum PIN length above 6.
-		return apperr.E{Code: "test_pin_refused", Status: http.StatusConflict,
-			Msg: "The virtual security key needs a longer PIN than the test PIN. Reset the virtual key, then try again."}.Wrap(err)
+		return apperr.DeviceTestPINRefused.Wrap(err)
 	}
 	return fmt.Errorf("give the virtual key the test PIN: %w", err)
 }

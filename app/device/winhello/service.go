@@ -3,11 +3,11 @@
 // Windows Hello, which would keep offering it at every login; these endpoints let the page
 // find the removed passkey among Windows Hello's passkeys for this RP and delete it there.
 //
-// Only the Windows build has them (webauthn.dll, app/device/platform_windows.go), and only
-// where webauthn.dll loaded; elsewhere, and in kiosk mode, app/device registers no route of
-// theirs, so they answer 404 not_found like any unknown device path. The logic lives here,
-// on every system, behind the Store interface, so it is tested on Linux with a fake
-// (app/device/platform_passkeys_test.go).
+// Only the Windows build has them (webauthn.dll, app/device/authenticator/set_windows.go),
+// and only where webauthn.dll loaded; elsewhere, and in kiosk mode, app/device registers no
+// route of theirs, so they answer 404 not_found like any unknown device path. The logic
+// lives here, on every system, behind the Store interface, so it is tested on Linux with a
+// fake (app/device/platform_passkeys_test.go).
 //
 // Rules kept here:
 //   - The endpoints are narrow: the page names one credential ID, and only this RP's
@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
@@ -48,10 +47,6 @@ var _ Store = (*webauthndll.DLL)(nil)
 // maxCredentialIDBytes: WebAuthn L3 §4 "Credential ID" is at most 1023 bytes.
 const maxCredentialIDBytes = 1023
 
-// windowsPasskeySettings is where Windows 11 lists its passkeys, for when the app cannot
-// delete one itself.
-const windowsPasskeySettings = "Settings > Accounts > Passkeys"
-
 // platformPasskeyJSON is PlatformPasskey (docs/api.md).
 type platformPasskeyJSON struct {
 	CredentialID string `json:"credentialId"`
@@ -71,24 +66,8 @@ type platformPasskeysJSON struct {
 	Passkeys   []platformPasskeyJSON `json:"passkeys"`
 }
 
-var (
-	errPlatformNotManageable = apperr.E{Code: "not_supported", Status: http.StatusConflict,
-		Msg: "This version of Windows does not let apps delete passkeys. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
-	errNotOnDevice = apperr.E{Code: "passkey_not_on_device", Status: http.StatusNotFound,
-		Msg: "This passkey is not saved in Windows Hello on this computer."}
-	errPasskeyInUse = apperr.E{Code: "passkey_in_use", Status: http.StatusConflict,
-		Msg: "You still use this passkey to log in to your NHS login. Remove it from your NHS login first, in Login and security settings."}
-	errOtherAccount = apperr.E{Code: "not_your_passkey", Status: http.StatusForbidden,
-		Msg: "This passkey is for a different NHS login account, so it cannot be deleted here."}
-	errNotRemovable = apperr.E{Code: "not_removable", Status: http.StatusConflict,
-		Msg: "Windows does not let this app delete this passkey. Remove it in Windows Settings instead: go to " + windowsPasskeySettings + "."}
-)
-
 // helloError is a failed webauthn.dll call: the cause goes to the log only.
-func helloError(err error) error {
-	return apperr.E{Code: "device_error", Status: http.StatusBadGateway,
-		Msg: "Something went wrong with Windows Hello. Try again, or remove the passkey in Windows Settings: go to " + windowsPasskeySettings + "."}.Wrap(err)
-}
+func helloError(err error) error { return apperr.DeviceHelloError.Wrap(err) }
 
 // Service answers for Windows Hello's passkeys of one RP.
 type Service struct {
@@ -160,28 +139,28 @@ func (s *Service) look(id []byte, acct account.View) (platformPasskeysJSON, erro
 // answers what is left under that ID (nothing, once Windows has deleted it).
 func (s *Service) delete(id []byte, acct account.View) (platformPasskeysJSON, error) {
 	if !s.store.ManagesPlatformCredentials() {
-		return platformPasskeysJSON{}, errPlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
+		return platformPasskeysJSON{}, apperr.DevicePlatformNotManageable.Wrap(errors.New("webauthn.dll cannot delete platform passkeys"))
 	}
 	_, found, err := s.find(id, acct)
 	if err != nil {
 		return platformPasskeysJSON{}, err
 	}
 	if len(found) == 0 {
-		return platformPasskeysJSON{}, errNotOnDevice.Wrap(errors.New("no such platform passkey"))
+		return platformPasskeysJSON{}, apperr.DevicePasskeyNotOnDevice.Wrap(errors.New("no such platform passkey"))
 	}
 	c := found[0]
 	switch account.Relation(id, c.UserName, acct) {
 	case account.InUse:
-		return platformPasskeysJSON{}, errPasskeyInUse.Wrap(errors.New("the account still accepts it"))
+		return platformPasskeysJSON{}, apperr.DevicePasskeyInUse.Wrap(errors.New("the account still accepts it"))
 	case account.OtherAccount:
-		return platformPasskeysJSON{}, errOtherAccount.Wrap(errors.New("another account's passkey"))
+		return platformPasskeysJSON{}, apperr.DeviceNotYourPasskey.Wrap(errors.New("another account's passkey"))
 	}
 	if !c.Removable {
-		return platformPasskeysJSON{}, errNotRemovable.Wrap(errors.New("Windows says it is not removable"))
+		return platformPasskeysJSON{}, apperr.DeviceNotRemovable.Wrap(errors.New("Windows says it is not removable"))
 	}
 	if err := s.store.DeletePlatformCredential(id); err != nil {
 		if errors.Is(err, webauthndll.ErrNoCredentials) {
-			return platformPasskeysJSON{}, errNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
+			return platformPasskeysJSON{}, apperr.DevicePasskeyNotOnDevice.Wrap(err) // gone in between (NTE_NOT_FOUND)
 		}
 		return platformPasskeysJSON{}, helloError(fmt.Errorf("delete platform passkey: %w", err))
 	}

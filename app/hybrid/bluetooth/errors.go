@@ -11,7 +11,7 @@ import (
 // Each wraps hybrid.ErrBluetoothUnavailable, so errors.Is finds both the reason and the
 // stable hybrid error (a Session wraps the scanner's error again, and errors.Is still finds
 // the reason). Problem turns each into a message for the person; the device endpoints
-// (app/device) show that message when a phone ceremony cannot use Bluetooth.
+// (app/device/ceremony) show that message when a phone ceremony cannot use Bluetooth.
 var (
 	// ErrNoAdapter: this computer has no Bluetooth adapter (BlueZ lists no
 	// org.bluez.Adapter1; CoreBluetooth says CBManagerStateUnsupported).

@@ -1,4 +1,4 @@
-package device
+package authenticator
 
 import (
 	"sync"
@@ -17,63 +17,63 @@ func isKeyBusy(err error) bool {
 // not let go, or while another operation holds the same key; a starting ceremony waits for
 // key operations on the service's clock.
 func TestOneLeaseDecidesWhoUsesAKey(t *testing.T) {
-	l := newLease()
-	release, err := l.acquire("usb:1")
+	l := NewLease()
+	release, err := l.Acquire("usb:1")
 	if err != nil {
 		t.Fatalf("a free key: %v", err)
 	}
-	if _, err := l.acquire("usb:1"); !isKeyBusy(err) {
+	if _, err := l.Acquire("usb:1"); !isKeyBusy(err) {
 		t.Errorf("the same key twice: %v, want key_busy", err)
 	}
-	other, err := l.acquire("usb:2")
+	other, err := l.Acquire("usb:2")
 	if err != nil {
 		t.Errorf("another key: %v", err)
 	}
 	other()
 	release()
 	release() // a second release changes nothing
-	again, err := l.acquire("usb:1")
+	again, err := l.Acquire("usb:1")
 	if err != nil {
 		t.Fatalf("a key let go: %v", err)
 	}
 	again()
 
 	finished := make(chan struct{})
-	l.ceremonyStarted(finished)
-	if _, err := l.acquire("usb:1"); !isKeyBusy(err) {
+	l.CeremonyStarted(finished)
+	if _, err := l.Acquire("usb:1"); !isKeyBusy(err) {
 		t.Errorf("during a ceremony: %v, want key_busy", err)
 	}
 	close(finished)
-	after, err := l.acquire("usb:1")
+	after, err := l.Acquire("usb:1")
 	if err != nil {
 		t.Errorf("after the ceremony let go: %v", err)
 	}
 
-	// waitIdle wakes when the key is let go.
+	// WaitIdle wakes when the key is let go.
 	done := make(chan bool)
 	frozen := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
-	go func() { done <- l.waitIdle(frozen, time.Second, time.Hour) }()
+	go func() { done <- l.WaitIdle(frozen, time.Second, time.Hour) }()
 	after()
 	if !<-done {
-		t.Errorf("waitIdle did not see the key let go")
+		t.Errorf("WaitIdle did not see the key let go")
 	}
 
 	// And gives up when the service's clock passes the timeout, not the wall clock's.
-	held, _ := l.acquire("usb:1")
+	held, _ := l.Acquire("usb:1")
 	defer held()
 	var mu sync.Mutex
 	now := frozen()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	go func() { done <- l.waitIdle(clock, 5*time.Second, time.Millisecond) }()
+	go func() { done <- l.WaitIdle(clock, 5*time.Second, time.Millisecond) }()
 	select {
 	case <-done:
-		t.Fatal("waitIdle gave up before the clock moved")
+		t.Fatal("WaitIdle gave up before the clock moved")
 	case <-time.After(50 * time.Millisecond):
 	}
 	mu.Lock()
 	now = now.Add(5 * time.Second)
 	mu.Unlock()
 	if <-done {
-		t.Errorf("waitIdle reported idle while a key is held")
+		t.Errorf("WaitIdle reported idle while a key is held")
 	}
 }

@@ -1,10 +1,11 @@
-package device
+package ceremony
 
 import (
 	"context"
 	"fmt"
 	"testing"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/hybrid"
 )
 
@@ -60,9 +61,9 @@ func TestEveryWayAPhoneCeremonyFailsHasAStableCodeAndMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, kind := range []string{kindCreate, kindGet} {
+			for _, kind := range []string{authenticator.KindCreate, authenticator.KindGet} {
 				want := tt.create
-				if kind == kindGet && tt.get != "" {
+				if kind == authenticator.KindGet && tt.get != "" {
 					want = tt.get
 				}
 				if got := phoneFailure(kind, tt.err); got.Code != tt.code || got.Message != want {

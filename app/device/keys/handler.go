@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package keys
 
 // The security key endpoints (docs/api.md, "Security key endpoints"), under
 // /api/device/keys/... and /api/device/key-jobs/...: mounted with the other device endpoints,
@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
@@ -31,11 +32,13 @@ type keysAPI struct {
 	backend http.Handler
 }
 
-func (s *Service) keyRoutes(backend http.Handler) []httpapi.Route {
+// Routes are the security key endpoints under prefix (app/device.Prefix); backend is the
+// handler the device endpoints wrap.
+func (s *Service) Routes(prefix string, backend http.Handler) []httpapi.Route {
 	k := &keysAPI{s: s, backend: backend}
-	const key = Prefix + "/keys/{key}"
+	key := prefix + "/keys/{key}"
 	return append([]httpapi.Route{
-		{Method: http.MethodGet, Pattern: Prefix + "/keys", Handle: k.list},
+		{Method: http.MethodGet, Pattern: prefix + "/keys", Handle: k.list},
 		{Method: http.MethodGet, Pattern: key, Handle: k.get},
 		{Method: http.MethodPost, Pattern: key + "/passkeys/list", Handle: k.listPasskeys},
 		{Method: http.MethodDelete, Pattern: key + "/passkeys/{credential}", Handle: k.deletePasskey},
@@ -45,17 +48,19 @@ func (s *Service) keyRoutes(backend http.Handler) []httpapi.Route {
 		{Method: http.MethodPatch, Pattern: key + "/fingerprints/{fingerprint}", Handle: k.renameFingerprint},
 		{Method: http.MethodDelete, Pattern: key + "/fingerprints/{fingerprint}", Handle: k.deleteFingerprint},
 		{Method: http.MethodPost, Pattern: key + "/replug", Handle: k.replug},
-		{Method: http.MethodGet, Pattern: Prefix + "/key-jobs/{job}", Handle: k.getJob},
-		{Method: http.MethodPost, Pattern: Prefix + "/key-jobs/{job}/cancel", Handle: k.cancelJob},
+		{Method: http.MethodGet, Pattern: prefix + "/key-jobs/{job}", Handle: k.getJob},
+		{Method: http.MethodPost, Pattern: prefix + "/key-jobs/{job}/cancel", Handle: k.cancelJob},
 	}, k.resetRoutes(key)...)
 }
 
 // resetRoutes: a factory reset needs a signed-in person (it weighs the account's ways in);
-// in kiosk mode both endpoints are a refusal for everyone (errResetInKiosk), signed in or not.
+// in kiosk mode both endpoints are a refusal for everyone (apperr.DeviceResetInKiosk), signed
+// in or not: the reset needs the key taken out and put back in, which in kiosk mode ends the
+// person's session (app/kiosk.Watch), and a patient's key is theirs to reset at home.
 func (k *keysAPI) resetRoutes(key string) []httpapi.Route {
-	if k.s.kiosk != nil {
+	if k.s.kiosk {
 		refuse := func(http.ResponseWriter, *http.Request) error {
-			return errResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
+			return apperr.DeviceResetInKiosk.Wrap(errors.New("factory reset asked for in kiosk mode"))
 		}
 		return []httpapi.Route{
 			{Method: http.MethodPost, Pattern: key + "/reset/check", Handle: refuse},
@@ -67,12 +72,6 @@ func (k *keysAPI) resetRoutes(key string) []httpapi.Route {
 		{Method: http.MethodPost, Pattern: key + "/reset", Handle: k.reset, SignedIn: true},
 	}
 }
-
-// errResetInKiosk refuses a factory reset on a shared computer: the reset needs the key taken
-// out and put back in, which in kiosk mode ends the person's session (app/kiosk.Watch), and a
-// patient's key is theirs to reset at home.
-var errResetInKiosk = apperr.E{Code: "not_in_kiosk", Status: http.StatusForbidden,
-	Msg: "You cannot reset a security key on this shared computer. Reset it on your own computer, or ask a member of staff for help."}
 
 // The bodies of key operations, read with httpapi.DecodeSecrets: PINs are bytes the
 // handler owns and wipes (never Go strings), and each body has only its endpoint's members.
@@ -108,10 +107,6 @@ func idFromPath(r *http.Request, name string) ([]byte, error) {
 		return nil, apperr.NotFound()
 	}
 	return id, nil
-}
-
-func pinMissing(field string) error {
-	return apperr.Invalid(map[string]string{field: "Enter your security key PIN"})
 }
 
 // opContext bounds a request/response key operation.
@@ -232,7 +227,7 @@ func (k *keysAPI) listPasskeys(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(body.PIN) == 0 {
-		return pinMissing("pin")
+		return authenticator.PINMissing("pin")
 	}
 	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
@@ -272,7 +267,7 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(body.PIN) == 0 {
-		return pinMissing("pin")
+		return authenticator.PINMissing("pin")
 	}
 	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
@@ -285,7 +280,7 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 			if !p.Flagged {
 				relation = account.InUse
 				if !account.KeepsAnotherWayIn(acct, map[string]bool{p.ID: true}) {
-					return errLastWayIn.Wrap(errors.New("delete the account's only way in from the key"))
+					return apperr.DeviceLastWayToLogIn.Wrap(errors.New("delete the account's only way in from the key"))
 				}
 			}
 		}
@@ -300,8 +295,8 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 	if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
 		return k.s.keyError(o.a, err)
 	}
-	k.s.log.Info("passkey deleted from a security key", "key", o.a.kind, "account_passkey", relation)
-	k.s.mgmt.forgetKey(o.a.id)
+	k.s.log.Info("passkey deleted from a security key", "key", o.a.Kind, "account_passkey", relation)
+	k.s.mgmt.forgetKey(o.a.ID)
 	answer, err := k.readPasskeys(ctx, o.dev, body.PIN, acct)
 	if err != nil {
 		return k.s.keyError(o.a, err)
@@ -333,7 +328,7 @@ func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
 	if set && len(body.PIN) == 0 {
 		fields["pin"] = "Enter your current PIN"
 	}
-	if problem := newPINProblem(body.NewPIN, minPINLength(o.info)); problem != "" {
+	if problem := newPINProblem(body.NewPIN, authenticator.MinPINLength(o.info)); problem != "" {
 		fields["newPin"] = problem
 	}
 	if len(fields) > 0 {
@@ -350,15 +345,15 @@ func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return k.s.keyError(o.a, err)
 	}
-	k.s.log.Info("security key PIN saved", "key", o.a.kind, "changed", set)
+	k.s.log.Info("security key PIN saved", "key", o.a.Kind, "changed", set)
 	info, retries, err := readInfo(ctx, o.dev)
 	if err != nil {
 		return k.s.keyError(o.a, err)
 	}
 	key := k.s.describe(o.a, info, retries)
 	key.ResetSecondsLeft = k.s.mgmt.resetSecondsLeft(o.a, k.s.now())
-	k.s.rememberPINSet(o.a, true)
-	k.s.mgmt.forgetKey(o.a.id)
+	k.s.set.RememberPINSet(o.a, true)
+	k.s.mgmt.forgetKey(o.a.ID)
 	writeKey(w, key)
 	return nil
 }
@@ -398,7 +393,7 @@ func (k *keysAPI) listFingerprints(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if len(body.PIN) == 0 {
-		return pinMissing("pin")
+		return authenticator.PINMissing("pin")
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
@@ -431,7 +426,7 @@ func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(body.PIN) == 0 {
-		return pinMissing("pin")
+		return authenticator.PINMissing("pin")
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
@@ -536,7 +531,7 @@ func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if len(body.PIN) == 0 {
-		return pinMissing("pin")
+		return authenticator.PINMissing("pin")
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
@@ -548,7 +543,7 @@ func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) erro
 	if err := o.dev.BioRemove(ctx, id, bytes.Clone(body.PIN)); err != nil {
 		return k.s.keyError(o.a, err)
 	}
-	k.s.mgmt.forgetKey(o.a.id)
+	k.s.mgmt.forgetKey(o.a.ID)
 	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
 	if err != nil {
 		return k.s.keyError(o.a, err)
@@ -569,10 +564,10 @@ func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !a.virtual() {
+	if !a.Virtual() {
 		return apperr.NotFound()
 	}
-	release, err := k.s.acquire(a.id)
+	release, err := k.s.acquire(a.ID)
 	if err != nil {
 		return err
 	}
@@ -611,7 +606,7 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.Ticket == nil || *body.Ticket == "" {
-		return errResetCheckNeeded.Wrap(errors.New("no ticket"))
+		return apperr.DeviceResetCheckNeeded.Wrap(errors.New("no ticket"))
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
@@ -657,7 +652,7 @@ func (k *keysAPI) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	j.stop(k.s.now(), k.s.jobFailure(authenticator{}, j.kind, context.Canceled))
+	j.stop(k.s.now(), k.s.jobFailure(authenticator.Authenticator{}, j.kind, context.Canceled))
 	writeJob(w, http.StatusOK, j.snapshot())
 	return nil
 }

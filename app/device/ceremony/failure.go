@@ -1,34 +1,9 @@
-package device
+package ceremony
 
 import (
 	"errors"
 	"fmt"
 )
-
-// Failure codes of a ceremony in state "failed" (docs/api.md, "Device endpoints").
-const (
-	codeNoAuthenticator   = "no_authenticator"
-	codeCancelled         = "cancelled"
-	codeTimedOut          = "timed_out"
-	codePINInvalid        = "pin_invalid"
-	codePINAuthBlocked    = "pin_auth_blocked"
-	codePINBlocked        = "pin_blocked"
-	codePINPolicy         = "pin_policy"
-	codePINChangeRequired = "pin_change_required"
-	codeAlreadyRegistered = "already_registered"
-	codeNoPasskeyOnKey    = "no_passkey_on_key"
-	codeKeyFull           = "key_full"
-	codeKeyRemoved        = "key_removed"
-	codeNotAllowed        = "not_allowed"
-	codeDeviceError       = "device_error"
-)
-
-// failure is what a failed ceremony tells the page: a stable code and a message for the
-// person, in NHS content style. The cause goes to the log only.
-type failure struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
 
 // The ceremony's own reasons to fail, beside the authenticator's errors.
 var (
@@ -54,16 +29,3 @@ type pinPolicyError struct {
 
 func (e *pinPolicyError) Error() string { return fmt.Sprintf("new PIN refused: %v", e.err) }
 func (e *pinPolicyError) Unwrap() error { return e.err }
-
-// byKind is the words for a set-up (kind "create") or a log in ("get").
-func byKind(kind, create, get string) string {
-	if kind == kindCreate {
-		return create
-	}
-	return get
-}
-
-// youCancelled is what a ceremony the person cancelled says, on every authenticator.
-func youCancelled(kind string) string {
-	return byKind(kind, "You cancelled setting up your passkey.", "You cancelled logging in with your passkey.")
-}

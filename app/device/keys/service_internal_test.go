@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package keys
 
 import (
 	"net/http/httptest"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
@@ -111,7 +112,7 @@ func TestTheResetWindowIsCountedInWholeSecondsLeft(t *testing.T) {
 	k := &keyManager{seen: map[string]time.Time{}}
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	k.virtualPlugged = at
-	v := authenticator{id: virtualID}
+	v := authenticator.Authenticator{ID: authenticator.VirtualID}
 	for _, tt := range []struct {
 		after time.Duration
 		want  int
@@ -120,7 +121,7 @@ func TestTheResetWindowIsCountedInWholeSecondsLeft(t *testing.T) {
 			t.Errorf("after %s: %d, want %d", tt.after, got, tt.want)
 		}
 	}
-	if got := k.resetSecondsLeft(authenticator{id: "usb:1", path: "/dev/hidraw1"}, at); got != 0 {
+	if got := k.resetSecondsLeft(authenticator.Authenticator{ID: "usb:1", Path: "/dev/hidraw1"}, at); got != 0 {
 		t.Errorf("a key never seen plugged in: %d", got)
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !windows
 
-package device
+package ceremony
 
 // A ceremony on a phone or tablet (phone.go): one hybrid transaction, its progress as the
 // ceremony's states.
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/hybrid"
 )
 
@@ -19,11 +20,11 @@ import (
 // phone, which blocks until the phone answers, something fails, or ctx ends (the cancel
 // endpoint, the kiosk visit ending, the ceremony's time). Ending ctx closes the tunnel.
 func (s *Service) usePhone(ctx context.Context, c *ceremony) (json.RawMessage, error) {
-	c.set(stateWorking)
+	c.set(authenticator.StateWorking)
 	// Hybrid needs Bluetooth even though the passkey's answer comes over the internet: the
 	// phone's advert is the proof that it is near (CTAP 2.2 §11.5.1.2). A QR code that could
 	// never work is not shown.
-	check, cancel := context.WithTimeout(ctx, probeTimeout)
+	check, cancel := context.WithTimeout(ctx, authenticator.ProbeTimeout)
 	err := s.phone.Bluetooth.Available(check)
 	cancel()
 	if ctx.Err() != nil {
@@ -34,7 +35,7 @@ func (s *Service) usePhone(ctx context.Context, c *ceremony) (json.RawMessage, e
 	}
 
 	request := hybrid.RequestGetAssertion
-	if c.kind == kindCreate {
+	if c.kind == authenticator.KindCreate {
 		request = hybrid.RequestMakeCredential
 	}
 	session, err := hybrid.NewSession(hybrid.Config{

@@ -1,16 +1,28 @@
-package device
+package ceremony
 
 // The ceremony endpoints (docs/api.md, "Device endpoints"): thin handlers over the ceremonies
-// (ceremony.go), which the Service runs.
+// (ceremony.go), which the Service runs (service.go).
 
 import (
 	"context"
 	"encoding/json"
 	"net/http"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
+
+// Routes are the ceremony endpoints under prefix (app/device.Prefix).
+func (s *Service) Routes(prefix string) []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: prefix + "/authenticators", Handle: s.listAuthenticators},
+		{Method: http.MethodPost, Pattern: prefix + "/ceremonies", Handle: s.startCeremony},
+		{Method: http.MethodGet, Pattern: prefix + "/ceremonies/{id}", Handle: s.getCeremony},
+		{Method: http.MethodPost, Pattern: prefix + "/ceremonies/{id}/pin", Handle: s.postPIN},
+		{Method: http.MethodPost, Pattern: prefix + "/ceremonies/{id}/cancel", Handle: s.cancelCeremony},
+	}
+}
 
 // authenticatorJSON is Authenticator (docs/api.md).
 type authenticatorJSON struct {
@@ -19,14 +31,14 @@ type authenticatorJSON struct {
 	Name   string `json:"name"`
 	PINSet bool   `json:"pinSet"`
 	// Unavailable says why it cannot be used now (the phone, when Bluetooth is not available).
-	Unavailable *failure `json:"unavailable,omitempty"`
+	Unavailable *authenticator.Failure `json:"unavailable,omitempty"`
 }
 
 // listAuthenticators serves GET /api/device/authenticators.
 func (s *Service) listAuthenticators(w http.ResponseWriter, r *http.Request) error {
 	list := []authenticatorJSON{}
-	for _, a := range s.authenticators() {
-		list = append(list, authenticatorJSON{ID: a.id, Kind: a.kind, Name: a.name, PINSet: s.pinSetOf(a)})
+	for _, a := range s.set.List() {
+		list = append(list, authenticatorJSON{ID: a.ID, Kind: a.Kind, Name: a.Name, PINSet: s.set.PINSet(s.life, a, a.Path != "" && s.busyPath() == a.Path)})
 	}
 	if s.phone != nil {
 		list = append(list, s.phoneEntry(r.Context()))
@@ -98,8 +110,7 @@ func (s *Service) postPIN(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !c.givePIN(pin) { // takes the PIN over (zeroes it if not taken)
-		return &apperr.E{Code: "pin_not_needed", Status: http.StatusConflict,
-			Msg: "Your security key is not waiting for a PIN. Go back and try again."}
+		return apperr.DevicePINNotNeeded.New()
 	}
 	writeCeremony(w, http.StatusAccepted, c.snapshot())
 	return nil

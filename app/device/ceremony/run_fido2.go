@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package ceremony
 
 // A ceremony on a libfido2 authenticator: wait for the key, ask for its PIN, run the client.
 
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 )
@@ -29,24 +30,24 @@ func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
 	credential, used, err := s.perform(ctx, c)
 	if err == nil {
 		if c.end(s.now(), credential, nil) {
-			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind)
+			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", used.Kind)
 		}
 		return
 	}
 	f := failureFor(c.kind, err)
-	if used.kind == kindPhone {
+	if used.Kind == kindPhone {
 		f = phoneFailure(c.kind, err)
 	}
 	if c.end(s.now(), nil, &f) {
-		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", used.kind,
+		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", used.Kind,
 			"code", f.Code, "cause", err.Error())
 	} else {
 		s.log.Debug("device ceremony stopped", "ceremony", c.id, "cause", err.Error())
 	}
 	// The person is told to take the key out and put it back; nobody can do that to the
 	// virtual key, so the app does it for them.
-	if used.virtual() && !s.tester.TakenOut() && (f.Code == codeKeyRemoved || f.Code == codePINAuthBlocked) {
-		if err := s.virtual.Replug(); err != nil {
+	if used.Virtual() && !s.takenOut() && (f.Code == authenticator.CodeKeyRemoved || f.Code == authenticator.CodePINAuthBlocked) {
+		if err := s.set.Virtual().Replug(); err != nil {
 			s.log.Warn("plug the virtual security key back in", "err", err)
 		}
 	}
@@ -54,7 +55,7 @@ func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
 
 // perform waits for the authenticator, opens it and runs the ceremony on it; or, for the
 // phone, runs the hybrid transaction (ceremony_phone.go).
-func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, authenticator, error) {
+func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, authenticator.Authenticator, error) {
 	if s.phoneOffered(c.want) {
 		credential, err := s.usePhone(ctx, c)
 		return credential, phoneAuthenticator, err
@@ -64,14 +65,14 @@ func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, au
 		return nil, a, err
 	}
 	defer dev.Close()
-	c.setPath(a.path)
+	c.setPath(a.Path)
 	credential, err := s.use(ctx, c, dev, a)
 	return credential, a, err
 }
 
 // waitForKey returns the authenticator asked for, opened, reading the list of connected keys
 // every pollInterval until it is there (state insert-key) or the ceremony's time is up.
-func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator, *fido2.Device, error) {
+func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator.Authenticator, *fido2.Device, error) {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	noKey := func() error {
@@ -82,10 +83,10 @@ func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator, *
 	}
 	for {
 		if ctx.Err() != nil { // stopped, perhaps while the previous ceremony let go
-			return authenticator{}, nil, noKey()
+			return authenticator.Authenticator{}, nil, noKey()
 		}
-		if a, ok := s.find(c.want); ok {
-			dev, err := s.open(a)
+		if a, ok := s.set.Find(c.want); ok {
+			dev, err := s.set.Open(a)
 			if err == nil {
 				return a, dev, nil
 			}
@@ -94,10 +95,10 @@ func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator, *
 			}
 			// Removed between the list and the open: wait for it again.
 		}
-		c.set(stateInsertKey)
+		c.set(authenticator.StateInsertKey)
 		select {
 		case <-ctx.Done():
-			return authenticator{}, nil, noKey()
+			return authenticator.Authenticator{}, nil, noKey()
 		case <-tick.C:
 		}
 	}
@@ -106,15 +107,15 @@ func (s *Service) waitForKey(ctx context.Context, c *ceremony) (authenticator, *
 // use runs the ceremony on an open authenticator: ask for the PIN when user verification
 // needs it (setting one first on a key that has none), run the WebAuthn client, and ask
 // again after a wrong PIN until the key blocks it.
-func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a authenticator) (json.RawMessage, error) {
-	c.set(stateWorking)
+func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a authenticator.Authenticator) (json.RawMessage, error) {
+	c.set(authenticator.StateWorking)
 	info, err := dev.Info(ctx)
 	if err != nil {
 		return nil, err
 	}
 	builtInUV, _ := info.Option("uv")
 	pinSet, pinSupported := info.Option("clientPin")
-	s.rememberPINSet(a, pinSet)
+	s.set.RememberPINSet(a, pinSet)
 
 	// User verification (WebAuthn L3 §5.1.3 step 22 / §5.1.4.1): this RP requires it, and a
 	// security key gives it with its PIN unless it has built-in verification (a fingerprint).
@@ -132,7 +133,7 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 			needPIN = true
 		case !pinSupported:
 			return nil, errCannotVerify
-		case c.kind == kindGet:
+		case c.kind == authenticator.KindGet:
 			return nil, errNoPINNoPasskey
 		default:
 			// As browsers do, a key without a PIN gets one before it can hold a passkey
@@ -165,18 +166,18 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 				if err := dev.SetPIN(ctx, bytes.Clone(pin)); err != nil {
 					clear(pin)
 					if errors.Is(err, fido2.ErrPINPolicy) {
-						return nil, &pinPolicyError{minLength: minPINLength(info), err: err}
+						return nil, &pinPolicyError{minLength: authenticator.MinPINLength(info), err: err}
 					}
 					return nil, err
 				}
 				newPIN = false
-				s.rememberPINSet(a, true)
+				s.set.RememberPINSet(a, true)
 			}
 		}
-		if a.keepalive {
-			c.set(stateWorking) // the status hook says when a touch is needed
+		if a.Keepalive {
+			c.set(authenticator.StateWorking) // the status hook says when a touch is needed
 		} else {
-			c.set(stateTouch)
+			c.set(authenticator.StateTouch)
 		}
 		gavePIN := pin != nil
 		credential, err := c.call.Run(ctx, auth, pin, c.status) // zeroes pin
@@ -198,12 +199,4 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 			return nil, err
 		}
 	}
-}
-
-// minPINLength is the key's minimum PIN length (CTAP 2.1 §6.4 minPINLength, default 4).
-func minPINLength(info fido2.Info) int {
-	if info.MinPINLength > 0 {
-		return info.MinPINLength
-	}
-	return 4
 }

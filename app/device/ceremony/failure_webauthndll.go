@@ -1,32 +1,21 @@
-package device
+package ceremony
 
 // What a ceremony through webauthn.dll tells the page when it fails, in words that fit the
 // authenticator the person chose: Windows Hello, a phone or tablet, or a security key. Only
-// the Windows build runs it (platform_windows.go); it builds everywhere so that its wording
+// the Windows build runs it (run_windows.go); it builds everywhere so that its wording
 // is tested on Linux too (failure_webauthndll_test.go).
 
 import (
 	"context"
 	"errors"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/webauthndll"
-)
-
-// The authenticators Windows offers, as the page lists them (docs/api.md, Authenticator).
-const (
-	windowsHelloID   = "windows-hello"
-	securityKeyID    = "security-key"
-	phoneID          = "phone"
-	kindPlatform     = "platform"
-	kindHybrid       = "hybrid"
-	windowsHelloName = "This device (Windows Hello)"
-	securityKeyName  = "A security key"
-	phoneName        = "A different phone or tablet"
 )
 
 // windowsWords are the parts of the failure messages that name what the person chose. As on
 // Linux (failureFor), a message says only what happened where the page adds its own next
-// step for that authenticator (frontend/src/ceremony.ts, WINDOWS_ADVICE).
+// step for that authenticator (frontend/src/ceremony/ceremony.ts, WINDOWS_ADVICE).
 type windowsWords struct {
 	notFound, timedOut, alreadySetUp, noPasskey string
 	notAllowedCreate, notAllowedGet, other      string
@@ -66,30 +55,30 @@ var (
 // windowsFailure maps why a webauthn.dll ceremony ended to what the page shows, for the
 // authenticator chosen (its id; "" lets Windows offer every kind, and is worded as a
 // security key, the one kind always offered). The codes are the same as on Linux.
-func windowsFailure(kind, authenticatorID string, err error) failure {
+func windowsFailure(kind, authenticatorID string, err error) authenticator.Failure {
 	words := keyWords
 	switch authenticatorID {
-	case windowsHelloID:
+	case authenticator.WindowsHelloID:
 		words = helloWords
-	case phoneID:
+	case authenticator.PhoneID:
 		words = phoneWords
 	}
-	pick := func(create, get string) string { return byKind(kind, create, get) }
+	pick := func(create, get string) string { return authenticator.ByKind(kind, create, get) }
 	switch {
 	case errors.Is(err, webauthndll.ErrNoPlatformAuthenticator):
-		return failure{codeNoAuthenticator, "Windows Hello is not set up on this computer."}
+		return authenticator.Failure{Code: authenticator.CodeNoAuthenticator, Message: "Windows Hello is not set up on this computer."}
 	case errors.Is(err, errNoKey), errors.Is(err, webauthndll.ErrNoAuthenticator), errors.Is(err, webauthndll.ErrUnavailable):
-		return failure{codeNoAuthenticator, words.notFound}
+		return authenticator.Failure{Code: authenticator.CodeNoAuthenticator, Message: words.notFound}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, webauthndll.ErrTimedOut):
-		return failure{codeTimedOut, words.timedOut}
+		return authenticator.Failure{Code: authenticator.CodeTimedOut, Message: words.timedOut}
 	case errors.Is(err, context.Canceled), errors.Is(err, webauthndll.ErrCancelled):
-		return failure{codeCancelled, youCancelled(kind)}
+		return authenticator.Failure{Code: authenticator.CodeCancelled, Message: authenticator.YouCancelled(kind)}
 	case errors.Is(err, webauthndll.ErrAlreadyRegistered):
-		return failure{codeAlreadyRegistered, words.alreadySetUp}
+		return authenticator.Failure{Code: authenticator.CodeAlreadyRegistered, Message: words.alreadySetUp}
 	case errors.Is(err, webauthndll.ErrNoCredentials):
-		return failure{codeNoPasskeyOnKey, words.noPasskey}
+		return authenticator.Failure{Code: authenticator.CodeNoPasskeyOnKey, Message: words.noPasskey}
 	case errors.Is(err, webauthndll.ErrNotSupported):
-		return failure{codeNotAllowed, pick(words.notAllowedCreate, words.notAllowedGet)}
+		return authenticator.Failure{Code: authenticator.CodeNotAllowed, Message: pick(words.notAllowedCreate, words.notAllowedGet)}
 	}
-	return failure{codeDeviceError, words.other}
+	return authenticator.Failure{Code: authenticator.CodeDeviceError, Message: words.other}
 }

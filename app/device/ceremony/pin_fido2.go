@@ -1,10 +1,11 @@
 //go:build cgo && !windows
 
-package device
+package ceremony
 
 import (
 	"net/http"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
@@ -12,13 +13,15 @@ import (
 // and must zero, with httpapi.DecodeSecrets (the PIN-wiping decoder: the PIN never becomes a
 // Go string, and every buffer that held it is zeroed).
 func readPIN(r *http.Request) ([]byte, error) {
-	var body pinBody
+	var body struct {
+		PIN httpapi.Secret `json:"pin"`
+	}
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
-		body.wipe()
+		body.PIN.Wipe()
 		return nil, err
 	}
 	if len(body.PIN) == 0 {
-		return nil, pinMissing("pin")
+		return nil, authenticator.PINMissing("pin")
 	}
 	return body.PIN, nil
 }

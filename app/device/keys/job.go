@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package keys
 
 // Key jobs: the key operations that wait for the person (each fingerprint sample is a touch;
 // a reset needs one). As with ceremonies, the webview cannot cancel a fetch, so a job runs in
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
@@ -35,22 +36,22 @@ type keyJob struct {
 	lastSample    string
 	feedback      string
 	fingerprint   *fingerprintJSON
-	failure       *failure
+	failure       *authenticator.Failure
 	endedAt       time.Time
 }
 
 // keyJobJSON is KeyJob (docs/api.md).
 type keyJobJSON struct {
-	ID            string           `json:"id"`
-	Kind          string           `json:"kind"`
-	Key           string           `json:"key"`
-	State         string           `json:"state"`
-	SamplesNeeded *int             `json:"samplesNeeded,omitempty"`
-	SamplesLeft   *int             `json:"samplesLeft,omitempty"`
-	LastSample    string           `json:"lastSample,omitempty"`
-	Feedback      string           `json:"feedback,omitempty"`
-	Fingerprint   *fingerprintJSON `json:"fingerprint,omitempty"`
-	Error         *failure         `json:"error,omitempty"`
+	ID            string                 `json:"id"`
+	Kind          string                 `json:"kind"`
+	Key           string                 `json:"key"`
+	State         string                 `json:"state"`
+	SamplesNeeded *int                   `json:"samplesNeeded,omitempty"`
+	SamplesLeft   *int                   `json:"samplesLeft,omitempty"`
+	LastSample    string                 `json:"lastSample,omitempty"`
+	Feedback      string                 `json:"feedback,omitempty"`
+	Fingerprint   *fingerprintJSON       `json:"fingerprint,omitempty"`
+	Error         *authenticator.Failure `json:"error,omitempty"`
 }
 
 // fingerprintJSON is Fingerprint (docs/api.md): its template ID, base64url.
@@ -75,9 +76,12 @@ func (j *keyJob) snapshot() keyJobJSON {
 	return out
 }
 
-func (j *keyJob) endedLocked() bool { return j.state == stateDone || j.state == stateFailed }
+func (j *keyJob) endedLocked() bool {
+	return j.state == authenticator.StateDone || j.state == authenticator.StateFailed
+}
 
-func (j *keyJob) ended() (bool, time.Time) {
+// Ended tells whether the job has ended and when.
+func (j *keyJob) Ended() (bool, time.Time) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.endedLocked(), j.endedAt
@@ -92,23 +96,23 @@ func (j *keyJob) update(f func(j *keyJob)) {
 }
 
 // end finishes the job; only the first end counts.
-func (j *keyJob) end(now time.Time, f *failure) bool {
+func (j *keyJob) end(now time.Time, f *authenticator.Failure) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.endedLocked() {
 		return false
 	}
 	if f != nil {
-		j.state, j.failure = stateFailed, f
+		j.state, j.failure = authenticator.StateFailed, f
 	} else {
-		j.state = stateDone
+		j.state = authenticator.StateDone
 	}
 	j.endedAt = now
 	return true
 }
 
 // stop ends a running job with f and cancels its work on the key.
-func (j *keyJob) stop(now time.Time, f failure) {
+func (j *keyJob) stop(now time.Time, f authenticator.Failure) {
 	if j.end(now, &f) {
 		j.cancel()
 	}
@@ -116,15 +120,15 @@ func (j *keyJob) stop(now time.Time, f failure) {
 
 // startJob runs work on the open key in the background. dev and release belong to the job
 // from here on, even when it cannot start.
-func (s *Service) startJob(kind string, a authenticator, dev *fido2.Device, release func(), first func(j *keyJob),
+func (s *Service) startJob(kind string, a authenticator.Authenticator, dev *fido2.Device, release func(), first func(j *keyJob),
 	work func(ctx context.Context, dev *fido2.Device, j *keyJob) error) (*keyJob, error) {
-	id, err := newCeremonyID()
+	id, err := authenticator.NewID()
 	if err != nil {
 		dev.Close()
 		release()
 		return nil, err
 	}
-	j := &keyJob{id: id, kind: kind, keyID: a.id, state: stateTouch, finished: make(chan struct{})}
+	j := &keyJob{id: id, kind: kind, keyID: a.ID, state: authenticator.StateTouch, finished: make(chan struct{})}
 	if first != nil {
 		first(j)
 	}
@@ -149,7 +153,7 @@ func (s *Service) startJob(kind string, a authenticator, dev *fido2.Device, rele
 	k.jobs[id] = j
 	k.mu.Unlock()
 	if prev != nil { // cannot be running: it held a key, and acquire refused while it did
-		prev.stop(s.now(), s.jobFailure(authenticator{}, prev.kind, context.Canceled))
+		prev.stop(s.now(), s.jobFailure(authenticator.Authenticator{}, prev.kind, context.Canceled))
 	}
 
 	go func() {
@@ -159,75 +163,45 @@ func (s *Service) startJob(kind string, a authenticator, dev *fido2.Device, rele
 		defer dev.Close()
 		defer cancel()
 		err := work(ctx, dev, j)
-		var f *failure
+		var f *authenticator.Failure
 		if err != nil {
 			jf := s.jobFailure(a, kind, err)
 			f = &jf
 		}
 		if j.end(s.now(), f) {
 			if f != nil {
-				s.log.Info("security key job failed", "job", j.id, "kind", kind, "key", a.kind, "code", f.Code, "cause", err.Error())
+				s.log.Info("security key job failed", "job", j.id, "kind", kind, "key", a.Kind, "code", f.Code, "cause", err.Error())
 			} else {
-				s.log.Info("security key job done", "job", j.id, "kind", kind, "key", a.kind)
+				s.log.Info("security key job done", "job", j.id, "kind", kind, "key", a.Kind)
 			}
 		}
-		s.mgmt.forgetKey(a.id) // what it holds has changed
+		s.mgmt.forgetKey(a.ID) // what it holds has changed
 	}()
 	return j, nil
 }
 
 // jobFailure is what a failed job tells the page.
-func (s *Service) jobFailure(a authenticator, kind string, err error) failure {
+func (s *Service) jobFailure(a authenticator.Authenticator, kind string, err error) authenticator.Failure {
 	switch {
 	case errors.Is(err, fido2.ErrCancelled), errors.Is(err, context.Canceled):
 		if kind == jobReset {
-			return failure{codeCancelled, "You cancelled resetting your security key. Nothing on it was deleted."}
+			return authenticator.Failure{Code: authenticator.CodeCancelled, Message: "You cancelled resetting your security key. Nothing on it was deleted."}
 		}
-		return failure{codeCancelled, "You cancelled adding a fingerprint."}
+		return authenticator.Failure{Code: authenticator.CodeCancelled, Message: "You cancelled adding a fingerprint."}
 	case kind == jobReset && errors.Is(err, fido2.ErrNotAllowed):
 		// CTAP 2.1 §6.6: outside the window after plug-in the key refuses.
-		return failure{codeResetWindowPassed, msgResetWindowPassed}
+		e := apperr.DeviceResetWindowPassed.E()
+		return authenticator.Failure{Code: e.Code, Message: e.Msg}
 	}
 	if e, ok := apperr.As(s.keyError(a, err)); ok {
-		return failure{e.Code, e.Msg}
+		return authenticator.Failure{Code: e.Code, Message: e.Msg}
 	}
-	return failure{codeDeviceError, "Something went wrong with your security key. Remove it, insert it again, then try again."}
+	return authenticator.Failure{Code: authenticator.CodeDeviceError, Message: "Something went wrong with your security key. Remove it, insert it again, then try again."}
 }
 
-const (
-	codeResetWindowPassed = "reset_window_passed"
-	msgResetWindowPassed  = "Your security key can only be reset in the first few seconds after it is plugged in. Remove it, insert it again, then try again straight away."
-)
-
-// forgetJobsLocked drops jobs that ended more than forgetAfter ago, and the oldest ended ones
-// beyond keepEnded. Called with k.mu held.
-func (k *keyManager) forgetJobsLocked(now time.Time) {
-	var ended []*keyJob
-	for id, j := range k.jobs {
-		done, at := j.ended()
-		switch {
-		case !done:
-		case now.Sub(at) >= forgetAfter:
-			delete(k.jobs, id)
-		default:
-			ended = append(ended, j)
-		}
-	}
-	if len(ended) > keepEnded {
-		for range len(ended) - keepEnded {
-			oldest := 0
-			for i, j := range ended {
-				_, a := j.ended()
-				_, b := ended[oldest].ended()
-				if a.Before(b) {
-					oldest = i
-				}
-			}
-			delete(k.jobs, ended[oldest].id)
-			ended = append(ended[:oldest], ended[oldest+1:]...)
-		}
-	}
-}
+// forgetJobsLocked drops jobs that ended a while ago (authenticator.Forget). Called with
+// k.mu held.
+func (k *keyManager) forgetJobsLocked(now time.Time) { authenticator.Forget(k.jobs, now) }
 
 // enrolFingerprint reads samples until the key has a new fingerprint (CTAP 2.1 §6.7.4): the
 // first with the PIN's token, the rest with the token libfido2 kept. A failed sample does not
@@ -240,7 +214,7 @@ func enrolFingerprint(pin []byte) func(ctx context.Context, dev *fido2.Device, j
 			j.update(func(j *keyJob) {
 				j.samplesLeft = remaining
 				j.lastSample, j.feedback = sampleCode(status), sampleFeedback(status)
-				j.state = stateTouch
+				j.state = authenticator.StateTouch
 			})
 			if remaining == 0 {
 				j.update(func(j *keyJob) {

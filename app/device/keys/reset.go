@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package keys
 
 // A security key's factory reset (CTAP 2.1 §6.6): the policy of its two endpoints, which
 // weigh the signed-in account's ways in before anything of the key is lost.
@@ -10,10 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
@@ -65,7 +65,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	case !pinSet:
 	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
 		if len(pin) == 0 {
-			return resetCheck{}, pinMissing("pin")
+			return resetCheck{}, authenticator.PINMissing("pin")
 		}
 		creds, err := o.dev.Credentials(ctx, s.mgmt.rpID, bytes.Clone(pin))
 		if err != nil {
@@ -98,9 +98,9 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 		}
 	}
 	if !account.KeepsAnotherWayIn(acct, mine) {
-		return resetCheck{}, errLastWayIn.Wrap(errors.New("reset a key with the account's only ways in"))
+		return resetCheck{}, apperr.DeviceLastWayToLogIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
-	ticket, err := s.mgmt.issueTicket(&resetTicket{keyID: o.a.id, aaguid: model, email: acct.Email, onKey: mine,
+	ticket, err := s.mgmt.issueTicket(&resetTicket{keyID: o.a.ID, aaguid: model, email: acct.Email, onKey: mine,
 		expires: s.now().Add(ticketLifetime)}, s.now())
 	if err != nil {
 		return resetCheck{}, fmt.Errorf("reset ticket: %w", err)
@@ -121,30 +121,30 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 		return nil, err
 	}
 	if !strings.EqualFold(t.email, acct.Email) {
-		return nil, errResetCheckNeeded.Wrap(errors.New("ticket of another account"))
+		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another account"))
 	}
 	if !account.KeepsAnotherWayIn(acct, t.onKey) {
-		return nil, errLastWayIn.Wrap(errors.New("the account changed since the reset check"))
+		return nil, apperr.DeviceLastWayToLogIn.Wrap(errors.New("the account changed since the reset check"))
 	}
 	a, err := s.connected(keyID)
 	if err != nil {
 		return nil, err
 	}
-	if a.id != t.keyID {
+	if a.ID != t.keyID {
 		if _, err := s.connected(t.keyID); err == nil {
-			return nil, errResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
+			return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
 		}
 	}
 	if s.mgmt.resetSecondsLeft(a, now) == 0 {
-		return nil, &apperr.E{Code: codeResetWindowPassed, Status: http.StatusConflict, Msg: msgResetWindowPassed}
+		return nil, apperr.DeviceResetWindowPassed.New()
 	}
-	o, err := s.openKey(ctx, a.id)
+	o, err := s.openKey(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
 	if formatAAGUID(o.info.AAGUID) != t.aaguid {
 		o.close()
-		return nil, errResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
+		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
 	}
 	keys := s.mgmt
 	j, err := s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, j *keyJob) error {
@@ -153,12 +153,12 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 			return err
 		}
 		keys.dropTicket(token)
-		s.rememberPINSet(o.a, false)
+		s.set.RememberPINSet(o.a, false)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("security key reset asked for", "key", o.a.kind, "account_passkeys_on_key", len(t.onKey))
+	s.log.Info("security key reset asked for", "key", o.a.Kind, "account_passkeys_on_key", len(t.onKey))
 	return j, nil
 }

@@ -1,16 +1,15 @@
-package device
+package authenticator
 
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
-// lease is the one per-key lease: who may use an authenticator now. A ceremony uses the
+// Lease is the one per-key lease: who may use an authenticator now. A ceremony uses the
 // authenticator it finds (any of them) from when it starts until its goroutine has closed
 // it; a key operation or key job (the Security keys pages) uses one key, by id, until it
 // lets go. So a key operation is refused (409 key_busy) while a ceremony has not let go, or
@@ -18,8 +17,8 @@ import (
 // operations to let go, the latest thing the person asked for winning.
 //
 // Its mutex is a leaf: nothing else is locked while it is held, so it can be taken under
-// any other lock of the package (see Service for the lock order).
-type lease struct {
+// any other lock of app/device and its packages (see app/device.Service for the lock order).
+type Lease struct {
 	mu sync.Mutex
 	// ceremony is closed once the latest ceremony has let go of its authenticator (its
 	// goroutine has ended and closed the device); nil before the first ceremony.
@@ -30,36 +29,33 @@ type lease struct {
 	released chan struct{}
 }
 
-func newLease() *lease {
-	return &lease{held: map[string]bool{}, released: make(chan struct{})}
+// NewLease is a lease with no key held and no ceremony started.
+func NewLease() *Lease {
+	return &Lease{held: map[string]bool{}, released: make(chan struct{})}
 }
 
-// errKeyBusy: the key is in use by a ceremony or another key operation.
-var errKeyBusy = apperr.E{Code: "key_busy", Status: http.StatusConflict,
-	Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."}
-
-// ceremonyStarted records the ceremony that now uses authenticators: finished is closed once
+// CeremonyStarted records the ceremony that now uses authenticators: finished is closed once
 // it has let go. Key operations are refused until then.
-func (l *lease) ceremonyStarted(finished <-chan struct{}) {
+func (l *Lease) CeremonyStarted(finished <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ceremony = finished
 }
 
-// acquire gives key id to a key operation until release is called (once is enough; more
+// Acquire gives key id to a key operation until release is called (once is enough; more
 // are harmless), or refuses it with key_busy.
-func (l *lease) acquire(id string) (release func(), err error) {
+func (l *Lease) Acquire(id string) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ceremony != nil {
 		select {
 		case <-l.ceremony:
 		default:
-			return nil, errKeyBusy.Wrap(errors.New("a ceremony has not let go of its authenticator"))
+			return nil, apperr.DeviceKeyBusy.Wrap(errors.New("a ceremony has not let go of its authenticator"))
 		}
 	}
 	if l.held[id] {
-		return nil, errKeyBusy.Wrap(fmt.Errorf("key %q is in use", id))
+		return nil, apperr.DeviceKeyBusy.Wrap(fmt.Errorf("key %q is in use", id))
 	}
 	l.held[id] = true
 	var once sync.Once
@@ -74,10 +70,10 @@ func (l *lease) acquire(id string) (release func(), err error) {
 	}, nil
 }
 
-// waitIdle waits until no key operation holds a key, for at most timeout on now's clock
-// (the service's, Config.Now), waking when a key is let go and every recheck to read the
-// clock again. It reports whether they all let go.
-func (l *lease) waitIdle(now func() time.Time, timeout, recheck time.Duration) bool {
+// WaitIdle waits until no key operation holds a key, for at most timeout on now's clock
+// (the device service's, app/device.Config.Now), waking when a key is let go and every
+// recheck to read the clock again. It reports whether they all let go.
+func (l *Lease) WaitIdle(now func() time.Time, timeout, recheck time.Duration) bool {
 	deadline := now().Add(timeout)
 	for {
 		l.mu.Lock()

@@ -1,10 +1,10 @@
-package device
+package ceremony
 
 // "Use a different phone or tablet" on Linux and macOS: the FIDO hybrid transport (caBLE v2,
 // CTAP 2.2 §11.5) through app/hybrid. The page shows the QR code this ceremony carries, the
 // person scans it with their phone's camera, the phone's Bluetooth advert proves it is near,
 // and the passkey's answer comes over the phone's tunnel server on the internet. Windows
-// does not need it: webauthn.dll shows its own QR code (platform_windows.go, kind "hybrid").
+// does not need it: webauthn.dll shows its own QR code (run_windows.go, kind "hybrid").
 //
 // Rules kept here:
 //   - The QR code's text holds the transaction's secret (app/hybrid doc.go): it is in the
@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/hybrid"
 )
 
@@ -50,11 +51,11 @@ type Phone struct {
 }
 
 // The phone as an authenticator (docs/api.md, Authenticator). The id and name are those
-// Windows uses for its own phone path (failure_webauthndll.go); the kind differs because
+// Windows uses for its own phone path (app/device/authenticator); the kind differs because
 // here the page shows the QR code, where on Windows ("hybrid") Windows' dialog does.
 const kindPhone = "phone"
 
-var phoneAuthenticator = authenticator{id: phoneID, kind: kindPhone, name: phoneName}
+var phoneAuthenticator = authenticator.Authenticator{ID: authenticator.PhoneID, Kind: kindPhone, Name: authenticator.PhoneName}
 
 // The states of a phone ceremony, in order, before done or failed (docs/api.md).
 const (
@@ -86,14 +87,16 @@ func newQRJSON(qr hybrid.QR) (*qrJSON, error) {
 }
 
 // phoneOffered tells whether want names the phone path of this service.
-func (s *Service) phoneOffered(want string) bool { return s.phone != nil && want == phoneID }
+func (s *Service) phoneOffered(want string) bool {
+	return s.phone != nil && want == authenticator.PhoneID
+}
 
 // phoneEntry is the phone's line in GET /api/device/authenticators: listed whenever the
 // phone path is configured, with why it cannot be used now when Bluetooth is not available,
 // so the page can offer "A different phone or tablet" and say how to make it work.
 func (s *Service) phoneEntry(ctx context.Context) authenticatorJSON {
-	a := authenticatorJSON{ID: phoneID, Kind: kindPhone, Name: phoneName}
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	a := authenticatorJSON{ID: authenticator.PhoneID, Kind: kindPhone, Name: authenticator.PhoneName}
+	ctx, cancel := context.WithTimeout(ctx, authenticator.ProbeTimeout)
 	defer cancel()
 	if err := s.phone.Bluetooth.Available(ctx); err != nil {
 		s.log.Debug("a phone or tablet cannot be used now", "cause", err.Error())

@@ -1,4 +1,4 @@
-package device
+package ceremony
 
 // What a phone ceremony (phone.go, app/hybrid) tells the page when it fails. Every stable
 // error of app/hybrid has its code here; the codes a security key has too (cancelled,
@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/hybrid"
 	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
@@ -29,44 +30,44 @@ const (
 // bluetoothFailure says why Bluetooth cannot be used, as precisely as the scanner knows it
 // (app/hybrid/bluetooth's messages): the failure of a phone ceremony, and the reason the
 // phone is listed as unavailable.
-func bluetoothFailure(err error) failure {
+func bluetoothFailure(err error) authenticator.Failure {
 	_, msg, _ := bluetooth.Problem(err) // every ErrBluetoothUnavailable has its message there
-	return failure{codeBluetoothUnavailable, msg}
+	return authenticator.Failure{Code: codeBluetoothUnavailable, Message: msg}
 }
 
 // phoneFailure maps why a phone ceremony ended to what the page shows. kind is "create" or
 // "get". The hybrid errors come first: they wrap the context's error when the time ran out
 // or the ceremony was cancelled, and say better which it was.
-func phoneFailure(kind string, err error) failure {
-	pick := func(create, get string) string { return byKind(kind, create, get) }
+func phoneFailure(kind string, err error) authenticator.Failure {
+	pick := func(create, get string) string { return authenticator.ByKind(kind, create, get) }
 	switch {
 	case errors.Is(err, hybrid.ErrBluetoothUnavailable):
 		return bluetoothFailure(err)
 	case errors.Is(err, hybrid.ErrWrongPhone):
-		return failure{codeWrongPhone, "A phone was found, but it was not the one that scanned this QR code. It may have scanned an older QR code, or one on another computer. Try again and scan the new QR code on this screen."}
+		return authenticator.Failure{Code: codeWrongPhone, Message: "A phone was found, but it was not the one that scanned this QR code. It may have scanned an older QR code, or one on another computer. Try again and scan the new QR code on this screen."}
 	case errors.Is(err, hybrid.ErrNoAdvert):
-		return failure{codePhoneNotFound, "We could not find your phone or tablet. Check that Bluetooth is turned on on your phone or tablet and keep it near this computer. Then try again and scan the new QR code."}
+		return authenticator.Failure{Code: codePhoneNotFound, Message: "We could not find your phone or tablet. Check that Bluetooth is turned on on your phone or tablet and keep it near this computer. Then try again and scan the new QR code."}
 	case errors.Is(err, hybrid.ErrTunnelUnreachable):
-		return failure{codeTunnelUnreachable, "This computer could not reach the phone's passkey service on the internet. Check you are connected to the internet, then try again. If this keeps happening, your network may block it: use a security key instead."}
+		return authenticator.Failure{Code: codeTunnelUnreachable, Message: "This computer could not reach the phone's passkey service on the internet. Check you are connected to the internet, then try again. If this keeps happening, your network may block it: use a security key instead."}
 	case errors.Is(err, hybrid.ErrTunnelRefused):
-		return failure{codeTunnelRefused, "The phone's passkey service on the internet did not accept the connection from this computer. Try again and scan the new QR code."}
+		return authenticator.Failure{Code: codeTunnelRefused, Message: "The phone's passkey service on the internet did not accept the connection from this computer. Try again and scan the new QR code."}
 	case errors.Is(err, hybrid.ErrHandshake):
-		return failure{codePhoneConnectionFailed, "A secure connection with your phone or tablet could not be set up. Try again and scan the new QR code."}
+		return authenticator.Failure{Code: codePhoneConnectionFailed, Message: "A secure connection with your phone or tablet could not be set up. Try again and scan the new QR code."}
 	case errors.Is(err, hybrid.ErrPhoneUnsupported):
-		return failure{codePhoneNotSupported, "Your phone or tablet asked for something this app cannot do yet. Check for an update to this app, or use a security key instead."}
+		return authenticator.Failure{Code: codePhoneNotSupported, Message: "Your phone or tablet asked for something this app cannot do yet. Check for an update to this app, or use a security key instead."}
 	case errors.Is(err, hybrid.ErrPhoneCancelled):
-		return failure{codePhoneCancelled, pick(
+		return authenticator.Failure{Code: codePhoneCancelled, Message: pick(
 			"Setting up your passkey was cancelled on your phone or tablet. Try again if you still want to set it up.",
 			"Logging in was cancelled on your phone or tablet. Try again if you still want to log in.")}
 	case errors.Is(err, hybrid.ErrNoCredentials), errors.Is(err, webauthnclient.ErrNoAccountPasskey):
-		return failure{codeNoPasskeyOnKey, phoneWords.noPasskey}
+		return authenticator.Failure{Code: authenticator.CodeNoPasskeyOnKey, Message: phoneWords.noPasskey}
 	case errors.Is(err, hybrid.ErrCredentialExcluded):
-		return failure{codeAlreadyRegistered, phoneWords.alreadySetUp}
+		return authenticator.Failure{Code: authenticator.CodeAlreadyRegistered, Message: phoneWords.alreadySetUp}
 	case errors.Is(err, hybrid.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return failure{codeTimedOut, phoneWords.timedOut}
+		return authenticator.Failure{Code: authenticator.CodeTimedOut, Message: phoneWords.timedOut}
 	case errors.Is(err, hybrid.ErrCancelled), errors.Is(err, context.Canceled):
-		return failure{codeCancelled, youCancelled(kind)}
+		return authenticator.Failure{Code: authenticator.CodeCancelled, Message: authenticator.YouCancelled(kind)}
 	}
 	// ErrBadResponse, ErrSessionUsed, ErrBadQR, and anything else.
-	return failure{codeDeviceError, phoneWords.other}
+	return authenticator.Failure{Code: authenticator.CodeDeviceError, Message: phoneWords.other}
 }

@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package device
+package ceremony
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
@@ -69,7 +70,7 @@ func TestReadPINRefusesWhatIsNotOnePIN(t *testing.T) {
 }
 
 func TestAPINTheCeremonyDoesNotTakeIsZeroed(t *testing.T) {
-	c := &ceremony{state: stateTouch, pins: make(chan []byte, 1)}
+	c := &ceremony{state: authenticator.StateTouch, pins: make(chan []byte, 1)}
 	p := []byte("482913")
 	if c.givePIN(p) {
 		t.Fatal("a ceremony waiting for a touch took a PIN")
@@ -78,9 +79,9 @@ func TestAPINTheCeremonyDoesNotTakeIsZeroed(t *testing.T) {
 		t.Errorf("the refused PIN was not zeroed: %q", p)
 	}
 
-	c.state = statePINNeeded
+	c.state = authenticator.StatePINNeeded
 	p = []byte("482913")
-	if !c.givePIN(p) || c.state != stateWorking {
+	if !c.givePIN(p) || c.state != authenticator.StateWorking {
 		t.Fatal("a ceremony waiting for the PIN did not take it")
 	}
 	c.dropPIN() // the ceremony ended before using it

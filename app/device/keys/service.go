@@ -1,10 +1,11 @@
 //go:build cgo && !windows
 
-package device
-
-// Security keys (docs/api.md, "Security key endpoints"): what the connected keys are, their
-// PIN, the passkeys and fingerprints they hold, and a factory reset, joined with the signed-in
-// NHS login account so the page can say which passkeys on a key are this account's.
+// Package keys is the security key endpoints (docs/api.md, "Security key endpoints"): what
+// the connected keys are, their PIN, the passkeys and fingerprints they hold, and a factory
+// reset, joined with the signed-in NHS login account so the page can say which passkeys on a
+// key are this account's. Linux and macOS only: Windows lets only administrators open a key,
+// and this app reaches keys there through webauthn.dll, which leaves their management to
+// Windows Settings (app/device answers that for GET /api/device/keys).
 //
 // Rules kept here:
 //   - One thing at a time per key: a key that a ceremony, another key operation or a
@@ -18,6 +19,7 @@ package device
 //     a key, or resetting a key that holds the account's passkeys, is refused when the
 //     account would keep no password and no other usable passkey (DESIGN.md, "the last way
 //     to log in cannot be removed").
+package keys
 
 import (
 	"context"
@@ -25,7 +27,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
+	"log/slog"
 	"net/url"
 	"slices"
 	"sync"
@@ -33,6 +35,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
@@ -57,10 +60,85 @@ const (
 	yieldRecheck = 50 * time.Millisecond
 )
 
+// Config is what the key operations need (app/device.New passes its parts of
+// app/device.Config).
+type Config struct {
+	// Authenticators are this computer's (app/device/authenticator). Required.
+	Authenticators *authenticator.Set
+	// Lease is the one per-key lease, shared with the ceremonies. Required.
+	Lease *authenticator.Lease
+	// RPOrigin is the relying party's origin: only its passkeys are related to the account.
+	RPOrigin string
+	// Names names security keys by model (AAGUID). Nil: by the product name the key gives.
+	Names authenticator.Names
+	// Kiosk: kiosk mode, where a factory reset is refused for everyone.
+	Kiosk bool
+	// Log receives what key operations did (never a PIN). Nil discards.
+	Log *slog.Logger
+	// Now is the clock for forgetting ended jobs and for a key's reset window. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Service runs key operations and key jobs, and serves the security key endpoints.
+//
+// Lock order: Service.mu and keyManager.mu are never held together; keyManager.mu ->
+// keyJob.mu; the lease's and the Set's mutexes are leaves.
+type Service struct {
+	set   *authenticator.Set
+	lease *authenticator.Lease
+	log   *slog.Logger
+	now   func() time.Time
+	kiosk bool
+
+	// life is the parent of every job's context: not the request's (a job outlives the
+	// request that started it). Close ends it.
+	life    context.Context
+	stop    context.CancelFunc
+	running sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+
+	// mgmt is the state the endpoints share: what each key last said, jobs, reset tickets.
+	mgmt *keyManager
+}
+
+// New builds the service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Authenticators == nil || cfg.Lease == nil {
+		return nil, errors.New("device: key operations need the authenticators and the lease")
+	}
+	mgmt, err := newKeyManager(cfg.RPOrigin, cfg.Names)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	life, stop := context.WithCancel(context.Background())
+	return &Service{set: cfg.Authenticators, lease: cfg.Lease, log: log, now: now, kiosk: cfg.Kiosk,
+		life: life, stop: stop, mgmt: mgmt}, nil
+}
+
+// Close stops a running job and waits until it has let go of its key. Later jobs are
+// refused.
+func (s *Service) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.running.Wait()
+}
+
 // keyManager is the state the security key endpoints share.
 type keyManager struct {
 	rpID  string
-	names AuthenticatorNames
+	names authenticator.Names
 	// adminRequired reports that this process may not open security keys directly
 	// (Windows without administrator rights).
 	adminRequired func() bool
@@ -78,7 +156,7 @@ type keyManager struct {
 	virtualPlugged time.Time
 }
 
-func newKeyManager(rpOrigin string, names AuthenticatorNames) (*keyManager, error) {
+func newKeyManager(rpOrigin string, names authenticator.Names) (*keyManager, error) {
 	u, err := url.Parse(rpOrigin)
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("device: RP origin %q has no host", rpOrigin)
@@ -131,16 +209,16 @@ type keyFingerprintsJ struct {
 
 // nameOf names a key: the virtual key as the test tool it is; a hardware key by its model
 // (AAGUID) when known, else by its product name.
-func (k *keyManager) nameOf(a authenticator, aaguid []byte) string {
-	if a.virtual() {
-		return virtualName
+func (k *keyManager) nameOf(a authenticator.Authenticator, aaguid []byte) string {
+	if a.Virtual() {
+		return authenticator.VirtualName
 	}
 	if k.names != nil && len(aaguid) == 16 {
 		if name, ok := k.names(aaguid); ok && name != "" {
 			return name
 		}
 	}
-	return a.name
+	return a.Name
 }
 
 // formatAAGUID is a key's AAGUID as the API shows it: "" when its getInfo gives none
@@ -151,9 +229,9 @@ func formatAAGUID(b []byte) string {
 }
 
 // describe builds a key's answer from its getInfo and PIN retries.
-func (s *Service) describe(a authenticator, info fido2.Info, retries int) keyJSON {
+func (s *Service) describe(a authenticator.Authenticator, info fido2.Info, retries int) keyJSON {
 	out := keyJSON{
-		ID: a.id, Kind: a.kind, Name: s.mgmt.nameOf(a, info.AAGUID), Readable: true,
+		ID: a.ID, Kind: a.Kind, Name: s.mgmt.nameOf(a, info.AAGUID), Readable: true,
 		AAGUID: formatAAGUID(info.AAGUID), Versions: info.Versions,
 	}
 	if out.Versions == nil {
@@ -164,7 +242,7 @@ func (s *Service) describe(a authenticator, info fido2.Info, retries int) keyJSO
 		out.FirmwareVersion = &fw
 	}
 	set, _ := info.Option("clientPin")
-	out.PIN = keyPINJSON{Set: set, MinLength: minPINLength(info), MustChange: set && info.ForcePINChange}
+	out.PIN = keyPINJSON{Set: set, MinLength: authenticator.MinPINLength(info), MustChange: set && info.ForcePINChange}
 	if set && retries >= 0 {
 		n := retries
 		out.PIN.RetriesLeft = &n
@@ -197,7 +275,7 @@ func readInfo(ctx context.Context, dev *fido2.Device) (fido2.Info, int, error) {
 // listKeys answers GET /api/device/keys: every connected key, read now unless something is
 // using it (then as last read).
 func (s *Service) listKeys(ctx context.Context) []keyJSON {
-	list := s.authenticators()
+	list := s.set.List()
 	s.mgmt.observe(list, s.now())
 	out := make([]keyJSON, 0, len(list))
 	for _, a := range list {
@@ -207,13 +285,13 @@ func (s *Service) listKeys(ctx context.Context) []keyJSON {
 }
 
 // readKey reads one key's answer (or the last one, if it is busy).
-func (s *Service) readKey(ctx context.Context, a authenticator) keyJSON {
+func (s *Service) readKey(ctx context.Context, a authenticator.Authenticator) keyJSON {
 	k := s.mgmt
-	unreadable := keyJSON{ID: a.id, Kind: a.kind, Name: k.nameOf(a, nil), Versions: []string{}}
-	release, err := s.acquire(a.id)
+	unreadable := keyJSON{ID: a.ID, Kind: a.Kind, Name: k.nameOf(a, nil), Versions: []string{}}
+	release, err := s.acquire(a.ID)
 	if err != nil {
 		k.mu.Lock()
-		cached, ok := k.cache[a.id]
+		cached, ok := k.cache[a.ID]
 		k.mu.Unlock()
 		if !ok {
 			cached = unreadable
@@ -222,46 +300,46 @@ func (s *Service) readKey(ctx context.Context, a authenticator) keyJSON {
 		return cached
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, authenticator.ProbeTimeout)
 	defer cancel()
 	out := unreadable
-	if dev, err := s.open(a); err != nil {
-		s.log.Info("open security key", "key", a.id, "err", err)
+	if dev, err := s.set.Open(a); err != nil {
+		s.log.Info("open security key", "key", a.ID, "err", err)
 	} else {
 		info, retries, err := readInfo(ctx, dev)
 		dev.Close()
 		if err != nil {
-			s.log.Info("read security key", "key", a.id, "err", err)
+			s.log.Info("read security key", "key", a.ID, "err", err)
 		} else {
 			out = s.describe(a, info, retries)
-			s.rememberPINSet(a, out.PIN.Set)
+			s.set.RememberPINSet(a, out.PIN.Set)
 		}
 	}
 	out.ResetSecondsLeft = k.resetSecondsLeft(a, s.now())
 	k.mu.Lock()
 	if out.Readable {
-		k.cache[a.id] = out
+		k.cache[a.ID] = out
 	}
 	k.mu.Unlock()
 	return out
 }
 
 // observe notes which hardware keys are plugged in, to know when each was plugged in.
-func (k *keyManager) observe(list []authenticator, now time.Time) {
+func (k *keyManager) observe(list []authenticator.Authenticator, now time.Time) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	present := map[string]bool{}
 	for _, a := range list {
-		if a.virtual() {
+		if a.Virtual() {
 			continue
 		}
-		present[a.path] = true
-		if _, ok := k.seen[a.path]; !ok {
+		present[a.Path] = true
+		if _, ok := k.seen[a.Path]; !ok {
 			at := now
 			if !k.observed {
 				at = time.Time{} // there before we looked: when it came is not known
 			}
-			k.seen[a.path] = at
+			k.seen[a.Path] = at
 		}
 	}
 	for path := range k.seen {
@@ -273,11 +351,11 @@ func (k *keyManager) observe(list []authenticator, now time.Time) {
 }
 
 // resetSecondsLeft is how much of the reset window is left, in whole seconds rounded up.
-func (k *keyManager) resetSecondsLeft(a authenticator, now time.Time) int {
+func (k *keyManager) resetSecondsLeft(a authenticator.Authenticator, now time.Time) int {
 	k.mu.Lock()
 	at := k.virtualPlugged
-	if !a.virtual() {
-		at = k.seen[a.path]
+	if !a.Virtual() {
+		at = k.seen[a.Path]
 	}
 	k.mu.Unlock()
 	if at.IsZero() {
@@ -293,7 +371,7 @@ func (k *keyManager) resetSecondsLeft(a authenticator, now time.Time) int {
 // replugVirtual pulls the virtual key out and plugs it back in, as the person is asked to do
 // with a real key, and notes when (its reset window starts again).
 func (s *Service) replugVirtual() error {
-	if err := s.virtual.Replug(); err != nil {
+	if err := s.set.Virtual().Replug(); err != nil {
 		return err
 	}
 	s.mgmt.mu.Lock()
@@ -304,40 +382,37 @@ func (s *Service) replugVirtual() error {
 
 // acquire gives key id to a key operation until release is called (the one lease).
 func (s *Service) acquire(id string) (release func(), err error) {
-	return s.lease.acquire(id)
+	return s.lease.Acquire(id)
 }
 
-// yield stops a running key job and waits (a little) until no key operation holds a key:
+// Yield stops a running key job and waits (a little) until no key operation holds a key:
 // a ceremony is about to start, and the latest thing the person asked for wins.
-func (s *Service) yield() {
+func (s *Service) Yield() {
 	k := s.mgmt
 	k.mu.Lock()
 	j := k.current
 	k.mu.Unlock()
 	if j != nil {
-		j.stop(s.now(), s.jobFailure(authenticator{}, j.kind, context.Canceled))
+		j.stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.kind, context.Canceled))
 	}
-	if !s.lease.waitIdle(s.now, yieldTimeout, yieldRecheck) {
+	if !s.lease.WaitIdle(s.now, yieldTimeout, yieldRecheck) {
 		s.log.Warn("a key operation still holds a security key as a ceremony starts")
 	}
 }
 
 // connected finds the connected key named id.
-func (s *Service) connected(id string) (authenticator, error) {
-	for _, a := range s.authenticators() {
-		if a.id == id {
+func (s *Service) connected(id string) (authenticator.Authenticator, error) {
+	for _, a := range s.set.List() {
+		if a.ID == id {
 			return a, nil
 		}
 	}
-	return authenticator{}, errKeyNotConnected.Wrap(fmt.Errorf("no key %q", id))
+	return authenticator.Authenticator{}, apperr.DeviceKeyNotConnected.Wrap(fmt.Errorf("no key %q", id))
 }
-
-var errKeyNotConnected = apperr.E{Code: "key_not_connected", Status: http.StatusNotFound,
-	Msg: "Your security key was not found. Insert it and try again."}
 
 // openedKey is a connected key opened for one key operation, with its getInfo.
 type openedKey struct {
-	a       authenticator
+	a       authenticator.Authenticator
 	dev     *fido2.Device
 	info    fido2.Info
 	release func()
@@ -360,7 +435,7 @@ func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	dev, err := s.open(a)
+	dev, err := s.set.Open(a)
 	if err != nil {
 		release()
 		return nil, s.keyError(a, err)
@@ -372,7 +447,7 @@ func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
 		return nil, s.keyError(a, err)
 	}
 	set, _ := info.Option("clientPin")
-	s.rememberPINSet(a, set)
+	s.set.RememberPINSet(a, set)
 	return &openedKey{a: a, dev: dev, info: info, release: release}, nil
 }
 
@@ -381,77 +456,64 @@ func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
 // of the PIN fails).
 func needPINReady(info fido2.Info) error {
 	if set, _ := info.Option("clientPin"); !set {
-		return &apperr.E{Code: "pin_not_set", Status: http.StatusConflict,
-			Msg: "Your security key does not have a PIN yet. Create a PIN for it first."}
+		return apperr.DevicePINNotSet.New()
 	}
 	if info.ForcePINChange {
-		return &apperr.E{Code: "pin_change_required", Status: http.StatusConflict,
-			Msg: "Your security key needs a new PIN before it can be used. Change its PIN first."}
+		return apperr.DevicePINChangeRequired.New()
 	}
 	return nil
 }
 
 // keyError turns what a key operation failed with into the answer for the page. The cause
 // is kept for the log; it never holds a PIN (app/fido2 errors do not).
-func (s *Service) keyError(a authenticator, err error) error {
+func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 	if _, ok := apperr.As(err); ok {
 		return err
 	}
 	var fe *fido2.Error
 	switch {
 	case errors.Is(err, fido2.ErrPINInvalid):
-		msg := "The PIN is not correct. Try again."
+		e := apperr.DevicePINInvalid.Wrap(err)
 		if errors.As(err, &fe) && fe.RetriesLeft >= 0 {
-			msg = fmt.Sprintf("The PIN is not correct. You have %d %s left.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
+			// The declared message, with how many tries the key says are left.
+			e.Msg = fmt.Sprintf("The PIN is not correct. You have %d %s left.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
 		}
-		return apperr.E{Code: "pin_invalid", Status: http.StatusForbidden, Msg: msg}.Wrap(err)
+		return e
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
 		// Nobody can take the virtual key out and put it back, so the app does it.
-		if a.virtual() {
+		if a.Virtual() {
 			if rerr := s.replugVirtual(); rerr != nil {
 				s.log.Warn("plug the virtual security key back in", "err", rerr)
 			}
 		}
-		return apperr.E{Code: "pin_auth_blocked", Status: http.StatusConflict,
-			Msg: "The wrong PIN was entered too many times in a row. Remove your security key and insert it again, then try again."}.Wrap(err)
+		return apperr.DevicePINAuthBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINBlocked):
-		return apperr.E{Code: "pin_blocked", Status: http.StatusConflict,
-			Msg: "Your security key's PIN is blocked because the wrong PIN was entered too many times. The key must be reset before it can be used again, which deletes all passkeys on it."}.Wrap(err)
+		return apperr.DevicePINBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINPolicy):
 		// A use of the PIN refused by policy: the key wants a new PIN first (forcePINChange).
-		return apperr.E{Code: "pin_change_required", Status: http.StatusConflict,
-			Msg: "Your security key needs a new PIN before it can be used. Change its PIN first."}.Wrap(err)
+		return apperr.DevicePINChangeRequired.Wrap(err)
 	case errors.Is(err, fido2.ErrPINNotSet):
-		return apperr.E{Code: "pin_not_set", Status: http.StatusConflict,
-			Msg: "Your security key does not have a PIN yet. Create a PIN for it first."}.Wrap(err)
+		return apperr.DevicePINNotSet.Wrap(err)
 	case errors.Is(err, fido2.ErrPINRequired):
-		return apperr.E{Code: "pin_invalid", Status: http.StatusForbidden, Msg: "Enter your security key's PIN."}.Wrap(err)
+		return apperr.DevicePINRequired.Wrap(err)
 	case errors.Is(err, fido2.ErrUnsupportedOption):
-		return apperr.E{Code: "not_supported", Status: http.StatusConflict,
-			Msg: "Your security key cannot do this. Use the app or settings that came with the key instead."}.Wrap(err)
+		return apperr.DeviceKeyNotSupported.Wrap(err)
 	case errors.Is(err, fido2.ErrNoCredentials):
-		return apperr.E{Code: "passkey_not_on_key", Status: http.StatusNotFound,
-			Msg: "That passkey is not on your security key any more."}.Wrap(err)
+		return apperr.DevicePasskeyNotOnKey.Wrap(err)
 	case errors.Is(err, fido2.ErrNoEnrollment):
-		return apperr.E{Code: "fingerprint_not_found", Status: http.StatusNotFound,
-			Msg: "That fingerprint is not on your security key any more."}.Wrap(err)
+		return apperr.DeviceFingerprintNotFound.Wrap(err)
 	case errors.Is(err, fido2.ErrFingerprintStoreFull):
-		return apperr.E{Code: "fingerprints_full", Status: http.StatusConflict,
-			Msg: "Your security key has no room for another fingerprint. Delete one you do not use first."}.Wrap(err)
+		return apperr.DeviceFingerprintsFull.Wrap(err)
 	case errors.Is(err, fido2.ErrDeviceGone):
-		return apperr.E{Code: "key_removed", Status: http.StatusConflict,
-			Msg: "Your security key was removed before it finished. Insert it and try again."}.Wrap(err)
+		return apperr.DeviceKeyRemoved.Wrap(err)
 	case errors.Is(err, fido2.ErrBusy):
-		return errKeyBusy.Wrap(err)
+		return apperr.DeviceKeyBusy.Wrap(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
-		return apperr.E{Code: "timed_out", Status: http.StatusConflict,
-			Msg: "Your security key did not respond in time. Try again."}.Wrap(err)
+		return apperr.DeviceTimedOut.Wrap(err)
 	case errors.Is(err, fido2.ErrNotAllowed):
-		return apperr.E{Code: "not_allowed", Status: http.StatusForbidden,
-			Msg: "Your security key did not allow this. Try again."}.Wrap(err)
+		return apperr.DeviceNotAllowed.Wrap(err)
 	}
-	return apperr.E{Code: "device_error", Status: http.StatusBadGateway,
-		Msg: "Something went wrong with your security key. Remove it, insert it again, then try again."}.Wrap(err)
+	return apperr.DeviceKeyError.Wrap(err)
 }
 
 func plural(n int, one, many string) string {
@@ -500,9 +562,6 @@ func (k *keyManager) relate(rpID string, credentialID []byte, userName string, a
 	return rel, nil
 }
 
-var errLastWayIn = apperr.E{Code: "last_way_to_log_in", Status: http.StatusConflict,
-	Msg: "You cannot do this because it would leave you with no way to log in to your NHS login. Set up another passkey that is not on this security key, or a password, first."}
-
 // resetTicket is a passed reset check: for the key (by id and model), the account (by
 // email) and the account's passkeys that the reset will stop working.
 type resetTicket struct {
@@ -538,9 +597,6 @@ func (k *keyManager) issueTicket(t *resetTicket, now time.Time) (string, error) 
 	return token, nil
 }
 
-var errResetCheckNeeded = apperr.E{Code: "reset_check_needed", Status: http.StatusForbidden,
-	Msg: "For your safety, we need to check your security key again before it is reset. Go back and try again."}
-
 // ticket returns the live ticket for token, without using it up.
 func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
 	k.mu.Lock()
@@ -548,7 +604,7 @@ func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
 	t, ok := k.tickets[token]
 	if !ok || !now.Before(t.expires) {
 		delete(k.tickets, token)
-		return nil, errResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
+		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
 	}
 	return t, nil
 }

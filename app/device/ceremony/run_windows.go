@@ -1,0 +1,83 @@
+//go:build windows
+
+package ceremony
+
+// A ceremony on Windows: one call through webauthn.dll and Windows' own dialog, which asks
+// for the PIN, the face, the fingerprint or the phone itself (no PIN step in the page).
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
+	"github.com/nhs-passkeys/companion/app/webauthndll"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+)
+
+// choice is the webauthndll choice for an authenticator ID; 0 lets Windows offer all.
+func choice(id string) webauthndll.Choice {
+	switch id {
+	case authenticator.WindowsHelloID:
+		return webauthndll.ThisDevice
+	case authenticator.SecurityKeyID:
+		return webauthndll.SecurityKey
+	case authenticator.PhoneID:
+		return webauthndll.PhoneOrTablet
+	}
+	return 0
+}
+
+// run is a ceremony's goroutine: one call through the Windows dialog.
+func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
+	defer s.running.Done()
+	defer close(c.finished)
+	defer c.dropPIN()
+	defer c.cancel()
+	if prev != nil {
+		<-prev.finished
+	}
+	credential, err := s.perform(ctx, c)
+	if err == nil {
+		if c.end(s.now(), credential, nil) {
+			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", c.want)
+		}
+		return
+	}
+	f := windowsFailure(c.kind, c.want, err)
+	if c.end(s.now(), nil, &f) {
+		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", c.want,
+			"code", f.Code, "cause", err.Error())
+	}
+}
+
+func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, error) {
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if _, ok := s.set.Find(c.want); !ok {
+		if c.want == authenticator.WindowsHelloID {
+			return nil, webauthndll.ErrNoPlatformAuthenticator
+		}
+		return nil, errNoKey
+	}
+	c.set(authenticator.StateWorking)
+	return c.call.Run(ctx, s.set.DLL().Authenticator(choice(c.want), webauthndll.AppWindow), nil, c.status)
+}
+
+// failureFor is why a ceremony ended in words that fit any authenticator the person chose
+// (the cancel that the handler and Close report); run reports it for the one chosen
+// (windowsFailure, failure_webauthndll.go).
+func failureFor(kind string, err error) authenticator.Failure { return windowsFailure(kind, "", err) }
+
+// readPIN reads POST .../pin's body, which Windows never needs (its dialog asks): the
+// ceremony is never waiting for one, so the handler answers pin_not_needed.
+func readPIN(r *http.Request) ([]byte, error) {
+	var body struct {
+		PIN string `json:"pin"`
+	}
+	if err := httpapi.Decode(r, &body); err != nil {
+		return nil, err
+	}
+	return []byte(body.PIN), nil
+}
