@@ -142,7 +142,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	secret, err := store.Secret(ctx, db, "hmac")
 	if err != nil {
 		db.Close()
-		lock.Release()
+		_ = lock.Release() // err, the reason the server did not start, is the one to report
 		return nil, err
 	}
 	auditLog := audit.NewStore(clock)
@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	accounts, err := account.NewService(db, sessions, auditLog, limiter, proofs, clock, log, o.hashing)
 	if err != nil {
 		db.Close()
-		lock.Release()
+		_ = lock.Release() // err, the reason the server did not start, is the one to report
 		return nil, err
 	}
 	passkeys := passkey.NewService(passkey.Deps{DB: db, RP: rp, Accounts: accounts, Sessions: sessions, Audit: auditLog,
@@ -240,7 +240,7 @@ func openDatabase(ctx context.Context, cfg Config) (*sql.DB, *store.DirLock, err
 	// check and the migrations.
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
-		lock.Release()
+		_ = lock.Release() // err, the reason the database did not open, is the one to report
 		return nil, nil, err
 	}
 	return db, lock, nil
@@ -277,7 +277,7 @@ func normaliseOrigin(origin string) (string, error) {
 }
 
 // config serves GET /api/config.
-func (s *Server) config(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) config(w http.ResponseWriter, _ *http.Request) error {
 	httpapi.Write(w, http.StatusOK, struct {
 		Ceremonies string `json:"ceremonies"`
 		RPID       string `json:"rpId"`

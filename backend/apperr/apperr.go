@@ -71,21 +71,21 @@ func Invalid(fields map[string]string) *E {
 // The answers below are used by more than one feature (declared in codes.go). They are
 // functions, not variables, so no package holds a shared value that could be changed.
 
-// InvalidRequest: the body is not one JSON object of the expected shape.
+// InvalidRequest is the answer for a body that is not one JSON object of the expected shape.
 func InvalidRequest(cause error) *E { return invalidRequest.Wrap(cause) }
 
-// TooLarge: the body is over the size cap.
+// TooLarge is the answer for a body over the size cap.
 func TooLarge(cause error) *E { return requestTooLarge.Wrap(cause) }
 
-// NotSignedIn: the action needs a signed-in account.
+// NotSignedIn is the answer for an action that needs a signed-in account.
 func NotSignedIn() *E { return notSignedIn.New() }
 
-// NotFound: no such API path.
+// NotFound is the answer for no such API path.
 func NotFound() *E { return notFound.New() }
 
-// Internal: anything unexpected. The cause is logged, never shown.
+// Internal is the answer for anything unexpected. The cause is logged, never shown.
 func Internal(cause error) *E { return internalError.Wrap(cause) }
 
-// StorageUnavailable: the disk refused a write (full, read-only, failing). The transaction
+// StorageUnavailable is the answer when the disk refused a write (full, read-only, failing). The transaction
 // was rolled back, so nothing saved before is lost; the person can free space and retry.
 func StorageUnavailable(cause error) *E { return storageUnavailable.Wrap(cause) }

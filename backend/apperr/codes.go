@@ -139,7 +139,7 @@ const (
 
 // windowsPasskeySettings is where Windows 11 lists its passkeys, for when the app cannot
 // delete one itself.
-const windowsPasskeySettings = "Settings > Accounts > Passkeys"
+const windowsPasskeySettings = "Settings > Accounts > Passkeys" //nolint:gosec // G101: a Windows settings page's path, not a credential
 
 var templates = [templateCount]E{
 	invalidInput:    {Code: "invalid_input", Status: http.StatusUnprocessableEntity, Msg: "There is a problem"},

@@ -50,7 +50,8 @@ func (rs *Responder) Edge(e Edge, next http.Handler) http.Handler {
 		}
 		defer func() {
 			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
+				// net/http's way to abort a response: let the server see it.
+				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(v)
 				}
 				rs.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,

@@ -92,11 +92,15 @@ func validEscape(e byte) bool {
 
 func isHex4(b []byte) bool {
 	for _, c := range b {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if !isHexDigit(c) {
 			return false
 		}
 	}
 	return len(b) == 4
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // DecodeSecrets is Decode for a body that holds a secret (v's Secret fields): the same rules

@@ -151,7 +151,7 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		}
 		// WebAuthn L3 §7.2 step 6: with no allowCredentials, the user handle identifies the
 		// account, and it must own the credential.
-		handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+		handler := func(_, userHandle []byte) (webauthn.User, error) {
 			if owner == nil || !bytes.Equal(owner.account.UserHandle, userHandle) {
 				return nil, errors.New("no passkey with this credential id and user handle")
 			}
@@ -162,7 +162,12 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 		if err != nil {
 			return refuse(apperr.LoginRefused.Wrap(describe(err)))
 		}
-		check.user, check.cred = wu.(*user), cred
+		u, ok := wu.(*user)
+		if !ok {
+			// handler above only ever returns a *user; anything else is a bug here.
+			return fmt.Errorf("login: the relying party returned a %T, not the passkey's owner", wu)
+		}
+		check.user, check.cred = u, cred
 
 		if err := s.verifyAssertion(ctx, tx, check, apperr.LoginRefused); err != nil {
 			return refuse(err)

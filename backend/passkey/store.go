@@ -19,7 +19,7 @@ type Store struct{}
 
 const passkeyColumns = `id, account_id, credential_id, public_key, aaguid, sign_count, clone_warning,
 	user_present, user_verified, backup_eligible, backup_state, transports, attachment,
-	attestation_type, attestation_format, name, created_at, last_used_at`
+	attestation_type, attestation_format, name, created_at, last_used_at` //nolint:gosec // G101: column names (public_key), not a credential
 
 func scanPasskey(row interface{ Scan(...any) error }) (Passkey, error) {
 	var (
@@ -111,8 +111,12 @@ func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c
 	if err != nil {
 		return fmt.Errorf("update passkey after login: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update passkey after login: %d rows, %v", n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update passkey after login: rows affected: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("update passkey after login: %d rows", n)
 	}
 	return nil
 }
@@ -123,8 +127,12 @@ func (Store) rename(ctx context.Context, q store.DBTX, id, accountID int64, name
 	if err != nil {
 		return fmt.Errorf("rename passkey: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("rename passkey: %d rows, %v", n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("rename passkey: rows affected: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("rename passkey: %d rows", n)
 	}
 	return nil
 }
@@ -247,8 +255,12 @@ func (Store) ceremonySucceeded(ctx context.Context, q store.DBTX, id string) err
 	if err != nil {
 		return fmt.Errorf("remember ceremony outcome: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("remember ceremony outcome: %d rows, %v", n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("remember ceremony outcome: rows affected: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("remember ceremony outcome: %d rows", n)
 	}
 	return nil
 }

@@ -150,7 +150,7 @@ func (h *pgHarness) stop() error {
 // installHelp is how to get PostgreSQL 15 where it is missing.
 const installHelp = "PostgreSQL 15 is needed to run these tests and was not found. Install it with " +
 	"`scripts/deps.sh test` (Debian: apt-get install postgresql-15), or put its bin folder " +
-	"(the one with initdb and pg_ctl) on PATH."
+	"(the one with initdb and pg_ctl) on PATH" // an error's text: no full stop (ST1005)
 
 // pgBin finds the folder holding initdb and pg_ctl: Debian keeps them out of PATH, in
 // /usr/lib/postgresql/VERSION/bin.
@@ -256,7 +256,7 @@ const (
 func removeAbandonedClusters(base string) {
 	dirs, _ := filepath.Glob(filepath.Join(base, clusterPrefix+"*"))
 	for _, dir := range dirs {
-		raw, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		raw, err := os.ReadFile(filepath.Join(dir, ownerFile)) //nolint:gosec // G304: a file of a cluster folder this package made (clusterPrefix under base)
 		if err != nil {
 			continue // being made right now, or not ours
 		}
@@ -286,9 +286,11 @@ func (c *pgCluster) run(program string, args ...string) error {
 	path := filepath.Join(c.bin, program)
 	var cmd *exec.Cmd
 	if c.runAs != nil {
-		cmd = exec.Command("runuser", append([]string{"-u", c.runAs.Username, "--", path}, args...)...)
+		// The program is one of PostgreSQL's own (initdb, pg_ctl) from pgBin, with this
+		// package's arguments; no shell is involved.
+		cmd = exec.Command("runuser", append([]string{"-u", c.runAs.Username, "--", path}, args...)...) //nolint:gosec // G204: PostgreSQL's own programs, run without a shell
 	} else {
-		cmd = exec.Command(path, args...)
+		cmd = exec.Command(path, args...) //nolint:gosec // G204: PostgreSQL's own programs, run without a shell
 	}
 	cmd.Dir = c.dir
 	var out bytes.Buffer

@@ -14,6 +14,6 @@ import (
 // transport (app/hybrid) with CoreBluetooth as the scanner. Bluetooth off, or this app not
 // allowed to use it (System Settings, Privacy & Security, Bluetooth), does not fail the app:
 // the page lists the phone as unavailable with the reason (bluetooth.Problem).
-func phoneFor(ctx context.Context, logger *slog.Logger) *device.Phone {
+func phoneFor(_ context.Context, _ *slog.Logger) *device.Phone {
 	return &device.Phone{Bluetooth: bluetooth.New()}
 }

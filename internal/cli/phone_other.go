@@ -13,6 +13,6 @@ import (
 // scanner for it: none on Windows, where webauthn.dll shows its own QR code (app/device
 // refuses Config.Phone there, and the page offers Windows' "hybrid" instead), and none on
 // macOS built without cgo, as CoreBluetooth needs it (phone_darwin.go).
-func phoneFor(ctx context.Context, logger *slog.Logger) *device.Phone {
+func phoneFor(_ context.Context, _ *slog.Logger) *device.Phone {
 	return nil
 }

@@ -140,7 +140,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
+	// Close takes its own 5-second deadline: it runs after ctx has ended (the signal that
+	// stops the app), and its last writes must still happen then.
+	defer srv.Close() //nolint:contextcheck // runs once ctx has ended; Close bounds itself
 
 	if opts.serve {
 		return serveHTTP(ctx, opts.addr, rpOrigin, srv.Handler(), stdout, logger)

@@ -13,7 +13,7 @@ import (
 
 // serveHTTP serves the app on addr until ctx ends, then shuts down gracefully.
 func serveHTTP(ctx context.Context, addr, origin string, h http.Handler, stdout io.Writer, logger *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
@@ -32,7 +32,9 @@ func serveHTTP(ctx context.Context, addr, origin string, h http.Handler, stdout 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// ctx has ended by now: the grace period needs a context of its own (keeping ctx's
+	// values, not its cancellation).
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {

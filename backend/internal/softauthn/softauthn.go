@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -192,6 +193,11 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 	key := coseKey(&cred.Key.PublicKey)
 	if a.CredentialPublicKey != nil {
 		key = a.CredentialPublicKey
+	}
+	// L is two bytes (WebAuthn L3 §6.5.1): a longer ID cannot be written at all. (A relying
+	// party refuses IDs over 1023 bytes; tests that send one stay under 65536.)
+	if len(cred.ID) > math.MaxUint16 {
+		return nil, fmt.Errorf("softauthn: credential ID of %d bytes does not fit attested credential data's 2-byte length", len(cred.ID))
 	}
 	attested := slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, key)
 	authData := a.authData(cred.RPID, flagAT, cred.SignCount, attested)
