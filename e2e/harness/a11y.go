@@ -137,7 +137,7 @@ type axeViolation struct {
 	Nodes  []string `json:"nodes"`
 }
 
-// axe injects axe-core into the document (once per document) and runs it.
+// Axe injects axe-core into the document (once per document) and runs it.
 func (a *Audit) Axe() []string {
 	t := a.t
 	t.Helper()
@@ -242,7 +242,7 @@ var nhsFontStack = []string{"frutiger w01", "arial", "sans-serif"}
 // drawnIn are the fonts text may be drawn in: Frutiger, a real Arial, or the app's Arimo.
 var drawnIn = []string{"frutiger w01", "arial", "arimo"}
 
-// font checks the issue 15 rule: the page's text is in the design system's font stack, never
+// Font checks the issue 15 rule: the page's text is in the design system's font stack, never
 // a serif, and the app's own Arial faces (regular and bold) have loaded, so a machine without
 // Arial looks like one with it. What Chromium actually drew the h1 and the first paragraphs
 // in (CSS.getPlatformFontsForNode) must be one of drawnIn.
@@ -298,7 +298,7 @@ const overflowJS = `new Promise(r => requestAnimationFrame(() => requestAnimatio
 	return ["the page is " + document.documentElement.scrollWidth + " CSS px wide in a " + width + " px window: " + wide.join(", ")];
 })`
 
-// reflow checks WCAG 1.4.10 and 1.4.4: at 320 CSS px wide (a 1280 px window at 400%) and at
+// Reflow checks WCAG 1.4.10 and 1.4.4: at 320 CSS px wide (a 1280 px window at 400%) and at
 // 200% zoom (a 1280 by 900 window shows 640 by 450 CSS px, each 2 device pixels), nothing makes
 // the page scroll sideways. The window goes back to 1280 by 900 afterwards.
 func (a *Audit) Reflow() []string {
@@ -340,7 +340,7 @@ const motionJS = `(() => {
 	return moving.slice(0, 10);
 })()`
 
-// motion checks WCAG 2.3.3 as the design system means it: with reduced motion asked for,
+// Motion checks WCAG 2.3.3 as the design system means it: with reduced motion asked for,
 // nothing on the page animates or transitions.
 func (a *Audit) Motion() []string {
 	a.t.Helper()
@@ -545,6 +545,8 @@ func (k Keyboard) focused() string {
 }
 
 // JavaScript matchers for TabTo.
+
+// LinkNamed matches the link whose text is text.
 func LinkNamed(text string) string {
 	return fmt.Sprintf(`el.matches("a") && el.textContent.replace(/\s+/g, " ").trim() === %q`, text)
 }

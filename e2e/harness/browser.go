@@ -35,11 +35,15 @@ const chromiumPath = "/usr/lib/chromium/chromium"
 // extra flags are added to the command line, e.g. "--idle-timeout", "20s".
 func StartServe(t *testing.T, extra ...string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("a TCP listener has the address %T", ln.Addr())
+	}
+	port := addr.Port
 	ln.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -61,7 +65,11 @@ func StartServe(t *testing.T, extra ...string) string {
 	origin := fmt.Sprintf("http://localhost:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(origin + "/api/session")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, origin+"/api/session", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			break
@@ -408,7 +416,7 @@ func (c *APIClient) Post(t *testing.T, path string, body any) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, c.origin+path, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, c.origin+path, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +433,11 @@ func (c *APIClient) Post(t *testing.T, path string, body any) int {
 // SignedIn asks GET /api/session whether this client is signed in.
 func (c *APIClient) SignedIn(t *testing.T) bool {
 	t.Helper()
-	resp, err := c.http.Get(c.origin + "/api/session")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, c.origin+"/api/session", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,12 +58,16 @@ func StartDesktop(t *testing.T, key *virtualkey.Key) *DesktopServer {
 // StartDesktopWith is StartDesktop with the settings in opts.
 func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *DesktopServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("a TCP listener has the address %T", ln.Addr())
+	}
 	// http://localhost is a secure context and a valid RP ID; 127.0.0.1 is neither.
-	origin := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	origin := fmt.Sprintf("http://localhost:%d", addr.Port)
 
 	frontend := builtFrontend(t)
 	logs := &syncBuffer{}
@@ -134,7 +138,9 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 		stopWatch = func() { cancel(); <-watched }
 	}
 	hs := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: handler}
-	go hs.Serve(ln)
+	// Serve ends with http.ErrServerClosed when the clean-up below closes it; a failure
+	// before then shows in the journey as a page that does not load.
+	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() {
 		stopWatch()
 		hs.Close()
@@ -215,7 +221,7 @@ func CreateAccount(t *testing.T, ctx context.Context, origin, email, password st
 	t.Helper()
 	Open(t, ctx, origin+"/create-account")
 	Page(t, ctx, "Create an account")
-	if Get(t, ctx, chromedp.Evaluate[bool](`typeof window.PublicKeyCredential === "undefined" && navigator.credentials === undefined`)) != true {
+	if !Get(t, ctx, chromedp.Evaluate[bool](`typeof window.PublicKeyCredential === "undefined" && navigator.credentials === undefined`)) {
 		t.Fatal("the page should have no WebAuthn of its own, as in the webview")
 	}
 	FillIn(t, ctx, "Email address", email)
