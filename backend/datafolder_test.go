@@ -3,6 +3,7 @@
 package backend_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"os"
@@ -28,7 +29,7 @@ func goodDatabase(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`INSERT INTO accounts (email, user_handle, created_at) VALUES ('pat@example.com', randomblob(32), 0)`); err != nil {
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO accounts (email, user_handle, created_at) VALUES ('pat@example.com', randomblob(32), 0)`); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil { // the last connection folds the WAL in and removes it
@@ -64,7 +65,7 @@ func symlink(t *testing.T, target, link string) {
 // user may not (chattr +i needs root and a file system that keeps attributes).
 func chattr(t *testing.T, attr, path string) {
 	t.Helper()
-	out, err := exec.Command("chattr", attr, path).CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), "chattr", attr, path).CombinedOutput()
 	if err != nil {
 		t.Skipf("chattr %s is not available here: %s %v", attr, out, err)
 	}
@@ -96,7 +97,7 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer other.Close()
-			if _, err := other.Exec(`CREATE TABLE recipes (name TEXT)`); err != nil {
+			if _, err := other.ExecContext(t.Context(), `CREATE TABLE recipes (name TEXT)`); err != nil {
 				t.Fatal(err)
 			}
 			return db(dir)
@@ -131,7 +132,8 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 		{"an immutable database (chattr +i)", func(t *testing.T, dir, _ string) string {
 			goodDatabase(t, db(dir))
 			chattr(t, "+i", db(dir))
-			t.Cleanup(func() { _ = exec.Command("chattr", "-i", db(dir)).Run() })
+			// A clean-up runs after t.Context() has ended.
+			t.Cleanup(func() { _ = exec.CommandContext(context.Background(), "chattr", "-i", db(dir)).Run() })
 			return db(dir)
 		}, store.DataReadOnly, "is read-only"},
 		{"a link to a database somewhere else", func(t *testing.T, dir, elsewhere string) string {
@@ -168,7 +170,7 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := newer.Exec(`INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
+			if _, err := newer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
 				t.Fatal(err)
 			}
 			if err := newer.Close(); err != nil {
@@ -229,8 +231,8 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 			if !strings.Contains(msg, named) || !filepath.IsAbs(named) {
 				t.Errorf("the message does not name %s in full: %q", named, msg)
 			}
-			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "changed") ||
-				!(strings.Contains(msg, "--data-dir") || strings.Contains(msg, "Install the newest version")) {
+			saysWhatToDo := strings.Contains(msg, "--data-dir") || strings.Contains(msg, "Install the newest version")
+			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "changed") || !saysWhatToDo {
 				t.Errorf("the message does not say what happened (%q), that nothing changed, and what to do: %q", tt.says, msg)
 			}
 			if after := store.DescribeForTest(t, parent); after != before {

@@ -156,7 +156,7 @@ func TestServerAnswersOnlyForItsOwnHostName(t *testing.T) {
 				"Origin: http://attacker.example:8080\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"+
 				"Connection: close\r\n\r\n%s", len(signUp), signUp), 421},
 		} {
-			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+			conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", ts.Listener.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}

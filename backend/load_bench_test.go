@@ -100,7 +100,7 @@ func (l *logWatch) Write(p []byte) (int, error) {
 func runLoad(t *testing.T, clients, perClient int) loadResult {
 	ctx, cancel := context.WithTimeout(t.Context(), *loadLimit)
 	defer cancel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestServeChild(t *testing.T) {
 	if dir == "" {
 		return
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println("refused:", err)
 		os.Exit(2)
@@ -118,7 +118,9 @@ func startChild(t *testing.T, dir string, env ...string) *child {
 
 func startChildErr(t *testing.T, dir string, env ...string) (*child, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
+	// Not t.Context(): that would kill the child when the test ends, before the clean-up
+	// (c.kill) stops it its own way.
+	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
 	cmd.Env = append(append(os.Environ(), childDirEnv+"="+dir), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -201,7 +203,7 @@ func (b *browser) post(path string, body any) (int, []byte, error) {
 }
 
 func (b *browser) do(method, path string, body io.Reader) (int, []byte, error) {
-	req, err := http.NewRequest(method, b.c.base+path, body)
+	req, err := http.NewRequestWithContext(b.t.Context(), method, b.c.base+path, body)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -288,7 +290,7 @@ func integrityCheck(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	var result string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&result); err != nil {
+	if err := db.QueryRowContext(t.Context(), `PRAGMA integrity_check`).Scan(&result); err != nil {
 		t.Fatalf("integrity_check: %v", err)
 	}
 	if result != "ok" {
@@ -634,11 +636,11 @@ func TestAFullDiskNeverBreaksReading(t *testing.T) {
 	}
 	defer db.Close()
 	stale := time.Now().Add(-5 * time.Minute).UnixMilli()
-	if _, err := db.Exec(`UPDATE sessions SET last_seen_at = ?`, stale); err != nil {
+	if _, err := db.ExecContext(t.Context(), `UPDATE sessions SET last_seen_at = ?`, stale); err != nil {
 		t.Fatal(err)
 	}
 	var busy, walFrames, checkpointed int
-	if err := db.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed); err != nil || busy != 0 {
+	if err := db.QueryRowContext(t.Context(), `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed); err != nil || busy != 0 {
 		t.Fatalf("wal_checkpoint(TRUNCATE): busy %d, %v", busy, err)
 	}
 	fullAt := time.Now()
@@ -697,7 +699,7 @@ func TestAFullDiskNeverBreaksReading(t *testing.T) {
 	// That login's clean-up wrote the last use the full disk refused, so the session does
 	// not end earlier than it should after a restart.
 	var lastSeen int64
-	if err := db.QueryRow(`SELECT last_seen_at FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE email = 'pat@example.com')`).Scan(&lastSeen); err != nil {
+	if err := db.QueryRowContext(t.Context(), `SELECT last_seen_at FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE email = 'pat@example.com')`).Scan(&lastSeen); err != nil {
 		t.Fatal(err)
 	}
 	if lastSeen < fullAt.UnixMilli() {

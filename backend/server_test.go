@@ -314,7 +314,7 @@ func TestConfigIsChecked(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer srv.Close()
-		req := httptest.NewRequest(http.MethodPost, "http://localhost:8080/api/logout", strings.NewReader("{}"))
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "http://localhost:8080/api/logout", strings.NewReader("{}"))
 		req.Header.Set("Origin", "http://localhost:8080")
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()

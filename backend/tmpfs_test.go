@@ -3,6 +3,7 @@
 package backend_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strings"
@@ -28,7 +29,7 @@ func tryMountTmpfs(t *testing.T, dir, options string) (notAllowed string) {
 	if os.Geteuid() != 0 {
 		return "mounting a tmpfs needs root (CI runs as root)"
 	}
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir).CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), "mount", "-t", "tmpfs", "-o", options, "tmpfs", dir).CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
 		if strings.Contains(msg, "ermission denied") || strings.Contains(msg, "not permitted") {
@@ -40,11 +41,14 @@ func tryMountTmpfs(t *testing.T, dir, options string) (notAllowed string) {
 	return ""
 }
 
+// unmount runs in a clean-up, after t.Context() has ended: its commands take a context of
+// their own.
 func unmount(t *testing.T, dir string) {
 	t.Helper()
-	if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+	ctx := context.Background()
+	if out, err := exec.CommandContext(ctx, "umount", dir).CombinedOutput(); err != nil {
 		// Something may still have a file open (a child being killed); try lazily.
-		if out2, err2 := exec.Command("umount", "-l", dir).CombinedOutput(); err2 != nil {
+		if out2, err2 := exec.CommandContext(ctx, "umount", "-l", dir).CombinedOutput(); err2 != nil {
 			t.Errorf("umount %s: %s %v; umount -l: %s %v", dir, out, err, out2, err2)
 		}
 	}
@@ -53,7 +57,7 @@ func unmount(t *testing.T, dir string) {
 // remount changes the options of the tmpfs on dir, e.g. to "ro" or "rw".
 func remount(t *testing.T, dir, options string) {
 	t.Helper()
-	if out, err := exec.Command("mount", "-o", "remount,"+options, dir).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(t.Context(), "mount", "-o", "remount,"+options, dir).CombinedOutput(); err != nil {
 		t.Fatalf("mount -o remount,%s %s: %s %v", options, dir, out, err)
 	}
 }

@@ -112,7 +112,7 @@ func readQROnScreen(t *testing.T, ctx context.Context) string {
 }
 
 // axeClean fails the test if axe finds anything on the page as it is now.
-func axeClean(t *testing.T, ctx context.Context, a *harness.Audit, state string) {
+func axeClean(t *testing.T, a *harness.Audit, state string) {
 	t.Helper()
 	if problems := a.Axe(); len(problems) > 0 {
 		t.Errorf("%s: axe:\n  %s", state, strings.Join(problems, "\n  "))
@@ -147,7 +147,7 @@ func TestJourneyDesktopSetUpAndLogInWithAPhone(t *testing.T) {
 	if summary := harness.Text(t, ctx, "main details summary"); !strings.Contains(summary, "If you cannot scan the QR code") {
 		t.Errorf("the QR page should say what to do if the code cannot be scanned, says %q", summary)
 	}
-	axeClean(t, ctx, a, "the QR code to set up a passkey")
+	axeClean(t, a, "the QR code to set up a passkey")
 	phone := w.scan(t, readQROnScreen(t, ctx))
 	harness.Page(t, ctx, "Passkeys")
 	if err := <-phone; err != nil {
@@ -175,7 +175,7 @@ func TestJourneyDesktopSetUpAndLogInWithAPhone(t *testing.T) {
 	harness.Choose(t, ctx, "A different phone or tablet")
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Logging in with your passkey")
-	axeClean(t, ctx, a, "the QR code to log in")
+	axeClean(t, a, "the QR code to log in")
 	phone = w.scan(t, readQROnScreen(t, ctx))
 	harness.Page(t, ctx, "Login and security settings")
 	if err := <-phone; err != nil {
@@ -244,7 +244,7 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 				if hint != "You cannot use this at the moment. "+tc.want {
 					t.Errorf("the phone's hint should say why it cannot be used, says %q", hint)
 				}
-				axeClean(t, ctx, a, "the phone listed as unavailable")
+				axeClean(t, a, "the phone listed as unavailable")
 				harness.Choose(t, ctx, "A different phone or tablet")
 				harness.Click(t, ctx, "Continue")
 			} else {
@@ -259,7 +259,7 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 			if harness.Get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('main img[alt="`+phoneQRAlt+`"]')`)) {
 				t.Error("the QR code is still shown after the ceremony failed")
 			}
-			axeClean(t, ctx, a, tc.name)
+			axeClean(t, a, tc.name)
 			if n := harness.PasskeyCount(t, ctx); n != 0 || w.phone.Passkeys() != 0 {
 				t.Errorf("the account has %d passkeys and the phone %d, want none", n, w.phone.Passkeys())
 			}
@@ -284,7 +284,7 @@ func jsString(s string) string {
 
 // closedPortURL is a ws:// URL on loopback where nothing listens.
 func closedPortURL(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Error(err)
 		return "ws://127.0.0.1:1"

@@ -114,7 +114,7 @@ func startInternet(t *testing.T, tunnel *faketunnel.Server) *internet {
 		t.Fatal(err)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func startInternet(t *testing.T, tunnel *faketunnel.Server) *internet {
 			conns.Store(c, true)
 			wg.Go(func() {
 				defer conns.Delete(c)
-				in.serve(c, serverTLS, tunnelURL.Host)
+				in.serve(t.Context(), c, serverTLS, tunnelURL.Host)
 			})
 		}
 	})
@@ -144,7 +144,7 @@ func startInternet(t *testing.T, tunnel *faketunnel.Server) *internet {
 
 // serve is one client of the proxy: a CONNECT to a tunnel domain's port 443 gets the TLS
 // server, whose plaintext goes to the fake tunnel; anything else is refused.
-func (in *internet) serve(c net.Conn, serverTLS *tls.Config, tunnelAddr string) {
+func (in *internet) serve(ctx context.Context, c net.Conn, serverTLS *tls.Config, tunnelAddr string) {
 	defer c.Close()
 	br := bufio.NewReader(c)
 	req, err := http.ReadRequest(br)
@@ -164,17 +164,19 @@ func (in *internet) serve(c net.Conn, serverTLS *tls.Config, tunnelAddr string) 
 	}
 	fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n")
 	secure := tls.Server(&bufferedConn{Conn: c, r: br}, serverTLS)
-	if err := secure.Handshake(); err != nil {
+	if err := secure.HandshakeContext(ctx); err != nil {
 		return
 	}
-	upstream, err := net.Dial("tcp", tunnelAddr)
+	upstream, err := (&net.Dialer{}).DialContext(ctx, "tcp", tunnelAddr)
 	if err != nil {
 		return
 	}
 	defer upstream.Close()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(upstream, secure); done <- struct{}{} }()
-	go func() { io.Copy(secure, upstream); done <- struct{}{} }()
+	// Either side closing ends the copies; that is their only error, and the end of the
+	// connection is all the proxy needs to know.
+	go func() { _, _ = io.Copy(upstream, secure); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(secure, upstream); done <- struct{}{} }()
 	<-done
 }
 
@@ -251,7 +253,7 @@ func scanWith(t *testing.T, phone *simphone.Phone, text string) <-chan error {
 func smokePhone(t *testing.T, s *screen, bin, dataDir, keyringUser string) []string {
 	ctx := s.ctx
 	db := filepath.Join(dataDir, "passkeys.db")
-	before := storedPasskeys(t, ctx, db, email)
+	before := storedPasskeys(t, ctx, db)
 
 	tunnel := faketunnel.New(t, faketunnel.Relay)
 	web := startInternet(t, tunnel)
@@ -297,7 +299,7 @@ func smokePhone(t *testing.T, s *screen, bin, dataDir, keyringUser string) []str
 		t.Fatalf("the phone: %v", err)
 	}
 	s.save("14-phone-passkey-set-up.png")
-	registered := storedPasskeys(t, ctx, db, email)
+	registered := storedPasskeys(t, ctx, db)
 	if len(registered) != len(before)+1 || phone.Passkeys() != 1 {
 		t.Fatalf("after setting up a passkey on the phone the account has %d passkeys (was %d) and the phone %d; want one more on each",
 			len(registered), len(before), phone.Passkeys())
@@ -340,7 +342,7 @@ func smokePhone(t *testing.T, s *screen, bin, dataDir, keyringUser string) []str
 	}
 	app.stop()
 
-	used := storedPasskeys(t, ctx, db, email)
+	used := storedPasskeys(t, ctx, db)
 	var found bool
 	for _, p := range used {
 		if string(p.credentialID) == string(onPhone.credentialID) {

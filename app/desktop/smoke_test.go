@@ -529,7 +529,7 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	s.waitFor("new passkey in the settings' list", "You can log in with any of these passkeys")
 
 	// The database, read-only while the app runs: one passkey, counter 0 (the key's first).
-	registered := storedPasskeys(t, ctx, db, email)
+	registered := storedPasskeys(t, ctx, db)
 	if len(registered) != 1 {
 		t.Fatalf("after setting up a passkey the account has %d passkeys in the database, not 1", len(registered))
 	}
@@ -573,7 +573,7 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	app.stop()
 
 	// The same passkey, now used once, in the database and on the key.
-	used := storedPasskeys(t, ctx, db, email)
+	used := storedPasskeys(t, ctx, db)
 	if len(used) != 1 || !bytes.Equal(used[0].credentialID, registered[0].credentialID) {
 		t.Fatalf("after logging in the account has %d passkeys in the database; want the one set up", len(used))
 	}
@@ -678,8 +678,9 @@ type storedPasskey struct {
 	lastUsed     sql.NullInt64
 }
 
-// storedPasskeys reads the account's passkeys straight from the database file, read-only.
-func storedPasskeys(t *testing.T, ctx context.Context, path, email string) []storedPasskey {
+// storedPasskeys reads the smoke test account's (email's) passkeys straight from the database
+// file, read-only.
+func storedPasskeys(t *testing.T, ctx context.Context, path string) []storedPasskey {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {

@@ -111,7 +111,8 @@ func TestVisitsRetryAFolderWindowsStillHoldsAndNeverReuseIt(t *testing.T) {
 		defer mu.Unlock()
 		if path == first && held[path] < holdFor {
 			held[path]++
-			return errors.New("The process cannot access the file because it is being used by another process.")
+			// Windows' own text for ERROR_SHARING_VIOLATION, as the kiosk meets it.
+			return errors.New("The process cannot access the file because it is being used by another process.") //nolint:revive // Windows' message, word for word
 		}
 		return os.RemoveAll(path)
 	}

@@ -14,7 +14,8 @@ func TestWrapKeepsTheTemplateAndTheCause(t *testing.T) {
 	err := fmt.Errorf("login: %w", template.Wrap(cause))
 
 	e, ok := apperr.As(err)
-	if !ok || e.Code != "login_failed" || e.Status != 401 || e.Cause() != cause {
+	// Identity, not errors.Is: Cause must give back the very error Wrap was given.
+	if !ok || e.Code != "login_failed" || e.Status != 401 || e.Cause() != cause { //nolint:errorlint // identity is the assertion
 		t.Fatalf("As(%v) = %+v, %v", err, e, ok)
 	}
 	if !errors.Is(err, cause) {

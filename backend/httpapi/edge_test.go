@@ -24,7 +24,7 @@ func TestAPanicBecomesA500WithoutItsMessageAndItsStackIsLogged(t *testing.T) {
 		panic("database password is hunter2")
 	}))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost:8080/api/session", nil))
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://localhost:8080/api/session", nil))
 	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), `"code":"internal_error"`) {
 		t.Errorf("answer = %d %s", rec.Code, rec.Body)
 	}
@@ -42,7 +42,7 @@ func TestHandlersSeeABodyCappedAt64KiB(t *testing.T) {
 	h := rs.capBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, readErr = io.ReadAll(r.Body)
 	}))
-	req := httptest.NewRequest(http.MethodPost, "/api/accounts", strings.NewReader(strings.Repeat("x", MaxBody+1)))
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/api/accounts", strings.NewReader(strings.Repeat("x", MaxBody+1)))
 	req.ContentLength = -1 // unknown length: only the reader can stop it
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	var tooLarge *http.MaxBytesError

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -27,7 +28,7 @@ type request struct {
 
 func decode(body []byte) (request, error) {
 	var v request
-	err := Decode(httptest.NewRequest(http.MethodPost, "/api/x", bytes.NewReader(body)), &v)
+	err := Decode(httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/api/x", bytes.NewReader(body)), &v)
 	return v, err
 }
 
@@ -156,7 +157,7 @@ func TestOnlyBodiesTypedJSONAreRead(t *testing.T) {
 		{"POST", "", "{}", false},
 	} {
 		reached = false
-		r := httptest.NewRequest(tt.method, "/api/x", strings.NewReader(tt.body))
+		r := httptest.NewRequestWithContext(t.Context(), tt.method, "/api/x", strings.NewReader(tt.body))
 		if tt.contentType != "" {
 			r.Header.Set("Content-Type", tt.contentType)
 		}
@@ -177,7 +178,7 @@ func TestClientAddressIsTheRemoteIP(t *testing.T) {
 		"@":                   "",
 		"not an address:1234": "",
 	} {
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
 		r.RemoteAddr = remote
 		r.Header.Set("X-Forwarded-For", "203.0.113.1") // never trusted
 		if got := ClientAddress(r); got != want {

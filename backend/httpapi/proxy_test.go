@@ -40,7 +40,7 @@ func TestTheClientAddressIsForwardedOnlyByTrustedProxies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
 			h := tt.proxies.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = httpapi.ClientAddress(r) }))
-			r := httptest.NewRequest("GET", "/api/session", nil)
+			r := httptest.NewRequestWithContext(t.Context(), "GET", "/api/session", nil)
 			r.RemoteAddr = tt.peer
 			for _, v := range tt.forwarded {
 				r.Header.Add("X-Forwarded-For", v)

@@ -707,59 +707,6 @@ func tamperSignature(t *testing.T, credential []byte) []byte {
 	return out
 }
 
-// shape replaces every string in a JSON value by its length and every number by 0, keeping
-// keys, nesting and array lengths: what an observer could compare between two answers
-// without knowing the random values.
-func shape(t *testing.T, raw []byte) string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	var walk func(any) any
-	walk = func(v any) any {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				x[k] = walk(e)
-			}
-			return x
-		case []any:
-			for i, e := range x {
-				x[i] = walk(e)
-			}
-			return x
-		case string:
-			return len(x)
-		case float64:
-			return 0
-		}
-		return v
-	}
-	out, err := json.Marshal(walk(v))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
-}
-
-func allowed(t *testing.T, b begun) []string {
-	t.Helper()
-	var opts struct {
-		Allow []struct {
-			ID string `json:"id"`
-		} `json:"allowCredentials"`
-	}
-	if err := json.Unmarshal(b.PublicKey, &opts); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, a := range opts.Allow {
-		ids = append(ids, a.ID)
-	}
-	return ids
-}
-
 // The email step of a passkey login reveals nothing to someone who knows none of an
 // account's passkeys: an unknown email, a password-only account, and accounts with one,
 // several or only flagged passkeys get answers that differ only in their random challenge
@@ -926,15 +873,6 @@ func testTheEmailStepAcceptsOnlyThatAccountsPasskey(t *testing.T, engine store.E
 			}
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // weakenCeremony rewrites a stored ceremony as if it had asked for user verification only

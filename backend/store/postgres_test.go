@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -24,7 +25,8 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 	if _, err := c.admin.ExecContext(t.Context(), `CREATE DATABASE `+name); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`) })
+	// A clean-up runs after t.Context() has ended. Best effort: the cluster goes with the run.
+	t.Cleanup(func() { _, _ = c.admin.ExecContext(context.Background(), `DROP DATABASE `+name+` WITH (FORCE)`) })
 	const replicas = 4
 	var wg sync.WaitGroup
 	errs := make([]error, replicas)
@@ -103,7 +105,7 @@ func TestAnUnreadablePostgresAddressIsNotRepeated(t *testing.T) {
 // next one; a cluster whose test binary still runs is not touched.
 func TestAbandonedTestClustersAreRemovedAndLiveOnesKept(t *testing.T) {
 	base := t.TempDir()
-	gone := exec.Command("true")
+	gone := exec.CommandContext(t.Context(), "true")
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func badDataFolders(t *testing.T) map[string]struct{ dir, named, code string } {
 			t.Fatal(err)
 		}
 		defer newer.Close()
-		if _, err := newer.Exec(`INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
+		if _, err := newer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -43,7 +43,7 @@ func TestTheDesktopAppNamesSecurityKeysByTheirModel(t *testing.T) {
 	}
 	defer devices.Close()
 
-	req := httptest.NewRequest(http.MethodGet, desktop.WebviewOrigins()[0]+"/api/device/keys", nil)
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, desktop.WebviewOrigins()[0]+"/api/device/keys", nil)
 	req.Header.Set("Origin", desktop.WebviewOrigins()[0])
 	rec := httptest.NewRecorder()
 	devices.Wrap(http.NotFoundHandler()).ServeHTTP(rec, req)
