@@ -31,20 +31,25 @@ func lockDownWebView(wctx context.Context) error {
 	}
 	frontend := reflect.ValueOf(wctx.Value("frontend"))
 	if frontend.Kind() != reflect.Pointer || frontend.IsNil() || frontend.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("Wails' frontend is a %v, not the Windows frontend this was written for", frontend.Kind())
+		return fmt.Errorf("the frontend of Wails is a %v, not the Windows frontend this was written for", frontend.Kind())
 	}
 	chromiumField := frontend.Elem().FieldByName("chromium")
 	if !chromiumField.IsValid() || chromiumField.Type() != reflect.TypeFor[*edge.Chromium]() {
-		return errors.New("Wails' Windows frontend has no chromium field of type *edge.Chromium")
+		return errors.New("the Windows frontend of Wails has no chromium field of type *edge.Chromium")
 	}
-	chromium := reflect.NewAt(chromiumField.Type(), unsafe.Pointer(chromiumField.UnsafeAddr())).Elem().Interface().(*edge.Chromium)
+	// Reading an unexported field of Wails is what this function is for: its type is checked
+	// just above (and go.mod pins the Wails it was written for).
+	chromium, ok := reflect.NewAt(chromiumField.Type(), unsafe.Pointer(chromiumField.UnsafeAddr())).Elem().Interface().(*edge.Chromium) //nolint:gosec // G103: Wails' unexported field, its type checked above
+	if !ok {
+		return errors.New("the chromium field of Wails is not an *edge.Chromium")
+	}
 	windowField := frontend.Elem().FieldByName("mainWindow")
 	if !windowField.IsValid() {
-		return errors.New("Wails' Windows frontend has no mainWindow field")
+		return errors.New("the Windows frontend of Wails has no mainWindow field")
 	}
-	invoke := reflect.NewAt(windowField.Type(), unsafe.Pointer(windowField.UnsafeAddr())).Elem().MethodByName("Invoke")
+	invoke := reflect.NewAt(windowField.Type(), unsafe.Pointer(windowField.UnsafeAddr())).Elem().MethodByName("Invoke") //nolint:gosec // G103: Wails' unexported field, its method checked below
 	if !invoke.IsValid() || invoke.Type() != reflect.TypeFor[func(func())]() {
-		return errors.New("Wails' main window has no Invoke(func())")
+		return errors.New("the main window of Wails has no Invoke(func())")
 	}
 	if chromium == nil {
 		return errors.New("the webview is not made yet")
@@ -78,12 +83,18 @@ func turnOffAutofill(chromium *edge.Chromium) error {
 		return fmt.Errorf("turn off password saving: %w", err)
 	}
 	autofill, err := s4.GetIsGeneralAutofillEnabled()
-	if err != nil || autofill {
-		return fmt.Errorf("general autofill still on (%v)", err)
+	if err != nil {
+		return fmt.Errorf("general autofill may still be on: %w", err)
+	}
+	if autofill {
+		return errors.New("general autofill still on")
 	}
 	passwords, err := s4.GetIsPasswordAutosaveEnabled()
-	if err != nil || passwords {
-		return fmt.Errorf("password saving still on (%v)", err)
+	if err != nil {
+		return fmt.Errorf("password saving may still be on: %w", err)
+	}
+	if passwords {
+		return errors.New("password saving still on")
 	}
 	return nil
 }

@@ -111,11 +111,11 @@ func (WindowsHID) Subscribe(events func(HIDEvent)) (func(), error) {
 	var handle uintptr
 	r, _, _ := procCMRegisterNotification.Call(uintptr(unsafe.Pointer(&filter)), context, notifyCallback(),
 		uintptr(unsafe.Pointer(&handle)))
-	if windows.CONFIGRET(r) != windows.CR_SUCCESS {
+	if configret(r) != windows.CR_SUCCESS {
 		subscriptionsMu.Lock()
 		delete(subscriptions, context)
 		subscriptionsMu.Unlock()
-		return nil, fmt.Errorf("CM_Register_Notification: %w", windows.CONFIGRET(r))
+		return nil, fmt.Errorf("CM_Register_Notification: %w", configret(r))
 	}
 	done := make(chan struct{})
 	go func() {
@@ -181,11 +181,17 @@ func hidUsagePage(path string) (uint16, error) {
 	)
 	r, _, _ := procCMGetDeviceInterfacePropertyW.Call(uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&devpkeyHIDUsagePage)),
 		uintptr(unsafe.Pointer(&propType)), uintptr(unsafe.Pointer(&value)), uintptr(unsafe.Pointer(&size)), 0)
-	if windows.CONFIGRET(r) != windows.CR_SUCCESS {
-		return 0, fmt.Errorf("CM_Get_Device_Interface_PropertyW: %w", windows.CONFIGRET(r))
+	if configret(r) != windows.CR_SUCCESS {
+		return 0, fmt.Errorf("CM_Get_Device_Interface_PropertyW: %w", configret(r))
 	}
 	if propType != windows.DEVPROP_TYPE_UINT16 || size != 2 {
 		return 0, errors.New("the HID usage page is not a 16-bit number")
 	}
 	return value, nil
+}
+
+// configret is the CONFIGRET (a 32-bit DWORD) a CfgMgr32 function returned in the register
+// r: the upper half of a 64-bit r is not part of it.
+func configret(r uintptr) windows.CONFIGRET {
+	return windows.CONFIGRET(uint32(r)) //nolint:gosec // G115: a DWORD result in a wider register; truncating is how it is read
 }

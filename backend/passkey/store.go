@@ -17,9 +17,10 @@ import (
 // Store reads and writes the passkeys and ceremonies tables.
 type Store struct{}
 
+//nolint:gosec // G101: column names (public_key), not a credential
 const passkeyColumns = `id, account_id, credential_id, public_key, aaguid, sign_count, clone_warning,
 	user_present, user_verified, backup_eligible, backup_state, transports, attachment,
-	attestation_type, attestation_format, name, created_at, last_used_at` //nolint:gosec // G101: column names (public_key), not a credential
+	attestation_type, attestation_format, name, created_at, last_used_at`
 
 func scanPasskey(row interface{ Scan(...any) error }) (Passkey, error) {
 	var (

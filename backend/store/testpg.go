@@ -288,9 +288,9 @@ func (c *pgCluster) run(program string, args ...string) error {
 	if c.runAs != nil {
 		// The program is one of PostgreSQL's own (initdb, pg_ctl) from pgBin, with this
 		// package's arguments; no shell is involved.
-		cmd = exec.Command("runuser", append([]string{"-u", c.runAs.Username, "--", path}, args...)...) //nolint:gosec // G204: PostgreSQL's own programs, run without a shell
+		cmd = exec.CommandContext(context.Background(), "runuser", append([]string{"-u", c.runAs.Username, "--", path}, args...)...) //nolint:gosec // G204: PostgreSQL's own programs, run without a shell
 	} else {
-		cmd = exec.Command(path, args...) //nolint:gosec // G204: PostgreSQL's own programs, run without a shell
+		cmd = exec.CommandContext(context.Background(), path, args...) //nolint:gosec // G204: PostgreSQL's own programs, run without a shell
 	}
 	cmd.Dir = c.dir
 	var out bytes.Buffer

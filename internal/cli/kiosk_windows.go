@@ -49,7 +49,9 @@ func kioskVisitWindow(ctx context.Context, args []string, getenv func(string) st
 		Base:   base,
 		Logger: logger,
 		Run: func(ctx context.Context, dir string) error {
-			cmd := exec.CommandContext(ctx, exe, args[1:]...)
+			// This same program (os.Executable) with its own command line: no shell, no input
+			// of anyone else's.
+			cmd := exec.CommandContext(ctx, exe, args[1:]...) //nolint:gosec // G204: this program again, with its own arguments
 			cmd.Env = append(os.Environ(), kioskVisitEnv+"="+dir)
 			cmd.Stdout, cmd.Stderr = stderr, stderr
 			cmd.WaitDelay = 5 * time.Second

@@ -115,7 +115,7 @@ func TestTheWindowsInstallerInstallsAndUninstallsWhereTheREADMESays(t *testing.T
 	})
 
 	// NSIS's /S: no pages; the installer returns once it has finished.
-	if out, err := exec.Command(installer, "/S").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(t.Context(), installer, "/S").CombinedOutput(); err != nil {
 		t.Fatalf("%s /S: %v %s", installer, err, out)
 	}
 	for _, f := range []string{exe, uninstaller, shortcut} {
@@ -137,7 +137,7 @@ func TestTheWindowsInstallerInstallsAndUninstallsWhereTheREADMESays(t *testing.T
 
 	// The uninstaller copies itself to the temporary folder and returns at once; the copy
 	// does the work, so wait for it.
-	if out, err := exec.Command(uninstaller, "/S").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(t.Context(), uninstaller, "/S").CombinedOutput(); err != nil {
 		t.Fatalf("%s /S: %v %s", uninstaller, err, out)
 	}
 	deadline := time.Now().Add(time.Minute)

@@ -185,7 +185,7 @@ func (s *Server) dumpTable(table string) string {
 	query := `SELECT * FROM ` + table + ` ORDER BY rowid` //nolint:gosec // G202: table is a test's constant, not input
 	postgres := store.EngineOf(s.DB) == store.Postgres
 	if postgres {
-		query = `SELECT * FROM ` + table //nolint:gosec // G202: table is a test's constant, not input
+		query = `SELECT * FROM ` + table
 	}
 	rows, err := s.DB.QueryContext(s.t.Context(), query)
 	if err != nil {

