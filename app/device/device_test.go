@@ -19,7 +19,7 @@ import (
 
 func TestRegisterLogOutAndLogInThroughTheDeviceEndpoints(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 
 	// Set up a passkey: begin -> device ceremony -> PIN -> done -> the same finish endpoint.
@@ -127,7 +127,7 @@ func TestAKeyWithoutAPINGetsTheOneThePersonChooses(t *testing.T) {
 
 func TestAWrongPINAsksAgainWithTheTriesLeft(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	reg := e.registerBegin()
 	c := e.start("create", "virtual", reg.PublicKey)
@@ -150,7 +150,7 @@ func TestAWrongPINAsksAgainWithTheTriesLeft(t *testing.T) {
 
 func TestThreeWrongPINsInARowLockTheKeyUntilItIsReinserted(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	c := e.start("create", "virtual", e.registerBegin().PublicKey)
 	for _, left := range []int{7, 6} {
@@ -176,7 +176,7 @@ func TestThreeWrongPINsInARowLockTheKeyUntilItIsReinserted(t *testing.T) {
 
 func TestCancelWhileTheKeyWaitsForATouch(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.key.SetBehaviour(virtualkey.WaitForTouch(time.Minute))
 	c := e.start("create", "virtual", e.registerBegin().PublicKey)
@@ -206,7 +206,7 @@ func TestCancelWhileTheKeyWaitsForATouch(t *testing.T) {
 
 func TestANewCeremonyCancelsTheRunningOne(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.key.SetBehaviour(virtualkey.WaitForTouch(time.Minute))
 	first := e.start("create", "virtual", e.registerBegin().PublicKey)
@@ -249,7 +249,7 @@ func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setPIN(t, key, pin)
+	setPIN(t, key)
 	key.SetBehaviour(virtualkey.WaitForTouch(300 * time.Millisecond))
 	bus.Plug("/dev/hidraw7", key)
 	c = e.await(c.ID, "pin-needed")
@@ -260,13 +260,7 @@ func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
 		t.Fatalf("register finish: %d %s", r.status, r.body)
 	}
 
-	var list struct {
-		Authenticators []struct {
-			ID, Kind, Name string
-			PINSet         bool
-		}
-	}
-	list = decode[struct {
+	list := decode[struct {
 		Authenticators []struct {
 			ID, Kind, Name string
 			PINSet         bool
@@ -308,7 +302,7 @@ func TestNoKeyInsertedInTimeFails(t *testing.T) {
 
 func TestWaitingForThePINEndsWhenTheTimeIsUp(t *testing.T) {
 	e := newEnv(t, setup{maxTimeout: 500 * time.Millisecond})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	c := e.start("create", "virtual", e.registerBegin().PublicKey)
 	c = e.await(c.ID, "failed")
@@ -338,7 +332,7 @@ func TestWhatTheKeyDoesBecomesAFailureThePersonUnderstands(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, setup{})
-			setPIN(t, e.key, pin)
+			setPIN(t, e.key)
 			e.signUp()
 			if tt.kind == "get" {
 				e.register("virtual")
@@ -372,7 +366,7 @@ func TestWhatTheKeyDoesBecomesAFailureThePersonUnderstands(t *testing.T) {
 
 func TestAKeyAlreadySetUpForTheAccountIsRefused(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.register("virtual")
 
@@ -391,7 +385,7 @@ func TestAKeyAlreadySetUpForTheAccountIsRefused(t *testing.T) {
 func TestAKeyWithoutThePasskeyCannotLogIn(t *testing.T) {
 	bus := &usb.Bus{}
 	e := newEnv(t, setup{keys: bus})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.register("virtual")
 	e.logout()
@@ -400,7 +394,7 @@ func TestAKeyWithoutThePasskeyCannotLogIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setPIN(t, other, pin)
+	setPIN(t, other)
 	bus.Plug("/dev/hidraw3", other)
 	for _, address := range []string{email, ""} {
 		c := e.start("get", "", e.loginBegin(address).PublicKey) // "": the first security key
@@ -429,7 +423,7 @@ func TestAKeyWithoutThePasskeyCannotLogIn(t *testing.T) {
 
 func TestEveryDeviceRequestNeedsTheAppsOrigin(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	reg := e.registerBegin()
 	start := map[string]any{"kind": "create", "authenticator": "virtual", "publicKey": reg.PublicKey}
@@ -507,7 +501,7 @@ func TestOtherRequestsGoToTheBackend(t *testing.T) {
 
 func TestRequestsTheDeviceEndpointsRefuse(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	reg := e.registerBegin()
 	foreign := bytes.Replace(reg.PublicKey, []byte(`"id":"localhost"`), []byte(`"id":"example.org"`), 1)
@@ -595,7 +589,7 @@ func TestRequestsTheDeviceEndpointsRefuse(t *testing.T) {
 
 func TestEndedCeremoniesAreForgottenAfterTwoMinutes(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.key.SetBehaviour(virtualkey.TimeOut())
 	c := e.start("create", "virtual", e.registerBegin().PublicKey)
@@ -627,7 +621,7 @@ func TestNewRefusesAnOriginWithoutWebAuthn(t *testing.T) {
 
 func TestAKeyWhosePINIsBlockedSaysSoWithoutAskingForThePIN(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	b := e.registerBegin()
 	if err := e.key.BlockPIN(); err != nil {
@@ -643,7 +637,7 @@ func TestAKeyWhosePINIsBlockedSaysSoWithoutAskingForThePIN(t *testing.T) {
 
 func TestAKeyThatWantsANewPINSaysSoWithoutAskingForTheOldOne(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	// CTAP 2.1 §6.11.4: the key is told to want a new PIN (forceChangePin).
 	dev, err := fido2.OpenTransport(e.key)

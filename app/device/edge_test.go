@@ -35,7 +35,7 @@ func hostRequest(t *testing.T, method, path, host, contentType, body string) *ht
 // changed and no authenticator touched.
 func TestServerAnswersOnlyForItsOwnHostNameInTheDesktopApp(t *testing.T) {
 	e := newEnv(t, setup{webviews: webviewOrigins})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	reg := e.registerBegin()
 	start, err := json.Marshal(map[string]any{"kind": "create", "authenticator": "virtual", "publicKey": reg.PublicKey})
@@ -108,7 +108,7 @@ func TestServerAnswersOnlyForItsOwnHostNameInTheDesktopApp(t *testing.T) {
 // PIN-wiping decoder), and a second finish of a ceremony that worked answers ceremony_used.
 func TestRequestsAreExactlyWhatTheAPISaysInTheDesktopApp(t *testing.T) {
 	e := newEnv(t, setup{webviews: webviewOrigins})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	reg := e.registerBegin()
 	c := e.start("create", "virtual", reg.PublicKey)

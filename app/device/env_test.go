@@ -103,15 +103,16 @@ func newEnv(t *testing.T, s setup) *env {
 	return e
 }
 
-// setPIN gives a virtual key a PIN through libfido2, as a key's own software would.
-func setPIN(t *testing.T, key *virtualkey.Key, p string) {
+// setPIN gives a virtual key the test's PIN (pin) through libfido2, as a key's own software
+// would.
+func setPIN(t *testing.T, key *virtualkey.Key) {
 	t.Helper()
 	dev, err := fido2.OpenTransport(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dev.Close()
-	if err := dev.SetPIN(t.Context(), []byte(p)); err != nil {
+	if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
 		t.Fatal(err)
 	}
 }

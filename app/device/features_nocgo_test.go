@@ -76,7 +76,7 @@ func TestABuildWithoutCgoOffersNoAuthenticatorAndStartsNoCeremony(t *testing.T) 
 		if body == nil {
 			raw = nil
 		}
-		r := httptest.NewRequest(method, target, strings.NewReader(string(raw)))
+		r := httptest.NewRequestWithContext(t.Context(), method, target, strings.NewReader(string(raw)))
 		r.Host = "wails" // the webview's, the only host the app answers for
 		r.Header.Set("Origin", "wails://wails")
 		r.Header.Set("Content-Type", "application/json")

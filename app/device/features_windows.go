@@ -33,7 +33,7 @@ func (features) close() {}
 // keyRoutes: the Security keys page asks GET /api/device/keys and is told to use Windows
 // Settings (adminRequired, docs/api.md); the other key endpoints do not exist.
 func (features) keyRoutes(http.Handler) []httpapi.Route {
-	return []httpapi.Route{{Method: http.MethodGet, Pattern: Prefix + "/keys", Handle: func(w http.ResponseWriter, r *http.Request) error {
+	return []httpapi.Route{{Method: http.MethodGet, Pattern: Prefix + "/keys", Handle: func(w http.ResponseWriter, _ *http.Request) error {
 		httpapi.Write(w, http.StatusOK, struct {
 			Keys          []struct{} `json:"keys"`
 			AdminRequired bool       `json:"adminRequired"`

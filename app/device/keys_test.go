@@ -128,11 +128,12 @@ func (e *env) securityKey(id string) securityKey {
 	}](e.t, r).Key
 }
 
-func (e *env) keyPasskeys(id, p string) keyPasskeys {
+// keyPasskeys lists the passkeys on the test's one key (its ID is "virtual") with PIN p.
+func (e *env) keyPasskeys(p string) keyPasskeys {
 	e.t.Helper()
-	r := e.do("POST", "/api/device/keys/"+id+"/passkeys/list", map[string]string{"pin": p})
+	r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{"pin": p})
 	if r.status != http.StatusOK {
-		e.t.Fatalf("passkeys on key %s: %d %s", id, r.status, r.body)
+		e.t.Fatalf("passkeys on key virtual: %d %s", r.status, r.body)
 	}
 	return decode[keyPasskeys](e.t, r)
 }
@@ -224,7 +225,7 @@ func TestConnectedKeysAreListedWithWhatTheyHoldAndCanDo(t *testing.T) {
 		return "", false
 	}
 	e := newEnv(t, setup{keys: bus, names: names})
-	setPIN(t, model, pin)
+	setPIN(t, model)
 
 	list, adminRequired := e.keys()
 	if adminRequired {
@@ -360,7 +361,7 @@ func TestAFirstPINThenAChangedOneWithoutTheyEverBeingLogged(t *testing.T) {
 	if r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{"pin": pin}); r.code() != "pin_invalid" {
 		t.Errorf("the old PIN still works: %d %s", r.status, r.body)
 	}
-	if got := e.keyPasskeys("virtual", second); got.Used != 0 || got.Remaining != 25 {
+	if got := e.keyPasskeys(second); got.Used != 0 || got.Remaining != 25 {
 		t.Errorf("passkeys %+v", got)
 	}
 	for _, secret := range []string{pin, second, "000000"} {
@@ -372,7 +373,7 @@ func TestAFirstPINThenAChangedOneWithoutTheyEverBeingLogged(t *testing.T) {
 
 func TestAKeyThatMustHaveANewPINAsksForItBeforeAnythingElse(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	dev, err := fido2.OpenTransport(e.key)
 	if err != nil {
 		t.Fatal(err)
@@ -402,12 +403,12 @@ func TestAKeyThatMustHaveANewPINAsksForItBeforeAnythingElse(t *testing.T) {
 	if k := decode[struct{ Key securityKey }](t, r).Key; k.PIN.MustChange {
 		t.Errorf("after the change: %+v", k.PIN)
 	}
-	e.keyPasskeys("virtual", "13579111")
+	e.keyPasskeys("13579111")
 }
 
 func TestPasskeysOnAKeyAreMarkedByHowTheyStandWithTheAccount(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.register("virtual")
 	ours := e.key.Credentials()[0].ID
@@ -424,7 +425,7 @@ func TestPasskeysOnAKeyAreMarkedByHowTheyStandWithTheAccount(t *testing.T) {
 		t.Errorf("wrong PIN: %d %s", r.status, r.body)
 	}
 
-	got := e.keyPasskeys("virtual", pin)
+	got := e.keyPasskeys(pin)
 	if got.Used != 4 || got.Remaining != 21 || len(got.Passkeys) != 4 {
 		t.Fatalf("passkeys %+v", got)
 	}
@@ -448,7 +449,7 @@ func TestPasskeysOnAKeyAreMarkedByHowTheyStandWithTheAccount(t *testing.T) {
 
 	// Logged out, the app cannot tell whose they are.
 	e.logout()
-	for _, p := range e.keyPasskeys("virtual", pin).Passkeys {
+	for _, p := range e.keyPasskeys(pin).Passkeys {
 		if p.RPID == "localhost" && p.NHSLogin != "unknown" {
 			t.Errorf("logged out: %+v", p)
 		}
@@ -457,7 +458,7 @@ func TestPasskeysOnAKeyAreMarkedByHowTheyStandWithTheAccount(t *testing.T) {
 
 func TestDeletingTheAccountsPasskeyFromTheKeyStopsItLoggingIn(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.register("virtual")
 	id := b64(e.key.Credentials()[0].ID)
@@ -523,7 +524,7 @@ func TestTheAccountsLastWayToLogInIsNeitherDeletedNorResetAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setPIN(t, key, pin)
+	setPIN(t, key)
 	id := b64(makePasskey(t, key, "localhost", email))
 	svc, err := device.New(device.Config{Origins: []string{pageOrigin}, RPOrigin: rpOrigin, VirtualKey: key})
 	if err != nil {
@@ -553,7 +554,7 @@ func TestTheAccountsLastWayToLogInIsNeitherDeletedNorResetAway(t *testing.T) {
 func TestFingerprintsAreAddedSampleBySampleRenamedAndDeleted(t *testing.T) {
 	// Each sample waits 150 ms for the finger, so every step of the progress can be seen.
 	e := newEnv(t, setup{keyOptions: virtualkey.Options{Behaviour: virtualkey.WaitForTouch(150 * time.Millisecond)}})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 
 	if r := e.do("POST", "/api/device/keys/virtual/fingerprints/list", map[string]string{"pin": pin}); r.status != http.StatusOK ||
 		!bytes.Contains(r.body, []byte(`"fingerprints":[]`)) {
@@ -629,7 +630,7 @@ func TestFingerprintsAreAddedSampleBySampleRenamedAndDeleted(t *testing.T) {
 
 func TestAddingAFingerprintCanBeCancelledAndAKeyInUseIsBusy(t *testing.T) {
 	e := newEnv(t, setup{keyOptions: virtualkey.Options{Behaviour: virtualkey.WaitForTouch(time.Minute)}})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
 	if r.status != http.StatusAccepted {
@@ -679,7 +680,7 @@ func TestAddingAFingerprintCanBeCancelledAndAKeyInUseIsBusy(t *testing.T) {
 
 func TestAResetNeedsACheckAWindowAfterPlugInAndATouch(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.register("virtual")
 	makePasskey(t, e.key, "example.org", "pat")
@@ -785,8 +786,8 @@ func TestAResetCheckSaysWhichWaysInTheAccountKeeps(t *testing.T) {
 	bus := &usb.Bus{}
 	bus.Plug("/dev/hidraw3", other)
 	e := newEnv(t, setup{keys: bus})
-	setPIN(t, e.key, pin)
-	setPIN(t, other, pin)
+	setPIN(t, e.key)
+	setPIN(t, other)
 	e.signUp()
 	e.register("virtual")
 	list, _ := e.keys()
@@ -871,7 +872,7 @@ func TestAHardwareKeysResetWindowStartsWhenTheAppSeesItPluggedIn(t *testing.T) {
 
 func TestABlockedPINIsShownAndTheResetCheckAssumesTheWorst(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.register("virtual")
 

@@ -404,7 +404,7 @@ func (b *lockedBuffer) String() string {
 // unreachable is a tunnel URL where nothing listens: a port that was free a moment ago.
 func unreachable(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

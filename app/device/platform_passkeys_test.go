@@ -131,7 +131,7 @@ func helloRequest(t *testing.T, h http.Handler, method, target, origin, cookie s
 	} else {
 		body = strings.NewReader("")
 	}
-	r := httptest.NewRequest(method, helloOrigin+target, body)
+	r := httptest.NewRequestWithContext(t.Context(), method, helloOrigin+target, body)
 	r.Header.Set("Origin", origin)
 	r.Header.Set("Content-Type", "application/json")
 	if cookie != "" {

@@ -194,5 +194,5 @@ func (s *Service) ConnectedKeys() ([]string, error) { return s.set.ConnectedKeys
 // authenticators. Later requests to start one are refused.
 func (s *Service) Close() {
 	s.ceremonies.Close()
-	s.features.close()
+	s.close() // the platform's features (features_*.go)
 }

@@ -161,7 +161,7 @@ func TestTestToolsShowWhatTheKeyHoldsAndResetIt(t *testing.T) {
 
 func TestAPINTheTesterChoseIsKeptAndNotShownAsTheTestPIN(t *testing.T) {
 	e := newEnv(t, setup{})
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	st := e.choose("wrong-pin")
 	if st.Next != "wrong-pin" || !st.PIN.Set || st.PIN.IsTestPIN {
 		t.Fatalf("a key with its own PIN keeps it: %+v", st)
@@ -232,7 +232,7 @@ func TestTestToolsTakeTheKeyOutAndPutItBack(t *testing.T) {
 	// Taken out while a ceremony waits for a touch: the ceremony fails with key_removed, and
 	// the key stays out (the app puts the virtual key back by itself only after the one-shot
 	// "be unplugged" choice).
-	setPIN(t, e.key, pin)
+	setPIN(t, e.key)
 	e.signUp()
 	e.choose("wait-for-touch")
 	c := e.start("create", "virtual", e.registerBegin().PublicKey)

@@ -9,7 +9,7 @@ import (
 
 // State serves GET /api/device/kiosk: {"sessionEnded": null | "key-removed"}, read once.
 // It never asks the backend about the session, so the page's polling keeps no session alive.
-func (s *Service) State(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) State(w http.ResponseWriter, _ *http.Request) error {
 	var ended *string
 	if reason := s.takeEnded(); reason != "" {
 		ended = &reason

@@ -14,7 +14,7 @@ func (s *Service) write(w http.ResponseWriter) {
 }
 
 // Get serves GET /api/device/tester.
-func (s *Service) Get(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) Get(w http.ResponseWriter, _ *http.Request) error {
 	s.write(w)
 	return nil
 }

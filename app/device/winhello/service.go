@@ -156,7 +156,7 @@ func (s *Service) delete(id []byte, acct account.View) (platformPasskeysJSON, er
 		return platformPasskeysJSON{}, apperr.DeviceNotYourPasskey.Wrap(errors.New("another account's passkey"))
 	}
 	if !c.Removable {
-		return platformPasskeysJSON{}, apperr.DeviceNotRemovable.Wrap(errors.New("Windows says it is not removable"))
+		return platformPasskeysJSON{}, apperr.DeviceNotRemovable.Wrap(errors.New("not removable, Windows says"))
 	}
 	if err := s.store.DeletePlatformCredential(id); err != nil {
 		if errors.Is(err, webauthndll.ErrNoCredentials) {
