@@ -50,8 +50,10 @@ func (rs *Responder) Edge(e Edge, next http.Handler) http.Handler {
 		}
 		defer func() {
 			if v := recover(); v != nil {
-				// net/http's way to abort a response: let the server see it.
-				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				// net/http's way to abort a response: let the server see it. recover gives the
+				// value panic was called with, the sentinel itself, never wrapped (net/http
+				// compares it the same way).
+				if v == http.ErrAbortHandler { //nolint:errorlint // a recovered panic value, not a returned error
 					panic(v)
 				}
 				rs.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,

@@ -228,8 +228,9 @@ func enrolFingerprint(pin []byte) func(ctx context.Context, dev *fido2.Device, j
 			}
 			remaining, status, err = dev.BioEnrollContinue(ctx, template, sampleTimeout)
 		}
-		// Drop the half-made fingerprint on the key (cancelled, timed out, key error).
-		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		// Drop the half-made fingerprint on the key (cancelled, timed out, key error). ctx
+		// may have ended already: the cancel keeps its values, not its cancellation.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		_ = dev.BioEnrollCancel(stopCtx) // the key may have dropped it already; err is what counts
 		return err

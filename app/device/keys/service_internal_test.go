@@ -15,7 +15,7 @@ import (
 )
 
 func TestAKeyBodyTakesOnlyTheMembersAskedForAndNeverQuotesAPIN(t *testing.T) {
-	r := httptest.NewRequest("POST", "/", strings.NewReader(`{"pin":"4829\u0031\u0033","newPin":"caf\u00e9 1"}`))
+	r := httptest.NewRequestWithContext(t.Context(), "POST", "/", strings.NewReader(`{"pin":"4829\u0031\u0033","newPin":"caf\u00e9 1"}`))
 	var b newPINBody
 	err := httpapi.DecodeSecrets(r, &b)
 	if err != nil || string(b.PIN) != "482913" || string(b.NewPIN) != "café 1" {
@@ -33,7 +33,7 @@ func TestAKeyBodyTakesOnlyTheMembersAskedForAndNeverQuotesAPIN(t *testing.T) {
 		`["482913"]`,
 	} {
 		var b pinBody
-		err := httpapi.DecodeSecrets(httptest.NewRequest("POST", "/", strings.NewReader(body)), &b)
+		err := httpapi.DecodeSecrets(httptest.NewRequestWithContext(t.Context(), "POST", "/", strings.NewReader(body)), &b)
 		b.wipe()
 		if e, ok := apperr.As(err); !ok || e.Code != "invalid_request" || strings.Contains(err.Error(), "482913") {
 			t.Errorf("%s: %v", body, err)

@@ -199,7 +199,7 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 	if len(cred.ID) > math.MaxUint16 {
 		return nil, fmt.Errorf("softauthn: credential ID of %d bytes does not fit attested credential data's 2-byte length", len(cred.ID))
 	}
-	attested := slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, key)
+	attested := slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, key) //nolint:gosec // G115: len(cred.ID) is checked just above
 	authData := a.authData(cred.RPID, flagAT, cred.SignCount, attested)
 	attObj := cborMap(
 		cborText("fmt"), cborText("none"),
