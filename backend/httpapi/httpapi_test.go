@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -26,9 +25,10 @@ type request struct {
 	Credential json.RawMessage       `json:"credential"`
 }
 
-func decode(body []byte) (request, error) {
+func decode(t *testing.T, body []byte) (request, error) {
+	t.Helper()
 	var v request
-	err := Decode(httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/api/x", bytes.NewReader(body)), &v)
+	err := Decode(httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/api/x", bytes.NewReader(body)), &v)
 	return v, err
 }
 
@@ -84,7 +84,7 @@ func TestDecodeIsStrict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := decode([]byte(tt.body))
+			_, err := decode(t, []byte(tt.body))
 			e, _ := apperr.As(err)
 			if (err == nil) != (tt.code == "") || (e != nil && e.Code != tt.code) {
 				t.Errorf("Decode(%.40q) = %v, want code %q", tt.body, err, tt.code)
@@ -200,7 +200,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := decode(body)
+		got, err := decode(t, body)
 		if err != nil {
 			var e *apperr.E
 			if !errors.As(err, &e) || (e.Code != "invalid_request" && e.Code != "request_too_large" && e.Code != "invalid_input") {

@@ -590,7 +590,9 @@ func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, account.From(r.Context()))
+	// ctx is r.Context() with a deadline (opContext); contextcheck does not follow a helper's
+	// result.
+	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, account.From(r.Context())) //nolint:contextcheck // ctx is from opContext(r), r.Context() bounded
 	if err != nil {
 		return err
 	}
@@ -610,7 +612,9 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	j, err := k.s.startReset(ctx, r.PathValue("key"), *body.Ticket, account.From(r.Context()))
+	// ctx (opContext(r)) bounds the checks; the reset itself is a job that outlives the
+	// request (202, then polled) and runs under the service's life (startJob).
+	j, err := k.s.startReset(ctx, r.PathValue("key"), *body.Ticket, account.From(r.Context())) //nolint:contextcheck // ctx is from opContext(r); the job runs under the service's life
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,9 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
 	}
 	keys := s.mgmt
-	j, err := s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, _ *keyJob) error {
+	// The job outlives this request (202, then polled): it runs under the service's life,
+	// ended by Close or the job's own cancel, not under ctx.
+	j, err := s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, _ *keyJob) error { //nolint:contextcheck // the job outlives the request by design
 		// CTAP 2.1 §6.6: the key asks for a touch, and refuses outside its window.
 		if err := dev.Reset(ctx); err != nil {
 			return err
