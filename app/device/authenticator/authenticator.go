@@ -23,8 +23,6 @@ const (
 	// ProbeTimeout bounds reading a connected key's state for a list (its PIN, its getInfo)
 	// and asking whether Bluetooth can be used.
 	ProbeTimeout = 3 * time.Second
-	// maxKeys is how many connected security keys are listed.
-	maxKeys = 16
 )
 
 // The kinds of ceremony: navigator.credentials.create() and get().

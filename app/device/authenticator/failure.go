@@ -14,7 +14,7 @@ const (
 	CodePINPolicy         = "pin_policy"
 	CodePINChangeRequired = "pin_change_required"
 	CodeAlreadyRegistered = "already_registered"
-	CodeNoPasskeyOnKey    = "no_passkey_on_key"
+	CodeNoPasskeyOnKey    = "no_passkey_on_key" //nolint:gosec // G101: a failure code, not a credential
 	CodeKeyFull           = "key_full"
 	CodeKeyRemoved        = "key_removed"
 	CodeNotAllowed        = "not_allowed"

@@ -33,6 +33,9 @@ type HIDKeys struct{}
 // List lists the connected keys.
 func (HIDKeys) List() ([]fido2.DeviceInfo, error) { return fido2.DeviceList(maxKeys) }
 
+// maxKeys is how many connected security keys are listed.
+const maxKeys = 16
+
 // Open opens the key at path.
 func (HIDKeys) Open(path string) (*fido2.Device, error) { return fido2.Open(path) }
 
@@ -72,8 +75,8 @@ func New(cfg Config) (*Set, error) {
 // Virtual is the virtual security key, or nil.
 func (s *Set) Virtual() *virtualkey.Key { return s.virtual }
 
-// Credentials: Linux and macOS have no platform passkey store this app can manage, so the
-// Windows Hello passkey endpoints are not registered (404 not_found).
+// Credentials is nil: Linux and macOS have no platform passkey store this app can manage, so
+// the Windows Hello passkey endpoints are not registered (404 not_found).
 func (s *Set) Credentials() winhello.Store { return nil }
 
 // keyID names a hardware key by a hash of its OS path, so the page never sees the path.
@@ -140,10 +143,10 @@ func (s *Set) Find(want string) (Authenticator, bool) {
 
 // Known tells whether want can name an authenticator of this set (connected or not).
 func (s *Set) Known(want string) bool {
-	switch {
-	case want == "":
+	switch want {
+	case "":
 		return s.keys != nil || s.virtual != nil
-	case want == VirtualID:
+	case VirtualID:
 		return s.virtual != nil
 	}
 	return s.keys != nil && len(want) == len("usb:")+16 && want[:4] == "usb:"

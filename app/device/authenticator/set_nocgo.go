@@ -50,24 +50,24 @@ func New(cfg Config) (*Set, error) {
 	return &Set{}, nil
 }
 
-// Virtual: none.
+// Virtual is nil: there is none.
 func (s *Set) Virtual() *virtualkey.Key { return nil }
 
-// Credentials: Linux and macOS have no platform passkey store this app manages.
+// Credentials is nil: Linux and macOS have no platform passkey store this app manages.
 func (s *Set) Credentials() winhello.Store { return nil }
 
-// List: none.
+// List is empty: there is nothing to list.
 func (s *Set) List() []Authenticator { return nil }
 
-// Find: there is nothing to find.
+// Find finds nothing: there is nothing to find.
 func (s *Set) Find(string) (Authenticator, bool) { return Authenticator{}, false }
 
-// Known: no ID names an authenticator here, so every ceremony is refused as it starts
+// Known is false: no ID names an authenticator here, so every ceremony is refused as it starts
 // (400 invalid_request, as for an ID the app does not have).
 func (s *Set) Known(string) bool { return false }
 
-// PINSet: no authenticator has one.
+// PINSet is false: no authenticator has one.
 func (s *Set) PINSet(context.Context, Authenticator, bool) bool { return false }
 
-// ConnectedKeys: this build cannot see security keys, so kiosk mode cannot watch them.
+// ConnectedKeys fails: this build cannot see security keys, so kiosk mode cannot watch them.
 func (s *Set) ConnectedKeys() ([]string, error) { return nil, ErrNeedsCgo }

@@ -19,7 +19,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/webauthndll"
 )
 
-// SecurityKeys, on Windows, loads webauthn.dll: HIDKeys{} turns the Windows authenticators
+// SecurityKeys loads webauthn.dll on Windows: HIDKeys{} turns the Windows authenticators
 // on (the name is the one the program passes on every system, internal/cli/desktop.go).
 type SecurityKeys interface {
 	Load() (*webauthndll.DLL, error)
@@ -65,7 +65,7 @@ func New(cfg Config) (*Set, error) {
 	dll, err := cfg.Keys.Load()
 	if err != nil {
 		// Older Windows: the app still works with passwords; the page shows no authenticator.
-		return &Set{kiosk: cfg.Kiosk}, nil
+		return &Set{kiosk: cfg.Kiosk}, nil //nolint:nilerr // no webauthn.dll is a Windows without passkeys, not a failure
 	}
 	return &Set{dll: dll, kiosk: cfg.Kiosk}, nil
 }
@@ -128,7 +128,7 @@ func (s *Set) Known(want string) bool {
 	return false
 }
 
-// PINSet: Windows keeps PINs to itself; the page never asks for one.
+// PINSet is false: Windows keeps PINs to itself; the page never asks for one.
 func (s *Set) PINSet(context.Context, Authenticator, bool) bool { return false }
 
 // ConnectedKeys is kiosk mode's watch on keys taken out: on Windows the app cannot see
