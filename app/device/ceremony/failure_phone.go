@@ -60,7 +60,7 @@ func phoneFailure(kind string, err error) authenticator.Failure {
 			"Setting up your passkey was cancelled on your phone or tablet. Try again if you still want to set it up.",
 			"Logging in was cancelled on your phone or tablet. Try again if you still want to log in.")}
 	case errors.Is(err, hybrid.ErrNoCredentials), errors.Is(err, webauthnclient.ErrNoAccountPasskey):
-		return authenticator.Failure{Code: authenticator.CodeNoPasskeyOnKey, Message: phoneWords.noPasskey}
+		return authenticator.Failure{Code: authenticator.CodeNoPasskeyOnKey, Message: phoneWords.nothingSaved}
 	case errors.Is(err, hybrid.ErrCredentialExcluded):
 		return authenticator.Failure{Code: authenticator.CodeAlreadyRegistered, Message: phoneWords.alreadySetUp}
 	case errors.Is(err, hybrid.ErrTimeout), errors.Is(err, context.DeadlineExceeded):

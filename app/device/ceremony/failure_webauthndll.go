@@ -17,8 +17,8 @@ import (
 // Linux (failureFor), a message says only what happened where the page adds its own next
 // step for that authenticator (frontend/src/ceremony/ceremony.ts, WINDOWS_ADVICE).
 type windowsWords struct {
-	notFound, timedOut, alreadySetUp, noPasskey string
-	notAllowedCreate, notAllowedGet, other      string
+	notFound, timedOut, alreadySetUp, nothingSaved string
+	notAllowedCreate, notAllowedGet, other         string
 }
 
 var (
@@ -26,7 +26,7 @@ var (
 		notFound:         "Windows Hello could not be used on this computer.",
 		timedOut:         "Windows Hello did not finish in time.",
 		alreadySetUp:     "Windows Hello on this computer is already set up for your NHS login.",
-		noPasskey:        "There are no passkeys for your NHS login in Windows Hello on this computer.",
+		nothingSaved:     "There are no passkeys for your NHS login in Windows Hello on this computer.",
 		notAllowedCreate: "Windows Hello did not allow your passkey to be set up.",
 		notAllowedGet:    "Windows Hello did not allow you to log in. Try again, or log in another way.",
 		other:            "Something went wrong with Windows Hello. Try again.",
@@ -35,7 +35,7 @@ var (
 		notFound:         "Your phone or tablet could not be reached.",
 		timedOut:         "Your phone or tablet did not respond in time.",
 		alreadySetUp:     "This phone or tablet is already set up for your NHS login.",
-		noPasskey:        "There are no passkeys for your NHS login on that phone or tablet.",
+		nothingSaved:     "There are no passkeys for your NHS login on that phone or tablet.",
 		notAllowedCreate: "Your phone or tablet did not allow your passkey to be set up. Try again, or use a different one.",
 		notAllowedGet:    "Your phone or tablet did not allow you to log in. Try again, or use a different one.",
 		other:            "Something went wrong connecting to your phone or tablet.",
@@ -45,7 +45,7 @@ var (
 		notFound:         "Your security key was not found.",
 		timedOut:         "Your security key did not respond in time.",
 		alreadySetUp:     "This security key is already set up for your NHS login.",
-		noPasskey:        "There are no passkeys for your NHS login on this security key.",
+		nothingSaved:     "There are no passkeys for your NHS login on this security key.",
 		notAllowedCreate: "Your security key did not allow your passkey to be set up. Try again, or use a different security key.",
 		notAllowedGet:    "Your security key did not allow you to log in. Try again, or use a different security key.",
 		other:            "Something went wrong with your security key.",
@@ -76,7 +76,7 @@ func windowsFailure(kind, authenticatorID string, err error) authenticator.Failu
 	case errors.Is(err, webauthndll.ErrAlreadyRegistered):
 		return authenticator.Failure{Code: authenticator.CodeAlreadyRegistered, Message: words.alreadySetUp}
 	case errors.Is(err, webauthndll.ErrNoCredentials):
-		return authenticator.Failure{Code: authenticator.CodeNoPasskeyOnKey, Message: words.noPasskey}
+		return authenticator.Failure{Code: authenticator.CodeNoPasskeyOnKey, Message: words.nothingSaved}
 	case errors.Is(err, webauthndll.ErrNotSupported):
 		return authenticator.Failure{Code: authenticator.CodeNotAllowed, Message: pick(words.notAllowedCreate, words.notAllowedGet)}
 	}

@@ -36,9 +36,14 @@ type authenticatorJSON struct {
 
 // listAuthenticators serves GET /api/device/authenticators.
 func (s *Service) listAuthenticators(w http.ResponseWriter, r *http.Request) error {
+	// A probe of a key's PIN ends with the request (a closed tab) or with the service
+	// (Close lets go of every authenticator), whichever comes first.
+	probeCtx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.life, cancel)() //nolint:contextcheck // s.life only adds the service's end; probeCtx is r.Context()'s
 	list := []authenticatorJSON{}
 	for _, a := range s.set.List() {
-		list = append(list, authenticatorJSON{ID: a.ID, Kind: a.Kind, Name: a.Name, PINSet: s.set.PINSet(s.life, a, a.Path != "" && s.busyPath() == a.Path)})
+		list = append(list, authenticatorJSON{ID: a.ID, Kind: a.Kind, Name: a.Name, PINSet: s.set.PINSet(probeCtx, a, a.Path != "" && s.busyPath() == a.Path)})
 	}
 	if s.phone != nil {
 		list = append(list, s.phoneEntry(r.Context()))

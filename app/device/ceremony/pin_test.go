@@ -24,7 +24,7 @@ func TestReadPINDecodesTheJSONStringIntoBytes(t *testing.T) {
 		{`{"pin":"café"}`, "café"},
 	}
 	for _, tt := range tests {
-		r := httptest.NewRequest("POST", "/api/device/ceremonies/x/pin", strings.NewReader(tt.body))
+		r := httptest.NewRequestWithContext(t.Context(), "POST", "/api/device/ceremonies/x/pin", strings.NewReader(tt.body))
 		got, err := readPIN(r)
 		if err != nil || string(got) != tt.want {
 			t.Errorf("readPIN(%s) = %q, %v; want %q", tt.body, got, err, tt.want)
@@ -55,7 +55,7 @@ func TestReadPINRefusesWhatIsNotOnePIN(t *testing.T) {
 		{`{"pin":"` + strings.Repeat("1", 70<<10) + `"}`, "request_too_large"},
 	}
 	for _, tt := range tests {
-		r := httptest.NewRequest("POST", "/api/device/ceremonies/x/pin", strings.NewReader(tt.body))
+		r := httptest.NewRequestWithContext(t.Context(), "POST", "/api/device/ceremonies/x/pin", strings.NewReader(tt.body))
 		got, err := readPIN(r)
 		e, ok := apperr.As(err)
 		if !ok || e.Code != tt.code || got != nil {
