@@ -88,27 +88,6 @@ func (c *ceremony) Ended() (bool, time.Time) {
 	return c.endedLocked(), c.endedAt
 }
 
-// set moves a running ceremony to a non-final state.
-func (c *ceremony) set(state string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.endedLocked() {
-		c.state = state
-		if state != statePhoneScan {
-			c.qr = nil
-		}
-	}
-}
-
-// showQR shows a phone ceremony's QR code (state phone-scan).
-func (c *ceremony) showQR(qr *qrJSON) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.endedLocked() {
-		c.state, c.qr = statePhoneScan, qr
-	}
-}
-
 func (c *ceremony) usingPath() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -116,22 +95,6 @@ func (c *ceremony) usingPath() string {
 		return ""
 	}
 	return c.path
-}
-
-func (c *ceremony) setPath(path string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.path = path
-}
-
-// status follows what the authenticator says (virtual key: KEEPALIVE messages).
-func (c *ceremony) status(s webauthnclient.Status) {
-	switch s {
-	case webauthnclient.StatusTouch:
-		c.set(authenticator.StateTouch)
-	case webauthnclient.StatusWorking:
-		c.set(authenticator.StateWorking)
-	}
 }
 
 // end finishes the ceremony with a credential or a failure. Only the first end counts; it
@@ -157,23 +120,6 @@ func (c *ceremony) end(now time.Time, credential json.RawMessage, f *authenticat
 func (c *ceremony) stop(now time.Time, f authenticator.Failure) {
 	if c.end(now, nil, &f) {
 		c.cancel()
-	}
-}
-
-// waitForPIN asks for the PIN and waits for it.
-func (c *ceremony) waitForPIN(ctx context.Context, retriesLeft int) ([]byte, error) {
-	c.mu.Lock()
-	if c.endedLocked() {
-		c.mu.Unlock()
-		return nil, context.Canceled
-	}
-	c.state, c.retriesLeft = authenticator.StatePINNeeded, retriesLeft
-	c.mu.Unlock()
-	select {
-	case pin := <-c.pins:
-		return pin, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 }
 

@@ -1,4 +1,4 @@
-//go:build !windows
+//go:build cgo && !windows
 
 package ceremony
 
@@ -7,6 +7,7 @@ package ceremony
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,4 +93,20 @@ func (p *phoneConnector) Connect(ctx context.Context, route hybrid.Route) (hybri
 		p.connected()
 	}
 	return ch, err
+}
+
+// phoneAuthenticator is the phone as an authenticator (phone.go, kindPhone).
+var phoneAuthenticator = authenticator.Authenticator{ID: authenticator.PhoneID, Kind: kindPhone, Name: authenticator.PhoneName}
+
+// qrImagePixels is the PNG's width and height: the QR code is version 5 (37 modules, app/hybrid
+// qr.go) with a 4-module quiet zone on each side, 45 modules of 8 pixels.
+const qrImagePixels = 360
+
+// newQRJSON renders a session's QR code for the page.
+func newQRJSON(qr hybrid.QR) (*qrJSON, error) {
+	png, err := qr.PNG(qrImagePixels)
+	if err != nil {
+		return nil, fmt.Errorf("phone: %w", err)
+	}
+	return &qrJSON{Text: qr.Text, Image: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}, nil
 }

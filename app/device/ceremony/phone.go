@@ -16,9 +16,7 @@ package ceremony
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
@@ -55,8 +53,6 @@ type Phone struct {
 // here the page shows the QR code, where on Windows ("hybrid") Windows' dialog does.
 const kindPhone = "phone"
 
-var phoneAuthenticator = authenticator.Authenticator{ID: authenticator.PhoneID, Kind: kindPhone, Name: authenticator.PhoneName}
-
 // The states of a phone ceremony, in order, before done or failed (docs/api.md).
 const (
 	statePhoneScan       = "phone-scan"       // the QR code is shown: waiting for the phone to scan it and be near
@@ -65,25 +61,12 @@ const (
 	statePhoneConfirm    = "phone-confirm"    // the person follows the instructions on their phone
 )
 
-// qrImagePixels is the PNG's width and height: the QR code is version 5 (37 modules, app/hybrid
-// qr.go) with a 4-module quiet zone on each side, 45 modules of 8 pixels.
-const qrImagePixels = 360
-
 // qrJSON is the QR code the page shows (docs/api.md, DeviceCeremony.qr).
 type qrJSON struct {
 	// Text is the "FIDO:/" URL the code holds (a secret: never logged).
 	Text string `json:"text"`
 	// Image is the code as a PNG data URL, for an <img>.
 	Image string `json:"image"`
-}
-
-// newQRJSON renders a session's QR code for the page.
-func newQRJSON(qr hybrid.QR) (*qrJSON, error) {
-	png, err := qr.PNG(qrImagePixels)
-	if err != nil {
-		return nil, fmt.Errorf("phone: %w", err)
-	}
-	return &qrJSON{Text: qr.Text, Image: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}, nil
 }
 
 // phoneOffered tells whether want names the phone path of this service.

@@ -29,8 +29,6 @@ const (
 	// DefaultMaxTimeout bounds every ceremony: the backend's own ceremony lifetime
 	// (passkey.CeremonyTimeout), after which its finish endpoint refuses the answer anyway.
 	DefaultMaxTimeout = 5 * time.Minute
-	// pollInterval: while no key is connected, the list of keys is read this often.
-	pollInterval = 500 * time.Millisecond
 )
 
 // Config is what the ceremonies need (app/device.New passes its parts of app/device.Config).

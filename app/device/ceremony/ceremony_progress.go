@@ -1,0 +1,33 @@
+//go:build cgo || windows
+
+package ceremony
+
+// A running ceremony's progress, on the paths that run one (run_fido2.go, run_windows.go); a
+// build without cgo off Windows refuses every ceremony as it starts (run_nocgo.go).
+
+import (
+	"github.com/nhs-passkeys/companion/app/device/authenticator"
+	"github.com/nhs-passkeys/companion/app/webauthnclient"
+)
+
+// set moves a running ceremony to a non-final state.
+func (c *ceremony) set(state string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.endedLocked() {
+		c.state = state
+		if state != statePhoneScan {
+			c.qr = nil
+		}
+	}
+}
+
+// status follows what the authenticator says (virtual key: KEEPALIVE messages).
+func (c *ceremony) status(s webauthnclient.Status) {
+	switch s {
+	case webauthnclient.StatusTouch:
+		c.set(authenticator.StateTouch)
+	case webauthnclient.StatusWorking:
+		c.set(authenticator.StateWorking)
+	}
+}
