@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 // everyTable is every table a request could change: a refused request leaves them all as

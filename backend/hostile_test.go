@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 	"github.com/nhs-passkeys/companion/backend/store"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 // world is where each hostile case starts: Pat signed in (login grace spent) with one

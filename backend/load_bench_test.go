@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 var (

@@ -17,9 +17,9 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/account"
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/store"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 // benchServer is a backend on a real SQLite file (WAL, synchronous=FULL: the production

@@ -36,8 +36,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nhs-passkeys/companion/backend"
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
 	"github.com/nhs-passkeys/companion/backend/store"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
 )
 
 const childDirEnv = "NHS_PASSKEYS_FAULT_CHILD_DIR"

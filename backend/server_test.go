@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/nhs-passkeys/companion/backend"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 var signUp = map[string]string{"email": "pat@example.com", "password": "correct horse battery"}

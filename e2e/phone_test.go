@@ -22,9 +22,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/e2e/harness"
 	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"

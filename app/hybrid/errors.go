@@ -17,7 +17,7 @@ var (
 	// phone's advert is the proof that it is near (CTAP 2.2 §11.5.1.2).
 	ErrBluetoothUnavailable = errors.New("hybrid: Bluetooth is not available")
 	// Why Bluetooth is not available (each wraps ErrBluetoothUnavailable), for a scanner
-	// (AdvertSource, app/hybrid/bluetooth) to wrap in its error when it knows, so that the app can tell the person what to do about it. A scanner's error
+	// (AdvertSource, app/bluetooth) to wrap in its error when it knows, so that the app can tell the person what to do about it. A scanner's error
 	// that wraps none of them still ends the transaction in ErrBluetoothUnavailable.
 	//
 	// ErrNoBluetoothAdapter: this computer has no Bluetooth adapter (BlueZ: no Adapter1).

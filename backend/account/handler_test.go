@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 type accountBody struct {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 const password = "correct horse battery"

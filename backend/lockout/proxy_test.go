@@ -7,8 +7,8 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/store"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 // Behind a reverse proxy every request comes from the proxy. With --trusted-proxy the

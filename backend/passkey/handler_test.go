@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 // begun is the answer of a begin endpoint.

@@ -22,9 +22,9 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 
 	"github.com/nhs-passkeys/companion/backend"
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 // cose encodes a CBOR map of the labels and values exactly in the order given, so a test can

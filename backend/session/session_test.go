@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
-	"github.com/nhs-passkeys/companion/backend/internal/testserver"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 func signedIn(t *testing.T, c *testserver.Client) bool {

@@ -6,8 +6,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/device"
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 )
 
 // phoneFor is "A different phone or tablet" on Linux (device.Config.Phone): the FIDO hybrid

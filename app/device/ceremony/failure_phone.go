@@ -9,9 +9,9 @@ import (
 	"context"
 	"errors"
 
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 )
 
@@ -28,7 +28,7 @@ const (
 )
 
 // bluetoothFailure says why Bluetooth cannot be used, as precisely as the scanner knows it
-// (app/hybrid/bluetooth's messages): the failure of a phone ceremony, and the reason the
+// (app/bluetooth's messages): the failure of a phone ceremony, and the reason the
 // phone is listed as unavailable.
 func bluetoothFailure(err error) authenticator.Failure {
 	_, msg, _ := bluetooth.Problem(err) // every ErrBluetoothUnavailable has its message there

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 )
 
 // TestCoreBluetoothOnThisMac is the by-hand check of the CoreBluetooth scanner (README.md,
@@ -19,7 +19,7 @@ import (
 // phone near this Mac.
 func TestCoreBluetoothOnThisMac(t *testing.T) {
 	if os.Getenv("NHS_PASSKEYS_BLUETOOTH_TEST") != "1" {
-		t.Skip("by hand only: NHS_PASSKEYS_BLUETOOTH_TEST=1 go test -run TestCoreBluetoothOnThisMac -v ./app/hybrid/bluetooth/")
+		t.Skip("by hand only: NHS_PASSKEYS_BLUETOOTH_TEST=1 go test -run TestCoreBluetoothOnThisMac -v ./app/bluetooth/")
 	}
 	scanner := bluetooth.New()
 	if err := scanner.Available(t.Context()); err != nil {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 	"github.com/nhs-passkeys/companion/internal/phonetest/fakebluez"
 )
 

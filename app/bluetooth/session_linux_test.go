@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"
 	"github.com/nhs-passkeys/companion/internal/phonetest/simphone"
 )

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/hybrid"
-	"github.com/nhs-passkeys/companion/app/hybrid/bluetooth"
 )
 
 func TestProblemTellsThePersonWhatHappenedAndWhatToDo(t *testing.T) {

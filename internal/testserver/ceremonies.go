@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/nhs-passkeys/companion/backend/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
 )
 
 // Begun is the answer of a begin endpoint.
