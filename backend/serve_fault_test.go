@@ -38,6 +38,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/store"
 	"github.com/nhs-passkeys/companion/internal/softauthn"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 const childDirEnv = "NHS_PASSKEYS_FAULT_CHILD_DIR"
@@ -83,26 +84,8 @@ type child struct {
 	cmd    *exec.Cmd
 	Origin string // http://localhost:PORT, what the RP expects in clientDataJSON
 	base   string // http://127.0.0.1:PORT, where requests go
-	stderr *syncBuffer
+	stderr *testkit.Buffer
 	done   chan struct{}
-}
-
-// syncBuffer is the child's stderr, written by exec's copying goroutine while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startChild starts the backend on dir and waits until it serves. It fails the test if the
@@ -126,7 +109,7 @@ func startChildErr(t *testing.T, dir string, env ...string) (*child, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	c := &child{cmd: cmd, stderr: &testkit.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = c.stderr // a pipe, not a file: a size limit on the child does not touch it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

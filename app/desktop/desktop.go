@@ -25,6 +25,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/sessionjar"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/session"
 )
 
@@ -288,32 +289,12 @@ func endRunAtVisitEnd(h http.Handler, ended func()) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		rec := &visitEndRecorder{ResponseWriter: w}
+		rec := &httpapi.StatusWriter{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
-		if rec.status == http.StatusOK {
+		if rec.Status == http.StatusOK {
 			ended()
 		}
 	})
-}
-
-// visitEndRecorder passes the answer on and keeps its status.
-type visitEndRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *visitEndRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *visitEndRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
 }
 
 // originOnDeviceReads gives the webview's GETs to the device endpoints the Origin header

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -188,24 +187,6 @@ func makePasskey(t *testing.T, key *virtualkey.Key, rpID, userName string) []byt
 	return cred.ID
 }
 
-// syncBuffer is a log sink the handlers may write to while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestConnectedKeysAreListedWithWhatTheyHoldAndCanDo(t *testing.T) {
 	model, err := virtualkey.New(virtualkey.Options{AAGUID: [16]byte{0xcb, 0x69, 0x48, 0x1e, 0x8f, 0xf7, 0x40, 0x39, 0x93, 0xec, 0x0a, 0x27, 0x29, 0xa1, 0x54, 0xa8}})
 	if err != nil {
@@ -304,7 +285,7 @@ func TestKeyEndpointsAnswerOnlyTheAppsOwnPage(t *testing.T) {
 }
 
 func TestAFirstPINThenAChangedOneWithoutTheyEverBeingLogged(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	e := newEnv(t, setup{logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	const second = "pass-phrase 7"
 

@@ -32,6 +32,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"
 	"github.com/nhs-passkeys/companion/internal/phonetest/simphone"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // radio is this computer's Bluetooth in the tests: the Air the simulated phone transmits
@@ -335,7 +336,7 @@ func TestAPasskeySetUpWithAPhoneIsThenUsedToLogIn(t *testing.T) {
 }
 
 func TestEachPhoneCeremonyShowsANewQRCodeOnlyWhileItWaitsForThePhone(t *testing.T) {
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	r := newPhoneRig(t, faketunnel.Relay)
 	r.config.AdvertTimeout = 2 * time.Second
 	e := newEnv(t, setup{noVirtual: true, phone: r.config, logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
@@ -381,24 +382,6 @@ func TestEachPhoneCeremonyShowsANewQRCodeOnlyWhileItWaitsForThePhone(t *testing.
 	if !strings.Contains(logs.String(), "phone_not_found") || !strings.Contains(logs.String(), "authenticator=phone") {
 		t.Errorf("the outcomes are not logged: %s", logs.String())
 	}
-}
-
-// lockedBuffer is a log sink the ceremonies' goroutines can share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // unreachable is a tunnel URL where nothing listens: a port that was free a moment ago.

@@ -131,7 +131,13 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	// itself); none does, because nested writers would already fail on SQLite's lock.
 	unlock := lockWriter(db)
 	defer unlock()
-	tx, err := db.BeginTx(ctx, nil)
+	return runTx(ctx, db, nil, fn)
+}
+
+// runTx is one transaction of fn, on either engine: committed when fn succeeds or returns a
+// refusal marked by CommitRefusal (which it then returns), rolled back otherwise.
+func runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -141,8 +147,8 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if cerr := tx.Commit(); cerr != nil {
+		return fmt.Errorf("commit: %w", cerr)
 	}
 	if err != nil {
 		return kept.refusal

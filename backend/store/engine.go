@@ -116,23 +116,7 @@ func inTxPostgres(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) er
 }
 
 func inTxPostgresOnce(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	err = fn(tx)
-	var kept committedRefusal
-	if err != nil && !errors.As(err, &kept) {
-		_ = tx.Rollback()
-		return err
-	}
-	if cerr := tx.Commit(); cerr != nil {
-		return fmt.Errorf("commit: %w", cerr)
-	}
-	if err != nil {
-		return kept.refusal
-	}
-	return nil
+	return runTx(ctx, db, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
 }
 
 // pause waits a random time that grows with the attempt (up to 2^attempt ms, at most

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/nhs-passkeys/companion/internal/cli"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // chromiumPath is Debian's real binary; /usr/bin/chromium is a wrapper script that prints
@@ -48,7 +48,7 @@ func StartServe(t *testing.T, extra ...string) string {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	go func() {
 		args := append([]string{"nhs-passkeys", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, extra...)
 		program := cli.Program{Frontend: builtFrontend(t)}
@@ -449,22 +449,4 @@ func (c *APIClient) SignedIn(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	return session.SignedIn
-}
-
-// syncBuffer is an io.Writer safe for the serve goroutine and the test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

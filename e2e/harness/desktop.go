@@ -21,6 +21,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // DesktopServer is the desktop app's handler on a loopback port.
@@ -70,7 +71,7 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 	origin := fmt.Sprintf("http://localhost:%d", addr.Port)
 
 	frontend := builtFrontend(t)
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -2,17 +2,17 @@ package fakebluez
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // Bus is a private dbus-daemon, started for one test and stopped after it. It stands in for
@@ -65,7 +65,7 @@ func StartBus(t testing.TB) *Bus {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr testkit.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting dbus-daemon: %v", err)
@@ -123,23 +123,4 @@ func (b *Bus) MatchRules(t testing.TB, conn *dbus.Conn) int {
 		t.Fatalf("dbus-daemon's statistics have no MatchRules: %v", stats)
 	}
 	return int(n)
-}
-
-// lockedBuffer is dbus-daemon's standard error, written by exec's copier and read by the
-// test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
