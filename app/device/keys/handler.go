@@ -375,6 +375,17 @@ func (k *keysAPI) fingerprintKey(ctx context.Context, r *http.Request) (*openedK
 	return o, nil
 }
 
+// answerFingerprints reads the key's fingerprints with pin (a copy: the key's binding wipes
+// what it is given) and answers 200 with them: after listing, renaming or removing one.
+func (k *keysAPI) answerFingerprints(ctx context.Context, w http.ResponseWriter, o *openedKey, pin []byte) error {
+	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(pin))
+	if err != nil {
+		return k.s.keyError(o.a, err)
+	}
+	writeFingerprints(w, list)
+	return nil
+}
+
 func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
 	out := make([]fingerprintJSON, 0, len(list))
 	for _, e := range list {
@@ -402,12 +413,7 @@ func (k *keysAPI) listFingerprints(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	defer o.close()
-	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
-	if err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	writeFingerprints(w, list)
-	return nil
+	return k.answerFingerprints(ctx, w, o, body.PIN)
 }
 
 func writeJob(w http.ResponseWriter, status int, j keyJobJSON) {
@@ -510,12 +516,7 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 	if err := o.dev.BioSetName(ctx, id, name, bytes.Clone(body.PIN)); err != nil {
 		return k.s.keyError(o.a, err)
 	}
-	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
-	if err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	writeFingerprints(w, list)
-	return nil
+	return k.answerFingerprints(ctx, w, o, body.PIN)
 }
 
 // deleteFingerprint serves DELETE /api/device/keys/{key}/fingerprints/{fingerprint} {"pin"}:
@@ -544,12 +545,7 @@ func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) erro
 		return k.s.keyError(o.a, err)
 	}
 	k.s.mgmt.forgetKey(o.a.ID)
-	list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
-	if err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	writeFingerprints(w, list)
-	return nil
+	return k.answerFingerprints(ctx, w, o, body.PIN)
 }
 
 // replug serves POST /api/device/keys/virtual/replug {}: the virtual key is taken out and
