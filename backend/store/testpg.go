@@ -93,6 +93,12 @@ func PostgresForTest(t testing.TB) string {
 	return c.url(name)
 }
 
+// PostgresDurableEnv, set to "1" before a test binary's first PostgreSQL test, starts its
+// cluster with PostgreSQL's own durability (fsync, synchronous commit, full-page writes)
+// instead of none: the load run of `make bench` compares PostgreSQL with SQLite's
+// synchronous=FULL, and a commit that never waits for the disk would make that meaningless.
+const PostgresDurableEnv = "NHS_PASSKEYS_TEST_PG_DURABLE"
+
 // harness is the package's cluster: test state, one per test binary, which is what the
 // cluster's lifetime is.
 var harness pgHarness
@@ -216,9 +222,12 @@ func startCluster() (c *pgCluster, err error) {
 		"-E", "UTF8", "--locale", "C"); err != nil {
 		return c, err
 	}
+	settings := "-c listen_addresses= -k " + dir + " -c max_connections=300"
+	if os.Getenv(PostgresDurableEnv) != "1" {
+		settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
 	if err := c.run("pg_ctl", "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "log"), "-w", "-t", "60",
-		"-o", "-c listen_addresses= -k "+dir+" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-		"start"); err != nil {
+		"-o", settings, "start"); err != nil {
 		return c, err
 	}
 	admin, err := OpenPostgresNoMigrate(c.url("postgres"))
