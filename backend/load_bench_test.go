@@ -1,19 +1,41 @@
+//go:build linux
+
+// Linux only: the servers are child processes on the test harness's PostgreSQL cluster
+// (Linux), and PostgreSQL's CPU time is read from /proc.
+
 package backend_test
 
-// The load run of `make bench` (scripts/bench.sh): the backend on a loopback net/http
-// server, N concurrent clients each with its own account and software authenticator doing
-// whole passkey logins (begin, sign, finish) over HTTP. Off unless -load is given: it is a
-// measurement, not a test, except that every login must succeed.
+// The load run of `make bench` (scripts/bench.sh): N concurrent clients, each with its own
+// account and software authenticator, doing whole passkey logins (begin, sign, finish) over
+// loopback HTTP to the backend served in child processes, as `serve` runs it: one process on
+// a SQLite file, then one and two replicas on one PostgreSQL database (the requests spread
+// over the replicas in turn, so most ceremonies begin on one and finish on the other). Off
+// unless -load is given: it is a measurement, not a test, except that every login must
+// succeed.
+//
+// Why child processes: the clients (HTTP, JSON and above all the authenticators' P-256
+// signatures) cost about as much CPU as the server, and in one process nothing can tell the
+// two apart (Go has no per-goroutine CPU time). Each server process answers "cpu" on its
+// standard input with its own getrusage(RUSAGE_SELF); PostgreSQL's processes are read from
+// /proc; the clients are this process's getrusage. All share the machine's cores, so
+// logins/s is what the whole machine did, and the CPU columns say where the time went.
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -24,47 +46,102 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"github.com/nhs-passkeys/companion/internal/softauthn"
 	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
 var (
-	loadRun     = flag.Bool("load", false, "run the load test (TestLoad)")
-	loadClients = flag.String("load.clients", "16,64,256", "concurrent clients, one level after another")
-	loadTotal   = flag.Int("load.logins", 1024, "logins per level, split evenly across its clients")
-	loadLimit   = flag.Duration("load.timeout", 2*time.Minute, "time limit per level; logins not done by then count as errors")
+	loadRun       = flag.Bool("load", false, "run the load test (TestLoad)")
+	loadClients   = flag.String("load.clients", "16,64,256", "concurrent clients, one level after another")
+	loadTotal     = flag.Int("load.logins", 1024, "logins per level, split evenly across its clients")
+	loadLimit     = flag.Duration("load.timeout", 2*time.Minute, "time limit per level; logins not done by then count as errors")
+	loadDatabases = flag.String("load.databases", "sqlite,postgres", "databases to run on, one after another")
+	loadReplicas  = flag.String("load.replicas", "1,2", "serve replicas on PostgreSQL, one count after another (SQLite is one process by design)")
+)
+
+// The load servers' settings: the directory for their data folder (set only in the child),
+// the PostgreSQL database they share, and the one origin every replica answers for (a
+// fleet's, the proxy's: requests carry its host name whichever replica they reach).
+const (
+	loadServerEnv   = "NHS_PASSKEYS_LOAD_SERVER_DIR"
+	loadDatabaseEnv = "NHS_PASSKEYS_LOAD_SERVER_DATABASE"
+	loadOrigin      = "http://localhost:8443"
 )
 
 func TestLoad(t *testing.T) {
 	if !*loadRun {
 		t.Skip("a measurement: run with -load (make bench)")
 	}
-	var levels []int
-	for _, s := range strings.Split(*loadClients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			t.Fatalf("-load.clients %q", *loadClients)
-		}
-		levels = append(levels, n)
+	levels := loadCounts(t, "-load.clients", *loadClients)
+	replicas := loadCounts(t, "-load.replicas", *loadReplicas)
+	// Durable PostgreSQL (fsync and synchronous commit on), to compare with SQLite's
+	// synchronous=FULL; this must be set before the first database is made.
+	t.Setenv(store.PostgresDurableEnv, "1")
+
+	// The verify bound: how many ecdsa.VerifyASN1 the machine's cores can do per second,
+	// from one verification's CPU time (getrusage, as every CPU figure here), measured now.
+	verify := testing.Benchmark(BenchmarkVerifyASN1).Extra["cpu-ns/op"]
+	if verify <= 0 {
+		t.Fatal("BenchmarkVerifyASN1 reported no cpu-ns/op")
 	}
-
-	// The verify-bound rate: single-core ecdsa.VerifyASN1 rate x cores, measured now.
-	verify := testing.Benchmark(BenchmarkVerifyASN1)
-	perCore := 1e9 / float64(verify.NsPerOp())
+	perCore := 1e9 / verify
 	bound := perCore * float64(runtime.NumCPU())
+	loadavg, _ := os.ReadFile("/proc/loadavg")
 
-	fmt.Printf("\nLoad: whole passkey logins (begin + sign + finish) over loopback HTTP, %d CPUs\n", runtime.NumCPU())
-	fmt.Printf("verify-bound rate: %.0f VerifyASN1/s per core x %d = %.0f/s\n\n", perCore, runtime.NumCPU(), bound)
-	fmt.Printf("%8s %8s %10s %9s %9s %9s %7s %14s\n", "clients", "logins", "logins/s", "p50", "p95", "p99", "errors", "share of bound")
-	for _, n := range levels {
-		r := runLoad(t, n, max(1, *loadTotal/n))
-		fmt.Printf("%8d %8d %10.0f %9s %9s %9s %7d %13.1f%%\n", n, r.done, r.rate, r.p(50), r.p(95), r.p(99), r.errors,
-			100*r.rate/bound)
-		if r.errors > 0 {
-			t.Errorf("%d clients: %d errors, e.g. %s", n, r.errors, r.firstError)
+	fmt.Printf("\nLoad: whole passkey logins (begin + sign + finish) over loopback HTTP to served backends in\n")
+	fmt.Printf("child processes; %d CPUs; load average at the start %s\n", runtime.NumCPU(), strings.Join(strings.Fields(string(loadavg))[:3], " "))
+	fmt.Printf("verify bound: %.1f us CPU per VerifyASN1, %.0f/s per core x %d cores = %.0f/s\n", verify/1e3, perCore, runtime.NumCPU(), bound)
+	fmt.Printf("CPU per login as a multiple of one VerifyASN1's CPU: server = the serve processes' own getrusage;\n")
+	fmt.Printf("database = PostgreSQL's processes (/proc); clients = this process (HTTP, JSON, the authenticators' signatures)\n\n")
+	fmt.Printf("%-8s %8s %7s %6s %9s %8s %8s %8s %6s %6s %7s %7s %7s\n",
+		"database", "replicas", "clients", "logins", "logins/s", "p50", "p95", "p99", "errors", "bound", "server", "db", "clients")
+	for _, database := range strings.Split(*loadDatabases, ",") {
+		counts := replicas
+		switch database = strings.TrimSpace(database); database {
+		case "sqlite":
+			counts = []int{1}
+		case "postgres":
+		default:
+			t.Fatalf("-load.databases: %q is neither sqlite nor postgres", database)
+		}
+		for _, n := range counts {
+			for _, clients := range levels {
+				t.Run(fmt.Sprintf("%s/%d/%d", database, n, clients), func(t *testing.T) {
+					r := runLoad(t, database, n, clients, max(1, *loadTotal/clients))
+					if r.setupError != nil {
+						fmt.Printf("%-8s %8d %7d  set-up failed, no run\n", database, n, clients)
+						t.Errorf("set-up: %v", r.setupError)
+						return
+					}
+					db := "-"
+					if database == "postgres" {
+						db = fmt.Sprintf("%.1fx", r.databaseCPU/verify)
+					}
+					fmt.Printf("%-8s %8d %7d %6d %9.0f %8s %8s %8s %6d %5.1f%% %6.1fx %7s %6.1fx\n",
+						database, n, clients, r.done, r.rate, r.p(50), r.p(95), r.p(99), r.errors, 100*r.rate/bound,
+						r.serverCPU/verify, db, r.clientCPU/verify)
+					if r.errors > 0 {
+						t.Errorf("%d errors, e.g. %s", r.errors, r.firstError)
+					}
+				})
+			}
 		}
 	}
 	fmt.Println()
+}
+
+// loadCounts reads a comma-separated list of positive counts.
+func loadCounts(t *testing.T, name, list string) []int {
+	var counts []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			t.Fatalf("%s %q: want positive counts separated by commas", name, list)
+		}
+		counts = append(counts, n)
+	}
+	return counts
 }
 
 type loadResult struct {
@@ -72,6 +149,9 @@ type loadResult struct {
 	rate         float64
 	latencies    []time.Duration
 	firstError   string
+	// CPU time per login (ns) of the serve processes, of PostgreSQL and of the clients.
+	serverCPU, databaseCPU, clientCPU float64
+	setupError                        error // the accounts and passkeys could not all be made: no run
 }
 
 func (r loadResult) p(q int) string {
@@ -82,53 +162,32 @@ func (r loadResult) p(q int) string {
 	return d.Round(100 * time.Microsecond).String()
 }
 
-// logWatch counts the backend's error log lines (a "database is locked" would be one).
-type logWatch struct {
-	mu     sync.Mutex
-	errors []string
-}
-
-func (l *logWatch) Write(p []byte) (int, error) {
-	if s := string(p); strings.Contains(s, "level=ERROR") || strings.Contains(s, "database is locked") {
-		l.mu.Lock()
-		l.errors = append(l.errors, s)
-		l.mu.Unlock()
-	}
-	return len(p), nil
-}
-
-func runLoad(t *testing.T, clients, perClient int) loadResult {
+func runLoad(t *testing.T, database string, replicas, clients, perClient int) loadResult {
 	ctx, cancel := context.WithTimeout(t.Context(), *loadLimit)
 	defer cancel()
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var url string
+	if database == "postgres" {
+		url = store.PostgresForTest(t)
+		checkDurable(t, url)
 	}
-	origin := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	watch := &logWatch{}
-	// Production settings, except cheap password hashing for the set-up sign-ups (no
-	// password is checked during the run).
-	srv, err := backend.New(ctx, backend.Config{DataDir: t.TempDir(), Origin: origin,
-		Logger: slog.New(slog.NewTextHandler(watch, nil))}, backend.WithPasswordHashing(testserver.CheapHashing()))
-	if err != nil {
-		t.Fatal(err)
+	servers := make([]*loadServer, replicas)
+	for i := range servers {
+		servers[i] = startLoadServer(t, t.TempDir(), url)
 	}
-	defer srv.Close()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
 
 	transport := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	defer transport.CloseIdleConnections()
-	base := "http://" + ln.Addr().String()
+	// Each request goes to the next replica in turn, as a round-robin proxy would send it.
+	var turn atomic.Uint64
 	post := func(hc *http.Client, path string, body any, out any) error {
 		raw, _ := json.Marshal(body)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(string(raw)))
+		s := servers[turn.Add(1)%uint64(len(servers))]
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+path, strings.NewReader(string(raw)))
 		if err != nil {
 			return err
 		}
-		req.Host = strings.TrimPrefix(origin, "http://") // the server answers only for its own name
-		req.Header.Set("Origin", origin)
+		req.Host = strings.TrimPrefix(loadOrigin, "http://") // the server answers only for its own name
+		req.Header.Set("Origin", loadOrigin)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := hc.Do(req)
 		if err != nil {
@@ -174,7 +233,7 @@ func runLoad(t *testing.T, clients, perClient int) loadResult {
 			defer func() { <-sem }()
 			jar, _ := cookiejar.New(nil)
 			hc := &http.Client{Transport: transport, Jar: jar}
-			a := softauthn.New(origin)
+			a := softauthn.New(loadOrigin)
 			if err := post(hc, "/api/accounts", map[string]string{"email": fmt.Sprintf("load%d@example.com", i), "password": "correct horse battery staple"}, nil); err != nil {
 				setupErr.Store(err)
 				return
@@ -187,8 +246,13 @@ func runLoad(t *testing.T, clients, perClient int) loadResult {
 		})
 	}
 	setup.Wait()
-	if err := setupErr.Load(); err != nil {
-		t.Fatalf("set-up: %v", err)
+	if err, _ := setupErr.Load().(error); err != nil {
+		for _, s := range servers {
+			if _, line := s.stderr.count(); line != "" {
+				return loadResult{setupError: fmt.Errorf("%w; the server logged %s", err, line)}
+			}
+		}
+		return loadResult{setupError: err}
 	}
 
 	// The run: every client logs in perClient times, one login after another.
@@ -199,6 +263,17 @@ func runLoad(t *testing.T, clients, perClient int) loadResult {
 		first     string
 		wg        sync.WaitGroup
 	)
+	cpu := func() (server, db, client time.Duration) {
+		for _, s := range servers {
+			server += s.cpu(t)
+		}
+		if url != "" {
+			db = postgresCPU(t, url)
+		}
+		client, _ = processCPU(t)
+		return server, db, client
+	}
+	server0, db0, client0 := cpu()
 	start := time.Now()
 	for i := range clients {
 		wg.Go(func() {
@@ -223,17 +298,236 @@ func runLoad(t *testing.T, clients, perClient int) loadResult {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	// Each failed request was logged by the server with its cause ("database is locked" is
-	// SQLITE_BUSY after the 5 s busy_timeout); show the first one rather than the bare 500.
-	watch.mu.Lock()
-	if len(watch.errors) > 0 {
-		first = strings.TrimSpace(watch.errors[0])
-		if len(watch.errors) > errs { // logged by the server even if no client saw it fail
-			errs = len(watch.errors)
+	server1, db1, client1 := cpu()
+	// Each failed request was logged by its server with the cause ("database is locked" is
+	// SQLITE_BUSY after the busy timeout); show the first one rather than the bare 500.
+	for _, s := range servers {
+		logged, line := s.stderr.count()
+		if line != "" && (first == "" || strings.HasPrefix(first, "POST")) {
+			first = line
+		}
+		errs = max(errs, logged) // logged by a server even if no client saw it fail
+	}
+	slices.Sort(latencies)
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(max(1, len(latencies))) }
+	return loadResult{done: len(latencies), errors: errs, rate: float64(len(latencies)) / elapsed.Seconds(),
+		latencies: latencies, firstError: first,
+		serverCPU: per(server1 - server0), databaseCPU: per(db1 - db0), clientCPU: per(client1 - client0)}
+}
+
+// checkDurable fails the run if PostgreSQL would acknowledge a commit before it is on disk:
+// its figures would then not be comparable with SQLite's synchronous=FULL.
+func checkDurable(t *testing.T, url string) {
+	db, err := store.OpenPostgres(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, setting := range []string{"fsync", "synchronous_commit", "full_page_writes"} {
+		var v string
+		if err := db.QueryRowContext(t.Context(), `SHOW `+setting).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		if v != "on" {
+			t.Fatalf("PostgreSQL runs with %s = %s: another test started the cluster before %s was set; run TestLoad alone", setting, v, store.PostgresDurableEnv)
 		}
 	}
-	watch.mu.Unlock()
-	slices.Sort(latencies)
-	return loadResult{done: len(latencies), errors: errs, rate: float64(len(latencies)) / elapsed.Seconds(),
-		latencies: latencies, firstError: first}
+}
+
+// TestLoadServer is not a test: it is a load run's server, run in a child process by
+// TestLoad (it returns at once otherwise): backend.New with the production settings except
+// cheap password hashing (the set-up's sign-ups; no password is checked during the run), on
+// a loopback net/http server. It prints "listening ADDR" once it serves, answers each "cpu"
+// line on its standard input with "cpu NANOSECONDS" (its own user + system time so far), and
+// exits when its standard input closes, so it cannot outlive the test.
+func TestLoadServer(t *testing.T) {
+	dir := os.Getenv(loadServerEnv)
+	if dir == "" {
+		return
+	}
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("refused:", err)
+		os.Exit(2)
+	}
+	srv, err := backend.New(context.Background(), backend.Config{DataDir: dir, Origin: loadOrigin,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)), Database: os.Getenv(loadDatabaseEnv)},
+		backend.WithPasswordHashing(testserver.CheapHashing()))
+	if err != nil {
+		fmt.Println("refused:", err)
+		os.Exit(3)
+	}
+	go func() { _ = (&http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
+	fmt.Println("listening", ln.Addr())
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "cpu" {
+			cpu, _ := processCPU(t)
+			fmt.Println("cpu", cpu.Nanoseconds())
+		}
+	}
+	os.Exit(0)
+}
+
+// loadServer is a running TestLoadServer.
+type loadServer struct {
+	base   string // http://127.0.0.1:PORT
+	stdin  io.WriteCloser
+	lines  chan string // its standard output, line by line
+	stderr *errorLog
+}
+
+func startLoadServer(t *testing.T, dir, database string) *loadServer {
+	t.Helper()
+	// Not t.Context(): the clean-up below ends the child its own way, by closing its input.
+	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^TestLoadServer$", "-test.count=1")
+	cmd.Env = append(os.Environ(), loadServerEnv+"="+dir, loadDatabaseEnv+"="+database)
+	s := &loadServer{lines: make(chan string, 1), stderr: &errorLog{}}
+	cmd.Stderr = s.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		s.stdin.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+	}()
+	select {
+	case l, ok := <-s.lines:
+		addr, listening := strings.CutPrefix(l, "listening ")
+		if !ok || !listening {
+			t.Fatalf("the load server did not start: %s\n%s", l, s.stderr.text())
+		}
+		s.base = "http://" + addr
+		return s
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the load server did not start within 60 s\n%s", s.stderr.text())
+		return nil
+	}
+}
+
+// cpu asks the server for its CPU time so far.
+func (s *loadServer) cpu(t *testing.T) time.Duration {
+	if _, err := io.WriteString(s.stdin, "cpu\n"); err != nil {
+		t.Fatalf("ask the load server for its CPU time: %v\n%s", err, s.stderr.text())
+	}
+	select {
+	case l := <-s.lines:
+		ns, err := strconv.ParseInt(strings.TrimPrefix(l, "cpu "), 10, 64)
+		if err != nil {
+			t.Fatalf("the load server answered %q to cpu", l)
+		}
+		return time.Duration(ns)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the load server did not tell its CPU time\n%s", s.stderr.text())
+		return 0
+	}
+}
+
+// errorLog keeps a server's log and counts its errors (a "database is locked" is one).
+type errorLog struct {
+	mu  sync.Mutex
+	log strings.Builder
+}
+
+func (l *errorLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.log.Len() < 1<<20 {
+		l.log.Write(p)
+	}
+	return len(p), nil
+}
+
+func (l *errorLog) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.log.String()
+}
+
+// count returns how many error lines the server logged, and the first.
+func (l *errorLog) count() (int, string) {
+	n, first := 0, ""
+	for line := range strings.Lines(l.text()) {
+		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "database is locked") {
+			n++
+			if first == "" {
+				first = strings.TrimSpace(line)
+			}
+		}
+	}
+	return n, first
+}
+
+// postgresCPU is the CPU time used so far by the PostgreSQL cluster serving database: its
+// postmaster, the children it has reaped (their time is added to its cutime and cstime when
+// they end) and the children still running (backends, the WAL writer, the checkpointer).
+// /proc counts in USER_HZ ticks, which Linux fixes at 100 per second for user space.
+func postgresCPU(t *testing.T, database string) time.Duration {
+	u, err := url.Parse(database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile, err := os.ReadFile(filepath.Join(u.Query().Get("host"), "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatalf("find PostgreSQL's postmaster: %v", err)
+	}
+	postmaster, _, _ := strings.Cut(string(pidFile), "\n")
+	const tick = 10 * time.Millisecond
+	stat := func(pid string) (ppid string, fields []int64, err error) {
+		raw, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		if err != nil {
+			return "", nil, err
+		}
+		// The command name (field 2) is in parentheses and may hold spaces: the rest starts
+		// after the last ")", with field 3 (state), then 4 (ppid), ..., 14-17 (utime, stime,
+		// cutime, cstime).
+		rest := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		if len(rest) < 15 {
+			return "", nil, errors.New("short /proc stat")
+		}
+		for _, f := range rest[11:15] {
+			v, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return "", nil, err
+			}
+			fields = append(fields, v)
+		}
+		return rest[1], fields, nil
+	}
+	_, own, err := stat(postmaster)
+	if err != nil {
+		t.Fatalf("read PostgreSQL's CPU time: %v", err)
+	}
+	ticks := own[0] + own[1] + own[2] + own[3]
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		if p.Name()[0] < '0' || p.Name()[0] > '9' {
+			continue
+		}
+		if ppid, f, err := stat(p.Name()); err == nil && ppid == postmaster {
+			ticks += f[0] + f[1]
+		}
+	}
+	return time.Duration(ticks) * tick
 }
