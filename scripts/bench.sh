@@ -50,6 +50,10 @@ awk -v v="$verify" -v f="$(median LeastLoginCommit)" -v n="$(median LeastLoginCo
 	printf "goal: passkey login finish <= 1.5x VerifyASN1; the least a login can cost is %.1fx\n", 1 + f / v
 	printf "(verify + the durable counter-and-session commit), %.1fx if that commit did not wait for the disk\n", 1 + n / v }'
 
+# A lone login (one client, one request at a time) against its floor: one verification plus
+# one durable commit, which no acknowledged login can do without.
+awk -v l="$(median LoginFinish)" -v v="$verify" -v c="$(median DurableCommit)" 'BEGIN {
+	printf "lone login finish: %.2fx (verify + one durable commit)\n", l / (v + c) }'
 # CPU per login finish: the process's user + system time (getrusage) over the finish
 # requests, against VerifyASN1's over its loop, both medians of this run.
 cpu_login=$(median LoginFinish cpu-ns/op)
