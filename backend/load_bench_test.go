@@ -121,6 +121,10 @@ func TestLoad(t *testing.T) {
 					fmt.Printf("%-8s %8d %7d %6d %9.0f %8s %8s %8s %6d %5.1f%% %6.1fx %7s %6.1fx\n",
 						database, n, clients, r.done, r.rate, r.p(50), r.p(95), r.p(99), r.errors, 100*r.rate/bound,
 						r.serverCPU/verify, db, r.clientCPU/verify)
+					if r.setupRetries > 0 {
+						fmt.Printf("%-8s %8d %7d  (set-up: %d sign-ups or passkey set-ups failed and were tried again)\n",
+							database, n, clients, r.setupRetries)
+					}
 					if r.errors > 0 {
 						t.Errorf("%d errors, e.g. %s", r.errors, r.firstError)
 					}
@@ -152,6 +156,7 @@ type loadResult struct {
 	// CPU time per login (ns) of the serve processes, of PostgreSQL and of the clients.
 	serverCPU, databaseCPU, clientCPU float64
 	setupError                        error // the accounts and passkeys could not all be made: no run
+	setupRetries                      int   // set-up steps that failed and were tried again
 }
 
 func (r loadResult) p(q int) string {
@@ -222,27 +227,40 @@ func runLoad(t *testing.T, database string, replicas, clients, perClient int) lo
 		return post(hc, finish, map[string]any{"ceremony": b.Ceremony, "credential": json.RawMessage(cred)}, nil)
 	}
 
-	// Set-up (not measured): one account and passkey per client, 8 at a time.
+	// Set-up (not measured): one account and passkey per client, 8 at a time. A step that
+	// fails is tried again (a new account, a new passkey), up to setupAttempts times, so that
+	// a server refusing some requests under load still gets measured; how many were tried
+	// again is reported beside the row.
+	const setupAttempts = 10
 	auths := make([]*softauthn.Authenticator, clients)
 	var setup sync.WaitGroup
 	sem := make(chan struct{}, 8)
-	var setupErr atomic.Value
+	var (
+		setupErr   atomic.Value
+		setupRetry atomic.Int64
+	)
 	for i := range clients {
 		setup.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			jar, _ := cookiejar.New(nil)
-			hc := &http.Client{Transport: transport, Jar: jar}
-			a := softauthn.New(loadOrigin)
-			if err := post(hc, "/api/accounts", map[string]string{"email": fmt.Sprintf("load%d@example.com", i), "password": "correct horse battery staple"}, nil); err != nil {
-				setupErr.Store(err)
-				return
+			var err error
+			for attempt := range setupAttempts {
+				if attempt > 0 {
+					setupRetry.Add(1)
+				}
+				jar, _ := cookiejar.New(nil)
+				hc := &http.Client{Transport: transport, Jar: jar}
+				a := softauthn.New(loadOrigin)
+				err = post(hc, "/api/accounts", map[string]string{"email": fmt.Sprintf("load%d.%d@example.com", i, attempt), "password": "correct horse battery staple"}, nil)
+				if err == nil {
+					err = ceremony(hc, a, "/api/passkeys/register/begin", "/api/passkeys/register/finish", map[string]any{}, (*softauthn.Authenticator).Create)
+				}
+				if err == nil {
+					auths[i] = a
+					return
+				}
 			}
-			if err := ceremony(hc, a, "/api/passkeys/register/begin", "/api/passkeys/register/finish", map[string]any{}, (*softauthn.Authenticator).Create); err != nil {
-				setupErr.Store(err)
-				return
-			}
-			auths[i] = a
+			setupErr.Store(err)
 		})
 	}
 	setup.Wait()
@@ -253,6 +271,10 @@ func runLoad(t *testing.T, database string, replicas, clients, perClient int) lo
 			}
 		}
 		return loadResult{setupError: err}
+	}
+	// The run's errors are the ones logged from here on.
+	for _, s := range servers {
+		s.stderr.reset()
 	}
 
 	// The run: every client logs in perClient times, one login after another.
@@ -311,7 +333,7 @@ func runLoad(t *testing.T, database string, replicas, clients, perClient int) lo
 	slices.Sort(latencies)
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(max(1, len(latencies))) }
 	return loadResult{done: len(latencies), errors: errs, rate: float64(len(latencies)) / elapsed.Seconds(),
-		latencies: latencies, firstError: first,
+		latencies: latencies, firstError: first, setupRetries: int(setupRetry.Load()),
 		serverCPU: per(server1 - server0), databaseCPU: per(db1 - db0), clientCPU: per(client1 - client0)}
 }
 
@@ -457,6 +479,13 @@ func (l *errorLog) Write(p []byte) (int, error) {
 		l.log.Write(p)
 	}
 	return len(p), nil
+}
+
+// reset forgets what was logged so far.
+func (l *errorLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.log.Reset()
 }
 
 func (l *errorLog) text() string {
