@@ -122,7 +122,7 @@ func TestLoad(t *testing.T) {
 						database, n, clients, r.done, r.rate, r.p(50), r.p(95), r.p(99), r.errors, 100*r.rate/bound,
 						r.serverCPU/verify, db, r.clientCPU/verify)
 					if r.setupRetries > 0 {
-						fmt.Printf("%-8s %8d %7d  (set-up: %d sign-ups or passkey set-ups failed and were tried again)\n",
+						fmt.Printf("%-8s %8d %7d  (set-up: %d failed steps tried again)\n",
 							database, n, clients, r.setupRetries)
 					}
 					if r.errors > 0 {
