@@ -9,6 +9,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend/store"
 	"github.com/nhs-passkeys/companion/e2e/harness"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // A patient sets up a passkey at one kiosk, carries the security key to another and logs in
@@ -169,4 +171,48 @@ func fleetCount(t *testing.T, fleet *harness.Fleet, query string) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// A kiosk whose relying party is down still opens its page, and says what happened and what
+// to do when the patient tries to log in, rather than showing a blank window.
+func TestJourneyFleetKioskWhoseServerIsDownSaysSo(t *testing.T) {
+	ca := testkit.NewCA(t)
+	kiosk := harness.StartDesktopWith(t, harness.NewVirtualKey(t, virtualkey.Succeed()),
+		harness.DesktopOptions{Kiosk: true, RelyingParty: "https://localhost:" + closedPort(t), RelyingPartyCA: ca.File})
+	ctx := harness.NewWebview(t)
+
+	// The page loads from the app itself, and the start page says the service cannot be
+	// reached, and what to do.
+	const says = "Sorry, this computer cannot connect to the NHS login passkeys service at the moment. Check it is connected to the internet, then try again in a few minutes."
+	harness.ExpectStatus(t, ctx, "GET /api/session", http.StatusBadGateway)
+	harness.Open(t, ctx, kiosk.Origin+"/")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.ImportantBanner(t, ctx, says)
+
+	// Logging in says it too, in the error summary, and nobody is signed in.
+	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusBadGateway)
+	harness.Open(t, ctx, kiosk.Origin+"/login/password")
+	harness.Page(t, ctx, "Log in with your password")
+	harness.FillIn(t, ctx, "Email address", "fleet.patient@example.com")
+	harness.FillIn(t, ctx, "Password", "a long enough password")
+	harness.Click(t, ctx, "Log in")
+	harness.ErrorSummaryFocused(t, ctx, says)
+	if config := harness.FetchJSON[map[string]any](t, ctx, "/api/config"); config["kiosk"] != true || config["ceremonies"] != "device" {
+		t.Errorf("the kiosk's own config should still answer, says %v", config)
+	}
+}
+
+// closedPort is a loopback port with nothing listening on it.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
