@@ -70,6 +70,12 @@ type Config struct {
 	System string
 	// Logger receives why a call could not be forwarded (never a cookie or a body).
 	Logger *slog.Logger
+	// IdleTimeout, if not zero, is the shell's own idle timeout (kiosk mode's idleTimeout,
+	// --idle-timeout): a session unused for longer is ended here even if the relying party
+	// would keep it (session.go).
+	IdleTimeout time.Duration
+	// Now is the clock of IdleTimeout; nil means time.Now. Tests pass their own.
+	Now func() time.Time
 	// Timeout, if not zero, is how long a call may wait for the relying party's answer
 	// (and, when shorter than their own limits, to connect and finish TLS). Zero means
 	// responseHeaderTimeout. Tests shorten it.
@@ -81,7 +87,12 @@ type Client struct {
 	origin    string
 	transport *http.Transport
 	handler   http.Handler
+	log       *slog.Logger
+	idle      *idleLimit
 }
+
+// userAgent is the shell's, on every request to the relying party.
+const userAgent = "nhs-passkeys-desktop"
 
 // New checks cfg and builds the handler. It does not contact the relying party: the app
 // starts, and shows its page, whether or not the server is up.
@@ -115,6 +126,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	rs := httpapi.NewResponder(logger)
 	pageOrigins := slices.Clone(cfg.PageOrigins)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := &Client{origin: origin, transport: transport, log: logger, idle: &idleLimit{limit: cfg.IdleTimeout, now: now}}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target) // the relying party's scheme, host and Host header; path and query kept
@@ -131,13 +147,22 @@ func New(cfg Config) (*Client, error) {
 			if slices.Contains(pageOrigins, out.Get("Origin")) {
 				out.Set("Origin", origin)
 			}
-			out.Set("User-Agent", "nhs-passkeys-desktop")
+			out.Set("User-Agent", userAgent)
 			pr.Out.Header = out
 		},
 		Transport: transport,
+		ModifyResponse: func(res *http.Response) error {
+			c.idle.lower(res.Header)
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if local, ok := r.Context().Value(edgeHeaders{}).(http.Header); ok {
 				maps.Copy(w.Header(), local)
+			}
+			if r.URL.Path == "/api/logout" && r.Header.Get("Cookie") != "" {
+				// Fail closed (session.go): the session is forgotten here though the
+				// relying party could not be told.
+				clearSession(w.Header())
 			}
 			rs.Error(w, r, apperr.RelyingPartyUnreachable.Wrap(unreachable(origin, r, err)))
 		},
@@ -158,14 +183,18 @@ func New(cfg Config) (*Client, error) {
 			// back if no answer comes.
 			local := w.Header().Clone()
 			clear(w.Header())
+			if c.idle.check(r) {
+				c.endIdleSession(r.Context(), w, r.Header.Get("Cookie"))
+				r = r.Clone(r.Context())
+				r.Header.Del("Cookie") // sent on signed out: the session has ended
+			}
 			proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), edgeHeaders{}, local)))
 		}
 	})
-	handler, err := backend.FrontendWith(backend.LocalConfig{Frontend: cfg.Frontend, Origins: pageOrigins, Logger: logger}, api)
-	if err != nil {
+	if c.handler, err = backend.FrontendWith(backend.LocalConfig{Frontend: cfg.Frontend, Origins: pageOrigins, Logger: logger}, api); err != nil {
 		return nil, err
 	}
-	return &Client{origin: origin, transport: transport, handler: handler}, nil
+	return c, nil
 }
 
 // edgeHeaders is the context key of the headers the local edge had set on an answer that is
@@ -206,14 +235,20 @@ func config(cfg Config, origin string, rs *httpapi.Responder, w http.ResponseWri
 // unreachable is the cause logged for a call that got no answer: the relying party, the
 // path and the network's reason, never the query, a header or the body.
 func unreachable(origin string, r *http.Request, err error) error {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err // its URL would repeat the query
-	}
+	err = sanitise(err)
 	if r.Context().Err() != nil {
 		return fmt.Errorf("%s %s%s: the page stopped waiting: %w", r.Method, origin, r.URL.Path, err)
 	}
 	return fmt.Errorf("%s %s%s: no answer from the relying party: %w", r.Method, origin, r.URL.Path, err)
+}
+
+// sanitise drops the URL a *url.Error repeats (with its query) and keeps its reason.
+func sanitise(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
 }
 
 // trustedRoots is the system's certificate roots plus those in caFile, if any.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +39,8 @@ type remote struct {
 	srv    *testserver.Server
 	ca     *testkit.CA
 
+	stop func() // the server stops answering: nothing listens any more
+
 	mu   sync.Mutex
 	seen []http.Header
 }
@@ -53,14 +57,16 @@ func startRemote(t *testing.T) *remote {
 	}
 	rp := &remote{origin: fmt.Sprintf("https://localhost:%d", addr.Port), ca: testkit.NewCA(t)}
 	rp.srv = testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Origin = rp.origin }))
-	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The refused handshakes of the TLS tests are expected: not logged.
+	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rp.mu.Lock()
 		rp.seen = append(rp.seen, r.Header.Clone())
 		rp.mu.Unlock()
 		rp.srv.Handler.ServeHTTP(w, r)
 	})}
 	go func() { _ = hs.Serve(tls.NewListener(ln, rp.ca.ServerConfig(t, "localhost"))) }()
-	t.Cleanup(func() { hs.Close() })
+	rp.stop = func() { hs.Close() }
+	t.Cleanup(rp.stop)
 	return rp
 }
 
@@ -416,6 +422,78 @@ func TestBadRelyingPartySettingsAreRefusedWithACode(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("the refusal repeats the password: %v", err)
+			}
+		})
+	}
+}
+
+// A kiosk's idle timeout is the shell's to keep: a session unused for longer ends, at the
+// relying party and in the jar, though the relying party's own timeout is longer; the page
+// is told the shorter time in Session-Idle-Ends-In, and a peek does not count as use.
+func TestTheShellsIdleTimeoutEndsASessionTheRelyingPartyWouldKeep(t *testing.T) {
+	rp := startRemote(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute,
+		Now: func() time.Time { return now }})
+	peek := func(h http.Header) { h.Set(session.PeekHeader, "1") }
+
+	res := a.do(t, http.MethodPost, "/api/accounts", signUp)
+	if res.status != http.StatusCreated {
+		t.Fatalf("sign up: %d %s", res.status, res.body)
+	}
+	res = a.do(t, http.MethodGet, "/api/session", "")
+	if got := res.header.Get(session.IdleEndsInHeader); got != "300" {
+		t.Errorf("after a use the page should be told 300 seconds (the shell's 5 minutes, not the server's longer time), is told %q", got)
+	}
+	now = now.Add(4 * time.Minute)
+	res = a.do(t, http.MethodGet, "/api/session", "", peek)
+	if !strings.Contains(res.body, `"signedIn":true`) || res.header.Get(session.IdleEndsInHeader) != "60" {
+		t.Fatalf("a peek 4 minutes later: %s with %s=%q, want signed in with 60 seconds left", res.body, session.IdleEndsInHeader, res.header.Get(session.IdleEndsInHeader))
+	}
+	now = now.Add(61 * time.Second) // a peek is not use: 5 minutes and 1 second since the sign-up
+	res = a.do(t, http.MethodGet, "/api/session", "", peek)
+	if res.status != http.StatusOK || !strings.Contains(res.body, `"signedIn":false`) {
+		t.Fatalf("the session should have ended after 5 idle minutes: %d %s", res.status, res.body)
+	}
+	if a.jar.SignedIn() {
+		t.Error("the jar still holds the idle session")
+	}
+	if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+		t.Errorf("the page was given Set-Cookie %q", c)
+	}
+	if got := rp.srv.Count(`SELECT count(*) FROM sessions`); got != 0 {
+		t.Errorf("the relying party still has %d sessions: the shell should have logged out there", got)
+	}
+}
+
+// A logout, or an idle session's end, that cannot reach the relying party still forgets the
+// session here: nobody at this computer can use it afterwards (fail closed).
+func TestASessionIsForgottenHereWhenTheRelyingPartyCannotBeTold(t *testing.T) {
+	for _, how := range []string{"the page logs out", "the session goes idle"} {
+		t.Run(how, func(t *testing.T) {
+			rp := startRemote(t)
+			now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute,
+				Now: func() time.Time { return now }, Timeout: time.Second})
+			if res := a.do(t, http.MethodPost, "/api/accounts", signUp); res.status != http.StatusCreated {
+				t.Fatalf("sign up: %d %s", res.status, res.body)
+			}
+			rp.stop()
+			var res answer
+			if how == "the page logs out" {
+				res = a.do(t, http.MethodPost, "/api/logout", "{}")
+			} else {
+				now = now.Add(6 * time.Minute)
+				res = a.do(t, http.MethodGet, "/api/session", "")
+			}
+			if res.status != http.StatusBadGateway || res.code(t) != "relying_party_unreachable" {
+				t.Fatalf("got %d %s, want 502 relying_party_unreachable", res.status, res.body)
+			}
+			if a.jar.SignedIn() {
+				t.Error("the jar still holds the session")
+			}
+			if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("the page was given Set-Cookie %q", c)
 			}
 		})
 	}

@@ -142,7 +142,7 @@ func desktopAPI(t *testing.T, origin string, frontend fs.FS, logger *slog.Logger
 	t.Helper()
 	if opts.RelyingParty != "" {
 		client, err := remoterp.New(remoterp.Config{Address: opts.RelyingParty, CAFile: opts.RelyingPartyCA,
-			PageOrigins: []string{origin}, Frontend: frontend, Kiosk: opts.Kiosk, Logger: logger})
+			PageOrigins: []string{origin}, Frontend: frontend, Kiosk: opts.Kiosk, Logger: logger, IdleTimeout: opts.idle})
 		if err != nil {
 			t.Fatal(err)
 		}

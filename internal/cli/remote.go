@@ -73,6 +73,9 @@ func runRemoteDesktop(ctx context.Context, frontend fs.FS, app desktopApp) error
 		Kiosk:       app.kiosk,
 		System:      runtime.GOOS,
 		Logger:      app.logger,
+		// Kiosk mode's idle timeout (or --idle-timeout) is kept by the shell too: the relying
+		// party's own is the fleet's, for every client, and may be longer.
+		IdleTimeout: app.idleTimeout,
 	})
 	if err != nil {
 		return err
