@@ -73,10 +73,17 @@ func ParseAddress(raw string) (string, error) {
 	if host == "" {
 		return refuse("the relying party's address has no host name")
 	}
-	if port := u.Port(); port != "" {
+	port := u.Port()
+	if port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
 			return refuse("the relying party's address has a port that is not a number from 1 to 65535")
+		}
+		// RFC 6454 §6.2: an origin is serialised without its scheme's default port, as
+		// browsers send it, and the remote `serve` compares origins as text.
+		port = strconv.Itoa(n)
+		if (u.Scheme == "https" && n == 443) || (u.Scheme == "http" && n == 80) {
+			port = ""
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
 		return refuse("the relying party's address has an empty port")
@@ -84,7 +91,13 @@ func ParseAddress(raw string) (string, error) {
 	if u.Scheme == "http" && !isLoopback(host) {
 		return refuse("the relying party's address must begin https://, so that nothing is sent in clear (http:// is allowed only for localhost, 127.0.0.1 or ::1)")
 	}
-	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+	switch {
+	case port != "":
+		host = net.JoinHostPort(host, port)
+	case strings.Contains(host, ":"):
+		host = "[" + host + "]" // an IPv6 address (RFC 3986 §3.2.2)
+	}
+	return u.Scheme + "://" + host, nil
 }
 
 // isLoopback says whether host is one of the names WebAuthn treats as this computer in a
