@@ -1,10 +1,8 @@
 package harness
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -13,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/store"
 	"github.com/nhs-passkeys/companion/internal/testkit"
 )
@@ -28,12 +25,12 @@ type Fleet struct {
 	CAFile string
 	// Database is the replicas' PostgreSQL database, for checking what is stored.
 	Database string
-	// Served counts the requests each replica answered.
+	// Served counts the requests the front sent each replica.
 	Served []*atomic.Int32
 }
 
-// StartFleet starts replicas `serve` backends (as internal/cli builds them with --database
-// and --origin) on a fresh PostgreSQL database (store.PostgresForTest: the package's
+// StartFleet runs replicas `nhs-passkeys serve` programs (in-process, through
+// cli.Program.Run, with --origin, --database and --trusted-proxy) on a fresh PostgreSQL database (store.PostgresForTest: the package's
 // TestMain must call store.RunTests), and a TLS front that sends each request to the next
 // replica in turn, so every ceremony and session crosses between them.
 func StartFleet(t *testing.T, replicas int) *Fleet {
@@ -48,45 +45,25 @@ func StartFleet(t *testing.T, replicas int) *Fleet {
 		t.Fatalf("a TCP listener has the address %T", front.Addr())
 	}
 	f := &Fleet{Origin: fmt.Sprintf("https://localhost:%d", addr.Port), CAFile: ca.File, Database: store.PostgresForTest(t)}
-	logs := &testkit.Buffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("relying party's log:\n%s", logs.String())
-		}
-	})
 
 	var targets []*url.URL
-	for i := range replicas {
-		srv, err := backend.New(context.Background(), backend.Config{
-			Origin:     f.Origin,
-			Ceremonies: "browser",
-			Frontend:   builtFrontend(t),
-			Logger:     logger.With("replica", i),
-			Database:   f.Database,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := &atomic.Int32{}
-		f.Served = append(f.Served, served)
-		hs := httpServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			served.Add(1)
-			srv.Handler().ServeHTTP(w, r)
-		}))
-		ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = hs.Serve(ln) }()
-		t.Cleanup(func() { hs.Close(); srv.Close() })
-		targets = append(targets, &url.URL{Scheme: "http", Host: ln.Addr().String()})
+	for range replicas {
+		port := freePort(t)
+		// As README "Fleets" runs them: the fleet's origin, the database, and the front as the
+		// trusted proxy whose X-Forwarded-For is believed.
+		runServe(t, port, func(string) string { return "" },
+			"--origin", f.Origin, "--database", f.Database, "--trusted-proxy", "127.0.0.1")
+		targets = append(targets, &url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", port)})
+		f.Served = append(f.Served, &atomic.Int32{})
 	}
 
 	var next atomic.Uint32
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.SetURL(targets[int(next.Add(1))%len(targets)])
+		i := int(next.Add(1)) % len(targets)
+		f.Served[i].Add(1)
+		pr.SetURL(targets[i])
 		pr.Out.Host = pr.In.Host // the replicas answer only for the fleet's own host name
+		pr.SetXForwarded()
 	}}
 	hs := httpServer(proxy)
 	go func() { _ = hs.Serve(tls.NewListener(front, ca.ServerConfig(t, "localhost"))) }()
