@@ -9,19 +9,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/activity"
-	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/lockout"
@@ -210,7 +207,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 				api.ServeHTTP(w, r)
 				return
 			}
-			s.serveFrontend(w, r)
+			serveFrontend(s.responder, s.frontend, w, r)
 		}))
 	s.handler = cfg.TrustedProxies.Wrap(s.handler)
 	return s, nil
@@ -300,46 +297,4 @@ func securityHeaders(h http.Header, r *http.Request) {
 	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		h.Set("Cache-Control", "no-store")
 	}
-}
-
-// serveFrontend answers a GET outside /api with the built asset at that path, or with
-// index.html so the app can route on the client. It never redirects.
-func (s *Server) serveFrontend(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		s.responder.Error(w, r, httpapi.MethodNotAllowed())
-		return
-	}
-	if s.frontend == nil {
-		s.responder.Error(w, r, apperr.NotFound())
-		return
-	}
-	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-	if name == "" || !fs.ValidPath(name) {
-		name = "index.html"
-	}
-	if info, err := fs.Stat(s.frontend, name); err != nil || info.IsDir() {
-		name = "index.html"
-	}
-	if name == "index.html" {
-		// The page names hashed assets; always check for a new one.
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	f, err := s.frontend.Open(name)
-	if err != nil {
-		s.responder.Error(w, r, apperr.NotFound())
-		return
-	}
-	defer f.Close()
-	content, ok := f.(io.ReadSeeker)
-	if !ok {
-		b, err := io.ReadAll(f)
-		if err != nil {
-			s.responder.Error(w, r, fmt.Errorf("read %s: %w", name, err))
-			return
-		}
-		content = strings.NewReader(string(b))
-	}
-	// A zero modification time: no Last-Modified, so no 304 (we never answer 3xx).
-	http.ServeContent(w, r, name, time.Time{}, content)
 }

@@ -50,6 +50,11 @@ type Options struct {
 	DataDir string
 	// Logger receives the shell's and Wails' logs. Nil discards them.
 	Logger *slog.Logger
+	// RelyingParty is the remote relying party's origin when Handler forwards the API to
+	// one (app/remoterp, --relying-party), else "". At home its session is kept in a keyring
+	// entry of its own (sessionjar.NewRemoteKeyringStore), so a token goes back only to the
+	// relying party that issued it.
+	RelyingParty string
 	// Devices, if not nil, are the device endpoints (app/device), mounted in front of
 	// Handler: they answer /api/device/... and pass every other request on.
 	Devices DeviceEndpoints
@@ -116,6 +121,9 @@ func Run(ctx context.Context, opts Options) error {
 	var store sessionjar.Store = sessionjar.NewMemoryStore()
 	if opts.Kiosk == nil {
 		keyring, err := sessionjar.NewKeyringStore(opts.DataDir)
+		if opts.RelyingParty != "" {
+			keyring, err = sessionjar.NewRemoteKeyringStore(opts.DataDir, opts.RelyingParty)
+		}
 		if err != nil {
 			return fmt.Errorf("desktop: %w", err)
 		}

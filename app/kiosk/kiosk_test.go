@@ -35,6 +35,8 @@ func TestLoadSettings(t *testing.T) {
 		{"no file at a place the person gave is an error", "", true, kiosk.Settings{}, "no such file"},
 		{"a kiosk with its idle timeout and secret", `{"kiosk": true, "idleTimeout": "3m", "adminSecret": "` + hash + `"}`, false,
 			kiosk.Settings{Kiosk: true, IdleTimeout: 3 * time.Minute, AdminSecret: hash}, ""},
+		{"a kiosk of a fleet names its relying party and CA file", `{"kiosk": true, "relyingParty": "https://passkeys.example.org", "relyingPartyCA": "/etc/nhs-passkeys/ca.pem"}`, false,
+			kiosk.Settings{Kiosk: true, RelyingParty: "https://passkeys.example.org", RelyingPartyCA: "/etc/nhs-passkeys/ca.pem"}, ""},
 		{"a misspelt setting is refused rather than ignored", `{"kiosk": true, "adminSecrets": "x"}`, false, kiosk.Settings{}, `unknown field "adminSecrets"`},
 		{"a timeout without a unit is refused", `{"idleTimeout": "5"}`, false, kiosk.Settings{}, `idleTimeout "5" is not a length of time`},
 		{"a secret written in plain text is refused", `{"kiosk": true, "adminSecret": "hunter2hunter2"}`, false, kiosk.Settings{}, "must be the hash that `nhs-passkeys kiosk-secret` prints"},
@@ -59,6 +61,20 @@ func TestLoadSettings(t *testing.T) {
 				t.Fatalf("Load = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// A CA file named without a folder is the one beside the settings file, wherever the app was
+// started from.
+func TestARelativeCAFileIsBesideTheSettingsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "settings.json")
+	if err := os.WriteFile(path, []byte(`{"relyingParty": "https://passkeys.example.org", "relyingPartyCA": "ca.pem"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kiosk.Load(path, true)
+	if err != nil || got.RelyingPartyCA != filepath.Join(dir, "ca.pem") {
+		t.Fatalf("Load = %+v, %v; want the CA file in %s", got, err, dir)
 	}
 }
 

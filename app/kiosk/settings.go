@@ -26,16 +26,28 @@ const DefaultIdleTimeout = 5 * time.Minute
 //	{"kiosk": true, "idleTimeout": "5m", "adminSecret": "$argon2id$v=19$..."}
 //
 // adminSecret is the hash that `nhs-passkeys kiosk-secret` prints, never the secret itself.
+// A kiosk of a fleet (README, "Fleets") also names the fleet's relying party, and the
+// certificate authority of its TLS certificate when that is the organisation's own:
+//
+//	{"kiosk": true, ..., "relyingParty": "https://passkeys.example.org", "relyingPartyCA": "/etc/nhs-passkeys/ca.pem"}
 type Settings struct {
 	Kiosk       bool
 	IdleTimeout time.Duration
 	AdminSecret string
+	// RelyingParty is the remote relying party's address, as written (internal/cli checks
+	// it with app/remoterp.ParseAddress); "" is the app's own, in-process.
+	RelyingParty string
+	// RelyingPartyCA is a PEM file of CAs trusted besides the system's; a relative path is
+	// taken from the settings file's folder.
+	RelyingPartyCA string
 }
 
 type settingsFile struct {
-	Kiosk       bool   `json:"kiosk"`
-	IdleTimeout string `json:"idleTimeout"`
-	AdminSecret string `json:"adminSecret"`
+	Kiosk          bool   `json:"kiosk"`
+	IdleTimeout    string `json:"idleTimeout"`
+	AdminSecret    string `json:"adminSecret"`
+	RelyingParty   string `json:"relyingParty"`
+	RelyingPartyCA string `json:"relyingPartyCA"`
 }
 
 // DefaultPath is where the settings file lives, in a folder only an administrator can write:
@@ -74,7 +86,10 @@ func Load(path string, mustExist bool) (Settings, error) {
 	if err := dec.Decode(&f); err != nil {
 		return Settings{}, fmt.Errorf("settings file %s is not valid: %w (it should look like {\"kiosk\": true, \"idleTimeout\": \"5m\", \"adminSecret\": \"...\"})", path, err)
 	}
-	s := Settings{Kiosk: f.Kiosk, AdminSecret: f.AdminSecret}
+	s := Settings{Kiosk: f.Kiosk, AdminSecret: f.AdminSecret, RelyingParty: f.RelyingParty, RelyingPartyCA: f.RelyingPartyCA}
+	if s.RelyingPartyCA != "" && !filepath.IsAbs(s.RelyingPartyCA) {
+		s.RelyingPartyCA = filepath.Join(filepath.Dir(path), s.RelyingPartyCA)
+	}
 	if f.IdleTimeout != "" {
 		if s.IdleTimeout, err = time.ParseDuration(f.IdleTimeout); err != nil {
 			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time such as \"5m\"", path, f.IdleTimeout)

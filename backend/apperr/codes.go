@@ -134,6 +134,13 @@ const (
 	KioskWrongSecret
 	KioskTooManyTries
 
+	// The desktop app as a client of a fleet's relying party (app/remoterp, --relying-party).
+
+	// RelyingPartyUnreachable: the shell could not get an answer from the remote relying
+	// party (connection refused, DNS, TLS, timeout): RFC 9110 §15.6.3, 502 Bad Gateway, the
+	// answer of a gateway whose upstream failed.
+	RelyingPartyUnreachable
+
 	templateCount
 )
 
@@ -215,4 +222,6 @@ var templates = [templateCount]E{
 		Msg: "Something went wrong with Windows Hello. Try again, or remove the passkey in Windows Settings: go to " + windowsPasskeySettings + "."},
 	KioskWrongSecret:  {Code: "wrong_admin_secret", Status: http.StatusForbidden, Msg: "The administrator secret is not correct. Check it and try again."},
 	KioskTooManyTries: {Code: "too_many_tries", Status: http.StatusTooManyRequests, Msg: "The administrator secret was wrong too many times. Wait 15 minutes, then try again."},
+	RelyingPartyUnreachable: {Code: "relying_party_unreachable", Status: http.StatusBadGateway,
+		Msg: "Sorry, this computer cannot connect to the NHS login passkeys service at the moment. Check it is connected to the internet, then try again in a few minutes. If it still does not work, ask whoever looks after this computer for help."},
 }

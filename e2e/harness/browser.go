@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -35,44 +34,63 @@ const chromiumPath = "/usr/lib/chromium/chromium"
 // extra flags are added to the command line, e.g. "--idle-timeout", "20s".
 func StartServe(t *testing.T, extra ...string) string {
 	t.Helper()
+	port := freePort(t)
+	out := runServe(t, port, func(string) string { return "" }, extra...)
+	origin := fmt.Sprintf("http://localhost:%d", port)
+	if !strings.Contains(out.String(), origin) {
+		t.Errorf("serve should print the URL to open, printed %q", out.String())
+	}
+	return origin
+}
+
+// freePort is a loopback port nothing listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
 	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ln.Close()
 	addr, ok := ln.Addr().(*net.TCPAddr)
 	if !ok {
 		t.Fatalf("a TCP listener has the address %T", ln.Addr())
 	}
-	port := addr.Port
-	ln.Close()
+	return addr.Port
+}
 
+// runServe runs `nhs-passkeys serve --addr 127.0.0.1:port` (with its own data folder and
+// extra) through cli.Program.Run until the test ends, and returns once it answers HTTP on
+// that port (any status), with what it printed so far.
+func runServe(t *testing.T, port int, getenv func(string) string, extra ...string) *testkit.Buffer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	out := &testkit.Buffer{}
+	out, logs := &testkit.Buffer{}, &testkit.Buffer{}
 	go func() {
 		args := append([]string{"nhs-passkeys", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, extra...)
 		program := cli.Program{Frontend: builtFrontend(t)}
-		done <- program.Run(ctx, args,
-			func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
+		done <- program.Run(ctx, args, getenv, strings.NewReader(""), out, logs)
 	}()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve on port %d logged:\n%s", port, logs.String())
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve ended with an error: %v", err)
 		}
 	})
 
-	origin := fmt.Sprintf("http://localhost:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, origin+"/api/session", nil)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("http://localhost:%d/api/session", port), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
-			break
+			return out
 		}
 		select {
 		case err := <-done:
@@ -80,14 +98,10 @@ func StartServe(t *testing.T, extra ...string) string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer on %s: %v", origin, err)
+			t.Fatalf("serve did not answer on port %d: %v", port, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), origin) {
-		t.Errorf("serve should print the URL to open, printed %q", out.String())
-	}
-	return origin
 }
 
 // repoRoot is the repository's top folder: the first folder up from the test's own (go test

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/app/remoterp"
 	"github.com/nhs-passkeys/companion/app/sessionjar"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
@@ -43,6 +45,10 @@ type DesktopOptions struct {
 	idle time.Duration
 	// Phone is device.Config.Phone: "A different phone or tablet" (e2e/phone_test.go).
 	Phone *device.Phone
+	// RelyingParty is --relying-party: the handler is a client of this relying party
+	// (app/remoterp, as internal/cli builds it) instead of a backend of its own, with
+	// RelyingPartyCA as --relying-party-ca; the session is then always in the shell's jar.
+	RelyingParty, RelyingPartyCA string
 }
 
 // KioskAdminSecret is the administrator secret of kiosk tests.
@@ -79,22 +85,11 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 		}
 	})
 
-	srv, err := backend.New(context.Background(), backend.Config{
-		DataDir:        t.TempDir(),
-		Origin:         origin,
-		RequestOrigins: []string{origin},
-		Ceremonies:     "device",
-		Kiosk:          opts.Kiosk,
-		Frontend:       frontend,
-		Logger:         logger,
-	}, backend.WithSessionTimeouts(opts.idle, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	api, rpOrigin, closeAPI := desktopAPI(t, origin, frontend, logger, opts)
 	d := &DesktopServer{Origin: origin, Quit: make(chan struct{})}
 	cfg := device.Config{
 		Origins:    []string{origin},
-		RPOrigin:   origin,
+		RPOrigin:   rpOrigin,
 		VirtualKey: key,
 		Logger:     logger,
 		Phone:      opts.Phone,
@@ -112,7 +107,7 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 		t.Fatal(err)
 	}
 
-	inner := devices.Wrap(srv.Handler())
+	inner := devices.Wrap(api)
 	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/api/device/ceremonies" {
 			d.Ceremonies.Add(1)
@@ -120,23 +115,12 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 		inner.ServeHTTP(w, sameOriginDeviceReads(origin, r))
 	})
 	stopWatch := func() {}
-	if opts.Kiosk {
+	if opts.Kiosk || opts.RelyingParty != "" {
 		jar := sessionjar.New(sessionjar.NewMemoryStore(), logger, session.CookieName, session.SecureCookieName)
 		handler = jar.Wrap(handler)
-		watchCtx, cancel := context.WithCancel(context.Background())
-		watched := make(chan struct{})
-		go func() {
-			defer close(watched)
-			kiosk.Watch{
-				Keys:     devices.ConnectedKeys,
-				SignedIn: jar.SignedIn,
-				End:      kiosk.Logout(handler, origin),
-				Ended:    devices.SessionEnded,
-				Every:    200 * time.Millisecond,
-				Logger:   logger,
-			}.Run(watchCtx)
-		}()
-		stopWatch = func() { cancel(); <-watched }
+		if opts.Kiosk {
+			stopWatch = watchKeys(handler, jar, devices, origin, logger)
+		}
 	}
 	hs := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: handler}
 	// Serve ends with http.ErrServerClosed when the clean-up below closes it; a failure
@@ -146,9 +130,56 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 		stopWatch()
 		hs.Close()
 		devices.Close()
-		srv.Close()
+		closeAPI()
 	})
 	return d
+}
+
+// desktopAPI is what the device endpoints sit in front of: the app's own backend (Ceremonies
+// "device", the test's origin where the app has the webview's), or with opts.RelyingParty a
+// client of that relying party. It returns the RP origin for clientDataJSON and a clean-up.
+func desktopAPI(t *testing.T, origin string, frontend fs.FS, logger *slog.Logger, opts DesktopOptions) (http.Handler, string, func()) {
+	t.Helper()
+	if opts.RelyingParty != "" {
+		client, err := remoterp.New(remoterp.Config{Address: opts.RelyingParty, CAFile: opts.RelyingPartyCA,
+			PageOrigins: []string{origin}, Frontend: frontend, Kiosk: opts.Kiosk, Logger: logger, IdleTimeout: opts.idle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return client.Handler(), client.Origin(), client.Close
+	}
+	srv, err := backend.New(context.Background(), backend.Config{
+		DataDir:        t.TempDir(),
+		Origin:         origin,
+		RequestOrigins: []string{origin},
+		Ceremonies:     "device",
+		Kiosk:          opts.Kiosk,
+		Frontend:       frontend,
+		Logger:         logger,
+	}, backend.WithSessionTimeouts(opts.idle, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.Handler(), origin, func() { srv.Close() }
+}
+
+// watchKeys runs kiosk.Watch on the device endpoints' keys, as app/desktop does in kiosk mode,
+// until the returned stop is called.
+func watchKeys(handler http.Handler, jar *sessionjar.Jar, devices *device.Service, origin string, logger *slog.Logger) (stop func()) {
+	watchCtx, cancel := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		kiosk.Watch{
+			Keys:     devices.ConnectedKeys,
+			SignedIn: jar.SignedIn,
+			End:      kiosk.Logout(handler, origin),
+			Ended:    devices.SessionEnded,
+			Every:    200 * time.Millisecond,
+			Logger:   logger,
+		}.Run(watchCtx)
+	}()
+	return func() { cancel(); <-watched }
 }
 
 // StartKiosk is StartDesktop with --kiosk, as internal/cli and app/desktop build it: idle is the

@@ -22,8 +22,9 @@ type desktopApp struct {
 	rpOrigin string
 	dataDir  string
 	visitDir string       // a Windows kiosk visit's own folder, or ""
-	handler  http.Handler // the backend's
+	handler  http.Handler // the backend's, or the remote relying party's client (remote)
 	logger   *slog.Logger
+	remote   bool // handler is app/remoterp's: rpOrigin is a fleet's relying party
 }
 
 // runDesktop runs the desktop app (app/desktop: the window, with the device endpoints in
@@ -52,6 +53,9 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 		DataDir: app.dataDir,
 		Logger:  app.logger,
 		Devices: devices,
+	}
+	if app.remote {
+		opts.RelyingParty = app.rpOrigin
 	}
 	if app.kiosk {
 		keys, stopKeys, err := kioskKeyList(devices.ConnectedKeys)

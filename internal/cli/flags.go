@@ -42,6 +42,9 @@ type options struct {
 	settingsFile   string
 	database       string                 // serve only: --database (see databaseAddress)
 	trustedProxies httpapi.TrustedProxies // serve only: --trusted-proxy
+	relyingParty   string                 // desktop only: --relying-party, or the settings file's (relyingPartySettings)
+	relyingPartyCA string                 // desktop only: --relying-party-ca, or the settings file's
+	rpFlagSet      bool                   // --relying-party or --relying-party-ca was given
 }
 
 // parseArgs reads the command line (args[0] is the program's name). --help prints the usage
@@ -74,6 +77,8 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fset.StringVar(&opts.virtualKeyFile, "virtual-key", "", "desktop app only: turn on the virtual security key for testing, keeping its state in `FILE`")
 	fset.DurationVar(&opts.idleTimeout, "idle-timeout", session.DefaultIdleTimeout, "sign a person out after this long with nothing done (they are warned first), e.g. 10m (kiosk mode: 5m)")
 	fset.BoolVar(&opts.kiosk, "kiosk", false, "desktop app only, on Linux and Windows: kiosk mode for a computer patients share (full screen, nothing kept after each person, only security keys or phones); needs an administrator secret in the settings file")
+	fset.StringVar(&opts.relyingParty, "relying-party", "", "desktop app only: use the relying party of a fleet at this address, e.g. https://passkeys.example.org, instead of the app's own: nothing about a patient is then stored on this computer (README, Fleets)")
+	fset.StringVar(&opts.relyingPartyCA, "relying-party-ca", "", "desktop app only, with --relying-party: a PEM `FILE` of certificate authorities trusted for its TLS certificate besides the system's")
 	fset.StringVar(&opts.settingsFile, "settings", "", "the administrator's settings `FILE` (default: "+kiosk.DefaultPath(getenv)+")")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -86,7 +91,10 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 		fset.Usage()
 		return opts, fmt.Errorf("unknown argument %q", fset.Arg(0))
 	}
-	fset.Visit(func(f *flag.Flag) { opts.idleSet = opts.idleSet || f.Name == "idle-timeout" })
+	fset.Visit(func(f *flag.Flag) {
+		opts.idleSet = opts.idleSet || f.Name == "idle-timeout"
+		opts.rpFlagSet = opts.rpFlagSet || f.Name == "relying-party" || f.Name == "relying-party-ca"
+	})
 
 	// The warning comes 2 minutes before the end, a shorter timeout's halfway, and never less
 	// than 20 seconds before it (WCAG 2.2.1 gives a person at least 20 seconds to ask for more
@@ -96,6 +104,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	}
 	if !opts.serve && len(opts.trustedProxies) > 0 {
 		return opts, errors.New("--trusted-proxy works only with `serve`: the desktop app has no proxy in front of it")
+	}
+	if err := checkRelyingPartyFlags(opts); err != nil {
+		return opts, err
 	}
 	if opts.serve && opts.virtualKeyFile != "" {
 		return opts, errors.New("--virtual-key works only in the desktop app: in a web browser, use the browser's own passkeys")

@@ -57,6 +57,9 @@ func kioskSettings(opts *options, adminPath string) (kioskConfig, error) {
 		}
 	}
 	opts.kiosk = opts.kiosk || settings.Kiosk
+	if err := relyingPartySettings(opts, adminSettings.Kiosk, adminPath, settings, settingsPath); err != nil {
+		return kioskConfig{}, err
+	}
 	if !opts.kiosk {
 		return kioskConfig{}, nil
 	}

@@ -109,6 +109,10 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return errNoFrontend
 	}
 
+	if opts.relyingParty != "" {
+		return runRemoteDesktop(ctx, p.Frontend, desktopApp{options: opts, settings: settings, dataDir: dir, visitDir: visitDir, logger: logger})
+	}
+
 	cfg := backend.Config{
 		DataDir:    dir,
 		Origin:     rpOrigin,

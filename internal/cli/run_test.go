@@ -67,7 +67,7 @@ func TestHelpExplainsEveryFlagAndChangesNothing(t *testing.T) {
 				t.Fatalf("--help should not fail: %v", err)
 			}
 			help := stderr.String()
-			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-database", "NHS_PASSKEYS_DATABASE_URL", "-trusted-proxy", "-idle-timeout", "-kiosk", "-settings", "kiosk-secret"} {
+			for _, want := range []string{"serve", "-data-dir", "-origin", "-addr", "-virtual-key", "-database", "NHS_PASSKEYS_DATABASE_URL", "-trusted-proxy", "-idle-timeout", "-kiosk", "-settings", "-relying-party", "-relying-party-ca", "kiosk-secret"} {
 				if !strings.Contains(help, want) {
 					t.Errorf("--help does not explain %q:\n%s", want, help)
 				}

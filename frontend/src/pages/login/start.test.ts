@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { axeViolations } from "../../testing/axe";
+import { ApiError } from "../../api/request";
 import { boot, fakeApi, settle, text } from "../../testing/harness";
 
 const account = { email: "pat@example.com", createdAt: "2025-03-03T10:00:00Z", hasPassword: true };
@@ -27,6 +28,18 @@ describe("start page", () => {
     expect(window.location.pathname).toBe("/account/security");
     expect(text(main.querySelector("h1"))).toBe("Login and security settings");
     expect(window.history.length).toBe(before);
+  });
+
+  it("says the service cannot be reached when the app's relying party is a server that does not answer", async () => {
+    const message = "Sorry, this computer cannot connect to the NHS login passkeys service at the moment.";
+    const { main } = await boot(
+      "/",
+      fakeApi({ getSession: () => Promise.reject(new ApiError(502, "relying_party_unreachable", message)) }),
+    );
+    expect(text(main.querySelector("h1"))).toBe("Manage passkeys for your NHS login");
+    const banner = main.querySelector(".nhsuk-notification-banner");
+    expect(text(banner?.querySelector(".nhsuk-notification-banner__heading"))).toBe("You cannot log in at the moment");
+    expect(text(banner?.querySelector(".nhsuk-notification-banner__content p"))).toBe(message);
   });
 
   it("still shows the start page when the session cannot be checked", async () => {

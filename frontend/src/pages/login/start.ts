@@ -3,6 +3,7 @@
 // In kiosk mode every visit ends with a full load of `/?ended=...` (shell/kiosk.ts): the page says
 // how it ended, and the address goes back to "/" at once.
 
+import { ApiError } from "../../api/request";
 import { takeNotice, type App } from "../../shell/app";
 import { button, importantBanner, successBanner } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
@@ -39,6 +40,7 @@ export function startPage(app: App): Page {
       : takeNotice(app.journey, "logged-out")
         ? successBanner("You have logged out")
         : null;
+    let unreachable: SafeHtml | null = null;
     if (!banner) {
       try {
         const session = await app.api.getSession();
@@ -47,15 +49,21 @@ export function startPage(app: App): Page {
           return;
         }
       } catch (error) {
-        // The start page is still useful without an answer: show it anyway.
-        console.error(error);
+        // The start page is still useful without an answer: show it anyway. A desktop app or
+        // kiosk whose relying party is a fleet's server that cannot be reached
+        // (relying_party_unreachable, docs/api.md) says so before anyone tries to log in.
+        if (error instanceof ApiError && error.code === "relying_party_unreachable") {
+          unreachable = importantBanner("You cannot log in at the moment", html`<p>${error.message}</p>`);
+        } else {
+          console.error(error);
+        }
       }
     }
 
     ctx.show({
       content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
-    ${banner ?? ""}
+    ${banner ?? unreachable ?? ""}
     <h1>Manage passkeys for your NHS login</h1>
     <p class="nhsuk-lede-text">A passkey lets you log in to your NHS login without typing a password.</p>
     <p>It is saved on your phone, tablet, computer or security key, and you use it by unlocking that device with your fingerprint, face, PIN or pattern. Nobody else can see or use your passkey, not even NHS login.</p>

@@ -1,0 +1,285 @@
+// Package remoterp makes the desktop app a client of a remote relying party: a fleet's
+// `serve` (README, "Fleets"), named by --relying-party or the administrator's settings file.
+// The app then has no database at all. Its handler serves the page from the binary, answers
+// GET /api/config itself, and forwards every other /api/... call of the page to the relying
+// party, as a reverse proxy that is the client: the page's Origin becomes the relying
+// party's, and the session cookie stays in the shell's jar (app/sessionjar wraps this
+// handler in app/desktop, so no Set-Cookie reaches the page and the page's own Cookie is
+// never sent on). The device endpoints (app/device) sit in front of it as they do in front
+// of the in-process backend, with the relying party's origin in their clientDataJSON.
+package remoterp
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/session"
+)
+
+// Time limits of one forwarded call. The relying party's slowest answer is a password check
+// (argon2id, well under a second); a server that has not answered by then is down or
+// overloaded, and the page says so (relying_party_unreachable) rather than leave a patient
+// looking at a spinner. Connection refused and unknown names fail at once.
+const (
+	dialTimeout           = 5 * time.Second  // a host that drops packets (firewall, wrong address)
+	tlsHandshakeTimeout   = 5 * time.Second  // a server that accepts but never speaks TLS
+	responseHeaderTimeout = 20 * time.Second // a server that takes the request but does not answer
+)
+
+// forwardedHeaders are the only request headers sent on: what the API reads (docs/api.md;
+// Session-Peek asks about the session without it counting as activity).
+// Everything else the webview adds (Referer, Sec-Fetch-*, the webview's User-Agent, a
+// forwarding header a page could not set anyway) stays here: the relying party needs none of
+// it, and the shell, not the webview, is its client.
+var forwardedHeaders = [...]string{"Accept", "Content-Type", "Cookie", "Origin", session.PeekHeader}
+
+// Config is what New needs.
+type Config struct {
+	// Address is the relying party's origin (ParseAddress checks it).
+	Address string
+	// CAFile, if set, is a PEM file of certificate authorities trusted besides the system's
+	// roots: a fleet whose server's certificate comes from the organisation's own CA.
+	CAFile string
+	// PageOrigins are the origins the page is served from (the webview's): a request that
+	// carries one of them is sent on with the relying party's origin instead.
+	PageOrigins []string
+	// Frontend is the built frontend, served from the binary.
+	Frontend fs.FS
+	// Kiosk, System: what GET /api/config reports about this app (backend.Config's fields of
+	// the same names).
+	Kiosk  bool
+	System string
+	// Logger receives why a call could not be forwarded (never a cookie or a body).
+	Logger *slog.Logger
+	// IdleTimeout, if not zero, is the shell's own idle timeout (kiosk mode's idleTimeout,
+	// --idle-timeout): a session unused for longer is ended here even if the relying party
+	// would keep it (session.go).
+	IdleTimeout time.Duration
+	// Now is the clock of IdleTimeout; nil means time.Now. Tests pass their own.
+	Now func() time.Time
+	// Timeout, if not zero, is how long a call may wait for the relying party's answer
+	// (and, when shorter than their own limits, to connect and finish TLS). Zero means
+	// responseHeaderTimeout. Tests shorten it.
+	Timeout time.Duration
+}
+
+// Client is the desktop app's side of a remote relying party.
+type Client struct {
+	origin    string
+	transport *http.Transport
+	handler   http.Handler
+	log       *slog.Logger
+	idle      *idleLimit
+}
+
+// userAgent is the shell's, on every request to the relying party.
+const userAgent = "nhs-passkeys-desktop"
+
+// New checks cfg and builds the handler. It does not contact the relying party: the app
+// starts, and shows its page, whether or not the server is up.
+func New(cfg Config) (*Client, error) {
+	origin, err := ParseAddress(cfg.Address)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := trustedRoots(cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	target, err := url.Parse(origin)
+	if err != nil {
+		return nil, fmt.Errorf("relying party: %w", err)
+	}
+	answer := cmp.Or(cfg.Timeout, responseHeaderTimeout)
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: min(dialTimeout, answer), KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   min(tlsHandshakeTimeout, answer),
+		ResponseHeaderTimeout: answer,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	rs := httpapi.NewResponder(logger)
+	pageOrigins := slices.Clone(cfg.PageOrigins)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := &Client{origin: origin, transport: transport, log: logger, idle: &idleLimit{limit: cfg.IdleTimeout, now: now}}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target) // the relying party's scheme, host and Host header; path and query kept
+			out := http.Header{}
+			for _, name := range forwardedHeaders {
+				if v := pr.In.Header.Values(name); len(v) > 0 {
+					out[name] = slices.Clone(v)
+				}
+			}
+			// The shell is the client of the relying party, which accepts state-changing
+			// requests only from its own origin (RFC 6454 §7.3; httpapi's checkOrigin). The
+			// page's own origin becomes the relying party's; any other Origin is sent as it
+			// came, so the relying party refuses it as it would from a browser.
+			if slices.Contains(pageOrigins, out.Get("Origin")) {
+				out.Set("Origin", origin)
+			}
+			out.Set("User-Agent", userAgent)
+			pr.Out.Header = out
+		},
+		Transport: transport,
+		ModifyResponse: func(res *http.Response) error {
+			c.idle.lower(res.Header)
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if local, ok := r.Context().Value(edgeHeaders{}).(http.Header); ok {
+				maps.Copy(w.Header(), local)
+			}
+			if r.URL.Path == "/api/logout" && r.Header.Get("Cookie") != "" {
+				// Fail closed (session.go): the session is forgotten here though the
+				// relying party could not be told.
+				clearSession(w.Header())
+			}
+			rs.Error(w, r, apperr.RelyingPartyUnreachable.Wrap(unreachable(origin, r, err)))
+		},
+		// The relying party's Set-Cookie passes to the jar that wraps this handler, which
+		// keeps it and takes it out of the answer (app/sessionjar): nothing to change here.
+	}
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/api/config":
+			config(cfg, origin, rs, w, r)
+		case strings.HasPrefix(r.URL.Path, "/api/device/"):
+			// The shell's own endpoints (app/device) answer these in front of this handler;
+			// one they did not answer does not exist, and is not the relying party's either.
+			rs.Error(w, r, apperr.NotFound())
+		default:
+			// The relying party's answer carries its own security and caching headers (the
+			// same code sets them there): the edge's here would be sent twice. They are put
+			// back if no answer comes.
+			local := w.Header().Clone()
+			clear(w.Header())
+			if c.idle.check(r) {
+				c.endIdleSession(r.Context(), w, r.Header.Get("Cookie"))
+				r = r.Clone(r.Context())
+				r.Header.Del("Cookie") // sent on signed out: the session has ended
+			}
+			proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), edgeHeaders{}, local)))
+		}
+	})
+	if c.handler, err = backend.FrontendWith(backend.LocalConfig{Frontend: cfg.Frontend, Origins: pageOrigins, Logger: logger}, api); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// edgeHeaders is the context key of the headers the local edge had set on an answer that is
+// being forwarded.
+type edgeHeaders struct{}
+
+// Origin is the relying party's origin: the origin the native client writes into
+// clientDataJSON (WebAuthn L3 §5.8.1, CollectedClientData.origin).
+func (c *Client) Origin() string { return c.origin }
+
+// Handler serves the page and the API. Wrap it in the session jar (app/desktop does).
+func (c *Client) Handler() http.Handler { return c.handler }
+
+// Close drops the idle connections to the relying party.
+func (c *Client) Close() { c.transport.CloseIdleConnections() }
+
+// config answers GET /api/config here rather than forwarding it. Its fields describe the
+// app the page runs in, not the server: "ceremonies" is "device" because the webview has no
+// WebAuthn and the shell's native client runs the ceremonies (the remote `serve` says
+// "browser", which is right for a browser and wrong here); "kiosk" and "system" are this
+// computer's. Only "rpId" is the server's, and it is the host name of its origin (WebAuthn
+// L3 §5.1.2), known without asking. Answered here, the page learns how to run even while the
+// server is down, and then shows relying_party_unreachable on its first real call.
+func config(cfg Config, origin string, rs *httpapi.Responder, w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET")
+		rs.Error(w, r, httpapi.MethodNotAllowed())
+		return
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		Ceremonies string `json:"ceremonies"`
+		RPID       string `json:"rpId"`
+		Kiosk      bool   `json:"kiosk"`
+		System     string `json:"system,omitempty"`
+	}{"device", rpID(origin), cfg.Kiosk, cfg.System})
+}
+
+// unreachable is the cause logged for a call that got no answer: the relying party, the
+// path and the network's reason, never the query, a header or the body.
+func unreachable(origin string, r *http.Request, err error) error {
+	err = sanitise(err)
+	if r.Context().Err() != nil {
+		return fmt.Errorf("%s %s%s: the page stopped waiting: %w", r.Method, origin, r.URL.Path, err)
+	}
+	return fmt.Errorf("%s %s%s: no answer from the relying party: %w", r.Method, origin, r.URL.Path, err)
+}
+
+// sanitise drops the URL a *url.Error repeats (with its query) and keeps its reason.
+func sanitise(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+// trustedRoots is the system's certificate roots plus those in caFile, if any.
+func trustedRoots(caFile string) (*x509.CertPool, error) {
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		// Windows before Go 1.18 and some minimal systems have none to read; the CA file
+		// may still name the fleet's.
+		roots = x509.NewCertPool()
+	}
+	if caFile == "" {
+		return roots, nil
+	}
+	raw, err := os.ReadFile(caFile) //nolint:gosec // G304: the administrator's CA file from the settings file or --relying-party-ca; never input from the page
+	if err != nil {
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, errors.Unwrap(err)), Err: err}
+	}
+	added := 0
+	for block, rest := pem.Decode(raw); block != nil; block, rest = pem.Decode(rest) {
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s holds a certificate that cannot be read: give the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)", caFile), Err: err}
+		}
+		roots.AddCert(cert)
+		added++
+	}
+	if added == 0 {
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s holds no certificate: give the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)", caFile)}
+	}
+	return roots, nil
+}

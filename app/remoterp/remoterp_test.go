@@ -1,0 +1,506 @@
+package remoterp_test
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/remoterp"
+	"github.com/nhs-passkeys/companion/app/sessionjar"
+	"github.com/nhs-passkeys/companion/backend"
+	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/testkit"
+	"github.com/nhs-passkeys/companion/internal/testserver"
+)
+
+// The webview's origins, as app/desktop has them (the page's first).
+var pageOrigins = []string{"wails://wails", "http://wails.localhost"}
+
+// localPage is the frontend built into the app, unlike the relying party's (testserver's).
+var localPage = fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>the app's own page</title>")}}
+
+// remote is a real relying party as `serve` runs it (backend.New, on https://localhost with
+// a certificate from the test's own CA), recording the headers of each request it gets.
+type remote struct {
+	origin string
+	srv    *testserver.Server
+	ca     *testkit.CA
+
+	stop func() // the server stops answering: nothing listens any more
+
+	mu   sync.Mutex
+	seen []http.Header
+}
+
+func startRemote(t *testing.T) *remote {
+	t.Helper()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("a TCP listener has the address %T", ln.Addr())
+	}
+	rp := &remote{origin: fmt.Sprintf("https://localhost:%d", addr.Port), ca: testkit.NewCA(t)}
+	rp.srv = testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Origin = rp.origin }))
+	// The refused handshakes of the TLS tests are expected: not logged.
+	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rp.mu.Lock()
+		rp.seen = append(rp.seen, r.Header.Clone())
+		rp.mu.Unlock()
+		rp.srv.Handler.ServeHTTP(w, r)
+	})}
+	go func() { _ = hs.Serve(tls.NewListener(ln, rp.ca.ServerConfig(t, "localhost"))) }()
+	rp.stop = func() { hs.Close() }
+	t.Cleanup(rp.stop)
+	return rp
+}
+
+func (rp *remote) requests() []http.Header {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	return append([]http.Header(nil), rp.seen...)
+}
+
+// app is the desktop app's handler as app/desktop builds it around the client: the session
+// jar (memory only, as in kiosk mode) outside, then the client.
+type app struct {
+	handler http.Handler
+	jar     *sessionjar.Jar
+	store   *sessionjar.MemoryStore
+	logs    *testkit.Buffer
+}
+
+func newApp(t *testing.T, cfg remoterp.Config) *app {
+	t.Helper()
+	logs := &testkit.Buffer{}
+	cfg.PageOrigins = pageOrigins
+	cfg.Frontend = localPage
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	client, err := remoterp.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	store := sessionjar.NewMemoryStore()
+	jar := sessionjar.New(store, nil, session.CookieName, session.SecureCookieName)
+	return &app{handler: jar.Wrap(client.Handler()), jar: jar, store: store, logs: logs}
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (a answer) code(t *testing.T) string {
+	t.Helper()
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal([]byte(a.body), &e); err != nil {
+		t.Fatalf("the answer %q is not the API's error shape: %v", a.body, err)
+	}
+	return e.Error.Code
+}
+
+// do sends a request as the webview does: to wails://wails, with the page's origin on a
+// change, and whatever headers set adds.
+func (a *app) do(t *testing.T, method, path, body string, set ...func(http.Header)) answer {
+	t.Helper()
+	var r *http.Request
+	if body == "" {
+		r = httptest.NewRequestWithContext(t.Context(), method, "http://wails"+path, nil)
+	} else {
+		r = httptest.NewRequestWithContext(t.Context(), method, "http://wails"+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+	}
+	r.Host = "wails"
+	if method != http.MethodGet {
+		r.Header.Set("Origin", pageOrigins[0])
+	}
+	for _, s := range set {
+		s(r.Header)
+	}
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, r)
+	return answer{rec.Code, rec.Header(), rec.Body.String()}
+}
+
+const signUp = `{"email":"pat@example.com","password":"correct horse battery staple"}`
+
+// The shell is the relying party's client: the page's calls reach it with its own origin,
+// its session cookie stays in the shell's jar and never reaches the page, and what the page
+// itself sends as a cookie is never sent on.
+func TestThePagesCallsReachTheRelyingPartyAndItsCookieStaysInTheShell(t *testing.T) {
+	rp := startRemote(t)
+	a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, System: "linux"})
+
+	res := a.do(t, http.MethodPost, "/api/accounts", signUp, func(h http.Header) {
+		h.Set("Cookie", session.SecureCookieName+"=made-up-by-the-page")
+		h.Set("Referer", "wails://wails/create-account")
+		h.Set("Sec-Fetch-Site", "same-origin")
+	})
+	if res.status != http.StatusCreated {
+		t.Fatalf("create an account through the shell: %d %s", res.status, res.body)
+	}
+	if got := rp.srv.Count(`SELECT count(*) FROM accounts WHERE email = 'pat@example.com'`); got != 1 {
+		t.Fatalf("the relying party has %d accounts for the email, want 1", got)
+	}
+	if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+		t.Errorf("the page was given Set-Cookie %q", c)
+	}
+	pair, err := a.store.Get()
+	if err != nil || !strings.HasPrefix(pair, session.SecureCookieName+"=") || strings.Contains(res.body, strings.TrimPrefix(pair, session.SecureCookieName+"=")) {
+		t.Fatalf("the jar should hold the relying party's %s cookie and the page never see it: %q, %v", session.SecureCookieName, pair, err)
+	}
+
+	seen := rp.requests()[0]
+	if got := seen.Get("Origin"); got != rp.origin {
+		t.Errorf("the relying party got Origin %q, want its own %q", got, rp.origin)
+	}
+	if got := seen.Values("Cookie"); len(got) != 0 {
+		t.Errorf("the page's own cookie was sent on (before any session): %q", got)
+	}
+	for _, name := range []string{"Referer", "Sec-Fetch-Site", "X-Forwarded-For", "X-Forwarded-Host"} {
+		if v := seen.Get(name); v != "" {
+			t.Errorf("the relying party got %s: %q; the shell, not the webview, is its client", name, v)
+		}
+	}
+
+	// The next call carries the jar's cookie, not the page's, and the session is the one made.
+	res = a.do(t, http.MethodGet, "/api/session", "", func(h http.Header) {
+		h.Set("Cookie", session.SecureCookieName+"=made-up-by-the-page")
+		h.Set(session.PeekHeader, "1")
+	})
+	if res.status != http.StatusOK || !strings.Contains(res.body, `"signedIn":true`) || !strings.Contains(res.body, "pat@example.com") {
+		t.Fatalf("the session through the shell: %d %s", res.status, res.body)
+	}
+	seen = rp.requests()[1]
+	if got := seen.Get("Cookie"); got != pair {
+		t.Errorf("the relying party got Cookie %q, want the jar's", got)
+	}
+	if seen.Get(session.PeekHeader) != "1" {
+		t.Errorf("Session-Peek was not sent on")
+	}
+
+	// Logging out at the relying party empties the jar.
+	if res = a.do(t, http.MethodPost, "/api/logout", "{}"); res.status != http.StatusOK || len(res.header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("log out: %d %s %q", res.status, res.body, res.header.Values("Set-Cookie"))
+	}
+	if a.jar.SignedIn() {
+		t.Error("the jar still holds the session after the relying party ended it")
+	}
+	if got := rp.srv.Count(`SELECT count(*) FROM sessions`); got != 0 {
+		t.Errorf("the relying party still has %d sessions after logging out", got)
+	}
+}
+
+// What the shell answers itself: the page, its config (device ceremonies for the relying
+// party's RP ID), and nothing of another origin.
+func TestTheShellAnswersThePageAndItsConfigAndRefusesOtherOrigins(t *testing.T) {
+	rp := startRemote(t)
+	a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, System: "linux"})
+
+	tests := []struct {
+		name         string
+		method, path string
+		body         string
+		set          func(http.Header)
+		status       int
+		contains     string
+	}{
+		{"the page is the app's own, not the relying party's", http.MethodGet, "/", "", nil, http.StatusOK, "the app's own page"},
+		{"a page's address is the app's own page too", http.MethodGet, "/login", "", nil, http.StatusOK, "the app's own page"},
+		{"the config says device ceremonies, kiosk, the system and the relying party's RP ID", http.MethodGet, "/api/config", "", nil, http.StatusOK,
+			`{"ceremonies":"device","rpId":"localhost","kiosk":true,"system":"linux"}`},
+		{"a device path the shell does not have is not sent on", http.MethodGet, "/api/device/nothing", "", nil, http.StatusNotFound, `"not_found"`},
+		{"another origin is refused", http.MethodPost, "/api/accounts", signUp, func(h http.Header) { h.Set("Origin", "https://evil.example") },
+			http.StatusForbidden, `"origin_not_allowed"`},
+		{"the relying party's origin from the page is refused too", http.MethodPost, "/api/accounts", signUp, func(h http.Header) { h.Set("Origin", rp.origin) },
+			http.StatusForbidden, `"origin_not_allowed"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var set []func(http.Header)
+			if tt.set != nil {
+				set = append(set, tt.set)
+			}
+			res := a.do(t, tt.method, tt.path, tt.body, set...)
+			if res.status != tt.status || !strings.Contains(res.body, tt.contains) {
+				t.Errorf("%s %s: %d %s, want %d with %s", tt.method, tt.path, res.status, res.body, tt.status, tt.contains)
+			}
+		})
+	}
+	if n := len(rp.requests()); n != 0 {
+		t.Errorf("the relying party got %d requests; none of these is its", n)
+	}
+	if got := rp.srv.Count(`SELECT count(*) FROM accounts`); got != 0 {
+		t.Errorf("a refused request made %d accounts", got)
+	}
+}
+
+// An address the app would reach without knowing it is the relying party (no TLS, the
+// wrong certificate) or not at all gives the page relying_party_unreachable, in the API's
+// error shape, while the page itself still loads; the cause goes to the log.
+func TestARelyingPartyThatCannotBeReachedGivesThePageACode(t *testing.T) {
+	rp := startRemote(t)
+	closed := func() string {
+		ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
+	}()
+	// A server that takes the connection and never answers.
+	silent, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	var held []net.Conn
+	var heldMu sync.Mutex
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			heldMu.Lock()
+			held = append(held, c)
+			heldMu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		heldMu.Lock()
+		defer heldMu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	_, silentPort, _ := net.SplitHostPort(silent.Addr().String())
+	_, closedPort, _ := net.SplitHostPort(closed)
+
+	tests := []struct {
+		name   string
+		cfg    remoterp.Config
+		inLog  string
+		status int
+	}{
+		{"a certificate from a CA the system does not trust, with no CA file", remoterp.Config{Address: rp.origin}, "certificate", http.StatusBadGateway},
+		{"a certificate for another name (it names localhost, not 127.0.0.1)", remoterp.Config{Address: strings.Replace(rp.origin, "localhost", "127.0.0.1", 1), CAFile: rp.ca.File},
+			"certificate", http.StatusBadGateway},
+		{"nothing listening", remoterp.Config{Address: "https://localhost:" + closedPort, CAFile: rp.ca.File}, "connection refused", http.StatusBadGateway},
+		{"a server that never answers", remoterp.Config{Address: "https://localhost:" + silentPort, CAFile: rp.ca.File, Timeout: 300 * time.Millisecond},
+			"timeout", http.StatusBadGateway},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newApp(t, tt.cfg)
+			start := time.Now()
+			res := a.do(t, http.MethodPost, "/api/login/password", signUp, func(h http.Header) {
+				h.Set("Cookie", "ignored=1")
+			})
+			if res.status != tt.status {
+				t.Fatalf("got %d %s, want %d", res.status, res.body, tt.status)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("the answer took %v", time.Since(start))
+			}
+			if code := res.code(t); code != "relying_party_unreachable" {
+				t.Errorf("code %q, want relying_party_unreachable", code)
+			}
+			if !strings.Contains(res.body, "cannot connect to the NHS login passkeys service") {
+				t.Errorf("the message does not say what happened: %s", res.body)
+			}
+			if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("the refusal's Cache-Control is %q, want no-store", cc)
+			}
+			if logs := a.logs.String(); !strings.Contains(logs, "relying_party_unreachable") || !strings.Contains(logs, tt.inLog) ||
+				strings.Contains(logs, "correct horse") || strings.Contains(logs, "ignored=1") {
+				t.Errorf("the log should give the cause (%q) and nothing sent:\n%s", tt.inLog, logs)
+			}
+			if page := a.do(t, http.MethodGet, "/", ""); page.status != http.StatusOK || !strings.Contains(page.body, "the app's own page") {
+				t.Errorf("the page should still load: %d %s", page.status, page.body)
+			}
+		})
+	}
+}
+
+// The relying party's answers keep their own headers, once: the shell's edge adds none.
+func TestTheRelyingPartysHeadersAreSentOnce(t *testing.T) {
+	rp := startRemote(t)
+	a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File})
+	res := a.do(t, http.MethodGet, "/api/session", "")
+	if res.status != http.StatusOK {
+		t.Fatalf("%d %s", res.status, res.body)
+	}
+	for _, name := range []string{"Content-Security-Policy", "Cache-Control", "X-Frame-Options"} {
+		if v := res.header.Values(name); len(v) != 1 {
+			t.Errorf("%s is sent %d times: %q", name, len(v), v)
+		}
+	}
+}
+
+// The address must be the relying party's origin and nothing else, over https (http only to
+// this computer); the CA file must hold a certificate. Each refusal says what to write and
+// has a stable code.
+func TestBadRelyingPartySettingsAreRefusedWithACode(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := dir + "/not.pem"
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ca := testkit.NewCA(t)
+	tests := []struct {
+		name, address, caFile string
+		code                  string // "" accepted
+		origin                string // when accepted
+	}{
+		{"an https origin is accepted", "https://passkeys.example.org", "", "", "https://passkeys.example.org"},
+		{"a port is kept and the host lower-cased", "https://Passkeys.Example.org:8443", "", "", "https://passkeys.example.org:8443"},
+		{"a lone slash is the origin", "https://passkeys.example.org/", "", "", "https://passkeys.example.org"},
+		{"http to localhost is accepted", "http://localhost:8080", "", "", "http://localhost:8080"},
+		{"http to 127.0.0.1 is accepted", "http://127.0.0.1:8080", "", "", "http://127.0.0.1:8080"},
+		{"http to ::1 is accepted", "http://[::1]:8080", "", "", "http://[::1]:8080"},
+		{"http to ::1 without a port is accepted", "http://[::1]", "", "", "http://[::1]"},
+		{"https's own port is left out, as browsers send the origin", "https://passkeys.example.org:443", "", "", "https://passkeys.example.org"},
+		{"http's own port is left out too", "http://localhost:80", "", "", "http://localhost"},
+		{"a port's leading zeros are dropped", "https://passkeys.example.org:08443", "", "", "https://passkeys.example.org:8443"},
+		{"the scheme in capitals is read", "HTTPS://passkeys.example.org", "", "", "https://passkeys.example.org"},
+		{"http to another loopback address is refused (only the three names)", "http://127.0.0.2:8080", "", remoterp.AddressInvalid, ""},
+		{"a CA file is read", "https://passkeys.example.org", ca.File, "", "https://passkeys.example.org"},
+		{"http to another host is refused", "http://passkeys.example.org", "", remoterp.AddressInvalid, ""},
+		{"http to a name that only begins localhost is refused", "http://localhost.example.org", "", remoterp.AddressInvalid, ""},
+		{"http to a private address is refused", "http://10.0.0.5:8080", "", remoterp.AddressInvalid, ""},
+		{"a path is refused", "https://passkeys.example.org/api", "", remoterp.AddressInvalid, ""},
+		{"a query is refused", "https://passkeys.example.org?x=1", "", remoterp.AddressInvalid, ""},
+		{"an empty query is refused", "https://passkeys.example.org?", "", remoterp.AddressInvalid, ""},
+		{"a fragment is refused", "https://passkeys.example.org#top", "", remoterp.AddressInvalid, ""},
+		{"an empty fragment is refused", "https://passkeys.example.org#", "", remoterp.AddressInvalid, ""},
+		{"a user name is refused", "https://admin@passkeys.example.org", "", remoterp.AddressInvalid, ""},
+		{"a password is refused", "https://admin:hunter2@passkeys.example.org", "", remoterp.AddressInvalid, ""},
+		{"another scheme is refused", "ftp://passkeys.example.org", "", remoterp.AddressInvalid, ""},
+		{"no scheme is refused", "passkeys.example.org", "", remoterp.AddressInvalid, ""},
+		{"no host is refused", "https://", "", remoterp.AddressInvalid, ""},
+		{"an empty address is refused", "", "", remoterp.AddressInvalid, ""},
+		{"spaces around it are refused", " https://passkeys.example.org", "", remoterp.AddressInvalid, ""},
+		{"a port out of range is refused", "https://passkeys.example.org:70000", "", remoterp.AddressInvalid, ""},
+		{"an empty port is refused", "https://passkeys.example.org:", "", remoterp.AddressInvalid, ""},
+		{"a CA file that is not there is refused", "https://passkeys.example.org", dir + "/missing.pem", remoterp.CAInvalid, ""},
+		{"a CA file with no certificate is refused", "https://passkeys.example.org", notPEM, remoterp.CAInvalid, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client, err := remoterp.New(remoterp.Config{Address: tt.address, CAFile: tt.caFile, PageOrigins: pageOrigins, Frontend: localPage})
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				defer client.Close()
+				if client.Origin() != tt.origin {
+					t.Errorf("origin %q, want %q", client.Origin(), tt.origin)
+				}
+				return
+			}
+			var setup *remoterp.SetupError
+			if !errors.As(err, &setup) || setup.ErrorCode() != tt.code {
+				t.Fatalf("got %v, want a refusal with code %s", err, tt.code)
+			}
+			if tt.code == remoterp.AddressInvalid && !strings.Contains(err.Error(), "https://passkeys.example.org") {
+				t.Errorf("the refusal %q does not say what to write", err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the refusal repeats the password: %v", err)
+			}
+		})
+	}
+}
+
+// A kiosk's idle timeout is the shell's to keep: a session unused for longer ends, at the
+// relying party and in the jar, though the relying party's own timeout is longer; the page
+// is told the shorter time in Session-Idle-Ends-In, and a peek does not count as use.
+func TestTheShellsIdleTimeoutEndsASessionTheRelyingPartyWouldKeep(t *testing.T) {
+	rp := startRemote(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute,
+		Now: func() time.Time { return now }})
+	peek := func(h http.Header) { h.Set(session.PeekHeader, "1") }
+
+	res := a.do(t, http.MethodPost, "/api/accounts", signUp)
+	if res.status != http.StatusCreated {
+		t.Fatalf("sign up: %d %s", res.status, res.body)
+	}
+	res = a.do(t, http.MethodGet, "/api/session", "")
+	if got := res.header.Get(session.IdleEndsInHeader); got != "300" {
+		t.Errorf("after a use the page should be told 300 seconds (the shell's 5 minutes, not the server's longer time), is told %q", got)
+	}
+	now = now.Add(4 * time.Minute)
+	res = a.do(t, http.MethodGet, "/api/session", "", peek)
+	if !strings.Contains(res.body, `"signedIn":true`) || res.header.Get(session.IdleEndsInHeader) != "60" {
+		t.Fatalf("a peek 4 minutes later: %s with %s=%q, want signed in with 60 seconds left", res.body, session.IdleEndsInHeader, res.header.Get(session.IdleEndsInHeader))
+	}
+	now = now.Add(61 * time.Second) // a peek is not use: 5 minutes and 1 second since the sign-up
+	res = a.do(t, http.MethodGet, "/api/session", "", peek)
+	if res.status != http.StatusOK || !strings.Contains(res.body, `"signedIn":false`) {
+		t.Fatalf("the session should have ended after 5 idle minutes: %d %s", res.status, res.body)
+	}
+	if a.jar.SignedIn() {
+		t.Error("the jar still holds the idle session")
+	}
+	if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+		t.Errorf("the page was given Set-Cookie %q", c)
+	}
+	if got := rp.srv.Count(`SELECT count(*) FROM sessions`); got != 0 {
+		t.Errorf("the relying party still has %d sessions: the shell should have logged out there", got)
+	}
+}
+
+// A logout, or an idle session's end, that cannot reach the relying party still forgets the
+// session here: nobody at this computer can use it afterwards (fail closed).
+func TestASessionIsForgottenHereWhenTheRelyingPartyCannotBeTold(t *testing.T) {
+	for _, how := range []string{"the page logs out", "the session goes idle"} {
+		t.Run(how, func(t *testing.T) {
+			rp := startRemote(t)
+			now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute,
+				Now: func() time.Time { return now }, Timeout: time.Second})
+			if res := a.do(t, http.MethodPost, "/api/accounts", signUp); res.status != http.StatusCreated {
+				t.Fatalf("sign up: %d %s", res.status, res.body)
+			}
+			rp.stop()
+			var res answer
+			if how == "the page logs out" {
+				res = a.do(t, http.MethodPost, "/api/logout", "{}")
+			} else {
+				now = now.Add(6 * time.Minute)
+				res = a.do(t, http.MethodGet, "/api/session", "")
+			}
+			if res.status != http.StatusBadGateway || res.code(t) != "relying_party_unreachable" {
+				t.Fatalf("got %d %s, want 502 relying_party_unreachable", res.status, res.body)
+			}
+			if a.jar.SignedIn() {
+				t.Error("the jar still holds the session")
+			}
+			if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("the page was given Set-Cookie %q", c)
+			}
+		})
+	}
+}
