@@ -93,7 +93,7 @@ type Config struct {
 //
 // Lock order (a lock on the left may be held while taking one on its right, never the
 // other way): ceremony.Service.mu -> ceremony.mu -> the lease's and the Set's;
-// keys.keyManager.mu -> keys.keyJob.mu. The services' own locks are never held while
+// keys.Service.mu -> keys.keyJob.mu. The services' own locks are never held while
 // calling into another package: the lease's and the Set's mutexes, the test tools'
 // (app/device/tester) and kiosk mode's (app/device/kioskapi) are leaves, and kiosk mode
 // calls back into the ceremonies (EndVisit) with its own released.

@@ -143,15 +143,11 @@ func (s *Service) startJob(kind string, a authenticator.Authenticator, dev *fido
 	ctx, cancel := context.WithTimeout(s.life, jobTimeout)
 	j.cancel = cancel
 	s.running.Add(1)
+	s.forgetJobsLocked(s.now())
+	prev := s.current
+	s.current = j
+	s.jobs[id] = j
 	s.mu.Unlock()
-
-	k := s.mgmt
-	k.mu.Lock()
-	k.forgetJobsLocked(s.now())
-	prev := k.current
-	k.current = j
-	k.jobs[id] = j
-	k.mu.Unlock()
 	if prev != nil { // cannot be running: it held a key, and acquire refused while it did
 		prev.stop(s.now(), s.jobFailure(authenticator.Authenticator{}, prev.kind, context.Canceled))
 	}
@@ -175,7 +171,7 @@ func (s *Service) startJob(kind string, a authenticator.Authenticator, dev *fido
 				s.log.Info("security key job done", "job", j.id, "kind", kind, "key", a.Kind)
 			}
 		}
-		s.mgmt.forgetKey(a.ID) // what it holds has changed
+		s.forgetKey(a.ID) // what it holds has changed
 	}()
 	return j, nil
 }
@@ -200,8 +196,8 @@ func (s *Service) jobFailure(a authenticator.Authenticator, kind string, err err
 }
 
 // forgetJobsLocked drops jobs that ended a while ago (authenticator.Forget). Called with
-// k.mu held.
-func (k *keyManager) forgetJobsLocked(now time.Time) { authenticator.Forget(k.jobs, now) }
+// s.mu held.
+func (s *Service) forgetJobsLocked(now time.Time) { authenticator.Forget(s.jobs, now) }
 
 // enrolFingerprint reads samples until the key has a new fingerprint (CTAP 2.1 §6.7.4): the
 // first with the PIN's token, the rest with the token libfido2 kept. A failed sample does not
