@@ -12,14 +12,12 @@ import (
 
 // set moves a running ceremony to a non-final state.
 func (c *ceremony) set(state string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.endedLocked() {
-		c.state = state
+	c.Update(func(s *string) {
+		*s = state
 		if state != statePhoneScan {
 			c.qr = nil
 		}
-	}
+	})
 }
 
 // status follows what the authenticator says (virtual key: KEEPALIVE messages).

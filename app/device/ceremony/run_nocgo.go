@@ -16,14 +16,13 @@ import (
 // before it gets here.
 func (s *Service) run(_ context.Context, c *ceremony, prev *ceremony) {
 	defer s.running.Done()
-	defer close(c.finished)
+	defer c.Done()
 	defer c.dropPIN()
-	defer c.cancel()
 	if prev != nil {
-		<-prev.finished
+		<-prev.Finished
 	}
-	f := failureFor(c.kind, errNoKey)
-	c.end(s.now(), nil, &f)
+	f := failureFor(c.Kind, errNoKey)
+	c.End(s.now(), &f, c.dropQR)
 }
 
 // failureFor words a ceremony's end as a security key's, in the Linux build's words

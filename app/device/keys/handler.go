@@ -607,7 +607,7 @@ func (k *keysAPI) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	j.stop(k.s.now(), k.s.jobFailure(authenticator.Authenticator{}, j.kind, context.Canceled))
+	j.Stop(k.s.now(), k.s.jobFailure(authenticator.Authenticator{}, j.Kind, context.Canceled), nil)
 	writeJob(w, http.StatusOK, j.snapshot())
 	return nil
 }

@@ -83,7 +83,8 @@ type Config struct {
 // the state the endpoints share: what each key last said, the jobs, the reset tickets and
 // when each key was plugged in.
 //
-// Lock order: Service.mu -> keyJob.mu; the lease's and the Set's mutexes are leaves.
+// Lock order: Service.mu -> a job's lock (authenticator.Job); the lease's and the Set's
+// mutexes are leaves.
 type Service struct {
 	set   *authenticator.Set
 	lease *authenticator.Lease
@@ -373,7 +374,7 @@ func (s *Service) Yield() {
 	j := s.current
 	s.mu.Unlock()
 	if j != nil {
-		j.stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.kind, context.Canceled))
+		j.Stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.Kind, context.Canceled), nil)
 	}
 	if !s.lease.WaitIdle(s.now, yieldTimeout, yieldRecheck) {
 		s.log.Warn("a key operation still holds a security key as a ceremony starts")
