@@ -16,16 +16,8 @@ import (
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 )
 
-// run is a ceremony's goroutine. prev is the ceremony started before it (already stopped):
-// its device must be closed before this one opens any.
-func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
-	defer s.running.Done()
-	defer c.Done()
-	defer c.dropPIN()
-	if prev != nil {
-		<-prev.Finished
-	}
-
+// run is a ceremony's work on a libfido2 authenticator or a phone (Service.start's goroutine).
+func (s *Service) run(ctx context.Context, c *ceremony) {
 	credential, used, err := s.perform(ctx, c)
 	var f authenticator.Failure
 	if err != nil {

@@ -28,14 +28,8 @@ func choice(id string) webauthndll.Choice {
 	return 0
 }
 
-// run is a ceremony's goroutine: one call through the Windows dialog.
-func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
-	defer s.running.Done()
-	defer c.Done()
-	defer c.dropPIN()
-	if prev != nil {
-		<-prev.Finished
-	}
+// run is a ceremony's work (Service.start's goroutine): one call through the Windows dialog.
+func (s *Service) run(ctx context.Context, c *ceremony) {
 	credential, err := s.perform(ctx, c)
 	var f authenticator.Failure
 	if err != nil {

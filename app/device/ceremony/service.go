@@ -235,7 +235,17 @@ func (s *Service) start(kind, want string, publicKey json.RawMessage, acct strin
 	// The answer is the ceremony as it starts: once its goroutine runs, it may already be
 	// further on (pin-needed) by the time a snapshot taken afterwards is written.
 	started := c.snapshot()
-	go s.run(ctx, c, prev)
+	go func() {
+		defer s.running.Done()
+		defer c.Done()
+		defer c.dropPIN() // a PIN posted but never taken
+		// The ceremony started before it (stopped above) must have closed its device
+		// before this one opens any.
+		if prev != nil {
+			<-prev.Finished
+		}
+		s.run(ctx, c) // run_fido2.go, run_windows.go, run_nocgo.go
+	}()
 	return started, nil
 }
 
