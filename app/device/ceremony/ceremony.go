@@ -81,16 +81,6 @@ func (c *ceremony) usingPath() string {
 // dropQR drops the QR code as the ceremony ends (End's also).
 func (c *ceremony) dropQR() { c.qr = nil }
 
-// end finishes the ceremony with a credential or a failure and logs it (Job.Report).
-func (c *ceremony) end(s *Service, authenticatorKind string, credential json.RawMessage, err error, f authenticator.Failure) bool {
-	return c.Report(s.log, "device ceremony", s.now(), err, f, func() {
-		c.dropQR()
-		if err == nil {
-			c.credential = credential
-		}
-	}, "ceremony", c.ID, "kind", c.Kind, "authenticator", authenticatorKind)
-}
-
 // stop ends a running ceremony with f (cancelled) and stops its goroutine's work: a request
 // waiting on the key is cancelled (CTAPHID CANCEL through fido2).
 func (c *ceremony) stop(now time.Time, f authenticator.Failure) { c.Stop(now, f, c.dropQR) }
