@@ -125,12 +125,8 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	harness.Click(t, ctx, "Remove passkey")
 	harness.Page(t, ctx, "Confirm it's you")
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 
 	// The key is plugged in, so the journey offers to delete the passkey from it too.
 	harness.Page(t, ctx, "Delete the passkey from your security key too?")
@@ -148,9 +144,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	harness.Click(t, ctx, "Delete it from the security key")
 
 	// The Security keys flow: the key's PIN, then its passkeys, where this one is a leftover.
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.EnterPIN(t, ctx, pin)
 	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	row := harness.Text(t, ctx, "main .nhsuk-summary-list__row")
 	if !strings.Contains(row, email) || !strings.Contains(row, "No longer works") ||
@@ -358,14 +352,9 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	harness.CreateAccount(t, ctx, srv.Origin, "patient.ten@example.com", "a long enough password")
 	// Setting up a passkey on it does not ask for a PIN the key would refuse: it says why, and where
 	// to change the PIN.
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Where do you want to save your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
 	harness.ErrorsShown(t, ctx, "Set up a passkey", "Your security key needs a new PIN before it can be used.")
 	if summary := harness.Words(harness.Text(t, ctx, "main .nhsuk-error-summary")); !strings.Contains(summary,
 		"Change its PIN in Security keys, in login and security settings, then set up your passkey again.") {
@@ -413,9 +402,7 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 		t.Errorf("after the change the PIN is shown as %q", got)
 	}
 	harness.Click(t, ctx, "Passkeys on this key")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", newPIN)
-	harness.Click(t, ctx, "Continue")
+	harness.EnterPIN(t, ctx, newPIN)
 	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
 }
 
@@ -440,9 +427,7 @@ func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDelete
 	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
 	harness.Page(t, ctx, "Virtual security key (for testing)")
 	harness.Click(t, ctx, "Fingerprints")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.EnterPIN(t, ctx, pin)
 	harness.Page(t, ctx, "Fingerprints on Virtual security key (for testing)")
 	harness.Click(t, ctx, "Add a fingerprint")
 	harness.Page(t, ctx, "Add a fingerprint")
