@@ -333,9 +333,7 @@ var desktopStates = []string{
 }
 
 func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
 	a := harness.NewAudit(t, ctx)
 	const email = "a11y.desktop@example.com"
 	const password = "a long enough password"
@@ -588,9 +586,7 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 }
 
 func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	k := harness.NewKeyboard(t, ctx)
 	const email = "a11y.desktop.keyboard@example.com"
 	const pin = "97531"

@@ -22,9 +22,7 @@ import (
 )
 
 func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.three@example.com"
 	const pin = "2468"
 
@@ -95,9 +93,7 @@ func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) 
 
 func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T) {
 	// Nobody touches the key unless the test does.
-	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
 	const email = "patient.four@example.com"
 	const password = "a long enough password"
 	const pin = "864213"
@@ -151,9 +147,7 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 }
 
 func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.six@example.com"
 	const pin = "97531"
 

@@ -23,9 +23,7 @@ import (
 )
 
 func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.six@example.com"
 	const pin = "97531"
 
@@ -100,9 +98,7 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 }
 
 func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.seven@example.com"
 	const pin = "97531"
 
@@ -175,9 +171,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 }
 
 func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const first, second = "2468", "13579"
 
 	harness.CreateAccount(t, ctx, srv.Origin, "patient.eight@example.com", "a long enough password")
@@ -251,9 +245,7 @@ func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t
 }
 
 func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const pin = "24680"
 
 	// A key whose PIN has one try left: 7 wrong PINs through libfido2. CTAP 2.1 §6.5.5: after 3
@@ -333,9 +325,7 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 }
 
 func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const pin, newPIN = "135790", "246802"
 
 	// An administrator raised the key's minimum PIN length and asked for a new PIN (CTAP 2.1
@@ -408,9 +398,7 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 
 func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDeleted(t *testing.T) {
 	// Every touch waits for the test, so each step of the progress can be seen.
-	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
 	const pin = "97531"
 	withKey(t, key, func(dev *fido2.Device) {
 		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {

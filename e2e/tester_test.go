@@ -163,9 +163,7 @@ func errorPage(t *testing.T, ctx context.Context, h1 string) {
 }
 
 func TestJourneyTesterListsResetsTheKeyAndStartsAgain(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "tester.holds@example.com"
 	const pin = "97531"
 
