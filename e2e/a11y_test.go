@@ -118,13 +118,8 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Open(t, ctx, origin+"/create-account")
 	harness.Page(t, ctx, "Create an account")
 	a.Check("Create an account")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "Enter an email address")
-	a.Check("Create an account: nothing entered")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Create a password", password)
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Login and security settings")
+	a.CheckRefusal("Continue", "Enter an email address", "Create an account: nothing entered")
+	harness.SubmitNewAccount(t, ctx, email, password)
 	a.Check("Login and security settings: no passkeys")
 	harness.Click(t, ctx, "Passkeys")
 	harness.Page(t, ctx, "Passkeys")
@@ -172,8 +167,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Open(t, ctx, origin+"/account/security")
 	harness.Page(t, ctx, "Login and security settings")
 
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.LogOut(t, ctx)
 	a.Check("Start page: logged out banner")
 
 	harness.Open(t, ctx, origin+"/create-account")
@@ -181,9 +175,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.FillIn(t, ctx, "Email address", email)
 	harness.FillIn(t, ctx, "Create a password", "another long password")
 	harness.ExpectStatus(t, ctx, "POST /api/accounts", http.StatusConflict)
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "already uses this email address")
-	a.Check("Create an account: email address already used")
+	a.CheckRefusal("Continue", "already uses this email address", "Create an account: email address already used")
 
 	// Log in with a passkey: the page, its help, a wrong email, and an email whose passkey
 	// this device does not have (the browser says "not allowed", as when the person cancels).
@@ -194,17 +186,13 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.WaitFor(t, ctx, `document.querySelector("main details").open`, "the details should open")
 	a.Check("Log in: problems logging in opened")
 	harness.FillIn(t, ctx, "Email address", "not-an-email")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "Enter an email address in the correct format")
-	a.Check("Log in: email address in the wrong format")
+	a.CheckRefusal("Continue", "Enter an email address in the correct format", "Log in: email address in the wrong format")
 	// The email step lists no passkeys (docs/api.md, "The email step"), so this browser
 	// offers the passkey it holds, which is another account's: the page says so.
 	harness.ClearField(t, ctx, "Email address")
 	harness.FillIn(t, ctx, "Email address", "nobody.here@example.com")
 	harness.ExpectStatus(t, ctx, "POST /api/login/passkey/finish", http.StatusUnauthorized)
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "This passkey is not for the email address you entered")
-	a.Check("Log in: a passkey for another email address")
+	a.CheckRefusal("Continue", "This passkey is not for the email address you entered", "Log in: a passkey for another email address")
 
 	// Log in with a password: nothing entered, a wrong password, then too many tries (the
 	// 5th failure for an email locks it: docs/api.md, "Lockouts").
@@ -212,9 +200,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Page(t, ctx, "Log in with your password")
 	a.Check("Log in with your password")
 	harness.ClearField(t, ctx, "Email address")
-	harness.Click(t, ctx, "Log in")
-	harness.ErrorSummaryFocused(t, ctx, "Enter an email address")
-	a.Check("Log in with your password: nothing entered")
+	a.CheckRefusal("Log in", "Enter an email address", "Log in with your password: nothing entered")
 	const locked = "a11y.locked@example.com"
 	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
 	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusTooManyRequests)
@@ -255,22 +241,11 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	// A failure: setting up a second passkey on the device that already has one.
 	harness.Click(t, ctx, "Go to the start page")
 	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
-	harness.Open(t, ctx, origin+"/login/password")
-	harness.Page(t, ctx, "Log in with your password")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Password", password)
-	harness.Click(t, ctx, "Log in")
-	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.LogOut(t, ctx)
+	harness.LogInWithPassword(t, ctx, origin, email, password)
+	harness.OpenSetUpPasskey(t, ctx)
 	a.Check("Set up a passkey: with a passkey already")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "This device already has a passkey for your NHS login")
-	a.Check("Set up a passkey: failed, already on this device")
+	a.CheckRefusal("Continue", "This device already has a passkey for your NHS login", "Set up a passkey: failed, already on this device")
 
 	a.RequireAll(browserStates)
 }
@@ -293,19 +268,12 @@ func TestA11yABrowserThatCannotUsePasskeys(t *testing.T) {
 	harness.WaitFor(t, ctx, `(document.querySelector("main .nhsuk-inset-text") || {}).textContent.includes("This browser cannot use passkeys")`,
 		"the Log in page should say this browser cannot use passkeys")
 	a.Check("Browser without passkeys: Log in")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "This browser cannot use passkeys")
-	a.Check("Browser without passkeys: Log in: Continue selected")
+	a.CheckRefusal("Continue", "This browser cannot use passkeys", "Browser without passkeys: Log in: Continue selected")
 
 	harness.CreateAccount(t, ctx, origin, "a11y.oldbrowser@example.com", "a long enough password")
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	a.Check("Browser without passkeys: Set up a passkey")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "This browser cannot set up passkeys")
-	a.Check("Browser without passkeys: Set up a passkey: Continue selected")
+	a.CheckRefusal("Continue", "This browser cannot set up passkeys", "Browser without passkeys: Set up a passkey: Continue selected")
 
 	a.RequireAll(noPasskeyBrowserStates)
 }
@@ -349,38 +317,27 @@ var desktopStates = []string{
 }
 
 func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
 	a := harness.NewAudit(t, ctx)
 	const email = "a11y.desktop@example.com"
 	const password = "a long enough password"
 	const pin = "24680"
 
 	harness.CreateAccount(t, ctx, srv.Origin, email, password)
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	a.Check("Desktop: Set up a passkey")
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Where do you want to save your passkey?")
 	a.Check("Desktop: choose a key to save the passkey on")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "Select where to save your passkey")
-	a.Check("Desktop: choose a key: nothing chosen")
+	a.CheckRefusal("Continue", "Select where to save your passkey", "Desktop: choose a key: nothing chosen")
 	harness.Choose(t, ctx, "Virtual security key (for testing)")
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Create a PIN for your security key")
 	a.Check("Desktop: create a PIN")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "Enter a new PIN")
-	a.Check("Desktop: create a PIN: nothing entered")
+	a.CheckRefusal("Continue", "Enter a new PIN", "Desktop: create a PIN: nothing entered")
 	harness.FillIn(t, ctx, "New PIN", pin)
 	harness.FillIn(t, ctx, "Enter the new PIN again", "13579")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "The PINs you entered do not match")
-	a.Check("Desktop: create a PIN: PINs do not match")
+	a.CheckRefusal("Continue", "The PINs you entered do not match", "Desktop: create a PIN: PINs do not match")
 	harness.FillIn(t, ctx, "New PIN", pin)
 	harness.FillIn(t, ctx, "Enter the new PIN again", pin)
 	harness.Click(t, ctx, "Continue")
@@ -405,9 +362,7 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	a.Check("Desktop: Test tools")
 	harness.Follow(t, ctx, "button", "Change what the key does next", "/test-tools/next")
 	a.Check("Desktop: Test tools: what the key does next")
-	harness.Click(t, ctx, "Save")
-	harness.ErrorSummaryFocused(t, ctx, "Select what the virtual security key should do next")
-	a.Check("Desktop: Test tools: what the key does next: nothing chosen")
+	a.CheckRefusal("Save", "Select what the virtual security key should do next", "Desktop: Test tools: what the key does next: nothing chosen")
 	harness.Choose(t, ctx, "Succeed")
 	harness.Click(t, ctx, "Save")
 	harness.Page(t, ctx, "Test tools for the virtual security key")
@@ -430,8 +385,7 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 
 	// Log in: the key's steps, a wrong PIN, waiting for a touch, cancelling, and a key that
 	// is not touched in time.
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.LogOut(t, ctx)
 	harness.Click(t, ctx, "Log in")
 	harness.Page(t, ctx, "Log in")
 	a.Check("Desktop: Log in")
@@ -446,13 +400,9 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Enter your security key PIN")
 	a.Check("Desktop: enter the PIN")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "Enter your security key PIN")
-	a.Check("Desktop: enter the PIN: nothing entered")
+	a.CheckRefusal("Continue", "Enter your security key PIN", "Desktop: enter the PIN: nothing entered")
 	harness.FillIn(t, ctx, "Enter your security key PIN", "11111")
-	harness.Click(t, ctx, "Continue")
-	harness.ErrorSummaryFocused(t, ctx, "The PIN is not correct. You have 7 tries left.")
-	a.Check("Desktop: enter the PIN: wrong PIN")
+	a.CheckRefusal("Continue", "The PIN is not correct. You have 7 tries left.", "Desktop: enter the PIN: wrong PIN")
 	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Logging in with your passkey")
@@ -466,20 +416,14 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 
 	key.SetBehaviour(virtualkey.TimeOut())
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 	harness.ErrorSummaryFocused(t, ctx, "did not respond in time")
 	a.Check("Desktop: Log in: the key did not respond in time")
 
 	// Three wrong PINs in a row: the key wants to be plugged in again.
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
 	harness.Page(t, ctx, "Enter your security key PIN")
 	for try := 1; try <= 3; try++ {
 		harness.FillIn(t, ctx, "Enter your security key PIN", fmt.Sprintf("0000%d", try))
@@ -498,12 +442,8 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	harness.ClearField(t, ctx, "Email address")
 	harness.FillIn(t, ctx, "Email address", "someone.else@example.com")
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 	// The email step lists no passkeys, so the key offers the one it holds (another
 	// account's) after a touch, and the app finds none for this email among them.
 	harness.DeviceStatus(t, ctx, "Touch your security key")
@@ -530,10 +470,7 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	harness.ExpectStatus(t, ctx, "GET /api/device/tester", http.StatusNotFound)
 	bare := harness.StartDesktop(t, nil)
 	harness.CreateAccount(t, ctx, bare.Origin, "a11y.nokey@example.com", password)
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Insert your security key")
 	harness.DeviceStatus(t, ctx, "Looking for your security key")
@@ -621,9 +558,7 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 }
 
 func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	k := harness.NewKeyboard(t, ctx)
 	const email = "a11y.desktop.keyboard@example.com"
 	const pin = "97531"
@@ -752,10 +687,7 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 	a := harness.NewAudit(t, ctx)
 
 	harness.CreateAccount(t, ctx, srv.Origin, "a11y.kiosk@example.com", "a long enough password")
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	a.Check("Kiosk: Set up a passkey on a shared computer")
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Where do you want to save your passkey?")
@@ -796,13 +728,9 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 	a.Check("Kiosk: Close the app")
 	harness.ExpectStatus(t, ctx, "POST /api/device/kiosk/exit", http.StatusUnprocessableEntity) // nothing entered
 	harness.ExpectStatus(t, ctx, "POST /api/device/kiosk/exit", http.StatusForbidden)           // the wrong secret
-	harness.Click(t, ctx, "Close the app")
-	harness.ErrorSummaryFocused(t, ctx, "Enter the administrator secret")
-	a.Check("Kiosk: Close the app: nothing entered")
+	a.CheckRefusal("Close the app", "Enter the administrator secret", "Kiosk: Close the app: nothing entered")
 	harness.FillIn(t, ctx, "Administrator secret", "not the secret")
-	harness.Click(t, ctx, "Close the app")
-	harness.ErrorSummaryFocused(t, ctx, "The administrator secret is not correct")
-	a.Check("Kiosk: Close the app: wrong secret")
+	a.CheckRefusal("Close the app", "The administrator secret is not correct", "Kiosk: Close the app: wrong secret")
 	harness.FillIn(t, ctx, "Administrator secret", harness.KioskAdminSecret)
 	harness.Click(t, ctx, "Close the app")
 	harness.Page(t, ctx, "The app is closing")

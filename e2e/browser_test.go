@@ -26,22 +26,14 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 	harness.Page(t, ctx, "Manage passkeys for your NHS login")
 	harness.Click(t, ctx, "Create an account")
 	harness.Page(t, ctx, "Create an account")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Create a password", password)
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Login and security settings")
+	harness.SubmitNewAccount(t, ctx, email, password)
 	if n := harness.PasskeyCount(t, ctx); n != 0 {
 		t.Fatalf("a new account should have no passkeys, the API lists %d", n)
 	}
 
 	// Set up a passkey, as NHS login's help article says: "Go to Login and security settings,
 	// select Passkeys, select Set up a passkey".
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Passkeys")
+	harness.SetUpPasskeyInBrowser(t, ctx)
 	if n := harness.PasskeyCount(t, ctx); n != 1 {
 		t.Fatalf("after setting up a passkey the API lists %d passkeys, want 1", n)
 	}
@@ -56,15 +48,11 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 	// Back to Login and security settings, log out, then log in with the passkey by email.
 	harness.Click(t, ctx, "Back to login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.LogOut(t, ctx)
 	if harness.SignedIn(t, ctx) {
 		t.Fatal("still signed in after logging out")
 	}
-	harness.Click(t, ctx, "Log in")
-	harness.Page(t, ctx, "Log in")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.Click(t, ctx, "Continue")
+	harness.StartLogIn(t, ctx, email)
 	harness.Page(t, ctx, "Login and security settings")
 	if !harness.SignedIn(t, ctx) {
 		t.Fatal("not signed in after logging in with the passkey")
@@ -87,14 +75,8 @@ func TestJourneyPasswordLoginWithAWrongThenTheRightPassword(t *testing.T) {
 	const email = "patient.two@example.com"
 	const password = "another good password"
 
-	harness.Open(t, ctx, origin+"/create-account")
-	harness.Page(t, ctx, "Create an account")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Create a password", password)
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.LogOut(t, ctx)
 
 	harness.Click(t, ctx, "Log in")
 	harness.Page(t, ctx, "Log in")
@@ -137,18 +119,8 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 
 	// Create an account, then set up a passkey: the fresh login allows this one change without
 	// confirming it's you (docs/api.md, "Re-authentication").
-	harness.Open(t, ctx, origin+"/create-account")
-	harness.Page(t, ctx, "Create an account")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Create a password", password)
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Passkeys")
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.SetUpPasskeyInBrowser(t, ctx)
 	harness.Banner(t, ctx, "Passkey set up")
 	first := harness.ListPasskeys(t, ctx)
 	if len(first) != 1 {
@@ -307,18 +279,8 @@ func TestJourneyAPatientWhoLostTwoDevicesRemovesBothPasskeys(t *testing.T) {
 	const email = "patient.lost@example.com"
 	const password = "a password to fall back on"
 
-	harness.Open(t, ctx, origin+"/create-account")
-	harness.Page(t, ctx, "Create an account")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Create a password", password)
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Passkeys")
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.SetUpPasskeyInBrowser(t, ctx)
 	// The second passkey on "another device": confirm it's you with the first (the begin
 	// answers 403 reauth_required), then the first is taken off this authenticator while the
 	// second is made (the server excludes it).
@@ -340,15 +302,11 @@ func TestJourneyAPatientWhoLostTwoDevicesRemovesBothPasskeys(t *testing.T) {
 	harness.RemoveCredential(t, ctx, authID, harness.AuthenticatorCredentials(t, ctx, authID)[0].CredentialID)
 	harness.Click(t, ctx, "Back to login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.LogOut(t, ctx)
 
 	// The passkey login: the browser says only "not allowed"; the page says the passkey may not
 	// be on this device, and offers the password.
-	harness.Click(t, ctx, "Log in")
-	harness.Page(t, ctx, "Log in")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.Click(t, ctx, "Continue")
+	harness.StartLogIn(t, ctx, email)
 	harness.ErrorSummaryFocused(t, ctx, "Your passkey may not be on this device.")
 	if summary := harness.Text(t, ctx, "main .nhsuk-error-summary"); strings.Contains(summary, "You may have cancelled it, or your device took too long") {
 		t.Errorf("the error should not lead with cancelling; it says:\n%s", summary)

@@ -22,9 +22,7 @@ import (
 )
 
 func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.three@example.com"
 	const pin = "2468"
 
@@ -50,15 +48,9 @@ func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) 
 
 	// Log out, then log in with the passkey: a wrong PIN first, then the right one.
 	backToSettings(t, ctx)
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
-	harness.Click(t, ctx, "Log in")
-	harness.Page(t, ctx, "Log in")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
+	harness.LogOut(t, ctx)
+	harness.StartLogIn(t, ctx, email)
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
 	harness.Page(t, ctx, "Enter your security key PIN")
 	if ac := harness.Get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#pin").getAttribute("autocomplete")`)); ac != "off" {
 		t.Errorf("the PIN field should have autocomplete=off, has %q", ac)
@@ -101,26 +93,16 @@ func TestJourneyDesktopSetUpPasskeyOnVirtualKeyAndLogInWithItsPIN(t *testing.T) 
 
 func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T) {
 	// Nobody touches the key unless the test does.
-	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
 	const email = "patient.four@example.com"
 	const password = "a long enough password"
 	const pin = "864213"
 
 	harness.CreateAccount(t, ctx, srv.Origin, email, password)
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Where do you want to save your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Create a PIN for your security key")
-	harness.FillIn(t, ctx, "New PIN", pin)
-	harness.FillIn(t, ctx, "Enter the new PIN again", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
+	harness.CreatePIN(t, ctx, pin)
 	harness.Page(t, ctx, "Setting up your passkey")
 	harness.DeviceStatus(t, ctx, "Touch your security key")
 	harness.DeviceStatus(t, ctx, "It may flash or light up.")
@@ -146,25 +128,12 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 	harness.Click(t, ctx, "Back")
 	harness.Page(t, ctx, "Passkeys")
 	backToSettings(t, ctx)
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
-	harness.Open(t, ctx, srv.Origin+"/login/password")
-	harness.Page(t, ctx, "Log in with your password")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.FillIn(t, ctx, "Password", password)
-	harness.Click(t, ctx, "Log in")
-	harness.Page(t, ctx, "Login and security settings")
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.LogOut(t, ctx)
+	harness.LogInWithPassword(t, ctx, srv.Origin, email, password)
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Where do you want to save your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 	harness.Page(t, ctx, "Setting up your passkey")
 	harness.DeviceStatus(t, ctx, "Touch your security key")
 	key.Touch()
@@ -178,9 +147,7 @@ func TestJourneyDesktopCancelWhileTheKeyWaitsForATouchThenTryAgain(t *testing.T)
 }
 
 func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.six@example.com"
 	const pin = "97531"
 
@@ -211,12 +178,8 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 		t.Errorf("the step should say what the desktop app will ask; it says:\n%s", body)
 	}
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 	// The key is still plugged in, so the app offers to delete the passkey from it too
 	// (keys_test.go goes on to do that); not now.
 	harness.Page(t, ctx, "Delete the passkey from your security key too?")
@@ -244,18 +207,10 @@ func TestJourneyDesktopRemoveAPasskeyConfirmingItsYouWithTheVirtualKey(t *testin
 // page asks for a new one (entered twice); it ends on Passkeys, with the banner.
 func setUpPasskeyOnNewVirtualKey(t *testing.T, ctx context.Context, pin string) {
 	t.Helper()
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Where do you want to save your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Create a PIN for your security key")
-	harness.FillIn(t, ctx, "New PIN", pin)
-	harness.FillIn(t, ctx, "Enter the new PIN again", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
+	harness.CreatePIN(t, ctx, pin)
 	harness.Page(t, ctx, "Passkeys")
 }
 

@@ -23,9 +23,7 @@ import (
 )
 
 func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.six@example.com"
 	const pin = "97531"
 
@@ -100,9 +98,7 @@ func TestJourneyDesktopSecurityKeysShowTheAccountsPasskeyAndDeleteItFromTheKey(t
 }
 
 func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "patient.seven@example.com"
 	const pin = "97531"
 
@@ -125,12 +121,8 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	harness.Click(t, ctx, "Remove passkey")
 	harness.Page(t, ctx, "Confirm it's you")
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 
 	// The key is plugged in, so the journey offers to delete the passkey from it too.
 	harness.Page(t, ctx, "Delete the passkey from your security key too?")
@@ -148,9 +140,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	harness.Click(t, ctx, "Delete it from the security key")
 
 	// The Security keys flow: the key's PIN, then its passkeys, where this one is a leftover.
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.EnterPIN(t, ctx, pin)
 	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
 	row := harness.Text(t, ctx, "main .nhsuk-summary-list__row")
 	if !strings.Contains(row, email) || !strings.Contains(row, "No longer works") ||
@@ -181,9 +171,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 }
 
 func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const first, second = "2468", "13579"
 
 	harness.CreateAccount(t, ctx, srv.Origin, "patient.eight@example.com", "a long enough password")
@@ -257,9 +245,7 @@ func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t
 }
 
 func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const pin = "24680"
 
 	// A key whose PIN has one try left: 7 wrong PINs through libfido2. CTAP 2.1 §6.5.5: after 3
@@ -339,9 +325,7 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 }
 
 func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const pin, newPIN = "135790", "246802"
 
 	// An administrator raised the key's minimum PIN length and asked for a new PIN (CTAP 2.1
@@ -358,14 +342,9 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	harness.CreateAccount(t, ctx, srv.Origin, "patient.ten@example.com", "a long enough password")
 	// Setting up a passkey on it does not ask for a PIN the key would refuse: it says why, and where
 	// to change the PIN.
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Where do you want to save your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
 	harness.ErrorsShown(t, ctx, "Set up a passkey", "Your security key needs a new PIN before it can be used.")
 	if summary := harness.Words(harness.Text(t, ctx, "main .nhsuk-error-summary")); !strings.Contains(summary,
 		"Change its PIN in Security keys, in login and security settings, then set up your passkey again.") {
@@ -413,17 +392,13 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 		t.Errorf("after the change the PIN is shown as %q", got)
 	}
 	harness.Click(t, ctx, "Passkeys on this key")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", newPIN)
-	harness.Click(t, ctx, "Continue")
+	harness.EnterPIN(t, ctx, newPIN)
 	harness.Page(t, ctx, "Passkeys on Virtual security key (for testing)")
 }
 
 func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDeleted(t *testing.T) {
 	// Every touch waits for the test, so each step of the progress can be seen.
-	key := harness.NewVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.WaitForTouch(time.Minute))
 	const pin = "97531"
 	withKey(t, key, func(dev *fido2.Device) {
 		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
@@ -440,9 +415,7 @@ func TestJourneyDesktopSecurityKeyFingerprintIsAddedTouchByTouchRenamedAndDelete
 	harness.Click(t, ctx, "Manage this security key: Virtual security key (for testing)")
 	harness.Page(t, ctx, "Virtual security key (for testing)")
 	harness.Click(t, ctx, "Fingerprints")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.EnterPIN(t, ctx, pin)
 	harness.Page(t, ctx, "Fingerprints on Virtual security key (for testing)")
 	harness.Click(t, ctx, "Add a fingerprint")
 	harness.Page(t, ctx, "Add a fingerprint")

@@ -39,10 +39,7 @@ func TestJourneyKioskSetUpLogOutLogInAndTakeTheKeyOut(t *testing.T) {
 		"the footer should have the staff link in kiosk mode")
 
 	// Set up a passkey: the advice is in kiosk terms, and this computer is never offered.
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	if body := harness.Text(t, ctx, "main"); !harness.ContainsAll(body,
 		"This is a shared computer, so your passkey cannot be saved on it.",
 		"Only save a passkey on a security key, phone or tablet that belongs to you.") ||
@@ -59,10 +56,7 @@ func TestJourneyKioskSetUpLogOutLogInAndTakeTheKeyOut(t *testing.T) {
 	}
 	harness.Choose(t, ctx, "Virtual security key (for testing)")
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Create a PIN for your security key")
-	harness.FillIn(t, ctx, "New PIN", pin)
-	harness.FillIn(t, ctx, "Enter the new PIN again", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.CreatePIN(t, ctx, pin)
 	harness.Page(t, ctx, "Passkeys")
 	harness.Banner(t, ctx, "Passkey set up")
 	backToSettings(t, ctx)
@@ -91,12 +85,8 @@ func TestJourneyKioskSetUpLogOutLogInAndTakeTheKeyOut(t *testing.T) {
 	}
 	harness.FillIn(t, ctx, "Email address", email)
 	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Which security key has your passkey?")
-	harness.Choose(t, ctx, "Virtual security key (for testing)")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Enter your security key PIN")
-	harness.FillIn(t, ctx, "Enter your security key PIN", pin)
-	harness.Click(t, ctx, "Continue")
+	harness.ChooseVirtualKey(t, ctx, "Which security key has your passkey?")
+	harness.EnterPIN(t, ctx, pin)
 	harness.Page(t, ctx, "Login and security settings")
 	if !harness.SignedIn(t, ctx) {
 		t.Fatal("not signed in after logging in with the passkey")

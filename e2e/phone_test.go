@@ -122,10 +122,7 @@ func axeClean(t *testing.T, a *harness.Audit, state string) {
 // startPhoneSetUp goes from Login and security settings to the phone's QR code page.
 func startPhoneSetUp(t *testing.T, ctx context.Context) {
 	t.Helper()
-	harness.Click(t, ctx, "Passkeys")
-	harness.Page(t, ctx, "Passkeys")
-	harness.Click(t, ctx, "Set up a passkey")
-	harness.Page(t, ctx, "Set up a passkey")
+	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Where do you want to save your passkey?")
 	harness.Choose(t, ctx, "A different phone or tablet")
@@ -165,12 +162,8 @@ func TestJourneyDesktopSetUpAndLogInWithAPhone(t *testing.T) {
 
 	// Log out, then log in with the phone: a new QR code.
 	backToSettings(t, ctx)
-	harness.Click(t, ctx, "Log out")
-	harness.Page(t, ctx, "Manage passkeys for your NHS login")
-	harness.Click(t, ctx, "Log in")
-	harness.Page(t, ctx, "Log in")
-	harness.FillIn(t, ctx, "Email address", email)
-	harness.Click(t, ctx, "Continue")
+	harness.LogOut(t, ctx)
+	harness.StartLogIn(t, ctx, email)
 	harness.Page(t, ctx, "Where is your passkey saved?")
 	harness.Choose(t, ctx, "A different phone or tablet")
 	harness.Click(t, ctx, "Continue")
@@ -233,10 +226,7 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 			harness.CreateAccount(t, ctx, srv.Origin, "patient.phone.fails@example.com", "a long enough password")
 
 			if tc.bluetooth != nil {
-				harness.Click(t, ctx, "Passkeys")
-				harness.Page(t, ctx, "Passkeys")
-				harness.Click(t, ctx, "Set up a passkey")
-				harness.Page(t, ctx, "Set up a passkey")
+				harness.OpenSetUpPasskey(t, ctx)
 				harness.Click(t, ctx, "Continue")
 				harness.Page(t, ctx, "Where do you want to save your passkey?")
 				hint := harness.Get(t, ctx, chromedp.Evaluate[string](`(() => { const r = document.querySelector('main input[value="phone"]');

@@ -106,19 +106,12 @@ func TestJourneyTesterEveryChoiceReachesItsMessage(t *testing.T) {
 			harness.Open(t, ctx, srv.Origin+"/account/passkeys/set-up")
 			harness.Page(t, ctx, "Set up a passkey")
 			harness.Click(t, ctx, "Continue")
-			harness.Page(t, ctx, "Where do you want to save your passkey?")
-			harness.Choose(t, ctx, "Virtual security key (for testing)")
-			harness.Click(t, ctx, "Continue")
+			harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
 			switch tt.pinStep {
 			case newPIN:
-				harness.Page(t, ctx, "Create a PIN for your security key")
-				harness.FillIn(t, ctx, "New PIN", pin)
-				harness.FillIn(t, ctx, "Enter the new PIN again", pin)
-				harness.Click(t, ctx, "Continue")
+				harness.CreatePIN(t, ctx, pin)
 			case testPIN:
-				harness.Page(t, ctx, "Enter your security key PIN")
-				harness.FillIn(t, ctx, "Enter your security key PIN", device.TestPIN)
-				harness.Click(t, ctx, "Continue")
+				harness.EnterPIN(t, ctx, device.TestPIN)
 			}
 			tt.sees(t, ctx, key)
 		})
@@ -170,9 +163,7 @@ func errorPage(t *testing.T, ctx context.Context, h1 string) {
 }
 
 func TestJourneyTesterListsResetsTheKeyAndStartsAgain(t *testing.T) {
-	key := harness.NewVirtualKey(t, virtualkey.Succeed())
-	srv := harness.StartDesktop(t, key)
-	ctx := harness.NewWebview(t)
+	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	const email = "tester.holds@example.com"
 	const pin = "97531"
 

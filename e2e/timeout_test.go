@@ -21,12 +21,7 @@ func TestJourneyIdleTimeoutWarnsCanBeExtendedByKeyboardThenLogsOut(t *testing.T)
 	a := harness.NewAudit(t, ctx)
 	k := harness.NewKeyboard(t, ctx)
 
-	harness.Open(t, ctx, origin+"/create-account")
-	harness.Page(t, ctx, "Create an account")
-	harness.FillIn(t, ctx, "Email address", "idle.patient@example.com")
-	harness.FillIn(t, ctx, "Create a password", "correct horse battery")
-	harness.Click(t, ctx, "Continue")
-	harness.Page(t, ctx, "Login and security settings")
+	harness.CreateAccountInBrowser(t, ctx, origin, "idle.patient@example.com", "correct horse battery")
 
 	// The warning: a modal dialog, its heading focused, the time left in the dialog's
 	// description (read with the heading), and the polite live region kept for later changes.

@@ -50,9 +50,7 @@ func TestRegisterLogOutAndLogInThroughTheDeviceEndpoints(t *testing.T) {
 	if !strings.Contains(string(cdj), `"origin":"`+rpOrigin+`"`) {
 		t.Errorf("clientDataJSON must carry the RP origin, not the webview's: %s", cdj)
 	}
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
-		t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	e.finishRegister(reg, c.Credential)
 	if n := e.passkeys(); n != 1 {
 		t.Fatalf("%d passkeys after setting one up", n)
 	}
@@ -65,9 +63,7 @@ func TestRegisterLogOutAndLogInThroughTheDeviceEndpoints(t *testing.T) {
 		e.logout()
 		login := e.loginBegin(address)
 		c := e.start("get", "virtual", login.PublicKey)
-		c = e.await(c.ID, "pin-needed")
-		e.sendPIN(c.ID, pin)
-		c = e.await(c.ID, "done")
+		c = e.withPIN(c)
 		r := e.do("POST", "/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": c.Credential})
 		if r.status != http.StatusOK || e.cookie == nil {
 			t.Fatalf("login finish (email %q): %d %s", address, r.status, r.body)
@@ -100,9 +96,7 @@ func TestAKeyWithoutAPINGetsTheOneThePersonChooses(t *testing.T) {
 	}
 	e.sendPIN(c.ID, pin)
 	c = e.await(c.ID, "done")
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
-		t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	e.finishRegister(reg, c.Credential)
 	if retries, set := e.key.PINRetries(); !set || retries != 8 {
 		t.Errorf("the key's PIN: set %v, %d tries", set, retries)
 	}
@@ -140,9 +134,7 @@ func TestAWrongPINAsksAgainWithTheTriesLeft(t *testing.T) {
 	}
 	e.sendPIN(c.ID, pin)
 	c = e.await(c.ID, "done")
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
-		t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	e.finishRegister(reg, c.Credential)
 	if retries, _ := e.key.PINRetries(); retries != 8 {
 		t.Errorf("the right PIN should restore the tries: %d", retries)
 	}
@@ -219,12 +211,8 @@ func TestANewCeremonyCancelsTheRunningOne(t *testing.T) {
 	if got := e.await(first.ID, "failed"); got.Error.Code != "cancelled" {
 		t.Fatalf("the first ceremony: %s", got)
 	}
-	second = e.await(second.ID, "pin-needed")
-	e.sendPIN(second.ID, pin)
-	second = e.await(second.ID, "done")
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": second.Credential}); r.status != http.StatusCreated {
-		t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	second = e.withPIN(second)
+	e.finishRegister(reg, second.Credential)
 }
 
 func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
@@ -256,9 +244,7 @@ func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
 	e.sendPIN(c.ID, pin)
 	c = e.await(c.ID, "touch") // a hardware key: "touch" while the request blocks
 	c = e.await(c.ID, "done")
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
-		t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	e.finishRegister(reg, c.Credential)
 
 	list := decode[struct {
 		Authenticators []struct {
@@ -282,12 +268,8 @@ func TestWithNoKeyTheCeremonyWaitsForOneToBeInserted(t *testing.T) {
 	if c.State != "working" {
 		t.Errorf("a ceremony on the connected key starts %s", c)
 	}
-	c = e.await(c.ID, "pin-needed")
-	e.sendPIN(c.ID, pin)
-	c = e.await(c.ID, "done")
-	if r := e.do("POST", "/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": c.Credential}); r.status != http.StatusOK {
-		t.Fatalf("login finish: %d %s", r.status, r.body)
-	}
+	c = e.withPIN(c)
+	e.finishLogin(login, c.Credential)
 }
 
 func TestNoKeyInsertedInTimeFails(t *testing.T) {

@@ -193,9 +193,7 @@ func TestRequestsAreExactlyWhatTheAPISaysInTheDesktopApp(t *testing.T) {
 	e.logout()
 	b := e.loginBegin(email)
 	lc := e.start("get", "virtual", b.PublicKey)
-	lc = e.await(lc.ID, "pin-needed")
-	e.sendPIN(lc.ID, pin)
-	lc = e.await(lc.ID, "done")
+	lc = e.withPIN(lc)
 	login := map[string]any{"ceremony": b.Ceremony, "credential": lc.Credential}
 	if r := e.do("POST", "/api/login/passkey/finish", login); r.status != http.StatusOK {
 		t.Fatalf("login finish: %d %s", r.status, r.body)

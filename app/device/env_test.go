@@ -315,9 +315,7 @@ func (e *env) proof(action string) string {
 			e.t.Fatalf("re-authentication begin: %d %s", b.status, b.body)
 		}
 		c := e.start("get", "virtual", decode[begin](e.t, b).PublicKey)
-		c = e.await(c.ID, "pin-needed")
-		e.sendPIN(c.ID, pin)
-		c = e.await(c.ID, "done")
+		c = e.withPIN(c)
 		r = e.do("POST", "/api/reauth/passkey/finish", map[string]any{"ceremony": decode[begin](e.t, b).Ceremony, "credential": c.Credential})
 	}
 	if r.status != http.StatusOK {
@@ -364,16 +362,38 @@ func (e *env) passkeys() int {
 	}](e.t, r).Passkeys)
 }
 
+// withPIN takes ceremony c through its PIN step with pin to its end, done.
+func (e *env) withPIN(c ceremony) ceremony {
+	e.t.Helper()
+	c = e.await(c.ID, "pin-needed")
+	e.sendPIN(c.ID, pin)
+	return e.await(c.ID, "done")
+}
+
+// finishRegister hands credential to the backend for the set-up b began and checks it is
+// accepted (201).
+func (e *env) finishRegister(b begin, credential json.RawMessage) {
+	e.t.Helper()
+	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": b.Ceremony, "credential": credential}); r.status != http.StatusCreated {
+		e.t.Fatalf("register finish: %d %s", r.status, r.body)
+	}
+}
+
+// finishLogin hands credential to the backend for the login b began and checks it signs
+// the person in (200).
+func (e *env) finishLogin(b begin, credential json.RawMessage) {
+	e.t.Helper()
+	if r := e.do("POST", "/api/login/passkey/finish", map[string]any{"ceremony": b.Ceremony, "credential": credential}); r.status != http.StatusOK {
+		e.t.Fatalf("login finish: %d %s", r.status, r.body)
+	}
+}
+
 // register sets up a passkey on the authenticator through the device endpoints, the key
 // already having PIN pin, and checks the backend accepts it.
 func (e *env) register(authenticator string) {
 	e.t.Helper()
 	b := e.registerBegin()
 	c := e.start("create", authenticator, b.PublicKey)
-	c = e.await(c.ID, "pin-needed")
-	e.sendPIN(c.ID, pin)
-	c = e.await(c.ID, "done")
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
-		e.t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	c = e.withPIN(c)
+	e.finishRegister(b, c.Credential)
 }

@@ -265,9 +265,7 @@ func (e *env) registerPhone(r *phoneRig) {
 	e.t.Helper()
 	reg := e.registerBegin()
 	credential := e.phoneDone(r, "create", reg.PublicKey, "")
-	if res := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": reg.Ceremony, "credential": credential}); res.status != http.StatusCreated {
-		e.t.Fatalf("register finish: %d %s", res.status, res.body)
-	}
+	e.finishRegister(reg, credential)
 }
 
 func TestAPasskeySetUpWithAPhoneIsThenUsedToLogIn(t *testing.T) {

@@ -92,9 +92,9 @@ type Config struct {
 // Service serves the device endpoints through the features it has built.
 //
 // Lock order (a lock on the left may be held while taking one on its right, never the
-// other way): ceremony.Service.mu -> ceremony.mu -> the lease's and the Set's;
-// keys.keyManager.mu -> keys.keyJob.mu. The services' own locks are never held while
-// calling into another package: the lease's and the Set's mutexes, the test tools'
+// other way): ceremony.Service.mu -> a ceremony's lock (authenticator.Job) -> the lease's
+// and the Set's; keys.Service.mu -> a key job's lock (authenticator.Job). The services' own
+// locks are never held while calling into another package: the lease's and the Set's mutexes, the test tools'
 // (app/device/tester) and kiosk mode's (app/device/kioskapi) are leaves, and kiosk mode
 // calls back into the ceremonies (EndVisit) with its own released.
 type Service struct {

@@ -138,9 +138,7 @@ func TestTestToolsShowWhatTheKeyHoldsAndResetIt(t *testing.T) {
 	c = e.await(c.ID, "pin-needed")
 	e.sendPIN(c.ID, device.TestPIN)
 	c = e.await(c.ID, "done")
-	if r := e.do("POST", "/api/passkeys/register/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Credential}); r.status != http.StatusCreated {
-		t.Fatalf("register finish: %d %s", r.status, r.body)
-	}
+	e.finishRegister(b, c.Credential)
 	st = testerOf(t, e.do("GET", "/api/device/tester", nil))
 	if len(st.Passkeys) != 1 || st.Passkeys[0].RPID != "localhost" || st.Passkeys[0].UserName != email || st.Passkeys[0].CreatedAt == "" {
 		t.Fatalf("the key should list the passkey for localhost and %s: %+v", email, st.Passkeys)

@@ -57,16 +57,7 @@ func (d *Device) GetAssertion(ctx context.Context, req GetAssertionRequest) ([]A
 
 	var out []Assertion
 	var readErr error
-	err := d.do(ctx, op, req.Status, func(dev *C.fido_dev_t) C.int {
-		pin, err := newSecret(req.PIN)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer pin.release()
-		if rc := checkUserVerification(dev, req.UserVerification, pin.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
-
+	err := d.doWithPIN(ctx, op, req.Status, nil, req.PIN, req.checkUserVerification, func(dev *C.fido_dev_t, pin *cSecret) C.int {
 		as := C.fido_assert_new()
 		if as == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -90,6 +81,12 @@ func (d *Device) GetAssertion(ctx context.Context, req GetAssertionRequest) ([]A
 		return nil, fmt.Errorf("%s: %w", op, readErr)
 	}
 	return out, nil
+}
+
+// checkUserVerification is doWithPIN's check: user verification asked for and no PIN given
+// (checkUserVerification).
+func (req *GetAssertionRequest) checkUserVerification(dev *C.fido_dev_t, havePIN bool) C.int {
+	return checkUserVerification(dev, req.UserVerification, havePIN)
 }
 
 func (req *GetAssertionRequest) validate() error {

@@ -156,6 +156,9 @@ func bioCheck(dev *C.fido_dev_t, needPIN, havePIN bool) C.int {
 	return C.FIDO_ERR_PIN_REQUIRED
 }
 
+// bioCheckWithPIN is bioCheck for a call that needs the PIN (doWithPIN's check).
+func bioCheckWithPIN(dev *C.fido_dev_t, havePIN bool) C.int { return bioCheck(dev, true, havePIN) }
+
 // freshInfo asks for getInfo now (what libfido2 read at open may be stale).
 func freshInfo(dev *C.fido_dev_t) (Info, C.int) {
 	ci := C.fido_cbor_info_new()
@@ -207,16 +210,10 @@ func (d *Device) BioEnrollBegin(ctx context.Context, pin []byte, timeout time.Du
 	if err := validatePINForUse(pin); err != nil {
 		return nil, 0, 0, fmt.Errorf("%s: %w", op, err)
 	}
-	err = d.doWith(ctx, op, nil, bioKinds, func(dev *C.fido_dev_t) C.int {
+	err = d.doWithPIN(ctx, op, nil, bioKinds, pin, func(dev *C.fido_dev_t, havePIN bool) C.int {
 		d.endEnrollment()
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := bioCheck(dev, true, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+		return bioCheck(dev, true, havePIN)
+	}, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		tmpl := C.fido_bio_template_new()
 		if tmpl == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -313,15 +310,7 @@ func (d *Device) BioEnrollments(ctx context.Context, pin []byte) ([]Enrollment, 
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	out := []Enrollment{}
-	err := d.doWith(ctx, op, nil, bioKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := bioCheck(dev, true, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	err := d.doWithPIN(ctx, op, nil, bioKinds, pin, bioCheckWithPIN, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		ta := C.fido_bio_template_array_new()
 		if ta == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -361,15 +350,7 @@ func (d *Device) BioSetName(ctx context.Context, id []byte, name string, pin []b
 	if err := validatePINForUse(pin); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return d.doWith(ctx, op, nil, bioKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := bioCheck(dev, true, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	return d.doWithPIN(ctx, op, nil, bioKinds, pin, bioCheckWithPIN, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		tmpl, rc := newTemplate(id, &name)
 		if rc != C.FIDO_OK {
 			return rc
@@ -389,15 +370,7 @@ func (d *Device) BioRemove(ctx context.Context, id, pin []byte) error {
 	if err := validatePINForUse(pin); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return d.doWith(ctx, op, nil, bioKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := bioCheck(dev, true, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	return d.doWithPIN(ctx, op, nil, bioKinds, pin, bioCheckWithPIN, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		tmpl, rc := newTemplate(id, nil)
 		if rc != C.FIDO_OK {
 			return rc

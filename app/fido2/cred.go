@@ -113,16 +113,7 @@ func (d *Device) MakeCredential(ctx context.Context, req MakeCredentialRequest) 
 
 	var out *Credential
 	var readErr error
-	err := d.do(ctx, op, req.Status, func(dev *C.fido_dev_t) C.int {
-		pin, err := newSecret(req.PIN)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer pin.release()
-		if rc := checkUserVerification(dev, req.UserVerification, pin.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
-
+	err := d.doWithPIN(ctx, op, req.Status, nil, req.PIN, req.checkUserVerification, func(dev *C.fido_dev_t, pin *cSecret) C.int {
 		cred := C.fido_cred_new()
 		if cred == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -146,6 +137,12 @@ func (d *Device) MakeCredential(ctx context.Context, req MakeCredentialRequest) 
 		return nil, fmt.Errorf("%s: %w", op, readErr)
 	}
 	return out, nil
+}
+
+// checkUserVerification is doWithPIN's check: user verification asked for and no PIN given
+// (checkUserVerification).
+func (req *MakeCredentialRequest) checkUserVerification(dev *C.fido_dev_t, havePIN bool) C.int {
+	return checkUserVerification(dev, req.UserVerification, havePIN)
 }
 
 func (req *MakeCredentialRequest) validate() error {

@@ -76,15 +76,7 @@ func (d *Device) CredentialsMetadata(ctx context.Context, pin []byte) (CredMetad
 		return CredMetadata{}, fmt.Errorf("%s: %w", op, err)
 	}
 	var out CredMetadata
-	err := d.doWith(ctx, op, nil, credManKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := credManCheck(dev, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	err := d.doWithPIN(ctx, op, nil, credManKinds, pin, credManCheck, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		md := C.fido_credman_metadata_new()
 		if md == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -116,15 +108,7 @@ func (d *Device) RelyingParties(ctx context.Context, pin []byte) ([]RP, error) {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	out := []RP{}
-	err := d.doWith(ctx, op, nil, credManKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := credManCheck(dev, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	err := d.doWithPIN(ctx, op, nil, credManKinds, pin, credManCheck, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		rps := C.fido_credman_rp_new()
 		if rps == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -166,15 +150,7 @@ func (d *Device) Credentials(ctx context.Context, rpID string, pin []byte) ([]St
 	}
 	out := []StoredCredential{}
 	var readErr error
-	err := d.doWith(ctx, op, nil, credManKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := credManCheck(dev, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	err := d.doWithPIN(ctx, op, nil, credManKinds, pin, credManCheck, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		rk := C.fido_credman_rk_new()
 		if rk == nil {
 			return C.FIDO_ERR_INTERNAL
@@ -240,15 +216,7 @@ func (d *Device) DeleteCredential(ctx context.Context, credentialID, pin []byte)
 	if err := validatePINForUse(pin); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return d.doWith(ctx, op, nil, credManKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := credManCheck(dev, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	return d.doWithPIN(ctx, op, nil, credManKinds, pin, credManCheck, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		id, n := cBytes(credentialID)
 		return C.fido_credman_del_dev_rk(dev, id, n, p.ptr())
 	})
@@ -268,15 +236,7 @@ func (d *Device) UpdateCredentialUser(ctx context.Context, credentialID, userID 
 	if err := validatePINForUse(pin); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return d.doWith(ctx, op, nil, credManKinds, func(dev *C.fido_dev_t) C.int {
-		p, err := newSecret(pin)
-		if err != nil {
-			return C.FIDO_ERR_INTERNAL
-		}
-		defer p.release()
-		if rc := credManCheck(dev, p.ptr() != nil); rc != C.FIDO_OK {
-			return rc
-		}
+	return d.doWithPIN(ctx, op, nil, credManKinds, pin, credManCheck, func(dev *C.fido_dev_t, p *cSecret) C.int {
 		cred := C.fido_cred_new()
 		if cred == nil {
 			return C.FIDO_ERR_INTERNAL

@@ -213,6 +213,26 @@ func (d *Device) do(ctx context.Context, op string, status func(Status), call fu
 	return d.doWith(ctx, op, status, nil, call)
 }
 
+// doWithPIN is doWith for a request that carries the PIN (empty: none). Inside it pin is
+// copied into C memory (newSecret); check, told whether there is a PIN, refuses what cannot
+// work before the authenticator is asked (credManCheck, bioCheckWithPIN,
+// checkUserVerification); call gets the copy and releases it (wiped and freed) as soon as
+// libfido2 is done with it. Whatever call leaves is released when it returns, on every path.
+func (d *Device) doWithPIN(ctx context.Context, op string, status func(Status), kinds func(rc C.int) error, pin []byte,
+	check func(dev *C.fido_dev_t, havePIN bool) C.int, call func(dev *C.fido_dev_t, pin *cSecret) C.int) error {
+	return d.doWith(ctx, op, status, kinds, func(dev *C.fido_dev_t) C.int {
+		p, err := newSecret(pin)
+		if err != nil {
+			return C.FIDO_ERR_INTERNAL
+		}
+		defer p.release()
+		if rc := check(dev, p.ptr() != nil); rc != C.FIDO_OK {
+			return rc
+		}
+		return call(dev, p)
+	})
+}
+
 // doWith is do with kinds, which may give some libfido2 codes another sentinel for this one
 // operation (nil: keep the usual one). Credential management, for instance, knows that
 // FIDO_ERR_INVALID_COMMAND means "this authenticator cannot do that".

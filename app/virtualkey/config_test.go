@@ -72,6 +72,17 @@ func TestSetMinPINLengthForcesAPINChange(t *testing.T) {
 			t.Fatal("the same minimum forced a change of a PIN that meets it")
 		}
 	})
+	t.Run("a forced change refuses the same PIN and keeps the force", func(t *testing.T) {
+		wantStatus(t, setMinPINLength(t, k, "135791", map[int]any{3: true}), 0)
+		wantStatus(t, newPinPlatform(t, k, 2).changePIN("135791", "135791"), 0x37)
+		if info := getInfo(t, k); !info.ForcePINChange {
+			t.Fatal("a refused change cleared forcePINChange")
+		}
+		wantStatus(t, newPinPlatform(t, k, 2).changePIN("135791", "246802"), 0)
+		if info := getInfo(t, k); info.ForcePINChange {
+			t.Fatal("forcePINChange is still set after the PIN changed")
+		}
+	})
 	t.Run("reset brings the default back", func(t *testing.T) {
 		if err := k.Reset(); err != nil {
 			t.Fatal(err)

@@ -313,15 +313,9 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
 	}
-	// Step 1: a zero-length pinUvAuthParam asks for a touch only.
-	if p.PinUvAuthParam != nil && len(p.PinUvAuthParam) == 0 {
-		return nil, k.zeroLengthPinUvAuthParam(req)
-	}
-	// Step 2.
-	if p.PinUvAuthParam != nil {
-		if _, err := k.protocol(p.PinUvAuthProtocol); err != nil {
-			return nil, err
-		}
+	// Steps 1 and 2.
+	if err := k.pinUvAuthParamSteps(req, p.PinUvAuthParam, p.PinUvAuthProtocol); err != nil {
+		return nil, err
 	}
 	// Mandatory parameters (§6.1.1 table).
 	if p.ClientDataHash == nil || p.RP == nil || p.RP.ID == nil || p.User == nil ||
@@ -540,15 +534,9 @@ func (k *Key) getAssertion(req *request, raw []byte) (any, error) {
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
 	}
-	// Step 1.
-	if p.PinUvAuthParam != nil && len(p.PinUvAuthParam) == 0 {
-		return nil, k.zeroLengthPinUvAuthParam(req)
-	}
-	// Step 2.
-	if p.PinUvAuthParam != nil {
-		if _, err := k.protocol(p.PinUvAuthProtocol); err != nil {
-			return nil, err
-		}
+	// Steps 1 and 2.
+	if err := k.pinUvAuthParamSteps(req, p.PinUvAuthParam, p.PinUvAuthProtocol); err != nil {
+		return nil, err
 	}
 	if p.RPID == nil || p.ClientDataHash == nil {
 		return nil, statusMissingParameter

@@ -303,23 +303,31 @@ func (k *Key) setPIN(p *clientPINParams) (any, error) {
 	if !verify(proto, shared, p.NewPinEnc, p.PinUvAuthParam) {
 		return nil, statusPinAuthInvalid
 	}
-	// Steps 6-10.
-	hash, length, err := newPINHash(proto, shared, p.NewPinEnc, k.st.minPINLength())
-	if err != nil {
-		return nil, err
-	}
-	// Step 11: store LEFT(SHA-256(newPin), 16), set pinRetries to the maximum, and keep the
-	// PIN's length in code points (for setMinPINLength, §6.11.4).
-	if err := k.update(func(next *state) error {
-		next.PINHash = hash
+	// Steps 6-11, and pinRetries set to the maximum.
+	if err := k.saveNewPIN(proto, shared, p.NewPinEnc, func(next *state) error {
 		next.PINRetries = maxPINRetries
-		next.PINLength = length
 		return nil
 	}); err != nil {
 		return nil, err
 	}
 	k.pin.mismatches = 0
 	return nil, nil
+}
+
+// saveNewPIN is how setPIN and changePIN end (CTAP 2.1 §6.5.5 setPIN steps 6-11): newPinEnc
+// decrypted and checked against the current minimum PIN length (steps 6-10, newPINHash), then
+// LEFT(SHA-256(newPin), 16) stored with the PIN's length in code points (for setMinPINLength,
+// §6.11.4) and what else the subcommand changes (also, which sees the new PIN's hash in
+// next.PINHash and the key's state before in k.st, and may refuse: nothing is stored then).
+func (k *Key) saveNewPIN(proto pinProtocol, shared, newPinEnc []byte, also func(next *state) error) error {
+	hash, length, err := newPINHash(proto, shared, newPinEnc, k.st.minPINLength())
+	if err != nil {
+		return err
+	}
+	return k.update(func(next *state) error {
+		next.PINHash, next.PINLength = hash, length
+		return also(next)
+	})
 }
 
 // changePIN (CTAP 2.1 §6.5.5, subcommand 0x04), following the spec's "Changing existing PIN"
@@ -352,19 +360,13 @@ func (k *Key) changePIN(p *clientPINParams) (any, error) {
 	if err := k.checkPINHash(proto, shared, p.PinHashEnc); err != nil {
 		return nil, err
 	}
-	// The new PIN, checked as for setPIN against the current minimum PIN length.
-	hash, length, err := newPINHash(proto, shared, p.NewPinEnc, k.st.minPINLength())
-	if err != nil {
-		return nil, err
-	}
-	// While forcePINChange is set (§6.11.4), the new PIN must differ from the current one.
-	if k.st.ForcePINChange && subtle.ConstantTimeCompare(hash, k.st.PINHash) == 1 {
-		return nil, statusPinPolicyViolation
-	}
-	// A changed PIN clears forcePINChange.
-	if err := k.update(func(next *state) error {
-		next.PINHash = hash
-		next.PINLength = length
+	// The new PIN, checked and stored as for setPIN.
+	if err := k.saveNewPIN(proto, shared, p.NewPinEnc, func(next *state) error {
+		// While forcePINChange is set (§6.11.4), the new PIN must differ from the current one.
+		if next.ForcePINChange && subtle.ConstantTimeCompare(next.PINHash, k.st.PINHash) == 1 {
+			return statusPinPolicyViolation
+		}
+		// A changed PIN clears forcePINChange.
 		next.ForcePINChange = false
 		return nil
 	}); err != nil {
@@ -649,6 +651,21 @@ func (k *Key) presenceFor(req *request, withToken bool) (presence, error) {
 		return pres, nil
 	}
 	return k.userPresence(req)
+}
+
+// pinUvAuthParamSteps are steps 1 and 2 of authenticatorMakeCredential (CTAP 2.1 §6.1.2)
+// and of authenticatorGetAssertion (§6.2.2), the same in both: a zero-length pinUvAuthParam
+// asks for a touch only (zeroLengthPinUvAuthParam, which always refuses after it), and a
+// pinUvAuthParam needs a pinUvAuthProtocol this key supports.
+func (k *Key) pinUvAuthParamSteps(req *request, param []byte, protocol *uint64) error {
+	if param == nil {
+		return nil
+	}
+	if len(param) == 0 {
+		return k.zeroLengthPinUvAuthParam(req)
+	}
+	_, err := k.protocol(protocol)
+	return err
 }
 
 // zeroLengthPinUvAuthParam is CTAP 2.1 §6.1.2 step 1 / §6.2.2 step 1: a platform asking the

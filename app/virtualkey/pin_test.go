@@ -48,24 +48,24 @@ func TestClientPINProtocol2EndToEnd(t *testing.T) {
 		st, _ := call(t, k, cborMakeCredential, newMC("nhs.uk", "bob", true))
 		wantStatus(t, st, 0x36)
 	})
-	t.Run("a token bound to another RP is refused", func(t *testing.T) {
-		p := newPinPlatform(t, k, 2)
-		token, st := p.token("2468", 0x01, "example.org")
-		wantStatus(t, st, 0)
-		req := newMC("nhs.uk", "bob", true)
-		req.PinUvAuthParam, req.PinUvAuthProtocol = p.auth(token, req.ClientDataHash), 2
-		st, _ = call(t, k, cborMakeCredential, req)
-		wantStatus(t, st, 0x33)
-	})
-	t.Run("a token without the mc permission cannot make credentials", func(t *testing.T) {
-		p := newPinPlatform(t, k, 2)
-		token, st := p.token("2468", 0x02, "nhs.uk")
-		wantStatus(t, st, 0)
-		req := newMC("nhs.uk", "bob", true)
-		req.PinUvAuthParam, req.PinUvAuthProtocol = p.auth(token, req.ClientDataHash), 2
-		st, _ = call(t, k, cborMakeCredential, req)
-		wantStatus(t, st, 0x33)
-	})
+	for _, tt := range []struct {
+		name        string
+		permissions int
+		rpID        string
+	}{
+		{"a token bound to another RP is refused", 0x01, "example.org"},
+		{"a token without the mc permission cannot make credentials", 0x02, "nhs.uk"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPinPlatform(t, k, 2)
+			token, st := p.token("2468", tt.permissions, tt.rpID)
+			wantStatus(t, st, 0)
+			req := newMC("nhs.uk", "bob", true)
+			req.PinUvAuthParam, req.PinUvAuthProtocol = p.auth(token, req.ClientDataHash), 2
+			st, _ = call(t, k, cborMakeCredential, req)
+			wantStatus(t, st, 0x33)
+		})
+	}
 	t.Run("a pinUvAuthParam over another clientDataHash is refused", func(t *testing.T) {
 		p := newPinPlatform(t, k, 2)
 		token, _ := p.token("2468", 0x01, "nhs.uk")

@@ -85,6 +85,46 @@ type begin struct {
 	PublicKey json.RawMessage `json:"publicKey"`
 }
 
+// in is the page as seen from subtest t (it fails t), with the same backend and cookie.
+func (p *page) in(t *testing.T) *page { return &page{t: t, h: p.h, cookie: p.cookie} }
+
+// beginCeremony posts body to a begin endpoint and returns its answer; anything but 200
+// fails the test.
+func (p *page) beginCeremony(path string, body any) begin {
+	p.t.Helper()
+	var b begin
+	if code := p.post(path, body, &b); code != http.StatusOK {
+		p.t.Fatalf("%s: %d", path, code)
+	}
+	return b
+}
+
+// logIn logs in with a passkey on auth through the backend's login endpoints, for email (""
+// for a discoverable login without one), the client told to prefer that account's passkey
+// when prefer is set. It returns the assertion and the email of the account signed in.
+func (p *page) logIn(client *webauthnclient.Client, auth webauthnclient.Authenticator, email string, prefer bool) (json.RawMessage, string) {
+	p.t.Helper()
+	login := p.beginCeremony("/api/login/passkey/begin", map[string]string{"email": email})
+	get, err := client.PrepareGet(login.PublicKey)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if prefer {
+		get.PreferAccount(email)
+	}
+	assertion, err := get.Run(p.t.Context(), auth, []byte(pin), nil)
+	if err != nil {
+		p.t.Fatalf("get (email %q): %v", email, err)
+	}
+	var signedIn struct {
+		Account struct{ Email string } `json:"account"`
+	}
+	if code := p.post("/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": assertion}, &signedIn); code != http.StatusOK {
+		p.t.Fatalf("login finish (email %q): %d", email, code)
+	}
+	return assertion, signedIn.Account.Email
+}
+
 type errorBody struct {
 	Error struct{ Code string } `json:"error"`
 }
@@ -121,10 +161,7 @@ func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *test
 	}
 
 	// Registration.
-	var reg begin
-	if code := p.post("/api/passkeys/register/begin", struct{}{}, &reg); code != http.StatusOK {
-		t.Fatalf("register begin: %d", code)
-	}
+	reg := p.beginCeremony("/api/passkeys/register/begin", struct{}{})
 	create, err := client.PrepareCreate(reg.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -153,10 +190,7 @@ func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *test
 
 	// Adding another passkey needs a fresh re-authentication, with the passkey now: the
 	// native client's assertion goes to the reauth finish endpoint like any other.
-	var reauth begin
-	if code := p.post("/api/reauth/passkey/begin", map[string]string{"action": "add-passkey"}, &reauth); code != http.StatusOK {
-		t.Fatalf("reauth begin: %d", code)
-	}
+	reauth := p.beginCeremony("/api/reauth/passkey/begin", map[string]string{"action": "add-passkey"})
 	get, err := client.PrepareGet(reauth.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -174,10 +208,7 @@ func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *test
 
 	// The same key cannot register a second passkey for the account (excludeCredentials):
 	// the authenticator's error comes back for the caller to map.
-	var again begin
-	if code := p.post("/api/passkeys/register/begin", map[string]string{"proof": proof.Proof}, &again); code != http.StatusOK {
-		t.Fatalf("register begin with a proof: %d", code)
-	}
+	again := p.beginCeremony("/api/passkeys/register/begin", map[string]string{"proof": proof.Proof})
 	create2, err := client.PrepareCreate(again.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -191,26 +222,9 @@ func TestNativeClientRegistersAndLogsInThroughTheBackendsFinishEndpoints(t *test
 		if code := p.post("/api/logout", struct{}{}, nil); code != http.StatusOK || p.cookie != nil {
 			t.Fatalf("logout: %d", code)
 		}
-		var login begin
-		if code := p.post("/api/login/passkey/begin", map[string]string{"email": email}, &login); code != http.StatusOK {
-			t.Fatalf("login begin: %d", code)
-		}
-		get, err := client.PrepareGet(login.PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		assertion, err := get.Run(t.Context(), auth, []byte(pin), nil)
-		if err != nil {
-			t.Fatalf("get (email %q): %v", email, err)
-		}
-		var signedIn struct {
-			Account struct{ Email string } `json:"account"`
-		}
-		if code := p.post("/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": assertion}, &signedIn); code != http.StatusOK {
-			t.Fatalf("login finish (email %q): %d", email, code)
-		}
-		if signedIn.Account.Email != "patient@example.com" || p.cookie == nil {
-			t.Fatalf("not signed in: %+v", signedIn)
+		assertion, signedInAs := p.logIn(client, auth, email, false)
+		if signedInAs != "patient@example.com" || p.cookie == nil {
+			t.Fatalf("not signed in: %q", signedInAs)
 		}
 		var a struct {
 			Response struct{ UserHandle string } `json:"response"`
@@ -313,10 +327,7 @@ func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T
 		if code := p.post("/api/accounts", map[string]string{"email": email, "password": "correct horse battery"}, nil); code != http.StatusCreated {
 			t.Fatalf("create account %s: %d", email, code)
 		}
-		var reg begin
-		if code := p.post("/api/passkeys/register/begin", struct{}{}, &reg); code != http.StatusOK {
-			t.Fatalf("register begin: %d", code)
-		}
+		reg := p.beginCeremony("/api/passkeys/register/begin", struct{}{})
 		create, err := client.PrepareCreate(reg.PublicKey)
 		if err != nil {
 			t.Fatal(err)
@@ -334,27 +345,9 @@ func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T
 	}
 	for _, email := range []string{"second@example.com", "THIRD@example.com", "first@example.com"} {
 		t.Run("logging in as "+email, func(t *testing.T) {
-			var login begin
-			if code := p.post("/api/login/passkey/begin", map[string]string{"email": email}, &login); code != http.StatusOK {
-				t.Fatalf("login begin: %d", code)
-			}
-			get, err := client.PrepareGet(login.PublicKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			get.PreferAccount(email)
-			assertion, err := get.Run(t.Context(), auth, []byte(pin), nil)
-			if err != nil {
-				t.Fatalf("get: %v", err)
-			}
-			var signedIn struct {
-				Account struct{ Email string } `json:"account"`
-			}
-			if code := p.post("/api/login/passkey/finish", map[string]any{"ceremony": login.Ceremony, "credential": assertion}, &signedIn); code != http.StatusOK {
-				t.Fatalf("login finish: %d", code)
-			}
-			if !strings.EqualFold(signedIn.Account.Email, email) {
-				t.Errorf("signed in as %q, want %q", signedIn.Account.Email, email)
+			p := p.in(t)
+			if _, signedInAs := p.logIn(client, auth, email, true); !strings.EqualFold(signedInAs, email) {
+				t.Errorf("signed in as %q, want %q", signedInAs, email)
 			}
 			if code := p.post("/api/logout", struct{}{}, nil); code != http.StatusOK {
 				t.Fatalf("logout: %d", code)
@@ -363,10 +356,8 @@ func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T
 	}
 
 	t.Run("an email whose account has no passkey on the key finds none, as a browser's chooser would show", func(t *testing.T) {
-		var login begin
-		if code := p.post("/api/login/passkey/begin", map[string]string{"email": "nobody@example.com"}, &login); code != http.StatusOK {
-			t.Fatalf("login begin: %d", code)
-		}
+		p := p.in(t)
+		login := p.beginCeremony("/api/login/passkey/begin", map[string]string{"email": "nobody@example.com"})
 		get, err := client.PrepareGet(login.PublicKey)
 		if err != nil {
 			t.Fatal(err)

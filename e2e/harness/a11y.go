@@ -87,6 +87,16 @@ func (a *Audit) Check(state string) {
 	t.Logf("checked %-58s %-26s %q", state, page.Path, page.Title)
 }
 
+// CheckRefusal selects button, waits for the error summary to take focus saying want, and
+// checks the page as it is then, naming it state: each refusal is checked as the person
+// meets it.
+func (a *Audit) CheckRefusal(button, want, state string) {
+	a.t.Helper()
+	Click(a.t, a.ctx, button)
+	ErrorSummaryFocused(a.t, a.ctx, want)
+	a.Check(state)
+}
+
 // Page is the address, title and h1 of the page in front of the audit.
 func (a *Audit) Page() Scan {
 	a.t.Helper()

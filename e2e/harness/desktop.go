@@ -261,3 +261,13 @@ func CreateAccount(t *testing.T, ctx context.Context, origin, email, password st
 	Click(t, ctx, "Continue")
 	Page(t, ctx, "Login and security settings")
 }
+
+// StartDesktopOnVirtualKey starts the desktop app on a new virtual key that behaves as
+// behaviour, and the webview to drive it: the key (for the journey's checks), the server and
+// the page.
+func StartDesktopOnVirtualKey(t *testing.T, behaviour virtualkey.Behaviour) (*virtualkey.Key, *DesktopServer, context.Context) {
+	t.Helper()
+	key := NewVirtualKey(t, behaviour)
+	srv := StartDesktop(t, key)
+	return key, srv, NewWebview(t)
+}

@@ -210,29 +210,33 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return a.encode(map[string]any{
-		"id":                      base64.RawURLEncoding.EncodeToString(cred.ID),
-		"rawId":                   base64.RawURLEncoding.EncodeToString(cred.ID),
-		"type":                    "public-key",
-		"authenticatorAttachment": a.Attachment,
-		"clientExtensionResults":  map[string]any{},
-		"response": map[string]any{
-			"clientDataJSON":     base64.RawURLEncoding.EncodeToString(clientData),
-			"authenticatorData":  base64.RawURLEncoding.EncodeToString(authData),
-			"transports":         a.transports(),
-			"publicKey":          base64.RawURLEncoding.EncodeToString(spki),
-			"publicKeyAlgorithm": alg,
-			"attestationObject":  base64.RawURLEncoding.EncodeToString(attObj),
-		},
+	return a.encode(cred.ID, map[string]any{
+		"clientDataJSON":     base64.RawURLEncoding.EncodeToString(clientData),
+		"authenticatorData":  base64.RawURLEncoding.EncodeToString(authData),
+		"transports":         a.transports(),
+		"publicKey":          base64.RawURLEncoding.EncodeToString(spki),
+		"publicKeyAlgorithm": alg,
+		"attestationObject":  base64.RawURLEncoding.EncodeToString(attObj),
 	})
 }
 
-// encode lets EditResponse change the response, then writes it as JSON.
-func (a *Authenticator) encode(response map[string]any) ([]byte, error) {
-	if a.EditResponse != nil {
-		a.EditResponse(response)
+// encode wraps the authenticator's response to a create() or get() in the
+// PublicKeyCredential JSON a browser's toJSON() gives (WebAuthn L3 §5.1.8
+// RegistrationResponseJSON, AuthenticationResponseJSON) for the credential id, lets
+// EditResponse change it, then writes it as JSON.
+func (a *Authenticator) encode(id []byte, response map[string]any) ([]byte, error) {
+	credential := map[string]any{
+		"id":                      base64.RawURLEncoding.EncodeToString(id),
+		"rawId":                   base64.RawURLEncoding.EncodeToString(id),
+		"type":                    "public-key",
+		"authenticatorAttachment": a.Attachment,
+		"clientExtensionResults":  map[string]any{},
+		"response":                response,
 	}
-	return json.Marshal(response)
+	if a.EditResponse != nil {
+		a.EditResponse(credential)
+	}
+	return json.Marshal(credential)
 }
 
 // algorithm is the COSE algorithm of key's curve.
@@ -312,18 +316,11 @@ func (a *Authenticator) GetWith(options []byte, cred *Credential) ([]byte, error
 	if a.UserHandle != nil {
 		userHandle = a.UserHandle
 	}
-	return a.encode(map[string]any{
-		"id":                      base64.RawURLEncoding.EncodeToString(cred.ID),
-		"rawId":                   base64.RawURLEncoding.EncodeToString(cred.ID),
-		"type":                    "public-key",
-		"authenticatorAttachment": a.Attachment,
-		"clientExtensionResults":  map[string]any{},
-		"response": map[string]any{
-			"clientDataJSON":    base64.RawURLEncoding.EncodeToString(clientData),
-			"authenticatorData": base64.RawURLEncoding.EncodeToString(authData),
-			"signature":         base64.RawURLEncoding.EncodeToString(sig),
-			"userHandle":        base64.RawURLEncoding.EncodeToString(userHandle),
-		},
+	return a.encode(cred.ID, map[string]any{
+		"clientDataJSON":    base64.RawURLEncoding.EncodeToString(clientData),
+		"authenticatorData": base64.RawURLEncoding.EncodeToString(authData),
+		"signature":         base64.RawURLEncoding.EncodeToString(sig),
+		"userHandle":        base64.RawURLEncoding.EncodeToString(userHandle),
 	})
 }
 

@@ -3,8 +3,8 @@
 // how to open them (libfido2's security keys and the virtual key on Linux and macOS,
 // webauthn.dll on Windows, none in a build without cgo: Set), the one per-key lease between
 // ceremonies and key operations (Lease), the states and the failure answers of their
-// background work, and the lifecycle every piece of that work shares (an ID, an end, being
-// forgotten a while after it ended: Forget).
+// background work, and the lifecycle every piece of that work shares (Job: an ID, a stop,
+// one end that is reported, being forgotten a while after it ended: Forget).
 package authenticator
 
 import (

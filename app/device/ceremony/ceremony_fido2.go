@@ -45,28 +45,18 @@ func (e *pinPolicyError) Unwrap() error { return e.err }
 
 // showQR shows a phone ceremony's QR code (state phone-scan).
 func (c *ceremony) showQR(qr *qrJSON) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.endedLocked() {
-		c.state, c.qr = statePhoneScan, qr
-	}
+	c.Update(func(state *string) { *state, c.qr = statePhoneScan, qr })
 }
 
 func (c *ceremony) setPath(path string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.path = path
+	c.Update(func(*string) { c.path = path })
 }
 
 // waitForPIN asks for the PIN and waits for it.
 func (c *ceremony) waitForPIN(ctx context.Context, retriesLeft int) ([]byte, error) {
-	c.mu.Lock()
-	if c.endedLocked() {
-		c.mu.Unlock()
+	if !c.Update(func(state *string) { *state, c.retriesLeft = authenticator.StatePINNeeded, retriesLeft }) {
 		return nil, context.Canceled
 	}
-	c.state, c.retriesLeft = authenticator.StatePINNeeded, retriesLeft
-	c.mu.Unlock()
 	select {
 	case pin := <-c.pins:
 		return pin, nil

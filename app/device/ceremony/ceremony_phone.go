@@ -36,7 +36,7 @@ func (s *Service) usePhone(ctx context.Context, c *ceremony) (json.RawMessage, e
 	}
 
 	request := hybrid.RequestGetAssertion
-	if c.kind == authenticator.KindCreate {
+	if c.Kind == authenticator.KindCreate {
 		request = hybrid.RequestMakeCredential
 	}
 	session, err := hybrid.NewSession(hybrid.Config{

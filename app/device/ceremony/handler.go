@@ -132,7 +132,7 @@ func (s *Service) cancelCeremony(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	c.stop(s.now(), failureFor(c.kind, context.Canceled))
+	c.stop(s.now(), failureFor(c.Kind, context.Canceled))
 	writeCeremony(w, http.StatusOK, c.snapshot())
 	return nil
 }

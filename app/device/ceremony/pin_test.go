@@ -70,7 +70,11 @@ func TestReadPINRefusesWhatIsNotOnePIN(t *testing.T) {
 }
 
 func TestAPINTheCeremonyDoesNotTakeIsZeroed(t *testing.T) {
-	c := &ceremony{state: authenticator.StateTouch, pins: make(chan []byte, 1)}
+	job, err := authenticator.NewJob(authenticator.KindGet, authenticator.StateTouch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &ceremony{Job: job, pins: make(chan []byte, 1)}
 	p := []byte("482913")
 	if c.givePIN(p) {
 		t.Fatal("a ceremony waiting for a touch took a PIN")
@@ -79,9 +83,9 @@ func TestAPINTheCeremonyDoesNotTakeIsZeroed(t *testing.T) {
 		t.Errorf("the refused PIN was not zeroed: %q", p)
 	}
 
-	c.state = authenticator.StatePINNeeded
+	c.Update(func(state *string) { *state = authenticator.StatePINNeeded })
 	p = []byte("482913")
-	if !c.givePIN(p) || c.state != authenticator.StateWorking {
+	if !c.givePIN(p) || c.State() != authenticator.StateWorking {
 		t.Fatal("a ceremony waiting for the PIN did not take it")
 	}
 	c.dropPIN() // the ceremony ended before using it

@@ -16,33 +16,21 @@ import (
 	"github.com/nhs-passkeys/companion/app/webauthnclient"
 )
 
-// run is a ceremony's goroutine. prev is the ceremony started before it (already stopped):
-// its device must be closed before this one opens any.
-func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
-	defer s.running.Done()
-	defer close(c.finished)
-	defer c.dropPIN()
-	defer c.cancel()
-	if prev != nil {
-		<-prev.finished
-	}
-
+// run is a ceremony's work on a libfido2 authenticator or a phone (Service.start's goroutine).
+func (s *Service) run(ctx context.Context, c *ceremony) {
 	credential, used, err := s.perform(ctx, c)
-	if err == nil {
-		if c.end(s.now(), credential, nil) {
-			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", used.Kind)
+	var f authenticator.Failure
+	if err != nil {
+		f = failureFor(c.Kind, err)
+		if used.Kind == kindPhone {
+			f = phoneFailure(c.Kind, err)
 		}
+	}
+	if !c.end(s, used.Kind, credential, err, f) && err != nil {
+		s.log.Debug("device ceremony stopped", "ceremony", c.ID, "cause", err.Error())
+	}
+	if err == nil {
 		return
-	}
-	f := failureFor(c.kind, err)
-	if used.Kind == kindPhone {
-		f = phoneFailure(c.kind, err)
-	}
-	if c.end(s.now(), nil, &f) {
-		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", used.Kind,
-			"code", f.Code, "cause", err.Error())
-	} else {
-		s.log.Debug("device ceremony stopped", "ceremony", c.id, "cause", err.Error())
 	}
 	// The person is told to take the key out and put it back; nobody can do that to the
 	// virtual key, so the app does it for them.
@@ -133,7 +121,7 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 			needPIN = true
 		case !pinSupported:
 			return nil, errCannotVerify
-		case c.kind == authenticator.KindGet:
+		case c.Kind == authenticator.KindGet:
 			return nil, errNoPINNoPasskey
 		default:
 			// As browsers do, a key without a PIN gets one before it can hold a passkey

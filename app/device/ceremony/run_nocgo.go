@@ -14,16 +14,9 @@ import (
 
 // run ends a ceremony at once: the Set knows no authenticator, so every one is refused
 // before it gets here.
-func (s *Service) run(_ context.Context, c *ceremony, prev *ceremony) {
-	defer s.running.Done()
-	defer close(c.finished)
-	defer c.dropPIN()
-	defer c.cancel()
-	if prev != nil {
-		<-prev.finished
-	}
-	f := failureFor(c.kind, errNoKey)
-	c.end(s.now(), nil, &f)
+func (s *Service) run(_ context.Context, c *ceremony) {
+	f := failureFor(c.Kind, errNoKey)
+	c.End(s.now(), &f, c.dropQR)
 }
 
 // failureFor words a ceremony's end as a security key's, in the Linux build's words

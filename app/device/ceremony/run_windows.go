@@ -28,27 +28,14 @@ func choice(id string) webauthndll.Choice {
 	return 0
 }
 
-// run is a ceremony's goroutine: one call through the Windows dialog.
-func (s *Service) run(ctx context.Context, c *ceremony, prev *ceremony) {
-	defer s.running.Done()
-	defer close(c.finished)
-	defer c.dropPIN()
-	defer c.cancel()
-	if prev != nil {
-		<-prev.finished
-	}
+// run is a ceremony's work (Service.start's goroutine): one call through the Windows dialog.
+func (s *Service) run(ctx context.Context, c *ceremony) {
 	credential, err := s.perform(ctx, c)
-	if err == nil {
-		if c.end(s.now(), credential, nil) {
-			s.log.Info("device ceremony done", "ceremony", c.id, "kind", c.kind, "authenticator", c.want)
-		}
-		return
+	var f authenticator.Failure
+	if err != nil {
+		f = windowsFailure(c.Kind, c.want, err)
 	}
-	f := windowsFailure(c.kind, c.want, err)
-	if c.end(s.now(), nil, &f) {
-		s.log.Info("device ceremony failed", "ceremony", c.id, "kind", c.kind, "authenticator", c.want,
-			"code", f.Code, "cause", err.Error())
-	}
+	c.end(s, c.want, credential, err, f)
 }
 
 func (s *Service) perform(ctx context.Context, c *ceremony) (json.RawMessage, error) {

@@ -57,7 +57,8 @@ type Config struct {
 
 // Service runs device ceremonies, at most one at a time, and serves their endpoints.
 //
-// Lock order: Service.mu -> ceremony.mu -> the lease's and the Set's mutexes (leaves).
+// Lock order: Service.mu -> a ceremony's lock (authenticator.Job) -> the lease's and the
+// Set's mutexes (leaves).
 type Service struct {
 	set        *authenticator.Set
 	lease      *authenticator.Lease
@@ -137,7 +138,7 @@ func (s *Service) EndVisit() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.current; c != nil {
-		c.stop(s.now(), failureFor(c.kind, context.Canceled))
+		c.stop(s.now(), failureFor(c.Kind, context.Canceled))
 	}
 }
 
@@ -147,7 +148,7 @@ func (s *Service) Close() {
 	s.mu.Lock()
 	s.closed = true
 	if c := s.current; c != nil {
-		c.stop(s.now(), failureFor(c.kind, context.Canceled))
+		c.stop(s.now(), failureFor(c.Kind, context.Canceled))
 	}
 	s.mu.Unlock()
 	s.stop()
@@ -194,7 +195,13 @@ func (s *Service) start(kind, want string, publicKey json.RawMessage, acct strin
 	if !phone && !s.set.Known(want) {
 		return ceremonyJSON{}, apperr.InvalidRequest(fmt.Errorf("authenticator %q is not one of this app's", want))
 	}
-	id, err := authenticator.NewID()
+	state := authenticator.StateWorking
+	if !phone {
+		if _, ok := s.set.Find(want); !ok {
+			state = authenticator.StateInsertKey
+		}
+	}
+	job, err := authenticator.NewJob(kind, state)
 	if err != nil {
 		return ceremonyJSON{}, fmt.Errorf("ceremony id: %w", err)
 	}
@@ -203,16 +210,7 @@ func (s *Service) start(kind, want string, publicKey json.RawMessage, acct strin
 	if t := prepared.Timeout(); t > 0 && t < timeout {
 		timeout = t // the RP's hint (WebAuthn L3 §5.1.3 step 11)
 	}
-	c := &ceremony{
-		id: id, kind: kind, want: want, call: prepared,
-		pins: make(chan []byte, 1), finished: make(chan struct{}),
-		state: authenticator.StateWorking, retriesLeft: -1,
-	}
-	if !phone {
-		if _, ok := s.set.Find(want); !ok {
-			c.state = authenticator.StateInsertKey
-		}
-	}
+	c := &ceremony{Job: job, want: want, call: prepared, pins: make(chan []byte, 1), retriesLeft: -1}
 
 	s.mu.Lock()
 	if s.closed {
@@ -222,13 +220,12 @@ func (s *Service) start(kind, want string, publicKey json.RawMessage, acct strin
 	s.forgetLocked()
 	prev := s.current
 	if prev != nil {
-		prev.stop(s.now(), failureFor(prev.kind, context.Canceled))
+		prev.stop(s.now(), failureFor(prev.Kind, context.Canceled))
 	}
-	ctx, cancel := context.WithTimeout(s.life, timeout)
-	c.cancel = cancel
+	ctx := c.Begin(s.life, timeout)
 	s.current = c
-	s.lease.CeremonyStarted(c.finished)
-	s.ceremonies[id] = c
+	s.lease.CeremonyStarted(c.Finished)
+	s.ceremonies[c.ID] = c
 	s.running.Add(1)
 	s.mu.Unlock()
 
@@ -238,7 +235,17 @@ func (s *Service) start(kind, want string, publicKey json.RawMessage, acct strin
 	// The answer is the ceremony as it starts: once its goroutine runs, it may already be
 	// further on (pin-needed) by the time a snapshot taken afterwards is written.
 	started := c.snapshot()
-	go s.run(ctx, c, prev)
+	go func() {
+		defer s.running.Done()
+		defer c.Done()
+		defer c.dropPIN() // a PIN posted but never taken
+		// The ceremony started before it (stopped above) must have closed its device
+		// before this one opens any.
+		if prev != nil {
+			<-prev.Finished
+		}
+		s.run(ctx, c) // run_fido2.go, run_windows.go, run_nocgo.go
+	}()
 	return started, nil
 }
 

@@ -119,7 +119,7 @@ func (k *keysAPI) list(w http.ResponseWriter, r *http.Request) error {
 	httpapi.Write(w, http.StatusOK, struct {
 		Keys          []keyJSON `json:"keys"`
 		AdminRequired bool      `json:"adminRequired"`
-	}{k.s.listKeys(r.Context()), k.s.mgmt.adminRequired()})
+	}{k.s.listKeys(r.Context()), k.s.adminRequired()})
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byt
 			return keyPasskeysAnswer{}, err
 		}
 		for _, c := range creds {
-			rel, mine := k.s.mgmt.relate(rp.ID, c.ID, c.UserName, acct)
+			rel, mine := k.s.relate(rp.ID, c.ID, c.UserName, acct)
 			out.Passkeys = append(out.Passkeys, keyPasskeyJSON{
 				CredentialID: b64(c.ID), RPID: rp.ID, RPName: rp.Name,
 				UserName: c.UserName, UserDisplayName: c.UserDisplayName,
@@ -202,45 +202,66 @@ func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byt
 	return out, nil
 }
 
-// credentialKey opens the key for a credential management operation with the PIN.
-func (k *keysAPI) credentialKey(ctx context.Context, r *http.Request) (*openedKey, error) {
-	o, err := k.s.openKey(ctx, r.PathValue("key"))
-	if err != nil {
+// readPINBody reads a key operation's body into body (the handler defers its wipe) and,
+// when the path names an id (idName: "credential", "fingerprint"), that id; a body without
+// a PIN is refused. In that order: a body that cannot be read, then an id that is not one,
+// then the missing PIN.
+func readPINBody(r *http.Request, body *pinBody, idName string) (id []byte, err error) {
+	if err := httpapi.DecodeSecrets(r, body); err != nil {
 		return nil, err
 	}
-	if err := needPINReady(o.info); err != nil {
-		o.close()
-		return nil, err
+	if idName != "" {
+		if id, err = idFromPath(r, idName); err != nil {
+			return nil, err
+		}
 	}
-	if !o.info.CredentialManagement {
-		o.close()
-		return nil, k.s.keyError(o.a, fido2.ErrUnsupportedOption)
+	if len(body.PIN) == 0 {
+		return nil, authenticator.PINMissing("pin")
 	}
-	return o, nil
+	return id, nil
 }
+
+// onKey opens the key the path names, refuses it unless it passes checks (openKey), runs op
+// on it within keyOpTimeout and closes it.
+func (k *keysAPI) onKey(r *http.Request, op func(ctx context.Context, o *openedKey) error, checks ...func(fido2.Info) error) error {
+	ctx, cancel := k.opContext(r)
+	defer cancel()
+	o, err := k.s.openKey(ctx, r.PathValue("key"), checks...)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	return op(ctx, o)
+}
+
+// The checks of a key operation with the PIN, before the key is asked with it: a credential
+// management one needs a usable PIN, then CTAP 2.1 §6.8 authenticatorCredentialManagement;
+// a fingerprint one needs §6.7 authenticatorBioEnrollment, then a usable PIN.
+var (
+	credentialChecks  = []func(fido2.Info) error{needPINReady, needCredentialManagement}
+	fingerprintChecks = []func(fido2.Info) error{needBioEnrollment, needPINReady}
+)
 
 // listPasskeys serves POST /api/device/keys/{key}/passkeys/list {"pin"}.
 func (k *keysAPI) listPasskeys(w http.ResponseWriter, r *http.Request) error {
 	var body pinBody
 	defer body.wipe()
-	if err := httpapi.DecodeSecrets(r, &body); err != nil {
+	if _, err := readPINBody(r, &body, ""); err != nil {
 		return err
-	}
-	if len(body.PIN) == 0 {
-		return authenticator.PINMissing("pin")
 	}
 	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
 		return err
 	}
-	ctx, cancel := k.opContext(r)
-	defer cancel()
-	o, err := k.credentialKey(ctx, r)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	answer, err := k.readPasskeys(ctx, o.dev, body.PIN, acct)
+	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		return k.answerPasskeys(ctx, w, o, body.PIN, acct)
+	}, credentialChecks...)
+}
+
+// answerPasskeys reads the passkeys on the key (readPasskeys) and answers 200 with them:
+// after listing them, or deleting one.
+func (k *keysAPI) answerPasskeys(ctx context.Context, w http.ResponseWriter, o *openedKey, pin []byte, acct account.View) error {
+	answer, err := k.readPasskeys(ctx, o.dev, pin, acct)
 	if err != nil {
 		return k.s.keyError(o.a, err)
 	}
@@ -259,15 +280,9 @@ func isNotSignedIn(err error) bool {
 func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 	var body pinBody
 	defer body.wipe()
-	if err := httpapi.DecodeSecrets(r, &body); err != nil {
-		return err
-	}
-	credentialID, err := idFromPath(r, "credential")
+	credentialID, err := readPINBody(r, &body, "credential")
 	if err != nil {
 		return err
-	}
-	if len(body.PIN) == 0 {
-		return authenticator.PINMissing("pin")
 	}
 	acct, err := account.Of(r, k.backend)
 	if err != nil && !isNotSignedIn(err) {
@@ -285,24 +300,14 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	ctx, cancel := k.opContext(r)
-	defer cancel()
-	o, err := k.credentialKey(ctx, r)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	k.s.log.Info("passkey deleted from a security key", "key", o.a.Kind, "account_passkey", relation)
-	k.s.mgmt.forgetKey(o.a.ID)
-	answer, err := k.readPasskeys(ctx, o.dev, body.PIN, acct)
-	if err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	httpapi.Write(w, http.StatusOK, answer)
-	return nil
+	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		k.s.log.Info("passkey deleted from a security key", "key", o.a.Kind, "account_passkey", relation)
+		k.s.forgetKey(o.a.ID)
+		return k.answerPasskeys(ctx, w, o, body.PIN, acct)
+	}, credentialChecks...)
 }
 
 // setPIN serves POST /api/device/keys/{key}/pin: {"newPin"} gives a key without a PIN its
@@ -313,66 +318,42 @@ func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
 	}
-	ctx, cancel := k.opContext(r)
-	defer cancel()
-	o, err := k.s.openKey(ctx, r.PathValue("key"))
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	set, supported := o.info.Option("clientPin")
-	if !supported {
-		return k.s.keyError(o.a, fido2.ErrUnsupportedOption)
-	}
-	fields := map[string]string{}
-	if set && len(body.PIN) == 0 {
-		fields["pin"] = "Enter your current PIN"
-	}
-	if problem := newPINProblem(body.NewPIN, authenticator.MinPINLength(o.info)); problem != "" {
-		fields["newPin"] = problem
-	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	if set {
-		err = o.dev.ChangePIN(ctx, bytes.Clone(body.PIN), bytes.Clone(body.NewPIN))
-	} else {
-		err = o.dev.SetPIN(ctx, bytes.Clone(body.NewPIN))
-	}
-	if errors.Is(err, fido2.ErrPINPolicy) {
-		return apperr.Invalid(map[string]string{"newPin": "Your security key did not accept that PIN. Choose a different PIN"}).Wrap(err)
-	}
-	if err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	k.s.log.Info("security key PIN saved", "key", o.a.Kind, "changed", set)
-	info, retries, err := readInfo(ctx, o.dev)
-	if err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	key := k.s.describe(o.a, info, retries)
-	key.ResetSecondsLeft = k.s.mgmt.resetSecondsLeft(o.a, k.s.now())
-	k.s.set.RememberPINSet(o.a, true)
-	k.s.mgmt.forgetKey(o.a.ID)
-	writeKey(w, key)
-	return nil
-}
-
-// fingerprintKey opens the key for a fingerprint operation with the PIN.
-func (k *keysAPI) fingerprintKey(ctx context.Context, r *http.Request) (*openedKey, error) {
-	o, err := k.s.openKey(ctx, r.PathValue("key"))
-	if err != nil {
-		return nil, err
-	}
-	if !o.info.BioEnrollSupported {
-		o.close()
-		return nil, k.s.keyError(o.a, fido2.ErrUnsupportedOption)
-	}
-	if err := needPINReady(o.info); err != nil {
-		o.close()
-		return nil, err
-	}
-	return o, nil
+	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		set, _ := o.info.Option("clientPin")
+		fields := map[string]string{}
+		if set && len(body.PIN) == 0 {
+			fields["pin"] = "Enter your current PIN"
+		}
+		if problem := newPINProblem(body.NewPIN, authenticator.MinPINLength(o.info)); problem != "" {
+			fields["newPin"] = problem
+		}
+		if len(fields) > 0 {
+			return apperr.Invalid(fields)
+		}
+		var err error
+		if set {
+			err = o.dev.ChangePIN(ctx, bytes.Clone(body.PIN), bytes.Clone(body.NewPIN))
+		} else {
+			err = o.dev.SetPIN(ctx, bytes.Clone(body.NewPIN))
+		}
+		if errors.Is(err, fido2.ErrPINPolicy) {
+			return apperr.Invalid(map[string]string{"newPin": "Your security key did not accept that PIN. Choose a different PIN"}).Wrap(err)
+		}
+		if err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		k.s.log.Info("security key PIN saved", "key", o.a.Kind, "changed", set)
+		info, retries, err := readInfo(ctx, o.dev)
+		if err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		key := k.s.describe(o.a, info, retries)
+		key.ResetSecondsLeft = k.s.resetSecondsLeft(o.a, k.s.now())
+		k.s.set.RememberPINSet(o.a, true)
+		k.s.forgetKey(o.a.ID)
+		writeKey(w, key)
+		return nil
+	}, needClientPIN)
 }
 
 // answerFingerprints reads the key's fingerprints with pin (a copy: the key's binding wipes
@@ -400,20 +381,12 @@ func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
 func (k *keysAPI) listFingerprints(w http.ResponseWriter, r *http.Request) error {
 	var body pinBody
 	defer body.wipe()
-	if err := httpapi.DecodeSecrets(r, &body); err != nil {
+	if _, err := readPINBody(r, &body, ""); err != nil {
 		return err
 	}
-	if len(body.PIN) == 0 {
-		return authenticator.PINMissing("pin")
-	}
-	ctx, cancel := k.opContext(r)
-	defer cancel()
-	o, err := k.fingerprintKey(ctx, r)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	return k.answerFingerprints(ctx, w, o, body.PIN)
+	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		return k.answerFingerprints(ctx, w, o, body.PIN)
+	}, fingerprintChecks...)
 }
 
 func writeJob(w http.ResponseWriter, status int, j keyJobJSON) {
@@ -428,15 +401,13 @@ func writeJob(w http.ResponseWriter, status int, j keyJobJSON) {
 func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
 	var body pinBody
 	defer body.wipe()
-	if err := httpapi.DecodeSecrets(r, &body); err != nil {
+	if _, err := readPINBody(r, &body, ""); err != nil {
 		return err
-	}
-	if len(body.PIN) == 0 {
-		return authenticator.PINMissing("pin")
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
-	o, err := k.fingerprintKey(ctx, r)
+	// Not onKey: the key is the job's from startJob on.
+	o, err := k.s.openKey(ctx, r.PathValue("key"), fingerprintChecks...)
 	if err != nil {
 		return err
 	}
@@ -506,17 +477,12 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 	if nameErr != nil {
 		return nameErr
 	}
-	ctx, cancel := k.opContext(r)
-	defer cancel()
-	o, err := k.fingerprintKey(ctx, r)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	if err := o.dev.BioSetName(ctx, id, name, bytes.Clone(body.PIN)); err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	return k.answerFingerprints(ctx, w, o, body.PIN)
+	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		if err := o.dev.BioSetName(ctx, id, name, bytes.Clone(body.PIN)); err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		return k.answerFingerprints(ctx, w, o, body.PIN)
+	}, fingerprintChecks...)
 }
 
 // deleteFingerprint serves DELETE /api/device/keys/{key}/fingerprints/{fingerprint} {"pin"}:
@@ -524,28 +490,17 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 func (k *keysAPI) deleteFingerprint(w http.ResponseWriter, r *http.Request) error {
 	var body pinBody
 	defer body.wipe()
-	if err := httpapi.DecodeSecrets(r, &body); err != nil {
-		return err
-	}
-	id, err := idFromPath(r, "fingerprint")
+	id, err := readPINBody(r, &body, "fingerprint")
 	if err != nil {
 		return err
 	}
-	if len(body.PIN) == 0 {
-		return authenticator.PINMissing("pin")
-	}
-	ctx, cancel := k.opContext(r)
-	defer cancel()
-	o, err := k.fingerprintKey(ctx, r)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	if err := o.dev.BioRemove(ctx, id, bytes.Clone(body.PIN)); err != nil {
-		return k.s.keyError(o.a, err)
-	}
-	k.s.mgmt.forgetKey(o.a.ID)
-	return k.answerFingerprints(ctx, w, o, body.PIN)
+	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		if err := o.dev.BioRemove(ctx, id, bytes.Clone(body.PIN)); err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		k.s.forgetKey(o.a.ID)
+		return k.answerFingerprints(ctx, w, o, body.PIN)
+	}, fingerprintChecks...)
 }
 
 // replug serves POST /api/device/keys/virtual/replug {}: the virtual key is taken out and
@@ -620,11 +575,11 @@ func (k *keysAPI) reset(w http.ResponseWriter, r *http.Request) error {
 
 // jobFrom finds the key job named in the path.
 func (k *keysAPI) jobFrom(r *http.Request) (*keyJob, error) {
-	keys := k.s.mgmt
-	keys.mu.Lock()
-	defer keys.mu.Unlock()
-	keys.forgetJobsLocked(k.s.now())
-	j, ok := keys.jobs[r.PathValue("job")]
+	s := k.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgetJobsLocked(s.now())
+	j, ok := s.jobs[r.PathValue("job")]
 	if !ok {
 		return nil, apperr.NotFound()
 	}
@@ -652,7 +607,7 @@ func (k *keysAPI) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	j.stop(k.s.now(), k.s.jobFailure(authenticator.Authenticator{}, j.kind, context.Canceled))
+	j.Stop(k.s.now(), k.s.jobFailure(authenticator.Authenticator{}, j.Kind, context.Canceled), nil)
 	writeJob(w, http.StatusOK, j.snapshot())
 	return nil
 }

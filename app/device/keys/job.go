@@ -10,7 +10,6 @@ package keys
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
@@ -23,21 +22,17 @@ const (
 	jobReset          = "reset"
 )
 
-// keyJob is one background key operation.
+// keyJob is one background key operation (authenticator.Job) on the key keyID. What it
+// adds is guarded by the Job's lock (Update, View).
 type keyJob struct {
-	id, kind, keyID string
-	cancel          context.CancelFunc
-	finished        chan struct{} // closed once the goroutine has closed the key
+	*authenticator.Job
+	keyID string
 
-	mu            sync.Mutex
-	state         string // touch, working, done, failed
 	samplesNeeded int
 	samplesLeft   int
 	lastSample    string
 	feedback      string
 	fingerprint   *fingerprintJSON
-	failure       *authenticator.Failure
-	endedAt       time.Time
 }
 
 // keyJobJSON is KeyJob (docs/api.md).
@@ -61,74 +56,33 @@ type fingerprintJSON struct {
 }
 
 func (j *keyJob) snapshot() keyJobJSON {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := keyJobJSON{ID: j.id, Kind: j.kind, Key: j.keyID, State: j.state,
-		LastSample: j.lastSample, Feedback: j.feedback, Fingerprint: j.fingerprint}
-	if j.kind == jobAddFingerprint {
-		needed, left := j.samplesNeeded, j.samplesLeft
-		out.SamplesNeeded, out.SamplesLeft = &needed, &left
-	}
-	if j.failure != nil {
-		f := *j.failure
-		out.Error = &f
-	}
+	var out keyJobJSON
+	j.View(func(state string, failure *authenticator.Failure) {
+		out = keyJobJSON{ID: j.ID, Kind: j.Kind, Key: j.keyID, State: state,
+			LastSample: j.lastSample, Feedback: j.feedback, Fingerprint: j.fingerprint}
+		if j.Kind == jobAddFingerprint {
+			needed, left := j.samplesNeeded, j.samplesLeft
+			out.SamplesNeeded, out.SamplesLeft = &needed, &left
+		}
+		if failure != nil {
+			f := *failure
+			out.Error = &f
+		}
+	})
 	return out
-}
-
-func (j *keyJob) endedLocked() bool {
-	return j.state == authenticator.StateDone || j.state == authenticator.StateFailed
-}
-
-// Ended tells whether the job has ended and when.
-func (j *keyJob) Ended() (bool, time.Time) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.endedLocked(), j.endedAt
-}
-
-func (j *keyJob) update(f func(j *keyJob)) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if !j.endedLocked() {
-		f(j)
-	}
-}
-
-// end finishes the job; only the first end counts.
-func (j *keyJob) end(now time.Time, f *authenticator.Failure) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.endedLocked() {
-		return false
-	}
-	if f != nil {
-		j.state, j.failure = authenticator.StateFailed, f
-	} else {
-		j.state = authenticator.StateDone
-	}
-	j.endedAt = now
-	return true
-}
-
-// stop ends a running job with f and cancels its work on the key.
-func (j *keyJob) stop(now time.Time, f authenticator.Failure) {
-	if j.end(now, &f) {
-		j.cancel()
-	}
 }
 
 // startJob runs work on the open key in the background. dev and release belong to the job
 // from here on, even when it cannot start.
 func (s *Service) startJob(kind string, a authenticator.Authenticator, dev *fido2.Device, release func(), first func(j *keyJob),
 	work func(ctx context.Context, dev *fido2.Device, j *keyJob) error) (*keyJob, error) {
-	id, err := authenticator.NewID()
+	job, err := authenticator.NewJob(kind, authenticator.StateTouch)
 	if err != nil {
 		dev.Close()
 		release()
 		return nil, err
 	}
-	j := &keyJob{id: id, kind: kind, keyID: a.ID, state: authenticator.StateTouch, finished: make(chan struct{})}
+	j := &keyJob{Job: job, keyID: a.ID}
 	if first != nil {
 		first(j)
 	}
@@ -140,42 +94,29 @@ func (s *Service) startJob(kind string, a authenticator.Authenticator, dev *fido
 		release()
 		return nil, apperr.Internal(errors.New("device service closed"))
 	}
-	ctx, cancel := context.WithTimeout(s.life, jobTimeout)
-	j.cancel = cancel
+	ctx := j.Begin(s.life, jobTimeout)
 	s.running.Add(1)
+	s.forgetJobsLocked(s.now())
+	prev := s.current
+	s.current = j
+	s.jobs[j.ID] = j
 	s.mu.Unlock()
-
-	k := s.mgmt
-	k.mu.Lock()
-	k.forgetJobsLocked(s.now())
-	prev := k.current
-	k.current = j
-	k.jobs[id] = j
-	k.mu.Unlock()
 	if prev != nil { // cannot be running: it held a key, and acquire refused while it did
-		prev.stop(s.now(), s.jobFailure(authenticator.Authenticator{}, prev.kind, context.Canceled))
+		prev.Stop(s.now(), s.jobFailure(authenticator.Authenticator{}, prev.Kind, context.Canceled), nil)
 	}
 
 	go func() {
 		defer s.running.Done()
-		defer close(j.finished)
+		defer j.Done()
 		defer release()
 		defer dev.Close()
-		defer cancel()
 		err := work(ctx, dev, j)
-		var f *authenticator.Failure
+		var f authenticator.Failure
 		if err != nil {
-			jf := s.jobFailure(a, kind, err)
-			f = &jf
+			f = s.jobFailure(a, kind, err)
 		}
-		if j.end(s.now(), f) {
-			if f != nil {
-				s.log.Info("security key job failed", "job", j.id, "kind", kind, "key", a.Kind, "code", f.Code, "cause", err.Error())
-			} else {
-				s.log.Info("security key job done", "job", j.id, "kind", kind, "key", a.Kind)
-			}
-		}
-		s.mgmt.forgetKey(a.ID) // what it holds has changed
+		j.Report(s.log, "security key job", s.now(), err, f, nil, "job", j.ID, "kind", kind, "key", a.Kind)
+		s.forgetKey(a.ID) // what it holds has changed
 	}()
 	return j, nil
 }
@@ -200,8 +141,8 @@ func (s *Service) jobFailure(a authenticator.Authenticator, kind string, err err
 }
 
 // forgetJobsLocked drops jobs that ended a while ago (authenticator.Forget). Called with
-// k.mu held.
-func (k *keyManager) forgetJobsLocked(now time.Time) { authenticator.Forget(k.jobs, now) }
+// s.mu held.
+func (s *Service) forgetJobsLocked(now time.Time) { authenticator.Forget(s.jobs, now) }
 
 // enrolFingerprint reads samples until the key has a new fingerprint (CTAP 2.1 §6.7.4): the
 // first with the PIN's token, the rest with the token libfido2 kept. A failed sample does not
@@ -211,13 +152,13 @@ func enrolFingerprint(pin []byte) func(ctx context.Context, dev *fido2.Device, j
 		defer clear(pin)
 		template, remaining, status, err := dev.BioEnrollBegin(ctx, pin, sampleTimeout)
 		for err == nil {
-			j.update(func(j *keyJob) {
+			j.Update(func(state *string) {
 				j.samplesLeft = remaining
 				j.lastSample, j.feedback = sampleCode(status), sampleFeedback(status)
-				j.state = authenticator.StateTouch
+				*state = authenticator.StateTouch
 			})
 			if remaining == 0 {
-				j.update(func(j *keyJob) {
+				j.Update(func(*string) {
 					j.fingerprint = &fingerprintJSON{ID: b64(template)}
 				})
 				return nil

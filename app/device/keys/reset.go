@@ -67,7 +67,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 		if len(pin) == 0 {
 			return resetCheck{}, authenticator.PINMissing("pin")
 		}
-		creds, err := o.dev.Credentials(ctx, s.mgmt.rpID, bytes.Clone(pin))
+		creds, err := o.dev.Credentials(ctx, s.rpID, bytes.Clone(pin))
 		if err != nil {
 			return resetCheck{}, s.keyError(o.a, err)
 		}
@@ -100,7 +100,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	if !account.KeepsAnotherWayIn(acct, mine) {
 		return resetCheck{}, apperr.DeviceLastWayToLogIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
-	ticket, err := s.mgmt.issueTicket(&resetTicket{keyID: o.a.ID, aaguid: model, email: acct.Email, onKey: mine,
+	ticket, err := s.issueTicket(&resetTicket{keyID: o.a.ID, aaguid: model, email: acct.Email, onKey: mine,
 		expires: s.now().Add(ticketLifetime)}, s.now())
 	if err != nil {
 		return resetCheck{}, fmt.Errorf("reset ticket: %w", err)
@@ -116,7 +116,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 // last resetWindow (409 reset_window_passed).
 func (s *Service) startReset(ctx context.Context, keyID, token string, acct account.View) (*keyJob, error) {
 	now := s.now()
-	t, err := s.mgmt.ticket(token, now)
+	t, err := s.ticket(token, now)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 			return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another connected key"))
 		}
 	}
-	if s.mgmt.resetSecondsLeft(a, now) == 0 {
+	if s.resetSecondsLeft(a, now) == 0 {
 		return nil, apperr.DeviceResetWindowPassed.New()
 	}
 	o, err := s.openKey(ctx, a.ID)
@@ -146,7 +146,6 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 		o.close()
 		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
 	}
-	keys := s.mgmt
 	// The job outlives this request (202, then polled): it runs under the service's life,
 	// ended by Close or the job's own cancel, not under ctx.
 	j, err := s.startJob(jobReset, o.a, o.dev, o.release, nil, func(ctx context.Context, dev *fido2.Device, _ *keyJob) error { //nolint:contextcheck // the job outlives the request by design
@@ -154,7 +153,7 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 		if err := dev.Reset(ctx); err != nil {
 			return err
 		}
-		keys.dropTicket(token)
+		s.dropTicket(token)
 		s.set.RememberPINSet(o.a, false)
 		return nil
 	})

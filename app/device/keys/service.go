@@ -79,16 +79,23 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Service runs key operations and key jobs, and serves the security key endpoints.
+// Service runs key operations and key jobs, and serves the security key endpoints. It owns
+// the state the endpoints share: what each key last said, the jobs, the reset tickets and
+// when each key was plugged in.
 //
-// Lock order: Service.mu and keyManager.mu are never held together; keyManager.mu ->
-// keyJob.mu; the lease's and the Set's mutexes are leaves.
+// Lock order: Service.mu -> a job's lock (authenticator.Job); the lease's and the Set's
+// mutexes are leaves.
 type Service struct {
 	set   *authenticator.Set
 	lease *authenticator.Lease
 	log   *slog.Logger
 	now   func() time.Time
 	kiosk bool
+	rpID  string
+	names authenticator.Names
+	// adminRequired reports that this process may not open security keys directly
+	// (Windows without administrator rights).
+	adminRequired func() bool
 
 	// life is the parent of every job's context: not the request's (a job outlives the
 	// request that started it). Close ends it.
@@ -96,54 +103,8 @@ type Service struct {
 	stop    context.CancelFunc
 	running sync.WaitGroup
 
-	mu     sync.Mutex
-	closed bool
-
-	// mgmt is the state the endpoints share: what each key last said, jobs, reset tickets.
-	mgmt *keyManager
-}
-
-// New builds the service.
-func New(cfg Config) (*Service, error) {
-	if cfg.Authenticators == nil || cfg.Lease == nil {
-		return nil, errors.New("device: key operations need the authenticators and the lease")
-	}
-	mgmt, err := newKeyManager(cfg.RPOrigin, cfg.Names)
-	if err != nil {
-		return nil, err
-	}
-	log := cfg.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	life, stop := context.WithCancel(context.Background())
-	return &Service{set: cfg.Authenticators, lease: cfg.Lease, log: log, now: now, kiosk: cfg.Kiosk,
-		life: life, stop: stop, mgmt: mgmt}, nil
-}
-
-// Close stops a running job and waits until it has let go of its key. Later jobs are
-// refused.
-func (s *Service) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.stop()
-	s.running.Wait()
-}
-
-// keyManager is the state the security key endpoints share.
-type keyManager struct {
-	rpID  string
-	names authenticator.Names
-	// adminRequired reports that this process may not open security keys directly
-	// (Windows without administrator rights).
-	adminRequired func() bool
-
 	mu      sync.Mutex
+	closed  bool
 	cache   map[string]keyJSON // the last answer for each key, for when it is busy
 	jobs    map[string]*keyJob
 	current *keyJob // the latest job; only it may be running
@@ -156,20 +117,42 @@ type keyManager struct {
 	virtualPlugged time.Time
 }
 
-func newKeyManager(rpOrigin string, names authenticator.Names) (*keyManager, error) {
-	u, err := url.Parse(rpOrigin)
-	if err != nil || u.Hostname() == "" {
-		return nil, fmt.Errorf("device: RP origin %q has no host", rpOrigin)
+// New builds the service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Authenticators == nil || cfg.Lease == nil {
+		return nil, errors.New("device: key operations need the authenticators and the lease")
 	}
-	return &keyManager{
-		rpID:          u.Hostname(),
-		names:         names,
-		adminRequired: adminRequired,
-		cache:         map[string]keyJSON{},
-		jobs:          map[string]*keyJob{},
-		tickets:       map[string]*resetTicket{},
-		seen:          map[string]time.Time{},
+	u, err := url.Parse(cfg.RPOrigin)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("device: RP origin %q has no host", cfg.RPOrigin)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	life, stop := context.WithCancel(context.Background())
+	return &Service{set: cfg.Authenticators, lease: cfg.Lease, log: log, now: now, kiosk: cfg.Kiosk,
+		rpID: u.Hostname(), names: cfg.Names, adminRequired: adminRequired,
+		life: life, stop: stop,
+		cache:   map[string]keyJSON{},
+		jobs:    map[string]*keyJob{},
+		tickets: map[string]*resetTicket{},
+		seen:    map[string]time.Time{},
 	}, nil
+}
+
+// Close stops a running job and waits until it has let go of its key. Later jobs are
+// refused.
+func (s *Service) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.running.Wait()
 }
 
 // keyJSON is SecurityKey (docs/api.md).
@@ -209,12 +192,12 @@ type keyFingerprintsJ struct {
 
 // nameOf names a key: the virtual key as the test tool it is; a hardware key by its model
 // (AAGUID) when known, else by its product name.
-func (k *keyManager) nameOf(a authenticator.Authenticator, aaguid []byte) string {
+func (s *Service) nameOf(a authenticator.Authenticator, aaguid []byte) string {
 	if a.Virtual() {
 		return authenticator.VirtualName
 	}
-	if k.names != nil && len(aaguid) == 16 {
-		if name, ok := k.names(aaguid); ok && name != "" {
+	if s.names != nil && len(aaguid) == 16 {
+		if name, ok := s.names(aaguid); ok && name != "" {
 			return name
 		}
 	}
@@ -231,7 +214,7 @@ func formatAAGUID(b []byte) string {
 // describe builds a key's answer from its getInfo and PIN retries.
 func (s *Service) describe(a authenticator.Authenticator, info fido2.Info, retries int) keyJSON {
 	out := keyJSON{
-		ID: a.ID, Kind: a.Kind, Name: s.mgmt.nameOf(a, info.AAGUID), Readable: true,
+		ID: a.ID, Kind: a.Kind, Name: s.nameOf(a, info.AAGUID), Readable: true,
 		AAGUID: formatAAGUID(info.AAGUID), Versions: info.Versions,
 	}
 	if out.Versions == nil {
@@ -276,7 +259,7 @@ func readInfo(ctx context.Context, dev *fido2.Device) (fido2.Info, int, error) {
 // using it (then as last read).
 func (s *Service) listKeys(ctx context.Context) []keyJSON {
 	list := s.set.List()
-	s.mgmt.observe(list, s.now())
+	s.observe(list, s.now())
 	out := make([]keyJSON, 0, len(list))
 	for _, a := range list {
 		out = append(out, s.readKey(ctx, a))
@@ -286,17 +269,16 @@ func (s *Service) listKeys(ctx context.Context) []keyJSON {
 
 // readKey reads one key's answer (or the last one, if it is busy).
 func (s *Service) readKey(ctx context.Context, a authenticator.Authenticator) keyJSON {
-	k := s.mgmt
-	unreadable := keyJSON{ID: a.ID, Kind: a.Kind, Name: k.nameOf(a, nil), Versions: []string{}}
+	unreadable := keyJSON{ID: a.ID, Kind: a.Kind, Name: s.nameOf(a, nil), Versions: []string{}}
 	release, err := s.acquire(a.ID)
 	if err != nil {
-		k.mu.Lock()
-		cached, ok := k.cache[a.ID]
-		k.mu.Unlock()
+		s.mu.Lock()
+		cached, ok := s.cache[a.ID]
+		s.mu.Unlock()
 		if !ok {
 			cached = unreadable
 		}
-		cached.ResetSecondsLeft = k.resetSecondsLeft(a, s.now())
+		cached.ResetSecondsLeft = s.resetSecondsLeft(a, s.now())
 		return cached
 	}
 	defer release()
@@ -315,49 +297,49 @@ func (s *Service) readKey(ctx context.Context, a authenticator.Authenticator) ke
 			s.set.RememberPINSet(a, out.PIN.Set)
 		}
 	}
-	out.ResetSecondsLeft = k.resetSecondsLeft(a, s.now())
-	k.mu.Lock()
+	out.ResetSecondsLeft = s.resetSecondsLeft(a, s.now())
+	s.mu.Lock()
 	if out.Readable {
-		k.cache[a.ID] = out
+		s.cache[a.ID] = out
 	}
-	k.mu.Unlock()
+	s.mu.Unlock()
 	return out
 }
 
 // observe notes which hardware keys are plugged in, to know when each was plugged in.
-func (k *keyManager) observe(list []authenticator.Authenticator, now time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
+func (s *Service) observe(list []authenticator.Authenticator, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	present := map[string]bool{}
 	for _, a := range list {
 		if a.Virtual() {
 			continue
 		}
 		present[a.Path] = true
-		if _, ok := k.seen[a.Path]; !ok {
+		if _, ok := s.seen[a.Path]; !ok {
 			at := now
-			if !k.observed {
+			if !s.observed {
 				at = time.Time{} // there before we looked: when it came is not known
 			}
-			k.seen[a.Path] = at
+			s.seen[a.Path] = at
 		}
 	}
-	for path := range k.seen {
+	for path := range s.seen {
 		if !present[path] {
-			delete(k.seen, path)
+			delete(s.seen, path)
 		}
 	}
-	k.observed = true
+	s.observed = true
 }
 
 // resetSecondsLeft is how much of the reset window is left, in whole seconds rounded up.
-func (k *keyManager) resetSecondsLeft(a authenticator.Authenticator, now time.Time) int {
-	k.mu.Lock()
-	at := k.virtualPlugged
+func (s *Service) resetSecondsLeft(a authenticator.Authenticator, now time.Time) int {
+	s.mu.Lock()
+	at := s.virtualPlugged
 	if !a.Virtual() {
-		at = k.seen[a.Path]
+		at = s.seen[a.Path]
 	}
-	k.mu.Unlock()
+	s.mu.Unlock()
 	if at.IsZero() {
 		return 0
 	}
@@ -374,9 +356,9 @@ func (s *Service) replugVirtual() error {
 	if err := s.set.Virtual().Replug(); err != nil {
 		return err
 	}
-	s.mgmt.mu.Lock()
-	s.mgmt.virtualPlugged = s.now()
-	s.mgmt.mu.Unlock()
+	s.mu.Lock()
+	s.virtualPlugged = s.now()
+	s.mu.Unlock()
 	return nil
 }
 
@@ -388,12 +370,11 @@ func (s *Service) acquire(id string) (release func(), err error) {
 // Yield stops a running key job and waits (a little) until no key operation holds a key:
 // a ceremony is about to start, and the latest thing the person asked for wins.
 func (s *Service) Yield() {
-	k := s.mgmt
-	k.mu.Lock()
-	j := k.current
-	k.mu.Unlock()
+	s.mu.Lock()
+	j := s.current
+	s.mu.Unlock()
 	if j != nil {
-		j.stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.kind, context.Canceled))
+		j.Stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.Kind, context.Canceled), nil)
 	}
 	if !s.lease.WaitIdle(s.now, yieldTimeout, yieldRecheck) {
 		s.log.Warn("a key operation still holds a security key as a ceremony starts")
@@ -424,9 +405,10 @@ func (o *openedKey) close() {
 	o.release()
 }
 
-// openKey acquires and opens the connected key id and reads its getInfo. The caller closes
-// it (or hands it to a job).
-func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
+// openKey acquires and opens the connected key id and reads its getInfo, then refuses it
+// (closed again, the refusal through keyError) unless it passes each of checks in turn. The
+// caller closes it (or hands it to a job).
+func (s *Service) openKey(ctx context.Context, id string, checks ...func(fido2.Info) error) (*openedKey, error) {
 	a, err := s.connected(id)
 	if err != nil {
 		return nil, err
@@ -448,7 +430,14 @@ func (s *Service) openKey(ctx context.Context, id string) (*openedKey, error) {
 	}
 	set, _ := info.Option("clientPin")
 	s.set.RememberPINSet(a, set)
-	return &openedKey{a: a, dev: dev, info: info, release: release}, nil
+	o := &openedKey{a: a, dev: dev, info: info, release: release}
+	for _, check := range checks {
+		if err := check(info); err != nil {
+			o.close()
+			return nil, s.keyError(a, err)
+		}
+	}
+	return o, nil
 }
 
 // needPINReady refuses what cannot work before the key is asked with the PIN: no PIN yet,
@@ -460,6 +449,30 @@ func needPINReady(info fido2.Info) error {
 	}
 	if info.ForcePINChange {
 		return apperr.DevicePINChangeRequired.New()
+	}
+	return nil
+}
+
+// needClientPIN refuses a key without CTAP 2.1 §6.5 clientPin: it can have no PIN.
+func needClientPIN(info fido2.Info) error {
+	if _, supported := info.Option("clientPin"); !supported {
+		return fido2.ErrUnsupportedOption
+	}
+	return nil
+}
+
+// needCredentialManagement refuses a key without CTAP 2.1 §6.8 credential management.
+func needCredentialManagement(info fido2.Info) error {
+	if !info.CredentialManagement {
+		return fido2.ErrUnsupportedOption
+	}
+	return nil
+}
+
+// needBioEnrollment refuses a key without CTAP 2.1 §6.7 fingerprint enrolment.
+func needBioEnrollment(info fido2.Info) error {
+	if !info.BioEnrollSupported {
+		return fido2.ErrUnsupportedOption
 	}
 	return nil
 }
@@ -545,8 +558,8 @@ func newPINProblem(pin []byte, minLength int) string {
 // relate says how a passkey on a key (for rpID, with this credential ID and user name)
 // stands with the account: "" when it is for another site, unknown when nobody is signed
 // in, else account.Relation's answer (app/device/account), with the account's passkey when it lists it.
-func (k *keyManager) relate(rpID string, credentialID []byte, userName string, acct account.View) (string, *account.Passkey) {
-	if rpID != k.rpID {
+func (s *Service) relate(rpID string, credentialID []byte, userName string, acct account.View) (string, *account.Passkey) {
+	if rpID != s.rpID {
 		return "", nil
 	}
 	if !acct.SignedIn {
@@ -581,42 +594,42 @@ func newToken() (string, error) {
 }
 
 // issueTicket keeps a passed reset check and returns its token.
-func (k *keyManager) issueTicket(t *resetTicket, now time.Time) (string, error) {
+func (s *Service) issueTicket(t *resetTicket, now time.Time) (string, error) {
 	token, err := newToken()
 	if err != nil {
 		return "", err
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for tok, old := range k.tickets {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, old := range s.tickets {
 		if !now.Before(old.expires) {
-			delete(k.tickets, tok)
+			delete(s.tickets, tok)
 		}
 	}
-	k.tickets[token] = t
+	s.tickets[token] = t
 	return token, nil
 }
 
 // ticket returns the live ticket for token, without using it up.
-func (k *keyManager) ticket(token string, now time.Time) (*resetTicket, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	t, ok := k.tickets[token]
+func (s *Service) ticket(token string, now time.Time) (*resetTicket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[token]
 	if !ok || !now.Before(t.expires) {
-		delete(k.tickets, token)
+		delete(s.tickets, token)
 		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("no live reset ticket"))
 	}
 	return t, nil
 }
 
-func (k *keyManager) dropTicket(token string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.tickets, token)
+func (s *Service) dropTicket(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tickets, token)
 }
 
-func (k *keyManager) forgetKey(id string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.cache, id)
+func (s *Service) forgetKey(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.cache, id)
 }

@@ -65,7 +65,7 @@ func TestNewPINRules(t *testing.T) {
 }
 
 func TestHowAPasskeyOnAKeyStandsWithTheAccount(t *testing.T) {
-	k := &keyManager{rpID: "localhost"}
+	k := &Service{rpID: "localhost"}
 	acct := account.View{SignedIn: true, Email: "pat@example.com", Passkeys: []account.Passkey{
 		{ID: b64([]byte("used")), Name: "Security key"},
 		{ID: b64([]byte("copied")), Name: "Old key", Flagged: true},
@@ -109,7 +109,7 @@ func TestAnotherWayIn(t *testing.T) {
 }
 
 func TestTheResetWindowIsCountedInWholeSecondsLeft(t *testing.T) {
-	k := &keyManager{seen: map[string]time.Time{}}
+	k := &Service{seen: map[string]time.Time{}}
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	k.virtualPlugged = at
 	v := authenticator.Authenticator{ID: authenticator.VirtualID}
