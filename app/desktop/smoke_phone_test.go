@@ -5,20 +5,12 @@ package desktop_test
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -30,6 +22,7 @@ import (
 	"github.com/nhs-passkeys/companion/internal/phonetest/fakebluez"
 	"github.com/nhs-passkeys/companion/internal/phonetest/faketunnel"
 	"github.com/nhs-passkeys/companion/internal/phonetest/simphone"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // "A different phone or tablet" in the real window (app/hybrid). Nothing of the phone path
@@ -68,47 +61,11 @@ type internet struct {
 // startInternet opens the proxy on loopback in front of tunnel; it closes at the end of t.
 func startInternet(t *testing.T, tunnel *faketunnel.Server) *internet {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	caTemplate := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Smoke test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "cable.ua5v.com"},
-		DNSNames:  []string{"cable.ua5v.com", "cable.auth.com"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, ca, &leafKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// No NextProtos: the app's WebSocket request then stays on HTTP/1.1, as with Google's
-	// and Apple's servers for the tunnel.
-	serverTLS := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}},
-	}
-	in := &internet{caFile: filepath.Join(t.TempDir(), "roots.pem")}
-	if err := os.WriteFile(in.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// No NextProtos (ServerConfig sets none): the app's WebSocket request then stays on
+	// HTTP/1.1, as with Google's and Apple's servers for the tunnel.
+	ca := testkit.NewCA(t)
+	serverTLS := ca.ServerConfig(t, "cable.ua5v.com", "cable.auth.com")
+	in := &internet{caFile: ca.File}
 	tunnelURL, err := url.Parse(tunnel.URL())
 	if err != nil {
 		t.Fatal(err)
