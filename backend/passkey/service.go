@@ -117,6 +117,10 @@ type Service struct {
 	reauth   Reauth
 	clock    func() time.Time
 	log      *slog.Logger
+	// loginChecked, set only by this package's tests, runs after a login's assertion was
+	// checked and before its writes are queued: the window in which another request may
+	// change what was checked (login_race_test.go).
+	loginChecked func()
 }
 
 // Deps are the service's collaborators.

@@ -98,14 +98,15 @@ func (w *groupWriter) submit(ctx context.Context, part Part) error {
 	w.running = true
 	w.mu.Unlock()
 	if start {
-		go w.drain()
+		// The writer outlives this request: it keeps its context's values, not its end.
+		go w.drain(context.WithoutCancel(ctx))
 	}
 	return <-r.answer
 }
 
 // drain commits groups while requests are queued: each group is what queued while the one
 // before it was being committed, so the busier the database, the larger the groups.
-func (w *groupWriter) drain() {
+func (w *groupWriter) drain(ctx context.Context) {
 	for {
 		w.mu.Lock()
 		n := min(len(w.queue), maxGroupParts)
@@ -119,15 +120,16 @@ func (w *groupWriter) drain() {
 		w.queue = append(w.queue[:0], w.queue[n:]...)
 		w.mu.Unlock()
 
-		w.commit(batch)
+		w.commit(ctx, batch)
 		for range batch {
 			<-w.slots
 		}
 	}
 }
 
-// commit runs batch as one transaction and answers each request.
-func (w *groupWriter) commit(batch []*groupRequest) {
+// commit runs batch as one transaction and answers each request. ctx is the writer's: the
+// transaction is everyone's, so no one request's context may end it.
+func (w *groupWriter) commit(ctx context.Context, batch []*groupRequest) {
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -141,11 +143,12 @@ func (w *groupWriter) commit(batch []*groupRequest) {
 	}
 	unlock := lockWriter(w.db)
 	defer unlock()
-	ctx := context.Background() // the transaction is everyone's: no one request's context may end it
 	if len(live) == 1 {
 		// Alone: a transaction of its own, without the savepoint's two statements.
 		r := live[0]
-		r.answer <- runTx(ctx, w.db, nil, func(tx *sql.Tx) error { return runPart(r, tx) })
+		r.answer <- runTx(ctx, w.db, nil, func(tx *sql.Tx) error { //nolint:contextcheck // the part runs with its own request's values (see Part), not the writer's
+			return runPart(context.WithoutCancel(r.ctx), r, tx)
+		})
 		return
 	}
 	results, err := w.commitGroup(ctx, live)
@@ -175,7 +178,7 @@ func (w *groupWriter) commitGroup(ctx context.Context, live []*groupRequest) (re
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT part`); err != nil {
 			return nil, fmt.Errorf("begin a request's part: %w", err)
 		}
-		perr := runPart(r, tx)
+		perr := runPart(context.WithoutCancel(r.ctx), r, tx) //nolint:contextcheck // the part runs with its own request's values (see Part), not the writer's
 		var kept committedRefusal
 		switch {
 		case perr == nil:
@@ -198,13 +201,14 @@ func (w *groupWriter) commitGroup(ctx context.Context, live []*groupRequest) (re
 	return results, nil
 }
 
-// runPart runs r's part; a panic in it is that request's failure, not the writer's (the
-// writer goroutine is shared: a panic there would end the process).
-func runPart(r *groupRequest, tx *sql.Tx) (err error) {
+// runPart runs r's part with ctx (r's context without its end, see Part); a panic in it is
+// that request's failure, not the writer's (the writer goroutine is shared: a panic there
+// would end the process).
+func runPart(ctx context.Context, r *groupRequest, tx *sql.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("a request's part panicked: %v", p)
 		}
 	}()
-	return r.part(context.WithoutCancel(r.ctx), tx)
+	return r.part(ctx, tx)
 }
