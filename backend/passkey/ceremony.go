@@ -47,6 +47,13 @@ func (s *Service) saveCeremony(ctx context.Context, q store.DBTX, c ceremony, da
 	}
 	now := s.clock()
 	c.ID, c.Data, c.CreatedAt, c.ExpiresAt = id, *data, now, now.Add(CeremonyTimeout)
+	// Expired and forgotten ceremonies are cleared out at most once a minute (cleanUp); a
+	// finish refuses an expired one that is still there as it always did.
+	if s.cleanUp.Due(now) {
+		if err := s.store.deleteEnded(ctx, q, now); err != nil {
+			return "", err
+		}
+	}
 	if err := s.store.saveCeremony(ctx, q, c); err != nil {
 		return "", err
 	}

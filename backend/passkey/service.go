@@ -117,6 +117,8 @@ type Service struct {
 	reauth   Reauth
 	clock    func() time.Time
 	log      *slog.Logger
+	// cleanUp paces the clearing out of ended ceremonies at begin (store.Periodic).
+	cleanUp store.Periodic
 	// loginChecked, set only by this package's tests, runs after a login's assertion was
 	// checked and before its writes are queued: the window in which another request may
 	// change what was checked (login_race_test.go).
@@ -139,7 +141,7 @@ type Deps struct {
 // NewService wires the service.
 func NewService(d Deps) *Service {
 	return &Service{db: d.DB, rp: d.RP, accounts: d.Accounts, sessions: d.Sessions, audit: d.Audit, limiter: d.Limiter,
-		reauth: d.Reauth, clock: d.Clock, log: d.Log}
+		reauth: d.Reauth, clock: d.Clock, log: d.Log, cleanUp: store.Periodic{Period: time.Minute}}
 }
 
 // List returns an account's passkeys, oldest first.

@@ -215,15 +215,20 @@ type ceremony struct {
 	ExpiresAt time.Time
 }
 
-// saveCeremony stores c, after clearing out expired ceremonies, and used ones no longer
+// deleteEnded clears out the ceremonies expired at now, and the used ones no longer
 // remembered, so the tables stay small.
-func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1`, store.Millis(c.CreatedAt)); err != nil {
+func (Store) deleteEnded(ctx context.Context, q store.DBTX, now time.Time) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1`, store.Millis(now)); err != nil {
 		return fmt.Errorf("delete expired ceremonies: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= $1`, store.Millis(c.CreatedAt)); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= $1`, store.Millis(now)); err != nil {
 		return fmt.Errorf("delete used ceremonies: %w", err)
 	}
+	return nil
+}
+
+// saveCeremony stores c.
+func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 	data, err := json.Marshal(c.Data)
 	if err != nil {
 		return fmt.Errorf("encode ceremony: %w", err)
