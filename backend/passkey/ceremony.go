@@ -28,12 +28,12 @@ func newCeremonyID() (string, error) {
 }
 
 // saveCeremony stores the server side of a ceremony begun now through q and returns its id.
-// saveCeremonyNow stores a ceremony in a transaction of its own, so that it queues with the
-// other writers (the writer lock) instead of racing them in SQLite's busy handler. Its commit
-// does not wait for the disk (store.InTxNoSync says why that is safe: a begin lost in a
-// crash only means beginning again, and can never make a used ceremony usable again).
+// saveCeremonyNow stores a ceremony as a part of a group commit, so that it queues with the
+// other writers instead of racing them in SQLite's busy handler. Its commit does not wait
+// for the disk (store.GroupNoSync says why that is safe: a begin lost in a crash only means
+// beginning again, and can never make a used ceremony usable again).
 func (s *Service) saveCeremonyNow(ctx context.Context, c ceremony, data *webauthn.SessionData) (id string, err error) {
-	err = store.InTxNoSync(ctx, s.db, func(tx *sql.Tx) error {
+	err = store.GroupNoSync(ctx, s.db, func(ctx context.Context, tx *sql.Tx) error {
 		id, err = s.saveCeremony(ctx, tx, c, data)
 		return err
 	})

@@ -135,7 +135,7 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 }
 
 // txBeginner is what runTx starts a transaction on: the pool (*sql.DB) or one connection of
-// it (*sql.Conn, when a connection setting must hold for the transaction: InTxNoSync).
+// it (*sql.Conn, when a connection setting must hold for the transaction: GroupNoSync).
 type txBeginner interface {
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }

@@ -50,10 +50,22 @@ const (
 // retried apart, and PostgreSQL already shares one WAL flush between concurrent commits
 // (commit_delay, group flushing of the WAL writer) without our help.
 func Group(ctx context.Context, db *sql.DB, part Part) error {
+	return group(ctx, db, part, true)
+}
+
+// group is Group (durable) or GroupNoSync (not).
+func group(ctx context.Context, db *sql.DB, part Part, durable bool) error {
 	if EngineOf(db) == Postgres {
-		return inTxPostgres(ctx, db, func(tx *sql.Tx) error { return part(context.WithoutCancel(ctx), tx) })
+		return inTxPostgres(ctx, db, func(tx *sql.Tx) error {
+			if !durable {
+				if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+					return fmt.Errorf("commit without waiting for the disk: %w", err)
+				}
+			}
+			return part(context.WithoutCancel(ctx), tx)
+		})
 	}
-	return groupOf(db).submit(ctx, part)
+	return groupOf(db).submit(ctx, part, durable)
 }
 
 // groups holds one group writer per open SQLite database (like writers, keyed by *sql.DB).
@@ -80,18 +92,19 @@ type groupWriter struct {
 }
 
 type groupRequest struct {
-	ctx    context.Context
-	part   Part
-	answer chan error // buffered: the writer never waits for the request
+	ctx     context.Context
+	part    Part
+	durable bool       // Group, not GroupNoSync
+	answer  chan error // buffered: the writer never waits for the request
 }
 
-func (w *groupWriter) submit(ctx context.Context, part Part) error {
+func (w *groupWriter) submit(ctx context.Context, part Part, durable bool) error {
 	select {
 	case w.slots <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("wait for the writer: %w", ctx.Err())
 	}
-	r := &groupRequest{ctx: ctx, part: part, answer: make(chan error, 1)}
+	r := &groupRequest{ctx: ctx, part: part, durable: durable, answer: make(chan error, 1)}
 	w.mu.Lock()
 	w.queue = append(w.queue, r)
 	start := !w.running
@@ -131,27 +144,42 @@ func (w *groupWriter) drain(ctx context.Context) {
 // transaction is everyone's, so no one request's context may end it.
 func (w *groupWriter) commit(ctx context.Context, batch []*groupRequest) {
 	live := batch[:0:0]
+	durable := false
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.answer <- fmt.Errorf("wait for the writer: %w", err) // not started: nothing written
 			continue
 		}
 		live = append(live, r)
+		durable = durable || r.durable
 	}
 	if len(live) == 0 {
 		return
 	}
 	unlock := lockWriter(w.db)
 	defer unlock()
+	var on txBeginner = w.db
+	if !durable {
+		// Only GroupNoSync parts: no fsync (GroupNoSync says why that is safe).
+		conn, giveBack, err := noSyncConn(ctx, w.db)
+		if err != nil {
+			for _, r := range live {
+				r.answer <- err
+			}
+			return
+		}
+		defer giveBack()
+		on = conn
+	}
 	if len(live) == 1 {
 		// Alone: a transaction of its own, without the savepoint's two statements.
 		r := live[0]
-		r.answer <- runTx(ctx, w.db, nil, func(tx *sql.Tx) error { //nolint:contextcheck // the part runs with its own request's values (see Part), not the writer's
+		r.answer <- runTx(ctx, on, nil, func(tx *sql.Tx) error { //nolint:contextcheck // the part runs with its own request's values (see Part), not the writer's
 			return runPart(context.WithoutCancel(r.ctx), r, tx)
 		})
 		return
 	}
-	results, err := w.commitGroup(ctx, live)
+	results, err := commitGroup(ctx, on, live)
 	for i, r := range live {
 		if err != nil {
 			r.answer <- err
@@ -163,8 +191,8 @@ func (w *groupWriter) commit(ctx context.Context, batch []*groupRequest) {
 
 // commitGroup runs each request's part in its own savepoint of one transaction and commits
 // it; results[i] is what the request live[i] is answered when the commit succeeds.
-func (w *groupWriter) commitGroup(ctx context.Context, live []*groupRequest) (results []error, err error) {
-	tx, err := w.db.BeginTx(ctx, nil)
+func commitGroup(ctx context.Context, on txBeginner, live []*groupRequest) (results []error, err error) {
+	tx, err := on.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}

@@ -249,9 +249,10 @@ func TestManyConcurrentRequestsAllCommit(t *testing.T) {
 	})
 }
 
-// InTxNoSync commits, and gives the connection back at synchronous=FULL: a later durable
-// transaction on the same (only) connection still waits for the disk.
-func TestInTxNoSyncLeavesTheConnectionDurable(t *testing.T) {
+// GroupNoSync commits (or not, for a failed part), and gives the connection back at
+// synchronous=FULL: a later durable transaction on the same (only) connection still waits
+// for the disk.
+func TestGroupNoSyncLeavesTheConnectionDurable(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, engine Engine) {
 		db := NewForTestOn(t, engine)
 		ctx := t.Context()
@@ -264,9 +265,9 @@ func TestInTxNoSyncLeavesTheConnectionDurable(t *testing.T) {
 			if fail {
 				then = errors.New("refused")
 			}
-			err := InTxNoSync(ctx, db, func(tx *sql.Tx) error { return insertAccount(email, then)(ctx, tx) })
+			err := GroupNoSync(ctx, db, insertAccount(email, then))
 			if (err != nil) != fail {
-				t.Fatalf("InTxNoSync = %v", err)
+				t.Fatalf("GroupNoSync = %v", err)
 			}
 			if got := emails(t, db)[email]; got == fail {
 				t.Errorf("%s written = %v", email, got)
@@ -277,7 +278,7 @@ func TestInTxNoSyncLeavesTheConnectionDurable(t *testing.T) {
 					t.Fatal(err)
 				}
 				if level != 2 { // FULL
-					t.Errorf("synchronous = %d after InTxNoSync, want 2 (FULL)", level)
+					t.Errorf("synchronous = %d after GroupNoSync, want 2 (FULL)", level)
 				}
 			}
 		}

@@ -7,13 +7,15 @@ import (
 	"fmt"
 )
 
-// InTxNoSync is InTx for a write that may be lost in a crash of the computer (not of the
+// GroupNoSync is Group for a write that may be lost in a crash of the computer (not of the
 // process) without harm: its commit does not wait for the disk. The one such write is a
 // ceremony's begin (a challenge and its options): lost, it only means the person begins
-// again. Everything else is InTx (or Group), durable before it is answered.
+// again. Everything else is Group or InTx, durable before it is answered.
 //
-// SQLite: the transaction runs on one connection switched to synchronous=NORMAL for it and
-// back to FULL after (PRAGMA synchronous is per connection and cannot change inside a
+// SQLite: it is a part of a group like any other; a group with at least one durable part
+// (Group) is committed durably, and it then shares that fsync without needing it. A group
+// of such parts only is committed on one connection switched to synchronous=NORMAL for it
+// and back to FULL after (PRAGMA synchronous is per connection and cannot change inside a
 // transaction; https://sqlite.org/pragma.html#pragma_synchronous). In WAL mode a NORMAL
 // commit appends its frames to the WAL and returns without fsync; the frames are in the
 // operating system's cache, so a killed process loses nothing, and only a crash or power
@@ -32,31 +34,27 @@ import (
 // before the WAL is flushed, a server crash may lose the last such commits, and the WAL is
 // still replayed in order, so a later durable commit keeps everything before it
 // (https://www.postgresql.org/docs/15/wal-async-commit.html).
-func InTxNoSync(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
-	if EngineOf(db) == Postgres {
-		return inTxPostgres(ctx, db, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return fmt.Errorf("commit without waiting for the disk: %w", err)
-			}
-			return fn(tx)
-		})
-	}
-	unlock := lockWriter(db)
-	defer unlock()
+func GroupNoSync(ctx context.Context, db *sql.DB, part Part) error {
+	return group(ctx, db, part, false)
+}
+
+// noSyncConn returns a connection of db switched to synchronous=NORMAL and the function
+// that gives it back, switched to FULL again or, if that fails, closed: a pooled connection
+// left at NORMAL would make some later login's commit skip its fsync.
+func noSyncConn(ctx context.Context, db *sql.DB) (*sql.Conn, func(), error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
-	defer conn.Close()
-	// The connection goes back to the pool with synchronous=FULL or not at all: a pooled
-	// connection left at NORMAL would make some later login's commit skip its fsync.
-	defer func() {
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`); rerr != nil {
+	giveBack := func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`); err != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // database/sql then closes it
 		}
-	}()
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		return fmt.Errorf("commit without waiting for the disk: %w", err)
+		_ = conn.Close()
 	}
-	return runTx(ctx, conn, nil, fn)
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		giveBack()
+		return nil, nil, fmt.Errorf("commit without waiting for the disk: %w", err)
+	}
+	return conn, giveBack, nil
 }
