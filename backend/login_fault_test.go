@@ -45,12 +45,16 @@ func testKillDashNineDuringGroupCommits(t *testing.T, engine store.Engine) {
 	}
 	srv := startChild(t, dir, env...)
 
-	// Each person signs up and sets up a passkey, before the logins start.
+	// Each person signs up and sets up a passkey, before the logins start (four at a time, as
+	// in serve_fault_test.go: set-up is not under test).
 	const people = 16
 	persons := make([]*person, people)
 	var wg sync.WaitGroup
+	setUpSlots := make(chan struct{}, 4)
 	for i := range persons {
 		wg.Go(func() {
+			setUpSlots <- struct{}{}
+			defer func() { <-setUpSlots }()
 			b := newBrowser(t, srv)
 			p := &person{email: fmt.Sprintf("group-%d@example.com", i), setUp: b}
 			if status, body, err := b.signUp(p.email); err != nil || status != http.StatusCreated {
@@ -98,9 +102,11 @@ func testKillDashNineDuringGroupCommits(t *testing.T, engine store.Engine) {
 					total++
 				}
 				mu.Unlock()
-				if err != nil || status != http.StatusOK {
-					return // the server is gone (a refusal would show in the checks below)
+				if err != nil {
+					return // the server is gone
 				}
+				// Any other answer than 200 (on PostgreSQL a transaction may still conflict after
+				// its retries) is a login not acknowledged: the checks below hold for it too.
 			}
 		})
 	}

@@ -266,15 +266,17 @@ func (s *Service) checkLogin(ctx context.Context, c ceremony, response json.RawM
 // (its counter goes up, so a regression seen outside is still one), by being flagged (still
 // refused), or by removal (still refused), and a credential never changes account.
 func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v loginVerdict, keys lockout.Keys, oldToken, client string) (account.Account, string, error) {
-	// Consumed before anything is decided: single use on success and on failure.
-	taken, err := s.store.deleteCeremony(ctx, tx, c.ID)
+	// Consumed before anything is decided: single use on success and on failure. The same
+	// statement reads whether this client's passkey logins are paused.
+	now := s.clock()
+	scope, key, _ := s.limiter.PasskeyPause(keys)
+	taken, pausedUntil, err := s.store.deleteCeremony(ctx, tx, c.ID, scope, key, now)
 	if err != nil {
 		return account.Account{}, "", err
 	}
 	if !taken {
 		return account.Account{}, "", s.ceremonyGone(ctx, tx, c.ID, loginPurposes)
 	}
-	now := s.clock()
 	if err := expired(c, now); err != nil {
 		return account.Account{}, "", err
 	}
@@ -300,7 +302,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 		return account.Account{}, "", store.CommitRefusal(apperr.CeremonyExpired.Wrap(errors.New(why)))
 	}
 	// During a pause nothing is checked or counted (attempts then do not extend it).
-	if err := s.limiter.Check(ctx, tx, keys); err != nil {
+	if err := s.limiter.PausedUntil(keys, pausedUntil); err != nil {
 		if rerr := remember(false); rerr != nil {
 			return account.Account{}, "", rerr
 		}

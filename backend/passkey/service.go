@@ -62,6 +62,10 @@ type Auditor interface {
 type Limiter interface {
 	KeysFor(email, address, method string, accountID int64) lockout.Keys
 	Check(ctx context.Context, q store.DBTX, k lockout.Keys) error
+	// PasskeyPause and PausedUntil are Check split in two, for a login that reads the pause
+	// in the statement consuming its ceremony.
+	PasskeyPause(k lockout.Keys) (scope string, key []byte, ok bool)
+	PausedUntil(k lockout.Keys, until time.Time) error
 	Refuse(ctx context.Context, q store.DBTX, k lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error
 	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
 }

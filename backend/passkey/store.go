@@ -289,17 +289,25 @@ func (Store) peekCeremony(ctx context.Context, q store.DBTX, id string) (c cerem
 
 // deleteCeremony consumes the ceremony with id; deleted is false when it was already gone
 // (another finish consumed it first). A ceremony row never changes between its insert and
-// its delete, so the row a caller peeked is the row deleted here.
-func (Store) deleteCeremony(ctx context.Context, q store.DBTX, id string) (deleted bool, err error) {
-	res, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE id = $1`, id)
-	if err != nil {
-		return false, fmt.Errorf("take ceremony: %w", err)
+// its delete, so the row a caller peeked is the row deleted here. The same statement reads
+// the end of the pause (lockouts row scope, key: lockout.Limiter.PasskeyPause) still running
+// at now, the zero time for none (or for a nil key), so that the login's "is this client
+// paused?" costs no statement of its own.
+func (Store) deleteCeremony(ctx context.Context, q store.DBTX, id, scope string, key []byte, now time.Time) (deleted bool, pausedUntil time.Time, err error) {
+	var until sql.NullInt64
+	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1
+		RETURNING (SELECT max(until) FROM lockouts WHERE scope = $2 AND key = $3 AND until > $4)`,
+		id, scope, key, store.Millis(now)).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, nil
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("take ceremony: rows affected: %w", err)
+		return false, time.Time{}, fmt.Errorf("take ceremony: %w", err)
 	}
-	return n == 1, nil
+	if until.Valid {
+		pausedUntil = store.FromMillis(until.Int64)
+	}
+	return true, pausedUntil, nil
 }
 
 // usedCeremony is what is remembered of a ceremony a finish has used (0004_used_ceremonies.sql).
