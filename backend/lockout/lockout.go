@@ -161,10 +161,32 @@ func (l *Limiter) Check(ctx context.Context, q store.DBTX, k Keys) error {
 			until = t
 		}
 	}
-	if until.IsZero() {
+	return l.paused(k, now, until)
+}
+
+// paused is Check's answer when k's way in is paused until until (the zero time: not paused).
+func (l *Limiter) paused(k Keys, now, until time.Time) error {
+	if !until.After(now) {
 		return nil
 	}
 	return lockedOut(k, now, until, fmt.Errorf("%s locked out until %s", k.Method, until.Format(time.RFC3339)))
+}
+
+// PasskeyPause is the lockouts row (scope and key) whose until pauses k's passkey attempts,
+// for a caller that reads it inside a statement of its own instead of calling Check: a
+// login reads it in the statement that consumes its ceremony, one statement fewer inside
+// the writer lock. ok is false when k (not a passkey attempt, or without a client) has none.
+func (l *Limiter) PasskeyPause(k Keys) (scope string, key []byte, ok bool) {
+	if k.Method != audit.MethodPasskey || k.Client == nil {
+		return "", nil, false
+	}
+	return scopeClient, l.passkeyKey(k.Client), true
+}
+
+// PausedUntil is Check for a pause read by the caller (PasskeyPause): nil when until (the
+// zero time for no row) is not after now, else the same 429 refusal.
+func (l *Limiter) PausedUntil(k Keys, until time.Time) error {
+	return l.paused(k, l.clock(), until)
 }
 
 // Refuse is the one place a failed attempt to prove who someone is (a wrong password, a

@@ -28,10 +28,12 @@ func newCeremonyID() (string, error) {
 }
 
 // saveCeremony stores the server side of a ceremony begun now through q and returns its id.
-// saveCeremonyNow stores a ceremony in a transaction of its own, so that it queues with the
-// other writers (store.InTx) instead of racing them in SQLite's busy handler.
+// saveCeremonyNow stores a ceremony as a part of a group commit, so that it queues with the
+// other writers instead of racing them in SQLite's busy handler. Its commit does not wait
+// for the disk (store.GroupNoSync says why that is safe: a begin lost in a crash only means
+// beginning again, and can never make a used ceremony usable again).
 func (s *Service) saveCeremonyNow(ctx context.Context, c ceremony, data *webauthn.SessionData) (id string, err error) {
-	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = store.GroupNoSync(ctx, s.db, func(ctx context.Context, tx *sql.Tx) error {
 		id, err = s.saveCeremony(ctx, tx, c, data)
 		return err
 	})
@@ -45,6 +47,13 @@ func (s *Service) saveCeremony(ctx context.Context, q store.DBTX, c ceremony, da
 	}
 	now := s.clock()
 	c.ID, c.Data, c.CreatedAt, c.ExpiresAt = id, *data, now, now.Add(CeremonyTimeout)
+	// Expired and forgotten ceremonies are cleared out at most once a minute (cleanUp); a
+	// finish refuses an expired one that is still there as it always did.
+	if s.cleanUp.Due(now) {
+		if err := s.store.deleteEnded(ctx, q, now); err != nil {
+			return "", err
+		}
+	}
 	if err := s.store.saveCeremony(ctx, q, c); err != nil {
 		return "", err
 	}
@@ -115,29 +124,47 @@ func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want 
 		return ceremony{}, err
 	}
 	if !found {
-		used, remembered, err := s.store.usedCeremony(ctx, tx, id)
-		switch {
-		case err != nil:
-			return ceremony{}, err
-		case !remembered || !now.Before(used.ForgetAt):
-			return refuse(apperr.CeremonyExpired.Wrap(errors.New("unknown ceremony")))
-		}
-		if why := want.mismatch(used.Purpose, used.AccountID, used.SessionID); why != "" {
-			return refuse(apperr.CeremonyExpired.Wrap(errors.New("used " + why)))
-		}
-		if used.Succeeded {
-			return refuse(ceremonyUsed(used.Purpose).Wrap(errors.New("second finish of a ceremony that succeeded")))
-		}
-		return refuse(apperr.CeremonyTried.Wrap(errors.New("second finish of a ceremony that was refused")))
+		return ceremony{}, s.ceremonyGone(ctx, tx, id, want)
 	}
-	if !now.Before(c.ExpiresAt) {
-		return refuse(apperr.CeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))))
+	if err := expired(c, now); err != nil {
+		return ceremony{}, err
 	}
-	if err := s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory)); err != nil {
+	if err := s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory), false); err != nil {
 		return ceremony{}, err
 	}
 	if why := want.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
 		return refuse(apperr.CeremonyExpired.Wrap(errors.New(why)))
 	}
 	return c, nil
+}
+
+// expired refuses (committed: the ceremony stays consumed) a ceremony finished at now or
+// after it expired.
+func expired(c ceremony, now time.Time) error {
+	if now.Before(c.ExpiresAt) {
+		return nil
+	}
+	return store.CommitRefusal(apperr.CeremonyExpired.Wrap(fmt.Errorf("ceremony expired at %s", c.ExpiresAt.Format(time.RFC3339))))
+}
+
+// ceremonyGone is the refusal of a finish whose ceremony id is not (or no longer) there to
+// take: used by an earlier finish (409 ceremony_used if that one succeeded, else 400
+// ceremony_expired "already tried"), or unknown, forgotten or bound to something else (400
+// ceremony_expired). It only reads, through q.
+func (s *Service) ceremonyGone(ctx context.Context, q store.DBTX, id string, want ceremonyWant) error {
+	refuse := func(refusal *apperr.E) error { return store.CommitRefusal(refusal) }
+	used, remembered, err := s.store.usedCeremony(ctx, q, id)
+	switch {
+	case err != nil:
+		return err
+	case !remembered || !s.clock().Before(used.ForgetAt):
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New("unknown ceremony")))
+	}
+	if why := want.mismatch(used.Purpose, used.AccountID, used.SessionID); why != "" {
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New("used " + why)))
+	}
+	if used.Succeeded {
+		return refuse(ceremonyUsed(used.Purpose).Wrap(errors.New("second finish of a ceremony that succeeded")))
+	}
+	return refuse(apperr.CeremonyTried.Wrap(errors.New("second finish of a ceremony that was refused")))
 }

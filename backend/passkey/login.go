@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -71,130 +72,311 @@ type assertionCheck struct {
 	cred    *webauthn.Credential
 }
 
-// verifyAssertion runs our checks on an assertion that go-webauthn validated (WebAuthn L3
-// §7.2) for u's passkeys. A refusal comes back as an *apperr.E: refused for the person, or
-// passkey_flagged for a flagged or newly regressed passkey. A newly detected counter
-// regression flags the passkey and audits it inside tx.
-func (s *Service) verifyAssertion(ctx context.Context, tx *sql.Tx, check *assertionCheck, refused apperr.Template) error {
+// judgeAssertion runs our checks on an assertion that go-webauthn validated (WebAuthn L3
+// §7.2) for u's passkeys. It writes nothing: a refusal comes back as an *apperr.E (refused
+// for the person, or passkey_flagged for a flagged or newly regressed passkey), and flag is
+// true when the passkey must now be flagged (flagPasskey), which the caller does in its
+// write transaction.
+func judgeAssertion(check *assertionCheck, refused apperr.Template) (flag bool, err error) {
 	p, found := findPasskey(check.user.passkeys, check.cred.ID)
 	if !found {
-		return refused.Wrap(errors.New("validated credential is not among the account's passkeys"))
+		return false, refused.Wrap(errors.New("validated credential is not among the account's passkeys"))
 	}
 	check.passkey = p
 	if p.CloneWarning {
-		return apperr.PasskeyFlagged.Wrap(errors.New("passkey is flagged (its signature counter went backwards before)"))
+		return false, apperr.PasskeyFlagged.Wrap(errors.New("passkey is flagged (its signature counter went backwards before)"))
 	}
 	// WebAuthn L3 §7.2 step 22 (signCount): a counter that did not increase (and is not 0 on
 	// both sides) may mean a cloned authenticator. go-webauthn only sets CloneWarning; we
 	// refuse the login and flag the passkey, which stays refused, and audit it.
 	if check.cred.Authenticator.CloneWarning {
-		if err := s.store.flagCloneWarning(ctx, tx, p.CredentialID); err != nil {
-			return err
-		}
-		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: p.AccountID, Kind: audit.PasskeyFlagged, PasskeyName: p.Name,
-			Detail: "signature counter went backwards"}); err != nil {
-			return err
-		}
-		return apperr.PasskeyFlagged.Wrap(errors.New("signature counter did not increase"))
+		return true, apperr.PasskeyFlagged.Wrap(errors.New("signature counter did not increase"))
 	}
 	// Server policy: user presence and verification are required, whatever the stored
 	// ceremony says. Read from this assertion's authenticator data: the credential go-webauthn
 	// returns keeps the UV flag stored at registration.
 	if flags := check.parsed.Response.AuthenticatorData.Flags; !flags.HasUserPresent() || !flags.HasUserVerified() {
-		return refused.Wrap(errors.New("user not present or not verified (UV required by server policy)"))
+		return false, refused.Wrap(errors.New("user not present or not verified (UV required by server policy)"))
 	}
-	return nil
+	return false, nil
+}
+
+// counterWentBack is go-webauthn's signature counter rule (WebAuthn L3 §7.2 step 22), for
+// a stored counter read again inside the write transaction: the assertion's counter must be
+// greater than the stored one unless both are 0 (an authenticator without a counter).
+func counterWentBack(stored, asserted uint32) bool {
+	return asserted <= stored && (asserted != 0 || stored != 0)
+}
+
+// verifyAssertion is judgeAssertion inside tx: a newly detected counter regression flags the
+// passkey and audits it there.
+func (s *Service) verifyAssertion(ctx context.Context, tx *sql.Tx, check *assertionCheck, refused apperr.Template) error {
+	flag, err := judgeAssertion(check, refused)
+	if flag {
+		if ferr := s.flagPasskey(ctx, tx, check.passkey); ferr != nil {
+			return ferr
+		}
+	}
+	return err
+}
+
+// flagPasskey flags p (its signature counter went backwards) and audits it, inside tx.
+func (s *Service) flagPasskey(ctx context.Context, tx *sql.Tx, p Passkey) error {
+	if err := s.store.flagCloneWarning(ctx, tx, p.CredentialID); err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, tx, audit.Event{AccountID: p.AccountID, Kind: audit.PasskeyFlagged, PasskeyName: p.Name,
+		Detail: "signature counter went backwards"})
+}
+
+// loginPurposes are the ceremonies a login finish accepts.
+var loginPurposes = ceremonyWant{purposes: []string{purposeLoginEmail, purposeLoginDiscoverable}}
+
+// loginVerdict is what checking a login's assertion outside the writer lock found.
+type loginVerdict struct {
+	check   *assertionCheck // the assertion's passkey and account, when it was good
+	refusal error           // why it was refused (an *apperr.E), or nil
+	flag    *Passkey        // a passkey to flag with the refusal (its counter went backwards)
 }
 
 // FinishLogin checks a passkey assertion and, if it is good, writes the updated passkey back
 // and starts a session in one transaction. It returns the account and the session token.
 // Refusals are audited and count towards a lockout; during a lockout even a good assertion
 // is refused (429 too_many_attempts) and nothing is written but the consumed ceremony.
+//
+// Issue 21: the SQLite writer lock is held only for the writes. The ceremony, the passkey
+// and its account are read first, from the pool (in WAL mode readers run beside the writer),
+// and the assertion is parsed and verified with no lock held; then the writes run as one
+// part of a group commit (store.Group), which re-checks what may have changed meanwhile.
 func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, response json.RawMessage, client string) (account.Account, string, error) {
+	if ceremonyID == "" {
+		return account.Account{}, "", apperr.CeremonyExpired.Wrap(errors.New("no ceremony id"))
+	}
+	// Failed passkeys are counted per client only (package lockout).
+	keys := s.limiter.KeysFor("", client, audit.MethodPasskey, 0)
+	c, found, err := s.store.peekCeremony(ctx, s.db, ceremonyID)
+	if err != nil {
+		return account.Account{}, "", err
+	}
+	if !found {
+		// Nothing to consume: the refusal only reads.
+		return account.Account{}, "", unmark(s.ceremonyGone(ctx, s.db, ceremonyID, loginPurposes))
+	}
+	keys.AccountID = c.AccountID // the email's account, when the login began with one
+	var v loginVerdict
+	if loginPurposes.mismatch(c.Purpose, c.AccountID, c.SessionID) == "" && s.clock().Before(c.ExpiresAt) {
+		if v, err = s.checkLogin(ctx, c, response, &keys); err != nil {
+			return account.Account{}, "", err
+		}
+	}
+	if s.loginChecked != nil {
+		s.loginChecked()
+	}
 	var (
 		signedIn account.Account
 		token    string
 	)
-	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		// Consumed before anything is verified: single use on success and on failure.
-		c, err := s.takeCeremony(ctx, tx, ceremonyID, ceremonyWant{purposes: []string{purposeLoginEmail, purposeLoginDiscoverable}})
-		if err != nil {
-			return err
-		}
-		// Failed passkeys are counted per client only (package lockout).
-		keys := s.limiter.KeysFor("", client, audit.MethodPasskey, c.AccountID)
-		refuse := func(err error) error { return s.refuse(ctx, tx, keys, audit.LoginFailed, "passkey", err) }
-
-		// During a pause nothing is checked or counted (attempts then do not extend it).
-		if err := s.limiter.Check(ctx, tx, keys); err != nil {
-			return store.CommitRefusal(err)
-		}
-		parsed, err := parseAssertion(response)
-		if err != nil {
-			return refuse(apperr.LoginRefused.Wrap(err))
-		}
-		// The account is the owner of the credential ID...
-		owner, err := s.ownerOf(ctx, tx, parsed.RawID)
-		if err != nil {
-			return err
-		}
-		if owner != nil && keys.AccountID == 0 {
-			keys.AccountID = owner.account.ID
-		}
-		// ...and, when the login began with an email, it must be that email's account (an
-		// unknown email has none, so every passkey is refused).
-		if c.Purpose == purposeLoginEmail && owner != nil && owner.account.ID != c.AccountID {
-			return refuse(apperr.OtherAccount.Wrap(errors.New("the passkey is not one of the account of the email typed")))
-		}
-		if c.Purpose == purposeLoginEmail && owner == nil {
-			return refuse(apperr.LoginRefused.Wrap(errors.New("no passkey with this credential id")))
-		}
-		// WebAuthn L3 §7.2 step 6: with no allowCredentials, the user handle identifies the
-		// account, and it must own the credential.
-		handler := func(_, userHandle []byte) (webauthn.User, error) {
-			if owner == nil || !bytes.Equal(owner.account.UserHandle, userHandle) {
-				return nil, errors.New("no passkey with this credential id and user handle")
-			}
-			return owner, nil
-		}
-		check := &assertionCheck{parsed: parsed}
-		wu, cred, err := s.rp.ValidatePasskeyLogin(handler, c.Data, parsed)
-		if err != nil {
-			return refuse(apperr.LoginRefused.Wrap(describe(err)))
-		}
-		u, ok := wu.(*user)
-		if !ok {
-			// handler above only ever returns a *user; anything else is a bug here.
-			return fmt.Errorf("login: the relying party returned a %T, not the passkey's owner", wu)
-		}
-		check.user, check.cred = u, cred
-
-		if err := s.verifyAssertion(ctx, tx, check, apperr.LoginRefused); err != nil {
-			return refuse(err)
-		}
-		// After every login the stored passkey is updated (counter, flags, last use) in the
-		// same transaction that creates the session.
-		if err := s.store.recordUse(ctx, tx, check.cred.ID, check.cred, s.clock()); err != nil {
-			return err
-		}
-		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
-			return err
-		}
-		if token, err = s.sessions.Start(ctx, tx, oldToken, check.user.account.ID); err != nil {
-			return err
-		}
-		if err := s.audit.Record(ctx, tx, audit.Event{AccountID: check.user.account.ID, Kind: audit.SignedIn, Detail: audit.MethodPasskey,
-			Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client}); err != nil {
-			return err
-		}
-		signedIn = check.user.account
-		signedIn.HasPasskey = true
-		return s.store.ceremonySucceeded(ctx, tx, c.ID)
+	err = store.Group(ctx, s.db, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		signedIn, token, err = s.commitLogin(ctx, tx, c, v, keys, oldToken, client)
+		return err
 	})
 	if err != nil {
 		return account.Account{}, "", err
 	}
 	return signedIn, token, nil
+}
+
+// unmark returns the refusal a CommitRefusal mark holds (for an answer given without a
+// transaction), or err as it is.
+func unmark(err error) error {
+	if refusal, ok := apperr.As(err); ok {
+		return refusal
+	}
+	return err
+}
+
+// checkLogin parses and verifies a login's assertion for ceremony c outside any transaction
+// (nothing it reads is locked; commitLogin re-checks what matters). keys gets the account
+// the credential belongs to, for the audit. A refusal is returned in the verdict, to be
+// written down by commitLogin; an error is a failure.
+func (s *Service) checkLogin(ctx context.Context, c ceremony, response json.RawMessage, keys *lockout.Keys) (loginVerdict, error) {
+	refused := func(err error) (loginVerdict, error) { return loginVerdict{refusal: err}, nil }
+	parsed, err := parseAssertion(response)
+	if err != nil {
+		return refused(apperr.LoginRefused.Wrap(err))
+	}
+	// The account is the owner of the credential ID...
+	owner, err := s.ownerOf(ctx, s.db, parsed.RawID)
+	if err != nil {
+		return loginVerdict{}, err
+	}
+	if owner != nil && keys.AccountID == 0 {
+		keys.AccountID = owner.account.ID
+	}
+	// ...and, when the login began with an email, it must be that email's account (an
+	// unknown email has none, so every passkey is refused).
+	if c.Purpose == purposeLoginEmail && owner != nil && owner.account.ID != c.AccountID {
+		return refused(apperr.OtherAccount.Wrap(errors.New("the passkey is not one of the account of the email typed")))
+	}
+	if c.Purpose == purposeLoginEmail && owner == nil {
+		return refused(apperr.LoginRefused.Wrap(errors.New("no passkey with this credential id")))
+	}
+	// WebAuthn L3 §7.2 step 6: with no allowCredentials, the user handle identifies the
+	// account, and it must own the credential.
+	handler := func(_, userHandle []byte) (webauthn.User, error) {
+		if owner == nil || !bytes.Equal(owner.account.UserHandle, userHandle) {
+			return nil, errors.New("no passkey with this credential id and user handle")
+		}
+		return owner, nil
+	}
+	check := &assertionCheck{parsed: parsed}
+	wu, cred, err := s.rp.ValidatePasskeyLogin(handler, c.Data, parsed)
+	if err != nil {
+		return refused(apperr.LoginRefused.Wrap(describe(err)))
+	}
+	u, ok := wu.(*user)
+	if !ok {
+		// handler above only ever returns a *user; anything else is a bug here.
+		return loginVerdict{}, fmt.Errorf("login: the relying party returned a %T, not the passkey's owner", wu)
+	}
+	check.user, check.cred = u, cred
+	flag, err := judgeAssertion(check, apperr.LoginRefused)
+	if err != nil {
+		v := loginVerdict{refusal: err}
+		if flag {
+			v.flag = &check.passkey
+		}
+		return v, nil
+	}
+	return loginVerdict{check: check}, nil
+}
+
+// commitLogin is a login's part of a group commit: it consumes ceremony c and writes what
+// verdict v decided, after checking again, inside tx, what may have changed since c and the
+// passkey were read without the lock:
+//   - the ceremony is still there to consume (the same ceremony finished twice at once: the
+//     first to commit wins, the second is answered as a second finish, 409 or 400);
+//   - this client's passkey logins are not paused (a pause started by failures committed
+//     meanwhile refuses even a good assertion, as it would have before);
+//   - the passkey is still the one verified (removed meanwhile: refused at once; flagged or
+//     its counter moved by another login: judged again on the row as it is now).
+//
+// A refusal computed outside stays right inside: a passkey's row only changes by a login
+// (its counter goes up, so a regression seen outside is still one), by being flagged (still
+// refused), or by removal (still refused), and a credential never changes account.
+func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v loginVerdict, keys lockout.Keys, oldToken, client string) (account.Account, string, error) {
+	// Consumed before anything is decided: single use on success and on failure. The same
+	// statement reads whether this client's passkey logins are paused.
+	now := s.clock()
+	scope, key, _ := s.limiter.PasskeyPause(keys)
+	taken, pausedUntil, err := s.store.deleteCeremony(ctx, tx, c.ID, scope, key, now)
+	if err != nil {
+		return account.Account{}, "", err
+	}
+	if !taken {
+		return account.Account{}, "", s.ceremonyGone(ctx, tx, c.ID, loginPurposes)
+	}
+	if err := expired(c, now); err != nil {
+		return account.Account{}, "", err
+	}
+	// Used ceremonies are remembered with their outcome, known by the time it is written.
+	remember := func(succeeded bool) error {
+		return s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory), succeeded)
+	}
+	refuse := func(refusal error) (account.Account, string, error) {
+		if err := remember(false); err != nil {
+			return account.Account{}, "", err
+		}
+		if v.flag != nil {
+			if err := s.flagPasskey(ctx, tx, *v.flag); err != nil {
+				return account.Account{}, "", err
+			}
+		}
+		return account.Account{}, "", s.refuse(ctx, tx, keys, audit.LoginFailed, "passkey", refusal)
+	}
+	if why := loginPurposes.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
+		if err := remember(false); err != nil {
+			return account.Account{}, "", err
+		}
+		return account.Account{}, "", store.CommitRefusal(apperr.CeremonyExpired.Wrap(errors.New(why)))
+	}
+	// During a pause nothing is checked or counted (attempts then do not extend it).
+	if err := s.limiter.PausedUntil(keys, pausedUntil); err != nil {
+		if rerr := remember(false); rerr != nil {
+			return account.Account{}, "", rerr
+		}
+		return account.Account{}, "", store.CommitRefusal(err)
+	}
+	if v.refusal != nil {
+		return refuse(v.refusal)
+	}
+	check := v.check
+	// After every login the stored passkey is updated (counter, flags, last use) in the
+	// same transaction that creates the session, if it is still the one verified.
+	wrote, err := s.store.recordUseIf(ctx, tx, check.passkey, check.cred, now)
+	if err != nil {
+		return account.Account{}, "", err
+	}
+	if !wrote {
+		if refusal, err := s.recheckPasskey(ctx, tx, check, now); err != nil || refusal != nil {
+			if err != nil {
+				return account.Account{}, "", err
+			}
+			return refuse(refusal)
+		}
+	}
+	if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
+		return account.Account{}, "", err
+	}
+	token, err := s.sessions.Start(ctx, tx, oldToken, check.user.account.ID)
+	if err != nil {
+		return account.Account{}, "", err
+	}
+	if err := s.audit.Record(ctx, tx, audit.Event{AccountID: check.user.account.ID, Kind: audit.SignedIn, Detail: audit.MethodPasskey,
+		Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client}); err != nil {
+		return account.Account{}, "", err
+	}
+	if err := remember(true); err != nil {
+		return account.Account{}, "", err
+	}
+	signedIn := check.user.account
+	signedIn.HasPasskey = true
+	return signedIn, token, nil
+}
+
+// recheckPasskey judges a verified login again on the passkey's row as it is inside the
+// write transaction, after recordUseIf found it changed since it was read, and writes the
+// use when it still passes. It returns the refusal when it does not (with the passkey to
+// flag put in check.passkey), or an error for a failure.
+func (s *Service) recheckPasskey(ctx context.Context, tx *sql.Tx, check *assertionCheck, now time.Time) (refusal error, err error) {
+	p, found, err := s.store.byCredentialID(ctx, tx, check.passkey.CredentialID)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found || p.AccountID != check.passkey.AccountID || !bytes.Equal(p.PublicKey, check.passkey.PublicKey):
+		// Removed (or removed and set up again) after the assertion was verified: a removed
+		// passkey is refused at once, even by a login already under way.
+		return apperr.LoginRefused.Wrap(errors.New("the passkey was removed while the login was being checked")), nil
+	case p.CloneWarning:
+		return apperr.PasskeyFlagged.Wrap(errors.New("passkey was flagged while the login was being checked")), nil
+	case counterWentBack(p.SignCount, check.parsed.Response.AuthenticatorData.Counter):
+		// Another login with this passkey committed a counter at or above this assertion's
+		// (WebAuthn L3 §7.2 step 22, as if the two had run one after the other): flag it.
+		if err := s.flagPasskey(ctx, tx, p); err != nil {
+			return nil, err
+		}
+		return apperr.PasskeyFlagged.Wrap(errors.New("signature counter did not increase past another login's")), nil
+	}
+	wrote, err := s.store.recordUseIf(ctx, tx, p, check.cred, now)
+	if err != nil {
+		return nil, err
+	}
+	if !wrote {
+		// We hold the writer lock and have just read the row: it cannot have changed.
+		return nil, errors.New("update passkey after login: the passkey changed under the writer lock")
+	}
+	return nil, nil
 }
 
 // refuse answers a passkey assertion that did not prove who the person is, inside the
@@ -209,15 +391,17 @@ func (s *Service) refuse(ctx context.Context, tx *sql.Tx, keys lockout.Keys, kin
 	return s.limiter.Refuse(ctx, tx, keys, kind, detail, refusal)
 }
 
-// ownerOf returns the account owning credential rawID with all its passkeys, or nil.
-func (s *Service) ownerOf(ctx context.Context, tx *sql.Tx, rawID []byte) (*user, error) {
-	accountID, found, err := s.store.accountOfCredential(ctx, tx, rawID)
+// ownerOf returns the account owning credential rawID with that passkey, or nil. go-webauthn
+// only looks for the credential that signed among the user's, so the account's other
+// passkeys need not be read.
+func (s *Service) ownerOf(ctx context.Context, q store.DBTX, rawID []byte) (*user, error) {
+	p, found, err := s.store.byCredentialID(ctx, q, rawID)
 	if err != nil || !found {
 		return nil, err
 	}
-	acct, found, err := s.accounts.ByIDIn(ctx, tx, accountID)
+	acct, found, err := s.accounts.ByIDIn(ctx, q, p.AccountID)
 	if err != nil || !found {
 		return nil, err
 	}
-	return s.loadUser(ctx, tx, acct)
+	return &user{account: acct, passkeys: []Passkey{p}}, nil
 }

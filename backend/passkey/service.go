@@ -62,6 +62,10 @@ type Auditor interface {
 type Limiter interface {
 	KeysFor(email, address, method string, accountID int64) lockout.Keys
 	Check(ctx context.Context, q store.DBTX, k lockout.Keys) error
+	// PasskeyPause and PausedUntil are Check split in two, for a login that reads the pause
+	// in the statement consuming its ceremony.
+	PasskeyPause(k lockout.Keys) (scope string, key []byte, ok bool)
+	PausedUntil(k lockout.Keys, until time.Time) error
 	Refuse(ctx context.Context, q store.DBTX, k lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error
 	Succeed(ctx context.Context, q store.DBTX, k lockout.Keys) error
 }
@@ -117,6 +121,12 @@ type Service struct {
 	reauth   Reauth
 	clock    func() time.Time
 	log      *slog.Logger
+	// cleanUp paces the clearing out of ended ceremonies at begin (store.Periodic).
+	cleanUp store.Periodic
+	// loginChecked, set only by this package's tests, runs after a login's assertion was
+	// checked and before its writes are queued: the window in which another request may
+	// change what was checked (login_race_test.go).
+	loginChecked func()
 }
 
 // Deps are the service's collaborators.
@@ -135,7 +145,7 @@ type Deps struct {
 // NewService wires the service.
 func NewService(d Deps) *Service {
 	return &Service{db: d.DB, rp: d.RP, accounts: d.Accounts, sessions: d.Sessions, audit: d.Audit, limiter: d.Limiter,
-		reauth: d.Reauth, clock: d.Clock, log: d.Log}
+		reauth: d.Reauth, clock: d.Clock, log: d.Log, cleanUp: store.Periodic{Period: time.Minute}}
 }
 
 // List returns an account's passkeys, oldest first.

@@ -80,6 +80,18 @@ func (Store) accountOfCredential(ctx context.Context, q store.DBTX, credentialID
 	return accountID, true, nil
 }
 
+// byCredentialID returns the passkey with credentialID; found is false when there is none.
+func (Store) byCredentialID(ctx context.Context, q store.DBTX, credentialID []byte) (p Passkey, found bool, err error) {
+	p, err = scanPasskey(q.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE credential_id = $1`, credentialID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Passkey{}, false, nil
+	}
+	if err != nil {
+		return Passkey{}, false, fmt.Errorf("find passkey: %w", err)
+	}
+	return p, true, nil
+}
+
 // insert adds p and returns its id. A credential ID already registered (to any account)
 // comes back as a UNIQUE violation.
 func (Store) insert(ctx context.Context, q store.DBTX, p Passkey) (int64, error) {
@@ -120,6 +132,27 @@ func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c
 		return fmt.Errorf("update passkey after login: %d rows", n)
 	}
 	return nil
+}
+
+// recordUseIf is recordUse for a login checked outside the writer lock: it writes only if
+// the stored passkey is still the one seen when the assertion was checked (the same
+// account, public key and signature counter, and still not flagged), and reports whether it
+// wrote. The check and the write are one statement.
+func (Store) recordUseIf(ctx context.Context, q store.DBTX, seen Passkey, c *webauthn.Credential, now time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE passkeys SET sign_count = $1, user_present = $2, user_verified = $3,
+		backup_eligible = $4, backup_state = $5, last_used_at = $6
+		WHERE credential_id = $7 AND account_id = $8 AND public_key = $9 AND sign_count = $10 AND clone_warning = 0`,
+		c.Authenticator.SignCount, store.Bit(c.Flags.UserPresent), store.Bit(c.Flags.UserVerified),
+		store.Bit(c.Flags.BackupEligible), store.Bit(c.Flags.BackupState), store.Millis(now),
+		seen.CredentialID, seen.AccountID, seen.PublicKey, seen.SignCount)
+	if err != nil {
+		return false, fmt.Errorf("update passkey after login: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update passkey after login: rows affected: %w", err)
+	}
+	return n == 1, nil
 }
 
 // rename sets the name of passkey id, if account accountID owns it.
@@ -182,15 +215,20 @@ type ceremony struct {
 	ExpiresAt time.Time
 }
 
-// saveCeremony stores c, after clearing out expired ceremonies, and used ones no longer
+// deleteEnded clears out the ceremonies expired at now, and the used ones no longer
 // remembered, so the tables stay small.
-func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1`, store.Millis(c.CreatedAt)); err != nil {
+func (Store) deleteEnded(ctx context.Context, q store.DBTX, now time.Time) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1`, store.Millis(now)); err != nil {
 		return fmt.Errorf("delete expired ceremonies: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= $1`, store.Millis(c.CreatedAt)); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= $1`, store.Millis(now)); err != nil {
 		return fmt.Errorf("delete used ceremonies: %w", err)
 	}
+	return nil
+}
+
+// saveCeremony stores c.
+func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 	data, err := json.Marshal(c.Data)
 	if err != nil {
 		return fmt.Errorf("encode ceremony: %w", err)
@@ -205,22 +243,21 @@ func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 	return nil
 }
 
-// takeCeremony deletes the ceremony with id and returns it: whatever the caller does next,
-// succeed or fail, the ceremony cannot be used again. found is false when there is none.
-func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
+// ceremonyColumns reads a ceremony row (scanCeremony).
+const ceremonyColumns = `id, purpose, action, account_id, session_id, subject, reauth_proof, session_data, created_at, expires_at`
+
+func scanCeremony(row interface{ Scan(...any) error }) (c ceremony, found bool, err error) {
 	var (
 		account, session sql.NullInt64
 		data             string
 		created, expires int64
 	)
-	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1
-		RETURNING id, purpose, action, account_id, session_id, subject, reauth_proof, session_data, created_at, expires_at`, id).
-		Scan(&c.ID, &c.Purpose, &c.Action, &account, &session, &c.Subject, &c.Grant.ProofHash, &data, &created, &expires)
+	err = row.Scan(&c.ID, &c.Purpose, &c.Action, &account, &session, &c.Subject, &c.Grant.ProofHash, &data, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ceremony{}, false, nil
 	}
 	if err != nil {
-		return ceremony{}, false, fmt.Errorf("take ceremony: %w", err)
+		return ceremony{}, false, err
 	}
 	if err := json.Unmarshal([]byte(data), &c.Data); err != nil {
 		return ceremony{}, false, fmt.Errorf("decode ceremony: %w", err)
@@ -228,6 +265,49 @@ func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c cerem
 	c.AccountID, c.SessionID = account.Int64, session.Int64
 	c.CreatedAt, c.ExpiresAt = store.FromMillis(created), store.FromMillis(expires)
 	return c, true, nil
+}
+
+// takeCeremony deletes the ceremony with id and returns it: whatever the caller does next,
+// succeed or fail, the ceremony cannot be used again. found is false when there is none.
+func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
+	c, found, err = scanCeremony(q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1 RETURNING `+ceremonyColumns, id))
+	if err != nil {
+		return ceremony{}, false, fmt.Errorf("take ceremony: %w", err)
+	}
+	return c, found, nil
+}
+
+// peekCeremony returns the ceremony with id without consuming it (a login reads it before
+// taking the writer lock; deleteCeremony then consumes it). found is false when there is none.
+func (Store) peekCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
+	c, found, err = scanCeremony(q.QueryRowContext(ctx, `SELECT `+ceremonyColumns+` FROM ceremonies WHERE id = $1`, id))
+	if err != nil {
+		return ceremony{}, false, fmt.Errorf("read ceremony: %w", err)
+	}
+	return c, found, nil
+}
+
+// deleteCeremony consumes the ceremony with id; deleted is false when it was already gone
+// (another finish consumed it first). A ceremony row never changes between its insert and
+// its delete, so the row a caller peeked is the row deleted here. The same statement reads
+// the end of the pause (lockouts row scope, key: lockout.Limiter.PasskeyPause) still running
+// at now, the zero time for none (or for a nil key), so that the login's "is this client
+// paused?" costs no statement of its own.
+func (Store) deleteCeremony(ctx context.Context, q store.DBTX, id, scope string, key []byte, now time.Time) (deleted bool, pausedUntil time.Time, err error) {
+	var until sql.NullInt64
+	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1
+		RETURNING (SELECT max(until) FROM lockouts WHERE scope = $2 AND key = $3 AND until > $4)`,
+		id, scope, key, store.Millis(now)).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("take ceremony: %w", err)
+	}
+	if until.Valid {
+		pausedUntil = store.FromMillis(until.Int64)
+	}
+	return true, pausedUntil, nil
 }
 
 // usedCeremony is what is remembered of a ceremony a finish has used (0004_used_ceremonies.sql).
@@ -239,11 +319,13 @@ type usedCeremony struct {
 	ForgetAt  time.Time
 }
 
-// recordCeremonyUse remembers that ceremony c was used now by a finish (not, or not yet, a
-// successful one) until forgetAt.
-func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, forgetAt time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO used_ceremonies (id, purpose, account_id, session_id, forget_at) VALUES ($1, $2, $3, $4, $5)`,
-		c.ID, c.Purpose, nullID(c.AccountID), nullID(c.SessionID), store.Millis(forgetAt))
+// recordCeremonyUse remembers until forgetAt that ceremony c was used by a finish, and
+// whether that finish succeeded (a finish that does not know yet records false and calls
+// ceremonySucceeded later in the same transaction).
+func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, forgetAt time.Time, succeeded bool) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO used_ceremonies (id, purpose, account_id, session_id, forget_at, succeeded)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.ID, c.Purpose, nullID(c.AccountID), nullID(c.SessionID), store.Millis(forgetAt), store.Bit(succeeded))
 	if err != nil {
 		return fmt.Errorf("remember used ceremony: %w", err)
 	}

@@ -59,12 +59,16 @@ type Service struct {
 	clock    func() time.Time
 	log      *slog.Logger
 	uses     lastUses
+	// cleanUp paces the deletion of ended sessions at login (lastUseEvery): see
+	// store.Periodic for why not at every login.
+	cleanUp store.Periodic
 }
 
 // NewService returns a session service over db.
 func NewService(db *sql.DB, auditor Auditor, opts Options) *Service {
 	s := &Service{db: db, audit: auditor, secure: opts.Secure, idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout,
-		clock: opts.Clock, log: opts.Log, uses: lastUses{byID: map[int64]lastUse{}}}
+		clock: opts.Clock, log: opts.Log, uses: lastUses{byID: map[int64]lastUse{}},
+		cleanUp: store.Periodic{Period: lastUseEvery}}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout
 	}
@@ -217,18 +221,21 @@ func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accoun
 			return "", err
 		}
 	}
-	// Clear out ended sessions. Last uses whose write failed are written first, and a
-	// session counts as ended here only when stored as idle for a minute more than the
-	// timeout (lastUseEvery): a later use may still be only in memory.
+	// Clear out ended sessions (at most once a minute: cleanUp). Last uses whose write
+	// failed are written first, and a session counts as ended here only when stored as idle
+	// for a minute more than the timeout (lastUseEvery): a later use may still be only in
+	// memory.
 	for id, at := range s.uses.unsaved(false) {
 		if err := s.store.saveLastUse(ctx, tx, id, at); err != nil {
 			return "", err
 		}
 	}
-	if err := s.store.deleteExpired(ctx, tx, now, s.idle+lastUseEvery); err != nil {
-		return "", err
+	if s.cleanUp.Due(now) {
+		if err := s.store.deleteExpired(ctx, tx, now, s.idle+lastUseEvery); err != nil {
+			return "", err
+		}
+		s.uses.prune(now.Add(-s.idle))
 	}
-	s.uses.prune(now.Add(-s.idle))
 	token, err := newToken()
 	if err != nil {
 		return "", err

@@ -134,9 +134,15 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	return runTx(ctx, db, nil, fn)
 }
 
+// txBeginner is what runTx starts a transaction on: the pool (*sql.DB) or one connection of
+// it (*sql.Conn, when a connection setting must hold for the transaction: GroupNoSync).
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
 // runTx is one transaction of fn, on either engine: committed when fn succeeds or returns a
 // refusal marked by CommitRefusal (which it then returns), rolled back otherwise.
-func runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+func runTx(ctx context.Context, db txBeginner, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
