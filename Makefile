@@ -4,14 +4,17 @@
 
 SHELL      := /bin/bash
 BIN        := build/bin/nhs-passkeys
-GO_TAGS    := desktop,production,webkit2_41
+# nopostgres: the desktop app never runs a fleet's PostgreSQL database, and pgx is about
+# 3.9 MB of its binary (issue #21, item 4); `make server` builds the fleet's replicas with it.
+GO_TAGS    := desktop,production,webkit2_41,nopostgres
+SERVER_BIN := build/bin/nhs-passkeys-server
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 NPM_STAMP  := frontend/node_modules/.package-lock.json
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all run build frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test deps-lint clean fuzz bench bench-desktop windows deps-windows mac
+.PHONY: all run build server frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test deps-lint clean fuzz bench bench-desktop windows deps-windows mac
 
 all: build
 
@@ -40,6 +43,13 @@ $(BIN): frontend/dist/index.html $(GO_SOURCES)
 	go build -tags $(GO_TAGS) -ldflags "-s -w" -o $@ .
 
 build: deps $(BIN)
+
+# `serve` with PostgreSQL for a fleet's replicas (README, "Fleets"): no window (no Wails tags,
+# no cgo), so it builds and runs on a server without GTK or WebKit.
+$(SERVER_BIN): frontend/dist/index.html $(GO_SOURCES)
+	CGO_ENABLED=0 go build -ldflags "-s -w" -o $@ .
+
+server: deps $(SERVER_BIN)
 
 # The desktop window when there is a display; otherwise the same app for a web browser.
 run: build
@@ -71,6 +81,7 @@ lint: deps-lint frontend/dist/index.html
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "Not gofmt-formatted: $$unformatted"; exit 1; fi
 	go vet ./...
+	go vet -tags nopostgres ./backend/store/
 	go vet -tags e2e ./e2e/...
 	GOOS=windows CGO_ENABLED=0 go vet ./...
 	GOOS=windows CGO_ENABLED=0 go vet -tags e2e ./e2e/...
@@ -96,6 +107,7 @@ test: deps-test lint test-go test-frontend test-browser test-desktop windows
 # (*_fault_test.go: kill -9 mid-write, a second copy on one data folder, a full disk, no keyring).
 test-go: frontend/dist/index.html
 	go test -race -count=1 ./...
+	go test -count=1 -tags nopostgres -run WithoutPostgres ./backend/store/
 
 test-frontend: $(NPM_STAMP)
 	cd frontend && npm test
@@ -169,7 +181,7 @@ $(WIN_SYSO): $(WIN_RES)
 comma := ,
 
 $(WIN_EXE): frontend/dist/index.html $(GO_SOURCES) $(WIN_SYSO)
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -tags desktop,production -ldflags "-s -w -H windowsgui" -o $@ .
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -tags desktop,production,nopostgres -ldflags "-s -w -H windowsgui" -o $@ .
 
 $(WIN_SETUP): $(WIN_EXE) build/windows/installer.nsi
 	makensis -V2 -DVERSION=$(VERSION) -DEXE=$(WIN_ROOT)/$(WIN_EXE) -DOUTFILE=$(WIN_ROOT)/$@ build/windows/installer.nsi

@@ -69,7 +69,7 @@ run() {
 	dbus-run-session -- "${exe[@]}" >"$log" 2>&1 &
 	bus=$!
 	ready=
-	for _ in $(seq 3000); do # up to 30 s
+	while (( $(date +%s%N) - start < 60000000000 )); do # up to 60 s
 		if grep -q "page loaded in the window" "$log"; then ready=$(date +%s%N); break; fi
 		sleep 0.005
 	done
