@@ -44,10 +44,10 @@ $(BIN): frontend/dist/index.html $(GO_SOURCES)
 
 build: deps $(BIN)
 
-# `serve` with PostgreSQL for a fleet's replicas (README, "Fleets"): no window (no Wails tags,
-# no cgo), so it builds and runs on a server without GTK or WebKit.
+# `serve` with PostgreSQL for a fleet's replicas (README, "Fleets"): without Wails' tags there
+# is no window, so it links neither GTK nor WebKit.
 $(SERVER_BIN): frontend/dist/index.html $(GO_SOURCES)
-	CGO_ENABLED=0 go build -ldflags "-s -w" -o $@ .
+	go build -ldflags "-s -w" -o $@ .
 
 server: deps $(SERVER_BIN)
 
