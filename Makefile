@@ -4,14 +4,17 @@
 
 SHELL      := /bin/bash
 BIN        := build/bin/nhs-passkeys
-GO_TAGS    := desktop,production,webkit2_41
+# nopostgres: the desktop app never runs a fleet's PostgreSQL database, and pgx is about
+# 3.9 MB of its binary (issue #21, item 4); `make server` builds the fleet's replicas with it.
+GO_TAGS    := desktop,production,webkit2_41,nopostgres
+SERVER_BIN := build/bin/nhs-passkeys-server
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 NPM_STAMP  := frontend/node_modules/.package-lock.json
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all run build frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test deps-lint clean fuzz bench bench-desktop windows deps-windows mac
+.PHONY: all run build server frontend test test-go test-frontend test-browser test-a11y test-desktop lint deps deps-test deps-lint clean fuzz bench bench-desktop windows deps-windows mac
 
 all: build
 
@@ -40,6 +43,13 @@ $(BIN): frontend/dist/index.html $(GO_SOURCES)
 	go build -tags $(GO_TAGS) -ldflags "-s -w" -o $@ .
 
 build: deps $(BIN)
+
+# `serve` with PostgreSQL for a fleet's replicas (README, "Fleets"): without Wails' tags there
+# is no window, so it links neither GTK nor WebKit.
+$(SERVER_BIN): frontend/dist/index.html $(GO_SOURCES)
+	go build -ldflags "-s -w" -o $@ .
+
+server: deps $(SERVER_BIN)
 
 # The desktop window when there is a display; otherwise the same app for a web browser.
 run: build
@@ -71,19 +81,20 @@ lint: deps-lint frontend/dist/index.html
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "Not gofmt-formatted: $$unformatted"; exit 1; fi
 	go vet ./...
+	go vet -tags nopostgres ./backend/store/
 	go vet -tags e2e ./e2e/...
 	GOOS=windows CGO_ENABLED=0 go vet ./...
 	GOOS=windows CGO_ENABLED=0 go vet -tags e2e ./e2e/...
-	GOOS=windows CGO_ENABLED=0 go vet -tags desktop,production . ./app/desktop/
+	GOOS=windows CGO_ENABLED=0 go vet -tags desktop,production . ./app/desktop/ ./internal/benchfixture/...
 	GOOS=darwin CGO_ENABLED=0 go vet ./...
 	GOOS=darwin CGO_ENABLED=0 go vet -tags e2e ./e2e/...
 	cd frontend && npm run lint
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go test -count=1 -run WithoutCgo ./app/device/...
 	$(GOLANGCI_LINT) run ./...
-	$(GOLANGCI_LINT) run --build-tags e2e,desktopsmoke,$(GO_TAGS) . ./app/desktop/...
+	$(GOLANGCI_LINT) run --build-tags e2e,desktopsmoke,$(GO_TAGS) . ./app/desktop/... ./internal/benchfixture/...
 	GOOS=windows CGO_ENABLED=0 $(GOLANGCI_LINT) run ./...
-	GOOS=windows CGO_ENABLED=0 $(GOLANGCI_LINT) run --build-tags e2e,desktopsmoke,desktop,production . ./app/desktop/...
+	GOOS=windows CGO_ENABLED=0 $(GOLANGCI_LINT) run --build-tags e2e,desktopsmoke,desktop,production . ./app/desktop/... ./internal/benchfixture/...
 	GOOS=darwin CGO_ENABLED=0 $(GOLANGCI_LINT) run ./...
 	shellcheck scripts/*.sh .ci/run
 	$(ACTIONLINT)
@@ -96,6 +107,7 @@ test: deps-test lint test-go test-frontend test-browser test-desktop windows
 # (*_fault_test.go: kill -9 mid-write, a second copy on one data folder, a full disk, no keyring).
 test-go: frontend/dist/index.html
 	go test -race -count=1 ./...
+	go test -count=1 -tags nopostgres -run WithoutPostgres ./backend/store/
 
 test-frontend: $(NPM_STAMP)
 	cd frontend && npm test
@@ -136,9 +148,15 @@ fuzz:
 bench:
 	scripts/bench.sh
 
-# Launch time, memory and sizes of the desktop app under Xvfb.
-bench-desktop: build
-	scripts/bench-desktop.sh
+# Launch time, memory and sizes of the desktop app under Xvfb, against its floor: a bare Wails
+# page with the same Wails version, tags and window options (internal/benchfixture/bare).
+BENCH_BARE := build/bin/bench-bare
+
+$(BENCH_BARE): $(wildcard internal/benchfixture/bare/*) go.mod go.sum
+	go build -tags $(GO_TAGS) -ldflags "-s -w" -o $@ ./internal/benchfixture/bare
+
+bench-desktop: build $(BENCH_BARE)
+	BARE=$(BENCH_BARE) scripts/bench-desktop.sh
 
 # The Windows app and its installer, cross-built here with no cgo (Wails on Windows needs
 # none; the Windows authenticators are app/webauthndll): the icon, manifest and version
@@ -163,7 +181,7 @@ $(WIN_SYSO): $(WIN_RES)
 comma := ,
 
 $(WIN_EXE): frontend/dist/index.html $(GO_SOURCES) $(WIN_SYSO)
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -tags desktop,production -ldflags "-s -w -H windowsgui" -o $@ .
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -tags desktop,production,nopostgres -ldflags "-s -w -H windowsgui" -o $@ .
 
 $(WIN_SETUP): $(WIN_EXE) build/windows/installer.nsi
 	makensis -V2 -DVERSION=$(VERSION) -DEXE=$(WIN_ROOT)/$(WIN_EXE) -DOUTFILE=$(WIN_ROOT)/$@ build/windows/installer.nsi

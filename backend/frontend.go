@@ -37,14 +37,23 @@ func FrontendWith(cfg LocalConfig, api http.Handler) (http.Handler, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rs := httpapi.NewResponder(log)
-	return rs.Edge(httpapi.Edge{Hosts: hosts, Origins: cfg.Origins, Headers: securityHeaders},
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
-				api.ServeHTTP(w, r)
-				return
-			}
-			serveFrontend(rs, cfg.Frontend, w, r)
-		})), nil
+	edge := httpapi.Edge{Hosts: hosts, Origins: cfg.Origins, Headers: securityHeaders}
+	return withFrontend(rs, edge, cfg.Frontend, api), nil
+}
+
+// withFrontend is the one way the app is served: behind edge (hosts, origins, body cap,
+// security headers on every answer), api answers /api/... and frontend every other GET.
+// The in-process relying party (New), the desktop app while it starts (Start: api nil, as
+// it answers /api/... itself) and the client of a remote one (FrontendWith) all use it, so
+// the page is served the same way whichever relying party is behind it.
+func withFrontend(rs *httpapi.Responder, edge httpapi.Edge, frontend fs.FS, api http.Handler) http.Handler {
+	return rs.Edge(edge, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api != nil && isAPI(r.URL.Path) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		serveFrontend(rs, frontend, w, r)
+	}))
 }
 
 // serveFrontend answers a GET outside /api with the built asset at that path, or with

@@ -58,6 +58,7 @@ type options struct {
 	hashing         account.HashParams
 	idleTimeout     time.Duration
 	absoluteTimeout time.Duration
+	locked          func() // Start's: called once the data folder is locked
 }
 
 // WithPasswordHashing sets the argon2id parameters for new password hashes. Production uses
@@ -96,16 +97,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	if cfg.DataDir == "" && cfg.Database == "" {
 		return nil, errors.New("backend: DataDir or Database is required")
 	}
-	origin, err := normaliseOrigin(cfg.Origin)
+	origin, edge, err := edgeOf(cfg)
 	if err != nil {
 		return nil, err
-	}
-	// The Host names this server answers for (httpapi.OnlyHosts): the RP origin's, and the
-	// desktop webview's in the desktop app.
-	origins := append([]string{origin}, cfg.RequestOrigins...)
-	hosts, err := httpapi.HostsOf(origins...)
-	if err != nil {
-		return nil, fmt.Errorf("backend: %w", err)
 	}
 
 	mode := cfg.Ceremonies
@@ -129,7 +123,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 
-	db, lock, err := openDatabase(ctx, cfg)
+	db, lock, err := openDatabase(ctx, cfg, o.locked)
 	if err != nil {
 		return nil, err
 	}
@@ -201,22 +195,33 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Server, error) {
 	}
 	api := s.responder.Mount("/api", routes, session.RequireSignIn, session.NewMiddleware(sessions, accounts, s.responder).Wrap)
 
-	s.handler = s.responder.Edge(httpapi.Edge{Hosts: hosts, Origins: origins, Headers: securityHeaders},
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
-				api.ServeHTTP(w, r)
-				return
-			}
-			serveFrontend(s.responder, s.frontend, w, r)
-		}))
-	s.handler = cfg.TrustedProxies.Wrap(s.handler)
+	s.handler = cfg.TrustedProxies.Wrap(withFrontend(s.responder, edge, s.frontend, api))
 	return s, nil
+}
+
+// isAPI says whether path is the API's (docs/api.md) rather than the frontend's.
+func isAPI(path string) bool { return path == "/api" || strings.HasPrefix(path, "/api/") }
+
+// edgeOf returns the RP origin in the form browsers send it and the rules every request
+// meets (httpapi.Edge): the Host names answered (the RP origin's, and the desktop webview's
+// in the desktop app), the origins allowed to change anything, the security headers.
+func edgeOf(cfg Config) (string, httpapi.Edge, error) {
+	origin, err := normaliseOrigin(cfg.Origin)
+	if err != nil {
+		return "", httpapi.Edge{}, err
+	}
+	origins := append([]string{origin}, cfg.RequestOrigins...)
+	hosts, err := httpapi.HostsOf(origins...)
+	if err != nil {
+		return "", httpapi.Edge{}, fmt.Errorf("backend: %w", err)
+	}
+	return origin, httpapi.Edge{Hosts: hosts, Origins: origins, Headers: securityHeaders}, nil
 }
 
 // openDatabase opens the fleet's PostgreSQL database when cfg.Database names one (no data
 // folder, no lock: many replicas share it), else the SQLite file in cfg.DataDir under the
 // folder's lock.
-func openDatabase(ctx context.Context, cfg Config) (*sql.DB, *store.DirLock, error) {
+func openDatabase(ctx context.Context, cfg Config, locked func()) (*sql.DB, *store.DirLock, error) {
 	if cfg.Database != "" {
 		db, err := store.OpenPostgres(ctx, cfg.Database)
 		return db, nil, err
@@ -232,6 +237,9 @@ func openDatabase(ctx context.Context, cfg Config) (*sql.DB, *store.DirLock, err
 	lock, err := store.LockDir(cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
+	}
+	if locked != nil {
+		locked()
 	}
 	// Open checks the file again, now under the lock: nothing can change it between that
 	// check and the migrations.

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# make bench-desktop: the desktop app under Xvfb: launch to the first page's DOM ready (median
-# of RUNS, default 5), memory of the app and its WebKit processes after settling, binary size,
-# and the gzipped size of the frontend's JS and CSS. Needs build/bin/nhs-passkeys (make build),
-# Xvfb and dbus-run-session.
+# make bench-desktop: the desktop app against its floor, a bare Wails page (issue #21, item 1).
+# The bare page (internal/benchfixture/bare) is built with the same Wails version, build tags
+# and window options as the app, and logs the same line at DOM ready. Runs alternate (bare,
+# app, bare, app, ...), RUNS of each (default 5), so that the machine's load falls on both
+# alike. Each run is timed from the start of the process to the first page's DOM ready, and
+# after SETTLE seconds (default 3) the PSS of the process and every process under it (WebKit's
+# web and network processes) is read from /proc/PID/smaps_rollup. PSS, not RSS: the shared
+# libraries (GTK, WebKit) are counted once across the processes, as the machine pays for them.
+# Then the binary and frontend sizes, and as the last two lines the medians as ratios:
+#   desktop launch: N.NNx bare
+#   desktop PSS: N.NNx bare
+# Needs build/bin/nhs-passkeys (make build), build/bin/bench-bare (the Makefile's rule), Xvfb
+# and dbus-run-session. It is a benchmark: `make test` does not run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${BIN:-build/bin/nhs-passkeys}
+BARE=${BARE:-build/bin/bench-bare}
 RUNS=${RUNS:-5}
-SETTLE=${SETTLE:-5}
+SETTLE=${SETTLE:-3}
 [ -x "$BIN" ] || { echo "no $BIN: run make build first" >&2; exit 1; }
+[ -x "$BARE" ] || { echo "no $BARE: run make bench-desktop (it builds it)" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 xvfb_pid=
@@ -25,7 +36,6 @@ if [ -z "${DISPLAY:-}" ]; then
 	sleep 1
 fi
 
-# The app's own PID (a child of dbus-run-session) and every process under it.
 descendants() {
 	local p
 	for p in $(pgrep -P "$1" || true); do echo "$p"; descendants "$p"; done
@@ -39,42 +49,69 @@ mem_of() { # prints "rss_kB pss_kB" summed over the PIDs given
 	done
 	echo "$rss $pss"
 }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mib() { echo "scale=1; $1 / 1024" | bc; }
 
-times=()
-for i in $(seq "$RUNS"); do
-	log="$tmp/run$i.log"
+# run KIND I: one launch of the bare page or the app; appends to KIND's times and PSS, and
+# prints the memory table of the last run of each.
+declare -A times=([bare]="" [app]="") psss=([bare]="" [app]="")
+run() {
+	local kind=$1 i=$2 log="$tmp/$1$2.log" exe name start ready bus pid
+	case $kind in
+	bare) exe=(env "$BARE") ;;
+	app) exe=(env NHS_PASSKEYS_DEBUG=1 "$BIN" --data-dir "$tmp/data$i") ;;
+	esac
+	case $kind in
+	bare) name=$BARE ;;
+	app) name=$BIN ;;
+	esac
 	start=$(date +%s%N)
-	NHS_PASSKEYS_DEBUG=1 dbus-run-session -- "$BIN" --data-dir "$tmp/data$i" >"$log" 2>&1 &
+	dbus-run-session -- "${exe[@]}" >"$log" 2>&1 &
 	bus=$!
 	ready=
-	for _ in $(seq 3000); do # up to 30 s
+	while (( $(date +%s%N) - start < 60000000000 )); do # up to 60 s
 		if grep -q "page loaded in the window" "$log"; then ready=$(date +%s%N); break; fi
-		sleep 0.01
+		sleep 0.005
 	done
-	[ -n "$ready" ] || { echo "run $i: the page never loaded:" >&2; cat "$log" >&2; exit 1; }
-	times+=($(( (ready - start) / 1000000 )))
-	app=$(pgrep -P "$bus" -x nhs-passkeys || true)
+	[ -n "$ready" ] || { echo "$kind run $i: the page never loaded:" >&2; cat "$log" >&2; exit 1; }
+	times[$kind]+=" $(( (ready - start) / 1000000 ))"
+	sleep "$SETTLE"
+	pid=$(pgrep -P "$bus" -x "$(basename "$name" | cut -c1-15)" || true)
+	[ -n "$pid" ] || { echo "$kind run $i: its process is gone:" >&2; cat "$log" >&2; exit 1; }
+	mapfile -t all < <(echo "$pid"; descendants "$pid")
+	read -r r s < <(mem_of "${all[@]}")
+	psss[$kind]+=" $s"
 	if [ "$i" = "$RUNS" ]; then
-		sleep "$SETTLE"
-		echo "== Memory after ${SETTLE} s (from /proc/PID/smaps_rollup)"
+		echo "== $kind: memory after ${SETTLE} s, last run (from /proc/PID/smaps_rollup)"
 		printf '%-26s %10s %10s\n' process "RSS MiB" "PSS MiB"
-		mapfile -t all < <(echo "$app"; descendants "$app")
 		for p in "${all[@]}"; do
-			read -r r s < <(mem_of "$p")
-			printf '%-26s %10.1f %10.1f\n' "$(cat "/proc/$p/comm")[$p]" "$(echo "$r/1024" | bc -l)" "$(echo "$s/1024" | bc -l)"
+			read -r pr ps < <(mem_of "$p")
+			printf '%-26s %10s %10s\n' "$(cat "/proc/$p/comm" 2>/dev/null)[$p]" "$(mib "$pr")" "$(mib "$ps")"
 		done
-		read -r r s < <(mem_of "${all[@]}")
-		printf '%-26s %10.1f %10.1f\n' total "$(echo "$r/1024" | bc -l)" "$(echo "$s/1024" | bc -l)"
+		printf '%-26s %10s %10s\n' total "$(mib "$r")" "$(mib "$s")"
 	fi
-	kill -TERM "$app" 2>/dev/null || true
+	kill -TERM "$pid" 2>/dev/null || true
 	wait "$bus" 2>/dev/null || true
+}
+
+for i in $(seq "$RUNS"); do
+	run bare "$i"
+	run app "$i"
 done
 
-mapfile -t sorted < <(printf '%s\n' "${times[@]}" | sort -n)
+# shellcheck disable=SC2086 # the lists are words on purpose
+{
+	bare_t=$(median ${times[bare]}); app_t=$(median ${times[app]})
+	bare_p=$(median ${psss[bare]}); app_p=$(median ${psss[app]})
+}
 echo
-echo "== Launch to DOM ready (ms): ${times[*]}; median ${sorted[$((RUNS / 2))]} ms"
-echo "== Binary $BIN: $(( $(stat -c %s "$BIN") / 1024 )) KiB"
+echo "== Launch to DOM ready (ms): bare${times[bare]}; app${times[app]}"
+echo "== PSS after ${SETTLE} s (MiB): bare $(for p in ${psss[bare]}; do printf ' %s' "$(mib "$p")"; done); app $(for p in ${psss[app]}; do printf ' %s' "$(mib "$p")"; done)"
+echo "== Medians: bare ${bare_t} ms, $(mib "${bare_p%.*}") MiB PSS; app ${app_t} ms, $(mib "${app_p%.*}") MiB PSS"
+echo "== Binary $BIN: $(( $(stat -c %s "$BIN") / 1024 )) KiB; $BARE: $(( $(stat -c %s "$BARE") / 1024 )) KiB"
 js=0; css=0
 for f in frontend/dist/assets/*.js; do js=$((js + $(gzip -9 -c "$f" | wc -c))); done
 for f in frontend/dist/assets/*.css; do css=$((css + $(gzip -9 -c "$f" | wc -c))); done
 echo "== Frontend gzip -9: JS $((js / 1024)) KiB, CSS $((css / 1024)) KiB, total $(((js + css) / 1024)) KiB"
+echo "desktop launch: $(echo "scale=4; $app_t / $bare_t" | bc | xargs printf '%.2f')x bare"
+echo "desktop PSS: $(echo "scale=4; $app_p / $bare_p" | bc | xargs printf '%.2f')x bare"

@@ -130,11 +130,14 @@ func Run(ctx context.Context, opts Options) error {
 		store = sessionjar.NewFallbackStore(keyring, logger)
 	}
 	jar := sessionjar.New(store, logger, session.CookieName, session.SecureCookieName)
+	// The keyring read runs beside GTK's and WebKit's start-up (issue #21, item 2); the
+	// page's first API request waits for it, the page itself does not (filesWithoutSession).
+	go jar.Load()
 	handler := opts.Handler
 	if opts.Devices != nil {
 		handler = originOnDeviceReads(opts.Devices.Wrap(handler))
 	}
-	app := jar.Wrap(originFromWebview(handler))
+	app := filesWithoutSession(jar.Wrap(originFromWebview(handler)), handler)
 	var visitOver atomic.Pointer[error] // set once the visit is over: nil error, or why it could not be marked
 	if opts.Kiosk != nil && opts.Kiosk.VisitDir != "" {
 		app = endRunAtVisitEnd(app, func() {
@@ -325,6 +328,23 @@ func originOnDeviceReads(h http.Handler) http.Handler {
 		r = r.Clone(r.Context())
 		r.Header.Set("Origin", origin)
 		h.ServeHTTP(w, r)
+	})
+}
+
+// filesWithoutSession sends the webview's requests for the frontend's files (a GET or HEAD
+// outside /api) straight to files, without the session: they need none, so the window's
+// first page never waits for the keyring. Any Cookie header the page made up is dropped, as
+// the jar drops it. Everything else, every API request, goes to withSession.
+func filesWithoutSession(withSession, files http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || p == "/api" || strings.HasPrefix(p, "/api/") {
+			withSession.ServeHTTP(w, r)
+			return
+		}
+		r = r.Clone(r.Context())
+		r.Header.Del("Cookie")
+		files.ServeHTTP(w, r)
 	})
 }
 

@@ -93,7 +93,7 @@ func TestDesktopSmoke(t *testing.T) {
 
 	bin := filepath.Join(root, "build", "bin", "nhs-passkeys")
 	started := time.Now()
-	build := exec.CommandContext(t.Context(), "go", "build", "-tags", "desktop,production,webkit2_41", "-ldflags", "-s -w", "-o", bin, ".")
+	build := exec.CommandContext(t.Context(), "go", "build", "-tags", "desktop,production,webkit2_41,nopostgres", "-ldflags", "-s -w", "-o", bin, ".")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

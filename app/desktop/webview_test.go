@@ -3,7 +3,11 @@ package desktop
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/nhs-passkeys/companion/app/sessionjar"
 )
 
 func TestOriginFromWebview(t *testing.T) {
@@ -51,5 +55,72 @@ func TestWebviewOriginsCannotBeChangedByACaller(t *testing.T) {
 	_ = append(got[:1], "https://evil.example")
 	if again := WebviewOrigins(); again[0] != "wails://wails" || again[1] != "http://wails.localhost" {
 		t.Errorf("a caller changed the webview's origins: %q", again)
+	}
+}
+
+// blockedStore is a session store whose read does not return until released: a keyring
+// that is slow to answer.
+type blockedStore struct {
+	sessionjar.MemoryStore
+	release chan struct{}
+}
+
+func (b *blockedStore) Get() (string, error) {
+	<-b.release
+	return b.MemoryStore.Get()
+}
+
+// Issue #21, item 2: the window's first page needs only the frontend's files, so they are
+// answered while the keyring is still being read; every API request carries the session and
+// so waits for the read.
+func TestTheFrontendsFilesDoNotWaitForTheKeyring(t *testing.T) {
+	store := &blockedStore{release: make(chan struct{})}
+	defer close(store.release)
+	jar := sessionjar.New(store, nil, "nhsp_session")
+	var cookies atomic.Value
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cookies.Store(r.Header.Get("Cookie"))
+		w.WriteHeader(http.StatusOK)
+	})
+	app := filesWithoutSession(jar.Wrap(backend), backend)
+	serve := func(method, path string) <-chan int {
+		done := make(chan int, 1)
+		go func() {
+			req := httptest.NewRequestWithContext(t.Context(), method, "wails://wails"+path, nil)
+			req.Header.Set("Cookie", "nhsp_session=made-up-by-the-page")
+			rec := httptest.NewRecorder()
+			app.ServeHTTP(rec, req)
+			done <- rec.Code
+		}()
+		return done
+	}
+
+	tests := []struct {
+		name, method, path string
+		waits              bool
+	}{
+		{name: "the page itself is answered at once", method: "GET", path: "/", waits: false},
+		{name: "a script of the page is answered at once", method: "GET", path: "/assets/index.js", waits: false},
+		{name: "a HEAD of a file is answered at once", method: "HEAD", path: "/index.html", waits: false},
+		{name: "an API read waits for the session", method: "GET", path: "/api/session", waits: true},
+		{name: "the bare API path waits for the session", method: "GET", path: "/api", waits: true},
+		{name: "a POST outside the API goes through the jar", method: "POST", path: "/", waits: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			select {
+			case <-serve(tt.method, tt.path):
+				if tt.waits {
+					t.Fatal("answered before the keyring was read")
+				}
+				if got := cookies.Load(); got != "" {
+					t.Errorf("the page's own Cookie header %q reached the backend", got)
+				}
+			case <-time.After(300 * time.Millisecond):
+				if !tt.waits {
+					t.Fatal("a file of the frontend waited for the keyring")
+				}
+			}
+		})
 	}
 }

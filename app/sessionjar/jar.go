@@ -53,6 +53,15 @@ func (j *Jar) Wrap(h http.Handler) http.Handler {
 	})
 }
 
+// Load reads the store now, if it has not been read. The desktop app calls it on a goroutine
+// of its own as it starts, so the keyring read runs beside GTK's and WebKit's start-up rather
+// than in front of the page's first API request (issue #21, item 2).
+func (j *Jar) Load() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.loadLocked()
+}
+
 // SignedIn reports whether the jar holds a session cookie. The session may have ended on
 // the server since (a timeout leaves the cookie until the next login or logout).
 func (j *Jar) SignedIn() bool { return j.current() != "" }

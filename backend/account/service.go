@@ -123,14 +123,15 @@ type Service struct {
 	log      *slog.Logger
 	hashing  HashParams
 	// dummyHash is checked for logins with an unknown email, so they take as long as a
-	// wrong password and the time does not tell whether the email has an account.
+	// wrong password and the time does not tell whether the email has an account. It is
+	// HashParams.DummyHash: made without an argon2id derivation, so start-up pays nothing.
 	dummyHash string
 }
 
 // NewService builds the service. hashing is DefaultHashParams() in production; tests pass
 // cheap settings explicitly.
 func NewService(db *sql.DB, sessions Sessions, auditor Auditor, limiter Limiter, reauth Reauth, clock func() time.Time, log *slog.Logger, hashing HashParams) (*Service, error) {
-	dummy, err := hashing.Hash("not a real password: used to even out login timing")
+	dummy, err := hashing.DummyHash()
 	if err != nil {
 		return nil, err
 	}

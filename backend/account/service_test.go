@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -252,5 +253,47 @@ func TestUnknownEmailsAreCheckedAgainstADummyHashWithTheSameParameters(t *testin
 	_, _, err := svc.Login(t.Context(), "nobody@example.com", "x", "", "")
 	if code(err) != "login_failed" {
 		t.Errorf("unknown email = %v", err)
+	}
+}
+
+// Issue #21, item 2: the desktop app builds the service before its first page, so the dummy
+// hash must cost nothing there: no argon2id derivation (19 MiB and about 85 ms with the
+// production settings). It must still cost a full derivation when it is checked.
+func TestTheDummyHashIsMadeWithoutAnArgon2idDerivation(t *testing.T) {
+	params := DefaultHashParams()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	dummy, err := params.DummyHash()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 64<<10 {
+		t.Errorf("making the dummy hash allocated %d bytes; an argon2id derivation would be %d", allocated, params.Memory<<10)
+	}
+	if !strings.HasPrefix(dummy, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("dummy hash %q does not carry the production settings", dummy)
+	}
+	other, err := params.DummyHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other == dummy {
+		t.Error("two dummy hashes are the same: the salt and key must be random")
+	}
+
+	// Checking it costs what checking a real hash costs: one derivation of the settings'
+	// memory.
+	runtime.ReadMemStats(&before)
+	ok, err := VerifyPassword("not a real password: used to even out login timing", dummy)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		t.Error("a password matched the dummy hash")
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated < uint64(params.Memory)<<10 {
+		t.Errorf("checking the dummy hash allocated %d bytes, less than one derivation's %d KiB: it would answer faster than a real check", allocated, params.Memory)
 	}
 }

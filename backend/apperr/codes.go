@@ -54,6 +54,9 @@ const (
 	MethodNotAllowed
 	// OriginNotAllowed: a state-changing request from another origin (CSRF defence).
 	OriginNotAllowed
+	// NotStarted: an API request the desktop app received while the backend was still
+	// starting, and that it waited for longer than it may (backend.Starting).
+	NotStarted
 
 	// Accounts and passwords (backend/account).
 
@@ -162,6 +165,7 @@ var templates = [templateCount]E{
 	UnsupportedMediaType: {Code: "unsupported_media_type", Status: http.StatusUnsupportedMediaType, Msg: "Sorry, we could not read that request. Go back and try again."},
 	MethodNotAllowed:     {Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Msg: "Sorry, that did not work. Go back and try again."},
 	OriginNotAllowed:     {Code: "origin_not_allowed", Status: http.StatusForbidden, Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."},
+	NotStarted:           {Code: "not_started", Status: http.StatusServiceUnavailable, Msg: "Sorry, the app is still starting. Wait a moment, then try again. If this keeps happening, close the app and open it again."},
 
 	EmailTaken:   {Code: "email_taken", Status: http.StatusConflict, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."},
 	LoginFailed:  {Code: "login_failed", Status: http.StatusUnauthorized, Msg: "The email address or password is not correct. Check them and try again."},

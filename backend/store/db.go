@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -185,8 +184,8 @@ func (c committedRefusal) Unwrap() error { return c.refusal }
 // IsUniqueViolation reports whether err is a UNIQUE (or PRIMARY KEY) constraint failure, on
 // either engine (PostgreSQL: 23505 unique_violation).
 func IsUniqueViolation(err error) bool {
-	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) {
-		return pe.Code == "23505"
+	if code := pgErrorCode(err); code != "" {
+		return code == "23505"
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

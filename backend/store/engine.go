@@ -4,15 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Engine names a database engine. Every query is one text for both: $N placeholders (both
@@ -35,7 +30,7 @@ var Engines = []Engine{SQLite, Postgres}
 
 // EngineOf tells which engine db talks to, from its driver.
 func EngineOf(db *sql.DB) Engine {
-	if _, ok := db.Driver().(*stdlib.Driver); ok {
+	if isPgx(db) {
 		return Postgres
 	}
 	return SQLite
@@ -70,13 +65,10 @@ func OpenPostgres(ctx context.Context, url string) (*sql.DB, error) {
 // OpenPostgresNoMigrate is OpenPostgres without connecting or migrating (the test harness
 // uses it for the cluster's own database).
 func OpenPostgresNoMigrate(url string) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(url)
+	db, err := openPgx(url)
 	if err != nil {
-		// pgx's message quotes the string it could not parse, which may hold a password:
-		// give only its kind.
-		return nil, errors.New("open database: the PostgreSQL address could not be read (expected postgres://user@host:port/database)")
+		return nil, err
 	}
-	db := stdlib.OpenDB(*cfg)
 	// Each replica keeps a small pool: a login is a handful of short statements, and
 	// PostgreSQL's default max_connections (100) must serve every replica.
 	db.SetMaxOpenConns(16)
@@ -141,8 +133,8 @@ func pause(ctx context.Context, attempt int) error {
 // simply be run again: 40001 serialization_failure or 40P01 deadlock_detected
 // (https://www.postgresql.org/docs/15/mvcc-serialization-failure-handling.html).
 func isSerializationFailure(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	code := pgErrorCode(err)
+	return code == "40001" || code == "40P01"
 }
 
 // migrationLockKey is the key of the advisory lock that migrations take on PostgreSQL:

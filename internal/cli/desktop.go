@@ -12,6 +12,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 )
 
@@ -22,9 +23,14 @@ type desktopApp struct {
 	rpOrigin string
 	dataDir  string
 	visitDir string       // a Windows kiosk visit's own folder, or ""
-	handler  http.Handler // the backend's, or the remote relying party's client (remote)
-	logger   *slog.Logger
-	remote   bool // handler is app/remoterp's: rpOrigin is a fleet's relying party
+	// handler is the backend's (backend.Starting's, while it starts), or with remote the
+	// remote relying party's client (app/remoterp).
+	handler http.Handler
+	// started waits for the in-process backend to start; an error closes the window and is
+	// Run's. Nil with remote: there is no backend here.
+	started func(context.Context) (*backend.Server, error)
+	remote  bool // handler is app/remoterp's: rpOrigin is a fleet's relying party
+	logger  *slog.Logger
 }
 
 // runDesktop runs the desktop app (app/desktop: the window, with the device endpoints in
@@ -35,6 +41,21 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 	// app is closing.
 	windowCtx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
+	// A backend that fails to start once the window is open (a database that cannot be
+	// migrated) closes the window, and its error is the app's.
+	var startErr error
+	startWatched := make(chan struct{})
+	go func() {
+		defer close(startWatched)
+		if app.started == nil {
+			return
+		}
+		if _, err := app.started(windowCtx); err != nil && windowCtx.Err() == nil {
+			startErr = err
+			closeWindow()
+		}
+	}()
+	defer func() { closeWindow(); <-startWatched }()
 	var kioskDevices *device.Kiosk
 	if app.kiosk {
 		kioskDevices = &device.Kiosk{
@@ -65,7 +86,13 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 		defer stopKeys()
 		opts.Kiosk = &desktop.Kiosk{Keys: keys, SessionEnded: devices.SessionEnded, VisitDir: app.visitDir}
 	}
-	return desktop.Run(windowCtx, opts)
+	err = desktop.Run(windowCtx, opts)
+	closeWindow()
+	<-startWatched
+	if startErr != nil {
+		return startErr
+	}
+	return err
 }
 
 // deviceEndpoints builds the desktop app's native WebAuthn client behind /api/device/...: the

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
 	"github.com/nhs-passkeys/companion/app/kiosk"
@@ -129,9 +130,30 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		cfg.Kiosk = opts.kiosk
 		cfg.System = runtime.GOOS
 	}
-	srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(opts.idleTimeout, 0))
+	if opts.serve {
+		srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(opts.idleTimeout, 0))
+		if err != nil {
+			return err
+		}
+		// Close takes its own 5-second deadline: it runs after ctx has ended (the signal that
+		// stops the app), and its last writes must still happen then.
+		defer srv.Close() //nolint:contextcheck // runs once ctx has ended; Close bounds itself
+		return serveHTTP(ctx, opts.addr, rpOrigin, srv.Handler(), stdout, logger)
+	}
+
+	// The desktop app: the backend starts beside GTK's and WebKit's start-up, not before it
+	// (issue #21, item 2); the window's first page needs only the frontend's files, and its
+	// API requests wait for the backend (backendWait).
+	starting, err := backend.Start(ctx, cfg, backend.WithSessionTimeouts(opts.idleTimeout, 0))
+	if err != nil {
+		return err
+	}
+	// Close takes its own 5-second deadline (see serve's).
+	defer closeWhenStarted(starting) //nolint:contextcheck // runs once ctx has ended; Close bounds itself
+	// The data folder's lock is taken within milliseconds, before any window opens: a second
+	// copy stops here, and an unusable folder is refused with its own message.
 	var inUse *store.InUseError
-	if !opts.serve && errors.As(err, &inUse) {
+	if err := starting.Locked(ctx); errors.As(err, &inUse) {
 		// Someone opened the app again, most likely from its icon, where a message on the
 		// terminal would never be seen: show them the window they already have.
 		showErr := desktop.ShowRunningCopy(dir)
@@ -140,16 +162,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 			return nil
 		}
 		logger.Debug("could not ask the open copy to show its window", "err", showErr)
-	}
-	if err != nil {
 		return err
-	}
-	// Close takes its own 5-second deadline: it runs after ctx has ended (the signal that
-	// stops the app), and its last writes must still happen then.
-	defer srv.Close() //nolint:contextcheck // runs once ctx has ended; Close bounds itself
-
-	if opts.serve {
-		return serveHTTP(ctx, opts.addr, rpOrigin, srv.Handler(), stdout, logger)
+	} else if err != nil {
+		return err
 	}
 	return runDesktop(ctx, desktopApp{
 		options:  opts,
@@ -157,9 +172,23 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		rpOrigin: rpOrigin,
 		dataDir:  dir,
 		visitDir: visitDir,
-		handler:  srv.Handler(),
+		handler:  starting.Handler(backendWait),
+		started:  starting.Wait,
 		logger:   logger,
 	})
+}
+
+// backendWait bounds how long the desktop window's first API requests wait for the backend
+// to start (about 0.1 s on a quiet machine; migrating a large database on a slow disk takes
+// longer); after it they are answered 503 not_started, which the page shows as an error.
+const backendWait = 15 * time.Second
+
+// closeWhenStarted closes the backend once it has started; one that failed has nothing to
+// close.
+func closeWhenStarted(starting *backend.Starting) {
+	if srv, err := starting.Wait(context.Background()); err == nil {
+		_ = srv.Close()
+	}
 }
 
 // errNoFrontend stops a program built without `npm run build` first.
