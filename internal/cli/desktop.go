@@ -22,7 +22,7 @@ type desktopApp struct {
 	settings kioskConfig
 	rpOrigin string
 	dataDir  string
-	visitDir string       // a Windows kiosk visit's own folder, or ""
+	visitDir string // a Windows kiosk visit's own folder, or ""
 	// handler is the backend's (backend.Starting's, while it starts), or with remote the
 	// remote relying party's client (app/remoterp).
 	handler http.Handler
