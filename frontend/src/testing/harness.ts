@@ -2,10 +2,11 @@
 // nhsuk-frontend JavaScript in jsdom, with the API and the device ceremonies
 // replaced by fakes the test controls.
 
-import { initAll } from "nhsuk-frontend";
+import { initComponents } from "../ui/behaviour";
 import { vi } from "vitest";
 import type { Api } from "../api/service";
-import { ceremoniesFor, createApp, type App } from "../shell/app";
+import { createApp, type App } from "../shell/app";
+import { ceremoniesFor } from "../ceremony/choose";
 import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
 import { deviceCeremonies } from "../ceremony/device";
 import { mountShell, type Layout } from "../shell/layout";
@@ -60,6 +61,12 @@ export interface Harness {
 
 let running: Router | null = null;
 
+// Every page's and ceremony's code, loaded once before any test runs. The app loads
+// each area when it is first opened (pages/lazy.ts); in a test the first load of a module is
+// compiled on the spot, which takes longer than settle() waits.
+const areaModules = import.meta.glob(["../pages/**/*.ts", "../ceremony/*.ts", "!**/*.test.ts"]);
+await Promise.all(Object.values(areaModules).map((load) => load()));
+
 export interface BootOptions {
   /** Kiosk mode's router, as main.ts starts it when the config says "kiosk": true. */
   kiosk?: boolean;
@@ -91,7 +98,7 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies, opti
     routes: routes(app),
     notFound: notFoundPage,
     problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
+    initComponents,
     kiosk: options.kiosk ? { linkOut: kioskLinkOutPage } : undefined,
   });
   running?.stop();

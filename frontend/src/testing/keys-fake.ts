@@ -3,7 +3,7 @@
 // which the test scripts (what each key holds, what each job does next), and
 // waits that take no time.
 
-import { initAll } from "nhsuk-frontend";
+import { initComponents } from "../ui/behaviour";
 import { vi } from "vitest";
 import { type Api } from "../api/service";
 import { createApp, type App } from "../shell/app";
@@ -12,7 +12,6 @@ import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck,
 import { mountShell, type Layout } from "../shell/layout";
 import { notFoundPage } from "../pages/errors/not-found";
 import { problemPage } from "../pages/errors/problem";
-import { securityKeyRoutes } from "../pages/security-keys/routes";
 import { Router } from "../shell/router";
 import { routes } from "../pages/routes";
 import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../api/windows-hello";
@@ -312,10 +311,10 @@ export async function bootKeys(
   const app = createApp(api, ceremonies ? () => ceremonies : undefined);
   const router = new Router({
     layout,
-    routes: { ...routes(app), ...securityKeyRoutes(app, { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }) },
+    routes: routes(app, { keyPages: { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) } }),
     notFound: notFoundPage,
     problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
+    initComponents,
   });
   running?.stop();
   running = router;

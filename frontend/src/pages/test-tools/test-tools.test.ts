@@ -1,7 +1,7 @@
 // The test tools for the virtual security key: found by asking (404 = none),
 // the choice of what the key does next, what it holds, a reset and starting again.
 
-import { initAll } from "nhsuk-frontend";
+import { initComponents } from "../../ui/behaviour";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Api } from "../../api/service";
 import { createApp, type App } from "../../shell/app";
@@ -14,7 +14,7 @@ import { fakeApi, settle, submit, text } from "../../testing/harness";
 import { createTesterApi, type TesterApi, type TesterState } from "../../api/tester";
 import { notFoundPage } from "../errors/not-found";
 import { problemPage } from "../errors/problem";
-import { offerTestTools, testToolsRoutes } from "./test-tools";
+import { offerTestTools } from "./test-tools";
 import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
@@ -93,10 +93,10 @@ async function boot(
   booted = app;
   const router = new Router({
     layout,
-    routes: { ...routes(app), ...testToolsRoutes(app, tester) },
+    routes: routes(app, { tester }),
     notFound: notFoundPage,
     problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
+    initComponents,
   });
   running?.stop();
   running = router;
