@@ -225,6 +225,18 @@ export async function requirePasskeys(app: App, ctx: PageContext): Promise<Passk
   }
 }
 
+/**
+ * After a request the page sent has failed: whether the page should say so. Not when the
+ * person has moved on meanwhile, nor when the session has ended: then they are sent to log
+ * in, in place of this page.
+ */
+export async function failureToShow(ctx: PageContext, error: unknown): Promise<boolean> {
+  if (!ctx.isCurrent()) return false;
+  if (!isNotSignedIn(error)) return true;
+  await ctx.navigate("/login", { replace: true });
+  return false;
+}
+
 export function isNotSignedIn(error: unknown): boolean {
   return error instanceof ApiError && error.code === "not_signed_in";
 }

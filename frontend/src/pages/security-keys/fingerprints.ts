@@ -11,7 +11,7 @@ import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
 import { pinHint, type Problem } from "./messages";
 import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
-import { askForKeyPin, onKeyForm } from "./key-form";
+import { askForKeyPin, deleteWithPinForm, onDeleteWithPin, onKeyForm } from "./key-form";
 
 export function securityKeyFingerprintsPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
@@ -218,19 +218,10 @@ class Fingerprints {
       content: column(html`${problem?.summary.length ? errorSummary(problem.summary) : ""}
     <h1>Are you sure you want to delete ${fingerprintName(f, index)}?</h1>
     ${warningCallout("You cannot undo this", html`<p>You will not be able to use this fingerprint with the key any more. You can still use the key's PIN, and add the fingerprint again later.</p>`)}
-    <form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(this.key), error: problem?.fields["pin"] })}
-      ${buttonGroup(
-        button({ text: "Delete fingerprint", variant: "warning" }),
-        html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,
-      )}
-    </form>`),
+    ${deleteWithPinForm(this.key, "fingerprint", problem)}`),
     });
     if (!main) return;
-    onAction(main, (action) => {
-      if (action === "cancel") this.showList();
-    });
-    onKeyForm(this, main, { pin: true }, async ({ pin }) => {
+    onDeleteWithPin(this, main, () => this.showList(), async (pin) => {
       this.list = await this.options.keys.deleteFingerprint(this.key.id, f.id, pin);
       this.showList(successBanner("Fingerprint deleted", html`<p>${fingerprintName(f, index)} has been deleted from ${this.key.name}.</p>`));
     }, (p) => this.confirmDelete(f, index, p));

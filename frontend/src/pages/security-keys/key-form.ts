@@ -6,8 +6,8 @@
 import type { SecurityKey } from "../../api/keys";
 import type { PageContext } from "../../shell/router";
 import { backLink, button, buttonGroup, column, errorSummary, pinField } from "../../ui/components";
-import { disableButtons, fieldValue, takeField } from "../../ui/forms";
-import { html } from "../../ui/html";
+import { disableButtons, fieldValue, onAction, takeField } from "../../ui/forms";
+import { html, type SafeHtml } from "../../ui/html";
 import { keyPath, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 import { pinHint, problemFrom, type Problem } from "./messages";
 
@@ -79,4 +79,32 @@ export function onKeyForm(
       }
     })().catch((error: unknown) => console.error(error));
   });
+}
+
+/**
+ * The end of a page that deletes something from the key ("passkey", "fingerprint"): its PIN,
+ * the warning button, and Cancel (an in-page action back to the list, onDeleteWithPin).
+ */
+export function deleteWithPinForm(key: SecurityKey, what: string, problem?: Problem): SafeHtml {
+  return html`<form method="post" novalidate>
+      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(key), error: problem?.fields["pin"] })}
+      ${buttonGroup(
+        button({ text: `Delete ${what}`, variant: "warning" }),
+        html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,
+      )}
+    </form>`;
+}
+
+/** Sends deleteWithPinForm's PIN with `use`; Cancel calls `cancel`, a failure `again`. */
+export function onDeleteWithPin(
+  page: KeyPageState,
+  main: HTMLElement,
+  cancel: () => void,
+  use: (pin: string) => Promise<void>,
+  again: (problem: Problem) => void,
+): void {
+  onAction(main, (action) => {
+    if (action === "cancel") cancel();
+  });
+  onKeyForm(page, main, { pin: true }, ({ pin }) => use(pin), again);
 }

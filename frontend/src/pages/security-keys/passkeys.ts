@@ -4,14 +4,14 @@
 // delete one. The PIN is asked for again to delete: it is never kept.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, successBanner, summaryList, tag, actionList, column, pinField, warningCallout, type ActionRow } from "../../ui/components";
+import { backLink, errorSummary, successBanner, summaryList, tag, actionList, column, warningCallout, type ActionRow } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyPasskey, KeyPasskeys, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { onAction } from "../../ui/forms";
-import { pinHint, type Problem } from "./messages";
+import type { Problem } from "./messages";
 import { keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
-import { askForKeyPin, onKeyForm } from "./key-form";
+import { askForKeyPin, deleteWithPinForm, onDeleteWithPin } from "./key-form";
 
 export function securityKeyPasskeysPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
@@ -151,19 +151,10 @@ class PasskeysOnKey {
           )
         : html`<p>You will not be able to use it to log in to ${site(passkey)} any more. You cannot undo this.</p>`
     }
-    <form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(this.key), error: problem?.fields["pin"] })}
-      ${buttonGroup(
-        button({ text: "Delete passkey", variant: "warning" }),
-        html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,
-      )}
-    </form>`),
+    ${deleteWithPinForm(this.key, "passkey", problem)}`),
     });
     if (!main) return;
-    onAction(main, (action) => {
-      if (action === "cancel") this.showList();
-    });
-    onKeyForm(this, main, { pin: true }, async ({ pin }) => {
+    onDeleteWithPin(this, main, () => this.showList(), async (pin) => {
       this.list = await this.options.keys.deletePasskey(this.key.id, passkey.credentialId, pin);
       this.showList(passkey);
     }, (p) => this.confirmDelete(passkey, p));
