@@ -75,8 +75,6 @@ class Fingerprints {
     });
   }
 
-
-
   private showList(banner?: SafeHtml): void {
     const list = this.list;
     const main = this.ctx.show({

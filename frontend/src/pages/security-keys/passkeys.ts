@@ -95,8 +95,6 @@ class PasskeysOnKey {
     });
   }
 
-
-
   private showList(deleted?: KeyPasskey): void {
     const list = this.list;
     if (!list) return;
