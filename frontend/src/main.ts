@@ -15,11 +15,7 @@ import { KioskWatch, offerKioskExit } from "./shell/kiosk";
 import { createKioskApi } from "./api/kiosk";
 import { findLayout, mountShell } from "./shell/layout";
 import { initComponents } from "./ui/behaviour";
-import { kioskLinkOutPage } from "./pages/kiosk/link-out";
-import { notFoundPage } from "./pages/errors/not-found";
-import { problemPage } from "./pages/errors/problem";
-import { Router } from "./shell/router";
-import { routes } from "./pages/routes";
+import { appRouter } from "./pages/routes";
 import { SessionTimeout } from "./shell/session-timeout";
 
 // What the package's template.njk does with an inline script, which the
@@ -41,14 +37,7 @@ const app = createApp(api);
 // an answer the app runs as usual; the desktop shell enforces kiosk mode itself too (no
 // "this device", no navigation away).
 const kiosk = isKiosk(app);
-const router = new Router({
-  layout,
-  routes: routes(app),
-  notFound: notFoundPage,
-  problem: problemPage,
-  initComponents,
-  kiosk: kiosk.then((yes) => (yes ? { linkOut: kioskLinkOutPage } : undefined)),
-});
+const router = appRouter(app, layout, kiosk);
 timeout = new SessionTimeout({ api, ...sessionEnds(app, (path, options) => router.navigate(path, options), kiosk) });
 void router.start();
 

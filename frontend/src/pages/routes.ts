@@ -6,7 +6,12 @@
 import type { TesterApi } from "../api/tester";
 import type { App } from "../shell/app";
 import { KIOSK_EXIT_PATH } from "../shell/kiosk";
-import type { Page } from "../shell/router";
+import type { Layout } from "../shell/layout";
+import { Router, type Page } from "../shell/router";
+import { initComponents } from "../ui/behaviour";
+import { problemPage } from "./errors/problem";
+import { notFoundPage } from "./errors/not-found";
+import { kioskLinkOutPage } from "./kiosk/link-out";
 import { lazyArea, lazyPage } from "./lazy";
 import { startPage } from "./login/start";
 import type { KeyPagesOptions } from "./security-keys/key-pages";
@@ -47,4 +52,21 @@ export function routes(app: App, options: RoutesOptions = {}): Record<string, Pa
       () => import("./security-keys/routes").then((m) => m.securityKeyRoutes(app, options.keyPages)),
     ),
   };
+}
+
+/**
+ * The app's router over `layout`: every route, the error pages, and in kiosk mode its
+ * "cannot open this here" page. `kiosk` may still be on its way (GET /api/config): the first
+ * page is rendered without waiting for it (main.ts).
+ */
+export function appRouter(app: App, layout: Layout, kiosk: boolean | Promise<boolean>, options: RoutesOptions = {}): Router {
+  const kioskRouting = (yes: boolean): { linkOut: typeof kioskLinkOutPage } | undefined => (yes ? { linkOut: kioskLinkOutPage } : undefined);
+  return new Router({
+    layout,
+    routes: routes(app, options),
+    notFound: notFoundPage,
+    problem: problemPage,
+    initComponents,
+    kiosk: typeof kiosk === "boolean" ? kioskRouting(kiosk) : kiosk.then(kioskRouting),
+  });
 }

@@ -2,7 +2,6 @@
 // nhsuk-frontend JavaScript in jsdom, with the API and the device ceremonies
 // replaced by fakes the test controls.
 
-import { initComponents } from "../ui/behaviour";
 import { vi } from "vitest";
 import type { Api } from "../api/service";
 import { createApp, type App } from "../shell/app";
@@ -11,11 +10,8 @@ import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
 import { deviceCeremonies } from "../ceremony/device";
 import { mountShell, type Layout } from "../shell/layout";
 import type { VisitEnd } from "../shell/kiosk";
-import { kioskLinkOutPage } from "../pages/kiosk/link-out";
-import { notFoundPage } from "../pages/errors/not-found";
-import { problemPage } from "../pages/errors/problem";
 import { Router } from "../shell/router";
-import { routes } from "../pages/routes";
+import { appRouter } from "../pages/routes";
 import type { CredentialJSON } from "../api/passkeys";
 import type { Authenticator, DeviceCeremony } from "../api/device-ceremonies";
 
@@ -93,14 +89,7 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies, opti
         throw new Error(`unexpected page load: ${end.kind}`);
       }),
   });
-  const router = new Router({
-    layout,
-    routes: routes(app),
-    notFound: notFoundPage,
-    problem: problemPage,
-    initComponents,
-    kiosk: options.kiosk ? { linkOut: kioskLinkOutPage } : undefined,
-  });
+  const router = appRouter(app, layout, options.kiosk ?? false);
   running?.stop();
   running = router;
   await router.start();

@@ -1,19 +1,16 @@
 // The test tools for the virtual security key: found by asking (404 = none),
 // the choice of what the key does next, what it holds, a reset and starting again.
 
-import { initComponents } from "../../ui/behaviour";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Api } from "../../api/service";
 import { createApp, type App } from "../../shell/app";
 import type { VisitEnd } from "../../shell/kiosk";
 import { mountShell } from "../../shell/layout";
 import { Router } from "../../shell/router";
-import { routes } from "../routes";
+import { appRouter } from "../routes";
 import { axeViolations } from "../../testing/axe";
 import { fakeApi, settle, submit, text } from "../../testing/harness";
 import { createTesterApi, type TesterApi, type TesterState } from "../../api/tester";
-import { notFoundPage } from "../errors/not-found";
-import { problemPage } from "../errors/problem";
 import { offerTestTools } from "./test-tools";
 import { ApiError } from "../../api/request";
 
@@ -91,13 +88,7 @@ async function boot(
   const layout = mountShell(root);
   const app = createApp(api, undefined, { leave });
   booted = app;
-  const router = new Router({
-    layout,
-    routes: routes(app, { tester }),
-    notFound: notFoundPage,
-    problem: problemPage,
-    initComponents,
-  });
+  const router = appRouter(app, layout, false, { tester });
   running?.stop();
   running = router;
   await router.start();
