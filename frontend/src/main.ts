@@ -1,19 +1,21 @@
 // Boot: the page shell, nhsuk-frontend's JavaScript, the routes, and the first
 // render (each page checks the session it needs through GET /api/session).
+//
+// The first page is rendered at once (issue #21): GET /api/config is asked at the same time,
+// not before it. Only kiosk mode depends on its answer, and the router, the idle timeout and
+// the kiosk's watch each wait for it where they need it (shell/router.ts holds a click whose
+// outcome depends on the mode until it is known). index.html already holds the page shell
+// (vite.config.ts writes shell/layout.ts's markup into it), so the header and footer are
+// drawn with the CSS, before this script runs.
 
-import { initAll } from "nhsuk-frontend";
 import "./styles.scss";
 import { createApi } from "./api/service";
 import { createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./shell/app";
 import { KioskWatch, offerKioskExit } from "./shell/kiosk";
 import { createKioskApi } from "./api/kiosk";
-import { mountShell } from "./shell/layout";
-import { kioskLinkOutPage } from "./pages/kiosk/link-out";
-import { notFoundPage } from "./pages/errors/not-found";
-import { offerTestTools } from "./pages/test-tools/test-tools";
-import { problemPage } from "./pages/errors/problem";
-import { Router } from "./shell/router";
-import { routes } from "./pages/routes";
+import { findLayout, mountShell } from "./shell/layout";
+import { initComponents } from "./ui/behaviour";
+import { appRouter } from "./pages/routes";
 import { SessionTimeout } from "./shell/session-timeout";
 
 // What the package's template.njk does with an inline script, which the
@@ -23,39 +25,30 @@ if ("noModule" in HTMLScriptElement.prototype) document.body.classList.add("nhsu
 
 const root = document.getElementById("app");
 if (!root) throw new Error("#app is missing from index.html");
-const layout = mountShell(root);
-initAll({ scope: root });
+const layout = root.querySelector("[data-page]") ? findLayout(root) : mountShell(root);
+initComponents(root);
 
 // The warning before an idle session ends hears the session's timing from every API answer.
 let timeout: SessionTimeout | null = null;
 const api = createApi(undefined, (timing) => timeout?.update(timing));
 const app = createApp(api);
 
-async function boot(): Promise<void> {
-  // Kiosk mode (a shared computer) changes how the app keeps history and ends visits, so the
-  // config is asked for before the first page. Without an answer the app starts as usual;
-  // the desktop shell enforces kiosk mode itself too (no "this device", no navigation away).
-  const kiosk = await isKiosk(app);
-  const router = new Router({
-    layout,
-    routes: routes(app),
-    notFound: notFoundPage,
-    problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
-    kiosk: kiosk ? { linkOut: kioskLinkOutPage } : undefined,
-  });
+// Kiosk mode (a shared computer) changes how the app keeps history and ends visits. Without
+// an answer the app runs as usual; the desktop shell enforces kiosk mode itself too (no
+// "this device", no navigation away).
+const kiosk = isKiosk(app);
+const router = appRouter(app, layout, kiosk);
+timeout = new SessionTimeout({ api, ...sessionEnds(app, (path, options) => router.navigate(path, options), kiosk) });
+void router.start();
 
-  timeout = new SessionTimeout({ api, ...sessionEnds(app, (path, options) => router.navigate(path, options), kiosk) });
-
-  if (kiosk) {
-    // The shell ends the session when the security key used in it is taken out.
-    new KioskWatch({ api: createKioskApi(), keyRemoved: () => app.leave({ kind: "key-removed" }) }).start();
-    offerKioskExit(document);
-  }
-  await router.start();
-}
-
-void boot();
+void kiosk.then((yes) => {
+  if (!yes) return;
+  // The shell ends the session when the security key used in it is taken out.
+  new KioskWatch({ api: createKioskApi(), keyRemoved: () => app.leave({ kind: "key-removed" }) }).start();
+  offerKioskExit(document);
+});
 // "Test tools" in the footer, only when the app runs with its virtual security key: asked of
 // the desktop app's device endpoints, so never in `serve`, which has none.
-void hasDeviceEndpoints(app).then((device) => (device ? offerTestTools(root) : undefined));
+void hasDeviceEndpoints(app).then(async (device) => {
+  if (device) await (await import("./pages/test-tools/test-tools")).offerTestTools(root);
+});

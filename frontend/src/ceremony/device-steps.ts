@@ -82,48 +82,44 @@ const WINDOWS_HEADINGS: Record<CeremonyKind, { choose: string; chooseMissing: st
   },
 };
 
+type StatusState = WaitingState | "looking" | "cancelling";
+
+interface Status {
+  text: string;
+  detail?: string;
+}
+
+/** A security key's steps (and every step's fallback). */
+const KEY_STATUS: Record<StatusState, Status> = {
+  looking: { text: "Looking for your security key" },
+  "insert-key": { text: "Insert your security key", detail: "Plug it into a USB port on this computer." },
+  touch: { text: "Touch your security key", detail: "It may flash or light up." },
+  cancelling: { text: "Cancelling…" },
+  working: { text: "Checking…" },
+  done: { text: "Checking…" },
+  "phone-scan": { text: "Checking…" },
+  "phone-found": { text: "Checking…" },
+  "phone-connecting": { text: "Checking…" },
+  "phone-confirm": { text: "Checking…" },
+};
+
+/** Each step of the hybrid transport (docs/api.md, "A different phone or tablet"). */
+const PHONE_STATUS: Partial<Record<StatusState, Status>> = {
+  working: { text: "Getting the QR code ready…" },
+  "phone-scan": { text: "Waiting for your phone or tablet", detail: "Scan the QR code with its camera." },
+  "phone-found": { text: "Phone or tablet found", detail: "Connecting to it…" },
+  "phone-connecting": { text: "Connecting to your phone or tablet…" },
+  "phone-confirm": { text: "Follow the instructions on your phone or tablet" },
+  done: { text: "Done", detail: "Your phone or tablet has answered. Checking…" },
+};
+
 /** What the live region says in each state: a short instruction, then what to look for. */
-function statusFor(state: WaitingState | "looking" | "cancelling", device?: CeremonyDevice): { text: string; detail?: string } {
+function statusFor(state: StatusState, device?: CeremonyDevice): Status {
   // Windows' dialog asks for the touch, PIN, face, fingerprint or QR code itself.
   if (device && device !== "qr-phone" && (state === "insert-key" || state === "touch")) {
     return { text: "Follow the instructions from Windows" };
   }
-  if (device === "qr-phone") {
-    // Each step of the hybrid transport (docs/api.md, "A different phone or tablet").
-    switch (state) {
-      case "working":
-        return { text: "Getting the QR code ready…" };
-      case "phone-scan":
-        return { text: "Waiting for your phone or tablet", detail: "Scan the QR code with its camera." };
-      case "phone-found":
-        return { text: "Phone or tablet found", detail: "Connecting to it…" };
-      case "phone-connecting":
-        return { text: "Connecting to your phone or tablet…" };
-      case "phone-confirm":
-        return { text: "Follow the instructions on your phone or tablet" };
-      case "done":
-        return { text: "Done", detail: "Your phone or tablet has answered. Checking…" };
-      default:
-        break;
-    }
-  }
-  switch (state) {
-    case "looking":
-      return { text: "Looking for your security key" };
-    case "insert-key":
-      return { text: "Insert your security key", detail: "Plug it into a USB port on this computer." };
-    case "touch":
-      return { text: "Touch your security key", detail: "It may flash or light up." };
-    case "cancelling":
-      return { text: "Cancelling…" };
-    case "working":
-    case "done":
-    case "phone-scan":
-    case "phone-found":
-    case "phone-connecting":
-    case "phone-confirm":
-      return { text: "Checking…" };
-  }
+  return (device === "qr-phone" ? PHONE_STATUS[state] : undefined) ?? KEY_STATUS[state];
 }
 
 function wrongPinMessage(retriesLeft: number | undefined): string {

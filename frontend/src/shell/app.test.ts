@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { afterLogout, ceremoniesFor, createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./app";
+import { afterLogout, createApp, hasDeviceEndpoints, isKiosk, sessionEnds } from "./app";
+import { ceremoniesFor } from "../ceremony/choose";
 import { browserCeremonies } from "../ceremony/ceremony";
 import { fakeApi } from "../testing/harness";
 

@@ -4,8 +4,7 @@
 // or the app window.
 
 import { type Api } from "../api/service";
-import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
-import { deviceCeremonies } from "../ceremony/device";
+import type { Ceremonies } from "../ceremony/ceremony";
 import { leaveTo, type VisitEnd } from "./kiosk";
 import type { NavigateOptions, PageContext } from "./router";
 import type { TimedOut } from "./session-timeout";
@@ -13,17 +12,13 @@ import { ApiError } from "../api/request";
 import type { Account, ServiceConfig } from "../api/account";
 import type { Passkey } from "../api/passkeys";
 
-/** The browser's WebAuthn in `serve` mode; the desktop app's device endpoints when the config says "device". */
-export function ceremoniesFor(
-  config: ServiceConfig,
-  api: Api,
-  browser: () => Ceremonies = browserCeremonies,
-  device: (api: Api, options: { kiosk: boolean; windows: boolean }) => Ceremonies = deviceCeremonies,
-): Ceremonies {
-  // Kiosk mode offers only portable authenticators: never "this device" (Windows Hello).
-  return config.ceremonies === "device"
-    ? device(api, { kiosk: config.kiosk === true, windows: config.system === "windows" })
-    : browser();
+/**
+ * The ceremonies for a config (ceremony/choose.ts), loaded with the first page that runs one:
+ * the start page needs none (issue #21: its bundle stays small).
+ */
+async function chooseCeremonies(config: ServiceConfig, api: Api): Promise<Ceremonies> {
+  const { ceremoniesFor } = await import("../ceremony/choose");
+  return ceremoniesFor(config, api);
 }
 
 export type Notice =
@@ -87,7 +82,7 @@ export interface AppOptions {
 
 export function createApp(
   api: Api,
-  choose: (config: ServiceConfig, api: Api) => Ceremonies = ceremoniesFor,
+  choose: (config: ServiceConfig, api: Api) => Ceremonies | Promise<Ceremonies> = chooseCeremonies,
   options: AppOptions = {},
 ): App {
   let config: Promise<ServiceConfig> | null = null;
@@ -168,25 +163,26 @@ export function forgetJourney(app: App): void {
  * What happens when the idle timeout's warning ends the session (shell/session-timeout.ts): the
  * person chose "Log out", or the time ran out. In kiosk mode a full load of the start page,
  * which says why; elsewhere the start page with "You have logged out", or "/logged-out".
+ * `kiosk` may still be on its way (GET /api/config): the first page does not wait for it.
  */
 export function sessionEnds(
   app: App,
   navigate: (path: string, options?: NavigateOptions) => Promise<void>,
-  kiosk: boolean,
+  kiosk: boolean | Promise<boolean>,
 ): { loggedOut(): void | Promise<void>; timedOut(end: TimedOut): void | Promise<void> } {
   return {
-    loggedOut: () => {
+    loggedOut: async () => {
       forgetJourney(app);
-      if (kiosk) {
+      if (await kiosk) {
         app.leave({ kind: "logged-out" });
         return;
       }
       app.journey.notice = { kind: "logged-out" };
       return navigate("/");
     },
-    timedOut: ({ idleSeconds, absolute }) => {
+    timedOut: async ({ idleSeconds, absolute }) => {
       forgetJourney(app);
-      if (kiosk) {
+      if (await kiosk) {
         app.leave({ kind: "timed-out", idleSeconds, absolute });
         return;
       }
@@ -227,6 +223,18 @@ export async function requirePasskeys(app: App, ctx: PageContext): Promise<Passk
     if (ctx.isCurrent()) await ctx.navigate("/login", { replace: true });
     return null;
   }
+}
+
+/**
+ * After a request the page sent has failed: whether the page should say so. Not when the
+ * person has moved on meanwhile, nor when the session has ended: then they are sent to log
+ * in, in place of this page.
+ */
+export async function failureToShow(ctx: PageContext, error: unknown): Promise<boolean> {
+  if (!ctx.isCurrent()) return false;
+  if (!isNotSignedIn(error)) return true;
+  await ctx.navigate("/login", { replace: true });
+  return false;
 }
 
 export function isNotSignedIn(error: unknown): boolean {

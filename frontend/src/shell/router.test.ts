@@ -3,7 +3,7 @@ import { errorSummary, successBanner } from "../ui/components";
 import { html } from "../ui/html";
 import { mountShell, type Layout } from "./layout";
 import { kioskLinkOutPage } from "../pages/kiosk/link-out";
-import { focusTarget, normalisePath, pageTitle, Router, type Page, type PageContext } from "./router";
+import { focusTarget, normalisePath, pageTitle, Router, type KioskRouting, type Page, type PageContext } from "./router";
 
 let layout: Layout;
 let router: Router | null = null;
@@ -15,7 +15,11 @@ const simple =
     ctx.show({ content: html`${extra}<h1>${heading}</h1><p><a href="/two">Two</a> <a href="#details">Details</a></p><p id="details">Details</p>` });
   };
 
-async function start(routes: Record<string, Page>, path = "/", kiosk?: { linkOut: (url: URL) => Page }): Promise<Router> {
+async function start(
+  routes: Record<string, Page>,
+  path = "/",
+  kiosk?: KioskRouting | Promise<KioskRouting | undefined>,
+): Promise<Router> {
   router?.stop();
   window.history.replaceState(null, "", path);
   router = new Router({
@@ -326,5 +330,107 @@ describe("routes with :name segments", () => {
     await vi.waitFor(() => {
       expect(shown()).toEqual({ heading: "Key", id: "k 1" });
     });
+  });
+});
+
+// The first page does not wait for GET /api/config (issue #21): main.ts gives the router the
+// promise of kiosk mode's routing, and the router acts on a click whose outcome depends on
+// the mode only once the answer is in.
+describe("while GET /api/config has not answered", () => {
+  function pending(): { kiosk: Promise<KioskRouting | undefined>; answer: (kiosk: KioskRouting | undefined) => void } {
+    let answer: (kiosk: KioskRouting | undefined) => void = () => undefined;
+    const kiosk = new Promise<KioskRouting | undefined>((resolve) => {
+      answer = resolve;
+    });
+    return { kiosk, answer };
+  }
+  const outsideLink = (): HTMLAnchorElement => {
+    const outside = document.createElement("a");
+    outside.href = "https://www.nhs.uk/conditions/";
+    layout.main.append(outside);
+    return outside;
+  };
+  const click = (link: Element, init: MouseEventInit = {}): boolean => {
+    const event = new MouseEvent("click", { bubbles: true, cancelable: true, button: 0, ...init });
+    link.dispatchEvent(event);
+    return event.defaultPrevented;
+  };
+
+  it("renders the first page at once", async () => {
+    const { kiosk } = pending();
+    await start({ "/": simple("One") }, "/", kiosk);
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+    expect(document.activeElement).toBe(layout.main.querySelector("h1"));
+  });
+
+  it("follows a link inside the app at once, and adds no history entry once kiosk mode is known", async () => {
+    const { kiosk, answer } = pending();
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/", kiosk);
+    const length = window.history.length;
+    expect(click(layout.main.querySelector('a[href="/two"]') as Element)).toBe(true);
+    answer({ linkOut: kioskLinkOutPage });
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+    expect(window.history.length).toBe(length);
+  });
+
+  it("holds a link out of the app, then says it cannot be opened when the answer is kiosk mode", async () => {
+    const { kiosk, answer } = pending();
+    await start({ "/": simple("One") }, "/", kiosk);
+    expect(click(outsideLink())).toBe(true);
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+    answer({ linkOut: kioskLinkOutPage });
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
+    expect(window.location.pathname).toBe("/");
+  });
+
+  it("holds a link out of the app, then follows it as the browser would when the answer is the usual app", async () => {
+    const { kiosk, answer } = pending();
+    // jsdom cannot load another page: the router is given a window whose location.assign and
+    // open are recorded (everything else is jsdom's).
+    const assign = vi.fn();
+    const open = vi.fn();
+    const real = window.location;
+    const location = {
+      get href() {
+        return real.href;
+      },
+      get pathname() {
+        return real.pathname;
+      },
+      get protocol() {
+        return real.protocol;
+      },
+      get host() {
+        return real.host;
+      },
+      assign,
+    };
+    const win = new Proxy(window, {
+      get: (target, name) => {
+        if (name === "location") return location;
+        if (name === "open") return open;
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    router?.stop();
+    window.history.replaceState(null, "", "/");
+    router = new Router({ layout, routes: { "/": simple("One") }, notFound: simple("Page not found"), problem: simple("Problem"), initComponents: () => {}, kiosk, window: win });
+    await router.start();
+    const outside = outsideLink();
+    expect(click(outside)).toBe(true);
+    expect(click(outside, { ctrlKey: true })).toBe(true);
+    expect(assign).not.toHaveBeenCalled();
+    answer(undefined);
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith("https://www.nhs.uk/conditions/"));
+    expect(open).toHaveBeenCalledWith("https://www.nhs.uk/conditions/", "_blank", "noopener");
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+  });
+
+  it("runs as the usual app when the config cannot be had", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/", Promise.reject(new Error("offline")));
+    const length = window.history.length;
+    await router?.navigate("/two");
+    expect(window.history.length).toBe(length + 1);
   });
 });

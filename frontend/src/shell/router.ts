@@ -49,9 +49,25 @@ export interface RouterOptions {
    * new window) is not followed: `linkOut` says so instead, at the same address. This holds
    * whatever the click: with Ctrl, Shift, Alt or Meta, or the middle button (auxclick).
    */
-  kiosk?: { linkOut: (url: URL) => Page };
+  kiosk?: KioskRouting | Promise<KioskRouting | undefined>;
   window?: Window;
 }
+
+/** Kiosk mode's routing: what to show instead of following a link that leaves the app. */
+export interface KioskRouting {
+  linkOut: (url: URL) => Page;
+}
+
+/**
+ * What a click on a link comes to: the browser's own action, a page of the app, kiosk mode's
+ * "cannot open this here", a fragment in place of this history entry, or nothing.
+ */
+type LinkAction =
+  | { kind: "browser" }
+  | { kind: "navigate"; path: string }
+  | { kind: "link-out"; page: Page }
+  | { kind: "replace"; href: string }
+  | { kind: "nothing" };
 
 export function pageTitle(main: ParentNode): string {
   const h1 = main.querySelector("h1");
@@ -135,10 +151,20 @@ export class Router {
   private generation = 0;
   private currentPath: string | null = null;
   private readonly match: (path: string) => RouteMatch | null;
+  /**
+   * Kiosk mode's routing, undefined outside it, or the promise of one while GET /api/config
+   * has not answered: the first page is rendered without waiting for it (issue #21).
+   */
+  private kiosk: KioskRouting | undefined | Promise<KioskRouting | undefined>;
 
   constructor(private readonly options: RouterOptions) {
     this.win = options.window ?? window;
     this.match = routeMatcher(options.routes);
+    this.kiosk = options.kiosk;
+    if (options.kiosk instanceof Promise) {
+      // Not known yet is not kiosk mode for good: a failed config is the app as usual.
+      this.kiosk = options.kiosk.catch(() => undefined).then((kiosk) => (this.kiosk = kiosk));
+    }
   }
 
   private readonly onClickListener = (event: MouseEvent): void => this.onClick(event);
@@ -157,6 +183,7 @@ export class Router {
   /** Installs the link and history listeners and renders the current address. */
   start(): Promise<void> {
     this.win.document.addEventListener("click", this.onClickListener);
+    // Outside kiosk mode a middle click is the browser's alone (heard while the mode is not known).
     if (this.options.kiosk) this.win.document.addEventListener("auxclick", this.onAuxClickListener);
     this.win.addEventListener("popstate", this.onPopStateListener);
     return this.render(normalisePath(this.win.location.pathname));
@@ -173,21 +200,53 @@ export class Router {
   async navigate(path: string, options: NavigateOptions = {}): Promise<void> {
     const url = new URL(path, this.win.location.href);
     const target = normalisePath(url.pathname) + url.search;
-    if (options.replace || this.options.kiosk) this.win.history.replaceState(null, "", target);
+    const kiosk = await this.kiosk;
+    if (options.replace || kiosk) this.win.history.replaceState(null, "", target);
     else this.win.history.pushState(null, "", target);
     await this.render(normalisePath(url.pathname));
   }
 
   private onClick(event: MouseEvent): void {
     if (event.defaultPrevented) return;
-    const kiosk = this.options.kiosk;
-    // Outside kiosk mode a modified or middle click is the browser's (a new tab, a new window).
-    const modified = event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
-    if (modified && !kiosk) return;
     const target = event.target;
     if (!(target instanceof Element)) return;
     const link = target.closest("a[href]");
     if (!(link instanceof HTMLAnchorElement)) return;
+    const modified = event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+    if (!(this.kiosk instanceof Promise)) {
+      const action = this.linkAction(link, modified, this.kiosk);
+      if (action.kind !== "browser") event.preventDefault();
+      this.follow(action);
+      return;
+    }
+    // GET /api/config has not answered yet. Where kiosk mode and the usual app would do the
+    // same, do it; otherwise hold the click until it answers, then do what the mode says
+    // (the browser's own action done by hand: a new window or a full load), so a link can
+    // never leave a kiosk in the moment before it knows it is one.
+    const usual = this.linkAction(link, modified, undefined);
+    const inKiosk = this.linkAction(link, modified, { linkOut: () => () => undefined }); // only its kind is used
+    if (usual.kind === inKiosk.kind && (usual.kind === "browser" || usual.kind === "navigate")) {
+      if (usual.kind !== "browser") event.preventDefault();
+      this.follow(usual);
+      return;
+    }
+    event.preventDefault();
+    void this.kiosk.then((kiosk) => {
+      const action = this.linkAction(link, modified, kiosk);
+      if (action.kind !== "browser") {
+        this.follow(action);
+        return;
+      }
+      const newWindow = modified || (link.target && link.target !== "_self");
+      if (newWindow) this.win.open(link.href, "_blank", "noopener");
+      else this.win.location.assign(link.href);
+    });
+  }
+
+  /** What a click on `link` comes to in the given mode. */
+  private linkAction(link: HTMLAnchorElement, modified: boolean, kiosk: KioskRouting | undefined): LinkAction {
+    // Outside kiosk mode a modified or middle click is the browser's (a new tab, a new window).
+    if (modified && !kiosk) return { kind: "browser" };
     const url = new URL(link.href, this.win.location.href);
     const here = this.win.location;
     // Compare scheme and host rather than `origin`, which is "null" for the
@@ -195,28 +254,35 @@ export class Router {
     const inApp = url.protocol === here.protocol && url.host === here.host;
     // Kiosk mode checks before anything else: whatever the modifiers, nothing leaves the app
     // and nothing opens in a new window (a modified click on a link in the app opens it here).
-    if (kiosk && !inApp) {
-      event.preventDefault();
-      this.showLinkOut(kiosk.linkOut(url));
-      return;
-    }
+    if (kiosk && !inApp) return { kind: "link-out", page: kiosk.linkOut(url) };
     // In kiosk mode a new window is not opened either: the page opens here.
-    if (!kiosk && ((link.target && link.target !== "_self") || link.hasAttribute("download"))) return;
+    if (!kiosk && ((link.target && link.target !== "_self") || link.hasAttribute("download"))) return { kind: "browser" };
     if (!inApp || url.pathname.startsWith("/api/")) {
-      if (kiosk && modified) event.preventDefault(); // not in a new window either
-      return;
+      return kiosk && modified ? { kind: "nothing" } : { kind: "browser" }; // not in a new window either
     }
     if (url.hash && normalisePath(url.pathname) === this.currentPath) {
       // A fragment link (the skip link, an error summary link) adds a history entry when the
       // browser follows it; in kiosk mode it replaces this one instead.
-      if (kiosk) {
-        event.preventDefault();
-        this.win.location.replace(url.href);
-      }
-      return;
+      return kiosk ? { kind: "replace", href: url.href } : { kind: "browser" };
     }
-    event.preventDefault();
-    void this.navigate(url.pathname + url.search);
+    return { kind: "navigate", path: url.pathname + url.search };
+  }
+
+  private follow(action: LinkAction): void {
+    switch (action.kind) {
+      case "navigate":
+        void this.navigate(action.path);
+        return;
+      case "link-out":
+        this.showLinkOut(action.page);
+        return;
+      case "replace":
+        this.win.location.replace(action.href);
+        return;
+      case "browser":
+      case "nothing":
+        return;
+    }
   }
 
   /** Kiosk mode: says a link cannot be opened here, at the same address, without rendering a route. */

@@ -2,19 +2,16 @@
 // nhsuk-frontend JavaScript in jsdom, with the API and the device ceremonies
 // replaced by fakes the test controls.
 
-import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
 import type { Api } from "../api/service";
-import { ceremoniesFor, createApp, type App } from "../shell/app";
+import { createApp, type App } from "../shell/app";
+import { ceremoniesFor } from "../ceremony/choose";
 import { browserCeremonies, type Ceremonies } from "../ceremony/ceremony";
 import { deviceCeremonies } from "../ceremony/device";
 import { mountShell, type Layout } from "../shell/layout";
 import type { VisitEnd } from "../shell/kiosk";
-import { kioskLinkOutPage } from "../pages/kiosk/link-out";
-import { notFoundPage } from "../pages/errors/not-found";
-import { problemPage } from "../pages/errors/problem";
 import { Router } from "../shell/router";
-import { routes } from "../pages/routes";
+import { appRouter } from "../pages/routes";
 import type { CredentialJSON } from "../api/passkeys";
 import type { Authenticator, DeviceCeremony } from "../api/device-ceremonies";
 
@@ -60,6 +57,12 @@ export interface Harness {
 
 let running: Router | null = null;
 
+// Every page's and ceremony's code, loaded once before any test runs. The app loads
+// each area when it is first opened (pages/lazy.ts); in a test the first load of a module is
+// compiled on the spot, which takes longer than settle() waits.
+const areaModules = import.meta.glob(["../pages/**/*.ts", "../ceremony/*.ts", "!**/*.test.ts"]);
+await Promise.all(Object.values(areaModules).map((load) => load()));
+
 export interface BootOptions {
   /** Kiosk mode's router, as main.ts starts it when the config says "kiosk": true. */
   kiosk?: boolean;
@@ -86,14 +89,7 @@ export async function boot(path: string, api: Api, ceremonies?: Ceremonies, opti
         throw new Error(`unexpected page load: ${end.kind}`);
       }),
   });
-  const router = new Router({
-    layout,
-    routes: routes(app),
-    notFound: notFoundPage,
-    problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
-    kiosk: options.kiosk ? { linkOut: kioskLinkOutPage } : undefined,
-  });
+  const router = appRouter(app, layout, options.kiosk ?? false);
   running?.stop();
   running = router;
   await router.start();

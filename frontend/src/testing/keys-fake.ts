@@ -3,18 +3,14 @@
 // which the test scripts (what each key holds, what each job does next), and
 // waits that take no time.
 
-import { initAll } from "nhsuk-frontend";
 import { vi } from "vitest";
 import { type Api } from "../api/service";
 import { createApp, type App } from "../shell/app";
 import type { Ceremonies } from "../ceremony/ceremony";
 import type { Fingerprint, KeyJob, KeyPasskey, KeyPasskeys, KeysApi, ResetCheck, SecurityKey } from "../api/keys";
 import { mountShell, type Layout } from "../shell/layout";
-import { notFoundPage } from "../pages/errors/not-found";
-import { problemPage } from "../pages/errors/problem";
-import { securityKeyRoutes } from "../pages/security-keys/routes";
 import { Router } from "../shell/router";
-import { routes } from "../pages/routes";
+import { appRouter } from "../pages/routes";
 import type { PlatformPasskey, PlatformPasskeys, WindowsHelloApi } from "../api/windows-hello";
 import { fakeApi } from "./harness";
 import { ApiError } from "../api/request";
@@ -310,13 +306,7 @@ export async function bootKeys(
   window.scrollTo = vi.fn();
   const layout = mountShell(document.getElementById("app") as HTMLElement);
   const app = createApp(api, ceremonies ? () => ceremonies : undefined);
-  const router = new Router({
-    layout,
-    routes: { ...routes(app), ...securityKeyRoutes(app, { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) }) },
-    notFound: notFoundPage,
-    problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
-  });
+  const router = appRouter(app, layout, false, { keyPages: { keys, hello, wait: () => new Promise((resolve) => setTimeout(resolve, 0)) } });
   running?.stop();
   running = router;
   await router.start();

@@ -241,11 +241,15 @@ export function insetText(content: Content): SafeHtml {
 </div>`;
 }
 
-/** A success notification banner; the router moves focus to it (auto-focus off). */
-export function successBanner(heading: string, body?: Content): SafeHtml {
-  return html`<div class="nhsuk-notification-banner nhsuk-notification-banner--success" data-module="nhsuk-notification-banner" data-disable-auto-focus="true" role="alert" aria-labelledby="nhsuk-notification-banner-title">
+/**
+ * The notification banner, as its template writes it with `role: "alert"`: it tells the outcome
+ * of something that has just happened, and the router moves focus to it (auto-focus off).
+ */
+function notificationBanner(kind: "success" | "important", heading: string, body?: Content): SafeHtml {
+  const success = kind === "success";
+  return html`<div class="nhsuk-notification-banner${success ? " nhsuk-notification-banner--success" : ""}" data-module="nhsuk-notification-banner" data-disable-auto-focus="true" role="alert" aria-labelledby="nhsuk-notification-banner-title">
   <div class="nhsuk-notification-banner__header">
-    <h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title">Success</h2>
+    <h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title">${success ? "Success" : "Important"}</h2>
   </div>
   <div class="nhsuk-notification-banner__content">
     <h3 class="nhsuk-notification-banner__heading">${heading}</h3>
@@ -254,21 +258,18 @@ export function successBanner(heading: string, body?: Content): SafeHtml {
 </div>`;
 }
 
+/** A success notification banner. */
+export function successBanner(heading: string, body?: Content): SafeHtml {
+  return notificationBanner("success", heading, body);
+}
+
 /**
  * An important notification banner (title "Important") that tells the outcome of something
  * that has just happened, such as being logged out. As the template allows with `role`, it
- * is role="alert" rather than a region, and the router moves focus to it (auto-focus off).
+ * is role="alert" rather than a region.
  */
 export function importantBanner(heading: string, body?: Content): SafeHtml {
-  return html`<div class="nhsuk-notification-banner" data-module="nhsuk-notification-banner" data-disable-auto-focus="true" role="alert" aria-labelledby="nhsuk-notification-banner-title">
-  <div class="nhsuk-notification-banner__header">
-    <h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title">Important</h2>
-  </div>
-  <div class="nhsuk-notification-banner__content">
-    <h3 class="nhsuk-notification-banner__heading">${heading}</h3>
-    ${body ?? ""}
-  </div>
-</div>`;
+  return notificationBanner("important", heading, body);
 }
 
 /** An area whose changes screen readers announce while the person waits. */

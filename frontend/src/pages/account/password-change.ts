@@ -3,7 +3,7 @@
 // (reauth.ts). The server then logs the account out everywhere else; the settings page says
 // so in its success banner.
 
-import { isNotSignedIn, requireAccount, type App } from "../../shell/app";
+import { failureToShow, requireAccount, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
@@ -89,11 +89,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       }
     } catch (error) {
       done();
-      if (!ctx.isCurrent()) return;
-      if (isNotSignedIn(error)) {
-        await ctx.navigate("/login", { replace: true });
-        return;
-      }
+      if (!(await failureToShow(ctx, error))) return;
       const fieldErrors = error instanceof ApiError ? fieldErrorsFrom(error, ["newPassword"]) : {};
       if (hasErrors(fieldErrors)) {
         again({ errors: fieldErrors });

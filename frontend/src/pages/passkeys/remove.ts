@@ -10,7 +10,7 @@
 // "Re-authentication"), so the proof is kept for the visit (app.journey.removalProof) and the
 // next removal sends it without asking again.
 
-import { isNotSignedIn, type App } from "../../shell/app";
+import { failureToShow, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
 import { markBusy, onSubmit, submitButton } from "../../ui/forms";
@@ -140,11 +140,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       }
     } catch (error) {
       done();
-      if (!ctx.isCurrent()) return;
-      if (isNotSignedIn(error)) {
-        await ctx.navigate("/login", { replace: true });
-        return;
-      }
+      if (!(await failureToShow(ctx, error))) return;
       if (!(error instanceof ApiError)) console.error(error);
       const code = error instanceof ApiError ? error.code : "";
       again({

@@ -16,7 +16,7 @@
 //     back to the settings, as if nothing happened here.
 // Either way the banner the removal left (app.journey.notice) waits for the settings.
 
-import { isNotSignedIn, type App, type Notice } from "../../shell/app";
+import { failureToShow, isNotSignedIn, type App, type Notice } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, column } from "../../ui/components";
 import { markBusy, onSubmit, submitButton } from "../../ui/forms";
 import { html } from "../../ui/html";
@@ -114,11 +114,7 @@ function render(
       await options.hello.remove(hello.credentialId);
     } catch (error) {
       done();
-      if (!ctx.isCurrent()) return;
-      if (isNotSignedIn(error)) {
-        await ctx.navigate("/login", { replace: true });
-        return;
-      }
+      if (!(await failureToShow(ctx, error))) return;
       if (error instanceof ApiError && error.code === "passkey_not_on_device") {
         // Deleted meanwhile (in Windows Settings, say): nothing is left to do.
         app.journey.notice = { ...notice, windowsHello: "deleted" };

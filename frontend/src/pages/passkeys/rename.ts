@@ -2,7 +2,7 @@
 // (PATCH /api/passkeys/{id}), then back to that page with a success banner. The server may
 // first want "Confirm it's you" (reauth.ts).
 
-import { isNotSignedIn, type App } from "../../shell/app";
+import { failureToShow, type App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, input, insetText, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
@@ -93,11 +93,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       renamed = result.value;
     } catch (error) {
       done();
-      if (!ctx.isCurrent()) return;
-      if (isNotSignedIn(error)) {
-        await ctx.navigate("/login", { replace: true });
-        return;
-      }
+      if (!(await failureToShow(ctx, error))) return;
       if (error instanceof ApiError && error.code === "name_taken") {
         again({ errors: { name: error.message } });
         return;

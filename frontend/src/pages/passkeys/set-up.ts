@@ -9,7 +9,7 @@
 // In the desktop app the device part is a few steps in this page (which
 // security key, touch it, its PIN): see ceremony/device.ts.
 
-import { isKiosk, isNotSignedIn, requireAccount, type App } from "../../shell/app";
+import { failureToShow, isKiosk, requireAccount, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, isFinal, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../../ui/components";
 import { markBusy, onSubmit, submitButton } from "../../ui/forms";
@@ -195,11 +195,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       passkeyName = (await app.api.finishPasskeyRegistration(start.ceremony, credential)).name;
     } catch (error) {
       done();
-      if (!ctx.isCurrent()) return;
-      if (isNotSignedIn(error)) {
-        await ctx.navigate("/login", { replace: true });
-        return;
-      }
+      if (!(await failureToShow(ctx, error))) return;
       if (needsReauth(error)) {
         const proof = await confirmItsYou(app, ctx, { action: "add-passkey", account: state.account, back: "/account/passkeys/set-up" });
         if (!ctx.isCurrent()) return;

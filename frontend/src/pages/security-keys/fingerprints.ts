@@ -4,13 +4,14 @@
 
 import type { App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner, actionList, column, pinField, warningCallout } from "../../ui/components";
-import { fieldValue, disableButtons, onAction, takeField } from "../../ui/forms";
+import { disableButtons, onAction } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Fingerprint, KeyJob, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
-import { pinHint, problemFrom, type Problem } from "./messages";
-import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, showBlockedPin, type KeyPagesOptions } from "./key-pages";
+import { pinHint, type Problem } from "./messages";
+import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
+import { askForKeyPin, deleteWithPinForm, onDeleteWithPin, onKeyForm } from "./key-form";
 
 export function securityKeyFingerprintsPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
@@ -48,9 +49,9 @@ class Fingerprints {
   private list: Fingerprint[] = [];
 
   constructor(
-    private readonly ctx: PageContext,
-    private readonly options: KeyPagesOptions,
-    private key: SecurityKey,
+    readonly ctx: PageContext,
+    readonly options: KeyPagesOptions,
+    public key: SecurityKey,
   ) {}
 
   cannot(): void {
@@ -67,64 +68,10 @@ class Fingerprints {
     });
   }
 
-  askForPin(problem?: Problem): void {
-    const main = this.ctx.show({
-      beforeContent: backLink(keyPath(this.key.id)),
-      content: column(html`${problem?.summary.length ? errorSummary(problem.summary) : ""}
-    <form method="post" novalidate>
-      ${pinField({
-        label: "Enter your security key PIN",
-        heading: true,
-        hint: pinHint(this.key, `We need it to show the fingerprints on ${this.key.name}.`),
-        error: problem?.fields["pin"],
-      })}
-      ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
-    </form>`),
-    });
-    if (!main) return;
-    this.onSubmit(main, { pin: true }, async ({ pin }) => {
+  askForPin(): void {
+    askForKeyPin(this, "fingerprints", async (pin) => {
       this.list = await this.options.keys.listFingerprints(this.key.id, pin);
       this.showList();
-    }, (p) => this.askForPin(p));
-  }
-
-  /**
-   * Sends the form: the PIN from #pin (taken out of the field) and, with `name`,
-   * #name. A failure shows `again` with the problem.
-   */
-  private onSubmit(
-    main: HTMLElement,
-    wants: { pin: boolean; name?: boolean },
-    use: (values: { pin: string; name: string }) => Promise<void>,
-    again: (problem: Problem) => void,
-  ): void {
-    let sending = false;
-    main.querySelector("form")?.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (sending) return;
-      const name = wants.name ? fieldValue(main, "name").trim() : "";
-      const pin = takeField(main, "pin");
-      const fields: Record<string, string> = {};
-      if (wants.name && name === "") fields["name"] = "Enter a name for this fingerprint";
-      // Code points, as a person counts characters (an emoji is one).
-      // eslint-disable-next-line @typescript-eslint/no-misused-spread
-      else if (wants.name && [...name].length > 30) fields["name"] = "Name must be 30 characters or fewer";
-      if (pin === "") fields["pin"] = "Enter your security key PIN";
-      if (Object.keys(fields).length > 0) {
-        again({ fields, summary: ["name", "pin"].flatMap((id) => (fields[id] ? [{ text: fields[id], href: `#${id}` }] : [])) });
-        return;
-      }
-      sending = true;
-      disableButtons(main);
-      void (async () => {
-        try {
-          await use({ pin, name });
-        } catch (error) {
-          if (!this.ctx.isCurrent() || (await showBlockedPin(this.ctx, this.key.id, error))) return;
-          this.key = await this.options.keys.getKey(this.key.id).catch(() => this.key);
-          if (this.ctx.isCurrent()) again(problemFrom(error));
-        }
-      })().catch((error: unknown) => console.error(error));
     });
   }
 
@@ -174,7 +121,7 @@ class Fingerprints {
     </form>`),
     });
     if (!main) return;
-    this.onSubmit(main, { pin: true }, async ({ pin }) => {
+    onKeyForm(this, main, { pin: true }, async ({ pin }) => {
       const job = await this.options.keys.addFingerprint(this.key.id, pin);
       await this.follow(job);
     }, (p) => this.add(p));
@@ -236,7 +183,7 @@ class Fingerprints {
     </form>`),
     });
     if (!main) return;
-    this.onSubmit(main, { pin: true, name: true }, async ({ pin, name }) => {
+    onKeyForm(this, main, { pin: true, name: true }, async ({ pin, name }) => {
       this.list = await this.options.keys.renameFingerprint(this.key.id, fingerprint.id, name, pin);
       this.showList(successBanner("Fingerprint added", html`<p>It is called “${name}”.</p>`));
     }, (p) => this.added(fingerprint, p));
@@ -257,7 +204,7 @@ class Fingerprints {
     onAction(main, (action) => {
       if (action === "cancel") this.showList();
     });
-    this.onSubmit(main, { pin: true, name: true }, async ({ pin, name }) => {
+    onKeyForm(this, main, { pin: true, name: true }, async ({ pin, name }) => {
       this.list = await this.options.keys.renameFingerprint(this.key.id, f.id, name, pin);
       this.showList(successBanner("Fingerprint renamed", html`<p>It is now called “${name}”.</p>`));
     }, (p) => this.rename(f, index, p));
@@ -269,19 +216,10 @@ class Fingerprints {
       content: column(html`${problem?.summary.length ? errorSummary(problem.summary) : ""}
     <h1>Are you sure you want to delete ${fingerprintName(f, index)}?</h1>
     ${warningCallout("You cannot undo this", html`<p>You will not be able to use this fingerprint with the key any more. You can still use the key's PIN, and add the fingerprint again later.</p>`)}
-    <form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(this.key), error: problem?.fields["pin"] })}
-      ${buttonGroup(
-        button({ text: "Delete fingerprint", variant: "warning" }),
-        html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,
-      )}
-    </form>`),
+    ${deleteWithPinForm(this.key, "fingerprint", problem)}`),
     });
     if (!main) return;
-    onAction(main, (action) => {
-      if (action === "cancel") this.showList();
-    });
-    this.onSubmit(main, { pin: true }, async ({ pin }) => {
+    onDeleteWithPin(this, main, () => this.showList(), async (pin) => {
       this.list = await this.options.keys.deleteFingerprint(this.key.id, f.id, pin);
       this.showList(successBanner("Fingerprint deleted", html`<p>${fingerprintName(f, index)} has been deleted from ${this.key.name}.</p>`));
     }, (p) => this.confirmDelete(f, index, p));

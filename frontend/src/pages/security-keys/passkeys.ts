@@ -4,13 +4,14 @@
 // delete one. The PIN is asked for again to delete: it is never kept.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, successBanner, summaryList, tag, actionList, column, pinField, warningCallout, type ActionRow } from "../../ui/components";
+import { backLink, errorSummary, successBanner, summaryList, tag, actionList, column, warningCallout, type ActionRow } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyPasskey, KeyPasskeys, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
-import { disableButtons, onAction, takeField } from "../../ui/forms";
-import { pinHint, problemFrom, type Problem } from "./messages";
-import { keyPageAccount, keyPath, loadKey, showBlockedPin, type KeyPagesOptions } from "./key-pages";
+import { onAction } from "../../ui/forms";
+import type { Problem } from "./messages";
+import { keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
+import { askForKeyPin, deleteWithPinForm, onDeleteWithPin } from "./key-form";
 
 export function securityKeyPasskeysPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
@@ -82,54 +83,15 @@ class PasskeysOnKey {
   private list: KeyPasskeys | null = null;
 
   constructor(
-    private readonly ctx: PageContext,
-    private readonly options: KeyPagesOptions,
-    private key: SecurityKey,
+    readonly ctx: PageContext,
+    readonly options: KeyPagesOptions,
+    public key: SecurityKey,
   ) {}
 
-  askForPin(problem?: Problem): void {
-    const main = this.ctx.show({
-      beforeContent: backLink(keyPath(this.key.id)),
-      content: column(html`${problem?.summary.length ? errorSummary(problem.summary) : ""}
-    <form method="post" novalidate>
-      ${pinField({
-        label: "Enter your security key PIN",
-        heading: true,
-        hint: pinHint(this.key, `We need it to show the passkeys on ${this.key.name}.`),
-        error: problem?.fields["pin"],
-      })}
-      ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
-    </form>`),
-    });
-    if (!main) return;
-    this.onPin(main, async (pin) => {
+  askForPin(): void {
+    askForKeyPin(this, "passkeys", async (pin) => {
       this.list = await this.options.keys.listPasskeys(this.key.id, pin);
       this.showList();
-    }, (p) => this.askForPin(p));
-  }
-
-  /** Sends the PIN from #pin with `use`; a failure shows `again` with the problem. */
-  private onPin(main: HTMLElement, use: (pin: string) => Promise<void>, again: (problem: Problem) => void): void {
-    let sending = false;
-    main.querySelector("form")?.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (sending) return;
-      const pin = takeField(main, "pin");
-      if (pin === "") {
-        again({ fields: { pin: "Enter your security key PIN" }, summary: [{ text: "Enter your security key PIN", href: "#pin" }] });
-        return;
-      }
-      sending = true;
-      disableButtons(main);
-      void (async () => {
-        try {
-          await use(pin);
-        } catch (error) {
-          if (!this.ctx.isCurrent() || (await showBlockedPin(this.ctx, this.key.id, error))) return;
-          this.key = await this.options.keys.getKey(this.key.id).catch(() => this.key);
-          if (this.ctx.isCurrent()) again(problemFrom(error));
-        }
-      })().catch((error: unknown) => console.error(error));
     });
   }
 
@@ -187,19 +149,10 @@ class PasskeysOnKey {
           )
         : html`<p>You will not be able to use it to log in to ${site(passkey)} any more. You cannot undo this.</p>`
     }
-    <form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(this.key), error: problem?.fields["pin"] })}
-      ${buttonGroup(
-        button({ text: "Delete passkey", variant: "warning" }),
-        html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,
-      )}
-    </form>`),
+    ${deleteWithPinForm(this.key, "passkey", problem)}`),
     });
     if (!main) return;
-    onAction(main, (action) => {
-      if (action === "cancel") this.showList();
-    });
-    this.onPin(main, async (pin) => {
+    onDeleteWithPin(this, main, () => this.showList(), async (pin) => {
       this.list = await this.options.keys.deletePasskey(this.key.id, passkey.credentialId, pin);
       this.showList(passkey);
     }, (p) => this.confirmDelete(passkey, p));

@@ -1,20 +1,17 @@
 // The test tools for the virtual security key: found by asking (404 = none),
 // the choice of what the key does next, what it holds, a reset and starting again.
 
-import { initAll } from "nhsuk-frontend";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Api } from "../../api/service";
 import { createApp, type App } from "../../shell/app";
 import type { VisitEnd } from "../../shell/kiosk";
 import { mountShell } from "../../shell/layout";
 import { Router } from "../../shell/router";
-import { routes } from "../routes";
+import { appRouter } from "../routes";
 import { axeViolations } from "../../testing/axe";
 import { fakeApi, settle, submit, text } from "../../testing/harness";
 import { createTesterApi, type TesterApi, type TesterState } from "../../api/tester";
-import { notFoundPage } from "../errors/not-found";
-import { problemPage } from "../errors/problem";
-import { offerTestTools, testToolsRoutes } from "./test-tools";
+import { offerTestTools } from "./test-tools";
 import { ApiError } from "../../api/request";
 
 const main = (): HTMLElement => document.querySelector("main") as HTMLElement;
@@ -91,13 +88,7 @@ async function boot(
   const layout = mountShell(root);
   const app = createApp(api, undefined, { leave });
   booted = app;
-  const router = new Router({
-    layout,
-    routes: { ...routes(app), ...testToolsRoutes(app, tester) },
-    notFound: notFoundPage,
-    problem: problemPage,
-    initComponents: (scope) => initAll({ scope }),
-  });
+  const router = appRouter(app, layout, false, { tester });
   running?.stop();
   running = router;
   await router.start();
