@@ -321,13 +321,7 @@ func originOnDeviceReads(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		origin := webviewOrigins[0]
-		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(webviewOrigins[:], ref) {
-			origin = ref
-		}
-		r = r.Clone(r.Context())
-		r.Header.Set("Origin", origin)
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, withWebviewOrigin(r))
 	})
 }
 

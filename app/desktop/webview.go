@@ -24,14 +24,20 @@ func originFromWebview(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		origin := webviewOrigins[0]
-		if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(webviewOrigins[:], ref) {
-			origin = ref
-		}
-		r = r.Clone(r.Context())
-		r.Header.Set("Origin", origin)
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, withWebviewOrigin(r))
 	})
+}
+
+// withWebviewOrigin is r, which brings no Origin, with the one the webview would have sent
+// (originFromWebview's rules): a Referer's from another origin, else the webview's own.
+func withWebviewOrigin(r *http.Request) *http.Request {
+	origin := webviewOrigins[0]
+	if ref := refererOrigin(r.Header.Get("Referer")); ref != "" && !slices.Contains(webviewOrigins[:], ref) {
+		origin = ref
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Origin", origin)
+	return r
 }
 
 // refererOrigin returns the scheme://host of a Referer, or "" when there is none to read.

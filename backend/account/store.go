@@ -65,18 +65,8 @@ func (Store) byIDWithHash(ctx context.Context, q store.DBTX, id int64) (Account,
 
 // setPassword replaces the password hash of account id.
 func (Store) setPassword(ctx context.Context, q store.DBTX, id int64, hash string) error {
-	res, err := q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE id = $2`, hash, id)
-	if err != nil {
-		return fmt.Errorf("set password: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("set password: %w", err)
-	}
-	if n != 1 {
-		return fmt.Errorf("set password: %d rows", n)
-	}
-	return nil
+	return store.ExecOne(ctx, q, "set password", `UPDATE accounts SET password_hash = $1 WHERE id = $2`,
+		hash, id)
 }
 
 // emailExists reports whether an account already uses email.

@@ -117,21 +117,10 @@ func (Store) insert(ctx context.Context, q store.DBTX, p Passkey) (int64, error)
 // recordUse writes back what a successful login changed: the signature counter, the flags
 // (backup state can change, e.g. when a passkey gets synced) and the time of use.
 func (Store) recordUse(ctx context.Context, q store.DBTX, credentialID []byte, c *webauthn.Credential, now time.Time) error {
-	res, err := q.ExecContext(ctx, `UPDATE passkeys SET sign_count = $1, user_present = $2, user_verified = $3,
+	return store.ExecOne(ctx, q, "update passkey after login", `UPDATE passkeys SET sign_count = $1, user_present = $2, user_verified = $3,
 		backup_eligible = $4, backup_state = $5, last_used_at = $6 WHERE credential_id = $7`,
 		c.Authenticator.SignCount, store.Bit(c.Flags.UserPresent), store.Bit(c.Flags.UserVerified),
 		store.Bit(c.Flags.BackupEligible), store.Bit(c.Flags.BackupState), store.Millis(now), credentialID)
-	if err != nil {
-		return fmt.Errorf("update passkey after login: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("update passkey after login: rows affected: %w", err)
-	}
-	if n != 1 {
-		return fmt.Errorf("update passkey after login: %d rows", n)
-	}
-	return nil
 }
 
 // recordUseIf is recordUse for a login checked outside the writer lock: it writes only if
@@ -157,18 +146,8 @@ func (Store) recordUseIf(ctx context.Context, q store.DBTX, seen Passkey, c *web
 
 // rename sets the name of passkey id, if account accountID owns it.
 func (Store) rename(ctx context.Context, q store.DBTX, id, accountID int64, name string) error {
-	res, err := q.ExecContext(ctx, `UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3`, name, id, accountID)
-	if err != nil {
-		return fmt.Errorf("rename passkey: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("rename passkey: rows affected: %w", err)
-	}
-	if n != 1 {
-		return fmt.Errorf("rename passkey: %d rows", n)
-	}
-	return nil
+	return store.ExecOne(ctx, q, "rename passkey", `UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3`,
+		name, id, accountID)
 }
 
 // deleteOwned deletes the passkey with credentialID if account accountID owns it, and
@@ -334,18 +313,8 @@ func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, fo
 
 // ceremonySucceeded records that the finish that used ceremony id succeeded.
 func (Store) ceremonySucceeded(ctx context.Context, q store.DBTX, id string) error {
-	res, err := q.ExecContext(ctx, `UPDATE used_ceremonies SET succeeded = 1 WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("remember ceremony outcome: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("remember ceremony outcome: rows affected: %w", err)
-	}
-	if n != 1 {
-		return fmt.Errorf("remember ceremony outcome: %d rows", n)
-	}
-	return nil
+	return store.ExecOne(ctx, q, "remember ceremony outcome", `UPDATE used_ceremonies SET succeeded = 1 WHERE id = $1`,
+		id)
 }
 
 // usedCeremony returns what is remembered of ceremony id; found is false when nothing is.

@@ -73,18 +73,8 @@ func (Store) deleteEndedByToken(ctx context.Context, q store.DBTX, tokenHash []b
 // setToken replaces the token of session id (rotation); the row, its proofs and its
 // ceremonies stay.
 func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []byte) error {
-	res, err := q.ExecContext(ctx, `UPDATE sessions SET token_hash = $1 WHERE id = $2`, tokenHash, id)
-	if err != nil {
-		return fmt.Errorf("rotate session token: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("rotate session token: %w", err)
-	}
-	if n != 1 {
-		return fmt.Errorf("rotate session token: %d rows", n)
-	}
-	return nil
+	return store.ExecOne(ctx, q, "rotate session token", `UPDATE sessions SET token_hash = $1 WHERE id = $2`,
+		tokenHash, id)
 }
 
 // takeLoginGrace uses up the login grace of session id if the session logged in after since

@@ -194,6 +194,25 @@ func IsUniqueViolation(err error) bool {
 	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
+// ExecOne runs query, an UPDATE of one row found by its key, and fails unless exactly one
+// row changed: a write the caller has just checked for (under the same transaction) that
+// finds no row, or several, is a bug or a race to surface, never to pass over. what names
+// the write in the error.
+func ExecOne(ctx context.Context, q DBTX, what, query string, args ...any) error {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("%s: %d rows", what, n)
+	}
+	return nil
+}
+
 // Bit stores a boolean as the INTEGER 0 or 1 of our boolean columns. SQLite's driver
 // converts a Go bool itself; pgx refuses to write a bool into a BIGINT, so every query
 // passes Bit(b).
