@@ -112,6 +112,8 @@ echo "== Binary $BIN: $(( $(stat -c %s "$BIN") / 1024 )) KiB; $BARE: $(( $(stat 
 js=0; css=0
 for f in frontend/dist/assets/*.js; do js=$((js + $(gzip -9 -c "$f" | wc -c))); done
 for f in frontend/dist/assets/*.css; do css=$((css + $(gzip -9 -c "$f" | wc -c))); done
-echo "== Frontend gzip -9: JS $((js / 1024)) KiB, CSS $((css / 1024)) KiB, total $(((js + css) / 1024)) KiB"
+echo "== Frontend gzip -9, every chunk: JS $((js / 1024)) KiB, CSS $((css / 1024)) KiB, total $(((js + css) / 1024)) KiB"
+# What a patient's first page loads (the rest is loaded when first opened): the build's own check.
+node frontend/scripts/check-start-size.mjs | sed 's/^/== /'
 echo "desktop launch: $(echo "scale=4; $app_t / $bare_t" | bc | xargs printf '%.2f')x bare"
 echo "desktop PSS: $(echo "scale=4; $app_p / $bare_p" | bc | xargs printf '%.2f')x bare"
