@@ -53,12 +53,7 @@ func (k *KeyringStore) User() string { return k.user }
 
 // Get implements Store.
 func (k *KeyringStore) Get() (string, error) {
-	var secret string
-	err := k.call("read", k.readTimeout, func() error {
-		var err error
-		secret, err = keyring.Get(KeyringService, k.user)
-		return err
-	})
+	secret, err := call(k, "read", k.readTimeout, func() (string, error) { return keyring.Get(KeyringService, k.user) })
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", ErrNoSession
 	}
@@ -67,12 +62,13 @@ func (k *KeyringStore) Get() (string, error) {
 
 // Set implements Store.
 func (k *KeyringStore) Set(secret string) error {
-	return k.call("save", k.timeout, func() error { return keyring.Set(KeyringService, k.user, secret) })
+	_, err := call(k, "save", k.timeout, func() (struct{}, error) { return struct{}{}, keyring.Set(KeyringService, k.user, secret) })
+	return err
 }
 
 // Delete implements Store.
 func (k *KeyringStore) Delete() error {
-	err := k.call("delete", k.timeout, func() error { return keyring.Delete(KeyringService, k.user) })
+	_, err := call(k, "delete", k.timeout, func() (struct{}, error) { return struct{}{}, keyring.Delete(KeyringService, k.user) })
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}
@@ -81,22 +77,32 @@ func (k *KeyringStore) Delete() error {
 
 // call runs one keyring operation with a time limit. On a timeout the operation goes on in
 // the background; the fallback store stops using the keyring after the first failure, so at
-// most one such call is left behind.
-func (k *KeyringStore) call(what string, timeout time.Duration, op func() error) error {
-	if err := k.reachable(); err != nil {
-		return fmt.Errorf("keyring %s: %w", what, err)
+// most one such call is left behind. Its result travels only through the channel, never
+// through a variable the caller reads, so an answer that comes after the timeout touches
+// nothing the caller still holds.
+func call[T any](k *KeyringStore, what string, timeout time.Duration, op func() (T, error)) (T, error) {
+	type result struct {
+		value T
+		err   error
 	}
-	done := make(chan error, 1)
-	go func() { done <- op() }()
+	var zero T
+	if err := k.reachable(); err != nil {
+		return zero, fmt.Errorf("keyring %s: %w", what, err)
+	}
+	done := make(chan result, 1)
+	go func() {
+		value, err := op()
+		done <- result{value, err}
+	}()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
-	case err := <-done:
-		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-			return fmt.Errorf("keyring %s: %w", what, err)
+	case r := <-done:
+		if r.err != nil && !errors.Is(r.err, keyring.ErrNotFound) {
+			return zero, fmt.Errorf("keyring %s: %w", what, r.err)
 		}
-		return err
+		return r.value, r.err
 	case <-timer.C:
-		return fmt.Errorf("keyring %s: the Secret Service did not answer within %s", what, timeout)
+		return zero, fmt.Errorf("keyring %s: the Secret Service did not answer within %s", what, timeout)
 	}
 }
