@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -152,6 +153,9 @@ func New(cfg Config) (*Client, error) {
 		},
 		Transport: transport,
 		ModifyResponse: func(res *http.Response) error {
+			if err := fromTheAPI(res); err != nil {
+				return err // ErrorHandler: relying_party_unreachable
+			}
 			c.idle.lower(res.Header)
 			return nil
 		},
@@ -230,6 +234,22 @@ func config(cfg Config, origin string, rs *httpapi.Responder, w http.ResponseWri
 		Kiosk      bool   `json:"kiosk"`
 		System     string `json:"system,omitempty"`
 	}{"device", rpID(origin), cfg.Kiosk, cfg.System})
+}
+
+// fromTheAPI says whether res is the relying party's API answering. Every answer of the
+// API, success or refusal, is JSON (httpapi.Write; docs/api.md), so an answer that is not is
+// someone else's: the fleet's TLS proxy saying 502, 503 or 504 because no replica is up, a
+// captive portal, a load balancer's maintenance page. Passed on, the page could only say
+// "there is a problem with the service" on every click; treated as no answer, the start page
+// says the patient cannot log in here at the moment and what to do instead. Its headers
+// (a Set-Cookie, say) are not kept either.
+func fromTheAPI(res *http.Response) error {
+	media, _, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
+	if err != nil || media != "application/json" {
+		return fmt.Errorf("the answer (status %d, Content-Type %q) is not the relying party's API: a proxy in front of it, with no server behind?",
+			res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	return nil
 }
 
 // unreachable is the cause logged for a call that got no answer: the relying party, the

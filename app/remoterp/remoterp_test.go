@@ -504,3 +504,66 @@ func TestASessionIsForgottenHereWhenTheRelyingPartyCannotBeTold(t *testing.T) {
 		})
 	}
 }
+
+// The fleet's TLS proxy is up but no replica behind it is: the proxy answers with a page of
+// its own (nginx's 502 Bad Gateway in HTML, a 503 maintenance page, a captive portal's 200).
+// None of that is the relying party's API, whose every answer is JSON, so the page gets
+// relying_party_unreachable, as if nothing had answered, and none of the front's headers
+// (a cookie of its own, say) reach the shell's jar or the page.
+func TestAProxysOwnPageWithNoServerBehindItCountsAsUnreachable(t *testing.T) {
+	ca := testkit.NewCA(t)
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+	}{
+		{"nginx's 502 Bad Gateway page", http.StatusBadGateway, "text/html", "<html><body><center><h1>502 Bad Gateway</h1></center></body></html>"},
+		{"a 503 maintenance page in plain text", http.StatusServiceUnavailable, "text/plain; charset=utf-8", "Service Unavailable"},
+		{"a 504 from a load balancer with no Content-Type", http.StatusGatewayTimeout, "", ""},
+		{"a captive portal's sign-in page, answered 200", http.StatusOK, "text/html; charset=utf-8", "<html>Sign in to the Wi-Fi</html>"},
+		{"a proxy's own 404 for a host it does not serve", http.StatusNotFound, "text/html", "<h1>Not Found</h1>"},
+		{"JSON in the wrong media type", http.StatusOK, "text/plain", `{"signedIn":true}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				http.SetCookie(w, &http.Cookie{Name: session.CookieName, Value: "from-the-proxy", Path: "/"})
+				if tt.contentType != "" {
+					w.Header().Set("Content-Type", tt.contentType)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			front.TLS = ca.ServerConfig(t, "localhost")
+			front.Config.ErrorLog = log.New(io.Discard, "", 0)
+			front.StartTLS()
+			t.Cleanup(front.Close)
+			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
+			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+
+			res := a.do(t, http.MethodPost, "/api/login/password", signUp)
+			if res.status != http.StatusBadGateway {
+				t.Fatalf("got %d %s, want 502", res.status, res.body)
+			}
+			if code := res.code(t); code != "relying_party_unreachable" {
+				t.Errorf("code %q, want relying_party_unreachable", code)
+			}
+			if got := res.header.Get("Content-Type"); !strings.HasPrefix(got, "application/json") {
+				t.Errorf("the page got Content-Type %q, not the API's JSON", got)
+			}
+			if a.jar.SignedIn() {
+				t.Error("the proxy's own cookie was kept as the session")
+			}
+			if got := res.header.Values("Set-Cookie"); len(got) != 0 {
+				t.Errorf("a cookie reached the page: %q", got)
+			}
+			if logs := a.logs.String(); !strings.Contains(logs, "not the relying party's API") || strings.Contains(logs, "correct horse") {
+				t.Errorf("the log should say the answer was not the API's, and nothing sent:\n%s", logs)
+			}
+			if got := a.do(t, http.MethodGet, "/api/session", ""); got.status != http.StatusBadGateway {
+				t.Errorf("GET /api/session got %d %s, want 502", got.status, got.body)
+			}
+		})
+	}
+}
