@@ -64,11 +64,11 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fset.StringVar(&opts.origin, "origin", "", "origin of the relying party, e.g. https://passkeys.example.org; its host name is the RP ID (default: http://localhost and the --addr port)")
 	fset.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "serve only: address to listen on")
 	fset.StringVar(&opts.database, "database", "", "serve only: the PostgreSQL database that the replicas of a fleet share, e.g. postgres://passkeys@db.example/passkeys (default: the SQLite file in --data-dir). No password here (anyone can see it with `ps`): put the whole address in "+databaseEnv+" instead, or the password in ~/.pgpass")
-	fset.Func("trusted-proxy", "serve only: a reverse proxy (an address, or a network such as 10.0.0.0/8; repeat the flag or separate them with commas) whose X-Forwarded-For client address is believed for lockouts and the activity list; without it, forwarded addresses are ignored", func(v string) error {
+	fset.Func("trusted-proxy", "serve only: a reverse proxy's own address, e.g. 10.0.0.5 (or a network, e.g. 10.0.0.0/28, only if every address in it is one of your proxies; repeat the flag or separate them with commas), whose X-Forwarded-For client address is believed for lockouts and the activity list; without it, forwarded addresses are ignored", func(v string) error {
 		for _, part := range strings.Split(v, ",") {
 			p, err := httpapi.ParseTrustedProxy(part)
 			if err != nil {
-				return fmt.Errorf("%q is not an address or a network such as 10.0.0.0/8", strings.TrimSpace(part))
+				return err
 			}
 			opts.trustedProxies = append(opts.trustedProxies, p)
 		}
