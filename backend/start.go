@@ -45,8 +45,11 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Starting, error) {
 	closeLocked := sync.OnceFunc(func() { close(st.locked) })
 	opts = append(opts[:len(opts):len(opts)], func(o *options) { o.locked = closeLocked })
 	go func() {
-		defer close(st.done)
+		// done is closed before locked when New ends without having locked the folder (a
+		// second copy of the app): Locked, woken by locked, must then find done closed and
+		// return New's error, not nil. (Deferred calls run last first.)
 		defer closeLocked()
+		defer close(st.done)
 		st.srv, st.err = New(ctx, cfg, opts...)
 	}()
 	return st, nil
