@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/audit"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/lockout"
+	"github.com/nhs-passkeys/companion/backend/origin"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 	"github.com/nhs-passkeys/companion/backend/reauth"
 	"github.com/nhs-passkeys/companion/backend/session"
@@ -206,16 +206,18 @@ func isAPI(path string) bool { return path == "/api" || strings.HasPrefix(path, 
 // meets (httpapi.Edge): the Host names answered (the RP origin's, and the desktop webview's
 // in the desktop app), the origins allowed to change anything, the security headers.
 func edgeOf(cfg Config) (string, httpapi.Edge, error) {
-	origin, err := normaliseOrigin(cfg.Origin)
+	// One spelling for every origin (origin.Parse): the kiosks of a fleet write theirs the
+	// same way, and a browser sends it so.
+	rpOrigin, _, err := origin.Parse(cfg.Origin)
 	if err != nil {
-		return "", httpapi.Edge{}, err
+		return "", httpapi.Edge{}, fmt.Errorf("backend: the relying party's origin %w (write it as https://passkeys.example.org, or http://localhost:8080 on this computer)", err)
 	}
-	origins := append([]string{origin}, cfg.RequestOrigins...)
+	origins := append([]string{rpOrigin}, cfg.RequestOrigins...)
 	hosts, err := httpapi.HostsOf(origins...)
 	if err != nil {
 		return "", httpapi.Edge{}, fmt.Errorf("backend: %w", err)
 	}
-	return origin, httpapi.Edge{Hosts: hosts, Origins: origins, Headers: securityHeaders}, nil
+	return rpOrigin, httpapi.Edge{Hosts: hosts, Origins: origins, Headers: securityHeaders}, nil
 }
 
 // openDatabase opens the fleet's PostgreSQL database when cfg.Database names one (no data
@@ -268,17 +270,6 @@ func (s *Server) Close() error {
 		err = lerr
 	}
 	return err
-}
-
-// normaliseOrigin checks that origin is scheme://host[:port] with scheme http or https and
-// returns it in the form browsers send in the Origin header.
-func normaliseOrigin(origin string) (string, error) {
-	u, err := url.Parse(strings.TrimSuffix(origin, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("backend: Origin %q must look like http://localhost:8080 or https://host.example", origin)
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Host), nil
 }
 
 // config serves GET /api/config.

@@ -176,7 +176,7 @@ func New(cfg Config) (*Client, error) {
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/api/config":
-			config(cfg, origin, rs, w, r)
+			config(cfg, target.Hostname(), rs, w, r)
 		case strings.HasPrefix(r.URL.Path, "/api/device/"):
 			// The shell's own endpoints (app/device) answer these in front of this handler;
 			// one they did not answer does not exist, and is not the relying party's either.
@@ -222,7 +222,7 @@ func (c *Client) Close() { c.transport.CloseIdleConnections() }
 // computer's. Only "rpId" is the server's, and it is the host name of its origin (WebAuthn
 // L3 §5.1.2), known without asking. Answered here, the page learns how to run even while the
 // server is down, and then shows relying_party_unreachable on its first real call.
-func config(cfg Config, origin string, rs *httpapi.Responder, w http.ResponseWriter, r *http.Request) {
+func config(cfg Config, rpID string, rs *httpapi.Responder, w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET")
 		rs.Error(w, r, httpapi.MethodNotAllowed())
@@ -233,7 +233,7 @@ func config(cfg Config, origin string, rs *httpapi.Responder, w http.ResponseWri
 		RPID       string `json:"rpId"`
 		Kiosk      bool   `json:"kiosk"`
 		System     string `json:"system,omitempty"`
-	}{"device", rpID(origin), cfg.Kiosk, cfg.System})
+	}{"device", rpID, cfg.Kiosk, cfg.System})
 }
 
 // fromTheAPI says whether res is the relying party's API answering. Every answer of the

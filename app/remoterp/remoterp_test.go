@@ -294,6 +294,14 @@ func TestARelyingPartyThatCannotBeReachedGivesThePageACode(t *testing.T) {
 			c.Close()
 		}
 	})
+	// A server whose certificate, from the trusted CA, names another host.
+	other := httptest.NewUnstartedServer(rp.srv.Handler)
+	other.TLS = rp.ca.ServerConfig(t, "passkeys.example.org")
+	other.Config.ErrorLog = log.New(io.Discard, "", 0)
+	other.StartTLS()
+	t.Cleanup(other.Close)
+	_, otherPort, _ := net.SplitHostPort(other.Listener.Addr().String())
+	elsewhere := "https://localhost:" + otherPort
 	_, silentPort, _ := net.SplitHostPort(silent.Addr().String())
 	_, closedPort, _ := net.SplitHostPort(closed)
 
@@ -304,7 +312,7 @@ func TestARelyingPartyThatCannotBeReachedGivesThePageACode(t *testing.T) {
 		status int
 	}{
 		{"a certificate from a CA the system does not trust, with no CA file", remoterp.Config{Address: rp.origin}, "certificate", http.StatusBadGateway},
-		{"a certificate for another name (it names localhost, not 127.0.0.1)", remoterp.Config{Address: strings.Replace(rp.origin, "localhost", "127.0.0.1", 1), CAFile: rp.ca.File},
+		{"a certificate for another name (it names passkeys.example.org, not localhost)", remoterp.Config{Address: elsewhere, CAFile: rp.ca.File},
 			"certificate", http.StatusBadGateway},
 		{"nothing listening", remoterp.Config{Address: "https://localhost:" + closedPort, CAFile: rp.ca.File}, "connection refused", http.StatusBadGateway},
 		{"a server that never answers", remoterp.Config{Address: "https://localhost:" + silentPort, CAFile: rp.ca.File, Timeout: 300 * time.Millisecond},
@@ -377,9 +385,14 @@ func TestBadRelyingPartySettingsAreRefusedWithACode(t *testing.T) {
 		{"a port is kept and the host lower-cased", "https://Passkeys.Example.org:8443", "", "", "https://passkeys.example.org:8443"},
 		{"a lone slash is the origin", "https://passkeys.example.org/", "", "", "https://passkeys.example.org"},
 		{"http to localhost is accepted", "http://localhost:8080", "", "", "http://localhost:8080"},
-		{"http to 127.0.0.1 is accepted", "http://127.0.0.1:8080", "", "", "http://127.0.0.1:8080"},
-		{"http to ::1 is accepted", "http://[::1]:8080", "", "", "http://[::1]:8080"},
-		{"http to ::1 without a port is accepted", "http://[::1]", "", "", "http://[::1]"},
+		{"http to a name under .localhost is accepted", "http://kiosk.localhost:8080", "", "", "http://kiosk.localhost:8080"},
+		{"a name in another script is written in its ASCII form, as browsers send it", "https://bücher.example", "", "", "https://xn--bcher-kva.example"},
+		{"http to 127.0.0.1 is refused: passkeys cannot belong to an IP address", "http://127.0.0.1:8080", "", remoterp.AddressInvalid, ""},
+		{"http to ::1 is refused too", "http://[::1]:8080", "", remoterp.AddressInvalid, ""},
+		{"an https IP address is refused", "https://192.0.2.10", "", remoterp.AddressInvalid, ""},
+		{"an IPv6 address with a zone is refused", "https://[fe80::1%25eth0]", "", remoterp.AddressInvalid, ""},
+		{"a host name ending in a dot is refused", "https://passkeys.example.org.", "", remoterp.AddressInvalid, ""},
+		{"a host name that is not a domain name is refused", "https://passkeys_.example..org", "", remoterp.AddressInvalid, ""},
 		{"https's own port is left out, as browsers send the origin", "https://passkeys.example.org:443", "", "", "https://passkeys.example.org"},
 		{"http's own port is left out too", "http://localhost:80", "", "", "http://localhost"},
 		{"a port's leading zeros are dropped", "https://passkeys.example.org:08443", "", "", "https://passkeys.example.org:8443"},

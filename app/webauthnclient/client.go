@@ -14,12 +14,11 @@ package webauthnclient
 import (
 	"errors"
 	"fmt"
-	"net/netip"
-	"net/url"
 	"strings"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/nhs-passkeys/companion/backend/origin"
 )
 
 // Errors of the client's own checks, named after the DOMException a browser would throw.
@@ -49,28 +48,14 @@ type Client struct {
 	host   string // its host: the effective domain (§5.1.3 step 6)
 }
 
-// New returns the client for origin. Like a browser, it refuses an origin where WebAuthn is
-// not available: anything but https, except http on localhost (a potentially trustworthy
-// origin), and hosts that are IP addresses (their effective domain is not a valid domain,
-// §5.1.3 step 6).
-func New(origin string) (*Client, error) {
-	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("webauthnclient: origin %q must look like https://host.example or http://localhost:8080", origin)
-	}
-	host, err := domain(u.Hostname())
+// New returns the client for the relying party's origin. Like a browser, it refuses an
+// origin where WebAuthn is not available (origin.Parse: anything but https, except http on
+// localhost, a potentially trustworthy origin; and hosts that are IP addresses, whose
+// effective domain is not a valid domain, §5.1.3 step 6).
+func New(rpOrigin string) (*Client, error) {
+	serialised, host, err := origin.Parse(rpOrigin)
 	if err != nil {
-		return nil, fmt.Errorf("webauthnclient: origin %q: %w", origin, err)
-	}
-	if u.Scheme == "http" && host != "localhost" && !strings.HasSuffix(host, ".localhost") {
-		return nil, fmt.Errorf("webauthnclient: origin %q is not a secure context (use https, or http://localhost)", origin)
-	}
-	serialised := u.Scheme + "://" + host
-	port := u.Port()
-	defaultPort := (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443")
-	if port != "" && !defaultPort {
-		serialised += ":" + port
+		return nil, fmt.Errorf("webauthnclient: the relying party's origin %w (it must look like https://host.example or http://localhost:8080)", err)
 	}
 	return &Client{origin: serialised, host: host}, nil
 }
@@ -89,7 +74,7 @@ func (c *Client) rpID(requested *string) (string, error) {
 	if !isRegistrableDomainSuffixOrEqual(*requested, c.host) {
 		return "", fmt.Errorf("%w: %q for origin %s", ErrSecurity, *requested, c.origin)
 	}
-	id, _ := domain(*requested) // cannot fail: checked above
+	id, _ := origin.Domain(*requested) // cannot fail: checked above
 	return id, nil
 }
 
@@ -102,7 +87,7 @@ func isRegistrableDomainSuffixOrEqual(hostSuffix, originalHost string) bool {
 		return false
 	}
 	// 2. Parse it as a host; failure is false. IP addresses are hosts but not domains.
-	host, err := domain(hostSuffix)
+	host, err := origin.Domain(hostSuffix)
 	if err != nil {
 		return false
 	}
@@ -121,17 +106,4 @@ func isRegistrableDomainSuffixOrEqual(hostSuffix, originalHost string) bool {
 		}
 	}
 	return true
-}
-
-// domain parses a host that must be a domain (not an IP address) into its lower-case ASCII
-// form (IDNA UTS #46 lookup, as the URL standard's host parser does).
-func domain(s string) (string, error) {
-	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
-		return "", fmt.Errorf("%q is an IP address, not a domain", s)
-	}
-	d, err := idna.Lookup.ToASCII(s)
-	if err != nil || d == "" || strings.HasSuffix(d, ".") {
-		return "", fmt.Errorf("%q is not a valid domain", s)
-	}
-	return d, nil
 }
