@@ -42,14 +42,18 @@ func TestBothEnginesMigrateToTheSameSchema(t *testing.T) {
 	}
 }
 
-// meaning maps a declared column type to what it holds.
-func meaning(declared string) string {
-	switch strings.ToLower(declared) {
-	case "integer", "bigint":
-		return "integer" // both 64-bit
-	case "text":
+// meaning maps a column type, as each engine reports it, to what it holds. SQLite's INTEGER
+// holds 64 bits, as PostgreSQL's bigint does; PostgreSQL's own integer holds only 32, so a
+// column declared that way there is not the same column (times are Unix milliseconds).
+func meaning(engine, declared string) string {
+	switch d := strings.ToLower(declared); {
+	case d == "integer" && engine == "sqlite", d == "bigint" && engine == "postgres":
+		return "integer (64-bit)"
+	case d == "integer" || d == "smallint":
+		return "integer (" + d + ", narrower than 64 bits)"
+	case d == "text":
 		return "text"
-	case "blob", "bytea":
+	case d == "blob" && engine == "sqlite", d == "bytea" && engine == "postgres":
 		return "bytes"
 	}
 	return "unknown type " + declared
@@ -110,7 +114,7 @@ func describeSQLite(t *testing.T, db *sql.DB) string {
 		var pk []string
 		for _, c := range queryStrings(t, db, `SELECT name, type, "notnull", pk FROM pragma_table_info($1) ORDER BY pk`, table) {
 			// A PRIMARY KEY column is never NULL (an INTEGER PRIMARY KEY is the rowid).
-			s.add("%s.%s %s %s", table, c[0], meaning(c[1]), nullability(c[2] == "1" || c[3] != "0"))
+			s.add("%s.%s %s %s", table, c[0], meaning("sqlite", c[1]), nullability(c[2] == "1" || c[3] != "0"))
 			if c[3] != "0" {
 				pk = append(pk, c[0])
 			}
@@ -155,7 +159,7 @@ func describePostgres(t *testing.T, db *sql.DB) string {
 		s.add("table %s", table)
 		for _, c := range queryStrings(t, db, `SELECT column_name, data_type, is_nullable FROM information_schema.columns
 			WHERE table_schema = 'public' AND table_name = $1`, table) {
-			s.add("%s.%s %s %s", table, c[0], meaning(c[1]), nullability(c[2] == "NO"))
+			s.add("%s.%s %s %s", table, c[0], meaning("postgres", c[1]), nullability(c[2] == "NO"))
 		}
 		// Unique keys and indexes, each with its columns in key order.
 		for _, ix := range queryStrings(t, db, `SELECT i.relname, x.indisunique, x.indisprimary,

@@ -141,7 +141,8 @@ func databaseAddress(flagValue string, getenv func(string) string, serve bool) (
 		if err != nil {
 			return "", errors.New("--database could not be read: write it as postgres://user@host:port/database")
 		}
-		if hasPassword(u) || u.Query().Has("password") {
+		// sslpassword is the passphrase of the client's TLS key: as secret as the password.
+		if q := u.Query(); hasPassword(u) || q.Has("password") || q.Has("sslpassword") {
 			return "", fmt.Errorf("--database must not hold a password, which anyone on this computer could read with `ps`: put the whole address in %s instead, or the password in ~/.pgpass", databaseEnv)
 		}
 	}
