@@ -204,18 +204,11 @@ func (s *Service) nameOf(a authenticator.Authenticator, aaguid []byte) string {
 	return a.Name
 }
 
-// formatAAGUID is a key's AAGUID as the API shows it: "" when its getInfo gives none
-// (docs/api.md, Key.aaguid).
-func formatAAGUID(b []byte) string {
-	text, _ := aaguid.Format(b)
-	return text
-}
-
 // describe builds a key's answer from its getInfo and PIN retries.
 func (s *Service) describe(a authenticator.Authenticator, info fido2.Info, retries int) keyJSON {
 	out := keyJSON{
 		ID: a.ID, Kind: a.Kind, Name: s.nameOf(a, info.AAGUID), Readable: true,
-		AAGUID: formatAAGUID(info.AAGUID), Versions: info.Versions,
+		AAGUID: aaguid.Format(info.AAGUID), Versions: info.Versions,
 	}
 	if out.Versions == nil {
 		out.Versions = []string{}
