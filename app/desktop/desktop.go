@@ -187,7 +187,7 @@ func Run(ctx context.Context, opts Options) error {
 		MinWidth:  400,
 		MinHeight: 480,
 		// Kiosk mode: the whole screen, with no title bar or buttons to close or shrink it
-		// (WindowStartState needs a window manager on Linux; see PLATFORM-NOTES.md).
+		// (WindowStartState needs a window manager on Linux; see ../shared/PLATFORM-NOTES.md).
 		WindowStartState: startState,
 		Frameless:        opts.Kiosk != nil,
 		BackgroundColour: options.NewRGB(255, 255, 255),
@@ -219,7 +219,7 @@ func Run(ctx context.Context, opts Options) error {
 		},
 		// Every way of closing (the close button, SIGINT/SIGTERM, Quit) comes through here.
 		// On Linux Wails would call GTK from this goroutine; quitWindow queues it onto GTK's
-		// own thread instead (quit_gtk.go).
+		// own thread instead (gtk_linux.go).
 		OnBeforeClose: func(wctx context.Context) (prevent bool) {
 			if opts.Kiosk != nil && ctx.Err() == nil {
 				// A patient pressing Alt+F4: kiosk mode ends only through the administrator's

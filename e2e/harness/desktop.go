@@ -209,7 +209,7 @@ func sameOriginDeviceReads(origin string, r *http.Request) *http.Request {
 }
 
 // NewWebview starts headless Chromium without WebAuthn, as the Linux webview is
-// (PLATFORM-NOTES.md): every document loses PublicKeyCredential and navigator.credentials
+// (../shared/PLATFORM-NOTES.md): every document loses PublicKeyCredential and navigator.credentials
 // before its own scripts run.
 func NewWebview(t *testing.T) context.Context {
 	t.Helper()

@@ -17,7 +17,7 @@
 //     It is never logged, never kept, and never put in an error.
 //   - Nothing removes the account's last way to log in: deleting the account's passkey from
 //     a key, or resetting a key that holds the account's passkeys, is refused when the
-//     account would keep no password and no other usable passkey (DESIGN.md, "the last way
+//     account would keep no password and no other usable passkey (../shared/DESIGN.md, "the last way
 //     to log in cannot be removed").
 package keys
 
