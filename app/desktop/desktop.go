@@ -25,7 +25,6 @@ import (
 	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/sessionjar"
-	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/session"
 )
 
@@ -140,7 +139,7 @@ func Run(ctx context.Context, opts Options) error {
 	app := filesWithoutSession(jar.Wrap(originFromWebview(handler)), handler)
 	var visitOver atomic.Pointer[error] // set once the visit is over: nil error, or why it could not be marked
 	if opts.Kiosk != nil && opts.Kiosk.VisitDir != "" {
-		app = endRunAtVisitEnd(app, func() {
+		app = kioskapi.OnVisitEnd(app, func() {
 			err := kiosk.MarkVisitOver(opts.Kiosk.VisitDir)
 			if !visitOver.CompareAndSwap(nil, &err) {
 				return
@@ -289,23 +288,6 @@ func webviewDataPath(k *Kiosk) string {
 		return ""
 	}
 	return kiosk.WebViewFolder(k.VisitDir)
-}
-
-// endRunAtVisitEnd calls ended after a logout the backend accepted has been answered
-// (kioskapi.EndsVisit: the page's "Log out" and its idle timeout's, and the shell's own
-// after a key was taken out, which comes through here too).
-func endRunAtVisitEnd(h http.Handler, ended func()) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !kioskapi.EndsVisit(r) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		rec := &httpapi.StatusWriter{ResponseWriter: w}
-		h.ServeHTTP(rec, r)
-		if rec.Status == http.StatusOK {
-			ended()
-		}
-	})
 }
 
 // originOnDeviceReads gives the webview's GETs to the device endpoints the Origin header
