@@ -134,9 +134,9 @@ func Run(ctx context.Context, opts Options) error {
 	go jar.Load()
 	handler := opts.Handler
 	if opts.Devices != nil {
-		handler = originOnDeviceReads(opts.Devices.Wrap(handler))
+		handler = originFromWebview(opts.Devices.Wrap(handler), readsDevice)
 	}
-	app := filesWithoutSession(jar.Wrap(originFromWebview(handler)), handler)
+	app := filesWithoutSession(jar.Wrap(originFromWebview(handler, changesState)), handler)
 	var visitOver atomic.Pointer[error] // set once the visit is over: nil error, or why it could not be marked
 	if opts.Kiosk != nil && opts.Kiosk.VisitDir != "" {
 		app = kioskapi.OnVisitEnd(app, func() {
@@ -288,23 +288,6 @@ func webviewDataPath(k *Kiosk) string {
 		return ""
 	}
 	return kiosk.WebViewFolder(k.VisitDir)
-}
-
-// originOnDeviceReads gives the webview's GETs to the device endpoints the Origin header
-// those endpoints require on every request, reads included (docs/api.md): WebKitGTK sends
-// none on a same-origin GET, as on its POSTs. The reasoning is originFromWebview's: nothing
-// listens on TCP, so the request comes from a document in this webview; an Origin it brings
-// is kept, a Referer from another origin becomes the Origin (and is refused), and otherwise
-// it is the webview's.
-func originOnDeviceReads(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Origin") != "" ||
-			!strings.HasPrefix(r.URL.Path, "/api/device/") {
-			h.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, withWebviewOrigin(r))
-	})
 }
 
 // filesWithoutSession sends the webview's requests for the frontend's files (a GET or HEAD

@@ -193,8 +193,8 @@ func StartKiosk(t *testing.T, key *virtualkey.Key, idle time.Duration) *DesktopS
 }
 
 // sameOriginDeviceReads does for Chromium what the desktop shell does for the webview
-// (app/desktop, originOnDeviceReads): the device endpoints want an Origin on every request,
-// reads included, and a browser sends none with a same-origin GET (Fetch standard,
+// (app/desktop, originFromWebview with readsDevice): the device endpoints want an Origin on
+// every request, reads included, and a browser sends none with a same-origin GET (Fetch standard,
 // "append a request Origin header"). A GET that Chromium marks as coming from this origin's
 // own page (Sec-Fetch-Site: same-origin) gets the page's origin; anything else is left to be
 // refused.
