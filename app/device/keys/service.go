@@ -83,8 +83,7 @@ type Config struct {
 // the state the endpoints share: what each key last said, the jobs, the reset tickets and
 // when each key was plugged in.
 //
-// Lock order: Service.mu -> a job's lock (authenticator.Job); the lease's and the Set's
-// mutexes are leaves.
+// Lock order: app/device.Service's (Service.mu before a job's lock).
 type Service struct {
 	set   *authenticator.Set
 	lease *authenticator.Lease
