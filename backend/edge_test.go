@@ -118,7 +118,7 @@ func TestServerAnswersOnlyForItsOwnHostName(t *testing.T) {
 					}
 				}
 			}
-			if s.Count(`SELECT count(*) FROM accounts WHERE email = 'sam@example.com'`) != 0 || !signedIn(pat) {
+			if s.Count(`SELECT count(*) FROM accounts WHERE email = 'sam@example.com'`) != 0 || !signedIn(t, pat) {
 				t.Fatalf("a refused host name created an account or ended Pat's session")
 			}
 			for i, host := range tt.accepted {
@@ -182,15 +182,6 @@ func TestServerAnswersOnlyForItsOwnHostName(t *testing.T) {
 			t.Errorf("a request for another host name created an account")
 		}
 	})
-}
-
-func signedIn(c *testserver.Client) bool {
-	var session struct {
-		SignedIn bool `json:"signedIn"`
-	}
-	res := c.Get("/api/session")
-	_ = json.Unmarshal(res.Body, &session)
-	return res.Status == http.StatusOK && session.SignedIn
 }
 
 // Rule: requests are exactly what the API says. A body is JSON, typed so; one name once;

@@ -2,6 +2,8 @@ package backend_test
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,8 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
 	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
@@ -226,6 +231,36 @@ func TestRouting(t *testing.T) {
 		s.Client().Get("/api/config").Decode(t, &cfg)
 		if cfg["ceremonies"] != "device" || cfg["system"] != "windows" {
 			t.Errorf("config = %v", cfg)
+		}
+	})
+
+	t.Run("device mode refuses a new passkey whose public key cannot work, as browser mode does", func(t *testing.T) {
+		// backend/passkey's publickey_test.go has every case of the key check; this is that
+		// the desktop app's backend runs it too, with an EC2 P-256 key that says RS256 (-257).
+		ec, err := ecdh.P256().GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		point := ec.PublicKey().Bytes() // 0x04 || x || y
+		key, err := cbor.Marshal(map[int]any{1: 2, 3: -257, -1: 1, -2: point[1:33], -3: point[33:]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))
+		c := s.Client()
+		c.SignUp("pat@example.com", "correct horse battery")
+		b := c.Begin("/api/passkeys/register/begin", map[string]any{})
+		a := softauthn.New(testserver.Origin)
+		a.CredentialPublicKey = key
+		cred, err := a.Create(b.PublicKey)
+		if err != nil {
+			t.Fatalf("authenticator create: %v", err)
+		}
+		if res := c.Finish("/api/passkeys/register/finish", b.Ceremony, cred); res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" {
+			t.Fatalf("finish = %d %s", res.Status, res.Body)
+		}
+		if n := s.Count(`SELECT count(*) FROM passkeys`); n != 0 {
+			t.Errorf("passkeys stored = %d", n)
 		}
 	})
 

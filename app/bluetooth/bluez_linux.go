@@ -231,7 +231,7 @@ type scan struct {
 func (s *scan) start(ctx context.Context, b *BlueZ) ([]hybrid.Advert, error) {
 	// Listen before looking, so nothing BlueZ says between the two is missed: a device
 	// that was known before the scan emits no InterfacesAdded, only PropertiesChanged
-	// (HYBRID-NOTES.md §4 pitfall 9).
+	// (../shared/HYBRID-NOTES.md §4 pitfall 9).
 	s.conn.Signal(s.signals)
 	s.listening = true
 	for _, m := range [][]dbus.MatchOption{

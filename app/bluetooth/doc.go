@@ -15,15 +15,15 @@
 //
 // Bluetooth is needed even though the phone's answer comes over the internet: the advert
 // is the proof that the phone is near, and the only carrier of the tunnel's routing ID and
-// the handshake's salt (HYBRID-NOTES.md §4 pitfall 8). The desktop only listens: it never
+// the handshake's salt (../shared/HYBRID-NOTES.md §4 pitfall 8). The desktop only listens: it never
 // connects to the phone or advertises.
 //
 // Neither scanner filters by service UUID in the Bluetooth stack. BlueZ's discovery filter
 // matches UUIDs only against the advertised service UUID lists, never against service
 // data (BlueZ src/adapter.c is_filter_match looks in eir_data->services; service data goes
 // to eir_data->sd_list), and a phone's advert may carry its UUID only as service data. So
-// every LE advert is heard and the service data is picked here (HYBRID-NOTES.md §2 and §4
-// pitfall 9: do not rely on the UUID filter).
+// every LE advert is heard and the service data is picked here (../shared/HYBRID-NOTES.md
+// §2 and §4 pitfall 9: do not rely on the UUID filter).
 //
 // No radio is available where this is built and tested (no kernel Bluetooth): the BlueZ
 // scanner is tested against a fake org.bluez on a private dbus-daemon

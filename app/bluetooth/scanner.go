@@ -19,7 +19,7 @@ type Scanner interface {
 }
 
 // serviceGoogleFCF1 is a Google service UUID some Android phones have put their hybrid
-// advert under, 22 bytes long (bloom-directory/bloom#129, HYBRID-NOTES.md §4 pitfall 3).
+// advert under, 22 bytes long (bloom-directory/bloom#129, ../shared/HYBRID-NOTES.md §4 pitfall 3).
 // Its data is handed on to be tried; hybrid never counts it as a phone (Advert.Service).
 const serviceGoogleFCF1 uint16 = 0xFCF1
 

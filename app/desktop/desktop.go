@@ -25,7 +25,6 @@ import (
 	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/sessionjar"
-	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/session"
 )
 
@@ -135,12 +134,12 @@ func Run(ctx context.Context, opts Options) error {
 	go jar.Load()
 	handler := opts.Handler
 	if opts.Devices != nil {
-		handler = originOnDeviceReads(opts.Devices.Wrap(handler))
+		handler = originFromWebview(opts.Devices.Wrap(handler), readsDevice)
 	}
-	app := filesWithoutSession(jar.Wrap(originFromWebview(handler)), handler)
+	app := filesWithoutSession(jar.Wrap(originFromWebview(handler, changesState)), handler)
 	var visitOver atomic.Pointer[error] // set once the visit is over: nil error, or why it could not be marked
 	if opts.Kiosk != nil && opts.Kiosk.VisitDir != "" {
-		app = endRunAtVisitEnd(app, func() {
+		app = kioskapi.OnVisitEnd(app, func() {
 			err := kiosk.MarkVisitOver(opts.Kiosk.VisitDir)
 			if !visitOver.CompareAndSwap(nil, &err) {
 				return
@@ -187,7 +186,7 @@ func Run(ctx context.Context, opts Options) error {
 		MinWidth:  400,
 		MinHeight: 480,
 		// Kiosk mode: the whole screen, with no title bar or buttons to close or shrink it
-		// (WindowStartState needs a window manager on Linux; see PLATFORM-NOTES.md).
+		// (WindowStartState needs a window manager on Linux; see ../shared/PLATFORM-NOTES.md).
 		WindowStartState: startState,
 		Frameless:        opts.Kiosk != nil,
 		BackgroundColour: options.NewRGB(255, 255, 255),
@@ -219,7 +218,7 @@ func Run(ctx context.Context, opts Options) error {
 		},
 		// Every way of closing (the close button, SIGINT/SIGTERM, Quit) comes through here.
 		// On Linux Wails would call GTK from this goroutine; quitWindow queues it onto GTK's
-		// own thread instead (quit_gtk.go).
+		// own thread instead (gtk_linux.go).
 		OnBeforeClose: func(wctx context.Context) (prevent bool) {
 			if opts.Kiosk != nil && ctx.Err() == nil {
 				// A patient pressing Alt+F4: kiosk mode ends only through the administrator's
@@ -289,40 +288,6 @@ func webviewDataPath(k *Kiosk) string {
 		return ""
 	}
 	return kiosk.WebViewFolder(k.VisitDir)
-}
-
-// endRunAtVisitEnd calls ended after a logout the backend accepted has been answered
-// (kioskapi.EndsVisit: the page's "Log out" and its idle timeout's, and the shell's own
-// after a key was taken out, which comes through here too).
-func endRunAtVisitEnd(h http.Handler, ended func()) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !kioskapi.EndsVisit(r) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		rec := &httpapi.StatusWriter{ResponseWriter: w}
-		h.ServeHTTP(rec, r)
-		if rec.Status == http.StatusOK {
-			ended()
-		}
-	})
-}
-
-// originOnDeviceReads gives the webview's GETs to the device endpoints the Origin header
-// those endpoints require on every request, reads included (docs/api.md): WebKitGTK sends
-// none on a same-origin GET, as on its POSTs. The reasoning is originFromWebview's: nothing
-// listens on TCP, so the request comes from a document in this webview; an Origin it brings
-// is kept, a Referer from another origin becomes the Origin (and is refused), and otherwise
-// it is the webview's.
-func originOnDeviceReads(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Origin") != "" ||
-			!strings.HasPrefix(r.URL.Path, "/api/device/") {
-			h.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, withWebviewOrigin(r))
-	})
 }
 
 // filesWithoutSession sends the webview's requests for the frontend's files (a GET or HEAD

@@ -3,7 +3,6 @@ package desktop
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -81,44 +80,6 @@ func TestQuitWhenDone(t *testing.T) {
 		close(closed)
 		quitWhenDone(t.Context(), make(chan context.Context), closed, func(context.Context) { t.Error("Quit called") })
 	})
-}
-
-// A visit with a window of its own ends (and the window closes) only once the backend has
-// accepted a logout: not for a refused one, nor for any other request.
-func TestEndRunAtVisitEndWaitsForAnAcceptedLogout(t *testing.T) {
-	tests := []struct {
-		name   string
-		method string
-		path   string
-		status int
-		want   int32
-	}{
-		{"an accepted logout ends the visit", http.MethodPost, "/api/logout", http.StatusOK, 1},
-		{"a logout answered with a body and no status ends the visit", http.MethodPost, "/api/logout", 0, 1},
-		{"a refused logout does not", http.MethodPost, "/api/logout", http.StatusForbidden, 0},
-		{"a failed logout does not", http.MethodPost, "/api/logout", http.StatusInternalServerError, 0},
-		{"reading the logout path does not", http.MethodGet, "/api/logout", http.StatusOK, 0},
-		{"another request does not", http.MethodPost, "/api/login/password", http.StatusOK, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var ended atomic.Int32
-			h := endRunAtVisitEnd(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if tt.status != 0 {
-					w.WriteHeader(tt.status)
-				}
-				_, _ = w.Write([]byte("{}"))
-			}), func() { ended.Add(1) })
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), tt.method, tt.path, nil))
-			if got := ended.Load(); got != tt.want {
-				t.Fatalf("ended %d times, want %d", got, tt.want)
-			}
-			if want := max(tt.status, http.StatusOK); rec.Code != want {
-				t.Fatalf("the page got status %d, want %d passed on", rec.Code, want)
-			}
-		})
-	}
 }
 
 func TestOnlyAKioskVisitHasAWebViewFolderOfItsOwn(t *testing.T) {

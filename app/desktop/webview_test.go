@@ -29,11 +29,39 @@ func TestOriginFromWebview(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
-			h := originFromWebview(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("Origin") }))
+			h := originFromWebview(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("Origin") }), changesState)
 			req := httptest.NewRequestWithContext(t.Context(), tt.method, "wails://wails/api/logout", nil)
 			if tt.origin != "" {
 				req.Header.Set("Origin", tt.origin)
 			}
+			if tt.referer != "" {
+				req.Header.Set("Referer", tt.referer)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if got != tt.wantOrigin {
+				t.Errorf("Origin = %q, want %q", got, tt.wantOrigin)
+			}
+		})
+	}
+}
+
+// The device endpoints check the Origin of reads too (docs/api.md): their GETs get the
+// webview's, by the same rules; other reads are left as they are.
+func TestOriginFromWebviewOnDeviceReads(t *testing.T) {
+	tests := []struct {
+		name, method, path, referer, wantOrigin string
+	}{
+		{"a GET of the device endpoints from the app's page gets the webview's origin", "GET", "/api/device/keys", "wails://wails/keys", "wails://wails"},
+		{"a HEAD of the device endpoints gets the webview's origin", "HEAD", "/api/device/keys", "", "wails://wails"},
+		{"a GET of the device endpoints from a foreign page takes that page's origin", "GET", "/api/device/keys", "https://evil.example/", "https://evil.example"},
+		{"a GET of the backend is left as it is", "GET", "/api/session", "wails://wails/", ""},
+		{"a POST is not a read (changesState gives it its Origin)", "POST", "/api/device/keys", "wails://wails/", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			h := originFromWebview(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("Origin") }), readsDevice)
+			req := httptest.NewRequestWithContext(t.Context(), tt.method, "wails://wails"+tt.path, nil)
 			if tt.referer != "" {
 				req.Header.Set("Referer", tt.referer)
 			}

@@ -5,7 +5,7 @@ package device
 // The features of Windows: none beyond the ceremonies and Windows Hello's passkeys. Managing
 // security keys is left to Windows Settings: since Windows 10 1903 only an elevated
 // (administrator) process may open FIDO HID devices, other apps go through webauthn.dll,
-// which manages keys only in Windows Settings (PLATFORM-NOTES.md), and this build has no
+// which manages keys only in Windows Settings (../shared/PLATFORM-NOTES.md), and this build has no
 // libfido2 to open one with even as an administrator.
 
 import (

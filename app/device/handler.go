@@ -50,18 +50,16 @@ func (s *Service) kioskRoutes() []httpapi.Route {
 func (s *Service) Wrap(next http.Handler) http.Handler {
 	device := s.responder.Edge(httpapi.Edge{Hosts: s.hosts, Origins: s.origins, OriginOnReads: true, Headers: deviceHeaders},
 		s.responder.Mount(Prefix, s.routes(next), account.SignIn(next), nil))
+	backend := next
+	if s.kiosk != nil {
+		backend = kioskapi.OnVisitEnd(next, s.kiosk.VisitEnded)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
 			device.ServeHTTP(w, r)
 			return
 		}
-		if s.kiosk != nil && kioskapi.EndsVisit(r) {
-			rec := &httpapi.StatusWriter{ResponseWriter: w}
-			next.ServeHTTP(rec, r)
-			s.kiosk.VisitEnded(rec.Status)
-			return
-		}
-		next.ServeHTTP(w, r)
+		backend.ServeHTTP(w, r)
 	})
 }
 

@@ -91,12 +91,16 @@ type Config struct {
 
 // Service serves the device endpoints through the features it has built.
 //
-// Lock order (a lock on the left may be held while taking one on its right, never the
-// other way): ceremony.Service.mu -> a ceremony's lock (authenticator.Job) -> the lease's
-// and the Set's; keys.Service.mu -> a key job's lock (authenticator.Job). The services' own
-// locks are never held while calling into another package: the lease's and the Set's mutexes, the test tools'
-// (app/device/tester) and kiosk mode's (app/device/kioskapi) are leaves, and kiosk mode
-// calls back into the ceremonies (EndVisit) with its own released.
+// Lock order of the device endpoints, written here only (the packages it names point here).
+// A lock on the left may be held while taking one on its right, never the other way:
+//   - ceremony.Service.mu -> a ceremony's lock (authenticator.Job.mu) -> the lease's and
+//     the Set's mutexes;
+//   - keys.Service.mu -> a key job's lock (authenticator.Job.mu) -> the lease's and the
+//     Set's mutexes.
+//
+// The lease's and the Set's mutexes, the test tools' (app/device/tester) and kiosk mode's
+// (app/device/kioskapi) are leaves: nothing is taken while one is held, and kiosk mode calls
+// back into the ceremonies (EndVisit) with its own released.
 type Service struct {
 	origins   []string
 	hosts     httpapi.Hosts // the Host names the endpoints answer for: those of origins and the RP origin

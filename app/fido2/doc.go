@@ -22,8 +22,8 @@
 // stand-in that offers no security key and says why (app/device/authenticator/set_nocgo.go).
 // On macOS the same binding links Homebrew's libfido2 (build/darwin, scripts/mac-app.sh).
 //
-// Why not github.com/keys-pub/go-libfido2: see the platform notes (PLATFORM-NOTES.md). This
-// package passes the full clientDataJSON (fido_cred_set_clientdata /
+// Why not github.com/keys-pub/go-libfido2: see the platform notes
+// (../shared/PLATFORM-NOTES.md). This package passes the full clientDataJSON (fido_cred_set_clientdata /
 // fido_assert_set_clientdata, as Windows Hello needs), returns raw authenticator data,
 // returns every assertion of a multi-credential answer, wipes PINs, and can cancel safely.
 //

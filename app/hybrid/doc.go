@@ -49,5 +49,5 @@
 //
 // Sources: CTAP 2.2 §11.5 (and CTAP 2.3 for its additions), Chromium device/fido/cable,
 // linux-credentials/libwebauthn and kanidm/webauthn-rs, whose published test vectors the
-// tests reproduce (HYBRID-NOTES.md §3.3). No code was taken from them.
+// tests reproduce (../shared/HYBRID-NOTES.md §3.3). No code was taken from them.
 package hybrid

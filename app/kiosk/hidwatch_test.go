@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // hidStandIn stands in for Windows' device notifications (hidwatch_windows.go): the test
@@ -94,10 +95,9 @@ func TestKeyWatchListsSecurityKeysOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-			clock := func() time.Time { return now }
+			clock := testkit.NewClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 			src := &hidStandIn{present: tt.present}
-			w, err := kiosk.NewKeyWatch(src, settle, clock)
+			w, err := kiosk.NewKeyWatch(src, settle, clock.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,10 +106,10 @@ func TestKeyWatchListsSecurityKeysOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, s := range tt.steps {
-				now = now.Add(s.after)
+				clock.Advance(s.after)
 				src.send(s.event)
 			}
-			now = now.Add(tt.wait)
+			clock.Advance(tt.wait)
 			got, err := w.Keys()
 			if err != nil {
 				t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 func TestLoadSettings(t *testing.T) {
@@ -89,8 +90,8 @@ func TestAdminSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	admin := kiosk.NewAdmin(hash, func() time.Time { return now })
+	clock := testkit.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	admin := kiosk.NewAdmin(hash, clock.Now)
 	code := func(err error) string {
 		var e *apperr.E
 		if errors.As(err, &e) {
@@ -109,7 +110,7 @@ func TestAdminSecret(t *testing.T) {
 	if err := admin.Check("the right secret"); code(err) != "too_many_tries" {
 		t.Fatalf("after 5 wrong tries even the right secret must wait: %v", err)
 	}
-	now = now.Add(15 * time.Minute)
+	clock.Advance(15 * time.Minute)
 	if err := admin.Check("the right secret"); err != nil {
 		t.Fatalf("15 minutes later the right secret should work: %v", err)
 	}

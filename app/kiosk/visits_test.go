@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/kiosk"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // visitWindow stands in for one visit's window (on Windows, a child process with WebView2):
@@ -180,11 +181,11 @@ func TestVisitsReopenAWindowThatFailsButGiveUpWhenItKeepsFailing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			clock := testkit.NewClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 			var log visitLog
 			run := log.run(t, tt.windows)
-			v := kiosk.Visits{Base: filepath.Join(t.TempDir(), "kiosk"), Now: func() time.Time { return now },
-				Run: func(ctx context.Context, dir string) error { now = now.Add(tt.every); return run(ctx, dir) }}
+			v := kiosk.Visits{Base: filepath.Join(t.TempDir(), "kiosk"), Now: clock.Now,
+				Run: func(ctx context.Context, dir string) error { clock.Advance(tt.every); return run(ctx, dir) }}
 			err := v.Loop(t.Context())
 			if (err != nil) != tt.wantError {
 				t.Fatalf("Loop = %v, want error %v", err, tt.wantError)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // Watch ends a patient's session when a security key that was plugged in while they were
@@ -107,35 +109,11 @@ func Logout(h http.Handler, origin string) func(ctx context.Context) error {
 		req.URL = &url.URL{Path: "/api/logout"}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Origin", origin)
-		var rec statusRecorder
+		var rec httpapi.Recorder
 		h.ServeHTTP(&rec, req)
-		if rec.status != http.StatusOK {
-			return fmt.Errorf("log out: status %d", rec.status)
+		if rec.Status != http.StatusOK {
+			return fmt.Errorf("log out: status %d", rec.Status)
 		}
 		return nil
 	}
-}
-
-// statusRecorder is a ResponseWriter that keeps only the status.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *statusRecorder) Header() http.Header {
-	if r.header == nil {
-		r.header = http.Header{}
-	}
-	return r.header
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return len(b), nil
 }

@@ -451,9 +451,9 @@ func TestBadRelyingPartySettingsAreRefusedWithACode(t *testing.T) {
 // is told the shorter time in Session-Idle-Ends-In, and a peek does not count as use.
 func TestTheShellsIdleTimeoutEndsASessionTheRelyingPartyWouldKeep(t *testing.T) {
 	rp := startRemote(t)
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute,
-		Now: func() time.Time { return now }})
+		Now: clock.Now})
 	peek := func(h http.Header) { h.Set(session.PeekHeader, "1") }
 
 	res := a.do(t, http.MethodPost, "/api/accounts", signUp)
@@ -464,12 +464,12 @@ func TestTheShellsIdleTimeoutEndsASessionTheRelyingPartyWouldKeep(t *testing.T) 
 	if got := res.header.Get(session.IdleEndsInHeader); got != "300" {
 		t.Errorf("after a use the page should be told 300 seconds (the shell's 5 minutes, not the server's longer time), is told %q", got)
 	}
-	now = now.Add(4 * time.Minute)
+	clock.Advance(4 * time.Minute)
 	res = a.do(t, http.MethodGet, "/api/session", "", peek)
 	if !strings.Contains(res.body, `"signedIn":true`) || res.header.Get(session.IdleEndsInHeader) != "60" {
 		t.Fatalf("a peek 4 minutes later: %s with %s=%q, want signed in with 60 seconds left", res.body, session.IdleEndsInHeader, res.header.Get(session.IdleEndsInHeader))
 	}
-	now = now.Add(61 * time.Second) // a peek is not use: 5 minutes and 1 second since the sign-up
+	clock.Advance(61 * time.Second) // a peek is not use: 5 minutes and 1 second since the sign-up
 	res = a.do(t, http.MethodGet, "/api/session", "", peek)
 	if res.status != http.StatusOK || !strings.Contains(res.body, `"signedIn":false`) {
 		t.Fatalf("the session should have ended after 5 idle minutes: %d %s", res.status, res.body)
@@ -491,9 +491,9 @@ func TestASessionIsForgottenHereWhenTheRelyingPartyCannotBeTold(t *testing.T) {
 	for _, how := range []string{"the page logs out", "the session goes idle"} {
 		t.Run(how, func(t *testing.T) {
 			rp := startRemote(t)
-			now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 			a := newApp(t, remoterp.Config{Address: rp.origin, CAFile: rp.ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute,
-				Now: func() time.Time { return now }, Timeout: time.Second})
+				Now: clock.Now, Timeout: time.Second})
 			if res := a.do(t, http.MethodPost, "/api/accounts", signUp); res.status != http.StatusCreated {
 				t.Fatalf("sign up: %d %s", res.status, res.body)
 			}
@@ -502,7 +502,7 @@ func TestASessionIsForgottenHereWhenTheRelyingPartyCannotBeTold(t *testing.T) {
 			if how == "the page logs out" {
 				res = a.do(t, http.MethodPost, "/api/logout", "{}")
 			} else {
-				now = now.Add(6 * time.Minute)
+				clock.Advance(6 * time.Minute)
 				res = a.do(t, http.MethodGet, "/api/session", "")
 			}
 			if res.status != http.StatusBadGateway || res.code(t) != "relying_party_unreachable" {

@@ -8,7 +8,7 @@ import (
 
 // secretServiceReachable checks that a D-Bus session bus is already running before go-keyring
 // is used. Without one, godbus would start its own with dbus-launch, which leaves daemons
-// behind after the app quits (PLATFORM-NOTES.md).
+// behind after the app quits (../shared/PLATFORM-NOTES.md).
 func secretServiceReachable() error {
 	conn, err := dbus.SessionBusPrivateNoAutoStartup()
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package sessionjar makes the desktop shell the cookie jar for the backend's session.
 //
-// The Linux webview keeps no cookies (PLATFORM-NOTES.md), and a session token should not be
-// readable by the page anyway, so the shell sits between the webview and the backend: it
+// The Linux webview keeps no cookies (../shared/PLATFORM-NOTES.md), and a session token
+// should not be readable by the page anyway, so the shell sits between the webview and the backend: it
 // takes the session cookie out of every response, keeps it in a Store (the OS keyring, or
 // memory), and adds it to every request. The page never sees the token.
 package sessionjar

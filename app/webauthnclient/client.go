@@ -1,6 +1,6 @@
 // Package webauthnclient is the desktop app's own WebAuthn client: what a browser does
 // between the relying party's options and the authenticator, for the webview that has no
-// WebAuthn (PLATFORM-NOTES.md).
+// WebAuthn (../shared/PLATFORM-NOTES.md).
 //
 // It takes PublicKeyCredentialCreationOptionsJSON / PublicKeyCredentialRequestOptionsJSON
 // (the JSON the backend's begin endpoints return, what parse*OptionsFromJSON takes), builds

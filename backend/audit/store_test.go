@@ -6,6 +6,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend/audit"
 	"github.com/nhs-passkeys/companion/backend/store"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 func TestEventsAreRecordedAndListedNewestFirst(t *testing.T) {
@@ -14,8 +15,8 @@ func TestEventsAreRecordedAndListedNewestFirst(t *testing.T) {
 
 func testEventsAreRecordedAndListedNewestFirst(t *testing.T, engine store.Engine) {
 	db := store.NewForTestOn(t, engine)
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	a := audit.NewStore(func() time.Time { now = now.Add(time.Second); return now })
+	clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	a := audit.NewStore(clock.Now)
 	if _, err := db.ExecContext(t.Context(), `INSERT INTO accounts (id, email, user_handle, created_at) VALUES (7, 'a@b.cd', $1, 0)`, make([]byte, 32)); err != nil {
 		t.Fatal(err)
 	}
@@ -24,6 +25,7 @@ func testEventsAreRecordedAndListedNewestFirst(t *testing.T, engine store.Engine
 		{AccountID: 0, Kind: audit.LoginFailed, Detail: "password"},
 		{AccountID: 7, Kind: audit.SignedIn, Detail: "password"},
 	} {
+		clock.Advance(time.Second) // each event a second after the one before
 		if err := a.Record(t.Context(), db, e); err != nil {
 			t.Fatal(err)
 		}

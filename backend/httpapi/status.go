@@ -28,3 +28,35 @@ func (w *StatusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the writer underneath.
 func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Recorder is a ResponseWriter that keeps an in-process request's answer in memory: the
+// desktop shell's own requests to the backend (the kiosk's logout, the device endpoints'
+// reads of the account), which are served without a network. The first status counts, and
+// a body written without one is a 200, as net/http answers.
+type Recorder struct {
+	Status int
+	Body   []byte
+	header http.Header
+}
+
+// Header is the answer's header, made on first use.
+func (r *Recorder) Header() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	return r.header
+}
+
+// WriteHeader records the first status.
+func (r *Recorder) WriteHeader(code int) {
+	if r.Status == 0 {
+		r.Status = code
+	}
+}
+
+// Write keeps b, recording an implicit 200 when nothing was written before.
+func (r *Recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	r.Body = append(r.Body, b...)
+	return len(b), nil
+}

@@ -326,11 +326,12 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 		return account.Account{}, "", err
 	}
 	if !wrote {
-		if refusal, err := s.recheckPasskey(ctx, tx, check, now); err != nil || refusal != nil {
-			if err != nil {
-				return account.Account{}, "", err
+		if err := s.recheckPasskey(ctx, tx, check, now); err != nil {
+			// A refusal is written down and committed; a failure rolls back.
+			if _, refused := apperr.As(err); refused {
+				return refuse(err)
 			}
-			return refuse(refusal)
+			return account.Account{}, "", err
 		}
 	}
 	if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
@@ -354,36 +355,37 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 
 // recheckPasskey judges a verified login again on the passkey's row as it is inside the
 // write transaction, after recordUseIf found it changed since it was read, and writes the
-// use when it still passes. It returns the refusal when it does not (with the passkey to
-// flag put in check.passkey), or an error for a failure.
-func (s *Service) recheckPasskey(ctx context.Context, tx *sql.Tx, check *assertionCheck, now time.Time) (refusal error, err error) {
+// use when it still passes. When it does not, the error is the refusal, an *apperr.E (a
+// newly regressed counter has flagged the passkey in tx already); any other error is a
+// failure.
+func (s *Service) recheckPasskey(ctx context.Context, tx *sql.Tx, check *assertionCheck, now time.Time) error {
 	p, found, err := s.store.byCredentialID(ctx, tx, check.passkey.CredentialID)
 	switch {
 	case err != nil:
-		return nil, err
+		return err
 	case !found || p.AccountID != check.passkey.AccountID || !bytes.Equal(p.PublicKey, check.passkey.PublicKey):
 		// Removed (or removed and set up again) after the assertion was verified: a removed
 		// passkey is refused at once, even by a login already under way.
-		return apperr.LoginRefused.Wrap(errors.New("the passkey was removed while the login was being checked")), nil
+		return apperr.LoginRefused.Wrap(errors.New("the passkey was removed while the login was being checked"))
 	case p.CloneWarning:
-		return apperr.PasskeyFlagged.Wrap(errors.New("passkey was flagged while the login was being checked")), nil
+		return apperr.PasskeyFlagged.Wrap(errors.New("passkey was flagged while the login was being checked"))
 	case counterWentBack(p.SignCount, check.parsed.Response.AuthenticatorData.Counter):
 		// Another login with this passkey committed a counter at or above this assertion's
 		// (WebAuthn L3 §7.2 step 22, as if the two had run one after the other): flag it.
 		if err := s.flagPasskey(ctx, tx, p); err != nil {
-			return nil, err
+			return err
 		}
-		return apperr.PasskeyFlagged.Wrap(errors.New("signature counter did not increase past another login's")), nil
+		return apperr.PasskeyFlagged.Wrap(errors.New("signature counter did not increase past another login's"))
 	}
 	wrote, err := s.store.recordUseIf(ctx, tx, p, check.cred, now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !wrote {
 		// We hold the writer lock and have just read the row: it cannot have changed.
-		return nil, errors.New("update passkey after login: the passkey changed under the writer lock")
+		return errors.New("update passkey after login: the passkey changed under the writer lock")
 	}
-	return nil, nil
+	return nil
 }
 
 // refuse answers a passkey assertion that did not prove who the person is, inside the

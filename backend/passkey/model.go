@@ -72,21 +72,11 @@ func (p Passkey) MarshalJSON() ([]byte, error) {
 		BackupEligible: p.BackupEligible,
 		BackedUp:       p.BackupState,
 		Transports:     transports,
-		AAGUID:         formatAAGUID(p.AAGUID),
+		AAGUID:         aaguid.Format(p.AAGUID),
 		Provider:       provider,
 		StoredOn:       storedOn(p),
 		Flagged:        p.CloneWarning,
 	})
-}
-
-// formatAAGUID writes a stored passkey's AAGUID; a passkey without one (or with a malformed
-// one) has the zero AAGUID, as an authenticator that does not say its model sends
-// (WebAuthn L3 §6.5.1), so the API's Passkey.aaguid is always a UUID.
-func formatAAGUID(b []byte) string {
-	if text, ok := aaguid.Format(b); ok {
-		return text
-	}
-	return aaguid.Zero
 }
 
 // credential is the go-webauthn form of p.

@@ -45,8 +45,7 @@ func lookupAAGUID(id []byte) (authenticatorInfo, bool) {
 	if len(id) != 16 || slices.Equal(id, make([]byte, 16)) {
 		return authenticatorInfo{}, false
 	}
-	text, _ := aaguid.Format(id)
-	info, ok := knownAuthenticators()[text]
+	info, ok := knownAuthenticators()[aaguid.Format(id)]
 	return info, ok
 }
 

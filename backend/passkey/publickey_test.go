@@ -21,7 +21,6 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 
-	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
 	"github.com/nhs-passkeys/companion/internal/softauthn"
 	"github.com/nhs-passkeys/companion/internal/testserver"
@@ -497,18 +496,6 @@ func testRegistrationRefusesAPublicKeyThatCannotWork(t *testing.T, engine store.
 		c.RegisterPasskey(a, "")
 		if res := login(t, s.Client(), a, "pat@example.com"); res.Status != http.StatusOK {
 			t.Errorf("login with the good passkey = %d %s", res.Status, res.Body)
-		}
-	})
-
-	t.Run("the desktop app's backend (device ceremonies) refuses it alike", func(t *testing.T) {
-		s := testserver.New(t, testserver.OnEngine(engine), testserver.WithConfig(func(c *backend.Config) { c.Ceremonies = "device" }))
-		c := s.Client()
-		c.SignUp("pat@example.com", "correct horse battery")
-		if res := setUpWith(t, c, "", cose(t, 1, 2, 3, -257, -1, 1, -2, k.x, -3, k.y)); res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" {
-			t.Fatalf("finish = %d %s", res.Status, res.Body)
-		}
-		if n := s.Count(`SELECT count(*) FROM passkeys`); n != 0 {
-			t.Errorf("passkeys stored = %d", n)
 		}
 	})
 

@@ -1,7 +1,7 @@
 // Package passkey is the WebAuthn relying party: it sets up passkeys for a signed-in account,
 // logs people in with them, re-authenticates them for a sensitive action, and renames and
 // removes passkeys, on top of go-webauthn. It adds the rules go-webauthn leaves to us
-// (PLATFORM-NOTES.md): single-use expiring ceremonies bound to their purpose, account and
+// (../shared/PLATFORM-NOTES.md): single-use expiring ceremonies bound to their purpose, account and
 // session; user verification by server policy; unique credential IDs of at most 1023 bytes;
 // only the algorithms we asked for, and only public keys that can work (publickey.go); sign
 // counts written back and regressions refused and flagged; the same answer for known and
@@ -99,7 +99,7 @@ func NewRelyingParty(origin string) (*webauthn.WebAuthn, error) {
 			RequireResidentKey: &required,
 			UserVerification:   protocol.VerificationRequired,
 		},
-		// go-webauthn only checks SessionData.Expires when Enforce is set (PLATFORM-NOTES.md);
+		// go-webauthn only checks SessionData.Expires when Enforce is set (../shared/PLATFORM-NOTES.md);
 		// it measures with the wall clock. We also expire the stored ceremony with our own
 		// (injectable) clock.
 		Timeouts: webauthn.TimeoutsConfig{

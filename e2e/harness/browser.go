@@ -26,7 +26,7 @@ import (
 )
 
 // chromiumPath is Debian's real binary; /usr/bin/chromium is a wrapper script that prints
-// shell noise (PLATFORM-NOTES.md).
+// shell noise (../shared/PLATFORM-NOTES.md).
 const chromiumPath = "/usr/lib/chromium/chromium"
 
 // StartServe runs `nhs-passkeys serve` in-process on a free loopback port and returns its

@@ -193,8 +193,8 @@ func StartKiosk(t *testing.T, key *virtualkey.Key, idle time.Duration) *DesktopS
 }
 
 // sameOriginDeviceReads does for Chromium what the desktop shell does for the webview
-// (app/desktop, originOnDeviceReads): the device endpoints want an Origin on every request,
-// reads included, and a browser sends none with a same-origin GET (Fetch standard,
+// (app/desktop, originFromWebview with readsDevice): the device endpoints want an Origin on
+// every request, reads included, and a browser sends none with a same-origin GET (Fetch standard,
 // "append a request Origin header"). A GET that Chromium marks as coming from this origin's
 // own page (Sec-Fetch-Site: same-origin) gets the page's origin; anything else is left to be
 // refused.
@@ -209,7 +209,7 @@ func sameOriginDeviceReads(origin string, r *http.Request) *http.Request {
 }
 
 // NewWebview starts headless Chromium without WebAuthn, as the Linux webview is
-// (PLATFORM-NOTES.md): every document loses PublicKeyCredential and navigator.credentials
+// (../shared/PLATFORM-NOTES.md): every document loses PublicKeyCredential and navigator.credentials
 // before its own scripts run.
 func NewWebview(t *testing.T) context.Context {
 	t.Helper()

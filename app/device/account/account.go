@@ -98,40 +98,19 @@ func askBackend(r *http.Request, backend http.Handler, path string, v any) error
 		sub.Header.Add("Cookie", c)
 	}
 	sub.Header.Set("Accept", "application/json")
-	rec := &capture{header: http.Header{}}
-	backend.ServeHTTP(rec, sub)
-	switch rec.status {
+	var rec httpapi.Recorder
+	backend.ServeHTTP(&rec, sub)
+	switch rec.Status {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
 		return apperr.NotSignedIn()
 	default:
-		return fmt.Errorf("GET %s: status %d", path, rec.status)
+		return fmt.Errorf("GET %s: status %d", path, rec.Status)
 	}
-	if err := json.Unmarshal(rec.body, v); err != nil {
+	if err := json.Unmarshal(rec.Body, v); err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	return nil
-}
-
-// capture is a ResponseWriter that keeps the answer of an in-process request.
-type capture struct {
-	header http.Header
-	status int
-	body   []byte
-}
-
-func (c *capture) Header() http.Header { return c.header }
-func (c *capture) WriteHeader(status int) {
-	if c.status == 0 {
-		c.status = status
-	}
-}
-func (c *capture) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	c.body = append(c.body, b...)
-	return len(b), nil
 }
 
 // Relations of a passkey on a device to the signed-in account ("nhsLogin" in KeyPasskey and

@@ -17,7 +17,7 @@ import (
 // and credential, a key job's samples) lives beside it, guarded by the Job's lock through
 // Update, View and End's also.
 //
-// Lock order: Job.mu is taken after the owning service's lock and before the lease's.
+// Lock order: app/device.Service's (Job.mu after the owning service's lock, before the lease's).
 type Job struct {
 	ID, Kind string
 	// Finished is closed once the work's goroutine has let go of its authenticator (Done).

@@ -1,11 +1,11 @@
 package authenticator
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 func isKeyBusy(err error) bool {
@@ -61,18 +61,14 @@ func TestOneLeaseDecidesWhoUsesAKey(t *testing.T) {
 	// And gives up when the service's clock passes the timeout, not the wall clock's.
 	held, _ := l.Acquire("usb:1")
 	defer held()
-	var mu sync.Mutex
-	now := frozen()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	go func() { done <- l.WaitIdle(clock, 5*time.Second, time.Millisecond) }()
+	clock := testkit.NewClock(frozen())
+	go func() { done <- l.WaitIdle(clock.Now, 5*time.Second, time.Millisecond) }()
 	select {
 	case <-done:
 		t.Fatal("WaitIdle gave up before the clock moved")
 	case <-time.After(50 * time.Millisecond):
 	}
-	mu.Lock()
-	now = now.Add(5 * time.Second)
-	mu.Unlock()
+	clock.Advance(5 * time.Second)
 	if <-done {
 		t.Errorf("WaitIdle reported idle while a key is held")
 	}

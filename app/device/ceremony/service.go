@@ -57,8 +57,7 @@ type Config struct {
 
 // Service runs device ceremonies, at most one at a time, and serves their endpoints.
 //
-// Lock order: Service.mu -> a ceremony's lock (authenticator.Job) -> the lease's and the
-// Set's mutexes (leaves).
+// Lock order: app/device.Service's (Service.mu before a ceremony's lock).
 type Service struct {
 	set        *authenticator.Set
 	lease      *authenticator.Lease

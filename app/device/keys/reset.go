@@ -51,7 +51,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 		return resetCheck{}, err
 	}
 	defer o.close()
-	model := formatAAGUID(o.info.AAGUID)
+	model := aaguid.Format(o.info.AAGUID)
 	pinSet, _ := o.info.Option("clientPin")
 	retries := -1
 	if pinSet {
@@ -77,7 +77,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	default:
 		certain = false
 		for _, p := range acct.Passkeys {
-			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero || p.AAGUID == "") {
+			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero) {
 				onKey[p.ID] = true
 			}
 		}
@@ -142,7 +142,7 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 	if err != nil {
 		return nil, err
 	}
-	if formatAAGUID(o.info.AAGUID) != t.aaguid {
+	if aaguid.Format(o.info.AAGUID) != t.aaguid {
 		o.close()
 		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another key model"))
 	}

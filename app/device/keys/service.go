@@ -17,7 +17,7 @@
 //     It is never logged, never kept, and never put in an error.
 //   - Nothing removes the account's last way to log in: deleting the account's passkey from
 //     a key, or resetting a key that holds the account's passkeys, is refused when the
-//     account would keep no password and no other usable passkey (DESIGN.md, "the last way
+//     account would keep no password and no other usable passkey (../shared/DESIGN.md, "the last way
 //     to log in cannot be removed").
 package keys
 
@@ -83,8 +83,7 @@ type Config struct {
 // the state the endpoints share: what each key last said, the jobs, the reset tickets and
 // when each key was plugged in.
 //
-// Lock order: Service.mu -> a job's lock (authenticator.Job); the lease's and the Set's
-// mutexes are leaves.
+// Lock order: app/device.Service's (Service.mu before a job's lock).
 type Service struct {
 	set   *authenticator.Set
 	lease *authenticator.Lease
@@ -204,18 +203,11 @@ func (s *Service) nameOf(a authenticator.Authenticator, aaguid []byte) string {
 	return a.Name
 }
 
-// formatAAGUID is a key's AAGUID as the API shows it: "" when its getInfo gives none
-// (docs/api.md, Key.aaguid).
-func formatAAGUID(b []byte) string {
-	text, _ := aaguid.Format(b)
-	return text
-}
-
 // describe builds a key's answer from its getInfo and PIN retries.
 func (s *Service) describe(a authenticator.Authenticator, info fido2.Info, retries int) keyJSON {
 	out := keyJSON{
 		ID: a.ID, Kind: a.Kind, Name: s.nameOf(a, info.AAGUID), Readable: true,
-		AAGUID: formatAAGUID(info.AAGUID), Versions: info.Versions,
+		AAGUID: aaguid.Format(info.AAGUID), Versions: info.Versions,
 	}
 	if out.Versions == nil {
 		out.Versions = []string{}

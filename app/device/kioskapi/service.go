@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // Kiosk is what the program passes in for kiosk mode (app/device.Config.Kiosk).
@@ -61,18 +63,28 @@ func (s *Service) SessionEnded(reason string) {
 // LogoutPath is the backend's "Log out" (docs/api.md), which ends a kiosk visit.
 const LogoutPath = "/api/logout"
 
-// EndsVisit tells whether r, on its way to the backend, is a kiosk visit's logout.
-func EndsVisit(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.URL.Path == LogoutPath
+// OnVisitEnd is h, which answers the backend's requests, calling ended once h has answered
+// a kiosk visit's logout that the backend accepted (200): the page's "Log out" and its idle
+// timeout's, and the shell's own after a key was taken out, which comes through here too. A
+// refused or failed logout, and any other request, ends nothing. The device endpoints end
+// the visit in kiosk mode (Service.VisitEnded), and the desktop shell closes a visit's own
+// window, both through this one watch.
+func OnVisitEnd(h http.Handler, ended func()) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != LogoutPath {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := &httpapi.StatusWriter{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.Status == http.StatusOK {
+			ended()
+		}
+	})
 }
 
-// VisitEnded is called after the backend has answered a kiosk visit's logout with status:
-// a logout it accepted ends the visit, a refused one ends nothing.
-func (s *Service) VisitEnded(status int) {
-	if status == http.StatusOK {
-		s.endVisit()
-	}
-}
+// VisitEnded ends the visit: the backend has accepted its logout (OnVisitEnd).
+func (s *Service) VisitEnded() { s.endVisit() }
 
 // takeEnded returns why the shell ended the session, once.
 func (s *Service) takeEnded() string {

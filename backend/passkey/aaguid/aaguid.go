@@ -11,13 +11,14 @@ import "encoding/hex"
 const Zero = "00000000-0000-0000-0000-000000000000"
 
 // Format writes the 16 bytes b as a lower-case UUID ("cb69481e-8ff7-4039-93ec-0a2729a154a8").
-// Anything that is not 16 bytes is no AAGUID at all: ok is false and the text is "", and the
-// caller says what that means where it answers (a stored passkey without one reads as Zero;
-// a key whose getInfo has none shows "").
-func Format(b []byte) (text string, ok bool) {
+// Anything that is not 16 bytes is no AAGUID at all, and an authenticator that does not say
+// its model sends the zero AAGUID (WebAuthn L3 §6.5.1), so it reads as Zero: the API's
+// aaguid (docs/api.md, Passkey and SecurityKey) is always a UUID, and a stored passkey
+// without one matches a security key whose getInfo gives none.
+func Format(b []byte) string {
 	if len(b) != 16 {
-		return "", false
+		return Zero
 	}
 	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], true
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

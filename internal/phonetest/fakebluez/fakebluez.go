@@ -1,6 +1,6 @@
 // Package fakebluez is a FAKE BlueZ for tests: it stands in for org.bluez, Linux's
 // Bluetooth service, which cannot run where this project is built and tested (no kernel
-// Bluetooth, no /dev/vhci: PLATFORM-NOTES.md). It runs on a private dbus-daemon (Bus) and
+// Bluetooth, no /dev/vhci: ../shared/PLATFORM-NOTES.md). It runs on a private dbus-daemon (Bus) and
 // answers as BlueZ 5.66+ does over D-Bus (doc/org.bluez.Adapter.rst, org.bluez.Device.rst,
 // src/adapter.c): an ObjectManager at /, adapters (org.bluez.Adapter1) with Powered,
 // PowerState and the three discovery methods with BlueZ's errors in each state, and the

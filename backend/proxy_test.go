@@ -1,4 +1,4 @@
-package lockout_test
+package backend_test
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ func testClientLockoutsFollowTheForwardedAddressOnlyFromTrustedProxies(t *testin
 			c.RemoteAddr = tt.peer + ":443"
 			send := func(i int) *testserver.Response {
 				return c.Do("POST", "/api/login/password",
-					map[string]string{"email": fmt.Sprintf("someone%d@example.com", i), "password": wrong},
+					map[string]string{"email": fmt.Sprintf("someone%d@example.com", i), "password": "not the password"},
 					func(r *http.Request) { r.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1)) })
 			}
 			for i := range 19 {
