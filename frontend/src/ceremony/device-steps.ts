@@ -7,9 +7,10 @@
 // which screen readers announce without moving focus.
 
 import type { CeremonyDevice, CeremonyKind } from "./ceremony";
-import { button, buttonGroup, column, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "../ui/components";
+import { button, buttonGroup, column, details, errorSummary, insetText, pinField, radios, type RadioItem } from "../ui/components";
 import { disableButtons, fieldValue } from "../ui/forms";
-import { newPinMinLength, newPinProblems, pinProblem } from "../ui/validation";
+import { newPinProblems, pinProblem } from "../ui/validation";
+import { newPinHint, pinHint, triesLeft } from "../ui/pin-text";
 import { html, type SafeHtml } from "../ui/html";
 import type { Screen } from "../ui/view";
 import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/device-ceremonies";
@@ -124,7 +125,7 @@ function statusFor(state: StatusState, device?: CeremonyDevice): Status {
 
 function wrongPinMessage(retriesLeft: number | undefined): string {
   if (retriesLeft === undefined) return "The PIN is not correct. Try again.";
-  return `The PIN is not correct. You have ${retriesLeft} ${retriesLeft === 1 ? "try" : "tries"} left.`;
+  return `The PIN is not correct. ${triesLeft(retriesLeft)}`;
 }
 
 function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
@@ -301,23 +302,13 @@ export class DeviceSteps {
    */
   pin(options: { wrong?: boolean; retriesLeft?: number; error?: string } = {}): void {
     const error = options.error ?? (options.wrong ? wrongPinMessage(options.retriesLeft) : undefined);
-    const warnFew = !options.wrong && options.retriesLeft !== undefined && options.retriesLeft <= 3;
-    const hint = `This is the PIN you chose for your security key. It is not your NHS login password.${
-      warnFew ? ` You have ${options.retriesLeft} ${options.retriesLeft === 1 ? "try" : "tries"} left.` : ""
-    }`;
+    // After a wrong PIN the error says the tries left; the hint does not say them again.
+    const hint = pinHint(options.wrong ? undefined : options.retriesLeft);
     const main = this.show(
       "pin",
       html`${error ? errorSummary([{ text: error, href: "#pin" }]) : ""}
     <form method="post" novalidate>
-      ${passwordInput({
-        id: "pin",
-        label: "Enter your security key PIN",
-        labelIsPageHeading: true,
-        hint,
-        error,
-        autocomplete: "off",
-        secretName: "PIN",
-      })}
+      ${pinField({ label: "Enter your security key PIN", heading: true, hint, error })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
     );
@@ -355,21 +346,8 @@ export class DeviceSteps {
     <p>Your security key needs a PIN before it can save a passkey. You will enter this PIN each time you use the key to log in.</p>
     ${insetText(html`<p>If you forget this PIN, your security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`)}
     <form method="post" novalidate>
-      ${passwordInput({
-        id: "pin",
-        label: "New PIN",
-        hint: `Use ${String(newPinMinLength())} characters or more. You can use numbers, letters and symbols.`,
-        error: errors.pin,
-        autocomplete: "off",
-        secretName: "PIN",
-      })}
-      ${passwordInput({
-        id: "pin-confirm",
-        label: "Enter the new PIN again",
-        error: errors["pin-confirm"],
-        autocomplete: "off",
-        secretName: "PIN",
-      })}
+      ${pinField({ label: "New PIN", hint: newPinHint(), error: errors.pin })}
+      ${pinField({ id: "pin-confirm", label: "Enter the new PIN again", error: errors["pin-confirm"] })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
     );

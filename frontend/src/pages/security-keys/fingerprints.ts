@@ -9,7 +9,8 @@ import { html, type SafeHtml } from "../../ui/html";
 import type { Fingerprint, KeyJob, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
-import { pinHint, type Problem } from "./messages";
+import type { Problem } from "./messages";
+import { pinHint } from "../../ui/pin-text";
 import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
 import { askForKeyPin, deleteWithPinForm, onDeleteWithPin, onKeyForm } from "./key-form";
 
@@ -116,7 +117,7 @@ class Fingerprints {
     ${note ? insetText(html`<p>${note}</p>`) : ""}
     <p>You will touch the sensor on ${this.key.name} a few times with the same finger. Lift your finger off the sensor between touches.</p>
     <form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
     </form>`),
     });
@@ -178,7 +179,7 @@ class Fingerprints {
     <p>A name, like “Right thumb”, helps you tell your fingerprints apart.</p>
     <form method="post" novalidate>
       ${input({ id: "name", label: "Name", error: problem?.fields["name"], autocomplete: "off", spellcheck: false })}
-      ${pinField({ label: "Enter your security key PIN to save the name", hint: pinHint(this.key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN to save the name", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(button({ text: "Save name" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Skip</a>`)}
     </form>`),
     });
@@ -196,7 +197,7 @@ class Fingerprints {
     <h1>Rename ${fingerprintName(f, index)}</h1>
     <form method="post" novalidate>
       ${input({ id: "name", label: "New name", value: f.name, error: problem?.fields["name"], autocomplete: "off", spellcheck: false })}
-      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(button({ text: "Save name" }), html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`)}
     </form>`),
     });

@@ -9,7 +9,8 @@ import { backLink, button, buttonGroup, column, errorSummary, pinField } from ".
 import { disableButtons, fieldValue, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import { keyPath, showBlockedPin, type KeyPagesOptions } from "./key-pages";
-import { pinHint, problemFrom, type Problem } from "./messages";
+import { problemFrom, type Problem } from "./messages";
+import { pinHint } from "../../ui/pin-text";
 
 /** A key page in progress: the key is read again after a failure (its PIN tries left). */
 export interface KeyPageState {
@@ -28,7 +29,7 @@ export function askForKeyPin(page: KeyPageState, what: string, use: (pin: string
       ${pinField({
         label: "Enter your security key PIN",
         heading: true,
-        hint: pinHint(key, `We need it to show the ${what} on ${key.name}.`),
+        hint: pinHint(key.pin.retriesLeft, `We need it to show the ${what} on ${key.name}.`),
         error: problem?.fields["pin"],
       })}
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(key.id)}">Cancel</a>`)}
@@ -87,7 +88,7 @@ export function onKeyForm(
  */
 export function deleteWithPinForm(key: SecurityKey, what: string, problem?: Problem): SafeHtml {
   return html`<form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(
         button({ text: `Delete ${what}`, variant: "warning" }),
         html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,

@@ -8,8 +8,9 @@ import { html } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { disableButtons, takeField } from "../../ui/forms";
-import { newPinMinLength, newPinProblems } from "../../ui/validation";
-import { pinHint, problemFrom, type Problem } from "./messages";
+import { newPinProblems } from "../../ui/validation";
+import { problemFrom, type Problem } from "./messages";
+import { newPinHint, pinHint } from "../../ui/pin-text";
 import { keyPageAccount, keyPath, leaveNotice, loadKey, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {
@@ -50,11 +51,11 @@ export function renderPinForm(
     }
     ${first ? insetText(html`<p>If you forget this PIN, the security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`) : ""}
     <form method="post" novalidate>
-      ${first ? "" : pinField({ id: FIELDS.pin, label: "Current PIN", hint: pinHint(key), error: errors[FIELDS.pin] })}
+      ${first ? "" : pinField({ id: FIELDS.pin, label: "Current PIN", hint: pinHint(key.pin.retriesLeft), error: errors[FIELDS.pin] })}
       ${pinField({
         id: FIELDS.newPin,
         label: "New PIN",
-        hint: `Use ${String(newPinMinLength(key.pin.minLength))} characters or more. You can use numbers, letters and symbols.`,
+        hint: newPinHint(key.pin.minLength),
         error: errors[FIELDS.newPin],
       })}
       ${pinField({ id: "new-pin-confirm", label: "Enter the new PIN again", error: errors["new-pin-confirm"] })}

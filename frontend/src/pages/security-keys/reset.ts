@@ -13,7 +13,8 @@ import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
-import { pinHint, problemFrom, type Problem } from "./messages";
+import { problemFrom, type Problem } from "./messages";
+import { pinHint } from "../../ui/pin-text";
 import { JOB_POLL_MS, keyPageAccount, keyPath, KEYS_POLL_MS, loadKey, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
@@ -55,7 +56,7 @@ class Reset {
         : "First we will check that you keep a way to log in to your NHS login."
     }</p>
     <form method="post" novalidate>
-      ${askPin ? pinField({ label: "Enter your security key PIN", hint: pinHint(this.key), error: problem?.fields["pin"] }) : ""}
+      ${askPin ? pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] }) : ""}
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
     </form>`),
     });
