@@ -8,6 +8,7 @@ import type { PageContext } from "../../shell/router";
 import { backLink, button, buttonGroup, column, errorSummary, pinField } from "../../ui/components";
 import { disableButtons, fieldValue, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
+import { length } from "../../ui/validation";
 import { keyPath, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 import { problemFrom, type Problem } from "./messages";
 import { pinHint } from "../../ui/pin-text";
@@ -60,9 +61,7 @@ export function onKeyForm(
     const pin = takeField(main, "pin");
     const fields: Record<string, string> = {};
     if (wants.name && name === "") fields["name"] = "Enter a name for this fingerprint";
-    // Code points, as a person counts characters (an emoji is one).
-    // eslint-disable-next-line @typescript-eslint/no-misused-spread
-    else if (wants.name && [...name].length > 30) fields["name"] = "Name must be 30 characters or fewer";
+    else if (wants.name && length(name) > 30) fields["name"] = "Name must be 30 characters or fewer";
     if (wants.pin && pin === "") fields["pin"] = "Enter your security key PIN";
     if (Object.keys(fields).length > 0) {
       again({ fields, summary: ["name", "pin"].flatMap((id) => (fields[id] ? [{ text: fields[id], href: `#${id}` }] : [])) });
