@@ -11,18 +11,13 @@ import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
 import type { Problem } from "./messages";
 import { pinHint } from "../../ui/pin-text";
-import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
+import { JOB_POLL_MS, keyPath, keyToWorkOn, type KeyPagesOptions } from "./key-pages";
 import { askForKeyPin, deleteWithPinForm, onDeleteWithPin, onKeyForm } from "./key-form";
 
 export function securityKeyFingerprintsPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
-    if (key.pin.mustChange) {
-      await ctx.navigate(keyPath(key.id), { replace: true }); // it asks for the new PIN first
-      return;
-    }
+    const key = await keyToWorkOn(app, options, ctx);
+    if (!key) return;
     const flow = new Fingerprints(ctx, options, key);
     if (!key.fingerprints.supported || !key.pin.set || key.pin.blocked) flow.cannot();
     else flow.askForPin();

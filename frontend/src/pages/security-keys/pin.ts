@@ -11,13 +11,12 @@ import { disableButtons, takeField } from "../../ui/forms";
 import { newPinProblems } from "../../ui/validation";
 import { problemFrom, type Problem } from "./messages";
 import { newPinHint, pinHint } from "../../ui/pin-text";
-import { keyPageAccount, keyPath, leaveNotice, loadKey, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
+import { keyForPage, keyPath, leaveNotice, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
+    const key = await keyForPage(app, options, ctx);
+    if (!key) return;
     if (key.pin.blocked) {
       // Only a reset helps, which the key's page explains.
       await ctx.navigate(keyPath(key.id), { replace: true });

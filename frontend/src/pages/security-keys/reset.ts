@@ -15,15 +15,14 @@ import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
 import { problemFrom, type Problem } from "./messages";
 import { pinHint } from "../../ui/pin-text";
-import { JOB_POLL_MS, keyPageAccount, keyPath, KEYS_POLL_MS, loadKey, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
+import { JOB_POLL_MS, keyForPage, keyPath, KEYS_POLL_MS, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
 
 export function securityKeyResetPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
+    const key = await keyForPage(app, options, ctx);
+    if (!key) return;
     new Reset(ctx, options, key).start();
   };
 }
