@@ -115,7 +115,7 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
 /**
  * `message` replaces ours when the desktop app's shell gave its own (already in plain
  * English). Where ADVICE or WINDOWS_ADVICE has a next step for the reason, the shell's
- * message says only what happened (app/device/failure_fido2.go), so the two read as one.
+ * message says only what happened (app/device/ceremony/failure_fido2.go), so the two read as one.
  */
 export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind, message?: string, device?: CeremonyDevice): CeremonyError {
   return new CeremonyError(reason, kind, message || MESSAGES[kind][reason], device);
