@@ -8,7 +8,7 @@
 
 import type { CeremonyDevice, CeremonyKind } from "./ceremony";
 import { button, buttonGroup, column, details, errorSummary, insetText, pinField, radios, type RadioItem } from "../ui/components";
-import { disableButtons, fieldValue } from "../ui/forms";
+import { disableButtons, takeField } from "../ui/forms";
 import { newPinProblems, pinProblem } from "../ui/validation";
 import { newPinHint, pinHint, triesLeft } from "../ui/pin-text";
 import { html, type SafeHtml } from "../ui/html";
@@ -316,9 +316,7 @@ export class DeviceSteps {
     this.wireCancel(main);
     main.querySelector("form")?.addEventListener("submit", (event) => {
       event.preventDefault();
-      const field = main.querySelector<HTMLInputElement>("#pin");
-      const pin = fieldValue(main, "pin");
-      if (field) field.value = "";
+      const pin = takeField(main, "pin");
       const problem = pinProblem(pin);
       if (problem) {
         this.pin({ ...options, wrong: false, error: problem });
@@ -355,11 +353,8 @@ export class DeviceSteps {
     this.wireCancel(main);
     main.querySelector("form")?.addEventListener("submit", (event) => {
       event.preventDefault();
-      const pin = fieldValue(main, "pin");
-      const again = fieldValue(main, "pin-confirm");
-      for (const field of main.querySelectorAll<HTMLInputElement>('input[type="password"], input[type="text"]')) {
-        field.value = "";
-      }
+      const pin = takeField(main, "pin");
+      const again = takeField(main, "pin-confirm");
       // A key that asks for a longer PIN says so when the PIN is set (pin_invalid).
       const problems = newPinProblems(pin, again);
       if (problems.pin || problems.again) {
