@@ -7,10 +7,10 @@
 // which screen readers announce without moving focus.
 
 import type { CeremonyDevice, CeremonyKind } from "./ceremony";
-import { button, buttonGroup, column, details, errorSummary, insetText, pinField, radios, type RadioItem } from "../ui/components";
+import { button, buttonGroup, column, details, errorSummary, insetText, newPinFields, pinField, radios, type RadioItem } from "../ui/components";
 import { disableButtons, takeField } from "../ui/forms";
 import { newPinProblems, pinProblem } from "../ui/validation";
-import { newPinHint, pinHint, triesLeft } from "../ui/pin-text";
+import { FORGOTTEN_PIN, pinHint, triesLeft } from "../ui/pin-text";
 import { html, type SafeHtml } from "../ui/html";
 import type { Screen } from "../ui/view";
 import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/device-ceremonies";
@@ -342,10 +342,9 @@ export class DeviceSteps {
       html`${items.length ? errorSummary(items) : ""}
     <h1>Create a PIN for your security key</h1>
     <p>Your security key needs a PIN before it can save a passkey. You will enter this PIN each time you use the key to log in.</p>
-    ${insetText(html`<p>If you forget this PIN, your security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`)}
+    ${insetText(html`<p>${FORGOTTEN_PIN}</p>`)}
     <form method="post" novalidate>
-      ${pinField({ label: "New PIN", hint: newPinHint(), error: errors.pin })}
-      ${pinField({ id: "pin-confirm", label: "Enter the new PIN again", error: errors["pin-confirm"] })}
+      ${newPinFields({ id: "pin", errors: { pin: errors.pin, again: errors["pin-confirm"] } })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
     );

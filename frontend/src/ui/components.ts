@@ -4,6 +4,7 @@
 // attribute, so the package's CSS and JavaScript work on it unchanged.
 
 import { html, type SafeHtml } from "./html";
+import { newPinHint } from "./pin-text";
 
 type Content = SafeHtml | string;
 
@@ -541,4 +542,13 @@ export function pinField(options: { id?: string; label: string; hint?: string; e
     autocomplete: "off",
     secretName: "PIN",
   });
+}
+
+/**
+ * A new PIN for a key, asked for twice, since a mistyped one would lock the person out: the
+ * PIN in #`id`, again in #`id`-confirm. `keyMinLength`: the fewest characters the key asks for.
+ */
+export function newPinFields(options: { id: string; keyMinLength?: number; errors: { pin?: string; again?: string } }): SafeHtml {
+  return html`${pinField({ id: options.id, label: "New PIN", hint: newPinHint(options.keyMinLength), error: options.errors.pin })}
+      ${pinField({ id: `${options.id}-confirm`, label: "Enter the new PIN again", error: options.errors.again })}`;
 }

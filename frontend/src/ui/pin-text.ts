@@ -17,6 +17,9 @@ export function pinHint(retriesLeft: number | null | undefined, extra?: string):
   return `${extra ? `${extra} ` : ""}This is the PIN you chose for your security key. It is not your NHS login password.${warn}`;
 }
 
+/** Said where a key's first PIN is chosen. */
+export const FORGOTTEN_PIN = "If you forget this PIN, your security key will need to be reset. Resetting it deletes all the passkeys on it.";
+
 /** The hint of the field for a new PIN, on a key that asks for at least `keyMinLength` characters. */
 export function newPinHint(keyMinLength?: number): string {
   return `Use ${String(newPinMinLength(keyMinLength))} characters or more. You can use numbers, letters and symbols.`;

@@ -3,14 +3,14 @@
 // first when the key itself asks for a new PIN (forcePINChange).
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, insetText, column, newPinFields, pinField } from "../../ui/components";
 import { html } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { disableButtons, takeField } from "../../ui/forms";
 import { newPinProblems } from "../../ui/validation";
 import { problemFrom, type Problem } from "./messages";
-import { newPinHint, pinHint } from "../../ui/pin-text";
+import { FORGOTTEN_PIN, pinHint } from "../../ui/pin-text";
 import { keyForPage, keyPath, leaveNotice, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {
@@ -48,16 +48,10 @@ export function renderPinForm(
           ? html`<p>You will enter this PIN each time you use ${key.name} to log in.</p>`
           : html`<p>Change the PIN of ${key.name}.</p>`
     }
-    ${first ? insetText(html`<p>If you forget this PIN, the security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`) : ""}
+    ${first ? insetText(html`<p>${FORGOTTEN_PIN}</p>`) : ""}
     <form method="post" novalidate>
       ${first ? "" : pinField({ id: FIELDS.pin, label: "Current PIN", hint: pinHint(key.pin.retriesLeft), error: errors[FIELDS.pin] })}
-      ${pinField({
-        id: FIELDS.newPin,
-        label: "New PIN",
-        hint: newPinHint(key.pin.minLength),
-        error: errors[FIELDS.newPin],
-      })}
-      ${pinField({ id: "new-pin-confirm", label: "Enter the new PIN again", error: errors["new-pin-confirm"] })}
+      ${newPinFields({ id: FIELDS.newPin, keyMinLength: key.pin.minLength, errors: { pin: errors[FIELDS.newPin], again: errors["new-pin-confirm"] } })}
       ${buttonGroup(button({ text: "Save PIN" }), html`<a class="nhsuk-link" href="${state.forced ? SECURITY_KEYS_PATH : keyPath(key.id)}">Cancel</a>`)}
     </form>`),
   });
