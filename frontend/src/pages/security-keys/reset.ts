@@ -15,6 +15,7 @@ import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
 import { problemFrom, type Problem } from "./messages";
 import { pinHint } from "../../ui/pin-text";
+import { PIN_MESSAGES } from "../../ui/validation";
 import { JOB_POLL_MS, keyForPage, keyPath, KEYS_POLL_MS, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
@@ -66,7 +67,7 @@ class Reset {
       if (sending) return;
       const pin = askPin ? takeField(main, "pin") : undefined;
       if (pin === "") {
-        this.start({ fields: { pin: "Enter your security key PIN" }, summary: [{ text: "Enter your security key PIN", href: "#pin" }] });
+        this.start({ fields: { pin: PIN_MESSAGES.pinMissing }, summary: [{ text: PIN_MESSAGES.pinMissing, href: "#pin" }] });
         return;
       }
       sending = true;
