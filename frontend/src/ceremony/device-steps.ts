@@ -7,10 +7,10 @@
 // which screen readers announce without moving focus.
 
 import type { CeremonyDevice, CeremonyKind } from "./ceremony";
-import { button, buttonGroup, column, details, errorSummary, insetText, newPinFields, pinField, radios, type RadioItem } from "../ui/components";
+import { button, buttonGroup, column, details, errorSummary, insetText, radios, type RadioItem } from "../ui/components";
 import { disableButtons, takeField } from "../ui/forms";
 import { newPinProblems, pinProblem } from "../ui/validation";
-import { FORGOTTEN_PIN, pinHint, triesLeft } from "../ui/pin-text";
+import { FORGOTTEN_PIN, newPinFields, pinField, pinHint, triesLeft } from "../ui/pin";
 import { html, type SafeHtml } from "../ui/html";
 import type { Screen } from "../ui/view";
 import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/device-ceremonies";

@@ -4,7 +4,6 @@
 // attribute, so the package's CSS and JavaScript work on it unchanged.
 
 import { html, type SafeHtml } from "./html";
-import { newPinHint } from "./pin-text";
 
 type Content = SafeHtml | string;
 
@@ -529,26 +528,4 @@ export function actionList(rows: ActionRow[]): SafeHtml {
   </div>`;
   })}
 </dl>`;
-}
-
-/** The key's PIN field: masked, never autofilled, with Show/Hide. */
-export function pinField(options: { id?: string; label: string; hint?: string; error?: string; heading?: boolean }): SafeHtml {
-  return passwordInput({
-    id: options.id ?? "pin",
-    label: options.label,
-    labelIsPageHeading: options.heading,
-    hint: options.hint,
-    error: options.error,
-    autocomplete: "off",
-    secretName: "PIN",
-  });
-}
-
-/**
- * A new PIN for a key, asked for twice, since a mistyped one would lock the person out: the
- * PIN in #`id`, again in #`id`-confirm. `keyMinLength`: the fewest characters the key asks for.
- */
-export function newPinFields(options: { id: string; keyMinLength?: number; errors: { pin?: string; again?: string } }): SafeHtml {
-  return html`${pinField({ id: options.id, label: "New PIN", hint: newPinHint(options.keyMinLength), error: options.errors.pin })}
-      ${pinField({ id: `${options.id}-confirm`, label: "Enter the new PIN again", error: options.errors.again })}`;
 }

@@ -3,14 +3,14 @@
 // times, with the progress said in a live region), name it, rename or delete one.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner, actionList, column, pinField, warningCallout } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner, actionList, column, warningCallout } from "../../ui/components";
 import { disableButtons, onAction } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Fingerprint, KeyJob, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
 import type { Problem } from "./messages";
-import { pinHint } from "../../ui/pin-text";
+import { pinField, pinHint } from "../../ui/pin";
 import { JOB_POLL_MS, keyPath, keyToWorkOn, type KeyPagesOptions } from "./key-pages";
 import { askForKeyPin, deleteWithPinForm, onDeleteWithPin, onKeyForm } from "./key-form";
 

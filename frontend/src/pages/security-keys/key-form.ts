@@ -5,13 +5,13 @@
 
 import type { SecurityKey } from "../../api/keys";
 import type { PageContext } from "../../shell/router";
-import { backLink, button, buttonGroup, column, errorSummary, pinField } from "../../ui/components";
+import { backLink, button, buttonGroup, column, errorSummary } from "../../ui/components";
 import { disableButtons, fieldValue, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import { length, PIN_MESSAGES } from "../../ui/validation";
 import { keyPath, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 import { problemFrom, type Problem } from "./messages";
-import { pinHint } from "../../ui/pin-text";
+import { pinField, pinHint } from "../../ui/pin";
 
 /** A key page in progress: the key is read again after a failure (its PIN tries left). */
 export interface KeyPageState {

@@ -1,5 +1,5 @@
 // What the "Security keys" pages say about a key (its PIN, its FIDO versions) and how a
-// failed key operation becomes errors on the page. The PIN fields' hints are ui/pin-text.ts's,
+// failed key operation becomes errors on the page. The PIN fields and their hints are ui/pin.ts's,
 // which the ceremony's PIN steps share.
 
 import type { SecurityKey } from "../../api/keys";
@@ -7,7 +7,7 @@ import { errorSummary, type ErrorSummaryItem } from "../../ui/components";
 import type { SafeHtml } from "../../ui/html";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
-import { triesLeft } from "../../ui/pin-text";
+import { triesLeft } from "../../ui/pin";
 
 /** Field errors and a summary for a failed key operation. */
 export interface Problem {

@@ -3,14 +3,14 @@
 // first when the key itself asks for a new PIN (forcePINChange).
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, column, newPinFields, pinField } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, insetText, column } from "../../ui/components";
 import { html } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { disableButtons, takeField } from "../../ui/forms";
 import { newPinProblems } from "../../ui/validation";
 import { problemFrom, type Problem } from "./messages";
-import { FORGOTTEN_PIN, pinHint } from "../../ui/pin-text";
+import { FORGOTTEN_PIN, newPinFields, pinField, pinHint } from "../../ui/pin";
 import { keyForPage, keyPath, leaveNotice, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {

@@ -7,14 +7,14 @@
 // for a touch.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField, warningCallout } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, insetText, column, warningCallout } from "../../ui/components";
 import { disableButtons, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
 import { problemFrom, type Problem } from "./messages";
-import { pinHint } from "../../ui/pin-text";
+import { pinField, pinHint } from "../../ui/pin";
 import { PIN_MESSAGES } from "../../ui/validation";
 import { JOB_POLL_MS, keyForPage, keyPath, KEYS_POLL_MS, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
