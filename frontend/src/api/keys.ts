@@ -103,7 +103,7 @@ export interface KeysApi {
   cancelJob(jobId: string): Promise<KeyJob>;
 }
 
-export function createKeysApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): KeysApi {
+export function createKeysApi(fetchImpl?: Fetch): KeysApi {
   const request = createRequest(fetchImpl);
 
   const key = (id: string): string => `/api/device/keys/${encodeURIComponent(id)}`;

@@ -20,7 +20,7 @@ export interface KioskApi {
   exit(secret: string): Promise<void>;
 }
 
-export function createKioskApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): KioskApi {
+export function createKioskApi(fetchImpl?: Fetch): KioskApi {
   const request = createRequest(fetchImpl);
   return {
     sessionEnded: async () => {

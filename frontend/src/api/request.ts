@@ -6,6 +6,12 @@
 /** The fetch a request layer sends with; tests pass a fake one. */
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The fetch every API sends with unless a test gives its own: the APIs pass theirs (or none)
+ * on to createRequest, so this is the one default. The global is looked up at each call.
+ */
+const browserFetch: Fetch = (input, init) => fetch(input, init);
+
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /** Sends one request and resolves to its JSON object; rejects with an ApiError. */
@@ -94,10 +100,7 @@ function pauseFrom(error: Record<string, unknown>): Pause | null {
  * The request function for an API: `onSession` hears the session's timing from every answer
  * that has it, and null when the server says nobody is signed in (not_signed_in).
  */
-export function createRequest(
-  fetchImpl: Fetch = (input, init) => fetch(input, init),
-  onSession: SessionListener = () => {},
-): Request {
+export function createRequest(fetchImpl: Fetch = browserFetch, onSession: SessionListener = () => {}): Request {
   return async function request<T>(
     method: Method,
     path: string,

@@ -10,10 +10,7 @@ import { createRequest, type Fetch, type SessionListener } from "./request";
 export type Api = AccountApi & PasskeysApi & DeviceCeremoniesApi;
 
 /** `onSession` hears the session's timing from every answer (the idle timeout's warning). */
-export function createApi(
-  fetchImpl: Fetch = (input, init) => fetch(input, init),
-  onSession: SessionListener = () => {},
-): Api {
+export function createApi(fetchImpl?: Fetch, onSession: SessionListener = () => {}): Api {
   const request = createRequest(fetchImpl, onSession);
   const account = accountApi(request, onSession);
   return { ...account, ...passkeysApi(request, account), ...deviceCeremoniesApi(request) };

@@ -50,7 +50,7 @@ export interface TesterApi {
   plug(plugged: boolean): Promise<TesterState>;
 }
 
-export function createTesterApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): TesterApi {
+export function createTesterApi(fetchImpl?: Fetch): TesterApi {
   const request = createRequest(fetchImpl);
   return {
     get: async () => {

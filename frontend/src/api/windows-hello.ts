@@ -32,7 +32,7 @@ export interface WindowsHelloApi {
   remove(credentialId: string): Promise<PlatformPasskeys>;
 }
 
-export function createWindowsHelloApi(fetchImpl: Fetch = (input, init) => fetch(input, init)): WindowsHelloApi {
+export function createWindowsHelloApi(fetchImpl?: Fetch): WindowsHelloApi {
   const request = createRequest(fetchImpl);
   const answer = (a: { manageable?: boolean; passkeys?: PlatformPasskey[] | null }): PlatformPasskeys => ({
     manageable: a.manageable === true,

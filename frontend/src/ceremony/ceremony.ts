@@ -115,7 +115,7 @@ const MESSAGES: Record<CeremonyKind, Record<CeremonyReason, string>> = {
 /**
  * `message` replaces ours when the desktop app's shell gave its own (already in plain
  * English). Where ADVICE or WINDOWS_ADVICE has a next step for the reason, the shell's
- * message says only what happened (app/device/failure_fido2.go), so the two read as one.
+ * message says only what happened (app/device/ceremony/failure_fido2.go), so the two read as one.
  */
 export function ceremonyError(reason: CeremonyReason, kind: CeremonyKind, message?: string, device?: CeremonyDevice): CeremonyError {
   return new CeremonyError(reason, kind, message || MESSAGES[kind][reason], device);
@@ -282,9 +282,8 @@ export interface BrowserWebAuthn {
 }
 
 function toJSON(credential: Credential | null, kind: CeremonyKind): CredentialJSON {
-  // toJSON() is typed as always there, but browsers before WebAuthn L3 lack it: then the
-  // credential is refused as unknown rather than failing with a TypeError.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+  // A credential without toJSON() is refused as unknown rather than failing with a TypeError.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- toJSON() is typed as always there, but browsers before WebAuthn L3 lack it
   const json = (credential as PublicKeyCredential | null)?.toJSON?.() as unknown;
   if (typeof json !== "object" || json === null) throw ceremonyError("unknown", kind);
   return json as CredentialJSON;
@@ -293,8 +292,7 @@ function toJSON(credential: Credential | null, kind: CeremonyKind): CredentialJS
 export function browserCeremonies(
   webauthn: BrowserWebAuthn = {
     PublicKeyCredential: globalThis.PublicKeyCredential,
-    // Typed as always there, but the Linux webview and tests may have no navigator at all.
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed as always there, but the Linux webview and tests may have no navigator at all
     credentials: globalThis.navigator?.credentials,
   },
 ): Ceremonies {

@@ -7,9 +7,10 @@
 // which screen readers announce without moving focus.
 
 import type { CeremonyDevice, CeremonyKind } from "./ceremony";
-import { button, buttonGroup, column, details, errorSummary, insetText, passwordInput, radios, type RadioItem } from "../ui/components";
-import { disableButtons, fieldValue } from "../ui/forms";
-import { newPinMinLength, newPinProblems, pinProblem } from "../ui/validation";
+import { button, buttonGroup, column, details, errorSummary, insetText, radios, type RadioItem } from "../ui/components";
+import { disableButtons, takeField } from "../ui/forms";
+import { newPinProblems, pinProblem } from "../ui/validation";
+import { FORGOTTEN_PIN, newPinFields, pinField, pinHint, triesLeft } from "../ui/pin";
 import { html, type SafeHtml } from "../ui/html";
 import type { Screen } from "../ui/view";
 import type { Authenticator, DeviceCeremonyState, PhoneQR } from "../api/device-ceremonies";
@@ -124,7 +125,7 @@ function statusFor(state: StatusState, device?: CeremonyDevice): Status {
 
 function wrongPinMessage(retriesLeft: number | undefined): string {
   if (retriesLeft === undefined) return "The PIN is not correct. Try again.";
-  return `The PIN is not correct. You have ${retriesLeft} ${retriesLeft === 1 ? "try" : "tries"} left.`;
+  return `The PIN is not correct. ${triesLeft(retriesLeft)}`;
 }
 
 function hintFor(authenticator: Authenticator, kind: CeremonyKind): string {
@@ -301,23 +302,13 @@ export class DeviceSteps {
    */
   pin(options: { wrong?: boolean; retriesLeft?: number; error?: string } = {}): void {
     const error = options.error ?? (options.wrong ? wrongPinMessage(options.retriesLeft) : undefined);
-    const warnFew = !options.wrong && options.retriesLeft !== undefined && options.retriesLeft <= 3;
-    const hint = `This is the PIN you chose for your security key. It is not your NHS login password.${
-      warnFew ? ` You have ${options.retriesLeft} ${options.retriesLeft === 1 ? "try" : "tries"} left.` : ""
-    }`;
+    // After a wrong PIN the error says the tries left; the hint does not say them again.
+    const hint = pinHint(options.wrong ? undefined : options.retriesLeft);
     const main = this.show(
       "pin",
       html`${error ? errorSummary([{ text: error, href: "#pin" }]) : ""}
     <form method="post" novalidate>
-      ${passwordInput({
-        id: "pin",
-        label: "Enter your security key PIN",
-        labelIsPageHeading: true,
-        hint,
-        error,
-        autocomplete: "off",
-        secretName: "PIN",
-      })}
+      ${pinField({ label: "Enter your security key PIN", heading: true, hint, error })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
     );
@@ -325,9 +316,7 @@ export class DeviceSteps {
     this.wireCancel(main);
     main.querySelector("form")?.addEventListener("submit", (event) => {
       event.preventDefault();
-      const field = main.querySelector<HTMLInputElement>("#pin");
-      const pin = fieldValue(main, "pin");
-      if (field) field.value = "";
+      const pin = takeField(main, "pin");
       const problem = pinProblem(pin);
       if (problem) {
         this.pin({ ...options, wrong: false, error: problem });
@@ -353,23 +342,9 @@ export class DeviceSteps {
       html`${items.length ? errorSummary(items) : ""}
     <h1>Create a PIN for your security key</h1>
     <p>Your security key needs a PIN before it can save a passkey. You will enter this PIN each time you use the key to log in.</p>
-    ${insetText(html`<p>If you forget this PIN, your security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`)}
+    ${insetText(html`<p>${FORGOTTEN_PIN}</p>`)}
     <form method="post" novalidate>
-      ${passwordInput({
-        id: "pin",
-        label: "New PIN",
-        hint: `Use ${String(newPinMinLength())} characters or more. You can use numbers, letters and symbols.`,
-        error: errors.pin,
-        autocomplete: "off",
-        secretName: "PIN",
-      })}
-      ${passwordInput({
-        id: "pin-confirm",
-        label: "Enter the new PIN again",
-        error: errors["pin-confirm"],
-        autocomplete: "off",
-        secretName: "PIN",
-      })}
+      ${newPinFields({ id: "pin", errors: { pin: errors.pin, again: errors["pin-confirm"] } })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
     );
@@ -377,11 +352,8 @@ export class DeviceSteps {
     this.wireCancel(main);
     main.querySelector("form")?.addEventListener("submit", (event) => {
       event.preventDefault();
-      const pin = fieldValue(main, "pin");
-      const again = fieldValue(main, "pin-confirm");
-      for (const field of main.querySelectorAll<HTMLInputElement>('input[type="password"], input[type="text"]')) {
-        field.value = "";
-      }
+      const pin = takeField(main, "pin");
+      const again = takeField(main, "pin-confirm");
       // A key that asks for a longer PIN says so when the PIN is set (pin_invalid).
       const problems = newPinProblems(pin, again);
       if (problems.pin || problems.again) {

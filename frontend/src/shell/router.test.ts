@@ -385,37 +385,12 @@ describe("while GET /api/config has not answered", () => {
 
   it("holds a link out of the app, then follows it as the browser would when the answer is the usual app", async () => {
     const { kiosk, answer } = pending();
-    // jsdom cannot load another page: the router is given a window whose location.assign and
-    // open are recorded (everything else is jsdom's).
+    // jsdom cannot load another page: the router's page loads are recorded instead.
     const assign = vi.fn();
     const open = vi.fn();
-    const real = window.location;
-    const location = {
-      get href() {
-        return real.href;
-      },
-      get pathname() {
-        return real.pathname;
-      },
-      get protocol() {
-        return real.protocol;
-      },
-      get host() {
-        return real.host;
-      },
-      assign,
-    };
-    const win = new Proxy(window, {
-      get: (target, name) => {
-        if (name === "location") return location;
-        if (name === "open") return open;
-        const value = Reflect.get(target, name) as unknown;
-        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
     router?.stop();
     window.history.replaceState(null, "", "/");
-    router = new Router({ layout, routes: { "/": simple("One") }, notFound: simple("Page not found"), problem: simple("Problem"), initComponents: () => {}, kiosk, window: win });
+    router = new Router({ layout, routes: { "/": simple("One") }, notFound: simple("Page not found"), problem: simple("Problem"), initComponents: () => {}, kiosk, loader: { location: { assign, replace: vi.fn() }, open } });
     await router.start();
     const outside = outsideLink();
     expect(click(outside)).toBe(true);

@@ -50,7 +50,17 @@ export interface RouterOptions {
    * whatever the click: with Ctrl, Shift, Alt or Meta, or the middle button (auxclick).
    */
   kiosk?: KioskRouting | Promise<KioskRouting | undefined>;
-  window?: Window;
+  /** What the router asks of the browser that jsdom cannot do; the window's own by default. */
+  loader?: PageLoader;
+}
+
+/**
+ * Loading a page outside the router (a full load, or a new window): what a test, whose jsdom
+ * cannot load another page, records instead.
+ */
+export interface PageLoader {
+  location: Pick<Location, "assign" | "replace">;
+  open: Window["open"];
 }
 
 /** Kiosk mode's routing: what to show instead of following a link that leaves the app. */
@@ -147,7 +157,7 @@ function matchSegments(route: string[], path: string[]): Record<string, string> 
 }
 
 export class Router {
-  private readonly win: Window;
+  private readonly loader: PageLoader;
   private generation = 0;
   private currentPath: string | null = null;
   private readonly match: (path: string) => RouteMatch | null;
@@ -158,7 +168,7 @@ export class Router {
   private kiosk: KioskRouting | undefined | Promise<KioskRouting | undefined>;
 
   constructor(private readonly options: RouterOptions) {
-    this.win = options.window ?? window;
+    this.loader = options.loader ?? window;
     this.match = routeMatcher(options.routes);
     this.kiosk = options.kiosk;
     if (options.kiosk instanceof Promise) {
@@ -173,7 +183,7 @@ export class Router {
     if (event.button === 1) this.onClick(event);
   };
   private readonly onPopStateListener = (): void => {
-    const path = normalisePath(this.win.location.pathname);
+    const path = normalisePath(window.location.pathname);
     // A fragment link (the skip link, an error summary link) also fires
     // popstate; the page itself has not changed.
     if (path === this.currentPath) return;
@@ -182,27 +192,27 @@ export class Router {
 
   /** Installs the link and history listeners and renders the current address. */
   start(): Promise<void> {
-    this.win.document.addEventListener("click", this.onClickListener);
+    document.addEventListener("click", this.onClickListener);
     // Outside kiosk mode a middle click is the browser's alone (heard while the mode is not known).
-    if (this.options.kiosk) this.win.document.addEventListener("auxclick", this.onAuxClickListener);
-    this.win.addEventListener("popstate", this.onPopStateListener);
-    return this.render(normalisePath(this.win.location.pathname));
+    if (this.options.kiosk) document.addEventListener("auxclick", this.onAuxClickListener);
+    window.addEventListener("popstate", this.onPopStateListener);
+    return this.render(normalisePath(window.location.pathname));
   }
 
   /** Removes the listeners; any page still loading will not render. */
   stop(): void {
-    this.win.document.removeEventListener("click", this.onClickListener);
-    this.win.document.removeEventListener("auxclick", this.onAuxClickListener);
-    this.win.removeEventListener("popstate", this.onPopStateListener);
+    document.removeEventListener("click", this.onClickListener);
+    document.removeEventListener("auxclick", this.onAuxClickListener);
+    window.removeEventListener("popstate", this.onPopStateListener);
     this.generation++;
   }
 
   async navigate(path: string, options: NavigateOptions = {}): Promise<void> {
-    const url = new URL(path, this.win.location.href);
+    const url = new URL(path, window.location.href);
     const target = normalisePath(url.pathname) + url.search;
     const kiosk = await this.kiosk;
-    if (options.replace || kiosk) this.win.history.replaceState(null, "", target);
-    else this.win.history.pushState(null, "", target);
+    if (options.replace || kiosk) window.history.replaceState(null, "", target);
+    else window.history.pushState(null, "", target);
     await this.render(normalisePath(url.pathname));
   }
 
@@ -238,8 +248,8 @@ export class Router {
         return;
       }
       const newWindow = modified || (link.target && link.target !== "_self");
-      if (newWindow) this.win.open(link.href, "_blank", "noopener");
-      else this.win.location.assign(link.href);
+      if (newWindow) this.loader.open(link.href, "_blank", "noopener");
+      else this.loader.location.assign(link.href);
     });
   }
 
@@ -247,8 +257,8 @@ export class Router {
   private linkAction(link: HTMLAnchorElement, modified: boolean, kiosk: KioskRouting | undefined): LinkAction {
     // Outside kiosk mode a modified or middle click is the browser's (a new tab, a new window).
     if (modified && !kiosk) return { kind: "browser" };
-    const url = new URL(link.href, this.win.location.href);
-    const here = this.win.location;
+    const url = new URL(link.href, window.location.href);
+    const here = window.location;
     // Compare scheme and host rather than `origin`, which is "null" for the
     // desktop app's wails:// scheme.
     const inApp = url.protocol === here.protocol && url.host === here.host;
@@ -277,7 +287,7 @@ export class Router {
         this.showLinkOut(action.page);
         return;
       case "replace":
-        this.win.location.replace(action.href);
+        this.loader.location.replace(action.href);
         return;
       case "browser":
       case "nothing":
@@ -331,8 +341,8 @@ export class Router {
     layout.beforeContent.hidden = !view.beforeContent;
     layout.main.innerHTML = view.content.value;
     initComponents(layout.page);
-    this.win.document.title = pageTitle(layout.main);
-    this.win.scrollTo(0, 0);
+    document.title = pageTitle(layout.main);
+    window.scrollTo(0, 0);
     const target = focusTarget(layout.main);
     if (target) setFocus(target);
     return layout.main;

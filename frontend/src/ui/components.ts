@@ -529,16 +529,3 @@ export function actionList(rows: ActionRow[]): SafeHtml {
   })}
 </dl>`;
 }
-
-/** The key's PIN field: masked, never autofilled, with Show/Hide. */
-export function pinField(options: { id?: string; label: string; hint?: string; error?: string; heading?: boolean }): SafeHtml {
-  return passwordInput({
-    id: options.id ?? "pin",
-    label: options.label,
-    labelIsPageHeading: options.heading,
-    hint: options.hint,
-    error: options.error,
-    autocomplete: "off",
-    secretName: "PIN",
-  });
-}

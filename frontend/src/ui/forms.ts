@@ -84,7 +84,7 @@ export function onAction(main: HTMLElement, handle: (action: string) => void): v
   });
 }
 
-/** Reads a PIN field and empties it: the page keeps no PIN once it has been sent. */
+/** Reads a secret's field (a PIN, a password) and empties it: the page keeps no secret once it has been sent. */
 export function takeField(main: ParentNode, id: string): string {
   const field = main.querySelector<HTMLInputElement>(`#${id}`);
   const value = field?.value ?? "";

@@ -31,10 +31,12 @@ export function emailError(email: string, { required }: { required: boolean }): 
   return undefined;
 }
 
-/** Counts characters as a person would: an emoji or accented letter is one. */
-function length(text: string): number {
-  // Code points, as a person counts characters (an emoji is one), and as the server counts.
-  // eslint-disable-next-line @typescript-eslint/no-misused-spread
+/**
+ * Counts characters as a person would, and as the server counts them: in code points, so an
+ * emoji is one. Every length limit checked in the page counts with this.
+ */
+export function length(text: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the spread splits into code points, not UTF-16 units: that is the count wanted
   return [...text].length;
 }
 

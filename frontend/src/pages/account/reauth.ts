@@ -18,7 +18,7 @@
 import { isNotSignedIn, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, type CeremonyReason, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, buttonGroup, details, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
-import { fieldValue, markBusy } from "../../ui/forms";
+import { markBusy, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { PageContext } from "../../shell/router";
 import { MESSAGES } from "../../ui/validation";
@@ -192,9 +192,8 @@ function showStep(
     };
     main.querySelector("form")?.addEventListener("submit", (event) => {
       event.preventDefault();
-      const password = state.method === "password" ? fieldValue(main, "password") : "";
-      const field = main.querySelector<HTMLInputElement>("#password");
-      if (field) field.value = "";
+      const typed = takeField(main, "password");
+      const password = state.method === "password" ? typed : "";
       answer({ type: "continue", password });
     });
     main.querySelector("#reauth-cancel")?.addEventListener("click", () => answer({ type: "cancel" }));

@@ -1,7 +1,7 @@
 // `/accessibility`: the accessibility statement, in the shape of the UK public
 // sector model statement: what the app covers, how accessible it is, what does
 // not work yet, how to report a problem, and how it was tested. What it says
-// about testing is what `../../journey_a11y_test.go` and
+// about testing is what the repository's `e2e/a11y_test.go` and
 // `src/shell/accessibility.test.ts` check; keep them in step.
 
 import { html } from "../../ui/html";

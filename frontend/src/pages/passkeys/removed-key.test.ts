@@ -1,4 +1,4 @@
-// After removing a passkey in Login and security settings (passkey-remove.ts and the hook in
+// After removing a passkey in Login and security settings (remove.ts and the hook in
 // pages/passkeys/removed.ts): in the desktop app, a passkey saved on a security key is offered
 // for deletion from the key too when one is plugged in; with none, the settings banner says
 // how to do it later; anywhere else nothing changes.

@@ -1,5 +1,5 @@
 // After removing a passkey saved on this device in Login and security settings
-// (passkey-remove.ts and the hook in pages/passkeys/removed.ts): in the Windows app, a passkey
+// (remove.ts and the hook in pages/passkeys/removed.ts): in the Windows app, a passkey
 // that Windows Hello still keeps is offered for deletion there too (or the page says how to
 // do it in Windows Settings); on Linux and macOS, and in a web browser, nothing changes.
 

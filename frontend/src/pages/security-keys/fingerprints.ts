@@ -3,25 +3,21 @@
 // times, with the progress said in a live region), name it, rename or delete one.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner, actionList, column, pinField, warningCallout } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, input, insetText, successBanner, actionList, column, warningCallout } from "../../ui/components";
 import { disableButtons, onAction } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Fingerprint, KeyJob, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
-import { pinHint, type Problem } from "./messages";
-import { JOB_POLL_MS, keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
+import type { Problem } from "./messages";
+import { pinField, pinHint } from "../../ui/pin";
+import { JOB_POLL_MS, keyPath, keyToWorkOn, type KeyPagesOptions } from "./key-pages";
 import { askForKeyPin, deleteWithPinForm, onDeleteWithPin, onKeyForm } from "./key-form";
 
 export function securityKeyFingerprintsPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
-    if (key.pin.mustChange) {
-      await ctx.navigate(keyPath(key.id), { replace: true }); // it asks for the new PIN first
-      return;
-    }
+    const key = await keyToWorkOn(app, options, ctx);
+    if (!key) return;
     const flow = new Fingerprints(ctx, options, key);
     if (!key.fingerprints.supported || !key.pin.set || key.pin.blocked) flow.cannot();
     else flow.askForPin();
@@ -116,7 +112,7 @@ class Fingerprints {
     ${note ? insetText(html`<p>${note}</p>`) : ""}
     <p>You will touch the sensor on ${this.key.name} a few times with the same finger. Lift your finger off the sensor between touches.</p>
     <form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
     </form>`),
     });
@@ -178,7 +174,7 @@ class Fingerprints {
     <p>A name, like “Right thumb”, helps you tell your fingerprints apart.</p>
     <form method="post" novalidate>
       ${input({ id: "name", label: "Name", error: problem?.fields["name"], autocomplete: "off", spellcheck: false })}
-      ${pinField({ label: "Enter your security key PIN to save the name", hint: pinHint(this.key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN to save the name", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(button({ text: "Save name" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Skip</a>`)}
     </form>`),
     });
@@ -196,7 +192,7 @@ class Fingerprints {
     <h1>Rename ${fingerprintName(f, index)}</h1>
     <form method="post" novalidate>
       ${input({ id: "name", label: "New name", value: f.name, error: problem?.fields["name"], autocomplete: "off", spellcheck: false })}
-      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(button({ text: "Save name" }), html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`)}
     </form>`),
     });

@@ -5,11 +5,13 @@
 
 import type { SecurityKey } from "../../api/keys";
 import type { PageContext } from "../../shell/router";
-import { backLink, button, buttonGroup, column, errorSummary, pinField } from "../../ui/components";
+import { backLink, button, buttonGroup, column, errorSummary } from "../../ui/components";
 import { disableButtons, fieldValue, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
+import { length, PIN_MESSAGES } from "../../ui/validation";
 import { keyPath, showBlockedPin, type KeyPagesOptions } from "./key-pages";
-import { pinHint, problemFrom, type Problem } from "./messages";
+import { problemFrom, type Problem } from "./messages";
+import { pinField, pinHint } from "../../ui/pin";
 
 /** A key page in progress: the key is read again after a failure (its PIN tries left). */
 export interface KeyPageState {
@@ -28,7 +30,7 @@ export function askForKeyPin(page: KeyPageState, what: string, use: (pin: string
       ${pinField({
         label: "Enter your security key PIN",
         heading: true,
-        hint: pinHint(key, `We need it to show the ${what} on ${key.name}.`),
+        hint: pinHint(key.pin.retriesLeft, `We need it to show the ${what} on ${key.name}.`),
         error: problem?.fields["pin"],
       })}
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(key.id)}">Cancel</a>`)}
@@ -59,10 +61,8 @@ export function onKeyForm(
     const pin = takeField(main, "pin");
     const fields: Record<string, string> = {};
     if (wants.name && name === "") fields["name"] = "Enter a name for this fingerprint";
-    // Code points, as a person counts characters (an emoji is one).
-    // eslint-disable-next-line @typescript-eslint/no-misused-spread
-    else if (wants.name && [...name].length > 30) fields["name"] = "Name must be 30 characters or fewer";
-    if (wants.pin && pin === "") fields["pin"] = "Enter your security key PIN";
+    else if (wants.name && length(name) > 30) fields["name"] = "Name must be 30 characters or fewer";
+    if (wants.pin && pin === "") fields["pin"] = PIN_MESSAGES.pinMissing;
     if (Object.keys(fields).length > 0) {
       again({ fields, summary: ["name", "pin"].flatMap((id) => (fields[id] ? [{ text: fields[id], href: `#${id}` }] : [])) });
       return;
@@ -87,7 +87,7 @@ export function onKeyForm(
  */
 export function deleteWithPinForm(key: SecurityKey, what: string, problem?: Problem): SafeHtml {
   return html`<form method="post" novalidate>
-      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(key), error: problem?.fields["pin"] })}
+      ${pinField({ label: "Enter your security key PIN to delete it", hint: pinHint(key.pin.retriesLeft), error: problem?.fields["pin"] })}
       ${buttonGroup(
         button({ text: `Delete ${what}`, variant: "warning" }),
         html`<button class="nhsuk-link" type="button" data-action="cancel">Cancel</button>`,

@@ -67,8 +67,30 @@ export async function keyPageAccount(app: App, ctx: PageContext): Promise<Accoun
   return requireAccount(app, ctx);
 }
 
+/**
+ * The key a key page is about: the account checked (keyPageAccount), then the key named in
+ * the address read now (loadKey). Null when the page has been dealt with, or is no longer
+ * the one shown.
+ */
+export async function keyForPage(app: App, options: KeyPagesOptions, ctx: PageContext): Promise<SecurityKey | null> {
+  if (!(await keyPageAccount(app, ctx))) return null;
+  const key = await loadKey(options, ctx);
+  return key && ctx.isCurrent() ? key : null;
+}
+
+/**
+ * keyForPage, for the pages that work on what is on the key (its passkeys, its fingerprints):
+ * a key that must have a new PIN first is sent to its own page, which asks for it.
+ */
+export async function keyToWorkOn(app: App, options: KeyPagesOptions, ctx: PageContext): Promise<SecurityKey | null> {
+  const key = await keyForPage(app, options, ctx);
+  if (!key?.pin.mustChange) return key;
+  await ctx.navigate(keyPath(key.id), { replace: true });
+  return null;
+}
+
 /** The key named in the address, read now; when it is not plugged in, a page saying so. */
-export async function loadKey(options: KeyPagesOptions, ctx: PageContext): Promise<SecurityKey | null> {
+async function loadKey(options: KeyPagesOptions, ctx: PageContext): Promise<SecurityKey | null> {
   // The router has matched and decoded `:id` (KEY_ROUTES); a page without it has no key.
   const id = ctx.params["id"];
   if (id === undefined) {

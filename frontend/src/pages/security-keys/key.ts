@@ -10,13 +10,12 @@ import type { Page, PageContext } from "../../shell/router";
 import { renderPinForm } from "./pin";
 import { keyRows, virtualKeyNote } from "./list";
 import { pinStatus } from "./messages";
-import { keyPageAccount, keyPath, loadKey, SECURITY_KEYS_PATH, takeNotice, type KeyNotice, type KeyPagesOptions } from "./key-pages";
+import { keyForPage, keyPath, SECURITY_KEYS_PATH, takeNotice, type KeyNotice, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
+    const key = await keyForPage(app, options, ctx);
+    if (!key) return;
     if (key.pin.mustChange) {
       renderPinForm(ctx, options, key, { forced: true });
       return;

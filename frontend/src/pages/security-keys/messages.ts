@@ -1,21 +1,13 @@
 // What the "Security keys" pages say about a key (its PIN, its FIDO versions) and how a
-// failed key operation becomes errors on the page.
+// failed key operation becomes errors on the page. The PIN fields and their hints are ui/pin.ts's,
+// which the ceremony's PIN steps share.
 
 import type { SecurityKey } from "../../api/keys";
 import { errorSummary, type ErrorSummaryItem } from "../../ui/components";
 import type { SafeHtml } from "../../ui/html";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
-
-export function triesLeft(n: number): string {
-  return `You have ${n} ${n === 1 ? "try" : "tries"} left.`;
-}
-
-export function pinHint(key: SecurityKey, extra?: string): string {
-  const left = key.pin.retriesLeft;
-  const warn = left !== null && left <= 3 ? ` ${triesLeft(left)}` : "";
-  return `${extra ? `${extra} ` : ""}This is the PIN you chose for your security key. It is not your NHS login password.${warn}`;
-}
+import { triesLeft } from "../../ui/pin";
 
 /** Field errors and a summary for a failed key operation. */
 export interface Problem {

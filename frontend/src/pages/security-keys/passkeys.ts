@@ -10,18 +10,13 @@ import type { KeyPasskey, KeyPasskeys, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { onAction } from "../../ui/forms";
 import type { Problem } from "./messages";
-import { keyPageAccount, keyPath, loadKey, type KeyPagesOptions } from "./key-pages";
+import { keyPath, keyToWorkOn, type KeyPagesOptions } from "./key-pages";
 import { askForKeyPin, deleteWithPinForm, onDeleteWithPin } from "./key-form";
 
 export function securityKeyPasskeysPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
-    if (key.pin.mustChange) {
-      await ctx.navigate(keyPath(key.id), { replace: true }); // it asks for the new PIN first
-      return;
-    }
+    const key = await keyToWorkOn(app, options, ctx);
+    if (!key) return;
     if (!key.pin.set || key.pin.blocked || !key.passkeys.manageable) {
       cannotList(ctx, key);
       return;

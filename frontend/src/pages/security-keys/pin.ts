@@ -3,20 +3,20 @@
 // first when the key itself asks for a new PIN (forcePINChange).
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, insetText, column } from "../../ui/components";
 import { html } from "../../ui/html";
 import type { SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { disableButtons, takeField } from "../../ui/forms";
-import { newPinMinLength, newPinProblems } from "../../ui/validation";
-import { pinHint, problemFrom, type Problem } from "./messages";
-import { keyPageAccount, keyPath, leaveNotice, loadKey, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
+import { newPinProblems } from "../../ui/validation";
+import { problemFrom, type Problem } from "./messages";
+import { FORGOTTEN_PIN, newPinFields, pinField, pinHint } from "../../ui/pin";
+import { keyForPage, keyPath, leaveNotice, SECURITY_KEYS_PATH, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 
 export function securityKeyPinPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
+    const key = await keyForPage(app, options, ctx);
+    if (!key) return;
     if (key.pin.blocked) {
       // Only a reset helps, which the key's page explains.
       await ctx.navigate(keyPath(key.id), { replace: true });
@@ -48,16 +48,10 @@ export function renderPinForm(
           ? html`<p>You will enter this PIN each time you use ${key.name} to log in.</p>`
           : html`<p>Change the PIN of ${key.name}.</p>`
     }
-    ${first ? insetText(html`<p>If you forget this PIN, the security key will need to be reset. Resetting it deletes all the passkeys on it.</p>`) : ""}
+    ${first ? insetText(html`<p>${FORGOTTEN_PIN}</p>`) : ""}
     <form method="post" novalidate>
-      ${first ? "" : pinField({ id: FIELDS.pin, label: "Current PIN", hint: pinHint(key), error: errors[FIELDS.pin] })}
-      ${pinField({
-        id: FIELDS.newPin,
-        label: "New PIN",
-        hint: `Use ${String(newPinMinLength(key.pin.minLength))} characters or more. You can use numbers, letters and symbols.`,
-        error: errors[FIELDS.newPin],
-      })}
-      ${pinField({ id: "new-pin-confirm", label: "Enter the new PIN again", error: errors["new-pin-confirm"] })}
+      ${first ? "" : pinField({ id: FIELDS.pin, label: "Current PIN", hint: pinHint(key.pin.retriesLeft), error: errors[FIELDS.pin] })}
+      ${newPinFields({ id: FIELDS.newPin, keyMinLength: key.pin.minLength, errors: { pin: errors[FIELDS.newPin], again: errors["new-pin-confirm"] } })}
       ${buttonGroup(button({ text: "Save PIN" }), html`<a class="nhsuk-link" href="${state.forced ? SECURITY_KEYS_PATH : keyPath(key.id)}">Cancel</a>`)}
     </form>`),
   });

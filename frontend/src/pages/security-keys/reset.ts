@@ -7,22 +7,23 @@
 // for a touch.
 
 import type { App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, column, pinField, warningCallout } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, insetText, column, warningCallout } from "../../ui/components";
 import { disableButtons, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
 import { LiveRegion } from "../../ui/live-region";
-import { pinHint, problemFrom, type Problem } from "./messages";
-import { JOB_POLL_MS, keyPageAccount, keyPath, KEYS_POLL_MS, loadKey, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
+import { problemFrom, type Problem } from "./messages";
+import { pinField, pinHint } from "../../ui/pin";
+import { PIN_MESSAGES } from "../../ui/validation";
+import { JOB_POLL_MS, keyForPage, keyPath, KEYS_POLL_MS, SECURITY_KEYS_PATH, type KeyPagesOptions } from "./key-pages";
 import { ApiError, SERVICE_PROBLEM } from "../../api/request";
 import { messageFor } from "../../ceremony/ceremony";
 
 export function securityKeyResetPage(app: App, options: KeyPagesOptions): Page {
   return async (ctx) => {
-    if (!(await keyPageAccount(app, ctx))) return;
-    const key = await loadKey(options, ctx);
-    if (!key || !ctx.isCurrent()) return;
+    const key = await keyForPage(app, options, ctx);
+    if (!key) return;
     new Reset(ctx, options, key).start();
   };
 }
@@ -55,7 +56,7 @@ class Reset {
         : "First we will check that you keep a way to log in to your NHS login."
     }</p>
     <form method="post" novalidate>
-      ${askPin ? pinField({ label: "Enter your security key PIN", hint: pinHint(this.key), error: problem?.fields["pin"] }) : ""}
+      ${askPin ? pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] }) : ""}
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
     </form>`),
     });
@@ -66,7 +67,7 @@ class Reset {
       if (sending) return;
       const pin = askPin ? takeField(main, "pin") : undefined;
       if (pin === "") {
-        this.start({ fields: { pin: "Enter your security key PIN" }, summary: [{ text: "Enter your security key PIN", href: "#pin" }] });
+        this.start({ fields: { pin: PIN_MESSAGES.pinMissing }, summary: [{ text: PIN_MESSAGES.pinMissing, href: "#pin" }] });
         return;
       }
       sending = true;
