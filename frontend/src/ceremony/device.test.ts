@@ -690,6 +690,17 @@ describe("kiosk mode (a shared computer)", () => {
     expect(await violations()).toEqual([]);
   });
 
+  it("gives the kiosk's advice on a Windows kiosk too, never Windows Hello's", async () => {
+    const shell = new FakeShell();
+    shell.windows = true;
+    const api = setUpApi(shell, { getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk: true, system: "windows" }) });
+    await boot("/account/passkeys/set-up", api, shell.ceremonies({ kiosk: true }), { kiosk: true });
+    expect(h1()).toBe("Set up a passkey");
+    expect(text(main())).toContain("This is a shared computer, so your passkey cannot be saved on it.");
+    expect(text(main())).not.toMatch(/Windows Hello/);
+    expect(await violations()).toEqual([]);
+  });
+
   it("never offers this computer (Windows Hello), even when the shell lists it, and says why where the person chooses", async () => {
     const shell = new FakeShell();
     shell.authenticators = [hello, windowsKey, phone];

@@ -156,9 +156,10 @@ function secondPasskeySteps(state: State): SafeHtml {
 
 function howTo(state: State): SafeHtml {
   if (state.client === "browser") return BROWSER_HOW_TO;
-  // Kiosk mode is refused on Windows (run.go), so a kiosk is always "device".
-  if (state.client === "windows") return WINDOWS_HOW_TO;
-  return state.kiosk ? KIOSK_HOW_TO : DEVICE_HOW_TO;
+  // A kiosk, on Linux or on Windows (issue #20), never saves a passkey on the computer: its
+  // advice comes before Windows' own, which offers Windows Hello.
+  if (state.kiosk) return KIOSK_HOW_TO;
+  return state.client === "windows" ? WINDOWS_HOW_TO : DEVICE_HOW_TO;
 }
 
 function render(app: App, ctx: PageContext, state: State): void {
