@@ -8,7 +8,7 @@ import type { PageContext } from "../../shell/router";
 import { backLink, button, buttonGroup, column, errorSummary } from "../../ui/components";
 import { disableButtons, fieldValue, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
-import { length, PIN_MESSAGES } from "../../ui/validation";
+import { length, pinProblem } from "../../ui/validation";
 import { keyPath, showBlockedPin, type KeyPagesOptions } from "./key-pages";
 import { problemFrom, type Problem } from "./messages";
 import { pinField, pinHint } from "../../ui/pin";
@@ -62,7 +62,10 @@ export function onKeyForm(
     const fields: Record<string, string> = {};
     if (wants.name && name === "") fields["name"] = "Enter a name for this fingerprint";
     else if (wants.name && length(name) > 30) fields["name"] = "Name must be 30 characters or fewer";
-    if (wants.pin && pin === "") fields["pin"] = PIN_MESSAGES.pinMissing;
+    // The ceremony's rule (ui/validation's pinProblem): a PIN no key could have is not sent,
+    // since a wrong PIN costs one of the key's few tries.
+    const pinWrong = wants.pin ? pinProblem(pin) : null;
+    if (pinWrong) fields["pin"] = pinWrong;
     if (Object.keys(fields).length > 0) {
       again({ fields, summary: ["name", "pin"].flatMap((id) => (fields[id] ? [{ text: fields[id], href: `#${id}` }] : [])) });
       return;

@@ -61,6 +61,19 @@ describe("passkeys on a security key", () => {
     expect(text(main().querySelector(".nhsuk-error-summary"))).toContain("Enter your security key PIN");
     expect(keys.calls.filter((c) => c.startsWith("listPasskeys"))).toEqual([]);
 
+    // A PIN no key could have is not sent, as in a ceremony: it would cost a try.
+    const tooShortOrLong: [string, string][] = [
+      ["123", "PIN must be 4 characters or more"],
+      ["1".repeat(64), "PIN must be 63 characters or fewer"],
+      ["é".repeat(40), "PIN is too long"],
+    ];
+    for (const [pin, says] of tooShortOrLong) {
+      await enterPin(pin);
+      expect(text(main().querySelector(".nhsuk-error-summary"))).toContain(says);
+      expect((main().querySelector("#pin") as HTMLInputElement).value).toBe("");
+    }
+    expect(keys.calls.filter((c) => c.startsWith("listPasskeys"))).toEqual([]);
+
     await enterPin("111111");
     const summary = main().querySelector(".nhsuk-error-summary");
     expect(document.activeElement).toBe(summary);
