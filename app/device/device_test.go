@@ -104,15 +104,18 @@ func TestAKeyWithoutAPINGetsTheOneThePersonChooses(t *testing.T) {
 		t.Error("the list does not show the new PIN")
 	}
 
-	// A PIN the key refuses (too short) fails with pin_policy, and sets nothing.
+	// A new PIN shorter than any key allows (CTAP 2.1 §6.4) is refused before the key is
+	// asked: the ceremony still waits for a PIN, and nothing is set.
 	fresh := newEnv(t, setup{})
 	fresh.signUp()
 	c = fresh.start("create", "virtual", fresh.registerBegin().PublicKey)
 	c = fresh.await(c.ID, "pin-needed")
-	fresh.sendPIN(c.ID, "12")
-	c = fresh.await(c.ID, "failed")
-	if c.Error.Code != "pin_policy" || !strings.Contains(c.Error.Message, "at least 4 characters") {
-		t.Errorf("short new PIN: %s", c)
+	r := fresh.do("POST", "/api/device/ceremonies/"+c.ID+"/pin", map[string]string{"pin": "12"})
+	if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["pin"] != "PIN must be 4 characters or more" {
+		t.Errorf("short new PIN: %d %s", r.status, r.body)
+	}
+	if c = fresh.await(c.ID, "pin-needed"); c.State != "pin-needed" {
+		t.Errorf("after a short new PIN the ceremony is %s", c)
 	}
 	if _, set := fresh.key.PINRetries(); set {
 		t.Error("a refused PIN was set")
@@ -542,6 +545,11 @@ func TestRequestsTheDeviceEndpointsRefuse(t *testing.T) {
 		{"not an object", `"482913"`, 400, "invalid_request"},
 		{"a lone surrogate", `{"pin":"\ud800"}`, 400, "invalid_request"},
 		{"a body over 64 KiB", `{"pin":"` + strings.Repeat("1", 70<<10) + `"}`, 413, "request_too_large"},
+		// CTAP 2.1 §6.4, §6.5.5.5: no key has a PIN like these, so none costs a try.
+		{"a PIN shorter than any key's", `{"pin":"123"}`, 422, "invalid_input"},
+		{"a PIN over 63 bytes", `{"pin":"` + strings.Repeat("1", 64) + `"}`, 422, "invalid_input"},
+		{"a PIN of 32 characters that is 64 bytes", `{"pin":"` + strings.Repeat("é", 32) + `"}`, 422, "invalid_input"},
+		{"a PIN with a NUL", `{"pin":"48\u00002913"}`, 422, "invalid_input"},
 	} {
 		r := e.do("POST", pinPath, tt.body)
 		if r.status != tt.status || r.code() != tt.code {

@@ -327,6 +327,10 @@ func TestAFirstPINThenAChangedOneWithoutTheyEverBeingLogged(t *testing.T) {
 	if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["pin"] != "Enter your current PIN" {
 		t.Errorf("no current PIN: %d %s", r.status, r.body)
 	}
+	r = e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"pin": "000", "newPin": second})
+	if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["pin"] != "PIN must be 4 characters or more" {
+		t.Errorf("a current PIN no key could have: %d %s", r.status, r.body)
+	}
 	r = e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"pin": "000000", "newPin": second})
 	if code, msg, _ := errorOf(t, r); r.status != 403 || code != "pin_invalid" || msg != "The PIN is not correct. You have 7 tries left." {
 		t.Errorf("a wrong current PIN: %d %s", r.status, r.body)
@@ -400,6 +404,14 @@ func TestPasskeysOnAKeyAreMarkedByHowTheyStandWithTheAccount(t *testing.T) {
 	// The PIN first: none, then a wrong one (which the key counts).
 	if r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{}); r.status != 422 {
 		t.Errorf("no PIN: %d %s", r.status, r.body)
+	}
+	// A PIN no key could have is refused here and never tried (the key's 8 tries stay 8:
+	// the wrong PIN below is the first it counts).
+	for _, short := range []string{"123", strings.Repeat("9", 64)} {
+		r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{"pin": short})
+		if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || !strings.HasPrefix(fields["pin"], "PIN must be") {
+			t.Errorf("the PIN %q: %d %s", short, r.status, r.body)
+		}
 	}
 	r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{"pin": "111111"})
 	if code, msg, _ := errorOf(t, r); r.status != 403 || code != "pin_invalid" || msg != "The PIN is not correct. You have 7 tries left." {

@@ -1,6 +1,12 @@
 package authenticator
 
-import "github.com/nhs-passkeys/companion/backend/apperr"
+import (
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
+)
 
 // Failure codes of a ceremony or a key job in state "failed" (docs/api.md, "Device
 // endpoints"). The phone path has codes of its own besides (app/device/ceremony).
@@ -44,4 +50,41 @@ func YouCancelled(kind string) string {
 // PINMissing is the answer to a request that needs the key's PIN and has none in field.
 func PINMissing(field string) error {
 	return apperr.Invalid(map[string]string{field: "Enter your security key PIN"})
+}
+
+// CheckPIN refuses a PIN typed to use a key (in field) that no key could have, before the
+// key is asked: a wrong PIN costs one of the key's few tries (CTAP 2.1 §6.5.5.7: the key
+// counts every mismatch). Every PIN a key can hold is 4 or more characters (CTAP 2.1 §6.4,
+// the least minPINLength) and at most 63 bytes (§6.5.5.5). The frontend's pinProblem says
+// the same; this holds for any client of the device endpoints. The answer is
+// invalid_input, and nothing is sent to the key.
+func CheckPIN(field string, pin []byte) error {
+	if len(pin) == 0 {
+		return PINMissing(field)
+	}
+	if problem := PINShapeProblem(pin, MinPINCharacters); problem != "" {
+		return apperr.Invalid(map[string]string{field: problem})
+	}
+	return nil
+}
+
+// MinPINCharacters is the fewest characters any key's PIN has (CTAP 2.1 §6.4: minPINLength
+// is at least 4 Unicode code points).
+const MinPINCharacters = 4
+
+// PINShapeProblem says why a PIN that is not empty cannot be a key's PIN when the key asks
+// for at least minLength characters, in NHS words, or "": UTF-8 with no NUL (CTAP 2.1
+// §6.5.5.5, the PIN is padded with zeros), minLength code points or more, 63 bytes or fewer.
+func PINShapeProblem(pin []byte, minLength int) string {
+	switch n := utf8.RuneCount(pin); {
+	case !utf8.Valid(pin) || slices.Contains(pin, 0):
+		return "PIN must only include letters, numbers and symbols"
+	case n < minLength:
+		return fmt.Sprintf("PIN must be %d characters or more", minLength)
+	case n > 63:
+		return "PIN must be 63 characters or fewer"
+	case len(pin) > 63:
+		return "PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them"
+	}
+	return ""
 }

@@ -20,8 +20,9 @@ func readPIN(r *http.Request) ([]byte, error) {
 		body.PIN.Wipe()
 		return nil, err
 	}
-	if len(body.PIN) == 0 {
-		return nil, authenticator.PINMissing("pin")
+	if err := authenticator.CheckPIN("pin", body.PIN); err != nil {
+		body.PIN.Wipe()
+		return nil, err
 	}
 	return body.PIN, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
+	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
@@ -91,5 +92,18 @@ func TestAPINTheCeremonyDoesNotTakeIsZeroed(t *testing.T) {
 	c.dropPIN() // the ceremony ended before using it
 	if !bytes.Equal(p, make([]byte, 6)) {
 		t.Errorf("the unused PIN was not zeroed: %q", p)
+	}
+}
+
+// A new PIN that passes the check every key shares (CheckPIN: 4 characters) can still be
+// under a key's own minPINLength (CTAP 2.1 §6.4); the key's refusal says its minimum.
+func TestAKeysRefusalOfANewPINSaysTheKeysMinimum(t *testing.T) {
+	got := failureFor(authenticator.KindCreate, &pinPolicyError{minLength: 6, err: fido2.ErrPINPolicy})
+	want := authenticator.Failure{Code: authenticator.CodePINPolicy, Message: "Your security key did not accept that PIN. It needs a PIN of at least 6 characters."}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := failureFor(authenticator.KindCreate, fido2.ErrPINPolicy); got.Code != authenticator.CodePINPolicy {
+		t.Errorf("a policy refusal without the minimum: %+v", got)
 	}
 }

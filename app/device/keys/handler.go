@@ -215,8 +215,8 @@ func readPINBody(r *http.Request, body *pinBody, idName string) (id []byte, err 
 			return nil, err
 		}
 	}
-	if len(body.PIN) == 0 {
-		return nil, authenticator.PINMissing("pin")
+	if err := authenticator.CheckPIN("pin", body.PIN); err != nil {
+		return nil, err
 	}
 	return id, nil
 }
@@ -323,6 +323,11 @@ func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
 		fields := map[string]string{}
 		if set && len(body.PIN) == 0 {
 			fields["pin"] = "Enter your current PIN"
+		} else if set {
+			// A current PIN no key could have is not tried (authenticator.CheckPIN).
+			if problem := authenticator.PINShapeProblem(body.PIN, authenticator.MinPINCharacters); problem != "" {
+				fields["pin"] = problem
+			}
 		}
 		if problem := newPINProblem(body.NewPIN, authenticator.MinPINLength(o.info)); problem != "" {
 			fields["newPin"] = problem

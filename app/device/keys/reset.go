@@ -64,8 +64,8 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	switch {
 	case !pinSet:
 	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
-		if len(pin) == 0 {
-			return resetCheck{}, authenticator.PINMissing("pin")
+		if err := authenticator.CheckPIN("pin", pin); err != nil {
+			return resetCheck{}, err
 		}
 		creds, err := o.dev.Credentials(ctx, s.rpID, bytes.Clone(pin))
 		if err != nil {

@@ -29,10 +29,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
@@ -532,19 +530,10 @@ func plural(n int, one, many string) string {
 // minLength code points (4 unless the key asks for more), at most 63 bytes of UTF-8, no NUL.
 // "" when it is fine.
 func newPINProblem(pin []byte, minLength int) string {
-	switch n := utf8.RuneCount(pin); {
-	case len(pin) == 0:
+	if len(pin) == 0 {
 		return "Enter a new PIN"
-	case !utf8.Valid(pin) || slices.Contains(pin, 0):
-		return "PIN must only include letters, numbers and symbols"
-	case n < minLength:
-		return fmt.Sprintf("PIN must be %d characters or more", minLength)
-	case n > 63:
-		return "PIN must be 63 characters or fewer"
-	case len(pin) > 63:
-		return "PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them"
 	}
-	return ""
+	return authenticator.PINShapeProblem(pin, minLength)
 }
 
 // relate says how a passkey on a key (for rpID, with this credential ID and user name)
