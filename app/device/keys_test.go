@@ -600,6 +600,13 @@ func TestFingerprintsAreAddedSampleBySampleRenamedAndDeleted(t *testing.T) {
 	if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != "Enter a name for this fingerprint" || fields["pin"] == "" {
 		t.Errorf("rename with no name and no PIN: %d %s", r.status, r.body)
 	}
+	r = e.do("PATCH", path, map[string]string{"pin": "12", "name": "Left thumb"})
+	if _, _, fields := errorOf(t, r); r.status != 422 || fields["pin"] != "PIN must be 4 characters or more" {
+		t.Errorf("rename with a PIN no key could have: %d %s", r.status, r.body)
+	}
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("a PIN no key could have was tried: %d tries left", retries)
+	}
 	r = e.do("PATCH", path, map[string]string{"pin": pin, "name": " Right thumb "})
 	if r.status != http.StatusOK {
 		t.Fatalf("rename: %d %s", r.status, r.body)

@@ -472,8 +472,8 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	name, nameErr := fingerprintName(body.Name)
-	if len(body.PIN) == 0 {
-		fields := map[string]string{"pin": "Enter your security key PIN"}
+	if pinErr, ok := apperr.As(authenticator.CheckPIN("pin", body.PIN)); ok {
+		fields := map[string]string{"pin": pinErr.Fields["pin"]}
 		if e, ok := apperr.As(nameErr); ok {
 			fields["name"] = e.Fields["name"]
 		}
