@@ -72,7 +72,7 @@ func Parse(raw string) (origin, host string, err error) {
 		return refuse("has an empty port")
 	}
 	name := u.Hostname()
-	if _, err := netip.ParseAddr(name); err == nil || strings.HasPrefix(u.Host, "[") {
+	if _, err := netip.ParseAddr(name); err == nil || strings.HasPrefix(u.Host, "[") || endsInANumber(name) {
 		return refuse("is an IP address, and passkeys can only belong to a host name: use the server's name")
 	}
 	if strings.HasSuffix(name, ".") {
@@ -90,6 +90,21 @@ func Parse(raw string) (origin, host string, err error) {
 		origin += ":" + port
 	}
 	return origin, host, nil
+}
+
+// endsInANumber is the URL standard's "ends in a number checker": a host whose last label is
+// a number (1.2.3, 0x7f.1) is parsed by browsers as an IPv4 address (1.0.2.3, 127.0.0.1),
+// not a domain, whatever netip makes of it.
+func endsInANumber(host string) bool {
+	last := strings.ToLower(host[strings.LastIndexByte(host, '.')+1:])
+	digits := "0123456789"
+	if rest, ok := strings.CutPrefix(last, "0x"); ok {
+		last, digits = rest, "0123456789abcdef"
+		if last == "" {
+			return true
+		}
+	}
+	return last != "" && strings.Trim(last, digits) == ""
 }
 
 // validDomain is the URL standard's "valid domain" (domain to ASCII with beStrict true),

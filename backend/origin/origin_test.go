@@ -20,6 +20,8 @@ func TestAnOriginIsWrittenAsBrowsersSendIt(t *testing.T) {
 		{"http to localhost is a secure context", "http://localhost:8080", "http://localhost:8080", "localhost"},
 		{"http to a name under .localhost is a secure context", "http://kiosk.localhost:8080", "http://kiosk.localhost:8080", "kiosk.localhost"},
 		{"a name in another script is its ASCII form (IDNA)", "https://Bücher.example", "https://xn--bcher-kva.example", "xn--bcher-kva.example"},
+		{"a last label that only begins with digits is a name", "https://passkeys.example.4u", "https://passkeys.example.4u", "passkeys.example.4u"},
+		{"a label of digits before the last is a name", "https://123.example.org", "https://123.example.org", "123.example.org"},
 		{"an ASCII form stays as it is", "https://xn--bcher-kva.example", "https://xn--bcher-kva.example", "xn--bcher-kva.example"},
 	}
 	for _, tt := range tests {
@@ -57,6 +59,10 @@ func TestAnAddressWherePasskeysCannotWorkIsRefusedWithTheReason(t *testing.T) {
 		{"an IPv4 address", "https://192.0.2.10", "IP address"},
 		{"a loopback IPv4 address over http", "http://127.0.0.1:8080", "IP address"},
 		{"an IPv6 address", "https://[2001:db8::1]", "IP address"},
+		{"a short IPv4 address (1.2.3 is 1.0.2.3 to a browser)", "https://1.2.3", "IP address"},
+		{"a hexadecimal IPv4 address", "https://0x7f.1", "IP address"},
+		{"a host whose last label is a number", "https://passkeys.example.42", "IP address"},
+		{"a host whose last label is a bare 0x", "https://passkeys.0x", "IP address"},
 		{"an IPv6 address with a zone", "https://[fe80::1%25eth0]", "IP address"},
 		{"a host name ending in a dot", "https://passkeys.example.org.", "dot"},
 		{"a host name with an empty label", "https://passkeys..example.org", "not a valid domain name"},
