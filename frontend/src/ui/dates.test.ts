@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatDate, formatDateTime, formatTimeSoon } from "./dates";
 
 // Local times, so the tests read the same in every time zone.
@@ -46,5 +46,24 @@ describe("dates and times in NHS style", () => {
 
   it("gives nothing for something that is not a time", () => {
     expect(formatTimeSoon("not a time")).toBeNull();
+  });
+});
+
+describe("the date formatter", () => {
+  // Creating an Intl formatter loads the engine's ICU data; the start page shows no dates,
+  // so loading this module must not create one (issue #21).
+  it("is not made until a date is formatted", async () => {
+    vi.resetModules();
+    const made = vi.spyOn(Intl, "DateTimeFormat");
+    try {
+      const dates = await import("./dates");
+      expect(made).not.toHaveBeenCalled();
+      expect(dates.formatDate(local(9, 0))).toBe("3 March 2025");
+      expect(made).toHaveBeenCalledTimes(1);
+      dates.formatDate(local(10, 0));
+      expect(made).toHaveBeenCalledTimes(1);
+    } finally {
+      made.mockRestore();
+    }
   });
 });
