@@ -6,11 +6,11 @@
 // shows no dates (issue #21: nothing the first page does not need).
 let longDate: Intl.DateTimeFormat | undefined;
 
-export function formatDate(iso: string, format?: Intl.DateTimeFormat): string {
+export function formatDate(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   longDate ??= new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
-  return (format ?? longDate).format(date);
+  return longDate.format(date);
 }
 
 /** "2:05pm", "2pm", "midnight" or "midday": the time of day of `date` in the person's time zone. */
