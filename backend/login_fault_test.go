@@ -167,7 +167,7 @@ func testKillDashNineDuringGroupCommits(t *testing.T, engine store.Engine) {
 		committed += signIns
 	}
 	var usedOK int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM used_ceremonies WHERE purpose = 'login_discoverable' AND succeeded = 1`).
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM ceremonies WHERE purpose = 'login_discoverable' AND used_at IS NOT NULL AND succeeded = 1`).
 		Scan(&usedOK); err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (s *Service) saveCeremony(ctx context.Context, q store.DBTX, c ceremony, da
 	// Expired and forgotten ceremonies are cleared out at most once a minute (cleanUp); a
 	// finish refuses an expired one that is still there as it always did.
 	if s.cleanUp.Due(now) {
-		if err := s.store.deleteEnded(ctx, q, now); err != nil {
+		if err := s.store.deleteEnded(ctx, q, now, now.Add(-usedCeremonyMemory)); err != nil {
 			return "", err
 		}
 	}
@@ -97,14 +97,14 @@ func ceremonyUsed(purpose string) apperr.Template {
 	return apperr.CeremonyUsedLogin
 }
 
-// usedCeremonyMemory is how long a used ceremony is remembered (used_ceremonies.forget_at):
-// as long as a ceremony lives, so a ceremony finished at the last moment is still
-// recognised when the second finish comes after its expiry.
+// usedCeremonyMemory is how long a used ceremony is remembered after its use: as long as a
+// ceremony lives, so a ceremony finished at the last moment is still recognised when the
+// second finish comes after its expiry (and every forgotten one has expired: deleteEnded).
 const usedCeremonyMemory = CeremonyTimeout
 
-// takeCeremony consumes the ceremony id inside tx, and remembers it as used (not, or not
-// yet, successfully: the finish calls s.store.ceremonySucceeded when it succeeds, in the
-// same transaction). It returns a refusal when the ceremony cannot be finished:
+// takeCeremony consumes the ceremony id inside tx: it is marked used, not (or not yet)
+// successfully; the finish calls s.store.ceremonySucceeded when it succeeds, in the same
+// transaction. It returns a refusal when the ceremony cannot be finished:
 //   - it was already used: 409 ceremony_used when that finish succeeded, else 400
 //     ceremony_expired "already tried" (the ceremony must be begun again either way);
 //   - it is unknown (never begun, or forgotten), has expired, or was begun for another
@@ -119,17 +119,23 @@ func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want 
 		return refuse(apperr.CeremonyExpired.Wrap(errors.New("no ceremony id")))
 	}
 	now := s.clock()
-	c, found, err := s.store.takeCeremony(ctx, tx, id)
+	c, found, err := s.store.openCeremony(ctx, tx, id)
 	if err != nil {
 		return ceremony{}, err
 	}
 	if !found {
 		return ceremony{}, s.ceremonyGone(ctx, tx, id, want)
 	}
-	if err := expired(c, now); err != nil {
+	used, _, err := s.store.useCeremony(ctx, tx, id, "", nil, now)
+	if err != nil {
 		return ceremony{}, err
 	}
-	if err := s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory), false); err != nil {
+	if !used {
+		// Consumed by another finish since it was read (on PostgreSQL, in another
+		// transaction; SQLite's writer lock already excludes that).
+		return ceremony{}, s.ceremonyGone(ctx, tx, id, want)
+	}
+	if err := expired(c, now); err != nil {
 		return ceremony{}, err
 	}
 	if why := want.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
@@ -157,8 +163,11 @@ func (s *Service) ceremonyGone(ctx context.Context, q store.DBTX, id string, wan
 	switch {
 	case err != nil:
 		return err
-	case !remembered || !s.clock().Before(used.ForgetAt):
+	case !remembered || !s.clock().Before(used.UsedAt.Add(usedCeremonyMemory)):
 		return refuse(apperr.CeremonyExpired.Wrap(errors.New("unknown ceremony")))
+	case !used.UsedAt.Before(used.ExpiresAt):
+		// Its finish came too late and was refused as expired: so is this one.
+		return refuse(apperr.CeremonyExpired.Wrap(errors.New("ceremony used after it expired")))
 	}
 	if why := want.mismatch(used.Purpose, used.AccountID, used.SessionID); why != "" {
 		return refuse(apperr.CeremonyExpired.Wrap(errors.New("used " + why)))

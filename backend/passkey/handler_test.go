@@ -133,8 +133,14 @@ func testPasskeyJourneys(t *testing.T, engine store.Engine) {
 		if got := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_added'`); got != 1 {
 			t.Errorf("passkey_added events = %d, want 1", got)
 		}
-		if got := s.Count(`SELECT count(*) FROM ceremonies`); got != 0 {
-			t.Errorf("ceremonies left after finish = %d, want 0", got)
+		if got := s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NULL`); got != 0 {
+			t.Errorf("ceremonies left open after finish = %d, want 0", got)
+		}
+		// A used ceremony is remembered for a second finish's answer, without its challenge,
+		// lockout key or proof.
+		if got := s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NOT NULL AND succeeded = 1
+			AND session_data = '' AND subject IS NULL AND reauth_proof IS NULL`); got != 1 {
+			t.Errorf("used ceremonies remembered as succeeded with nothing else kept = %d, want 1", got)
 		}
 	})
 
@@ -363,7 +369,7 @@ func testPasskeyRefusals(t *testing.T, engine store.Engine) {
 			if res.Status != http.StatusBadRequest || res.Code() != "ceremony_expired" || res.Err().Error.Message != "This took too long, so it was stopped. Try again." {
 				t.Errorf("expired = %d %s", res.Status, res.Body)
 			}
-			if c.Cookie != nil || s.Count(`SELECT count(*) FROM ceremonies`) != 0 || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
+			if c.Cookie != nil || s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NULL`) != 0 || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
 				t.Errorf("an expired ceremony changed something")
 			}
 		}},
@@ -405,7 +411,7 @@ func testPasskeyRefusals(t *testing.T, engine store.Engine) {
 			if got := s.Count(`SELECT account_id FROM passkeys WHERE credential_id = $1`, credentialID(t, first)); got != 1 {
 				t.Errorf("the passkey moved to account %d", got)
 			}
-			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+			if s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NULL`) != 0 {
 				t.Errorf("the refused ceremony was not used up")
 			}
 		}},
@@ -643,7 +649,7 @@ func testPasskeyRefusals(t *testing.T, engine store.Engine) {
 			if res := finish(c, "/api/login/passkey/finish", b.Ceremony, []byte(`{"id":"AAAA","type":"public-key"}`)); res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
 				t.Errorf("finish = %d %s", res.Status, res.Body)
 			}
-			if s.Count(`SELECT count(*) FROM ceremonies`) != 0 {
+			if s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NULL`) != 0 {
 				t.Errorf("the ceremony survived a failed finish")
 			}
 		}},

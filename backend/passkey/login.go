@@ -161,7 +161,7 @@ func (s *Service) FinishLogin(ctx context.Context, oldToken, ceremonyID string, 
 	// (issue 21), those hand-offs cost more scheduler CPU than the reads themselves. A request
 	// that ends meanwhile is still stopped before it writes (store.Group checks its context).
 	reads := context.WithoutCancel(ctx)
-	c, found, err := s.store.peekCeremony(reads, s.db, ceremonyID)
+	c, found, err := s.store.openCeremony(reads, s.db, ceremonyID)
 	if err != nil {
 		return account.Account{}, "", err
 	}
@@ -277,7 +277,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 	// statement reads whether this client's passkey logins are paused.
 	now := s.clock()
 	scope, key, _ := s.limiter.PasskeyPause(keys)
-	taken, pausedUntil, err := s.store.deleteCeremony(ctx, tx, c.ID, scope, key, now)
+	taken, pausedUntil, err := s.store.useCeremony(ctx, tx, c.ID, scope, key, now)
 	if err != nil {
 		return account.Account{}, "", err
 	}
@@ -287,14 +287,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 	if err := expired(c, now); err != nil {
 		return account.Account{}, "", err
 	}
-	// Used ceremonies are remembered with their outcome, known by the time it is written.
-	remember := func(succeeded bool) error {
-		return s.store.recordCeremonyUse(ctx, tx, c, now.Add(usedCeremonyMemory), succeeded)
-	}
 	refuse := func(refusal error) (account.Account, string, error) {
-		if err := remember(false); err != nil {
-			return account.Account{}, "", err
-		}
 		if v.flag != nil {
 			if err := s.flagPasskey(ctx, tx, *v.flag); err != nil {
 				return account.Account{}, "", err
@@ -303,16 +296,10 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 		return account.Account{}, "", s.refuse(ctx, tx, keys, audit.LoginFailed, "passkey", refusal)
 	}
 	if why := loginPurposes.mismatch(c.Purpose, c.AccountID, c.SessionID); why != "" {
-		if err := remember(false); err != nil {
-			return account.Account{}, "", err
-		}
 		return account.Account{}, "", store.CommitRefusal(apperr.CeremonyExpired.Wrap(errors.New(why)))
 	}
 	// During a pause nothing is checked or counted (attempts then do not extend it).
 	if err := s.limiter.PausedUntil(keys, pausedUntil); err != nil {
-		if rerr := remember(false); rerr != nil {
-			return account.Account{}, "", rerr
-		}
 		return account.Account{}, "", store.CommitRefusal(err)
 	}
 	if v.refusal != nil {
@@ -345,7 +332,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 		Method: audit.MethodPasskey, PasskeyName: check.passkey.Name, Client: client}); err != nil {
 		return account.Account{}, "", err
 	}
-	if err := remember(true); err != nil {
+	if err := s.store.ceremonySucceeded(ctx, tx, c.ID); err != nil {
 		return account.Account{}, "", err
 	}
 	signedIn := check.user.account

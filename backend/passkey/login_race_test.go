@@ -177,7 +177,7 @@ func TestLoginRacesAreSettledInsideTheWriteTransaction(t *testing.T) {
 			if n := r.count(t, `SELECT count(*) FROM audit_events WHERE kind = 'signed_in'`); n != 0 {
 				t.Errorf("%d sign-ins audited, want 0", n)
 			}
-			if n := r.count(t, `SELECT count(*) FROM used_ceremonies WHERE id = $1 AND succeeded = 0`, id); n != 1 {
+			if n := r.count(t, `SELECT count(*) FROM ceremonies WHERE id = $1 AND used_at IS NOT NULL AND succeeded = 0`, id); n != 1 {
 				t.Errorf("the ceremony is not remembered as used and refused")
 			}
 		})
@@ -287,7 +287,7 @@ func TestLoginRacesAreSettledInsideTheWriteTransaction(t *testing.T) {
 			if n := r.count(t, `SELECT sign_count FROM passkeys`); n != 0 {
 				t.Errorf("the passkey's counter was written (%d)", n)
 			}
-			if n := r.count(t, `SELECT count(*) FROM ceremonies WHERE id = $1`, id); n != 0 {
+			if n := r.count(t, `SELECT count(*) FROM ceremonies WHERE id = $1 AND used_at IS NULL`, id); n != 0 {
 				t.Errorf("the ceremony was not consumed")
 			}
 		})

@@ -194,19 +194,20 @@ type ceremony struct {
 	ExpiresAt time.Time
 }
 
-// deleteEnded clears out the ceremonies expired at now, and the used ones no longer
-// remembered, so the tables stay small.
-func (Store) deleteEnded(ctx context.Context, q store.DBTX, now time.Time) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1`, store.Millis(now)); err != nil {
-		return fmt.Errorf("delete expired ceremonies: %w", err)
-	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM used_ceremonies WHERE forget_at <= $1`, store.Millis(now)); err != nil {
-		return fmt.Errorf("delete used ceremonies: %w", err)
+// deleteEnded clears out the open ceremonies expired at now, and the used ones no longer
+// remembered (used at or before forgetBefore: usedCeremonyMemory ago), so the table stays
+// small. A used ceremony is forgotten usedCeremonyMemory after its use, no sooner than a
+// ceremony's whole life, so it has expired by then too: every row to delete is in one range
+// of ceremonies_by_expiry.
+func (Store) deleteEnded(ctx context.Context, q store.DBTX, now, forgetBefore time.Time) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ceremonies WHERE expires_at <= $1 AND (used_at IS NULL OR used_at <= $2)`,
+		store.Millis(now), store.Millis(forgetBefore)); err != nil {
+		return fmt.Errorf("delete ended ceremonies: %w", err)
 	}
 	return nil
 }
 
-// saveCeremony stores c.
+// saveCeremony stores c, open.
 func (Store) saveCeremony(ctx context.Context, q store.DBTX, c ceremony) error {
 	data, err := json.Marshal(c.Data)
 	if err != nil {
@@ -246,42 +247,38 @@ func scanCeremony(row interface{ Scan(...any) error }) (c ceremony, found bool, 
 	return c, true, nil
 }
 
-// takeCeremony deletes the ceremony with id and returns it: whatever the caller does next,
-// succeed or fail, the ceremony cannot be used again. found is false when there is none.
-func (Store) takeCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
-	c, found, err = scanCeremony(q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1 RETURNING `+ceremonyColumns, id))
-	if err != nil {
-		return ceremony{}, false, fmt.Errorf("take ceremony: %w", err)
-	}
-	return c, found, nil
-}
-
-// peekCeremony returns the ceremony with id without consuming it (a login reads it before
-// taking the writer lock; deleteCeremony then consumes it). found is false when there is none.
-func (Store) peekCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
-	c, found, err = scanCeremony(q.QueryRowContext(ctx, `SELECT `+ceremonyColumns+` FROM ceremonies WHERE id = $1`, id))
+// openCeremony returns the open (not yet used) ceremony with id, without consuming it;
+// found is false when there is none. An open row changes only when it is consumed
+// (useCeremony), so the row read here is the row a later useCeremony consumes, if it
+// consumes any.
+func (Store) openCeremony(ctx context.Context, q store.DBTX, id string) (c ceremony, found bool, err error) {
+	c, found, err = scanCeremony(q.QueryRowContext(ctx, `SELECT `+ceremonyColumns+` FROM ceremonies WHERE id = $1 AND used_at IS NULL`, id))
 	if err != nil {
 		return ceremony{}, false, fmt.Errorf("read ceremony: %w", err)
 	}
 	return c, found, nil
 }
 
-// deleteCeremony consumes the ceremony with id; deleted is false when it was already gone
-// (another finish consumed it first). A ceremony row never changes between its insert and
-// its delete, so the row a caller peeked is the row deleted here. The same statement reads
-// the end of the pause (lockouts row scope, key: lockout.Limiter.PasskeyPause) still running
-// at now, the zero time for none (or for a nil key), so that the login's "is this client
-// paused?" costs no statement of its own.
-func (Store) deleteCeremony(ctx context.Context, q store.DBTX, id, scope string, key []byte, now time.Time) (deleted bool, pausedUntil time.Time, err error) {
+// useCeremony consumes the open ceremony with id at now: it marks it used (not, or not yet,
+// successfully: ceremonySucceeded records a success in the same transaction) and empties
+// what only an open ceremony needs (the challenge, the email's lockout key, the proof).
+// used is false when it was not open (another finish consumed it first, or there is none).
+// Only one statement can consume a row (... AND used_at IS NULL), on either engine.
+//
+// The same statement reads the end of the pause (lockouts row scope, key: see
+// lockout.Limiter.PasskeyPause) still running at now, the zero time for none or for a nil
+// key, so that a login's "is this client paused?" costs no statement of its own.
+func (Store) useCeremony(ctx context.Context, q store.DBTX, id, scope string, key []byte, now time.Time) (used bool, pausedUntil time.Time, err error) {
 	var until sql.NullInt64
-	err = q.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE id = $1
-		RETURNING (SELECT max(until) FROM lockouts WHERE scope = $2 AND key = $3 AND until > $4)`,
-		id, scope, key, store.Millis(now)).Scan(&until)
+	err = q.QueryRowContext(ctx, `UPDATE ceremonies SET used_at = $1, session_data = '', subject = NULL, reauth_proof = NULL
+		WHERE id = $2 AND used_at IS NULL
+		RETURNING (SELECT max(until) FROM lockouts WHERE scope = $3 AND key = $4 AND until > $1)`,
+		store.Millis(now), id, scope, key).Scan(&until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, time.Time{}, nil
 	}
 	if err != nil {
-		return false, time.Time{}, fmt.Errorf("take ceremony: %w", err)
+		return false, time.Time{}, fmt.Errorf("use ceremony: %w", err)
 	}
 	if until.Valid {
 		pausedUntil = store.FromMillis(until.Int64)
@@ -289,49 +286,39 @@ func (Store) deleteCeremony(ctx context.Context, q store.DBTX, id, scope string,
 	return true, pausedUntil, nil
 }
 
-// usedCeremony is what is remembered of a ceremony a finish has used (0004_used_ceremonies.sql).
+// usedCeremony is what is remembered of a ceremony a finish has used (0008).
 type usedCeremony struct {
 	Purpose   string
 	AccountID int64
 	SessionID int64
 	Succeeded bool
-	ForgetAt  time.Time
-}
-
-// recordCeremonyUse remembers until forgetAt that ceremony c was used by a finish, and
-// whether that finish succeeded (a finish that does not know yet records false and calls
-// ceremonySucceeded later in the same transaction).
-func (Store) recordCeremonyUse(ctx context.Context, q store.DBTX, c ceremony, forgetAt time.Time, succeeded bool) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO used_ceremonies (id, purpose, account_id, session_id, forget_at, succeeded)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.ID, c.Purpose, nullID(c.AccountID), nullID(c.SessionID), store.Millis(forgetAt), store.Bit(succeeded))
-	if err != nil {
-		return fmt.Errorf("remember used ceremony: %w", err)
-	}
-	return nil
+	UsedAt    time.Time
+	ExpiresAt time.Time
 }
 
 // ceremonySucceeded records that the finish that used ceremony id succeeded.
 func (Store) ceremonySucceeded(ctx context.Context, q store.DBTX, id string) error {
-	return store.ExecOne(ctx, q, "remember ceremony outcome", `UPDATE used_ceremonies SET succeeded = 1 WHERE id = $1`,
-		id)
+	return store.ExecOne(ctx, q, "remember ceremony outcome", `UPDATE ceremonies SET succeeded = 1 WHERE id = $1`, id)
 }
 
-// usedCeremony returns what is remembered of ceremony id; found is false when nothing is.
+// usedCeremony returns what is remembered of the used ceremony id; found is false when no
+// used ceremony has that id.
 func (Store) usedCeremony(ctx context.Context, q store.DBTX, id string) (u usedCeremony, found bool, err error) {
 	var (
 		account, session sql.NullInt64
-		forget           int64
+		used, expires    int64
 	)
-	err = q.QueryRowContext(ctx, `SELECT purpose, account_id, session_id, succeeded, forget_at FROM used_ceremonies WHERE id = $1`, id).
-		Scan(&u.Purpose, &account, &session, &u.Succeeded, &forget)
+	err = q.QueryRowContext(ctx, `SELECT purpose, account_id, session_id, succeeded, used_at, expires_at
+		FROM ceremonies WHERE id = $1 AND used_at IS NOT NULL`, id).
+		Scan(&u.Purpose, &account, &session, &u.Succeeded, &used, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return usedCeremony{}, false, nil
 	}
 	if err != nil {
 		return usedCeremony{}, false, fmt.Errorf("find used ceremony: %w", err)
 	}
-	u.AccountID, u.SessionID, u.ForgetAt = account.Int64, session.Int64, store.FromMillis(forget)
+	u.AccountID, u.SessionID = account.Int64, session.Int64
+	u.UsedAt, u.ExpiresAt = store.FromMillis(used), store.FromMillis(expires)
 	return u, true, nil
 }
 

@@ -20,7 +20,7 @@ import (
 // commit appends its frames to the WAL and returns without fsync; the frames are in the
 // operating system's cache, so a killed process loses nothing, and only a crash or power
 // cut of the computer can lose them. It can never make a used ceremony usable again:
-// using a ceremony (deleting its row and remembering it in used_ceremonies) is a FULL
+// using a ceremony (marking its row used, 0008) is a FULL
 // commit of a later transaction, and the WAL is one file written in order whose frames
 // carry cumulative checksums; the fsync that makes that later commit durable flushes every
 // frame before it, the begin's included, and recovery keeps a prefix of the log, never a
