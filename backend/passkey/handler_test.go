@@ -372,6 +372,12 @@ func testPasskeyRefusals(t *testing.T, engine store.Engine) {
 			if c.Cookie != nil || s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NULL`) != 0 || s.Count(`SELECT sign_count FROM passkeys`) != 0 {
 				t.Errorf("an expired ceremony changed something")
 			}
+			// Finished again: still too long, not "already tried" (the first finish was
+			// refused for its lateness, not for its passkey).
+			again := finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
+			if again.Status != http.StatusBadRequest || again.Err().Error.Message != "This took too long, so it was stopped. Try again." {
+				t.Errorf("expired, finished again = %d %s", again.Status, again.Body)
+			}
 		}},
 		{"an expired registration ceremony is refused and stores no passkey", func(t *testing.T, s *testserver.Server) {
 			c := s.Client()
