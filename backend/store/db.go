@@ -70,6 +70,7 @@ func open(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	db := sql.OpenDB(connector)
+	keepConnections(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -87,6 +88,23 @@ func open(ctx context.Context, path string) (*sql.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// idleConnections is how many SQLite connections the pool keeps open between requests.
+// Opening one is not cheap: the file, the connection's PRAGMAs and a parse of the whole
+// schema on its first statement. With database/sql's default of 2, concurrent requests kept
+// closing connections they had just opened, and a load run at 64 clients spent a third of
+// the server's CPU opening connections (issue #21). Connections are opened only as requests
+// need them, so a desktop with one window keeps one or two; those idle for ConnMaxIdleTime
+// are closed.
+const idleConnections = 16
+
+// keepConnections sets how db's pool keeps its SQLite connections (idleConnections). The
+// number of open connections is not capped: a request that holds one (a transaction, rows
+// being read) and asks for another must never wait for itself.
+func keepConnections(db *sql.DB) {
+	db.SetMaxIdleConns(idleConnections)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // OpenDir checks dir (CheckDir: created, mode 0700, if it does not exist) and opens

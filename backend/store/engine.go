@@ -70,9 +70,11 @@ func OpenPostgresNoMigrate(url string) (*sql.DB, error) {
 		return nil, err
 	}
 	// Each replica keeps a small pool: a login is a handful of short statements, and
-	// PostgreSQL's default max_connections (100) must serve every replica.
+	// PostgreSQL's default max_connections (100) must serve every replica. Every connection
+	// may stay open between requests: a new one is a new server process and a login to it,
+	// which under load cost more than the requests themselves (as for SQLite: keepConnections).
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -223,4 +224,50 @@ func TestTheServerSecretIsSharedByEveryConnection(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Concurrent requests reuse the pool's SQLite connections instead of opening new ones each
+// time (opening one parses the whole schema): after a burst of as many requests at once as
+// the pool keeps, none of their connections was closed, and a second burst opens none.
+func TestConcurrentRequestsKeepTheirConnections(t *testing.T) {
+	db := NewForTest(t)
+	ctx := t.Context()
+	burst := func() {
+		t.Helper()
+		var held sync.WaitGroup
+		held.Add(idleConnections)
+		release := make(chan struct{})
+		errs := make(chan error, idleConnections)
+		for range idleConnections {
+			go func() {
+				conn, err := db.Conn(ctx)
+				held.Done()
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer conn.Close()
+				<-release // every request holds its connection at once
+				var n int
+				errs <- conn.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
+			}()
+		}
+		held.Wait()
+		close(release)
+		for range idleConnections {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	burst()
+	first := db.Stats()
+	burst()
+	second := db.Stats()
+	if second.MaxIdleClosed != 0 {
+		t.Errorf("%d connections were closed for want of room in the pool", second.MaxIdleClosed)
+	}
+	if second.OpenConnections != first.OpenConnections || first.OpenConnections < idleConnections {
+		t.Errorf("open connections: %d after the first burst, %d after the second; want %d kept", first.OpenConnections, second.OpenConnections, idleConnections)
+	}
 }
