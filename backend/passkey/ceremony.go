@@ -126,13 +126,14 @@ func (s *Service) takeCeremony(ctx context.Context, tx *sql.Tx, id string, want 
 	if !found {
 		return ceremony{}, s.ceremonyGone(ctx, tx, id, want)
 	}
-	used, _, err := s.store.useCeremony(ctx, tx, id, "", nil, now)
+	used, err := s.store.useCeremony(ctx, tx, id, now)
 	if err != nil {
 		return ceremony{}, err
 	}
 	if !used {
-		// Consumed by another finish since it was read (on PostgreSQL, in another
-		// transaction; SQLite's writer lock already excludes that).
+		// Not expected: tx read it open, and nothing else can write it meanwhile (SQLite's
+		// writer lock; on PostgreSQL a concurrent use aborts this SERIALIZABLE transaction
+		// with 40001, and the retry reads it used). Answered as a second finish all the same.
 		return ceremony{}, s.ceremonyGone(ctx, tx, id, want)
 	}
 	if err := expired(c, now); err != nil {

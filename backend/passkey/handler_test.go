@@ -915,3 +915,56 @@ func editCeremony(t *testing.T, s *testserver.Server, id, field string, value an
 		t.Fatal(err)
 	}
 }
+
+// A used ceremony is remembered only for the answer to a second finish: whatever the
+// ceremony was for, its challenge, the proof that allowed it and the action it confirmed are
+// emptied in the statement that uses it.
+func TestUsedCeremoniesKeepNoSecrets(t *testing.T) {
+	store.ForEachEngine(t, testUsedCeremoniesKeepNoSecrets)
+}
+
+func testUsedCeremoniesKeepNoSecrets(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
+	a, _ := newPerson(t, s, "pat@example.com")
+	owner := s.Client()
+	if res := owner.LoginWithPasskey(a, "pat@example.com"); res.Status != http.StatusOK {
+		t.Fatalf("login = %d %s", res.Status, res.Body)
+	}
+
+	// A set-up allowed by a proof (itself from a re-authentication ceremony).
+	b := begin(t, owner, "/api/passkeys/register/begin", map[string]any{"proof": owner.ReauthWithPasskey(a, "add-passkey")})
+	if n := s.Count(`SELECT count(*) FROM ceremonies WHERE id = $1 AND reauth_proof IS NOT NULL`, b.Ceremony); n != 1 {
+		t.Fatalf("the open set-up ceremony does not hold its proof (%d), so this test shows nothing", n)
+	}
+	cred, err := softauthn.New(testserver.Origin).Create(b.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := finish(owner, "/api/passkeys/register/finish", b.Ceremony, cred); res.Status != http.StatusCreated {
+		t.Fatalf("set-up with a proof = %d %s", res.Status, res.Body)
+	}
+	// Logins by email and discoverable, and one refused.
+	for _, email := range []string{"pat@example.com", ""} {
+		if res := s.Client().LoginWithPasskey(a, email); res.Status != http.StatusOK {
+			t.Fatalf("login %q = %d %s", email, res.Status, res.Body)
+		}
+	}
+	stranger := s.Client()
+	refused := begin(t, stranger, "/api/login/passkey/begin", map[string]any{"email": ""})
+	if res := finish(stranger, "/api/login/passkey/finish", refused.Ceremony, []byte(`{"id":"AAAA","type":"public-key"}`)); res.Status != http.StatusUnauthorized {
+		t.Fatalf("refused login = %d %s", res.Status, res.Body)
+	}
+
+	if n := s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NULL`); n != 0 {
+		t.Errorf("%d ceremonies left open", n)
+	}
+	// The first set-up, the owner's login, the re-authentication, the set-up with its
+	// proof, the two logins and the refused one.
+	if n := s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NOT NULL`); n != 7 {
+		t.Errorf("%d used ceremonies remembered, want 7", n)
+	}
+	if n := s.Count(`SELECT count(*) FROM ceremonies WHERE used_at IS NOT NULL
+		AND (session_data != '' OR subject IS NOT NULL OR reauth_proof IS NOT NULL OR action != '')`); n != 0 {
+		t.Errorf("%d used ceremonies still hold a challenge, a lockout key, a proof or an action", n)
+	}
+}

@@ -277,7 +277,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 	// statement reads whether this client's passkey logins are paused.
 	now := s.clock()
 	scope, key, _ := s.limiter.PasskeyPause(keys)
-	taken, pausedUntil, err := s.store.useCeremony(ctx, tx, c.ID, scope, key, now)
+	taken, pausedUntil, err := s.store.useLoginCeremony(ctx, tx, c.ID, scope, key, now)
 	if err != nil {
 		return account.Account{}, "", err
 	}

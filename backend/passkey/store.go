@@ -259,19 +259,35 @@ func (Store) openCeremony(ctx context.Context, q store.DBTX, id string) (c cerem
 	return c, found, nil
 }
 
-// useCeremony consumes the open ceremony with id at now: it marks it used (not, or not yet,
+// useColumns is how a finish consumes an open ceremony: it marks it used (not, or not yet,
 // successfully: ceremonySucceeded records a success in the same transaction) and empties
-// what only an open ceremony needs (the challenge, the email's lockout key, the proof).
-// used is false when it was not open (another finish consumed it first, or there is none).
-// Only one statement can consume a row (... AND used_at IS NULL), on either engine.
-//
-// The same statement reads the end of the pause (lockouts row scope, key: see
-// lockout.Limiter.PasskeyPause) still running at now, the zero time for none or for a nil
-// key, so that a login's "is this client paused?" costs no statement of its own.
-func (Store) useCeremony(ctx context.Context, q store.DBTX, id, scope string, key []byte, now time.Time) (used bool, pausedUntil time.Time, err error) {
+// what only an open ceremony needs (the challenge, the email's lockout key, the proof, the
+// action a re-authentication was for), keeping what a second finish's answer needs. Only
+// one statement can consume a row (... AND used_at IS NULL), on either engine.
+const useColumns = `UPDATE ceremonies SET used_at = $1, session_data = '', subject = NULL, reauth_proof = NULL, action = ''
+	WHERE id = $2 AND used_at IS NULL`
+
+// useCeremony consumes the open ceremony with id at now (useColumns); used is false when it
+// was not open (another finish consumed it first, or there is none).
+func (Store) useCeremony(ctx context.Context, q store.DBTX, id string, now time.Time) (used bool, err error) {
+	res, err := q.ExecContext(ctx, useColumns, store.Millis(now), id)
+	if err != nil {
+		return false, fmt.Errorf("use ceremony: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("use ceremony: rows affected: %w", err)
+	}
+	return n == 1, nil
+}
+
+// useLoginCeremony is useCeremony for a login: the same statement reads the end of the
+// pause (lockouts row scope, key: see lockout.Limiter.PasskeyPause) still running at now,
+// the zero time for none or for a nil key, so that "is this client paused?" costs no
+// statement of its own.
+func (Store) useLoginCeremony(ctx context.Context, q store.DBTX, id, scope string, key []byte, now time.Time) (used bool, pausedUntil time.Time, err error) {
 	var until sql.NullInt64
-	err = q.QueryRowContext(ctx, `UPDATE ceremonies SET used_at = $1, session_data = '', subject = NULL, reauth_proof = NULL
-		WHERE id = $2 AND used_at IS NULL
+	err = q.QueryRowContext(ctx, useColumns+`
 		RETURNING (SELECT max(until) FROM lockouts WHERE scope = $3 AND key = $4 AND until > $1)`,
 		store.Millis(now), id, scope, key).Scan(&until)
 	if errors.Is(err, sql.ErrNoRows) {

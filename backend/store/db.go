@@ -95,8 +95,9 @@ func open(ctx context.Context, path string) (*sql.DB, error) {
 // schema on its first statement. With database/sql's default of 2, concurrent requests kept
 // closing connections they had just opened, and a load run at 64 clients spent a third of
 // the server's CPU opening connections (issue #21). Connections are opened only as requests
-// need them, so a desktop with one window keeps one or two; those idle for ConnMaxIdleTime
-// are closed.
+// need them, so a desktop with one window keeps one or two. They are not closed when idle:
+// the last one to close would end the WAL (SQLite checkpoints it and removes the -wal and
+// -shm files), and the next request would pay for a new connection again.
 const idleConnections = 16
 
 // keepConnections sets how db's pool keeps its SQLite connections (idleConnections). The
@@ -104,7 +105,6 @@ const idleConnections = 16
 // being read) and asks for another must never wait for itself.
 func keepConnections(db *sql.DB) {
 	db.SetMaxIdleConns(idleConnections)
-	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // OpenDir checks dir (CheckDir: created, mode 0700, if it does not exist) and opens
