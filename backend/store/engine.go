@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 )
@@ -168,10 +169,42 @@ func applyPostgres(ctx context.Context, db *sql.DB, migrations []Migration) (err
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
+	if err := refuseNewerPostgres(ctx, conn, migrations); err != nil {
+		return err
+	}
 	for _, m := range migrations {
 		if err := applyOne(ctx, conn, m); err != nil {
 			return fmt.Errorf("apply migration %s: %w", m.Name, err)
 		}
+	}
+	return nil
+}
+
+// refuseNewerPostgres refuses a database that a newer version has migrated (a version
+// recorded that this build does not have), before anything is applied: a replica left on an
+// older version after its fleet's upgrade would otherwise start, and then fail at every
+// request whose tables the newer version changed (as the SQLite file's check does for the
+// desktop: checkDatabase).
+func refuseNewerPostgres(ctx context.Context, conn *sql.Conn, known []Migration) error {
+	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return fmt.Errorf("migrate: read the applied migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("migrate: read the applied migrations: %w", err)
+		}
+		if !slices.ContainsFunc(known, func(m Migration) bool { return m.Version == v }) {
+			return &DataError{Code: DataNewerVersion, Path: "the PostgreSQL database",
+				Msg: "The database was changed by a newer version of NHS login passkeys. It has not been changed. " +
+					"Start the newest version instead, on every server that shares the database.",
+				Err: fmt.Errorf("migration %d is not in this build", v)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: read the applied migrations: %w", err)
 	}
 	return nil
 }

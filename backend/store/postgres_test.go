@@ -129,3 +129,38 @@ func TestAbandonedTestClustersAreRemovedAndLiveOnesKept(t *testing.T) {
 		t.Errorf("a live test binary's cluster was removed: %v", err)
 	}
 }
+
+// A database a newer version has migrated is refused before anything is applied (a replica
+// left on an older version after its fleet's upgrade), with the same stable code as the
+// desktop's newer file.
+func TestPostgresMigratedByANewerVersionIsRefused(t *testing.T) {
+	db := NewForTestOn(t, Postgres)
+	ctx := t.Context()
+	migrations, err := MigrationsFor(Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := migrations[len(migrations)-1].Version + 1
+	// As a newer build would leave it: its migration recorded, and one of ours undone and
+	// unrecorded, so that a migration run here would have something to apply.
+	last := migrations[len(migrations)-1]
+	if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = $1`, last.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, 'from_a_newer_version')`, newer); err != nil {
+		t.Fatal(err)
+	}
+	err = Migrate(ctx, db)
+	var refused *DataError
+	if !errors.As(err, &refused) || refused.ErrorCode() != DataNewerVersion ||
+		!strings.Contains(refused.Error(), "newer version") || !strings.Contains(refused.Error(), "every server") {
+		t.Fatalf("Migrate = %v, want a %s refusal", err, DataNewerVersion)
+	}
+	var applied int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, last.Version).Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	if applied != 0 {
+		t.Errorf("migration %s was applied before the refusal", last.Name)
+	}
+}
