@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
-	"slices"
 	"strings"
 	"time"
 )
@@ -186,27 +185,17 @@ func applyPostgres(ctx context.Context, db *sql.DB, migrations []Migration) (err
 // request whose tables the newer version changed (as the SQLite file's check does for the
 // desktop: checkDatabase).
 func refuseNewerPostgres(ctx context.Context, conn *sql.Conn, known []Migration) error {
-	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	v, newer, err := unknownMigration(ctx, conn, known)
 	if err != nil {
 		return fmt.Errorf("migrate: read the applied migrations: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("migrate: read the applied migrations: %w", err)
-		}
-		if !slices.ContainsFunc(known, func(m Migration) bool { return m.Version == v }) {
-			return &DataError{Code: DataNewerVersion, Path: "the PostgreSQL database",
-				Msg: "The database was changed by a newer version of NHS login passkeys. It has not been changed. " +
-					"Start the newest version instead, on every server that shares the database.",
-				Err: fmt.Errorf("migration %d is not in this build", v)}
-		}
+	if !newer {
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("migrate: read the applied migrations: %w", err)
-	}
-	return nil
+	return &DataError{Code: DataNewerVersion, Path: "the PostgreSQL database",
+		Msg: "The database was changed by a newer version of NHS login passkeys. It has not been changed. " +
+			"Start the newest version instead, on every server that shares the database.",
+		Err: fmt.Errorf("migration %d is not in this build", v)}
 }
 
 // applyOne applies m with its record in one transaction (PostgreSQL's DDL is transactional),

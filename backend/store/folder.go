@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -259,25 +258,15 @@ func checkContents(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	versions, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	// A version this build does not know was applied by a newer build (or a sibling branch):
+	// its tables may mean something this build would get wrong, so the file is refused, not
+	// opened read-write.
+	v, newer, err := unknownMigration(ctx, db, known)
 	if err != nil {
 		return sqliteRefusal(ctx, path, err)
 	}
-	defer versions.Close()
-	for versions.Next() {
-		var v int
-		if err := versions.Scan(&v); err != nil {
-			return sqliteRefusal(ctx, path, err)
-		}
-		// A version this build does not know was applied by a newer build (or a sibling
-		// branch): its tables may mean something this build would get wrong, so the file is
-		// refused, not opened read-write.
-		if !slices.ContainsFunc(known, func(m Migration) bool { return m.Version == v }) {
-			return dataError(DataNewerVersion, path, fmt.Errorf("migration %d is not in this build", v))
-		}
-	}
-	if err := versions.Err(); err != nil {
-		return sqliteRefusal(ctx, path, err)
+	if newer {
+		return dataError(DataNewerVersion, path, fmt.Errorf("migration %d is not in this build", v))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,29 @@ func MigrationsFor(engine Engine) ([]Migration, error) {
 		}
 	}
 	return out, nil
+}
+
+// unknownMigration returns the first version recorded in q's schema_migrations that known
+// does not have (applied by a newer build); newer is false when there is none. Both engines
+// refuse such a database before changing anything (checkDatabase, refuseNewerPostgres).
+func unknownMigration(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, known []Migration) (version int, newer bool, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return 0, false, err
+		}
+		if !slices.ContainsFunc(known, func(m Migration) bool { return m.Version == v }) {
+			return v, true, nil
+		}
+	}
+	return 0, false, rows.Err()
 }
 
 // Migrate applies every migration not yet recorded in schema_migrations, each in its own
