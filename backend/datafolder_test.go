@@ -5,12 +5,15 @@ package backend_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/store"
@@ -234,6 +237,30 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 			saysWhatToDo := strings.Contains(msg, "--data-dir") || strings.Contains(msg, "Install the newest version")
 			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "changed") || !saysWhatToDo {
 				t.Errorf("the message does not say what happened (%q), that nothing changed, and what to do: %q", tt.says, msg)
+			}
+			// The desktop app starts its backend beside the window (backend.Start): the window
+			// opens anyway, and every API request is answered with the same message, for the
+			// page to show a patient who has no terminal to read it on.
+			starting, err := backend.Start(t.Context(), backend.Config{DataDir: dataDir, Origin: "http://localhost:8080", Frontend: startFrontend})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := starting.Wait(t.Context()); !errors.As(err, &bad) || bad.Code != tt.code {
+				t.Fatalf("Start: error = %v, want a DataError %s", err, tt.code)
+			}
+			for _, call := range [][2]string{{http.MethodGet, "/api/session"}, {http.MethodPost, "/api/login/passkey/begin"}} {
+				rec := startRequest(t, starting.Handler(time.Second), call[0], call[1], `{}`)
+				var body struct{ Error struct{ Code, Message string } }
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+					t.Fatalf("%s %s: %d %q: %v", call[0], call[1], rec.Code, rec.Body.String(), err)
+				}
+				answer := body.Error
+				if rec.Code != http.StatusServiceUnavailable || answer.Code != "data_unusable" || answer.Message != msg {
+					t.Errorf("%s %s = %d %s %q, want 503 data_unusable with the refusal's message %q", call[0], call[1], rec.Code, answer.Code, answer.Message, msg)
+				}
+			}
+			if rec := startRequest(t, starting.Handler(time.Second), http.MethodGet, "/", ""); rec.Code != http.StatusOK {
+				t.Errorf("the page itself: %d, want 200", rec.Code)
 			}
 			if after := store.DescribeForTest(t, parent); after != before {
 				t.Errorf("the bad folder was changed:\nbefore:\n%s\nafter:\n%s", before, after)

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
+	"github.com/nhs-passkeys/companion/backend/store"
 )
 
 // Starting is a Server being built in the background (Start), for the desktop app: its
@@ -118,10 +120,23 @@ func (s *Starting) serve(w http.ResponseWriter, r *http.Request) {
 			s.static.ServeHTTP(w, r)
 			return
 		}
-		s.api.Error(w, r, apperr.NotStarted.Wrap(s.err))
+		s.api.Error(w, r, notStarted(s.err))
 		return
 	}
 	s.srv.Handler().ServeHTTP(w, r)
+}
+
+// notStarted is the answer to an API request when New failed with err: a data folder or
+// database that cannot be used is the person's to put right, so its own message (the file,
+// and what to do) is the answer's; any other failure is not_started.
+func notStarted(err error) *apperr.E {
+	var data *store.DataError
+	if !errors.As(err, &data) {
+		return apperr.NotStarted.Wrap(err)
+	}
+	e := apperr.DataUnusable.Wrap(err)
+	e.Msg = data.Msg
+	return e
 }
 
 // errNotStartedIn is the cause logged when an API request waited for the server in vain.

@@ -46,6 +46,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/desktop"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/backend/store"
 	_ "modernc.org/sqlite"
 )
 
@@ -214,6 +215,10 @@ func smokeInsideSession(t *testing.T, bin, artifacts string) {
 	t.Run("a second copy shows the first one's window", func(t *testing.T) {
 		s.t = t
 		smokeSecondCopy(t, s, bin, filepath.Join(tmp, "second-copy"))
+	})
+	t.Run("saved information it cannot open is explained in the window", func(t *testing.T) {
+		s.t = t
+		smokeUnusableData(t, s, bin, filepath.Join(tmp, "newer-version"))
 	})
 
 	// The session tokens never reach a log.
@@ -417,6 +422,54 @@ func smokeSecondCopy(t *testing.T, s *screen, bin, dataDir string) {
 	}
 	s.waitFor("the first copy's start page, back on screen", startHeading)
 	first.stop()
+}
+
+// smokeUnusableData starts the app on a data folder whose database a newer version of the
+// app saved (a patient who went back to an older version). Opened from its icon, the app
+// has no terminal to print on: the window opens and its page says what happened and what to
+// do (503 data_unusable, the store's own message), the file is left exactly as it was, and
+// when the window is closed the app ends with the refusal's code and exit status 1.
+func smokeUnusableData(t *testing.T, s *screen, bin, dataDir string) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	store.PrepareForTest(t, dataDir)
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(s.ctx, `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before := store.DescribeForTest(t, dataDir)
+
+	a := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-unusable-data.log"))
+	s.waitForWindow(a)
+	s.waitFor("message that the saved information cannot be opened", "cannot open the information it has saved")
+	s.waitFor("advice to install the newest version", "Install the newest version of the app")
+	s.save("u1-unusable-data.png")
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("signal the app: %v", err)
+	}
+	select {
+	case err := <-a.exited:
+		a.exited <- err
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Errorf("the app ended with %v, want exit status 1", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the app did not quit within 10 s of SIGTERM")
+	}
+	if log := readFile(a.log); !strings.Contains(log, "nhs-passkeys: error code: data_newer_version") {
+		t.Errorf("the app did not end with the refusal's code; log:\n%s", log)
+	}
+	if after := store.DescribeForTest(t, dataDir); after != before {
+		t.Errorf("the data folder was changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
 }
 
 // visibleWindows lists the app's windows that are on screen (mapped).

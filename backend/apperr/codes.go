@@ -57,6 +57,11 @@ const (
 	// NotStarted: an API request the desktop app received while the backend was still
 	// starting, and that it waited for longer than it may (backend.Starting).
 	NotStarted
+	// DataUnusable: the desktop app's backend could not start because its data folder or
+	// database cannot be used (store.DataError). The answer's message is that refusal's own,
+	// naming the file and what to do, so that a patient who opened the app from its icon,
+	// with no terminal to read, sees it in the window.
+	DataUnusable
 
 	// Accounts and passwords (backend/account).
 
@@ -166,6 +171,8 @@ var templates = [templateCount]E{
 	MethodNotAllowed:     {Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Msg: "Sorry, that did not work. Go back and try again."},
 	OriginNotAllowed:     {Code: "origin_not_allowed", Status: http.StatusForbidden, Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."},
 	NotStarted:           {Code: "not_started", Status: http.StatusServiceUnavailable, Msg: "Sorry, the app is still starting. Wait a moment, then try again. If this keeps happening, close the app and open it again."},
+	DataUnusable: {Code: "data_unusable", Status: http.StatusServiceUnavailable, Msg: "Sorry, this app cannot open the information it has saved on this computer. Nothing has been changed. " +
+		"Close the app and open it again. If this keeps happening, ask whoever looks after this computer for help."},
 
 	EmailTaken:   {Code: "email_taken", Status: http.StatusConflict, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."},
 	LoginFailed:  {Code: "login_failed", Status: http.StatusUnauthorized, Msg: "The email address or password is not correct. Check them and try again."},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/virtualkey"
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/passkey"
+	"github.com/nhs-passkeys/companion/backend/store"
 )
 
 // desktopApp is what the desktop app runs with, once the backend is up.
@@ -41,8 +43,10 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 	// app is closing.
 	windowCtx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
-	// A backend that fails to start once the window is open (a database that cannot be
-	// migrated) closes the window, and its error is the app's.
+	// A backend that fails to start (a database that cannot be migrated) closes the window,
+	// and its error is the app's. A data folder or database the person can put right
+	// (store.DataError: the file, and what to do) leaves the window open instead, for its
+	// page to show them the message (503 data_unusable); the app still ends with the error.
 	var startErr error
 	startWatched := make(chan struct{})
 	go func() {
@@ -50,7 +54,15 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 		if app.started == nil {
 			return
 		}
-		if _, err := app.started(windowCtx); err != nil && windowCtx.Err() == nil {
+		_, err := app.started(windowCtx)
+		var unusable *store.DataError
+		switch {
+		case errors.As(err, &unusable):
+			// Kept even when the window has already gone (no display to open it on): this,
+			// not the window's error, is what the person must put right.
+			startErr = err
+			app.logger.Error("the data folder cannot be used: the window says why", "code", unusable.Code, "path", unusable.Path)
+		case err != nil && windowCtx.Err() == nil:
 			startErr = err
 			closeWindow()
 		}

@@ -151,8 +151,11 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	// Close takes its own 5-second deadline (see serve's).
 	defer closeWhenStarted(starting) //nolint:contextcheck // runs once ctx has ended; Close bounds itself
 	// The data folder's lock is taken within milliseconds, before any window opens: a second
-	// copy stops here, and an unusable folder is refused with its own message.
+	// copy stops here. An unusable folder or database is refused with its own message, and
+	// the window still opens to show it (runDesktop): opened from its icon, the app has no
+	// terminal for the message to be read on.
 	var inUse *store.InUseError
+	var unusable *store.DataError
 	if err := starting.Locked(ctx); errors.As(err, &inUse) {
 		// Someone opened the app again, most likely from its icon, where a message on the
 		// terminal would never be seen: show them the window they already have.
@@ -163,7 +166,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		}
 		logger.Debug("could not ask the open copy to show its window", "err", showErr)
 		return err
-	} else if err != nil {
+	} else if err != nil && !errors.As(err, &unusable) {
 		return err
 	}
 	return runDesktop(ctx, desktopApp{

@@ -42,6 +42,21 @@ describe("start page", () => {
     expect(text(banner?.querySelector(".nhsuk-notification-banner__content p"))).toBe(message);
   });
 
+  it("says why when the desktop app cannot open its saved information, and offers no way in that would fail", async () => {
+    const message =
+      "The file /home/pat/.local/share/nhs-passkeys/passkeys.db was saved by a newer version of NHS login passkeys. It has not been changed. Install the newest version of the app, then start it again.";
+    const { main } = await boot("/", fakeApi({ getSession: () => Promise.reject(new ApiError(503, "data_unusable", message)) }));
+    expect(text(main.querySelector("h1"))).toBe("Manage passkeys for your NHS login");
+    const banner = main.querySelector(".nhsuk-notification-banner");
+    expect(text(banner?.querySelector(".nhsuk-notification-banner__heading"))).toBe("This app cannot open the information it has saved");
+    const said = [...(banner?.querySelectorAll(".nhsuk-notification-banner__content p") ?? [])].map(text);
+    expect(said).toEqual([message, "If you are not sure what to do, ask whoever looks after this computer for help."]);
+    // The path in the message wraps rather than running out of the box (WCAG 1.4.10, Reflow).
+    expect(banner?.querySelector(".nhsuk-notification-banner__content p")?.classList.contains("nhsuk-u-text-break-word")).toBe(true);
+    expect(main.querySelector('a[href="/login"]')).toBeNull();
+    expect(main.querySelector('a[href="/create-account"]')).toBeNull();
+  });
+
   it("still shows the start page when the session cannot be checked", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const { main } = await boot("/", fakeApi({ getSession: () => Promise.reject(new Error("offline")) }));

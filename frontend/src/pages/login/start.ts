@@ -41,6 +41,10 @@ export function startPage(app: App): Page {
         ? successBanner("You have logged out")
         : null;
     let unreachable: SafeHtml | null = null;
+    // The desktop app whose saved information cannot be opened (data_unusable, docs/api.md):
+    // nothing here can work until it is put right, so the page says why instead of offering
+    // ways in that would fail.
+    let unusable = false;
     if (!banner) {
       try {
         const session = await app.api.getSession();
@@ -54,6 +58,14 @@ export function startPage(app: App): Page {
         // (relying_party_unreachable, docs/api.md) says so before anyone tries to log in.
         if (error instanceof ApiError && error.code === "relying_party_unreachable") {
           unreachable = importantBanner("You cannot log in at the moment", html`<p>${error.message}</p>`);
+        } else if (error instanceof ApiError && error.code === "data_unusable") {
+          unusable = true;
+          unreachable = importantBanner(
+            "This app cannot open the information it has saved",
+            // The message names a file in full: a long path must wrap, not run out of the box.
+            html`<p class="nhsuk-u-text-break-word">${error.message}</p>
+    <p>If you are not sure what to do, ask whoever looks after this computer for help.</p>`,
+          );
         } else {
           console.error(error);
         }
@@ -67,10 +79,12 @@ export function startPage(app: App): Page {
     <h1>Manage passkeys for your NHS login</h1>
     <p class="nhsuk-lede-text">A passkey lets you log in to your NHS login without typing a password.</p>
     <p>It is saved on your phone, tablet, computer or security key, and you use it by unlocking that device with your fingerprint, face, PIN or pattern. Nobody else can see or use your passkey, not even NHS login.</p>
-    <div class="nhsuk-button-group">
+    ${unusable
+      ? ""
+      : html`<div class="nhsuk-button-group">
       ${button({ text: "Log in", href: "/login", variant: "login" })}
       ${button({ text: "Create an account", href: "/create-account", variant: "secondary" })}
-    </div>
+    </div>`}
   </div>
 </div>`,
     });
