@@ -22,8 +22,10 @@
 package e2e
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +35,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/nhs-passkeys/companion/app/virtualkey"
+	"github.com/nhs-passkeys/companion/backend/store"
 	"github.com/nhs-passkeys/companion/e2e/harness"
 )
 
@@ -737,6 +740,37 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 	a.Check("Kiosk: The app is closing")
 
 	a.RequireAll(kioskStates)
+}
+
+// A desktop app whose saved information was written by a newer version of the app: the
+// start page says so in an important banner with the store's message (the file, and what to
+// do), offers no way in that would fail, and is as accessible as every other state.
+func TestA11yDesktopAppThatCannotOpenItsSavedInformation(t *testing.T) {
+	dir := t.TempDir()
+	store.PrepareForTest(t, dir)
+	db, err := sql.Open("sqlite", filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := harness.StartDesktopWith(t, harness.NewVirtualKey(t, virtualkey.Succeed()), harness.DesktopOptions{DataDir: dir})
+	ctx := harness.NewWebview(t)
+	a := harness.NewAudit(t, ctx)
+	// Every API request the page makes is answered 503 data_unusable.
+	harness.ExpectStatus(t, ctx, "GET /api/config", http.StatusServiceUnavailable)
+	harness.ExpectStatus(t, ctx, "GET /api/session", http.StatusServiceUnavailable)
+	harness.Open(t, ctx, srv.Origin+"/")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	harness.ImportantBanner(t, ctx, "was saved by a newer version of NHS login passkeys")
+	if links := harness.Get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('main a[href="/login"], main a[href="/create-account"]').length`)); links != 0 {
+		t.Errorf("the start page offers %d ways in that cannot work", links)
+	}
+	a.Check("Desktop: start page: saved information it cannot open")
 }
 
 // The checks above must catch what they look for, or a clean result means nothing: each is

@@ -49,6 +49,8 @@ type DesktopOptions struct {
 	// (app/remoterp, as internal/cli builds it) instead of a backend of its own, with
 	// RelyingPartyCA as --relying-party-ca; the session is then always in the shell's jar.
 	RelyingParty, RelyingPartyCA string
+	// DataDir is --data-dir: the data folder the backend starts on; "" is a new one.
+	DataDir string
 }
 
 // KioskAdminSecret is the administrator secret of kiosk tests.
@@ -148,8 +150,14 @@ func desktopAPI(t *testing.T, origin string, frontend fs.FS, logger *slog.Logger
 		}
 		return client.Handler(), client.Origin(), client.Close
 	}
-	srv, err := backend.New(context.Background(), backend.Config{
-		DataDir:        t.TempDir(),
+	dataDir := opts.DataDir
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	// Started beside the page, as internal/cli starts it: a backend that cannot start on
+	// its data folder answers the page's API requests with why (backend.Starting).
+	starting, err := backend.Start(context.Background(), backend.Config{
+		DataDir:        dataDir,
 		Origin:         origin,
 		RequestOrigins: []string{origin},
 		Ceremonies:     "device",
@@ -160,7 +168,11 @@ func desktopAPI(t *testing.T, origin string, frontend fs.FS, logger *slog.Logger
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.Handler(), origin, func() { srv.Close() }
+	return starting.Handler(15 * time.Second), origin, func() {
+		if srv, err := starting.Wait(context.Background()); err == nil {
+			srv.Close()
+		}
+	}
 }
 
 // watchKeys runs kiosk.Watch on the device endpoints' keys, as app/desktop does in kiosk mode,
