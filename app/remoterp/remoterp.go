@@ -10,6 +10,7 @@
 package remoterp
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -17,6 +18,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -27,7 +29,9 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
@@ -156,6 +160,9 @@ func New(cfg Config) (*Client, error) {
 			if err := fromTheAPI(res); err != nil {
 				return err // ErrorHandler: relying_party_unreachable
 			}
+			if err := readWhole(res, answer); err != nil {
+				return err // ErrorHandler: relying_party_unreachable
+			}
 			c.idle.lower(res.Header)
 			return nil
 		},
@@ -249,6 +256,40 @@ func fromTheAPI(res *http.Response) error {
 		return fmt.Errorf("the answer (status %d, Content-Type %q) is not the relying party's API: a proxy in front of it, with no server behind?",
 			res.StatusCode, res.Header.Get("Content-Type"))
 	}
+	return nil
+}
+
+// maxAnswer bounds an API answer read from the relying party: its largest (a list of
+// passkeys or of recent activity) is a few KiB.
+const maxAnswer = 1 << 20
+
+// readWhole reads res's whole body within limit and gives it back to the proxy from memory.
+// ResponseHeaderTimeout ends only the wait for the headers: a server that sent them and then
+// stopped (or trickles the body a byte at a time) would otherwise hold the page's request,
+// and the patient's spinner, for as long as the connection lives. Read first, such an answer
+// is no answer (relying_party_unreachable), rather than half of one passed to the page. An
+// answer over maxAnswer is not the API's either.
+func readWhole(res *http.Response, limit time.Duration) error {
+	var late atomic.Bool
+	timer := time.AfterFunc(limit, func() {
+		late.Store(true)
+		res.Body.Close() // ends a Read that is waiting for the server
+	})
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	timer.Stop()
+	res.Body.Close()
+	switch {
+	case late.Load(): // closed by the timer: what was read may end early without an error
+		return fmt.Errorf("the answer (status %d) did not arrive whole within %v: timeout", res.StatusCode, limit)
+	case err != nil:
+		return fmt.Errorf("read the answer (status %d): %w", res.StatusCode, err)
+	case len(body) > maxAnswer:
+		return fmt.Errorf("the answer (status %d) is over %d bytes: not the relying party's API", res.StatusCode, maxAnswer)
+	}
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	res.ContentLength = int64(len(body))
+	res.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	res.Header.Del("Transfer-Encoding")
 	return nil
 }
 

@@ -302,6 +302,36 @@ func TestARelyingPartyThatCannotBeReachedGivesThePageACode(t *testing.T) {
 	t.Cleanup(other.Close)
 	_, otherPort, _ := net.SplitHostPort(other.Listener.Addr().String())
 	elsewhere := "https://localhost:" + otherPort
+	// A server that sends its headers and the start of an API answer, then nothing more
+	// (a stalled proxy, an overloaded server), and one that sends more than any API answer.
+	stall := make(chan struct{})
+	t.Cleanup(func() { close(stall) })
+	halfAnswer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"signedIn":`)
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+		}
+	}))
+	huge := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"padding":"`+strings.Repeat("x", 2<<20)+`"}`)
+	}))
+	var stalledAt, hugeAt string
+	for _, srv := range []struct {
+		s    *httptest.Server
+		port *string
+	}{{halfAnswer, &stalledAt}, {huge, &hugeAt}} {
+		srv.s.TLS = rp.ca.ServerConfig(t, "localhost")
+		srv.s.Config.ErrorLog = log.New(io.Discard, "", 0)
+		srv.s.StartTLS()
+		t.Cleanup(srv.s.Close)
+		_, port, _ := net.SplitHostPort(srv.s.Listener.Addr().String())
+		*srv.port = "https://localhost:" + port
+	}
 	_, silentPort, _ := net.SplitHostPort(silent.Addr().String())
 	_, closedPort, _ := net.SplitHostPort(closed)
 
@@ -317,6 +347,10 @@ func TestARelyingPartyThatCannotBeReachedGivesThePageACode(t *testing.T) {
 		{"nothing listening", remoterp.Config{Address: "https://localhost:" + closedPort, CAFile: rp.ca.File}, "connection refused", http.StatusBadGateway},
 		{"a server that never answers", remoterp.Config{Address: "https://localhost:" + silentPort, CAFile: rp.ca.File, Timeout: 300 * time.Millisecond},
 			"timeout", http.StatusBadGateway},
+		{"a server that sends half an answer and stops", remoterp.Config{Address: stalledAt, CAFile: rp.ca.File, Timeout: 300 * time.Millisecond},
+			"did not arrive whole", http.StatusBadGateway},
+		{"an answer larger than any of the API's", remoterp.Config{Address: hugeAt, CAFile: rp.ca.File},
+			"not the relying party's API", http.StatusBadGateway},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
