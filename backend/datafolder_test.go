@@ -169,16 +169,7 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 		}, store.DataIsAFolder, "is a folder"},
 		{"a database from a newer version of the app", func(t *testing.T, dir, _ string) string {
 			goodDatabase(t, db(dir))
-			newer, err := sql.Open("sqlite", db(dir))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := newer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
-				t.Fatal(err)
-			}
-			if err := newer.Close(); err != nil {
-				t.Fatal(err)
-			}
+			store.MarkNewerVersionForTest(t, db(dir))
 			return db(dir)
 		}, store.DataNewerVersion, "was saved by a newer version"},
 		{"a data folder the owner made read-only", func(t *testing.T, dir, _ string) string {
@@ -250,7 +241,9 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 			}
 			for _, call := range [][2]string{{http.MethodGet, "/api/session"}, {http.MethodPost, "/api/login/passkey/begin"}} {
 				rec := startRequest(t, starting.Handler(time.Second), call[0], call[1], `{}`)
-				var body struct{ Error struct{ Code, Message string } }
+				var body struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 					t.Fatalf("%s %s: %d %q: %v", call[0], call[1], rec.Code, rec.Body.String(), err)
 				}

@@ -22,7 +22,6 @@
 package e2e
 
 import (
-	"database/sql"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -748,16 +747,7 @@ func TestA11yKioskPagesAndStates(t *testing.T) {
 func TestA11yDesktopAppThatCannotOpenItsSavedInformation(t *testing.T) {
 	dir := t.TempDir()
 	store.PrepareForTest(t, dir)
-	db, err := sql.Open("sqlite", filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	store.MarkNewerVersionForTest(t, filepath.Join(dir, store.FileName))
 	srv := harness.StartDesktopWith(t, harness.NewVirtualKey(t, virtualkey.Succeed()), harness.DesktopOptions{DataDir: dir})
 	ctx := harness.NewWebview(t)
 	a := harness.NewAudit(t, ctx)

@@ -434,16 +434,7 @@ func smokeUnusableData(t *testing.T, s *screen, bin, dataDir string) {
 		t.Fatal(err)
 	}
 	store.PrepareForTest(t, dataDir)
-	db, err := sql.Open("sqlite", filepath.Join(dataDir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(s.ctx, `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	store.MarkNewerVersionForTest(t, filepath.Join(dataDir, store.FileName))
 	before := store.DescribeForTest(t, dataDir)
 
 	a := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-unusable-data.log"))

@@ -56,6 +56,24 @@ func PrepareForTest(t testing.TB, dir string) {
 	}
 }
 
+// MarkNewerVersionForTest records in the database file at path a migration this build does
+// not have, as a newer version of the app leaves it (Open then refuses it with
+// DataNewerVersion). The file is written through SQLite and closed, its WAL folded in.
+func MarkNewerVersionForTest(t testing.TB, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
+		db.Close()
+		t.Fatalf("mark %s as a newer version's: %v", path, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // NewForTest opens a fresh database file in t.TempDir() with every migration applied and
 // closes it when the test ends.
 func NewForTest(t testing.TB) *sql.DB {

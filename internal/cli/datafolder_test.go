@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -39,14 +38,7 @@ func badDataFolders(t *testing.T) map[string]struct{ dir, named, code string } {
 	})
 	add("a database from a newer version", store.DataNewerVersion, func(db string) {
 		store.PrepareForTest(t, filepath.Dir(db))
-		newer, err := sql.Open("sqlite", db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer newer.Close()
-		if _, err := newer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
-			t.Fatal(err)
-		}
+		store.MarkNewerVersionForTest(t, db)
 	})
 	add("a read-only database", store.DataReadOnly, func(db string) {
 		store.PrepareForTest(t, filepath.Dir(db))
