@@ -248,8 +248,15 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 					t.Fatalf("%s %s: %d %q: %v", call[0], call[1], rec.Code, rec.Body.String(), err)
 				}
 				answer := body.Error
-				if rec.Code != http.StatusServiceUnavailable || answer.Code != "data_unusable" || answer.Message != msg {
-					t.Errorf("%s %s = %d %s %q, want 503 data_unusable with the refusal's message %q", call[0], call[1], rec.Code, answer.Code, answer.Message, msg)
+				if rec.Code != http.StatusServiceUnavailable || answer.Code != "data_unusable" || answer.Message != bad.Page {
+					t.Errorf("%s %s = %d %s %q, want 503 data_unusable with the refusal's message for the window %q", call[0], call[1], rec.Code, answer.Code, answer.Message, bad.Page)
+				}
+				// The window's message names the file and says what to do, as the terminal's
+				// does, but offers no command-line option to someone who opened the app from
+				// its icon.
+				if !strings.Contains(answer.Message, named) || !strings.Contains(answer.Message, tt.says) || strings.Contains(answer.Message, "--") ||
+					!strings.Contains(answer.Message, "open the app again") && !strings.Contains(answer.Message, "Install the newest version") {
+					t.Errorf("the window's message %q should name %s, say %q and what to do, with no command-line option", answer.Message, named, tt.says)
 				}
 			}
 			if rec := startRequest(t, starting.Handler(time.Second), http.MethodGet, "/", ""); rec.Code != http.StatusOK {

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -74,8 +75,14 @@ func (s *Starting) Locked(ctx context.Context) error {
 	}
 }
 
-// Wait waits for New and returns what it returned.
+// Wait waits for New and returns what it returned. Once New has returned, that is the
+// answer even if ctx has ended too.
 func (s *Starting) Wait(ctx context.Context) (*Server, error) {
+	select {
+	case <-s.done:
+		return s.srv, s.err
+	default:
+	}
 	select {
 	case <-s.done:
 		return s.srv, s.err
@@ -127,15 +134,15 @@ func (s *Starting) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // notStarted is the answer to an API request when New failed with err: a data folder or
-// database that cannot be used is the person's to put right, so its own message (the file,
-// and what to do) is the answer's; any other failure is not_started.
+// database that cannot be used is the person's to put right, so its own message for the
+// window (the file, and what to do) is the answer's; any other failure is not_started.
 func notStarted(err error) *apperr.E {
 	var data *store.DataError
 	if !errors.As(err, &data) {
 		return apperr.NotStarted.Wrap(err)
 	}
 	e := apperr.DataUnusable.Wrap(err)
-	e.Msg = data.Msg
+	e.Msg = cmp.Or(data.Page, data.Msg)
 	return e
 }
 

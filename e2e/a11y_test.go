@@ -751,7 +751,7 @@ func TestA11yDesktopAppThatCannotOpenItsSavedInformation(t *testing.T) {
 	srv := harness.StartDesktopWith(t, harness.NewVirtualKey(t, virtualkey.Succeed()), harness.DesktopOptions{DataDir: dir})
 	ctx := harness.NewWebview(t)
 	a := harness.NewAudit(t, ctx)
-	// Every API request the page makes is answered 503 data_unusable.
+	// The page's API requests are answered 503 data_unusable (the banner below is that answer).
 	harness.ExpectStatus(t, ctx, "GET /api/config", http.StatusServiceUnavailable)
 	harness.ExpectStatus(t, ctx, "GET /api/session", http.StatusServiceUnavailable)
 	harness.Open(t, ctx, srv.Origin+"/")

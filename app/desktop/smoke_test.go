@@ -428,7 +428,8 @@ func smokeSecondCopy(t *testing.T, s *screen, bin, dataDir string) {
 // app saved (a patient who went back to an older version). Opened from its icon, the app
 // has no terminal to print on: the window opens and its page says what happened and what to
 // do (503 data_unusable, the store's own message), the file is left exactly as it was, and
-// when the window is closed the app ends with the refusal's code and exit status 1.
+// when the app is closed (SIGTERM, as at logout or shutdown) it ends with the refusal's code
+// and exit status 1.
 func smokeUnusableData(t *testing.T, s *screen, bin, dataDir string) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		t.Fatal(err)

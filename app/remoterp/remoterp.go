@@ -270,14 +270,18 @@ const maxAnswer = 1 << 20
 // is no answer (relying_party_unreachable), rather than half of one passed to the page. An
 // answer over maxAnswer is not the API's either.
 func readWhole(res *http.Response, limit time.Duration) error {
+	if res.Request != nil && res.Request.Method == http.MethodHead {
+		return nil // no body, and its Content-Length is the GET's
+	}
+	from := res.Body // the timer's own copy: res.Body is replaced below
 	var late atomic.Bool
 	timer := time.AfterFunc(limit, func() {
 		late.Store(true)
-		res.Body.Close() // ends a Read that is waiting for the server
+		from.Close() // ends a Read that is waiting for the server
 	})
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	body, err := io.ReadAll(io.LimitReader(from, maxAnswer+1))
 	timer.Stop()
-	res.Body.Close()
+	from.Close()
 	switch {
 	case late.Load(): // closed by the timer: what was read may end early without an error
 		return fmt.Errorf("the answer (status %d) did not arrive whole within %v: timeout", res.StatusCode, limit)

@@ -326,6 +326,7 @@ func TestARelyingPartyThatCannotBeReachedGivesThePageACode(t *testing.T) {
 		port *string
 	}{{halfAnswer, &stalledAt}, {huge, &hugeAt}} {
 		srv.s.TLS = rp.ca.ServerConfig(t, "localhost")
+		srv.s.EnableHTTP2 = true // as a fleet's proxy most likely speaks, and the client asks for
 		srv.s.Config.ErrorLog = log.New(io.Discard, "", 0)
 		srv.s.StartTLS()
 		t.Cleanup(srv.s.Close)

@@ -172,7 +172,7 @@ var templates = [templateCount]E{
 	OriginNotAllowed:     {Code: "origin_not_allowed", Status: http.StatusForbidden, Msg: "Sorry, this request did not come from the NHS passkeys app. Go back to the app and try again."},
 	NotStarted:           {Code: "not_started", Status: http.StatusServiceUnavailable, Msg: "Sorry, the app is still starting. Wait a moment, then try again. If this keeps happening, close the app and open it again."},
 	DataUnusable: {Code: "data_unusable", Status: http.StatusServiceUnavailable, Msg: "Sorry, this app cannot open the information it has saved on this computer. Nothing has been changed. " +
-		"Close the app and open it again. If this keeps happening, ask whoever looks after this computer for help."},
+		"Ask whoever looks after this computer for help."},
 
 	EmailTaken:   {Code: "email_taken", Status: http.StatusConflict, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."},
 	LoginFailed:  {Code: "login_failed", Status: http.StatusUnauthorized, Msg: "The email address or password is not correct. Check them and try again."},

@@ -31,6 +31,10 @@ type DataError struct {
 	Code string // see the Data... constants
 	Path string // the file or folder, in full
 	Msg  string
+	// Page is Msg for the desktop app's window (backend.Starting answers it as 503
+	// data_unusable): the same, without the command-line option, which someone who opened
+	// the app from its icon cannot use.
+	Page string
 	Err  error // the cause, if any, for the log
 }
 
@@ -54,41 +58,45 @@ const (
 	DataFolderNotAFolder = "data_folder_not_a_folder" // the data folder's path is a file
 )
 
-// elsewhere is the advice that always works: leave the folder alone and use another one.
-const elsewhere = "or start the app with --data-dir to use a different folder."
+// elsewhere is the advice that always works from the command line: leave the folder alone
+// and use another one.
+const elsewhere = ", or start the app with --data-dir to use a different folder."
 
 func dataError(code, path string, cause error) *DataError {
-	var msg string
+	// what happened; what to do about it (before "or" another folder, or "then" open the
+	// app again); anything to know after that.
+	var what, fix, after string
 	switch code {
 	case DataNotADatabase:
-		msg = "The file " + path + " is not an NHS login passkeys database. It has not been changed. Move it somewhere else, " + elsewhere
+		what, fix = "The file "+path+" is not an NHS login passkeys database. It has not been changed.", "Move it somewhere else"
 	case DataDamaged:
-		msg = "The file " + path + " is damaged, so NHS login passkeys cannot use it. It has not been changed. " +
-			"Put back a copy from a backup, " + elsewhere + " If you move it, everyone will need to set up their passkeys again."
+		what, fix = "The file "+path+" is damaged, so NHS login passkeys cannot use it. It has not been changed.", "Put back a copy from a backup"
+		after = " If you move it instead, everyone will need to set up their passkeys again."
 	case DataReadOnly:
-		msg = "The file " + path + " is read-only, so NHS login passkeys cannot save changes to it. It has not been changed. " +
-			"Allow changes to the file, " + elsewhere
+		what, fix = "The file "+path+" is read-only, so NHS login passkeys cannot save changes to it. It has not been changed.", "Allow changes to the file"
 	case DataIsALink:
-		msg = "The file " + path + " is a link to another file. NHS login passkeys does not follow links, so that it never changes a file somewhere else. " +
-			"Nothing has been changed. Put the file itself in the folder, " + elsewhere
+		what = "The file " + path + " is a link to another file. NHS login passkeys does not follow links, so that it never changes a file somewhere else. Nothing has been changed."
+		fix = "Put the file itself in the folder"
 	case DataIsAFolder:
-		msg = path + " is a folder, not an NHS login passkeys database. It has not been changed. Move it somewhere else, " + elsewhere
+		what, fix = path+" is a folder, not an NHS login passkeys database. It has not been changed.", "Move it somewhere else"
 	case DataNewerVersion:
-		msg = "The file " + path + " was saved by a newer version of NHS login passkeys. It has not been changed. " +
-			"Install the newest version of the app, then start it again."
+		// The one with no other folder to offer: the file is the person's, and a newer app
+		// can open it.
+		msg := "The file " + path + " was saved by a newer version of NHS login passkeys. It has not been changed. " +
+			"Install the newest version of the app, then open it again."
+		return &DataError{Code: code, Path: path, Msg: msg, Page: msg, Err: cause}
 	case DataNotReadable:
-		msg = "NHS login passkeys is not allowed to open the file " + path + ". It has not been changed. " +
-			"Allow your user to read and change the file, " + elsewhere
+		what, fix = "NHS login passkeys is not allowed to open the file "+path+". It has not been changed.", "Allow your user account to read and change the file"
 	case DataFolderReadOnly:
-		msg = "The folder " + path + " cannot be changed, so NHS login passkeys cannot save anything in it. Nothing has been changed. " +
-			"Allow changes to the folder, " + elsewhere
+		what = "The folder " + path + " cannot be changed, so NHS login passkeys cannot save anything in it. Nothing has been changed."
+		fix = "Allow changes to the folder"
 	case DataFolderNotAFolder:
-		msg = path + " is a file, not a folder, so NHS login passkeys cannot keep its data there. It has not been changed. " +
-			"Start the app with --data-dir to use a folder."
+		what, fix = path+" is a file, not a folder, so NHS login passkeys cannot keep its data there. It has not been changed.", "Move it somewhere else"
 	default:
 		panic("store: unknown data error code " + code)
 	}
-	return &DataError{Code: code, Path: path, Msg: msg, Err: cause}
+	return &DataError{Code: code, Path: path, Msg: what + " " + fix + elsewhere + after,
+		Page: what + " " + fix + ", then open the app again." + after, Err: cause}
 }
 
 // sqliteMagic is how every SQLite database file begins (https://sqlite.org/fileformat.html

@@ -47,6 +47,8 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 	// and its error is the app's. A data folder or database the person can put right
 	// (store.DataError: the file, and what to do) leaves the window open instead, for its
 	// page to show them the message (503 data_unusable); the app still ends with the error.
+	// Not in kiosk mode, whose window only staff can close, from a page that knows it is a
+	// kiosk's (run.go says why).
 	var startErr error
 	startWatched := make(chan struct{})
 	go func() {
@@ -57,7 +59,7 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 		_, err := app.started(windowCtx)
 		var unusable *store.DataError
 		switch {
-		case errors.As(err, &unusable):
+		case errors.As(err, &unusable) && !app.kiosk:
 			// Kept even when the window has already gone (no display to open it on): this,
 			// not the window's error, is what the person must put right.
 			startErr = err
@@ -101,6 +103,15 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 	err = desktop.Run(windowCtx, opts)
 	closeWindow()
 	<-startWatched
+	if startErr == nil && app.started != nil {
+		// The window closed before the backend had finished starting (a long check of a big
+		// database): its refusal of the data folder is still what the app ends with. The
+		// backend is waited for on the way out anyway (closeWhenStarted).
+		var unusable *store.DataError
+		if _, serr := app.started(context.WithoutCancel(ctx)); errors.As(serr, &unusable) {
+			startErr = serr
+		}
+	}
 	if startErr != nil {
 		return startErr
 	}

@@ -153,7 +153,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	// The data folder's lock is taken within milliseconds, before any window opens: a second
 	// copy stops here. An unusable folder or database is refused with its own message, and
 	// the window still opens to show it (runDesktop): opened from its icon, the app has no
-	// terminal for the message to be read on.
+	// terminal for the message to be read on. Not in kiosk mode: staff close a kiosk from its
+	// page only once it knows it is one (GET /api/config), which a backend that could not
+	// start cannot say, so a kiosk ends at once, as before.
 	var inUse *store.InUseError
 	var unusable *store.DataError
 	if err := starting.Locked(ctx); errors.As(err, &inUse) {
@@ -166,7 +168,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		}
 		logger.Debug("could not ask the open copy to show its window", "err", showErr)
 		return err
-	} else if err != nil && !errors.As(err, &unusable) {
+	} else if err != nil && (opts.kiosk || !errors.As(err, &unusable)) {
 		return err
 	}
 	return runDesktop(ctx, desktopApp{

@@ -44,7 +44,7 @@ describe("start page", () => {
 
   it("says why when the desktop app cannot open its saved information, and offers no way in that would fail", async () => {
     const message =
-      "The file /home/pat/.local/share/nhs-passkeys/passkeys.db was saved by a newer version of NHS login passkeys. It has not been changed. Install the newest version of the app, then start it again.";
+      "The file /home/pat/.local/share/nhs-passkeys/passkeys.db was saved by a newer version of NHS login passkeys. It has not been changed. Install the newest version of the app, then open it again.";
     const { main } = await boot("/", fakeApi({ getSession: () => Promise.reject(new ApiError(503, "data_unusable", message)) }));
     expect(text(main.querySelector("h1"))).toBe("Manage passkeys for your NHS login");
     const banner = main.querySelector(".nhsuk-notification-banner");
