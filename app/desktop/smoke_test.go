@@ -483,6 +483,11 @@ func startWindowManager(t *testing.T, s *screen) {
 	}
 	logPath := filepath.Join(s.artifacts, "openbox.log")
 	deadline := time.Now().Add(20 * time.Second)
+	// The previous subtest's openbox (killed in its clean-up) must be gone from the screen
+	// first, or its property would be taken for this one's.
+	for s.wmOnScreen() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
 	for try := 1; ; try++ {
 		log, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
@@ -508,14 +513,29 @@ func startWindowManager(t *testing.T, s *screen) {
 	}
 }
 
+// wmOnScreen says whether a window manager has set _NET_NUMBER_OF_DESKTOPS on the root
+// window.
+func (s *screen) wmOnScreen() bool {
+	cmd := exec.CommandContext(s.ctx, "xdotool", "get_num_desktops")
+	cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
+	out, err := cmd.Output()
+	n := strings.TrimSpace(string(out))
+	return err == nil && n != "" && n != "0"
+}
+
 // managing waits until the window manager has set _NET_NUMBER_OF_DESKTOPS (true), or has
-// exited (false); past the deadline the test fails.
+// exited (false); past the deadline the test fails. The property can still be the previous
+// openbox's for a moment after that one was killed (the X server clears it once it has seen
+// the client go), while a new one that could not open the display exits at once: seen in
+// CI, where the second copy's subtest then found no window manager to minimise its window.
+// So the property counts only once this openbox has also stayed up for half a second.
 func managing(s *screen, exited <-chan struct{}, deadline time.Time) bool {
 	for {
-		cmd := exec.CommandContext(s.ctx, "xdotool", "get_num_desktops")
-		cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
-		if out, err := cmd.Output(); err == nil {
-			if n := strings.TrimSpace(string(out)); n != "" && n != "0" {
+		if s.wmOnScreen() {
+			select {
+			case <-exited:
+				return false
+			case <-time.After(500 * time.Millisecond):
 				return true
 			}
 		}
