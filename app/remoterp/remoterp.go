@@ -31,7 +31,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend"
@@ -274,16 +273,13 @@ func readWhole(res *http.Response, limit time.Duration) error {
 		return nil // no body, and its Content-Length is the GET's
 	}
 	from := res.Body // the timer's own copy: res.Body is replaced below
-	var late atomic.Bool
-	timer := time.AfterFunc(limit, func() {
-		late.Store(true)
-		from.Close() // ends a Read that is waiting for the server
-	})
+	// Closing the body ends a Read that is waiting for the server.
+	timer := time.AfterFunc(limit, func() { from.Close() })
 	body, err := io.ReadAll(io.LimitReader(from, maxAnswer+1))
-	timer.Stop()
+	late := !timer.Stop() // the timer closed it: what was read may end early without an error
 	from.Close()
 	switch {
-	case late.Load(): // closed by the timer: what was read may end early without an error
+	case late:
 		return fmt.Errorf("the answer (status %d) did not arrive whole within %v: timeout", res.StatusCode, limit)
 	case err != nil:
 		return fmt.Errorf("read the answer (status %d): %w", res.StatusCode, err)
@@ -293,7 +289,6 @@ func readWhole(res *http.Response, limit time.Duration) error {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	res.ContentLength = int64(len(body))
 	res.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	res.Header.Del("Transfer-Encoding")
 	return nil
 }
 

@@ -60,9 +60,7 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 		var unusable *store.DataError
 		switch {
 		case errors.As(err, &unusable) && !app.kiosk:
-			// Kept even when the window has already gone (no display to open it on): this,
-			// not the window's error, is what the person must put right.
-			startErr = err
+			// The app ends with it once the window is closed (below).
 			app.logger.Error("the data folder cannot be used: the window says why", "code", unusable.Code, "path", unusable.Path)
 		case err != nil && windowCtx.Err() == nil:
 			startErr = err
@@ -104,9 +102,10 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 	closeWindow()
 	<-startWatched
 	if startErr == nil && app.started != nil {
-		// The window closed before the backend had finished starting (a long check of a big
-		// database): its refusal of the data folder is still what the app ends with. The
-		// backend is waited for on the way out anyway (closeWhenStarted).
+		// A refusal of the data folder is what the app ends with, whether the window showed
+		// it, could not open at all (no display), or closed before the backend had finished
+		// starting (a long check of a big database). The backend is waited for on the way
+		// out anyway (closeWhenStarted).
 		var unusable *store.DataError
 		if _, serr := app.started(context.WithoutCancel(ctx)); errors.As(serr, &unusable) {
 			startErr = serr
