@@ -1,6 +1,7 @@
 package passkey
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -117,6 +118,32 @@ func checkNewCredential(parsed *protocol.ParsedCredentialCreationData, c *webaut
 	}
 	if !sent.equal(stored) {
 		return errors.New("credential public key to be stored is not the one in the authenticator data")
+	}
+	return checkConvenienceFields(parsed, sent)
+}
+
+// checkConvenienceFields: RegistrationResponseJSON repeats what the attestation object holds
+// in three members of its own (WebAuthn L3 §5.2.1.1 getAuthenticatorData, getPublicKey,
+// getPublicKeyAlgorithm; §5.1.8 toJSON): authenticatorData, publicKey (the credential public
+// key as a DER SubjectPublicKeyInfo) and publicKeyAlgorithm. go-webauthn reads only the
+// attestation object and ignores them. A client computes all three from that same object, so
+// a response in which they say something else was not made by a working client: refuse it
+// rather than store a passkey whose response said two different things about its key (any
+// program that read the other member would hold another key). publicKey may be absent (a
+// client leaves it out for an algorithm it cannot encode as SPKI, §5.2.1.1), and so may the
+// others (an older client): only what is sent is compared.
+func checkConvenienceFields(parsed *protocol.ParsedCredentialCreationData, key publicKey) error {
+	r := parsed.Raw.AttestationResponse
+	if len(r.AuthenticatorData) != 0 && !bytes.Equal(r.AuthenticatorData, parsed.Response.AttestationObject.RawAuthData) {
+		return errors.New("response.authenticatorData is not the authenticator data of the attestation object")
+	}
+	if r.PublicKeyAlgorithm != 0 && r.PublicKeyAlgorithm != int64(key.alg) {
+		return fmt.Errorf("response.publicKeyAlgorithm %d is not the credential public key's algorithm %d", r.PublicKeyAlgorithm, key.alg)
+	}
+	if len(r.PublicKey) != 0 {
+		if err := key.sameAsSPKI(r.PublicKey); err != nil {
+			return fmt.Errorf("response.publicKey: %w", err)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,11 @@ package passkey
 import (
 	"bytes"
 	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -86,6 +91,32 @@ type publicKey struct {
 func (k publicKey) equal(o publicKey) bool {
 	return k.alg == o.alg && k.kty == o.kty && k.crv == o.crv && bytes.Equal(k.x, o.x) && bytes.Equal(k.y, o.y) &&
 		bytes.Equal(k.n, o.n) && bytes.Equal(k.e, o.e)
+}
+
+// sameAsSPKI reports (as an error) whether der, a DER SubjectPublicKeyInfo (RFC 5280
+// §4.1.2.7; RFC 8410 for Ed25519, RFC 8017 for RSA, SEC 1 for P-256), holds exactly k.
+func (k publicKey) sameAsSPKI(der []byte) error {
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return fmt.Errorf("not a SubjectPublicKeyInfo Go can read: %w", err)
+	}
+	same := false
+	switch p := pub.(type) {
+	case *ecdsa.PublicKey:
+		if k.kty == ktyEC2 && p.Curve == elliptic.P256() {
+			if point, err := p.Bytes(); err == nil {
+				same = bytes.Equal(point, slices.Concat([]byte{4}, k.x, k.y))
+			}
+		}
+	case ed25519.PublicKey:
+		same = k.kty == ktyOKP && bytes.Equal(p, k.x)
+	case *rsa.PublicKey:
+		same = k.kty == ktyRSA && p.N.Cmp(new(big.Int).SetBytes(k.n)) == 0 && big.NewInt(int64(p.E)).Cmp(new(big.Int).SetBytes(k.e)) == 0
+	}
+	if !same {
+		return fmt.Errorf("a %T that is not the credential public key in the authenticator data", pub)
+	}
+	return nil
 }
 
 // keyDecoding is how a COSE_Key is read: the CTAP2 canonical CBOR rules that matter for a

@@ -9,6 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"github.com/nhs-passkeys/companion/backend/store"
@@ -557,4 +559,117 @@ func testRegistrationAcceptsAKeyOfEveryOfferedAlgorithm(t *testing.T, engine sto
 			t.Errorf("login = %d %s", res.Status, res.Body)
 		}
 	})
+}
+
+// spki is pub as a DER SubjectPublicKeyInfo, base64url: what a browser sends as a new
+// credential's response.publicKey.
+func spki(t testing.TB, pub any) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(der)
+}
+
+// TestRegistrationRefusesAResponseThatDescribesAnotherKey: a registration response repeats
+// the authenticator data, the credential public key and its algorithm beside the attestation
+// object (WebAuthn L3 §5.2.1.1). When what it repeats is not what the attestation object
+// holds, the set-up is refused like a key that cannot work (400 passkey_not_accepted),
+// nothing is stored and the proof is not used up; when it agrees, or is left out, the
+// passkey is set up.
+func TestRegistrationRefusesAResponseThatDescribesAnotherKey(t *testing.T) {
+	store.ForEachEngine(t, testRegistrationRefusesAResponseThatDescribesAnotherKey)
+}
+
+func testRegistrationRefusesAResponseThatDescribesAnotherKey(t *testing.T, engine store.Engine) {
+	k := newKeys(t)
+	stranger, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(member string, value any) func(*softauthn.Authenticator) {
+		return func(a *softauthn.Authenticator) {
+			a.EditResponse = func(m map[string]any) { m["response"].(map[string]any)[member] = value }
+		}
+	}
+	with := func(key []byte, members map[string]any) func(*softauthn.Authenticator) {
+		return func(a *softauthn.Authenticator) {
+			a.CredentialPublicKey = key
+			a.EditResponse = func(m map[string]any) {
+				for name, v := range members {
+					m["response"].(map[string]any)[name] = v
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name     string
+		edit     func(*softauthn.Authenticator)
+		accepted bool
+	}{
+		{"a publicKey of another P-256 key is refused", set("publicKey", spki(t, &stranger.PublicKey)), false},
+		{"a publicKey of an Ed25519 key beside a P-256 key is refused", set("publicKey", spki(t, k.ed.Public())), false},
+		{"a publicKey of an RSA key beside a P-256 key is refused", set("publicKey", spki(t, &k.rsa.PublicKey)), false},
+		{"a publicKey that is not a SubjectPublicKeyInfo is refused", set("publicKey", "MAA"), false},
+		{"a publicKeyAlgorithm of RS256 beside an ES256 key is refused", set("publicKeyAlgorithm", -257), false},
+		{"a publicKeyAlgorithm of EdDSA beside an ES256 key is refused", set("publicKeyAlgorithm", -8), false},
+		{"an authenticatorData that is not the attestation object's is refused", set("authenticatorData", "AAAA"), false},
+		{"an Ed25519 key with another Ed25519 publicKey is refused",
+			with(k.eddsa, map[string]any{"publicKey": spki(t, ed25519.PublicKey(k.notEdPt)), "publicKeyAlgorithm": -8}), false},
+		{"an RS256 key with an ES256 publicKeyAlgorithm is refused",
+			with(k.rs256, map[string]any{"publicKey": spki(t, &k.rsa.PublicKey), "publicKeyAlgorithm": -7}), false},
+		{"a P-256 key whose response repeats it exactly is set up", nil, true},
+		{"a response without publicKey and publicKeyAlgorithm is set up", with(k.es256, nil), true},
+		{"an Ed25519 key with its own publicKey is set up",
+			with(k.eddsa, map[string]any{"publicKey": spki(t, k.ed.Public()), "publicKeyAlgorithm": -8}), true},
+		{"an RS256 key with its own publicKey is set up",
+			with(k.rs256, map[string]any{"publicKey": spki(t, &k.rsa.PublicKey), "publicKeyAlgorithm": -257}), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			proof := c.ReauthWithPassword("correct horse battery", "add-passkey")
+			before := s.Dump(testserver.StateTables...)
+
+			b := c.Begin("/api/passkeys/register/begin", map[string]any{"proof": proof})
+			a := softauthn.New(testserver.Origin)
+			if tt.edit != nil {
+				tt.edit(a)
+			}
+			cred, err := a.Create(b.PublicKey)
+			if err != nil {
+				t.Fatalf("authenticator create: %v", err)
+			}
+			res := c.Finish("/api/passkeys/register/finish", b.Ceremony, cred)
+			if tt.accepted {
+				if res.Status != http.StatusCreated {
+					t.Fatalf("finish = %d %s", res.Status, res.Body)
+				}
+				if n := s.Count(`SELECT count(*) FROM passkeys`); n != 1 {
+					t.Errorf("passkeys stored = %d", n)
+				}
+				return
+			}
+			if res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" || res.Err().Error.Message != setUpRefusedMessage {
+				t.Fatalf("finish = %d %s", res.Status, res.Body)
+			}
+			if after := s.Dump(testserver.StateTables...); after != before {
+				t.Errorf("a refused set-up changed what is stored:\nbefore %s\nafter  %s", before, after)
+			}
+			if n := s.Count(`SELECT count(*) FROM passkeys`); n != 0 {
+				t.Errorf("passkeys stored = %d", n)
+			}
+			if !strings.Contains(s.Logs(), "response.") {
+				t.Errorf("the log does not say which member disagreed:\n%s", s.Logs())
+			}
+			// Nothing was used up: the same proof sets up a good passkey.
+			good := c.RegisterPasskey(softauthn.New(testserver.Origin), proof)
+			if n := s.Count(`SELECT count(*) FROM passkeys WHERE credential_id = $1`, credentialID(t, good)); n != 1 {
+				t.Errorf("the good passkey was not stored")
+			}
+		})
+	}
 }

@@ -70,7 +70,10 @@ type Authenticator struct {
 	// CredentialPublicKey, when set, is written into the attested credential data as the
 	// new credential's COSE_Key, byte for byte, instead of its own key: a test builds a key
 	// that cannot work (or bytes that are no key) and sees what the RP does. Assertions are
-	// still signed with the credential's own P-256 key.
+	// still signed with the credential's own P-256 key. The response then leaves out
+	// publicKey and publicKeyAlgorithm (as an older client does), which would otherwise
+	// describe the credential's own key and not this one; a test that wants them sends them
+	// with EditResponse.
 	CredentialPublicKey []byte
 	// EditResponse, when set, may change the response JSON (as a map) before it is encoded.
 	EditResponse func(response map[string]any)
@@ -210,14 +213,19 @@ func (a *Authenticator) attest(cred *Credential, opts creationOptions) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return a.encode(cred.ID, map[string]any{
+	response := map[string]any{
 		"clientDataJSON":     base64.RawURLEncoding.EncodeToString(clientData),
 		"authenticatorData":  base64.RawURLEncoding.EncodeToString(authData),
 		"transports":         a.transports(),
 		"publicKey":          base64.RawURLEncoding.EncodeToString(spki),
 		"publicKeyAlgorithm": alg,
 		"attestationObject":  base64.RawURLEncoding.EncodeToString(attObj),
-	})
+	}
+	if a.CredentialPublicKey != nil {
+		delete(response, "publicKey")
+		delete(response, "publicKeyAlgorithm")
+	}
+	return a.encode(cred.ID, response)
 }
 
 // encode wraps the authenticator's response to a create() or get() in the
