@@ -184,6 +184,58 @@ func TestServerAnswersOnlyForItsOwnHostName(t *testing.T) {
 	})
 }
 
+// Rule: a state-changing request carries exactly one Origin header, and it is the app's
+// own. Anything else (none, "null", another scheme, port or spelling, or two headers even
+// when one of them is the app's) is 403 origin_not_allowed before anything is read, and
+// nothing changes: not even a login with the right password.
+func TestAStateChangingRequestNeedsExactlyOneOriginOfTheApp(t *testing.T) {
+	tests := []struct {
+		name    string
+		origins []string // the Origin headers sent, in order
+		ok      bool
+	}{
+		{"no Origin is refused", nil, false},
+		{"an opaque origin (null) is refused", []string{"null"}, false},
+		{"another scheme is refused", []string{"https://localhost:8080"}, false},
+		{"another port is refused", []string{"http://localhost:8081"}, false},
+		{"no port is refused", []string{"http://localhost"}, false},
+		{"a trailing slash is refused", []string{"http://localhost:8080/"}, false},
+		{"another site is refused", []string{"http://attacker.example"}, false},
+		{"an empty Origin is refused", []string{""}, false},
+		{"the app's origin then another is refused", []string{testserver.Origin, "http://attacker.example"}, false},
+		{"another origin then the app's is refused", []string{"http://attacker.example", testserver.Origin}, false},
+		{"the app's origin twice is refused", []string{testserver.Origin, testserver.Origin}, false},
+		{"the app's origin once is accepted", []string{testserver.Origin}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t)
+			c := s.Client()
+			c.SignUp("pat@example.com", password)
+			c.Post("/api/logout", map[string]string{})
+			before := s.Dump(everyTable...)
+			c.Origin = ""
+			res := c.Do(http.MethodPost, "/api/login/password", map[string]string{"email": "pat@example.com", "password": password},
+				func(r *http.Request) { r.Header["Origin"] = tt.origins })
+			if tt.ok {
+				if res.Status != http.StatusOK || !signedIn(t, c) {
+					t.Fatalf("login = %d %s", res.Status, res.Body)
+				}
+				return
+			}
+			if res.Status != http.StatusForbidden || res.Code() != "origin_not_allowed" {
+				t.Fatalf("login = %d %s, want 403 origin_not_allowed", res.Status, res.Body)
+			}
+			if got := res.Header.Values("Set-Cookie"); len(got) != 0 {
+				t.Errorf("a refused login set a cookie: %q", got)
+			}
+			if after := s.Dump(everyTable...); after != before {
+				t.Errorf("a refused login changed the database:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
 // Rule: requests are exactly what the API says. A body is JSON, typed so; one name once;
 // valid Unicode; and a second finish of a ceremony that worked says so (ceremony_used)
 // and changes nothing.

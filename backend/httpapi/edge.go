@@ -75,13 +75,22 @@ var stateChanging = []string{http.MethodPost, http.MethodPut, http.MethodPatch, 
 // checkOrigin refuses a state-changing request (every request, with onReads) whose Origin
 // header is missing or not one of origins, before anything reads the body: the defence
 // against cross-site request forgery (browsers send Origin on every such request, and a
-// page cannot forge it; RFC 6454 §7.3).
+// page cannot forge it; RFC 6454 §7.3). The request must carry exactly one Origin header:
+// a browser sends one (RFC 6454 §7.3: "MUST NOT contain more than one"), and with two a
+// proxy or another reader may take the other one than Header.Get does, as with two
+// Content-Types (RequireJSON).
 func (rs *Responder) checkOrigin(origins []string, onReads bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if (onReads || slices.Contains(stateChanging, r.Method)) && !slices.Contains(origins, origin) {
-			rs.Error(w, r, apperr.OriginNotAllowed.Wrap(fmt.Errorf("origin %q not allowed", truncate(origin))))
-			return
+		values := r.Header.Values("Origin")
+		if onReads || slices.Contains(stateChanging, r.Method) {
+			switch origin := r.Header.Get("Origin"); {
+			case len(values) > 1:
+				rs.Error(w, r, apperr.OriginNotAllowed.Wrap(fmt.Errorf("%d Origin headers not allowed", len(values))))
+				return
+			case !slices.Contains(origins, origin):
+				rs.Error(w, r, apperr.OriginNotAllowed.Wrap(fmt.Errorf("origin %q not allowed", truncate(origin))))
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
