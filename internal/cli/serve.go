@@ -23,6 +23,10 @@ func serveHTTP(ctx context.Context, addr, origin string, h http.Handler, stdout 
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// net/http answers "OPTIONS *" (RFC 9110 §9.3.7) itself, 200 before h sees it, for
+		// any Host: the one request the server would answer for another host name. h
+		// answers it like any other request (421 misdirected_request for another host).
+		DisableGeneralOptionsHandler: true,
 	}
 	fmt.Fprintf(stdout, "NHS passkeys is running. Open %s in your web browser.\n", origin)
 	errc := make(chan error, 1)
