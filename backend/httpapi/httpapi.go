@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -169,9 +170,12 @@ func ClientAddress(r *http.Request) string {
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
+	// netip, not net.ParseIP: a link-local IPv6 peer's address carries its zone
+	// ("fe80::1%eth0"), which net.ParseIP refuses, and such a client would have been ""
+	// (the desktop app's own client). The zone only names our network interface.
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
 		return ""
 	}
-	return ip.String()
+	return ip.WithZone("").Unmap().String()
 }

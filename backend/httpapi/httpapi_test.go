@@ -171,12 +171,16 @@ func TestOnlyBodiesTypedJSONAreRead(t *testing.T) {
 
 func TestClientAddressIsTheRemoteIP(t *testing.T) {
 	for remote, want := range map[string]string{
-		"192.0.2.1:1234":      "192.0.2.1",
-		"[2001:db8::1]:443":   "2001:db8::1",
-		"2001:db8::1":         "2001:db8::1",
-		"":                    "",
-		"@":                   "",
-		"not an address:1234": "",
+		"192.0.2.1:1234":    "192.0.2.1",
+		"[2001:db8::1]:443": "2001:db8::1",
+		"2001:db8::1":       "2001:db8::1",
+		// A link-local peer's zone names our interface, not the client: without it the
+		// client is still its address, never "" (the desktop app's own client).
+		"[fe80::1%eth0]:443":     "fe80::1",
+		"[::ffff:192.0.2.1]:443": "192.0.2.1",
+		"":                       "",
+		"@":                      "",
+		"not an address:1234":    "",
 	} {
 		r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
 		r.RemoteAddr = remote
