@@ -21,6 +21,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/nhs-passkeys/companion/backend/apperr"
@@ -95,7 +96,28 @@ func New(secret []byte, clock func() time.Time, auditor Auditor) *Limiter {
 func (l *Limiter) SubjectKey(email string) []byte { return l.mac("subject\x00" + email) }
 
 // ClientKey is the key of a remote address ("" for the desktop app's in-process requests).
-func (l *Limiter) ClientKey(address string) []byte { return l.mac("client\x00" + address) }
+// An IPv6 client is its /64 network, not its one address: a single host or home gets a whole
+// /64 (RFC 6177 §3, RFC 7421) and may send each attempt from another address in it (RFC
+// 8981 temporary addresses change on their own), so counting per address would let one
+// client try without end. An IPv4 address is one client.
+func (l *Limiter) ClientKey(address string) []byte {
+	return l.mac("client\x00" + clientNetwork(address))
+}
+
+// clientNetwork is what identifies a client for counting: an IPv4 address as it is (an
+// IPv4-mapped IPv6 address as its IPv4 address), an IPv6 address as its /64 prefix, and
+// anything else (no address: the desktop app's requests) as it is.
+func clientNetwork(address string) string {
+	a, err := netip.ParseAddr(address)
+	if err != nil {
+		return address
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
 
 // KeysFor builds the Keys of an attempt by email (may be "" when unknown) from address. The
 // email is a key for passwords only (see the package comment).

@@ -363,3 +363,76 @@ func testOneClientTryingManyAccountsIsLockedOut(t *testing.T, engine store.Engin
 		t.Errorf("another client was locked out too: %d %s", res.Status, res.Body)
 	}
 }
+
+// An IPv6 client is counted as its /64 network: one host or home has a whole /64 and may send
+// each attempt from another address in it, which must not reset its count. Addresses in
+// another /64, and IPv4 addresses, stay other clients.
+func TestAnIPv6ClientIsCountedAsItsWholeSlash64(t *testing.T) {
+	store.ForEachEngine(t, testAnIPv6ClientIsCountedAsItsWholeSlash64)
+}
+
+func testAnIPv6ClientIsCountedAsItsWholeSlash64(t *testing.T, engine store.Engine) {
+	// The n-th address of the attacker's /64, in its spellings (a zone, an upper-case form).
+	attackerAddress := func(n int) string {
+		switch n % 3 {
+		case 0:
+			return fmt.Sprintf("[2001:db8:a:b::%x]:5000", n+1)
+		case 1:
+			return fmt.Sprintf("[2001:DB8:A:B:%x::1]:5000", n+1)
+		default:
+			return fmt.Sprintf("[2001:db8:a:b:ffff:%x:0:1%%eth0]:5000", n+1)
+		}
+	}
+	t.Run("failed passkeys from every address of one /64 pause that /64", func(t *testing.T) {
+		s := testserver.New(t, testserver.OnEngine(engine))
+		owner := s.Client()
+		owner.SignUp("pat@example.com", password)
+		a := softauthn.New(testserver.Origin)
+		owner.RegisterPasskey(a, "")
+		bad := softauthn.New(testserver.Origin)
+		*bad = *a
+		bad.UserVerified = false // every assertion is refused
+		var res *testserver.Response
+		for i := range 20 {
+			res = stranger(s, attackerAddress(i)).LoginWithPasskey(bad, "pat@example.com")
+		}
+		if !isPause(res, "passkey", "15 minutes") {
+			t.Fatalf("20th bad assertion from the /64 = %d %s", res.Status, res.Body)
+		}
+		if res := stranger(s, "[2001:db8:a:b:1234:5678:9abc:def0]:1").Post("/api/login/passkey/begin", map[string]any{"email": ""}); !isPause(res, "passkey", "15 minutes") {
+			t.Errorf("a new address of the paused /64 = %d %s", res.Status, res.Body)
+		}
+		for _, addr := range []string{"[2001:db8:a:c::1]:5000", "203.0.113.9:5000", "[::ffff:203.0.113.10]:5000"} {
+			if res := stranger(s, addr).LoginWithPasskey(a, "pat@example.com"); res.Status != http.StatusOK {
+				t.Errorf("the owner's passkey from %s = %d %s (another /64 or IPv4 was paused)", addr, res.Status, res.Body)
+			}
+		}
+	})
+	t.Run("wrong passwords for many emails from every address of one /64 pause that /64", func(t *testing.T) {
+		s := testserver.New(t, testserver.OnEngine(engine))
+		s.Client().SignUp("pat@example.com", password)
+		var res *testserver.Response
+		for i := range 20 {
+			res = passwordLogin(stranger(s, attackerAddress(i)), fmt.Sprintf("person%d@example.com", i), wrong)
+		}
+		if !isLockout(res, "15 minutes") {
+			t.Fatalf("20th wrong password from the /64 = %d %s", res.Status, res.Body)
+		}
+		if res := passwordLogin(stranger(s, "[2001:db8:a:b::beef]:1"), "pat@example.com", password); !isLockout(res, "15 minutes") {
+			t.Errorf("a new address of the paused /64 logged in: %d %s", res.Status, res.Body)
+		}
+		if res := passwordLogin(stranger(s, "[2001:db8:a:c::1]:1"), "pat@example.com", password); res.Status != http.StatusOK {
+			t.Errorf("another /64 was paused too: %d %s", res.Status, res.Body)
+		}
+	})
+	t.Run("IPv4 addresses next to each other stay separate clients", func(t *testing.T) {
+		s := testserver.New(t, testserver.OnEngine(engine))
+		s.Client().SignUp("pat@example.com", password)
+		for i := range 20 {
+			passwordLogin(stranger(s, "203.0.113.9:5000"), fmt.Sprintf("person%d@example.com", i), wrong)
+		}
+		if res := passwordLogin(stranger(s, "203.0.113.8:5000"), "pat@example.com", password); res.Status != http.StatusOK {
+			t.Errorf("a neighbouring IPv4 address was paused: %d %s", res.Status, res.Body)
+		}
+	})
+}
