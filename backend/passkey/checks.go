@@ -11,6 +11,8 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
 // MaxCredentialIDBytes is the longest credential ID accepted (WebAuthn L3 §7.1 step
@@ -56,6 +58,21 @@ func checkIDSize(raw []byte) error {
 	return nil
 }
 
+// checkClientData refuses a clientDataJSON that could be read two ways, by the same rule as
+// the request around it (httpapi.CheckJSON, docs/api.md "One meaning only"): go-webauthn
+// reads it with encoding/json (WebAuthn L3 §7.1 step 5 and §7.2 step 10 leave the parser to
+// the RP), which keeps the last of two "challenge" or "origin" members and turns invalid
+// UTF-8 and lone surrogates into U+FFFD without a word, while another reader of the same
+// bytes (an audit of the signed assertion, a proxy) may keep the first. A client serialises
+// it once, each member once (§5.8.1.1), so such text was not made by one. Members it does
+// not know are fine (clients add some: §5.8.1.2).
+func checkClientData(clientDataJSON []byte) error {
+	if err := httpapi.CheckJSON(clientDataJSON, nil); err != nil {
+		return fmt.Errorf("clientDataJSON can be read more than one way: %w", err)
+	}
+	return nil
+}
+
 // parseCreation parses a RegistrationResponseJSON (what PublicKeyCredential.toJSON()
 // returns after create()) after our size checks. Any error is a refusal.
 func parseCreation(raw []byte) (*protocol.ParsedCredentialCreationData, error) {
@@ -65,6 +82,9 @@ func parseCreation(raw []byte) (*protocol.ParsedCredentialCreationData, error) {
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(raw)
 	if err != nil {
 		return nil, describe(err)
+	}
+	if err := checkClientData(parsed.Raw.AttestationResponse.ClientDataJSON); err != nil {
+		return nil, err
 	}
 	if n := len(parsed.RawID); n > MaxCredentialIDBytes {
 		return nil, fmt.Errorf("credential id over %d bytes (%d)", MaxCredentialIDBytes, n)
@@ -81,6 +101,9 @@ func parseAssertion(raw []byte) (*protocol.ParsedCredentialAssertionData, error)
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
 	if err != nil {
 		return nil, describe(err)
+	}
+	if err := checkClientData(parsed.Raw.AssertionResponse.ClientDataJSON); err != nil {
+		return nil, err
 	}
 	if n := len(parsed.RawID); n > MaxCredentialIDBytes || n == 0 {
 		return nil, fmt.Errorf("credential id of %d bytes", n)

@@ -968,3 +968,88 @@ func testUsedCeremoniesKeepNoSecrets(t *testing.T, engine store.Engine) {
 		t.Errorf("%d used ceremonies still hold a challenge, a lockout key, a proof or an action", n)
 	}
 }
+
+// TestAClientDataJSONThatCanBeReadTwoWaysIsRefused: clientDataJSON is held to the same "one
+// meaning only" rule as the request around it. A member given twice (a wrong challenge or
+// another site's origin first, which go-webauthn's encoding/json would pass over for the
+// last), a name twice in another case, invalid UTF-8 or a lone surrogate: the set-up,
+// login or re-authentication is refused as unreadable, and nothing is stored or started.
+// A member a browser adds of its own accord is fine.
+func TestAClientDataJSONThatCanBeReadTwoWaysIsRefused(t *testing.T) {
+	store.ForEachEngine(t, testAClientDataJSONThatCanBeReadTwoWaysIsRefused)
+}
+
+func testAClientDataJSONThatCanBeReadTwoWaysIsRefused(t *testing.T, engine store.Engine) {
+	// insert puts member (one or more "name":value pairs and a comma) first in the object.
+	insert := func(member string) func([]byte) []byte {
+		return func(b []byte) []byte { return append([]byte("{"+member), b[1:]...) }
+	}
+	tests := []struct {
+		name     string
+		edit     func([]byte) []byte
+		accepted bool
+	}{
+		{"a challenge given twice, a wrong one first, is refused", insert(`"challenge":"AAAAAAAAAAAAAAAAAAAAAA",`), false},
+		{"an origin given twice, another site's first, is refused", insert(`"origin":"http://attacker.example",`), false},
+		{"a type given twice, in another case, is refused", insert(`"TYPE":"webauthn.other",`), false},
+		{"invalid UTF-8 in a member is refused", insert("\"hint\":\"\xff\","), false},
+		{"a lone surrogate in a member is refused", insert(`"hint":"\ud800",`), false},
+		{"a member a browser adds is accepted",
+			insert(`"other_keys_can_be_added_here":"do not compare clientDataJSON against a template. See https://goo.gl/yabPex",`), true},
+	}
+	for _, tt := range tests {
+		t.Run("set-up: "+tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			before := s.Dump(testserver.StateTables...)
+			a := softauthn.New(testserver.Origin)
+			a.EditClientData = tt.edit
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := a.Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred)
+			if tt.accepted {
+				if res.Status != http.StatusCreated {
+					t.Fatalf("finish = %d %s", res.Status, res.Body)
+				}
+				return
+			}
+			if res.Status != http.StatusBadRequest || res.Code() != "passkey_not_accepted" {
+				t.Fatalf("finish = %d %s, want 400 passkey_not_accepted", res.Status, res.Body)
+			}
+			if after := s.Dump(testserver.StateTables...); after != before {
+				t.Errorf("a refused set-up changed what is stored:\nbefore %s\nafter  %s", before, after)
+			}
+			if n := s.Count(`SELECT count(*) FROM passkeys`); n != 0 {
+				t.Errorf("passkeys stored = %d", n)
+			}
+		})
+		for _, email := range []string{"pat@example.com", ""} {
+			t.Run(fmt.Sprintf("login (email %q): %s", email, tt.name), func(t *testing.T) {
+				s := testserver.New(t, testserver.OnEngine(engine))
+				a, _ := newPerson(t, s, "pat@example.com")
+				a.EditClientData = tt.edit
+				c := s.Client()
+				res := login(t, c, a, email)
+				if tt.accepted {
+					if res.Status != http.StatusOK || signedInAs(t, c) != "pat@example.com" {
+						t.Fatalf("login = %d %s", res.Status, res.Body)
+					}
+					return
+				}
+				if res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" {
+					t.Fatalf("login = %d %s, want 401 passkey_not_accepted", res.Status, res.Body)
+				}
+				if signedInAs(t, c) != "" || res.Header.Get("Set-Cookie") != "" {
+					t.Errorf("a refused login signed in")
+				}
+				if n := s.Count(`SELECT count(*) FROM passkeys WHERE last_used_at IS NOT NULL OR sign_count <> 0`); n != 0 {
+					t.Errorf("a refused login recorded a use of the passkey")
+				}
+			})
+		}
+	}
+}

@@ -62,6 +62,9 @@ type Authenticator struct {
 	Challenge string
 	// UserHandle, when set, is sent in assertions instead of the credential's.
 	UserHandle []byte
+	// EditClientData, when set, may rewrite the clientDataJSON bytes (before an assertion
+	// signs their hash): a client that writes a name twice, or text that is not Unicode.
+	EditClientData func(clientDataJSON []byte) []byte
 	// Algorithm is the COSE algorithm of new keys: AlgES256 (the default, 0 means it) or
 	// AlgES384.
 	Algorithm int
@@ -356,12 +359,16 @@ func (a *Authenticator) clientData(typ, challenge string) ([]byte, error) {
 	if a.Challenge != "" {
 		challenge = a.Challenge
 	}
-	return json.Marshal(struct {
+	data, err := json.Marshal(struct {
 		Type        string `json:"type"`
 		Challenge   string `json:"challenge"`
 		Origin      string `json:"origin"`
 		CrossOrigin bool   `json:"crossOrigin"`
 	}{typ, challenge, a.Origin, false})
+	if err == nil && a.EditClientData != nil {
+		data = a.EditClientData(data)
+	}
+	return data, err
 }
 
 // authData is rpIdHash || flags || signCount || extra (WebAuthn L3 §6.1).
