@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -69,6 +70,20 @@ func checkIDSize(raw []byte) error {
 func checkClientData(clientDataJSON []byte) error {
 	if err := httpapi.CheckJSON(clientDataJSON, nil); err != nil {
 		return fmt.Errorf("clientDataJSON can be read more than one way: %w", err)
+	}
+	return nil
+}
+
+// checkOriginText refuses client data whose origin is not one of the RP's origins written
+// exactly as a browser serialises an origin (RFC 6454 §6.2; WebAuthn L3 §5.8.1: origin is
+// "the fully qualified origin of the requester ... as serialized"), which is how ours are
+// stored (package origin). go-webauthn compares origins after normalising them, so it also
+// took "HTTP://LOCALHOST:8080" or "http://localhost:8080/", which no client writes; the
+// Origin header is compared exactly (httpapi), and clientDataJSON's origin (§7.1 step 9,
+// §7.2 step 13: "an origin expected by the Relying Party") is held to the same text.
+func checkOriginText(c protocol.CollectedClientData, origins []string) error {
+	if !slices.Contains(origins, c.Origin) {
+		return fmt.Errorf("clientDataJSON origin %q is not written exactly as one of %v", c.Origin, origins)
 	}
 	return nil
 }

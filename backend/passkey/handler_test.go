@@ -1053,3 +1053,84 @@ func testAClientDataJSONThatCanBeReadTwoWaysIsRefused(t *testing.T, engine store
 		}
 	}
 }
+
+// TestTheClientDataOriginIsTheRPOriginWrittenExactly: clientDataJSON's origin must be the
+// RP origin as a browser writes it (RFC 6454 §6.2), as the Origin header must. Another
+// spelling of it (upper case, a trailing slash, the default port) is no client's, and the
+// set-up, login or re-authentication is refused with nothing stored, started or issued.
+func TestTheClientDataOriginIsTheRPOriginWrittenExactly(t *testing.T) {
+	store.ForEachEngine(t, testTheClientDataOriginIsTheRPOriginWrittenExactly)
+}
+
+func testTheClientDataOriginIsTheRPOriginWrittenExactly(t *testing.T, engine store.Engine) {
+	for _, tt := range []struct {
+		name, origin string
+		accepted     bool
+	}{
+		{"the origin in upper case is refused", "HTTP://LOCALHOST:8080", false},
+		{"the host in mixed case is refused", "http://LocalHost:8080", false},
+		{"a trailing slash is refused", "http://localhost:8080/", false},
+		{"a path is refused", "http://localhost:8080/account", false},
+		{"the origin as a browser writes it is accepted", testserver.Origin, true},
+	} {
+		spell := func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), `"origin":"`+testserver.Origin+`"`, `"origin":"`+tt.origin+`"`, 1))
+		}
+		t.Run("set-up: "+tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			a := softauthn.New(testserver.Origin)
+			a.EditClientData = spell
+			b := begin(t, c, "/api/passkeys/register/begin", map[string]any{})
+			cred, err := a.Create(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(c, "/api/passkeys/register/finish", b.Ceremony, cred)
+			want, wantCode := http.StatusCreated, ""
+			if !tt.accepted {
+				want, wantCode = http.StatusBadRequest, "passkey_not_accepted"
+			}
+			if res.Status != want || res.Code() != wantCode {
+				t.Fatalf("finish = %d %s, want %d %s", res.Status, res.Body, want, wantCode)
+			}
+			if n := s.Count(`SELECT count(*) FROM passkeys`); (n == 1) != tt.accepted {
+				t.Errorf("passkeys stored = %d", n)
+			}
+		})
+		t.Run("login and re-authentication: "+tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			a, _ := newPerson(t, s, "pat@example.com")
+			a.EditClientData = spell
+			for _, email := range []string{"pat@example.com", ""} {
+				c := s.Client()
+				res := login(t, c, a, email)
+				if tt.accepted != (res.Status == http.StatusOK) || (!tt.accepted && res.Code() != "passkey_not_accepted") {
+					t.Errorf("login (email %q) = %d %s", email, res.Status, res.Body)
+				}
+				if signedIn := signedInAs(t, c) != ""; signedIn != tt.accepted {
+					t.Errorf("login (email %q) signed in: %v", email, signedIn)
+				}
+			}
+			c := s.Client()
+			a.EditClientData = nil
+			if res := login(t, c, a, "pat@example.com"); res.Status != http.StatusOK {
+				t.Fatalf("login = %d %s", res.Status, res.Body)
+			}
+			a.EditClientData = spell
+			b := begin(t, c, "/api/reauth/passkey/begin", map[string]any{"action": "add-passkey"})
+			cred, err := a.Get(b.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := finish(c, "/api/reauth/passkey/finish", b.Ceremony, cred)
+			if tt.accepted != (res.Status == http.StatusOK) || (!tt.accepted && res.Code() != "passkey_not_accepted") {
+				t.Errorf("re-authentication = %d %s", res.Status, res.Body)
+			}
+			if n := s.Count(`SELECT count(*) FROM reauth_proofs`); (n == 1) != tt.accepted {
+				t.Errorf("proofs issued = %d", n)
+			}
+		})
+	}
+}

@@ -242,6 +242,9 @@ func (s *Service) checkLogin(ctx context.Context, c ceremony, response json.RawM
 	if err != nil {
 		return refused(apperr.LoginRefused.Wrap(describe(err)))
 	}
+	if err := checkOriginText(parsed.Response.CollectedClientData, s.rp.Config.RPOrigins); err != nil {
+		return refused(apperr.LoginRefused.Wrap(err))
+	}
 	u, ok := wu.(*user)
 	if !ok {
 		// handler above only ever returns a *user; anything else is a bug here.

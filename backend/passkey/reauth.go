@@ -74,6 +74,9 @@ func (s *Service) FinishReauth(ctx context.Context, cur account.SignedIn, ceremo
 		if check.cred, err = s.rp.ValidateLogin(check.user, c.Data, parsed); err != nil {
 			return refuse(apperr.ReauthRefused.Wrap(describe(err)))
 		}
+		if err := checkOriginText(parsed.Response.CollectedClientData, s.rp.Config.RPOrigins); err != nil {
+			return refuse(apperr.ReauthRefused.Wrap(err))
+		}
 		if err := s.verifyAssertion(ctx, tx, check, apperr.ReauthRefused); err != nil {
 			return refuse(err)
 		}

@@ -87,6 +87,9 @@ func (s *Service) FinishRegistration(ctx context.Context, cur account.SignedIn, 
 		if err != nil {
 			return store.CommitRefusal(apperr.SetupRefused.Wrap(describe(err)))
 		}
+		if err := checkOriginText(parsed.Response.CollectedClientData, s.rp.Config.RPOrigins); err != nil {
+			return store.CommitRefusal(apperr.SetupRefused.Wrap(err))
+		}
 		// Our own policy, whatever a ceremony's stored options say. A key that cannot work
 		// is refused here, before the proof or grace is used and before anything is stored
 		// (the ceremony alone is used up), so the person can try again at once.
