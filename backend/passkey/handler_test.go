@@ -1134,3 +1134,60 @@ func testTheClientDataOriginIsTheRPOriginWrittenExactly(t *testing.T, engine sto
 		})
 	}
 }
+
+// TestWhoseAPasskeyIsIsToldOnlyToWhoeverHoldsIt: after the email step, a passkey of another
+// account is refused as "not for the email address you entered" only once its signature is
+// checked. Someone with a credential ID and no key (a bad signature) gets the same answer for
+// every email, the right one included, as for a credential ID that does not exist: nothing
+// tells them whose passkey it is.
+func TestWhoseAPasskeyIsIsToldOnlyToWhoeverHoldsIt(t *testing.T) {
+	store.ForEachEngine(t, testWhoseAPasskeyIsIsToldOnlyToWhoeverHoldsIt)
+}
+
+func testWhoseAPasskeyIsIsToldOnlyToWhoeverHoldsIt(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
+	pat, _ := newPerson(t, s, "pat@example.com")
+	kim, _ := newPerson(t, s, "kim@example.com")
+	stranger := softauthn.New(testserver.Origin) // a passkey this server has never seen
+	stranger.Credentials = []*softauthn.Credential{{ID: []byte("not a registered credential"), Key: pat.Credentials[0].Key,
+		RPID: "localhost", UserHandle: pat.Credentials[0].UserHandle}}
+	attempt := func(a *softauthn.Authenticator, email string, forge bool) *testserver.Response {
+		c := s.Client()
+		b := begin(t, c, "/api/login/passkey/begin", map[string]any{"email": email})
+		cred, err := a.Get(b.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if forge {
+			cred = tamperSignature(t, cred)
+		}
+		return finish(c, "/api/login/passkey/finish", b.Ceremony, cred)
+	}
+	const couldNotCheck = "We could not check your passkey. Try again, or log in another way."
+	for _, tt := range []struct {
+		name  string
+		key   *softauthn.Authenticator
+		email string
+		forge bool
+		want  string
+	}{
+		{"Kim's credential ID without Kim's key, for Kim's email", kim, "kim@example.com", true, couldNotCheck},
+		{"Kim's credential ID without Kim's key, for Pat's email", kim, "pat@example.com", true, couldNotCheck},
+		{"Kim's credential ID without Kim's key, for an unknown email", kim, "nobody@example.com", true, couldNotCheck},
+		{"a credential ID nobody has, for Pat's email", stranger, "pat@example.com", false, couldNotCheck},
+		{"a credential ID nobody has, for an unknown email", stranger, "nobody@example.com", false, couldNotCheck},
+		{"Kim's passkey itself, for Pat's email", kim, "pat@example.com", false,
+			"This passkey is not for the email address you entered. Check the email address, choose a different passkey, or log in with your password."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := s.Count(`SELECT count(*) FROM sessions`)
+			res := attempt(tt.key, tt.email, tt.forge)
+			if res.Status != http.StatusUnauthorized || res.Code() != "passkey_not_accepted" || res.Err().Error.Message != tt.want {
+				t.Errorf("finish = %d %s, want 401 passkey_not_accepted %q", res.Status, res.Body, tt.want)
+			}
+			if s.Count(`SELECT count(*) FROM sessions`) != before {
+				t.Errorf("a refused login started a session")
+			}
+		})
+	}
+}

@@ -222,10 +222,11 @@ func (s *Service) checkLogin(ctx context.Context, c ceremony, response json.RawM
 		keys.AccountID = owner.account.ID
 	}
 	// ...and, when the login began with an email, it must be that email's account (an
-	// unknown email has none, so every passkey is refused).
-	if c.Purpose == purposeLoginEmail && owner != nil && owner.account.ID != c.AccountID {
-		return refused(apperr.OtherAccount.Wrap(errors.New("the passkey is not one of the account of the email typed")))
-	}
+	// unknown email has none, so every passkey is refused). That it is another account's is
+	// said only after the assertion is verified (below): told before, anyone holding a
+	// credential ID and no key could ask, email by email, whose passkey it is (the one email
+	// for which the refusal is "We could not check your passkey" instead).
+	otherAccount := c.Purpose == purposeLoginEmail && owner != nil && owner.account.ID != c.AccountID
 	if c.Purpose == purposeLoginEmail && owner == nil {
 		return refused(apperr.LoginRefused.Wrap(errors.New("no passkey with this credential id")))
 	}
@@ -244,6 +245,11 @@ func (s *Service) checkLogin(ctx context.Context, c ceremony, response json.RawM
 	}
 	if err := checkOriginText(parsed.Response.CollectedClientData, s.rp.Config.RPOrigins); err != nil {
 		return refused(apperr.LoginRefused.Wrap(err))
+	}
+	if otherAccount {
+		// The person holds this passkey (it signed this challenge), so saying it is not for
+		// the email they typed tells them only what they can see for themselves.
+		return refused(apperr.OtherAccount.Wrap(errors.New("the passkey is not one of the account of the email typed")))
 	}
 	u, ok := wu.(*user)
 	if !ok {
