@@ -322,8 +322,11 @@ func lockedOut(k Keys, now, until time.Time, cause error) *apperr.E {
 		msg = "Logging in with a passkey on this device" + paused + "too many passkey attempts did not work. " +
 			"You can log in with your password instead, or try your passkey again after " + at + "."
 	case k.Reauth:
+		// A passkey still confirms it's you (failed passwords never pause it), so say so, as
+		// the login's pause does.
 		msg = "Confirming it's you with your password" + paused + "the wrong password was entered too many times. " +
-			"This may not have been you. You can try again after " + at + "."
+			"This may not have been you. If you have a passkey, it still works: you can confirm it's you with it now. " +
+			"Or try your password again after " + at + "."
 	default:
 		msg = "Logging in with a password" + paused + "the wrong password was entered too many times. This may not " +
 			"have been you. If you have a passkey, it still works: you can log in with it now. Or try your password again " +

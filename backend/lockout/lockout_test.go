@@ -436,3 +436,35 @@ func testAnIPv6ClientIsCountedAsItsWholeSlash64(t *testing.T, engine store.Engin
 		}
 	})
 }
+
+// A paused password re-authentication says, as a paused password login does, that the
+// passkey still works, without blaming the person; and it does: the passkey confirms it's
+// them during the pause.
+func TestAPausedPasswordConfirmationSaysThePasskeyStillWorks(t *testing.T) {
+	store.ForEachEngine(t, testAPausedPasswordConfirmationSaysThePasskeyStillWorks)
+}
+
+func testAPausedPasswordConfirmationSaysThePasskeyStillWorks(t *testing.T, engine store.Engine) {
+	s := testserver.New(t, testserver.OnEngine(engine))
+	c := s.Client()
+	c.SignUp("pat@example.com", password)
+	a := softauthn.New(testserver.Origin)
+	c.RegisterPasskey(a, "")
+	var res *testserver.Response
+	for range 5 {
+		res = c.Post("/api/reauth/password", map[string]any{"action": "remove-passkey", "password": wrong})
+	}
+	if !isLockout(res, "15 minutes") {
+		t.Fatalf("5th wrong re-authentication = %d %s", res.Status, res.Body)
+	}
+	msg := res.Err().Error.Message
+	for _, want := range []string{"Confirming it's you with your password is paused", "This may not have been you.",
+		"If you have a passkey, it still works: you can confirm it's you with it now."} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the pause says %q, without %q", msg, want)
+		}
+	}
+	if proof := c.ReauthWithPasskey(a, "remove-passkey"); proof == "" {
+		t.Errorf("the passkey did not confirm it's Pat during the password's pause")
+	}
+}
