@@ -911,3 +911,59 @@ func TestABlockedPINIsShownAndTheResetCheckAssumesTheWorst(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func TestAPINIsTheSameWhetherItsAccentsAreTypedComposedOrNot(t *testing.T) {
+	// CTAP 2.1 §6.5.1: a PIN reaches the key in Unicode Normalization Form C. "é" typed as
+	// one code point (U+00E9) or as "e" and a combining acute accent (U+0065 U+0301) is the
+	// same character, so the same PIN, and a length counts characters of that form.
+	const (
+		composed   = "\u00e9t\u00e9s1"    // "étés1": 5 code points
+		decomposed = "e\u0301te\u0301s1"  // the same PIN, 7 code points before NFC
+		twoAccents = "e\u0301e\u0301"     // 4 code points, but 2 characters
+		second     = "ca\u0300fe\u0301 9" // the next PIN, decomposed
+		secondNFC  = "c\u00e0f\u00e9 9"   // ... as the key holds it
+	)
+	e := newEnv(t, setup{})
+
+	r := e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"newPin": twoAccents})
+	if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["newPin"] != "PIN must be 4 characters or more" {
+		t.Errorf("a PIN of two accented letters typed decomposed: %d %s", r.status, r.body)
+	}
+	if _, set := e.key.PINRetries(); set {
+		t.Fatal("a PIN of two characters was set")
+	}
+
+	r = e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"newPin": decomposed})
+	if r.status != http.StatusOK {
+		t.Fatalf("a first PIN typed decomposed: %d %s", r.status, r.body)
+	}
+	if !e.key.PINIs(composed) {
+		t.Error("the key was not given the PIN in Normalization Form C")
+	}
+	// Typed composed, it is the same PIN: it works and costs no try.
+	e.keyPasskeys(composed)
+	e.keyPasskeys(decomposed)
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("the same PIN typed another way counted as wrong: %d tries left", retries)
+	}
+
+	r = e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"pin": composed, "newPin": second})
+	if r.status != http.StatusOK {
+		t.Fatalf("change from the composed PIN to a decomposed one: %d %s", r.status, r.body)
+	}
+	if !e.key.PINIs(secondNFC) {
+		t.Error("the changed PIN was not given to the key in Normalization Form C")
+	}
+	e.keyPasskeys(secondNFC)
+
+	// A ceremony takes the PIN the same way (the PIN step of a set-up).
+	e.signUp()
+	b := e.registerBegin()
+	c := e.start("create", "virtual", b.PublicKey)
+	c = e.await(c.ID, "pin-needed")
+	e.sendPIN(c.ID, "c\u00e0fe\u0301 9")
+	e.finishRegister(b, e.await(c.ID, "done").Credential)
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("the PIN typed half composed counted as wrong: %d tries left", retries)
+	}
+}
