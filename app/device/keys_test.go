@@ -967,3 +967,50 @@ func TestAPINIsTheSameWhetherItsAccentsAreTypedComposedOrNot(t *testing.T) {
 		t.Errorf("the PIN typed half composed counted as wrong: %d tries left", retries)
 	}
 }
+
+func TestAChangeToTheSamePINIsRefusedWithoutUsingATry(t *testing.T) {
+	const same = "Your new PIN must be different from your current PIN"
+	for _, tt := range []struct {
+		name        string
+		keyPIN      string // the key's PIN
+		forceChange bool   // the key asks for a new PIN (CTAP 2.1 §6.11.4 forcePINChange)
+		current     string
+		newPIN      string
+	}{
+		{"the same PIN", pin, false, pin, pin},
+		{"the same PIN on a key that asks for a new one", pin, true, pin, pin},
+		{"the same PIN with its accent typed another way", "caf\u00e9 42", false, "caf\u00e9 42", "cafe\u0301 42"},
+		{"a wrong current PIN given again as the new one", pin, false, "135791", "135791"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, setup{})
+			dev, err := fido2.OpenTransport(e.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.SetPIN(t.Context(), []byte(tt.keyPIN)); err != nil {
+				t.Fatal(err)
+			}
+			if tt.forceChange {
+				if err := dev.SetMinPINLength(t.Context(), 0, true, []byte(tt.keyPIN)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dev.Close()
+
+			r := e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"pin": tt.current, "newPin": tt.newPIN})
+			if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["newPin"] != same || len(fields) != 1 {
+				t.Errorf("answer: %d %s", r.status, r.body)
+			}
+			if retries, _ := e.key.PINRetries(); retries != 8 {
+				t.Errorf("the refused change cost a try: %d left", retries)
+			}
+			if !e.key.PINIs(tt.keyPIN) {
+				t.Error("the key's PIN changed")
+			}
+			if k := e.securityKey("virtual"); k.PIN.MustChange != tt.forceChange {
+				t.Errorf("the key's forcePINChange went from %v to %v", tt.forceChange, k.PIN.MustChange)
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/ctappin"
 	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
@@ -331,6 +332,12 @@ func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
 		}
 		if problem := newPINProblem(body.NewPIN, authenticator.MinPINLength(o.info)); problem != "" {
 			fields["newPin"] = problem
+		} else if set && len(fields) == 0 && ctappin.Equal(body.PIN, body.NewPIN) {
+			// A change to the PIN the key has is no change: refused here, before the key is
+			// asked, so it costs no try whether or not the PIN is right. A key whose
+			// forcePINChange is set would refuse it too (CTAP 2.1 §6.11.4), with a reason the
+			// person could not be told.
+			fields["newPin"] = "Your new PIN must be different from your current PIN"
 		}
 		if len(fields) > 0 {
 			return apperr.Invalid(fields)
