@@ -739,3 +739,39 @@ func TestAPINReachesTheKeyInNormalizationFormC(t *testing.T) {
 		t.Errorf("the same PIN typed another way cost tries: %d left", n)
 	}
 }
+
+func TestFindCredentialAsksTheKeyWithoutATouch(t *testing.T) {
+	f := newFixture(t, virtualkey.Options{})
+	ctx := t.Context()
+	cred, err := f.dev.MakeCredential(ctx, fido2.MakeCredentialRequest{
+		ClientDataJSON: clientData("webauthn.create", []byte("c")), RPID: rpID, UserID: []byte{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nobody touches the key from now on: a request that needed a touch would time out.
+	f.key.SetBehaviour(virtualkey.TimeOut())
+	other := bytes.Repeat([]byte{7}, len(cred.ID))
+	for _, tt := range []struct {
+		name string
+		rpID string
+		ids  [][]byte
+		want []byte
+	}{
+		{"the key's credential among others is named", rpID, [][]byte{other, cred.ID}, cred.ID},
+		{"the key's credential alone is named", rpID, [][]byte{cred.ID}, cred.ID},
+		{"a list without it finds nothing", rpID, [][]byte{other}, nil},
+		{"it is not found for another site", "other.test", [][]byte{cred.ID}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.dev.FindCredential(ctx, tt.rpID, tt.ids)
+			if err != nil || !bytes.Equal(got, tt.want) {
+				t.Errorf("FindCredential = %x, %v; want %x", got, err, tt.want)
+			}
+		})
+	}
+	for _, ids := range [][][]byte{nil, {{}}} {
+		if _, err := f.dev.FindCredential(ctx, rpID, ids); !errors.Is(err, fido2.ErrInvalidRequest) {
+			t.Errorf("FindCredential(%q): %v, want ErrInvalidRequest", ids, err)
+		}
+	}
+}
