@@ -9,12 +9,14 @@ package device_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/fido2"
@@ -1012,5 +1014,80 @@ func TestAChangeToTheSamePINIsRefusedWithoutUsingATry(t *testing.T) {
 				t.Errorf("the key's forcePINChange went from %v to %v", tt.forceChange, k.PIN.MustChange)
 			}
 		})
+	}
+}
+
+func TestNamesAKeyHoldsAreShownAsTextNeverObeyed(t *testing.T) {
+	// Any site can write the names a passkey on the key carries, and other software names
+	// fingerprints: control and bidirectional formatting characters reach the page as
+	// U+FFFD, never as themselves (authenticator.KeyText).
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	dev, err := fido2.OpenTransport(e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	for _, name := range []string{"clear\x1b[2J screen", "\u202egnp.exe", "bell\x07\u0085"} {
+		if _, err := dev.MakeCredential(t.Context(), fido2.MakeCredentialRequest{
+			ClientDataJSON: []byte(`{"type":"webauthn.create","challenge":"AAAA","origin":"https://site.example"}`),
+			RPID:           "site.example", RPName: "Site\u2066 " + name, UserID: []byte(name),
+			UserName: name, UserDisplayName: "\u200f" + name, ResidentKey: true, UserVerification: true, PIN: []byte(pin),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, remaining, _, err := dev.BioEnrollBegin(t.Context(), []byte(pin), time.Second)
+	for err == nil && remaining > 0 {
+		remaining, _, err = dev.BioEnrollContinue(t.Context(), id, time.Second)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.BioSetName(t.Context(), id, "thumb\u202e\x1b", []byte(pin)); err != nil {
+		t.Fatal(err)
+	}
+
+	want := []string{"clear\ufffd[2J screen", "\ufffdgnp.exe", "bell\ufffd\ufffd"}
+	var names []string
+	for _, p := range e.keyPasskeys(pin).Passkeys {
+		names = append(names, p.UserName)
+		if p.RPID != "site.example" {
+			t.Errorf("rpId %q", p.RPID)
+		}
+	}
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("user names %q, want %q", names, want)
+	}
+	r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{"pin": pin})
+	r2 := e.do("POST", "/api/device/keys/virtual/fingerprints/list", map[string]string{"pin": pin})
+	if got := decode[struct{ Fingerprints []fingerprint }](t, r2).Fingerprints; len(got) != 1 || got[0].Name != "thumb\ufffd\ufffd" {
+		t.Errorf("fingerprints: %d %s", r2.status, r2.body)
+	}
+	for _, answer := range [][]byte{r.body, r2.body} {
+		var v any
+		if err := json.Unmarshal(answer, &v); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				if i := strings.IndexFunc(v, func(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c) }); i >= 0 {
+					t.Errorf("the page is given %q", v)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			case map[string]any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(v)
 	}
 }

@@ -94,7 +94,7 @@ func (s *Set) List() []Authenticator {
 			s.log.Warn("list security keys", "err", err)
 		}
 		for _, d := range list {
-			name := d.Product
+			name := KeyText(d.Product)
 			if name == "" {
 				name = "Security key"
 			}

@@ -180,9 +180,12 @@ func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byt
 		}
 		for _, c := range creds {
 			rel, mine := k.s.relate(rp.ID, c.ID, c.UserName, acct)
+			// The names are the key's, written by whichever site made the passkey: shown
+			// only as text (authenticator.KeyText). rp.ID and the user name were matched
+			// as the key gave them.
 			out.Passkeys = append(out.Passkeys, keyPasskeyJSON{
-				CredentialID: b64(c.ID), RPID: rp.ID, RPName: rp.Name,
-				UserName: c.UserName, UserDisplayName: c.UserDisplayName,
+				CredentialID: b64(c.ID), RPID: authenticator.KeyText(rp.ID), RPName: authenticator.KeyText(rp.Name),
+				UserName: authenticator.KeyText(c.UserName), UserDisplayName: authenticator.KeyText(c.UserDisplayName),
 				NHSLogin: rel, AccountPasskey: mine,
 			})
 		}
@@ -382,7 +385,7 @@ func (k *keysAPI) answerFingerprints(ctx context.Context, w http.ResponseWriter,
 func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
 	out := make([]fingerprintJSON, 0, len(list))
 	for _, e := range list {
-		out = append(out, fingerprintJSON{ID: b64(e.ID), Name: e.Name})
+		out = append(out, fingerprintJSON{ID: b64(e.ID), Name: authenticator.KeyText(e.Name)})
 	}
 	httpapi.Write(w, http.StatusOK, struct {
 		Fingerprints []fingerprintJSON `json:"fingerprints"`
