@@ -1091,3 +1091,30 @@ func TestNamesAKeyHoldsAreShownAsTextNeverObeyed(t *testing.T) {
 		walk(v)
 	}
 }
+
+func TestDeletingAPasskeyTheKeyCannotHoldSaysItIsNotOnTheKey(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	kept := makePasskey(t, e.key, "site.example", "pat")
+	for _, tt := range []struct {
+		name string
+		id   []byte
+	}{
+		{"an ID one byte longer than the key makes (maxCredentialIdLength 64)", bytes.Repeat([]byte{1}, 65)},
+		{"an ID longer than any credential ID (1023 bytes)", bytes.Repeat([]byte{2}, 1024)},
+		{"an ID of 3000 bytes", bytes.Repeat([]byte{3}, 3000)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+b64(tt.id), map[string]string{"pin": pin})
+			if code, msg, _ := errorOf(t, r); r.status != 404 || code != "passkey_not_on_key" || msg != "That passkey is not on your security key any more." {
+				t.Errorf("answer: %d %s", r.status, r.body)
+			}
+			if creds := e.key.Credentials(); len(creds) != 1 || !bytes.Equal(creds[0].ID, kept) {
+				t.Errorf("the key holds %+v", creds)
+			}
+			if retries, _ := e.key.PINRetries(); retries != 8 {
+				t.Errorf("%d tries left", retries)
+			}
+		})
+	}
+}

@@ -99,6 +99,9 @@ func (b *pinBody) wipe()    { b.PIN.Wipe() }
 func (b *newPINBody) wipe() { b.PIN.Wipe(); b.NewPIN.Wipe() }
 func (b *nameBody) wipe()   { b.PIN.Wipe() }
 
+// maxCredentialIDLength: a credential ID is at most 1023 bytes (WebAuthn L3 §4, "Credential ID").
+const maxCredentialIDLength = 1023
+
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // idFromPath decodes a base64url id in the path (a credential or fingerprint template ID).
@@ -305,6 +308,13 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		// An ID longer than the key's maxCredentialIdLength (CTAP 2.1 §6.4), or than any
+		// credential ID (WebAuthn L3 §4: at most 1023 bytes), names no passkey on this key;
+		// sent, it would only make a message the key refuses as too large.
+		if len(credentialID) > maxCredentialIDLength ||
+			(o.info.MaxCredIDLength > 0 && uint64(len(credentialID)) > o.info.MaxCredIDLength) {
+			return apperr.DevicePasskeyNotOnKey.Wrap(fmt.Errorf("a credential ID of %d bytes", len(credentialID)))
+		}
 		if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
 			return k.s.keyError(o.a, err)
 		}
