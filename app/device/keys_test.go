@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -1116,5 +1117,67 @@ func TestDeletingAPasskeyTheKeyCannotHoldSaysItIsNotOnTheKey(t *testing.T) {
 				t.Errorf("%d tries left", retries)
 			}
 		})
+	}
+}
+
+func TestAResetCheckedBeforeTheAccountGainedAPasskeyMustBeCheckedAgain(t *testing.T) {
+	// The account logs in only with passkeys. At the check the key holds none of them; then,
+	// in another window, a passkey is set up on this key and the phone's passkey removed. The
+	// old check must not let the reset delete what is now the account's only way in.
+	key, err := virtualkey.New(virtualkey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPIN(t, key)
+	var mu sync.Mutex
+	passkeys := `[{"id":"cGhvbmU","name":"Phone","aaguid":"00000000-0000-0000-0000-000000000000","storedOn":"synced","flagged":false}]`
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.URL.Path {
+		case "/api/session":
+			_, _ = w.Write([]byte(`{"signedIn":true,"account":{"email":"` + email + `","hasPassword":false,"hasPasskey":true}}`))
+		case "/api/passkeys":
+			_, _ = w.Write([]byte(`{"passkeys":` + passkeys + `}`))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	svc, err := device.New(device.Config{Origins: []string{pageOrigin}, RPOrigin: rpOrigin, VirtualKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	e := &env{t: t, h: svc.Wrap(backend), key: key}
+
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+	if r.status != http.StatusOK {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+	ticket := decode[struct{ Ticket string }](t, r).Ticket
+
+	onKey := b64(makePasskey(t, key, "localhost", email))
+	mu.Lock()
+	passkeys = `[{"id":"` + onKey + `","name":"Security key","aaguid":"6e68736b-6579-0000-4a1c-9b528d0e4107","storedOn":"security-key","flagged":false}]`
+	mu.Unlock()
+
+	if r := e.do("POST", "/api/device/keys/virtual/replug", struct{}{}); r.status != http.StatusOK {
+		t.Fatalf("replug: %d %s", r.status, r.body)
+	}
+	r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+	if code, msg, _ := errorOf(t, r); r.status != 403 || code != "reset_check_needed" ||
+		msg != "For your safety, we need to check your security key again before it is reset. Go back and try again." {
+		t.Errorf("reset with the old check: %d %s", r.status, r.body)
+	}
+	if r.status == http.StatusAccepted {
+		e.awaitJob(jobOf(t, r).ID, nil)
+	}
+	if creds := key.Credentials(); len(creds) != 1 || b64(creds[0].ID) != onKey {
+		t.Fatalf("the key holds %+v: the account's only passkey was reset away", creds)
+	}
+	// Checked again, the reset is refused for what it is.
+	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin}); r.status != 409 || r.code() != "last_way_to_log_in" {
+		t.Errorf("check again: %d %s", r.status, r.body)
 	}
 }
