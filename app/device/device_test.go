@@ -659,3 +659,44 @@ func TestAKeyThatWantsANewPINSaysSoWithoutAskingForTheOldOne(t *testing.T) {
 		t.Errorf("no PIN was tried, yet the key has %d tries left", retries)
 	}
 }
+
+func TestTheOptionsTimeoutIsCorrectedIntoAReasonableRange(t *testing.T) {
+	// WebAuthn L3 §5.1.3 step 11: the options' timeout is only a hint. One too short to find
+	// and touch a key gets 30 seconds; one too long ends with the app's own limit.
+	withTimeout := func(t *testing.T, options json.RawMessage, ms uint32) json.RawMessage {
+		var o map[string]any
+		if err := json.Unmarshal(options, &o); err != nil {
+			t.Fatal(err)
+		}
+		o["timeout"] = ms
+		raw, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	t.Run("a timeout of 1 ms still leaves time for the PIN and the touch", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.signUp()
+		b := e.registerBegin()
+		c := e.start("create", "virtual", withTimeout(t, b.PublicKey, 1))
+		c = e.await(c.ID, "pin-needed")
+		time.Sleep(50 * time.Millisecond) // far past the 1 ms asked for
+		e.sendPIN(c.ID, pin)
+		e.finishRegister(b, e.await(c.ID, "done").Credential)
+		if n := e.passkeys(); n != 1 {
+			t.Errorf("the account has %d passkeys, want 1", n)
+		}
+	})
+	t.Run("a timeout of 49 days ends with the app's limit", func(t *testing.T) {
+		e := newEnv(t, setup{maxTimeout: 300 * time.Millisecond})
+		setPIN(t, e.key)
+		e.signUp()
+		start := time.Now()
+		c := e.start("create", "virtual", withTimeout(t, e.registerBegin().PublicKey, 1<<32-1))
+		if c = e.await(c.ID, "failed"); c.Error.Code != "timed_out" || time.Since(start) > 10*time.Second {
+			t.Errorf("%s after %s", c, time.Since(start))
+		}
+	})
+}

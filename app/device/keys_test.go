@@ -9,12 +9,15 @@ package device_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/fido2"
@@ -911,3 +914,270 @@ func TestABlockedPINIsShownAndTheResetCheckAssumesTheWorst(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func TestAPINIsTheSameWhetherItsAccentsAreTypedComposedOrNot(t *testing.T) {
+	// CTAP 2.1 §6.5.1: a PIN reaches the key in Unicode Normalization Form C. "é" typed as
+	// one code point (U+00E9) or as "e" and a combining acute accent (U+0065 U+0301) is the
+	// same character, so the same PIN, and a length counts characters of that form.
+	const (
+		composed   = "\u00e9t\u00e9s1"    // "étés1": 5 code points
+		decomposed = "e\u0301te\u0301s1"  // the same PIN, 7 code points before NFC
+		twoAccents = "e\u0301e\u0301"     // 4 code points, but 2 characters
+		second     = "ca\u0300fe\u0301 9" // the next PIN, decomposed
+		secondNFC  = "c\u00e0f\u00e9 9"   // ... as the key holds it
+	)
+	e := newEnv(t, setup{})
+
+	r := e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"newPin": twoAccents})
+	if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["newPin"] != "PIN must be 4 characters or more" {
+		t.Errorf("a PIN of two accented letters typed decomposed: %d %s", r.status, r.body)
+	}
+	if _, set := e.key.PINRetries(); set {
+		t.Fatal("a PIN of two characters was set")
+	}
+
+	r = e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"newPin": decomposed})
+	if r.status != http.StatusOK {
+		t.Fatalf("a first PIN typed decomposed: %d %s", r.status, r.body)
+	}
+	if !e.key.PINIs(composed) {
+		t.Error("the key was not given the PIN in Normalization Form C")
+	}
+	// Typed composed, it is the same PIN: it works and costs no try.
+	e.keyPasskeys(composed)
+	e.keyPasskeys(decomposed)
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("the same PIN typed another way counted as wrong: %d tries left", retries)
+	}
+
+	r = e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"pin": composed, "newPin": second})
+	if r.status != http.StatusOK {
+		t.Fatalf("change from the composed PIN to a decomposed one: %d %s", r.status, r.body)
+	}
+	if !e.key.PINIs(secondNFC) {
+		t.Error("the changed PIN was not given to the key in Normalization Form C")
+	}
+	e.keyPasskeys(secondNFC)
+
+	// A ceremony takes the PIN the same way (the PIN step of a set-up).
+	e.signUp()
+	b := e.registerBegin()
+	c := e.start("create", "virtual", b.PublicKey)
+	c = e.await(c.ID, "pin-needed")
+	e.sendPIN(c.ID, "c\u00e0fe\u0301 9")
+	e.finishRegister(b, e.await(c.ID, "done").Credential)
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("the PIN typed half composed counted as wrong: %d tries left", retries)
+	}
+}
+
+func TestAChangeToTheSamePINIsRefusedWithoutUsingATry(t *testing.T) {
+	const same = "Your new PIN must be different from your current PIN"
+	for _, tt := range []struct {
+		name        string
+		keyPIN      string // the key's PIN
+		forceChange bool   // the key asks for a new PIN (CTAP 2.1 §6.11.4 forcePINChange)
+		current     string
+		newPIN      string
+	}{
+		{"the same PIN", pin, false, pin, pin},
+		{"the same PIN on a key that asks for a new one", pin, true, pin, pin},
+		{"the same PIN with its accent typed another way", "caf\u00e9 42", false, "caf\u00e9 42", "cafe\u0301 42"},
+		{"a wrong current PIN given again as the new one", pin, false, "135791", "135791"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, setup{})
+			dev, err := fido2.OpenTransport(e.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.SetPIN(t.Context(), []byte(tt.keyPIN)); err != nil {
+				t.Fatal(err)
+			}
+			if tt.forceChange {
+				if err := dev.SetMinPINLength(t.Context(), 0, true, []byte(tt.keyPIN)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dev.Close()
+
+			r := e.do("POST", "/api/device/keys/virtual/pin", map[string]string{"pin": tt.current, "newPin": tt.newPIN})
+			if code, _, fields := errorOf(t, r); r.status != 422 || code != "invalid_input" || fields["newPin"] != same || len(fields) != 1 {
+				t.Errorf("answer: %d %s", r.status, r.body)
+			}
+			if retries, _ := e.key.PINRetries(); retries != 8 {
+				t.Errorf("the refused change cost a try: %d left", retries)
+			}
+			if !e.key.PINIs(tt.keyPIN) {
+				t.Error("the key's PIN changed")
+			}
+			if k := e.securityKey("virtual"); k.PIN.MustChange != tt.forceChange {
+				t.Errorf("the key's forcePINChange went from %v to %v", tt.forceChange, k.PIN.MustChange)
+			}
+		})
+	}
+}
+
+func TestNamesAKeyHoldsAreShownAsTextNeverObeyed(t *testing.T) {
+	// Any site can write the names a passkey on the key carries, and other software names
+	// fingerprints: control and bidirectional formatting characters reach the page as
+	// U+FFFD, never as themselves (authenticator.KeyText).
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	dev, err := fido2.OpenTransport(e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	for _, name := range []string{"clear\x1b[2J screen", "\u202egnp.exe", "bell\x07\u0085"} {
+		if _, err := dev.MakeCredential(t.Context(), fido2.MakeCredentialRequest{
+			ClientDataJSON: []byte(`{"type":"webauthn.create","challenge":"AAAA","origin":"https://site.example"}`),
+			RPID:           "site.example", RPName: "Site\u2066 " + name, UserID: []byte(name),
+			UserName: name, UserDisplayName: "\u200f" + name, ResidentKey: true, UserVerification: true, PIN: []byte(pin),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, remaining, _, err := dev.BioEnrollBegin(t.Context(), []byte(pin), time.Second)
+	for err == nil && remaining > 0 {
+		remaining, _, err = dev.BioEnrollContinue(t.Context(), id, time.Second)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.BioSetName(t.Context(), id, "thumb\u202e\x1b", []byte(pin)); err != nil {
+		t.Fatal(err)
+	}
+
+	want := []string{"clear\ufffd[2J screen", "\ufffdgnp.exe", "bell\ufffd\ufffd"}
+	var names []string
+	for _, p := range e.keyPasskeys(pin).Passkeys {
+		names = append(names, p.UserName)
+		if p.RPID != "site.example" {
+			t.Errorf("rpId %q", p.RPID)
+		}
+	}
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("user names %q, want %q", names, want)
+	}
+	r := e.do("POST", "/api/device/keys/virtual/passkeys/list", map[string]string{"pin": pin})
+	r2 := e.do("POST", "/api/device/keys/virtual/fingerprints/list", map[string]string{"pin": pin})
+	if got := decode[struct{ Fingerprints []fingerprint }](t, r2).Fingerprints; len(got) != 1 || got[0].Name != "thumb\ufffd\ufffd" {
+		t.Errorf("fingerprints: %d %s", r2.status, r2.body)
+	}
+	for _, answer := range [][]byte{r.body, r2.body} {
+		var v any
+		if err := json.Unmarshal(answer, &v); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				if i := strings.IndexFunc(v, func(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c) }); i >= 0 {
+					t.Errorf("the page is given %q", v)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			case map[string]any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(v)
+	}
+}
+
+func TestDeletingAPasskeyTheKeyCannotHoldSaysItIsNotOnTheKey(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	kept := makePasskey(t, e.key, "site.example", "pat")
+	for _, tt := range []struct {
+		name string
+		id   []byte
+	}{
+		{"an ID one byte longer than the key makes (maxCredentialIdLength 64)", bytes.Repeat([]byte{1}, 65)},
+		{"an ID longer than any credential ID (1023 bytes)", bytes.Repeat([]byte{2}, 1024)},
+		{"an ID of 3000 bytes", bytes.Repeat([]byte{3}, 3000)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+b64(tt.id), map[string]string{"pin": pin})
+			if code, msg, _ := errorOf(t, r); r.status != 404 || code != "passkey_not_on_key" || msg != "That passkey is not on your security key any more." {
+				t.Errorf("answer: %d %s", r.status, r.body)
+			}
+			if creds := e.key.Credentials(); len(creds) != 1 || !bytes.Equal(creds[0].ID, kept) {
+				t.Errorf("the key holds %+v", creds)
+			}
+			if retries, _ := e.key.PINRetries(); retries != 8 {
+				t.Errorf("%d tries left", retries)
+			}
+		})
+	}
+}
+
+func TestAResetCheckedBeforeTheAccountGainedAPasskeyMustBeCheckedAgain(t *testing.T) {
+	// The account logs in only with passkeys. At the check the key holds none of them; then,
+	// in another window, a passkey is set up on this key and the phone's passkey removed. The
+	// old check must not let the reset delete what is now the account's only way in.
+	key, err := virtualkey.New(virtualkey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPIN(t, key)
+	var mu sync.Mutex
+	passkeys := `[{"id":"cGhvbmU","name":"Phone","aaguid":"00000000-0000-0000-0000-000000000000","storedOn":"synced","flagged":false}]`
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.URL.Path {
+		case "/api/session":
+			_, _ = w.Write([]byte(`{"signedIn":true,"account":{"email":"` + email + `","hasPassword":false,"hasPasskey":true}}`))
+		case "/api/passkeys":
+			_, _ = w.Write([]byte(`{"passkeys":` + passkeys + `}`))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	svc, err := device.New(device.Config{Origins: []string{pageOrigin}, RPOrigin: rpOrigin, VirtualKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	e := &env{t: t, h: svc.Wrap(backend), key: key}
+
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+	if r.status != http.StatusOK {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+	ticket := decode[struct{ Ticket string }](t, r).Ticket
+
+	onKey := b64(makePasskey(t, key, "localhost", email))
+	mu.Lock()
+	passkeys = `[{"id":"` + onKey + `","name":"Security key","aaguid":"6e68736b-6579-0000-4a1c-9b528d0e4107","storedOn":"security-key","flagged":false}]`
+	mu.Unlock()
+
+	if r := e.do("POST", "/api/device/keys/virtual/replug", struct{}{}); r.status != http.StatusOK {
+		t.Fatalf("replug: %d %s", r.status, r.body)
+	}
+	r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+	if code, msg, _ := errorOf(t, r); r.status != 403 || code != "reset_check_needed" ||
+		msg != "For your safety, we need to check your security key again before it is reset. Go back and try again." {
+		t.Errorf("reset with the old check: %d %s", r.status, r.body)
+	}
+	if r.status == http.StatusAccepted {
+		e.awaitJob(jobOf(t, r).ID, nil)
+	}
+	if creds := key.Credentials(); len(creds) != 1 || b64(creds[0].ID) != onKey {
+		t.Fatalf("the key holds %+v: the account's only passkey was reset away", creds)
+	}
+	// Checked again, the reset is refused for what it is.
+	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin}); r.status != 409 || r.code() != "last_way_to_log_in" {
+		t.Errorf("check again: %d %s", r.status, r.body)
+	}
+}

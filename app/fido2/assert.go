@@ -9,7 +9,9 @@ import "C"
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"slices"
 )
 
 // GetAssertionRequest is one authenticatorGetAssertion: log in with a passkey.
@@ -146,4 +148,67 @@ func readAssertions(as *C.fido_assert_t) ([]Assertion, error) {
 		})
 	}
 	return out, nil
+}
+
+// FindCredential asks the authenticator, without a touch, which of ids (credential IDs for
+// rpID) it holds, and returns the first it names, or nil when it holds none of them. It is
+// the "silent pre-flight" of CTAP 2.1 §6.2.2: authenticatorGetAssertion with the "up" option
+// false and no PIN, so the key asks nothing of the person, and the assertion it signs (over
+// a random client data hash no relying party ever issued, with the UP flag clear) is thrown
+// away. A platform uses it to split a credential list longer than the key takes at once
+// (getInfo maxCredentialCountInList, maxMsgSize) into batches. A credential the key protects
+// with user verification (credProtect level 3) is not found this way.
+func (d *Device) FindCredential(ctx context.Context, rpID string, ids [][]byte) ([]byte, error) {
+	const op = "find credential"
+	if rpID == "" || len(ids) == 0 || slices.ContainsFunc(ids, func(id []byte) bool { return len(id) == 0 }) {
+		return nil, fmt.Errorf("%s: %w", op, refuse(ErrInvalidRequest))
+	}
+	var hash [32]byte
+	if _, err := rand.Read(hash[:]); err != nil {
+		return nil, fmt.Errorf("%s: client data hash: %w", op, err)
+	}
+	var found []byte
+	err := d.do(ctx, op, nil, func(dev *C.fido_dev_t) C.int {
+		as := C.fido_assert_new()
+		if as == nil {
+			return C.FIDO_ERR_INTERNAL
+		}
+		defer C.fido_assert_free(&as)
+		p, n := cBytes(hash[:])
+		if rc := C.fido_assert_set_clientdata_hash(as, p, n); rc != C.FIDO_OK {
+			return rc
+		}
+		rp, free := cString(rpID)
+		defer free()
+		if rc := C.fido_assert_set_rp(as, rp); rc != C.FIDO_OK {
+			return rc
+		}
+		if rc := C.fido_assert_set_up(as, C.FIDO_OPT_FALSE); rc != C.FIDO_OK {
+			return rc
+		}
+		for _, id := range ids {
+			p, n := cBytes(id)
+			if rc := C.fido_assert_allow_cred(as, p, n); rc != C.FIDO_OK {
+				return rc
+			}
+		}
+		switch rc := C.fido_dev_get_assert(dev, as, nil); {
+		case rc == C.FIDO_ERR_NO_CREDENTIALS:
+			return C.FIDO_OK
+		case rc != C.FIDO_OK:
+			return rc
+		}
+		if C.fido_assert_count(as) > 0 {
+			found = goBytes(C.fido_assert_id_ptr(as, 0), C.fido_assert_id_len(as, 0))
+		}
+		if len(found) == 0 && len(ids) == 1 {
+			// CTAP 2.1 §6.2.2: the credential may be left out when the list held only one.
+			found = slices.Clone(ids[0])
+		}
+		return C.FIDO_OK
+	})
+	if err != nil {
+		return nil, err
+	}
+	return found, nil
 }

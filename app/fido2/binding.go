@@ -117,6 +117,8 @@ import (
 	"fmt"
 	"runtime/cgo"
 	"unsafe"
+
+	"github.com/nhs-passkeys/companion/app/ctappin"
 )
 
 // newGoTransportDevice returns a libfido2 device whose I/O goes to the Go transport behind
@@ -143,8 +145,11 @@ type cSecret struct {
 
 var errSecretHasNUL = errors.New("PIN contains a NUL byte")
 
-// newSecret copies b into C memory. An empty b gives a nil secret (no PIN), whose ptr is
-// NULL and whose release does nothing.
+// newSecret copies the PIN b into C memory in Unicode Normalization Form C, the form CTAP
+// 2.1 §6.5.1 says a PIN is sent in (app/ctappin: the key hashes the bytes it gets, so the
+// same PIN typed composed or decomposed must reach it as the same bytes). The normalised
+// bytes are written straight into the C memory, never into a Go slice. An empty b gives a
+// nil secret (no PIN), whose ptr is NULL and whose release does nothing.
 func newSecret(b []byte) (*cSecret, error) {
 	if len(b) == 0 {
 		return &cSecret{}, nil
@@ -152,15 +157,20 @@ func newSecret(b []byte) (*cSecret, error) {
 	if bytes.IndexByte(b, 0) >= 0 {
 		return nil, errSecretHasNUL
 	}
-	n := C.size_t(len(b) + 1)
+	_, size := ctappin.Length(b)
+	n := C.size_t(size + 1)
 	p := (*C.char)(C.calloc(1, n))
 	if p == nil {
 		return nil, errors.New("out of memory")
 	}
+	s := &cSecret{p: p, n: n}
 	dst := unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))
-	copy(dst, b)
-	dst[len(b)] = 0
-	return &cSecret{p: p, n: n}, nil
+	if ctappin.CopyNFC(dst[:size], b) != size {
+		s.release()
+		return nil, errors.New("normalise the PIN: its length changed")
+	}
+	dst[size] = 0
+	return s, nil
 }
 
 // ptr is what libfido2 takes: a C string, or NULL for no PIN.

@@ -11,13 +11,16 @@ import (
 	"context"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/nhs-passkeys/companion/app/ctappin"
 )
 
-// PIN length limits of CTAP 2.1 §6.5.5.1: at least 4 Unicode code points (an authenticator
-// may ask for more: Info.MinPINLength), at most 63 bytes of UTF-8.
+// PIN length limits of CTAP 2.1 §6.5.1, counted on the PIN's NFC form (app/ctappin): at
+// least 4 Unicode code points (an authenticator may ask for more: Info.MinPINLength), at
+// most 63 bytes of UTF-8.
 const (
-	minPINRunes = 4
-	maxPINBytes = 63
+	minPINRunes = ctappin.MinCodePoints
+	maxPINBytes = ctappin.MaxBytes
 )
 
 // SetPIN sets the PIN of an authenticator that has none. It zeroes pin before it returns
@@ -83,9 +86,13 @@ func (d *Device) PINRetries(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
+// validateNewPIN refuses a new PIN outside CTAP 2.1 §6.5.1's limits, measured on the NFC
+// form the key will be given (newSecret).
 func validateNewPIN(pin []byte) error {
-	if len(pin) > maxPINBytes || !utf8.Valid(pin) || utf8.RuneCount(pin) < minPINRunes ||
-		containsNUL(pin) {
+	if !utf8.Valid(pin) || containsNUL(pin) {
+		return refuse(ErrPINPolicy)
+	}
+	if runes, size := ctappin.Length(pin); size > maxPINBytes || runes < minPINRunes {
 		return refuse(ErrPINPolicy)
 	}
 	return nil

@@ -707,3 +707,71 @@ func TestConcurrentRequestsOnOneDevice(t *testing.T) {
 		t.Fatalf("the key holds %d credentials, want 6", n)
 	}
 }
+
+func TestAPINReachesTheKeyInNormalizationFormC(t *testing.T) {
+	// CTAP 2.1 §6.5.1: the platform sends the PIN as UTF-8 in Normalization Form C; the key
+	// only hashes what it gets. Each call below is given the same PIN typed another way.
+	f := newFixture(t, virtualkey.Options{})
+	ctx := t.Context()
+	const nfc = "\u00c5ngstr\u00f6m"
+	if err := f.dev.SetPIN(ctx, []byte("A\u030angstro\u0308m")); err != nil {
+		t.Fatalf("SetPIN decomposed: %v", err)
+	}
+	if !f.key.PINIs(nfc) {
+		t.Fatal("the key was not given the PIN in NFC")
+	}
+	if err := f.dev.SetPIN(ctx, []byte("e\u0301e\u0301")); !errors.Is(err, fido2.ErrPINPolicy) {
+		t.Errorf("a new PIN of 2 characters in 4 code points: got %v, want ErrPINPolicy", err)
+	}
+	_, err := f.dev.MakeCredential(ctx, fido2.MakeCredentialRequest{
+		ClientDataJSON: clientData("webauthn.create", []byte("c")), RPID: rpID,
+		UserID: []byte{1}, ResidentKey: true, UserVerification: true, PIN: []byte(nfc)})
+	if err != nil {
+		t.Fatalf("MakeCredential with the PIN composed: %v", err)
+	}
+	if err := f.dev.ChangePIN(ctx, []byte("\u212bngstro\u0308m"), []byte("caf\u00e9 1")); err != nil {
+		t.Fatalf("ChangePIN with the old PIN's Å as the angstrom sign: %v", err)
+	}
+	if !f.key.PINIs("caf\u00e9 1") {
+		t.Error("the changed PIN is not the one given")
+	}
+	if n, _ := f.dev.PINRetries(ctx); n != 8 {
+		t.Errorf("the same PIN typed another way cost tries: %d left", n)
+	}
+}
+
+func TestFindCredentialAsksTheKeyWithoutATouch(t *testing.T) {
+	f := newFixture(t, virtualkey.Options{})
+	ctx := t.Context()
+	cred, err := f.dev.MakeCredential(ctx, fido2.MakeCredentialRequest{
+		ClientDataJSON: clientData("webauthn.create", []byte("c")), RPID: rpID, UserID: []byte{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nobody touches the key from now on: a request that needed a touch would time out.
+	f.key.SetBehaviour(virtualkey.TimeOut())
+	other := bytes.Repeat([]byte{7}, len(cred.ID))
+	for _, tt := range []struct {
+		name string
+		rpID string
+		ids  [][]byte
+		want []byte
+	}{
+		{"the key's credential among others is named", rpID, [][]byte{other, cred.ID}, cred.ID},
+		{"the key's credential alone is named", rpID, [][]byte{cred.ID}, cred.ID},
+		{"a list without it finds nothing", rpID, [][]byte{other}, nil},
+		{"it is not found for another site", "other.test", [][]byte{cred.ID}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.dev.FindCredential(ctx, tt.rpID, tt.ids)
+			if err != nil || !bytes.Equal(got, tt.want) {
+				t.Errorf("FindCredential = %x, %v; want %x", got, err, tt.want)
+			}
+		})
+	}
+	for _, ids := range [][][]byte{nil, {{}}} {
+		if _, err := f.dev.FindCredential(ctx, rpID, ids); !errors.Is(err, fido2.ErrInvalidRequest) {
+			t.Errorf("FindCredential(%q): %v, want ErrInvalidRequest", ids, err)
+		}
+	}
+}

@@ -368,3 +368,137 @@ func TestALoginByEmailUsesThatAccountsPasskeyWhenTheKeyHoldsSeveral(t *testing.T
 		}
 	})
 }
+
+// A list of credentials longer than a key takes at once (getInfo maxCredentialCountInList,
+// 8 for the virtual key as for a YubiKey 5; maxMsgSize) comes from an account with many
+// passkeys, or from a page. The key would refuse it whole; the client finds out silently,
+// batch by batch, which of them the key holds (CTAP 2.1 §6.2.2, "up" false), as a browser
+// does, and the ceremony then goes as it would with a short list.
+func TestLongCredentialListsAreAskedAboutInBatchesTheKeyTakes(t *testing.T) {
+	client, err := webauthnclient.New(rpOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	challenge := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	descriptors := func(ids ...[]byte) string {
+		var list []string
+		for _, id := range ids {
+			list = append(list, `{"type":"public-key","id":"`+base64.RawURLEncoding.EncodeToString(id)+`"}`)
+		}
+		return "[" + strings.Join(list, ",") + "]"
+	}
+	createOptions := func(userID string, exclude string) []byte {
+		return []byte(`{"rp":{"name":"NHS"},"user":{"id":"` + userID + `","name":"a@example.com","displayName":"a"},"challenge":"` +
+			challenge + `","excludeCredentials":` + exclude + `,"authenticatorSelection":{"residentKey":"required","userVerification":"required"}}`)
+	}
+	getOptions := func(allow string) []byte {
+		return []byte(`{"challenge":"` + challenge + `","allowCredentials":` + allow + `,"userVerification":"required"}`)
+	}
+	// others are credential IDs no key holds: n of them, each of size bytes.
+	others := func(n, size int) [][]byte {
+		ids := make([][]byte, n)
+		for i := range ids {
+			ids[i] = bytes.Repeat([]byte{byte(i), byte(i >> 8), 0xa5}, size)[:size]
+		}
+		return ids
+	}
+	// onKey makes a passkey on a new key and returns the key, its device and the passkey's ID.
+	onKey := func(t *testing.T) (*virtualkey.Key, webauthnclient.Authenticator, []byte) {
+		key, dev := newKey(t)
+		auth := webauthnclient.NewFIDO2(dev)
+		create, err := client.PrepareCreate(createOptions("AQID", "[]"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := create.Run(t.Context(), auth, []byte(pin), nil)
+		if err != nil {
+			t.Fatalf("the first passkey: %v", err)
+		}
+		var made struct{ RawID string }
+		if err := json.Unmarshal(raw, &made); err != nil {
+			t.Fatal(err)
+		}
+		id, err := base64.RawURLEncoding.DecodeString(made.RawID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return key, auth, id
+	}
+	with := func(list [][]byte, at int, id []byte) [][]byte {
+		return append(append(append([][]byte{}, list[:at]...), id), list[at:]...)
+	}
+
+	t.Run("a new passkey is made when none of 600 excluded credentials is on the key", func(t *testing.T) {
+		key, auth, _ := onKey(t)
+		create, err := client.PrepareCreate(createOptions("BAUG", descriptors(others(600, 32)...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := create.Run(t.Context(), auth, []byte(pin), nil); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		if n := len(key.Credentials()); n != 2 {
+			t.Errorf("the key holds %d passkeys, want 2", n)
+		}
+	})
+	t.Run("the key refuses a new passkey when the 250th of 300 excluded credentials is on it", func(t *testing.T) {
+		key, auth, id := onKey(t)
+		create, err := client.PrepareCreate(createOptions("BAUG", descriptors(with(others(299, 32), 249, id)...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := create.Run(t.Context(), auth, []byte(pin), nil); !errors.Is(err, fido2.ErrCredentialExcluded) {
+			t.Fatalf("create: %v, want ErrCredentialExcluded", err)
+		}
+		if n := len(key.Credentials()); n != 1 {
+			t.Errorf("the key holds %d passkeys, want 1", n)
+		}
+	})
+	t.Run("an excluded credential among IDs longer than the key makes is still found", func(t *testing.T) {
+		_, auth, id := onKey(t)
+		create, err := client.PrepareCreate(createOptions("BAUG", descriptors(with(others(20, 200), 20, id)...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := create.Run(t.Context(), auth, []byte(pin), nil); !errors.Is(err, fido2.ErrCredentialExcluded) {
+			t.Fatalf("create: %v, want ErrCredentialExcluded", err)
+		}
+	})
+	t.Run("the 250th of 300 allowed credentials logs in", func(t *testing.T) {
+		_, auth, id := onKey(t)
+		get, err := client.PrepareGet(getOptions(descriptors(with(others(299, 32), 249, id)...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := get.Run(t.Context(), auth, []byte(pin), nil)
+		if err != nil {
+			t.Fatalf("get: %v", err)
+		}
+		var used struct{ RawID string }
+		if err := json.Unmarshal(raw, &used); err != nil || used.RawID != base64.RawURLEncoding.EncodeToString(id) {
+			t.Errorf("logged in with %q (%v), want the key's passkey", used.RawID, err)
+		}
+	})
+	for _, tt := range []struct {
+		name  string
+		allow [][]byte
+	}{
+		{"none of 300 allowed credentials on the key is no passkey, not another one", others(300, 32)},
+		{"allowed credentials all longer than the key makes are no passkey", others(3, 200)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			key, auth, _ := onKey(t)
+			before := key.Credentials()[0].SignCount
+			get, err := client.PrepareGet(getOptions(descriptors(tt.allow...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := get.Run(t.Context(), auth, []byte(pin), nil); !errors.Is(err, fido2.ErrNoCredentials) {
+				t.Fatalf("get: %v, want ErrNoCredentials", err)
+			}
+			if after := key.Credentials()[0].SignCount; after != before {
+				t.Errorf("the key's passkey signed (count %d to %d)", before, after)
+			}
+		})
+	}
+}

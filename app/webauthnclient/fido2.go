@@ -31,6 +31,10 @@ func (a *FIDO2) MakeCredential(ctx context.Context, req CreateRequest, pin []byt
 	if err != nil {
 		return nil, err
 	}
+	exclude, err := a.narrow(ctx, req.RPID, req.ExcludeList, info)
+	if err != nil {
+		return nil, err
+	}
 	cred, err := a.dev.MakeCredential(ctx, fido2.MakeCredentialRequest{
 		ClientDataJSON:   req.ClientDataJSON,
 		RPID:             req.RPID,
@@ -41,7 +45,7 @@ func (a *FIDO2) MakeCredential(ctx context.Context, req CreateRequest, pin []byt
 		Algorithm:        fido2.Algorithm(req.Algorithm),
 		ResidentKey:      residentKey(req.ResidentKey, info),
 		UserVerification: userVerification(req.UserVerification, info, pin),
-		ExcludeList:      req.ExcludeList,
+		ExcludeList:      exclude,
 		PIN:              pin,
 		Status:           fido2Status(status),
 	})
@@ -69,10 +73,24 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 	if err != nil {
 		return nil, err
 	}
+	allow := req.AllowList
+	if len(allow) > 0 {
+		if allow, err = a.narrow(ctx, req.RPID, allow, info); err != nil {
+			return nil, err
+		}
+		if len(allow) == 0 {
+			// None of the account's credentials is on this key. An empty allow list would
+			// ask for any discoverable credential instead: ask with the first the key can
+			// take, so that it answers "no credentials" as it would to a short list.
+			if allow = firstFitting(req.AllowList, info); allow == nil {
+				return nil, fmt.Errorf("%w: no credential ID is short enough for this key", fido2.ErrNoCredentials)
+			}
+		}
+	}
 	got, err := a.dev.GetAssertion(ctx, fido2.GetAssertionRequest{
 		ClientDataJSON:   req.ClientDataJSON,
 		RPID:             req.RPID,
-		AllowList:        req.AllowList,
+		AllowList:        allow,
 		UserVerification: userVerification(req.UserVerification, info, pin),
 		PIN:              pin,
 		Status:           fido2Status(status),
@@ -91,6 +109,59 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 		})
 	}
 	return out, nil
+}
+
+// narrow makes a credential list (excludeCredentials or allowCredentials) one the key takes
+// at once. A list within the key's limits (getInfo maxCredentialCountInList: 1 when it does
+// not say; maxCredentialIdLength) goes as it is. A longer one, as an account with many
+// passkeys or a page gives, would be refused by the key (CTAP2_ERR_LIMIT_EXCEEDED, or a
+// message over maxMsgSize) and the ceremony fail for nothing: like a browser, the client then
+// asks the key silently, batch by batch, which of them it holds (Device.FindCredential,
+// CTAP 2.1 §6.2.2 with "up" false), and the list becomes that one credential, or empty when
+// the key holds none. IDs longer than maxCredentialIdLength cannot be this key's and are
+// never sent.
+func (a *FIDO2) narrow(ctx context.Context, rpID string, list [][]byte, info fido2.Info) ([][]byte, error) {
+	limit := max(1, int(min(info.MaxCredsInList, 1<<16)))
+	if len(list) <= limit && len(fitting(list, info)) == len(list) {
+		return list, nil
+	}
+	ids := fitting(list, info)
+	for start := 0; start < len(ids); start += limit {
+		batch := ids[start:min(start+limit, len(ids))]
+		found, err := a.dev.FindCredential(ctx, rpID, batch)
+		if err != nil {
+			return nil, err
+		}
+		if found != nil && containsID(batch, found) {
+			return [][]byte{found}, nil
+		}
+	}
+	return nil, nil
+}
+
+// fitting is list without duplicates and without the IDs longer than the key's
+// maxCredentialIdLength (when it says), in order.
+func fitting(list [][]byte, info fido2.Info) [][]byte {
+	out := make([][]byte, 0, len(list))
+	seen := make(map[string]bool, len(list))
+	for _, id := range list {
+		if (info.MaxCredIDLength > 0 && uint64(len(id)) > info.MaxCredIDLength) || seen[string(id)] {
+			continue
+		}
+		seen[string(id)] = true
+		out = append(out, id)
+	}
+	return out
+}
+
+// firstFitting is the first ID of list the key could hold, as a list; nil when none.
+func firstFitting(list [][]byte, info fido2.Info) [][]byte {
+	for _, id := range list {
+		if info.MaxCredIDLength == 0 || uint64(len(id)) <= info.MaxCredIDLength {
+			return [][]byte{id}
+		}
+	}
+	return nil
 }
 
 // residentKey settles the residentKey requirement (§5.1.3 step 22): "preferred" makes a

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/ctappin"
 	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
@@ -70,20 +71,23 @@ func CheckPIN(field string, pin []byte) error {
 
 // MinPINCharacters is the fewest characters any key's PIN has (CTAP 2.1 §6.4: minPINLength
 // is at least 4 Unicode code points).
-const MinPINCharacters = 4
+const MinPINCharacters = ctappin.MinCodePoints
 
 // PINShapeProblem says why a PIN that is not empty cannot be a key's PIN when the key asks
 // for at least minLength characters, in NHS words, or "": UTF-8 with no NUL (CTAP 2.1
-// §6.5.5.5, the PIN is padded with zeros), minLength code points or more, 63 bytes or fewer.
+// §6.5.5.5, the PIN is padded with zeros), minLength code points or more, 63 bytes or fewer,
+// both counted on the PIN's Normalization Form C, which is what the key is given (CTAP 2.1
+// §6.5.1, app/ctappin): "e" and a combining accent are one character.
 func PINShapeProblem(pin []byte, minLength int) string {
-	switch n := utf8.RuneCount(pin); {
-	case !utf8.Valid(pin) || slices.Contains(pin, 0):
+	if !utf8.Valid(pin) || slices.Contains(pin, 0) {
 		return "PIN must only include letters, numbers and symbols"
+	}
+	switch n, size := ctappin.Length(pin); {
 	case n < minLength:
 		return fmt.Sprintf("PIN must be %d characters or more", minLength)
-	case n > 63:
+	case n > ctappin.MaxBytes:
 		return "PIN must be 63 characters or fewer"
-	case len(pin) > 63:
+	case size > ctappin.MaxBytes:
 		return "PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them"
 	}
 	return ""

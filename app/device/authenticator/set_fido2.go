@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/nhs-passkeys/companion/app/ctappin"
 	"github.com/nhs-passkeys/companion/app/device/winhello"
 	"github.com/nhs-passkeys/companion/app/fido2"
 	"github.com/nhs-passkeys/companion/app/virtualkey"
@@ -94,7 +95,7 @@ func (s *Set) List() []Authenticator {
 			s.log.Warn("list security keys", "err", err)
 		}
 		for _, d := range list {
-			name := d.Product
+			name := KeyText(d.Product)
 			if name == "" {
 				name = "Security key"
 			}
@@ -200,10 +201,10 @@ func (s *Set) RememberPINSet(a Authenticator, set bool) {
 	s.pinSet[a.Path] = set
 }
 
-// MinPINLength is the key's minimum PIN length (CTAP 2.1 §6.4 minPINLength, default 4).
+// MinPINLength is the key's minimum PIN length (CTAP 2.1 §6.4 minPINLength, default 4),
+// within what CTAP allows: never under 4 characters (§6.5.1), never over 63, the most a PIN
+// can have (§6.11.4 refuses a larger setMinPINLength). A faulty key's 2 would let the page
+// offer a PIN no key takes; its 200 would ask for one no key can have.
 func MinPINLength(info fido2.Info) int {
-	if info.MinPINLength > 0 {
-		return info.MinPINLength
-	}
-	return 4
+	return min(max(info.MinPINLength, ctappin.MinCodePoints), ctappin.MaxBytes)
 }

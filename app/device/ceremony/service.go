@@ -29,6 +29,10 @@ const (
 	// DefaultMaxTimeout bounds every ceremony: the backend's own ceremony lifetime
 	// (passkey.CeremonyTimeout), after which its finish endpoint refuses the answer anyway.
 	DefaultMaxTimeout = 5 * time.Minute
+	// MinTimeout is the least time a ceremony gets, whatever the options' timeout says: the
+	// lowest of WebAuthn L3 §15.1's recommended ranges (30 s, with userVerification
+	// "discouraged"). Less would end it before anyone could find the key and touch it.
+	MinTimeout = 30 * time.Second
 )
 
 // Config is what the ceremonies need (app/device.New passes its parts of app/device.Config).
@@ -205,9 +209,12 @@ func (s *Service) start(kind, want string, publicKey json.RawMessage, acct strin
 		return ceremonyJSON{}, fmt.Errorf("ceremony id: %w", err)
 	}
 
+	// WebAuthn L3 §5.1.3 step 11 (§5.1.4.1 step 10): the options' timeout is a hint, which
+	// the client corrects into a reasonable range: at least MinTimeout, at most maxTimeout
+	// (which also bounds a ceremony without a hint).
 	timeout := s.maxTimeout
-	if t := prepared.Timeout(); t > 0 && t < timeout {
-		timeout = t // the RP's hint (WebAuthn L3 §5.1.3 step 11)
+	if t := prepared.Timeout(); t > 0 {
+		timeout = min(max(t, MinTimeout), s.maxTimeout)
 	}
 	c := &ceremony{Job: job, want: want, call: prepared, pins: make(chan []byte, 1), retriesLeft: -1}
 

@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/nhs-passkeys/companion/app/ctappin"
 	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
 	"github.com/nhs-passkeys/companion/app/fido2"
@@ -97,6 +98,9 @@ type (
 func (b *pinBody) wipe()    { b.PIN.Wipe() }
 func (b *newPINBody) wipe() { b.PIN.Wipe(); b.NewPIN.Wipe() }
 func (b *nameBody) wipe()   { b.PIN.Wipe() }
+
+// maxCredentialIDLength: a credential ID is at most 1023 bytes (WebAuthn L3 §4, "Credential ID").
+const maxCredentialIDLength = 1023
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
@@ -179,9 +183,12 @@ func (k *keysAPI) readPasskeys(ctx context.Context, dev *fido2.Device, pin []byt
 		}
 		for _, c := range creds {
 			rel, mine := k.s.relate(rp.ID, c.ID, c.UserName, acct)
+			// The names are the key's, written by whichever site made the passkey: shown
+			// only as text (authenticator.KeyText). rp.ID and the user name were matched
+			// as the key gave them.
 			out.Passkeys = append(out.Passkeys, keyPasskeyJSON{
-				CredentialID: b64(c.ID), RPID: rp.ID, RPName: rp.Name,
-				UserName: c.UserName, UserDisplayName: c.UserDisplayName,
+				CredentialID: b64(c.ID), RPID: authenticator.KeyText(rp.ID), RPName: authenticator.KeyText(rp.Name),
+				UserName: authenticator.KeyText(c.UserName), UserDisplayName: authenticator.KeyText(c.UserDisplayName),
 				NHSLogin: rel, AccountPasskey: mine,
 			})
 		}
@@ -301,6 +308,13 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		// An ID longer than the key's maxCredentialIdLength (CTAP 2.1 §6.4), or than any
+		// credential ID (WebAuthn L3 §4: at most 1023 bytes), names no passkey on this key;
+		// sent, it would only make a message the key refuses as too large.
+		if len(credentialID) > maxCredentialIDLength ||
+			(o.info.MaxCredIDLength > 0 && uint64(len(credentialID)) > o.info.MaxCredIDLength) {
+			return apperr.DevicePasskeyNotOnKey.Wrap(fmt.Errorf("a credential ID of %d bytes", len(credentialID)))
+		}
 		if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
 			return k.s.keyError(o.a, err)
 		}
@@ -331,6 +345,12 @@ func (k *keysAPI) setPIN(w http.ResponseWriter, r *http.Request) error {
 		}
 		if problem := newPINProblem(body.NewPIN, authenticator.MinPINLength(o.info)); problem != "" {
 			fields["newPin"] = problem
+		} else if set && len(fields) == 0 && ctappin.Equal(body.PIN, body.NewPIN) {
+			// A change to the PIN the key has is no change: refused here, before the key is
+			// asked, so it costs no try whether or not the PIN is right. A key whose
+			// forcePINChange is set would refuse it too (CTAP 2.1 §6.11.4), with a reason the
+			// person could not be told.
+			fields["newPin"] = "Your new PIN must be different from your current PIN"
 		}
 		if len(fields) > 0 {
 			return apperr.Invalid(fields)
@@ -375,7 +395,7 @@ func (k *keysAPI) answerFingerprints(ctx context.Context, w http.ResponseWriter,
 func writeFingerprints(w http.ResponseWriter, list []fido2.Enrollment) {
 	out := make([]fingerprintJSON, 0, len(list))
 	for _, e := range list {
-		out = append(out, fingerprintJSON{ID: b64(e.ID), Name: e.Name})
+		out = append(out, fingerprintJSON{ID: b64(e.ID), Name: authenticator.KeyText(e.Name)})
 	}
 	httpapi.Write(w, http.StatusOK, struct {
 		Fingerprints []fingerprintJSON `json:"fingerprints"`

@@ -100,8 +100,12 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	if !account.KeepsAnotherWayIn(acct, mine) {
 		return resetCheck{}, apperr.DeviceLastWayToLogIn.Wrap(errors.New("reset a key with the account's only ways in"))
 	}
+	known := map[string]bool{}
+	for _, p := range acct.Passkeys {
+		known[p.ID] = true
+	}
 	ticket, err := s.issueTicket(&resetTicket{keyID: o.a.ID, aaguid: model, email: acct.Email, onKey: mine,
-		expires: s.now().Add(ticketLifetime)}, s.now())
+		known: known, expires: s.now().Add(ticketLifetime)}, s.now())
 	if err != nil {
 		return resetCheck{}, fmt.Errorf("reset ticket: %w", err)
 	}
@@ -122,6 +126,14 @@ func (s *Service) startReset(ctx context.Context, keyID, token string, acct acco
 	}
 	if !strings.EqualFold(t.email, acct.Email) {
 		return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("ticket of another account"))
+	}
+	// A passkey the account gained since the check may be on this key (set up in another
+	// window, or the key's own passkey re-added): the check did not weigh it, and the reset
+	// would delete it, perhaps with the account's last way in. The check is done again.
+	for _, p := range acct.Passkeys {
+		if !t.known[p.ID] {
+			return nil, apperr.DeviceResetCheckNeeded.Wrap(errors.New("the account has a passkey the reset check did not see"))
+		}
 	}
 	if !account.KeepsAnotherWayIn(acct, t.onKey) {
 		return nil, apperr.DeviceLastWayToLogIn.Wrap(errors.New("the account changed since the reset check"))

@@ -557,12 +557,14 @@ func (s *Service) relate(rpID string, credentialID []byte, userName string, acct
 }
 
 // resetTicket is a passed reset check: for the key (by id and model), the account (by
-// email) and the account's passkeys that the reset will stop working.
+// email), the account's passkeys that the reset will stop working (onKey), and every
+// passkey the account had when it was checked (known, by ID).
 type resetTicket struct {
 	keyID   string
 	aaguid  string
 	email   string
 	onKey   map[string]bool
+	known   map[string]bool
 	expires time.Time
 }
 

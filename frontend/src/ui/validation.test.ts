@@ -88,8 +88,19 @@ describe("a new security key PIN (the one rule, on the key's PIN page and during
     ["the repetition is not judged while the PIN itself is wrong", "12", "34", undefined, { pin: "PIN must be 4 characters or more" }],
     ["4 characters typed the same twice are a PIN", "1357", "1357", undefined, {}],
     ["63 one-byte characters are a PIN", "8".repeat(63), "8".repeat(63), undefined, {}],
+    ["two accents typed as letter and mark are 2 characters, too few", "e\u0301e\u0301", "e\u0301e\u0301", undefined, { pin: "PIN must be 4 characters or more" }],
+    ["63 accented letters typed as letter and mark are 126 bytes, too long", "e\u0301".repeat(63), "", undefined, { pin: accents }],
+    ["the same PIN typed composed and decomposed matches", "caf\u00e9", "cafe\u0301", undefined, {}],
   ])("%s", (_name, pin, again, keyMin, expected) => {
     expect(newPinProblems(pin, again, keyMin)).toEqual(expected);
+  });
+  it.each([
+    ["the current PIN again is refused", "2468", "2468", "2468", { pin: PIN_MESSAGES.newPinSameAsCurrent }],
+    ["the current PIN with its accent typed another way is refused", "caf\u00e9", "caf\u00e9", "cafe\u0301", { pin: PIN_MESSAGES.newPinSameAsCurrent }],
+    ["another PIN is a change", "1357", "1357", "2468", {}],
+    ["a first PIN has no current one", "1357", "1357", undefined, {}],
+  ])("%s", (_name, pin, again, current, expected) => {
+    expect(newPinProblems(pin, again, undefined, current)).toEqual(expected);
   });
 });
 

@@ -97,6 +97,7 @@ export const PIN_MESSAGES = {
   newPinMissing: "Enter a new PIN",
   newPinAgainMissing: "Enter the new PIN again",
   newPinsDiffer: "The PINs you entered do not match",
+  newPinSameAsCurrent: "Your new PIN must be different from your current PIN",
   tooLongInBytes: "PIN is too long. Letters with accents and some symbols take up more space, so use fewer of them",
 } as const;
 
@@ -105,12 +106,22 @@ export function newPinMinLength(keyMinLength = 0): number {
   return Math.max(MIN_PIN_CHARACTERS, keyMinLength);
 }
 
+/**
+ * A PIN as the security key is given it: in Unicode Normalization Form C (CTAP 2.1 §6.5.1;
+ * the app normalises every PIN before a key sees it), so "e" followed by a combining accent
+ * is one character, and typing it either way is the same PIN.
+ */
+function keyForm(pin: string): string {
+  return pin.normalize("NFC");
+}
+
 /** Why a PIN that is not empty cannot be one (too short, too long), or null. */
 function pinLengthProblem(pin: string, minLength: number): string | null {
-  const characters = length(pin);
+  const nfc = keyForm(pin);
+  const characters = length(nfc);
   if (characters < minLength) return `PIN must be ${String(minLength)} characters or more`;
   if (characters > MAX_PIN_BYTES) return `PIN must be ${String(MAX_PIN_BYTES)} characters or fewer`;
-  if (new TextEncoder().encode(pin).length > MAX_PIN_BYTES) return PIN_MESSAGES.tooLongInBytes;
+  if (new TextEncoder().encode(nfc).length > MAX_PIN_BYTES) return PIN_MESSAGES.tooLongInBytes;
   return null;
 }
 
@@ -131,12 +142,14 @@ export interface NewPinProblems {
 /**
  * The one rule for a new PIN, wherever it is chosen (a key's PIN page, or a key that needs
  * one during a ceremony): present, long enough for the key, short enough in characters and
- * in bytes, then typed the same twice. The repetition is only judged once the PIN is fine.
+ * in bytes (all counted in the form the key is given), not the `current` PIN on a change,
+ * then typed the same twice. The repetition is only judged once the PIN is fine.
  */
-export function newPinProblems(pin: string, again: string, keyMinLength?: number): NewPinProblems {
+export function newPinProblems(pin: string, again: string, keyMinLength?: number, current?: string): NewPinProblems {
   const problem = pin === "" ? PIN_MESSAGES.newPinMissing : pinLengthProblem(pin, newPinMinLength(keyMinLength));
   if (problem) return { pin: problem };
+  if (current && keyForm(current) === keyForm(pin)) return { pin: PIN_MESSAGES.newPinSameAsCurrent };
   if (again === "") return { again: PIN_MESSAGES.newPinAgainMissing };
-  if (again !== pin) return { again: PIN_MESSAGES.newPinsDiffer };
+  if (keyForm(again) !== keyForm(pin)) return { again: PIN_MESSAGES.newPinsDiffer };
   return {};
 }

@@ -66,7 +66,7 @@ export function renderPinForm(
     const again = takeField(main, "new-pin-confirm");
     const fields: Record<string, string> = {};
     if (!first && current === "") fields[FIELDS.pin] = "Enter your current PIN";
-    const problems = newPinProblems(next, again, key.pin.minLength);
+    const problems = newPinProblems(next, again, key.pin.minLength, first ? undefined : current);
     if (problems.pin) fields[FIELDS.newPin] = problems.pin;
     if (problems.again) fields["new-pin-confirm"] = problems.again;
     if (Object.keys(fields).length > 0) {
