@@ -417,6 +417,9 @@ func receive(ctx context.Context, ch Channel, c *crypter) ([]byte, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: the phone hung up: %w", ErrPhoneCancelled, err)
 		}
+		if errors.Is(err, errNotAMessage) {
+			return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
+		}
 		return nil, fmt.Errorf("%w: the connection was lost: %w", ErrTunnelUnreachable, err)
 	}
 	msg, err := c.decrypt(ct)

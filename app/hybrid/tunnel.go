@@ -171,6 +171,12 @@ type wsChannel struct {
 	conn *websocket.Conn
 }
 
+// errNotAMessage: the tunnel sent something that is no caBLE message at all: a text
+// message, or one over maxMessage (CTAP 2.2 §11.5.1.3: binary messages; Chromium caps
+// them at 1 MiB). It is the other end misbehaving, not the network failing, so a Session
+// reports it as a bad answer (ErrBadResponse; ErrHandshake during the handshake).
+var errNotAMessage = errors.New("the tunnel sent something that is not a caBLE message")
+
 func (c *wsChannel) Send(ctx context.Context, msg []byte) error {
 	return c.conn.Write(ctx, websocket.MessageBinary, msg)
 }
@@ -178,13 +184,16 @@ func (c *wsChannel) Send(ctx context.Context, msg []byte) error {
 func (c *wsChannel) Receive(ctx context.Context) ([]byte, error) {
 	typ, msg, err := c.conn.Read(ctx)
 	if err != nil {
+		if errors.Is(err, websocket.ErrMessageTooBig) {
+			return nil, fmt.Errorf("%w: a message over %d bytes", errNotAMessage, maxMessage)
+		}
 		if ctx.Err() == nil && (websocket.CloseStatus(err) != -1 || errors.Is(err, io.EOF)) {
 			return nil, fmt.Errorf("the tunnel closed: %w", io.EOF)
 		}
 		return nil, err
 	}
 	if typ != websocket.MessageBinary {
-		return nil, errors.New("tunnel sent a text message")
+		return nil, fmt.Errorf("%w: a text message", errNotAMessage)
 	}
 	return msg, nil
 }

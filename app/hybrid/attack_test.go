@@ -1,0 +1,479 @@
+package hybrid
+
+// An attacker's pass over the desktop side: a phone, a tunnel server or someone nearby who
+// sends what no honest phone sends. The phone here is scripted (scriptedPhone): it holds
+// the QR code's secret, as a phone that scanned it does, and the test says what it sends.
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/ecdh"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/flynn/noise"
+
+	"github.com/nhs-passkeys/companion/internal/phonetest/noisep256"
+)
+
+// scriptedAir hands the session the adverts in its channel until the scan ends.
+type scriptedAir struct{ adverts chan Advert }
+
+func newScriptedAir() *scriptedAir { return &scriptedAir{adverts: make(chan Advert, 1024)} }
+
+func (a *scriptedAir) Adverts(ctx context.Context) (<-chan Advert, error) {
+	out := make(chan Advert)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case adv := <-a.adverts:
+				select {
+				case out <- adv:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// pipe is an in-memory Channel: one end for the desktop, one for the scripted phone.
+type pipe struct {
+	in, out chan []byte
+	done    chan struct{} // closed by either end's Close
+	once    *sync.Once
+}
+
+func newPipe() (desktop, phone *pipe) {
+	a, b := make(chan []byte, 16), make(chan []byte, 16)
+	done, once := make(chan struct{}), &sync.Once{}
+	return &pipe{in: a, out: b, done: done, once: once}, &pipe{in: b, out: a, done: done, once: once}
+}
+
+func (p *pipe) Send(ctx context.Context, msg []byte) error {
+	select {
+	case p.out <- bytes.Clone(msg):
+		return nil
+	case <-p.done:
+		return io.ErrClosedPipe
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pipe) Receive(ctx context.Context) ([]byte, error) {
+	select {
+	case m := <-p.in:
+		return m, nil
+	case <-p.done:
+		return nil, io.EOF
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pipe) Close() error { p.once.Do(func() { close(p.done) }); return nil }
+
+type connectorFunc func(ctx context.Context, route Route) (Channel, error)
+
+func (f connectorFunc) Connect(ctx context.Context, route Route) (Channel, error) {
+	return f(ctx, route)
+}
+
+// scriptedPhone is a phone that scanned the session's QR code.
+type scriptedPhone struct {
+	t        *testing.T
+	secret   []byte // the QR secret
+	identity []byte // the desktop's identity key, uncompressed
+	plain    [eidSize]byte
+	conn     Channel
+	toPhone  *noise.CipherState
+	toDesk   *noise.CipherState
+}
+
+// advert is the phone's advert for plain, encrypted with the QR code's advert key.
+func advertFor(secret []byte, plain [eidSize]byte) []byte {
+	key := eidKey(secret)
+	block, err := aes.NewCipher(key[:32])
+	if err != nil {
+		panic(err)
+	}
+	out := make([]byte, advertSize)
+	block.Encrypt(out[:eidSize], plain[:])
+	copy(out[eidSize:], hmacSHA256(key[32:], out[:eidSize])[:advertSize-eidSize])
+	return out
+}
+
+// newScriptedSession makes a session whose phone is scripted: the phone's advert is on the
+// air already. With connect nil, connecting gives the phone's end of an in-memory pipe;
+// otherwise connect is the session's Connector and must set the phone's conn itself.
+func newScriptedSession(t *testing.T, connect func(*scriptedPhone) Connector) (*Session, *scriptedPhone) {
+	t.Helper()
+	air := newScriptedAir()
+	phone := &scriptedPhone{t: t}
+	var connector Connector
+	if connect == nil {
+		desktopEnd, phoneEnd := newPipe()
+		phone.conn = phoneEnd
+		connector = connectorFunc(func(context.Context, Route) (Channel, error) { return desktopEnd, nil })
+	} else {
+		connector = connect(phone)
+	}
+	s, err := NewSession(Config{Adverts: air, Connector: connector}, RequestMakeCredential)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	q, err := ParseQR(s.QR().Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := decompress(q.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone.secret, phone.identity = q.Secret, pub.Bytes()
+	phone.plain = [eidSize]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0x0a, 0x0b, 0x0c, 0, 0}
+	air.adverts <- Advert{Data: advertFor(q.Secret, phone.plain), Service: ServiceFIDO}
+	return s, phone
+}
+
+// handshake answers the desktop's first message as an honest phone does.
+func (p *scriptedPhone) handshake(ctx context.Context) error {
+	msg1, err := p.conn.Receive(ctx)
+	if err != nil {
+		return err
+	}
+	hs, err := noise.NewHandshakeState(noise.Config{
+		CipherSuite:           noisep256.CipherSuite,
+		Pattern:               noise.HandshakeKN,
+		Prologue:              []byte{prologueQR},
+		PresharedKey:          psk(p.secret, p.plain[:]),
+		PresharedKeyPlacement: 0,
+		PeerStatic:            p.identity,
+	})
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := hs.ReadMessage(nil, msg1); err != nil {
+		return err
+	}
+	msg2, cs1, cs2, err := hs.WriteMessage(nil, nil)
+	if err != nil {
+		return err
+	}
+	p.toPhone, p.toDesk = cs1, cs2
+	return p.conn.Send(ctx, msg2)
+}
+
+// send encrypts msg (padded) for the desktop.
+func (p *scriptedPhone) send(ctx context.Context, msg []byte) error {
+	ct, err := p.toDesk.Encrypt(nil, nil, pad(msg))
+	if err != nil {
+		return err
+	}
+	return p.conn.Send(ctx, ct)
+}
+
+// receive reads and decrypts one message from the desktop.
+func (p *scriptedPhone) receive(ctx context.Context) ([]byte, error) {
+	ct, err := p.conn.Receive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	padded, err := p.toPhone.Decrypt(nil, nil, ct)
+	if err != nil {
+		return nil, err
+	}
+	return unpad(padded)
+}
+
+// phoneGetInfo is a phone's getInfo answer.
+func phoneGetInfo(t *testing.T) []byte {
+	t.Helper()
+	b, err := ctapEncMode.Marshal(map[int]any{
+		1: []string{"FIDO_2_0", "FIDO_2_1"},
+		3: make([]byte, 16),
+		4: map[string]bool{"rk": true, "uv": true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// runScripted runs a makeCredential against a phone that does the handshake and then
+// script; it returns the session's error.
+func runScripted(t *testing.T, timeout time.Duration, script func(ctx context.Context, p *scriptedPhone) error) error {
+	t.Helper()
+	s, phone := newScriptedSession(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	phoneErr := make(chan error, 1)
+	go func() {
+		if err := phone.handshake(ctx); err != nil {
+			phoneErr <- err
+			return
+		}
+		phoneErr <- script(ctx, phone)
+	}()
+	return runSession(t, ctx, cancel, s, phoneErr)
+}
+
+// runSession runs a makeCredential and waits for the phone's script to end.
+func runSession(t *testing.T, ctx context.Context, cancel context.CancelFunc, s *Session, phoneErr <-chan error) error {
+	t.Helper()
+	_, err := s.MakeCredential(ctx, MakeCredentialRequest{
+		ClientDataHash: make([]byte, 32), RPID: "localhost", UserID: []byte("u"),
+		ResidentKey: Required, UserVerification: Required,
+	}, nil)
+	cancel()
+	if perr := <-phoneErr; perr != nil && !errors.Is(perr, context.Canceled) && !errors.Is(perr, io.EOF) &&
+		!errors.Is(perr, io.ErrClosedPipe) && !errors.Is(perr, context.DeadlineExceeded) {
+		t.Errorf("the scripted phone failed: %v", perr)
+	}
+	return err
+}
+
+// validAttestation is a makeCredential answer body (after the status byte) for rpID.
+func validAttestation(t *testing.T, rpID string) []byte {
+	t.Helper()
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := k.PublicKey().Bytes()
+	cose := mustCBOR(t, map[int]any{1: 2, 3: -7, -1: 1, -2: pub[1:33], -3: pub[33:]})
+	h := sha256.Sum256([]byte(rpID))
+	ad := slices.Concat(h[:], []byte{flagUP | 0x04 | flagAT, 0, 0, 0, 1}, make([]byte, 16), []byte{0, 4, 1, 2, 3, 4}, cose)
+	return mustCBOR(t, map[int]any{1: "none", 2: ad, 3: map[string]any{}})
+}
+
+func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testing.T) {
+	post := func(t *testing.T) []byte { return mustCBOR(t, map[int]any{1: phoneGetInfo(t)}) }
+	answer := func(t *testing.T, status byte, body []byte) []byte {
+		return slices.Concat([]byte{msgCTAP, status}, body)
+	}
+	// honest sends the post-handshake message, reads the command and answers with msgs.
+	honest := func(msgs ...func(t *testing.T) []byte) func(t *testing.T) func(context.Context, *scriptedPhone) error {
+		return func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error {
+				if err := p.send(ctx, post(t)); err != nil {
+					return err
+				}
+				if _, err := p.receive(ctx); err != nil {
+					return err
+				}
+				for _, m := range msgs {
+					if err := p.send(ctx, m(t)); err != nil {
+						return err
+					}
+				}
+				_, _ = p.receive(ctx) // shutdown
+				return nil
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		script func(t *testing.T) func(context.Context, *scriptedPhone) error
+		want   error
+	}{
+		{"an honest phone's answer is taken", honest(func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "localhost")) }), nil},
+		{"a post-handshake message that is not CBOR is refused", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error { return p.send(ctx, []byte{0xff, 0xfe, 0xfd}) }
+		}, ErrBadResponse},
+		{"a post-handshake message that is a CBOR array is refused", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error { return p.send(ctx, mustCBOR(t, []int{1, 2})) }
+		}, ErrBadResponse},
+		{"a replayed post-handshake message is refused", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error {
+				ct, err := p.toDesk.Encrypt(nil, nil, pad(post(t)))
+				if err != nil {
+					return err
+				}
+				_ = p.conn.Send(ctx, ct)
+				if _, err := p.receive(ctx); err != nil {
+					return err
+				}
+				return p.conn.Send(ctx, ct)
+			}
+		}, ErrBadResponse},
+		{"messages out of order are refused", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error {
+				first, _ := p.toDesk.Encrypt(nil, nil, pad(post(t)))
+				second, _ := p.toDesk.Encrypt(nil, nil, pad(answer(t, 0, validAttestation(t, "localhost"))))
+				_ = p.conn.Send(ctx, second)
+				return p.conn.Send(ctx, first)
+			}
+		}, ErrBadResponse},
+		{"an unknown CTAP status is refused", honest(func(t *testing.T) []byte { return answer(t, 0x7f, nil) }), ErrBadResponse},
+		{"an answer with trailing bytes is refused", honest(func(t *testing.T) []byte {
+			return answer(t, 0, append(validAttestation(t, "localhost"), 0))
+		}), ErrBadResponse},
+		{"an answer for another RP ID is refused", honest(func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "evil.example")) }), ErrBadResponse},
+		{"a malformed update message is ignored", honest(
+			func(t *testing.T) []byte { return []byte{msgUpdate, 0xff} },
+			func(t *testing.T) []byte { return []byte{msgUpdate} },
+			func(t *testing.T) []byte {
+				return slices.Concat([]byte{msgUpdate}, mustCBOR(t, map[int]any{1: []byte{1}, 999: 1}))
+			},
+			func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "localhost")) }), nil},
+		{"messages of unknown types are skipped", honest(
+			func(t *testing.T) []byte { return []byte{3, '{', '}'} },
+			func(t *testing.T) []byte { return []byte{0x42} },
+			func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "localhost")) }), nil},
+		{"an empty message is refused", honest(func(t *testing.T) []byte { return nil }), ErrBadResponse},
+		{"a phone that answers nothing times out", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error {
+				_ = p.send(ctx, post(t))
+				<-ctx.Done()
+				return nil
+			}
+		}, ErrTimeout},
+		{"a phone that hangs up after the handshake cancelled", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error { return p.conn.Close() }
+		}, ErrPhoneCancelled},
+		{"a phone that offers only digital credentials is not supported", func(t *testing.T) func(context.Context, *scriptedPhone) error {
+			return func(ctx context.Context, p *scriptedPhone) error {
+				return p.send(ctx, mustCBOR(t, map[int]any{1: phoneGetInfo(t), 3: []string{"dc"}}))
+			}
+		}, ErrPhoneUnsupported},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runScripted(t, 2*time.Second, tc.script(t))
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("error %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// runOverWebSocket runs a makeCredential through the real Tunnel Connector against a
+// tunnel server on loopback whose other end is the scripted phone: script may also write
+// raw WebSocket frames. It returns the session's error once the tunnel has seen the
+// desktop's socket closed.
+func runOverWebSocket(t *testing.T, timeout time.Duration, script func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	phoneErr := make(chan error, 1)
+	closed := make(chan struct{})
+	s, _ := newScriptedSession(t, func(p *scriptedPhone) Connector {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{subprotocol}})
+			if err != nil {
+				phoneErr <- err
+				return
+			}
+			defer ws.CloseNow()
+			p.conn = &wsChannel{conn: ws}
+			if err := p.handshake(ctx); err != nil {
+				phoneErr <- err
+			} else {
+				phoneErr <- script(ctx, p, ws)
+			}
+			// The desktop must close its socket: read until it does, with a minute to spare.
+			readCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer stop()
+			for {
+				if _, _, err := ws.Read(readCtx); err != nil {
+					if readCtx.Err() == nil {
+						close(closed)
+					}
+					return
+				}
+			}
+		}))
+		t.Cleanup(srv.Close)
+		return &Tunnel{BaseURL: func(string) string { return "ws" + strings.TrimPrefix(srv.URL, "http") }}
+	})
+	err := runSession(t, ctx, cancel, s, phoneErr)
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Error("the desktop left its socket to the tunnel open")
+	}
+	return err
+}
+
+func TestATunnelThatSendsWhatNoPhoneSendsIsRefused(t *testing.T) {
+	post := func(t *testing.T) []byte { return mustCBOR(t, map[int]any{1: phoneGetInfo(t)}) }
+	for _, tc := range []struct {
+		name   string
+		script func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error
+		want   error
+	}{
+		{"a message over the 1 MiB limit is a bad answer", func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error {
+			if err := p.send(ctx, post(t)); err != nil {
+				return err
+			}
+			if _, err := p.receive(ctx); err != nil {
+				return err
+			}
+			return ws.Write(ctx, websocket.MessageBinary, make([]byte, maxMessage+1))
+		}, ErrBadResponse},
+		{"a text message is a bad answer", func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error {
+			if err := p.send(ctx, post(t)); err != nil {
+				return err
+			}
+			if _, err := p.receive(ctx); err != nil {
+				return err
+			}
+			return ws.Write(ctx, websocket.MessageText, []byte("hello"))
+		}, ErrBadResponse},
+		{"an answer in fragments is put together", func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error {
+			if err := p.send(ctx, post(t)); err != nil {
+				return err
+			}
+			if _, err := p.receive(ctx); err != nil {
+				return err
+			}
+			ct, err := p.toDesk.Encrypt(nil, nil, pad(slices.Concat([]byte{msgCTAP, 0}, validAttestation(t, "localhost"))))
+			if err != nil {
+				return err
+			}
+			w, err := ws.Writer(ctx, websocket.MessageBinary)
+			if err != nil {
+				return err
+			}
+			for len(ct) > 0 {
+				n := min(len(ct), 7)
+				if _, err := w.Write(ct[:n]); err != nil {
+					return err
+				}
+				ct = ct[n:]
+			}
+			if err := w.Close(); err != nil {
+				return err
+			}
+			_, _ = p.receive(ctx) // shutdown
+			return nil
+		}, nil},
+		{"a tunnel closing after the handshake is the phone hanging up", func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error {
+			return ws.Close(websocket.StatusGoingAway, "")
+		}, ErrPhoneCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runOverWebSocket(t, 5*time.Second, tc.script)
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("error %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
