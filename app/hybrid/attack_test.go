@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -475,5 +476,222 @@ func TestATunnelThatSendsWhatNoPhoneSendsIsRefused(t *testing.T) {
 				t.Errorf("error %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestAdvertsFromStrangersAreNotTakenForThePhone(t *testing.T) {
+	other := make([]byte, qrSecretSize)
+	other[0] = 1
+	plain := [eidSize]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0x0a, 0x0b, 0x0c, 0, 0}
+	for _, tc := range []struct {
+		name    string
+		adverts func(secret []byte) []Advert
+		want    error  // nil: the session connects
+		domain  string // the tunnel domain it connects to
+	}{
+		{"short adverts are not a phone", func([]byte) []Advert {
+			var out []Advert
+			for n := range advertSize {
+				out = append(out, Advert{Data: make([]byte, n), Service: ServiceFIDO})
+			}
+			return out
+		}, ErrNoAdvert, ""},
+		{"an advert with a bad HMAC is another phone's", func(secret []byte) []Advert {
+			a := advertFor(secret, plain)
+			a[advertSize-1] ^= 1
+			return []Advert{{Data: a, Service: ServiceFIDO}}
+		}, ErrWrongPhone, ""},
+		{"a valid advert for another QR code is another phone's", func([]byte) []Advert {
+			return []Advert{{Data: advertFor(other, plain), Service: ServiceGoogle}}
+		}, ErrWrongPhone, ""},
+		{"a flood of strangers' adverts does not hide the phone", func(secret []byte) []Advert {
+			var out []Advert
+			for i := range 5000 {
+				d := make([]byte, advertSize+i%8)
+				d[0], d[1] = byte(i), byte(i>>8)
+				out = append(out, Advert{Data: d, Service: ServiceFIDO})
+			}
+			return append(out, Advert{Data: advertFor(secret, plain), Service: ServiceFIDO})
+		}, nil, "cable.ua5v.com"},
+		{"the phone's advert with a CTAP 2.3 suffix is taken", func(secret []byte) []Advert {
+			return []Advert{{Data: append(advertFor(secret, plain), 0xa1, 0x01, 0x18, 0x82), Service: ServiceFIDO}}
+		}, nil, "cable.ua5v.com"},
+		{"the highest domain ID is a hashed domain", func(secret []byte) []Advert {
+			p := plain
+			p[14], p[15] = 0xff, 0xff
+			return []Advert{{Data: advertFor(secret, p), Service: ServiceFIDO}}
+		}, nil, mustDomain(0xffff)},
+		{"an assigned but unknown domain ID is refused", func(secret []byte) []Advert {
+			p := plain
+			p[14] = 0xff
+			return []Advert{{Data: advertFor(secret, p), Service: ServiceFIDO}}
+		}, ErrPhoneUnsupported, ""},
+		{"a non-zero reserved byte is refused", func(secret []byte) []Advert {
+			p := plain
+			p[0] = 1
+			return []Advert{{Data: advertFor(secret, p), Service: ServiceFIDO}}
+		}, ErrPhoneUnsupported, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			air := newScriptedAir()
+			air.adverts = make(chan Advert, 6000)
+			var route *Route
+			s, err := NewSession(Config{
+				Adverts:       air,
+				AdvertTimeout: 300 * time.Millisecond,
+				Connector: connectorFunc(func(_ context.Context, r Route) (Channel, error) {
+					route = &r
+					return nil, ErrTunnelRefused
+				}),
+			}, RequestGetAssertion)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := ParseQR(s.QR().Text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range tc.adverts(q.Secret) {
+				air.adverts <- a
+			}
+			_, err = s.GetAssertion(t.Context(), GetAssertionRequest{ClientDataHash: make([]byte, 32), RPID: "localhost"}, nil)
+			if tc.want == nil {
+				if route == nil || route.Domain != tc.domain || route.RoutingID != [3]byte{0x0a, 0x0b, 0x0c} {
+					t.Fatalf("error %v, route %+v; want a connection to %s", err, route, tc.domain)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) || route != nil {
+				t.Errorf("error %v (route %+v), want %v", err, route, tc.want)
+			}
+		})
+	}
+}
+
+func mustDomain(id uint16) string {
+	d, ok := DecodeDomain(id)
+	if !ok {
+		panic(id)
+	}
+	return d
+}
+
+func TestAnAnswerThatIsNoHandshakeIsRefused(t *testing.T) {
+	valid := func(p *scriptedPhone) []byte {
+		k, _ := ecdh.P256().GenerateKey(rand.Reader)
+		return append(k.PublicKey().Bytes(), make([]byte, gcmTagSize)...)
+	}
+	for _, tc := range []struct {
+		name   string
+		answer func(p *scriptedPhone) []byte
+	}{
+		{"an empty answer", func(*scriptedPhone) []byte { return nil }},
+		{"an answer one byte short", func(p *scriptedPhone) []byte { return valid(p)[:handshakeMessageSize-1] }},
+		{"an answer one byte long", func(p *scriptedPhone) []byte { return append(valid(p), 0) }},
+		{"a point not on the curve", func(p *scriptedPhone) []byte {
+			a := valid(p)
+			a[64] ^= 1
+			return a
+		}},
+		{"the point at infinity", func(*scriptedPhone) []byte { return make([]byte, handshakeMessageSize) }},
+		{"a compressed point", func(p *scriptedPhone) []byte {
+			a := valid(p)
+			a[0] = 2
+			return a
+		}},
+		{"the desktop's own ephemeral key reflected", func(p *scriptedPhone) []byte { return nil }}, // replaced below
+		{"a valid point with a forged tag", valid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runScriptedHandshake(t, func(msg1 []byte, p *scriptedPhone) []byte {
+				if tc.name == "the desktop's own ephemeral key reflected" {
+					return msg1
+				}
+				return tc.answer(p)
+			})
+			if !errors.Is(err, ErrHandshake) {
+				t.Errorf("error %v, want ErrHandshake", err)
+			}
+		})
+	}
+}
+
+// runScriptedHandshake runs a makeCredential against a phone that answers the desktop's
+// first handshake message with answer(msg1).
+func runScriptedHandshake(t *testing.T, answer func(msg1 []byte, p *scriptedPhone) []byte) error {
+	t.Helper()
+	s, phone := newScriptedSession(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	phoneErr := make(chan error, 1)
+	go func() {
+		msg1, err := phone.conn.Receive(ctx)
+		if err != nil {
+			phoneErr <- err
+			return
+		}
+		phoneErr <- phone.conn.Send(ctx, answer(msg1, phone))
+	}()
+	return runSession(t, ctx, cancel, s, phoneErr)
+}
+
+// No goroutine of a transaction outlives it, whichever way it ends.
+func TestATransactionLeavesNoGoroutineBehind(t *testing.T) {
+	settle := func() int {
+		n := runtime.NumGoroutine()
+		for range 100 {
+			time.Sleep(20 * time.Millisecond)
+			if m := runtime.NumGoroutine(); m == n {
+				return n
+			} else {
+				n = m
+			}
+		}
+		return n
+	}
+	before := settle()
+	post := func(t *testing.T) []byte { return mustCBOR(t, map[int]any{1: phoneGetInfo(t)}) }
+	for range 3 {
+		t.Run("over a pipe", func(t *testing.T) {
+			_ = runScripted(t, 300*time.Millisecond, func(ctx context.Context, p *scriptedPhone) error {
+				_ = p.send(ctx, post(t))
+				<-ctx.Done()
+				return nil
+			})
+		})
+		t.Run("over a WebSocket", func(t *testing.T) {
+			_ = runOverWebSocket(t, 300*time.Millisecond, func(ctx context.Context, p *scriptedPhone, _ *websocket.Conn) error {
+				_ = p.send(ctx, post(t))
+				<-ctx.Done()
+				return nil
+			})
+		})
+		t.Run("cancelled by Close while scanning", func(t *testing.T) {
+			s, err := NewSession(Config{Adverts: newScriptedAir()}, RequestGetAssertion)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.AfterFunc(50*time.Millisecond, s.Close)
+			if _, err := s.GetAssertion(t.Context(), GetAssertionRequest{ClientDataHash: make([]byte, 32), RPID: "x"}, nil); !errors.Is(err, ErrCancelled) {
+				t.Errorf("error %v", err)
+			}
+		})
+	}
+	if after := settle(); after > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// When the transaction ends, the QR secret and the advert key are zeroed.
+func TestTheSessionsKeysAreZeroedWhenItEnds(t *testing.T) {
+	s, phone := newScriptedSession(t, nil)
+	secret, key := s.secret, s.eidKey
+	go func() { _ = phone.handshake(t.Context()); _ = phone.conn.Close() }()
+	if _, err := s.MakeCredential(t.Context(), MakeCredentialRequest{ClientDataHash: make([]byte, 32), RPID: "x", UserID: []byte{1}}, nil); !errors.Is(err, ErrPhoneCancelled) {
+		t.Fatalf("error %v", err)
+	}
+	if !bytes.Equal(secret, make([]byte, len(secret))) || !bytes.Equal(key, make([]byte, len(key))) || s.QR().Text != "" {
+		t.Errorf("after the transaction: secret %x, advert key %x, QR %q", secret, key, s.QR().Text)
 	}
 }
