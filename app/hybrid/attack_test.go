@@ -24,6 +24,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/flynn/noise"
+	"github.com/fxamacker/cbor/v2"
 
 	"github.com/nhs-passkeys/companion/internal/phonetest/noisep256"
 )
@@ -680,6 +681,38 @@ func TestATransactionLeavesNoGoroutineBehind(t *testing.T) {
 	if after := settle(); after > before {
 		buf := make([]byte, 1<<20)
 		t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// The phone's link secret comes in the post-handshake message (Android sends linking
+// information every time, CTAP 2.2 §11.5.1.6) and in update messages. With no LinkStore it
+// is dropped; either way no buffer the desktop read it into still holds it afterwards.
+func TestTheLinkSecretIsWipedFromWhatThePhoneSent(t *testing.T) {
+	linkSecret := bytes.Repeat([]byte{0x5e}, 32)
+	linking := mustCBOR(t, map[int]any{1: []byte{1}, 2: make([]byte, 8), 3: linkSecret, 4: make([]byte, 65), 5: "phone", 6: make([]byte, 32)})
+	s, _ := newScriptedSession(t, nil)
+	for _, tc := range []struct {
+		name string
+		msg  []byte
+		read func(s *Session, msg []byte) error
+	}{
+		{"a post-handshake message", mustCBOR(t, map[int]any{1: phoneGetInfo(t), 2: cbor.RawMessage(linking)}),
+			func(s *Session, msg []byte) error { _, _, err := s.postHandshake(msg, [32]byte{}, 0); return err }},
+		{"an update message", slices.Concat([]byte{msgUpdate}, mustCBOR(t, map[int]any{1: cbor.RawMessage(linking), 999: 1})),
+			func(s *Session, msg []byte) error { s.update(msg[1:], [32]byte{}, 0); return nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := bytes.Clone(tc.msg)
+			if !bytes.Contains(msg, linkSecret) {
+				t.Fatal("the message does not hold the link secret")
+			}
+			if err := tc.read(s, msg); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(msg, linkSecret[:8]) {
+				t.Errorf("the message still holds the link secret: %x", msg)
+			}
+		})
 	}
 }
 

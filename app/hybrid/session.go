@@ -239,12 +239,9 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	ph, info, revision, err := parsePostHandshake(msg)
+	info, revision, err := s.postHandshake(msg, hash, route.DomainID)
 	if err != nil {
 		return nil, err
-	}
-	if ph.Linking != nil {
-		s.remember(ph.Linking, hash, route.DomainID)
 	}
 
 	progress(ProgressOnPhone)
@@ -272,10 +269,7 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 			case msgCTAP:
 				msg = msg[1:]
 			case msgUpdate:
-				var u updateMessage
-				if strictDecMode.Unmarshal(msg[1:], &u) == nil && u.Linking != nil {
-					s.remember(u.Linking, hash, route.DomainID)
-				}
+				s.update(msg[1:], hash, route.DomainID)
 				continue
 			default: // 3 (JSON, digital credentials) and types newer than this desktop
 				continue
@@ -427,6 +421,35 @@ func receive(ctx context.Context, ch Channel, c *crypter) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
 	}
 	return msg, nil
+}
+
+// postHandshake reads the phone's post-handshake message and hands its linking
+// information, if any, to remember. The message and the linking information hold the
+// phone's link secret (CTAP 2.2 §11.5.1.6; Android sends it every time), so both are zeroed
+// here, whatever the outcome.
+func (s *Session) postHandshake(msg []byte, hash [32]byte, domainID uint16) (getInfo, int, error) {
+	defer clear(msg)
+	ph, info, revision, err := parsePostHandshake(msg)
+	defer clear(ph.Linking)
+	if err != nil {
+		return info, revision, err
+	}
+	if ph.Linking != nil {
+		s.remember(ph.Linking, hash, domainID)
+	}
+	return info, revision, nil
+}
+
+// update reads a revision-1 update message's body ({1: linking information}); a malformed
+// one is ignored (libwebauthn #288). Like postHandshake, it zeroes what held the link secret.
+func (s *Session) update(body []byte, hash [32]byte, domainID uint16) {
+	defer clear(body)
+	var u updateMessage
+	err := strictDecMode.Unmarshal(body, &u)
+	defer clear(u.Linking)
+	if err == nil && u.Linking != nil {
+		s.remember(u.Linking, hash, domainID)
+	}
 }
 
 // remember hands checked linking information to the LinkStore; without one, or when the
