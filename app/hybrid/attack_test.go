@@ -728,3 +728,93 @@ func TestTheSessionsKeysAreZeroedWhenItEnds(t *testing.T) {
 		t.Errorf("after the transaction: secret %x, advert key %x, QR %q", secret, key, s.QR().Text)
 	}
 }
+
+// slowStopAir is a scanner that takes a while to stop once its context ends (BlueZ's
+// StopDiscovery and RemoveMatch calls), and says when it has.
+type slowStopAir struct {
+	scriptedAir
+	stopped chan struct{}
+}
+
+func (a *slowStopAir) Adverts(ctx context.Context) (<-chan Advert, error) {
+	out := make(chan Advert)
+	go func() {
+		defer close(a.stopped)
+		defer close(out)
+		for {
+			select {
+			case <-ctx.Done():
+				time.Sleep(100 * time.Millisecond) // stopping the discovery
+				return
+			case adv := <-a.adverts:
+				select {
+				case out <- adv:
+				case <-ctx.Done():
+					time.Sleep(100 * time.Millisecond)
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// When a transaction's call returns, its Bluetooth scan has stopped (CTAP 2.2 §11.5.1.2:
+// the scan is only for this QR code): a kiosk's next patient does not find the computer
+// still scanning, and no scanner goroutine or bus connection is left behind.
+func TestTheScanHasStoppedWhenTheCallReturns(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		found bool // the phone's advert comes
+		cfg   func(*Config)
+		ctx   func(context.Context) (context.Context, context.CancelFunc)
+		want  error
+	}{
+		{"the phone is found", true, nil, nil, ErrTunnelRefused},
+		{"no phone before the advert timeout", false, func(c *Config) { c.AdvertTimeout = 100 * time.Millisecond }, nil, ErrNoAdvert},
+		{"no phone before the deadline", false, nil, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 100*time.Millisecond)
+		}, ErrNoAdvert},
+		{"cancelled while scanning", false, nil, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(100*time.Millisecond, cancel)
+			return ctx, cancel
+		}, ErrCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			air := &slowStopAir{scriptedAir: *newScriptedAir(), stopped: make(chan struct{})}
+			cfg := Config{Adverts: air, Connector: connectorFunc(func(context.Context, Route) (Channel, error) {
+				return nil, ErrTunnelRefused
+			})}
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			s, err := NewSession(cfg, RequestGetAssertion)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.found {
+				q, err := ParseQR(s.QR().Text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				air.adverts <- Advert{Data: advertFor(q.Secret, [eidSize]byte{}), Service: ServiceFIDO}
+			}
+			ctx := t.Context()
+			if tc.ctx != nil {
+				var cancel context.CancelFunc
+				ctx, cancel = tc.ctx(ctx)
+				defer cancel()
+			}
+			_, err = s.GetAssertion(ctx, GetAssertionRequest{ClientDataHash: make([]byte, 32), RPID: "x"}, nil)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("error %v, want %v", err, tc.want)
+			}
+			select {
+			case <-air.stopped:
+			default:
+				t.Error("the call returned while the scan was still running")
+			}
+		})
+	}
+}

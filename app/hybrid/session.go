@@ -296,14 +296,18 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 	if s.cfg.AdvertTimeout > 0 {
 		scanCtx, cancel = context.WithTimeout(ctx, s.cfg.AdvertTimeout)
 	}
-	defer cancel() // stops the scan
 	adverts, err := s.cfg.Adverts.Adverts(scanCtx)
 	if err != nil {
+		cancel()
 		if ctx.Err() != nil {
 			return Route{}, nil, ctxErr(ctx, ErrNoAdvert)
 		}
 		return Route{}, nil, fmt.Errorf("%w: %w", ErrBluetoothUnavailable, err)
 	}
+	defer func() {
+		cancel() // stops the scan
+		awaitScanEnd(adverts)
+	}()
 	foreign := 0 // caBLE adverts for another QR code
 	timedOut := func() error {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -348,6 +352,30 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 				TunnelID:  s.tunnelID,
 				Extra:     append([]byte(nil), a.Data[advertSize:]...),
 			}, p, nil
+		}
+	}
+}
+
+// scanStopGrace bounds the wait for a scanner to stop once its context has ended (BlueZ:
+// StopDiscovery and removing its signal matches, app/bluetooth's stopTimeout of 2 s).
+const scanStopGrace = 5 * time.Second
+
+// awaitScanEnd waits for the scanner to close adverts, as AdvertSource promises once its
+// context ends, so that when a transaction returns (or connects to the phone) the scan has
+// stopped: no discovery left running on the adapter, no scanner goroutine or bus
+// connection left behind. A scanner that breaks its promise is waited for no longer than
+// scanStopGrace.
+func awaitScanEnd(adverts <-chan Advert) {
+	grace := time.NewTimer(scanStopGrace)
+	defer grace.Stop()
+	for {
+		select {
+		case _, ok := <-adverts:
+			if !ok {
+				return
+			}
+		case <-grace.C:
+			return
 		}
 	}
 }
