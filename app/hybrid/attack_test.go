@@ -818,3 +818,45 @@ func TestTheScanHasStoppedWhenTheCallReturns(t *testing.T) {
 		})
 	}
 }
+
+// The QR code's text, byte for byte, for fixed keys: the CBOR map of CTAP 2.2 §11.5.1.1
+// (keys 0..5, canonical order, key 4 false with no LinkStore, key 6 left out) and its
+// digits (Chromium qr::BytesToDigits), computed independently (python3 + cryptography).
+func TestTheQRCodeTextIsTheSpecsEncodingByteForByte(t *testing.T) {
+	random := slices.Concat(
+		[]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}, // identity scalar
+		[]byte{0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f},                        // QR secret
+	)
+	s, err := NewSession(Config{
+		Adverts: newScriptedAir(),
+		Rand:    bytes.NewReader(random),
+		Now:     func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
+	}, RequestMakeCredential)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const want = "FIDO:/259847674485802620132995762365599757980909588774611262384688610511485088061703548564218649092938882819206271442587003550065014767631034640622167521100546109321447142404"
+	if got := s.QR().Text; got != want {
+		t.Errorf("QR text\n got %s\nwant %s", got, want)
+	}
+}
+
+// Hashed tunnel domains beyond the two published vectors (266, 0xF980), at the edges of
+// the range, computed independently (python3 hashlib) from Chromium's DecodeDomain.
+func TestHashedDomainsAtTheEdgesOfTheRange(t *testing.T) {
+	for id, want := range map[uint16]string{
+		256:    "cable.qz2ekwmnd332c.info",
+		1000:   "cable.pc4fnfcc7wy7c.com",
+		0xFFFF: "cable.lw6vahpb5pldb.net",
+	} {
+		if got, ok := DecodeDomain(id); !ok || got != want {
+			t.Errorf("domain %d: %q, %v; want %q", id, got, ok, want)
+		}
+	}
+	for _, id := range []uint16{2, 3, 100, 255} {
+		if got, ok := DecodeDomain(id); ok {
+			t.Errorf("domain %d (assigned, unknown): %q", id, got)
+		}
+	}
+}
