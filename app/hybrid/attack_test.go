@@ -11,6 +11,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -859,4 +860,27 @@ func TestHashedDomainsAtTheEdgesOfTheRange(t *testing.T) {
 			t.Errorf("domain %d (assigned, unknown): %q", id, got)
 		}
 	}
+}
+
+// The PSK of webauthn-rs' real advert (decrypt_known): Derive(qr_secret, salt = the
+// advert's 16-byte plaintext, purpose 3, 32 bytes), computed independently (python3
+// cryptography HKDF); no published vector covers purpose 3.
+func TestThePSKOfTheRealAdvertIsHKDFWithItsPlaintextAsSalt(t *testing.T) {
+	secret := mustHex(t, "01fea6f7c4807493dc256f9eacf756c9")
+	plain, ok := decryptAdvert(eidKey(secret), mustHex(t, "027d84ed6076b55e247c830f82955e4d126e7f43"))
+	if !ok || hex.EncodeToString(plain[:]) != "008bb5c5c9a44d913a5eb20265550000" {
+		t.Fatalf("advert plaintext %x, %v", plain, ok)
+	}
+	if got := hex.EncodeToString(psk(secret, plain[:])); got != "839f4fa0f797563fc485031e4bec7e60b0f07fbc58fcda6815c8e9b1eec698bb" {
+		t.Errorf("PSK %s", got)
+	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
