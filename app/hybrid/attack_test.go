@@ -10,7 +10,9 @@ import (
 	"crypto/aes"
 	"crypto/ecdh"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -883,4 +885,63 @@ func mustHex(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A tunnel server that answers the WebSocket request but not as a fido.cable WebSocket
+// refused the connection (ErrTunnelRefused: it answered), whatever is wrong with its
+// answer: another sub-protocol, none, or a broken upgrade.
+func TestATunnelAnswerThatIsNoFidoCableWebSocketIsARefusal(t *testing.T) {
+	accept := func(key string) string {
+		h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+		return base64.StdEncoding.EncodeToString(h[:])
+	}
+	for _, tc := range []struct {
+		name    string
+		headers func(r *http.Request) http.Header
+		status  int
+	}{
+		{"another sub-protocol", func(r *http.Request) http.Header {
+			return http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {accept(r.Header.Get("Sec-WebSocket-Key"))}, "Sec-Websocket-Protocol": {"chat"}}
+		}, http.StatusSwitchingProtocols},
+		{"no sub-protocol", func(r *http.Request) http.Header {
+			return http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {accept(r.Header.Get("Sec-WebSocket-Key"))}}
+		}, http.StatusSwitchingProtocols},
+		{"a wrong Sec-WebSocket-Accept", func(*http.Request) http.Header {
+			return http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {"AAAA"}, "Sec-Websocket-Protocol": {subprotocol}}
+		}, http.StatusSwitchingProtocols},
+		{"an upgrade to something else", func(r *http.Request) http.Header {
+			return http.Header{"Upgrade": {"h2c"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {accept(r.Header.Get("Sec-WebSocket-Key"))}, "Sec-Websocket-Protocol": {subprotocol}}
+		}, http.StatusSwitchingProtocols},
+		{"a plain page (a captive portal)", func(*http.Request) http.Header { return http.Header{} }, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tc.headers(r) {
+					w.Header()[k] = v
+				}
+				if tc.status != http.StatusSwitchingProtocols {
+					w.WriteHeader(tc.status)
+					return
+				}
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					return
+				}
+				defer conn.Close()
+				_, _ = buf.WriteString("HTTP/1.1 101 Switching Protocols\r\n")
+				_ = w.Header().Write(buf)
+				_, _ = buf.WriteString("\r\n")
+				_ = buf.Flush()
+			}))
+			defer srv.Close()
+			tunnel := &Tunnel{BaseURL: func(string) string { return "ws" + strings.TrimPrefix(srv.URL, "http") }, DialTimeout: 2 * time.Second}
+			ch, err := tunnel.Connect(t.Context(), Route{Domain: "cable.ua5v.com"})
+			if err == nil {
+				ch.Close()
+			}
+			if !errors.Is(err, ErrTunnelRefused) || errors.Is(err, ErrTunnelUnreachable) {
+				t.Errorf("error %v, want ErrTunnelRefused", err)
+			}
+		})
+	}
 }

@@ -157,6 +157,12 @@ func (t *Tunnel) Connect(ctx context.Context, route Route) (Channel, error) {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			return nil, fmt.Errorf("%w: %s answered HTTP %d", ErrTunnelRefused, route.Domain, resp.StatusCode)
 		}
+		if resp != nil {
+			// It answered 101, but not as a fido.cable WebSocket (another sub-protocol, a
+			// wrong Sec-WebSocket-Accept, an upgrade to something else; RFC 6455 §4.1): the
+			// server answered and refused, as when it selects no sub-protocol (below).
+			return nil, fmt.Errorf("%w: %s: %w", ErrTunnelRefused, route.Domain, err)
+		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrTunnelUnreachable, route.Domain, err)
 	}
 	if conn.Subprotocol() != subprotocol {
