@@ -742,8 +742,8 @@ type slowStopAir struct {
 func (a *slowStopAir) Adverts(ctx context.Context) (<-chan Advert, error) {
 	out := make(chan Advert)
 	go func() {
-		defer close(a.stopped)
-		defer close(out)
+		defer close(out)       // last, as a scanner does: once it has stopped
+		defer close(a.stopped) // the scan has stopped
 		for {
 			select {
 			case <-ctx.Done():
