@@ -195,17 +195,18 @@ func (p *scriptedPhone) send(ctx context.Context, msg []byte) error {
 	return p.conn.Send(ctx, ct)
 }
 
-// receive reads and decrypts one message from the desktop.
-func (p *scriptedPhone) receive(ctx context.Context) ([]byte, error) {
+// receive reads one message from the desktop and checks it decrypts.
+func (p *scriptedPhone) receive(ctx context.Context) error {
 	ct, err := p.conn.Receive(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	padded, err := p.toPhone.Decrypt(nil, nil, ct)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return unpad(padded)
+	_, err = unpad(padded)
+	return err
 }
 
 // phoneGetInfo is a phone's getInfo answer.
@@ -271,7 +272,7 @@ func validAttestation(t *testing.T, rpID string) []byte {
 
 func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testing.T) {
 	post := func(t *testing.T) []byte { return mustCBOR(t, map[int]any{1: phoneGetInfo(t)}) }
-	answer := func(t *testing.T, status byte, body []byte) []byte {
+	answer := func(status byte, body []byte) []byte {
 		return slices.Concat([]byte{msgCTAP, status}, body)
 	}
 	// honest sends the post-handshake message, reads the command and answers with msgs.
@@ -281,7 +282,7 @@ func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testin
 				if err := p.send(ctx, post(t)); err != nil {
 					return err
 				}
-				if _, err := p.receive(ctx); err != nil {
+				if err := p.receive(ctx); err != nil {
 					return err
 				}
 				for _, m := range msgs {
@@ -289,7 +290,7 @@ func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testin
 						return err
 					}
 				}
-				_, _ = p.receive(ctx) // shutdown
+				_ = p.receive(ctx) // shutdown
 				return nil
 			}
 		}
@@ -299,7 +300,7 @@ func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testin
 		script func(t *testing.T) func(context.Context, *scriptedPhone) error
 		want   error
 	}{
-		{"an honest phone's answer is taken", honest(func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "localhost")) }), nil},
+		{"an honest phone's answer is taken", honest(func(t *testing.T) []byte { return answer(0, validAttestation(t, "localhost")) }), nil},
 		{"a post-handshake message that is not CBOR is refused", func(t *testing.T) func(context.Context, *scriptedPhone) error {
 			return func(ctx context.Context, p *scriptedPhone) error { return p.send(ctx, []byte{0xff, 0xfe, 0xfd}) }
 		}, ErrBadResponse},
@@ -313,7 +314,7 @@ func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testin
 					return err
 				}
 				_ = p.conn.Send(ctx, ct)
-				if _, err := p.receive(ctx); err != nil {
+				if err := p.receive(ctx); err != nil {
 					return err
 				}
 				return p.conn.Send(ctx, ct)
@@ -322,27 +323,27 @@ func TestAPhoneOrTunnelThatBreaksTheProtocolAfterTheHandshakeIsRefused(t *testin
 		{"messages out of order are refused", func(t *testing.T) func(context.Context, *scriptedPhone) error {
 			return func(ctx context.Context, p *scriptedPhone) error {
 				first, _ := p.toDesk.Encrypt(nil, nil, pad(post(t)))
-				second, _ := p.toDesk.Encrypt(nil, nil, pad(answer(t, 0, validAttestation(t, "localhost"))))
+				second, _ := p.toDesk.Encrypt(nil, nil, pad(answer(0, validAttestation(t, "localhost"))))
 				_ = p.conn.Send(ctx, second)
 				return p.conn.Send(ctx, first)
 			}
 		}, ErrBadResponse},
-		{"an unknown CTAP status is refused", honest(func(t *testing.T) []byte { return answer(t, 0x7f, nil) }), ErrBadResponse},
+		{"an unknown CTAP status is refused", honest(func(t *testing.T) []byte { return answer(0x7f, nil) }), ErrBadResponse},
 		{"an answer with trailing bytes is refused", honest(func(t *testing.T) []byte {
-			return answer(t, 0, append(validAttestation(t, "localhost"), 0))
+			return answer(0, append(validAttestation(t, "localhost"), 0))
 		}), ErrBadResponse},
-		{"an answer for another RP ID is refused", honest(func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "evil.example")) }), ErrBadResponse},
+		{"an answer for another RP ID is refused", honest(func(t *testing.T) []byte { return answer(0, validAttestation(t, "evil.example")) }), ErrBadResponse},
 		{"a malformed update message is ignored", honest(
 			func(t *testing.T) []byte { return []byte{msgUpdate, 0xff} },
 			func(t *testing.T) []byte { return []byte{msgUpdate} },
 			func(t *testing.T) []byte {
 				return slices.Concat([]byte{msgUpdate}, mustCBOR(t, map[int]any{1: []byte{1}, 999: 1}))
 			},
-			func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "localhost")) }), nil},
+			func(t *testing.T) []byte { return answer(0, validAttestation(t, "localhost")) }), nil},
 		{"messages of unknown types are skipped", honest(
 			func(t *testing.T) []byte { return []byte{3, '{', '}'} },
 			func(t *testing.T) []byte { return []byte{0x42} },
-			func(t *testing.T) []byte { return answer(t, 0, validAttestation(t, "localhost")) }), nil},
+			func(t *testing.T) []byte { return answer(0, validAttestation(t, "localhost")) }), nil},
 		{"an empty message is refused", honest(func(t *testing.T) []byte { return nil }), ErrBadResponse},
 		{"a phone that answers nothing times out", func(t *testing.T) func(context.Context, *scriptedPhone) error {
 			return func(ctx context.Context, p *scriptedPhone) error {
@@ -386,7 +387,7 @@ func runOverWebSocket(t *testing.T, timeout time.Duration, script func(ctx conte
 				phoneErr <- err
 				return
 			}
-			defer ws.CloseNow()
+			defer func() { _ = ws.CloseNow() }()
 			p.conn = &wsChannel{conn: ws}
 			if err := p.handshake(ctx); err != nil {
 				phoneErr <- err
@@ -428,7 +429,7 @@ func TestATunnelThatSendsWhatNoPhoneSendsIsRefused(t *testing.T) {
 			if err := p.send(ctx, post(t)); err != nil {
 				return err
 			}
-			if _, err := p.receive(ctx); err != nil {
+			if err := p.receive(ctx); err != nil {
 				return err
 			}
 			return ws.Write(ctx, websocket.MessageBinary, make([]byte, maxMessage+1))
@@ -437,7 +438,7 @@ func TestATunnelThatSendsWhatNoPhoneSendsIsRefused(t *testing.T) {
 			if err := p.send(ctx, post(t)); err != nil {
 				return err
 			}
-			if _, err := p.receive(ctx); err != nil {
+			if err := p.receive(ctx); err != nil {
 				return err
 			}
 			return ws.Write(ctx, websocket.MessageText, []byte("hello"))
@@ -446,7 +447,7 @@ func TestATunnelThatSendsWhatNoPhoneSendsIsRefused(t *testing.T) {
 			if err := p.send(ctx, post(t)); err != nil {
 				return err
 			}
-			if _, err := p.receive(ctx); err != nil {
+			if err := p.receive(ctx); err != nil {
 				return err
 			}
 			ct, err := p.toDesk.Encrypt(nil, nil, pad(slices.Concat([]byte{msgCTAP, 0}, validAttestation(t, "localhost"))))
@@ -467,7 +468,7 @@ func TestATunnelThatSendsWhatNoPhoneSendsIsRefused(t *testing.T) {
 			if err := w.Close(); err != nil {
 				return err
 			}
-			_, _ = p.receive(ctx) // shutdown
+			_ = p.receive(ctx) // shutdown
 			return nil
 		}, nil},
 		{"a tunnel closing after the handshake is the phone hanging up", func(ctx context.Context, p *scriptedPhone, ws *websocket.Conn) error {
@@ -581,39 +582,36 @@ func mustDomain(id uint16) string {
 }
 
 func TestAnAnswerThatIsNoHandshakeIsRefused(t *testing.T) {
-	valid := func(p *scriptedPhone) []byte {
-		k, _ := ecdh.P256().GenerateKey(rand.Reader)
+	valid := func() []byte { // a point on the curve, and a tag that cannot be right
+		k, err := ecdh.P256().GenerateKey(rand.Reader)
+		if err != nil {
+			panic(err) // called on the phone's goroutine, where t.Fatal may not be
+		}
 		return append(k.PublicKey().Bytes(), make([]byte, gcmTagSize)...)
 	}
 	for _, tc := range []struct {
 		name   string
-		answer func(p *scriptedPhone) []byte
+		answer func(msg1 []byte) []byte
 	}{
-		{"an empty answer", func(*scriptedPhone) []byte { return nil }},
-		{"an answer one byte short", func(p *scriptedPhone) []byte { return valid(p)[:handshakeMessageSize-1] }},
-		{"an answer one byte long", func(p *scriptedPhone) []byte { return append(valid(p), 0) }},
-		{"a point not on the curve", func(p *scriptedPhone) []byte {
-			a := valid(p)
+		{"an empty answer", func([]byte) []byte { return nil }},
+		{"an answer one byte short", func([]byte) []byte { return valid()[:handshakeMessageSize-1] }},
+		{"an answer one byte long", func([]byte) []byte { return append(valid(), 0) }},
+		{"a point not on the curve", func([]byte) []byte {
+			a := valid()
 			a[64] ^= 1
 			return a
 		}},
-		{"the point at infinity", func(*scriptedPhone) []byte { return make([]byte, handshakeMessageSize) }},
-		{"a compressed point", func(p *scriptedPhone) []byte {
-			a := valid(p)
+		{"the point at infinity", func([]byte) []byte { return make([]byte, handshakeMessageSize) }},
+		{"a compressed point", func([]byte) []byte {
+			a := valid()
 			a[0] = 2
 			return a
 		}},
-		{"the desktop's own ephemeral key reflected", func(p *scriptedPhone) []byte { return nil }}, // replaced below
-		{"a valid point with a forged tag", valid},
+		{"the desktop's own message reflected", func(msg1 []byte) []byte { return msg1 }},
+		{"a valid point with a forged tag", func([]byte) []byte { return valid() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := runScriptedHandshake(t, func(msg1 []byte, p *scriptedPhone) []byte {
-				if tc.name == "the desktop's own ephemeral key reflected" {
-					return msg1
-				}
-				return tc.answer(p)
-			})
-			if !errors.Is(err, ErrHandshake) {
+			if err := runScriptedHandshake(t, tc.answer); !errors.Is(err, ErrHandshake) {
 				t.Errorf("error %v, want ErrHandshake", err)
 			}
 		})
@@ -622,7 +620,7 @@ func TestAnAnswerThatIsNoHandshakeIsRefused(t *testing.T) {
 
 // runScriptedHandshake runs a makeCredential against a phone that answers the desktop's
 // first handshake message with answer(msg1).
-func runScriptedHandshake(t *testing.T, answer func(msg1 []byte, p *scriptedPhone) []byte) error {
+func runScriptedHandshake(t *testing.T, answer func(msg1 []byte) []byte) error {
 	t.Helper()
 	s, phone := newScriptedSession(t, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
@@ -634,22 +632,22 @@ func runScriptedHandshake(t *testing.T, answer func(msg1 []byte, p *scriptedPhon
 			phoneErr <- err
 			return
 		}
-		phoneErr <- phone.conn.Send(ctx, answer(msg1, phone))
+		phoneErr <- phone.conn.Send(ctx, answer(msg1))
 	}()
 	return runSession(t, ctx, cancel, s, phoneErr)
 }
 
 // No goroutine of a transaction outlives it, whichever way it ends.
 func TestATransactionLeavesNoGoroutineBehind(t *testing.T) {
-	settle := func() int {
+	settle := func() int { // the count once it stops changing
 		n := runtime.NumGoroutine()
 		for range 100 {
 			time.Sleep(20 * time.Millisecond)
-			if m := runtime.NumGoroutine(); m == n {
-				return n
-			} else {
-				n = m
+			m := runtime.NumGoroutine()
+			if m == n {
+				break
 			}
+			n = m
 		}
 		return n
 	}
