@@ -943,3 +943,36 @@ func TestATunnelAnswerThatIsNoFidoCableWebSocketIsARefusal(t *testing.T) {
 		})
 	}
 }
+
+// neverClosingAir breaks AdvertSource's promise: its channel never closes.
+type neverClosingAir struct{ adverts chan Advert }
+
+func (a neverClosingAir) Adverts(context.Context) (<-chan Advert, error) { return a.adverts, nil }
+
+// Waiting for the scan to stop neither holds up the connection to the phone nor, with a
+// scanner that never says it has stopped, the call for longer than scanStopGrace.
+func TestAScannerThatNeverSaysItStoppedHoldsNothingUp(t *testing.T) {
+	air := neverClosingAir{adverts: make(chan Advert, 1)}
+	var connectedAfter time.Duration
+	start := time.Now()
+	s, err := NewSession(Config{Adverts: air, Connector: connectorFunc(func(context.Context, Route) (Channel, error) {
+		connectedAfter = time.Since(start)
+		return nil, ErrTunnelRefused
+	})}, RequestGetAssertion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParseQR(s.QR().Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	air.adverts <- Advert{Data: advertFor(q.Secret, [eidSize]byte{}), Service: ServiceFIDO}
+	_, err = s.GetAssertion(t.Context(), GetAssertionRequest{ClientDataHash: make([]byte, 32), RPID: "x"}, nil)
+	took := time.Since(start)
+	if !errors.Is(err, ErrTunnelRefused) {
+		t.Fatalf("error %v", err)
+	}
+	if connectedAfter > time.Second || took > scanStopGrace+time.Second {
+		t.Errorf("connected after %v, returned after %v (grace %v)", connectedAfter, took, scanStopGrace)
+	}
+}

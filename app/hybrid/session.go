@@ -209,7 +209,10 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 	}
 
 	progress(ProgressScanning)
-	route, psk, err := s.scan(ctx)
+	route, psk, scanEnded, err := s.scan(ctx)
+	// The scan is stopping already; the call returns once it has (awaitScanEnd), but the
+	// phone need not wait for that.
+	defer scanEnded()
 	if err != nil {
 		return nil, err
 	}
@@ -290,24 +293,23 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 }
 
 // scan waits for the first advert that decrypts with this QR code's key and returns where
-// the phone waits and the PSK its plaintext gives.
-func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
+// the phone waits and the PSK its plaintext gives. It has stopped the scan (cancelled its
+// context) when it returns; the function it returns waits until the scanner says it has
+// stopped.
+func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 	scanCtx, cancel := context.WithCancel(ctx)
 	if s.cfg.AdvertTimeout > 0 {
 		scanCtx, cancel = context.WithTimeout(ctx, s.cfg.AdvertTimeout)
 	}
+	defer cancel() // stops the scan
 	adverts, err := s.cfg.Adverts.Adverts(scanCtx)
 	if err != nil {
-		cancel()
 		if ctx.Err() != nil {
-			return Route{}, nil, ctxErr(ctx, ErrNoAdvert)
+			return Route{}, nil, func() {}, ctxErr(ctx, ErrNoAdvert)
 		}
-		return Route{}, nil, fmt.Errorf("%w: %w", ErrBluetoothUnavailable, err)
+		return Route{}, nil, func() {}, fmt.Errorf("%w: %w", ErrBluetoothUnavailable, err)
 	}
-	defer func() {
-		cancel() // stops the scan
-		awaitScanEnd(adverts)
-	}()
+	ended := func() { awaitScanEnd(adverts) }
 	foreign := 0 // caBLE adverts for another QR code
 	timedOut := func() error {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -321,13 +323,13 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 	for {
 		select {
 		case <-scanCtx.Done():
-			return Route{}, nil, timedOut()
+			return Route{}, nil, ended, timedOut()
 		case a, ok := <-adverts:
 			if !ok {
 				if scanCtx.Err() != nil {
-					return Route{}, nil, timedOut()
+					return Route{}, nil, ended, timedOut()
 				}
-				return Route{}, nil, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
+				return Route{}, nil, ended, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
 			}
 			plain, ok := decryptAdvert(s.eidKey, a.Data)
 			if !ok {
@@ -339,7 +341,7 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 			e, err := parseEID(plain)
 			if err != nil {
 				clear(plain[:])
-				return Route{}, nil, err
+				return Route{}, nil, ended, err
 			}
 			domain, _ := DecodeDomain(e.DomainID)
 			p := psk(s.secret, plain[:])
@@ -351,18 +353,18 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 				RoutingID: e.RoutingID,
 				TunnelID:  s.tunnelID,
 				Extra:     append([]byte(nil), a.Data[advertSize:]...),
-			}, p, nil
+			}, p, ended, nil
 		}
 	}
 }
 
-// scanStopGrace bounds the wait for a scanner to stop once its context has ended (BlueZ:
-// StopDiscovery and removing its signal matches, app/bluetooth's stopTimeout of 2 s).
-const scanStopGrace = 5 * time.Second
+// scanStopGrace bounds the wait for a scanner to stop once its context has ended: just over
+// app/bluetooth's stopTimeout (2 s), which bounds BlueZ's StopDiscovery and the removal of
+// its signal matches together.
+const scanStopGrace = 2500 * time.Millisecond
 
 // awaitScanEnd waits for the scanner to close adverts, as AdvertSource promises once its
-// context ends, so that when a transaction returns (or connects to the phone) the scan has
-// stopped: no discovery left running on the adapter, no scanner goroutine or bus
+// context ends, so that when a transaction returns the scan has stopped: no discovery left running on the adapter, no scanner goroutine or bus
 // connection left behind. A scanner that breaks its promise is waited for no longer than
 // scanStopGrace.
 func awaitScanEnd(adverts <-chan Advert) {
