@@ -83,6 +83,11 @@ func (p *pipe) Send(ctx context.Context, msg []byte) error {
 
 func (p *pipe) Receive(ctx context.Context) ([]byte, error) {
 	select {
+	case m := <-p.in: // what was sent before the other end closed comes first
+		return m, nil
+	default:
+	}
+	select {
 	case m := <-p.in:
 		return m, nil
 	case <-p.done:
@@ -541,9 +546,15 @@ func TestAdvertsFromStrangersAreNotTakenForThePhone(t *testing.T) {
 			air := newScriptedAir()
 			air.adverts = make(chan Advert, 6000)
 			var route *Route
+			// Long enough to go through the flood on a loaded machine under -race when the
+			// phone's advert comes; short when none does.
+			timeout := 300 * time.Millisecond
+			if tc.want == nil {
+				timeout = 20 * time.Second
+			}
 			s, err := NewSession(Config{
 				Adverts:       air,
-				AdvertTimeout: 300 * time.Millisecond,
+				AdvertTimeout: timeout,
 				Connector: connectorFunc(func(_ context.Context, r Route) (Channel, error) {
 					route = &r
 					return nil, ErrTunnelRefused
