@@ -987,3 +987,27 @@ func TestAScannerThatNeverSaysItStoppedHoldsNothingUp(t *testing.T) {
 		t.Errorf("connected after %v, returned after %v (grace %v)", connectedAfter, took, scanStopGrace)
 	}
 }
+
+// What a phone sends never goes into an error's text (doc.go: no error text or log holds
+// the phone's answer): a phone cannot write its own words, of up to a megabyte, into the
+// app's log through a refusal.
+func TestAPhonesOwnWordsStayOutOfTheErrorText(t *testing.T) {
+	words := strings.Repeat("phone-said-this ", 4096)
+	getInfo := func(versions []string) []byte {
+		return mustCBOR(t, map[int]any{1: versions, 3: make([]byte, 16)})
+	}
+	for name, msg := range map[string][]byte{
+		"CTAP versions it does not speak": mustCBOR(t, map[int]any{1: getInfo([]string{words, "U2F_V2"})}),
+		"features other than CTAP":        mustCBOR(t, map[int]any{1: getInfo([]string{"FIDO_2_1"}), 3: []string{words, "dc"}}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, _, err := parsePostHandshake(msg)
+			if !errors.Is(err, ErrPhoneUnsupported) {
+				t.Fatalf("error %v, want ErrPhoneUnsupported", err)
+			}
+			if text := err.Error(); strings.Contains(text, "phone-said-this") || len(text) > 200 {
+				t.Errorf("the error's text holds what the phone said (%d bytes): %.200s", len(text), text)
+			}
+		})
+	}
+}
