@@ -922,6 +922,9 @@ func TestATunnelAnswerThatIsNoFidoCableWebSocketIsARefusal(t *testing.T) {
 			return http.Header{"Upgrade": {"h2c"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {accept(r.Header.Get("Sec-WebSocket-Key"))}, "Sec-Websocket-Protocol": {subprotocol}}
 		}, http.StatusSwitchingProtocols},
 		{"a plain page (a captive portal)", func(*http.Request) http.Header { return http.Header{} }, http.StatusOK},
+		{"a sub-protocol of the server's own long words", func(r *http.Request) http.Header {
+			return http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {accept(r.Header.Get("Sec-WebSocket-Key"))}, "Sec-Websocket-Protocol": {strings.Repeat("server-said-this-", 4096)}}
+		}, http.StatusSwitchingProtocols},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -949,7 +952,11 @@ func TestATunnelAnswerThatIsNoFidoCableWebSocketIsARefusal(t *testing.T) {
 				ch.Close()
 			}
 			if !errors.Is(err, ErrTunnelRefused) || errors.Is(err, ErrTunnelUnreachable) {
-				t.Errorf("error %v, want ErrTunnelRefused", err)
+				t.Errorf("error %.300v, want ErrTunnelRefused", err)
+			}
+			// The server's words do not go into the error's text, which the ceremony logs.
+			if text := err.Error(); strings.Contains(text, "server-said-this") || len(text) > 300 {
+				t.Errorf("the error's text holds what the server said (%d bytes): %.300s", len(text), text)
 			}
 		})
 	}

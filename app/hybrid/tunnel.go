@@ -161,7 +161,9 @@ func (t *Tunnel) Connect(ctx context.Context, route Route) (Channel, error) {
 			// It answered 101, but not as a fido.cable WebSocket (another sub-protocol, a
 			// wrong Sec-WebSocket-Accept, an upgrade to something else; RFC 6455 §4.1): the
 			// server answered and refused, as when it selects no sub-protocol (below).
-			return nil, fmt.Errorf("%w: %s: %w", ErrTunnelRefused, route.Domain, err)
+			// websocket's error quotes the server's headers, which can be long and are the
+			// server's own words: they stay out of this error's text, which is logged.
+			return nil, fmt.Errorf("%w: %s answered 101 but not as a %s WebSocket", ErrTunnelRefused, route.Domain, subprotocol)
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrTunnelUnreachable, route.Domain, err)
 	}
