@@ -76,7 +76,8 @@ func transact(t *testing.T, w *world, phone *simphone.Phone, tunnel *faketunnel.
 }
 
 // stopsDiscovering waits for the scan a Session ended to stop its discovery (the Session
-// does not wait for the scanner to finish).
+// waits for the scanner to finish, so this should not have to wait;
+// TestWhenATransactionReturnsTheAdapterIsNoLongerDiscovering checks that it need not).
 func stopsDiscovering(t *testing.T, w *world) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); w.bluez.Discovering("hci0"); {
@@ -192,5 +193,40 @@ func TestATransactionThatCannotFindThePhoneIsExplained(t *testing.T) {
 			}
 			stopsDiscovering(t, w)
 		})
+	}
+}
+
+// When a transaction returns, whichever way, BlueZ's discovery has stopped already: a
+// kiosk's next patient does not find the computer still scanning for the last one's phone.
+func TestWhenATransactionReturnsTheAdapterIsNoLongerDiscovering(t *testing.T) {
+	w := newWorld(t)
+	w.bluez.AddAdapter("hci0")
+	tunnel := faketunnel.New(t, faketunnel.Relay)
+	air := simphone.NewAir()
+	relay(t, air, w)
+	phone := &simphone.Phone{Tunnel: tunnel.URL(), Air: air}
+	for i, tc := range []struct {
+		name      string
+		behaviour simphone.Behaviour
+		timeout   time.Duration
+	}{
+		{"the phone is found and answers", simphone.Confirm, 0},
+		{"no phone before the time runs out", simphone.Silent, 200 * time.Millisecond},
+		{"again, the phone is found and answers", simphone.Confirm, 0},
+		{"again, no phone before the time runs out", simphone.Silent, 200 * time.Millisecond},
+	} {
+		phone.Behaviour = tc.behaviour
+		request := hybrid.RequestGetAssertion
+		if i == 0 {
+			request = hybrid.RequestMakeCredential
+		}
+		err, _ := transact(t, w, phone, tunnel, request, tc.timeout, nil)
+		if (err == nil) != (tc.behaviour == simphone.Confirm) {
+			t.Errorf("%s: error %v", tc.name, err)
+		}
+		if w.bluez.Discovering("hci0") {
+			t.Errorf("%s: the adapter is still discovering when the transaction returns", tc.name)
+		}
+		stopsDiscovering(t, w)
 	}
 }

@@ -34,7 +34,8 @@ type Advert struct {
 // connects to the phone or advertises itself in a QR-initiated transaction.
 type AdvertSource interface {
 	// Adverts starts scanning and sends every service datum seen until ctx ends, then closes
-	// the channel. The scan is passive: duplicates should be reported (BlueZ DuplicateData),
+	// the channel once the scan has stopped: a Session waits for that close (a few seconds
+	// at most) before its call returns, so that no scan outlives its transaction. The scan is passive: duplicates should be reported (BlueZ DuplicateData),
 	// because the phone's advert can come late. An error means the scan could not start
 	// (no adapter, powered off, no permission): the Session returns ErrBluetoothUnavailable,
 	// and the error should wrap the reason when the scanner knows it (ErrNoBluetoothAdapter,

@@ -274,12 +274,14 @@ func parsePostHandshake(msg []byte) (ph postHandshake, info getInfo, revision in
 		return ph, info, revision, fmt.Errorf("%w: getInfo: %w", ErrBadResponse, err)
 	}
 	if len(ph.Features) > 0 && !slices.Contains(ph.Features, "ctap") {
-		return ph, info, revision, fmt.Errorf("%w: the phone offers %q, not CTAP", ErrPhoneUnsupported, ph.Features)
+		// Counts, not the strings: no error text holds the phone's answer (doc.go), which can
+		// be up to a megabyte of its own words.
+		return ph, info, revision, fmt.Errorf("%w: none of the phone's %d features is \"ctap\"", ErrPhoneUnsupported, len(ph.Features))
 	}
 	if !slices.ContainsFunc(info.Versions, func(v string) bool {
 		return v == "FIDO_2_0" || v == "FIDO_2_1" || v == "FIDO_2_2" || v == "FIDO_2_1_PRE"
 	}) {
-		return ph, info, revision, fmt.Errorf("%w: the phone's CTAP versions are %q", ErrPhoneUnsupported, info.Versions)
+		return ph, info, revision, fmt.Errorf("%w: none of the phone's %d CTAP versions is FIDO_2_x", ErrPhoneUnsupported, len(info.Versions))
 	}
 	return ph, info, revision, nil
 }

@@ -209,7 +209,10 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 	}
 
 	progress(ProgressScanning)
-	route, psk, err := s.scan(ctx)
+	route, psk, scanEnded, err := s.scan(ctx)
+	// The scan is stopping already; the call returns once it has (awaitScanEnd), but the
+	// phone need not wait for that.
+	defer scanEnded()
 	if err != nil {
 		return nil, err
 	}
@@ -239,12 +242,9 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	ph, info, revision, err := parsePostHandshake(msg)
+	info, revision, err := s.postHandshake(msg, hash, route.DomainID)
 	if err != nil {
 		return nil, err
-	}
-	if ph.Linking != nil {
-		s.remember(ph.Linking, hash, route.DomainID)
 	}
 
 	progress(ProgressOnPhone)
@@ -272,10 +272,7 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 			case msgCTAP:
 				msg = msg[1:]
 			case msgUpdate:
-				var u updateMessage
-				if strictDecMode.Unmarshal(msg[1:], &u) == nil && u.Linking != nil {
-					s.remember(u.Linking, hash, route.DomainID)
-				}
+				s.update(msg[1:], hash, route.DomainID)
 				continue
 			default: // 3 (JSON, digital credentials) and types newer than this desktop
 				continue
@@ -296,8 +293,10 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 }
 
 // scan waits for the first advert that decrypts with this QR code's key and returns where
-// the phone waits and the PSK its plaintext gives.
-func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
+// the phone waits and the PSK its plaintext gives. It has stopped the scan (cancelled its
+// context) when it returns; the function it returns waits until the scanner says it has
+// stopped.
+func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 	scanCtx, cancel := context.WithCancel(ctx)
 	if s.cfg.AdvertTimeout > 0 {
 		scanCtx, cancel = context.WithTimeout(ctx, s.cfg.AdvertTimeout)
@@ -306,10 +305,11 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 	adverts, err := s.cfg.Adverts.Adverts(scanCtx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Route{}, nil, ctxErr(ctx, ErrNoAdvert)
+			return Route{}, nil, func() {}, ctxErr(ctx, ErrNoAdvert)
 		}
-		return Route{}, nil, fmt.Errorf("%w: %w", ErrBluetoothUnavailable, err)
+		return Route{}, nil, func() {}, fmt.Errorf("%w: %w", ErrBluetoothUnavailable, err)
 	}
+	ended := func() { awaitScanEnd(adverts) }
 	foreign := 0 // caBLE adverts for another QR code
 	timedOut := func() error {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -323,13 +323,13 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 	for {
 		select {
 		case <-scanCtx.Done():
-			return Route{}, nil, timedOut()
+			return Route{}, nil, ended, timedOut()
 		case a, ok := <-adverts:
 			if !ok {
 				if scanCtx.Err() != nil {
-					return Route{}, nil, timedOut()
+					return Route{}, nil, ended, timedOut()
 				}
-				return Route{}, nil, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
+				return Route{}, nil, ended, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
 			}
 			plain, ok := decryptAdvert(s.eidKey, a.Data)
 			if !ok {
@@ -341,7 +341,7 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 			e, err := parseEID(plain)
 			if err != nil {
 				clear(plain[:])
-				return Route{}, nil, err
+				return Route{}, nil, ended, err
 			}
 			domain, _ := DecodeDomain(e.DomainID)
 			p := psk(s.secret, plain[:])
@@ -353,7 +353,31 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, error) {
 				RoutingID: e.RoutingID,
 				TunnelID:  s.tunnelID,
 				Extra:     append([]byte(nil), a.Data[advertSize:]...),
-			}, p, nil
+			}, p, ended, nil
+		}
+	}
+}
+
+// scanStopGrace bounds the wait for a scanner to stop once its context has ended: just over
+// app/bluetooth's stopTimeout (2 s), which bounds BlueZ's StopDiscovery and the removal of
+// its signal matches together.
+const scanStopGrace = 2500 * time.Millisecond
+
+// awaitScanEnd waits for the scanner to close adverts, as AdvertSource promises once its
+// context ends, so that when a transaction returns the scan has stopped: no discovery left running on the adapter, no scanner goroutine or bus
+// connection left behind. A scanner that breaks its promise is waited for no longer than
+// scanStopGrace.
+func awaitScanEnd(adverts <-chan Advert) {
+	grace := time.NewTimer(scanStopGrace)
+	defer grace.Stop()
+	for {
+		select {
+		case _, ok := <-adverts:
+			if !ok {
+				return
+			}
+		case <-grace.C:
+			return
 		}
 	}
 }
@@ -417,6 +441,9 @@ func receive(ctx context.Context, ch Channel, c *crypter) ([]byte, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: the phone hung up: %w", ErrPhoneCancelled, err)
 		}
+		if errors.Is(err, errNotAMessage) {
+			return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
+		}
 		return nil, fmt.Errorf("%w: the connection was lost: %w", ErrTunnelUnreachable, err)
 	}
 	msg, err := c.decrypt(ct)
@@ -424,6 +451,35 @@ func receive(ctx context.Context, ch Channel, c *crypter) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
 	}
 	return msg, nil
+}
+
+// postHandshake reads the phone's post-handshake message and hands its linking
+// information, if any, to remember. The message and the linking information hold the
+// phone's link secret (CTAP 2.2 §11.5.1.6; Android sends it every time), so both are zeroed
+// here, whatever the outcome.
+func (s *Session) postHandshake(msg []byte, hash [32]byte, domainID uint16) (getInfo, int, error) {
+	defer clear(msg)
+	ph, info, revision, err := parsePostHandshake(msg)
+	defer clear(ph.Linking)
+	if err != nil {
+		return info, revision, err
+	}
+	if ph.Linking != nil {
+		s.remember(ph.Linking, hash, domainID)
+	}
+	return info, revision, nil
+}
+
+// update reads a revision-1 update message's body ({1: linking information}); a malformed
+// one is ignored (libwebauthn #288). Like postHandshake, it zeroes what held the link secret.
+func (s *Session) update(body []byte, hash [32]byte, domainID uint16) {
+	defer clear(body)
+	var u updateMessage
+	err := strictDecMode.Unmarshal(body, &u)
+	defer clear(u.Linking)
+	if err == nil && u.Linking != nil {
+		s.remember(u.Linking, hash, domainID)
+	}
 }
 
 // remember hands checked linking information to the LinkStore; without one, or when the

@@ -157,6 +157,14 @@ func (t *Tunnel) Connect(ctx context.Context, route Route) (Channel, error) {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			return nil, fmt.Errorf("%w: %s answered HTTP %d", ErrTunnelRefused, route.Domain, resp.StatusCode)
 		}
+		if resp != nil {
+			// It answered 101, but not as a fido.cable WebSocket (another sub-protocol, a
+			// wrong Sec-WebSocket-Accept, an upgrade to something else; RFC 6455 §4.1): the
+			// server answered and refused, as when it selects no sub-protocol (below).
+			// websocket's error quotes the server's headers, which can be long and are the
+			// server's own words: they stay out of this error's text, which is logged.
+			return nil, fmt.Errorf("%w: %s answered 101 but not as a %s WebSocket", ErrTunnelRefused, route.Domain, subprotocol)
+		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrTunnelUnreachable, route.Domain, err)
 	}
 	if conn.Subprotocol() != subprotocol {
@@ -171,6 +179,12 @@ type wsChannel struct {
 	conn *websocket.Conn
 }
 
+// errNotAMessage: the tunnel sent something that is no caBLE message at all: a text
+// message, or one over maxMessage (CTAP 2.2 §11.5.1.3: binary messages; Chromium caps
+// them at 1 MiB). It is the other end misbehaving, not the network failing, so a Session
+// reports it as a bad answer (ErrBadResponse; ErrHandshake during the handshake).
+var errNotAMessage = errors.New("the tunnel sent something that is not a caBLE message")
+
 func (c *wsChannel) Send(ctx context.Context, msg []byte) error {
 	return c.conn.Write(ctx, websocket.MessageBinary, msg)
 }
@@ -178,13 +192,16 @@ func (c *wsChannel) Send(ctx context.Context, msg []byte) error {
 func (c *wsChannel) Receive(ctx context.Context) ([]byte, error) {
 	typ, msg, err := c.conn.Read(ctx)
 	if err != nil {
+		if errors.Is(err, websocket.ErrMessageTooBig) {
+			return nil, fmt.Errorf("%w: a message over %d bytes", errNotAMessage, maxMessage)
+		}
 		if ctx.Err() == nil && (websocket.CloseStatus(err) != -1 || errors.Is(err, io.EOF)) {
 			return nil, fmt.Errorf("the tunnel closed: %w", io.EOF)
 		}
 		return nil, err
 	}
 	if typ != websocket.MessageBinary {
-		return nil, errors.New("tunnel sent a text message")
+		return nil, fmt.Errorf("%w: a text message", errNotAMessage)
 	}
 	return msg, nil
 }
