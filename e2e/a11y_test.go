@@ -763,6 +763,42 @@ func TestA11yDesktopAppThatCannotOpenItsSavedInformation(t *testing.T) {
 	a.Check("Desktop: start page: saved information it cannot open")
 }
 
+// What a patient types is shown back to them whole, however long, and must wrap rather than
+// push the page sideways at 320 CSS px (WCAG 1.4.10): an email address of 200 characters
+// without a space, and a passkey name of 64 (the longest allowed) without one, on every page
+// that shows them, and in the banners that repeat them.
+func TestA11yALongEmailAddressAndPasskeyNameWrapAt320Pixels(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	a := harness.NewAudit(t, ctx)
+	email := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + ".example.com"
+	name := strings.Repeat("N", 64)
+
+	harness.CreateAccountInBrowser(t, ctx, origin, email, "a long enough password")
+	a.Check("Login and security settings: a long email address")
+	harness.SetUpPasskeyInBrowser(t, ctx)
+	first := harness.ListPasskeys(t, ctx)[0].Name
+	harness.Click(t, ctx, "Rename "+first)
+	harness.Page(t, ctx, "Rename your passkey")
+	harness.ClearField(t, ctx, "New name")
+	harness.FillIn(t, ctx, "New name", name)
+	harness.ExpectStatus(t, ctx, "PATCH /api/passkeys/*", http.StatusForbidden) // reauth_required: the page asks
+	harness.Click(t, ctx, "Save name")
+	harness.Page(t, ctx, "Confirm it's you")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Banner(t, ctx, "Passkey renamed")
+	a.Check("Passkeys: renamed to a long name")
+	harness.Click(t, ctx, "Rename "+name)
+	harness.Page(t, ctx, "Rename your passkey")
+	a.Check("Rename your passkey: a long name")
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
+	a.Check("Login and security settings: a long email address and passkey name")
+	harness.Follow(t, ctx, "link", "Remove "+name, "/account/passkeys/remove")
+	a.Check("Remove a passkey: a long name")
+}
+
 // The checks above must catch what they look for, or a clean result means nothing: each is
 // run on a page with a problem of its kind planted in it.
 func TestA11yChecksFindPlantedProblems(t *testing.T) {
