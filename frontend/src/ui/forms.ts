@@ -29,21 +29,26 @@ export function fieldErrorsFrom(error: ApiError, names: (keyof FieldErrors)[]): 
 }
 
 /**
- * Disables the button (and says so to assistive technology) until the returned
- * function is called. Optionally puts a message in a role="status" area.
+ * While the form's request runs: disables its submit button (and says so to assistive
+ * technology; onSubmit also ignores a second submit) and puts `message` in the form's
+ * role="status" region (statusArea), which must be on the page, empty, before this: a live
+ * region added together with its text is not announced. Returns the function that undoes both.
  */
-export function markBusy(button: HTMLButtonElement | null, status?: HTMLElement | null, message?: string): () => void {
+export function markBusy(form: HTMLFormElement, message: string): () => void {
+  const button = submitButton(form);
+  const status = form.querySelector<HTMLElement>('[role="status"]');
+  if (!status) throw new Error("markBusy: the form has no role=status region (statusArea) to say what is happening");
   if (button) {
     button.disabled = true;
     button.setAttribute("aria-disabled", "true");
   }
-  if (status && message) status.textContent = message;
+  status.textContent = message;
   return () => {
     if (button) {
       button.disabled = false;
       button.removeAttribute("aria-disabled");
     }
-    if (status) status.textContent = "";
+    status.textContent = "";
   };
 }
 

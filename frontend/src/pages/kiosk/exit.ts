@@ -5,7 +5,7 @@
 
 import { isKiosk, type App } from "../../shell/app";
 import { button, buttonGroup, errorSummary, passwordInput, statusArea, column } from "../../ui/components";
-import { markBusy, onSubmit, submitButton, takeField } from "../../ui/forms";
+import { markBusy, onSubmit, takeField } from "../../ui/forms";
 import { html } from "../../ui/html";
 import { createKioskApi, type KioskApi } from "../../api/kiosk";
 import type { Page, PageContext } from "../../shell/router";
@@ -61,7 +61,7 @@ function render(ctx: PageContext, kiosk: KioskApi, problem: Problem | null): voi
   if (!main) return;
   onSubmit(main, async (form) => {
     const secret = takeField(form, "secret");
-    const done = markBusy(submitButton(form), main.querySelector<HTMLElement>("#exit-status"), "Checking the secret…");
+    const done = markBusy(form, "Checking the secret…");
     try {
       await kiosk.exit(secret);
     } catch (error) {
