@@ -559,6 +559,63 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 	}
 }
 
+// A button pressed from the keyboard is disabled while its request runs: the focus it had must
+// not fall to <body> (a screen reader then starts again from the top of the page, and the next
+// Tab from the start of it), but stay in the form, on the status that says what is happening.
+// When the answer is a refusal, the error summary takes it.
+func TestA11yKeyboardFocusStaysInTheFormWhileItsButtonWorks(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	k := harness.NewKeyboard(t, ctx)
+	// Where focus is once the form's submit handler has run (it marks the button busy before it
+	// waits for anything) and the page has been drawn twice since (HTML's focus fixup rule is
+	// applied when the page is next rendered), and whether the button was disabled then.
+	const watch = `document.querySelector("main form").addEventListener("submit", () => requestAnimationFrame(() => requestAnimationFrame(() => {
+		const a = document.activeElement, b = document.querySelector("main form button[type=submit]");
+		window.focusWhileBusy = (a === document.body ? "<body>" : a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") + (a.getAttribute("role") ? "[role=" + a.getAttribute("role") + "]" : "")) +
+			" (button disabled: " + b.disabled + ", status: " + JSON.stringify((document.querySelector("main form [role=status]") || {}).textContent || "") + ")";
+	})));`
+	for _, c := range []struct {
+		page, h1, button, key, focus string
+		fill                         func()
+		refused                      string
+	}{
+		{
+			page: "/login/password", h1: "Log in with your password", button: "Log in", key: kb.Enter,
+			fill: func() {
+				k.TabTo("the email field", harness.FieldLabelled("Email address"), false)
+				k.TypeText("nobody.here@example.com")
+				k.TabTo("the password field", harness.FieldLabelled("Password"), false)
+				k.TypeText("not the password")
+			},
+			focus:   `div#form-status[role=status] (button disabled: true, status: "Checking your email address and password…")`,
+			refused: "The email address or password is not correct",
+		},
+		{
+			// This browser holds no passkey: the page says it may not be on this device.
+			page: "/login", h1: "Log in", button: "Continue", key: " ",
+			focus:   `div#passkey-status[role=status] (button disabled: true, status: "Follow the instructions on your device.")`,
+			refused: "Your passkey may not be on this device",
+		},
+	} {
+		harness.Open(t, ctx, origin+c.page)
+		harness.Page(t, ctx, c.h1)
+		if c.fill != nil {
+			c.fill()
+		}
+		k.TabTo(c.button, harness.ButtonNamed(c.button), false)
+		harness.Get(t, ctx, chromedp.Evaluate[any](watch))
+		if c.page == "/login/password" {
+			harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
+		}
+		k.Press(c.key)
+		harness.ErrorSummaryFocused(t, ctx, c.refused)
+		if got := harness.Get(t, ctx, chromedp.Evaluate[string](`window.focusWhileBusy || "(the form was not sent)"`)); got != c.focus {
+			t.Errorf("%s: while %s worked, focus was on %s, want %s", c.h1, c.button, got, c.focus)
+		}
+	}
+}
+
 func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
 	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	k := harness.NewKeyboard(t, ctx)

@@ -2,7 +2,8 @@
 // while it works the button is disabled (and says so), a second press sends nothing, and a
 // role="status" live region that was already on the page, empty, says what is happening. A
 // live region put on the page together with its text is not announced, so the region must be
-// the same element before and after.
+// the same element before and after. Focus on the button is not lost to <body> when it is
+// disabled: the status keeps it.
 
 import { describe, expect, it, vi } from "vitest";
 import { type Api } from "../api/service";
@@ -137,6 +138,8 @@ describe("a button that starts slow work", () => {
     expect(region, "the form has a role=status region before the button is pressed").toBeTruthy();
     expect(text(region)).toBe("");
 
+    // Pressed from the keyboard: the button has focus, which its disabling must not drop.
+    button?.focus();
     button?.click();
     await settle();
     button?.click();
@@ -148,5 +151,6 @@ describe("a button that starts slow work", () => {
     expect(region?.isConnected, "the same live region is still on the page").toBe(true);
     expect(region?.getAttribute("aria-live")).toBe("polite");
     expect(text(region)).toBe(c.says);
+    expect(document.activeElement, "focus is kept on the status, not dropped to <body>").toBe(region);
   });
 });

@@ -38,18 +38,31 @@ export function markBusy(form: HTMLFormElement, message: string): () => void {
   const button = submitButton(form);
   const status = form.querySelector<HTMLElement>('[role="status"]');
   if (!status) throw new Error("markBusy: the form has no role=status region (statusArea) to say what is happening");
-  if (button) {
-    button.disabled = true;
-    button.setAttribute("aria-disabled", "true");
-  }
+  if (button) disable(button, status);
   status.textContent = message;
   return () => {
     if (button) {
       button.disabled = false;
       button.removeAttribute("aria-disabled");
+      if (document.activeElement === status) button.focus();
     }
     status.textContent = "";
   };
+}
+
+/**
+ * Disables a button. If it has focus, focus goes to `keeper` first (a status region, or the
+ * h1): a disabled element loses focus, which falls to <body> (HTML's focus fixup rule), and a
+ * keyboard or screen reader user would start again from the top of the page. The keeper takes
+ * focus before the status says anything, so the words are announced once, as a live region's.
+ */
+function disable(button: HTMLButtonElement, keeper: HTMLElement | null): void {
+  if (keeper && document.activeElement === button) {
+    keeper.setAttribute("tabindex", "-1");
+    keeper.focus();
+  }
+  button.disabled = true;
+  button.setAttribute("aria-disabled", "true");
 }
 
 /** Runs `onSubmit` for the form, never letting the browser submit it itself. */
@@ -103,8 +116,6 @@ export function takeField(main: ParentNode, id: string): string {
  * is working. The page is rendered again afterwards, so nothing turns them back on.
  */
 export function disableButtons(main: HTMLElement): void {
-  for (const b of main.querySelectorAll<HTMLButtonElement>("button:not(.nhsuk-password-input__toggle)")) {
-    b.disabled = true;
-    b.setAttribute("aria-disabled", "true");
-  }
+  const keeper = main.querySelector<HTMLElement>('[role="status"]') ?? main.querySelector<HTMLElement>("h1");
+  for (const b of main.querySelectorAll<HTMLButtonElement>("button:not(.nhsuk-password-input__toggle)")) disable(b, keeper);
 }
