@@ -852,6 +852,10 @@ func TestA11yALongEmailAddressAndPasskeyNameWrapAt320Pixels(t *testing.T) {
 	harness.Open(t, ctx, origin+"/account/security")
 	harness.Page(t, ctx, "Login and security settings")
 	a.Check("Login and security settings: a long email address and passkey name")
+	harness.Follow(t, ctx, "link", "View recent activity", "/account/activity")
+	a.Check("Recent activity: a passkey renamed to a long name")
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
 	harness.Follow(t, ctx, "link", "Remove "+name, "/account/passkeys/remove")
 	a.Check("Remove a passkey: a long name")
 }
