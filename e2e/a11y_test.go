@@ -559,6 +559,63 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 	}
 }
 
+// A button pressed from the keyboard is disabled while its request runs: the focus it had must
+// not fall to <body> (a screen reader then starts again from the top of the page, and the next
+// Tab from the start of it), but stay in the form, on the status that says what is happening.
+// When the answer is a refusal, the error summary takes it.
+func TestA11yKeyboardFocusStaysInTheFormWhileItsButtonWorks(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	k := harness.NewKeyboard(t, ctx)
+	// Where focus is once the form's submit handler has run (it marks the button busy before it
+	// waits for anything) and the page has been drawn twice since (HTML's focus fixup rule is
+	// applied when the page is next rendered), and whether the button was disabled then.
+	const watch = `document.querySelector("main form").addEventListener("submit", () => requestAnimationFrame(() => requestAnimationFrame(() => {
+		const a = document.activeElement, b = document.querySelector("main form button[type=submit]");
+		window.focusWhileBusy = (a === document.body ? "<body>" : a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") + (a.getAttribute("role") ? "[role=" + a.getAttribute("role") + "]" : "")) +
+			" (button disabled: " + b.disabled + ", status: " + JSON.stringify((document.querySelector("main form [role=status]") || {}).textContent || "") + ")";
+	})));`
+	for _, c := range []struct {
+		page, h1, button, key, focus string
+		fill                         func()
+		refused                      string
+	}{
+		{
+			page: "/login/password", h1: "Log in with your password", button: "Log in", key: kb.Enter,
+			fill: func() {
+				k.TabTo("the email field", harness.FieldLabelled("Email address"), false)
+				k.TypeText("nobody.here@example.com")
+				k.TabTo("the password field", harness.FieldLabelled("Password"), false)
+				k.TypeText("not the password")
+			},
+			focus:   `div#form-status[role=status] (button disabled: true, status: "Checking your email address and password…")`,
+			refused: "The email address or password is not correct",
+		},
+		{
+			// This browser holds no passkey: the page says it may not be on this device.
+			page: "/login", h1: "Log in", button: "Continue", key: " ",
+			focus:   `div#passkey-status[role=status] (button disabled: true, status: "Follow the instructions on your device.")`,
+			refused: "Your passkey may not be on this device",
+		},
+	} {
+		harness.Open(t, ctx, origin+c.page)
+		harness.Page(t, ctx, c.h1)
+		if c.fill != nil {
+			c.fill()
+		}
+		k.TabTo(c.button, harness.ButtonNamed(c.button), false)
+		harness.Get(t, ctx, chromedp.Evaluate[any](watch))
+		if c.page == "/login/password" {
+			harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
+		}
+		k.Press(c.key)
+		harness.ErrorSummaryFocused(t, ctx, c.refused)
+		if got := harness.Get(t, ctx, chromedp.Evaluate[string](`window.focusWhileBusy || "(the form was not sent)"`)); got != c.focus {
+			t.Errorf("%s: while %s worked, focus was on %s, want %s", c.h1, c.button, got, c.focus)
+		}
+	}
+}
+
 func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
 	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
 	k := harness.NewKeyboard(t, ctx)
@@ -761,6 +818,46 @@ func TestA11yDesktopAppThatCannotOpenItsSavedInformation(t *testing.T) {
 		t.Errorf("the start page offers %d ways in that cannot work", links)
 	}
 	a.Check("Desktop: start page: saved information it cannot open")
+}
+
+// What a patient types is shown back to them whole, however long, and must wrap rather than
+// push the page sideways at 320 CSS px (WCAG 1.4.10): an email address of 200 characters
+// without a space, and a passkey name of 64 (the longest allowed) without one, on every page
+// that shows them, and in the banners that repeat them.
+func TestA11yALongEmailAddressAndPasskeyNameWrapAt320Pixels(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	a := harness.NewAudit(t, ctx)
+	email := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + ".example.com"
+	name := strings.Repeat("N", 64)
+
+	harness.CreateAccountInBrowser(t, ctx, origin, email, "a long enough password")
+	a.Check("Login and security settings: a long email address")
+	harness.SetUpPasskeyInBrowser(t, ctx)
+	first := harness.ListPasskeys(t, ctx)[0].Name
+	harness.Click(t, ctx, "Rename "+first)
+	harness.Page(t, ctx, "Rename your passkey")
+	harness.ClearField(t, ctx, "New name")
+	harness.FillIn(t, ctx, "New name", name)
+	harness.ExpectStatus(t, ctx, "PATCH /api/passkeys/*", http.StatusForbidden) // reauth_required: the page asks
+	harness.Click(t, ctx, "Save name")
+	harness.Page(t, ctx, "Confirm it's you")
+	harness.Click(t, ctx, "Continue")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Banner(t, ctx, "Passkey renamed")
+	a.Check("Passkeys: renamed to a long name")
+	harness.Click(t, ctx, "Rename "+name)
+	harness.Page(t, ctx, "Rename your passkey")
+	a.Check("Rename your passkey: a long name")
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
+	a.Check("Login and security settings: a long email address and passkey name")
+	harness.Follow(t, ctx, "link", "View recent activity", "/account/activity")
+	a.Check("Recent activity: a passkey renamed to a long name")
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Follow(t, ctx, "link", "Remove "+name, "/account/passkeys/remove")
+	a.Check("Remove a passkey: a long name")
 }
 
 // The checks above must catch what they look for, or a clean result means nothing: each is

@@ -180,6 +180,23 @@ describe("the choice while it is on screen", () => {
     expect(document.activeElement).toBe(now);
     expect(shell.started).toEqual([]);
   });
+
+  it.each(["Continue", "Cancel"])("keeps focus on %s when the list changes under it, rather than moving it to the question", async (name) => {
+    const shell = phoneShell();
+    shell.authenticators = [phone];
+    await boot("/account/passkeys/set-up", setUpApi(shell), shell.ceremonies());
+    submit();
+    await settle();
+    const button = [...main().querySelectorAll<HTMLButtonElement>("button")].find((b) => text(b) === name);
+    button?.focus();
+    expect(document.activeElement).toBe(button);
+
+    shell.authenticators = [usbKey, phone];
+    await settle();
+    expect(main().querySelectorAll('input[name="authenticator"]')).toHaveLength(2);
+    const now = [...main().querySelectorAll<HTMLButtonElement>("button")].find((b) => text(b) === name);
+    expect(document.activeElement).toBe(now);
+  });
 });
 
 describe("setting up a passkey on a phone or tablet", () => {

@@ -157,6 +157,22 @@ function statusMarkup(state: Parameters<typeof statusFor>[0], device?: CeremonyD
 
 const CANCEL = button({ text: "Cancel", variant: "secondary", type: "button", id: "cancel", preventDoubleClick: false });
 
+/**
+ * How to find `active`, a control in `main`, again once `main` is rendered anew: a radio by its
+ * value, a button (Continue, Cancel) by its id or its text. Null when focus is not on a control
+ * there (on the h1, say), where the new render's own focus is right.
+ */
+function sameControl(main: HTMLElement, active: Element | null): ((main: HTMLElement) => HTMLElement | undefined) | null {
+  if (active instanceof HTMLInputElement && active.name === "authenticator") {
+    const value = active.value;
+    return (m) => [...m.querySelectorAll<HTMLInputElement>('input[name="authenticator"]')].find((r) => r.value === value);
+  }
+  if (!(active instanceof HTMLButtonElement) || !main.contains(active)) return null;
+  const { id } = active;
+  const label = active.textContent.trim();
+  return (m) => [...m.querySelectorAll<HTMLButtonElement>("button")].find((b) => (id ? b.id === id : b.textContent.trim() === label));
+}
+
 /** The id radios() gives the radio at index (the first is the group's name). */
 function radioId(index: number): string {
   return index === 0 ? "authenticator" : `authenticator-${index + 1}`;
@@ -259,14 +275,10 @@ export class DeviceSteps {
   refreshChoice(authenticators: Authenticator[]): void {
     if (this.current !== "choose" || !this.main) return;
     const picked = this.main.querySelector<HTMLInputElement>('input[name="authenticator"]:checked')?.value;
-    const active = document.activeElement;
-    const focused = active instanceof HTMLInputElement && active.name === "authenticator" ? active.value : null;
+    const refocus = sameControl(this.main, document.activeElement);
     this.choose(authenticators, this.choiceError, picked);
     const main = this.main as HTMLElement | null;
-    if (focused !== null && main) {
-      const radio = [...main.querySelectorAll<HTMLInputElement>('input[name="authenticator"]')].find((r) => r.value === focused);
-      radio?.focus();
-    }
+    if (main) refocus?.(main)?.focus();
   }
 
   /**

@@ -140,6 +140,20 @@ describe("the warning before an idle session ends", () => {
     expect(s.timedOut).not.toHaveBeenCalled();
   });
 
+  it("Stay logged in, when nothing on the page had focus before, gives focus to the page's h1, not to <body>", async () => {
+    const s = server(1800);
+    (document.activeElement as HTMLElement | null)?.blur();
+    expect(document.activeElement).toBe(document.body);
+    s.request();
+    await vi.advanceTimersByTimeAsync(28 * 60_000);
+    buttonNamed("Stay logged in").click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(dialog()).toBeNull();
+    const h1 = document.querySelector("main h1");
+    expect(document.activeElement).toBe(h1);
+    expect(h1?.getAttribute("tabindex")).toBe("-1");
+  });
+
   it("Escape means stay logged in, never log out", async () => {
     const s = server(1800);
     s.request();

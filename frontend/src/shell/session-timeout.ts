@@ -193,7 +193,12 @@ ${buttonGroup(
     clearInterval(this.tick);
     if (dialog.open && typeof dialog.close === "function") dialog.close();
     dialog.remove();
-    if (this.returnFocus?.isConnected) this.returnFocus.focus();
+    // Focus goes back where it was; if it was nowhere (or that is gone), to the page's h1, as
+    // after a page change, rather than to <body> with the dialog (a screen reader would start
+    // again from the top).
+    const back = this.returnFocus?.isConnected ? this.returnFocus : this.doc.querySelector<HTMLElement>("main h1");
+    if (back && back !== this.returnFocus) back.setAttribute("tabindex", "-1");
+    back?.focus();
     this.returnFocus = null;
   }
 

@@ -29,22 +29,40 @@ export function fieldErrorsFrom(error: ApiError, names: (keyof FieldErrors)[]): 
 }
 
 /**
- * Disables the button (and says so to assistive technology) until the returned
- * function is called. Optionally puts a message in a role="status" area.
+ * While the form's request runs: disables its submit button (and says so to assistive
+ * technology; onSubmit also ignores a second submit) and puts `message` in the form's
+ * role="status" region (statusArea), which must be on the page, empty, before this: a live
+ * region added together with its text is not announced. Returns the function that undoes both.
  */
-export function markBusy(button: HTMLButtonElement | null, status?: HTMLElement | null, message?: string): () => void {
-  if (button) {
-    button.disabled = true;
-    button.setAttribute("aria-disabled", "true");
-  }
-  if (status && message) status.textContent = message;
+export function markBusy(form: HTMLFormElement, message: string): () => void {
+  const button = submitButton(form);
+  const status = form.querySelector<HTMLElement>('[role="status"]');
+  if (!status) throw new Error("markBusy: the form has no role=status region (statusArea) to say what is happening");
+  if (button) disable(button, status);
+  status.textContent = message;
   return () => {
     if (button) {
       button.disabled = false;
       button.removeAttribute("aria-disabled");
+      if (document.activeElement === status) button.focus();
     }
-    if (status) status.textContent = "";
+    status.textContent = "";
   };
+}
+
+/**
+ * Disables a button. If it has focus, focus goes to `keeper` first (a status region, or the
+ * h1): a disabled element loses focus, which falls to <body> (HTML's focus fixup rule), and a
+ * keyboard or screen reader user would start again from the top of the page. The keeper takes
+ * focus before the status says anything, so the words are announced once, as a live region's.
+ */
+function disable(button: HTMLButtonElement, keeper: HTMLElement | null): void {
+  if (keeper && document.activeElement === button) {
+    keeper.setAttribute("tabindex", "-1");
+    keeper.focus();
+  }
+  button.disabled = true;
+  button.setAttribute("aria-disabled", "true");
 }
 
 /** Runs `onSubmit` for the form, never letting the browser submit it itself. */
@@ -98,8 +116,6 @@ export function takeField(main: ParentNode, id: string): string {
  * is working. The page is rendered again afterwards, so nothing turns them back on.
  */
 export function disableButtons(main: HTMLElement): void {
-  for (const b of main.querySelectorAll<HTMLButtonElement>("button:not(.nhsuk-password-input__toggle)")) {
-    b.disabled = true;
-    b.setAttribute("aria-disabled", "true");
-  }
+  const keeper = main.querySelector<HTMLElement>('[role="status"]') ?? main.querySelector<HTMLElement>("h1");
+  for (const b of main.querySelectorAll<HTMLButtonElement>("button:not(.nhsuk-password-input__toggle)")) disable(b, keeper);
 }

@@ -4,8 +4,8 @@
 // so in its success banner.
 
 import { failureToShow, requireAccount, type App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, MIN_PASSWORD_LENGTH, validateNewPassword, type FieldErrors } from "../../ui/validation";
@@ -59,6 +59,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
         autocomplete: "new-password",
         error: state.errors.newPassword,
       })}
+      ${statusArea("password-status")}
       ${buttonGroup(
         button({ text: changing ? "Change password" : "Set password" }),
         html`<a class="nhsuk-link" href="/account/security">Cancel</a>`,
@@ -80,7 +81,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       return;
     }
 
-    const done = markBusy(submitButton(form));
+    const done = markBusy(form, changing ? "Changing your password…" : "Setting your password…");
     try {
       const result = await change.run((proof) => app.api.changePassword(newPassword, proof));
       if (!result) {

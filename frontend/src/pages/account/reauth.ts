@@ -158,6 +158,7 @@ function stepMarkup(options: ConfirmOptions, state: StepState): SafeHtml {
         autocomplete: "current-password",
         error: state.passwordError ?? undefined,
       })}
+      ${statusArea("reauth-status")}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>
     ${
@@ -270,11 +271,11 @@ export async function confirmItsYou(app: App, ctx: PageContext, options: Confirm
       continue;
     }
 
-    const busy = markBusy(
-      main.querySelector<HTMLButtonElement>('form button[type="submit"]'),
-      main.querySelector<HTMLElement>("#reauth-status"),
-      "Follow the instructions on your device.",
-    );
+    const form = main.querySelector("form");
+    // The password is checked by the server; only a passkey is a device's to ask for.
+    const busy = form
+      ? markBusy(form, state.method === "passkey" ? "Follow the instructions on your device." : "Checking your password…")
+      : () => undefined;
     try {
       return state.method === "passkey"
         ? await withPasskey(app, ctx, options.action)

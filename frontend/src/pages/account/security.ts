@@ -10,9 +10,9 @@
 // steps work as written: a patient who has lost a device removes its passkey from here.
 
 import { afterLogout, isNotSignedIn, requireAccount, requirePasskeys, takeNotice, type App, type Journey } from "../../shell/app";
-import { button, details, errorSummary, linkCard, successBanner, summaryCard, summaryList, tag } from "../../ui/components";
+import { button, details, errorSummary, linkCard, successBanner, summaryCard, statusArea, summaryList, tag } from "../../ui/components";
 import { formatDate } from "../../ui/dates";
-import { markBusy, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { WINDOWS_PASSKEY_SETTINGS } from "../passkeys/removed-windows-hello";
@@ -219,6 +219,7 @@ function render(app: App, ctx: PageContext, state: State): void {
     <p>If you logged in on a device you no longer use, or on a computer that other people use, you can log out there from here. You will stay logged in on this device.</p>
     <div id="log-out-others">
       <form method="post" novalidate>
+        ${statusArea("log-out-others-status")}
         ${button({ text: "Log out of all other devices", variant: "secondary" })}
       </form>
     </div>
@@ -226,6 +227,7 @@ function render(app: App, ctx: PageContext, state: State): void {
     <p>Log out when you have finished, especially on a shared computer.</p>
     <div id="log-out">
       <form method="post" novalidate>
+        ${statusArea("log-out-status")}
         ${button({ text: "Log out", variant: "secondary" })}
       </form>
     </div>
@@ -243,7 +245,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   const others = main.querySelector("#log-out-others");
   if (others) {
     onSubmit(others, async (form) => {
-      const done = markBusy(submitButton(form));
+      const done = markBusy(form, "Logging you out of your other devices…");
       let count: number;
       try {
         count = await app.api.logoutOtherSessions();
@@ -263,7 +265,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   const logOut = main.querySelector("#log-out");
   if (logOut) {
     onSubmit(logOut, async (form) => {
-      const done = markBusy(submitButton(form));
+      const done = markBusy(form, "Logging you out…");
       try {
         await app.api.logout();
       } catch (error) {

@@ -113,6 +113,32 @@ describe("Close the app (kiosk mode)", () => {
     expect(await axeViolations()).toEqual([]);
   });
 
+  it("announces that the app is closing in a live region that was on the page, empty, before the words", async () => {
+    await boot("/kiosk/exit", kioskConfig(true), undefined, { kiosk: true });
+    exitAnswers.push(() => json(200, { closing: true }));
+    // What each live region held when it arrived on the page: a region added together with
+    // its text is not announced by screen readers.
+    const arrived: string[] = [];
+    const observer = new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (!(node instanceof Element)) continue;
+          const regions = [node, ...node.querySelectorAll("*")].filter((e) => e.matches('[role="status"], [aria-live]'));
+          arrived.push(...regions.map((r) => text(r)));
+        }
+      }
+    });
+    observer.observe(main(), { childList: true, subtree: true });
+    fill("secret", "the right secret");
+    submit();
+    await settle();
+    observer.disconnect();
+    expect(text(main().querySelector("h1"))).toBe("The app is closing");
+    expect(arrived.length).toBeGreaterThan(0);
+    expect(arrived).toEqual(arrived.map(() => ""));
+    expect(text(main().querySelector('[role="status"]'))).toBe("The app will close in a moment. Kiosk mode ends when it does.");
+  });
+
   it("shows the service problem when there is no answer", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     await boot("/kiosk/exit", kioskConfig(true), undefined, { kiosk: true });

@@ -5,8 +5,9 @@
 
 import { isKiosk, type App } from "../../shell/app";
 import { button, buttonGroup, errorSummary, passwordInput, statusArea, column } from "../../ui/components";
-import { markBusy, onSubmit, submitButton, takeField } from "../../ui/forms";
+import { markBusy, onSubmit, takeField } from "../../ui/forms";
 import { html } from "../../ui/html";
+import { LiveRegion } from "../../ui/live-region";
 import { createKioskApi, type KioskApi } from "../../api/kiosk";
 import type { Page, PageContext } from "../../shell/router";
 import { notFoundPage } from "../errors/not-found";
@@ -61,7 +62,7 @@ function render(ctx: PageContext, kiosk: KioskApi, problem: Problem | null): voi
   if (!main) return;
   onSubmit(main, async (form) => {
     const secret = takeField(form, "secret");
-    const done = markBusy(submitButton(form), main.querySelector<HTMLElement>("#exit-status"), "Checking the secret…");
+    const done = markBusy(form, "Checking the secret…");
     try {
       await kiosk.exit(secret);
     } catch (error) {
@@ -74,12 +75,15 @@ function render(ctx: PageContext, kiosk: KioskApi, problem: Problem | null): voi
   });
 }
 
-/** The app quits about a second after agreeing to. */
+/**
+ * The app quits about a second after agreeing to. The live region is rendered empty and given
+ * its words once it is on the page (LiveRegion): one added together with its text is not
+ * announced.
+ */
 function closing(ctx: PageContext): void {
-  ctx.show({
+  const main = ctx.show({
     content: column(html`<h1>The app is closing</h1>
-    <div class="nhsuk-body" role="status" aria-live="polite">
-      <p>The app will close in a moment. Kiosk mode ends when it does.</p>
-    </div>`),
+    ${LiveRegion.markup("closing-status")}`),
   });
+  if (main) new LiveRegion(main, "closing-status").say("The app will close in a moment. Kiosk mode ends when it does.");
 }

@@ -16,6 +16,7 @@ export function createAccountPage(app: App): Page {
     emailAutocomplete: "email",
     password: { label: "Create a password", hint: "It must be 8 characters or more.", autocomplete: "new-password" },
     submit: "Continue",
+    busy: "Creating your account…",
     validate: validateNewAccount,
     send: (email, password) => app.api.createAccount(email, password),
     // An email that already has an account is said against the email field.

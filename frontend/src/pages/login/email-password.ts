@@ -4,8 +4,8 @@
 // in the error summary, with what the person can do about it.
 
 import type { App } from "../../shell/app";
-import { backLink, button, errorSummary, input, passwordInput, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { backLink, button, errorSummary, input, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, type FieldErrors } from "../../ui/validation";
@@ -21,6 +21,8 @@ export interface EmailPasswordForm {
   emailAutocomplete: "email" | "username";
   password: { label: string; hint?: string; autocomplete: "new-password" | "current-password" };
   submit: string;
+  /** What the live region says while the form is being sent ("Creating your account…"). */
+  busy: string;
   /** The page's own checks, before anything is sent. */
   validate(email: string, password: string): FieldErrors;
   /** Sends the form; a refusal throws. */
@@ -88,6 +90,7 @@ function render(app: App, ctx: PageContext, form: EmailPasswordForm, state: Stat
         autocomplete: form.password.autocomplete,
         error: state.errors.password,
       })}
+      ${statusArea("form-status")}
       ${button({ text: form.submit })}
     </form>
   </div>
@@ -105,7 +108,7 @@ function render(app: App, ctx: PageContext, form: EmailPasswordForm, state: Stat
       return;
     }
 
-    const done = markBusy(submitButton(element));
+    const done = markBusy(element, form.busy);
     try {
       await form.send(email, password);
     } catch (error) {

@@ -9,7 +9,7 @@
 import type { App } from "../../shell/app";
 import { adviceFor, CeremonyError, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, details, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, validatePasskeyLogin, type FieldErrors } from "../../ui/validation";
@@ -190,7 +190,7 @@ function render(app: App, ctx: PageContext, state: State): void {
       return;
     }
 
-    const done = markBusy(submitButton(form), main.querySelector<HTMLElement>("#passkey-status"), "Follow the instructions on your device.");
+    const done = markBusy(form, "Follow the instructions on your device.");
     try {
       const ceremonies = await app.ceremonies();
       client = ceremonies.client;

@@ -14,6 +14,7 @@ export function loginPasswordPage(app: App): Page {
     emailAutocomplete: "username",
     password: { label: "Password", autocomplete: "current-password" },
     submit: "Log in",
+    busy: "Checking your email address and password…",
     validate: validatePasswordLogin,
     send: async (email, password) => {
       await app.api.loginWithPassword(email, password);

@@ -12,8 +12,8 @@
 
 import { failureToShow, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
-import { backLink, button, buttonGroup, errorSummary, insetText } from "../../ui/components";
-import { markBusy, onSubmit, submitButton } from "../../ui/forms";
+import { backLink, button, buttonGroup, errorSummary, insetText, statusArea } from "../../ui/components";
+import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import { afterPasskeyRemoved } from "./removed";
 import type { Page, PageContext } from "../../shell/router";
@@ -120,6 +120,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
     <p>Next time you log in, your device may still offer you this passkey.</p>
     ${removeFromDevice(passkey, state.client)}
     <form method="post" novalidate>
+      ${statusArea("remove-status")}
       ${buttonGroup(button({ text: "Remove passkey", variant: "warning" }), html`<a class="nhsuk-link" href="${state.back}">Cancel</a>`)}
     </form>
   </div>
@@ -131,7 +132,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
     const again = (patch: Partial<State>): void => {
       if (ctx.isCurrent()) render(app, ctx, change, { ...state, problem: null, nextStep: null, note: null, ...patch });
     };
-    const done = markBusy(submitButton(form));
+    const done = markBusy(form, "Removing your passkey…");
     try {
       const result = await change.run((proof) => app.api.removePasskey(passkey.id, proof));
       if (!result) {

@@ -17,8 +17,8 @@
 // Either way the banner the removal left (app.journey.notice) waits for the settings.
 
 import { failureToShow, isNotSignedIn, type App, type Notice } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, column } from "../../ui/components";
-import { markBusy, onSubmit, submitButton } from "../../ui/forms";
+import { backLink, button, buttonGroup, errorSummary, column, statusArea } from "../../ui/components";
+import { markBusy, onSubmit } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import type { PlatformPasskey } from "../../api/windows-hello";
@@ -96,6 +96,7 @@ function render(
       hello.removable
         ? html`<p>You will not need your face, fingerprint or PIN for this. You cannot undo it.</p>
     <form method="post" novalidate>
+      ${statusArea("windows-hello-status")}
       ${buttonGroup(button({ text: "Delete it from Windows Hello", variant: "warning" }), notNow)}
     </form>`
         : html`<p>Windows does not let this app delete it, but you can do it in Windows Settings:</p>
@@ -109,7 +110,7 @@ function render(
   });
   if (!main || !hello.removable) return;
   onSubmit(main, async (form) => {
-    const done = markBusy(submitButton(form));
+    const done = markBusy(form, "Deleting the passkey from Windows Hello…");
     try {
       await options.hello.remove(hello.credentialId);
     } catch (error) {

@@ -3,8 +3,8 @@
 // first want "Confirm it's you" (reauth.ts).
 
 import { failureToShow, type App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, input, insetText, type ErrorSummaryItem } from "../../ui/components";
-import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, submitButton, summaryItems } from "../../ui/forms";
+import { backLink, button, buttonGroup, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { hasErrors, MAX_PASSKEY_NAME_LENGTH, validatePasskeyName, type FieldErrors } from "../../ui/validation";
@@ -64,6 +64,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
         error: state.errors.name,
         autocomplete: "off",
       })}
+      ${statusArea("rename-status")}
       ${buttonGroup(button({ text: "Save name" }), html`<a class="nhsuk-link" href="${state.back}">Cancel</a>`)}
     </form>
   </div>
@@ -82,7 +83,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
       return;
     }
 
-    const done = markBusy(submitButton(form));
+    const done = markBusy(form, "Saving the new name…");
     let renamed: Passkey;
     try {
       const result = await change.run((proof) => app.api.renamePasskey(state.passkey.id, name.trim(), proof));

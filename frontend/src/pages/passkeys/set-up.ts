@@ -12,7 +12,7 @@
 import { failureToShow, isKiosk, requireAccount, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, isFinal, type Ceremonies, messageFor } from "../../ceremony/ceremony";
 import { backLink, button, errorSummary, insetText, statusArea } from "../../ui/components";
-import { markBusy, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { PASSKEYS_PATH } from "./passkeys";
@@ -183,7 +183,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   if (!main) return;
 
   onSubmit(main, async (form) => {
-    const done = markBusy(submitButton(form), main.querySelector<HTMLElement>("#passkey-status"), "Follow the instructions on your device.");
+    const done = markBusy(form, "Follow the instructions on your device.");
     let passkeyName: string;
     let client = state.client;
     try {

@@ -65,6 +65,16 @@ describe("the security keys list", () => {
     expect(await violations()).toEqual([]);
   });
 
+  it("explains the technical names it shows (FIDO2, CTAP, U2F, firmware) in plain English", async () => {
+    const keys = new FakeKeys();
+    keys.keys = [securityKey({ versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1"] })];
+    await bootKeys("/security-keys", keys);
+    const list = main().querySelector(".nhsuk-summary-list");
+    expect(text(list)).toContain("Works with FIDO2 (CTAP 2.0, 2.1), U2F");
+    expect(text(list)).toContain("These are the standards the key follows. It needs FIDO2 to save passkeys.");
+    expect(text(list)).toContain("Firmware version 328707 The version of the software built into the key.");
+  });
+
   it("says when no key is plugged in, and looks again when asked", async () => {
     const keys = new FakeKeys();
     await bootKeys("/security-keys", keys);

@@ -48,8 +48,20 @@ export function keyRows(key: SecurityKey): SummaryListRow[] {
   if (key.fingerprints.supported) {
     rows.push({ key: "Fingerprints", value: key.fingerprints.enrolled ? "Added" : "None added yet" });
   }
-  rows.push({ key: "Works with", value: versionsText(key.versions) });
-  if (key.firmwareVersion !== null) rows.push({ key: "Firmware version", value: String(key.firmwareVersion) });
+  // The names are what the key's box and its maker's website say; each is explained, since a
+  // patient is not expected to know them.
+  rows.push({
+    key: "Works with",
+    value: html`${versionsText(key.versions)}
+    <p class="nhsuk-body-s nhsuk-u-margin-top-1 nhsuk-u-margin-bottom-0">These are the standards the key follows. It needs FIDO2 to save passkeys.</p>`,
+  });
+  if (key.firmwareVersion !== null) {
+    rows.push({
+      key: "Firmware version",
+      value: html`${String(key.firmwareVersion)}
+    <p class="nhsuk-body-s nhsuk-u-margin-top-1 nhsuk-u-margin-bottom-0">The version of the software built into the key.</p>`,
+    });
+  }
   return rows;
 }
 

@@ -12,9 +12,9 @@
 // added the same way, once, when the app starts (offerTestTools).
 
 import { afterLogout, type App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem, column, warningCallout } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, radios, successBanner, summaryList, tag, type RadioItem, column, statusArea, warningCallout } from "../../ui/components";
 import { formatDateTime } from "../../ui/dates";
-import { markBusy, onSubmit, submitButton } from "../../ui/forms";
+import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
 import { createTesterApi, type TesterApi, type TesterChoice, type TesterState } from "../../api/tester";
@@ -150,6 +150,7 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     <h2>Plugged in or taken out</h2>
     <p id="tester-plugged">${state.plugged ? "The virtual key is plugged in." : "The virtual key is taken out. The app cannot use it until you put it back."}</p>
     <form method="post" novalidate data-plug="${state.plugged ? "out" : "in"}">
+      ${statusArea("plug-status")}
       ${button({ text: state.plugged ? "Take the key out" : "Put the key back in", variant: "secondary" })}
     </form>
     <h2>What the virtual key holds</h2>
@@ -164,8 +165,8 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     // Taking the key out while someone is logged in is how a tester reaches kiosk mode's
     // "your security key was taken out" ending; at home it is just a key that is not there.
     onSubmit(main, async (form) => {
-      const done = markBusy(submitButton(form));
       const plugIn = form.dataset["plug"] === "in";
+      const done = markBusy(form, plugIn ? "Putting the key back in…" : "Taking the key out…");
       try {
         await tester.plug(plugIn);
       } catch (error) {
@@ -199,6 +200,7 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
         error: problem?.field ? problem.text : undefined,
         items,
       })}
+      ${statusArea("choice-status")}
       ${button({ text: "Save" })}
     </form>`),
     });
@@ -209,7 +211,7 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
         renderNext(ctx, state, { text: "Select what the virtual security key should do next", field: true });
         return;
       }
-      const done = markBusy(submitButton(form));
+      const done = markBusy(form, "Saving…");
       let saved: TesterState;
       try {
         saved = await tester.choose(picked.value);
@@ -241,12 +243,13 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
     <h1>${options.heading}</h1>
     ${options.body(state)}
     <form method="post" novalidate>
+      ${statusArea("reset-status")}
       ${buttonGroup(button({ text: options.action, variant: "warning" }), html`<a class="nhsuk-link" href="${TEST_TOOLS_PATH}">Cancel</a>`)}
     </form>`),
       });
       if (!main) return;
       onSubmit(main, async (form) => {
-        const done = markBusy(submitButton(form));
+        const done = markBusy(form, "Resetting the virtual key…");
         try {
           await tester.reset();
           await options.after(ctx);
