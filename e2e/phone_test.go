@@ -1,6 +1,6 @@
 //go:build e2e
 
-// "A different phone or tablet" in the desktop app (Linux and macOS: the FIDO hybrid
+// "Use a different phone or tablet" in the desktop app (Linux and macOS: the FIDO hybrid
 // transport, app/hybrid), driven through the pages in headless Chromium as the webview would
 // be: the person chooses the phone, the page shows the QR code, which is read off a
 // screenshot of the page by zbarimg as a phone's camera would read the screen, and handed to
@@ -125,7 +125,7 @@ func startPhoneSetUp(t *testing.T, ctx context.Context) {
 	harness.OpenSetUpPasskey(t, ctx)
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Where do you want to save your passkey?")
-	harness.Choose(t, ctx, "A different phone or tablet")
+	harness.Choose(t, ctx, "Use a different phone or tablet")
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Setting up your passkey")
 }
@@ -165,7 +165,7 @@ func TestJourneyDesktopSetUpAndLogInWithAPhone(t *testing.T) {
 	harness.LogOut(t, ctx)
 	harness.StartLogIn(t, ctx, email)
 	harness.Page(t, ctx, "Where is your passkey saved?")
-	harness.Choose(t, ctx, "A different phone or tablet")
+	harness.Choose(t, ctx, "Use a different phone or tablet")
 	harness.Click(t, ctx, "Continue")
 	harness.Page(t, ctx, "Logging in with your passkey")
 	axeClean(t, a, "the QR code to log in")
@@ -235,7 +235,7 @@ func TestJourneyDesktopPhoneFailuresSayWhatHappened(t *testing.T) {
 					t.Errorf("the phone's hint should say why it cannot be used, says %q", hint)
 				}
 				axeClean(t, a, "the phone listed as unavailable")
-				harness.Choose(t, ctx, "A different phone or tablet")
+				harness.Choose(t, ctx, "Use a different phone or tablet")
 				harness.Click(t, ctx, "Continue")
 			} else {
 				startPhoneSetUp(t, ctx)

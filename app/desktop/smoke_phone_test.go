@@ -25,7 +25,7 @@ import (
 	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
-// "A different phone or tablet" in the real window (app/hybrid). Nothing of the phone path
+// "Use a different phone or tablet" in the real window (app/hybrid). Nothing of the phone path
 // in the binary is replaced: the app finds Bluetooth through BlueZ on the system bus, and
 // reaches the phone's tunnel server by its real name over TLS checked against the system's
 // roots. What stands in for the radio and the internet is outside the app:
@@ -45,7 +45,7 @@ import (
 const phoneAddress = "5A:11:22:33:44:55"
 
 // The phone choice's label (frontend/src).
-const phoneChoice = "A different phone or tablet"
+const phoneChoice = "Use a different phone or tablet"
 
 // internet is the way from this computer to the tunnel servers: a proxy, and TLS for the
 // tunnel domains from a test CA.
@@ -232,7 +232,7 @@ func smokePhone(t *testing.T, s *screen, bin, dataDir, keyringUser string) []str
 	s.waitFor("settings, still signed in", securityHeading)
 
 	// Set up a passkey on the phone, as the help article says: Passkeys, Set up a passkey,
-	// then "A different phone or tablet" and scan the QR code.
+	// then "Use a different phone or tablet" and scan the QR code.
 	s.tabTo("Passkeys")
 	s.key("Return")
 	s.waitFor("Passkeys page", "You can have more than one passkey")

@@ -9,7 +9,7 @@
 // through the window (webview -> shell -> libfido2 -> virtual key -> the backend as relying
 // party): setting up a passkey, creating the key's PIN on the way, and logging in with it,
 // each checked against the account database (read-only) and the key's state file. Then
-// "A different phone or tablet" (smoke_phone_test.go): a passkey set up on a simulated phone
+// "Use a different phone or tablet" (smoke_phone_test.go): a passkey set up on a simulated phone
 // by scanning the QR code in the window, and a login with it, through BlueZ on a private
 // system bus and a proxy to the tunnel servers' names.
 //
@@ -617,7 +617,7 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	s.typeText(email)
 	s.snap("10-log-in.png")
 	s.key("Return")
-	// On Linux the app lists "A different phone or tablet" too (unavailable without Bluetooth),
+	// On Linux the app lists "Use a different phone or tablet" too (unavailable without Bluetooth),
 	// so the question is where the passkey is, not which key.
 	s.waitFor("choice of where the passkey is", "Where is your passkey saved?")
 	s.chooseVirtualKey()

@@ -2,7 +2,7 @@
 
 package device_test
 
-// "A different phone or tablet" through the device endpoints, with real parts: the real
+// "Use a different phone or tablet" through the device endpoints, with real parts: the real
 // backend, the real device handler and app/hybrid, a simulated phone (internal/phonetest)
 // that scans the QR code the page would show (read from the PNG, as a camera would), a fake
 // tunnel server on loopback, and an Air the phone transmits its advert into standing in for
@@ -662,11 +662,11 @@ func TestThePhoneIsOfferedWhenTheComputerCanUseOne(t *testing.T) {
 			if list[0].ID != "virtual" {
 				t.Errorf("the phone comes before the keys: %s", res.body)
 			}
-			if phone.Kind != "phone" || phone.Name != "A different phone or tablet" || phone.PINSet {
+			if phone.Kind != "phone" || phone.Name != "Use a different phone or tablet" || phone.PINSet {
 				t.Errorf("the phone is listed as %+v", *phone)
 			}
 			if tt.why == nil {
-				if !strings.Contains(string(res.body), `{"id":"phone","kind":"phone","name":"A different phone or tablet","pinSet":false}`) {
+				if !strings.Contains(string(res.body), `{"id":"phone","kind":"phone","name":"Use a different phone or tablet","pinSet":false}`) {
 					t.Errorf("an available phone is listed as %s", res.body)
 				}
 				return

@@ -83,7 +83,7 @@ type Config struct {
 	// Kiosk, if not nil, is kiosk mode (--kiosk): a shared computer offers only portable
 	// authenticators (security keys, a phone), never its own, and has the kiosk endpoints.
 	Kiosk *Kiosk
-	// Phone, if not nil, offers "A different phone or tablet" through the FIDO hybrid
+	// Phone, if not nil, offers "Use a different phone or tablet" through the FIDO hybrid
 	// transport (app/device/ceremony, phone.go): Linux and macOS only (Windows' own dialog
 	// does it there). Nil: not offered.
 	Phone *Phone

@@ -43,7 +43,7 @@ type DesktopOptions struct {
 	Kiosk bool
 	// idle is --idle-timeout; 0 keeps the default.
 	idle time.Duration
-	// Phone is device.Config.Phone: "A different phone or tablet" (e2e/phone_test.go).
+	// Phone is device.Config.Phone: "Use a different phone or tablet" (e2e/phone_test.go).
 	Phone *device.Phone
 	// RelyingParty is --relying-party: the handler is a client of this relying party
 	// (app/remoterp, as internal/cli builds it) instead of a backend of its own, with

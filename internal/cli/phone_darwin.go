@@ -10,7 +10,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 )
 
-// phoneFor is "A different phone or tablet" on macOS (device.Config.Phone): the FIDO hybrid
+// phoneFor is "Use a different phone or tablet" on macOS (device.Config.Phone): the FIDO hybrid
 // transport (app/hybrid) with CoreBluetooth as the scanner. Bluetooth off, or this app not
 // allowed to use it (System Settings, Privacy & Security, Bluetooth), does not fail the app:
 // the page lists the phone as unavailable with the reason (bluetooth.Problem).

@@ -10,7 +10,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 )
 
-// phoneFor is "A different phone or tablet" on Linux (device.Config.Phone): the FIDO hybrid
+// phoneFor is "Use a different phone or tablet" on Linux (device.Config.Phone): the FIDO hybrid
 // transport (app/hybrid) with this computer's Bluetooth LE scanner, BlueZ over D-Bus. The
 // scanner holds nothing open between scans (each Available and Adverts opens its own D-Bus
 // connection), so it needs no context to close it. A computer without Bluetooth (no adapter, BlueZ

@@ -9,7 +9,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/device"
 )
 
-// phoneFor is "A different phone or tablet" (device.Config.Phone) where this build has no
+// phoneFor is "Use a different phone or tablet" (device.Config.Phone) where this build has no
 // scanner for it: none on Windows, where webauthn.dll shows its own QR code (app/device
 // refuses Config.Phone there, and the page offers Windows' "hybrid" instead), and none on
 // macOS built without cgo, as CoreBluetooth needs it (phone_darwin.go).

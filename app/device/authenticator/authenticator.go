@@ -57,7 +57,7 @@ const (
 	KindHybrid       = "hybrid"
 	WindowsHelloName = "This device (Windows Hello)"
 	SecurityKeyName  = "A security key"
-	PhoneName        = "A different phone or tablet"
+	PhoneName        = "Use a different phone or tablet"
 )
 
 // Authenticator is one a ceremony or a key operation can use.

@@ -76,7 +76,7 @@ func (s *Service) phoneOffered(want string) bool {
 
 // phoneEntry is the phone's line in GET /api/device/authenticators: listed whenever the
 // phone path is configured, with why it cannot be used now when Bluetooth is not available,
-// so the page can offer "A different phone or tablet" and say how to make it work.
+// so the page can offer "Use a different phone or tablet" and say how to make it work.
 func (s *Service) phoneEntry(ctx context.Context) authenticatorJSON {
 	a := authenticatorJSON{ID: authenticator.PhoneID, Kind: kindPhone, Name: authenticator.PhoneName}
 	ctx, cancel := context.WithTimeout(ctx, authenticator.ProbeTimeout)

@@ -49,7 +49,7 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock for forgetting ended ceremonies. Nil: time.Now.
 	Now func() time.Time
-	// Phone, if not nil, offers "A different phone or tablet" (phone.go).
+	// Phone, if not nil, offers "Use a different phone or tablet" (phone.go).
 	Phone *Phone
 	// Yield, if not nil, is called as a ceremony starts: key operations stop and let go of
 	// their keys (app/device/keys), the latest thing the person asked for winning.

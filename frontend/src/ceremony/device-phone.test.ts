@@ -1,5 +1,5 @@
-// "A different phone or tablet" in the desktop app on Linux and macOS: the page shows the QR
-// code the shell's ceremony carries (docs/api.md, "A different phone or tablet"), says each
+// "Use a different phone or tablet" in the desktop app on Linux and macOS: the page shows the QR
+// code the shell's ceremony carries (docs/api.md, "Use a different phone or tablet"), says each
 // step in its live region, and shows the shell's message when it fails. The shell is a
 // FakeShell the test moves from state to state, as the phone would.
 
@@ -22,7 +22,7 @@ const requestOptions: PublicKeyCredentialRequestOptionsJSON = { challenge: "bG9n
 const credential = { id: "Y3JlZA", rawId: "Y3JlZA", type: "public-key", response: {} };
 const saved: Passkey = {
   id: "Y3JlZA",
-  name: "A different phone or tablet",
+  name: "Use a different phone or tablet",
   createdAt: "2025-03-03T10:00:00Z",
   lastUsedAt: null,
   backupEligible: true,
@@ -31,7 +31,7 @@ const saved: Passkey = {
   aaguid: "00000000-0000-0000-0000-000000000000",
 };
 
-const phone: Authenticator = { id: "phone", kind: "phone", name: "A different phone or tablet", pinSet: false };
+const phone: Authenticator = { id: "phone", kind: "phone", name: "Use a different phone or tablet", pinSet: false };
 const qr = { text: "FIDO:/1234567890", image: "data:image/png;base64,iVBORw0KGgo=" };
 const BLUETOOTH_OFF = "Bluetooth is turned off on this computer. Turn it on in your computer's settings, then try again.";
 
@@ -104,7 +104,7 @@ async function setUpOnPhone(shell: FakeShell, api = setUpApi(shell)): Promise<Ap
   await boot("/account/passkeys/set-up", api, shell.ceremonies());
   submit();
   await settle();
-  choose("A different phone or tablet");
+  choose("Use a different phone or tablet");
   submit();
   await settle();
   return api;
@@ -140,7 +140,7 @@ describe("choosing a phone or tablet", () => {
     expect(text(hint)).toBe(`You cannot use this at the moment. ${BLUETOOTH_OFF}`);
     expect(await violations()).toEqual([]);
 
-    choose("A different phone or tablet");
+    choose("Use a different phone or tablet");
     submit();
     await settle();
     expect(shell.started).toEqual([]);
@@ -311,7 +311,7 @@ describe("logging in with a phone or tablet", () => {
     submit();
     await settle();
     expect(h1()).toBe("Where is your passkey saved?");
-    choose("A different phone or tablet");
+    choose("Use a different phone or tablet");
     submit();
     await settle();
     expect(shell.started).toEqual([{ kind: "get", authenticator: "phone", publicKey: requestOptions }]);
@@ -340,7 +340,7 @@ describe("logging in with a phone or tablet", () => {
     submit();
     await settle();
     expect(main().querySelector('input[value="phone"]')).not.toBeNull();
-    choose("A different phone or tablet");
+    choose("Use a different phone or tablet");
     submit();
     await settle();
     shell.set({ state: "phone-scan", qr });

@@ -104,7 +104,7 @@ const KEY_STATUS: Record<StatusState, Status> = {
   "phone-confirm": { text: "Checking…" },
 };
 
-/** Each step of the hybrid transport (docs/api.md, "A different phone or tablet"). */
+/** Each step of the hybrid transport (docs/api.md, "Use a different phone or tablet"). */
 const PHONE_STATUS: Partial<Record<StatusState, Status>> = {
   working: { text: "Getting the QR code ready…" },
   "phone-scan": { text: "Waiting for your phone or tablet", detail: "Scan the QR code with its camera." },

@@ -138,7 +138,7 @@ const setUp: HelpTopic = {
     <h2>Set up a passkey in this app</h2>
     <ol>
       ${STEPS_TO_SET_UP}
-      <li>Choose where to save your passkey: <strong>This device (Windows Hello)</strong>, <strong>A different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
+      <li>Choose where to save your passkey: <strong>This device (Windows Hello)</strong>, <strong>Use a different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
       <li>Follow the instructions from Windows. For Windows Hello, use your fingerprint, face or Windows Hello PIN. For a phone or tablet, scan the QR code with it, then unlock it. For a security key, plug it in, enter its PIN and touch it.</li>
     </ol>
     <p>To use a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet first.</p>
@@ -184,7 +184,7 @@ const logIn: HelpTopic = {
     client === "windows"
       ? html`<ol>
       <li>On the <a href="/login">Log in</a> page, enter your email address and select <strong>Continue</strong>.</li>
-      <li>Choose where your passkey is saved: <strong>This device (Windows Hello)</strong>, <strong>A different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
+      <li>Choose where your passkey is saved: <strong>This device (Windows Hello)</strong>, <strong>Use a different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
       <li>Follow the instructions from Windows. For example, use your fingerprint, face or Windows Hello PIN, scan the QR code with your phone or tablet, or touch your security key.</li>
     </ol>
     <p>You do not have to type your email address. If you leave it empty, Windows will offer the passkeys it can find.</p>

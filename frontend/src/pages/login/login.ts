@@ -65,13 +65,13 @@ function problemsLoggingIn(client: State["client"]): SafeHtml {
   return details(
     "Problems logging in with a passkey",
     client === "windows"
-      ? html`<p>If your passkey is on a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet, then choose <strong>A different phone or tablet</strong> and scan the QR code that Windows shows.</p>
+      ? html`<p>If your passkey is on a phone or tablet, turn on Bluetooth on this computer and on the phone or tablet, then choose <strong>Use a different phone or tablet</strong> and scan the QR code that Windows shows.</p>
     <p>If your passkey is on a security key, check that it is plugged into this computer.</p>
     <p>If you still cannot log in, use your password instead.</p>
     ${HELP_LINK}`
       : client === "device"
       ? html`<p>Check that your security key is plugged into this computer. If you have more than one, try another one.</p>
-    <p>If your passkey is on a phone or tablet, choose <strong>A different phone or tablet</strong>, if the app lists it. Turn on Bluetooth on this computer and on the phone or tablet, then scan the QR code with it.</p>
+    <p>If your passkey is on a phone or tablet, choose <strong>Use a different phone or tablet</strong>, if the app lists it. Turn on Bluetooth on this computer and on the phone or tablet, then scan the QR code with it.</p>
     <p>If the app does not list it, you cannot use a passkey on your phone or tablet to log in to this app. Use a security key, or log in with your password instead.</p>
     ${HELP_LINK}`
       : html`<p>If your passkey is on a different phone or tablet, select <strong>Continue</strong>, then choose <strong>Use a different phone or tablet</strong> and scan the QR code with it.</p>

@@ -94,7 +94,7 @@ const BROWSER_HOW_TO = html`<p>You can set up passkeys on your phone, tablet, co
     ${SET_UP_HELP}`;
 
 const DEVICE_HOW_TO = html`<p>In this app, you save your passkey on a security key. You can then log in by plugging in the key, entering its PIN and touching it. You can have more than one passkey.</p>
-    <p>If the app lists <strong>A different phone or tablet</strong>, you can save your passkey on your phone or tablet instead, by scanning a QR code with its camera.</p>
+    <p>If the app lists <strong>Use a different phone or tablet</strong>, you can save your passkey on your phone or tablet instead, by scanning a QR code with its camera.</p>
     <h2>What you need</h2>
     <ul>
       <li>a security key that works with passkeys (sometimes called a FIDO2 key), plugged into this computer</li>
