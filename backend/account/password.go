@@ -1,14 +1,19 @@
 package account
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
 // HashParams are the argon2id settings for new password hashes. Existing hashes keep the
@@ -115,4 +120,41 @@ func parsePHC(encoded string) (HashParams, []byte, []byte, error) {
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key)) //nolint:gosec // G115: both lengths are checked against maxSaltLen and maxKeyLen above
 	return p, salt, key, nil
+}
+
+// derivations bounds how many argon2id derivations (a new password's hash, a password's check,
+// the dummy check of an unknown email) run at once. Each holds HashParams.Memory (19 MiB) for
+// its whole run, and anyone can start one without an account (a sign-up, a password login
+// for any email), so without a bound N requests at once hold N x 19 MiB: a few hundred are
+// gigabytes, and `serve` is killed for memory (OWASP Password Storage Cheat Sheet: limit the
+// concurrency of memory-hard hashing). More slots than cores would not check passwords any
+// sooner (p=1: one thread each), so there is one per core: at most 19 MiB per core.
+type derivations chan struct{}
+
+// maxDerivationWait is how long a request waits for a free slot before it is answered 503
+// busy: longer than any queue of honest logins (each derivation is 30-60 ms), short enough
+// that a person is told what happened rather than left with a spinner.
+const maxDerivationWait = 10 * time.Second
+
+func newDerivations() derivations { return make(derivations, max(1, runtime.GOMAXPROCS(0))) }
+
+// run runs derive once a slot is free. Waiting ends with the request (ctx) or after wait;
+// then derive has not run and the error says why (apperr.PasswordCheckBusy after wait).
+func (d derivations) run(ctx context.Context, wait time.Duration, derive func()) error {
+	select {
+	case d <- struct{}{}:
+	default:
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case d <- struct{}{}:
+		case <-timer.C:
+			return apperr.PasswordCheckBusy.Wrap(fmt.Errorf("every one of the %d password hashing slots stayed taken for %s", cap(d), wait))
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for a password hashing slot: %w", context.Cause(ctx))
+		}
+	}
+	defer func() { <-d }()
+	derive()
+	return nil
 }

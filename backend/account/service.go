@@ -126,6 +126,10 @@ type Service struct {
 	// wrong password and the time does not tell whether the email has an account. It is
 	// HashParams.DummyHash: made without an argon2id derivation, so start-up pays nothing.
 	dummyHash string
+	// slots bounds the argon2id derivations running at once (password.go, derivations);
+	// slotWait is how long a request waits for one (maxDerivationWait; tests shorten it).
+	slots    derivations
+	slotWait time.Duration
 }
 
 // NewService builds the service. hashing is DefaultHashParams() in production; tests pass
@@ -136,7 +140,7 @@ func NewService(db *sql.DB, sessions Sessions, auditor Auditor, limiter Limiter,
 		return nil, err
 	}
 	return &Service{db: db, sessions: sessions, audit: auditor, limiter: limiter, reauth: reauth, clock: clock, log: log,
-		hashing: hashing, dummyHash: dummy}, nil
+		hashing: hashing, dummyHash: dummy, slots: newDerivations(), slotWait: maxDerivationWait}, nil
 }
 
 // NormaliseEmail trims spaces and lower-cases, so one address always maps to one account.
@@ -213,7 +217,7 @@ func (s *Service) Create(ctx context.Context, rawEmail, password, oldToken strin
 	}
 
 	// Hash before the transaction: it is the slow part and needs no lock.
-	hash, err := s.hashing.Hash(password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return Account{}, "", err
 	}
@@ -282,7 +286,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 		return Account{}, "", err
 	}
 	keys.AccountID = acct.ID
-	ok, why, err := s.checkPassword(password, hash)
+	ok, why, err := s.checkPassword(ctx, password, hash)
 	if err != nil {
 		return Account{}, "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
@@ -311,15 +315,29 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 	return acct, token, nil
 }
 
-// checkPassword checks password against hash, or against the dummy hash when there is no
-// hash (no account, or an account without a password), so both take the same time. why
-// says what failed, for the log.
-func (s *Service) checkPassword(password, hash string) (ok bool, why string, err error) {
-	if hash == "" {
-		_, _ = VerifyPassword(password, s.dummyHash) // same work as a real check, result ignored
-		return false, "no account with a password for this email", nil
+// hash hashes a new password, in one of the process's derivation slots.
+func (s *Service) hash(ctx context.Context, password string) (hash string, err error) {
+	if slotErr := s.slots.run(ctx, s.slotWait, func() { hash, err = s.hashing.Hash(password) }); slotErr != nil {
+		return "", slotErr
 	}
-	if ok, err = VerifyPassword(password, hash); err != nil || !ok {
+	return hash, err
+}
+
+// checkPassword checks password against hash, or against the dummy hash when there is no
+// hash (no account, or an account without a password), so both take the same time (and wait
+// for a derivation slot alike). why says what failed, for the log.
+func (s *Service) checkPassword(ctx context.Context, password, hash string) (ok bool, why string, err error) {
+	if hash == "" {
+		err = s.slots.run(ctx, s.slotWait, func() {
+			_, _ = VerifyPassword(password, s.dummyHash) // same work as a real check, result ignored
+		})
+		return false, "no account with a password for this email", err
+	}
+	slotErr := s.slots.run(ctx, s.slotWait, func() { ok, err = VerifyPassword(password, hash) })
+	if slotErr != nil {
+		return false, "", slotErr
+	}
+	if err != nil || !ok {
 		return false, "wrong password", err
 	}
 	return true, "", nil
@@ -359,7 +377,7 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 	if err := s.limiter.Check(ctx, s.db, keys); err != nil {
 		return "", "", err
 	}
-	ok, why, err := s.checkPassword(password, hash)
+	ok, why, err := s.checkPassword(ctx, password, hash)
 	if err != nil {
 		return "", "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
@@ -393,7 +411,7 @@ func (s *Service) ChangePassword(ctx context.Context, cur SignedIn, newPassword,
 		return Account{}, apperr.Invalid(map[string]string{"newPassword": msg})
 	}
 	// Hash before the transaction: it is the slow part and needs no lock.
-	hash, err := s.hashing.Hash(newPassword)
+	hash, err := s.hash(ctx, newPassword)
 	if err != nil {
 		return Account{}, err
 	}

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"log/slog"
 	"runtime"
@@ -295,5 +296,105 @@ func TestTheDummyHashIsMadeWithoutAnArgon2idDerivation(t *testing.T) {
 	}
 	if allocated := after.TotalAlloc - before.TotalAlloc; allocated < uint64(params.Memory)<<10 {
 		t.Errorf("checking the dummy hash allocated %d bytes, less than one derivation's %d KiB: it would answer faster than a real check", allocated, params.Memory)
+	}
+}
+
+// Every argon2id derivation takes a slot (password.go, derivations): a flood of sign-ups or
+// password logins, which anyone can send, holds at most one derivation's memory per core. The
+// test holds every slot itself, as such a flood would: each way a password is hashed or
+// checked then waits, is answered 503 busy when no slot comes free in time, and changes and
+// counts nothing; with a slot free, the same request works.
+func TestAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T) {
+	store.ForEachEngine(t, testAPasswordIsHashedOrCheckedOnlyInAFreeSlot)
+}
+
+func testAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T, engine store.Engine) {
+	const client = "192.0.2.7"
+	tests := []struct {
+		name string
+		// call makes one request of its kind; existing is the account made before.
+		call func(ctx context.Context, svc *Service, existing Account) error
+	}{
+		{"a sign-up", func(ctx context.Context, svc *Service, _ Account) error {
+			_, _, err := svc.Create(ctx, "new@example.com", "a new password", "")
+			return err
+		}},
+		{"a password login with the right password", func(ctx context.Context, svc *Service, _ Account) error {
+			_, _, err := svc.Login(ctx, "pat@example.com", "the password", "", client)
+			return err
+		}},
+		{"a password login with a wrong password", func(ctx context.Context, svc *Service, _ Account) error {
+			_, _, err := svc.Login(ctx, "pat@example.com", "not the password", "", client)
+			if code(err) == "login_failed" {
+				return nil // it ran: what the test wants once a slot is free
+			}
+			return err
+		}},
+		{"a password login for an email with no account (the dummy check)", func(ctx context.Context, svc *Service, _ Account) error {
+			_, _, err := svc.Login(ctx, "nobody@example.com", "a password", "", client)
+			if code(err) == "login_failed" {
+				return nil
+			}
+			return err
+		}},
+		{"a new password", func(ctx context.Context, svc *Service, existing Account) error {
+			_, err := svc.ChangePassword(ctx, SignedIn{SessionID: 1, Account: existing}, "another password", "", client)
+			if code(err) == "reauth_required" {
+				return nil // hashed, then refused for want of a proof: it ran
+			}
+			return err
+		}},
+		{"confirming it's you with a password", func(ctx context.Context, svc *Service, existing Account) error {
+			_, _, err := svc.Reauthenticate(ctx, SignedIn{SessionID: 1, Account: existing}, reauth.ChangePassword, "the password", client)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, db, sessions := newService(t, engine)
+			existing, _, err := svc.Create(t.Context(), "pat@example.com", "the password", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sessions.started = nil
+			// The session SignedIn{SessionID: 1} names, for the proof a confirmation gives.
+			if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
+				expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
+				make([]byte, 32), existing.ID, int64(1)<<50); err != nil {
+				t.Fatal(err)
+			}
+			before := func() [3]int {
+				return [3]int{count(t, db, `SELECT count(*) FROM accounts`), count(t, db, `SELECT count(*) FROM auth_failures`),
+					count(t, db, `SELECT count(*) FROM audit_events`)}
+			}
+			was := before()
+
+			// Every slot taken.
+			for range cap(svc.slots) {
+				svc.slots <- struct{}{}
+			}
+			svc.slotWait = 50 * time.Millisecond
+			err = tt.call(t.Context(), svc, existing)
+			if e, ok := apperr.As(err); !ok || e.Code != "busy" || e.Status != 503 {
+				t.Fatalf("with every slot taken: %v, want 503 busy", err)
+			}
+			// A request that ends while it waits is not answered busy: it just stops.
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+			svc.slotWait = time.Minute
+			err = tt.call(ctx, svc, existing)
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("a request that ended while waiting: %v, want its context's end", err)
+			}
+			if now := before(); now != was || len(sessions.started) != 0 {
+				t.Fatalf("waiting for a slot changed something: accounts, failures, audit events %v, then %v; sessions %v", was, now, sessions.started)
+			}
+
+			// One slot free: the request runs.
+			<-svc.slots
+			if err := tt.call(t.Context(), svc, existing); err != nil {
+				t.Fatalf("with a slot free: %v", err)
+			}
+		})
 	}
 }

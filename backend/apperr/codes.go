@@ -69,6 +69,10 @@ const (
 	LoginFailed
 	ReauthFailed
 	UsePasskey
+	// PasswordCheckBusy: every slot for checking or hashing a password was taken for longer
+	// than a person should wait (account.maxDerivationWait); nothing was checked, counted or
+	// changed.
+	PasswordCheckBusy
 
 	// Lockouts (backend/lockout). The message is written for each pause (which way in, until
 	// when); the declared one is what a pause says when nothing more is known.
@@ -174,10 +178,11 @@ var templates = [templateCount]E{
 	DataUnusable: {Code: "data_unusable", Status: http.StatusServiceUnavailable, Msg: "Sorry, this app cannot open the information it has saved on this computer. Nothing has been changed. " +
 		"Ask whoever looks after this computer for help."},
 
-	EmailTaken:   {Code: "email_taken", Status: http.StatusConflict, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."},
-	LoginFailed:  {Code: "login_failed", Status: http.StatusUnauthorized, Msg: "The email address or password is not correct. Check them and try again."},
-	ReauthFailed: {Code: "reauth_failed", Status: http.StatusUnauthorized, Msg: "The password is not correct. Check it and try again."},
-	UsePasskey:   {Code: "use_passkey", Status: http.StatusConflict, Msg: "Your account has a passkey, so confirm it's you with your passkey instead of your password."},
+	EmailTaken:        {Code: "email_taken", Status: http.StatusConflict, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."},
+	LoginFailed:       {Code: "login_failed", Status: http.StatusUnauthorized, Msg: "The email address or password is not correct. Check them and try again."},
+	ReauthFailed:      {Code: "reauth_failed", Status: http.StatusUnauthorized, Msg: "The password is not correct. Check it and try again."},
+	PasswordCheckBusy: {Code: "busy", Status: http.StatusServiceUnavailable, Msg: "Sorry, the service is very busy at the moment. Nothing has been changed. Wait a minute, then try again."},
+	UsePasskey:        {Code: "use_passkey", Status: http.StatusConflict, Msg: "Your account has a passkey, so confirm it's you with your passkey instead of your password."},
 
 	TooManyAttempts: {Code: "too_many_attempts", Status: http.StatusTooManyRequests, Msg: "There have been too many attempts that did not work, so this is paused for a while. Try again later."},
 
