@@ -1191,3 +1191,51 @@ func testWhoseAPasskeyIsIsToldOnlyToWhoeverHoldsIt(t *testing.T, engine store.En
 		})
 	}
 }
+
+// A passkey keeps what a client could send as its transports (WebAuthn L3 §5.8.4): spec-like
+// values, each once, at most 8. Transports are hints passed back to the client and shown by
+// the passkey's name, so a made-up list of thousands or text with control characters is not
+// stored, while a value the spec may add later is.
+func TestAPasskeyKeepsOnlyTransportsAClientCouldSend(t *testing.T) {
+	store.ForEachEngine(t, testAPasskeyKeepsOnlyTransportsAClientCouldSend)
+}
+
+func testAPasskeyKeepsOnlyTransportsAClientCouldSend(t *testing.T, engine store.Engine) {
+	many := make([]string, 2000)
+	for i := range many {
+		many[i] = fmt.Sprintf("made-up-%c%c", 'a'+i%26, 'a'+i/26%26)
+	}
+	tests := []struct {
+		name string
+		sent []string
+		want []string
+	}{
+		{"the usual values are kept as sent", []string{"usb", "nfc"}, []string{"usb", "nfc"}},
+		{"a value the spec does not have yet is kept", []string{"hybrid", "internal", "future-radio"}, []string{"hybrid", "internal", "future-radio"}},
+		{"a value sent twice is kept once", []string{"usb", "usb", "nfc", "usb"}, []string{"usb", "nfc"}},
+		{"2000 made-up values are cut to the first 8", many, many[:8]},
+		{"text no client writes is dropped", []string{"USB", "usb\u202e", "", "u s b", "ble\n", strings.Repeat("a", 33), "smart-card"}, []string{"smart-card"}},
+		{"none at all is kept as none", []string{}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			c := s.Client()
+			c.SignUp("pat@example.com", "correct horse battery")
+			a := softauthn.New(testserver.Origin)
+			a.EditResponse = func(m map[string]any) { m["response"].(map[string]any)["transports"] = tt.sent }
+			p := register(t, c, a)
+			var stored string
+			if err := s.DB.QueryRowContext(t.Context(), `SELECT transports FROM passkeys`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if err := json.Unmarshal([]byte(stored), &got); err != nil {
+				t.Fatalf("stored transports %q: %v", stored, err)
+			}
+			if !slices.Equal(got, tt.want) || !slices.Equal(p.Transports, tt.want) {
+				t.Errorf("stored %q, shown %q; want %q", got, p.Transports, tt.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -154,10 +155,7 @@ func (u *user) WebAuthnCredentials() []webauthn.Credential {
 }
 
 func newPasskey(accountID int64, c *webauthn.Credential, now time.Time) Passkey {
-	transports := make([]string, len(c.Transport))
-	for i, t := range c.Transport {
-		transports[i] = string(t)
-	}
+	transports := storedTransports(c.Transport)
 	return Passkey{
 		AccountID:         accountID,
 		CredentialID:      c.ID,
@@ -174,4 +172,41 @@ func newPasskey(accountID int64, c *webauthn.Credential, now time.Time) Passkey 
 		AttestationFormat: c.AttestationFormat,
 		CreatedAt:         now.UTC(),
 	}
+}
+
+// maxTransports is how many transport hints a passkey keeps: AuthenticatorTransport has six
+// values today (WebAuthn L3 §5.8.4), and a client lists each one its authenticator has once.
+const maxTransports = 8
+
+// storedTransports is what is kept of a new credential's transports (getTransports(), WebAuthn
+// L3 §5.2.1.1): hints that are passed back in allowCredentials and name the passkey. A value
+// the spec does not know yet is kept (a client ignores one it does not know, §5.8.4), but only
+// written as the spec writes its values (lower-case letters and hyphens, at most 32), each
+// once, and at most maxTransports of them. Anything else came from no client: a made-up list
+// of thousands, or text with control characters, is dropped rather than stored and shown.
+func storedTransports(in []protocol.AuthenticatorTransport) []string {
+	out := make([]string, 0, min(len(in), maxTransports))
+	for _, t := range in {
+		if len(out) == maxTransports {
+			break
+		}
+		if transportLike(string(t)) && !slices.Contains(out, string(t)) {
+			out = append(out, string(t))
+		}
+	}
+	return out
+}
+
+// transportLike: a non-empty run of at most 32 lower-case ASCII letters and hyphens, as
+// every AuthenticatorTransport value is ("usb", "smart-card").
+func transportLike(t string) bool {
+	if t == "" || len(t) > 32 {
+		return false
+	}
+	for _, r := range t {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
