@@ -1107,7 +1107,7 @@ func TestDeletingAPasskeyTheKeyCannotHoldSaysItIsNotOnTheKey(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+b64(tt.id), map[string]string{"pin": pin})
-			if code, msg, _ := errorOf(t, r); r.status != 404 || code != "passkey_not_on_key" || msg != "That passkey is not on your security key any more." {
+			if code, msg, _ := errorOf(t, r); r.status != 404 || code != "passkey_not_on_key" || msg != "That passkey is not on your security key any more. Go back to see the passkeys that are on it." {
 				t.Errorf("answer: %d %s", r.status, r.body)
 			}
 			if creds := e.key.Credentials(); len(creds) != 1 || !bytes.Equal(creds[0].ID, kept) {

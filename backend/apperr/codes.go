@@ -165,7 +165,7 @@ var templates = [templateCount]E{
 	invalidRequest:  {Code: "invalid_request", Status: http.StatusBadRequest, Msg: "Sorry, we could not read that request. Go back and try again."},
 	requestTooLarge: {Code: "request_too_large", Status: http.StatusRequestEntityTooLarge, Msg: "Sorry, that request was too large. Go back and try again."},
 	notSignedIn:     {Code: "not_signed_in", Status: http.StatusUnauthorized, Msg: "You are not logged in. Log in and try again."},
-	notFound:        {Code: "not_found", Status: http.StatusNotFound, Msg: "We could not find what you were looking for."},
+	notFound:        {Code: "not_found", Status: http.StatusNotFound, Msg: "We could not find what you were looking for. Go back and try again."},
 	internalError:   {Code: "internal_error", Status: http.StatusInternalServerError, Msg: "Sorry, there is a problem with the service. Try again later."},
 	storageUnavailable: {Code: "storage_unavailable", Status: http.StatusServiceUnavailable, Msg: "Sorry, your change could not be saved because this computer's disk is full or cannot be written to. " +
 		"Nothing you saved before has been lost. Free up some disk space, then try again."},
@@ -202,7 +202,7 @@ var templates = [templateCount]E{
 	UsePassword:              {Code: "use_password", Status: http.StatusConflict, Msg: "You do not have a passkey you can use, so confirm it's you with your password instead."},
 	NameTaken:                {Code: "name_taken", Status: http.StatusConflict, Msg: "You already have a passkey with this name. Choose a different name."},
 	LastWayToLogIn:           {Code: "last_way_to_log_in", Status: http.StatusConflict, Msg: "You cannot remove this passkey because it is the only way you can log in. Set up another passkey or a password first, then remove it."},
-	PasskeyNotFound:          {Code: "not_found", Status: http.StatusNotFound, Msg: "We could not find that passkey. It may have been removed already."},
+	PasskeyNotFound:          {Code: "not_found", Status: http.StatusNotFound, Msg: "We could not find that passkey. It may have been removed already. Go back to Passkeys to see the passkeys you have."},
 
 	DeviceKeyBusy:             {Code: "key_busy", Status: http.StatusConflict, Msg: "Your security key is busy. Finish or cancel what you are doing with it, then try again."},
 	DeviceKeyNotConnected:     {Code: "key_not_connected", Status: http.StatusNotFound, Msg: "Your security key was not found. Insert it and try again."},
@@ -213,8 +213,8 @@ var templates = [templateCount]E{
 	DevicePINAuthBlocked:      {Code: "pin_auth_blocked", Status: http.StatusConflict, Msg: "The wrong PIN was entered too many times in a row. Remove your security key and insert it again, then try again."},
 	DevicePINBlocked:          {Code: "pin_blocked", Status: http.StatusConflict, Msg: "Your security key's PIN is blocked because the wrong PIN was entered too many times. The key must be reset before it can be used again, which deletes all passkeys on it."},
 	DeviceKeyNotSupported:     {Code: "not_supported", Status: http.StatusConflict, Msg: "Your security key cannot do this. Use the app or settings that came with the key instead."},
-	DevicePasskeyNotOnKey:     {Code: "passkey_not_on_key", Status: http.StatusNotFound, Msg: "That passkey is not on your security key any more."},
-	DeviceFingerprintNotFound: {Code: "fingerprint_not_found", Status: http.StatusNotFound, Msg: "That fingerprint is not on your security key any more."},
+	DevicePasskeyNotOnKey:     {Code: "passkey_not_on_key", Status: http.StatusNotFound, Msg: "That passkey is not on your security key any more. Go back to see the passkeys that are on it."},
+	DeviceFingerprintNotFound: {Code: "fingerprint_not_found", Status: http.StatusNotFound, Msg: "That fingerprint is not on your security key any more. Go back to see the fingerprints it has."},
 	DeviceFingerprintsFull:    {Code: "fingerprints_full", Status: http.StatusConflict, Msg: "Your security key has no room for another fingerprint. Delete one you do not use first."},
 	DeviceKeyRemoved:          {Code: "key_removed", Status: http.StatusConflict, Msg: "Your security key was removed before it finished. Insert it and try again."},
 	DeviceTimedOut:            {Code: "timed_out", Status: http.StatusConflict, Msg: "Your security key did not respond in time. Try again."},
