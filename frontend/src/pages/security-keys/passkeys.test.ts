@@ -88,7 +88,7 @@ describe("passkeys on a security key", () => {
     await enterPin(PIN);
     expect(h1()).toBe("Passkeys on YubiKey 5 Series");
     expect(text(main())).toContain("There are 4 passkeys on this key. It has room for 21 more.");
-    expect([...main().querySelectorAll("h2, h3")].map((h) => text(h))).toEqual(["NHS login", "Other websites and apps", "GitHub"]);
+    expect([...main().querySelectorAll("h2, h3")].map((h) => text(h))).toEqual(["NHS login", "Other websites and apps", "github.com"]);
     const rows = [...main().querySelectorAll(".nhsuk-summary-list__row")].map((row) => text(row));
     expect(rows[0]).toContain("pat@example.com Used for your NHS login Your NHS login calls it “Security key”.");
     expect(rows[1]).toContain("No longer works This passkey was removed from your NHS login, so it no longer works.");
@@ -96,6 +96,21 @@ describe("passkeys on a security key", () => {
     expect(rows[3]).toContain("pat Passkey");
     expect(text(main().querySelector(".nhsuk-summary-list__actions button"))).toBe("Delete passkey for pat@example.com on NHS login");
     expect(await violations()).toEqual([]);
+  });
+
+  it("names another site by its address, never by the name it chose, which could be NHS login's", async () => {
+    const keys = new FakeKeys();
+    keys.keys = [securityKey()];
+    const lookalike: KeyPasskey = { credentialId: "bGs", rpId: "nhs-login.example", rpName: "NHS login", userName: "pat@example.com", userDisplayName: "Pat" };
+    keys.passkeys = [lookalike];
+    await bootKeys(path, keys);
+    await enterPin(PIN);
+    expect([...main().querySelectorAll("h2, h3")].map((h) => text(h))).toEqual(["Other websites and apps", "nhs-login.example"]);
+    expect(text(main())).not.toContain("Used for your NHS login");
+    expect(text(main().querySelector(".nhsuk-summary-list__actions button"))).toBe("Delete passkey for pat@example.com on nhs-login.example");
+    clickButton("Delete");
+    await settle();
+    expect(text(main().querySelector(".nhsuk-summary-list"))).toContain("Website nhs-login.example");
   });
 
   it("explains what deleting the account's passkey means, then deletes it from the key", async () => {
@@ -140,7 +155,7 @@ describe("passkeys on a security key", () => {
     (main().querySelectorAll<HTMLButtonElement>(".nhsuk-summary-list__actions button")[3] as HTMLButtonElement).click();
     await settle();
     expect(main().querySelector(".nhsuk-card--warning")).toBeNull();
-    expect(text(main())).toContain("You will not be able to use it to log in to GitHub any more.");
+    expect(text(main())).toContain("You will not be able to use it to log in to github.com any more.");
   });
 
   it("refuses to delete the account's last way to log in, saying why", async () => {

@@ -45,8 +45,13 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * Which website a passkey is for. Another site's is named by its address (rpId), which the
+ * browser checked against the site when the passkey was made (WebAuthn L3 §5.1.3 step 8), not
+ * by the name the site chose for itself (rp.name), which any site can set to "NHS login".
+ */
 function site(p: KeyPasskey): string {
-  return p.nhsLogin ? NHS_LOGIN : p.rpName || p.rpId;
+  return p.nhsLogin ? NHS_LOGIN : p.rpId || p.rpName;
 }
 
 function account(p: KeyPasskey): string {
