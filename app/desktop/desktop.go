@@ -21,6 +21,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
+	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/nhs-passkeys/companion/app/device/kioskapi"
 	"github.com/nhs-passkeys/companion/app/kiosk"
@@ -178,6 +179,17 @@ func Run(ctx context.Context, opts Options) error {
 	closed := make(chan struct{})
 	defer close(closed)
 	go quitWhenDone(ctx, started, closed, quitWindow)
+	// The window shows only the app's pages; a website goes to the person's own browser
+	// (outside kiosk mode), through the same Wails call the page uses (BrowserOpenURL).
+	webView := newWebViewSetUp(&navigationGuard{
+		kiosk:  opts.Kiosk != nil,
+		logger: logger,
+		openInBrowser: func(url string) {
+			if p := window.Load(); p != nil {
+				wailsruntime.BrowserOpenURL(*p, url)
+			}
+		},
+	})
 
 	err := wails.Run(&options.App{
 		Title:     Title,
@@ -235,7 +247,7 @@ func Run(ctx context.Context, opts Options) error {
 			if err := restoreSignalStacks(); err != nil {
 				logger.Error("repair signal handlers after the page loaded", "err", err)
 			}
-			setUpWebView(opts.Kiosk != nil)
+			webView.apply()
 			if opts.Kiosk != nil {
 				if err := lockDownWebView(wctx); err != nil {
 					logger.Error("kiosk mode: the webview did not take the kiosk's settings; closing", "err", err)

@@ -11,7 +11,9 @@
 // each checked against the account database (read-only) and the key's state file. Then
 // "Use a different phone or tablet" (smoke_phone_test.go): a passkey set up on a simulated phone
 // by scanning the QR code in the window, and a login with it, through BlueZ on a private
-// system bus and a proxy to the tunnel servers' names.
+// system bus and a proxy to the tunnel servers' names. Then a link to a website: clicked on the
+// Help page, it goes to the system browser (a fake xdg-open) and the window stays on the app;
+// in kiosk mode it goes nowhere and the window says so.
 //
 // Run from the repository root once the frontend is built (cd frontend && npm ci && npm run build):
 //
@@ -208,6 +210,10 @@ func smokeInsideSession(t *testing.T, bin, artifacts string) {
 		s.t = t
 		sessions = append(sessions, smokePhone(t, s, bin, dataDir, keyringUser)...)
 	})
+	t.Run("a link to a website opens in the system browser", func(t *testing.T) {
+		s.t = t
+		smokeLinkOut(t, s, bin, filepath.Join(tmp, "links"))
+	})
 	t.Run("kiosk", func(t *testing.T) {
 		s.t = t
 		smokeKiosk(t, s, bin, filepath.Join(tmp, "kiosk"))
@@ -311,6 +317,62 @@ func smokePassword(t *testing.T, s *screen, bin, dataDir, keyringUser string) []
 	return []string{first, second}
 }
 
+// helpCentre is the Help page's link to a website (frontend/src/pages/help/topics.ts).
+const helpCentre = "https://help.login.nhs.uk/"
+
+// smokeLinkOut opens the Help page and clicks its link to the NHS login help centre. The
+// website must go to the system's default browser, and the window must stay on the app's
+// Help page (a website in the window would look like the app, with no way back). Wails'
+// BrowserOpenURL runs the first of xdg-open, x-www-browser and www-browser it finds on PATH
+// (github.com/pkg/browser), so a FAKE xdg-open put first on PATH stands in for the browser:
+// no real browser can run here, and it only writes down the addresses it is given.
+func smokeLinkOut(t *testing.T, s *screen, bin, dataDir string) {
+	env, opened := fakeBrowser(t, filepath.Join(dataDir, "fake-browser"))
+	app := startAppWith(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-link-out.log"), env)
+	s.waitForWindow(app)
+	s.waitFor("start page", startHeading)
+	s.click("Help")
+	s.waitFor("Help page", "Find out what a passkey is")
+	// The link is below the guide's contents list: to the end of the page, as a person scrolls.
+	s.key("End")
+	// The link's text runs over two lines: "NHS login help centre (opens in" and "your web
+	// browser)". Tesseract drops the first of them at this size (seen every time), so the
+	// second, still the link, is what is read and clicked.
+	s.waitFor("link to the help centre, saying where it opens", "your web browser).")
+	s.save("l1-help-link-out.png")
+	s.click("your web")
+
+	waitUntil(t, s.ctx, "the system browser to be asked for the help centre", func() bool { return readFile(opened) != "" })
+	time.Sleep(500 * time.Millisecond) // time for a second request, which must not come
+	if got := readFile(opened); got != helpCentre+"\n" {
+		t.Errorf("the system browser was asked for %q, want exactly %q once", got, helpCentre)
+	}
+	s.key("Home")
+	s.waitFor("Help page, still in the window", "Help with passkeys")
+	s.save("l2-help-page-still-in-the-window.png")
+	// The page sent it (Wails' runtime in the page, as on Windows and macOS), not the Linux
+	// navigation guard behind it: the webview was never asked to load the website.
+	if log := readFile(app.log); strings.Contains(log, "opened in the system browser instead") || strings.Contains(log, "kept on the app's pages") {
+		t.Errorf("the webview was asked to load the website itself; log:\n%s", log)
+	}
+	app.stop()
+}
+
+// fakeBrowser makes a FAKE xdg-open in dir, for the app's PATH (env): it opens nothing and
+// writes each address it is given, a line each, to the file it returns.
+func fakeBrowser(t *testing.T, dir string) (env []string, opened string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	opened = filepath.Join(dir, "opened.txt")
+	script := "#!/bin/sh\n# A FAKE xdg-open for the smoke test: no browser runs; the addresses are written down.\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '" + opened + "'\n"
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")}, opened
+}
+
 // smokeKiosk starts the app in kiosk mode under a window manager (openbox), as a GP surgery
 // would: the window must fill the screen with no frame, refuse Alt+F4, keep the session
 // out of the keyring (checked in the real gnome-keyring), still stop cleanly when the
@@ -369,11 +431,25 @@ func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 
 	// The system can: SIGTERM still closes it cleanly. The next start has nobody logged in.
 	app.stop()
-	app = startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-kiosk-again.log"), "--settings", settings)
+	env, opened := fakeBrowser(t, filepath.Join(dataDir, "fake-browser"))
+	app = startAppWith(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-kiosk-again.log"), env, "--settings", settings)
 	s.waitForWindow(app)
 	s.waitFor("the start page after a restart, with nobody logged in", startHeading)
 	if got := keyringSession(t, ctx, keyringUser); got != "" {
 		t.Fatalf("kiosk mode wrote the session to the keyring (%d bytes)", len(got))
+	}
+
+	// A link to a website opens nowhere on a shared computer, not even in a browser: the
+	// window says so instead.
+	s.click("Help")
+	s.waitFor("Help page in kiosk mode", "Find out what a passkey is")
+	s.key("End")
+	s.waitForWithout("link to the help centre, not said to open a browser", "NHS login help centre", "opens in your web browser")
+	s.click("NHS login help") // "centre." comes with its full stop
+	s.waitFor("page saying the link cannot be opened", "This link cannot be opened on this computer")
+	s.save("k3-kiosk-link-out.png")
+	if got := readFile(opened); got != "" {
+		t.Errorf("kiosk mode asked the system browser for %q", got)
 	}
 	app.stop()
 }

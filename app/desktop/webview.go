@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -64,4 +65,98 @@ func refererOrigin(referer string) string {
 		return "null"
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// navigationGuard is the shell's rule for where the webview may go. The window shows nothing
+// but the app: it has no address bar and no way back, so a website loaded in it would look
+// like part of the app (a phishing risk for patients). The page itself sends a link to a
+// website to the person's own browser (frontend/src/shell/router.ts, through Wails'
+// BrowserOpenURL); the guard is the shell's defence in depth behind it, fitted to the webview
+// where the platform lets the shell do so (Linux: webview_linux.go; Wails v2 has no
+// navigation guard of its own on any platform).
+type navigationGuard struct {
+	// kiosk: a shared computer, where nothing leaves the app, not even to a browser.
+	kiosk bool
+	// openInBrowser hands a website's address to the system's default browser (Wails'
+	// BrowserOpenURL: xdg-open, open or ShellExecute). It may block while the browser starts.
+	openInBrowser func(url string)
+	logger        *slog.Logger
+}
+
+// allow says whether the webview may load uri: in the window itself (newWindow false), or in
+// a new window (a link with target=_blank, window.open). A request refused outside kiosk
+// mode that is for a website is sent to the person's own browser instead, without waiting
+// for it: allow runs on the UI thread.
+func (g *navigationGuard) allow(uri string, newWindow bool) bool {
+	switch decideNavigation(uri, newWindow, g.kiosk) {
+	case navigationAllow:
+		return true
+	case navigationOpenInBrowser:
+		// Only where it was going, never the address itself: it may carry a token.
+		g.logger.Info("a website the window was asked to load is opened in the system browser instead", "scheme", addressScheme(uri), "host", addressHost(uri))
+		go g.openInBrowser(uri)
+	default:
+		g.logger.Info("the window was kept on the app's pages", "scheme", addressScheme(uri), "host", addressHost(uri), "newWindow", newWindow, "kiosk", g.kiosk)
+	}
+	return false
+}
+
+// navigationDecision is what the shell does with a request of the webview to load a page.
+type navigationDecision int
+
+const (
+	navigationAllow         navigationDecision = iota // load it in the window
+	navigationIgnore                                  // load nothing
+	navigationOpenInBrowser                           // load nothing; open it in the system browser
+)
+
+// decideNavigation is navigationGuard's rule. The window loads only the app's own pages
+// (appPage), and never opens a second window (it would have no way back either). Anything
+// else is refused; outside kiosk mode a website (http or https) is opened in the person's own
+// browser instead. Wails itself navigates the window only to its start page (wails://wails/);
+// the page's own requests (fetch) are not navigations and never come here.
+func decideNavigation(uri string, newWindow, kiosk bool) navigationDecision {
+	switch {
+	case !newWindow && appPage(uri):
+		return navigationAllow
+	case !kiosk && website(uri):
+		return navigationOpenInBrowser
+	default:
+		return navigationIgnore
+	}
+}
+
+// appPage says whether uri is one of the app's own pages: the wails:// scheme Wails serves
+// the app from on Linux and macOS (every request to it reaches the app's own handler), or
+// the empty page a web view starts with.
+func appPage(uri string) bool {
+	if uri == "about:blank" {
+		return true
+	}
+	u, err := url.Parse(uri)
+	return err == nil && strings.EqualFold(u.Scheme, "wails")
+}
+
+// website says whether uri is an http or https address with a host: the only kind the
+// system browser is asked to open (xdg-open would also open files and other programs).
+func website(uri string) bool {
+	u, err := url.Parse(uri)
+	return err == nil && (strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, "http")) && u.Host != ""
+}
+
+// addressScheme and addressHost are the parts of an address the log may hold.
+func addressScheme(uri string) string {
+	scheme, _, _ := strings.Cut(uri, ":")
+	if len(scheme) > 16 {
+		return "?"
+	}
+	return strings.ToLower(scheme)
+}
+
+func addressHost(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }

@@ -4,8 +4,12 @@ package desktop
 
 /*
 #cgo linux pkg-config: gtk+-3.0 webkit2gtk-4.1
+#include <stdint.h>
 #include <gtk/gtk.h>
 #include <webkit2/webkit2.h>
+
+// navigation_linux.go: the shell's navigationGuard.allow, for the guard that is this handle.
+extern int nhspAllowNavigation(uintptr_t guard, char *uri, int newWindow);
 
 // The zoom levels a person steps through, as web browsers offer them; 400% is the most
 // WCAG 1.4.10 (Reflow) asks a page to cope with.
@@ -70,24 +74,25 @@ static WebKitWebView *nhsp_find_web_view(GtkWidget *widget) {
 	return found;
 }
 
-// Kiosk mode: the web view goes nowhere but the app's own pages (wails://), and opens no new
-// windows; a link to a website does nothing rather than leave a shared computer on it.
-static gboolean nhsp_kiosk_policy(WebKitWebView *view, WebKitPolicyDecision *decision, WebKitPolicyDecisionType type, gpointer unused) {
-	if (type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION) {
-		webkit_policy_decision_ignore(decision);
-		return TRUE;
-	}
-	if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION) return FALSE;
+// In every mode the web view goes nowhere but the app's own pages and opens no new windows;
+// outside kiosk mode a website asked for is opened in the system browser instead. The rule is
+// the shell's, in Go (navigationGuard, webview.go); here only the asking. A navigation (a
+// link followed, a location change, in the page or a frame) or a new window's first load
+// comes here; responses do too (the third type), and are left alone: the page's own fetches
+// are not navigations and never come here at all.
+static gboolean nhsp_navigation_policy(WebKitWebView *view, WebKitPolicyDecision *decision, WebKitPolicyDecisionType type, gpointer guard) {
+	if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION && type != WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION) return FALSE;
 	WebKitNavigationAction *action = webkit_navigation_policy_decision_get_navigation_action(WEBKIT_NAVIGATION_POLICY_DECISION(decision));
 	const char *uri = webkit_uri_request_get_uri(webkit_navigation_action_get_request(action));
-	if (uri != NULL && (g_str_has_prefix(uri, "wails://") || g_str_equal(uri, "about:blank"))) return FALSE;
+	int newWindow = type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION;
+	if (nhspAllowNavigation((uintptr_t)guard, (char *)(uri != NULL ? uri : ""), newWindow)) return FALSE;
 	webkit_policy_decision_ignore(decision);
 	return TRUE;
 }
 
 // Runs on GTK's thread (g_idle_add). Wails keeps its window and web view to itself, so they
 // are found among the toplevel windows; each window is set up once.
-static gboolean nhsp_zoom_attach(gpointer kiosk) {
+static gboolean nhsp_web_view_attach(gpointer guard) {
 	GList *windows = gtk_window_list_toplevels();
 	for (GList *w = windows; w != NULL; w = w->next) {
 		GtkWidget *window = GTK_WIDGET(w->data);
@@ -98,26 +103,36 @@ static gboolean nhsp_zoom_attach(gpointer kiosk) {
 		g_signal_connect(window, "key-press-event", G_CALLBACK(nhsp_zoom_on_key), view);
 		gtk_widget_add_events(GTK_WIDGET(view), GDK_SCROLL_MASK | GDK_SMOOTH_SCROLL_MASK);
 		g_signal_connect(view, "scroll-event", G_CALLBACK(nhsp_zoom_on_scroll), NULL);
-		if (kiosk != NULL) g_signal_connect(view, "decide-policy", G_CALLBACK(nhsp_kiosk_policy), NULL);
+		g_signal_connect(view, "decide-policy", G_CALLBACK(nhsp_navigation_policy), guard);
 	}
 	g_list_free(windows);
 	return G_SOURCE_REMOVE;
 }
 
-static void nhsp_set_up_web_view(int kiosk) {
-	g_idle_add(nhsp_zoom_attach, kiosk ? GINT_TO_POINTER(1) : NULL);
+static void nhsp_set_up_web_view(uintptr_t guard) {
+	g_idle_add(nhsp_web_view_attach, (gpointer)guard);
 }
 */
 import "C"
 
-// setUpWebView gives the window a browser's zoom keys (WCAG 1.4.4, Resize Text): WebKitGTK
+import "runtime/cgo"
+
+// webViewSetUp gives the window a browser's zoom keys (WCAG 1.4.4, Resize Text): WebKitGTK
 // zooms the page (text and layout, so it reflows) when asked, but Wails v2 binds no keys to
-// it on Linux. In kiosk mode it also keeps the web view on the app's own pages. Called at
-// every page load; each window is set up once.
-func setUpWebView(kiosk bool) {
-	k := C.int(0)
-	if kiosk {
-		k = 1
-	}
-	C.nhsp_set_up_web_view(k)
+// it on Linux. It also fits the navigation guard, in every mode: the web view loads nothing
+// but the app's own pages, and a website goes to the system browser (outside kiosk mode).
+type webViewSetUp struct {
+	// guard is the navigationGuard, for GTK's thread to ask (nhspAllowNavigation). It is never
+	// deleted: GTK may still ask while it takes the window down after Wails returns, and a
+	// deleted handle would panic there. One for each window the process opens.
+	guard cgo.Handle
+}
+
+func newWebViewSetUp(guard *navigationGuard) *webViewSetUp {
+	return &webViewSetUp{guard: cgo.NewHandle(guard)}
+}
+
+// apply sets up the window's web view. Called at every page load; each window is set up once.
+func (s *webViewSetUp) apply() {
+	C.nhsp_set_up_web_view(C.uintptr_t(s.guard))
 }

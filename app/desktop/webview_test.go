@@ -1,8 +1,10 @@
 package desktop
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -150,5 +152,81 @@ func TestTheFrontendsFilesDoNotWaitForTheKeyring(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDecideNavigation(t *testing.T) {
+	const (
+		allow  = navigationAllow
+		ignore = navigationIgnore
+		open   = navigationOpenInBrowser
+	)
+	tests := []struct {
+		name         string
+		uri          string
+		newWindow    bool
+		usual, kiosk navigationDecision
+	}{
+		{name: "the app's start page, which Wails loads itself, loads", uri: "wails://wails/", usual: allow, kiosk: allow},
+		{name: "another page of the app loads", uri: "wails://wails/help?x=1#top", usual: allow, kiosk: allow},
+		{name: "the app's page on a development server's host loads", uri: "wails://wails.localhost:34115/", usual: allow, kiosk: allow},
+		{name: "the empty page a web view starts with loads", uri: "about:blank", usual: allow, kiosk: allow},
+		{name: "a website goes to the system browser, or nowhere in kiosk mode", uri: "https://help.login.nhs.uk/", usual: open, kiosk: ignore},
+		{name: "a plain http website goes to the system browser, or nowhere in kiosk mode", uri: "http://example.com/a", usual: open, kiosk: ignore},
+		{name: "a website's scheme in capitals is still a website", uri: "HTTPS://example.com/", usual: open, kiosk: ignore},
+		{name: "a website in a new window goes to the system browser, or nowhere in kiosk mode", uri: "https://www.nhs.uk/", newWindow: true, usual: open, kiosk: ignore},
+		{name: "a page of the app in a new window opens nothing (the window has no way back)", uri: "wails://wails/help", newWindow: true, usual: ignore, kiosk: ignore},
+		{name: "an empty page in a new window opens nothing", uri: "about:blank", newWindow: true, usual: ignore, kiosk: ignore},
+		{name: "a file is neither loaded nor opened", uri: "file:///etc/passwd", usual: ignore, kiosk: ignore},
+		{name: "an email address is neither loaded nor opened", uri: "mailto:someone@example.com", usual: ignore, kiosk: ignore},
+		{name: "a script address is neither loaded nor opened", uri: "javascript:alert(1)", usual: ignore, kiosk: ignore},
+		{name: "a data address is neither loaded nor opened", uri: "data:text/html,<h1>NHS login</h1>", usual: ignore, kiosk: ignore},
+		{name: "an http address without a host is not a website", uri: "https:///path", usual: ignore, kiosk: ignore},
+		{name: "another about: page is not the app's", uri: "about:srcdoc", usual: ignore, kiosk: ignore},
+		{name: "an address that cannot be read is refused", uri: "https://exa mple.com/%zz", usual: ignore, kiosk: ignore},
+		{name: "no address at all is refused", uri: "", usual: ignore, kiosk: ignore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := decideNavigation(tt.uri, tt.newWindow, false); got != tt.usual {
+				t.Errorf("outside kiosk mode: %d, want %d", got, tt.usual)
+			}
+			if got := decideNavigation(tt.uri, tt.newWindow, true); got != tt.kiosk {
+				t.Errorf("in kiosk mode: %d, want %d", got, tt.kiosk)
+			}
+		})
+	}
+}
+
+func TestNavigationGuardOpensAWebsiteInTheSystemBrowserOnlyOutsideKioskMode(t *testing.T) {
+	for _, kiosk := range []bool{false, true} {
+		opened := make(chan string, 4)
+		g := &navigationGuard{kiosk: kiosk, logger: slog.New(slog.DiscardHandler), openInBrowser: func(url string) { opened <- url }}
+		if !g.allow("wails://wails/help", false) {
+			t.Errorf("kiosk %v: the app's own page was refused", kiosk)
+		}
+		if g.allow("https://help.login.nhs.uk/", false) || g.allow("https://www.nhs.uk/", true) || g.allow("mailto:a@example.com", false) {
+			t.Errorf("kiosk %v: the window was let leave the app", kiosk)
+		}
+		var got []string
+		if !kiosk {
+			for range 2 {
+				select {
+				case url := <-opened:
+					got = append(got, url)
+				case <-time.After(5 * time.Second):
+					t.Fatalf("the system browser was asked for %q only", got)
+				}
+			}
+			slices.Sort(got)
+			if want := []string{"https://help.login.nhs.uk/", "https://www.nhs.uk/"}; !slices.Equal(got, want) {
+				t.Errorf("the system browser was asked for %q, want %q", got, want)
+			}
+		}
+		select {
+		case url := <-opened:
+			t.Errorf("kiosk %v: the system browser was also asked for %q", kiosk, url)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { errorSummary, successBanner } from "../ui/components";
 import { html } from "../ui/html";
 import { mountShell, type Layout } from "./layout";
@@ -407,5 +407,162 @@ describe("while GET /api/config has not answered", () => {
     const length = window.history.length;
     await router?.navigate("/two");
     expect(window.history.length).toBe(length + 1);
+  });
+});
+
+// The desktop app's window (shell/system-browser.ts): Wails' runtime.js gives the page
+// window.runtime.BrowserOpenURL, which the shell hands to the system's default browser. A
+// stub stands in for it here; no browser can be opened from a test.
+describe("in the desktop app's window", () => {
+  const website = "https://help.login.nhs.uk/";
+  let browserOpenURL: ReturnType<typeof vi.fn<(url: string) => void>>;
+
+  beforeEach(() => {
+    browserOpenURL = vi.fn<(url: string) => void>();
+    window.runtime = { BrowserOpenURL: browserOpenURL };
+  });
+  afterEach(() => {
+    delete window.runtime;
+  });
+
+  const link = (href: string, target = ""): HTMLAnchorElement => {
+    const a = document.createElement("a");
+    a.href = href;
+    if (target) a.target = target;
+    a.textContent = "NHS login help centre";
+    layout.main.append(a);
+    return a;
+  };
+  /** Dispatches a click (or, for the middle button, an auxclick) and says whether its default was prevented. */
+  const activate = (a: Element | null, init: MouseEventInit = {}): boolean => {
+    const type = init.button === 1 ? "auxclick" : "click";
+    const event = new MouseEvent(type, { bubbles: true, cancelable: true, button: 0, ...init });
+    a?.dispatchEvent(event);
+    return event.defaultPrevented;
+  };
+
+  it.each([
+    ["a click (or Enter)", {}, ""],
+    ["a click with Ctrl", { ctrlKey: true }, ""],
+    ["a click with Shift", { shiftKey: true }, ""],
+    ["a click with Alt", { altKey: true }, ""],
+    ["a click with Meta", { metaKey: true }, ""],
+    ["a middle click", { button: 1 }, ""],
+    ["a link meant for a new window", {}, "_blank"],
+  ])("%s on a link to a website opens it in the person's own browser, and the window stays on its page", async (_name, init, target) => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/two");
+    expect(activate(link(website, target), init)).toBe(true);
+    expect(browserOpenURL.mock.calls).toEqual([[website]]);
+    await Promise.resolve();
+    expect(window.location.pathname).toBe("/two");
+    expect(layout.main.querySelector("h1")?.textContent).toBe("Two");
+  });
+
+  it("opens a plain http website the same way, with the address as the link gives it", async () => {
+    await start({ "/": simple("One") });
+    expect(activate(link("http://example.com/a path?q=1#top"))).toBe(true);
+    expect(browserOpenURL.mock.calls).toEqual([["http://example.com/a%20path?q=1#top"]]);
+  });
+
+  it("follows no other address out of the app in the window, nor hands it to the system", async () => {
+    await start({ "/": simple("One") });
+    for (const href of ["mailto:someone@example.com", "file:///etc/passwd", "ftp://example.com/"]) {
+      expect(activate(link(href))).toBe(true);
+      expect(activate(link(href), { ctrlKey: true })).toBe(true);
+    }
+    expect(browserOpenURL).not.toHaveBeenCalled();
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+  });
+
+  it.each([
+    ["a click", {}, ""],
+    ["a click with Ctrl", { ctrlKey: true }, ""],
+    ["a click with Shift", { shiftKey: true }, ""],
+    ["a middle click", { button: 1 }, ""],
+    ["a link meant for a new window", {}, "_blank"],
+  ])("%s on a link in the app opens its page here (the window has no tabs)", async (_name, init, target) => {
+    await start({ "/": simple("One"), "/two": simple("Two") });
+    const length = window.history.length;
+    expect(activate(link("/two", target), init)).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("Two"));
+    expect(window.location.pathname).toBe("/two");
+    expect(window.history.length).toBe(length + 1);
+    expect(browserOpenURL).not.toHaveBeenCalled();
+  });
+
+  it("leaves a plain click on a fragment link to the webview, and follows a modified one here", async () => {
+    const assign = vi.fn();
+    router?.stop();
+    window.history.replaceState(null, "", "/");
+    router = new Router({ layout, routes: { "/": simple("One") }, notFound: simple("Page not found"), problem: simple("Problem"), initComponents: () => {}, loader: { location: { assign, replace: vi.fn() }, open: vi.fn() } });
+    await router.start();
+    const fragment = layout.main.querySelector('a[href="#details"]');
+    const decided: boolean[] = [];
+    const record = (event: Event): void => {
+      decided.push(event.defaultPrevented);
+      event.preventDefault();
+    };
+    window.addEventListener("click", record);
+    activate(fragment);
+    window.removeEventListener("click", record);
+    expect(decided).toEqual([false]);
+    expect(activate(fragment, { ctrlKey: true })).toBe(true);
+    expect(assign).toHaveBeenCalledWith(`${window.location.origin}/#details`);
+    expect(browserOpenURL).not.toHaveBeenCalled();
+  });
+
+  it("in kiosk mode, says the link cannot be opened and never hands it to the system browser", async () => {
+    await start({ "/": simple("One"), "/two": simple("Two") }, "/two", { linkOut: kioskLinkOutPage });
+    for (const init of [{}, { ctrlKey: true }, { button: 1 }]) expect(activate(link(website), init)).toBe(true);
+    expect(activate(link(website, "_blank"))).toBe(true);
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
+    expect(browserOpenURL).not.toHaveBeenCalled();
+    expect(window.location.pathname).toBe("/two");
+  });
+
+  it("holds a link to a website until GET /api/config answers, then opens it in the browser for the usual app", async () => {
+    let answer: (kiosk: KioskRouting | undefined) => void = () => undefined;
+    const kiosk = new Promise<KioskRouting | undefined>((resolve) => (answer = resolve));
+    await start({ "/": simple("One") }, "/", kiosk);
+    expect(activate(link(website))).toBe(true);
+    expect(browserOpenURL).not.toHaveBeenCalled();
+    answer(undefined);
+    await vi.waitFor(() => expect(browserOpenURL.mock.calls).toEqual([[website]]));
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
+  });
+
+  it("holds a link to a website until GET /api/config answers, then says it cannot be opened in kiosk mode", async () => {
+    let answer: (kiosk: KioskRouting | undefined) => void = () => undefined;
+    const kiosk = new Promise<KioskRouting | undefined>((resolve) => (answer = resolve));
+    await start({ "/": simple("One") }, "/", kiosk);
+    expect(activate(link(website))).toBe(true);
+    answer({ linkOut: kioskLinkOutPage });
+    await vi.waitFor(() => expect(layout.main.querySelector("h1")?.textContent).toBe("This link cannot be opened on this computer"));
+    expect(browserOpenURL).not.toHaveBeenCalled();
+  });
+});
+
+describe("in a web browser (serve mode: no Wails runtime)", () => {
+  it("leaves a link to a website, however it is clicked, to the browser's own action", async () => {
+    expect(window.runtime).toBeUndefined();
+    await start({ "/": simple("One") });
+    const outside = document.createElement("a");
+    outside.href = "https://help.login.nhs.uk/";
+    layout.main.append(outside);
+    const decided: boolean[] = [];
+    const record = (event: Event): void => {
+      decided.push(event.defaultPrevented);
+      event.preventDefault();
+    };
+    window.addEventListener("click", record);
+    window.addEventListener("auxclick", record);
+    for (const init of [{}, { ctrlKey: true }, { shiftKey: true }]) {
+      outside.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, button: 0, ...init }));
+    }
+    outside.dispatchEvent(new MouseEvent("auxclick", { bubbles: true, cancelable: true, button: 1 }));
+    window.removeEventListener("click", record);
+    window.removeEventListener("auxclick", record);
+    expect(decided).toEqual([false, false, false, false]);
+    expect(layout.main.querySelector("h1")?.textContent).toBe("One");
   });
 });

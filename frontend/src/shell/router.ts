@@ -1,12 +1,14 @@
 // Client-side routing with the History API. Links inside the app are caught and
-// rendered without a page load; after every render the router sets the page
-// title from the h1, moves focus (error summary, then success banner, then the
-// h1) and scrolls to the top, so every page behaves the same for keyboard and
+// rendered without a page load; in the desktop app's window a link to a website opens in
+// the person's own browser instead (shell/system-browser.ts). After every render the
+// router sets the page title from the h1, moves focus (error summary, then success banner,
+// then the h1) and scrolls to the top, so every page behaves the same for keyboard and
 // screen reader users.
 
 import { setFocus } from "nhsuk-frontend";
 import type { Screen, View } from "../ui/view";
 import { SERVICE_NAME, type Layout } from "./layout";
+import { isWebsite, systemBrowser } from "./system-browser";
 
 export interface NavigateOptions {
   /** Replace the current history entry (for redirects) instead of adding one. */
@@ -70,13 +72,16 @@ export interface KioskRouting {
 
 /**
  * What a click on a link comes to: the browser's own action, a page of the app, kiosk mode's
- * "cannot open this here", a fragment in place of this history entry, or nothing.
+ * "cannot open this here", a website in the person's own browser (the desktop app), a
+ * fragment in place of this history entry or added after it, or nothing.
  */
 type LinkAction =
   | { kind: "browser" }
   | { kind: "navigate"; path: string }
   | { kind: "link-out"; page: Page }
+  | { kind: "system-browser"; url: string; open: (url: string) => void }
   | { kind: "replace"; href: string }
+  | { kind: "assign"; href: string }
   | { kind: "nothing" };
 
 export function pageTitle(main: ParentNode): string {
@@ -193,8 +198,9 @@ export class Router {
   /** Installs the link and history listeners and renders the current address. */
   start(): Promise<void> {
     document.addEventListener("click", this.onClickListener);
-    // Outside kiosk mode a middle click is the browser's alone (heard while the mode is not known).
-    if (this.options.kiosk) document.addEventListener("auxclick", this.onAuxClickListener);
+    // In a web browser a middle click stays the browser's (linkAction); kiosk mode and the
+    // desktop app's window, which has no tabs, decide it as any other click.
+    document.addEventListener("auxclick", this.onAuxClickListener);
     window.addEventListener("popstate", this.onPopStateListener);
     return this.render(normalisePath(window.location.pathname));
   }
@@ -223,8 +229,10 @@ export class Router {
     const link = target.closest("a[href]");
     if (!(link instanceof HTMLAnchorElement)) return;
     const modified = event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+    // The desktop app's window (shell/system-browser.ts); undefined in a web browser.
+    const open = systemBrowser();
     if (!(this.kiosk instanceof Promise)) {
-      const action = this.linkAction(link, modified, this.kiosk);
+      const action = this.linkAction(link, modified, this.kiosk, open);
       if (action.kind !== "browser") event.preventDefault();
       this.follow(action);
       return;
@@ -233,8 +241,8 @@ export class Router {
     // same, do it; otherwise hold the click until it answers, then do what the mode says
     // (the browser's own action done by hand: a new window or a full load), so a link can
     // never leave a kiosk in the moment before it knows it is one.
-    const usual = this.linkAction(link, modified, undefined);
-    const inKiosk = this.linkAction(link, modified, { linkOut: () => () => undefined }); // only its kind is used
+    const usual = this.linkAction(link, modified, undefined, open);
+    const inKiosk = this.linkAction(link, modified, { linkOut: () => () => undefined }, open); // only its kind is used
     if (usual.kind === inKiosk.kind && (usual.kind === "browser" || usual.kind === "navigate")) {
       if (usual.kind !== "browser") event.preventDefault();
       this.follow(usual);
@@ -242,7 +250,7 @@ export class Router {
     }
     event.preventDefault();
     void this.kiosk.then((kiosk) => {
-      const action = this.linkAction(link, modified, kiosk);
+      const action = this.linkAction(link, modified, kiosk, open);
       if (action.kind !== "browser") {
         this.follow(action);
         return;
@@ -253,10 +261,11 @@ export class Router {
     });
   }
 
-  /** What a click on `link` comes to in the given mode. */
-  private linkAction(link: HTMLAnchorElement, modified: boolean, kiosk: KioskRouting | undefined): LinkAction {
-    // Outside kiosk mode a modified or middle click is the browser's (a new tab, a new window).
-    if (modified && !kiosk) return { kind: "browser" };
+  /**
+   * What a click on `link` comes to in the given mode. `open` is the desktop app's way to open
+   * a website in the person's own browser, undefined in a web browser.
+   */
+  private linkAction(link: HTMLAnchorElement, modified: boolean, kiosk: KioskRouting | undefined, open: ((url: string) => void) | undefined): LinkAction {
     const url = new URL(link.href, window.location.href);
     const here = window.location;
     // Compare scheme and host rather than `origin`, which is "null" for the
@@ -265,15 +274,33 @@ export class Router {
     // Kiosk mode checks before anything else: whatever the modifiers, nothing leaves the app
     // and nothing opens in a new window (a modified click on a link in the app opens it here).
     if (kiosk && !inApp) return { kind: "link-out", page: kiosk.linkOut(url) };
-    // In kiosk mode a new window is not opened either: the page opens here.
-    if (!kiosk && ((link.target && link.target !== "_self") || link.hasAttribute("download"))) return { kind: "browser" };
+    // The desktop app's window (not kiosk mode): a website followed in the window would
+    // replace the app with no address bar and no way back, and look like the app (a phishing
+    // risk), so it opens in the person's own browser, whatever the click (with Ctrl, Shift,
+    // Alt or Meta, the middle button, or target=_blank), and the window stays where it was.
+    // Any other address out of the app (mailto:, a file) is not followed at all: the window
+    // shows nothing but the app (on Linux the shell's navigation guard refuses it too,
+    // app/desktop/webview_linux.go).
+    const desktop = !kiosk && open !== undefined;
+    if (desktop && !inApp) return isWebsite(url) ? { kind: "system-browser", url: url.href, open } : { kind: "nothing" };
+    // In a web browser (`serve` mode) a modified or middle click, a new window and a download
+    // are the browser's own (a new tab, a new window, a saved file).
+    if (!kiosk && !desktop) {
+      if (modified || (link.target && link.target !== "_self") || link.hasAttribute("download")) return { kind: "browser" };
+    }
+    // Kiosk mode and the desktop app's window have no tabs, and a new window would have no
+    // way back either: from here on a link in the app opens here, whatever the click or its
+    // target. A download is the webview's own, on a plain click only.
+    if (desktop && link.hasAttribute("download")) return modified ? { kind: "nothing" } : { kind: "browser" };
     if (!inApp || url.pathname.startsWith("/api/")) {
-      return kiosk && modified ? { kind: "nothing" } : { kind: "browser" }; // not in a new window either
+      return modified ? { kind: "nothing" } : { kind: "browser" }; // not in a new window either
     }
     if (url.hash && normalisePath(url.pathname) === this.currentPath) {
       // A fragment link (the skip link, an error summary link) adds a history entry when the
-      // browser follows it; in kiosk mode it replaces this one instead.
-      return kiosk ? { kind: "replace", href: url.href } : { kind: "browser" };
+      // browser follows it; in kiosk mode it replaces this one instead. A modified click in
+      // the desktop app's window follows it here, as an unmodified one.
+      if (kiosk) return { kind: "replace", href: url.href };
+      return modified ? { kind: "assign", href: url.href } : { kind: "browser" };
     }
     return { kind: "navigate", path: url.pathname + url.search };
   }
@@ -286,8 +313,14 @@ export class Router {
       case "link-out":
         this.showLinkOut(action.page);
         return;
+      case "system-browser":
+        action.open(action.url);
+        return;
       case "replace":
         this.loader.location.replace(action.href);
+        return;
+      case "assign":
+        this.loader.location.assign(action.href);
         return;
       case "browser":
       case "nothing":

@@ -234,6 +234,19 @@ export function summaryList(rows: SummaryListRow[], classes?: string): SafeHtml 
 </dl>`;
 }
 
+/** What a link to a website adds to its text where it opens the person's web browser. */
+export const OPENS_IN_BROWSER = "(opens in your web browser)";
+
+/**
+ * A link to a website outside the app. Where it opens the person's own web browser (the
+ * desktop app's window, shell/router.ts), its text says so, as the NHS service manual asks of
+ * a link that opens somewhere else ("opens in new tab"): everyone sees it, not only screen
+ * reader users, and nobody is surprised when another program comes to the front.
+ */
+export function websiteLink(href: string, text: string, opensBrowser: boolean): SafeHtml {
+  return html`<a href="${href}">${text}${opensBrowser ? ` ${OPENS_IN_BROWSER}` : ""}</a>`;
+}
+
 export function insetText(content: Content): SafeHtml {
   return html`<div class="nhsuk-inset-text">
   <span class="nhsuk-u-visually-hidden">Information: </span>

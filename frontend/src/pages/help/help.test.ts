@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { account, signedInAs } from "../../testing/accounts";
 import { boot, fakeApi, text } from "../../testing/harness";
 import { violations } from "../../testing/keys-fake";
@@ -252,5 +252,38 @@ describe("help", () => {
     expect(window.location.pathname).toBe("/help");
     expect(text(document.querySelector("main h1"))).toBe("Help with passkeys");
     router.stop();
+  });
+});
+
+// The desktop app's window opens a website in the person's own browser (shell/router.ts), so
+// there the link says so; Wails' runtime (window.runtime) is what tells the window apart.
+describe("the link to the NHS login help centre", () => {
+  const helpCentre = (main: HTMLElement) => main.querySelector<HTMLAnchorElement>('a[href="https://help.login.nhs.uk/"]');
+  afterEach(() => {
+    delete window.runtime;
+  });
+
+  it("says it opens the person's web browser in the desktop app's window, and opens it there", async () => {
+    const browserOpenURL = vi.fn<(url: string) => void>();
+    window.runtime = { BrowserOpenURL: browserOpenURL };
+    const { main } = await boot("/help", desktopApp());
+    expect(text(helpCentre(main))).toBe("NHS login help centre (opens in your web browser)");
+    helpCentre(main)?.click();
+    expect(browserOpenURL.mock.calls).toEqual([["https://help.login.nhs.uk/"]]);
+    expect(window.location.pathname).toBe("/help");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("is the plain link in a web browser, where it opens as any link does", async () => {
+    const { main } = await boot("/help", browser());
+    expect(text(helpCentre(main))).toBe("NHS login help centre");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("does not say it opens a web browser in kiosk mode, which opens none", async () => {
+    window.runtime = { BrowserOpenURL: vi.fn<(url: string) => void>() };
+    const kioskApp = fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", kiosk: true }) });
+    const { main } = await boot("/help", kioskApp, undefined, { kiosk: true });
+    expect(text(helpCentre(main))).toBe("NHS login help centre");
   });
 });

@@ -6,7 +6,8 @@
 // offers a security key instead: the topics are written for the ceremonies
 // GET /api/config asks for.
 
-import type { App } from "../../shell/app";
+import { isKiosk, type App } from "../../shell/app";
+import { systemBrowser } from "../../shell/system-browser";
 import type { Ceremonies } from "../../ceremony/ceremony";
 import { contentsList, pagination } from "../../ui/components";
 import { html } from "../../ui/html";
@@ -28,6 +29,9 @@ function helpPage(app: App, index: number): Page {
   return async (ctx) => {
     const topic = HELP_TOPICS[index] as HelpTopic;
     const client = await clientOf(app);
+    // The desktop app's window opens a website in the person's own browser (shell/router.ts);
+    // kiosk mode opens none, and says so when a link is chosen.
+    const opensBrowser = systemBrowser() !== undefined && !(await isKiosk(app));
     const previous = HELP_TOPICS[index - 1];
     const next = HELP_TOPICS[index + 1];
     ctx.show({
@@ -35,7 +39,7 @@ function helpPage(app: App, index: number): Page {
   <div class="nhsuk-grid-column-two-thirds">
     <h1>${topic.title}</h1>
     ${contentsList(HELP_TOPICS.map((t) => ({ text: t.label, href: t.path, current: t === topic })))}
-    ${topic.content(client)}
+    ${topic.content(client, opensBrowser)}
     ${pagination(
       previous ? { href: previous.path, text: previous.label } : null,
       next ? { href: next.path, text: next.label } : null,

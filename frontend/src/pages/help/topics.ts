@@ -12,7 +12,7 @@
 // a phone or tablet and security keys, through Windows' own dialogs).
 
 import { isDesktop, type Client } from "../../ceremony/ceremony";
-import { insetText } from "../../ui/components";
+import { insetText, websiteLink } from "../../ui/components";
 import { html, type SafeHtml } from "../../ui/html";
 import { WINDOWS_PASSKEY_SETTINGS } from "../passkeys/removed-windows-hello";
 import { WINDOWS_SETTINGS } from "../security-keys/list";
@@ -23,7 +23,8 @@ export interface HelpTopic {
   title: string;
   /** Its name in the contents list and in the previous and next links. */
   label: string;
-  content(client: Client): SafeHtml;
+  /** opensBrowser: a link to a website opens the person's web browser (the desktop app's window, not kiosk mode). */
+  content(client: Client, opensBrowser: boolean): SafeHtml;
 }
 
 const SETTINGS = html`<a href="/account/security">Login and security settings</a>`;
@@ -41,10 +42,10 @@ const overview: HelpTopic = {
   path: "/help",
   title: "Help with passkeys",
   label: "Help with passkeys",
-  content: () => html`<p class="nhsuk-lede-text">Find out what a passkey is, how to set one up and use it, and what to do if you lose your device or get a new one.</p>
+  content: (_client, opensBrowser) => html`<p class="nhsuk-lede-text">Find out what a passkey is, how to set one up and use it, and what to do if you lose your device or get a new one.</p>
     <h2>If you need more help</h2>
     <p>If you cannot find what you need here, tell the person or organisation who gave you this app.</p>
-    <p>For help with your NHS login, go to the <a href="https://help.login.nhs.uk/">NHS login help centre</a>.</p>
+    <p>For help with your NHS login, go to the ${websiteLink("https://help.login.nhs.uk/", "NHS login help centre", opensBrowser)}.</p>
     <p>If you have a problem using this app with assistive technology, such as a screen reader, read our <a href="/accessibility">accessibility statement</a>.</p>`,
 };
 
