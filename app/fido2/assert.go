@@ -156,7 +156,7 @@ func readAssertions(as *C.fido_assert_t) ([]Assertion, error) {
 // false and no PIN, so the key asks nothing of the person, and the assertion it signs (over
 // a random client data hash no relying party ever issued, with the UP flag clear) is thrown
 // away. A platform uses it to split a credential list longer than the key takes at once
-// (getInfo maxCredentialCountInList, maxMsgSize) into batches. A credential the key protects
+// (getInfo maxCredentialCountInList) into batches. A credential the key protects
 // with user verification (credProtect level 3) is not found this way.
 func (d *Device) FindCredential(ctx context.Context, rpID string, ids [][]byte) ([]byte, error) {
 	const op = "find credential"

@@ -243,13 +243,17 @@ func (k *Key) getInfo(*request, []byte) (any, error) {
 	aaguid := k.st.aaguid()
 	remaining := max(0, k.capacity-k.st.discoverableCount())
 	enrolled := k.st.uvConfigured()
+	listLimit := maxCredentialsInLst
+	if k.unstatedListLimit {
+		listLimit = 0 // left out (omitempty)
+	}
 	return struct {
 		Versions            []string          `cbor:"1,keyasint"`
 		AAGUID              []byte            `cbor:"3,keyasint"`
 		Options             map[string]bool   `cbor:"4,keyasint"`
 		MaxMsgSize          int               `cbor:"5,keyasint"`
 		PinUvAuthProtocols  []int             `cbor:"6,keyasint"`
-		MaxCredCountInList  int               `cbor:"7,keyasint"`
+		MaxCredCountInList  int               `cbor:"7,keyasint,omitempty"`
 		MaxCredIDLength     int               `cbor:"8,keyasint"`
 		Transports          []string          `cbor:"9,keyasint"`
 		Algorithms          []credentialParam `cbor:"10,keyasint"`
@@ -280,7 +284,7 @@ func (k *Key) getInfo(*request, []byte) (any, error) {
 		},
 		MaxMsgSize:         maxMsgSize,
 		PinUvAuthProtocols: []int{2, 1},
-		MaxCredCountInList: maxCredentialsInLst,
+		MaxCredCountInList: listLimit,
 		MaxCredIDLength:    maxCredentialIDLen,
 		Transports:         []string{"usb"},
 		Algorithms:         []credentialParam{{Type: credentialTypeKey, Alg: coseES256}},
@@ -552,6 +556,9 @@ func (k *Key) getAssertion(req *request, raw []byte) (any, error) {
 	up := true
 	if v, ok := p.Options["up"]; ok {
 		up = v
+	}
+	if !up {
+		k.silent++ // asked, whether or not it holds one of the credentials
 	}
 	// The pinUvAuthParam: verify it against the token, as makeCredential does.
 	var flags byte

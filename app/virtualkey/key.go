@@ -84,6 +84,9 @@ type Options struct {
 	Attestation Attestation
 	// Capacity is the number of discoverable credentials the key can hold; 0 means 25.
 	Capacity int
+	// UnstatedListLimit: getInfo leaves out maxCredentialCountInList, as a CTAP 2.0 key does
+	// (the member is CTAP 2.1's); the key still takes lists of up to 8.
+	UnstatedListLimit bool
 }
 
 // CredentialInfo describes one credential on the key, for testers and tests. It holds no
@@ -111,7 +114,9 @@ type Key struct {
 	standing    Behaviour
 	attestation Attestation
 	capacity    int
-	commands    map[byte]command
+	// unstatedListLimit is Options.UnstatedListLimit.
+	unstatedListLimit bool
+	commands          map[byte]command
 
 	// st is the persistent state. It is replaced, never edited in place (see update).
 	st *state
@@ -125,6 +130,8 @@ type Key struct {
 	touch      chan struct{}
 	pin        pinVolatile
 	assertions *assertionState
+	// silent counts the assertions asked for with "up" false (silent pre-flights), for tests.
+	silent int
 	// enumeration is the credential management enumeration in progress (credman.go).
 	enumeration *enumerationState
 	// bio is the fingerprint enrolment in progress (bio.go).
@@ -201,14 +208,15 @@ func newKey(opts Options) (*Key, error) {
 		return nil, errors.New("virtualkey: negative capacity")
 	}
 	k := &Key{
-		path:        opts.State,
-		clock:       opts.Clock,
-		standing:    opts.Behaviour,
-		attestation: opts.Attestation,
-		capacity:    opts.Capacity,
-		replies:     make(map[byte]*mailbox),
-		keepalive:   make(chan byte, 1),
-		st:          newState(DefaultAAGUID()),
+		path:              opts.State,
+		clock:             opts.Clock,
+		standing:          opts.Behaviour,
+		attestation:       opts.Attestation,
+		capacity:          opts.Capacity,
+		unstatedListLimit: opts.UnstatedListLimit,
+		replies:           make(map[byte]*mailbox),
+		keepalive:         make(chan byte, 1),
+		st:                newState(DefaultAAGUID()),
 	}
 	if k.clock == nil {
 		k.clock = time.Now
@@ -257,6 +265,14 @@ func (k *Key) Reset() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.wipe()
+}
+
+// SilentAssertions is how many assertions the key was asked for with "up" false (a
+// platform's silent pre-flight, CTAP 2.1 §6.2.2) since it was made.
+func (k *Key) SilentAssertions() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.silent
 }
 
 // Credentials lists what the key holds, oldest first.

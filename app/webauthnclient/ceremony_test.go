@@ -132,7 +132,13 @@ type errorBody struct {
 // newKey is a fresh virtual key with a PIN, opened through the real libfido2.
 func newKey(t *testing.T) (*virtualkey.Key, *fido2.Device) {
 	t.Helper()
-	key, err := virtualkey.New(virtualkey.Options{})
+	return newKeyWith(t, virtualkey.Options{})
+}
+
+// newKeyWith is newKey for a virtual key made with opts.
+func newKeyWith(t *testing.T, opts virtualkey.Options) (*virtualkey.Key, *fido2.Device) {
+	t.Helper()
+	key, err := virtualkey.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,6 +459,10 @@ func TestLongCredentialListsAreAskedAboutInBatchesTheKeyTakes(t *testing.T) {
 		if n := len(key.Credentials()); n != 1 {
 			t.Errorf("the key holds %d passkeys, want 1", n)
 		}
+		// 8 at a time (the key's maxCredentialCountInList): the 250th is in the 32nd batch.
+		if n := key.SilentAssertions(); n != 32 {
+			t.Errorf("the key was probed silently %d times, want 32", n)
+		}
 	})
 	t.Run("an excluded credential among IDs longer than the key makes is still found", func(t *testing.T) {
 		_, auth, id := onKey(t)
@@ -500,5 +510,56 @@ func TestLongCredentialListsAreAskedAboutInBatchesTheKeyTakes(t *testing.T) {
 				t.Errorf("the key's passkey signed (count %d to %d)", before, after)
 			}
 		})
+	}
+}
+
+// A key that does not say how many credentials a list may hold (a CTAP 2.0 key: getInfo's
+// maxCredentialCountInList is CTAP 2.1's) gets the list whole, as it always did, and is never
+// probed silently: such keys took the lists they were given, and a probe without the PIN
+// finds no credential guarded by user verification (credProtect level 3), so an exclude list
+// narrowed to nothing could let a new passkey overwrite one the key already holds.
+func TestAKeyThatDoesNotSayItsListLimitGetsTheListWhole(t *testing.T) {
+	client, err := webauthnclient.New(rpOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	challenge := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	key, dev := newKeyWith(t, virtualkey.Options{UnstatedListLimit: true})
+	auth := webauthnclient.NewFIDO2(dev)
+	create := func(exclude string) ([]byte, error) {
+		c, err := client.PrepareCreate([]byte(`{"rp":{"name":"NHS"},"user":{"id":"AQID","name":"a@example.com","displayName":"a"},"challenge":"` +
+			challenge + `","excludeCredentials":` + exclude + `,"authenticatorSelection":{"residentKey":"required","userVerification":"required"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Run(t.Context(), auth, []byte(pin), nil)
+	}
+	raw, err := create("[]")
+	if err != nil {
+		t.Fatalf("the first passkey: %v", err)
+	}
+	var made struct{ RawID string }
+	if err := json.Unmarshal(raw, &made); err != nil {
+		t.Fatal(err)
+	}
+	list := `[{"type":"public-key","id":"` + base64.RawURLEncoding.EncodeToString([]byte("not on the key 1")) + `"},` +
+		`{"type":"public-key","id":"` + base64.RawURLEncoding.EncodeToString([]byte("not on the key 2")) + `"},` +
+		`{"type":"public-key","id":"` + made.RawID + `"}]`
+
+	if _, err := create(list); !errors.Is(err, fido2.ErrCredentialExcluded) {
+		t.Fatalf("create with the key's passkey third of three excluded: %v, want ErrCredentialExcluded", err)
+	}
+	get, err := client.PrepareGet([]byte(`{"challenge":"` + challenge + `","allowCredentials":` + list + `,"userVerification":"required"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get.Run(t.Context(), auth, []byte(pin), nil); err != nil {
+		t.Fatalf("log in with the key's passkey third of three allowed: %v", err)
+	}
+	if n := key.SilentAssertions(); n != 0 {
+		t.Errorf("the key was probed silently %d times, want none: its lists went whole", n)
+	}
+	if n := len(key.Credentials()); n != 1 {
+		t.Errorf("the key holds %d passkeys, want 1", n)
 	}
 }

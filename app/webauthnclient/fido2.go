@@ -112,16 +112,24 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 }
 
 // narrow makes a credential list (excludeCredentials or allowCredentials) one the key takes
-// at once. A list within the key's limits (getInfo maxCredentialCountInList: 1 when it does
-// not say; maxCredentialIdLength) goes as it is. A longer one, as an account with many
-// passkeys or a page gives, would be refused by the key (CTAP2_ERR_LIMIT_EXCEEDED, or a
-// message over maxMsgSize) and the ceremony fail for nothing: like a browser, the client then
-// asks the key silently, batch by batch, which of them it holds (Device.FindCredential,
-// CTAP 2.1 §6.2.2 with "up" false), and the list becomes that one credential, or empty when
-// the key holds none. IDs longer than maxCredentialIdLength cannot be this key's and are
-// never sent.
+// at once. A list within the key's limits (getInfo maxCredentialCountInList,
+// maxCredentialIdLength) goes as it is. A longer one, as an account with many passkeys or a
+// page gives, would be refused by the key (CTAP2_ERR_LIMIT_EXCEEDED) and the ceremony fail
+// for nothing: like a browser, the client then asks the key silently, batch by batch, which
+// of them it holds (Device.FindCredential, CTAP 2.1 §6.2.2 with "up" false), and the list
+// becomes that one credential, or empty when the key holds none. IDs longer than
+// maxCredentialIdLength cannot be this key's and are never sent.
+//
+// A key that does not say how many it takes (a CTAP 2.0 key: maxCredentialCountInList is a
+// CTAP 2.1 member) gets the list as it always did, without its duplicates and its too-long
+// IDs: such keys took the lists they were given before, and a silent probe finds no
+// credential the key guards with user verification (credProtect level 3), which an exclude
+// list narrowed to nothing would then let a new discoverable credential overwrite.
 func (a *FIDO2) narrow(ctx context.Context, rpID string, list [][]byte, info fido2.Info) ([][]byte, error) {
-	limit := max(1, int(min(info.MaxCredsInList, 1<<16)))
+	if info.MaxCredsInList == 0 {
+		return fitting(list, info), nil
+	}
+	limit := int(min(info.MaxCredsInList, 1<<16))
 	if len(list) <= limit && len(fitting(list, info)) == len(list) {
 		return list, nil
 	}
