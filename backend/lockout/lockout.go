@@ -106,7 +106,11 @@ func (l *Limiter) ClientKey(address string) []byte {
 
 // clientNetwork is what identifies a client for counting: an IPv4 address as it is (an
 // IPv4-mapped IPv6 address as its IPv4 address), an IPv6 address as its /64 prefix, and
-// anything else (no address: the desktop app's requests) as it is.
+// anything else (no address: the desktop app's requests) as it is. An IPv6 address that
+// carries an IPv4 client's address is that IPv4 address: behind NAT64 or SIIT (the
+// well-known prefix 64:ff9b::/96, RFC 6052 §2.1) every IPv4 client shares one /64, and so do
+// all the Teredo clients of one Teredo server (2001::/32, RFC 4380 §4), so counting their /64
+// would let a stranger pause everyone behind it.
 func clientNetwork(address string) string {
 	a, err := netip.ParseAddr(address)
 	if err != nil {
@@ -116,8 +120,21 @@ func clientNetwork(address string) string {
 	if a.Is4() {
 		return a.String()
 	}
+	b := a.As16()
+	switch {
+	case nat64.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:16])).String()
+	case teredo.Contains(a):
+		// The client's public IPv4 address, stored with every bit inverted (RFC 4380 §4).
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}).String()
+	}
 	return netip.PrefixFrom(a, 64).Masked().String()
 }
+
+var (
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	teredo = netip.MustParsePrefix("2001::/32")
+)
 
 // KeysFor builds the Keys of an attempt by email (may be "" when unknown) from address. The
 // email is a key for passwords only (see the package comment).

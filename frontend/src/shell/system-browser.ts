@@ -3,10 +3,11 @@
 // In the desktop app's window the page is the app: there is no address bar and no way back,
 // so a website opened in it would look like part of the app (a phishing risk). Wails injects
 // /wails/runtime.js into the app's index.html, which gives the page
-// `window.runtime.BrowserOpenURL(url)`: an IPC message ("BO:" + url) to the shell, which checks
-// the URL's scheme and hands it to the system (xdg-open on Linux, open on macOS, ShellExecute
-// on Windows). In a web browser (`serve` mode) there is no runtime, and a link is the
-// browser's own to follow.
+// `window.runtime.BrowserOpenURL(url)`: an IPC message ("BO:" + url) that Wails itself hands
+// to the system (xdg-open on Linux, open on macOS, ShellExecute on Windows), refusing only a
+// few schemes (javascript, data, file, ftp). So the rule of what may go is the page's: the
+// router sends only websites (isWebsite), and none in kiosk mode. In a web browser (`serve`
+// mode) there is no runtime, and a link is the browser's own to follow.
 
 declare global {
   interface Window {
