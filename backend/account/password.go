@@ -128,7 +128,8 @@ func parsePHC(encoded string) (HashParams, []byte, []byte, error) {
 // for any email), so without a bound N requests at once hold N x 19 MiB: a few hundred are
 // gigabytes, and `serve` is killed for memory (OWASP Password Storage Cheat Sheet: limit the
 // concurrency of memory-hard hashing). More slots than cores would not check passwords any
-// sooner (p=1: one thread each), so there is one per core: at most 19 MiB per core.
+// sooner (p=1: one thread each), so a set has one per core: at most 19 MiB per core (the
+// Service has two sets, so at most twice that).
 type derivations chan struct{}
 
 // maxDerivationWait is how long a request waits for a free slot before it is answered 503

@@ -126,10 +126,15 @@ type Service struct {
 	// wrong password and the time does not tell whether the email has an account. It is
 	// HashParams.DummyHash: made without an argon2id derivation, so start-up pays nothing.
 	dummyHash string
-	// slots bounds the argon2id derivations running at once (password.go, derivations);
-	// slotWait is how long a request waits for one (maxDerivationWait; tests shorten it).
-	slots    derivations
-	slotWait time.Duration
+	// checkSlots and hashSlots bound the argon2id derivations running at once (password.go,
+	// derivations): checks of a password (a login, a confirmation) and hashes of a new one (a
+	// sign-up, a new password) each have their own, so a flood of sign-ups, which nothing
+	// throttles, cannot keep people from logging in (failed logins are paused per client
+	// before they take a slot). slotWait is how long a request waits for one
+	// (maxDerivationWait; tests shorten it).
+	checkSlots derivations
+	hashSlots  derivations
+	slotWait   time.Duration
 }
 
 // NewService builds the service. hashing is DefaultHashParams() in production; tests pass
@@ -140,7 +145,8 @@ func NewService(db *sql.DB, sessions Sessions, auditor Auditor, limiter Limiter,
 		return nil, err
 	}
 	return &Service{db: db, sessions: sessions, audit: auditor, limiter: limiter, reauth: reauth, clock: clock, log: log,
-		hashing: hashing, dummyHash: dummy, slots: newDerivations(), slotWait: maxDerivationWait}, nil
+		hashing: hashing, dummyHash: dummy,
+		checkSlots: newDerivations(), hashSlots: newDerivations(), slotWait: maxDerivationWait}, nil
 }
 
 // NormaliseEmail trims spaces and lower-cases, so one address always maps to one account.
@@ -317,7 +323,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 
 // hash hashes a new password, in one of the process's derivation slots.
 func (s *Service) hash(ctx context.Context, password string) (hash string, err error) {
-	if slotErr := s.slots.run(ctx, s.slotWait, func() { hash, err = s.hashing.Hash(password) }); slotErr != nil {
+	if slotErr := s.hashSlots.run(ctx, s.slotWait, func() { hash, err = s.hashing.Hash(password) }); slotErr != nil {
 		return "", slotErr
 	}
 	return hash, err
@@ -328,12 +334,12 @@ func (s *Service) hash(ctx context.Context, password string) (hash string, err e
 // for a derivation slot alike). why says what failed, for the log.
 func (s *Service) checkPassword(ctx context.Context, password, hash string) (ok bool, why string, err error) {
 	if hash == "" {
-		err = s.slots.run(ctx, s.slotWait, func() {
+		err = s.checkSlots.run(ctx, s.slotWait, func() {
 			_, _ = VerifyPassword(password, s.dummyHash) // same work as a real check, result ignored
 		})
 		return false, "no account with a password for this email", err
 	}
-	slotErr := s.slots.run(ctx, s.slotWait, func() { ok, err = VerifyPassword(password, hash) })
+	slotErr := s.checkSlots.run(ctx, s.slotWait, func() { ok, err = VerifyPassword(password, hash) })
 	if slotErr != nil {
 		return false, "", slotErr
 	}

@@ -310,71 +310,82 @@ func TestAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T) {
 
 func testAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T, engine store.Engine) {
 	const client = "192.0.2.7"
+	check := func(svc *Service) derivations { return svc.checkSlots }
+	hash := func(svc *Service) derivations { return svc.hashSlots }
 	tests := []struct {
 		name string
+		// slots is the set the request's derivation waits in; the other set is not its.
+		slots func(*Service) derivations
 		// call makes one request of its kind; existing is the account made before.
 		call func(ctx context.Context, svc *Service, existing Account) error
 	}{
-		{"a sign-up", func(ctx context.Context, svc *Service, _ Account) error {
+		{"a sign-up", hash, func(ctx context.Context, svc *Service, _ Account) error {
 			_, _, err := svc.Create(ctx, "new@example.com", "a new password", "")
 			return err
 		}},
-		{"a password login with the right password", func(ctx context.Context, svc *Service, _ Account) error {
+		{"a password login with the right password", check, func(ctx context.Context, svc *Service, _ Account) error {
 			_, _, err := svc.Login(ctx, "pat@example.com", "the password", "", client)
 			return err
 		}},
-		{"a password login with a wrong password", func(ctx context.Context, svc *Service, _ Account) error {
+		{"a password login with a wrong password", check, func(ctx context.Context, svc *Service, _ Account) error {
 			_, _, err := svc.Login(ctx, "pat@example.com", "not the password", "", client)
 			if code(err) == "login_failed" {
 				return nil // it ran: what the test wants once a slot is free
 			}
 			return err
 		}},
-		{"a password login for an email with no account (the dummy check)", func(ctx context.Context, svc *Service, _ Account) error {
+		{"a password login for an email with no account (the dummy check)", check, func(ctx context.Context, svc *Service, _ Account) error {
 			_, _, err := svc.Login(ctx, "nobody@example.com", "a password", "", client)
 			if code(err) == "login_failed" {
 				return nil
 			}
 			return err
 		}},
-		{"a new password", func(ctx context.Context, svc *Service, existing Account) error {
+		{"a new password", hash, func(ctx context.Context, svc *Service, existing Account) error {
 			_, err := svc.ChangePassword(ctx, SignedIn{SessionID: 1, Account: existing}, "another password", "", client)
 			if code(err) == "reauth_required" {
 				return nil // hashed, then refused for want of a proof: it ran
 			}
 			return err
 		}},
-		{"confirming it's you with a password", func(ctx context.Context, svc *Service, existing Account) error {
+		{"confirming it's you with a password", check, func(ctx context.Context, svc *Service, existing Account) error {
 			_, _, err := svc.Reauthenticate(ctx, SignedIn{SessionID: 1, Account: existing}, reauth.ChangePassword, "the password", client)
 			return err
 		}},
 	}
+	// setUp is a service with an account, and the session SignedIn{SessionID: 1} names (for
+	// the proof a confirmation gives).
+	setUp := func(t *testing.T) (*Service, *sql.DB, *fakeSessions, Account) {
+		svc, db, sessions := newService(t, engine)
+		existing, _, err := svc.Create(t.Context(), "pat@example.com", "the password", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions.started = nil
+		if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
+			expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
+			make([]byte, 32), existing.ID, int64(1)<<50); err != nil {
+			t.Fatal(err)
+		}
+		svc.slotWait = 50 * time.Millisecond
+		return svc, db, sessions, existing
+	}
+	fill := func(slots derivations) {
+		for range cap(slots) {
+			slots <- struct{}{}
+		}
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			svc, db, sessions := newService(t, engine)
-			existing, _, err := svc.Create(t.Context(), "pat@example.com", "the password", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sessions.started = nil
-			// The session SignedIn{SessionID: 1} names, for the proof a confirmation gives.
-			if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
-				expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
-				make([]byte, 32), existing.ID, int64(1)<<50); err != nil {
-				t.Fatal(err)
-			}
-			before := func() [3]int {
+		t.Run(tt.name+" waits for a slot of its own kind, and changes nothing while it does", func(t *testing.T) {
+			svc, db, sessions, existing := setUp(t)
+			state := func() [3]int {
 				return [3]int{count(t, db, `SELECT count(*) FROM accounts`), count(t, db, `SELECT count(*) FROM auth_failures`),
 					count(t, db, `SELECT count(*) FROM audit_events`)}
 			}
-			was := before()
-
-			// Every slot taken.
-			for range cap(svc.slots) {
-				svc.slots <- struct{}{}
-			}
-			svc.slotWait = 50 * time.Millisecond
-			err = tt.call(t.Context(), svc, existing)
+			was := state()
+			own := tt.slots(svc)
+			fill(own)
+			err := tt.call(t.Context(), svc, existing)
 			if e, ok := apperr.As(err); !ok || e.Code != "busy" || e.Status != 503 {
 				t.Fatalf("with every slot taken: %v, want 503 busy", err)
 			}
@@ -386,14 +397,24 @@ func testAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T, engine store.En
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("a request that ended while waiting: %v, want its context's end", err)
 			}
-			if now := before(); now != was || len(sessions.started) != 0 {
+			if now := state(); now != was || len(sessions.started) != 0 {
 				t.Fatalf("waiting for a slot changed something: accounts, failures, audit events %v, then %v; sessions %v", was, now, sessions.started)
 			}
-
 			// One slot free: the request runs.
-			<-svc.slots
+			<-own
 			if err := tt.call(t.Context(), svc, existing); err != nil {
 				t.Fatalf("with a slot free: %v", err)
+			}
+		})
+		t.Run(tt.name+" does not wait for the other kind's slots", func(t *testing.T) {
+			svc, _, _, existing := setUp(t)
+			other := svc.checkSlots
+			if tt.slots(svc) == svc.checkSlots {
+				other = svc.hashSlots
+			}
+			fill(other)
+			if err := tt.call(t.Context(), svc, existing); err != nil {
+				t.Fatalf("with every slot of the other kind taken: %v", err)
 			}
 		})
 	}
