@@ -82,9 +82,11 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 			// None of the account's credentials is on this key. An empty allow list would
 			// ask for any discoverable credential instead: ask with the first the key can
 			// take, so that it answers "no credentials" as it would to a short list.
-			if allow = firstFitting(req.AllowList, info); allow == nil {
+			ids := fitting(req.AllowList, info)
+			if len(ids) == 0 {
 				return nil, fmt.Errorf("%w: no credential ID is short enough for this key", fido2.ErrNoCredentials)
 			}
+			allow = ids[:1]
 		}
 	}
 	got, err := a.dev.GetAssertion(ctx, fido2.GetAssertionRequest{
@@ -113,7 +115,7 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 
 // narrow makes a credential list (excludeCredentials or allowCredentials) one the key takes
 // at once. A list within the key's limits (getInfo maxCredentialCountInList,
-// maxCredentialIdLength) goes as it is. A longer one, as an account with many passkeys or a
+// maxCredentialIdLength) goes as it is, less any duplicates. A longer one, as an account with many passkeys or a
 // page gives, would be refused by the key (CTAP2_ERR_LIMIT_EXCEEDED) and the ceremony fail
 // for nothing: like a browser, the client then asks the key silently, batch by batch, which
 // of them it holds (Device.FindCredential, CTAP 2.1 §6.2.2 with "up" false), and the list
@@ -126,14 +128,11 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 // credential the key guards with user verification (credProtect level 3), which an exclude
 // list narrowed to nothing would then let a new discoverable credential overwrite.
 func (a *FIDO2) narrow(ctx context.Context, rpID string, list [][]byte, info fido2.Info) ([][]byte, error) {
-	if info.MaxCredsInList == 0 {
-		return fitting(list, info), nil
-	}
-	limit := int(min(info.MaxCredsInList, 1<<16))
-	if len(list) <= limit && len(fitting(list, info)) == len(list) {
-		return list, nil
-	}
 	ids := fitting(list, info)
+	limit := int(min(info.MaxCredsInList, 1<<16))
+	if limit == 0 || len(ids) <= limit {
+		return ids, nil
+	}
 	for start := 0; start < len(ids); start += limit {
 		batch := ids[start:min(start+limit, len(ids))]
 		found, err := a.dev.FindCredential(ctx, rpID, batch)
@@ -160,16 +159,6 @@ func fitting(list [][]byte, info fido2.Info) [][]byte {
 		out = append(out, id)
 	}
 	return out
-}
-
-// firstFitting is the first ID of list the key could hold, as a list; nil when none.
-func firstFitting(list [][]byte, info fido2.Info) [][]byte {
-	for _, id := range list {
-		if info.MaxCredIDLength == 0 || uint64(len(id)) <= info.MaxCredIDLength {
-			return [][]byte{id}
-		}
-	}
-	return nil
 }
 
 // residentKey settles the residentKey requirement (§5.1.3 step 22): "preferred" makes a
