@@ -115,9 +115,9 @@ func (a *FIDO2) GetAssertion(ctx context.Context, req GetRequest, pin []byte, st
 
 // narrow makes a credential list (excludeCredentials or allowCredentials) one the key takes
 // at once. A list within the key's limits (getInfo maxCredentialCountInList,
-// maxCredentialIdLength) goes as it is, less any duplicates. A longer one, as an account with many passkeys or a
-// page gives, would be refused by the key (CTAP2_ERR_LIMIT_EXCEEDED) and the ceremony fail
-// for nothing: like a browser, the client then asks the key silently, batch by batch, which
+// maxCredentialIdLength) goes as it is, less any duplicates. A longer one, as an account
+// with many passkeys or a page gives, would be refused by the key (CTAP2_ERR_LIMIT_EXCEEDED)
+// and the ceremony fail for nothing: like a browser, the client then asks the key silently, batch by batch, which
 // of them it holds (Device.FindCredential, CTAP 2.1 §6.2.2 with "up" false), and the list
 // becomes that one credential, or empty when the key holds none. IDs longer than
 // maxCredentialIdLength cannot be this key's and are never sent.
