@@ -1,12 +1,17 @@
 package backend
 
 import (
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +78,10 @@ func serveFrontend(rs *httpapi.Responder, frontend fs.FS, w http.ResponseWriter,
 		name = "index.html"
 	}
 	if info, err := fs.Stat(frontend, name); err != nil || info.IsDir() {
+		if info, err := fs.Stat(frontend, name+".gz"); err == nil && !info.IsDir() {
+			serveGzipped(rs, frontend, name, w, r)
+			return
+		}
 		name = "index.html"
 	}
 	if name == "index.html" {
@@ -96,4 +105,58 @@ func serveFrontend(rs *httpapi.Responder, frontend fs.FS, w http.ResponseWriter,
 	}
 	// A zero modification time: no Last-Modified, so no 304 (we never answer 3xx).
 	http.ServeContent(w, r, name, time.Time{}, content)
+}
+
+// serveGzipped answers a GET for name with the asset the build stored gzipped as name.gz
+// (frontend/scripts/compress-dist.mjs: scripts, styles and SVG images, which makes the
+// program about 350 KB smaller), decompressed as it is sent. Every client gets the asset as
+// Vite built it: Wails' WebKitGTK scheme handler, for one, does not decode a
+// Content-Encoding. Streaming keeps the decompressed copy out of memory; the names carry a
+// content hash, so the answer needs no validators or ranges.
+func serveGzipped(rs *httpapi.Responder, frontend fs.FS, name string, w http.ResponseWriter, r *http.Request) {
+	f, err := frontend.Open(name + ".gz")
+	if err != nil {
+		rs.Error(w, r, apperr.NotFound())
+		return
+	}
+	defer f.Close()
+	size, err := gzipSize(f)
+	if err != nil {
+		rs.Error(w, r, fmt.Errorf("read %s.gz: %w", name, err))
+		return
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		rs.Error(w, r, fmt.Errorf("read %s.gz: %w", name, err))
+		return
+	}
+	defer zr.Close()
+	w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	// The status is sent: an error here can only end the answer short. No more than the
+	// stated size is ever decompressed.
+	_, _ = io.Copy(w, io.LimitReader(zr, size))
+}
+
+// gzipSize is the decompressed size a gzip file states in its last four bytes (RFC 1952
+// §2.3.1, ISIZE: the size modulo 2^32, exact for any asset under 4 GiB). The file must be
+// readable at an offset, as embed's, os.DirFS's and fstest's files are.
+func gzipSize(f fs.File) (int64, error) {
+	at, ok := f.(io.ReaderAt)
+	if !ok {
+		return 0, errors.New("cannot be read at an offset")
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	var trailer [4]byte
+	if _, err := at.ReadAt(trailer[:], info.Size()-int64(len(trailer))); err != nil {
+		return 0, fmt.Errorf("gzip trailer: %w", err)
+	}
+	return int64(binary.LittleEndian.Uint32(trailer[:])), nil
 }

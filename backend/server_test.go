@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -180,6 +181,7 @@ func TestRouting(t *testing.T) {
 		{"a client-side route serves index.html", "GET", "/login/passkey", 200, "", "<title>NHS passkeys</title>", "text/html"},
 		{"index.html itself is served, not redirected", "GET", "/index.html", 200, "", "<title>NHS passkeys</title>", "text/html"},
 		{"a built asset is served as itself", "GET", "/assets/app.js", 200, "", "console.log('app')", "javascript"},
+		{"an asset the build stored gzipped is served as built", "GET", "/assets/app.css", 200, "", "body{color:#212b32}", "text/css"},
 		{"a folder serves index.html, not a redirect", "GET", "/assets/", 200, "", "<title>NHS passkeys</title>", "text/html"},
 		{"a folder without a slash serves index.html", "GET", "/assets", 200, "", "<title>NHS passkeys</title>", "text/html"},
 		{"a missing asset serves index.html", "GET", "/assets/missing.js", 200, "", "<title>NHS passkeys</title>", "text/html"},
@@ -201,6 +203,20 @@ func TestRouting(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("an asset stored gzipped is sent decompressed, with its length, to GET and HEAD", func(t *testing.T) {
+		const css = "body{color:#212b32}"
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			res := c.Do(m, "/assets/app.css", nil)
+			want := css
+			if m == http.MethodHead {
+				want = ""
+			}
+			if res.Status != 200 || string(res.Body) != want || res.Header.Get("Content-Length") != strconv.Itoa(len(css)) || res.Header.Get("Content-Encoding") != "" {
+				t.Errorf("%s /assets/app.css = %d %q, headers %v", m, res.Status, res.Body, res.Header)
+			}
+		}
+	})
 
 	t.Run("a 405 lists the methods of the path, wildcard paths too", func(t *testing.T) {
 		if got := c.Get("/api/passkeys/abc").Header.Get("Allow"); got != "PATCH, DELETE" {

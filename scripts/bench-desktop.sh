@@ -110,8 +110,9 @@ echo "== PSS after ${SETTLE} s (MiB): bare $(for p in ${psss[bare]}; do printf '
 echo "== Medians: bare ${bare_t} ms, $(mib "${bare_p%.*}") MiB PSS; app ${app_t} ms, $(mib "${app_p%.*}") MiB PSS"
 echo "== Binary $BIN: $(( $(stat -c %s "$BIN") / 1024 )) KiB; $BARE: $(( $(stat -c %s "$BARE") / 1024 )) KiB"
 js=0; css=0
-for f in frontend/dist/assets/*.js; do js=$((js + $(gzip -9 -c "$f" | wc -c))); done
-for f in frontend/dist/assets/*.css; do css=$((css + $(gzip -9 -c "$f" | wc -c))); done
+# The build stores scripts and styles gzipped at level 9 (frontend/scripts/compress-dist.mjs).
+for f in frontend/dist/assets/*.js.gz; do js=$((js + $(stat -c %s "$f"))); done
+for f in frontend/dist/assets/*.css.gz; do css=$((css + $(stat -c %s "$f"))); done
 echo "== Frontend gzip -9, every chunk: JS $((js / 1024)) KiB, CSS $((css / 1024)) KiB, total $(((js + css) / 1024)) KiB"
 # What a patient's first page loads (the rest is loaded when first opened): the build's own check.
 node frontend/scripts/check-start-size.mjs | sed 's/^/== /'

@@ -6,7 +6,7 @@
 // - signed in: the same, plus Login and security settings (src/pages/account/security.ts),
 //   where the start page sends someone already signed in, and what that area imports.
 // Every other area is loaded when first opened (pages/lazy.ts) and is not counted.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath, URL } from "node:url";
@@ -27,7 +27,11 @@ function files(key, seen = new Set()) {
   return [chunk.file, ...(chunk.css ?? []), ...(chunk.imports ?? []).flatMap((dep) => files(dep, seen))];
 }
 
-const gzipped = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
+// Once the build has stored a file gzipped at level 9 (compress-dist.mjs), that is its size.
+const gzipped = (file) =>
+  existsSync(join(dist, file))
+    ? gzipSync(readFileSync(join(dist, file)), { level: 9 }).length
+    : statSync(join(dist, `${file}.gz`)).size;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 const entry = Object.keys(manifest).find((key) => manifest[key].isEntry);

@@ -5,6 +5,7 @@ package testserver
 
 import (
 	"bytes"
+	"compress/gzip"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -120,7 +121,17 @@ func Frontend() fstest.MapFS {
 	return fstest.MapFS{
 		"index.html":    {Data: []byte("<!doctype html><title>NHS passkeys</title>")},
 		"assets/app.js": {Data: []byte("console.log('app')")},
+		// As frontend/scripts/compress-dist.mjs stores the build's styles.
+		"assets/app.css.gz": {Data: gzipped("body{color:#212b32}")},
 	}
+}
+
+func gzipped(s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_, _ = zw.Write([]byte(s))
+	_ = zw.Close()
+	return b.Bytes()
 }
 
 // New starts a backend in a fresh t.TempDir() and closes it when the test ends.
