@@ -9,7 +9,7 @@ BIN        := build/bin/nhs-passkeys
 GO_TAGS    := desktop,production,webkit2_41,nopostgres
 SERVER_BIN := build/bin/nhs-passkeys-server
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum
-FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json $(wildcard frontend/scripts/*.mjs)
 NPM_STAMP  := frontend/node_modules/.package-lock.json
 
 export GOFLAGS := -buildvcs=false
