@@ -322,9 +322,9 @@ func trustedRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return roots, nil
 	}
-	raw, err := os.ReadFile(caFile) //nolint:gosec // G304: the administrator's CA file from the settings file or --relying-party-ca; never input from the page
+	raw, err := readCAFile(caFile)
 	if err != nil {
-		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, errors.Unwrap(err)), Err: err}
+		return nil, err
 	}
 	added := 0
 	for block, rest := pem.Decode(raw); block != nil; block, rest = pem.Decode(rest) {
@@ -343,3 +343,40 @@ func trustedRoots(caFile string) (*x509.CertPool, error) {
 	}
 	return roots, nil
 }
+
+// readCAFile reads caFile once it is known that only its owner can change it
+// (caFileProblem). The checks are made on the file that was opened, not on its name, so the
+// name cannot be pointed elsewhere between the check and the read; a file that is not a
+// regular file (a pipe or a device, which could keep the app waiting) is refused too.
+func readCAFile(caFile string) ([]byte, error) {
+	cannotRead := func(err error) error {
+		return &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, cmp.Or(errors.Unwrap(err), err)), Err: err}
+	}
+	f, err := os.Open(caFile) //nolint:gosec // G304: the administrator's CA file from the settings file or --relying-party-ca; never input from the page
+	if err != nil {
+		return nil, cannotRead(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, cannotRead(err)
+	}
+	problem := caFileProblem(info)
+	if !info.Mode().IsRegular() {
+		problem = "is not a file"
+	}
+	if problem != "" {
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s %s", caFile, problem)}
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
+	if err != nil {
+		return nil, cannotRead(err)
+	}
+	if len(raw) > maxCAFile {
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s is over %d bytes: give only the CA's certificate, in PEM form", caFile, maxCAFile)}
+	}
+	return raw, nil
+}
+
+// maxCAFile bounds the CA file: a whole system bundle is about 200 KiB.
+const maxCAFile = 4 << 20
