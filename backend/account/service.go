@@ -135,6 +135,9 @@ type Service struct {
 	checkSlots derivations
 	hashSlots  derivations
 	slotWait   time.Duration
+	// passwordChecked, if set, runs between a password check and the transaction that acts
+	// on it (tests use it to change the account in that window; samePassword).
+	passwordChecked func()
 }
 
 // NewService builds the service. hashing is DefaultHashParams() in production; tests pass
@@ -300,10 +303,16 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 		return Account{}, "", s.refuse(ctx, keys, audit.LoginFailed, "password: "+why, apperr.LoginFailed.Wrap(errors.New(why)))
 	}
 
+	if s.passwordChecked != nil {
+		s.passwordChecked()
+	}
 	var token string
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Checked again under the write lock: a lockout may have begun since.
 		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := s.samePassword(ctx, tx, acct.ID, hash, apperr.LoginFailed); err != nil {
 			return err
 		}
 		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
@@ -319,6 +328,28 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 		return Account{}, "", err
 	}
 	return acct, token, nil
+}
+
+// samePassword refuses, with refusal, a login or confirmation whose password was checked
+// against checked when account id no longer has that password hash (or no longer exists).
+// The check runs outside the transaction (argon2id is slow and must hold no lock), so the
+// owner may set a new password, remove it or delete the account meanwhile, on this replica
+// or another; a change of password ends every other session because someone may know the
+// old one, and a login checked against the old one must not start a session after it. Read
+// inside the transaction, the hash is the one the write commits against (SQLite's single
+// writer; PostgreSQL's SERIALIZABLE retries the whole transaction if it changes before the
+// commit). Nothing is counted: the password was right when it was checked.
+func (s *Service) samePassword(ctx context.Context, tx *sql.Tx, id int64, checked string, refusal apperr.Template) error {
+	_, now, err := s.store.byIDWithHash(ctx, tx, id)
+	switch {
+	case errors.Is(err, errNotFound):
+		return refusal.Wrap(errors.New("the account was deleted while its password was checked"))
+	case err != nil:
+		return err
+	case now != checked:
+		return refusal.Wrap(errors.New("the password changed while it was checked"))
+	}
+	return nil
 }
 
 // hash hashes a new password, in one of the process's derivation slots.
@@ -390,8 +421,14 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 	if !ok {
 		return "", "", s.refuse(ctx, keys, audit.ReauthFailed, "password: "+why, apperr.ReauthFailed.Wrap(errors.New(why)))
 	}
+	if s.passwordChecked != nil {
+		s.passwordChecked()
+	}
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := s.samePassword(ctx, tx, acct.ID, hash, apperr.ReauthFailed); err != nil {
 			return err
 		}
 		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
