@@ -299,13 +299,13 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 	if err != nil {
 		return Account{}, "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
+	if s.passwordChecked != nil {
+		s.passwordChecked()
+	}
 	if !ok {
 		return Account{}, "", s.refuse(ctx, keys, audit.LoginFailed, "password: "+why, apperr.LoginFailed.Wrap(errors.New(why)))
 	}
 
-	if s.passwordChecked != nil {
-		s.passwordChecked()
-	}
 	var token string
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Checked again under the write lock: a lockout may have begun since.
@@ -384,8 +384,18 @@ func (s *Service) checkPassword(ctx context.Context, password, hash string) (ok 
 // a transaction of its own (the password was checked outside one: hashing is slow), which
 // commits (lockout.Limiter.Refuse). It returns the lockout's refusal when this failure
 // started one, else refusal.
+//
+// A pause that began while the password was being checked is answered instead (429, not
+// counted again), as Login and Reauthenticate answer the right password then. Attempts sent
+// at once, on one replica or several, all pass the lockout check before the first of their
+// failures is counted; were a wrong password answered 401 after the pause began while the
+// right one gets 429, the answers would tell the guesser which password was right, and the
+// pause would hide nothing from such a burst.
 func (s *Service) refuse(ctx context.Context, keys lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error {
 	return store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return err
+		}
 		return s.limiter.Refuse(ctx, tx, keys, kind, detail, refusal)
 	})
 }
@@ -418,11 +428,11 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 	if err != nil {
 		return "", "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
-	if !ok {
-		return "", "", s.refuse(ctx, keys, audit.ReauthFailed, "password: "+why, apperr.ReauthFailed.Wrap(errors.New(why)))
-	}
 	if s.passwordChecked != nil {
 		s.passwordChecked()
+	}
+	if !ok {
+		return "", "", s.refuse(ctx, keys, audit.ReauthFailed, "password: "+why, apperr.ReauthFailed.Wrap(errors.New(why)))
 	}
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := s.limiter.Check(ctx, tx, keys); err != nil {
