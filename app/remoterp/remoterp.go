@@ -27,7 +27,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +36,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/adminfile"
 )
 
 // Time limits of one forwarded call. The relying party's slowest answer is a password check
@@ -344,36 +344,18 @@ func trustedRoots(caFile string) (*x509.CertPool, error) {
 	return roots, nil
 }
 
-// readCAFile reads caFile once it is known that only its owner can change it
-// (caFileProblem). The checks are made on the file that was opened, not on its name, so the
-// name cannot be pointed elsewhere between the check and the read; a file that is not a
-// regular file (a pipe or a device, which could keep the app waiting) is refused too.
+// readCAFile reads caFile, which only its owner may be able to change (internal/adminfile):
+// it decides which servers the app believes to be the relying party.
 func readCAFile(caFile string) ([]byte, error) {
-	cannotRead := func(err error) error {
-		return &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, cmp.Or(errors.Unwrap(err), err)), Err: err}
-	}
-	f, err := os.Open(caFile) //nolint:gosec // G304: the administrator's CA file from the settings file or --relying-party-ca; never input from the page
-	if err != nil {
-		return nil, cannotRead(err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, cannotRead(err)
-	}
-	problem := caFileProblem(info)
-	if !info.Mode().IsRegular() {
-		problem = "is not a file"
-	}
-	if problem != "" {
-		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s %s", caFile, problem)}
-	}
-	raw, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
-	if err != nil {
-		return nil, cannotRead(err)
-	}
-	if len(raw) > maxCAFile {
-		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s is over %d bytes: give only the CA's certificate, in PEM form", caFile, maxCAFile)}
+	raw, err := adminfile.Read(caFile, maxCAFile)
+	var unsafe *adminfile.UnsafeError
+	switch {
+	case errors.As(err, &unsafe):
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s %s", caFile, unsafe.Problem), Err: err}
+	case errors.Is(err, adminfile.ErrTooLarge):
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s is over %d bytes: give only the CA's certificate, in PEM form", caFile, maxCAFile), Err: err}
+	case err != nil:
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, cmp.Or(errors.Unwrap(err), err)), Err: err}
 	}
 	return raw, nil
 }
