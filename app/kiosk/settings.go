@@ -10,11 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/nhs-passkeys/companion/internal/adminfile"
 )
 
 // DefaultIdleTimeout is how long a kiosk session may sit unused: much shorter than at home
@@ -68,16 +69,25 @@ func DefaultPath(getenv func(string) string) string {
 	}
 }
 
+// maxSettingsFile bounds the settings file: a few lines of JSON.
+const maxSettingsFile = 64 << 10
+
 // Load reads the settings file at path. A file that does not exist means no settings
 // (mustExist false: the default path) or an error (mustExist true: a path the person gave).
 // Anything it cannot use is an error that names the file and says what to fix: a kiosk that
 // started without its lock would be worse than one that does not start.
 func Load(path string, mustExist bool) (Settings, error) {
-	raw, err := os.ReadFile(path) //nolint:gosec // G304: the administrator's settings file, or --settings from whoever starts the app; never input from the page
-	if errors.Is(err, fs.ErrNotExist) && !mustExist {
+	// Only its owner (root, or the user the app runs as) may be able to change it
+	// (internal/adminfile): it decides who may close a kiosk and which relying party the app
+	// believes.
+	raw, err := adminfile.Read(path, maxSettingsFile)
+	var unsafe *adminfile.UnsafeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !mustExist:
 		return Settings{}, nil
-	}
-	if err != nil {
+	case errors.As(err, &unsafe):
+		return Settings{}, fmt.Errorf("settings file %s %s", path, unsafe.Problem)
+	case err != nil:
 		return Settings{}, fmt.Errorf("settings file %s: %w", path, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

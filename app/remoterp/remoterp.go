@@ -27,7 +27,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +36,7 @@ import (
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/adminfile"
 )
 
 // Time limits of one forwarded call. The relying party's slowest answer is a password check
@@ -322,9 +322,9 @@ func trustedRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return roots, nil
 	}
-	raw, err := os.ReadFile(caFile) //nolint:gosec // G304: the administrator's CA file from the settings file or --relying-party-ca; never input from the page
+	raw, err := readCAFile(caFile)
 	if err != nil {
-		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, errors.Unwrap(err)), Err: err}
+		return nil, err
 	}
 	added := 0
 	for block, rest := pem.Decode(raw); block != nil; block, rest = pem.Decode(rest) {
@@ -343,3 +343,22 @@ func trustedRoots(caFile string) (*x509.CertPool, error) {
 	}
 	return roots, nil
 }
+
+// readCAFile reads caFile, which only its owner may be able to change (internal/adminfile):
+// it decides which servers the app believes to be the relying party.
+func readCAFile(caFile string) ([]byte, error) {
+	raw, err := adminfile.Read(caFile, maxCAFile)
+	var unsafe *adminfile.UnsafeError
+	switch {
+	case errors.As(err, &unsafe):
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s %s", caFile, unsafe.Problem), Err: err}
+	case errors.Is(err, adminfile.ErrTooLarge):
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s is over %d bytes: give only the CA's certificate, in PEM form", caFile, maxCAFile), Err: err}
+	case err != nil:
+		return nil, &SetupError{Code: CAInvalid, Msg: fmt.Sprintf("the relying party's CA file %s cannot be read: %v", caFile, cmp.Or(errors.Unwrap(err), err)), Err: err}
+	}
+	return raw, nil
+}
+
+// maxCAFile bounds the CA file: a whole system bundle is about 200 KiB.
+const maxCAFile = 4 << 20

@@ -135,6 +135,9 @@ type Service struct {
 	checkSlots derivations
 	hashSlots  derivations
 	slotWait   time.Duration
+	// passwordChecked, if set, runs between a password check and the transaction that acts
+	// on it (tests use it to change the account in that window; samePassword).
+	passwordChecked func()
 }
 
 // NewService builds the service. hashing is DefaultHashParams() in production; tests pass
@@ -296,6 +299,9 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 	if err != nil {
 		return Account{}, "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
+	if s.passwordChecked != nil {
+		s.passwordChecked()
+	}
 	if !ok {
 		return Account{}, "", s.refuse(ctx, keys, audit.LoginFailed, "password: "+why, apperr.LoginFailed.Wrap(errors.New(why)))
 	}
@@ -304,6 +310,9 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Checked again under the write lock: a lockout may have begun since.
 		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := s.samePassword(ctx, tx, acct.ID, hash, apperr.LoginFailed); err != nil {
 			return err
 		}
 		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
@@ -319,6 +328,28 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, oldToken, clien
 		return Account{}, "", err
 	}
 	return acct, token, nil
+}
+
+// samePassword refuses, with refusal, a login or confirmation whose password was checked
+// against checked when account id no longer has that password hash (or no longer exists).
+// The check runs outside the transaction (argon2id is slow and must hold no lock), so the
+// owner may set a new password, remove it or delete the account meanwhile, on this replica
+// or another; a change of password ends every other session because someone may know the
+// old one, and a login checked against the old one must not start a session after it. Read
+// inside the transaction, the hash is the one the write commits against (SQLite's single
+// writer; PostgreSQL's SERIALIZABLE retries the whole transaction if it changes before the
+// commit). Nothing is counted: the password was right when it was checked.
+func (s *Service) samePassword(ctx context.Context, tx *sql.Tx, id int64, checked string, refusal apperr.Template) error {
+	_, now, err := s.store.byIDWithHash(ctx, tx, id)
+	switch {
+	case errors.Is(err, errNotFound):
+		return refusal.Wrap(errors.New("the account was deleted while its password was checked"))
+	case err != nil:
+		return err
+	case now != checked:
+		return refusal.Wrap(errors.New("the password changed while it was checked"))
+	}
+	return nil
 }
 
 // hash hashes a new password, in one of the process's derivation slots.
@@ -353,8 +384,18 @@ func (s *Service) checkPassword(ctx context.Context, password, hash string) (ok 
 // a transaction of its own (the password was checked outside one: hashing is slow), which
 // commits (lockout.Limiter.Refuse). It returns the lockout's refusal when this failure
 // started one, else refusal.
+//
+// A pause that began while the password was being checked is answered instead (429, not
+// counted again), as Login and Reauthenticate answer the right password then. Attempts sent
+// at once, on one replica or several, all pass the lockout check before the first of their
+// failures is counted; were a wrong password answered 401 after the pause began while the
+// right one gets 429, the answers would tell the guesser which password was right, and the
+// pause would hide nothing from such a burst.
 func (s *Service) refuse(ctx context.Context, keys lockout.Keys, kind audit.Kind, detail string, refusal *apperr.E) error {
 	return store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return err
+		}
 		return s.limiter.Refuse(ctx, tx, keys, kind, detail, refusal)
 	})
 }
@@ -387,11 +428,17 @@ func (s *Service) Reauthenticate(ctx context.Context, cur SignedIn, action reaut
 	if err != nil {
 		return "", "", fmt.Errorf("check password of account %d: %w", acct.ID, err)
 	}
+	if s.passwordChecked != nil {
+		s.passwordChecked()
+	}
 	if !ok {
 		return "", "", s.refuse(ctx, keys, audit.ReauthFailed, "password: "+why, apperr.ReauthFailed.Wrap(errors.New(why)))
 	}
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := s.limiter.Check(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := s.samePassword(ctx, tx, acct.ID, hash, apperr.ReauthFailed); err != nil {
 			return err
 		}
 		if err := s.limiter.Succeed(ctx, tx, keys); err != nil {

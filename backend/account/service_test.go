@@ -419,3 +419,157 @@ func testAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T, engine store.En
 		})
 	}
 }
+
+// A password is checked outside the transaction that acts on it (argon2id is slow, and holds
+// no lock). If the password changes meanwhile (the owner sets a new one on this or another
+// replica, which ends every other session because someone may know the old one), a login or
+// a confirmation with the old password must not succeed after that change: the check was of
+// a password the account no longer has. Nothing is written for it: no session, no proof, no
+// audit of a success.
+func TestAPasswordChangedDuringItsCheckLetsNobodyIn(t *testing.T) {
+	store.ForEachEngine(t, testAPasswordChangedDuringItsCheckLetsNobodyIn)
+}
+
+func testAPasswordChangedDuringItsCheckLetsNobodyIn(t *testing.T, engine store.Engine) {
+	changes := []struct {
+		name   string
+		change func(t *testing.T, svc *Service, db *sql.DB, id int64)
+	}{
+		{"the password is changed", func(t *testing.T, svc *Service, db *sql.DB, id int64) {
+			hash, err := svc.hash(context.Background(), "a brand new passphrase")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := svc.store.setPassword(context.Background(), db, id, hash); err != nil {
+				t.Error(err)
+			}
+		}},
+		{"the password is removed", func(t *testing.T, _ *Service, db *sql.DB, id int64) {
+			if _, err := db.ExecContext(context.Background(), `UPDATE accounts SET password_hash = NULL WHERE id = $1`, id); err != nil {
+				t.Error(err)
+			}
+		}},
+		{"the account is deleted", func(t *testing.T, _ *Service, db *sql.DB, id int64) {
+			if _, err := db.ExecContext(context.Background(), `DELETE FROM accounts WHERE id = $1`, id); err != nil {
+				t.Error(err)
+			}
+		}},
+	}
+	attempts := []struct {
+		name     string
+		wantCode string
+		success  string // the audit kind of a success
+		try      func(ctx context.Context, svc *Service, pat Account) error
+	}{
+		{"a login", "login_failed", "signed_in", func(ctx context.Context, svc *Service, _ Account) error {
+			_, _, err := svc.Login(ctx, "pat@example.com", "correct horse battery", "", "")
+			return err
+		}},
+		{"a confirmation", "reauth_failed", "reauthenticated", func(ctx context.Context, svc *Service, pat Account) error {
+			_, _, err := svc.Reauthenticate(ctx, SignedIn{SessionID: 1, Account: pat}, reauth.ChangePassword, "correct horse battery", "")
+			return err
+		}},
+	}
+	for _, attempt := range attempts {
+		for _, change := range changes {
+			t.Run(attempt.name+" when "+change.name, func(t *testing.T) {
+				svc, db, sessions := newService(t, engine)
+				pat, _, err := svc.Create(t.Context(), "pat@example.com", "correct horse battery", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				sessions.started = nil
+				if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
+					expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
+					make([]byte, 32), pat.ID, int64(1)<<50); err != nil {
+					t.Fatal(err)
+				}
+				svc.passwordChecked = func() { change.change(t, svc, db, pat.ID) }
+				if err := attempt.try(t.Context(), svc, pat); code(err) != attempt.wantCode {
+					t.Errorf("%s = %v, want %s", attempt.name, err, attempt.wantCode)
+				}
+				if len(sessions.started) != 0 {
+					t.Errorf("a session was started with the old password")
+				}
+				if n := count(t, db, `SELECT count(*) FROM reauth_proofs`); n != 0 {
+					t.Errorf("%d proofs were issued for the old password", n)
+				}
+				if n := count(t, db, `SELECT count(*) FROM audit_events WHERE kind = $1`, attempt.success); n != 0 {
+					t.Errorf("%s audited %d times", attempt.success, n)
+				}
+			})
+		}
+	}
+}
+
+// A password is checked after the lockout check, outside any transaction, and a burst of
+// attempts sent at once (on one replica or several) all pass that check before the first
+// failure is counted. An attempt whose check ends after a pause has begun is answered as the
+// pause, 429 too_many_attempts, whether its password was right or wrong: answering a wrong
+// one 401 there while the right one gets 429 would tell the guesser which was right, and so
+// every guess of the burst would be learnt in spite of the pause. It is not counted again.
+func TestAnAttemptCheckedWhileAPauseBeganIsAnsweredAsThePause(t *testing.T) {
+	store.ForEachEngine(t, testAnAttemptCheckedWhileAPauseBeganIsAnsweredAsThePause)
+}
+
+func testAnAttemptCheckedWhileAPauseBeganIsAnsweredAsThePause(t *testing.T, engine store.Engine) {
+	const right = "correct horse battery"
+	attempts := []struct {
+		name   string
+		failed string // the audit kind of a failure
+		try    func(ctx context.Context, svc *Service, pat Account, password string) error
+	}{
+		{"a login", "login_failed", func(ctx context.Context, svc *Service, _ Account, password string) error {
+			_, _, err := svc.Login(ctx, "pat@example.com", password, "", "198.51.100.7")
+			return err
+		}},
+		{"a confirmation", "reauth_failed", func(ctx context.Context, svc *Service, pat Account, password string) error {
+			_, _, err := svc.Reauthenticate(ctx, SignedIn{SessionID: 1, Account: pat}, reauth.ChangePassword, password, "198.51.100.7")
+			return err
+		}},
+	}
+	for _, attempt := range attempts {
+		for _, password := range []string{"a wrong guess", right} {
+			t.Run(attempt.name+" with the password "+password, func(t *testing.T) {
+				svc, db, sessions := newService(t, engine)
+				pat, _, err := svc.Create(t.Context(), "pat@example.com", right, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				sessions.started = nil
+				if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
+					expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
+					make([]byte, 32), pat.ID, int64(1)<<50); err != nil {
+					t.Fatal(err)
+				}
+				// While this attempt's password is checked, the rest of the burst fails and
+				// pauses the way in.
+				var burst bool
+				var afterBurst int
+				svc.passwordChecked = func() {
+					if burst {
+						return
+					}
+					burst = true
+					for range 5 {
+						_ = attempt.try(context.Background(), svc, pat, "another wrong guess")
+					}
+					if err := attempt.try(context.Background(), svc, pat, "yet another wrong guess"); code(err) != "too_many_attempts" {
+						t.Errorf("after the burst, an attempt is answered %v, want too_many_attempts", err)
+					}
+					afterBurst = count(t, db, `SELECT count(*) FROM audit_events WHERE kind = $1`, attempt.failed)
+				}
+				if err := attempt.try(t.Context(), svc, pat, password); code(err) != "too_many_attempts" {
+					t.Errorf("%s checked while the pause began = %v, want too_many_attempts", attempt.name, err)
+				}
+				if n := count(t, db, `SELECT count(*) FROM audit_events WHERE kind = $1`, attempt.failed); n != afterBurst {
+					t.Errorf("failures audited = %d, want the burst's %d only", n, afterBurst)
+				}
+				if len(sessions.started) != 0 || count(t, db, `SELECT count(*) FROM reauth_proofs`) != 0 {
+					t.Errorf("the attempt let someone in")
+				}
+			})
+		}
+	}
+}

@@ -62,6 +62,10 @@ const (
 	// naming the file and what to do, so that a patient who opened the app from its icon,
 	// with no terminal to read, sees it in the window.
 	DataUnusable
+	// DatabaseBusy: a transaction that PostgreSQL kept aborting because other requests
+	// (on this or another replica) changed the same rows at the same time, every one of the
+	// store's bounded retries included (store.inTxPostgres). Each attempt was rolled back.
+	DatabaseBusy
 
 	// Accounts and passwords (backend/account).
 
@@ -177,6 +181,7 @@ var templates = [templateCount]E{
 	NotStarted:           {Code: "not_started", Status: http.StatusServiceUnavailable, Msg: "Sorry, the app is still starting. Wait a moment, then try again. If this keeps happening, close the app and open it again."},
 	DataUnusable: {Code: "data_unusable", Status: http.StatusServiceUnavailable, Msg: "Sorry, this app cannot open the information it has saved on this computer. Nothing has been changed. " +
 		"Ask whoever looks after this computer for help."},
+	DatabaseBusy: {Code: "busy", Status: http.StatusServiceUnavailable, Msg: "Sorry, the service is very busy at the moment. Nothing has been changed. Wait a minute, then try again."},
 
 	EmailTaken:        {Code: "email_taken", Status: http.StatusConflict, Msg: "An NHS login account already uses this email address. Log in instead, or use a different email address."},
 	LoginFailed:       {Code: "login_failed", Status: http.StatusUnauthorized, Msg: "The email address or password is not correct. Check them and try again."},

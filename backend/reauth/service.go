@@ -159,12 +159,14 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, sessionID int64, action
 		return "", "", fmt.Errorf("proof: %w", err)
 	}
 	proof = base64.RawURLEncoding.EncodeToString(raw)
+	// The rotation first: it refuses a session that has ended since the request was let in
+	// (401 not_signed_in), before a proof could name it.
+	if token, err = s.sessions.Rotate(ctx, tx, sessionID); err != nil {
+		return "", "", err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO reauth_proofs (token_hash, session_id, action, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)`, hash(proof), sessionID, string(action), store.Millis(now), store.Millis(now.Add(ProofTimeout))); err != nil {
 		return "", "", fmt.Errorf("insert proof: %w", err)
-	}
-	if token, err = s.sessions.Rotate(ctx, tx, sessionID); err != nil {
-		return "", "", err
 	}
 	return proof, token, nil
 }

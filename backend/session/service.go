@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
 	"github.com/nhs-passkeys/companion/backend/store"
 )
@@ -351,8 +352,15 @@ func (s *Service) Rotate(ctx context.Context, tx *sql.Tx, sessionID int64) (stri
 	if err != nil {
 		return "", err
 	}
-	if err := s.store.setToken(ctx, tx, sessionID, hashToken(token)); err != nil {
+	found, err := s.store.setToken(ctx, tx, sessionID, hashToken(token))
+	if err != nil {
 		return "", err
+	}
+	if !found {
+		// Ended since the request was let in (a logout, "log out everywhere else" or a new
+		// password, on this replica or another): the request is answered as its session's
+		// next one would be.
+		return "", apperr.NotSignedIn().Wrap(fmt.Errorf("session %d ended during the request", sessionID))
 	}
 	return token, nil
 }

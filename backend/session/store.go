@@ -71,10 +71,17 @@ func (Store) deleteEndedByToken(ctx context.Context, q store.DBTX, tokenHash []b
 }
 
 // setToken replaces the token of session id (rotation); the row, its proofs and its
-// ceremonies stay.
-func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []byte) error {
-	return store.ExecOne(ctx, q, "rotate session token", `UPDATE sessions SET token_hash = $1 WHERE id = $2`,
-		tokenHash, id)
+// ceremonies stay. found is false when there is no such session (it has ended).
+func (Store) setToken(ctx context.Context, q store.DBTX, id int64, tokenHash []byte) (found bool, err error) {
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET token_hash = $1 WHERE id = $2`, tokenHash, id)
+	if err != nil {
+		return false, fmt.Errorf("rotate session token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("rotate session token: rows affected: %w", err)
+	}
+	return n == 1, nil
 }
 
 // takeLoginGrace uses up the login grace of session id if the session logged in after since

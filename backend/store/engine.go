@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/nhs-passkeys/companion/backend/apperr"
 )
 
 // Engine names a database engine. Every query is one text for both: $N placeholders (both
@@ -106,7 +108,9 @@ func inTxPostgres(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) er
 			return err
 		}
 	}
-	return fmt.Errorf("transaction still conflicting after %d attempts: %w", pgMaxAttempts, err)
+	// Every attempt was rolled back, so nothing of this request was written: the answer is
+	// the stable 503 busy (try again), not a 500 that would read as a fault of the service.
+	return apperr.DatabaseBusy.Wrap(fmt.Errorf("transaction still conflicting after %d attempts: %w", pgMaxAttempts, err))
 }
 
 func inTxPostgresOnce(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/desktop"
@@ -131,6 +132,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		cfg.System = runtime.GOOS
 	}
 	if opts.serve {
+		warnIfEveryoneIsOneClient(logger, rpOrigin, opts)
 		srv, err := backend.New(ctx, cfg, backend.WithSessionTimeouts(opts.idleTimeout, 0))
 		if err != nil {
 			return err
@@ -215,4 +217,19 @@ func logLevel(getenv func(string) string) slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo
+}
+
+// warnIfEveryoneIsOneClient warns when serve is reached through a TLS proxy that it does not
+// trust to say who the client is. serve speaks only plain HTTP, so an https origin means a
+// TLS proxy in front of it, and every request then comes from the proxy's address. Without
+// --trusted-proxy, forwarded addresses are (rightly) ignored, so the proxy is every patient's
+// one client: 20 failed attempts by anyone pause every patient's logins, and the activity
+// list shows the proxy's address for everyone. Not a refusal: a proxy that forwards TCP
+// (no X-Forwarded-For) is a set-up that works, only without lockouts per client.
+func warnIfEveryoneIsOneClient(logger *slog.Logger, rpOrigin string, opts options) {
+	if len(opts.trustedProxies) > 0 || !strings.HasPrefix(rpOrigin, "https://") {
+		return
+	}
+	logger.Warn("serve speaks plain HTTP, so with an https origin it is behind a TLS proxy, and without --trusted-proxy every request counts as coming from that proxy: " +
+		"20 failed attempts by anyone would pause every patient's logins. Name the proxy's own address with --trusted-proxy (README, Fleets)")
 }

@@ -1,0 +1,71 @@
+//go:build unix
+
+package kiosk_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nhs-passkeys/companion/app/kiosk"
+)
+
+// The settings file decides whether this computer is a kiosk, who may close it, and which
+// relying party (and which certificate authority) the app believes. One that another user of
+// the computer could change would let them turn kiosk mode off or send every patient to a
+// server of their own, so it is refused, with what to do, unless only its owner can write it
+// and its owner is root or the user the app runs as.
+func TestASettingsFileOthersCouldChangeIsRefused(t *testing.T) {
+	tests := []struct {
+		name    string
+		mode    os.FileMode
+		owner   int // -1: the test's own user
+		refused string
+	}{
+		{"a settings file only its owner can write is read", 0o644, -1, ""},
+		{"a settings file everyone can write is refused", 0o666, -1, "other users"},
+		{"a settings file its group can write is refused", 0o664, -1, "other users"},
+		{"a settings file owned by another user is refused", 0o644, 65534, "another user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "settings.json")
+			if err := os.WriteFile(path, []byte(`{"kiosk": true, "relyingParty": "https://passkeys.example.org"}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			if tt.owner >= 0 {
+				if os.Geteuid() != 0 {
+					t.Skip("needs root to give the file to another user")
+				}
+				if err := os.Chown(path, tt.owner, -1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, mustExist := range []bool{false, true} {
+				got, err := kiosk.Load(path, mustExist)
+				if tt.refused == "" {
+					if err != nil || !got.Kiosk {
+						t.Errorf("Load = %+v, %v", got, err)
+					}
+					continue
+				}
+				if err == nil || !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), path) {
+					t.Errorf("Load = %+v, %v; want a refusal that names the file and says it %s", got, err, tt.refused)
+				}
+			}
+		})
+	}
+}
+
+// A settings folder that is not a file (a named pipe would keep the app waiting for ever) is
+// refused at once.
+func TestASettingsPathThatIsNotAFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := kiosk.Load(dir, true); err == nil || !strings.Contains(err.Error(), "not a file") {
+		t.Errorf("Load(a folder) = %v, want a refusal", err)
+	}
+}

@@ -1,0 +1,22 @@
+//go:build unix
+
+package adminfile
+
+import (
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// problem says why the file described by info must not be believed, or "": like ssh with
+// its authorized_keys (StrictModes), only its owner may write it, and its owner is root (the
+// administrator) or the user the app runs as.
+func problem(info fs.FileInfo) string {
+	if info.Mode().Perm()&0o022 != 0 {
+		return "can be changed by other users of this computer: make it writable by its owner only (chmod go-w)"
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+		return "belongs to another user of this computer: it must belong to root or to the user the app runs as"
+	}
+	return ""
+}
