@@ -68,8 +68,11 @@ type Service struct {
 // NewService returns a session service over db.
 func NewService(db *sql.DB, auditor Auditor, opts Options) *Service {
 	s := &Service{db: db, audit: auditor, secure: opts.Secure, idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout,
-		clock: opts.Clock, log: opts.Log, uses: lastUses{byID: map[int64]lastUse{}},
+		clock: opts.Clock, log: opts.Log, uses: lastUses{every: lastUseEvery, byID: map[int64]lastUse{}},
 		cleanUp: store.Periodic{Period: lastUseEvery}}
+	if store.EngineOf(db) == store.Postgres {
+		s.uses.every = 0 // shared by replicas: see lastUseEvery
+	}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout
 	}
@@ -106,12 +109,20 @@ func NewService(db *sql.DB, auditor Auditor, opts Options) *Service {
 //   - the clean-up at login deletes only sessions stored as idle for the timeout plus a
 //     minute, so it never deletes one whose later use is only in memory. Ended sessions that
 //     it leaves are refused (and deleted) by Resolve like any other.
+//
+// On PostgreSQL (a fleet) several replicas share the sessions and none can see another's
+// memory, so every use is written (lastUses.every is 0): otherwise a replica that last
+// wrote a session's use 59 seconds before a later one would leave the others believing the
+// session idle a minute early, and the next request answered by one of them (a patient's
+// "Stay logged in", seconds before the countdown ends) would end it. A failed write is
+// logged and the request answered, as above.
 const lastUseEvery = time.Minute
 
 // lastUses is what the service knows of its sessions' last uses beyond the database.
 type lastUses struct {
-	mu   sync.Mutex
-	byID map[int64]lastUse
+	every time.Duration // how old the stored last use may be before a use is written
+	mu    sync.Mutex
+	byID  map[int64]lastUse
 }
 
 type lastUse struct {
@@ -143,7 +154,7 @@ func (u *lastUses) use(id int64, stored, now time.Time) (write bool) {
 		e.at = now
 	}
 	e.stored = stored // what the database holds is what it holds
-	write = now.Sub(later(e.stored, e.tried)) >= lastUseEvery
+	write = now.Sub(later(e.stored, e.tried)) >= u.every
 	if write {
 		e.tried = now
 	}
