@@ -248,8 +248,12 @@ func config(cfg Config, rpID string, rs *httpapi.Responder, w http.ResponseWrite
 // captive portal, a load balancer's maintenance page. Passed on, the page could only say
 // "there is a problem with the service" on every click; treated as no answer, the start page
 // says the patient cannot log in here at the moment and what to do instead. Its headers
-// (a Set-Cookie, say) are not kept either.
+// (a Set-Cookie, say) are not kept either. Nor does the API ever redirect (docs/api.md), so a
+// 3xx, JSON or not, is someone else's answer too.
 func fromTheAPI(res *http.Response) error {
+	if res.StatusCode >= 300 && res.StatusCode < 400 {
+		return fmt.Errorf("the answer (status %d) is a redirect, which is not the relying party's API: a proxy in front of it?", res.StatusCode)
+	}
 	media, _, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
 	if err != nil || media != "application/json" {
 		return fmt.Errorf("the answer (status %d, Content-Type %q) is not the relying party's API: a proxy in front of it, with no server behind?",

@@ -572,6 +572,9 @@ func TestAProxysOwnPageWithNoServerBehindItCountsAsUnreachable(t *testing.T) {
 		{"a captive portal's sign-in page, answered 200", http.StatusOK, "text/html; charset=utf-8", "<html>Sign in to the Wi-Fi</html>"},
 		{"a proxy's own 404 for a host it does not serve", http.StatusNotFound, "text/html", "<h1>Not Found</h1>"},
 		{"JSON in the wrong media type", http.StatusOK, "text/plain", `{"signedIn":true}`},
+		// The API never redirects (docs/api.md), so a 3xx in JSON is someone else's too.
+		{"a redirect in JSON to a sign-in elsewhere", http.StatusFound, "application/json", `{"signedIn":true}`},
+		{"a permanent redirect in JSON", http.StatusPermanentRedirect, "application/json", `{}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
