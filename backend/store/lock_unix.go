@@ -4,6 +4,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 )
@@ -25,4 +26,34 @@ func lockFile(f *os.File) error {
 			return err
 		}
 	}
+}
+
+// restrict takes the group's and everyone else's permissions away from the data folder dir
+// and its lock file, which the app creates 0700 and 0600 but may find looser: made by hand,
+// by an older version, restored from a backup or under a looser umask (MkdirAll and
+// OpenFile apply their mode only to what they create). A folder others may read or enter
+// shows them what it holds and leaves the database one slipped mode away from them. The
+// owner's own bits are kept: CheckDir has already refused a folder its owner made
+// read-only. The folder may be a link to a folder (CheckDir allows that): its mode is read
+// through the link, as Chmod follows it.
+func restrict(dir string, lock *os.File) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("folder: %w", err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, perm&^0o077); err != nil {
+			return fmt.Errorf("folder: %w", err)
+		}
+	}
+	info, err = lock.Stat()
+	if err != nil {
+		return fmt.Errorf("lock file: %w", err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		if err := lock.Chmod(perm &^ 0o077); err != nil {
+			return fmt.Errorf("lock file: %w", err)
+		}
+	}
+	return nil
 }
