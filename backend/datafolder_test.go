@@ -191,6 +191,27 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 			remount(t, dir, "ro")
 			return filepath.Join(dir, "nhs-passkeys")
 		}, store.DataFolderReadOnly, "cannot be changed"},
+		{"a data folder that belongs to another user account (which anyone may change)", func(t *testing.T, dir, _ string) string {
+			goodDatabase(t, db(dir))
+			giveAway(t, dir, 0o777)
+			return dir
+		}, store.DataFolderNotYours, "belongs to another user account"},
+		{"a database that belongs to another user account (which anyone may change)", func(t *testing.T, dir, _ string) string {
+			goodDatabase(t, db(dir))
+			giveAway(t, db(dir), 0o666)
+			return db(dir)
+		}, store.DataNotYours, "belongs to another user account"},
+		{"a WAL that belongs to another user account", func(t *testing.T, dir, _ string) string {
+			goodDatabase(t, db(dir))
+			writeFile(t, db(dir)+"-wal", nil, 0o600)
+			giveAway(t, db(dir)+"-wal", 0o666)
+			return db(dir) + "-wal"
+		}, store.DataNotYours, "belongs to another user account"},
+		{"a lock file that belongs to another user account", func(t *testing.T, dir, _ string) string {
+			writeFile(t, filepath.Join(dir, store.LockFileName), nil, 0o600)
+			giveAway(t, filepath.Join(dir, store.LockFileName), 0o666)
+			return filepath.Join(dir, store.LockFileName)
+		}, store.DataNotYours, "belongs to another user account"},
 		{"a data folder that is a file", func(t *testing.T, dir, _ string) string {
 			writeFile(t, filepath.Join(dir, "nhs-passkeys"), []byte("a file"), 0o600)
 			return filepath.Join(dir, "nhs-passkeys")
@@ -266,6 +287,21 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 				t.Errorf("the bad folder was changed:\nbefore:\n%s\nafter:\n%s", before, after)
 			}
 		})
+	}
+}
+
+// giveAway makes path another user account's (nobody's, 65534) with mode, or skips the case
+// where this test may not (chown needs root).
+func giveAway(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("only root may give a file to another user account")
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
 	}
 }
 

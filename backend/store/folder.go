@@ -56,6 +56,8 @@ const (
 	DataNotReadable      = "data_not_readable"        // a file we may not open
 	DataFolderReadOnly   = "data_folder_read_only"    // a folder we may not change (or create)
 	DataFolderNotAFolder = "data_folder_not_a_folder" // the data folder's path is a file
+	DataNotYours         = "data_not_yours"           // a file that belongs to another user account
+	DataFolderNotYours   = "data_folder_not_yours"    // a folder that belongs to another user account
 )
 
 // elsewhere is the advice that always works from the command line: leave the folder alone
@@ -90,6 +92,12 @@ func dataError(code, path string, cause error) *DataError {
 	case DataFolderReadOnly:
 		what = "The folder " + path + " cannot be changed, so NHS login passkeys cannot save anything in it. Nothing has been changed."
 		fix = "Allow changes to the folder"
+	case DataNotYours:
+		what = "The file " + path + " belongs to another user account on this computer, so NHS login passkeys will not use it. It has not been changed."
+		fix = "Log in as the user account it belongs to"
+	case DataFolderNotYours:
+		what = "The folder " + path + " belongs to another user account on this computer, so NHS login passkeys will not keep its data there. Nothing has been changed."
+		fix = "Log in as the user account it belongs to"
 	case DataFolderNotAFolder:
 		what, fix = path+" is a file, not a folder, so NHS login passkeys cannot keep its data there. It has not been changed.", "Move it somewhere else"
 	default:
@@ -124,6 +132,9 @@ func CheckDir(ctx context.Context, dir string) error {
 	case !info.IsDir():
 		return dataError(DataFolderNotAFolder, dir, nil)
 	}
+	if err := othersFile(info); err != nil {
+		return dataError(DataFolderNotYours, dir, err)
+	}
 	if err := checkWritable(dir, info); err != nil {
 		return dataError(DataFolderReadOnly, dir, err)
 	}
@@ -146,10 +157,11 @@ func checkWritable(path string, info fs.FileInfo) error {
 	return canWrite(path)
 }
 
-// checkFile refuses a link, a folder, anything but a regular file, or a read-only file at
-// path, where the app keeps one of its files. Lstat, not Stat: a link is refused, never
-// followed, so its target is never read, opened for writing or chmodded. It returns the
-// file's information, or nil when there is no file (which is fine: Open creates it).
+// checkFile refuses a link, a folder, anything but a regular file, another user account's
+// file, or a read-only file at path, where the app keeps one of its files. Lstat, not Stat:
+// a link is refused, never followed, so its target is never read, opened for writing or
+// chmodded. It returns the file's information, or nil when there is no file (which is fine:
+// Open creates it).
 func checkFile(path string) (fs.FileInfo, error) {
 	info, err := os.Lstat(path)
 	switch {
@@ -163,6 +175,9 @@ func checkFile(path string) (fs.FileInfo, error) {
 		return nil, dataError(DataIsAFolder, path, nil)
 	case !info.Mode().IsRegular():
 		return nil, dataError(DataNotADatabase, path, fmt.Errorf("file type %v", info.Mode().Type()))
+	}
+	if err := othersFile(info); err != nil {
+		return nil, dataError(DataNotYours, path, err)
 	}
 	if err := checkWritable(path, info); err != nil {
 		return nil, dataError(DataReadOnly, path, err)
