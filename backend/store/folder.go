@@ -58,6 +58,7 @@ const (
 	DataFolderNotAFolder = "data_folder_not_a_folder" // the data folder's path is a file
 	DataNotYours         = "data_not_yours"           // a file that belongs to another user account
 	DataFolderNotYours   = "data_folder_not_yours"    // a folder that belongs to another user account
+	DataDiskFull         = "data_disk_full"           // the disk the folder is on is full or cannot be written to
 )
 
 // elsewhere is the advice that always works from the command line: leave the folder alone
@@ -98,6 +99,9 @@ func dataError(code, path string, cause error) *DataError {
 	case DataFolderNotYours:
 		what = "The folder " + path + " belongs to another user account on this computer, so NHS login passkeys will not keep its data there. Nothing has been changed."
 		fix = "Log in as the user account it belongs to"
+	case DataDiskFull:
+		what = "The disk that holds the folder " + path + " is full or cannot be written to, so NHS login passkeys cannot open its data. Nothing you saved has been lost."
+		fix = "Free up some space on the disk"
 	case DataFolderNotAFolder:
 		what, fix = path+" is a file, not a folder, so NHS login passkeys cannot keep its data there. It has not been changed.", "Move it somewhere else"
 	default:
