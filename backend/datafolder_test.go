@@ -155,6 +155,23 @@ func TestABadDataFolderGetsAClearMessageAndIsLeftAsItWas(t *testing.T) {
 			symlink(t, filepath.Join(elsewhere, "victim"), db(dir)+"-wal")
 			return db(dir) + "-wal"
 		}, store.DataIsALink, "is a link to another file"},
+		{"a link where the database's rollback journal goes", func(t *testing.T, dir, elsewhere string) string {
+			goodDatabase(t, db(dir))
+			writeFile(t, filepath.Join(elsewhere, "victim"), []byte("keep me"), 0o644)
+			symlink(t, filepath.Join(elsewhere, "victim"), db(dir)+"-journal")
+			return db(dir) + "-journal"
+		}, store.DataIsALink, "is a link to another file"},
+		{"a link where the rollback journal of a database not yet begun goes", func(t *testing.T, dir, elsewhere string) string {
+			writeFile(t, db(dir), nil, 0o600) // what Open leaves if it stopped before SQLite's first page
+			writeFile(t, filepath.Join(elsewhere, "victim"), []byte("keep me"), 0o644)
+			symlink(t, filepath.Join(elsewhere, "victim"), db(dir)+"-journal")
+			return db(dir) + "-journal"
+		}, store.DataIsALink, "is a link to another file"},
+		{"a link where the rollback journal of a database not yet made goes", func(t *testing.T, dir, elsewhere string) string {
+			writeFile(t, filepath.Join(elsewhere, "victim"), []byte("keep me"), 0o644)
+			symlink(t, filepath.Join(elsewhere, "victim"), db(dir)+"-journal")
+			return db(dir) + "-journal"
+		}, store.DataIsALink, "is a link to another file"},
 		{"a link where the lock file goes", func(t *testing.T, dir, elsewhere string) string {
 			writeFile(t, filepath.Join(elsewhere, "victim"), []byte("keep me"), 0o644)
 			symlink(t, filepath.Join(elsewhere, "victim"), filepath.Join(dir, store.LockFileName))

@@ -119,6 +119,15 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // write through a link or into a read-only file as readily as into the database itself.
 var companions = []string{"-wal", "-shm"}
 
+// journal is the rollback journal's suffix. The database is in WAL mode, so SQLite keeps no
+// journal, except for a moment while a new file is switched to WAL. It still looks for one
+// beside a file not yet in WAL mode (an empty one), takes it as a hot journal to roll back
+// and deletes it, and it refuses to open even a WAL database when the name is a link
+// (SQLITE_CANTOPEN, "unable to open database file"). So the name gets the companions'
+// checks; the read-only check leaves a journal alone (readOnlyDSN), as SQLite's own open
+// rolls a real one back.
+const journal = "-journal"
+
 // CheckDir checks the data folder dir and the files in it without changing them: it
 // returns a *DataError saying what is wrong and what to do, or nil when Open and LockDir
 // may use the folder. A folder that does not exist yet is created (mode 0700), since then
@@ -190,19 +199,24 @@ func checkFile(path string) (fs.FileInfo, error) {
 }
 
 // checkDatabase checks the database file at path without changing it (nor creating its
-// -wal or -shm): a file that is not there is fine (Open creates it); otherwise it must be a
-// writable regular file, not a link, holding an intact SQLite database that is empty or
-// ours, with no migration this build does not know.
+// -wal or -shm): a file that is not there is fine (Open creates it), if nothing is in the
+// way of its -wal, -shm and -journal; otherwise it must be a writable regular file, not a
+// link, holding an intact SQLite database that is empty or ours, with no migration this
+// build does not know.
 func checkDatabase(ctx context.Context, path string) error {
 	info, err := checkFile(path)
-	if info == nil || err != nil {
+	if err != nil {
 		return err
 	}
-	for _, suffix := range companions {
-		// The lock file, the WAL and the shared memory: the same rules.
+	for _, suffix := range append(companions, journal) {
+		// The WAL, the shared memory and a rollback journal: the same rules, whether or not
+		// the database is there (SQLite opens them beside the file it creates, too).
 		if _, err := checkFile(path + suffix); err != nil {
 			return err
 		}
+	}
+	if info == nil {
+		return nil
 	}
 	if info.Size() == 0 {
 		// An empty file is an empty database to SQLite: what Open leaves if the app stopped
