@@ -59,6 +59,7 @@ const (
 	DataNotYours         = "data_not_yours"           // a file that belongs to another user account
 	DataFolderNotYours   = "data_folder_not_yours"    // a folder that belongs to another user account
 	DataDiskFull         = "data_disk_full"           // the disk the folder is on is full or cannot be written to
+	DataStaleWAL         = "data_stale_wal"           // a -wal left from before the database was put back from a backup
 )
 
 // elsewhere is the advice that always works from the command line: leave the folder alone
@@ -102,6 +103,11 @@ func dataError(code, path string, cause error) *DataError {
 	case DataDiskFull:
 		what = "The disk that holds the folder " + path + " is full or cannot be written to, so NHS login passkeys cannot open its data. Nothing you saved has been lost."
 		fix = "Free up some space on the disk"
+	case DataStaleWAL:
+		db := strings.TrimSuffix(path, "-wal")
+		what = "The file " + path + " holds changes that do not fit the database beside it, " + filepath.Base(db) +
+			". This happens when the database is put back from a backup after the app stopped suddenly. Nothing has been changed."
+		fix = "Move " + filepath.Base(path) + " and " + filepath.Base(db) + "-shm somewhere else"
 	case DataFolderNotAFolder:
 		what, fix = path+" is a file, not a folder, so NHS login passkeys cannot keep its data there. It has not been changed.", "Move it somewhere else"
 	default:
@@ -233,7 +239,38 @@ func checkDatabase(ctx context.Context, path string) error {
 	if !bytes.Equal(header, sqliteMagic) {
 		return dataError(DataNotADatabase, path, nil)
 	}
-	return checkContents(ctx, path)
+	err = checkContents(ctx, path)
+	// A WAL left by an app that stopped suddenly (kill -9, a power cut) is read with the
+	// database. If the database was then put back from a backup, as the DataDamaged message
+	// advises, SQLite lays the old WAL's pages over the backup's, and the backup looked
+	// damaged too, however often it was put back. When the file alone is intact, the WAL is
+	// what does not fit, and the message says so.
+	var damaged *DataError
+	if errors.As(err, &damaged) && damaged.Code == DataDamaged && exists(path+"-wal") && intactAlone(ctx, path) {
+		return dataError(DataStaleWAL, path+"-wal", err)
+	}
+	return err
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// intactAlone says whether the database file at path passes quick_check read on its own,
+// without its WAL.
+func intactAlone(ctx context.Context, path string) bool {
+	dsn, err := readOnlyDSN(path, true)
+	if err != nil {
+		return false
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	var first string // quick_check answers one row, "ok", or a row per problem
+	return db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&first) == nil && first == "ok"
 }
 
 func readHeader(path string, header []byte) error {
@@ -250,7 +287,7 @@ func readHeader(path string, header []byte) error {
 // quick_check: every page readable and well formed, in about a tenth of integrity_check's
 // time), that it is ours or empty, and that this build knows every migration it records.
 func checkContents(ctx context.Context, path string) error {
-	dsn, err := readOnlyDSN(path)
+	dsn, err := readOnlyDSN(path, false)
 	if err != nil {
 		return dataError(DataNotReadable, path, err)
 	}
@@ -317,8 +354,9 @@ func checkContents(ctx context.Context, path string) error {
 // (https://sqlite.org/wal.html#readonly), so when neither exists, which is how the app leaves
 // the folder when it closes, the file is opened as immutable: no locks, no WAL, nothing
 // written. When they exist (the app is running, or stopped without closing), the WAL may
-// hold the newest commits, so the file is opened read-only through them.
-func readOnlyDSN(path string) (string, error) {
+// hold the newest commits, so the file is opened read-only through them, unless alone asks
+// for the file without them.
+func readOnlyDSN(path string, alone bool) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -332,7 +370,7 @@ func readOnlyDSN(path string) (string, error) {
 		uri = "file:///" + strings.TrimPrefix(uri, "file:") // a Windows drive letter
 	}
 	for _, suffix := range companions {
-		if _, err := os.Lstat(path + suffix); err == nil {
+		if exists(path+suffix) && !alone {
 			return uri + "?mode=ro&_busy_timeout=5000", nil
 		}
 	}
