@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 )
 
@@ -35,13 +36,19 @@ func lockFile(f *os.File) error {
 // shows them what it holds and leaves the database one slipped mode away from them. The
 // owner's own bits are kept: CheckDir has already refused a folder its owner made
 // read-only. The folder may be a link to a folder (CheckDir allows that): its mode is read
-// through the link, as Chmod follows it.
+// through the link, as Chmod follows it. A folder that holds anything but the app's files
+// is not the app's to close (--data-dir pointed at a home or shared folder): it is left as
+// it is, and the files in it are 0600 all the same.
 func restrict(dir string, lock *os.File) error {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return fmt.Errorf("folder: %w", err)
 	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+	ours, err := onlyOurFiles(dir)
+	if err != nil {
+		return fmt.Errorf("folder: %w", err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 && ours {
 		if err := os.Chmod(dir, perm&^0o077); err != nil {
 			return fmt.Errorf("folder: %w", err)
 		}
@@ -56,4 +63,20 @@ func restrict(dir string, lock *os.File) error {
 		}
 	}
 	return nil
+}
+
+// onlyOurFiles says whether the folder dir holds nothing but the app's own files: the
+// database with its companions and journal, and the lock file.
+func onlyOurFiles(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	ours := []string{FileName, FileName + "-wal", FileName + "-shm", FileName + journal, LockFileName}
+	for _, e := range entries {
+		if !slices.Contains(ours, e.Name()) {
+			return false, nil
+		}
+	}
+	return true, nil
 }

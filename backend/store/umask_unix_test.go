@@ -103,3 +103,31 @@ func TestALooseDataFolderAndLockFileAreMadePrivateAtTheNextStart(t *testing.T) {
 		})
 	}
 }
+
+// A data folder that holds more than the app's files is not the app's to close: someone
+// pointed --data-dir at their home or a shared folder, whose other contents may need the
+// modes it has. It is left as it is; the app's own files in it are private all the same.
+func TestAFolderThatHoldsOtherThingsKeepsItsMode(t *testing.T) {
+	old := syscall.Umask(0)
+	t.Cleanup(func() { syscall.Umask(old) })
+	dir := filepath.Join(t.TempDir(), "home")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, LockFileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lock.Release() }()
+	for path, want := range map[string]fs.FileMode{dir: 0o755, filepath.Join(dir, "notes.txt"): 0o644, filepath.Join(dir, LockFileName): 0o600} {
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %v", path, info.Mode().Perm(), err, want)
+		}
+	}
+}
