@@ -188,6 +188,7 @@ func Open(path string, opts Options) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeStaleTemps(path)
 	st, synced, err := loadState(path)
 	switch {
 	case errors.Is(err, errNoStateFile):

@@ -310,6 +310,30 @@ func (k *Key) update(change func(next *state) error) error {
 	return nil
 }
 
+// tempPattern matches saveState's temporary files for the state file at path.
+func tempPattern(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+}
+
+// removeStaleTemps deletes the temporary files a save left when the app was killed between
+// writing one and renaming it over the state file (kill -9, a power cut). Each holds a
+// whole state, private keys included, and nothing would ever remove it. It runs under the
+// state file's lock, which every save holds, so no other copy of the app is writing one;
+// a file it cannot remove is left for the next Open.
+func removeStaleTemps(path string) {
+	unlock, err := lockStateFile(path)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	stale, _ := filepath.Glob(tempPattern(path))
+	for _, name := range stale {
+		if info, err := os.Lstat(name); err == nil && info.Mode().IsRegular() {
+			_ = os.Remove(name)
+		}
+	}
+}
+
 // saveState writes st to path atomically: a temporary file in the same directory (created
 // 0600), fsync, rename over path, fsync the directory. A crash leaves the old file or the new
 // one, never a mix.
@@ -320,7 +344,7 @@ func saveState(path string, st *state) (sum [32]byte, err error) {
 		return sum, err
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, filepath.Base(tempPattern(path)))
 	if err != nil {
 		return sum, err
 	}

@@ -322,3 +322,42 @@ func TestTwoKeysOnOneFileLoseNothingTheOtherSaved(t *testing.T) {
 		}
 	})
 }
+
+// A save is a temporary file renamed over the state file. The app killed between the two
+// (kill -9, a power cut) leaves the temporary file, a whole state with its private keys:
+// the next Open removes it, and the state file is as the last finished save left it.
+func TestOpenRemovesTheTemporaryFilesOfASaveThatNeverFinished(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "key.json")
+	k, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := register(t, k, newMC("nhs.uk", "alice", true))
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".key.json.tmp-1234567")
+	if err := os.WriteFile(stale, saved[:len(saved)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, ".other.json.tmp-1") // another key's: not this one's to remove
+	if err := os.WriteFile(other, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
+		t.Errorf("the unfinished save's temporary file is still there (%v)", err)
+	}
+	if _, err := os.Lstat(other); err != nil {
+		t.Errorf("another key's file was removed: %v", err)
+	}
+	if creds := again.Credentials(); len(creds) != 1 || !bytes.Equal(creds[0].ID, id) {
+		t.Errorf("after reopening the key holds %d credentials, want alice's", len(creds))
+	}
+}
