@@ -403,6 +403,9 @@ func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 	})
 	s.waitFor("kiosk start page", startHeading)
 	s.save("k1-kiosk-start-page.png")
+	if ports := listeningTCP(t, app.cmd.Process.Pid); len(ports) > 0 {
+		t.Fatalf("the desktop app in kiosk mode must not listen on TCP, but it (or a WebKit child) listens on %v", ports)
+	}
 
 	s.tabTo("Create an account")
 	s.key("Return")
@@ -639,6 +642,9 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	app := startApp(t, bin, dataDir, s.display, filepath.Join(s.artifacts, "app-virtual-key.log"), "--virtual-key", keyFile)
 	s.waitForWindow(app)
 	s.waitFor("settings with the virtual key on", "You have not set up a passkey yet")
+	if ports := listeningTCP(t, app.cmd.Process.Pid); len(ports) > 0 {
+		t.Fatalf("the desktop app with the virtual key must not listen on TCP, but it (or a WebKit child) listens on %v", ports)
+	}
 
 	// 7. Set up a passkey on the virtual key, as the help article says: select Passkeys, then
 	// Set up a passkey. The key has no PIN yet, so the app asks for a new one (twice); the key

@@ -89,6 +89,7 @@ func (k *Key) BioNextSample(s SampleStatus) {
 func (k *Key) Enrollments() []EnrollmentInfo {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.refreshIdle()
 	out := make([]EnrollmentInfo, 0, len(k.st.Enrollments))
 	for _, e := range k.st.Enrollments {
 		out = append(out, EnrollmentInfo{ID: slices.Clone(e.ID), Name: e.Name, Created: e.Created})

@@ -145,6 +145,10 @@ func (k *Key) dispatch(req *request, msg []byte) ([]byte, error) {
 	if len(msg) > maxMsgSize {
 		return []byte{byte(statusRequestTooLarge)}, nil
 	}
+	// The state file as it is now: another copy of the app may have saved it (state.go).
+	if err := k.refresh(); err != nil {
+		return []byte{byte(statusOther)}, nil //nolint:nilerr // CTAP 2.1 §8.2: the failure is the status byte
+	}
 	handle, ok := k.commands[cmd]
 	if !ok {
 		return []byte{byte(statusInvalidCommand)}, nil

@@ -120,6 +120,9 @@ type Key struct {
 
 	// st is the persistent state. It is replaced, never edited in place (see update).
 	st *state
+	// synced is the SHA-256 of the state file as this key last read or wrote it: another
+	// copy of the app has saved it since when the file's differs (refresh).
+	synced [32]byte
 
 	// Volatile state: lost when the key is unplugged (power cycle, see Replug).
 	generation uint64 // bumped at every power cycle; a request from an older one is dead
@@ -165,6 +168,8 @@ func New(opts Options) (*Key, error) {
 		return nil, err
 	}
 	st := newState(k.aaguidOr(opts.AAGUID, DefaultAAGUID()))
+	// Whatever the file holds now is what New replaces (update saves over what it last read).
+	k.synced = fileSum(opts.State)
 	if err := k.update(func(next *state) error { *next = *st; return nil }); err != nil {
 		return nil, fmt.Errorf("virtualkey: create state: %w", err)
 	}
@@ -183,7 +188,8 @@ func Open(path string, opts Options) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := loadState(path)
+	removeStaleTemps(path)
+	st, synced, err := loadState(path)
 	switch {
 	case errors.Is(err, errNoStateFile):
 		st = newState(k.aaguidOr(opts.AAGUID, DefaultAAGUID()))
@@ -194,7 +200,7 @@ func Open(path string, opts Options) (*Key, error) {
 	case err != nil:
 		return nil, fmt.Errorf("virtualkey: open %s: %w", path, err)
 	}
-	k.st = st
+	k.st, k.synced = st, synced
 	if opts.AAGUID != ([16]byte{}) && opts.AAGUID != st.aaguid() {
 		if err := k.update(func(next *state) error { next.setAAGUID(opts.AAGUID); return nil }); err != nil {
 			return nil, fmt.Errorf("virtualkey: save %s: %w", path, err)
@@ -264,6 +270,7 @@ func (k *Key) powerUp() error {
 func (k *Key) Reset() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.refreshIdle()
 	return k.wipe()
 }
 
@@ -279,6 +286,7 @@ func (k *Key) SilentAssertions() int {
 func (k *Key) Credentials() []CredentialInfo {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.refreshIdle()
 	out := make([]CredentialInfo, 0, len(k.st.Credentials))
 	for _, c := range k.st.Credentials {
 		out = append(out, CredentialInfo{
@@ -300,6 +308,7 @@ func (k *Key) Credentials() []CredentialInfo {
 func (k *Key) PINRetries() (retries int, pinSet bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.refreshIdle()
 	return k.st.PINRetries, k.st.pinSet()
 }
 

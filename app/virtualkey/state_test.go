@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/fxamacker/cbor/v2"
 )
 
 func TestStateSurvivesOpen(t *testing.T) {
@@ -194,6 +198,8 @@ func assertNoTempFiles(t *testing.T, dir string, want int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The state file's lock (statelock_*.go) stays beside it: not a temporary file.
+	entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), stateLockSuffix) })
 	if len(entries) != want {
 		var names []string
 		for _, e := range entries {
@@ -223,5 +229,135 @@ func TestPrintingAKeyShowsNoSecrets(t *testing.T) {
 				t.Errorf("%s of a Key shows key material: %s", format, out)
 			}
 		}
+	}
+}
+
+// Two copies of the app (two data folders, or two kiosks a tester's key is carried
+// between: e2e/fleet_test.go) may have the same --virtual-key file open at once, as two
+// Keys. Each must answer from the file as it is now, and neither may write over what the
+// other saved: a passkey the key said it made, or a sign count it reported, is never lost.
+func TestTwoKeysOnOneFileLoseNothingTheOtherSaved(t *testing.T) {
+	t.Run("one after the other", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "key.json")
+		first, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice, _ := register(t, first, newMC("nhs.uk", "alice", true))
+		bob, _ := register(t, second, newMC("nhs.uk", "bob", true))
+		// The first copy logs alice in with what the second copy wrote since: bob's passkey
+		// must survive the first copy's save of the sign count.
+		callOK(t, first, cborGetAssertion, gaRequest{RPID: "nhs.uk", ClientDataHash: cdhOf("login"),
+			AllowList: []descriptor{{Type: "public-key", ID: alice}}}, nil)
+		// And the second sees alice's passkey, which the first made after the second opened.
+		callOK(t, second, cborGetAssertion, gaRequest{RPID: "nhs.uk", ClientDataHash: cdhOf("login"),
+			AllowList: []descriptor{{Type: "public-key", ID: alice}}}, nil)
+
+		reopened, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]uint32{}
+		for _, c := range reopened.Credentials() {
+			counts[string(c.ID)] = c.SignCount
+		}
+		if len(counts) != 2 || counts[string(bob)] != 0 || counts[string(alice)] != 2 {
+			t.Fatalf("the file holds %d credentials (alice's sign count %d, bob's %d), want both, alice used twice",
+				len(counts), counts[string(alice)], counts[string(bob)])
+		}
+	})
+	t.Run("at the same time", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "key.json")
+		keys := make([]*Key, 2)
+		for i := range keys {
+			k, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys[i] = k
+		}
+		const each = 6
+		var mu sync.Mutex
+		var made [][]byte
+		var wg sync.WaitGroup
+		for i, k := range keys {
+			wg.Go(func() {
+				for j := range each {
+					// Not rk: the 25 discoverable slots are not the point here.
+					st, body := call(t, k, cborMakeCredential, newMC("nhs.uk", fmt.Sprintf("user-%d-%d", i, j), false))
+					if st != 0 {
+						continue // refused: nothing made, so nothing to lose
+					}
+					var r mcReply
+					if err := cbor.Unmarshal(body, &r); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					made = append(made, parseAuthData(t, r.AuthData).credID)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		reopened, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := map[string]bool{}
+		for _, c := range reopened.Credentials() {
+			kept[string(c.ID)] = true
+		}
+		for _, id := range made {
+			if !kept[string(id)] {
+				t.Errorf("credential %x was made and reported, then lost: the file holds %d of %d made", id[:8], len(kept), len(made))
+			}
+		}
+		if len(made) < each {
+			t.Errorf("only %d of %d registrations succeeded", len(made), 2*each)
+		}
+	})
+}
+
+// A save is a temporary file renamed over the state file. The app killed between the two
+// (kill -9, a power cut) leaves the temporary file, a whole state with its private keys:
+// the next Open removes it, and the state file is as the last finished save left it.
+func TestOpenRemovesTheTemporaryFilesOfASaveThatNeverFinished(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "key.json")
+	k, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := register(t, k, newMC("nhs.uk", "alice", true))
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".key.json.tmp-1234567")
+	if err := os.WriteFile(stale, saved[:len(saved)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, ".other.json.tmp-1") // another key's: not this one's to remove
+	if err := os.WriteFile(other, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
+		t.Errorf("the unfinished save's temporary file is still there (%v)", err)
+	}
+	if _, err := os.Lstat(other); err != nil {
+		t.Errorf("another key's file was removed: %v", err)
+	}
+	if creds := again.Credentials(); len(creds) != 1 || !bytes.Equal(creds[0].ID, id) {
+		t.Errorf("after reopening the key holds %d credentials, want alice's", len(creds))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -63,7 +64,7 @@ func open(ctx context.Context, path string) (*sql.DB, error) {
 	// Create the file ourselves so its mode is 0600 whatever the umask is; SQLite gives the
 	// -wal and -shm files the mode of the database file.
 	if err := ensureFileMode(path); err != nil {
-		return nil, err
+		return nil, diskRefusal(path, err)
 	}
 	connector, err := newCachingConnector(path + "?" + dsnParams)
 	if err != nil {
@@ -73,11 +74,11 @@ func open(ctx context.Context, path string) (*sql.DB, error) {
 	keepConnections(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, diskRefusal(path, fmt.Errorf("open database: %w", err))
 	}
 	if err := Migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, err
+		return nil, diskRefusal(path, err)
 	}
 	// WAL and shared-memory files now exist; make sure they match (belt and braces for
 	// builds of SQLite that do not copy the mode).
@@ -88,6 +89,35 @@ func open(ctx context.Context, path string) (*sql.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// diskRefusal is err, from opening the database at path, as the person's refusal when the
+// disk refused a write (DataDiskFull, naming the folder): a disk already full when the app
+// starts fails there, where SQLite first writes (the WAL's shared memory, a new file's first
+// page, a migration), with "database or disk is full (13)" or "disk I/O error (4874)",
+// which say nothing to a patient and which the desktop window could not show. SQLite rolled
+// back what it had begun, so the database is as it was. Any other error is returned as it is.
+func diskRefusal(path string, err error) error {
+	if !diskFull(err) {
+		return err
+	}
+	return dataError(DataDiskFull, filepath.Dir(path), err)
+}
+
+// diskFull says whether err is the disk refusing a write: full (SQLITE_FULL, ENOSPC) or
+// failing (SQLITE_IOERR and its extended codes, such as IOERR_SHMSIZE when the WAL's
+// shared memory cannot grow on a full disk). Not SQLITE_CANTOPEN or SQLITE_READONLY, which
+// IsDiskFailure also counts: at start-up they come from a file CheckDir refuses with its own
+// message, and calling them a full disk would send the person the wrong way.
+func diskFull(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+			return true
+		}
+	}
+	return errors.Is(err, syscall.ENOSPC)
 }
 
 // idleConnections is how many SQLite connections the pool keeps open between requests.

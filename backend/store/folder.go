@@ -56,6 +56,10 @@ const (
 	DataNotReadable      = "data_not_readable"        // a file we may not open
 	DataFolderReadOnly   = "data_folder_read_only"    // a folder we may not change (or create)
 	DataFolderNotAFolder = "data_folder_not_a_folder" // the data folder's path is a file
+	DataNotYours         = "data_not_yours"           // a file that belongs to another user account
+	DataFolderNotYours   = "data_folder_not_yours"    // a folder that belongs to another user account
+	DataDiskFull         = "data_disk_full"           // the disk the folder is on is full or cannot be written to
+	DataStaleWAL         = "data_stale_wal"           // a -wal left from before the database was put back from a backup
 )
 
 // elsewhere is the advice that always works from the command line: leave the folder alone
@@ -90,6 +94,20 @@ func dataError(code, path string, cause error) *DataError {
 	case DataFolderReadOnly:
 		what = "The folder " + path + " cannot be changed, so NHS login passkeys cannot save anything in it. Nothing has been changed."
 		fix = "Allow changes to the folder"
+	case DataNotYours:
+		what = "The file " + path + " belongs to another user account on this computer, so NHS login passkeys will not use it. It has not been changed."
+		fix = "Log in as the user account it belongs to"
+	case DataFolderNotYours:
+		what = "The folder " + path + " belongs to another user account on this computer, so NHS login passkeys will not keep its data there. Nothing has been changed."
+		fix = "Log in as the user account it belongs to"
+	case DataDiskFull:
+		what = "The disk that holds the folder " + path + " is full or cannot be written to, so NHS login passkeys cannot open its data. Nothing you saved has been lost."
+		fix = "Free up some space on the disk"
+	case DataStaleWAL:
+		db := strings.TrimSuffix(path, "-wal")
+		what = "The file " + path + " holds changes that do not fit the database beside it, " + filepath.Base(db) +
+			". This happens when the database is put back from a backup after the app stopped suddenly. Nothing has been changed."
+		fix = "Move " + filepath.Base(path) + " and " + filepath.Base(db) + "-shm somewhere else"
 	case DataFolderNotAFolder:
 		what, fix = path+" is a file, not a folder, so NHS login passkeys cannot keep its data there. It has not been changed.", "Move it somewhere else"
 	default:
@@ -107,6 +125,15 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // write through a link or into a read-only file as readily as into the database itself.
 var companions = []string{"-wal", "-shm"}
 
+// journal is the rollback journal's suffix. The database is in WAL mode, so SQLite keeps no
+// journal, except for a moment while a new file is switched to WAL. It still looks for one
+// beside a file not yet in WAL mode (an empty one), takes it as a hot journal to roll back
+// and deletes it, and it refuses to open even a WAL database when the name is a link
+// (SQLITE_CANTOPEN, "unable to open database file"). So the name gets the companions'
+// checks; the read-only check leaves a journal alone (readOnlyDSN), as SQLite's own open
+// rolls a real one back.
+const journal = "-journal"
+
 // CheckDir checks the data folder dir and the files in it without changing them: it
 // returns a *DataError saying what is wrong and what to do, or nil when Open and LockDir
 // may use the folder. A folder that does not exist yet is created (mode 0700), since then
@@ -123,6 +150,9 @@ func CheckDir(ctx context.Context, dir string) error {
 		return dataError(DataFolderReadOnly, dir, err)
 	case !info.IsDir():
 		return dataError(DataFolderNotAFolder, dir, nil)
+	}
+	if err := othersFile(info); err != nil {
+		return dataError(DataFolderNotYours, dir, err)
 	}
 	if err := checkWritable(dir, info); err != nil {
 		return dataError(DataFolderReadOnly, dir, err)
@@ -146,10 +176,11 @@ func checkWritable(path string, info fs.FileInfo) error {
 	return canWrite(path)
 }
 
-// checkFile refuses a link, a folder, anything but a regular file, or a read-only file at
-// path, where the app keeps one of its files. Lstat, not Stat: a link is refused, never
-// followed, so its target is never read, opened for writing or chmodded. It returns the
-// file's information, or nil when there is no file (which is fine: Open creates it).
+// checkFile refuses a link, a folder, anything but a regular file, another user account's
+// file, or a read-only file at path, where the app keeps one of its files. Lstat, not Stat:
+// a link is refused, never followed, so its target is never read, opened for writing or
+// chmodded. It returns the file's information, or nil when there is no file (which is fine:
+// Open creates it).
 func checkFile(path string) (fs.FileInfo, error) {
 	info, err := os.Lstat(path)
 	switch {
@@ -164,6 +195,9 @@ func checkFile(path string) (fs.FileInfo, error) {
 	case !info.Mode().IsRegular():
 		return nil, dataError(DataNotADatabase, path, fmt.Errorf("file type %v", info.Mode().Type()))
 	}
+	if err := othersFile(info); err != nil {
+		return nil, dataError(DataNotYours, path, err)
+	}
 	if err := checkWritable(path, info); err != nil {
 		return nil, dataError(DataReadOnly, path, err)
 	}
@@ -171,19 +205,24 @@ func checkFile(path string) (fs.FileInfo, error) {
 }
 
 // checkDatabase checks the database file at path without changing it (nor creating its
-// -wal or -shm): a file that is not there is fine (Open creates it); otherwise it must be a
-// writable regular file, not a link, holding an intact SQLite database that is empty or
-// ours, with no migration this build does not know.
+// -wal or -shm): a file that is not there is fine (Open creates it), if nothing is in the
+// way of its -wal, -shm and -journal; otherwise it must be a writable regular file, not a
+// link, holding an intact SQLite database that is empty or ours, with no migration this
+// build does not know.
 func checkDatabase(ctx context.Context, path string) error {
 	info, err := checkFile(path)
-	if info == nil || err != nil {
+	if err != nil {
 		return err
 	}
-	for _, suffix := range companions {
-		// The lock file, the WAL and the shared memory: the same rules.
+	for _, suffix := range append(companions, journal) {
+		// The WAL, the shared memory and a rollback journal: the same rules, whether or not
+		// the database is there (SQLite opens them beside the file it creates, too).
 		if _, err := checkFile(path + suffix); err != nil {
 			return err
 		}
+	}
+	if info == nil {
+		return nil
 	}
 	if info.Size() == 0 {
 		// An empty file is an empty database to SQLite: what Open leaves if the app stopped
@@ -200,7 +239,38 @@ func checkDatabase(ctx context.Context, path string) error {
 	if !bytes.Equal(header, sqliteMagic) {
 		return dataError(DataNotADatabase, path, nil)
 	}
-	return checkContents(ctx, path)
+	err = checkContents(ctx, path)
+	// A WAL left by an app that stopped suddenly (kill -9, a power cut) is read with the
+	// database. If the database was then put back from a backup, as the DataDamaged message
+	// advises, SQLite lays the old WAL's pages over the backup's, and the backup looked
+	// damaged too, however often it was put back. When the file alone is intact, the WAL is
+	// what does not fit, and the message says so.
+	var damaged *DataError
+	if errors.As(err, &damaged) && damaged.Code == DataDamaged && exists(path+"-wal") && intactAlone(ctx, path) {
+		return dataError(DataStaleWAL, path+"-wal", err)
+	}
+	return err
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// intactAlone says whether the database file at path passes quick_check read on its own,
+// without its WAL.
+func intactAlone(ctx context.Context, path string) bool {
+	dsn, err := readOnlyDSN(path, true)
+	if err != nil {
+		return false
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	var first string // quick_check answers one row, "ok", or a row per problem
+	return db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&first) == nil && first == "ok"
 }
 
 func readHeader(path string, header []byte) error {
@@ -217,7 +287,7 @@ func readHeader(path string, header []byte) error {
 // quick_check: every page readable and well formed, in about a tenth of integrity_check's
 // time), that it is ours or empty, and that this build knows every migration it records.
 func checkContents(ctx context.Context, path string) error {
-	dsn, err := readOnlyDSN(path)
+	dsn, err := readOnlyDSN(path, false)
 	if err != nil {
 		return dataError(DataNotReadable, path, err)
 	}
@@ -284,8 +354,9 @@ func checkContents(ctx context.Context, path string) error {
 // (https://sqlite.org/wal.html#readonly), so when neither exists, which is how the app leaves
 // the folder when it closes, the file is opened as immutable: no locks, no WAL, nothing
 // written. When they exist (the app is running, or stopped without closing), the WAL may
-// hold the newest commits, so the file is opened read-only through them.
-func readOnlyDSN(path string) (string, error) {
+// hold the newest commits, so the file is opened read-only through them, unless alone asks
+// for the file without them.
+func readOnlyDSN(path string, alone bool) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -299,7 +370,7 @@ func readOnlyDSN(path string) (string, error) {
 		uri = "file:///" + strings.TrimPrefix(uri, "file:") // a Windows drive letter
 	}
 	for _, suffix := range companions {
-		if _, err := os.Lstat(path + suffix); err == nil {
+		if exists(path+suffix) && !alone {
 			return uri + "?mode=ro&_busy_timeout=5000", nil
 		}
 	}

@@ -29,7 +29,8 @@ type DirLock struct{ f *os.File }
 
 // LockDir creates dir (mode 0700) if needed and takes the exclusive lock on its
 // LockFileName without waiting: an *InUseError when another process (or another DirLock in
-// this process) holds it.
+// this process) holds it. Holding the lock, it makes the folder 0700 and the lock file 0600
+// again if they are looser (restrict); Open does the same for the database's files.
 func LockDir(dir string) (*DirLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
@@ -44,6 +45,11 @@ func LockDir(dir string) (*DirLock, error) {
 			return nil, &InUseError{Dir: dir}
 		}
 		return nil, fmt.Errorf("lock the data folder: %w", err)
+	}
+	// Only once the lock is ours, so a second copy that is refused changes nothing.
+	if err := restrict(dir, f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("make the data folder private: %w", err)
 	}
 	return &DirLock{f: f}, nil
 }

@@ -7,3 +7,6 @@ import "os"
 // lockFile does nothing where there is no flock or LockFileEx: SQLite's own locking still
 // keeps the database consistent.
 func lockFile(*os.File) error { return nil }
+
+// restrict does nothing here: there is no mode to tighten where there is no flock either.
+func restrict(string, *os.File) error { return nil }

@@ -17,3 +17,6 @@ func lockFile(f *os.File) error {
 	}
 	return err
 }
+
+// restrict does nothing here: Windows keeps who may open a file in its ACL, which the user's profile folder already limits to them; Go's Chmod there only sets or clears the read-only attribute.
+func restrict(string, *os.File) error { return nil }
