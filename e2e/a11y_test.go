@@ -535,7 +535,7 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 	if n := len(harness.AuthenticatorCredentials(t, ctx, authID)); n != 1 {
 		t.Fatalf("after setting up a passkey with the keyboard the authenticator holds %d, want 1", n)
 	}
-	k.TabTo("the back link", harness.LinkNamed("Back to login and security settings"), true)
+	k.TabTo("the back link", harness.LinkNamed("Back to Login and security settings"), true)
 	k.Press(kb.Enter)
 	harness.Page(t, ctx, "Login and security settings")
 
@@ -656,7 +656,7 @@ func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("after setting up a passkey with the keyboard the key holds %d, want 1", n)
 	}
-	k.TabTo("the back link", harness.LinkNamed("Back to login and security settings"), true)
+	k.TabTo("the back link", harness.LinkNamed("Back to Login and security settings"), true)
 	k.Press(kb.Enter)
 	harness.Page(t, ctx, "Login and security settings")
 

@@ -95,7 +95,7 @@ const CEREMONY_ADVICE: Partial<Record<CeremonyReason, string>> = {
   no_passkey_on_key: "Select Continue to try again with a different security key.",
   pin_blocked:
     "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it.",
-  pin_change_required: "Change its PIN in Security keys, in login and security settings, then try again.",
+  pin_change_required: "Change its PIN in Security keys, in Login and security settings, then try again.",
 };
 
 // Reasons whose wording above speaks of a security key: on Windows, for Windows Hello or a

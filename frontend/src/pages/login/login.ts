@@ -32,7 +32,7 @@ function emailHint(client: State["client"]): string {
 }
 
 const IF_DEVICE_IS_GONE =
-  "If you no longer have the device your passkey is on, log in with your password. Then, in your login and security settings, remove the passkey that was on it.";
+  "If you no longer have the device your passkey is on, log in with your password. Then, in your Login and security settings, remove the passkey that was on it.";
 
 /**
  * A passkey that may not be on this device. A browser says only "not allowed" (WebAuthn L3

@@ -79,7 +79,7 @@ function removeFromDevice(passkey: Passkey, client: State["client"]): SafeHtml {
       return client === "windows"
         ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, open Windows Settings and go to <strong>${WINDOWS_SETTINGS}</strong>, then select <strong>Manage</strong>.</p>`
         : client === "device"
-        ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, go to <a href="/security-keys">Security keys</a> in your login and security settings.</p>`
+        ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, go to <a href="/security-keys">Security keys</a> in your Login and security settings.</p>`
         : html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, use the security key settings on your computer, for example in your browser's settings.</p>`;
     case "synced":
       return html`<p>This passkey is synced${passkey.provider ? html` with ${passkey.provider}` : ""}, so it is saved on all your devices that use the same account. Remove it in the passwords or passkeys settings of one of those devices, and it will be removed from all of them.</p>`;
