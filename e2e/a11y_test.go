@@ -120,7 +120,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Open(t, ctx, origin+"/create-account")
 	harness.Page(t, ctx, "Create an account")
 	a.Check("Create an account")
-	a.CheckRefusal("Continue", "Enter an email address", "Create an account: nothing entered")
+	a.CheckRefusal("Continue", "Enter your email address", "Create an account: nothing entered")
 	harness.SubmitNewAccount(t, ctx, email, password)
 	a.Check("Login and security settings: no passkeys")
 	harness.Click(t, ctx, "Passkeys")
@@ -202,7 +202,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Page(t, ctx, "Log in with your password")
 	a.Check("Log in with your password")
 	harness.ClearField(t, ctx, "Email address")
-	a.CheckRefusal("Log in", "Enter an email address", "Log in with your password: nothing entered")
+	a.CheckRefusal("Log in", "Enter your email address", "Log in with your password: nothing entered")
 	const locked = "a11y.locked@example.com"
 	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
 	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusTooManyRequests)
