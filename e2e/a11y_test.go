@@ -904,3 +904,81 @@ func TestA11yChecksFindPlantedProblems(t *testing.T) {
 		t.Errorf("focus: a link with no focus style was not caught, the check says %q", got)
 	}
 }
+
+// The help article's last steps, with the keyboard alone: "Select Login and security settings",
+// "Select Remove for the passkey you want to remove", "Follow the on-screen instructions to
+// confirm removing your passkey"; and renaming a passkey from Passkeys. Each change asks
+// "Confirm it's you" (the fresh login's one change went on setting up the passkey), answered with
+// the keyboard too; the database is checked after each.
+func TestA11yKeyboardOnlyRenameThenRemoveAPasskey(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, authID := harness.NewBrowser(t)
+	k := harness.NewKeyboard(t, ctx)
+	const email = "a11y.keyboard.remove@example.com"
+	const password = "removed with keys only"
+
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.SetUpPasskeyInBrowser(t, ctx)
+	listed := harness.ListPasskeys(t, ctx)
+	if len(listed) != 1 {
+		t.Fatalf("the account should have 1 passkey, the API lists %d", len(listed))
+	}
+	const newName = "Kitchen laptop"
+	// Each change is first answered 403 reauth_required: the page then asks "Confirm it's you".
+	harness.ExpectStatus(t, ctx, "PATCH /api/passkeys/"+listed[0].ID, http.StatusForbidden)
+	harness.ExpectStatus(t, ctx, "DELETE /api/passkeys/"+listed[0].ID, http.StatusForbidden)
+
+	// Rename, from Passkeys: Enter on the Rename link (its name says which passkey).
+	k.TabTo("Rename "+listed[0].Name, harness.LinkNamed("Rename "+listed[0].Name), false)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Rename your passkey")
+	k.HeadingFocusShowsNoBox("Rename your passkey")
+	k.TabTo("the name field", harness.FieldLabelled("New name"), false)
+	k.Press("a", chromedp.ModifierCtrl)
+	k.Press(kb.Delete)
+	k.Press(kb.Enter)
+	harness.ErrorSummaryFocused(t, ctx, "Enter a name for your passkey")
+	// The summary's link takes focus to the field it names, and only that: the Enter that
+	// followed the link must not also send the form from the field it lands in (the page would
+	// be refused again, and focus thrown back to a new error summary).
+	k.TabTo("the summary's link", harness.LinkNamed("Enter a name for your passkey"), false)
+	harness.Get(t, ctx, chromedp.Evaluate[bool](`(window.summaryBeforeEnter = document.querySelector("main .nhsuk-error-summary"), true)`))
+	k.Press(kb.Enter)
+	harness.WaitFor(t, ctx, `document.activeElement === document.querySelector("#name")`, "the error summary's link should move focus to the name field")
+	time.Sleep(300 * time.Millisecond)
+	if !harness.Get(t, ctx, chromedp.Evaluate[bool](`document.querySelector("main .nhsuk-error-summary") === window.summaryBeforeEnter && document.activeElement === document.querySelector("#name")`)) {
+		t.Fatal("Enter on the error summary's link also sent the form: the page was refused again and focus left the field")
+	}
+	k.TypeText(newName)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Confirm it's you")
+	k.TabTo("Continue", harness.ButtonNamed("Continue"), false)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Passkeys")
+	harness.Banner(t, ctx, "Your passkey is now called “"+newName+"”.")
+	if got := harness.ListPasskeys(t, ctx); len(got) != 1 || got[0].Name != newName {
+		t.Fatalf("after renaming with the keyboard the API lists %+v, want one passkey called %q", got, newName)
+	}
+
+	// "Select Login and security settings", then "Select Remove for the passkey".
+	k.TabTo("the back link", harness.LinkNamed("Back to Login and security settings"), true)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Login and security settings")
+	k.TabTo("Remove "+newName, harness.LinkNamed("Remove "+newName), false)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Are you sure you want to remove “"+newName+"”?")
+	k.HeadingFocusShowsNoBox("Are you sure you want to remove “" + newName + "”?")
+	k.TabTo("Remove passkey", harness.ButtonNamed("Remove passkey"), false)
+	k.Press(" ")
+	harness.Page(t, ctx, "Confirm it's you")
+	k.TabTo("Continue", harness.ButtonNamed("Continue"), false)
+	k.Press(" ")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Banner(t, ctx, "You can no longer log in with “"+newName+"”.")
+	if n := harness.PasskeyCount(t, ctx); n != 0 {
+		t.Fatalf("after removing the passkey with the keyboard the API lists %d, want 0", n)
+	}
+	if n := len(harness.AuthenticatorCredentials(t, ctx, authID)); n != 1 {
+		t.Errorf("removing from the account leaves the device's own copy (the page says how to remove it there); the authenticator holds %d, want 1", n)
+	}
+}
