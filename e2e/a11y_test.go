@@ -982,3 +982,84 @@ func TestA11yKeyboardOnlyRenameThenRemoveAPasskey(t *testing.T) {
 		t.Errorf("removing from the account leaves the device's own copy (the page says how to remove it there); the authenticator holds %d, want 1", n)
 	}
 }
+
+// The error states of the signed-in forms that TestA11yEveryPageAndStateInTheBrowser does not
+// reach, each checked as the person meets it (error summary focused, the field's own message,
+// "Error: " in the title, axe, reflow): a new password too short and too long, a passkey name
+// empty and too long, and confirming it's you with the password left empty and wrong. After
+// each refusal the database is checked: nothing changed.
+func TestA11yEveryFormErrorStateWhenSignedIn(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	a := harness.NewAudit(t, ctx)
+	const email = "a11y.form.errors@example.com"
+	const password = "the only right password"
+
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.SetUpPasskeyInBrowser(t, ctx)
+	passkey := harness.ListPasskeys(t, ctx)[0]
+	fieldWired := func(id, message string) {
+		t.Helper()
+		// nhsuk-frontend's input: the group marked, the field described by its own message.
+		harness.WaitFor(t, ctx, fmt.Sprintf(`(() => { const f = document.getElementById(%q), m = document.getElementById(%q + "-error");
+			return !!f && !!m && m.textContent.includes(%q) && f.getAttribute("aria-describedby").split(" ").includes(m.id)
+				&& f.classList.contains("nhsuk-input--error") && !!f.closest(".nhsuk-form-group--error")
+				&& !!document.querySelector('.nhsuk-error-summary a[href="#' + f.id + '"]') })()`, id, id, message),
+			fmt.Sprintf("the field #%s should carry its own message %q, linked from the summary", id, message))
+	}
+
+	// Change your password.
+	harness.Click(t, ctx, "Back to Login and security settings")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Follow(t, ctx, "link", "Change your password", "/account/password")
+	a.CheckRefusal("Change password", "Enter a password", "Change your password: nothing entered")
+	fieldWired("newPassword", "Enter a password")
+	harness.FillIn(t, ctx, "New password", "short")
+	a.CheckRefusal("Change password", "Your password must be 8 characters or more", "Change your password: too short")
+	fieldWired("newPassword", "Your password must be 8 characters or more")
+	harness.ClearField(t, ctx, "New password")
+	harness.FillIn(t, ctx, "New password", strings.Repeat("p", 257))
+	a.CheckRefusal("Change password", "Your password must be 256 characters or fewer", "Change your password: too long")
+	fieldWired("newPassword", "Your password must be 256 characters or fewer")
+
+	// Rename your passkey.
+	harness.Open(t, ctx, origin+"/account/passkeys")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Follow(t, ctx, "link", "Rename "+passkey.Name, "/account/passkeys/rename")
+	harness.ClearField(t, ctx, "New name")
+	a.CheckRefusal("Save name", "Enter a name for your passkey", "Rename your passkey: nothing entered")
+	fieldWired("name", "Enter a name for your passkey")
+	harness.FillIn(t, ctx, "New name", strings.Repeat("n", 65))
+	a.CheckRefusal("Save name", "Passkey name must be 64 characters or fewer", "Rename your passkey: too long")
+	fieldWired("name", "Passkey name must be 64 characters or fewer")
+
+	// Remove it, confirming it's you with the password: left empty, then wrong.
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Follow(t, ctx, "link", "Remove "+passkey.Name, "/account/passkeys/remove")
+	harness.ExpectStatus(t, ctx, "DELETE /api/passkeys/"+passkey.ID, http.StatusForbidden)
+	harness.Click(t, ctx, "Remove passkey")
+	harness.Page(t, ctx, "Confirm it's you")
+	harness.Click(t, ctx, "Confirm it's you with your password instead")
+	harness.WaitFor(t, ctx, `!!document.querySelector("main #password")`, "the password step should ask for the password")
+	a.Check("Confirm it's you: with your password")
+	a.CheckRefusal("Continue", "Enter your password", "Confirm it's you: nothing entered")
+	fieldWired("password", "Enter your password")
+	harness.FillIn(t, ctx, "Password", "not the password")
+	harness.ExpectStatus(t, ctx, "POST /api/reauth/password", http.StatusUnauthorized)
+	a.CheckRefusal("Continue", "The password is not correct", "Confirm it's you: wrong password")
+
+	if got := harness.ListPasskeys(t, ctx); len(got) != 1 || got[0].Name != passkey.Name {
+		t.Fatalf("after every refusal the account should still have its one passkey, unchanged; the API lists %+v", got)
+	}
+	a.RequireAll([]string{
+		"Change your password: nothing entered",
+		"Change your password: too short",
+		"Change your password: too long",
+		"Rename your passkey: nothing entered",
+		"Rename your passkey: too long",
+		"Confirm it's you: with your password",
+		"Confirm it's you: nothing entered",
+		"Confirm it's you: wrong password",
+	})
+}
