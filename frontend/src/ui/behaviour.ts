@@ -15,6 +15,20 @@ export const STARTED_MODULES: readonly string[] = COMPONENTS.map((component) => 
 export function initComponents(scope: Element): void {
   for (const component of COMPONENTS) createAll(component, undefined, scope);
   for (const summary of scope.querySelectorAll<HTMLElement>(".nhsuk-error-summary")) followSummaryLinksOnce(summary);
+  for (const note of scope.querySelectorAll<HTMLElement>("[data-status-text]")) sayJustAfter(note);
+}
+
+/**
+ * A status inset (statusInsetText, ui/components.ts) is on the page empty; its words go in on
+ * the next turn, once screen readers know the region, so that they announce them.
+ */
+function sayJustAfter(note: HTMLElement): void {
+  const text = note.dataset["statusText"] ?? "";
+  delete note.dataset["statusText"];
+  setTimeout(() => {
+    const paragraph = note.querySelector("p");
+    if (paragraph && note.isConnected) paragraph.textContent = text;
+  }, 0);
 }
 
 const FOLLOWED_ONCE = "appEnterFollowsOnce";

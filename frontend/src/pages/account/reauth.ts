@@ -17,7 +17,7 @@
 
 import { isNotSignedIn, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, type CeremonyReason, type Ceremonies, messageFor } from "../../ceremony/ceremony";
-import { backLink, button, buttonGroup, details, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { backLink, button, buttonGroup, details, errorSummary, statusInsetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
 import { markBusy, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { PageContext } from "../../shell/router";
@@ -170,7 +170,7 @@ function stepMarkup(options: ConfirmOptions, state: StepState): SafeHtml {
   <div class="nhsuk-grid-column-two-thirds">
     ${summary}
     <h1>${CONFIRM_HEADING}</h1>
-    ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
+    ${state.note ? statusInsetText(state.note) : ""}
     ${body}
   </div>
 </div>`;

@@ -8,7 +8,7 @@
 
 import type { App } from "../../shell/app";
 import { adviceFor, CeremonyError, type Ceremonies, messageFor } from "../../ceremony/ceremony";
-import { backLink, button, details, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { backLink, button, details, errorSummary, input, insetText, statusInsetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
@@ -142,7 +142,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   <div class="nhsuk-grid-column-two-thirds">
     ${summary}
     <h1>Log in</h1>
-    ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
+    ${state.cancelled ? statusInsetText(state.cancelled) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
     ${
       state.client === "windows"

@@ -12,7 +12,7 @@
 
 import { failureToShow, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
-import { backLink, button, buttonGroup, errorSummary, insetText, statusArea } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, statusInsetText, statusArea } from "../../ui/components";
 import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import { afterPasskeyRemoved } from "./removed";
@@ -113,7 +113,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
   <div class="nhsuk-grid-column-two-thirds">
     ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
     <h1>Are you sure you want to remove “${passkey.name}”?</h1>
-    ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
+    ${state.note ? statusInsetText(state.note) : ""}
     <p>If you remove this passkey, you will not be able to use it to log in to your NHS login.</p>
     ${stillHas}
     <h2>Remove it from your device too</h2>
