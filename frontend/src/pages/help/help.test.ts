@@ -203,6 +203,21 @@ describe("help", () => {
     }
   });
 
+  // WCAG 2.4.4 and NHS content style: a link says where it goes, so that someone who lists a
+  // page's links (a screen reader's links list) knows each one without the sentence round it.
+  it.each([
+    ["in a browser", browser],
+    ["in the desktop app", desktopApp],
+    ["in the desktop app on Windows", windowsApp],
+  ])("%s, every link in the guide makes sense on its own", async (_where, api) => {
+    for (const topic of HELP_TOPICS) {
+      const { main } = await boot(topic.path, api());
+      for (const link of main.querySelectorAll("a")) {
+        expect(text(link), `a link on ${topic.path}`).not.toMatch(/(^|\s)(it|them|this|that|here|more)$|^click/i);
+      }
+    }
+  });
+
   it("says a second passkey first asks to confirm it's you with a passkey you have", async () => {
     const { main } = await boot("/help/set-up", browser());
     expect(text(main)).toContain("If you already have a passkey, you will first be asked to confirm it's you with it");

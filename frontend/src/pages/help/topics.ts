@@ -289,7 +289,7 @@ const lostDevice: HelpTopic = {
     </ol>
     <p>If you lost more than one device, remove each of their passkeys, one after the other. You will not need to log in again. If you are asked to confirm it's you, you can use your password.</p>
     <h2>Set up a new passkey</h2>
-    <p>When you have a new device, you can <a href="/help/set-up">set up a passkey on it</a>.</p>`,
+    <p>When you have a new device, you can set up a passkey on it. <a href="/help/set-up">Find out how to set up a passkey</a>.</p>`,
 };
 
 const newDevice: HelpTopic = {
