@@ -120,7 +120,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Open(t, ctx, origin+"/create-account")
 	harness.Page(t, ctx, "Create an account")
 	a.Check("Create an account")
-	a.CheckRefusal("Continue", "Enter an email address", "Create an account: nothing entered")
+	a.CheckRefusal("Continue", "Enter your email address", "Create an account: nothing entered")
 	harness.SubmitNewAccount(t, ctx, email, password)
 	a.Check("Login and security settings: no passkeys")
 	harness.Click(t, ctx, "Passkeys")
@@ -202,7 +202,7 @@ func TestA11yEveryPageAndStateInTheBrowser(t *testing.T) {
 	harness.Page(t, ctx, "Log in with your password")
 	a.Check("Log in with your password")
 	harness.ClearField(t, ctx, "Email address")
-	a.CheckRefusal("Log in", "Enter an email address", "Log in with your password: nothing entered")
+	a.CheckRefusal("Log in", "Enter your email address", "Log in with your password: nothing entered")
 	const locked = "a11y.locked@example.com"
 	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusUnauthorized)
 	harness.ExpectStatus(t, ctx, "POST /api/login/password", http.StatusTooManyRequests)
@@ -453,17 +453,26 @@ func TestA11yEveryStepInTheDesktopApp(t *testing.T) {
 	harness.ErrorSummaryFocused(t, ctx, "There are no passkeys for your NHS login on this security key")
 	a.Check("Desktop: Log in: no passkey on this key")
 
-	// The help that differs in the desktop app.
-	for _, topic := range []struct{ path, h1 string }{
-		{"/help/what-you-need", "What you need to set up a passkey"},
-		{"/help/set-up", "How to set up a passkey"},
-		{"/help/log-in", "How to log in with a passkey"},
-		{"/help/remove", "How to remove a passkey"},
-		{"/help/new-device", "If you get a new device"},
+	// The help that differs in the desktop app. On Linux and macOS the app shows its own QR
+	// code for "Use a different phone or tablet" where it has a Bluetooth scanner, so the
+	// pages that explain it name that choice and say what to do where it is not listed.
+	for _, topic := range []struct {
+		path, h1 string
+		phone    bool
+	}{
+		{"/help/what-you-need", "What you need to set up a passkey", true},
+		{"/help/set-up", "How to set up a passkey", true},
+		{"/help/log-in", "How to log in with a passkey", true},
+		{"/help/remove", "How to remove a passkey", false},
+		{"/help/new-device", "If you get a new device", false},
 	} {
 		harness.Open(t, ctx, srv.Origin+topic.path)
 		harness.Page(t, ctx, topic.h1)
-		harness.WaitFor(t, ctx, `!document.body.innerText.includes("Scan the QR code")`, "the desktop app's help should not ask for a QR code")
+		if topic.phone {
+			harness.WaitFor(t, ctx, `document.querySelector("main").innerText.includes("Use a different phone or tablet") &&
+				!document.querySelector("main").innerText.includes("cannot show a QR code")`,
+				"the desktop app's help should name Use a different phone or tablet, not say the app cannot show a QR code")
+		}
 		a.Check("Desktop: Help: " + topic.h1)
 	}
 
@@ -535,7 +544,7 @@ func TestA11yKeyboardOnlyCreateAccountSetUpPasskeyLogOutAndLogIn(t *testing.T) {
 	if n := len(harness.AuthenticatorCredentials(t, ctx, authID)); n != 1 {
 		t.Fatalf("after setting up a passkey with the keyboard the authenticator holds %d, want 1", n)
 	}
-	k.TabTo("the back link", harness.LinkNamed("Back to login and security settings"), true)
+	k.TabTo("the back link", harness.LinkNamed("Back to Login and security settings"), true)
 	k.Press(kb.Enter)
 	harness.Page(t, ctx, "Login and security settings")
 
@@ -656,7 +665,7 @@ func TestA11yKeyboardOnlyDesktopSetUpAndLogInWithASecurityKey(t *testing.T) {
 	if n := len(key.Credentials()); n != 1 {
 		t.Fatalf("after setting up a passkey with the keyboard the key holds %d, want 1", n)
 	}
-	k.TabTo("the back link", harness.LinkNamed("Back to login and security settings"), true)
+	k.TabTo("the back link", harness.LinkNamed("Back to Login and security settings"), true)
 	k.Press(kb.Enter)
 	harness.Page(t, ctx, "Login and security settings")
 
@@ -903,4 +912,163 @@ func TestA11yChecksFindPlantedProblems(t *testing.T) {
 	if got := harness.Get(t, ctx, chromedp.Evaluate[string](harness.FocusCheckJS)); got != "no focus indicator can be seen" {
 		t.Errorf("focus: a link with no focus style was not caught, the check says %q", got)
 	}
+}
+
+// The help article's last steps, with the keyboard alone: "Select Login and security settings",
+// "Select Remove for the passkey you want to remove", "Follow the on-screen instructions to
+// confirm removing your passkey"; and renaming a passkey from Passkeys. Each change asks
+// "Confirm it's you" (the fresh login's one change went on setting up the passkey), answered with
+// the keyboard too; the database is checked after each.
+func TestA11yKeyboardOnlyRenameThenRemoveAPasskey(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, authID := harness.NewBrowser(t)
+	k := harness.NewKeyboard(t, ctx)
+	const email = "a11y.keyboard.remove@example.com"
+	const password = "removed with keys only"
+
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.SetUpPasskeyInBrowser(t, ctx)
+	listed := harness.ListPasskeys(t, ctx)
+	if len(listed) != 1 {
+		t.Fatalf("the account should have 1 passkey, the API lists %d", len(listed))
+	}
+	const newName = "Kitchen laptop"
+	// Each change is first answered 403 reauth_required: the page then asks "Confirm it's you".
+	harness.ExpectStatus(t, ctx, "PATCH /api/passkeys/"+listed[0].ID, http.StatusForbidden)
+	harness.ExpectStatus(t, ctx, "DELETE /api/passkeys/"+listed[0].ID, http.StatusForbidden)
+
+	// Rename, from Passkeys: Enter on the Rename link (its name says which passkey).
+	k.TabTo("Rename "+listed[0].Name, harness.LinkNamed("Rename "+listed[0].Name), false)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Rename your passkey")
+	k.HeadingFocusShowsNoBox("Rename your passkey")
+	k.TabTo("the name field", harness.FieldLabelled("New name"), false)
+	k.Press("a", chromedp.ModifierCtrl)
+	k.Press(kb.Delete)
+	k.Press(kb.Enter)
+	harness.ErrorSummaryFocused(t, ctx, "Enter a name for your passkey")
+	// The summary's link takes focus to the field it names, and only that: the Enter that
+	// followed the link must not also send the form from the field it lands in (the page would
+	// be refused again, and focus thrown back to a new error summary).
+	k.TabTo("the summary's link", harness.LinkNamed("Enter a name for your passkey"), false)
+	harness.Get(t, ctx, chromedp.Evaluate[bool](`(window.summaryBeforeEnter = document.querySelector("main .nhsuk-error-summary"), true)`))
+	k.Press(kb.Enter)
+	harness.WaitFor(t, ctx, `document.activeElement === document.querySelector("#name")`, "the error summary's link should move focus to the name field")
+	time.Sleep(300 * time.Millisecond)
+	if !harness.Get(t, ctx, chromedp.Evaluate[bool](`document.querySelector("main .nhsuk-error-summary") === window.summaryBeforeEnter && document.activeElement === document.querySelector("#name")`)) {
+		t.Fatal("Enter on the error summary's link also sent the form: the page was refused again and focus left the field")
+	}
+	k.TypeText(newName)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Confirm it's you")
+	k.TabTo("Continue", harness.ButtonNamed("Continue"), false)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Passkeys")
+	harness.Banner(t, ctx, "Your passkey is now called “"+newName+"”.")
+	if got := harness.ListPasskeys(t, ctx); len(got) != 1 || got[0].Name != newName {
+		t.Fatalf("after renaming with the keyboard the API lists %+v, want one passkey called %q", got, newName)
+	}
+
+	// "Select Login and security settings", then "Select Remove for the passkey".
+	k.TabTo("the back link", harness.LinkNamed("Back to Login and security settings"), true)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Login and security settings")
+	k.TabTo("Remove "+newName, harness.LinkNamed("Remove "+newName), false)
+	k.Press(kb.Enter)
+	harness.Page(t, ctx, "Are you sure you want to remove “"+newName+"”?")
+	k.HeadingFocusShowsNoBox("Are you sure you want to remove “" + newName + "”?")
+	k.TabTo("Remove passkey", harness.ButtonNamed("Remove passkey"), false)
+	k.Press(" ")
+	harness.Page(t, ctx, "Confirm it's you")
+	k.TabTo("Continue", harness.ButtonNamed("Continue"), false)
+	k.Press(" ")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Banner(t, ctx, "You can no longer log in with “"+newName+"”.")
+	if n := harness.PasskeyCount(t, ctx); n != 0 {
+		t.Fatalf("after removing the passkey with the keyboard the API lists %d, want 0", n)
+	}
+	if n := len(harness.AuthenticatorCredentials(t, ctx, authID)); n != 1 {
+		t.Errorf("removing from the account leaves the device's own copy (the page says how to remove it there); the authenticator holds %d, want 1", n)
+	}
+}
+
+// The error states of the signed-in forms that TestA11yEveryPageAndStateInTheBrowser does not
+// reach, each checked as the person meets it (error summary focused, the field's own message,
+// "Error: " in the title, axe, reflow): a new password too short and too long, a passkey name
+// empty and too long, and confirming it's you with the password left empty and wrong. After
+// each refusal the database is checked: nothing changed.
+func TestA11yEveryFormErrorStateWhenSignedIn(t *testing.T) {
+	origin := harness.StartServe(t)
+	ctx, _ := harness.NewBrowser(t)
+	a := harness.NewAudit(t, ctx)
+	const email = "a11y.form.errors@example.com"
+	const password = "the only right password"
+
+	harness.CreateAccountInBrowser(t, ctx, origin, email, password)
+	harness.SetUpPasskeyInBrowser(t, ctx)
+	passkey := harness.ListPasskeys(t, ctx)[0]
+	fieldWired := func(id, message string) {
+		t.Helper()
+		// nhsuk-frontend's input: the group marked, the field described by its own message.
+		harness.WaitFor(t, ctx, fmt.Sprintf(`(() => { const f = document.getElementById(%q), m = document.getElementById(%q + "-error");
+			return !!f && !!m && m.textContent.includes(%q) && f.getAttribute("aria-describedby").split(" ").includes(m.id)
+				&& f.classList.contains("nhsuk-input--error") && !!f.closest(".nhsuk-form-group--error")
+				&& !!document.querySelector('.nhsuk-error-summary a[href="#' + f.id + '"]') })()`, id, id, message),
+			fmt.Sprintf("the field #%s should carry its own message %q, linked from the summary", id, message))
+	}
+
+	// Change your password.
+	harness.Click(t, ctx, "Back to Login and security settings")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Follow(t, ctx, "link", "Change your password", "/account/password")
+	a.CheckRefusal("Change password", "Enter a password", "Change your password: nothing entered")
+	fieldWired("newPassword", "Enter a password")
+	harness.FillIn(t, ctx, "New password", "short")
+	a.CheckRefusal("Change password", "Your password must be 8 characters or more", "Change your password: too short")
+	fieldWired("newPassword", "Your password must be 8 characters or more")
+	harness.ClearField(t, ctx, "New password")
+	harness.FillIn(t, ctx, "New password", strings.Repeat("p", 257))
+	a.CheckRefusal("Change password", "Your password must be 256 characters or fewer", "Change your password: too long")
+	fieldWired("newPassword", "Your password must be 256 characters or fewer")
+
+	// Rename your passkey.
+	harness.Open(t, ctx, origin+"/account/passkeys")
+	harness.Page(t, ctx, "Passkeys")
+	harness.Follow(t, ctx, "link", "Rename "+passkey.Name, "/account/passkeys/rename")
+	harness.ClearField(t, ctx, "New name")
+	a.CheckRefusal("Save name", "Enter a name for your passkey", "Rename your passkey: nothing entered")
+	fieldWired("name", "Enter a name for your passkey")
+	harness.FillIn(t, ctx, "New name", strings.Repeat("n", 65))
+	a.CheckRefusal("Save name", "Passkey name must be 64 characters or fewer", "Rename your passkey: too long")
+	fieldWired("name", "Passkey name must be 64 characters or fewer")
+
+	// Remove it, confirming it's you with the password: left empty, then wrong.
+	harness.Open(t, ctx, origin+"/account/security")
+	harness.Page(t, ctx, "Login and security settings")
+	harness.Follow(t, ctx, "link", "Remove "+passkey.Name, "/account/passkeys/remove")
+	harness.ExpectStatus(t, ctx, "DELETE /api/passkeys/"+passkey.ID, http.StatusForbidden)
+	harness.Click(t, ctx, "Remove passkey")
+	harness.Page(t, ctx, "Confirm it's you")
+	harness.Click(t, ctx, "Confirm it's you with your password instead")
+	harness.WaitFor(t, ctx, `!!document.querySelector("main #password")`, "the password step should ask for the password")
+	a.Check("Confirm it's you: with your password")
+	a.CheckRefusal("Continue", "Enter your password", "Confirm it's you: nothing entered")
+	fieldWired("password", "Enter your password")
+	harness.FillIn(t, ctx, "Password", "not the password")
+	harness.ExpectStatus(t, ctx, "POST /api/reauth/password", http.StatusUnauthorized)
+	a.CheckRefusal("Continue", "The password is not correct", "Confirm it's you: wrong password")
+
+	if got := harness.ListPasskeys(t, ctx); len(got) != 1 || got[0].Name != passkey.Name {
+		t.Fatalf("after every refusal the account should still have its one passkey, unchanged; the API lists %+v", got)
+	}
+	a.RequireAll([]string{
+		"Change your password: nothing entered",
+		"Change your password: too short",
+		"Change your password: too long",
+		"Rename your passkey: nothing entered",
+		"Rename your passkey: too long",
+		"Confirm it's you: with your password",
+		"Confirm it's you: nothing entered",
+		"Confirm it's you: wrong password",
+	})
 }

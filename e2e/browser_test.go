@@ -46,7 +46,7 @@ func TestJourneyCreateAccountSetUpPasskeyAndLogInWithIt(t *testing.T) {
 	}
 
 	// Back to Login and security settings, log out, then log in with the passkey by email.
-	harness.Click(t, ctx, "Back to login and security settings")
+	harness.Click(t, ctx, "Back to Login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
 	harness.LogOut(t, ctx)
 	if harness.SignedIn(t, ctx) {
@@ -199,7 +199,7 @@ func TestJourneyManagePasskeysPasswordAndSessionsWithReauthentication(t *testing
 
 	// Remove the second, as the help article says: "Select Login and security settings, select
 	// Remove for the passkey". The confirmation page, confirm it's you, then the banner.
-	harness.Click(t, ctx, "Back to login and security settings")
+	harness.Click(t, ctx, "Back to Login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
 	harness.Click(t, ctx, "Remove "+second.Name)
 	harness.Page(t, ctx, "Are you sure you want to remove “"+second.Name+"”?")
@@ -300,7 +300,7 @@ func TestJourneyAPatientWhoLostTwoDevicesRemovesBothPasskeys(t *testing.T) {
 	}
 	// Both devices are lost: this authenticator holds neither passkey any more.
 	harness.RemoveCredential(t, ctx, authID, harness.AuthenticatorCredentials(t, ctx, authID)[0].CredentialID)
-	harness.Click(t, ctx, "Back to login and security settings")
+	harness.Click(t, ctx, "Back to Login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
 	harness.LogOut(t, ctx)
 

@@ -217,6 +217,6 @@ func setUpPasskeyOnNewVirtualKey(t *testing.T, ctx context.Context, pin string) 
 // backToSettings follows the Passkeys page's back link to Login and security settings.
 func backToSettings(t *testing.T, ctx context.Context) {
 	t.Helper()
-	harness.Click(t, ctx, "Back to login and security settings")
+	harness.Click(t, ctx, "Back to Login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
 }

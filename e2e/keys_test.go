@@ -165,7 +165,7 @@ func TestJourneyDesktopRemoveAPasskeyThenDeleteItFromTheSecurityKeyToo(t *testin
 	harness.Page(t, ctx, "Virtual security key (for testing)")
 	harness.Click(t, ctx, "Back to security keys")
 	harness.Page(t, ctx, "Security keys")
-	harness.Click(t, ctx, "Back to login and security settings")
+	harness.Click(t, ctx, "Back to Login and security settings")
 	harness.Page(t, ctx, "Login and security settings")
 	harness.Banner(t, ctx, "Passkey removed")
 }
@@ -347,7 +347,7 @@ func TestJourneyDesktopSecurityKeyThatAsksForANewPINGetsOneFirst(t *testing.T) {
 	harness.ChooseVirtualKey(t, ctx, "Where do you want to save your passkey?")
 	harness.ErrorsShown(t, ctx, "Set up a passkey", "Your security key needs a new PIN before it can be used.")
 	if summary := harness.Words(harness.Text(t, ctx, "main .nhsuk-error-summary")); !strings.Contains(summary,
-		"Change its PIN in Security keys, in login and security settings, then set up your passkey again.") {
+		"Change its PIN in Security keys, in Login and security settings, then set up your passkey again.") {
 		t.Errorf("the error should say where to change the PIN; it says %q", summary)
 	}
 	if retries, _ := key.PINRetries(); retries != 8 {
@@ -501,7 +501,7 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	harness.Page(t, ctx, "Are you sure you want to reset Virtual security key (for testing)?")
 	if got := harness.Words(harness.Text(t, ctx, "main .nhsuk-card--warning")); got != "Important: Everything on the key will be deleted "+
 		"These NHS login passkeys are on this key and will stop working: Security key "+
-		"Remove them from your NHS login afterwards, in login and security settings. "+
+		"Remove them from your NHS login afterwards, in Login and security settings. "+
 		"You can still log in to your NHS login with your password." {
 		t.Errorf("the warning should name the account's passkeys and the way in it keeps; it says %q", got)
 	}
@@ -534,7 +534,7 @@ func TestJourneyDesktopSecurityKeyIsResetOnlyInItsWindowAfterNamingWhatStopsWork
 	touchOnce(t, key)
 	harness.Page(t, ctx, "Your security key has been reset")
 	if body := harness.Words(harness.Text(t, ctx, "main")); !strings.Contains(body, "It has no passkeys, fingerprints or PIN now.") ||
-		!strings.Contains(body, "Remove these passkeys from your NHS login, as they no longer work: Security key Go to login and security settings") {
+		!strings.Contains(body, "Remove these passkeys from your NHS login, as they no longer work: Security key Go to Login and security settings") {
 		t.Errorf("the page should say what to do next:\n%s", body)
 	}
 	if n := len(key.Credentials()); n != 0 {

@@ -133,7 +133,7 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
     pin_policy: "Select Continue to try again, and choose a different PIN.",
     // CTAP 2.1 §6.4 forcePINChange: the key takes no PIN until it has a new one.
     pin_change_required:
-      "Change its PIN in Security keys, in login and security settings, then set up your passkey again.",
+      "Change its PIN in Security keys, in Login and security settings, then set up your passkey again.",
     key_full: "Remove a passkey you no longer use from your security key, or use a different security key.",
     key_removed: "Insert your security key, then select Continue to try again.",
     device_error: "Remove your security key and insert it again, then select Continue to try again.",
@@ -146,7 +146,7 @@ const ADVICE: Partial<Record<CeremonyKind, Partial<Record<CeremonyReason, string
     pin_blocked:
       "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it. You can log in with your password instead.",
     pin_change_required:
-      "Log in with your password instead. Then change the key's PIN in Security keys, in login and security settings.",
+      "Log in with your password instead. Then change the key's PIN in Security keys, in Login and security settings.",
     no_passkey_on_key: "Try a different security key, or log in with your password.",
     key_removed: "Insert your security key, then select Continue to try again.",
     device_error: "Remove your security key and insert it again, then select Continue to try again.",

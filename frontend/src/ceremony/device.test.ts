@@ -475,7 +475,7 @@ describe("setting up a passkey in the desktop app", () => {
     const summary = main().querySelector(".nhsuk-error-summary");
     expect(document.activeElement).toBe(summary);
     expect(text(summary?.querySelector("li"))).toBe("Your security key needs a new PIN before it can be used.");
-    expect(text(summary)).toContain("Change its PIN in Security keys, in login and security settings, then set up your passkey again.");
+    expect(text(summary)).toContain("Change its PIN in Security keys, in Login and security settings, then set up your passkey again.");
     expect(summary?.querySelector('a[href="/account/passkeys"]')).not.toBeNull();
     expect(text(summary)).not.toMatch(/Select Continue to try again/);
   });
@@ -579,7 +579,7 @@ describe("logging in with a passkey in the desktop app", () => {
     expect(h1()).toBe("Log in");
     const summary = main().querySelector(".nhsuk-error-summary");
     expect(text(summary?.querySelector("li"))).toBe("Your security key needs a new PIN before it can be used.");
-    expect(text(summary)).toContain("Log in with your password instead. Then change the key's PIN in Security keys, in login and security settings.");
+    expect(text(summary)).toContain("Log in with your password instead. Then change the key's PIN in Security keys, in Login and security settings.");
     expect(summary?.querySelector('a[href="/login/password"]')).not.toBeNull();
     expect(api.finishPasskeyLogin).not.toHaveBeenCalled();
   });

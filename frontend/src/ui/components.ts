@@ -255,6 +255,21 @@ export function insetText(content: Content): SafeHtml {
 }
 
 /**
+ * Inset text that tells the outcome of what the person has just done on this page ("You
+ * cancelled…", "You did not confirm it's you…"), shown as the page comes back with focus on
+ * its h1. It is a status message (WCAG 4.1.3): a role="status" region that screen readers
+ * announce without moving focus. A live region announces what changes in it, not what it
+ * holds when it appears, so it is rendered empty and its words are put in just after, by
+ * initComponents (ui/behaviour.ts), as LiveRegion does.
+ */
+export function statusInsetText(text: string): SafeHtml {
+  return html`<div class="nhsuk-inset-text" role="status" aria-live="polite" data-status-text="${text}">
+  <span class="nhsuk-u-visually-hidden">Information: </span>
+  <p></p>
+</div>`;
+}
+
+/**
  * The notification banner, as its template writes it with `role: "alert"`: it tells the outcome
  * of something that has just happened, and the router moves focus to it (auto-focus off).
  */

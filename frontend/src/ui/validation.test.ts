@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   MESSAGES,
@@ -18,7 +20,8 @@ describe("creating an account", () => {
     ["name@example", "long enough", { email: MESSAGES.emailFormat }],
     ["name @example.com", "long enough", { email: MESSAGES.emailFormat }],
     ["a@b@example.com", "long enough", { email: MESSAGES.emailFormat }],
-    [`${"a".repeat(250)}@example.com`, "long enough", { email: MESSAGES.emailTooLong }],
+    [`${"a".repeat(250)}@example.com`, "long enough", { email: MESSAGES.emailFormat }],
+    ["name@example.com", "p".repeat(257), { password: MESSAGES.newPasswordTooLong }],
     ["name@example.com", "", { password: MESSAGES.newPasswordMissing }],
     ["name@example.com", "1234567", { password: MESSAGES.newPasswordTooShort }],
     ["", "", { email: MESSAGES.emailMissing, password: MESSAGES.newPasswordMissing }],
@@ -35,9 +38,9 @@ describe("creating an account", () => {
   });
 
   it("uses NHS-style messages", () => {
-    expect(MESSAGES.emailMissing).toBe("Enter an email address");
+    expect(MESSAGES.emailMissing).toBe("Enter your email address");
     expect(MESSAGES.emailFormat).toBe("Enter an email address in the correct format, like name@example.com");
-    expect(MESSAGES.newPasswordTooShort).toBe("Password must be 8 characters or more");
+    expect(MESSAGES.newPasswordTooShort).toBe("Your password must be 8 characters or more");
   });
 });
 
@@ -115,3 +118,41 @@ describe("a security key PIN typed to use it", () => {
     expect(pinProblem(pin)).toBe(expected);
   });
 });
+
+// The page checks a form before sending it only to save a round trip (validation.ts); the
+// server checks again and says what is wrong in `fields` (docs/api.md, 422 invalid_input). A
+// patient must get the same words for the same mistake whichever of the two found it: the
+// server's messages are the contract, read here from the Go source that sends them.
+describe("the page's own checks and the server's", () => {
+  const goSource = (path: string) => readFileSync(join(import.meta.dirname, "../../..", path), "utf8");
+  const server = { ...goConstants(goSource("backend/account/service.go")), ...goConstants(goSource("backend/passkey/names.go")) };
+  const long = (n: number) => "p".repeat(n);
+
+  it.each([
+    ["an empty email address when creating an account", validateNewAccount("", "long enough").email, "msgEnterEmail"],
+    ["an empty email address when logging in with a password", validatePasswordLogin("", "x").email, "msgEnterEmail"],
+    ["an email address in the wrong format", validateNewAccount("name@example", "long enough").email, "msgEmailFormat"],
+    ["an email address in the wrong format when logging in with a passkey", validatePasskeyLogin("not an email").email, "msgEmailFormat"],
+    ["an email address over 254 characters", validateNewAccount(`${"a".repeat(250)}@example.com`, "long enough").email, "msgEmailFormat"],
+    ["an empty new password", validateNewAccount("a@example.com", "").password, "msgEnterNewPassword"],
+    ["a new password that is too short", validateNewAccount("a@example.com", "1234567").password, "msgPasswordTooShort"],
+    ["a new password that is too long", validateNewAccount("a@example.com", long(257)).password, "msgPasswordTooLong"],
+    ["a changed password that is too short", validateNewPassword("1234567").newPassword, "msgPasswordTooShort"],
+    ["a changed password that is too long", validateNewPassword(long(257)).newPassword, "msgPasswordTooLong"],
+    ["an empty password when logging in", validatePasswordLogin("a@example.com", "").password, "msgEnterPassword"],
+    ["an empty passkey name", validatePasskeyName("  ").name, "msgEnterName"],
+    ["a passkey name over 64 characters", validatePasskeyName(long(65)).name, "msgNameTooLong"],
+  ])("%s gets the server's words", (_what, page, constant) => {
+    expect(server[constant]).toBeTruthy();
+    expect(page).toBe(server[constant]);
+  });
+});
+
+/** The string constants of a Go file: `name = "text"`. */
+function goConstants(source: string): Record<string, string> {
+  const constants: Record<string, string> = {};
+  for (const [, name, text] of source.matchAll(/^\s*(msg\w+)\s*=\s*"([^"]*)"/gm)) {
+    if (name !== undefined && text !== undefined) constants[name] = text;
+  }
+  return constants;
+}

@@ -1,17 +1,18 @@
 // Checks made in the page before anything is sent, with the same messages the
-// server returns in `fields` on 422 invalid_input (docs/api.md). The server
-// checks again; these only save a round trip.
+// server returns in `fields` on 422 invalid_input (docs/api.md; backend/account/service.go and
+// backend/passkey/names.go): a patient gets the same words for the same mistake whichever of
+// the two finds it (validation.test.ts reads the server's). The server checks again; these
+// only save a round trip.
 
 export type FieldErrors = Partial<Record<"email" | "password" | "name" | "newPassword", string>>;
 
 export const MESSAGES = {
-  emailMissing: "Enter an email address",
+  emailMissing: "Enter your email address",
   emailFormat: "Enter an email address in the correct format, like name@example.com",
-  emailTooLong: "Email address must be 254 characters or fewer",
   newPasswordMissing: "Enter a password",
-  newPasswordTooShort: "Password must be 8 characters or more",
+  newPasswordTooShort: "Your password must be 8 characters or more",
   passwordMissing: "Enter your password",
-  newPasswordTooLong: "Password must be 256 characters or fewer",
+  newPasswordTooLong: "Your password must be 256 characters or fewer",
   passkeyNameMissing: "Enter a name for your passkey",
   passkeyNameTooLong: "Passkey name must be 64 characters or fewer",
 } as const;
@@ -26,7 +27,8 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 export function emailError(email: string, { required }: { required: boolean }): string | undefined {
   if (email === "") return required ? MESSAGES.emailMissing : undefined;
-  if (email.length > MAX_EMAIL_LENGTH) return MESSAGES.emailTooLong;
+  // RFC 5321 §4.5.3.1.3: no address is longer, so it cannot be in the right format (the server's words).
+  if (email.length > MAX_EMAIL_LENGTH) return MESSAGES.emailFormat;
   if (!EMAIL_SHAPE.test(email)) return MESSAGES.emailFormat;
   return undefined;
 }
@@ -46,6 +48,7 @@ export function validateNewAccount(email: string, password: string): FieldErrors
   if (emailProblem) errors.email = emailProblem;
   if (password === "") errors.password = MESSAGES.newPasswordMissing;
   else if (length(password) < MIN_PASSWORD_LENGTH) errors.password = MESSAGES.newPasswordTooShort;
+  else if (length(password) > MAX_PASSWORD_LENGTH) errors.password = MESSAGES.newPasswordTooLong;
   return errors;
 }
 

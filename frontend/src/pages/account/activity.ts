@@ -82,7 +82,7 @@ export function activityPage(app: App): Page {
   <div class="nhsuk-grid-column-two-thirds">
     <h1>Recent activity</h1>
     <p>This is what has happened on your account recently, newest first: when it was used, and what was changed.</p>
-    <p>If you see something you do not recognise, someone else may be using your account. Go to your <a href="/account/security">login and security settings</a> to change your password, remove any passkey you do not recognise, and log out of all other devices.</p>
+    <p>If you see something you do not recognise, someone else may be using your account. Go to your <a href="/account/security">Login and security settings</a> to change your password, remove any passkey you do not recognise, and log out of all other devices.</p>
   </div>
 </div>
 <div class="nhsuk-grid-row">

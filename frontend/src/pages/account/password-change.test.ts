@@ -33,8 +33,8 @@ describe("change or set the password", () => {
 
   it.each([
     ["", "Enter a password"],
-    ["short", "Password must be 8 characters or more"],
-    ["x".repeat(257), "Password must be 256 characters or fewer"],
+    ["short", "Your password must be 8 characters or more"],
+    ["x".repeat(257), "Your password must be 256 characters or fewer"],
   ])("checks %j before sending", async (password, message) => {
     const changePassword = vi.fn();
     const { main } = await boot("/account/password", api(account(), { changePassword }));

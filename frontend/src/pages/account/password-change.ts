@@ -4,7 +4,7 @@
 // so in its success banner.
 
 import { failureToShow, requireAccount, type App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, statusInsetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
@@ -44,7 +44,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
   <div class="nhsuk-grid-column-two-thirds">
     ${items.length ? errorSummary(items) : ""}
     <h1>${changing ? "Change your password" : "Set a password"}</h1>
-    ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
+    ${state.note ? statusInsetText(state.note) : ""}
     ${
       changing
         ? html`<p>Your new password will replace the one you use now.</p>`

@@ -17,7 +17,7 @@
 
 import { isNotSignedIn, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, type CeremonyReason, type Ceremonies, messageFor } from "../../ceremony/ceremony";
-import { backLink, button, buttonGroup, details, errorSummary, insetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { backLink, button, buttonGroup, details, errorSummary, statusInsetText, passwordInput, statusArea, type ErrorSummaryItem } from "../../ui/components";
 import { markBusy, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { PageContext } from "../../shell/router";
@@ -95,7 +95,7 @@ const CEREMONY_ADVICE: Partial<Record<CeremonyReason, string>> = {
   no_passkey_on_key: "Select Continue to try again with a different security key.",
   pin_blocked:
     "It needs to be reset before it can be used again. Resetting a security key deletes all the passkeys on it.",
-  pin_change_required: "Change its PIN in Security keys, in login and security settings, then try again.",
+  pin_change_required: "Change its PIN in Security keys, in Login and security settings, then try again.",
 };
 
 // Reasons whose wording above speaks of a security key: on Windows, for Windows Hello or a
@@ -170,7 +170,7 @@ function stepMarkup(options: ConfirmOptions, state: StepState): SafeHtml {
   <div class="nhsuk-grid-column-two-thirds">
     ${summary}
     <h1>${CONFIRM_HEADING}</h1>
-    ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
+    ${state.note ? statusInsetText(state.note) : ""}
     ${body}
   </div>
 </div>`;

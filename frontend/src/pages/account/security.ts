@@ -164,8 +164,8 @@ function passkeysCard(passkeys: Passkey[]): SafeHtml {
 export const LOST_OR_NEW_DEVICE = details(
   "If you lose your device or get a new one",
   html`<p>A lost device keeps your passkey safe: nobody can use it without unlocking the device with your fingerprint, face, PIN or pattern.</p>
-    <p>You can still log in with a passkey on another device, or with your password. Then, in your login and security settings, select <strong>Remove</strong> for each passkey that was on the lost device. You can remove them one after the other without logging in again.</p>
-    <p>On a new device, go to your login and security settings, select <strong>Passkeys</strong>, then <strong>Set up a passkey</strong>. If you stop using an old device, remove its passkey here and in that device's settings.</p>
+    <p>You can still log in with a passkey on another device, or with your password. Then, in your Login and security settings, select <strong>Remove</strong> for each passkey that was on the lost device. You can remove them one after the other without logging in again.</p>
+    <p>On a new device, go to your Login and security settings, select <strong>Passkeys</strong>, then <strong>Set up a passkey</strong>. If you stop using an old device, remove its passkey here and in that device's settings.</p>
     <p><a href="/help/lost-device">What to do if you lose your device</a></p>
     <p><a href="/help/new-device">What to do if you get a new device</a></p>`,
 );

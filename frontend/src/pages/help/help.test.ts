@@ -132,12 +132,33 @@ describe("help", () => {
       "If you already have a passkey",
     ]);
     const insets = [...main.querySelectorAll(".nhsuk-inset-text")].map(text);
-    expect(insets).toContainEqual(expect.stringMatching(/You cannot use a different phone or tablet in this app/));
     expect(insets).toContainEqual(expect.stringMatching(/You cannot save a passkey on the computer itself in this app/));
-    expect(insets.filter((inset) => inset.includes("Use a security key instead"))).toHaveLength(2);
+    expect(insets.filter((inset) => inset.includes("Use a security key instead"))).toHaveLength(1);
     expect(main.querySelector('a[href="/help/set-up#security-key"]')).not.toBeNull();
     expect(main.querySelector("#security-key")).not.toBeNull();
-    expect(text(main)).not.toMatch(/Scan the QR code/);
+  });
+
+  // The desktop app on Linux and macOS lists "Use a different phone or tablet" wherever it has
+  // a Bluetooth scanner (docs/api.md, "Use a different phone or tablet"), and shows its own QR
+  // code: the article's journeys "Set up a passkey on a device other than the one you are
+  // using" and "Log in on a device that does not have your passkey" work there, so its help
+  // gives their steps, with the article's name for the choice, instead of saying they cannot.
+  it("in the desktop app on Linux and macOS, sets up a passkey on a different phone or tablet with the app's QR code", async () => {
+    for (const path of ["/help/set-up", "/help/what-you-need"]) {
+      const { main } = await boot(path, desktopApp());
+      expect(text(main)).not.toMatch(/cannot use a different phone or tablet|cannot show (the|a) QR code|or on a phone or tablet\.|cannot use a passkey on a phone or tablet/);
+    }
+    const { main } = await boot("/help/set-up", desktopApp());
+    const heading = [...main.querySelectorAll("h2")].find((h) => text(h) === "Set up a passkey on a different phone or tablet");
+    const steps = [...(heading?.nextElementSibling?.nextElementSibling?.querySelectorAll("li") ?? [])].map(text);
+    expect(steps[0]).toMatch(/^Go to your Login and security settings\./);
+    expect(steps.slice(1, 3)).toEqual(["Select Passkeys.", "Select Set up a passkey, then select Continue."]);
+    expect(steps[3]).toBe("Choose Use a different phone or tablet from the list, then select Continue. A QR code will appear.");
+    expect(steps.join(" ")).toMatch(/Scan the QR code with the camera on the phone or tablet you want to keep your passkey on/);
+    expect(text(main)).toMatch(/Turn on Bluetooth on this computer and on the phone or tablet/);
+    const { main: need } = await boot("/help/what-you-need", desktopApp());
+    expect(text(need)).toMatch(/Use a different phone or tablet/);
+    expect(text(need)).toMatch(/Bluetooth/);
   });
 
   it("explains logging in with and without the passkey on the device, and AutoFill on iPhone and iPad", async () => {
@@ -150,11 +171,15 @@ describe("help", () => {
     expect(main.querySelector('a[href="/login/password"]')).not.toBeNull();
   });
 
-  it("in the desktop app, logs in with a security key and says a phone's passkey cannot be used here", async () => {
+  it("in the desktop app on Linux and macOS, logs in with a security key, or with a phone or tablet by scanning the app's QR code", async () => {
     const { main } = await boot("/help/log-in", desktopApp());
     const said = text(main);
     expect(said).toMatch(/Touch your security key/);
-    expect(said).toMatch(/cannot use a passkey on a phone or tablet to log in to this app/);
+    expect(said).not.toMatch(/cannot use a passkey on a phone or tablet/);
+    const heading = [...main.querySelectorAll("h2")].find((h) => text(h) === "If your passkey is on a phone or tablet");
+    const steps = [...(heading?.parentElement?.querySelectorAll("h2 + p + ol li, h2 + ol li") ?? [])].map(text);
+    expect(steps).toContain("Choose Use a different phone or tablet from the list, then select Continue. A QR code will appear.");
+    expect(steps.join(" ")).toMatch(/Scan the QR code with the camera on the phone or tablet that has your passkey/);
     expect(said).not.toMatch(/AutoFill/);
   });
 
@@ -175,6 +200,21 @@ describe("help", () => {
       expect(steps[settings + 1]).toBe("Select Passkeys.");
       expect(steps[settings + 2]).toMatch(/^Select Set up a passkey/);
       expect(list.querySelector('a[href="/account/security"]')?.textContent).toBe("Login and security settings");
+    }
+  });
+
+  // WCAG 2.4.4 and NHS content style: a link says where it goes, so that someone who lists a
+  // page's links (a screen reader's links list) knows each one without the sentence round it.
+  it.each([
+    ["in a browser", browser],
+    ["in the desktop app", desktopApp],
+    ["in the desktop app on Windows", windowsApp],
+  ])("%s, every link in the guide makes sense on its own", async (_where, api) => {
+    for (const topic of HELP_TOPICS) {
+      const { main } = await boot(topic.path, api());
+      for (const link of main.querySelectorAll("a")) {
+        expect(text(link), `a link on ${topic.path}`).not.toMatch(/(^|\s)(it|them|this|that|here|more)$|^click/i);
+      }
     }
   });
 

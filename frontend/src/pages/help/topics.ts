@@ -29,6 +29,23 @@ export interface HelpTopic {
 
 const SETTINGS = html`<a href="/account/security">Login and security settings</a>`;
 const UNLOCK = "fingerprint, face, PIN, passcode or pattern";
+/** The article's name for the choice, as the desktop app lists it (app/device/authenticator). */
+const PHONE = "Use a different phone or tablet";
+
+/**
+ * The desktop app on Linux and macOS: a phone or tablet through the app's own QR code (the FIDO
+ * hybrid transport), listed as "Use a different phone or tablet" wherever this computer has a
+ * Bluetooth scanner for it (docs/api.md). `forWhat` is what the phone or tablet is for.
+ */
+function phoneStepsInThisApp(steps: SafeHtml, forWhat: string): SafeHtml {
+  return html`<ol>
+      ${steps}
+      <li>Choose <strong>${PHONE}</strong> from the list, then select <strong>Continue</strong>. A QR code will appear.</li>
+      <li>Scan the QR code with the camera on the phone or tablet ${forWhat}.</li>
+      <li>Unlock the phone or tablet when it asks, for example with your ${UNLOCK}, and follow its instructions to finish.</li>
+    </ol>
+    <p>Turn on Bluetooth on this computer and on the phone or tablet first, and keep them near each other. If the app does not list <strong>${PHONE}</strong>, use a security key or your password instead.</p>`;
+}
 
 /** Said where the desktop app cannot offer what a browser can, with why, and what to do instead. */
 function notInThisApp(what: string, why: string): SafeHtml {
@@ -81,13 +98,14 @@ const whatYouNeed: HelpTopic = {
     ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}
     <p><a href="/help/set-up">Find out how to set up a passkey</a></p>`
       : client === "device"
-      ? html`<p>In this app, you save your passkey on a security key. You need:</p>
+      ? html`<p>In this app, you save your passkey on a security key, or on a phone or tablet near you. For a security key, you need:</p>
     <ul>
       <li>a security key that works with passkeys (sometimes called a FIDO2 key)</li>
       <li>a USB port on this computer to plug it into</li>
       <li>the PIN for your security key, if it has one – if it does not, you will be asked to create one</li>
     </ul>
-    <p>The app cannot save a passkey on this computer itself, or on a phone or tablet.</p>
+    <p>For a phone or tablet, you need a screen lock on it, such as your ${UNLOCK}, and Bluetooth turned on, on this computer and on the phone or tablet. The app lists it as <strong>${PHONE}</strong> when this computer can use one.</p>
+    <p>The app cannot save a passkey on this computer itself.</p>
     ${insetText(html`<p>Only set up a passkey on a security key that belongs to you.</p>`)}
     <p><a href="/help/set-up#security-key">Find out how to set up a passkey on a security key</a></p>`
       : html`<p>You need a screen lock on the device you want to save your passkey on. This could be your ${UNLOCK}.</p>
@@ -151,7 +169,7 @@ const setUp: HelpTopic = {
     <h2>Set up a passkey on the device you are using</h2>
     ${
       client === "device"
-        ? notInThisApp("save a passkey on the computer itself", "the app saves passkeys on security keys only")
+        ? notInThisApp("save a passkey on the computer itself", "the app saves passkeys on security keys, phones and tablets")
         : html`<ol>
       ${STEPS_TO_SET_UP}
       <li>On a computer, you may be asked where to save your passkey. Choose <strong>This device</strong> (or something like it) to save it on the computer you are using. On a Windows computer, choose <strong>Windows Hello</strong>.</li>
@@ -163,7 +181,7 @@ const setUp: HelpTopic = {
     <p>For example, you may be using a laptop but want to keep your passkey on your phone.</p>
     ${
       client === "device"
-        ? notInThisApp("use a different phone or tablet", "the app cannot show the QR code you would scan with it")
+        ? phoneStepsInThisApp(STEPS_TO_SET_UP, "you want to keep your passkey on")
         : html`<ol>
       ${STEPS_TO_SET_UP}
       <li>Choose <strong>Use a different phone or tablet</strong> (or something like it). A QR code will appear.</li>
@@ -203,8 +221,8 @@ const logIn: HelpTopic = {
     </ol>
     <p>You do not have to type your email address. If you leave it empty, the app will look for your passkey on the security key you choose.</p>
     <h2>If your passkey is on a phone or tablet</h2>
-    ${insetText(html`<p>You cannot use a passkey on a phone or tablet to log in to this app, because the app cannot show a QR code.</p>
-  <p>Use a security key that has your passkey, or log in with your password.</p>`)}
+    <p>For example, your passkey may be on your phone but you want to log in on this computer.</p>
+    ${phoneStepsInThisApp(html`<li>On the <a href="/login">Log in</a> page, enter your email address and select <strong>Continue</strong>.</li>`, "that has your passkey")}
     <h2>If you cannot use your passkey</h2>
     <p>You can <a href="/login/password">log in with your password instead</a>.</p>`
       : html`<h2>Log in on a device that has your passkey</h2>
@@ -271,7 +289,7 @@ const lostDevice: HelpTopic = {
     </ol>
     <p>If you lost more than one device, remove each of their passkeys, one after the other. You will not need to log in again. If you are asked to confirm it's you, you can use your password.</p>
     <h2>Set up a new passkey</h2>
-    <p>When you have a new device, you can <a href="/help/set-up">set up a passkey on it</a>.</p>`,
+    <p>When you have a new device, you can set up a passkey on it. <a href="/help/set-up">Find out how to set up a passkey</a>.</p>`,
 };
 
 const newDevice: HelpTopic = {

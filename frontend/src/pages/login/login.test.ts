@@ -191,7 +191,7 @@ describe("log in with a password", () => {
     submit();
     await settle();
     expect(api.loginWithPassword).not.toHaveBeenCalled();
-    expect(text(main.querySelector("#email-error"))).toBe("Error: Enter an email address");
+    expect(text(main.querySelector("#email-error"))).toBe("Error: Enter your email address");
     expect(text(main.querySelector("#password-error"))).toBe("Error: Enter your password");
   });
 });

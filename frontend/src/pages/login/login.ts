@@ -8,7 +8,7 @@
 
 import type { App } from "../../shell/app";
 import { adviceFor, CeremonyError, type Ceremonies, messageFor } from "../../ceremony/ceremony";
-import { backLink, button, details, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { backLink, button, details, errorSummary, input, insetText, statusInsetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
@@ -32,7 +32,7 @@ function emailHint(client: State["client"]): string {
 }
 
 const IF_DEVICE_IS_GONE =
-  "If you no longer have the device your passkey is on, log in with your password. Then, in your login and security settings, remove the passkey that was on it.";
+  "If you no longer have the device your passkey is on, log in with your password. Then, in your Login and security settings, remove the passkey that was on it.";
 
 /**
  * A passkey that may not be on this device. A browser says only "not allowed" (WebAuthn L3
@@ -142,7 +142,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   <div class="nhsuk-grid-column-two-thirds">
     ${summary}
     <h1>Log in</h1>
-    ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
+    ${state.cancelled ? statusInsetText(state.cancelled) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
     ${
       state.client === "windows"

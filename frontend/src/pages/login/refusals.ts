@@ -46,7 +46,7 @@ export function loginRefusal(error: unknown, now: Date = new Date()): LoginRefus
     case "passkey_flagged":
       return {
         advice:
-          "Log in with your password or a different passkey instead. Then, in your login and security settings, remove this passkey and set up a new one.",
+          "Log in with your password or a different passkey instead. Then, in your Login and security settings, remove this passkey and set up a new one.",
         offerPassword: true,
       };
     case "too_many_attempts":

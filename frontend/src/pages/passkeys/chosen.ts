@@ -31,7 +31,7 @@ export function chosenFrom(app: App, fallback: string): string {
 /** "Go back to …": a link to the page the passkey was chosen on, named as the page is. */
 export function goBackTo(back: string): SafeHtml {
   return back === SETTINGS_PATH
-    ? html`<p><a href="${SETTINGS_PATH}">Go back to your login and security settings</a></p>`
+    ? html`<p><a href="${SETTINGS_PATH}">Go back to your Login and security settings</a></p>`
     : html`<p><a href="${PASSKEYS_PATH}">Go back to your passkeys</a></p>`;
 }
 

@@ -36,7 +36,7 @@ function yourPasskeys(passkeys: Passkey[]): SafeHtml {
 
 function render(app: App, ctx: PageContext, state: State): void {
   const main = ctx.show({
-    beforeContent: backLink("/account/security", "Back to login and security settings"),
+    beforeContent: backLink("/account/security", "Back to Login and security settings"),
     content: html`<div class="nhsuk-grid-row">
   <div class="nhsuk-grid-column-two-thirds">
     ${state.banner ? successBanner(state.banner.heading, state.banner.body) : ""}

@@ -53,13 +53,13 @@ describe("remove a passkey", () => {
   it("for a security key in the browser, says the key keeps it until it is deleted there", async () => {
     const { main } = await openRemove(api(account(), [hello, yubikey]), "cred-3");
     expect(text(main)).toContain("saved on a security key. Removing it here does not delete it from the key");
-    expect(text(main)).not.toContain("Security keys in your login and security settings");
+    expect(text(main)).not.toContain("Security keys in your Login and security settings");
   });
 
   it("for a security key in the desktop app, points to the Security keys section", async () => {
     const desktop = api(account(), [hello, yubikey], { getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }) });
     const { main } = await openRemove(desktop, "cred-3");
-    expect(text(main)).toContain("go to Security keys in your login and security settings");
+    expect(text(main)).toContain("go to Security keys in your Login and security settings");
     expect(text(main.querySelector('a[href="/security-keys"]'))).toBe("Security keys");
   });
 

@@ -12,7 +12,7 @@
 
 import { failureToShow, type App } from "../../shell/app";
 import type { Ceremonies } from "../../ceremony/ceremony";
-import { backLink, button, buttonGroup, errorSummary, insetText, statusArea } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, statusInsetText, statusArea } from "../../ui/components";
 import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import { afterPasskeyRemoved } from "./removed";
@@ -79,7 +79,7 @@ function removeFromDevice(passkey: Passkey, client: State["client"]): SafeHtml {
       return client === "windows"
         ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, open Windows Settings and go to <strong>${WINDOWS_SETTINGS}</strong>, then select <strong>Manage</strong>.</p>`
         : client === "device"
-        ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, go to <a href="/security-keys">Security keys</a> in your login and security settings.</p>`
+        ? html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, go to <a href="/security-keys">Security keys</a> in your Login and security settings.</p>`
         : html`<p>This passkey is saved on a security key. Removing it here does not delete it from the key. To do that, use the security key settings on your computer, for example in your browser's settings.</p>`;
     case "synced":
       return html`<p>This passkey is synced${passkey.provider ? html` with ${passkey.provider}` : ""}, so it is saved on all your devices that use the same account. Remove it in the passwords or passkeys settings of one of those devices, and it will be removed from all of them.</p>`;
@@ -113,7 +113,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
   <div class="nhsuk-grid-column-two-thirds">
     ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
     <h1>Are you sure you want to remove “${passkey.name}”?</h1>
-    ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
+    ${state.note ? statusInsetText(state.note) : ""}
     <p>If you remove this passkey, you will not be able to use it to log in to your NHS login.</p>
     ${stillHas}
     <h2>Remove it from your device too</h2>

@@ -62,7 +62,7 @@ function render(ctx: PageContext, passkeyName: string, keys: SecurityKey[]): voi
     </ul>
     <p><a href="${SETTINGS}">Not now</a></p>`;
   ctx.show({
-    beforeContent: backLink(SETTINGS, "Back to login and security settings"),
+    beforeContent: backLink(SETTINGS, "Back to Login and security settings"),
     content: column(html`<h1>Delete the passkey from your security key too?</h1>
     <p>“${passkeyName}” has been removed from your NHS login, so you can no longer log in with it. It is still saved on your security key, though.</p>
     <p>The key will keep offering it when you log in, even though it no longer works, and it takes up space on the key. Deleting it from the key stops this.</p>

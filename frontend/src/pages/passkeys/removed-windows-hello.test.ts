@@ -156,7 +156,7 @@ describe("after removing a passkey saved in Windows Hello, in the Windows app", 
     expect(text(main())).toContain("Open Windows Settings and go to Settings > Accounts > Passkeys.");
     expect(text(main())).toContain(`Find the passkey for ${account.email}.`);
     expect(main().querySelector("form")).toBeNull();
-    expect(control("Go back to your login and security settings").getAttribute("href")).toBe("/account/security");
+    expect(control("Go back to your Login and security settings").getAttribute("href")).toBe("/account/security");
     expect(hello.calls).toEqual([`find ${ID}`]);
     expect(await violations()).toEqual([]);
   });

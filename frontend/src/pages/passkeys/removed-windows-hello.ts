@@ -88,7 +88,7 @@ function render(
     <p>Windows will keep offering it when you log in, even though it no longer works. Deleting it from Windows Hello stops this.</p>`;
   const notNow = html`<a class="nhsuk-link" href="${SETTINGS}">Not now</a>`;
   const main = ctx.show({
-    beforeContent: backLink(SETTINGS, "Back to login and security settings"),
+    beforeContent: backLink(SETTINGS, "Back to Login and security settings"),
     content: column(html`${problem ? errorSummary([{ text: problem }]) : ""}
     <h1>Delete the passkey from Windows Hello too?</h1>
     ${intro}
@@ -105,7 +105,7 @@ function render(
       <li>Find the passkey for ${hello.userName || "your NHS login"}.</li>
       <li>Delete it.</li>
     </ol>
-    <p><a href="${SETTINGS}">Go back to your login and security settings</a></p>`
+    <p><a href="${SETTINGS}">Go back to your Login and security settings</a></p>`
     }`),
   });
   if (!main || !hello.removable) return;

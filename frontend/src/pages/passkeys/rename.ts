@@ -3,7 +3,7 @@
 // first want "Confirm it's you" (reauth.ts).
 
 import { failureToShow, type App } from "../../shell/app";
-import { backLink, button, buttonGroup, errorSummary, input, insetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
+import { backLink, button, buttonGroup, errorSummary, input, statusInsetText, statusArea, type ErrorSummaryItem } from "../../ui/components";
 import { fieldErrorsFrom, fieldValue, markBusy, onSubmit, summaryItems } from "../../ui/forms";
 import { html } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
@@ -52,7 +52,7 @@ function render(app: App, ctx: PageContext, change: SensitiveChange, state: Stat
   <div class="nhsuk-grid-column-two-thirds">
     ${items.length ? errorSummary(items, state.gone ? goBackTo(state.back) : undefined) : ""}
     <h1>Rename your passkey</h1>
-    ${state.note ? insetText(html`<p>${state.note}</p>`) : ""}
+    ${state.note ? statusInsetText(state.note) : ""}
     <p>This passkey is called <strong>“${state.passkey.name}”</strong>.</p>
     <p>Give it a name that helps you tell your passkeys apart, such as the device or security key it is saved on.</p>
     <form method="post" novalidate>

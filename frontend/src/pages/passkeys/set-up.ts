@@ -11,7 +11,7 @@
 
 import { failureToShow, isKiosk, requireAccount, type App } from "../../shell/app";
 import { adviceFor, CeremonyError, isFinal, type Ceremonies, messageFor } from "../../ceremony/ceremony";
-import { backLink, button, errorSummary, insetText, statusArea } from "../../ui/components";
+import { backLink, button, errorSummary, insetText, statusInsetText, statusArea } from "../../ui/components";
 import { markBusy, onSubmit } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { Page, PageContext } from "../../shell/router";
@@ -169,7 +169,7 @@ function render(app: App, ctx: PageContext, state: State): void {
   <div class="nhsuk-grid-column-two-thirds">
     ${state.problem ? errorSummary([{ text: state.problem }], state.nextStep ?? undefined) : ""}
     <h1>Set up a passkey</h1>
-    ${state.cancelled ? insetText(html`<p>${state.cancelled}</p>`) : ""}
+    ${state.cancelled ? statusInsetText(state.cancelled) : ""}
     ${state.unavailable ? insetText(html`<p>${state.unavailable}</p>`) : ""}
     ${howTo(state)}
     ${state.account.hasPasskey && !state.proof ? secondPasskeySteps(state) : ""}

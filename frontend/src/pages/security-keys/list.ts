@@ -80,16 +80,16 @@ function render(ctx: PageContext, options: KeyPagesOptions, list: KeyList): void
   if (list.adminRequired) {
     // Windows: no keys to list or check again, only where to manage them.
     ctx.show({
-      beforeContent: backLink("/account/security", "Back to login and security settings"),
+      beforeContent: backLink("/account/security", "Back to Login and security settings"),
       content: column(html`<h1>Security keys</h1>
     <p>A security key is a small device that plugs into your computer and keeps passkeys.</p>
     ${windowsSettingsNote()}
-    <p><a href="/account/security">Go back to your login and security settings</a></p>`),
+    <p><a href="/account/security">Go back to your Login and security settings</a></p>`),
     });
     return;
   }
   const main = ctx.show({
-    beforeContent: backLink("/account/security", "Back to login and security settings"),
+    beforeContent: backLink("/account/security", "Back to Login and security settings"),
     content: column(html`<h1>Security keys</h1>
     <p>A security key is a small device that plugs into your computer and keeps passkeys. Here you can see what is on your security keys, change their PIN, and reset them.</p>
     ${

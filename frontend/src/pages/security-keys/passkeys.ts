@@ -163,7 +163,7 @@ function deletedBanner(passkey: KeyPasskey): SafeHtml {
   if (passkey.nhsLogin === "in-use") {
     return successBanner(
       "Passkey deleted from your security key",
-      html`<p>You can no longer log in to your NHS login with “${passkey.accountPasskey?.name ?? "this passkey"}”. Remove it from your NHS login too, in <a href="/account/security">login and security settings</a>.</p>`,
+      html`<p>You can no longer log in to your NHS login with “${passkey.accountPasskey?.name ?? "this passkey"}”. Remove it from your NHS login too, in <a href="/account/security">Login and security settings</a>.</p>`,
     );
   }
   return successBanner("Passkey deleted from your security key", html`<p>The passkey for ${account(passkey)} on ${site(passkey)} has gone.</p>`);

@@ -98,7 +98,7 @@ class Reset {
       content: column(html`<h1>You cannot reset this security key yet</h1>
     <p>${message}</p>
     <p>Resetting it would delete the only passkey you can use to log in to your NHS login.</p>
-    <p><a href="/account/security">Go to login and security settings</a> to set up another passkey.</p>
+    <p><a href="/account/security">Go to Login and security settings</a> to set up another passkey.</p>
     <p><a href="${keyPath(this.key.id)}">Back to ${this.key.name}</a></p>`),
     });
   }
@@ -112,7 +112,7 @@ class Reset {
             : "We could not check the key, so these NHS login passkeys may be on it. If they are, they will stop working:"
         }</p>
     <ul>${names}</ul>
-    <p>Remove them from your NHS login afterwards, in login and security settings.</p>`
+    <p>Remove them from your NHS login afterwards, in Login and security settings.</p>`
       : html`<p>None of your NHS login passkeys are on this key.</p>`;
     // The check made sure the account keeps a way in; say which, so the person knows.
     const keeps = check.otherWaysIn;
@@ -279,7 +279,7 @@ class Reset {
         ? html`<h2>What you need to do next</h2>
     <p>Remove these passkeys from your NHS login, as they no longer work:</p>
     <ul>${check.accountPasskeys.map((p) => html`<li>${p.name}</li>`)}</ul>
-    <p><a href="/account/security">Go to login and security settings</a></p>`
+    <p><a href="/account/security">Go to Login and security settings</a></p>`
         : ""
     }
     <p>To use the key for your NHS login again, set up a passkey on it. It will ask you to create a new PIN.</p>
