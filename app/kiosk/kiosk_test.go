@@ -25,6 +25,20 @@ func TestLoadSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hashWith := func(p account.HashParams) string {
+		t.Helper()
+		h, err := p.Hash("a long enough secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	defaults := account.DefaultHashParams()
+	weakMemory, weakTime, shortSalt, shortKey, stronger := defaults, defaults, defaults, defaults, defaults
+	weakMemory.Memory, weakTime.Time, shortSalt.SaltLen, shortKey.KeyLen = 64, 1, 8, 16
+	stronger.Memory, stronger.Time = 2*defaults.Memory, 3
+	strongerHash := hashWith(stronger)
+	settingsWith := func(secret string) string { return `{"kiosk": true, "adminSecret": "` + secret + `"}` }
 	tests := []struct {
 		name      string
 		file      string // "" means no file
@@ -42,6 +56,20 @@ func TestLoadSettings(t *testing.T) {
 		{"a timeout without a unit is refused", `{"idleTimeout": "5"}`, false, kiosk.Settings{}, `idleTimeout "5" is not a length of time`},
 		{"a secret written in plain text is refused", `{"kiosk": true, "adminSecret": "hunter2hunter2"}`, false, kiosk.Settings{}, "must be the hash that `nhs-passkeys kiosk-secret` prints"},
 		{"a file that is not JSON is refused", `kiosk = true`, false, kiosk.Settings{}, "is not valid"},
+		// A hash no secret can match would keep everyone, staff included, from closing the kiosk.
+		{"a hash cut short when copied is refused", settingsWith(hash[:len(hash)-20]), false, kiosk.Settings{}, "was part of it lost when it was copied"},
+		{"a hash without its key is refused", settingsWith(hash[:strings.LastIndex(hash, "$")]), false, kiosk.Settings{}, "is not a whole hash"},
+		{"a hash with a character that is not base64 is refused", settingsWith(hash[:len(hash)-1] + "!"), false, kiosk.Settings{}, "is not a whole hash"},
+		{"a hash of another argon2 version is refused", settingsWith(strings.Replace(hash, "v=19", "v=16", 1)), false, kiosk.Settings{}, "is not a whole hash"},
+		{"a hash whose settings are out of range is refused", settingsWith(strings.Replace(hash, "t=2", "t=0", 1)), false, kiosk.Settings{}, "is not a whole hash"},
+		{"an argon2i hash is refused", settingsWith(strings.Replace(hash, "$argon2id$", "$argon2i$", 1)), false, kiosk.Settings{}, "must be the hash"},
+		// A weak hash makes each guess cheap for anyone who can read the file.
+		{"a hash with less memory than kiosk-secret uses is refused", settingsWith(hashWith(weakMemory)), false, kiosk.Settings{}, "weaker settings"},
+		{"a hash with fewer passes than kiosk-secret uses is refused", settingsWith(hashWith(weakTime)), false, kiosk.Settings{}, "weaker settings"},
+		{"a hash with a shorter salt than kiosk-secret uses is refused", settingsWith(hashWith(shortSalt)), false, kiosk.Settings{}, "shorter than the hash"},
+		{"a hash shorter than kiosk-secret makes is refused", settingsWith(hashWith(shortKey)), false, kiosk.Settings{}, "shorter than the hash"},
+		{"a hash with stronger settings than kiosk-secret uses is accepted", settingsWith(strongerHash), false, kiosk.Settings{Kiosk: true, AdminSecret: strongerHash}, ""},
+		{"a damaged hash is refused even when the file does not turn kiosk mode on", `{"adminSecret": "` + hash[:len(hash)-20] + `"}`, false, kiosk.Settings{}, "was part of it lost when it was copied"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/nhs-passkeys/companion/backend/account"
 )
 
 // DefaultIdleTimeout is how long a kiosk session may sit unused: much shorter than at home
@@ -95,8 +97,40 @@ func Load(path string, mustExist bool) (Settings, error) {
 			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time such as \"5m\"", path, f.IdleTimeout)
 		}
 	}
-	if s.AdminSecret != "" && !strings.HasPrefix(s.AdminSecret, "$argon2id$") {
-		return Settings{}, fmt.Errorf("settings file %s: adminSecret must be the hash that `nhs-passkeys kiosk-secret` prints, not the secret itself", path)
+	if s.AdminSecret != "" {
+		if err := checkSecretHash(s.AdminSecret); err != nil {
+			return Settings{}, fmt.Errorf("settings file %s: %w", path, err)
+		}
 	}
 	return s, nil
+}
+
+// checkSecretHash refuses an adminSecret the kiosk could not rely on, before the kiosk starts:
+//   - the secret itself, or anything else that is not an argon2id PHC string;
+//   - a damaged hash (cut short when copied, a character lost): Admin.Check could never match
+//     it, so once the kiosk had started nobody, staff included, could close it;
+//   - a hash with weaker settings than `nhs-passkeys kiosk-secret` makes (account's
+//     DefaultHashParams: OWASP's argon2id minimum, RFC 9106 §4): the settings file is often
+//     readable by every account on the computer, and each guess against a weak hash costs
+//     an attacker little. Stronger settings are fine.
+func checkSecretHash(hash string) error {
+	const again = "run `nhs-passkeys kiosk-secret` and put the line it prints in the settings file"
+	if !strings.HasPrefix(hash, "$argon2id$") {
+		return errors.New("adminSecret must be the hash that `nhs-passkeys kiosk-secret` prints, not the secret itself")
+	}
+	p, err := account.ParseHash(hash)
+	if err != nil {
+		return fmt.Errorf("adminSecret is not a whole hash from `nhs-passkeys kiosk-secret`, so no secret could ever close the kiosk (%w): was part of it lost when it was copied? %s", err, again)
+	}
+	least := account.DefaultHashParams()
+	if p.SaltLen < least.SaltLen || p.KeyLen < least.KeyLen {
+		// The likeliest cause is a line cut short, which also leaves a hash no secret matches.
+		return fmt.Errorf("adminSecret is shorter than the hash `nhs-passkeys kiosk-secret` makes (a %d-byte salt and a %d-byte hash, not at least %d and %d): was part of it lost when it was copied? %s",
+			p.SaltLen, p.KeyLen, least.SaltLen, least.KeyLen, again)
+	}
+	if p.Memory < least.Memory || p.Time < least.Time {
+		return fmt.Errorf("adminSecret is hashed with weaker settings (m=%d, t=%d) than `nhs-passkeys kiosk-secret` uses (at least m=%d, t=%d): %s",
+			p.Memory, p.Time, least.Memory, least.Time, again)
+	}
+	return nil
 }
