@@ -56,6 +56,10 @@ func TestLoadSettings(t *testing.T) {
 		{"a timeout without a unit is refused", `{"idleTimeout": "5"}`, false, kiosk.Settings{}, `idleTimeout "5" is not a length of time`},
 		{"a secret written in plain text is refused", `{"kiosk": true, "adminSecret": "hunter2hunter2"}`, false, kiosk.Settings{}, "must be the hash that `nhs-passkeys kiosk-secret` prints"},
 		{"a file that is not JSON is refused", `kiosk = true`, false, kiosk.Settings{}, "is not valid"},
+		{"a second object after the first is refused rather than ignored", `{"kiosk": false}` + "\n" + settingsWith(hash), false, kiosk.Settings{}, "something after its closing }"},
+		{"a stray brace after the object is refused", settingsWith(hash) + "}", false, kiosk.Settings{}, "something after its closing }"},
+		{"text after the object is refused", settingsWith(hash) + ` kiosk`, false, kiosk.Settings{}, "is not valid"},
+		{"white space after the object is fine", settingsWith(hash) + "\n\n", false, kiosk.Settings{Kiosk: true, AdminSecret: hash}, ""},
 		// A hash no secret can match would keep everyone, staff included, from closing the kiosk.
 		{"a hash cut short when copied is refused", settingsWith(hash[:len(hash)-20]), false, kiosk.Settings{}, "was part of it lost when it was copied"},
 		{"a hash without its key is refused", settingsWith(hash[:strings.LastIndex(hash, "$")]), false, kiosk.Settings{}, "is not a whole hash"},

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,6 +88,12 @@ func Load(path string, mustExist bool) (Settings, error) {
 	var f settingsFile
 	if err := dec.Decode(&f); err != nil {
 		return Settings{}, fmt.Errorf("settings file %s is not valid: %w (it should look like {\"kiosk\": true, \"idleTimeout\": \"5m\", \"adminSecret\": \"...\"})", path, err)
+	}
+	// One object and nothing after it: Decode stops at the end of the first value, so a
+	// second object (an edit pasted below the old one, `{"kiosk": false}{"kiosk": true}`)
+	// would otherwise be ignored without a word, and the kiosk start in the wrong mode.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Settings{}, fmt.Errorf("settings file %s is not valid: it has something after its closing } (it should hold one {...} and nothing else)", path)
 	}
 	s := Settings{Kiosk: f.Kiosk, AdminSecret: f.AdminSecret, RelyingParty: f.RelyingParty, RelyingPartyCA: f.RelyingPartyCA}
 	if s.RelyingPartyCA != "" && !filepath.IsAbs(s.RelyingPartyCA) {
