@@ -180,7 +180,7 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 }
 
 // When the administrator's own file makes the computer a kiosk, the command line cannot
-// undo it: no other settings file, no longer idle timeout.
+// undo it: no other settings file, no longer idle timeout, no virtual key.
 func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 	dir := t.TempDir()
 	hash, err := kiosk.HashSecret("the surgery's secret")
@@ -204,6 +204,9 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 	}{
 		{"another settings file", []string{"--settings", other}, "this computer is set up as a kiosk in " + admin + ", so --settings cannot be used"},
 		{"a longer idle timeout", []string{"--idle-timeout", "8h"}, onThisSystem(t, "so its idle timeout is set there, not with --idle-timeout")},
+		// A virtual key's passkeys live in a file on the shared computer: "this device".
+		{"the virtual security key", []string{"--virtual-key", filepath.Join(dir, "virtual-key.json")}, "this computer is set up as a kiosk in " + admin + ", so --virtual-key cannot be used"},
+		{"the virtual security key with --kiosk as well", []string{"--kiosk", "--virtual-key", filepath.Join(dir, "virtual-key.json")}, "so --virtual-key cannot be used"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
