@@ -30,7 +30,8 @@ function kioskPage(path: string, idleSeconds = 300) {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
+  // performance.now() too: the countdown reads the monotonic clock, not the wall clock.
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] });
 });
 
 afterEach(() => {
@@ -127,6 +128,22 @@ describe("a kiosk visit nobody has logged in to", () => {
     document.body.dispatchEvent(new Event("pointerdown", { bubbles: true }));
     expect(dialog()?.open).toBe(true);
     await vi.advanceTimersByTimeAsync(120_000);
+    expect(page.end).toHaveBeenCalledTimes(1);
+    page.idle.stop();
+  });
+
+  it("counts down the same when the computer's clock jumps forward or back", async () => {
+    const page = kioskPage("/login");
+    await vi.advanceTimersByTimeAsync(185_000);
+    expect(text(dialog()?.querySelector("[data-countdown]"))).toBe("1 minute 55 seconds");
+    vi.setSystemTime(Date.now() + 3_600_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(text(dialog()?.querySelector("[data-countdown]"))).toBe("1 minute 54 seconds");
+    vi.setSystemTime(Date.now() - 7_200_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(text(dialog()?.querySelector("[data-countdown]"))).toBe("1 minute 53 seconds");
+    expect(page.end).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(113_000);
     expect(page.end).toHaveBeenCalledTimes(1);
     page.idle.stop();
   });

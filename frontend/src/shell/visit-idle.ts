@@ -18,7 +18,7 @@
 
 import { button, buttonGroup } from "../ui/components";
 import { html } from "../ui/html";
-import { duration, warningSeconds } from "./session-timeout";
+import { duration, elapsedMs, warningSeconds } from "./session-timeout";
 
 /** What counts as someone being there. Listened to on the document, before the page sees it. */
 export const ACTIVITY_EVENTS = ["keydown", "pointerdown", "input", "wheel", "touchstart"] as const;
@@ -114,7 +114,7 @@ ${buttonGroup(button({ text: "I'm still here", type: "button", preventDoubleClic
       if (this.dialog === dialog) this.stay();
     });
     this.dialog = dialog;
-    this.deadline = Date.now() + this.warnFor * 1000;
+    this.deadline = elapsedMs() + this.warnFor * 1000;
     this.render();
     this.doc.body.append(dialog);
     if (typeof dialog.showModal === "function") dialog.showModal();
@@ -126,7 +126,7 @@ ${buttonGroup(button({ text: "I'm still here", type: "button", preventDoubleClic
 
   private render(): void {
     const shown = this.dialog?.querySelector("[data-countdown]");
-    if (shown) shown.textContent = duration(Math.max(0, Math.ceil((this.deadline - Date.now()) / 1000)));
+    if (shown) shown.textContent = duration(Math.max(0, Math.ceil((this.deadline - elapsedMs()) / 1000)));
   }
 
   /** "I'm still here": the page stays as it is, and the quiet time starts again. */
