@@ -123,7 +123,7 @@ func TestAdminSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := testkit.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	admin := kiosk.NewAdmin(hash, clock.Now)
+	admin := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now})
 	code := func(err error) string {
 		var e *apperr.E
 		if errors.As(err, &e) {
@@ -145,6 +145,127 @@ func TestAdminSecret(t *testing.T) {
 	clock.Advance(15 * time.Minute)
 	if err := admin.Check("the right secret"); err != nil {
 		t.Fatalf("15 minutes later the right secret should work: %v", err)
+	}
+}
+
+// The limit on wrong secrets outlives the app: on Windows each visit is a process of its own,
+// which a patient ends with "Log out", and any kiosk may be restarted. Kept in memory only, it
+// started again from nothing each time, so guessing had no end.
+func TestTheLimitOnWrongSecretsOutlivesTheApp(t *testing.T) {
+	hash, err := kiosk.HashSecret("the right secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func(err error) string {
+		var e *apperr.E
+		if errors.As(err, &e) {
+			return e.Code
+		}
+		return ""
+	}
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		run  func(t *testing.T, record string, clock *testkit.Clock)
+	}{
+		{"5 wrong secrets in one run still lock the next run, until 15 minutes have passed", func(t *testing.T, record string, clock *testkit.Clock) {
+			first := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record})
+			for range 5 {
+				_ = first.Check("a patient's guess")
+			}
+			next := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record})
+			if err := next.Check("the right secret"); code(err) != "too_many_tries" {
+				t.Fatalf("the next run: %v, want too_many_tries", err)
+			}
+			clock.Advance(15 * time.Minute)
+			if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record}).Check("the right secret"); err != nil {
+				t.Fatalf("15 minutes later: %v", err)
+			}
+		}},
+		{"wrong secrets spread over runs (4 a visit) add up", func(t *testing.T, record string, clock *testkit.Clock) {
+			for visit := range 2 {
+				admin := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record})
+				for try := range 4 {
+					err := admin.Check("a patient's guess")
+					if visit == 1 && try >= 1 {
+						if code(err) != "too_many_tries" {
+							t.Fatalf("visit 2, try %d: %v, want too_many_tries", try+1, err)
+						}
+					} else if code(err) != "wrong_admin_secret" {
+						t.Fatalf("visit %d, try %d: %v, want wrong_admin_secret", visit+1, try+1, err)
+					}
+					clock.Advance(time.Second)
+				}
+			}
+		}},
+		{"the right secret clears the record", func(t *testing.T, record string, clock *testkit.Clock) {
+			admin := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record})
+			for range 4 {
+				_ = admin.Check("a patient's guess")
+			}
+			if err := admin.Check("the right secret"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(record); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the record should be gone after the right secret: %v", err)
+			}
+			next := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record})
+			for range 4 {
+				_ = next.Check("a patient's guess")
+			}
+			if err := next.Check("the right secret"); err != nil {
+				t.Fatalf("4 wrong tries after the record was cleared: %v", err)
+			}
+		}},
+		{"the record holds times only, readable by nobody else", func(t *testing.T, record string, clock *testkit.Clock) {
+			_ = kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record}).Check("a patient's guess")
+			raw, err := os.ReadFile(record)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(raw), "guess") || strings.Contains(string(raw), "argon2") {
+				t.Errorf("the record holds what was typed or the hash: %s", raw)
+			}
+			if info, err := os.Stat(record); err != nil || info.Mode().Perm() != 0o600 {
+				t.Errorf("the record's mode = %v (%v), want 0600", info.Mode().Perm(), err)
+			}
+		}},
+		{"a damaged record locks nobody out", func(t *testing.T, record string, clock *testkit.Clock) {
+			if err := os.WriteFile(record, []byte("{not json"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record}).Check("the right secret"); err != nil {
+				t.Fatalf("the right secret with a damaged record: %v", err)
+			}
+		}},
+		{"a record that cannot be written still counts in memory", func(t *testing.T, _ string, clock *testkit.Clock) {
+			admin := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: filepath.Join(t.TempDir(), "missing", kiosk.TriesFile)})
+			for range 5 {
+				_ = admin.Check("a patient's guess")
+			}
+			if err := admin.Check("the right secret"); code(err) != "too_many_tries" {
+				t.Fatalf("after 5 wrong tries: %v, want too_many_tries", err)
+			}
+		}},
+		{"a clock set back keeps the lock no longer than 15 minutes", func(t *testing.T, record string, clock *testkit.Clock) {
+			admin := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record})
+			for range 5 {
+				_ = admin.Check("a patient's guess")
+			}
+			clock.Advance(-5 * time.Minute)
+			if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record}).Check("the right secret"); code(err) != "too_many_tries" {
+				t.Fatalf("a clock set back 5 minutes: %v, want too_many_tries", err)
+			}
+			clock.Advance(-time.Hour)
+			if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{Clock: clock.Now, Record: record}).Check("the right secret"); err != nil {
+				t.Fatalf("a clock set back an hour: %v", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, filepath.Join(t.TempDir(), kiosk.TriesFile), testkit.NewClock(start))
+		})
 	}
 }
 

@@ -129,7 +129,7 @@ func TestKioskSecretPrintsTheSettingsLineAndNeverTheSecret(t *testing.T) {
 		t.Fatalf("printed %q (and %q)", out.String(), msg.String())
 	}
 	hash := strings.TrimSuffix(strings.TrimPrefix(line, `"adminSecret": "`), `"`)
-	if err := kiosk.NewAdmin(hash, nil).Check("the surgery's secret"); err != nil {
+	if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{}).Check("the surgery's secret"); err != nil {
 		t.Fatalf("the printed hash does not match the secret: %v", err)
 	}
 	if err := (Program{}).Run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("short\n"), &out, &msg); err == nil ||
