@@ -103,6 +103,11 @@ func Load(path string, mustExist bool) (Settings, error) {
 		if s.IdleTimeout, err = time.ParseDuration(f.IdleTimeout); err != nil {
 			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time such as \"5m\"", path, f.IdleTimeout)
 		}
+		// Settings.IdleTimeout 0 means "not set" (the kiosk's 5 minutes): a "0s" written in
+		// the file, perhaps meant as "never", must not quietly become that, nor never.
+		if s.IdleTimeout <= 0 {
+			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time a session can be left for: give one such as \"5m\", or leave idleTimeout out for the default", path, f.IdleTimeout)
+		}
 	}
 	if s.AdminSecret != "" {
 		if err := checkSecretHash(s.AdminSecret); err != nil {
