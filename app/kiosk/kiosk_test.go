@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -95,6 +96,60 @@ func TestLoadSettings(t *testing.T) {
 			}
 			if err != nil || got != tt.want {
 				t.Fatalf("Load = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// Whoever can change the settings file decides whether the computer is a kiosk and whose
+// secret closes it: a file (or a folder without the sticky bit) that other accounts can
+// write to is refused. Modes are set with Chmod, as the umask would take bits off WriteFile's.
+func TestASettingsFileOtherAccountsCanChangeIsRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows keeps who may write a file in its ACL, not in mode bits")
+	}
+	hash, err := kiosk.HashSecret("a long enough secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		file    os.FileMode
+		folder  os.FileMode
+		wantErr string
+	}{
+		{"a file only its owner can change, in a folder only its owner can change", 0o600, 0o700, ""},
+		{"a file every account can read but only its owner change", 0o644, 0o755, ""},
+		{"a file its group can change is refused", 0o664, 0o755, "can be changed by other accounts on this computer (its mode is 0664)"},
+		{"a file every account can change is refused", 0o666, 0o755, "can be changed by other accounts on this computer (its mode is 0666)"},
+		{"a folder every account can change is refused", 0o644, 0o777, "is in a folder every account on this computer can change"},
+		{"a folder every account can add to but with the sticky bit, as /tmp, is fine", 0o644, 0o777 | os.ModeSticky, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "nhs-passkeys")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "settings.json")
+			if err := os.WriteFile(path, []byte(`{"kiosk": true, "adminSecret": "`+hash+`"}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.file); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tt.folder); err != nil {
+				t.Fatal(err)
+			}
+			got, err := kiosk.Load(path, true)
+			if tt.wantErr == "" {
+				if err != nil || !got.Kiosk {
+					t.Fatalf("Load = %+v, %v; want the kiosk's settings", got, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("err = %v, want one naming the file and containing %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -83,6 +83,9 @@ func Load(path string, mustExist bool) (Settings, error) {
 	if err != nil {
 		return Settings{}, fmt.Errorf("settings file %s: %w", path, err)
 	}
+	if err := onlyItsOwnerCanChange(path); err != nil {
+		return Settings{}, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var f settingsFile
@@ -143,6 +146,38 @@ func checkSecretHash(hash string) error {
 	if p.Memory < least.Memory || p.Time < least.Time {
 		return fmt.Errorf("adminSecret is hashed with weaker settings (m=%d, t=%d) than `nhs-passkeys kiosk-secret` uses (at least m=%d, t=%d): %s",
 			p.Memory, p.Time, least.Memory, least.Time, again)
+	}
+	return nil
+}
+
+// onlyItsOwnerCanChange refuses a settings file that other accounts on the computer could
+// change: the file decides whether the computer is a kiosk, whose secret closes it and which
+// relying party it trusts, so an account that could rewrite it (or swap it, through a folder
+// anyone may write to) could turn kiosk mode off or name a server of its own. The file's
+// own owner is trusted: the administrator at the default place, a tester with --settings.
+// Windows keeps who may write a file in its ACL, not in these bits (os.Stat reports 0666 for
+// any file that is not read-only), so there the folder's ACL under %ProgramData% is the
+// administrator's to set (README, "Kiosk mode on Windows").
+func onlyItsOwnerCanChange(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	file, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("settings file %s: %w", path, err)
+	}
+	if mode := file.Mode().Perm(); mode&0o022 != 0 {
+		return fmt.Errorf("settings file %s can be changed by other accounts on this computer (its mode is %04o): make it writable by its owner only, for example with chmod go-w %s", path, mode, path)
+	}
+	dir := filepath.Dir(path)
+	folder, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("settings file %s: %w", path, err)
+	}
+	// A folder anyone may write to lets them put a file of their own in its place, unless
+	// it has the sticky bit (as /tmp has), which keeps each file to its owner.
+	if mode := folder.Mode(); mode.Perm()&0o002 != 0 && mode&fs.ModeSticky == 0 {
+		return fmt.Errorf("settings file %s is in a folder every account on this computer can change (%s, mode %04o), so it could be swapped for another: keep it in a folder only administrators can change, such as %s", path, dir, mode.Perm(), filepath.Dir(DefaultPath(os.Getenv)))
 	}
 	return nil
 }
