@@ -121,8 +121,7 @@ export class SessionTimeout {
 
   private warn(): void {
     if (this.dialog) return;
-    const active = this.doc.activeElement;
-    this.returnFocus = active instanceof HTMLElement && active !== this.doc.body ? active : null;
+    this.returnFocus = focusBefore(this.doc);
     const dialog = this.doc.createElement("dialog");
     dialog.className = "app-timeout-dialog";
     dialog.setAttribute("aria-labelledby", "timeout-heading");
@@ -203,12 +202,7 @@ ${buttonGroup(
     clearInterval(this.tick);
     if (dialog.open && typeof dialog.close === "function") dialog.close();
     dialog.remove();
-    // Focus goes back where it was; if it was nowhere (or that is gone), to the page's h1, as
-    // after a page change, rather than to <body> with the dialog (a screen reader would start
-    // again from the top).
-    const back = this.returnFocus?.isConnected ? this.returnFocus : this.doc.querySelector<HTMLElement>("main h1");
-    if (back && back !== this.returnFocus) back.setAttribute("tabindex", "-1");
-    back?.focus();
+    focusBack(this.doc, this.returnFocus);
     this.returnFocus = null;
   }
 
@@ -263,6 +257,23 @@ ${buttonGroup(
     this.close();
     await this.options.timedOut({ idleSeconds: this.idleSeconds, absolute });
   }
+}
+
+/** Where focus was before a warning opened: what it goes back to when it closes (focusBack). */
+export function focusBefore(doc: Document): HTMLElement | null {
+  const active = doc.activeElement;
+  return active instanceof HTMLElement && active !== doc.body ? active : null;
+}
+
+/**
+ * After a warning closes, focus goes back where it was; if it was nowhere (or that is gone),
+ * to the page's h1, as after a page change, rather than to <body> with the dialog (a screen
+ * reader would start again from the top).
+ */
+export function focusBack(doc: Document, before: HTMLElement | null): void {
+  const back = before?.isConnected ? before : doc.querySelector<HTMLElement>("main h1");
+  if (back && back !== before) back.setAttribute("tabindex", "-1");
+  back?.focus();
 }
 
 /** The whole minute the countdown will next reach, or its last 20 seconds: when to say the time. */

@@ -107,10 +107,12 @@ describe("a kiosk visit nobody has logged in to", () => {
   it("keeps the page as it is with I'm still here, or with Escape, then warns again after another quiet spell", async () => {
     const page = kioskPage("/login");
     page.type("pat@example.com");
+    document.getElementById("email")?.focus();
     await vi.advanceTimersByTimeAsync(180_000);
     dialog()?.querySelector("button")?.click();
     expect(dialog()).toBeNull();
     expect((document.getElementById("email") as HTMLInputElement).value).toBe("pat@example.com");
+    expect(document.activeElement?.id).toBe("email");
     await vi.advanceTimersByTimeAsync(179_000);
     expect(dialog()).toBeNull();
     await vi.advanceTimersByTimeAsync(1_000);

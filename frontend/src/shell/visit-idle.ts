@@ -18,7 +18,7 @@
 
 import { button, buttonGroup } from "../ui/components";
 import { html } from "../ui/html";
-import { duration, elapsedMs, warningSeconds } from "./session-timeout";
+import { duration, elapsedMs, focusBack, focusBefore, warningSeconds } from "./session-timeout";
 
 /** What counts as someone being there. Listened to on the document, before the page sees it. */
 export const ACTIVITY_EVENTS = ["keydown", "pointerdown", "input", "wheel", "touchstart"] as const;
@@ -92,8 +92,7 @@ export class VisitIdle {
       this.arm();
       return;
     }
-    const active = this.doc.activeElement;
-    this.returnFocus = active instanceof HTMLElement && active !== this.doc.body ? active : null;
+    this.returnFocus = focusBefore(this.doc);
     const dialog = this.doc.createElement("dialog");
     dialog.className = "app-timeout-dialog";
     dialog.setAttribute("aria-labelledby", "visit-idle-heading");
@@ -143,9 +142,7 @@ ${buttonGroup(button({ text: "I'm still here", type: "button", preventDoubleClic
     clearTimeout(this.endTimer);
     if (dialog.open && typeof dialog.close === "function") dialog.close();
     dialog.remove();
-    const back = this.returnFocus?.isConnected ? this.returnFocus : this.doc.querySelector<HTMLElement>("main h1");
-    if (back && back !== this.returnFocus) back.setAttribute("tabindex", "-1");
-    back?.focus();
+    focusBack(this.doc, this.returnFocus);
     this.returnFocus = null;
   }
 
