@@ -280,8 +280,20 @@ func (s *Server) config(w http.ResponseWriter, _ *http.Request) error {
 		// Kiosk: the page keeps nothing of a patient and offers only portable authenticators.
 		Kiosk  bool   `json:"kiosk"`
 		System string `json:"system,omitempty"`
-	}{s.mode, s.rpID, s.kiosk, s.system})
+		// IdleTimeout (kiosk mode only), in seconds: the page also ends a visit nobody has
+		// logged in to after this long with nothing done (frontend/src/shell/kiosk.ts).
+		IdleTimeout int64 `json:"idleTimeout,omitempty"`
+	}{s.mode, s.rpID, s.kiosk, s.system, kioskIdleSeconds(s.kiosk, s.sessions.IdleTimeout())})
 	return nil
+}
+
+// kioskIdleSeconds is GET /api/config's idleTimeout: the idle timeout in whole seconds in
+// kiosk mode, else 0 (left out).
+func kioskIdleSeconds(kiosk bool, idle time.Duration) int64 {
+	if !kiosk {
+		return 0
+	}
+	return int64(idle / time.Second)
 }
 
 // securityHeaders are on every answer of the backend; the API's are never cached.

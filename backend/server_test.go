@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -286,6 +287,31 @@ func TestRouting(t *testing.T) {
 		s.Client().Get("/api/config").Decode(t, &cfg)
 		if cfg["kiosk"] != true {
 			t.Errorf("config = %v", cfg)
+		}
+	})
+
+	// The kiosk's page ends a visit nobody has logged in to after the idle timeout too
+	// (frontend/src/shell/kiosk.ts): it learns how long that is here, and only in kiosk mode.
+	t.Run("kiosk mode reports its idle timeout in seconds, and only kiosk mode", func(t *testing.T) {
+		for _, tt := range []struct {
+			name  string
+			kiosk bool
+			idle  time.Duration
+			want  any
+		}{
+			{"a kiosk with a 90-second idle timeout", true, 90 * time.Second, float64(90)},
+			{"a kiosk with the default idle timeout", true, 0, float64(session.DefaultIdleTimeout / time.Second)},
+			{"not a kiosk", false, 90 * time.Second, nil},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				s := testserver.New(t, testserver.WithConfig(func(c *backend.Config) { c.Ceremonies, c.Kiosk = "device", tt.kiosk }),
+					testserver.WithOptions(backend.WithSessionTimeouts(tt.idle, 0)))
+				var cfg map[string]any
+				s.Client().Get("/api/config").Decode(t, &cfg)
+				if got, ok := cfg["idleTimeout"]; got != tt.want || ok != (tt.want != nil) {
+					t.Errorf("idleTimeout = %v (present %v), want %v; config = %v", got, ok, tt.want, cfg)
+				}
+			})
 		}
 	})
 

@@ -9,6 +9,7 @@ package e2e
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,41 @@ func TestJourneyKioskTesterTakesTheKeyOutFromTheTestTools(t *testing.T) {
 	}
 	if key.Plugged() {
 		t.Fatal("the virtual key should still be out")
+	}
+}
+
+// A patient types their email on Log in and walks away without logging in: there is no
+// session to time out, yet nothing of theirs may wait there for the next person. After the
+// kiosk's idle timeout (with its warning) the page goes back to the start, the email gone.
+func TestJourneyKioskAVisitNobodyLoggedInToEndsAfterTheIdleTimeout(t *testing.T) {
+	srv := harness.StartKiosk(t, harness.NewVirtualKey(t, virtualkey.Succeed()), 40*time.Second)
+	ctx := harness.NewWebview(t)
+	const email = "walked.away@example.com"
+
+	harness.Must(t, ctx, chromedp.Navigate(srv.Origin+"/"))
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	entries := harness.HistoryLength(t, ctx)
+	harness.Click(t, ctx, "Log in")
+	harness.Page(t, ctx, "Log in")
+	harness.FillIn(t, ctx, "Email address", email)
+	harness.MarkPage(t, ctx)
+	harness.WaitLong(t, ctx, `(() => { const d = document.querySelector("dialog.app-timeout-dialog"); return !!d && d.open && d.textContent.includes("Are you still there?") })()`,
+		"a warning should open before the visit nobody logged in to ends", 35*time.Second)
+	// The page behind a modal dialog is out of the accessibility tree, so read it directly.
+	if typed := harness.Get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main input")].map(i => i.value)`)); harness.Address(t, ctx) != "/login" || !slices.Contains(typed, email) {
+		t.Fatalf("the warning should leave the page as it is until its time is up (at %s, fields %q)", harness.Address(t, ctx), typed)
+	}
+	harness.Reloaded(t, ctx, "the end of a visit nobody logged in to should load the start page again")
+	harness.Page(t, ctx, "Manage passkeys for your NHS login")
+	if a := harness.Address(t, ctx); a != "/" {
+		t.Errorf("after the visit ended the address should be /, is %q", a)
+	}
+	if n := harness.HistoryLength(t, ctx); n != entries {
+		t.Errorf("history grew from %d to %d entries: Back must not lead to the last patient's page", entries, n)
+	}
+	harness.Click(t, ctx, "Log in")
+	harness.Page(t, ctx, "Log in")
+	if v := harness.FieldValue(t, ctx, "Email address"); v != "" {
+		t.Errorf("the next patient sees the last one's email: the field holds %q", v)
 	}
 }

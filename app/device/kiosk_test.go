@@ -32,7 +32,7 @@ func kioskDevices(t *testing.T, quit func()) *device.Kiosk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &device.Kiosk{Admin: kiosk.NewAdmin(hash, nil), Quit: quit}
+	return &device.Kiosk{Admin: kiosk.NewAdmin(hash, kiosk.AdminOptions{}), Quit: quit}
 }
 
 func TestKioskModeNeedsTheAdministratorSecret(t *testing.T) {

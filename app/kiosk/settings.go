@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/internal/adminfile"
 )
 
@@ -96,6 +98,12 @@ func Load(path string, mustExist bool) (Settings, error) {
 	if err := dec.Decode(&f); err != nil {
 		return Settings{}, fmt.Errorf("settings file %s is not valid: %w (it should look like {\"kiosk\": true, \"idleTimeout\": \"5m\", \"adminSecret\": \"...\"})", path, err)
 	}
+	// One object and nothing after it: Decode stops at the end of the first value, so a
+	// second object (an edit pasted below the old one, `{"kiosk": false}{"kiosk": true}`)
+	// would otherwise be ignored without a word, and the kiosk start in the wrong mode.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Settings{}, fmt.Errorf("settings file %s is not valid: it has something after its closing } (it should hold one {...} and nothing else)", path)
+	}
 	s := Settings{Kiosk: f.Kiosk, AdminSecret: f.AdminSecret, RelyingParty: f.RelyingParty, RelyingPartyCA: f.RelyingPartyCA}
 	if s.RelyingPartyCA != "" && !filepath.IsAbs(s.RelyingPartyCA) {
 		s.RelyingPartyCA = filepath.Join(filepath.Dir(path), s.RelyingPartyCA)
@@ -104,9 +112,46 @@ func Load(path string, mustExist bool) (Settings, error) {
 		if s.IdleTimeout, err = time.ParseDuration(f.IdleTimeout); err != nil {
 			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time such as \"5m\"", path, f.IdleTimeout)
 		}
+		// Settings.IdleTimeout 0 means "not set" (the kiosk's 5 minutes): a "0s" written in
+		// the file, perhaps meant as "never", must not quietly become that, nor never.
+		if s.IdleTimeout <= 0 {
+			return Settings{}, fmt.Errorf("settings file %s: idleTimeout %q is not a length of time a session can be left for: give one such as \"5m\", or leave idleTimeout out for the default", path, f.IdleTimeout)
+		}
 	}
-	if s.AdminSecret != "" && !strings.HasPrefix(s.AdminSecret, "$argon2id$") {
-		return Settings{}, fmt.Errorf("settings file %s: adminSecret must be the hash that `nhs-passkeys kiosk-secret` prints, not the secret itself", path)
+	if s.AdminSecret != "" {
+		if err := checkSecretHash(s.AdminSecret); err != nil {
+			return Settings{}, fmt.Errorf("settings file %s: %w", path, err)
+		}
 	}
 	return s, nil
+}
+
+// checkSecretHash refuses an adminSecret the kiosk could not rely on, before the kiosk starts:
+//   - the secret itself, or anything else that is not an argon2id PHC string;
+//   - a damaged hash (cut short when copied, a character lost): Admin.Check could never match
+//     it, so once the kiosk had started nobody, staff included, could close it;
+//   - a hash with weaker settings than `nhs-passkeys kiosk-secret` makes (account's
+//     DefaultHashParams: OWASP's argon2id minimum, RFC 9106 §4): the settings file is often
+//     readable by every account on the computer, and each guess against a weak hash costs
+//     an attacker little. Stronger settings are fine.
+func checkSecretHash(hash string) error {
+	const again = "run `nhs-passkeys kiosk-secret` and put the line it prints in the settings file"
+	if !strings.HasPrefix(hash, "$argon2id$") {
+		return errors.New("adminSecret must be the hash that `nhs-passkeys kiosk-secret` prints, not the secret itself")
+	}
+	p, err := account.ParseHash(hash)
+	if err != nil {
+		return fmt.Errorf("adminSecret is not a whole hash from `nhs-passkeys kiosk-secret`, so no secret could ever close the kiosk (%w): was part of it lost when it was copied? %s", err, again)
+	}
+	least := account.DefaultHashParams()
+	if p.SaltLen < least.SaltLen || p.KeyLen < least.KeyLen {
+		// The likeliest cause is a line cut short, which also leaves a hash no secret matches.
+		return fmt.Errorf("adminSecret is shorter than the hash `nhs-passkeys kiosk-secret` makes (a %d-byte salt and a %d-byte hash, not at least %d and %d): was part of it lost when it was copied? %s",
+			p.SaltLen, p.KeyLen, least.SaltLen, least.KeyLen, again)
+	}
+	if p.Memory < least.Memory || p.Time < least.Time {
+		return fmt.Errorf("adminSecret is hashed with weaker settings (m=%d, t=%d) than `nhs-passkeys kiosk-secret` uses (at least m=%d, t=%d): %s",
+			p.Memory, p.Time, least.Memory, least.Time, again)
+	}
+	return nil
 }

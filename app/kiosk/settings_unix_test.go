@@ -20,21 +20,32 @@ func TestASettingsFileOthersCouldChangeIsRefused(t *testing.T) {
 	tests := []struct {
 		name    string
 		mode    os.FileMode
+		folder  os.FileMode
 		owner   int // -1: the test's own user
 		refused string
 	}{
-		{"a settings file only its owner can write is read", 0o644, -1, ""},
-		{"a settings file everyone can write is refused", 0o666, -1, "other users"},
-		{"a settings file its group can write is refused", 0o664, -1, "other users"},
-		{"a settings file owned by another user is refused", 0o644, 65534, "another user"},
+		{"a settings file only its owner can write is read", 0o644, 0o755, -1, ""},
+		{"a settings file only its owner can see is read", 0o600, 0o700, -1, ""},
+		{"a settings file everyone can write is refused", 0o666, 0o755, -1, "other users"},
+		{"a settings file its group can write is refused", 0o664, 0o755, -1, "other users"},
+		{"a settings file owned by another user is refused", 0o644, 0o755, 65534, "another user"},
+		{"a settings file in a folder everyone can write to is refused", 0o644, 0o777, -1, "could be swapped"},
+		{"a settings file in a folder everyone can add to with the sticky bit, as /tmp, is read", 0o644, 0o777 | os.ModeSticky, -1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "settings.json")
+			dir := filepath.Join(t.TempDir(), "nhs-passkeys")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "settings.json")
 			if err := os.WriteFile(path, []byte(`{"kiosk": true, "relyingParty": "https://passkeys.example.org"}`), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.Chmod(path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tt.folder); err != nil {
 				t.Fatal(err)
 			}
 			if tt.owner >= 0 {

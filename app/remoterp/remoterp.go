@@ -239,7 +239,19 @@ func config(cfg Config, rpID string, rs *httpapi.Responder, w http.ResponseWrite
 		RPID       string `json:"rpId"`
 		Kiosk      bool   `json:"kiosk"`
 		System     string `json:"system,omitempty"`
-	}{"device", rpID, cfg.Kiosk, cfg.System})
+		// IdleTimeout: backend's GET /api/config has the same field; the kiosk's idle
+		// timeout is the shell's own here (Config.IdleTimeout).
+		IdleTimeout int64 `json:"idleTimeout,omitempty"`
+	}{"device", rpID, cfg.Kiosk, cfg.System, kioskIdleSeconds(cfg)})
+}
+
+// kioskIdleSeconds is GET /api/config's idleTimeout: the shell's idle timeout in whole
+// seconds in kiosk mode, else 0 (left out).
+func kioskIdleSeconds(cfg Config) int64 {
+	if !cfg.Kiosk {
+		return 0
+	}
+	return int64(cfg.IdleTimeout / time.Second)
 }
 
 // fromTheAPI says whether res is the relying party's API answering. Every answer of the

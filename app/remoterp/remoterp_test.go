@@ -618,3 +618,28 @@ func TestAProxysOwnPageWithNoServerBehindItCountsAsUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// A fleet's kiosk page learns the kiosk's own idle timeout from the config the shell answers
+// (it ends a visit nobody has logged in to after that long too); an app that is not a kiosk
+// says nothing of it.
+func TestTheConfigGivesAKiosksIdleTimeout(t *testing.T) {
+	rp := startRemote(t)
+	for _, tt := range []struct {
+		name string
+		cfg  remoterp.Config
+		want string
+	}{
+		{"a kiosk", remoterp.Config{Kiosk: true, IdleTimeout: 5 * time.Minute, System: "linux"},
+			`{"ceremonies":"device","rpId":"localhost","kiosk":true,"system":"linux","idleTimeout":300}`},
+		{"a staff desktop", remoterp.Config{IdleTimeout: 5 * time.Minute, System: "linux"},
+			`{"ceremonies":"device","rpId":"localhost","kiosk":false,"system":"linux"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Address, tt.cfg.CAFile = rp.origin, rp.ca.File
+			got := newApp(t, tt.cfg).do(t, http.MethodGet, "/api/config", "")
+			if got.status != http.StatusOK || strings.TrimSpace(got.body) != tt.want {
+				t.Fatalf("GET /api/config = %d %s, want %s", got.status, got.body, tt.want)
+			}
+		})
+	}
+}

@@ -90,6 +90,14 @@ func VerifyPassword(password, encoded string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
+// ParseHash returns the settings recorded in encoded, a PHC string VerifyPassword can check,
+// or why it cannot check it (not argon2id, damaged, or settings out of range): for a hash
+// that comes from a file, read before anyone needs it to match.
+func ParseHash(encoded string) (HashParams, error) {
+	p, _, _, err := parsePHC(encoded)
+	return p, err
+}
+
 func parsePHC(encoded string) (HashParams, []byte, []byte, error) {
 	var p HashParams
 	bad := errors.New("password hash is not an argon2id PHC string")

@@ -424,6 +424,9 @@ func (s *Service) End(ctx context.Context, token string) error {
 	})
 }
 
+// IdleTimeout is how long a session may go unused (Options.IdleTimeout, or the default).
+func (s *Service) IdleTimeout() time.Duration { return s.idle }
+
 // CookieName is the name of the session cookie for this origin.
 func (s *Service) CookieName() string {
 	if s.secure {

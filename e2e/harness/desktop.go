@@ -102,7 +102,7 @@ func StartDesktopWith(t *testing.T, key *virtualkey.Key, opts DesktopOptions) *D
 			t.Fatal(err)
 		}
 		var quitOnce sync.Once
-		cfg.Kiosk = &device.Kiosk{Admin: kiosk.NewAdmin(hash, nil), Quit: func() { quitOnce.Do(func() { close(d.Quit) }) }}
+		cfg.Kiosk = &device.Kiosk{Admin: kiosk.NewAdmin(hash, kiosk.AdminOptions{}), Quit: func() { quitOnce.Do(func() { close(d.Quit) }) }}
 	}
 	devices, err := device.New(cfg)
 	if err != nil {

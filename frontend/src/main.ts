@@ -30,7 +30,13 @@ initComponents(root);
 
 // The warning before an idle session ends hears the session's timing from every API answer.
 let timeout: SessionTimeout | null = null;
-const api = createApi(undefined, (timing) => timeout?.update(timing));
+// Whether someone is logged in, as the latest answer that said so has it (kiosk mode's
+// VisitIdle leaves a logged-in visit to the session's own timeout).
+let signedIn = false;
+const api = createApi(undefined, (timing) => {
+  signedIn = timing !== null;
+  timeout?.update(timing);
+});
 const app = createApp(api);
 
 // Kiosk mode (a shared computer) changes how the app keeps history and ends visits. Without
@@ -41,11 +47,25 @@ const router = appRouter(app, layout, kiosk);
 timeout = new SessionTimeout({ api, ...sessionEnds(app, (path, options) => router.navigate(path, options), kiosk) });
 void router.start();
 
-void kiosk.then((yes) => {
+void kiosk.then(async (yes) => {
   if (!yes) return;
   // The shell ends the session when the security key used in it is taken out.
   new KioskWatch({ api: createKioskApi(), keyRemoved: () => app.leave({ kind: "key-removed" }) }).start();
   offerKioskExit(document);
+  // A visit nobody has logged in to ends after the idle timeout too (shell/visit-idle.ts).
+  const idleSeconds = (await app.config()).idleTimeout;
+  if (typeof idleSeconds !== "number" || idleSeconds <= 0) return;
+  const { VisitIdle } = await import("./shell/visit-idle");
+  new VisitIdle({
+    idleSeconds,
+    signedIn: () => signedIn,
+    end: async () => {
+      // The shell ends whatever the visit started (a ceremony, a phone's QR code) when it
+      // sees a logout go by, signed in or not; then nothing of the page stays in memory.
+      await api.logout().catch(() => undefined);
+      window.location.replace("/");
+    },
+  }).start();
 });
 // "Test tools" in the footer, only when the app runs with its virtual security key: asked of
 // the desktop app's device endpoints, so never in `serve`, which has none.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // UnsafeError is a file that Read refused without reading it. Problem says what is wrong and
@@ -27,11 +28,12 @@ var ErrTooLarge = errors.New("is larger than any such file")
 
 // Read returns the contents of the file at path, at most limit bytes. It refuses (an
 // *UnsafeError) a file that someone other than its owner can write, whose owner is neither
-// root nor the user the app runs as (on Linux and macOS), or that is not a regular file (a
-// pipe or a device, which could keep the app waiting). The checks are made on the file that
-// was opened, not on its name, so the name cannot be pointed elsewhere between the check and
-// the read. A file that cannot be opened gives the *fs.PathError (errors.Is(err,
-// fs.ErrNotExist) works); one over limit, ErrTooLarge.
+// root nor the user the app runs as, or that sits in a folder anyone may write to without
+// the sticky bit (on Linux and macOS), or that is not a regular file (a pipe or a device,
+// which could keep the app waiting). The checks are made on the file that was opened, not
+// on its name, so the name cannot be pointed elsewhere between the check and the read. A
+// file that cannot be opened gives the *fs.PathError (errors.Is(err, fs.ErrNotExist)
+// works); one over limit, ErrTooLarge.
 func Read(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path) //nolint:gosec // G304: the administrator's file, named by the settings or the command line; never input from the page
 	if err != nil {
@@ -46,6 +48,13 @@ func Read(path string, limit int64) ([]byte, error) {
 		return nil, &UnsafeError{Problem: "is not a file"}
 	}
 	if p := problem(info); p != "" {
+		return nil, &UnsafeError{Problem: p}
+	}
+	folder, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if p := folderProblem(folder); p != "" {
 		return nil, &UnsafeError{Problem: p}
 	}
 	raw, err := io.ReadAll(io.LimitReader(f, limit+1))

@@ -8,3 +8,6 @@ import "io/fs"
 // the file's access control list, which the administrator's folder (%ProgramData%) already
 // limits; it is not read here.
 func problem(fs.FileInfo) string { return "" }
+
+// folderProblem is the Unix check of who may change the file's folder (mode_unix.go).
+func folderProblem(fs.FileInfo) string { return "" }

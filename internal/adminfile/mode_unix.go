@@ -20,3 +20,13 @@ func problem(info fs.FileInfo) string {
 	}
 	return ""
 }
+
+// folderProblem says why a file in the folder described by info must not be believed, or "":
+// a folder anyone may write to lets them put a file of their own in the file's place, unless
+// it has the sticky bit (as /tmp has), which keeps each file to its owner.
+func folderProblem(info fs.FileInfo) string {
+	if mode := info.Mode(); mode.Perm()&0o002 != 0 && mode&fs.ModeSticky == 0 {
+		return "is in a folder every user of this computer can change, so it could be swapped for another: keep it in a folder only administrators can change"
+	}
+	return ""
+}

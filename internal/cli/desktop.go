@@ -71,7 +71,10 @@ func runDesktop(ctx context.Context, app desktopApp) error {
 	var kioskDevices *device.Kiosk
 	if app.kiosk {
 		kioskDevices = &device.Kiosk{
-			Admin: kiosk.NewAdmin(app.settings.adminSecret, nil),
+			// The wrong tries are kept in the data folder, so the limit outlives each visit's
+			// process on Windows and a restart anywhere. A fleet's kiosk on Linux has no data
+			// folder: there the record cannot be written and the tries are counted in memory.
+			Admin: kiosk.NewAdmin(app.settings.adminSecret, kiosk.AdminOptions{Record: filepath.Join(app.dataDir, kiosk.TriesFile), Logger: app.logger}),
 			Quit:  func() { time.AfterFunc(time.Second, closeWindow) },
 		}
 		app.logger.Info("kiosk mode", "settings", app.settings.path, "idleTimeout", app.idleTimeout)

@@ -56,6 +56,13 @@ func kioskSettings(opts *options, adminPath string) (kioskConfig, error) {
 			return kioskConfig{}, err
 		}
 	}
+	if adminSettings.Kiosk && opts.virtualKeyFile != "" {
+		// The virtual key keeps its passkeys in a file on this computer: on a kiosk that is
+		// "this device", which a patient's passkey must never be saved on (issue #7, 3). A
+		// tester who walks kiosk journeys starts the app with --kiosk and --virtual-key on a
+		// computer of their own (README, "The test tools").
+		return kioskConfig{}, fmt.Errorf("this computer is set up as a kiosk in %s, so --virtual-key cannot be used: the virtual security key keeps passkeys in a file on this computer, and a kiosk saves them only on something the patient takes away", adminPath)
+	}
 	opts.kiosk = opts.kiosk || settings.Kiosk
 	if err := relyingPartySettings(opts, adminSettings.Kiosk, adminPath, settings, settingsPath); err != nil {
 		return kioskConfig{}, err

@@ -129,7 +129,7 @@ func TestKioskSecretPrintsTheSettingsLineAndNeverTheSecret(t *testing.T) {
 		t.Fatalf("printed %q (and %q)", out.String(), msg.String())
 	}
 	hash := strings.TrimSuffix(strings.TrimPrefix(line, `"adminSecret": "`), `"`)
-	if err := kiosk.NewAdmin(hash, nil).Check("the surgery's secret"); err != nil {
+	if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{}).Check("the surgery's secret"); err != nil {
 		t.Fatalf("the printed hash does not match the secret: %v", err)
 	}
 	if err := (Program{}).Run(t.Context(), []string{"nhs-passkeys", "kiosk-secret"}, noEnv, strings.NewReader("short\n"), &out, &msg); err == nil ||
@@ -180,7 +180,7 @@ func TestKioskModeIsRefusedWithoutWhatItNeeds(t *testing.T) {
 }
 
 // When the administrator's own file makes the computer a kiosk, the command line cannot
-// undo it: no other settings file, no longer idle timeout.
+// undo it: no other settings file, no longer idle timeout, no virtual key.
 func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 	dir := t.TempDir()
 	hash, err := kiosk.HashSecret("the surgery's secret")
@@ -204,6 +204,9 @@ func TestTheAdministratorsKioskSettingsWin(t *testing.T) {
 	}{
 		{"another settings file", []string{"--settings", other}, "this computer is set up as a kiosk in " + admin + ", so --settings cannot be used"},
 		{"a longer idle timeout", []string{"--idle-timeout", "8h"}, onThisSystem(t, "so its idle timeout is set there, not with --idle-timeout")},
+		// A virtual key's passkeys live in a file on the shared computer: "this device".
+		{"the virtual security key", []string{"--virtual-key", filepath.Join(dir, "virtual-key.json")}, "this computer is set up as a kiosk in " + admin + ", so --virtual-key cannot be used"},
+		{"the virtual security key with --kiosk as well", []string{"--kiosk", "--virtual-key", filepath.Join(dir, "virtual-key.json")}, "so --virtual-key cannot be used"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -171,7 +171,7 @@ func TestKioskSecretAtATerminalIsNotShownAndIsAskedForTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			hash := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(out.String()), `"adminSecret": "`), `"`)
-			if err := kiosk.NewAdmin(hash, nil).Check(secret); err != nil {
+			if err := kiosk.NewAdmin(hash, kiosk.AdminOptions{}).Check(secret); err != nil {
 				t.Fatalf("printed %q, which does not match the secret: %v", out.String(), err)
 			}
 		})

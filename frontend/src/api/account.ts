@@ -46,6 +46,11 @@ export interface ServiceConfig {
    * security keys); elsewhere, security keys through the app's own steps.
    */
   system?: string;
+  /**
+   * Kiosk mode only: the idle timeout, in seconds. A visit nobody has logged in to ends after
+   * this long with nothing done too (shell/visit-idle.ts).
+   */
+  idleTimeout?: number;
 }
 
 export interface AccountApi {

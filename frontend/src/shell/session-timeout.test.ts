@@ -82,7 +82,8 @@ const buttonNamed = (name: string) =>
 
 describe("the warning before an idle session ends", () => {
   beforeEach(() => {
-    vi.useFakeTimers();
+    // performance.now() too: the countdown reads the monotonic clock, not the wall clock.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] });
     document.documentElement.lang = "en";
     document.title = "Login and security settings – NHS login passkeys";
     document.body.innerHTML = `<main><h1>Login and security settings</h1><a href="/x" id="here">A link</a></main>`;
@@ -119,6 +120,24 @@ describe("the warning before an idle session ends", () => {
     await vi.advanceTimersByTimeAsync(41_000);
     expect(dialog()?.querySelector("[data-countdown]")?.textContent).toBe("19 seconds");
     expect(live()).toBe("For your security, we will log you out in 20 seconds.");
+  });
+
+  // A kiosk that starts with a wrong clock has it put right by NTP some minutes later, and
+  // anyone may change a computer's time: the countdown and what screen readers hear follow
+  // the time that passes, not the wall clock.
+  it("counts down the same when the computer's clock jumps forward or back", async () => {
+    const s = server(1800);
+    s.request();
+    await vi.advanceTimersByTimeAsync(28 * 60_000 + 5000);
+    expect(dialog()?.querySelector("[data-countdown]")?.textContent).toBe("1 minute 55 seconds");
+    vi.setSystemTime(Date.now() + 3_600_000);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(dialog()?.querySelector("[data-countdown]")?.textContent).toBe("1 minute 54 seconds");
+    expect(live()).toBe("");
+    vi.setSystemTime(Date.now() - 7_200_000);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(dialog()?.querySelector("[data-countdown]")?.textContent).toBe("1 minute 53 seconds");
+    expect(live()).toBe("");
   });
 
   it("Stay logged in asks the server, closes the warning and gives focus back", async () => {

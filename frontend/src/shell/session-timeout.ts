@@ -26,6 +26,16 @@ export const MIN_WARNING_SECONDS = 20;
 /** The server's absolute timeout (backend/session: DefaultAbsoluteTimeout), in words. */
 export const ABSOLUTE_LIMIT = "12 hours";
 
+/**
+ * Milliseconds on the page's monotonic clock (HTML "current high resolution time"): the
+ * countdowns measure time that has passed with it, never with the wall clock (Date.now()),
+ * which jumps when the computer's time is set or put right by NTP, as a kiosk's often is
+ * some minutes after it starts. The timers (setTimeout) already run on time that passes.
+ */
+export function elapsedMs(): number {
+  return performance.now();
+}
+
 /** How long the warning gives for an idle timeout of `idleSeconds`: half of it, 20 s to 2 minutes. */
 export function warningSeconds(idleSeconds: number): number {
   return Math.min(WARNING_SECONDS, Math.max(MIN_WARNING_SECONDS, Math.floor(idleSeconds / 2)));
@@ -51,7 +61,7 @@ export interface SessionTimeoutOptions {
 
 export class SessionTimeout {
   private readonly doc: Document;
-  private deadline = 0; // Date.now() milliseconds when the session ends
+  private deadline = 0; // elapsedMs() when the session ends
   private extendable = true;
   /** The idle timeout: the whole of it comes with every answer that counted as activity. */
   private idleSeconds = 0;
@@ -80,7 +90,7 @@ export class SessionTimeout {
     // A peek (Session-Peek) says what is left of the idle timeout, never more than all of it.
     this.idleSeconds = Math.max(this.idleSeconds, timing.idleEndsIn);
     const before = this.secondsLeft();
-    this.deadline = Date.now() + left * 1000;
+    this.deadline = elapsedMs() + left * 1000;
     const warnFor = warningSeconds(this.idleSeconds);
     if (this.dialog) {
       // The session was used (here or in another window): no need to warn yet.
@@ -106,13 +116,12 @@ export class SessionTimeout {
   }
 
   private secondsLeft(): number {
-    return Math.max(0, Math.ceil((this.deadline - Date.now()) / 1000));
+    return Math.max(0, Math.ceil((this.deadline - elapsedMs()) / 1000));
   }
 
   private warn(): void {
     if (this.dialog) return;
-    const active = this.doc.activeElement;
-    this.returnFocus = active instanceof HTMLElement && active !== this.doc.body ? active : null;
+    this.returnFocus = focusBefore(this.doc);
     const dialog = this.doc.createElement("dialog");
     dialog.className = "app-timeout-dialog";
     dialog.setAttribute("aria-labelledby", "timeout-heading");
@@ -193,12 +202,7 @@ ${buttonGroup(
     clearInterval(this.tick);
     if (dialog.open && typeof dialog.close === "function") dialog.close();
     dialog.remove();
-    // Focus goes back where it was; if it was nowhere (or that is gone), to the page's h1, as
-    // after a page change, rather than to <body> with the dialog (a screen reader would start
-    // again from the top).
-    const back = this.returnFocus?.isConnected ? this.returnFocus : this.doc.querySelector<HTMLElement>("main h1");
-    if (back && back !== this.returnFocus) back.setAttribute("tabindex", "-1");
-    back?.focus();
+    focusBack(this.doc, this.returnFocus);
     this.returnFocus = null;
   }
 
@@ -253,6 +257,23 @@ ${buttonGroup(
     this.close();
     await this.options.timedOut({ idleSeconds: this.idleSeconds, absolute });
   }
+}
+
+/** Where focus was before a warning opened: what it goes back to when it closes (focusBack). */
+export function focusBefore(doc: Document): HTMLElement | null {
+  const active = doc.activeElement;
+  return active instanceof HTMLElement && active !== doc.body ? active : null;
+}
+
+/**
+ * After a warning closes, focus goes back where it was; if it was nowhere (or that is gone),
+ * to the page's h1, as after a page change, rather than to <body> with the dialog (a screen
+ * reader would start again from the top).
+ */
+export function focusBack(doc: Document, before: HTMLElement | null): void {
+  const back = before?.isConnected ? before : doc.querySelector<HTMLElement>("main h1");
+  if (back && back !== before) back.setAttribute("tabindex", "-1");
+  back?.focus();
 }
 
 /** The whole minute the countdown will next reach, or its last 20 seconds: when to say the time. */

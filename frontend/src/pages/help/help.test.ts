@@ -7,6 +7,9 @@ import { HELP_TOPICS } from "./topics";
 const desktopApp = () => fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost" }) });
 const windowsApp = () => fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", system: "windows" }) });
 const browser = () => fakeApi();
+const windowsKiosk = () =>
+  fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", system: "windows", kiosk: true }) });
+const linuxKiosk = () => fakeApi({ getConfig: () => Promise.resolve({ ceremonies: "device", rpId: "localhost", system: "linux", kiosk: true }) });
 
 function contentsLinks(main: HTMLElement): [string | null, string][] {
   return [...main.querySelectorAll(".nhsuk-contents-list__item")].map((item) => [
@@ -114,6 +117,38 @@ describe("help", () => {
       expect(await violations()).toEqual([]);
     },
   );
+
+  // Kiosk mode never offers "this device" (Windows Hello, the computer itself) and gives the
+  // trusted-device advice in a shared computer's terms, on every page of the guide too.
+  it.each([
+    ["a Windows kiosk", windowsKiosk],
+    ["a Linux kiosk", linuxKiosk],
+  ])("in %s, no page of the guide offers this computer, and the advice is a shared computer's", async (_name, kioskApp) => {
+    for (const topic of HELP_TOPICS) {
+      const { main } = await boot(topic.path, kioskApp(), undefined, { kiosk: true });
+      const said = text(main);
+      const named = [...main.querySelectorAll("strong")].map(text);
+      expect(named, topic.path).not.toContain("This device (Windows Hello)");
+      expect(named, topic.path).not.toContain("This device");
+      expect(said, topic.path).not.toMatch(/Windows Hello/);
+      expect(said, topic.path).not.toMatch(/Only set up a passkey on a (device|security key) that belongs to you/);
+      expect(said, topic.path).not.toMatch(/If you leave it empty, Windows will offer/);
+      if (["/help/what-you-need", "/help/set-up"].includes(topic.path)) {
+        expect(said, topic.path).toContain("This is a shared computer, so your passkey cannot be saved on it.");
+        expect(said, topic.path).toContain("Only save a passkey on a security key, phone or tablet that belongs to you.");
+      }
+    }
+  });
+
+  it("in a Windows kiosk, the steps name only what a patient takes away", async () => {
+    for (const path of ["/help/set-up", "/help/log-in"]) {
+      const { main } = await boot(path, windowsKiosk(), undefined, { kiosk: true });
+      const named = [...main.querySelectorAll("strong")].map(text);
+      expect(named, path).toContain("Use a different phone or tablet");
+      expect(named, path).toContain("A security key");
+      expect(await violations()).toEqual([]);
+    }
+  });
 
   it("in the desktop app on Windows, says where Windows Settings deletes a passkey", async () => {
     const { main } = await boot("/help/remove", windowsApp());

@@ -31,7 +31,8 @@ function helpPage(app: App, index: number): Page {
     const client = await clientOf(app);
     // The desktop app's window opens a website in the person's own browser (shell/router.ts);
     // kiosk mode opens none, and says so when a link is chosen.
-    const opensBrowser = systemBrowser() !== undefined && !(await isKiosk(app));
+    const kiosk = await isKiosk(app);
+    const opensBrowser = systemBrowser() !== undefined && !kiosk;
     const previous = HELP_TOPICS[index - 1];
     const next = HELP_TOPICS[index + 1];
     ctx.show({
@@ -39,7 +40,7 @@ function helpPage(app: App, index: number): Page {
   <div class="nhsuk-grid-column-two-thirds">
     <h1>${topic.title}</h1>
     ${contentsList(HELP_TOPICS.map((t) => ({ text: t.label, href: t.path, current: t === topic })))}
-    ${topic.content(client, opensBrowser)}
+    ${topic.content(client, opensBrowser, kiosk)}
     ${pagination(
       previous ? { href: previous.path, text: previous.label } : null,
       next ? { href: next.path, text: next.label } : null,

@@ -23,9 +23,20 @@ export interface HelpTopic {
   title: string;
   /** Its name in the contents list and in the previous and next links. */
   label: string;
-  /** opensBrowser: a link to a website opens the person's web browser (the desktop app's window, not kiosk mode). */
-  content(client: Client, opensBrowser: boolean): SafeHtml;
+  /**
+   * opensBrowser: a link to a website opens the person's web browser (the desktop app's window,
+   * not kiosk mode). kiosk: kiosk mode, a shared computer, which never saves a passkey on itself
+   * and never offers Windows Hello ("this device"): its advice is the shared computer's.
+   */
+  content(client: Client, opensBrowser: boolean, kiosk: boolean): SafeHtml;
 }
+
+/**
+ * The trusted-device advice on a shared computer (kiosk mode), as the Set up a passkey page
+ * gives it (pages/passkeys/set-up.ts).
+ */
+const KIOSK_ADVICE = html`<p>This is a shared computer, so your passkey cannot be saved on it.</p>
+  <p>Only save a passkey on a security key, phone or tablet that belongs to you.</p>`;
 
 const SETTINGS = html`<a href="/account/security">Login and security settings</a>`;
 const UNLOCK = "fingerprint, face, PIN, passcode or pattern";
@@ -87,8 +98,16 @@ const whatYouNeed: HelpTopic = {
   path: "/help/what-you-need",
   title: "What you need to set up a passkey",
   label: "What you need",
-  content: (client) =>
-    client === "windows"
+  content: (client, _opensBrowser, kiosk) =>
+    client === "windows" && kiosk
+      ? html`<p>On this computer, you can save your passkey in 2 places. Windows lists the ones it can use.</p>
+    <ul>
+      <li>A phone or tablet near you. Turn on Bluetooth on your phone or tablet first.</li>
+      <li>A security key that works with passkeys (sometimes called a FIDO2 key). You need its PIN, if it has one.</li>
+    </ul>
+    ${insetText(KIOSK_ADVICE)}
+    <p><a href="/help/set-up">Find out how to set up a passkey</a></p>`
+      : client === "windows"
       ? html`<p>In this app, you can save your passkey in 3 places. Windows lists the ones it can use on this computer.</p>
     <ul>
       <li>This computer, with Windows Hello. You need Windows Hello set up, so that you can unlock this computer with your fingerprint, face or Windows Hello PIN.</li>
@@ -106,7 +125,7 @@ const whatYouNeed: HelpTopic = {
     </ul>
     <p>For a phone or tablet, you need a screen lock on it, such as your ${UNLOCK}, and Bluetooth turned on, on this computer and on the phone or tablet. The app lists it as <strong>${PHONE}</strong> when this computer can use one.</p>
     <p>The app cannot save a passkey on this computer itself.</p>
-    ${insetText(html`<p>Only set up a passkey on a security key that belongs to you.</p>`)}
+    ${insetText(kiosk ? KIOSK_ADVICE : html`<p>Only set up a passkey on a security key that belongs to you.</p>`)}
     <p><a href="/help/set-up#security-key">Find out how to set up a passkey on a security key</a></p>`
       : html`<p>You need a screen lock on the device you want to save your passkey on. This could be your ${UNLOCK}.</p>
     <p>To save your passkey on a phone or tablet near you, rather than the device you are using, turn on Bluetooth on both devices.</p>
@@ -129,7 +148,7 @@ const setUp: HelpTopic = {
   path: "/help/set-up",
   title: "How to set up a passkey",
   label: "Set up a passkey",
-  content: (client) => {
+  content: (client, _opensBrowser, kiosk) => {
     const securityKey =
       client === "device"
         ? html`<h2 id="security-key">Set up a passkey on a security key</h2>
@@ -148,10 +167,25 @@ const setUp: HelpTopic = {
       <li>Use your fingerprint, face or Windows Hello PIN. For a security key, plug it in, enter its PIN and touch it.</li>
       <li>Follow the instructions on your screen to finish.</li>
     </ol>`;
-    const intro = html`<p>You can set up a passkey on a phone, tablet, computer or security key. You can have more than one passkey, for example one on each of your devices.</p>
+    const intro = kiosk
+      ? html`<p>You can set up a passkey on a security key, or on a phone or tablet where this computer offers one. You can have more than one passkey, for example one on each of your devices.</p>
+    ${insetText(KIOSK_ADVICE)}`
+      : html`<p>You can set up a passkey on a phone, tablet, computer or security key. You can have more than one passkey, for example one on each of your devices.</p>
     ${insetText(html`<p>Only set up a passkey on a device that belongs to you or that you trust.</p>`)}`;
     const secondPasskey = html`<h2>If you already have a passkey</h2>
     ${IF_YOU_HAVE_ONE}`;
+    if (client === "windows" && kiosk) {
+      return html`${intro}
+    <h2>Set up a passkey in this app</h2>
+    <ol>
+      ${STEPS_TO_SET_UP}
+      <li>Choose where to save your passkey: <strong>Use a different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
+      <li>Follow the instructions from Windows. For a phone or tablet, scan the QR code with it, then unlock it. For a security key, plug it in, enter its PIN and touch it.</li>
+    </ol>
+    <p>To use a phone or tablet, turn on Bluetooth on it first.</p>
+    <p>Your new passkey will then be listed in Passkeys, in your Login and security settings.</p>
+    ${IF_YOU_HAVE_ONE}`;
+    }
     if (client === "windows") {
       return html`${intro}
     <h2>Set up a passkey in this app</h2>
@@ -168,7 +202,9 @@ const setUp: HelpTopic = {
     ${client === "device" ? securityKey : ""}
     <h2>Set up a passkey on the device you are using</h2>
     ${
-      client === "device"
+      kiosk
+        ? insetText(KIOSK_ADVICE)
+        : client === "device"
         ? notInThisApp("save a passkey on the computer itself", "the app saves passkeys on security keys, phones and tablets")
         : html`<ol>
       ${STEPS_TO_SET_UP}
@@ -199,8 +235,17 @@ const logIn: HelpTopic = {
   path: "/help/log-in",
   title: "How to log in with a passkey",
   label: "Log in with a passkey",
-  content: (client) =>
-    client === "windows"
+  content: (client, _opensBrowser, kiosk) =>
+    client === "windows" && kiosk
+      ? html`<ol>
+      <li>On the <a href="/login">Log in</a> page, enter your email address and select <strong>Continue</strong>.</li>
+      <li>Choose where your passkey is saved: <strong>Use a different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
+      <li>Follow the instructions from Windows. For example, scan the QR code with your phone or tablet, or touch your security key.</li>
+    </ol>
+    <p>To use a passkey on a phone or tablet, turn on Bluetooth on it first.</p>
+    <h2>If you cannot use your passkey</h2>
+    <p>You can <a href="/login/password">log in with your password instead</a>.</p>`
+      : client === "windows"
       ? html`<ol>
       <li>On the <a href="/login">Log in</a> page, enter your email address and select <strong>Continue</strong>.</li>
       <li>Choose where your passkey is saved: <strong>This device (Windows Hello)</strong>, <strong>Use a different phone or tablet</strong> or <strong>A security key</strong>. Then select <strong>Continue</strong>.</li>
@@ -251,7 +296,7 @@ const remove: HelpTopic = {
   path: "/help/remove",
   title: "How to remove a passkey",
   label: "Remove a passkey",
-  content: (client) => html`<p>You can remove a passkey you do not want any more, whichever device it is on.</p>
+  content: (client, _opensBrowser, kiosk) => html`<p>You can remove a passkey you do not want any more, whichever device it is on.</p>
     <ol>
       <li>Log in. If the passkey you want to remove was on a device you no longer have, log in with your password or another passkey.</li>
       <li>Go to your ${SETTINGS}.</li>
@@ -265,7 +310,9 @@ const remove: HelpTopic = {
     <h2>Remove the passkey from your device too</h2>
     <p>Your device may still offer you the passkey the next time you log in. To stop this, also remove the passkey in your device's settings.</p>
     ${
-      client === "windows"
+      client === "windows" && kiosk
+        ? html`<p>To delete a passkey from a security key, use the settings of a computer of your own, or ask staff.</p>`
+        : client === "windows"
         ? html`<p>To delete a passkey from Windows Hello on this computer, open Windows Settings and go to <strong>${WINDOWS_PASSKEY_SETTINGS}</strong>. To delete one from a security key, go to <strong>${WINDOWS_SETTINGS}</strong> and select <strong>Manage</strong>.</p>`
         : client === "device"
           ? html`<p>To delete a passkey from a security key itself, go to <a href="/security-keys">Security keys</a> in your Login and security settings.</p>`
