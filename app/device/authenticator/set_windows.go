@@ -106,10 +106,11 @@ func (s *Set) List() []Authenticator {
 }
 
 // Find returns the authenticator asked for if Windows offers it. "" asks for any: Windows'
-// dialog then offers every kind ("Windows Hello or external security key").
+// dialog then offers every kind ("Windows Hello or external security key"), so kiosk mode,
+// which never offers Windows Hello, refuses it.
 func (s *Set) Find(want string) (Authenticator, bool) {
 	if want == "" {
-		return Authenticator{}, s.dll != nil
+		return Authenticator{}, s.dll != nil && !s.kiosk
 	}
 	for _, a := range s.List() {
 		if a.ID == want {
@@ -122,7 +123,9 @@ func (s *Set) Find(want string) (Authenticator, bool) {
 // Known tells whether want can name an authenticator of this set.
 func (s *Set) Known(want string) bool {
 	switch want {
-	case "", WindowsHelloID, SecurityKeyID, PhoneID:
+	case "":
+		return s.dll != nil && !s.kiosk // Find's "any" includes Windows Hello
+	case WindowsHelloID, SecurityKeyID, PhoneID:
 		return s.dll != nil
 	}
 	return false
