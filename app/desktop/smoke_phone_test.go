@@ -269,7 +269,7 @@ func smokePhone(t *testing.T, s *screen, bin, dataDir, keyringUser string) []str
 
 	// Log out, then log in with the phone: an iPhone this time, naming Apple's tunnel server.
 	phone.DomainID = 1
-	s.click("Back to login and security settings")
+	s.click("Back to Login and security settings")
 	s.waitFor("settings", securityHeading)
 	s.tabTo("Log out")
 	s.key("Return")

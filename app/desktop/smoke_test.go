@@ -672,7 +672,7 @@ func smokePasskey(t *testing.T, s *screen, bin, dataDir, keyringUser, keyFile st
 	s.key("Return")
 	s.waitFor("Passkeys after setting up the passkey", "Passkey set up")
 	s.save("9-passkey-set-up.png")
-	s.click("Back to login and security settings")
+	s.click("Back to Login and security settings")
 	s.waitFor("new passkey in the settings' list", "You can log in with any of these passkeys")
 
 	// The database, read-only while the app runs: one passkey, counter 0 (the key's first).
