@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nhs-passkeys/companion/app/kiosk"
 )
@@ -78,5 +80,20 @@ func TestASettingsPathThatIsNotAFileIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := kiosk.Load(dir, true); err == nil || !strings.Contains(err.Error(), "not a file") {
 		t.Errorf("Load(a folder) = %v, want a refusal", err)
+	}
+	// Opening a named pipe for reading waits for a writer: nobody writes to this one.
+	pipe := filepath.Join(dir, "settings.json")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := kiosk.Load(pipe, true); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a file") {
+			t.Errorf("Load(a named pipe) = %v, want a refusal", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load(a named pipe) was still waiting after 10 s")
 	}
 }

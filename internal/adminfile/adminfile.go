@@ -35,7 +35,7 @@ var ErrTooLarge = errors.New("is larger than any such file")
 // file that cannot be opened gives the *fs.PathError (errors.Is(err, fs.ErrNotExist)
 // works); one over limit, ErrTooLarge.
 func Read(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path) //nolint:gosec // G304: the administrator's file, named by the settings or the command line; never input from the page
+	f, err := os.OpenFile(path, openFlags, 0) //nolint:gosec // G304: the administrator's file, named by the settings or the command line; never input from the page
 	if err != nil {
 		return nil, err
 	}

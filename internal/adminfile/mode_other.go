@@ -2,7 +2,13 @@
 
 package adminfile
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
+
+// openFlags: Windows' named pipes live outside the file system's folders (\\.\pipe\).
+const openFlags = os.O_RDONLY
 
 // problem is the Unix check of who may change the file (mode_unix.go). Windows keeps that in
 // the file's access control list, which the administrator's folder (%ProgramData%) already

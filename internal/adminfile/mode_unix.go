@@ -8,6 +8,11 @@ import (
 	"syscall"
 )
 
+// openFlags opens without waiting: opening a named pipe for reading waits for a writer, so
+// a pipe put at the file's path would hold the app before Read could see it is not a file.
+// A regular file ignores O_NONBLOCK.
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
+
 // problem says why the file described by info must not be believed, or "": like ssh with
 // its authorized_keys (StrictModes), only its owner may write it, and its owner is root (the
 // administrator) or the user the app runs as.
