@@ -40,6 +40,24 @@ func (f *fakeSessions) TakeLoginGrace(context.Context, *sql.Tx, int64, time.Time
 	return false, nil
 }
 
+// newServiceSignedIn is newService with pat@example.com's account (its password given) and
+// the session SignedIn{SessionID: 1} names, for the proof a confirmation gives.
+func newServiceSignedIn(t *testing.T, engine store.Engine, password string) (*Service, *sql.DB, *fakeSessions, Account) {
+	t.Helper()
+	svc, db, sessions := newService(t, engine)
+	pat, _, err := svc.Create(t.Context(), "pat@example.com", password, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions.started = nil
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
+		expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
+		make([]byte, 32), pat.ID, int64(1)<<50); err != nil {
+		t.Fatal(err)
+	}
+	return svc, db, sessions, pat
+}
+
 func newService(t *testing.T, engine store.Engine) (*Service, *sql.DB, *fakeSessions) {
 	t.Helper()
 	db := store.NewForTestOn(t, engine)
@@ -353,20 +371,8 @@ func testAPasswordIsHashedOrCheckedOnlyInAFreeSlot(t *testing.T, engine store.En
 			return err
 		}},
 	}
-	// setUp is a service with an account, and the session SignedIn{SessionID: 1} names (for
-	// the proof a confirmation gives).
 	setUp := func(t *testing.T) (*Service, *sql.DB, *fakeSessions, Account) {
-		svc, db, sessions := newService(t, engine)
-		existing, _, err := svc.Create(t.Context(), "pat@example.com", "the password", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sessions.started = nil
-		if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
-			expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
-			make([]byte, 32), existing.ID, int64(1)<<50); err != nil {
-			t.Fatal(err)
-		}
+		svc, db, sessions, existing := newServiceSignedIn(t, engine, "the password")
 		svc.slotWait = 50 * time.Millisecond
 		return svc, db, sessions, existing
 	}
@@ -474,17 +480,7 @@ func testAPasswordChangedDuringItsCheckLetsNobodyIn(t *testing.T, engine store.E
 	for _, attempt := range attempts {
 		for _, change := range changes {
 			t.Run(attempt.name+" when "+change.name, func(t *testing.T) {
-				svc, db, sessions := newService(t, engine)
-				pat, _, err := svc.Create(t.Context(), "pat@example.com", "correct horse battery", "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				sessions.started = nil
-				if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
-					expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
-					make([]byte, 32), pat.ID, int64(1)<<50); err != nil {
-					t.Fatal(err)
-				}
+				svc, db, sessions, pat := newServiceSignedIn(t, engine, "correct horse battery")
 				svc.passwordChecked = func() { change.change(t, svc, db, pat.ID) }
 				if err := attempt.try(t.Context(), svc, pat); code(err) != attempt.wantCode {
 					t.Errorf("%s = %v, want %s", attempt.name, err, attempt.wantCode)
