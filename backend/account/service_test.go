@@ -528,17 +528,7 @@ func testAnAttemptCheckedWhileAPauseBeganIsAnsweredAsThePause(t *testing.T, engi
 	for _, attempt := range attempts {
 		for _, password := range []string{"a wrong guess", right} {
 			t.Run(attempt.name+" with the password "+password, func(t *testing.T) {
-				svc, db, sessions := newService(t, engine)
-				pat, _, err := svc.Create(t.Context(), "pat@example.com", right, "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				sessions.started = nil
-				if _, err := db.ExecContext(t.Context(), `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at,
-					expires_at, authenticated_at, login_grace) VALUES (1, $1, $2, 0, 0, $3, 0, 0)`,
-					make([]byte, 32), pat.ID, int64(1)<<50); err != nil {
-					t.Fatal(err)
-				}
+				svc, db, sessions, pat := newServiceSignedIn(t, engine, right)
 				// While this attempt's password is checked, the rest of the burst fails and
 				// pauses the way in.
 				var burst bool
