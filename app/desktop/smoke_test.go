@@ -1251,11 +1251,13 @@ func (s *screen) tabTo(label string) {
 
 // settledFocus returns what focused reads once two reads in a row agree: the webview
 // paints the new focus a moment after the key press, and acting on a stale picture would
-// press Return on the wrong control.
+// press Return on the wrong control. It waits up to 1.5 s: on a busy machine a page that has
+// just appeared can take longer than half a second to paint (a clean-clone run once read
+// the focus still changing after 0.5 s on the login page).
 func (s *screen) settledFocus() string {
 	s.t.Helper()
 	last := s.focused()
-	for range 10 {
+	for range 30 {
 		time.Sleep(50 * time.Millisecond)
 		got := s.focused()
 		if got == last {
