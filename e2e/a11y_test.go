@@ -576,14 +576,18 @@ func TestA11yKeyboardFocusStaysInTheFormWhileItsButtonWorks(t *testing.T) {
 	origin := harness.StartServe(t)
 	ctx, _ := harness.NewBrowser(t)
 	k := harness.NewKeyboard(t, ctx)
-	// Where focus is once the form's submit handler has run (it marks the button busy before it
-	// waits for anything) and the page has been drawn twice since (HTML's focus fixup rule is
-	// applied when the page is next rendered), and whether the button was disabled then.
-	const watch = `document.querySelector("main form").addEventListener("submit", () => requestAnimationFrame(() => requestAnimationFrame(() => {
-		const a = document.activeElement, b = document.querySelector("main form button[type=submit]");
-		window.focusWhileBusy = (a === document.body ? "<body>" : a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") + (a.getAttribute("role") ? "[role=" + a.getAttribute("role") + "]" : "")) +
-			" (button disabled: " + b.disabled + ", status: " + JSON.stringify((document.querySelector("main form [role=status]") || {}).textContent || "") + ")";
-	})));`
+	// Where focus is once the form's submit handler has marked the button busy (disabled), and
+	// the status then. A mutation observer's callback runs just after the code that disabled
+	// the button, before anything the page waits for can answer, so the reading does not
+	// depend on how fast the refusal comes (sampling two frames later did: on a busy machine
+	// the passkey refusal sometimes came first). Focus left on the disabled button reads as
+	// that button here; HTML's focus fixup would move it to <body> at the next rendering.
+	const watch = `(() => { const b = document.querySelector("main form button[type=submit]");
+		new MutationObserver((_, o) => { if (!b.disabled) return; o.disconnect();
+			const a = document.activeElement;
+			window.focusWhileBusy = (a === document.body ? "<body>" : a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") + (a.getAttribute("role") ? "[role=" + a.getAttribute("role") + "]" : "")) +
+				" (button disabled: " + b.disabled + ", status: " + JSON.stringify((document.querySelector("main form [role=status]") || {}).textContent || "") + ")";
+		}).observe(b, { attributes: true, attributeFilter: ["disabled"] }); return true })()`
 	for _, c := range []struct {
 		page, h1, button, key, focus string
 		fill                         func()
