@@ -30,7 +30,11 @@ import (
 
 // Config is what the program passes in (internal/cli).
 type Config struct {
-	DataDir        string   // folder for passkeys.db (created 0700; the db file and its -wal/-shm 0600)
+	DataDir string // folder for passkeys.db (created 0700; the db file and its -wal/-shm 0600)
+	// DataFiles names the other files the app keeps in DataDir (the kiosk's record of wrong
+	// administrator secrets), so that a folder holding only them and the database's files is
+	// still the app's own, and is made private again if it was found looser (store.LockDir).
+	DataFiles      []string
 	Origin         string   // RP origin, e.g. "http://localhost:8080"; the RP ID is its host name
 	RequestOrigins []string // extra Origin header values accepted on state-changing requests (the desktop webview)
 	Ceremonies     string   // "browser" or "device" (empty means "browser"); reported by GET /api/config
@@ -236,7 +240,7 @@ func openDatabase(ctx context.Context, cfg Config, locked func()) (*sql.DB, *sto
 	}
 	// One process per data folder (store.LockFileName): a second copy of the app is refused
 	// with a message that says what to do, before it touches the database.
-	lock, err := store.LockDir(cfg.DataDir)
+	lock, err := store.LockDir(cfg.DataDir, cfg.DataFiles...)
 	if err != nil {
 		return nil, nil, err
 	}

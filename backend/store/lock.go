@@ -30,12 +30,18 @@ type DirLock struct{ f *os.File }
 // LockDir creates dir (mode 0700) if needed and takes the exclusive lock on its
 // LockFileName without waiting: an *InUseError when another process (or another DirLock in
 // this process) holds it. Holding the lock, it makes the folder 0700 and the lock file 0600
-// again if they are looser (restrict); Open does the same for the database's files.
-func LockDir(dir string) (*DirLock, error) {
+// again if they are looser (restrict); Open does the same for the database's files. appFiles
+// names the other files the app keeps in the folder: one that holds only those and the
+// database's files is the app's own to make private.
+//
+// The lock file is opened without following a link (CheckDir has refused one already; this
+// closes the moment between the check and the open), so its mode is never taken from, nor
+// set on, a file somewhere else.
+func LockDir(dir string, appFiles ...string) (*DirLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, LockFileName), os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // G304: the lock file in the data folder the program was given
+	f, err := os.OpenFile(filepath.Join(dir, LockFileName), os.O_RDWR|os.O_CREATE|noFollow, 0o600) //nolint:gosec // G304: the lock file in the data folder the program was given
 	if err != nil {
 		return nil, fmt.Errorf("open the data folder's lock file: %w", err)
 	}
@@ -47,7 +53,7 @@ func LockDir(dir string) (*DirLock, error) {
 		return nil, fmt.Errorf("lock the data folder: %w", err)
 	}
 	// Only once the lock is ours, so a second copy that is refused changes nothing.
-	if err := restrict(dir, f); err != nil {
+	if err := restrict(dir, f, appFiles); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("make the data folder private: %w", err)
 	}

@@ -10,6 +10,9 @@ import (
 	"syscall"
 )
 
+// noFollow makes LockDir's open fail (ELOOP) on a link at the lock file's name.
+const noFollow = syscall.O_NOFOLLOW
+
 // lockFile takes flock(2) LOCK_EX without blocking. flock locks belong to the open file, so
 // a second open in the same process conflicts too, and the kernel drops the lock when the
 // last descriptor closes or the process dies.
@@ -39,12 +42,12 @@ func lockFile(f *os.File) error {
 // through the link, as Chmod follows it. A folder that holds anything but the app's files
 // is not the app's to close (--data-dir pointed at a home or shared folder): it is left as
 // it is, and the files in it are 0600 all the same.
-func restrict(dir string, lock *os.File) error {
+func restrict(dir string, lock *os.File, appFiles []string) error {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return fmt.Errorf("folder: %w", err)
 	}
-	ours, err := onlyOurFiles(dir)
+	ours, err := onlyOurFiles(dir, appFiles)
 	if err != nil {
 		return fmt.Errorf("folder: %w", err)
 	}
@@ -66,15 +69,15 @@ func restrict(dir string, lock *os.File) error {
 }
 
 // onlyOurFiles says whether the folder dir holds nothing but the app's own files: the
-// database with its companions and journal, and the lock file.
-func onlyOurFiles(dir string) (bool, error) {
+// database with its companions and journal, the lock file, and appFiles.
+func onlyOurFiles(dir string, appFiles []string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false, err
 	}
 	ours := []string{FileName, FileName + "-wal", FileName + "-shm", FileName + journal, LockFileName}
 	for _, e := range entries {
-		if !slices.Contains(ours, e.Name()) {
+		if !slices.Contains(ours, e.Name()) && !slices.Contains(appFiles, e.Name()) {
 			return false, nil
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// noFollow is 0 here: Windows has no O_NOFOLLOW, and CheckDir has refused a link already.
+const noFollow = 0
+
 // lockFile takes LockFileEx's exclusive lock on the first byte without waiting; Windows
 // drops it when the handle closes or the process ends.
 func lockFile(f *os.File) error {
@@ -19,4 +22,4 @@ func lockFile(f *os.File) error {
 }
 
 // restrict does nothing here: Windows keeps who may open a file in its ACL, which the user's profile folder already limits to them; Go's Chmod there only sets or clears the read-only attribute.
-func restrict(string, *os.File) error { return nil }
+func restrict(string, *os.File, []string) error { return nil }

@@ -3,6 +3,7 @@
 package store
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -129,5 +130,70 @@ func TestAFolderThatHoldsOtherThingsKeepsItsMode(t *testing.T) {
 		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != want {
 			t.Errorf("%s: mode %v (%v), want %v", path, info.Mode().Perm(), err, want)
 		}
+	}
+}
+
+// The other files the app keeps in its data folder (a kiosk's record of wrong administrator
+// secrets) leave the folder the app's own: a kiosk's loosened folder that holds one is made
+// private again like any other. A name the app was not told of still keeps the folder as it
+// is (TestAFolderThatHoldsOtherThingsKeepsItsMode).
+func TestAFolderHoldingTheAppsOtherFilesIsStillMadePrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	t.Cleanup(func() { syscall.Umask(old) })
+	for _, tt := range []struct {
+		name     string
+		appFiles []string
+		want     fs.FileMode
+	}{
+		{"a folder with the kiosk's record the app named is made private", []string{"kiosk-admin-tries.json"}, 0o700},
+		{"a folder with a file the app did not name keeps its mode", nil, 0o755},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "kiosk-admin-tries.json"), []byte(`{"tries":[]}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			lock, err := LockDir(dir, tt.appFiles...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = lock.Release() }()
+			if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != tt.want {
+				t.Errorf("folder mode %v (%v), want %v", info.Mode().Perm(), err, tt.want)
+			}
+		})
+	}
+}
+
+// A link at the lock file's name, put there after CheckDir looked, is not followed: LockDir
+// fails, and the file it points to is neither locked nor made 0600.
+func TestLockDirNeverFollowsALinkAtTheLockFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "shared.txt")
+	if err := os.WriteFile(elsewhere, []byte("someone's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(elsewhere, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(dir, LockFileName)); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := LockDir(dir)
+	if err == nil {
+		_ = lock.Release()
+		t.Fatal("LockDir took a lock through a link")
+	}
+	if !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("err = %v, want ELOOP", err)
+	}
+	if info, err := os.Stat(elsewhere); err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("the linked file's mode is %v (%v), want 0644 as it was", info.Mode().Perm(), err)
 	}
 }

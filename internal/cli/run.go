@@ -117,6 +117,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 
 	cfg := backend.Config{
 		DataDir:    dir,
+		DataFiles:  []string{kiosk.TriesFile},
 		Origin:     rpOrigin,
 		Ceremonies: "browser",
 		Frontend:   p.Frontend,
