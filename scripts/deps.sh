@@ -19,7 +19,7 @@ build_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libfid
 # cluster Debian's package makes and starts is not used.
 test_pkgs=(chromium xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng openbox
   gnome-keyring dbus dbus-x11 libsecret-tools fido2-tools fonts-dejavu-core fonts-liberation
-  zbar-tools postgresql-15)
+  zbar-tools xclip postgresql-15)
 
 # binutils-mingw-w64-x86-64 (windres) and cpp: the .exe's icon, manifest and version
 # information; nsis (makensis): the installer. `make windows`, part of `make test`.

@@ -138,9 +138,22 @@ func Run(ctx context.Context, opts Options) error {
 		handler = originFromWebview(opts.Devices.Wrap(handler), readsDevice)
 	}
 	app := filesWithoutSession(jar.Wrap(originFromWebview(handler, changesState)), handler)
+	// window is the context Wails gave OnStartup, for bringing the window to the front when
+	// a second copy asks (presentWindow) and for the clipboard; the second copy's message may
+	// come on any goroutine, before or after OnStartup.
+	var window atomic.Pointer[context.Context]
 	var visitOver atomic.Pointer[error] // set once the visit is over: nil error, or why it could not be marked
-	if opts.Kiosk != nil && opts.Kiosk.VisitDir != "" {
+	if opts.Kiosk != nil {
 		app = kioskapi.OnVisitEnd(app, func() {
+			// What one patient copied (their email, an NHS number from a letter) must not be
+			// there for the next to paste: the system's clipboard outlives the page, and on
+			// Windows the visit's window too.
+			if err := clearClipboard(window.Load()); err != nil {
+				logger.Warn("could not empty the clipboard at the end of a kiosk visit", "err", err)
+			}
+			if opts.Kiosk.VisitDir == "" {
+				return
+			}
 			err := kiosk.MarkVisitOver(opts.Kiosk.VisitDir)
 			if !visitOver.CompareAndSwap(nil, &err) {
 				return
@@ -172,10 +185,6 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	started := make(chan context.Context, 1)
-	// window is the context Wails gave OnStartup, for bringing the window to the front when
-	// a second copy asks (presentWindow); the second copy's message may come on any
-	// goroutine, before or after OnStartup.
-	var window atomic.Pointer[context.Context]
 	closed := make(chan struct{})
 	defer close(closed)
 	go quitWhenDone(ctx, started, closed, quitWindow)

@@ -16,6 +16,19 @@ static void nhsp_quit_on_main_thread(void) {
 	g_idle_add(nhsp_quit_main_loop, NULL);
 }
 
+// Both X11 selections: CLIPBOARD (Ctrl+C) and PRIMARY (text selected, pasted with the middle
+// button). Setting empty text makes the app their owner, whoever owned them before (the
+// webview, or a clipboard manager that took a copy).
+static gboolean nhsp_clear_clipboards_now(gpointer unused) {
+	gtk_clipboard_set_text(gtk_clipboard_get(GDK_SELECTION_CLIPBOARD), "", 0);
+	gtk_clipboard_set_text(gtk_clipboard_get(GDK_SELECTION_PRIMARY), "", 0);
+	return G_SOURCE_REMOVE;
+}
+
+static void nhsp_clear_clipboards(void) {
+	g_idle_add(nhsp_clear_clipboards_now, NULL);
+}
+
 static int nhsp_init_gtk(void) {
 	return gtk_init_check(NULL, NULL);
 }
@@ -36,6 +49,13 @@ import (
 // queued onto the main loop instead, where it runs once, in order, or not at all if the
 // loop has already ended. A quit queued before the loop starts runs when it starts.
 func quitWindow(context.Context) { C.nhsp_quit_on_main_thread() }
+
+// clearClipboard empties the clipboard and the primary selection, on GTK's main thread (GTK
+// is not thread-safe; Wails' own ClipboardSetText sets only the clipboard).
+func clearClipboard(*context.Context) error {
+	C.nhsp_clear_clipboards()
+	return nil
+}
 
 // quitHandledByShell says that OnBeforeClose must stop Wails' own (off-thread) quit and
 // let quitWindow do it.

@@ -19,7 +19,7 @@
 //
 //	go test -tags desktopsmoke -count=1 -timeout 5m -run '^TestDesktopSmoke$' -v ./app/desktop/
 //
-// It needs xvfb xdotool imagemagick tesseract-ocr dbus gnome-keyring libsecret-tools zbar-tools and the
+// It needs xvfb xdotool imagemagick tesseract-ocr dbus gnome-keyring libsecret-tools zbar-tools xclip and the
 // Wails build set (libgtk-3-dev libwebkit2gtk-4.1-dev). Screenshots and the app's logs are
 // left in $TMPDIR/nhs-passkeys-smoke/ for a person to look at.
 package desktop_test
@@ -81,9 +81,9 @@ func TestDesktopSmoke(t *testing.T) {
 		smokeInsideSession(t, bin, os.Getenv(smokeArtifactsEnv))
 		return
 	}
-	for _, tool := range []string{"Xvfb", "xdotool", "import", "convert", "tesseract", "dbus-run-session", "dbus-daemon", "gnome-keyring-daemon", "secret-tool", "openbox", "zbarimg"} {
+	for _, tool := range []string{"Xvfb", "xdotool", "import", "convert", "tesseract", "dbus-run-session", "dbus-daemon", "gnome-keyring-daemon", "secret-tool", "openbox", "zbarimg", "xclip"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed (apt-get install -y xvfb xdotool imagemagick tesseract-ocr dbus gnome-keyring libsecret-tools openbox zbar-tools): %v", tool, err)
+			t.Fatalf("%s is needed (apt-get install -y xvfb xdotool imagemagick tesseract-ocr dbus gnome-keyring libsecret-tools openbox zbar-tools xclip): %v", tool, err)
 		}
 	}
 	root, err := filepath.Abs("../..")
@@ -432,6 +432,19 @@ func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 	}
 	s.waitFor("settings still on screen after Alt+F4", securityHeading)
 
+	// What a patient copied or selected goes when they log out: the next patient cannot
+	// paste it. (xclip stands for the copy: it owns the selection until the app takes it.)
+	for _, sel := range []string{"clipboard", "primary"} {
+		s.setSelection(sel, email)
+		waitUntil(t, ctx, "the "+sel+" selection to hold the patient's email", func() bool { return s.selection(sel) == email })
+	}
+	s.tabTo("Log out")
+	s.key("Return")
+	s.waitFor("start page after logging out in kiosk mode", loggedOutBanner)
+	for _, sel := range []string{"clipboard", "primary"} {
+		waitUntil(t, ctx, "the "+sel+" selection to be emptied at the visit's end", func() bool { return s.selection(sel) == "" })
+	}
+
 	// The system can: SIGTERM still closes it cleanly. The next start has nobody logged in.
 	app.stop()
 	env, opened := fakeBrowser(t, filepath.Join(dataDir, "fake-browser"))
@@ -455,6 +468,31 @@ func smokeKiosk(t *testing.T, s *screen, bin, dataDir string) {
 		t.Errorf("kiosk mode asked the system browser for %q", got)
 	}
 	app.stop()
+}
+
+// setSelection puts text in an X11 selection ("clipboard" or "primary") as a copy from another
+// program would: xclip forks and owns it until some other program takes it.
+func (s *screen) setSelection(selection, text string) {
+	s.t.Helper()
+	cmd := exec.CommandContext(s.ctx, "xclip", "-selection", selection, "-i")
+	cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
+	cmd.Stdin = strings.NewReader(text)
+	// No pipe for its output: the child that keeps the selection would hold it open, and Run
+	// would wait for the child. The parent returns once the child owns the selection.
+	if err := cmd.Run(); err != nil {
+		s.fail("xclip -selection %s -i: %v", selection, err)
+	}
+}
+
+// selection reads an X11 selection's text: "" when it is empty or has no owner.
+func (s *screen) selection(selection string) string {
+	cmd := exec.CommandContext(s.ctx, "xclip", "-selection", selection, "-o")
+	cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
 }
 
 // smokeSecondCopy opens the app, minimises its window, then opens the app again on the same
