@@ -126,7 +126,8 @@ func newP256Key(r io.Reader) (*ecdh.PrivateKey, error) {
 	return nil, errors.New("hybrid: key: the random source gives no valid P-256 scalar")
 }
 
-// QR is the QR code to show (empty once the session has ended).
+// QR is the QR code to show (empty once the phone has been found, or the session has
+// ended).
 func (s *Session) QR() QR {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,12 +149,20 @@ func (s *Session) Close() {
 }
 
 func (s *Session) wipeLocked() {
+	s.forgetQRLocked()
+	clear(s.tunnelID[:])
+	// crypto/ecdh keeps its own copy of the scalar: it cannot be wiped, and is dropped for
+	// the garbage collector.
+	s.identity = nil
+}
+
+// forgetQRLocked wipes what only the QR code and the wait for the phone's advert need: the
+// QR secret and the advert key. The QR text is a string, which cannot be wiped: it is
+// dropped for the garbage collector, and QR() answers an empty QR from now on.
+func (s *Session) forgetQRLocked() {
 	clear(s.secret)
 	clear(s.eidKey)
-	clear(s.tunnelID[:])
-	// crypto/ecdh keeps its own copy of the scalar, and the QR text is a string: neither can
-	// be wiped, both are dropped for the garbage collector.
-	s.secret, s.eidKey, s.identity = nil, nil, nil
+	s.secret, s.eidKey = nil, nil
 	s.qr = QR{}
 }
 
@@ -217,6 +226,11 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 		return nil, err
 	}
 	defer clear(psk)
+	// The QR code has done its work: the PSK and the tunnel ID are derived. Its secret and
+	// the advert key go now, not when the person has finished on the phone.
+	s.mu.Lock()
+	s.forgetQRLocked()
+	s.mu.Unlock()
 
 	progress(ProgressConnecting)
 	ch, err := s.cfg.Connector.Connect(ctx, route)
