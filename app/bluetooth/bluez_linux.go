@@ -243,7 +243,7 @@ type scan struct {
 }
 
 // start listens, finds the adapter, sets the filter and starts the discovery. It returns
-// the caBLE service data of the devices BlueZ already knows.
+// the caBLE service data of the devices BlueZ already knows, marked Cached.
 func (s *scan) start(ctx context.Context, b *BlueZ) ([]hybrid.Advert, error) {
 	// Listen before looking, so nothing BlueZ says between the two is missed: a device
 	// that was known before the scan emits no InterfacesAdded, only PropertiesChanged
@@ -303,7 +303,10 @@ func (s *scan) start(ctx context.Context, b *BlueZ) ([]hybrid.Advert, error) {
 	slices.Sort(paths)
 	for _, p := range paths {
 		if props, ok := objects[p][deviceInterface]; ok && s.ours(p) {
-			known = append(known, serviceData(props["ServiceData"])...)
+			for _, a := range serviceData(props["ServiceData"]) {
+				a.Cached = true // heard before this scan (hybrid.Advert.Cached)
+				known = append(known, a)
+			}
 		}
 	}
 	return known, nil

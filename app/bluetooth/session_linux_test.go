@@ -230,3 +230,27 @@ func TestWhenATransactionReturnsTheAdapterIsNoLongerDiscovering(t *testing.T) {
 		stopsDiscovering(t, w)
 	}
 }
+
+// BlueZ keeps a device it heard, with its last service data, for a while after a scan (30 s
+// by default: main.conf TemporaryTimeout). A phone that answered the last QR code and has
+// since gone quiet is still in that cache when the person tries again. It is not a phone
+// nearby answering another QR code: with no phone heard in time, the person is told the
+// phone was not found (turn on Bluetooth, keep it near), not that it was the wrong phone.
+func TestAnOldAdvertBlueZStillHoldsIsNotAPhoneAnsweringAnotherQRCode(t *testing.T) {
+	w := newWorld(t)
+	w.bluez.AddAdapter("hci0")
+	tunnel := faketunnel.New(t, faketunnel.Relay)
+	air := simphone.NewAir()
+	relay(t, air, w)
+	phone := &simphone.Phone{Tunnel: tunnel.URL(), Air: air}
+	if err, phoneErr := transact(t, w, phone, tunnel, hybrid.RequestMakeCredential, 0, nil); err != nil || phoneErr != nil {
+		t.Fatalf("set up: desktop %v, phone %v", err, phoneErr)
+	}
+	stopsDiscovering(t, w)
+
+	phone.Behaviour = simphone.Silent
+	err, _ := transact(t, w, phone, tunnel, hybrid.RequestGetAssertion, 500*time.Millisecond, nil)
+	if !errors.Is(err, hybrid.ErrNoAdvert) || errors.Is(err, hybrid.ErrWrongPhone) {
+		t.Errorf("error %v, want ErrNoAdvert (no phone heard), not ErrWrongPhone", err)
+	}
+}

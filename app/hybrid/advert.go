@@ -27,6 +27,11 @@ type Advert struct {
 	// answering another QR code (ErrWrongPhone). A scanner may also hand over data under any
 	// other UUID to be tried (some Android phones used 0xFCF1); that never counts as a phone.
 	Service uint16
+	// Cached is true for service data the scanner's system already held when the scan
+	// started (BlueZ keeps a device's last advert for a while after it was heard): it is
+	// tried, as the phone may have advertised a moment before the scan began, but it is no
+	// sign of a phone nearby now, so it never counts as one answering another QR code.
+	Cached bool
 }
 
 // AdvertSource is the Bluetooth LE scanner (BlueZ over D-Bus on Linux, CoreBluetooth on

@@ -514,6 +514,12 @@ func TestAdvertsFromStrangersAreNotTakenForThePhone(t *testing.T) {
 		{"a valid advert for another QR code is another phone's", func([]byte) []Advert {
 			return []Advert{{Data: advertFor(other, plain), Service: ServiceGoogle}}
 		}, ErrWrongPhone, ""},
+		{"another QR code's advert the scanner held from before is no phone nearby", func([]byte) []Advert {
+			return []Advert{{Data: advertFor(other, plain), Service: ServiceFIDO, Cached: true}}
+		}, ErrNoAdvert, ""},
+		{"the phone's advert the scanner held from before is taken", func(secret []byte) []Advert {
+			return []Advert{{Data: advertFor(secret, plain), Service: ServiceFIDO, Cached: true}}
+		}, nil, "cable.ua5v.com"},
 		{"a flood of strangers' adverts does not hide the phone", func(secret []byte) []Advert {
 			var out []Advert
 			for i := range 5000 {

@@ -347,7 +347,7 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 			}
 			plain, ok := decryptAdvert(s.eidKey, a.Data)
 			if !ok {
-				if isCableService(a.Service) && len(a.Data) >= advertSize {
+				if isCableService(a.Service) && len(a.Data) >= advertSize && !a.Cached {
 					foreign++
 				}
 				continue
