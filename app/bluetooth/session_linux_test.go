@@ -154,12 +154,34 @@ func TestATransactionThatCannotFindThePhoneIsExplained(t *testing.T) {
 			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrNoAdapter},
 			wantCode: "bluetooth_not_found",
 		},
+		// Bluetooth going while the QR code is shown is explained as precisely as before it.
 		{
 			name:     "Bluetooth is turned off while waiting for the phone",
 			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
 			during:   func(w *world) { w.bluez.PowerOff("hci0") },
-			want:     []error{hybrid.ErrBluetoothUnavailable},
-			wantCode: "bluetooth_unavailable",
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrPoweredOff},
+			wantCode: "bluetooth_off",
+		},
+		{
+			name:     "flight mode is turned on while waiting for the phone",
+			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
+			during:   func(w *world) { w.bluez.Block("hci0", false) },
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrBlocked},
+			wantCode: "bluetooth_blocked",
+		},
+		{
+			name:     "the Bluetooth adapter is unplugged while waiting for the phone",
+			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
+			during:   func(w *world) { w.bluez.RemoveAdapter("hci0") },
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrNoAdapter},
+			wantCode: "bluetooth_not_found",
+		},
+		{
+			name:     "the Bluetooth service stops while waiting for the phone",
+			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
+			during:   func(w *world) { w.bluez.Stop() },
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrNoBluez},
+			wantCode: "bluetooth_not_running",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,7 +44,9 @@ type AdvertSource interface {
 	// because the phone's advert can come late. An error means the scan could not start
 	// (no adapter, powered off, no permission): the Session returns ErrBluetoothUnavailable,
 	// and the error should wrap the reason when the scanner knows it (ErrNoBluetoothAdapter,
-	// ErrBluetoothOff, ErrBluetoothBlocked, ErrBluetoothNotAllowed).
+	// ErrBluetoothOff, ErrBluetoothBlocked, ErrBluetoothNotAllowed). When the channel closes
+	// before ctx ends (Bluetooth went during the scan), a Session asks the scanner's
+	// Available(ctx) error, if it has one, for the reason, as for a scan that cannot start.
 	Adverts(ctx context.Context) (<-chan Advert, error)
 }
 

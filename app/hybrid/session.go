@@ -343,7 +343,7 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 				if scanCtx.Err() != nil {
 					return Route{}, nil, ended, timedOut()
 				}
-				return Route{}, nil, ended, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
+				return Route{}, nil, ended, s.scanStopped(ctx)
 			}
 			plain, ok := decryptAdvert(s.eidKey, a.Data)
 			if !ok {
@@ -370,6 +370,27 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 			}, p, ended, nil
 		}
 	}
+}
+
+// scanStopped is why the scan ended before its time: Bluetooth was turned off, blocked or
+// unplugged, or its service stopped, while the QR code was shown. A scanner that can say
+// why (its Available, as app/bluetooth's scanners have) is asked, so that the person is told
+// what to do about it as precisely as when the scan could not start.
+func (s *Session) scanStopped(ctx context.Context) error {
+	if a, ok := s.cfg.Adverts.(interface{ Available(context.Context) error }); ok {
+		check, cancel := context.WithTimeout(ctx, scanStopGrace)
+		defer cancel()
+		if why := a.Available(check); why != nil && ctx.Err() == nil {
+			if errors.Is(why, ErrBluetoothUnavailable) {
+				return fmt.Errorf("the scan stopped: %w", why)
+			}
+			return fmt.Errorf("%w: the scan stopped: %w", ErrBluetoothUnavailable, why)
+		}
+	}
+	if ctx.Err() != nil {
+		return ctxErr(ctx, ErrNoAdvert)
+	}
+	return fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
 }
 
 // scanStopGrace bounds the wait for a scanner to stop once its context has ended: just over
