@@ -489,7 +489,7 @@ func TestWithNoSystemBusBluetoothIsNotRunning(t *testing.T) {
 func silentBus(t *testing.T) string {
 	t.Helper()
 	path := t.TempDir() + "/bus"
-	l, err := net.Listen("unix", path)
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
