@@ -60,7 +60,7 @@ type adapter struct {
 // Available reports whether a scan could start now (Scanner). It reads BlueZ's objects
 // only: no discovery is started.
 func (b *BlueZ) Available(ctx context.Context) error {
-	conn, release, err := b.connect()
+	conn, release, err := b.connect(ctx)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (b *BlueZ) Available(ctx context.Context) error {
 // closes the channel. The channel also closes early when the adapter is removed or turned
 // off, or BlueZ stops, which a Session reports as hybrid.ErrBluetoothUnavailable.
 func (b *BlueZ) Adverts(ctx context.Context) (<-chan hybrid.Advert, error) {
-	conn, release, err := b.connect()
+	conn, release, err := b.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -96,16 +96,32 @@ func (b *BlueZ) Adverts(ctx context.Context) (<-chan hybrid.Advert, error) {
 	return out, nil
 }
 
-// connect gives the bus to use and what to do when done with it.
-func (b *BlueZ) connect() (*dbus.Conn, func(), error) {
+// connect gives the bus to use and what to do when done with it. Connecting is bounded by
+// ctx: godbus's authentication and Hello take no context, so a system bus that takes the
+// connection but never answers (a stalled or stopped dbus-daemon) would otherwise hold the
+// caller for ever, past a cancelled ceremony and the app's quitting. When ctx ends first,
+// the half-made connection is closed, which ends them.
+func (b *BlueZ) connect(ctx context.Context) (*dbus.Conn, func(), error) {
 	if b.Conn != nil {
 		return b.Conn, func() {}, nil
 	}
-	conn, err := dbus.ConnectSystemBus()
+	// The connection's life: godbus closes the connection when it ends. It is ended by ctx
+	// only while connecting; afterwards by release.
+	life, end := context.WithCancel(context.WithoutCancel(ctx))
+	connecting := context.AfterFunc(ctx, end)
+	conn, err := dbus.ConnectSystemBus(dbus.WithContext(life))
+	if !connecting() { // ctx ended while connecting
+		end()
+		if err == nil {
+			_ = conn.Close()
+		}
+		return nil, nil, fmt.Errorf("%w: connecting to the system bus: %w", ErrNoBluez, ctx.Err())
+	}
 	if err != nil {
+		end()
 		return nil, nil, fmt.Errorf("%w: connecting to the system bus: %w", ErrNoBluez, err)
 	}
-	return conn, func() { _ = conn.Close() }, nil
+	return conn, func() { _ = conn.Close(); end() }, nil
 }
 
 func (b *BlueZ) rfkill() fs.FS {
@@ -227,7 +243,7 @@ type scan struct {
 }
 
 // start listens, finds the adapter, sets the filter and starts the discovery. It returns
-// the caBLE service data of the devices BlueZ already knows.
+// the caBLE service data of the devices BlueZ already knows, marked Cached.
 func (s *scan) start(ctx context.Context, b *BlueZ) ([]hybrid.Advert, error) {
 	// Listen before looking, so nothing BlueZ says between the two is missed: a device
 	// that was known before the scan emits no InterfacesAdded, only PropertiesChanged
@@ -287,7 +303,10 @@ func (s *scan) start(ctx context.Context, b *BlueZ) ([]hybrid.Advert, error) {
 	slices.Sort(paths)
 	for _, p := range paths {
 		if props, ok := objects[p][deviceInterface]; ok && s.ours(p) {
-			known = append(known, serviceData(props["ServiceData"])...)
+			for _, a := range serviceData(props["ServiceData"]) {
+				a.Cached = true // heard before this scan (hybrid.Advert.Cached)
+				known = append(known, a)
+			}
 		}
 	}
 	return known, nil

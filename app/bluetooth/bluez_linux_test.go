@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -479,5 +481,70 @@ func TestWithNoSystemBusBluetoothIsNotRunning(t *testing.T) {
 	err := (&bluetooth.BlueZ{}).Available(t.Context())
 	if !errors.Is(err, bluetooth.ErrNoBluez) {
 		t.Fatalf("Available = %v, want ErrNoBluez", err)
+	}
+}
+
+// silentBus is a system bus socket that takes connections and never says a word (a stalled
+// or stopped dbus-daemon): it returns the bus address.
+func silentBus(t *testing.T) string {
+	t.Helper()
+	path := t.TempDir() + "/bus"
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return "unix:path=" + path
+}
+
+func TestASystemBusThatNeverAnswersHoldsNothingUpPastItsTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		call func(context.Context, *bluetooth.BlueZ) error
+	}{
+		{"the check before the phone is offered", func(ctx context.Context, s *bluetooth.BlueZ) error { return s.Available(ctx) }},
+		{"the scan for the phone's advert", func(ctx context.Context, s *bluetooth.BlueZ) error {
+			adverts, err := s.Adverts(ctx)
+			if err == nil {
+				ended(t, adverts)
+			}
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", silentBus(t))
+			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- tc.call(ctx, &bluetooth.BlueZ{}) }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, hybrid.ErrBluetoothUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error %v: want ErrBluetoothUnavailable and the deadline", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still connecting to the system bus 5 s after the caller's time ran out")
+			}
+		})
 	}
 }

@@ -154,12 +154,34 @@ func TestATransactionThatCannotFindThePhoneIsExplained(t *testing.T) {
 			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrNoAdapter},
 			wantCode: "bluetooth_not_found",
 		},
+		// Bluetooth going while the QR code is shown is explained as precisely as before it.
 		{
 			name:     "Bluetooth is turned off while waiting for the phone",
 			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
 			during:   func(w *world) { w.bluez.PowerOff("hci0") },
-			want:     []error{hybrid.ErrBluetoothUnavailable},
-			wantCode: "bluetooth_unavailable",
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrPoweredOff},
+			wantCode: "bluetooth_off",
+		},
+		{
+			name:     "flight mode is turned on while waiting for the phone",
+			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
+			during:   func(w *world) { w.bluez.Block("hci0", false) },
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrBlocked},
+			wantCode: "bluetooth_blocked",
+		},
+		{
+			name:     "the Bluetooth adapter is unplugged while waiting for the phone",
+			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
+			during:   func(w *world) { w.bluez.RemoveAdapter("hci0") },
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrNoAdapter},
+			wantCode: "bluetooth_not_found",
+		},
+		{
+			name:     "the Bluetooth service stops while waiting for the phone",
+			setup:    func(_ *world, p *simphone.Phone) { p.Behaviour = simphone.Silent },
+			during:   func(w *world) { w.bluez.Stop() },
+			want:     []error{hybrid.ErrBluetoothUnavailable, bluetooth.ErrNoBluez},
+			wantCode: "bluetooth_not_running",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,5 +250,29 @@ func TestWhenATransactionReturnsTheAdapterIsNoLongerDiscovering(t *testing.T) {
 			t.Errorf("%s: the adapter is still discovering when the transaction returns", tc.name)
 		}
 		stopsDiscovering(t, w)
+	}
+}
+
+// BlueZ keeps a device it heard, with its last service data, for a while after a scan (30 s
+// by default: main.conf TemporaryTimeout). A phone that answered the last QR code and has
+// since gone quiet is still in that cache when the person tries again. It is not a phone
+// nearby answering another QR code: with no phone heard in time, the person is told the
+// phone was not found (turn on Bluetooth, keep it near), not that it was the wrong phone.
+func TestAnOldAdvertBlueZStillHoldsIsNotAPhoneAnsweringAnotherQRCode(t *testing.T) {
+	w := newWorld(t)
+	w.bluez.AddAdapter("hci0")
+	tunnel := faketunnel.New(t, faketunnel.Relay)
+	air := simphone.NewAir()
+	relay(t, air, w)
+	phone := &simphone.Phone{Tunnel: tunnel.URL(), Air: air}
+	if err, phoneErr := transact(t, w, phone, tunnel, hybrid.RequestMakeCredential, 0, nil); err != nil || phoneErr != nil {
+		t.Fatalf("set up: desktop %v, phone %v", err, phoneErr)
+	}
+	stopsDiscovering(t, w)
+
+	phone.Behaviour = simphone.Silent
+	err, _ := transact(t, w, phone, tunnel, hybrid.RequestGetAssertion, 500*time.Millisecond, nil)
+	if !errors.Is(err, hybrid.ErrNoAdvert) || errors.Is(err, hybrid.ErrWrongPhone) {
+		t.Errorf("error %v, want ErrNoAdvert (no phone heard), not ErrWrongPhone", err)
 	}
 }

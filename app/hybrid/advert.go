@@ -27,6 +27,11 @@ type Advert struct {
 	// answering another QR code (ErrWrongPhone). A scanner may also hand over data under any
 	// other UUID to be tried (some Android phones used 0xFCF1); that never counts as a phone.
 	Service uint16
+	// Cached is true for service data the scanner's system already held when the scan
+	// started (BlueZ keeps a device's last advert for a while after it was heard): it is
+	// tried, as the phone may have advertised a moment before the scan began, but it is no
+	// sign of a phone nearby now, so it never counts as one answering another QR code.
+	Cached bool
 }
 
 // AdvertSource is the Bluetooth LE scanner (BlueZ over D-Bus on Linux, CoreBluetooth on
@@ -39,7 +44,9 @@ type AdvertSource interface {
 	// because the phone's advert can come late. An error means the scan could not start
 	// (no adapter, powered off, no permission): the Session returns ErrBluetoothUnavailable,
 	// and the error should wrap the reason when the scanner knows it (ErrNoBluetoothAdapter,
-	// ErrBluetoothOff, ErrBluetoothBlocked, ErrBluetoothNotAllowed).
+	// ErrBluetoothOff, ErrBluetoothBlocked, ErrBluetoothNotAllowed). When the channel closes
+	// before ctx ends (Bluetooth went during the scan), a Session asks the scanner's
+	// Available(ctx) error, if it has one, for the reason, as for a scan that cannot start.
 	Adverts(ctx context.Context) (<-chan Advert, error)
 }
 

@@ -514,6 +514,12 @@ func TestAdvertsFromStrangersAreNotTakenForThePhone(t *testing.T) {
 		{"a valid advert for another QR code is another phone's", func([]byte) []Advert {
 			return []Advert{{Data: advertFor(other, plain), Service: ServiceGoogle}}
 		}, ErrWrongPhone, ""},
+		{"another QR code's advert the scanner held from before is no phone nearby", func([]byte) []Advert {
+			return []Advert{{Data: advertFor(other, plain), Service: ServiceFIDO, Cached: true}}
+		}, ErrNoAdvert, ""},
+		{"the phone's advert the scanner held from before is taken", func(secret []byte) []Advert {
+			return []Advert{{Data: advertFor(secret, plain), Service: ServiceFIDO, Cached: true}}
+		}, nil, "cable.ua5v.com"},
 		{"a flood of strangers' adverts does not hide the phone", func(secret []byte) []Advert {
 			var out []Advert
 			for i := range 5000 {
@@ -1016,5 +1022,44 @@ func TestAPhonesOwnWordsStayOutOfTheErrorText(t *testing.T) {
 				t.Errorf("the error's text holds what the phone said (%d bytes): %.200s", len(text), text)
 			}
 		})
+	}
+}
+
+// Once the phone's advert has come, the QR code's secret and the advert key have done their
+// work (the PSK and the tunnel ID are derived from them): they are zeroed then, not held
+// while the person takes their time on the phone, and the QR code is no longer given out.
+func TestTheQRSecretIsZeroedOnceThePhoneIsFound(t *testing.T) {
+	s, phone := newScriptedSession(t, nil)
+	secret, key := s.secret, s.eidKey
+	type seen struct {
+		secret, key []byte
+		qr          string
+	}
+	at := map[Progress]seen{}
+	progress := func(p Progress) {
+		at[p] = seen{bytes.Clone(secret), bytes.Clone(key), s.QR().Text}
+	}
+	go func() {
+		ctx := t.Context()
+		if phone.handshake(ctx) != nil || phone.send(ctx, mustCBOR(t, map[int]any{1: phoneGetInfo(t)})) != nil {
+			return
+		}
+		_ = phone.receive(ctx) // the command; then the person cancels on the phone
+		_ = phone.send(ctx, []byte{msgCTAP, statusOperationDenied})
+	}()
+	if _, err := s.MakeCredential(t.Context(), MakeCredentialRequest{ClientDataHash: make([]byte, 32), RPID: "x", UserID: []byte{1}}, progress); !errors.Is(err, ErrPhoneCancelled) {
+		t.Fatalf("error %v", err)
+	}
+	if got := at[ProgressScanning]; bytes.Equal(got.secret, make([]byte, len(secret))) || got.qr == "" {
+		t.Fatalf("while scanning the secret is %x and the QR code %q: the test does not see the session", got.secret, got.qr)
+	}
+	for _, p := range []Progress{ProgressConnecting, ProgressOnPhone} {
+		got, ok := at[p]
+		if !ok {
+			t.Fatalf("no progress %d", p)
+		}
+		if !bytes.Equal(got.secret, make([]byte, len(secret))) || !bytes.Equal(got.key, make([]byte, len(key))) || got.qr != "" {
+			t.Errorf("at progress %d: secret %x, advert key %x, QR code %q", p, got.secret, got.key, got.qr)
+		}
 	}
 }

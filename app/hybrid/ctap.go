@@ -227,8 +227,11 @@ func (r GetAssertionRequest) encode(info getInfo) ([]byte, error) {
 // statusError maps a CTAP2 status other than success to a stable error.
 func statusError(status byte) error {
 	switch status {
-	case statusOperationDenied, statusKeepaliveCancel, statusUserActionTimeout:
+	case statusOperationDenied, statusKeepaliveCancel:
 		return fmt.Errorf("%w: CTAP status %#02x", ErrPhoneCancelled, status)
+	case statusUserActionTimeout:
+		// The person did not confirm on the phone in time: not a cancellation.
+		return fmt.Errorf("%w: CTAP status %#02x (the phone's own time ran out)", ErrTimeout, status)
 	case statusNoCredentials:
 		return fmt.Errorf("%w: CTAP status %#02x", ErrNoCredentials, status)
 	case statusCredentialExcluded:

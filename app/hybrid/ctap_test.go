@@ -202,7 +202,7 @@ func TestCTAPStatusesMapToStableErrors(t *testing.T) {
 	for status, want := range map[byte]error{
 		0x27: ErrPhoneCancelled,     // CTAP2_ERR_OPERATION_DENIED
 		0x2D: ErrPhoneCancelled,     // CTAP2_ERR_KEEPALIVE_CANCEL
-		0x2F: ErrPhoneCancelled,     // CTAP2_ERR_USER_ACTION_TIMEOUT
+		0x2F: ErrTimeout,            // CTAP2_ERR_USER_ACTION_TIMEOUT: the person did not confirm in time
 		0x2E: ErrNoCredentials,      // CTAP2_ERR_NO_CREDENTIALS
 		0x19: ErrCredentialExcluded, // CTAP2_ERR_CREDENTIAL_EXCLUDED
 		0x26: ErrPhoneUnsupported,   // CTAP2_ERR_UNSUPPORTED_ALGORITHM
@@ -212,6 +212,11 @@ func TestCTAPStatusesMapToStableErrors(t *testing.T) {
 		if err := statusError(status); !errors.Is(err, want) {
 			t.Errorf("status %#02x: %v, want %v", status, err, want)
 		}
+	}
+	// Not confirming in time on the phone is not cancelling there: the person is told the
+	// time ran out (timed_out), as for a security key not touched in time.
+	if err := statusError(0x2F); errors.Is(err, ErrPhoneCancelled) {
+		t.Errorf("status 0x2f: %v, want no ErrPhoneCancelled", err)
 	}
 }
 

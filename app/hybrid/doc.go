@@ -34,8 +34,9 @@
 // and ephemeral private keys, every Noise chaining key, cipher key and DH result, the two
 // transport keys, and a phone's link secret. Not secret: the tunnel ID, routing ID, domain,
 // the handshake hash. Every byte slice this package holds a secret in is zeroed (clear) as
-// soon as it is no longer needed, on every path, and the Session's keys when its one call
-// returns or Close is called. What cannot be wiped from Go is said plainly: crypto/ecdh
+// soon as it is no longer needed, on every path: the QR secret and the advert key once the
+// phone's advert has come (the QR code is then no longer given out), the Session's other
+// keys when its one call returns or Close is called. What cannot be wiped from Go is said plainly: crypto/ecdh
 // keeps its own copy of a private scalar, crypto/aes and crypto/cipher their own expanded
 // keys, and the QR text is a Go string (immutable); those are dropped for the garbage
 // collector when the session ends. No error text or log holds

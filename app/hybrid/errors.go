@@ -48,9 +48,9 @@ var (
 	// ErrHandshake: the encrypted channel with the phone could not be set up: the Noise
 	// handshake failed (a tampered or foreign message) or the connection ended during it.
 	ErrHandshake = errors.New("hybrid: the secure connection with the phone failed")
-	// ErrPhoneCancelled: the person cancelled on the phone, or the phone refused or gave up
-	// (CTAP2_ERR_OPERATION_DENIED, CTAP2_ERR_KEEPALIVE_CANCEL, CTAP2_ERR_USER_ACTION_TIMEOUT),
-	// or it hung up without answering.
+	// ErrPhoneCancelled: the person cancelled on the phone, or the phone refused
+	// (CTAP2_ERR_OPERATION_DENIED, CTAP2_ERR_KEEPALIVE_CANCEL), or it hung up without
+	// answering.
 	ErrPhoneCancelled = errors.New("hybrid: the phone cancelled")
 	// ErrNoCredentials: the phone has no passkey for this site (CTAP2_ERR_NO_CREDENTIALS).
 	ErrNoCredentials = errors.New("hybrid: the phone has no passkey for this site")
@@ -60,7 +60,8 @@ var (
 	// ErrBadResponse: the phone's answer could not be read or does not fit the request
 	// (decryption failed after the handshake, malformed CBOR, an unexpected CTAP status).
 	ErrBadResponse = errors.New("hybrid: the phone's answer was not valid")
-	// ErrTimeout: the phone connected but did not answer before the time ran out.
+	// ErrTimeout: the phone connected but did not answer before the time ran out, or it says
+	// the person did not confirm on it in time (CTAP2_ERR_USER_ACTION_TIMEOUT).
 	ErrTimeout = errors.New("hybrid: the phone did not answer in time")
 	// ErrCancelled: the transaction was cancelled on this computer (its context).
 	ErrCancelled = errors.New("hybrid: cancelled")

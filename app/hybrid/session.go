@@ -126,7 +126,8 @@ func newP256Key(r io.Reader) (*ecdh.PrivateKey, error) {
 	return nil, errors.New("hybrid: key: the random source gives no valid P-256 scalar")
 }
 
-// QR is the QR code to show (empty once the session has ended).
+// QR is the QR code to show (empty once the phone has been found, or the session has
+// ended).
 func (s *Session) QR() QR {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,12 +149,20 @@ func (s *Session) Close() {
 }
 
 func (s *Session) wipeLocked() {
+	s.forgetQRLocked()
+	clear(s.tunnelID[:])
+	// crypto/ecdh keeps its own copy of the scalar: it cannot be wiped, and is dropped for
+	// the garbage collector.
+	s.identity = nil
+}
+
+// forgetQRLocked wipes what only the QR code and the wait for the phone's advert need: the
+// QR secret and the advert key. The QR text is a string, which cannot be wiped: it is
+// dropped for the garbage collector, and QR() answers an empty QR from now on.
+func (s *Session) forgetQRLocked() {
 	clear(s.secret)
 	clear(s.eidKey)
-	clear(s.tunnelID[:])
-	// crypto/ecdh keeps its own copy of the scalar, and the QR text is a string: neither can
-	// be wiped, both are dropped for the garbage collector.
-	s.secret, s.eidKey, s.identity = nil, nil, nil
+	s.secret, s.eidKey = nil, nil
 	s.qr = QR{}
 }
 
@@ -217,6 +226,11 @@ func (s *Session) transact(ctx context.Context, build func(getInfo) ([]byte, err
 		return nil, err
 	}
 	defer clear(psk)
+	// The QR code has done its work: the PSK and the tunnel ID are derived. Its secret and
+	// the advert key go now, not when the person has finished on the phone.
+	s.mu.Lock()
+	s.forgetQRLocked()
+	s.mu.Unlock()
 
 	progress(ProgressConnecting)
 	ch, err := s.cfg.Connector.Connect(ctx, route)
@@ -329,11 +343,11 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 				if scanCtx.Err() != nil {
 					return Route{}, nil, ended, timedOut()
 				}
-				return Route{}, nil, ended, fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
+				return Route{}, nil, ended, s.scanStopped(ctx)
 			}
 			plain, ok := decryptAdvert(s.eidKey, a.Data)
 			if !ok {
-				if isCableService(a.Service) && len(a.Data) >= advertSize {
+				if isCableService(a.Service) && len(a.Data) >= advertSize && !a.Cached {
 					foreign++
 				}
 				continue
@@ -356,6 +370,27 @@ func (s *Session) scan(ctx context.Context) (Route, []byte, func(), error) {
 			}, p, ended, nil
 		}
 	}
+}
+
+// scanStopped is why the scan ended before its time: Bluetooth was turned off, blocked or
+// unplugged, or its service stopped, while the QR code was shown. A scanner that can say
+// why (its Available, as app/bluetooth's scanners have) is asked, so that the person is told
+// what to do about it as precisely as when the scan could not start.
+func (s *Session) scanStopped(ctx context.Context) error {
+	if a, ok := s.cfg.Adverts.(interface{ Available(context.Context) error }); ok {
+		check, cancel := context.WithTimeout(ctx, scanStopGrace)
+		defer cancel()
+		if why := a.Available(check); why != nil && ctx.Err() == nil {
+			if errors.Is(why, ErrBluetoothUnavailable) {
+				return fmt.Errorf("the scan stopped: %w", why)
+			}
+			return fmt.Errorf("%w: the scan stopped: %w", ErrBluetoothUnavailable, why)
+		}
+	}
+	if ctx.Err() != nil {
+		return ctxErr(ctx, ErrNoAdvert)
+	}
+	return fmt.Errorf("%w: the scan stopped", ErrBluetoothUnavailable)
 }
 
 // scanStopGrace bounds the wait for a scanner to stop once its context has ended: just over

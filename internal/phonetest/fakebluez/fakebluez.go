@@ -141,10 +141,15 @@ func Start(t testing.TB, bus *Bus) *BlueZ {
 }
 
 // Stop takes BlueZ off the bus, as when bluetoothd stops: org.bluez has no owner, and its
-// name's NameOwnerChanged tells listeners.
+// name's NameOwnerChanged tells listeners. Its discoveries and filters end with it.
 func (f *BlueZ) Stop() {
 	defer f.settle()
 	_, _ = f.conn.ReleaseName(service)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, a := range f.adapters {
+		clear(a.clients)
+	}
 }
 
 // SetOldVersion makes the fake a BlueZ older than 5.66: adapters added afterwards have no
