@@ -263,6 +263,17 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
 		}, 401, "passkey_not_accepted", "Backup", nil, nil},
 
+		// Attested credential data is made at registration only (WebAuthn L3 §6.1: AT is
+		// set only for attestation): an assertion carrying it, even a signed one, is refused.
+		{"login: attested credential data in an assertion", func(t *testing.T, w *world) request {
+			w.patAuth.AssertionFlags, w.patAuth.AssertionExtra = softauthn.FlagAT, w.patAuth.AttestedData(w.patAuth.Credentials[0])
+			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
+		}, 401, "passkey_not_accepted", "attested credential data", nil, nil},
+		{"re-authentication: attested credential data in an assertion", func(t *testing.T, w *world) request {
+			w.patAuth.AssertionFlags, w.patAuth.AssertionExtra = softauthn.FlagAT, w.patAuth.AttestedData(w.patAuth.Credentials[0])
+			return w.reauth(t, w.patAuth, nil)
+		}, 401, "passkey_not_accepted", "attested credential data", nil, nil},
+
 		// Counters.
 		{"login: a signature counter that went backwards", func(t *testing.T, w *world) request {
 			twice(t, w.login(t, w.stranger, w.patAuth, nil, patEmail))
