@@ -12,6 +12,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
 	"github.com/nhs-passkeys/companion/internal/testkit"
 	"github.com/nhs-passkeys/companion/internal/testserver"
 )
@@ -526,5 +527,61 @@ func testALoginsClearOutLeavesASessionUsedSinceItsStoredUse(t *testing.T, engine
 	s.Clock.Advance(4 * time.Second)
 	if !signedIn(t, pat) {
 		t.Errorf("signed out 39 seconds after the last use: another person's login ended the session")
+	}
+}
+
+// A patient whose phone is lost or stolen removes the passkey that was on it. Whoever has
+// the phone may already be logged in with that passkey; that session ends with the removal,
+// however long it had left. Sessions logged in some other way (the password, another
+// passkey) go on, and so does the session that removes it, even one that passkey logged in.
+func TestRemovingAPasskeyEndsTheSessionsItLoggedIn(t *testing.T) {
+	store.ForEachEngine(t, testRemovingAPasskeyEndsTheSessionsItLoggedIn)
+}
+
+func testRemovingAPasskeyEndsTheSessionsItLoggedIn(t *testing.T, engine store.Engine) {
+	const email, password = "pat@example.com", "correct horse battery"
+	s := testserver.New(t, testserver.OnEngine(engine))
+	laptop := s.Client()
+	laptop.SignUp(email, password)
+	phone, key := softauthn.New(testserver.Origin), softauthn.New(testserver.Origin)
+	lost := laptop.RegisterPasskey(phone, "")
+	laptop.RegisterPasskey(key, laptop.ReauthWithPasskey(phone, "add-passkey"))
+
+	logIn := func(a *softauthn.Authenticator) *testserver.Client {
+		c := s.Client()
+		if res := c.LoginWithPasskey(a, email); res.Status != http.StatusOK {
+			t.Fatalf("log in with a passkey: %d %s", res.Status, res.Body)
+		}
+		return c
+	}
+	thief, thiefAgain := logIn(phone), logIn(phone)
+	withKey := logIn(key)
+	withPassword := s.Client()
+	if res := withPassword.Post("/api/login/password", map[string]string{"email": email, "password": password}); res.Status != http.StatusOK {
+		t.Fatalf("password login: %d %s", res.Status, res.Body)
+	}
+	// The phone's own session removes it: that one is the person's, and stays.
+	removing := logIn(phone)
+	sam := s.Client()
+	sam.SignUp("sam@example.com", password)
+
+	proof := removing.ReauthWithPassword(password, "remove-passkey")
+	if res := removing.Do(http.MethodDelete, "/api/passkeys/"+lost.ID, map[string]any{"proof": proof}); res.Status != http.StatusOK {
+		t.Fatalf("remove the lost passkey: %d %s", res.Status, res.Body)
+	}
+
+	for name, c := range map[string]*testserver.Client{"a session the lost passkey logged in": thief, "another one": thiefAgain} {
+		if res := c.Get("/api/passkeys"); res.Status != http.StatusUnauthorized || res.Code() != "not_signed_in" {
+			t.Errorf("%s still works after the passkey was removed: %d %s", name, res.Status, res.Body)
+		}
+	}
+	for name, c := range map[string]*testserver.Client{"the session that removed it": removing, "a session of the other passkey": withKey,
+		"a password session": withPassword, "another account's session": sam} {
+		if !signedIn(t, c) {
+			t.Errorf("%s was ended", name)
+		}
+	}
+	if n := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_removed' AND detail = '2 sessions it logged in ended'`); n != 1 {
+		t.Errorf("the removal's audit does not say that it ended 2 sessions (%d)", n)
 	}
 }

@@ -333,7 +333,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 	if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
 		return account.Account{}, "", err
 	}
-	token, err := s.sessions.Start(ctx, tx, oldToken, check.user.account.ID)
+	token, err := s.sessions.StartWithPasskey(ctx, tx, oldToken, check.user.account.ID, check.passkey.ID)
 	if err != nil {
 		return account.Account{}, "", err
 	}
