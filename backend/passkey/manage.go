@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
@@ -66,7 +65,7 @@ func (s *Service) Rename(ctx context.Context, cur account.SignedIn, id, rawName,
 			return notFound(errors.New("no such passkey in this account"))
 		}
 		for _, other := range passkeys {
-			if other.ID != p.ID && strings.EqualFold(other.Name, name) {
+			if other.ID != p.ID && SameName(other.Name, name) {
 				return apperr.NameTaken.Wrap(fmt.Errorf("passkey %d already has the name", other.ID))
 			}
 		}
