@@ -279,7 +279,13 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			twice(t, w.login(t, w.stranger, w.patAuth, nil, patEmail))
 			w.patAuth.Credentials[0].SignCount = 0
 			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
-		}, 401, "passkey_flagged", "signature counter did not increase", []string{"passkeys"}, flagged},
+		}, 401, "passkey_flagged", "signature counter did not increase", []string{"passkeys", "sessions"}, func(t *testing.T, w *world) {
+			flagged(t, w)
+			// The genuine-looking login before it may have been the copy's: its session ends.
+			if w.s.Count(`SELECT count(*) FROM sessions WHERE passkey_id IS NOT NULL`) != 0 || w.s.Count(`SELECT count(*) FROM sessions`) != 1 {
+				t.Errorf("the session the flagged passkey logged in was not the one ended")
+			}
+		}},
 		{"re-authentication: a signature counter that went backwards", func(t *testing.T, w *world) request {
 			twice(t, w.reauth(t, w.patAuth, nil))
 			w.patAuth.Credentials[0].SignCount = 0

@@ -585,3 +585,57 @@ func testRemovingAPasskeyEndsTheSessionsItLoggedIn(t *testing.T, engine store.En
 		t.Errorf("the removal's audit does not say that it ended 2 sessions (%d)", n)
 	}
 }
+
+// A passkey whose signature counter went backwards may have been copied (WebAuthn L3 §7.2,
+// signCount), and nobody can tell whether the copy or the original logged in before. So
+// when it is flagged, every session it logged in ends, as when it is removed; sessions
+// logged in another way go on.
+func TestAFlaggedPasskeyEndsTheSessionsItLoggedIn(t *testing.T) {
+	store.ForEachEngine(t, testAFlaggedPasskeyEndsTheSessionsItLoggedIn)
+}
+
+func testAFlaggedPasskeyEndsTheSessionsItLoggedIn(t *testing.T, engine store.Engine) {
+	const email, password = "pat@example.com", "correct horse battery"
+	for _, path := range []string{"login", "re-authentication"} {
+		t.Run("flagged at "+path, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			laptop := s.Client()
+			laptop.SignUp(email, password)
+			original := softauthn.New(testserver.Origin)
+			laptop.RegisterPasskey(original, "")
+			copied := s.Client()
+			if res := copied.LoginWithPasskey(original, email); res.Status != http.StatusOK {
+				t.Fatalf("log in with the passkey: %d %s", res.Status, res.Body)
+			}
+			withPassword := s.Client()
+			if res := withPassword.Post("/api/login/password", map[string]string{"email": email, "password": password}); res.Status != http.StatusOK {
+				t.Fatalf("password login: %d %s", res.Status, res.Body)
+			}
+			// A copy of the authenticator, with the counter as it was before that login.
+			original.Credentials[0].SignCount = 0
+			var res *testserver.Response
+			if path == "login" {
+				res = s.Client().LoginWithPasskey(original, email)
+			} else {
+				b := withPassword.Begin("/api/reauth/passkey/begin", map[string]any{"action": "rename-passkey"})
+				cred, err := original.Get(b.PublicKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res = withPassword.Finish("/api/reauth/passkey/finish", b.Ceremony, cred)
+			}
+			if res.Status != http.StatusUnauthorized || res.Code() != "passkey_flagged" {
+				t.Fatalf("the copy's %s = %d %s, want 401 passkey_flagged", path, res.Status, res.Body)
+			}
+			if signedIn(t, copied) {
+				t.Errorf("the session the flagged passkey logged in still works")
+			}
+			if !signedIn(t, laptop) || !signedIn(t, withPassword) {
+				t.Errorf("a session logged in another way was ended")
+			}
+			if n := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged' AND detail LIKE '%1 sessions it logged in ended%'`); n != 1 {
+				t.Errorf("the flag's audit does not say that it ended 1 session (%d)", n)
+			}
+		})
+	}
+}
