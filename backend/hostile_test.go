@@ -263,6 +263,16 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
 		}, 401, "passkey_not_accepted", "Backup", nil, nil},
 
+		// WebAuthn L3 §7.2 step 19: backup eligibility is fixed when the credential is made.
+		{"login: BE set on a passkey registered without it", func(t *testing.T, w *world) request {
+			w.patAuth.BackupEligible = true
+			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
+		}, 401, "passkey_not_accepted", "Backup Eligible", nil, nil},
+		{"re-authentication: BE set on a passkey registered without it", func(t *testing.T, w *world) request {
+			w.patAuth.BackupEligible = true
+			return w.reauth(t, w.patAuth, nil)
+		}, 401, "passkey_not_accepted", "Backup Eligible", nil, nil},
+
 		// Attested credential data is made at registration only (WebAuthn L3 §6.1: AT is
 		// set only for attestation): an assertion carrying it, even a signed one, is refused.
 		{"login: attested credential data in an assertion", func(t *testing.T, w *world) request {
