@@ -263,12 +263,39 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
 		}, 401, "passkey_not_accepted", "Backup", nil, nil},
 
+		// WebAuthn L3 §7.2 step 19: backup eligibility is fixed when the credential is made.
+		{"login: BE set on a passkey registered without it", func(t *testing.T, w *world) request {
+			w.patAuth.BackupEligible = true
+			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
+		}, 401, "passkey_not_accepted", "Backup Eligible", nil, nil},
+		{"re-authentication: BE set on a passkey registered without it", func(t *testing.T, w *world) request {
+			w.patAuth.BackupEligible = true
+			return w.reauth(t, w.patAuth, nil)
+		}, 401, "passkey_not_accepted", "Backup Eligible", nil, nil},
+
+		// Attested credential data is made at registration only (WebAuthn L3 §6.1: AT is
+		// set only for attestation): an assertion carrying it, even a signed one, is refused.
+		{"login: attested credential data in an assertion", func(t *testing.T, w *world) request {
+			w.patAuth.AssertionFlags, w.patAuth.AssertionExtra = softauthn.FlagAT, w.patAuth.AttestedData(w.patAuth.Credentials[0])
+			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
+		}, 401, "passkey_not_accepted", "attested credential data", nil, nil},
+		{"re-authentication: attested credential data in an assertion", func(t *testing.T, w *world) request {
+			w.patAuth.AssertionFlags, w.patAuth.AssertionExtra = softauthn.FlagAT, w.patAuth.AttestedData(w.patAuth.Credentials[0])
+			return w.reauth(t, w.patAuth, nil)
+		}, 401, "passkey_not_accepted", "attested credential data", nil, nil},
+
 		// Counters.
 		{"login: a signature counter that went backwards", func(t *testing.T, w *world) request {
 			twice(t, w.login(t, w.stranger, w.patAuth, nil, patEmail))
 			w.patAuth.Credentials[0].SignCount = 0
 			return w.login(t, w.stranger, w.patAuth, nil, patEmail)
-		}, 401, "passkey_flagged", "signature counter did not increase", []string{"passkeys"}, flagged},
+		}, 401, "passkey_flagged", "signature counter did not increase", []string{"passkeys", "sessions"}, func(t *testing.T, w *world) {
+			flagged(t, w)
+			// The genuine-looking login before it may have been the copy's: its session ends.
+			if w.s.Count(`SELECT count(*) FROM sessions WHERE passkey_id IS NOT NULL`) != 0 || w.s.Count(`SELECT count(*) FROM sessions`) != 1 {
+				t.Errorf("the session the flagged passkey logged in was not the one ended")
+			}
+		}},
 		{"re-authentication: a signature counter that went backwards", func(t *testing.T, w *world) request {
 			twice(t, w.reauth(t, w.patAuth, nil))
 			w.patAuth.Credentials[0].SignCount = 0

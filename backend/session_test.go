@@ -12,6 +12,7 @@ import (
 
 	"github.com/nhs-passkeys/companion/backend"
 	"github.com/nhs-passkeys/companion/backend/session"
+	"github.com/nhs-passkeys/companion/internal/softauthn"
 	"github.com/nhs-passkeys/companion/internal/testkit"
 	"github.com/nhs-passkeys/companion/internal/testserver"
 )
@@ -526,5 +527,115 @@ func testALoginsClearOutLeavesASessionUsedSinceItsStoredUse(t *testing.T, engine
 	s.Clock.Advance(4 * time.Second)
 	if !signedIn(t, pat) {
 		t.Errorf("signed out 39 seconds after the last use: another person's login ended the session")
+	}
+}
+
+// A patient whose phone is lost or stolen removes the passkey that was on it. Whoever has
+// the phone may already be logged in with that passkey; that session ends with the removal,
+// however long it had left. Sessions logged in some other way (the password, another
+// passkey) go on, and so does the session that removes it, even one that passkey logged in.
+func TestRemovingAPasskeyEndsTheSessionsItLoggedIn(t *testing.T) {
+	store.ForEachEngine(t, testRemovingAPasskeyEndsTheSessionsItLoggedIn)
+}
+
+func testRemovingAPasskeyEndsTheSessionsItLoggedIn(t *testing.T, engine store.Engine) {
+	const email, password = "pat@example.com", "correct horse battery"
+	s := testserver.New(t, testserver.OnEngine(engine))
+	laptop := s.Client()
+	laptop.SignUp(email, password)
+	phone, key := softauthn.New(testserver.Origin), softauthn.New(testserver.Origin)
+	lost := laptop.RegisterPasskey(phone, "")
+	laptop.RegisterPasskey(key, laptop.ReauthWithPasskey(phone, "add-passkey"))
+
+	logIn := func(a *softauthn.Authenticator) *testserver.Client {
+		c := s.Client()
+		if res := c.LoginWithPasskey(a, email); res.Status != http.StatusOK {
+			t.Fatalf("log in with a passkey: %d %s", res.Status, res.Body)
+		}
+		return c
+	}
+	thief, thiefAgain := logIn(phone), logIn(phone)
+	withKey := logIn(key)
+	withPassword := s.Client()
+	if res := withPassword.Post("/api/login/password", map[string]string{"email": email, "password": password}); res.Status != http.StatusOK {
+		t.Fatalf("password login: %d %s", res.Status, res.Body)
+	}
+	// The phone's own session removes it: that one is the person's, and stays.
+	removing := logIn(phone)
+	sam := s.Client()
+	sam.SignUp("sam@example.com", password)
+
+	proof := removing.ReauthWithPassword(password, "remove-passkey")
+	if res := removing.Do(http.MethodDelete, "/api/passkeys/"+lost.ID, map[string]any{"proof": proof}); res.Status != http.StatusOK {
+		t.Fatalf("remove the lost passkey: %d %s", res.Status, res.Body)
+	}
+
+	for name, c := range map[string]*testserver.Client{"a session the lost passkey logged in": thief, "another one": thiefAgain} {
+		if res := c.Get("/api/passkeys"); res.Status != http.StatusUnauthorized || res.Code() != "not_signed_in" {
+			t.Errorf("%s still works after the passkey was removed: %d %s", name, res.Status, res.Body)
+		}
+	}
+	for name, c := range map[string]*testserver.Client{"the session that removed it": removing, "a session of the other passkey": withKey,
+		"a password session": withPassword, "another account's session": sam} {
+		if !signedIn(t, c) {
+			t.Errorf("%s was ended", name)
+		}
+	}
+	if n := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_removed' AND detail = '2 sessions it logged in ended'`); n != 1 {
+		t.Errorf("the removal's audit does not say that it ended 2 sessions (%d)", n)
+	}
+}
+
+// A passkey whose signature counter went backwards may have been copied (WebAuthn L3 §7.2,
+// signCount), and nobody can tell whether the copy or the original logged in before. So
+// when it is flagged, every session it logged in ends, as when it is removed; sessions
+// logged in another way go on.
+func TestAFlaggedPasskeyEndsTheSessionsItLoggedIn(t *testing.T) {
+	store.ForEachEngine(t, testAFlaggedPasskeyEndsTheSessionsItLoggedIn)
+}
+
+func testAFlaggedPasskeyEndsTheSessionsItLoggedIn(t *testing.T, engine store.Engine) {
+	const email, password = "pat@example.com", "correct horse battery"
+	for _, path := range []string{"login", "re-authentication"} {
+		t.Run("flagged at "+path, func(t *testing.T) {
+			s := testserver.New(t, testserver.OnEngine(engine))
+			laptop := s.Client()
+			laptop.SignUp(email, password)
+			original := softauthn.New(testserver.Origin)
+			laptop.RegisterPasskey(original, "")
+			copied := s.Client()
+			if res := copied.LoginWithPasskey(original, email); res.Status != http.StatusOK {
+				t.Fatalf("log in with the passkey: %d %s", res.Status, res.Body)
+			}
+			withPassword := s.Client()
+			if res := withPassword.Post("/api/login/password", map[string]string{"email": email, "password": password}); res.Status != http.StatusOK {
+				t.Fatalf("password login: %d %s", res.Status, res.Body)
+			}
+			// A copy of the authenticator, with the counter as it was before that login.
+			original.Credentials[0].SignCount = 0
+			var res *testserver.Response
+			if path == "login" {
+				res = s.Client().LoginWithPasskey(original, email)
+			} else {
+				b := withPassword.Begin("/api/reauth/passkey/begin", map[string]any{"action": "rename-passkey"})
+				cred, err := original.Get(b.PublicKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res = withPassword.Finish("/api/reauth/passkey/finish", b.Ceremony, cred)
+			}
+			if res.Status != http.StatusUnauthorized || res.Code() != "passkey_flagged" {
+				t.Fatalf("the copy's %s = %d %s, want 401 passkey_flagged", path, res.Status, res.Body)
+			}
+			if signedIn(t, copied) {
+				t.Errorf("the session the flagged passkey logged in still works")
+			}
+			if !signedIn(t, laptop) || !signedIn(t, withPassword) {
+				t.Errorf("a session logged in another way was ended")
+			}
+			if n := s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged' AND detail LIKE '%1 sessions it logged in ended%'`); n != 1 {
+				t.Errorf("the flag's audit does not say that it ended 1 session (%d)", n)
+			}
+		})
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // GetCall is a navigator.credentials.get() call whose options have been checked, ready to
@@ -66,7 +69,7 @@ func (call *GetCall) pick(got []Assertion) (Assertion, error) {
 		return got[0], nil
 	}
 	for _, g := range got {
-		if strings.EqualFold(g.UserName, call.account) {
+		if sameAccount(g.UserName, call.account) {
 			return g, nil
 		}
 	}
@@ -76,6 +79,17 @@ func (call *GetCall) pick(got []Assertion) (Assertion, error) {
 		}
 	}
 	return Assertion{}, fmt.Errorf("%w: %d passkeys for other accounts", ErrNoAccountPasskey, len(got))
+}
+
+// sameAccount reports whether the email typed names the account whose user.name is name: as
+// the relying party reads an email (backend/account NormaliseEmail: spaces and invisible
+// format characters at either end dropped, Unicode NFC, any case), so that the key's passkey
+// for the account the relying party will log in to is the one used.
+func sameAccount(name, typed string) bool {
+	trim := func(s string) string {
+		return norm.NFC.String(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }))
+	}
+	return strings.EqualFold(trim(name), trim(typed))
 }
 
 // ClientDataJSON is the call's clientDataJSON.

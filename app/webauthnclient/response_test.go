@@ -428,3 +428,30 @@ func TestTheAuthenticatorsOwnAttachmentAndTransportsAreReported(t *testing.T) {
 		t.Errorf("assertion %s", raw)
 	}
 }
+
+// The email typed picks that account's passkey on a key holding several however it was
+// written: the relying party takes it with spaces or invisible characters around it, in any
+// case, with an accent typed as one character or two (backend/account NormaliseEmail), and
+// the passkey's user.name is the account's email as the relying party stored it.
+func TestGetPicksTheTypedAccountHoweverTheEmailWasWritten(t *testing.T) {
+	for _, typed := range []string{"jos\u00e9@example.com", "JOSE\u0301@EXAMPLE.COM", " \ufeffjose\u0301@example.com\u200b "} {
+		t.Run(typed, func(t *testing.T) {
+			call, err := newTestClient(t).PrepareGet([]byte(`{"challenge": "Y2hhbGxlbmdlLWNoYWxsZW5nZS01Njc4"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			call.PreferAccount(typed)
+			fake := &fakeAuthenticator{assertions: []Assertion{
+				{CredentialID: []byte{1}, AuthenticatorData: []byte("a1"), Signature: []byte("s1"), UserName: "sam@example.com"},
+				{CredentialID: []byte{2}, AuthenticatorData: []byte("a2"), Signature: []byte("s2"), UserName: "jos\u00e9@example.com"},
+			}}
+			raw, err := call.Run(t.Context(), fake, nil, nil)
+			if err != nil {
+				t.Fatalf("the typed account's passkey was not found: %v", err)
+			}
+			if !strings.Contains(string(raw), `"id":"Ag"`) {
+				t.Errorf("not the typed account's passkey: %s", raw)
+			}
+		})
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nhs-passkeys/companion/backend/apperr"
 	"github.com/nhs-passkeys/companion/backend/audit"
 	"github.com/nhs-passkeys/companion/backend/lockout"
@@ -153,8 +155,15 @@ func NewService(db *sql.DB, sessions Sessions, auditor Auditor, limiter Limiter,
 }
 
 // NormaliseEmail trims spaces and lower-cases, so one address always maps to one account.
+// Two spellings a person cannot tell apart are one address too: invisible format characters
+// (Unicode category Cf: a byte order mark, a zero-width space) copied along with the address
+// at either end are trimmed like spaces, and the result is in Unicode Normalization Form C
+// (UAX #15), so "é" typed as one character or as "e" and a combining accent (as macOS may
+// write it) finds the same account. An invisible character inside the address is left for
+// EmailProblem to refuse.
 func NormaliseEmail(raw string) string {
-	return strings.ToLower(strings.TrimSpace(raw))
+	trimmed := strings.TrimFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+	return norm.NFC.String(strings.ToLower(trimmed))
 }
 
 // EmailProblem returns the message for a normalised email that cannot be used, or "".
@@ -175,8 +184,12 @@ func plausibleEmail(email string) bool {
 	if !ok || local == "" || len(local) > 64 || domain == "" || strings.Contains(domain, "@") {
 		return false
 	}
+	// No spaces, control characters or invisible format characters (Cf: zero-width spaces
+	// and joiners, soft hyphens, direction overrides): an address holding one looks like
+	// another address (or, with an override, reads backwards) and would be an account of its
+	// own beside the one it looks like.
 	for _, r := range email {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return false
 		}
 	}

@@ -123,6 +123,15 @@ func parseAssertion(raw []byte) (*protocol.ParsedCredentialAssertionData, error)
 	if n := len(parsed.RawID); n > MaxCredentialIDBytes || n == 0 {
 		return nil, fmt.Errorf("credential id of %d bytes", n)
 	}
+	// WebAuthn L3 §6.1: the AT flag (attested credential data included) is set only for
+	// attestation; an authenticator leaves it out of every assertion (§6.3.3 step 12: "with
+	// attestedCredentialData excluded"). go-webauthn parses such data in an assertion and
+	// goes on, signed under the stored key but naming a credential and key of its own, which
+	// any later reader of the stored assertion could take for the passkey's. No working
+	// authenticator sends it.
+	if parsed.Response.AuthenticatorData.Flags.HasAttestedCredentialData() {
+		return nil, errors.New("assertion carries attested credential data (AT flag), which only a registration may")
+	}
 	return parsed, nil
 }
 

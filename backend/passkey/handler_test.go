@@ -559,8 +559,10 @@ func testPasskeyRefusals(t *testing.T, engine store.Engine) {
 			if res := login(t, c, a, ""); res.Status != http.StatusUnauthorized || res.Code() != "passkey_flagged" {
 				t.Errorf("a flagged passkey logged in: %d %s", res.Status, res.Body)
 			}
-			if c.Cookie != nil || s.Count(`SELECT count(*) FROM sessions`) != sessions {
-				t.Errorf("a session was created")
+			// The two logins before the flag may have been the copy's: their sessions ended
+			// with it, and no session was created.
+			if c.Cookie != nil || s.Count(`SELECT count(*) FROM sessions`) != sessions-2 {
+				t.Errorf("a session was created, or the flagged passkey's sessions were not ended")
 			}
 			if s.Count(`SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged'`) != 1 {
 				t.Errorf("an already flagged passkey was flagged again")

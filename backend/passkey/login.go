@@ -120,13 +120,24 @@ func (s *Service) verifyAssertion(ctx context.Context, tx *sql.Tx, check *assert
 	return err
 }
 
-// flagPasskey flags p (its signature counter went backwards) and audits it, inside tx.
+// flagPasskey flags p (its signature counter went backwards) and audits it, inside tx. Every
+// session p logged in ends: the passkey may have been copied, and nobody can tell whether
+// the copy or the original made the login with the higher counter (a session logged in
+// another way, the password, is untouched).
 func (s *Service) flagPasskey(ctx context.Context, tx *sql.Tx, p Passkey) error {
 	if err := s.store.flagCloneWarning(ctx, tx, p.CredentialID); err != nil {
 		return err
 	}
+	ended, err := s.sessions.EndLoggedInWith(ctx, tx, p.AccountID, p.CredentialID, 0)
+	if err != nil {
+		return err
+	}
+	detail := "signature counter went backwards"
+	if ended > 0 {
+		detail += fmt.Sprintf("; %d sessions it logged in ended", ended)
+	}
 	return s.audit.Record(ctx, tx, audit.Event{AccountID: p.AccountID, Kind: audit.PasskeyFlagged, PasskeyName: p.Name,
-		Detail: "signature counter went backwards"})
+		Detail: detail})
 }
 
 // loginPurposes are the ceremonies a login finish accepts.
@@ -333,7 +344,7 @@ func (s *Service) commitLogin(ctx context.Context, tx *sql.Tx, c ceremony, v log
 	if err := s.limiter.Succeed(ctx, tx, keys); err != nil {
 		return account.Account{}, "", err
 	}
-	token, err := s.sessions.Start(ctx, tx, oldToken, check.user.account.ID)
+	token, err := s.sessions.StartWithPasskey(ctx, tx, oldToken, check.user.account.ID, check.passkey.ID)
 	if err != nil {
 		return account.Account{}, "", err
 	}

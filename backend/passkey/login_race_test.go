@@ -240,8 +240,9 @@ func TestLoginRacesAreSettledInsideTheWriteTransaction(t *testing.T) {
 			if n := r.count(t, `SELECT count(*) FROM audit_events WHERE kind = 'passkey_flagged'`); n != 1 {
 				t.Errorf("%d flags audited, want 1", n)
 			}
-			if n := r.count(t, `SELECT count(*) FROM sessions`); n != 1 {
-				t.Errorf("%d sessions, want only the other login's", n)
+			// The other login's session ends with the flag: it may have been the copy's.
+			if n := r.count(t, `SELECT count(*) FROM sessions`); n != 0 {
+				t.Errorf("%d sessions, want none (the other login's ended when the passkey was flagged)", n)
 			}
 		})
 

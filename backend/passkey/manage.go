@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nhs-passkeys/companion/backend/account"
 	"github.com/nhs-passkeys/companion/backend/apperr"
@@ -66,7 +65,7 @@ func (s *Service) Rename(ctx context.Context, cur account.SignedIn, id, rawName,
 			return notFound(errors.New("no such passkey in this account"))
 		}
 		for _, other := range passkeys {
-			if other.ID != p.ID && strings.EqualFold(other.Name, name) {
+			if other.ID != p.ID && SameName(other.Name, name) {
 				return apperr.NameTaken.Wrap(fmt.Errorf("passkey %d already has the name", other.ID))
 			}
 		}
@@ -91,6 +90,8 @@ func (s *Service) Rename(ctx context.Context, cur account.SignedIn, id, rawName,
 // Remove deletes the signed-in account's passkey id and returns the passkeys left. It needs
 // a proof for remove-passkey or the login grace, and it will not remove the last way to log
 // in: the last usable passkey of an account without a password (409 last_way_to_log_in).
+// Every other session that the passkey logged in ends with it (a lost or stolen device may
+// still be logged in with it).
 func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof string) ([]Passkey, error) {
 	credID, err := decodeID(id)
 	if err != nil {
@@ -99,6 +100,14 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 	var left []Passkey
 	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := s.reauth.Require(ctx, tx, cur.SessionID, reauth.RemovePasskey, proof); err != nil {
+			return err
+		}
+		// A passkey is removed most often because its device was lost or stolen: whoever
+		// holds the device may be logged in with it, so the sessions it logged in end with
+		// it (all but this one, the person's own). Before the passkey's row goes, which
+		// forgets which sessions it logged in; a refusal below rolls this back too.
+		ended, err := s.sessions.EndLoggedInWith(ctx, tx, cur.Account.ID, credID, cur.SessionID)
+		if err != nil {
 			return err
 		}
 		// DELETE ... WHERE credential_id = $1 AND account_id = $2: ownership is part of the
@@ -127,7 +136,11 @@ func (s *Service) Remove(ctx context.Context, cur account.SignedIn, id, proof st
 		if !removed.CloneWarning && !acct.HasPassword && len(usable(left)) == 0 {
 			return apperr.LastWayToLogIn.Wrap(errors.New("last usable passkey of an account without a password"))
 		}
-		return s.audit.Record(ctx, tx, audit.Event{AccountID: cur.Account.ID, Kind: audit.PasskeyRemoved, PasskeyName: removed.Name})
+		e := audit.Event{AccountID: cur.Account.ID, Kind: audit.PasskeyRemoved, PasskeyName: removed.Name}
+		if ended > 0 {
+			e.Detail = fmt.Sprintf("%d sessions it logged in ended", ended)
+		}
+		return s.audit.Record(ctx, tx, e)
 	})
 	if err != nil {
 		return nil, err

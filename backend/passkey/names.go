@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nhs-passkeys/companion/backend/passkey/aaguid"
 )
 
@@ -123,7 +125,7 @@ func defaultName(p Passkey) string {
 // passkey called that (names compare without regard to case, as a person reads them).
 func uniqueName(name string, existing []Passkey) string {
 	taken := func(candidate string) bool {
-		return slices.ContainsFunc(existing, func(p Passkey) bool { return strings.EqualFold(p.Name, candidate) })
+		return slices.ContainsFunc(existing, func(p Passkey) bool { return SameName(p.Name, candidate) })
 	}
 	if !taken(name) {
 		return name
@@ -157,12 +159,14 @@ const (
 // ValidateName trims spaces from both ends of raw and checks what is left: 1 to 64
 // characters, valid UTF-8, and nothing invisible or layout-changing (control and format
 // characters, line and paragraph separators, private-use characters). It returns the name to
-// store, or "" and the message for the person.
+// store, or "" and the message for the person. The name is stored in Unicode Normalization
+// Form C (UAX #15), so that two names that look the same (an accented letter typed as one
+// character or as a letter and a combining accent) are the same name (SameName).
 func ValidateName(raw string) (name, problem string) {
 	if !utf8.ValidString(raw) {
 		return "", msgNameBadChars
 	}
-	name = strings.TrimSpace(raw)
+	name = norm.NFC.String(strings.TrimSpace(raw))
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
 		return "", msgEnterName
@@ -175,4 +179,11 @@ func ValidateName(raw string) (name, problem string) {
 		}
 	}
 	return name, ""
+}
+
+// SameName reports whether two passkey names are the same to the person reading them: equal
+// in Normalization Form C, whatever the case. (Names stored before they were normalised may
+// be in another form.)
+func SameName(a, b string) bool {
+	return strings.EqualFold(norm.NFC.String(a), norm.NFC.String(b))
 }

@@ -48,9 +48,11 @@ type Accounts interface {
 	ByEmail(ctx context.Context, email string) (account.Account, bool, error)
 }
 
-// Sessions starts a signed-in session inside the caller's transaction (see account.Sessions).
+// Sessions starts a signed-in session inside the caller's transaction (see account.Sessions),
+// recording the passkey that logged it in, and ends the sessions a removed passkey logged in.
 type Sessions interface {
-	Start(ctx context.Context, tx *sql.Tx, oldToken string, accountID int64) (string, error)
+	StartWithPasskey(ctx context.Context, tx *sql.Tx, oldToken string, accountID, passkeyID int64) (string, error)
+	EndLoggedInWith(ctx context.Context, q store.DBTX, accountID int64, credentialID []byte, keep int64) (int64, error)
 }
 
 // Auditor records what happened.

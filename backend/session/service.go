@@ -227,6 +227,12 @@ func hashToken(token string) []byte {
 // so a token planted before login is worthless after it (session fixation). The new session
 // records the login as its authentication (authenticated_at) with its login grace unused.
 func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accountID int64) (string, error) {
+	return s.StartWithPasskey(ctx, tx, oldToken, accountID, 0)
+}
+
+// StartWithPasskey is Start for a login with passkey passkeyID: the session records it, so
+// that removing the passkey ends the session (EndLoggedInWith).
+func (s *Service) StartWithPasskey(ctx context.Context, tx *sql.Tx, oldToken string, accountID, passkeyID int64) (string, error) {
 	now := s.clock()
 	if oldToken != "" {
 		if _, _, err := s.store.delete(ctx, tx, hashToken(oldToken)); err != nil {
@@ -252,7 +258,7 @@ func (s *Service) Start(ctx context.Context, tx *sql.Tx, oldToken string, accoun
 	if err != nil {
 		return "", err
 	}
-	if err := s.store.insert(ctx, tx, hashToken(token), accountID, now, now.Add(s.absolute)); err != nil {
+	if err := s.store.insert(ctx, tx, hashToken(token), accountID, passkeyID, now, now.Add(s.absolute)); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -393,6 +399,15 @@ func (s *Service) TakeLoginGrace(ctx context.Context, tx *sql.Tx, sessionID int6
 // returns how many it ended. The caller audits.
 func (s *Service) EndOthers(ctx context.Context, q store.DBTX, sessionID, accountID int64) (int64, error) {
 	return s.store.deleteOthers(ctx, q, sessionID, accountID)
+}
+
+// EndLoggedInWith deletes, inside q's transaction, every session of accountID that the
+// account's passkey with credentialID logged in, except session keep (the one removing the
+// passkey), and returns how many it ended. Call it before the passkey's row is deleted. A
+// patient removes the passkey of a lost or stolen device: whoever holds the device may be
+// logged in with it, and must not stay so. The caller audits.
+func (s *Service) EndLoggedInWith(ctx context.Context, q store.DBTX, accountID int64, credentialID []byte, keep int64) (int64, error) {
+	return s.store.deleteLoggedInWith(ctx, q, accountID, credentialID, keep)
 }
 
 // SignOutEverywhereElse ends every other session of the account of sessionID, audited, and

@@ -14,16 +14,29 @@ import (
 type Store struct{}
 
 // insert adds a session that has just logged in: authenticated now, with its login grace
-// unused (see package reauth).
-func (Store) insert(ctx context.Context, q store.DBTX, tokenHash []byte, accountID int64, now, expires time.Time) error {
+// unused (see package reauth), logged in with passkey passkeyID (0: not with a passkey).
+func (Store) insert(ctx context.Context, q store.DBTX, tokenHash []byte, accountID, passkeyID int64, now, expires time.Time) error {
+	passkey := sql.NullInt64{Int64: passkeyID, Valid: passkeyID != 0}
 	_, err := q.ExecContext(ctx,
-		`INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, authenticated_at, login_grace)
-		 VALUES ($1, $2, $3, $4, $5, $6, 1)`,
-		tokenHash, accountID, store.Millis(now), store.Millis(now), store.Millis(expires), store.Millis(now))
+		`INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, authenticated_at, login_grace, passkey_id)
+		 VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`,
+		tokenHash, accountID, store.Millis(now), store.Millis(now), store.Millis(expires), store.Millis(now), passkey)
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
 	return nil
+}
+
+// deleteLoggedInWith deletes the sessions of accountID that the account's passkey with
+// credentialID logged in, except session keep, and returns how many. It must run before the
+// passkey's row is deleted, which sets their passkey_id to NULL.
+func (Store) deleteLoggedInWith(ctx context.Context, q store.DBTX, accountID int64, credentialID []byte, keep int64) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND id != $2
+		AND passkey_id IN (SELECT id FROM passkeys WHERE credential_id = $3 AND account_id = $4)`, accountID, keep, credentialID, accountID)
+	if err != nil {
+		return 0, fmt.Errorf("delete the sessions a passkey logged in: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // row is a stored session as Resolve and Peek need it.

@@ -80,6 +80,24 @@ type Authenticator struct {
 	CredentialPublicKey []byte
 	// EditResponse, when set, may change the response JSON (as a map) before it is encoded.
 	EditResponse func(response map[string]any)
+	// AssertionExtra, when set, is what an assertion's authenticator data carries after the
+	// signature counter (with AssertionFlags added to its flags), signed like the rest:
+	// attested credential data, which an assertion never carries (WebAuthn L3 §6.1), or
+	// extension outputs nobody asked for. AttestedData builds the first.
+	AssertionExtra []byte
+	AssertionFlags byte
+}
+
+// Flags a test may add to an assertion's authenticator data (AssertionFlags).
+const (
+	FlagAT = flagAT
+	FlagED = 0x80
+)
+
+// AttestedData is cred's attested credential data (WebAuthn L3 §6.5.1: AAGUID, L, credential
+// ID, COSE key) as this authenticator writes it at registration.
+func (a *Authenticator) AttestedData(cred *Credential) []byte {
+	return slices.Concat(a.AAGUID[:], binary.BigEndian.AppendUint16(nil, uint16(len(cred.ID))), cred.ID, coseKey(&cred.Key.PublicKey)) //nolint:gosec // G115: a test's credential ID, never over 65535 bytes
 }
 
 // COSE algorithms the authenticator can make keys for.
@@ -304,7 +322,7 @@ func (a *Authenticator) GetWith(options []byte, cred *Credential) ([]byte, error
 		return nil, err
 	}
 	cred.SignCount += a.CounterStep
-	authData := a.authData(cred.RPID, 0, cred.SignCount, nil)
+	authData := a.authData(cred.RPID, a.AssertionFlags, cred.SignCount, a.AssertionExtra)
 	// WebAuthn L3 §6.3.3: the signature is over authenticatorData || SHA-256(clientDataJSON),
 	// hashed as the algorithm says (SHA-256 for ES256, SHA-384 for ES384).
 	clientHash := sha256.Sum256(clientData)
