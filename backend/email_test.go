@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/nhs-passkeys/companion/backend/store"
 	"github.com/nhs-passkeys/companion/internal/testserver"
 )
 
@@ -73,5 +74,39 @@ func TestAnEmailIsOneAccountHoweverItIsWritten(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An account made before emails were stored in NFC holds an accented address as it was
+// typed: decomposed (NFD), when its accent was typed as a combining mark. It stays the
+// patient's: found however the address is typed now, and no second account can be made
+// beside it.
+func TestAnAccountStoredBeforeEmailsWereNormalisedIsStillFound(t *testing.T) {
+	store.ForEachEngine(t, testAnAccountStoredBeforeEmailsWereNormalisedIsStillFound)
+}
+
+func testAnAccountStoredBeforeEmailsWereNormalisedIsStillFound(t *testing.T, engine store.Engine) {
+	const (
+		composed   = "jos\u00e9@example.com"
+		decomposed = "jose\u0301@example.com"
+	)
+	s := testserver.New(t, testserver.OnEngine(engine))
+	s.Client().SignUp("someone@example.com", password) // a password hash to copy
+	if _, err := s.DB.ExecContext(t.Context(), `INSERT INTO accounts (email, user_handle, password_hash, created_at)
+		SELECT $1, $2, password_hash, created_at FROM accounts WHERE email = 'someone@example.com'`,
+		decomposed, []byte("an earlier version's user handle")); err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{composed, decomposed} {
+		res := s.Client().Post("/api/login/password", map[string]string{"email": typed, "password": password})
+		if res.Status != http.StatusOK {
+			t.Errorf("a password login typed %+q: %d %s, want 200", typed, res.Status, res.Body)
+		}
+	}
+	if res := s.Client().Post("/api/accounts", map[string]string{"email": composed, "password": password}); res.Status != http.StatusConflict || res.Code() != "email_taken" {
+		t.Errorf("a sign-up beside the earlier account: %d %s, want 409 email_taken", res.Status, res.Body)
+	}
+	if n := s.Count(`SELECT count(*) FROM accounts`); n != 2 {
+		t.Errorf("%d accounts, want the two", n)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nhs-passkeys/companion/backend/store"
 )
 
@@ -37,10 +39,19 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, string, error) {
 	return a, hash.String, nil
 }
 
+// earlierForm is how an account made before emails were stored in Unicode NFC may hold the
+// normalised email: then only trimmed and lower-cased, so an address whose accent was typed as
+// a letter and a combining mark was stored decomposed (NFD). Looking an address up under both
+// forms keeps that patient's account theirs (nothing saved is lost) and one with the address
+// however it is typed now; for an address with no accent the two forms are the same.
+func earlierForm(email string) string { return norm.NFD.String(email) }
+
 // byEmail returns the account with this (normalised) email and its password hash ("" when
-// it has none), or errNotFound.
+// it has none), or errNotFound. An account stored under the email's earlier form is found
+// too; where both exist (made apart before), the one stored in NFC is the address's.
 func (Store) byEmail(ctx context.Context, q store.DBTX, email string) (Account, string, error) {
-	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE email = $1`, email))
+	a, hash, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE email IN ($1, $2)
+		ORDER BY CASE WHEN email = $1 THEN 0 ELSE 1 END LIMIT 1`, email, earlierForm(email)))
 	if err != nil && !errors.Is(err, errNotFound) {
 		return Account{}, "", fmt.Errorf("find account by email: %w", err)
 	}
@@ -69,10 +80,11 @@ func (Store) setPassword(ctx context.Context, q store.DBTX, id int64, hash strin
 		hash, id)
 }
 
-// emailExists reports whether an account already uses email.
+// emailExists reports whether an account already uses email, in its normalised or its
+// earlier form.
 func (Store) emailExists(ctx context.Context, q store.DBTX, email string) (bool, error) {
 	var n int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE email = $1`, email).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE email IN ($1, $2)`, email, earlierForm(email)).Scan(&n); err != nil {
 		return false, fmt.Errorf("check email: %w", err)
 	}
 	return n > 0, nil
