@@ -1181,3 +1181,82 @@ func TestAResetCheckedBeforeTheAccountGainedAPasskeyMustBeCheckedAgain(t *testin
 		t.Errorf("check again: %d %s", r.status, r.body)
 	}
 }
+
+// addFingerprint enrols a fingerprint on the test's virtual key through the endpoints, as
+// the page does, and returns its template ID.
+func (e *env) addFingerprint() string {
+	e.t.Helper()
+	r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+	if r.status != http.StatusAccepted {
+		e.t.Fatalf("add a fingerprint: %d %s", r.status, r.body)
+	}
+	j := e.awaitJob(jobOf(e.t, r).ID, nil)
+	if j.State != "done" || j.Fingerprint == nil {
+		e.t.Fatalf("add a fingerprint: %+v", j)
+	}
+	return j.Fingerprint.ID
+}
+
+func TestAFingerprintsNameTellsItApartFromTheOthers(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	left, right := e.addFingerprint(), e.addFingerprint()
+	rename := func(id, name string) response {
+		return e.do("PATCH", "/api/device/keys/virtual/fingerprints/"+id, map[string]string{"pin": pin, "name": name})
+	}
+	if r := rename(left, "Left thumb"); r.status != http.StatusOK {
+		t.Fatalf("rename: %d %s", r.status, r.body)
+	}
+
+	const taken = "You already have a fingerprint with this name. Choose a different name"
+	for _, tc := range []struct {
+		name, give string
+	}{
+		{"the same name as another fingerprint is refused", "Left thumb"},
+		{"the same name in other letter case is refused", "LEFT THUMB"},
+		{"the same name with spaces around it is refused", "  Left thumb "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rename(right, tc.give)
+			if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != taken {
+				t.Errorf("%d %s", r.status, r.body)
+			}
+			if got := e.key.Enrollments(); got[0].Name != "Left thumb" || got[1].Name != "" {
+				t.Errorf("the key's names changed: %+v", got)
+			}
+		})
+	}
+	t.Run("the same name with its accent typed another way is refused", func(t *testing.T) {
+		if r := rename(left, "Pouce gauche (é)"); r.status != http.StatusOK {
+			t.Fatalf("rename: %d %s", r.status, r.body)
+		}
+		r := rename(right, "Pouce gauche (e\u0301)")
+		if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != taken {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("a fingerprint keeps its own name when it is saved again", func(t *testing.T) {
+		if r := rename(left, "pouce gauche (é)"); r.status != http.StatusOK {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("a name is saved in Unicode Normalization Form C and counted in characters", func(t *testing.T) {
+		// 30 characters, each "e" with a combining accent: 60 code points as typed.
+		name := strings.Repeat("e\u0301", 30)
+		r := rename(right, name)
+		if r.status != http.StatusOK {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if got := e.key.Enrollments()[1].Name; got != strings.Repeat("é", 30) {
+			t.Errorf("the key holds %q", got)
+		}
+	})
+	t.Run("invisible and layout characters are refused", func(t *testing.T) {
+		for _, give := range []string{"Left\u2028thumb", "Left\uE000thumb", "Left\u200Bthumb"} {
+			r := rename(right, give)
+			if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != "Name must only include letters, numbers, spaces and symbols" {
+				t.Errorf("%q: %d %s", give, r.status, r.body)
+			}
+		}
+	})
+}

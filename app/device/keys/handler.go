@@ -18,6 +18,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nhs-passkeys/companion/app/ctappin"
 	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
@@ -455,12 +457,16 @@ func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// fingerprintName checks a fingerprint's new name: trimmed, 1 to 30 characters, at most 64
-// bytes (CTAP 2.1 §6.7 maxTemplateFriendlyName is often 64), no control characters.
+// fingerprintName checks a fingerprint's new name and returns it as it is to be saved: in
+// Unicode Normalization Form C (the same name typed with a composed or a decomposed accent is
+// one name, counted in the characters the person sees), trimmed, 1 to 30 characters, at most
+// 64 bytes (CTAP 2.1 §6.7 maxTemplateFriendlyName is often 64), and nothing invisible or
+// layout-changing: control and format characters, line and paragraph separators, private-use
+// characters (the rule of a passkey's name, backend/passkey.ValidateName).
 func fingerprintName(raw *string) (string, error) {
 	name := ""
 	if raw != nil {
-		name = strings.TrimSpace(*raw)
+		name = strings.TrimSpace(norm.NFC.String(*raw))
 	}
 	problem := ""
 	switch {
@@ -470,13 +476,27 @@ func fingerprintName(raw *string) (string, error) {
 		problem = "Name must be 30 characters or fewer"
 	case len(name) > 64:
 		problem = "Name is too long. Letters with accents and some symbols take up more space, so use fewer of them"
-	case strings.ContainsFunc(name, func(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Cf, c) }):
+	case strings.ContainsFunc(name, func(c rune) bool {
+		return unicode.In(c, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co, unicode.Cs) || c == utf8.RuneError
+	}):
 		problem = "Name must only include letters, numbers, spaces and symbols"
 	}
 	if problem != "" {
 		return "", apperr.Invalid(map[string]string{"name": problem})
 	}
 	return name, nil
+}
+
+// nameTaken refuses name for the fingerprint id when another fingerprint on the key has it,
+// whatever the letter case or the form of its accents: two fingerprints of one name cannot
+// be told apart when one is to be deleted.
+func nameTaken(list []fido2.Enrollment, id []byte, name string) error {
+	for _, e := range list {
+		if !bytes.Equal(e.ID, id) && strings.EqualFold(strings.TrimSpace(norm.NFC.String(e.Name)), name) {
+			return apperr.Invalid(map[string]string{"name": "You already have a fingerprint with this name. Choose a different name"})
+		}
+	}
+	return nil
 }
 
 // renameFingerprint serves PATCH /api/device/keys/{key}/fingerprints/{fingerprint}
@@ -503,6 +523,13 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 		return nameErr
 	}
 	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
+		if err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		if err := nameTaken(list, id, name); err != nil {
+			return err
+		}
 		if err := o.dev.BioSetName(ctx, id, name, bytes.Clone(body.PIN)); err != nil {
 			return k.s.keyError(o.a, err)
 		}
