@@ -112,7 +112,11 @@ class Reset {
             : "We could not check the key, so these NHS login passkeys may be on it. If they are, they will stop working:"
         }</p>
     <ul>${names}</ul>
-    <p>Remove them from your NHS login afterwards, in Login and security settings.</p>`
+    ${
+      check.certain
+        ? html`<p>Remove them from your NHS login afterwards, in Login and security settings.</p>`
+        : html`<p>A passkey saved on another security key will still work, so keep it in your NHS login.</p>`
+    }`
       : html`<p>None of your NHS login passkeys are on this key.</p>`;
     // The check made sure the account keeps a way in; say which, so the person knows.
     const keeps = check.otherWaysIn;
@@ -274,16 +278,30 @@ class Reset {
       <h1 class="nhsuk-panel__title">Your security key has been reset</h1>
       <div class="nhsuk-panel__body">It has no passkeys, fingerprints or PIN now.</div>
     </div>
-    ${
-      check.accountPasskeys.length
-        ? html`<h2>What you need to do next</h2>
-    <p>Remove these passkeys from your NHS login, as they no longer work:</p>
-    <ul>${check.accountPasskeys.map((p) => html`<li>${p.name}</li>`)}</ul>
-    <p><a href="/account/security">Go to Login and security settings</a></p>`
-        : ""
-    }
+    ${check.accountPasskeys.length ? nextSteps(check) : ""}
     <p>To use the key for your NHS login again, set up a passkey on it. It will ask you to create a new PIN.</p>
     <p><a href="${SECURITY_KEYS_PATH}">Back to security keys</a></p>`),
     });
   }
+}
+
+/**
+ * What to do with the account's passkeys after a reset. A check that could not ask the key
+ * (its PIN blocked or to be changed) listed every passkey on a key of this model, and one of
+ * them may be on the person's other key of the same model, where it still works: removing
+ * that one from the account would lose a way in that works.
+ */
+function nextSteps(check: ResetCheck): SafeHtml {
+  const names = html`<ul>${check.accountPasskeys.map((p) => html`<li>${p.name}</li>`)}</ul>`;
+  const settings = html`<p><a href="/account/security">Go to Login and security settings</a></p>`;
+  if (check.certain) {
+    return html`<h2>What you need to do next</h2>
+    <p>Remove these passkeys from your NHS login, as they no longer work:</p>
+    ${names}${settings}`;
+  }
+  return html`<h2>What you need to do next</h2>
+    <p>These NHS login passkeys may have been on the key:</p>
+    ${names}
+    <p>Remove from your NHS login only the ones that were saved on this key. Do not remove a passkey that is saved on another security key, as it still works.</p>
+    ${settings}`;
 }
