@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
 )
 
 // testerState is TesterState (docs/api.md).
@@ -248,5 +250,51 @@ func TestTestToolsTakeTheKeyOutAndPutItBack(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/device/tester/plug", map[string]string{}); r.status != http.StatusUnprocessableEntity || r.code() != "invalid_input" {
 		t.Fatalf("no answer: %d %s", r.status, r.body)
+	}
+}
+
+func TestASetUpChoiceWaitsForTheSetUpWhateverTheKeyDoesFirst(t *testing.T) {
+	// A tester chooses what the next set-up meets, then uses the key for something else
+	// first that needs a touch (a log in; here to another site): the choice is for the
+	// set-up, and the set-up meets it.
+	for _, tt := range []struct{ choice, code string }{
+		{"full", "key_full"},
+		{"already-registered", "already_registered"},
+	} {
+		t.Run("the choice "+tt.choice+" outlasts a log in with the key", func(t *testing.T) {
+			e := newEnv(t, setup{})
+			setPIN(t, e.key)
+			e.signUp()
+			makePasskey(t, e.key, "example.org", "someone")
+			e.choose(tt.choice)
+			logInElsewhere(t, e.key, "example.org")
+			if got := testerOf(t, e.do("GET", "/api/device/tester", nil)).Next; got != tt.choice {
+				t.Errorf("after the log in the next answer is %s, want %s", got, tt.choice)
+			}
+			reg := e.registerBegin()
+			c := e.start("create", "virtual", reg.PublicKey)
+			c = e.await(c.ID, "pin-needed")
+			e.sendPIN(c.ID, pin)
+			if c = e.await(c.ID, "done", "failed"); c.State != "failed" || c.Error.Code != tt.code {
+				t.Errorf("the set-up: %s, want failed %s", c, tt.code)
+			}
+		})
+	}
+}
+
+// logInElsewhere logs in to rpID with the virtual key's passkey, through libfido2, as another
+// site would: the key asks for a touch.
+func logInElsewhere(t *testing.T, key *virtualkey.Key, rpID string) {
+	t.Helper()
+	dev, err := fido2.OpenTransport(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	if _, err := dev.GetAssertion(t.Context(), fido2.GetAssertionRequest{
+		ClientDataJSON: []byte(`{"type":"webauthn.get","challenge":"AAAA","origin":"https://` + rpID + `"}`),
+		RPID:           rpID, UserVerification: true, PIN: []byte(pin),
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
