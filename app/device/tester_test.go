@@ -28,6 +28,7 @@ type testerState struct {
 		UserName     string `json:"userName"`
 		CreatedAt    string `json:"createdAt"`
 	} `json:"passkeys"`
+	Plugged bool `json:"plugged"`
 }
 
 func testerOf(t *testing.T, r response) testerState {
@@ -297,4 +298,71 @@ func logInElsewhere(t *testing.T, key *virtualkey.Key, rpID string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestTheVirtualKeyUnpluggedMidKeyJobIsPutBackAsTheChoiceSays(t *testing.T) {
+	// "Be unplugged": as if the key were taken out while it was being used; the app puts it
+	// back in straight away (the test tools' hint), in key jobs as in ceremonies, so the
+	// person can do what the page asks ("insert it and try again").
+	t.Run("while a fingerprint is added", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.choose("unplugged")
+		r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("add: %d %s", r.status, r.body)
+		}
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "failed" || j.Error.Code != "key_removed" {
+			t.Fatalf("the job: %+v", j)
+		}
+		if list, _ := e.keys(); len(list) != 1 || !testerOf(t, e.do("GET", "/api/device/tester", nil)).Plugged {
+			t.Fatalf("the virtual key was left out: %+v", list)
+		}
+		if id := e.addFingerprint(); id == "" {
+			t.Error("no fingerprint on trying again")
+		}
+	})
+	t.Run("while it is reset", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.signUp()
+		r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+		ticket := decode[struct{ Ticket string }](t, r).Ticket
+		e.do("POST", "/api/device/keys/virtual/replug", struct{}{})
+		e.choose("unplugged")
+		r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("reset: %d %s", r.status, r.body)
+		}
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "failed" || j.Error.Code != "key_removed" {
+			t.Fatalf("the job: %+v", j)
+		}
+		if _, set := e.key.PINRetries(); !set {
+			t.Error("the key was reset although it was pulled out before the touch")
+		}
+		if list, _ := e.keys(); len(list) != 1 {
+			t.Fatalf("the virtual key was left out: %+v", list)
+		}
+		// Put back in, its reset window starts again: the reset can be tried again at once.
+		r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("reset again: %d %s", r.status, r.body)
+		}
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+			t.Fatalf("the job: %+v", j)
+		}
+	})
+	t.Run("not when the tester took it out", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.choose("unplugged")
+		r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+		e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": false})
+		if r.status == http.StatusAccepted {
+			e.awaitJob(jobOf(t, r).ID, nil)
+		}
+		if list, _ := e.keys(); len(list) != 0 {
+			t.Fatalf("the key the tester took out is back: %+v", list)
+		}
+	})
 }

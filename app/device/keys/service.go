@@ -75,6 +75,9 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock for forgetting ended jobs and for a key's reset window. Nil: time.Now.
 	Now func() time.Time
+	// VirtualTakenOut, if not nil, tells whether a tester has taken the virtual key out
+	// (app/device/tester): then it stays out after a key operation finds it gone.
+	VirtualTakenOut func() bool
 }
 
 // Service runs key operations and key jobs, and serves the security key endpoints. It owns
@@ -90,6 +93,8 @@ type Service struct {
 	kiosk bool
 	rpID  string
 	names authenticator.Names
+	// takenOut tells whether a tester has taken the virtual key out (Config.VirtualTakenOut).
+	takenOut func() bool
 	// adminRequired reports that this process may not open security keys directly
 	// (Windows without administrator rights).
 	adminRequired func() bool
@@ -131,9 +136,13 @@ func New(cfg Config) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
+	takenOut := cfg.VirtualTakenOut
+	if takenOut == nil {
+		takenOut = func() bool { return false }
+	}
 	life, stop := context.WithCancel(context.Background())
 	return &Service{set: cfg.Authenticators, lease: cfg.Lease, log: log, now: now, kiosk: cfg.Kiosk,
-		rpID: u.Hostname(), names: cfg.Names, adminRequired: adminRequired,
+		rpID: u.Hostname(), names: cfg.Names, takenOut: takenOut, adminRequired: adminRequired,
 		life: life, stop: stop,
 		cache:   map[string]keyJSON{},
 		jobs:    map[string]*keyJob{},
@@ -483,12 +492,7 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 		}
 		return e
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
-		// Nobody can take the virtual key out and put it back, so the app does it.
-		if a.Virtual() {
-			if rerr := s.replugVirtual(); rerr != nil {
-				s.log.Warn("plug the virtual security key back in", "err", rerr)
-			}
-		}
+		s.putBackVirtual(a)
 		return apperr.DevicePINAuthBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINBlocked):
 		return apperr.DevicePINBlocked.Wrap(err)
@@ -508,6 +512,7 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 	case errors.Is(err, fido2.ErrFingerprintStoreFull):
 		return apperr.DeviceFingerprintsFull.Wrap(err)
 	case errors.Is(err, fido2.ErrDeviceGone):
+		s.putBackVirtual(a)
 		return apperr.DeviceKeyRemoved.Wrap(err)
 	case errors.Is(err, fido2.ErrBusy):
 		return apperr.DeviceKeyBusy.Wrap(err)
@@ -517,6 +522,19 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 		return apperr.DeviceNotAllowed.Wrap(err)
 	}
 	return apperr.DeviceKeyError.Wrap(err)
+}
+
+// putBackVirtual: the person is told to take the key out and put it back in (PIN_AUTH_BLOCKED),
+// or to insert it again (it was pulled out mid-operation, the test tools' "be unplugged").
+// Nobody can do that to the virtual key, so the app does, as after a ceremony
+// (app/device/ceremony), unless a tester took it out on purpose: then it stays out.
+func (s *Service) putBackVirtual(a authenticator.Authenticator) {
+	if !a.Virtual() || s.takenOut() {
+		return
+	}
+	if err := s.replugVirtual(); err != nil {
+		s.log.Warn("plug the virtual security key back in", "err", err)
+	}
 }
 
 func plural(n int, one, many string) string {
