@@ -1260,3 +1260,44 @@ func TestAFingerprintsNameTellsItApartFromTheOthers(t *testing.T) {
 		}
 	})
 }
+
+func TestAKeyJobNobodyTouchedInTimeSaysWhatWasNotDone(t *testing.T) {
+	t.Run("a fingerprint", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("add: %d %s", r.status, r.body)
+		}
+		e.key.SetBehaviour(virtualkey.TimeOut()) // the second sample: nobody touches the sensor
+		j := e.awaitJob(jobOf(t, r).ID, nil)
+		if j.State != "failed" || j.Error.Code != "timed_out" ||
+			j.Error.Message != "You did not touch the fingerprint sensor in time, so the fingerprint was not added. Try again." {
+			t.Fatalf("the job: %+v", j.Error)
+		}
+		if n := len(e.key.Enrollments()); n != 0 {
+			t.Errorf("a half-added fingerprint was left: %d", n)
+		}
+	})
+	t.Run("a reset", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.signUp()
+		r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+		ticket := decode[struct{ Ticket string }](t, r).Ticket
+		e.do("POST", "/api/device/keys/virtual/replug", struct{}{})
+		e.key.SetBehaviour(virtualkey.TimeOut())
+		r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("reset: %d %s", r.status, r.body)
+		}
+		j := e.awaitJob(jobOf(t, r).ID, nil)
+		if j.State != "failed" || j.Error.Code != "timed_out" ||
+			j.Error.Message != "You did not touch your security key in time, so it was not reset. Nothing on it was deleted." {
+			t.Fatalf("the job: %+v", j.Error)
+		}
+		if _, set := e.key.PINRetries(); !set {
+			t.Error("the key was reset")
+		}
+	})
+}

@@ -129,6 +129,13 @@ func (s *Service) jobFailure(a authenticator.Authenticator, kind string, err err
 			return authenticator.Failure{Code: authenticator.CodeCancelled, Message: "You cancelled resetting your security key. Nothing on it was deleted."}
 		}
 		return authenticator.Failure{Code: authenticator.CodeCancelled, Message: "You cancelled adding a fingerprint."}
+	case errors.Is(err, fido2.ErrActionTimeout), errors.Is(err, context.DeadlineExceeded):
+		// Nobody touched the key (the sensor) in time: say what was not done, and for a
+		// reset that nothing was deleted (CTAP 2.1 §6.6: the key resets only after the touch).
+		if kind == jobReset {
+			return authenticator.Failure{Code: authenticator.CodeTimedOut, Message: "You did not touch your security key in time, so it was not reset. Nothing on it was deleted."}
+		}
+		return authenticator.Failure{Code: authenticator.CodeTimedOut, Message: "You did not touch the fingerprint sensor in time, so the fingerprint was not added. Try again."}
 	case kind == jobReset && errors.Is(err, fido2.ErrNotAllowed):
 		// CTAP 2.1 §6.6: outside the window after plug-in the key refuses.
 		e := apperr.DeviceResetWindowPassed.E()
