@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -891,6 +892,11 @@ func TestABlockedPINIsShownAndTheResetCheckAssumesTheWorst(t *testing.T) {
 		}
 		if r.code() != want {
 			t.Fatalf("wrong PIN %d: %d %s, want %s", i+1, r.status, r.body, want)
+		}
+		// The third in a row cost a try too: the person is told how many are left.
+		if _, msg, _ := errorOf(t, r); want == "pin_auth_blocked" &&
+			!strings.Contains(msg, fmt.Sprintf("You have %d tries left before the PIN is blocked.", 7-i)) {
+			t.Errorf("wrong PIN %d: %q does not say the %d tries left", i+1, msg, 7-i)
 		}
 	}
 	k := e.securityKey("virtual")

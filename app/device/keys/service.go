@@ -493,7 +493,14 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 		return e
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
 		s.putBackVirtual(a)
-		return apperr.DevicePINAuthBlocked.Wrap(err)
+		e := apperr.DevicePINAuthBlocked.Wrap(err)
+		if errors.As(err, &fe) && fe.RetriesLeft > 0 {
+			// The third wrong PIN in a row also cost a try: say how many are left before the
+			// PIN is blocked, as after any wrong PIN, so the person can weigh the next one.
+			e.Msg = fmt.Sprintf("The wrong PIN was entered too many times in a row. You have %d %s left before the PIN is blocked. Remove your security key and insert it again, then try again.",
+				fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
+		}
+		return e
 	case errors.Is(err, fido2.ErrPINBlocked):
 		return apperr.DevicePINBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINPolicy):
