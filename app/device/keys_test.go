@@ -1307,3 +1307,44 @@ func TestAKeyJobNobodyTouchedInTimeSaysWhatWasNotDone(t *testing.T) {
 		}
 	})
 }
+
+func TestAKeyWhosePINIsForgottenCanBeResetWithoutUsingUpItsTries(t *testing.T) {
+	// The app's own advice: "If you forget this PIN, your security key will need to be
+	// reset". Resetting must not need the PIN, nor all eight tries used up first.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	e.register("virtual")
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]any{"pinForgotten": true})
+	if r.status != http.StatusOK {
+		t.Fatalf("check without the PIN: %d %s", r.status, r.body)
+	}
+	check := decode[struct {
+		Ticket          string
+		AccountPasskeys []fingerprint
+		Certain         bool
+	}](t, r)
+	// The key cannot be asked without its PIN: the account's passkeys on a key of this model
+	// count as on it.
+	if check.Certain || len(check.AccountPasskeys) != 1 || check.Ticket == "" {
+		t.Fatalf("check: %s", r.body)
+	}
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("the check used %d of the key's tries", 8-retries)
+	}
+	e.do("POST", "/api/device/keys/virtual/replug", struct{}{})
+	r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": check.Ticket})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+		t.Fatalf("reset job %+v", j)
+	}
+	if _, set := e.key.PINRetries(); set {
+		t.Error("the key kept its PIN")
+	}
+	// Without either, a key with a usable PIN still needs one of them.
+	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]any{"pinForgotten": false}); r.status != http.StatusOK {
+		t.Errorf("a key without a PIN now: %d %s", r.status, r.body)
+	}
+}

@@ -93,13 +93,20 @@ type (
 	ticketBody struct {
 		Ticket *string `json:"ticket"`
 	}
+	// resetCheckBody: the key's PIN, or pinForgotten when the person does not know it (the
+	// reason most people reset a key).
+	resetCheckBody struct {
+		PIN          httpapi.Secret `json:"pin"`
+		PINForgotten bool           `json:"pinForgotten"`
+	}
 )
 
 // wipe zeroes the body's PINs; deferred right after the body is declared, as it must run
 // after an error too (the pointer receiver sees what DecodeSecrets filled in).
-func (b *pinBody) wipe()    { b.PIN.Wipe() }
-func (b *newPINBody) wipe() { b.PIN.Wipe(); b.NewPIN.Wipe() }
-func (b *nameBody) wipe()   { b.PIN.Wipe() }
+func (b *pinBody) wipe()        { b.PIN.Wipe() }
+func (b *newPINBody) wipe()     { b.PIN.Wipe(); b.NewPIN.Wipe() }
+func (b *nameBody) wipe()       { b.PIN.Wipe() }
+func (b *resetCheckBody) wipe() { b.PIN.Wipe() }
 
 // maxCredentialIDLength: a credential ID is at most 1023 bytes (WebAuthn L3 §4, "Credential ID").
 const maxCredentialIDLength = 1023
@@ -583,19 +590,24 @@ func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?} (a signed-in route):
-// 200 {"ticket", "accountPasskeys", "certain", "otherWaysIn"} (Service.checkReset).
+// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?, "pinForgotten"?} (a
+// signed-in route): 200 {"ticket", "accountPasskeys", "certain", "otherWaysIn"}
+// (Service.checkReset).
 func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
-	var body pinBody
+	var body resetCheckBody
 	defer body.wipe()
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
+	}
+	if body.PINForgotten {
+		body.PIN.Wipe()
+		body.PIN = nil
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
 	// ctx is r.Context() with a deadline (opContext); contextcheck does not follow a helper's
 	// result.
-	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, account.From(r.Context())) //nolint:contextcheck // ctx is from opContext(r), r.Context() bounded
+	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, body.PINForgotten, account.From(r.Context())) //nolint:contextcheck // ctx is from opContext(r), r.Context() bounded
 	if err != nil {
 		return err
 	}

@@ -42,10 +42,12 @@ type waysInJSON struct {
 //
 // Which passkeys are on the key: a key without a PIN holds none of ours (this RP requires
 // user verification, which such a key cannot give: see errNoPINNoPasskey); a key with a
-// usable PIN is asked (credential management, with the PIN); a key whose PIN is blocked or
-// must be changed cannot be asked, so every passkey of the account that is on a security key
-// of this model (same AAGUID, or none given) counts as on it ("certain": false).
-func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct account.View) (resetCheck, error) {
+// usable PIN is asked (credential management, with the PIN) unless the person has forgotten
+// the PIN (pinForgotten: the reason most people reset a key, and their PIN must not have to
+// be blocked first); a key whose PIN is blocked or must be changed, or is forgotten, cannot
+// be asked, so every passkey of the account that is on a security key of this model (same
+// AAGUID, or none given) counts as on it ("certain": false).
+func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, pinForgotten bool, acct account.View) (resetCheck, error) {
 	o, err := s.openKey(ctx, keyID)
 	if err != nil {
 		return resetCheck{}, err
@@ -63,7 +65,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	certain := true
 	switch {
 	case !pinSet:
-	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
+	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement && !pinForgotten:
 		if err := authenticator.CheckPIN("pin", pin); err != nil {
 			return resetCheck{}, err
 		}

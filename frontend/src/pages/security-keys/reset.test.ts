@@ -145,6 +145,28 @@ describe("resetting a security key", () => {
     expect(text(callout)).toContain("You can still log in to your NHS login with your password.");
   });
 
+  it("resets a key whose PIN the person has forgotten without asking for the PIN", async () => {
+    // The app's own advice: "If you forget this PIN, your security key will need to be reset".
+    const keys = new FakeKeys();
+    keys.keys = [virtualKey()];
+    keys.check = { ticket: "t4", accountPasskeys: [{ id: "p1", name: "Security key" }], certain: false, otherWaysIn: { password: true, passkeys: [] } };
+    keys.jobSteps = [{ state: "touch" }, { state: "done" }];
+    await bootKeys("/security-keys/virtual/reset", keys);
+    expect(main().querySelector("#pin")).not.toBeNull();
+    click("I have forgotten the PIN");
+    await settle();
+    expect(keys.calls).toContain("checkReset virtual without the PIN");
+    expect(keys.pins).toEqual([]);
+    expect(h1()).toBe("Are you sure you want to reset Virtual security key (for testing)?");
+    expect(text(main().querySelector(".nhsuk-card--warning"))).toContain("these NHS login passkeys may be on it");
+    click("Reset security key");
+    await settle();
+    click("Remove and insert the virtual key");
+    await until(() => h1() === "Your security key has been reset");
+    expect(keys.calls).toContain("reset virtual t4");
+    expect(await violations()).toEqual([]);
+  });
+
   it("after a reset it could not check, does not tell the person to remove passkeys that may be on another key", async () => {
     // A blocked PIN: the check counts every passkey on a key of this model as on this one, so
     // a passkey on the person's second key of the same model is in the list, and still works.

@@ -8,7 +8,7 @@
 
 import type { App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, column, warningCallout } from "../../ui/components";
-import { disableButtons, takeField } from "../../ui/forms";
+import { disableButtons, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
@@ -57,25 +57,23 @@ class Reset {
     }</p>
     <form method="post" novalidate>
       ${askPin ? pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] }) : ""}
+      ${
+        // Forgetting the PIN is why most people reset a key: they must not have to use up
+        // its tries first. Without the PIN the key cannot be asked what is on it.
+        askPin ? html`<p><button class="nhsuk-link" type="button" data-action="pin-forgotten">I have forgotten the PIN</button></p>` : ""
+      }
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
     </form>`),
     });
     if (!main) return;
     let sending = false;
-    main.querySelector("form")?.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (sending) return;
-      const pin = askPin ? takeField(main, "pin") : undefined;
-      if (pin === "") {
-        this.start({ fields: { pin: PIN_MESSAGES.pinMissing }, summary: [{ text: PIN_MESSAGES.pinMissing, href: "#pin" }] });
-        return;
-      }
+    const check = (pin: string | undefined, pinForgotten: boolean): void => {
       sending = true;
       disableButtons(main);
       void (async () => {
-        let check: ResetCheck;
+        let answer: ResetCheck;
         try {
-          check = await this.options.keys.checkReset(this.key.id, pin);
+          answer = await this.options.keys.checkReset(this.key.id, pin, pinForgotten);
         } catch (error) {
           if (!this.ctx.isCurrent()) return;
           if (error instanceof ApiError && error.code === "last_way_to_log_in") {
@@ -86,8 +84,23 @@ class Reset {
           if (this.ctx.isCurrent()) this.start(problemFrom(error));
           return;
         }
-        if (this.ctx.isCurrent()) this.confirm(check);
+        if (this.ctx.isCurrent()) this.confirm(answer);
       })().catch((error: unknown) => console.error(error));
+    };
+    main.querySelector("form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (sending) return;
+      const pin = askPin ? takeField(main, "pin") : undefined;
+      if (pin === "") {
+        this.start({ fields: { pin: PIN_MESSAGES.pinMissing }, summary: [{ text: PIN_MESSAGES.pinMissing, href: "#pin" }] });
+        return;
+      }
+      check(pin, false);
+    });
+    onAction(main, (action) => {
+      if (action !== "pin-forgotten" || sending) return;
+      takeField(main, "pin"); // whatever was typed is not sent
+      check(undefined, true);
     });
   }
 
