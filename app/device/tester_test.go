@@ -312,8 +312,9 @@ func TestTheVirtualKeyUnpluggedMidKeyJobIsPutBackAsTheChoiceSays(t *testing.T) {
 		if r.status != http.StatusAccepted {
 			t.Fatalf("add: %d %s", r.status, r.body)
 		}
-		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "failed" || j.Error.Code != "key_removed" {
-			t.Fatalf("the job: %+v", j)
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "failed" || j.Error.Code != "key_removed" ||
+			j.Error.Message != "The virtual security key was taken out before it finished. The app has put it back in, so you can try again." {
+			t.Fatalf("the job: %+v", j.Error)
 		}
 		if list, _ := e.keys(); len(list) != 1 || !testerOf(t, e.do("GET", "/api/device/tester", nil)).Plugged {
 			t.Fatalf("the virtual key was left out: %+v", list)

@@ -492,14 +492,18 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 		}
 		return e
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
-		s.putBackVirtual(a)
 		e := apperr.DevicePINAuthBlocked.Wrap(err)
+		next := "Remove your security key and insert it again, then try again."
+		if s.putBackVirtual(a) {
+			next = virtualPutBack
+		}
+		tries := ""
 		if errors.As(err, &fe) && fe.RetriesLeft > 0 {
 			// The third wrong PIN in a row also cost a try: say how many are left before the
 			// PIN is blocked, as after any wrong PIN, so the person can weigh the next one.
-			e.Msg = fmt.Sprintf("The wrong PIN was entered too many times in a row. You have %d %s left before the PIN is blocked. Remove your security key and insert it again, then try again.",
-				fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
+			tries = fmt.Sprintf(" You have %d %s left before the PIN is blocked.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
 		}
+		e.Msg = "The wrong PIN was entered too many times in a row." + tries + " " + next
 		return e
 	case errors.Is(err, fido2.ErrPINBlocked):
 		return apperr.DevicePINBlocked.Wrap(err)
@@ -519,8 +523,11 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 	case errors.Is(err, fido2.ErrFingerprintStoreFull):
 		return apperr.DeviceFingerprintsFull.Wrap(err)
 	case errors.Is(err, fido2.ErrDeviceGone):
-		s.putBackVirtual(a)
-		return apperr.DeviceKeyRemoved.Wrap(err)
+		e := apperr.DeviceKeyRemoved.Wrap(err)
+		if s.putBackVirtual(a) {
+			e.Msg = "The virtual security key was taken out before it finished. The app has put it back in, so you can try again."
+		}
+		return e
 	case errors.Is(err, fido2.ErrBusy):
 		return apperr.DeviceKeyBusy.Wrap(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
@@ -535,14 +542,21 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 // or to insert it again (it was pulled out mid-operation, the test tools' "be unplugged").
 // Nobody can do that to the virtual key, so the app does, as after a ceremony
 // (app/device/ceremony), unless a tester took it out on purpose: then it stays out.
-func (s *Service) putBackVirtual(a authenticator.Authenticator) {
+// It tells whether it did: then the page says so rather than ask the person to do it
+// (virtualPutBack).
+func (s *Service) putBackVirtual(a authenticator.Authenticator) bool {
 	if !a.Virtual() || s.takenOut() {
-		return
+		return false
 	}
 	if err := s.replugVirtual(); err != nil {
 		s.log.Warn("plug the virtual security key back in", "err", err)
+		return false
 	}
+	return true
 }
+
+// virtualPutBack ends a message where a real key would have to be taken out and put back in.
+const virtualPutBack = "The app has taken the virtual security key out and put it back in for you, so you can try again."
 
 func plural(n int, one, many string) string {
 	if n == 1 {
