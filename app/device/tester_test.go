@@ -5,6 +5,7 @@ package device_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/nhs-passkeys/companion/app/device"
 	"github.com/nhs-passkeys/companion/app/fido2"
@@ -366,4 +367,37 @@ func TestTheVirtualKeyUnpluggedMidKeyJobIsPutBackAsTheChoiceSays(t *testing.T) {
 			t.Fatalf("the key the tester took out is back: %+v", list)
 		}
 	})
+}
+
+func TestTheVirtualKeyPutBackWithTheTestToolsOpensItsResetWindow(t *testing.T) {
+	// The reset page asks the tester to take the key out and put it back; the test tools'
+	// panel is one way to do it, and the page waits for the window to open.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+	ticket := decode[struct{ Ticket string }](t, r).Ticket
+	if k := e.securityKey("virtual"); k.ResetSecondsLeft != 0 {
+		t.Fatalf("before any replug: %d seconds", k.ResetSecondsLeft)
+	}
+	e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": false})
+	if list, _ := e.keys(); len(list) != 0 {
+		t.Fatalf("taken out, still listed: %+v", list)
+	}
+	e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": true})
+	list, _ := e.keys()
+	if len(list) != 1 || list[0].ResetSecondsLeft != 10 {
+		t.Fatalf("put back in: %+v", list)
+	}
+	e.clock.Advance(4 * time.Second)
+	if k := e.securityKey("virtual"); k.ResetSecondsLeft != 6 {
+		t.Errorf("4 s later: %d seconds", k.ResetSecondsLeft)
+	}
+	r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+		t.Fatalf("reset job %+v", j.Error)
+	}
 }

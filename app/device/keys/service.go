@@ -115,8 +115,12 @@ type Service struct {
 	// was already there at the first look (so its reset window is unknown: closed).
 	seen     map[string]time.Time
 	observed bool
-	// virtualPlugged: when this service last plugged the virtual key back in (Replug).
+	// virtualPlugged: when this service last saw the virtual key put back in, whoever did it
+	// (this service's replug, the test tools' panel, a ceremony after "key removed"), noticed
+	// by its power cycles changing from virtualCycles; the zero time while it is out or
+	// has not been put back since the service started.
 	virtualPlugged time.Time
+	virtualCycles  uint64
 }
 
 // New builds the service.
@@ -140,10 +144,14 @@ func New(cfg Config) (*Service, error) {
 	if takenOut == nil {
 		takenOut = func() bool { return false }
 	}
+	var cycles uint64
+	if v := cfg.Authenticators.Virtual(); v != nil {
+		cycles = v.PowerCycles() // plugged in before we looked: its window is not known
+	}
 	life, stop := context.WithCancel(context.Background())
 	return &Service{set: cfg.Authenticators, lease: cfg.Lease, log: log, now: now, kiosk: cfg.Kiosk,
 		rpID: u.Hostname(), names: cfg.Names, takenOut: takenOut, adminRequired: adminRequired,
-		life: life, stop: stop,
+		life: life, stop: stop, virtualCycles: cycles,
 		cache:   map[string]keyJSON{},
 		jobs:    map[string]*keyJob{},
 		tickets: map[string]*resetTicket{},
@@ -333,6 +341,9 @@ func (s *Service) observe(list []authenticator.Authenticator, now time.Time) {
 
 // resetSecondsLeft is how much of the reset window is left, in whole seconds rounded up.
 func (s *Service) resetSecondsLeft(a authenticator.Authenticator, now time.Time) int {
+	if a.Virtual() {
+		s.noticeVirtual(now)
+	}
 	s.mu.Lock()
 	at := s.virtualPlugged
 	if !a.Virtual() {
@@ -349,15 +360,34 @@ func (s *Service) resetSecondsLeft(a authenticator.Authenticator, now time.Time)
 	return int((left + time.Second - 1) / time.Second)
 }
 
+// noticeVirtual notes when the virtual key was put back in, as observe does for hardware
+// keys: a power cycle since the last look (its PowerCycles changed) that left it plugged in
+// starts its reset window now.
+func (s *Service) noticeVirtual(now time.Time) {
+	if s.set == nil || s.set.Virtual() == nil {
+		return
+	}
+	v := s.set.Virtual()
+	cycles, plugged := v.PowerCycles(), v.Plugged()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cycles == s.virtualCycles {
+		return
+	}
+	s.virtualCycles = cycles
+	s.virtualPlugged = time.Time{}
+	if plugged {
+		s.virtualPlugged = now
+	}
+}
+
 // replugVirtual pulls the virtual key out and plugs it back in, as the person is asked to do
 // with a real key, and notes when (its reset window starts again).
 func (s *Service) replugVirtual() error {
 	if err := s.set.Virtual().Replug(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	s.virtualPlugged = s.now()
-	s.mu.Unlock()
+	s.noticeVirtual(s.now())
 	return nil
 }
 
