@@ -1350,3 +1350,37 @@ func TestAKeyWhosePINIsForgottenCanBeResetWithoutUsingUpItsTries(t *testing.T) {
 		t.Errorf("a key without a PIN now: %d %s", r.status, r.body)
 	}
 }
+
+func TestAResetCheckThatCannotAskTheKeyCountsEveryPasskeyOfItsModel(t *testing.T) {
+	// A passkey set up by a client that did not say how it reached the key (no transports,
+	// no attachment) is listed by the account as on "this device", but its AAGUID is the
+	// key's model: when the key cannot be asked (its PIN blocked), it may be on it, and the
+	// reset would delete it.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	b := e.registerBegin()
+	c := e.withPIN(e.start("create", "virtual", b.PublicKey))
+	var cred map[string]any
+	if err := json.Unmarshal(c.Credential, &cred); err != nil {
+		t.Fatal(err)
+	}
+	delete(cred, "authenticatorAttachment")
+	delete(cred["response"].(map[string]any), "transports")
+	stripped, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.finishRegister(b, stripped)
+	if err := e.key.BlockPIN(); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{})
+	check := decode[struct {
+		AccountPasskeys []fingerprint
+		Certain         bool
+	}](t, r)
+	if r.status != http.StatusOK || check.Certain || len(check.AccountPasskeys) != 1 {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+}

@@ -79,7 +79,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, pinF
 	default:
 		certain = false
 		for _, p := range acct.Passkeys {
-			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero) {
+			if mayBeOn(p, model) {
 				onKey[p.ID] = true
 			}
 		}
@@ -112,6 +112,23 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, pinF
 		return resetCheck{}, fmt.Errorf("reset ticket: %w", err)
 	}
 	return resetCheck{Ticket: ticket, AccountPasskeys: affected, Certain: certain, OtherWaysIn: keeps}, nil
+}
+
+// mayBeOn tells whether the account's passkey p may be on a security key of model (its
+// AAGUID) that cannot be asked: one of that very model wherever the account thinks it is (a
+// passkey set up by a client that did not say how it reached the key, with no transports
+// and no attachment, is listed as on "this device", but a key model's AAGUID is that key's),
+// or one on a security key whose model was not given. Never a synced passkey, which no
+// security key holds. When in doubt it counts: a passkey wrongly counted only makes the
+// warning longer, one wrongly left out is counted as a way in that the reset deletes.
+func mayBeOn(p account.Passkey, model string) bool {
+	switch {
+	case p.StoredOn == "synced":
+		return false
+	case model != aaguid.Zero && p.AAGUID == model:
+		return true
+	}
+	return p.StoredOn == "security-key" && p.AAGUID == aaguid.Zero
 }
 
 // startReset starts the job that resets key keyID (it needs a touch), for the signed-in
