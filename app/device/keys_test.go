@@ -1384,3 +1384,29 @@ func TestAResetCheckThatCannotAskTheKeyCountsEveryPasskeyOfItsModel(t *testing.T
 		t.Fatalf("check: %d %s", r.status, r.body)
 	}
 }
+
+func TestAnNHSLoginPasskeyIsNotDeletedFromAKeyWhileNobodyIsLoggedIn(t *testing.T) {
+	// Logged out (the session ended in another window while the page was open), the app
+	// cannot tell whether the passkey is the account's last way to log in: it does not
+	// delete an NHS login passkey. Another site's passkey is the person's own business.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	e.register("virtual")
+	ours := b64(e.key.Credentials()[0].ID)
+	other := b64(makePasskey(t, e.key, "example.org", "pat"))
+	e.logout()
+	r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+ours, map[string]string{"pin": pin})
+	if r.status != http.StatusUnauthorized || r.code() != "not_signed_in" {
+		t.Errorf("an NHS login passkey, logged out: %d %s", r.status, r.body)
+	}
+	if n := len(e.key.Credentials()); n != 2 {
+		t.Fatalf("the key holds %d passkeys", n)
+	}
+	if r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+other, map[string]string{"pin": pin}); r.status != http.StatusOK {
+		t.Errorf("another site's passkey, logged out: %d %s", r.status, r.body)
+	}
+	if n := len(e.key.Credentials()); n != 1 {
+		t.Fatalf("the key holds %d passkeys", n)
+	}
+}

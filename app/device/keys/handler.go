@@ -324,6 +324,18 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 			(o.info.MaxCredIDLength > 0 && uint64(len(credentialID)) > o.info.MaxCredIDLength) {
 			return apperr.DevicePasskeyNotOnKey.Wrap(fmt.Errorf("a credential ID of %d bytes", len(credentialID)))
 		}
+		if !acct.SignedIn {
+			// Nobody is logged in (the session may have ended in another window): whether an
+			// NHS login passkey is its account's last way in cannot be weighed, so it is not
+			// deleted. Another site's passkey is the person's own business.
+			ours, err := k.isThisRPs(ctx, o, credentialID, body.PIN)
+			if err != nil {
+				return k.s.keyError(o.a, err)
+			}
+			if ours {
+				return apperr.NotSignedIn()
+			}
+		}
 		if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
 			return k.s.keyError(o.a, err)
 		}
@@ -331,6 +343,19 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 		k.s.forgetKey(o.a.ID)
 		return k.answerPasskeys(ctx, w, o, body.PIN, acct)
 	}, credentialChecks...)
+}
+
+// isThisRPs tells whether the key's passkey credentialID is one of this RP's (CTAP 2.1 §6.8
+// enumerateCredentials for the RP ID, with a copy of pin).
+func (k *keysAPI) isThisRPs(ctx context.Context, o *openedKey, credentialID, pin []byte) (bool, error) {
+	creds, err := o.dev.Credentials(ctx, k.s.rpID, bytes.Clone(pin))
+	if errors.Is(err, fido2.ErrNoCredentials) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(creds, func(c fido2.StoredCredential) bool { return bytes.Equal(c.ID, credentialID) }), nil
 }
 
 // setPIN serves POST /api/device/keys/{key}/pin: {"newPin"} gives a key without a PIN its
