@@ -1410,3 +1410,48 @@ func TestAnNHSLoginPasskeyIsNotDeletedFromAKeyWhileNobodyIsLoggedIn(t *testing.T
 		t.Fatalf("the key holds %d passkeys", n)
 	}
 }
+
+func TestAJobOnOneKeyDoesNotCancelAJobOnAnother(t *testing.T) {
+	// Two windows, two keys: a fingerprint being added to one key, and another started on
+	// the other. The first person did not cancel anything.
+	other, err := virtualkey.New(virtualkey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := &usb.Bus{}
+	bus.Plug("/dev/hidraw3", other)
+	e := newEnv(t, setup{keys: bus, keyOptions: virtualkey.Options{Behaviour: virtualkey.WaitForTouch(time.Minute)}})
+	setPIN(t, e.key)
+	setPIN(t, other)
+	r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("add on the virtual key: %d %s", r.status, r.body)
+	}
+	first := jobOf(t, r)
+	var usbID string
+	list, _ := e.keys()
+	for _, k := range list {
+		if k.ID != "virtual" {
+			usbID = k.ID
+		}
+	}
+	r = e.do("POST", "/api/device/keys/"+usbID+"/fingerprints", map[string]string{"pin": pin})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("add on the other key: %d %s", r.status, r.body)
+	}
+	if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+		t.Fatalf("the other key's job: %+v", j.Error)
+	}
+	j := jobOf(t, e.do("GET", "/api/device/key-jobs/"+first.ID, nil))
+	if j.State != "touch" {
+		t.Fatalf("the first key's job, which nobody cancelled: %s %+v", j.State, j.Error)
+	}
+	e.key.Touch()
+	for range 3 {
+		time.Sleep(20 * time.Millisecond)
+		e.key.Touch()
+	}
+	if j := e.awaitJob(first.ID, func(keyJob) { e.key.Touch() }); j.State != "done" {
+		t.Fatalf("the first key's job: %+v", j.Error)
+	}
+}

@@ -108,8 +108,7 @@ type Service struct {
 	mu      sync.Mutex
 	closed  bool
 	cache   map[string]keyJSON // the last answer for each key, for when it is busy
-	jobs    map[string]*keyJob
-	current *keyJob // the latest job; only it may be running
+	jobs    map[string]*keyJob // by id; several may run, each on its own key (Yield stops them all)
 	tickets map[string]*resetTicket
 	// seen is when each hardware key (by path) was seen plugged in; the zero time when it
 	// was already there at the first look (so its reset window is unknown: closed).
@@ -396,13 +395,16 @@ func (s *Service) acquire(id string) (release func(), err error) {
 	return s.lease.Acquire(id)
 }
 
-// Yield stops a running key job and waits (a little) until no key operation holds a key:
+// Yield stops the running key jobs and waits (a little) until no key operation holds a key:
 // a ceremony is about to start, and the latest thing the person asked for wins.
 func (s *Service) Yield() {
 	s.mu.Lock()
-	j := s.current
+	running := make([]*keyJob, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		running = append(running, j) // Stop leaves a job that has ended as it ended
+	}
 	s.mu.Unlock()
-	if j != nil {
+	for _, j := range running {
 		j.Stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.Kind, context.Canceled), nil)
 	}
 	if !s.lease.WaitIdle(s.now, yieldTimeout, yieldRecheck) {
