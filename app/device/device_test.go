@@ -700,3 +700,32 @@ func TestTheOptionsTimeoutIsCorrectedIntoAReasonableRange(t *testing.T) {
 		}
 	})
 }
+
+func TestAKeyWithoutAPINSaysHowLongItsNewPINMustBe(t *testing.T) {
+	// A key whose minimum PIN length is 6 (authenticatorConfig setMinPINLength, CTAP 2.1
+	// §6.11.4) and that has no PIN yet: the set-up asks for a new PIN and says the minimum,
+	// so the page can refuse a 4-character one before the key does and ends the set-up.
+	e := newEnv(t, setup{})
+	dev, err := fido2.OpenTransport(e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.SetMinPINLength(t.Context(), 6, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	dev.Close()
+	e.signUp()
+	c := e.await(e.start("create", "virtual", e.registerBegin().PublicKey).ID, "pin-needed")
+	if c.MinPINLength == nil || *c.MinPINLength != 6 {
+		t.Fatalf("the new PIN's minimum is not said: %s", c)
+	}
+	e.sendPIN(c.ID, "123456")
+	if c = e.await(c.ID, "done", "failed"); c.State != "done" {
+		t.Fatalf("set-up: %s", c)
+	}
+	// A key that has a PIN asks for it, with no minimum (a PIN in use may be shorter).
+	c = e.await(e.start("create", "virtual", e.registerBegin().PublicKey).ID, "pin-needed", "failed")
+	if c.MinPINLength != nil {
+		t.Errorf("an existing PIN is asked for with a minimum: %s", c)
+	}
+}

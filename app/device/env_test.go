@@ -196,12 +196,14 @@ func decode[T any](t *testing.T, r response) T {
 
 // ceremony is DeviceCeremony.
 type ceremony struct {
-	ID          string          `json:"id"`
-	Kind        string          `json:"kind"`
-	State       string          `json:"state"`
-	RetriesLeft *int            `json:"retriesLeft"`
-	Credential  json.RawMessage `json:"credential"`
-	Error       *struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	State       string `json:"state"`
+	RetriesLeft *int   `json:"retriesLeft"`
+	// MinPINLength: a key without a PIN asks for a new one of at least this many characters.
+	MinPINLength *int            `json:"minPinLength"`
+	Credential   json.RawMessage `json:"credential"`
+	Error        *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`

@@ -24,15 +24,17 @@ type features struct {
 }
 
 func newFeatures(cfg Config, set *authenticator.Set, lease *authenticator.Lease, log *slog.Logger) (features, error) {
-	k, err := keys.New(keys.Config{Authenticators: set, Lease: lease, RPOrigin: cfg.RPOrigin,
-		Names: cfg.AuthenticatorNames, Kiosk: cfg.Kiosk != nil, Log: log, Now: cfg.Now})
-	if err != nil {
-		return features{}, err
-	}
-	f := features{keys: k}
+	var f features
 	if cfg.VirtualKey != nil {
 		f.tester = tester.New(cfg.VirtualKey, log)
 	}
+	k, err := keys.New(keys.Config{Authenticators: set, Lease: lease, RPOrigin: cfg.RPOrigin,
+		Names: cfg.AuthenticatorNames, Kiosk: cfg.Kiosk != nil, Log: log, Now: cfg.Now,
+		VirtualTakenOut: f.virtualTakenOut})
+	if err != nil {
+		return features{}, err
+	}
+	f.keys = k
 	return f, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -892,6 +893,13 @@ func TestABlockedPINIsShownAndTheResetCheckAssumesTheWorst(t *testing.T) {
 		if r.code() != want {
 			t.Fatalf("wrong PIN %d: %d %s, want %s", i+1, r.status, r.body, want)
 		}
+		// The third in a row cost a try too: the person is told how many are left.
+		// The virtual key cannot be taken out by hand: the app did it, and says so.
+		if _, msg, _ := errorOf(t, r); want == "pin_auth_blocked" &&
+			msg != fmt.Sprintf("The wrong PIN was entered too many times in a row. You have %d tries left before the PIN is blocked. "+
+				"The app has taken the virtual security key out and put it back in for you, so you can try again.", 7-i) {
+			t.Errorf("wrong PIN %d: %q", i+1, msg)
+		}
 	}
 	k := e.securityKey("virtual")
 	if !k.PIN.Blocked || *k.PIN.RetriesLeft != 0 {
@@ -1179,5 +1187,271 @@ func TestAResetCheckedBeforeTheAccountGainedAPasskeyMustBeCheckedAgain(t *testin
 	// Checked again, the reset is refused for what it is.
 	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin}); r.status != 409 || r.code() != "last_way_to_log_in" {
 		t.Errorf("check again: %d %s", r.status, r.body)
+	}
+}
+
+// addFingerprint enrols a fingerprint on the test's virtual key through the endpoints, as
+// the page does, and returns its template ID.
+func (e *env) addFingerprint() string {
+	e.t.Helper()
+	r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+	if r.status != http.StatusAccepted {
+		e.t.Fatalf("add a fingerprint: %d %s", r.status, r.body)
+	}
+	j := e.awaitJob(jobOf(e.t, r).ID, nil)
+	if j.State != "done" || j.Fingerprint == nil {
+		e.t.Fatalf("add a fingerprint: %+v", j)
+	}
+	return j.Fingerprint.ID
+}
+
+func TestAFingerprintsNameTellsItApartFromTheOthers(t *testing.T) {
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	left, right := e.addFingerprint(), e.addFingerprint()
+	rename := func(id, name string) response {
+		return e.do("PATCH", "/api/device/keys/virtual/fingerprints/"+id, map[string]string{"pin": pin, "name": name})
+	}
+	if r := rename(left, "Left thumb"); r.status != http.StatusOK {
+		t.Fatalf("rename: %d %s", r.status, r.body)
+	}
+
+	const taken = "You already have a fingerprint with this name. Choose a different name"
+	for _, tc := range []struct {
+		name, give string
+	}{
+		{"the same name as another fingerprint is refused", "Left thumb"},
+		{"the same name in other letter case is refused", "LEFT THUMB"},
+		{"the same name with spaces around it is refused", "  Left thumb "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rename(right, tc.give)
+			if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != taken {
+				t.Errorf("%d %s", r.status, r.body)
+			}
+			if got := e.key.Enrollments(); got[0].Name != "Left thumb" || got[1].Name != "" {
+				t.Errorf("the key's names changed: %+v", got)
+			}
+		})
+	}
+	t.Run("the same name with its accent typed another way is refused", func(t *testing.T) {
+		if r := rename(left, "Pouce gauche (é)"); r.status != http.StatusOK {
+			t.Fatalf("rename: %d %s", r.status, r.body)
+		}
+		r := rename(right, "Pouce gauche (e\u0301)")
+		if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != taken {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("a fingerprint keeps its own name when it is saved again", func(t *testing.T) {
+		if r := rename(left, "pouce gauche (é)"); r.status != http.StatusOK {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("a name is saved in Unicode Normalization Form C and counted in characters", func(t *testing.T) {
+		// 30 characters, each "e" with a combining accent: 60 code points as typed.
+		name := strings.Repeat("e\u0301", 30)
+		r := rename(right, name)
+		if r.status != http.StatusOK {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if got := e.key.Enrollments()[1].Name; got != strings.Repeat("é", 30) {
+			t.Errorf("the key holds %q", got)
+		}
+	})
+	t.Run("invisible and layout characters are refused", func(t *testing.T) {
+		for _, give := range []string{"Left\u2028thumb", "Left\uE000thumb", "Left\u200Bthumb"} {
+			r := rename(right, give)
+			if _, _, fields := errorOf(t, r); r.status != 422 || fields["name"] != "Name must only include letters, numbers, spaces and symbols" {
+				t.Errorf("%q: %d %s", give, r.status, r.body)
+			}
+		}
+	})
+}
+
+func TestAKeyJobNobodyTouchedInTimeSaysWhatWasNotDone(t *testing.T) {
+	t.Run("a fingerprint", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("add: %d %s", r.status, r.body)
+		}
+		e.key.SetBehaviour(virtualkey.TimeOut()) // the second sample: nobody touches the sensor
+		j := e.awaitJob(jobOf(t, r).ID, nil)
+		if j.State != "failed" || j.Error.Code != "timed_out" ||
+			j.Error.Message != "You did not touch the fingerprint sensor in time, so the fingerprint was not added. Try again." {
+			t.Fatalf("the job: %+v", j.Error)
+		}
+		if n := len(e.key.Enrollments()); n != 0 {
+			t.Errorf("a half-added fingerprint was left: %d", n)
+		}
+	})
+	t.Run("a reset", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.signUp()
+		r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+		ticket := decode[struct{ Ticket string }](t, r).Ticket
+		e.do("POST", "/api/device/keys/virtual/replug", struct{}{})
+		e.key.SetBehaviour(virtualkey.TimeOut())
+		r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("reset: %d %s", r.status, r.body)
+		}
+		j := e.awaitJob(jobOf(t, r).ID, nil)
+		if j.State != "failed" || j.Error.Code != "timed_out" ||
+			j.Error.Message != "You did not touch your security key in time, so it was not reset. Nothing on it was deleted." {
+			t.Fatalf("the job: %+v", j.Error)
+		}
+		if _, set := e.key.PINRetries(); !set {
+			t.Error("the key was reset")
+		}
+	})
+}
+
+func TestAKeyWhosePINIsForgottenCanBeResetWithoutUsingUpItsTries(t *testing.T) {
+	// The app's own advice: "If you forget this PIN, your security key will need to be
+	// reset". Resetting must not need the PIN, nor all eight tries used up first.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	e.register("virtual")
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]any{"pinForgotten": true})
+	if r.status != http.StatusOK {
+		t.Fatalf("check without the PIN: %d %s", r.status, r.body)
+	}
+	check := decode[struct {
+		Ticket          string
+		AccountPasskeys []fingerprint
+		Certain         bool
+	}](t, r)
+	// The key cannot be asked without its PIN: the account's passkeys on a key of this model
+	// count as on it.
+	if check.Certain || len(check.AccountPasskeys) != 1 || check.Ticket == "" {
+		t.Fatalf("check: %s", r.body)
+	}
+	if retries, _ := e.key.PINRetries(); retries != 8 {
+		t.Errorf("the check used %d of the key's tries", 8-retries)
+	}
+	e.do("POST", "/api/device/keys/virtual/replug", struct{}{})
+	r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": check.Ticket})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+		t.Fatalf("reset job %+v", j)
+	}
+	if _, set := e.key.PINRetries(); set {
+		t.Error("the key kept its PIN")
+	}
+	// Without either, a key with a usable PIN still needs one of them.
+	if r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]any{"pinForgotten": false}); r.status != http.StatusOK {
+		t.Errorf("a key without a PIN now: %d %s", r.status, r.body)
+	}
+}
+
+func TestAResetCheckThatCannotAskTheKeyCountsEveryPasskeyOfItsModel(t *testing.T) {
+	// A passkey set up by a client that did not say how it reached the key (no transports,
+	// no attachment) is listed by the account as on "this device", but its AAGUID is the
+	// key's model: when the key cannot be asked (its PIN blocked), it may be on it, and the
+	// reset would delete it.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	b := e.registerBegin()
+	c := e.withPIN(e.start("create", "virtual", b.PublicKey))
+	var cred map[string]any
+	if err := json.Unmarshal(c.Credential, &cred); err != nil {
+		t.Fatal(err)
+	}
+	delete(cred, "authenticatorAttachment")
+	delete(cred["response"].(map[string]any), "transports")
+	stripped, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.finishRegister(b, stripped)
+	if err := e.key.BlockPIN(); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{})
+	check := decode[struct {
+		AccountPasskeys []fingerprint
+		Certain         bool
+	}](t, r)
+	if r.status != http.StatusOK || check.Certain || len(check.AccountPasskeys) != 1 {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+}
+
+func TestAnNHSLoginPasskeyIsNotDeletedFromAKeyWhileNobodyIsLoggedIn(t *testing.T) {
+	// Logged out (the session ended in another window while the page was open), the app
+	// cannot tell whether the passkey is the account's last way to log in: it does not
+	// delete an NHS login passkey. Another site's passkey is the person's own business.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	e.register("virtual")
+	ours := b64(e.key.Credentials()[0].ID)
+	other := b64(makePasskey(t, e.key, "example.org", "pat"))
+	e.logout()
+	r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+ours, map[string]string{"pin": pin})
+	if r.status != http.StatusUnauthorized || r.code() != "not_signed_in" {
+		t.Errorf("an NHS login passkey, logged out: %d %s", r.status, r.body)
+	}
+	if n := len(e.key.Credentials()); n != 2 {
+		t.Fatalf("the key holds %d passkeys", n)
+	}
+	if r := e.do("DELETE", "/api/device/keys/virtual/passkeys/"+other, map[string]string{"pin": pin}); r.status != http.StatusOK {
+		t.Errorf("another site's passkey, logged out: %d %s", r.status, r.body)
+	}
+	if n := len(e.key.Credentials()); n != 1 {
+		t.Fatalf("the key holds %d passkeys", n)
+	}
+}
+
+func TestAJobOnOneKeyDoesNotCancelAJobOnAnother(t *testing.T) {
+	// Two windows, two keys: a fingerprint being added to one key, and another started on
+	// the other. The first person did not cancel anything.
+	other, err := virtualkey.New(virtualkey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := &usb.Bus{}
+	bus.Plug("/dev/hidraw3", other)
+	e := newEnv(t, setup{keys: bus, keyOptions: virtualkey.Options{Behaviour: virtualkey.WaitForTouch(time.Minute)}})
+	setPIN(t, e.key)
+	setPIN(t, other)
+	r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("add on the virtual key: %d %s", r.status, r.body)
+	}
+	first := jobOf(t, r)
+	var usbID string
+	list, _ := e.keys()
+	for _, k := range list {
+		if k.ID != "virtual" {
+			usbID = k.ID
+		}
+	}
+	r = e.do("POST", "/api/device/keys/"+usbID+"/fingerprints", map[string]string{"pin": pin})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("add on the other key: %d %s", r.status, r.body)
+	}
+	if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+		t.Fatalf("the other key's job: %+v", j.Error)
+	}
+	j := jobOf(t, e.do("GET", "/api/device/key-jobs/"+first.ID, nil))
+	if j.State != "touch" {
+		t.Fatalf("the first key's job, which nobody cancelled: %s %+v", j.State, j.Error)
+	}
+	e.key.Touch()
+	for range 3 {
+		time.Sleep(20 * time.Millisecond)
+		e.key.Touch()
+	}
+	if j := e.awaitJob(first.ID, func(keyJob) { e.key.Touch() }); j.State != "done" {
+		t.Fatalf("the first key's job: %+v", j.Error)
 	}
 }

@@ -5,8 +5,11 @@ package device_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/nhs-passkeys/companion/app/device"
+	"github.com/nhs-passkeys/companion/app/fido2"
+	"github.com/nhs-passkeys/companion/app/virtualkey"
 )
 
 // testerState is TesterState (docs/api.md).
@@ -26,6 +29,7 @@ type testerState struct {
 		UserName     string `json:"userName"`
 		CreatedAt    string `json:"createdAt"`
 	} `json:"passkeys"`
+	Plugged bool `json:"plugged"`
 }
 
 func testerOf(t *testing.T, r response) testerState {
@@ -248,5 +252,152 @@ func TestTestToolsTakeTheKeyOutAndPutItBack(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/device/tester/plug", map[string]string{}); r.status != http.StatusUnprocessableEntity || r.code() != "invalid_input" {
 		t.Fatalf("no answer: %d %s", r.status, r.body)
+	}
+}
+
+func TestASetUpChoiceWaitsForTheSetUpWhateverTheKeyDoesFirst(t *testing.T) {
+	// A tester chooses what the next set-up meets, then uses the key for something else
+	// first that needs a touch (a log in; here to another site): the choice is for the
+	// set-up, and the set-up meets it.
+	for _, tt := range []struct{ choice, code string }{
+		{"full", "key_full"},
+		{"already-registered", "already_registered"},
+	} {
+		t.Run("the choice "+tt.choice+" outlasts a log in with the key", func(t *testing.T) {
+			e := newEnv(t, setup{})
+			setPIN(t, e.key)
+			e.signUp()
+			makePasskey(t, e.key, "example.org", "someone")
+			e.choose(tt.choice)
+			logInElsewhere(t, e.key, "example.org")
+			if got := testerOf(t, e.do("GET", "/api/device/tester", nil)).Next; got != tt.choice {
+				t.Errorf("after the log in the next answer is %s, want %s", got, tt.choice)
+			}
+			reg := e.registerBegin()
+			c := e.start("create", "virtual", reg.PublicKey)
+			c = e.await(c.ID, "pin-needed")
+			e.sendPIN(c.ID, pin)
+			if c = e.await(c.ID, "done", "failed"); c.State != "failed" || c.Error.Code != tt.code {
+				t.Errorf("the set-up: %s, want failed %s", c, tt.code)
+			}
+		})
+	}
+}
+
+// logInElsewhere logs in to rpID with the virtual key's passkey, through libfido2, as another
+// site would: the key asks for a touch.
+func logInElsewhere(t *testing.T, key *virtualkey.Key, rpID string) {
+	t.Helper()
+	dev, err := fido2.OpenTransport(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	if _, err := dev.GetAssertion(t.Context(), fido2.GetAssertionRequest{
+		ClientDataJSON: []byte(`{"type":"webauthn.get","challenge":"AAAA","origin":"https://` + rpID + `"}`),
+		RPID:           rpID, UserVerification: true, PIN: []byte(pin),
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTheVirtualKeyUnpluggedMidKeyJobIsPutBackAsTheChoiceSays(t *testing.T) {
+	// "Be unplugged": as if the key were taken out while it was being used; the app puts it
+	// back in straight away (the test tools' hint), in key jobs as in ceremonies, so the
+	// person can do what the page asks ("insert it and try again").
+	t.Run("while a fingerprint is added", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.choose("unplugged")
+		r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("add: %d %s", r.status, r.body)
+		}
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "failed" || j.Error.Code != "key_removed" ||
+			j.Error.Message != "The virtual security key was taken out before it finished. The app has put it back in, so you can try again." {
+			t.Fatalf("the job: %+v", j.Error)
+		}
+		if list, _ := e.keys(); len(list) != 1 || !testerOf(t, e.do("GET", "/api/device/tester", nil)).Plugged {
+			t.Fatalf("the virtual key was left out: %+v", list)
+		}
+		if id := e.addFingerprint(); id == "" {
+			t.Error("no fingerprint on trying again")
+		}
+	})
+	t.Run("while it is reset", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.signUp()
+		r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+		ticket := decode[struct{ Ticket string }](t, r).Ticket
+		e.do("POST", "/api/device/keys/virtual/replug", struct{}{})
+		e.choose("unplugged")
+		r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("reset: %d %s", r.status, r.body)
+		}
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "failed" || j.Error.Code != "key_removed" {
+			t.Fatalf("the job: %+v", j)
+		}
+		if _, set := e.key.PINRetries(); !set {
+			t.Error("the key was reset although it was pulled out before the touch")
+		}
+		if list, _ := e.keys(); len(list) != 1 {
+			t.Fatalf("the virtual key was left out: %+v", list)
+		}
+		// Put back in, its reset window starts again: the reset can be tried again at once.
+		r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("reset again: %d %s", r.status, r.body)
+		}
+		if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+			t.Fatalf("the job: %+v", j)
+		}
+	})
+	t.Run("not when the tester took it out", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		setPIN(t, e.key)
+		e.choose("unplugged")
+		r := e.do("POST", "/api/device/keys/virtual/fingerprints", map[string]string{"pin": pin})
+		e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": false})
+		if r.status == http.StatusAccepted {
+			e.awaitJob(jobOf(t, r).ID, nil)
+		}
+		if list, _ := e.keys(); len(list) != 0 {
+			t.Fatalf("the key the tester took out is back: %+v", list)
+		}
+	})
+}
+
+func TestTheVirtualKeyPutBackWithTheTestToolsOpensItsResetWindow(t *testing.T) {
+	// The reset page asks the tester to take the key out and put it back; the test tools'
+	// panel is one way to do it, and the page waits for the window to open.
+	e := newEnv(t, setup{})
+	setPIN(t, e.key)
+	e.signUp()
+	r := e.do("POST", "/api/device/keys/virtual/reset/check", map[string]string{"pin": pin})
+	ticket := decode[struct{ Ticket string }](t, r).Ticket
+	if k := e.securityKey("virtual"); k.ResetSecondsLeft != 0 {
+		t.Fatalf("before any replug: %d seconds", k.ResetSecondsLeft)
+	}
+	e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": false})
+	if list, _ := e.keys(); len(list) != 0 {
+		t.Fatalf("taken out, still listed: %+v", list)
+	}
+	e.do("POST", "/api/device/tester/plug", map[string]bool{"plugged": true})
+	list, _ := e.keys()
+	if len(list) != 1 || list[0].ResetSecondsLeft != 10 {
+		t.Fatalf("put back in: %+v", list)
+	}
+	e.clock.Advance(4 * time.Second)
+	if k := e.securityKey("virtual"); k.ResetSecondsLeft != 6 {
+		t.Errorf("4 s later: %d seconds", k.ResetSecondsLeft)
+	}
+	r = e.do("POST", "/api/device/keys/virtual/reset", map[string]string{"ticket": ticket})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	if j := e.awaitJob(jobOf(t, r).ID, nil); j.State != "done" {
+		t.Fatalf("reset job %+v", j.Error)
 	}
 }

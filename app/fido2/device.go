@@ -317,7 +317,9 @@ func (d *Device) doWith(ctx context.Context, op string, status func(Status), kin
 		}
 		e.kind = ErrCancelled
 		e.cause = cause
-	} else if rc == C.FIDO_ERR_PIN_INVALID {
+	} else if rc == C.FIDO_ERR_PIN_INVALID || rc == C.FIDO_ERR_PIN_AUTH_BLOCKED {
+		// PIN_AUTH_BLOCKED is a wrong PIN too (the third in a row, CTAP 2.1 §6.5.5.7): it cost
+		// a try, and getPINRetries still answers until the key is reinserted.
 		var n C.int
 		if C.fido_dev_get_retry_count(dev, &n) == C.FIDO_OK {
 			e.RetriesLeft = int(n)

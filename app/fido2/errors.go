@@ -46,7 +46,8 @@ var (
 type Error struct {
 	// Code is libfido2's FIDO_ERR_* value; 0 when the binding refused the request itself.
 	Code int
-	// RetriesLeft is the number of PIN tries left after ErrPINInvalid, or -1 if unknown.
+	// RetriesLeft is the number of PIN tries left after ErrPINInvalid or ErrPINAuthBlocked,
+	// or -1 if unknown.
 	RetriesLeft int
 
 	kind  error // one of the sentinels
@@ -55,7 +56,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	msg := e.kind.Error()
-	if errors.Is(e.kind, ErrPINInvalid) && e.RetriesLeft >= 0 {
+	if (errors.Is(e.kind, ErrPINInvalid) || errors.Is(e.kind, ErrPINAuthBlocked)) && e.RetriesLeft >= 0 {
 		msg = fmt.Sprintf("%s, %d tries left", msg, e.RetriesLeft)
 	}
 	if e.cause != nil {

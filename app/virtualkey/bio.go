@@ -361,8 +361,9 @@ func (k *Key) getUVToken(req *request, p *clientPINParams) (any, error) {
 		return nil, err
 	}
 	defer clear(shared)
-	// performBuiltInUv(): the finger on the sensor, which is also the user's presence.
-	pres, err := k.userPresence(req)
+	// performBuiltInUv(): the finger on the sensor, which is also the user's presence (kept
+	// for the command the token is for: a makeCredential's may carry Full or Excluded).
+	pres, err := k.checkPresence(req, perms&permMakeCredential != 0)
 	if err != nil {
 		return nil, err
 	}

@@ -369,7 +369,7 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 	// cancel or an unplug still wins, as on the wire.
 	for _, d := range p.ExcludeList {
 		if d.Type == credentialTypeKey && k.findCredential(rpID, d.ID) >= 0 {
-			_, err := k.presenceFor(req, p.PinUvAuthParam != nil)
+			_, err := k.presenceFor(req, p.PinUvAuthParam != nil, true)
 			if errors.Is(err, ErrUnplugged) || errors.Is(err, statusKeepaliveCancel) {
 				return nil, err
 			}
@@ -378,7 +378,7 @@ func (k *Key) makeCredential(req *request, raw []byte) (any, error) {
 	}
 	// Extensions: none are supported; unknown ones are ignored.
 	// Step 14: user presence, then the token is spent.
-	pres, err := k.presenceFor(req, p.PinUvAuthParam != nil)
+	pres, err := k.presenceFor(req, p.PinUvAuthParam != nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -597,7 +597,7 @@ func (k *Key) getAssertion(req *request, raw []byte) (any, error) {
 	}
 	// User presence, unless "up" is false (a silent pre-flight).
 	if up {
-		if _, err := k.presenceFor(req, p.PinUvAuthParam != nil); err != nil {
+		if _, err := k.presenceFor(req, p.PinUvAuthParam != nil, false); err != nil {
 			return nil, err
 		}
 		flags |= flagUP

@@ -358,6 +358,15 @@ func (k *Key) Unplug() {
 	k.unplug()
 }
 
+// PowerCycles changes each time the key is taken out or put back in (by Replug, Unplug or
+// the Unplugged behaviour): whoever watches the key can tell it was power-cycled, and so
+// that its reset window (CTAP 2.1 §6.6) started again, without sharing its clock.
+func (k *Key) PowerCycles() uint64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.generation
+}
+
 // Plugged reports whether the key is plugged in (not taken out by Unplug or the Unplugged
 // behaviour).
 func (k *Key) Plugged() bool {

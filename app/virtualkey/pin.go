@@ -644,13 +644,14 @@ func (k *Key) tokenUsed() {
 // presenceFor is the user presence step of makeCredential and getAssertion (CTAP 2.1 §6.1.2
 // step 14, §6.2.2): a token from built-in user verification already carries the user's presence
 // (getUserPresentFlagValue()), which is used once; otherwise the user must touch the key.
-func (k *Key) presenceFor(req *request, withToken bool) (presence, error) {
+// makingCredential: the command is a makeCredential (checkPresence).
+func (k *Key) presenceFor(req *request, withToken, makingCredential bool) (presence, error) {
 	if withToken && k.pin.token.presence != nil {
 		pres := *k.pin.token.presence
 		k.pin.token.presence = nil
 		return pres, nil
 	}
-	return k.userPresence(req)
+	return k.checkPresence(req, makingCredential)
 }
 
 // pinUvAuthParamSteps are steps 1 and 2 of authenticatorMakeCredential (CTAP 2.1 §6.1.2)

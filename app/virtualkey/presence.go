@@ -45,12 +45,14 @@ func TimeOut() Behaviour { return Behaviour{outcome: outcomeTimeout} }
 func Unplugged() Behaviour { return Behaviour{outcome: outcomeUnplug} }
 
 // Full means the user touches the key, and a makeCredential then fails with
-// CTAP2_ERR_KEY_STORE_FULL whatever space is left. Other commands just see a touch.
+// CTAP2_ERR_KEY_STORE_FULL whatever space is left. It waits for a makeCredential: a check
+// of another command (a log in, a fingerprint sample) behaves as Options.Behaviour and
+// leaves it armed (the tester chose what the next set-up meets).
 func Full() Behaviour { return Behaviour{outcome: outcomeFull} }
 
 // Excluded means the user touches the key, and a makeCredential then fails with
 // CTAP2_ERR_CREDENTIAL_EXCLUDED as if a credential in its excludeList were on the key (CTAP 2.1
-// §6.1.2 step 12), whatever the key holds. Other commands just see a touch.
+// §6.1.2 step 12), whatever the key holds. Like Full, it waits for a makeCredential.
 func Excluded() Behaviour { return Behaviour{outcome: outcomeExcluded} }
 
 // WrongFinger means the user touches the sensor with a finger that is not enrolled. Built-in user
@@ -92,8 +94,19 @@ type presence struct {
 // waits, so CANCEL, Touch and the tester's calls get through. Errors are CTAP statuses
 // (KEEPALIVE_CANCEL, USER_ACTION_TIMEOUT) or ErrUnplugged.
 func (k *Key) userPresence(req *request) (presence, error) {
+	return k.checkPresence(req, false)
+}
+
+// forMakeCredential tells whether b only means something to a makeCredential.
+func (b Behaviour) forMakeCredential() bool {
+	return b.outcome == outcomeFull || b.outcome == outcomeExcluded
+}
+
+// checkPresence is userPresence for a command that is a makeCredential (makingCredential),
+// the one that uses up an armed Full or Excluded, or is not.
+func (k *Key) checkPresence(req *request, makingCredential bool) (presence, error) {
 	b := k.standing
-	if k.next != nil {
+	if k.next != nil && (makingCredential || !k.next.forMakeCredential()) {
 		b, k.next = *k.next, nil
 	}
 	if req.generation != k.generation {

@@ -29,8 +29,11 @@ type ceremony struct {
 	pins chan []byte
 
 	retriesLeft int // PIN tries left, -1 when unknown
-	path        string
-	credential  json.RawMessage
+	// minPINLength: the fewest characters the key takes for a new PIN, when it has none yet
+	// and the one asked for becomes its PIN; 0 when an existing PIN is asked for.
+	minPINLength int
+	path         string
+	credential   json.RawMessage
 	// qr is a phone ceremony's QR code (phone.go), answered only in state phone-scan and
 	// dropped once the ceremony moves on: its text is the transaction's secret.
 	qr *qrJSON
@@ -38,13 +41,15 @@ type ceremony struct {
 
 // ceremonyJSON is DeviceCeremony (docs/api.md).
 type ceremonyJSON struct {
-	ID          string                 `json:"id"`
-	Kind        string                 `json:"kind"`
-	State       string                 `json:"state"`
-	RetriesLeft *int                   `json:"retriesLeft,omitempty"`
-	Credential  json.RawMessage        `json:"credential,omitempty"`
-	Error       *authenticator.Failure `json:"error,omitempty"`
-	QR          *qrJSON                `json:"qr,omitempty"`
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	State       string `json:"state"`
+	RetriesLeft *int   `json:"retriesLeft,omitempty"`
+	// MinPINLength: state pin-needed for a key's first PIN, its minimum length.
+	MinPINLength *int                   `json:"minPinLength,omitempty"`
+	Credential   json.RawMessage        `json:"credential,omitempty"`
+	Error        *authenticator.Failure `json:"error,omitempty"`
+	QR           *qrJSON                `json:"qr,omitempty"`
 }
 
 func (c *ceremony) snapshot() ceremonyJSON {
@@ -56,6 +61,10 @@ func (c *ceremony) snapshot() ceremonyJSON {
 			if c.retriesLeft >= 0 {
 				n := c.retriesLeft
 				out.RetriesLeft = &n
+			}
+			if c.minPINLength > 0 {
+				n := c.minPINLength
+				out.MinPINLength = &n
 			}
 		case statePhoneScan:
 			if c.qr != nil {

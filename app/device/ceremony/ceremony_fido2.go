@@ -52,9 +52,12 @@ func (c *ceremony) setPath(path string) {
 	c.Update(func(*string) { c.path = path })
 }
 
-// waitForPIN asks for the PIN and waits for it.
-func (c *ceremony) waitForPIN(ctx context.Context, retriesLeft int) ([]byte, error) {
-	if !c.Update(func(state *string) { *state, c.retriesLeft = authenticator.StatePINNeeded, retriesLeft }) {
+// waitForPIN asks for the PIN and waits for it: the key's PIN with retriesLeft, or a first
+// PIN of at least newMinLength characters (0: not a new PIN).
+func (c *ceremony) waitForPIN(ctx context.Context, retriesLeft, newMinLength int) ([]byte, error) {
+	if !c.Update(func(state *string) {
+		*state, c.retriesLeft, c.minPINLength = authenticator.StatePINNeeded, retriesLeft, newMinLength
+	}) {
 		return nil, context.Canceled
 	}
 	select {

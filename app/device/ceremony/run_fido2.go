@@ -145,7 +145,11 @@ func (s *Service) use(ctx context.Context, c *ceremony, dev *fido2.Device, a aut
 					return nil, fido2.ErrPINBlocked
 				}
 			}
-			pin, err = c.waitForPIN(ctx, retries)
+			newMin := 0
+			if newPIN {
+				newMin = authenticator.MinPINLength(info)
+			}
+			pin, err = c.waitForPIN(ctx, retries, newMin)
 			if err != nil {
 				return nil, err
 			}

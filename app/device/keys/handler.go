@@ -18,6 +18,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nhs-passkeys/companion/app/ctappin"
 	"github.com/nhs-passkeys/companion/app/device/account"
 	"github.com/nhs-passkeys/companion/app/device/authenticator"
@@ -91,13 +93,20 @@ type (
 	ticketBody struct {
 		Ticket *string `json:"ticket"`
 	}
+	// resetCheckBody: the key's PIN, or pinForgotten when the person does not know it (the
+	// reason most people reset a key).
+	resetCheckBody struct {
+		PIN          httpapi.Secret `json:"pin"`
+		PINForgotten bool           `json:"pinForgotten"`
+	}
 )
 
 // wipe zeroes the body's PINs; deferred right after the body is declared, as it must run
 // after an error too (the pointer receiver sees what DecodeSecrets filled in).
-func (b *pinBody) wipe()    { b.PIN.Wipe() }
-func (b *newPINBody) wipe() { b.PIN.Wipe(); b.NewPIN.Wipe() }
-func (b *nameBody) wipe()   { b.PIN.Wipe() }
+func (b *pinBody) wipe()        { b.PIN.Wipe() }
+func (b *newPINBody) wipe()     { b.PIN.Wipe(); b.NewPIN.Wipe() }
+func (b *nameBody) wipe()       { b.PIN.Wipe() }
+func (b *resetCheckBody) wipe() { b.PIN.Wipe() }
 
 // maxCredentialIDLength: a credential ID is at most 1023 bytes (WebAuthn L3 §4, "Credential ID").
 const maxCredentialIDLength = 1023
@@ -315,6 +324,18 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 			(o.info.MaxCredIDLength > 0 && uint64(len(credentialID)) > o.info.MaxCredIDLength) {
 			return apperr.DevicePasskeyNotOnKey.Wrap(fmt.Errorf("a credential ID of %d bytes", len(credentialID)))
 		}
+		if !acct.SignedIn {
+			// Nobody is logged in (the session may have ended in another window): whether an
+			// NHS login passkey is its account's last way in cannot be weighed, so it is not
+			// deleted. Another site's passkey is the person's own business.
+			ours, err := k.isThisRPs(ctx, o, credentialID, body.PIN)
+			if err != nil {
+				return k.s.keyError(o.a, err)
+			}
+			if ours {
+				return apperr.NotSignedIn()
+			}
+		}
 		if err := o.dev.DeleteCredential(ctx, credentialID, bytes.Clone(body.PIN)); err != nil {
 			return k.s.keyError(o.a, err)
 		}
@@ -322,6 +343,19 @@ func (k *keysAPI) deletePasskey(w http.ResponseWriter, r *http.Request) error {
 		k.s.forgetKey(o.a.ID)
 		return k.answerPasskeys(ctx, w, o, body.PIN, acct)
 	}, credentialChecks...)
+}
+
+// isThisRPs tells whether the key's passkey credentialID is one of this RP's (CTAP 2.1 §6.8
+// enumerateCredentials for the RP ID, with a copy of pin).
+func (k *keysAPI) isThisRPs(ctx context.Context, o *openedKey, credentialID, pin []byte) (bool, error) {
+	creds, err := o.dev.Credentials(ctx, k.s.rpID, bytes.Clone(pin))
+	if errors.Is(err, fido2.ErrNoCredentials) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(creds, func(c fido2.StoredCredential) bool { return bytes.Equal(c.ID, credentialID) }), nil
 }
 
 // setPIN serves POST /api/device/keys/{key}/pin: {"newPin"} gives a key without a PIN its
@@ -455,12 +489,16 @@ func (k *keysAPI) addFingerprint(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// fingerprintName checks a fingerprint's new name: trimmed, 1 to 30 characters, at most 64
-// bytes (CTAP 2.1 §6.7 maxTemplateFriendlyName is often 64), no control characters.
+// fingerprintName checks a fingerprint's new name and returns it as it is to be saved: in
+// Unicode Normalization Form C (the same name typed with a composed or a decomposed accent is
+// one name, counted in the characters the person sees), trimmed, 1 to 30 characters, at most
+// 64 bytes (CTAP 2.1 §6.7 maxTemplateFriendlyName is often 64), and nothing invisible or
+// layout-changing: control and format characters, line and paragraph separators, private-use
+// characters (the rule of a passkey's name, backend/passkey.ValidateName).
 func fingerprintName(raw *string) (string, error) {
 	name := ""
 	if raw != nil {
-		name = strings.TrimSpace(*raw)
+		name = strings.TrimSpace(norm.NFC.String(*raw))
 	}
 	problem := ""
 	switch {
@@ -470,13 +508,27 @@ func fingerprintName(raw *string) (string, error) {
 		problem = "Name must be 30 characters or fewer"
 	case len(name) > 64:
 		problem = "Name is too long. Letters with accents and some symbols take up more space, so use fewer of them"
-	case strings.ContainsFunc(name, func(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Cf, c) }):
+	case strings.ContainsFunc(name, func(c rune) bool {
+		return unicode.In(c, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co, unicode.Cs) || c == utf8.RuneError
+	}):
 		problem = "Name must only include letters, numbers, spaces and symbols"
 	}
 	if problem != "" {
 		return "", apperr.Invalid(map[string]string{"name": problem})
 	}
 	return name, nil
+}
+
+// nameTaken refuses name for the fingerprint id when another fingerprint on the key has it,
+// whatever the letter case or the form of its accents: two fingerprints of one name cannot
+// be told apart when one is to be deleted.
+func nameTaken(list []fido2.Enrollment, id []byte, name string) error {
+	for _, e := range list {
+		if !bytes.Equal(e.ID, id) && strings.EqualFold(strings.TrimSpace(norm.NFC.String(e.Name)), name) {
+			return apperr.Invalid(map[string]string{"name": "You already have a fingerprint with this name. Choose a different name"})
+		}
+	}
+	return nil
 }
 
 // renameFingerprint serves PATCH /api/device/keys/{key}/fingerprints/{fingerprint}
@@ -503,6 +555,13 @@ func (k *keysAPI) renameFingerprint(w http.ResponseWriter, r *http.Request) erro
 		return nameErr
 	}
 	return k.onKey(r, func(ctx context.Context, o *openedKey) error {
+		list, err := o.dev.BioEnrollments(ctx, bytes.Clone(body.PIN))
+		if err != nil {
+			return k.s.keyError(o.a, err)
+		}
+		if err := nameTaken(list, id, name); err != nil {
+			return err
+		}
 		if err := o.dev.BioSetName(ctx, id, name, bytes.Clone(body.PIN)); err != nil {
 			return k.s.keyError(o.a, err)
 		}
@@ -556,19 +615,24 @@ func (k *keysAPI) replug(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?} (a signed-in route):
-// 200 {"ticket", "accountPasskeys", "certain", "otherWaysIn"} (Service.checkReset).
+// checkReset serves POST /api/device/keys/{key}/reset/check {"pin"?, "pinForgotten"?} (a
+// signed-in route): 200 {"ticket", "accountPasskeys", "certain", "otherWaysIn"}
+// (Service.checkReset).
 func (k *keysAPI) checkReset(w http.ResponseWriter, r *http.Request) error {
-	var body pinBody
+	var body resetCheckBody
 	defer body.wipe()
 	if err := httpapi.DecodeSecrets(r, &body); err != nil {
 		return err
+	}
+	if body.PINForgotten {
+		body.PIN.Wipe()
+		body.PIN = nil
 	}
 	ctx, cancel := k.opContext(r)
 	defer cancel()
 	// ctx is r.Context() with a deadline (opContext); contextcheck does not follow a helper's
 	// result.
-	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, account.From(r.Context())) //nolint:contextcheck // ctx is from opContext(r), r.Context() bounded
+	check, err := k.s.checkReset(ctx, r.PathValue("key"), body.PIN, body.PINForgotten, account.From(r.Context())) //nolint:contextcheck // ctx is from opContext(r), r.Context() bounded
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ package keys
 // Key jobs: the key operations that wait for the person (each fingerprint sample is a touch;
 // a reset needs one). As with ceremonies, the webview cannot cancel a fetch, so a job runs in
 // the background: POST starts it (202), the page polls GET /api/device/key-jobs/{id} and can
-// cancel it. One job at a time; it holds its key (acquire) until it has closed it.
+// cancel it. One job at a time on each key; it holds its key (acquire) until it has closed it.
 
 import (
 	"context"
@@ -97,13 +97,10 @@ func (s *Service) startJob(kind string, a authenticator.Authenticator, dev *fido
 	ctx := j.Begin(s.life, jobTimeout)
 	s.running.Add(1)
 	s.forgetJobsLocked(s.now())
-	prev := s.current
-	s.current = j
+	// Another job may still run, on another key (two windows, two keys): it is left alone.
+	// One on this key cannot: it held the key, and acquire refused while it did.
 	s.jobs[j.ID] = j
 	s.mu.Unlock()
-	if prev != nil { // cannot be running: it held a key, and acquire refused while it did
-		prev.Stop(s.now(), s.jobFailure(authenticator.Authenticator{}, prev.Kind, context.Canceled), nil)
-	}
 
 	go func() {
 		defer s.running.Done()
@@ -129,6 +126,13 @@ func (s *Service) jobFailure(a authenticator.Authenticator, kind string, err err
 			return authenticator.Failure{Code: authenticator.CodeCancelled, Message: "You cancelled resetting your security key. Nothing on it was deleted."}
 		}
 		return authenticator.Failure{Code: authenticator.CodeCancelled, Message: "You cancelled adding a fingerprint."}
+	case errors.Is(err, fido2.ErrActionTimeout), errors.Is(err, context.DeadlineExceeded):
+		// Nobody touched the key (the sensor) in time: say what was not done, and for a
+		// reset that nothing was deleted (CTAP 2.1 §6.6: the key resets only after the touch).
+		if kind == jobReset {
+			return authenticator.Failure{Code: authenticator.CodeTimedOut, Message: "You did not touch your security key in time, so it was not reset. Nothing on it was deleted."}
+		}
+		return authenticator.Failure{Code: authenticator.CodeTimedOut, Message: "You did not touch the fingerprint sensor in time, so the fingerprint was not added. Try again."}
 	case kind == jobReset && errors.Is(err, fido2.ErrNotAllowed):
 		// CTAP 2.1 §6.6: outside the window after plug-in the key refuses.
 		e := apperr.DeviceResetWindowPassed.E()

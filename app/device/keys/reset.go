@@ -42,10 +42,12 @@ type waysInJSON struct {
 //
 // Which passkeys are on the key: a key without a PIN holds none of ours (this RP requires
 // user verification, which such a key cannot give: see errNoPINNoPasskey); a key with a
-// usable PIN is asked (credential management, with the PIN); a key whose PIN is blocked or
-// must be changed cannot be asked, so every passkey of the account that is on a security key
-// of this model (same AAGUID, or none given) counts as on it ("certain": false).
-func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct account.View) (resetCheck, error) {
+// usable PIN is asked (credential management, with the PIN) unless the person has forgotten
+// the PIN (pinForgotten: the reason most people reset a key, and their PIN must not have to
+// be blocked first); a key whose PIN is blocked or must be changed, or is forgotten, cannot
+// be asked, so every passkey of the account that is on a security key of this model (same
+// AAGUID, or none given) counts as on it ("certain": false).
+func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, pinForgotten bool, acct account.View) (resetCheck, error) {
 	o, err := s.openKey(ctx, keyID)
 	if err != nil {
 		return resetCheck{}, err
@@ -63,7 +65,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	certain := true
 	switch {
 	case !pinSet:
-	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement:
+	case retries > 0 && !o.info.ForcePINChange && o.info.CredentialManagement && !pinForgotten:
 		if err := authenticator.CheckPIN("pin", pin); err != nil {
 			return resetCheck{}, err
 		}
@@ -77,7 +79,7 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 	default:
 		certain = false
 		for _, p := range acct.Passkeys {
-			if p.StoredOn == "security-key" && (p.AAGUID == model || p.AAGUID == aaguid.Zero) {
+			if mayBeOn(p, model) {
 				onKey[p.ID] = true
 			}
 		}
@@ -110,6 +112,23 @@ func (s *Service) checkReset(ctx context.Context, keyID string, pin []byte, acct
 		return resetCheck{}, fmt.Errorf("reset ticket: %w", err)
 	}
 	return resetCheck{Ticket: ticket, AccountPasskeys: affected, Certain: certain, OtherWaysIn: keeps}, nil
+}
+
+// mayBeOn tells whether the account's passkey p may be on a security key of model (its
+// AAGUID) that cannot be asked: one of that very model wherever the account thinks it is (a
+// passkey set up by a client that did not say how it reached the key, with no transports
+// and no attachment, is listed as on "this device", but a key model's AAGUID is that key's),
+// or one on a security key whose model was not given. Never a synced passkey, which no
+// security key holds. When in doubt it counts: a passkey wrongly counted only makes the
+// warning longer, one wrongly left out is counted as a way in that the reset deletes.
+func mayBeOn(p account.Passkey, model string) bool {
+	switch {
+	case p.StoredOn == "synced":
+		return false
+	case model != aaguid.Zero && p.AAGUID == model:
+		return true
+	}
+	return p.StoredOn == "security-key" && p.AAGUID == aaguid.Zero
 }
 
 // startReset starts the job that resets key keyID (it needs a touch), for the signed-in

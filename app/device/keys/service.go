@@ -75,6 +75,9 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock for forgetting ended jobs and for a key's reset window. Nil: time.Now.
 	Now func() time.Time
+	// VirtualTakenOut, if not nil, tells whether a tester has taken the virtual key out
+	// (app/device/tester): then it stays out after a key operation finds it gone.
+	VirtualTakenOut func() bool
 }
 
 // Service runs key operations and key jobs, and serves the security key endpoints. It owns
@@ -90,6 +93,8 @@ type Service struct {
 	kiosk bool
 	rpID  string
 	names authenticator.Names
+	// takenOut tells whether a tester has taken the virtual key out (Config.VirtualTakenOut).
+	takenOut func() bool
 	// adminRequired reports that this process may not open security keys directly
 	// (Windows without administrator rights).
 	adminRequired func() bool
@@ -103,15 +108,18 @@ type Service struct {
 	mu      sync.Mutex
 	closed  bool
 	cache   map[string]keyJSON // the last answer for each key, for when it is busy
-	jobs    map[string]*keyJob
-	current *keyJob // the latest job; only it may be running
+	jobs    map[string]*keyJob // by id; several may run, each on its own key (Yield stops them all)
 	tickets map[string]*resetTicket
 	// seen is when each hardware key (by path) was seen plugged in; the zero time when it
 	// was already there at the first look (so its reset window is unknown: closed).
 	seen     map[string]time.Time
 	observed bool
-	// virtualPlugged: when this service last plugged the virtual key back in (Replug).
+	// virtualPlugged: when this service last saw the virtual key put back in, whoever did it
+	// (this service's replug, the test tools' panel, a ceremony after "key removed"), noticed
+	// by its power cycles changing from virtualCycles; the zero time while it is out or
+	// has not been put back since the service started.
 	virtualPlugged time.Time
+	virtualCycles  uint64
 }
 
 // New builds the service.
@@ -131,10 +139,18 @@ func New(cfg Config) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
+	takenOut := cfg.VirtualTakenOut
+	if takenOut == nil {
+		takenOut = func() bool { return false }
+	}
+	var cycles uint64
+	if v := cfg.Authenticators.Virtual(); v != nil {
+		cycles = v.PowerCycles() // plugged in before we looked: its window is not known
+	}
 	life, stop := context.WithCancel(context.Background())
 	return &Service{set: cfg.Authenticators, lease: cfg.Lease, log: log, now: now, kiosk: cfg.Kiosk,
-		rpID: u.Hostname(), names: cfg.Names, adminRequired: adminRequired,
-		life: life, stop: stop,
+		rpID: u.Hostname(), names: cfg.Names, takenOut: takenOut, adminRequired: adminRequired,
+		life: life, stop: stop, virtualCycles: cycles,
 		cache:   map[string]keyJSON{},
 		jobs:    map[string]*keyJob{},
 		tickets: map[string]*resetTicket{},
@@ -324,6 +340,9 @@ func (s *Service) observe(list []authenticator.Authenticator, now time.Time) {
 
 // resetSecondsLeft is how much of the reset window is left, in whole seconds rounded up.
 func (s *Service) resetSecondsLeft(a authenticator.Authenticator, now time.Time) int {
+	if a.Virtual() {
+		s.noticeVirtual(now)
+	}
 	s.mu.Lock()
 	at := s.virtualPlugged
 	if !a.Virtual() {
@@ -340,15 +359,34 @@ func (s *Service) resetSecondsLeft(a authenticator.Authenticator, now time.Time)
 	return int((left + time.Second - 1) / time.Second)
 }
 
+// noticeVirtual notes when the virtual key was put back in, as observe does for hardware
+// keys: a power cycle since the last look (its PowerCycles changed) that left it plugged in
+// starts its reset window now.
+func (s *Service) noticeVirtual(now time.Time) {
+	if s.set == nil || s.set.Virtual() == nil {
+		return
+	}
+	v := s.set.Virtual()
+	cycles, plugged := v.PowerCycles(), v.Plugged()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cycles == s.virtualCycles {
+		return
+	}
+	s.virtualCycles = cycles
+	s.virtualPlugged = time.Time{}
+	if plugged {
+		s.virtualPlugged = now
+	}
+}
+
 // replugVirtual pulls the virtual key out and plugs it back in, as the person is asked to do
 // with a real key, and notes when (its reset window starts again).
 func (s *Service) replugVirtual() error {
 	if err := s.set.Virtual().Replug(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	s.virtualPlugged = s.now()
-	s.mu.Unlock()
+	s.noticeVirtual(s.now())
 	return nil
 }
 
@@ -357,13 +395,16 @@ func (s *Service) acquire(id string) (release func(), err error) {
 	return s.lease.Acquire(id)
 }
 
-// Yield stops a running key job and waits (a little) until no key operation holds a key:
+// Yield stops the running key jobs and waits (a little) until no key operation holds a key:
 // a ceremony is about to start, and the latest thing the person asked for wins.
 func (s *Service) Yield() {
 	s.mu.Lock()
-	j := s.current
+	running := make([]*keyJob, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		running = append(running, j) // Stop leaves a job that has ended as it ended
+	}
 	s.mu.Unlock()
-	if j != nil {
+	for _, j := range running {
 		j.Stop(s.now(), s.jobFailure(authenticator.Authenticator{}, j.Kind, context.Canceled), nil)
 	}
 	if !s.lease.WaitIdle(s.now, yieldTimeout, yieldRecheck) {
@@ -483,13 +524,19 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 		}
 		return e
 	case errors.Is(err, fido2.ErrPINAuthBlocked):
-		// Nobody can take the virtual key out and put it back, so the app does it.
-		if a.Virtual() {
-			if rerr := s.replugVirtual(); rerr != nil {
-				s.log.Warn("plug the virtual security key back in", "err", rerr)
-			}
+		e := apperr.DevicePINAuthBlocked.Wrap(err)
+		next := "Remove your security key and insert it again, then try again."
+		if s.putBackVirtual(a) {
+			next = virtualPutBack
 		}
-		return apperr.DevicePINAuthBlocked.Wrap(err)
+		tries := ""
+		if errors.As(err, &fe) && fe.RetriesLeft > 0 {
+			// The third wrong PIN in a row also cost a try: say how many are left before the
+			// PIN is blocked, as after any wrong PIN, so the person can weigh the next one.
+			tries = fmt.Sprintf(" You have %d %s left before the PIN is blocked.", fe.RetriesLeft, plural(fe.RetriesLeft, "try", "tries"))
+		}
+		e.Msg = "The wrong PIN was entered too many times in a row." + tries + " " + next
+		return e
 	case errors.Is(err, fido2.ErrPINBlocked):
 		return apperr.DevicePINBlocked.Wrap(err)
 	case errors.Is(err, fido2.ErrPINPolicy):
@@ -508,7 +555,11 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 	case errors.Is(err, fido2.ErrFingerprintStoreFull):
 		return apperr.DeviceFingerprintsFull.Wrap(err)
 	case errors.Is(err, fido2.ErrDeviceGone):
-		return apperr.DeviceKeyRemoved.Wrap(err)
+		e := apperr.DeviceKeyRemoved.Wrap(err)
+		if s.putBackVirtual(a) {
+			e.Msg = "The virtual security key was taken out before it finished. The app has put it back in, so you can try again."
+		}
+		return e
 	case errors.Is(err, fido2.ErrBusy):
 		return apperr.DeviceKeyBusy.Wrap(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, fido2.ErrActionTimeout):
@@ -518,6 +569,26 @@ func (s *Service) keyError(a authenticator.Authenticator, err error) error {
 	}
 	return apperr.DeviceKeyError.Wrap(err)
 }
+
+// putBackVirtual: the person is told to take the key out and put it back in (PIN_AUTH_BLOCKED),
+// or to insert it again (it was pulled out mid-operation, the test tools' "be unplugged").
+// Nobody can do that to the virtual key, so the app does, as after a ceremony
+// (app/device/ceremony), unless a tester took it out on purpose: then it stays out.
+// It tells whether it did: then the page says so rather than ask the person to do it
+// (virtualPutBack).
+func (s *Service) putBackVirtual(a authenticator.Authenticator) bool {
+	if !a.Virtual() || s.takenOut() {
+		return false
+	}
+	if err := s.replugVirtual(); err != nil {
+		s.log.Warn("plug the virtual security key back in", "err", err)
+		return false
+	}
+	return true
+}
+
+// virtualPutBack ends a message where a real key would have to be taken out and put back in.
+const virtualPutBack = "The app has taken the virtual security key out and put it back in for you, so you can try again."
 
 func plural(n int, one, many string) string {
 	if n == 1 {

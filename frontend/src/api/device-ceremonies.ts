@@ -48,6 +48,8 @@ export interface DeviceCeremony {
   state: DeviceCeremonyState;
   /** PIN tries left before the key locks: after a wrong PIN, or whenever the key says. */
   retriesLeft?: number;
+  /** State "pin-needed" on a key without a PIN: the fewest characters its first PIN may have. */
+  minPinLength?: number;
   /** Only in state "phone-scan": the QR code for the phone or tablet to scan. */
   qr?: PhoneQR;
   /** Only when state is "done". */

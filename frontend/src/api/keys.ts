@@ -97,7 +97,8 @@ export interface KeysApi {
   deleteFingerprint(id: string, fingerprintId: string, pin: string): Promise<Fingerprint[]>;
   /** The virtual key only: taken out and put back in. */
   replug(id: string): Promise<SecurityKey>;
-  checkReset(id: string, pin?: string): Promise<ResetCheck>;
+  /** With the key's PIN, or none; `pinForgotten`: the person does not know it (no PIN is sent). */
+  checkReset(id: string, pin?: string, pinForgotten?: boolean): Promise<ResetCheck>;
   reset(id: string, ticket: string): Promise<KeyJob>;
   getJob(jobId: string): Promise<KeyJob>;
   cancelJob(jobId: string): Promise<KeyJob>;
@@ -138,7 +139,8 @@ export function createKeysApi(fetchImpl?: Fetch): KeysApi {
         })
       ).fingerprints ?? [],
     replug: async (id) => (await request<{ key: SecurityKey }>("POST", `${key(id)}/replug`, {})).key,
-    checkReset: (id, pin) => request("POST", `${key(id)}/reset/check`, pin === undefined ? {} : { pin }),
+    checkReset: (id, pin, pinForgotten) =>
+      request("POST", `${key(id)}/reset/check`, pinForgotten ? { pinForgotten: true } : pin === undefined ? {} : { pin }),
     reset: async (id, ticket) => (await request<{ job: KeyJob }>("POST", `${key(id)}/reset`, { ticket })).job,
     getJob: async (id) => (await request<{ job: KeyJob }>("GET", job(id))).job,
     cancelJob: async (id) => (await request<{ job: KeyJob }>("POST", `${job(id)}/cancel`, {})).job,

@@ -342,9 +342,10 @@ export class DeviceSteps {
   /**
    * A key with no PIN needs one before it can save a passkey that checks it is
    * you (as browsers do): the PIN entered here becomes the key's PIN. It is
-   * asked for twice, since a mistyped one would lock the person out.
+   * asked for twice, since a mistyped one would lock the person out. `minLength`: the key's
+   * minimum PIN length (CTAP 2.1 §6.4 minPINLength), when it asks for more than 4.
    */
-  newPin(errors: NewPinErrors = {}): void {
+  newPin(errors: NewPinErrors = {}, minLength?: number): void {
     const items = (["pin", "pin-confirm"] as const).flatMap((id) => {
       const text = errors[id];
       return text ? [{ text, href: `#${id}` }] : [];
@@ -356,7 +357,7 @@ export class DeviceSteps {
     <p>Your security key needs a PIN before it can save a passkey. You will enter this PIN each time you use the key to log in.</p>
     ${insetText(html`<p>${FORGOTTEN_PIN}</p>`)}
     <form method="post" novalidate>
-      ${newPinFields({ id: "pin", errors: { pin: errors.pin, again: errors["pin-confirm"] } })}
+      ${newPinFields({ id: "pin", keyMinLength: minLength, errors: { pin: errors.pin, again: errors["pin-confirm"] } })}
       ${buttonGroup(button({ text: "Continue" }), CANCEL)}
     </form>`,
     );
@@ -366,10 +367,11 @@ export class DeviceSteps {
       event.preventDefault();
       const pin = takeField(main, "pin");
       const again = takeField(main, "pin-confirm");
-      // A key that asks for a longer PIN says so when the PIN is set (pin_invalid).
-      const problems = newPinProblems(pin, again);
+      // The key's own minimum, as the shell read it; a key that refuses the PIN all the same
+      // says so when the PIN is set (pin_policy).
+      const problems = newPinProblems(pin, again, minLength);
       if (problems.pin || problems.again) {
-        this.newPin({ pin: problems.pin, "pin-confirm": problems.again });
+        this.newPin({ pin: problems.pin, "pin-confirm": problems.again }, minLength);
         return;
       }
       disableButtons(main);

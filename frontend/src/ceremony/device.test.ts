@@ -322,6 +322,30 @@ describe("setting up a passkey in the desktop app", () => {
     expect(api.finishPasskeyRegistration).toHaveBeenCalledWith("r1", credential);
   });
 
+  it("on a key with no PIN that asks for a longer one, says its minimum and refuses a shorter PIN before the key does", async () => {
+    const shell = new FakeShell();
+    shell.authenticators = [{ ...usbKey, pinSet: false }];
+    await startSetUp(shell);
+    choose("Security key");
+    submit();
+    await settle();
+    shell.set({ state: "pin-needed", minPinLength: 6 });
+    await settle();
+    expect(h1()).toBe("Create a PIN for your security key");
+    expect(text(main().querySelector("#pin-hint"))).toContain("Use 6 characters or more.");
+    fill("pin", "2468");
+    fill("pin-confirm", "2468");
+    submit();
+    await settle();
+    expect(shell.pins).toEqual([]);
+    expect(text(main().querySelector("#pin-error"))).toBe("Error: PIN must be 6 characters or more");
+    fill("pin", "246813");
+    fill("pin-confirm", "246813");
+    submit();
+    await settle();
+    expect(shell.pins).toEqual(["246813"]);
+  });
+
   it("when the key refuses the new PIN, says why with the key's own words", async () => {
     const shell = new FakeShell();
     shell.authenticators = [virtualKey];

@@ -238,7 +238,7 @@ class DeviceRun {
         }
         case "pin-needed":
           if (pinIsNew) {
-            if (!steps.showing("pin")) steps.newPin();
+            if (!steps.showing("pin")) steps.newPin({}, ceremony.minPinLength);
           } else if (pinSent) {
             steps.pin({ wrong: true, retriesLeft: ceremony.retriesLeft });
             pinSent = false;

@@ -31,7 +31,8 @@ export type Notice =
   | { kind: "passkey-renamed"; passkeyName: string }
   // passkeyId (its credential ID) and provider: for the pages that offer to delete it from
   // the device too (pages/passkeys/removed.ts). stillOnKey: removed in the desktop app from a
-  // security key that was not plugged in. windowsHello: on Windows, "deleted" from Windows
+  // security key that was not plugged in (blockedKey: the name of the one plugged-in key that
+  // may hold it but whose PIN is blocked). windowsHello: on Windows, "deleted" from Windows
   // Hello too, or "settings" when only Windows Settings can delete it.
   | {
       kind: "passkey-removed";
@@ -39,6 +40,7 @@ export type Notice =
       passkeyId?: string;
       provider?: string | null;
       stillOnKey?: boolean;
+      blockedKey?: string;
       windowsHello?: "deleted" | "settings";
     }
   | { kind: "password-changed"; wasSet: boolean };

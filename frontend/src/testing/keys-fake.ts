@@ -199,10 +199,10 @@ export class FakeKeys implements KeysApi {
       key.resetSecondsLeft = 10;
       return { ...key };
     });
-  checkReset = (id: string, pin?: string) =>
+  checkReset = (id: string, pin?: string, pinForgotten?: boolean) =>
     this.run(() => {
-      this.call("checkReset", id);
-      if (pin !== undefined) this.checkPin(id, pin);
+      this.call("checkReset", pinForgotten ? `${id} without the PIN` : id);
+      if (pin !== undefined && !pinForgotten) this.checkPin(id, pin);
       return { ...this.check };
     });
   reset = (id: string, ticket: string) =>

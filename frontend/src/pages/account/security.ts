@@ -65,7 +65,10 @@ export function bannerFor(journey: Journey): Banner | null {
     return {
       heading: "Passkey removed",
       body: removed.stillOnKey
-        ? html`<p>You can no longer log in with “${removed.passkeyName}”. It is still saved on your security key, which may keep offering it.</p>
+        ? removed.blockedKey
+          ? html`<p>You can no longer log in with “${removed.passkeyName}”. It is still saved on your security key, which may keep offering it.</p>
+      <p>The PIN of ${removed.blockedKey} is blocked, so the passkey cannot be deleted from it on its own. Resetting the key deletes it, with everything else on the key. You can do this in <a href="/security-keys">Security keys</a> in this app.</p>`
+          : html`<p>You can no longer log in with “${removed.passkeyName}”. It is still saved on your security key, which may keep offering it.</p>
       <p>To delete it from the key, plug the key into this computer and go to <a href="/security-keys">Security keys</a> in this app. The passkey is marked there as one your NHS login no longer accepts.</p>`
         : removed.windowsHello === "deleted"
           ? html`<p>You can no longer log in with “${removed.passkeyName}”. It has also been deleted from Windows Hello on this computer.</p>`

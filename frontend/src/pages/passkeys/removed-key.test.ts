@@ -156,6 +156,20 @@ describe("after removing a passkey saved on a security key, in the desktop app",
     expect(await violations()).toEqual([]);
   });
 
+  it("with only a key whose PIN is blocked plugged in, says the passkey cannot be deleted from it without a reset", async () => {
+    const keys = new FakeKeys();
+    keys.keys = [securityKey({ pin: { set: true, retriesLeft: 0, blocked: true, minLength: 4, mustChange: false } })];
+    await remove(keys, accountApi([yubikey, phone]), "Y3JlZDE");
+    expect(window.location.pathname).toBe("/account/security");
+    const removed = text(banner());
+    expect(removed).toContain("It is still saved on your security key");
+    expect(removed).not.toContain("plug the key into this computer");
+    expect(removed).toContain("The PIN of YubiKey 5 Series is blocked, so the passkey cannot be deleted from it on its own.");
+    expect(removed).toContain("Resetting the key deletes it, with everything else on the key.");
+    expect(banner()?.querySelector('a[href="/security-keys"]')).not.toBeNull();
+    expect(await violations()).toEqual([]);
+  });
+
   it("when the keys cannot be read, also says how to delete it later", async () => {
     const keys = new FakeKeys();
     keys.keys = [securityKey()];

@@ -31,15 +31,19 @@ export function passkeyRemovedKeyPage(app: App, options: KeyPagesOptions): Page 
       await ctx.navigate(SETTINGS, { replace: true });
       return;
     }
-    let keys: SecurityKey[] = [];
+    let plugged: SecurityKey[] = [];
     try {
-      keys = (await options.keys.listKeys()).keys.filter(canHoldPasskeys);
+      plugged = (await options.keys.listKeys()).keys;
     } catch (error) {
       console.error(error); // the passkey is removed; without the keys, say how to do it later
     }
     if (!ctx.isCurrent()) return;
+    const keys = plugged.filter(canHoldPasskeys);
     if (keys.length === 0) {
-      app.journey.notice = { ...notice, stillOnKey: true };
+      // A key whose PIN is blocked may hold it, but cannot delete one passkey: only a reset
+      // can. "Plug the key in" would send the person round in a circle.
+      const blocked = plugged.find((key) => key.readable && key.pin.set && key.pin.blocked);
+      app.journey.notice = { ...notice, stillOnKey: true, ...(blocked ? { blockedKey: blocked.name } : {}) };
       await ctx.navigate(SETTINGS, { replace: true });
       return;
     }

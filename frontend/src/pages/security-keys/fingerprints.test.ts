@@ -174,6 +174,24 @@ describe("fingerprints on a security key", () => {
     expect(text(main().querySelector(".nhsuk-notification-banner"))).toContain("Fingerprint deleted");
   });
 
+  it("counts a name's characters as the person sees them, an accent typed apart from its letter included", async () => {
+    const keys = keysWithSensor();
+    await bootKeys(path, keys);
+    fill("pin", PIN);
+    submit();
+    await settle();
+    click("Rename");
+    await settle();
+    // 30 characters, each an "e" followed by a combining acute accent: 60 code points.
+    const name = "e\u0301".repeat(30);
+    fill("name", name);
+    fill("pin", PIN);
+    submit();
+    await settle();
+    expect(main().querySelector(".nhsuk-error-summary")).toBeNull();
+    expect(keys.calls).toContain(`renameFingerprint virtual ZnAx ${"é".repeat(30)}`);
+  });
+
   it("a key without a sensor says so", async () => {
     const keys = new FakeKeys();
     keys.keys = [virtualKey({ fingerprints: { supported: false, enrolled: false } })];

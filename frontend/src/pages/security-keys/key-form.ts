@@ -57,7 +57,9 @@ export function onKeyForm(
   main.querySelector("form")?.addEventListener("submit", (event) => {
     event.preventDefault();
     if (sending) return;
-    const name = wants.name ? fieldValue(main, "name").trim() : "";
+    // A fingerprint's name in Normalization Form C, as the server saves and counts it: an "e"
+    // and a combining accent are one character.
+    const name = wants.name ? fieldValue(main, "name").normalize("NFC").trim() : "";
     const pin = takeField(main, "pin");
     const fields: Record<string, string> = {};
     if (wants.name && name === "") fields["name"] = "Enter a name for this fingerprint";

@@ -158,6 +158,30 @@ describe("passkeys on a security key", () => {
     expect(text(main())).toContain("You will not be able to use it to log in to github.com any more.");
   });
 
+  it("deleting another NHS login account's passkey warns that its owner may lose a way in, not that you will", async () => {
+    const keys = keysWithPasskeys();
+    await bootKeys(path, keys);
+    await enterPin(PIN);
+    (main().querySelectorAll<HTMLButtonElement>(".nhsuk-summary-list__actions button")[2] as HTMLButtonElement).click();
+    await settle();
+    const warning = text(main().querySelector(".nhsuk-card--warning"));
+    expect(warning).toContain("This passkey is for a different NHS login account");
+    expect(warning).toContain("Whoever uses that account (sam@example.com) will not be able to log in with this passkey any more.");
+    expect(text(main())).not.toContain("You will not be able to use it to log in to NHS login any more.");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("deleting a passkey the account no longer accepts says it changes nothing for the account", async () => {
+    const keys = keysWithPasskeys();
+    await bootKeys(path, keys);
+    await enterPin(PIN);
+    (main().querySelectorAll<HTMLButtonElement>(".nhsuk-summary-list__actions button")[1] as HTMLButtonElement).click();
+    await settle();
+    expect(main().querySelector(".nhsuk-card--warning")).toBeNull();
+    expect(text(main())).toContain("Your NHS login no longer accepts this passkey, so deleting it does not change how you log in.");
+    expect(text(main())).not.toContain("You will not be able to use it to log in to NHS login any more.");
+  });
+
   it("refuses to delete the account's last way to log in, saying why", async () => {
     const keys = keysWithPasskeys();
     await bootKeys(path, keys);

@@ -140,15 +140,11 @@ class PasskeysOnKey {
       { key: "Account", value: account(passkey) },
       ...(passkey.accountPasskey ? [{ key: "Name in your NHS login", value: passkey.accountPasskey.name }] : []),
     ])}
-    ${
-      inUse
-        ? warningCallout(
-            "You use this passkey to log in to your NHS login",
-            html`<p>You will not be able to log in with this passkey any more. Remove it from your NHS login too.</p>
+    ${inUse ? warningCallout(
+      "You use this passkey to log in to your NHS login",
+      html`<p>You will not be able to log in with this passkey any more. Remove it from your NHS login too.</p>
     <p>You can still log in with your password or another passkey.</p>`,
-          )
-        : html`<p>You will not be able to use it to log in to ${site(passkey)} any more. You cannot undo this.</p>`
-    }
+    ) : consequence(passkey)}
     ${deleteWithPinForm(this.key, "passkey", problem)}`),
     });
     if (!main) return;
@@ -156,6 +152,29 @@ class PasskeysOnKey {
       this.list = await this.options.keys.deletePasskey(this.key.id, passkey.credentialId, pin);
       this.showList(passkey);
     }, (p) => this.confirmDelete(passkey, p));
+  }
+}
+
+/**
+ * What deleting a passkey that is not the account's own working one means, and for whom:
+ * one the account no longer accepts changes nothing; another NHS login account's is someone
+ * else's way in (this app cannot see whether it is their last); another site's is the
+ * person's own.
+ */
+function consequence(passkey: KeyPasskey): SafeHtml {
+  switch (passkey.nhsLogin) {
+    case "leftover":
+      return html`<p>Your NHS login no longer accepts this passkey, so deleting it does not change how you log in. You cannot undo this.</p>`;
+    case "other-account":
+      return warningCallout(
+        "This passkey is for a different NHS login account",
+        html`<p>Whoever uses that account (${account(passkey)}) will not be able to log in with this passkey any more. It may be their only way to log in.</p>
+    <p>Only delete it if you are sure it is not needed. You cannot undo this.</p>`,
+      );
+    case "unknown":
+      return html`<p>If you use it to log in to your NHS login, you will not be able to any more. You cannot undo this.</p>`;
+    default:
+      return html`<p>You will not be able to use it to log in to ${site(passkey)} any more. You cannot undo this.</p>`;
   }
 }
 

@@ -144,4 +144,59 @@ describe("resetting a security key", () => {
     expect(text(callout)).toContain("We could not check the key, so these NHS login passkeys may be on it.");
     expect(text(callout)).toContain("You can still log in to your NHS login with your password.");
   });
+
+  it("resets a key whose PIN the person has forgotten without asking for the PIN", async () => {
+    // The app's own advice: "If you forget this PIN, your security key will need to be reset".
+    const keys = new FakeKeys();
+    keys.keys = [virtualKey()];
+    keys.check = { ticket: "t4", accountPasskeys: [{ id: "p1", name: "Security key" }], certain: false, otherWaysIn: { password: true, passkeys: [] } };
+    keys.jobSteps = [{ state: "touch" }, { state: "done" }];
+    await bootKeys("/security-keys/virtual/reset", keys);
+    expect(main().querySelector("#pin")).not.toBeNull();
+    click("I have forgotten the PIN");
+    await settle();
+    expect(keys.calls).toContain("checkReset virtual without the PIN");
+    expect(keys.pins).toEqual([]);
+    expect(h1()).toBe("Are you sure you want to reset Virtual security key (for testing)?");
+    expect(text(main().querySelector(".nhsuk-card--warning"))).toContain("these NHS login passkeys may be on it");
+    click("Reset security key");
+    await settle();
+    click("Remove and insert the virtual key");
+    await until(() => h1() === "Your security key has been reset");
+    expect(keys.calls).toContain("reset virtual t4");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("after a reset it could not check, does not tell the person to remove passkeys that may be on another key", async () => {
+    // A blocked PIN: the check counts every passkey on a key of this model as on this one, so
+    // a passkey on the person's second key of the same model is in the list, and still works.
+    const keys = new FakeKeys();
+    keys.keys = [virtualKey({ pin: { set: true, retriesLeft: 0, blocked: true, minLength: 4, mustChange: false } })];
+    keys.check = {
+      ticket: "t3",
+      accountPasskeys: [
+        { id: "p1", name: "Security key" },
+        { id: "p2", name: "Spare security key" },
+      ],
+      certain: false,
+      otherWaysIn: { password: true, passkeys: [] },
+    };
+    keys.jobSteps = [{ state: "touch" }, { state: "done" }];
+    await bootKeys("/security-keys/virtual/reset", keys);
+    submit();
+    await settle();
+    const callout = text(main().querySelector(".nhsuk-card--warning"));
+    expect(callout).not.toContain("Remove them from your NHS login afterwards");
+    expect(callout).toContain("A passkey saved on another security key will still work");
+    click("Reset security key");
+    await settle();
+    click("Remove and insert the virtual key");
+    await until(() => h1() === "Your security key has been reset");
+    const page = text(main());
+    expect(page).not.toContain("as they no longer work");
+    expect(page).toContain("These NHS login passkeys may have been on the key: Security keySpare security key");
+    expect(page).toContain("Remove from your NHS login only the ones that were saved on this key.");
+    expect(page).toContain("Do not remove a passkey that is saved on another security key, as it still works.");
+    expect(await violations()).toEqual([]);
+  });
 });

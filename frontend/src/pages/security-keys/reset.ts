@@ -8,7 +8,7 @@
 
 import type { App } from "../../shell/app";
 import { backLink, button, buttonGroup, errorSummary, insetText, column, warningCallout } from "../../ui/components";
-import { disableButtons, takeField } from "../../ui/forms";
+import { disableButtons, onAction, takeField } from "../../ui/forms";
 import { html, type SafeHtml } from "../../ui/html";
 import type { KeyJob, ResetCheck, SecurityKey } from "../../api/keys";
 import type { Page, PageContext } from "../../shell/router";
@@ -57,25 +57,23 @@ class Reset {
     }</p>
     <form method="post" novalidate>
       ${askPin ? pinField({ label: "Enter your security key PIN", hint: pinHint(this.key.pin.retriesLeft), error: problem?.fields["pin"] }) : ""}
+      ${
+        // Forgetting the PIN is why most people reset a key: they must not have to use up
+        // its tries first. Without the PIN the key cannot be asked what is on it.
+        askPin ? html`<p><button class="nhsuk-link" type="button" data-action="pin-forgotten">I have forgotten the PIN</button></p>` : ""
+      }
       ${buttonGroup(button({ text: "Continue" }), html`<a class="nhsuk-link" href="${keyPath(this.key.id)}">Cancel</a>`)}
     </form>`),
     });
     if (!main) return;
     let sending = false;
-    main.querySelector("form")?.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (sending) return;
-      const pin = askPin ? takeField(main, "pin") : undefined;
-      if (pin === "") {
-        this.start({ fields: { pin: PIN_MESSAGES.pinMissing }, summary: [{ text: PIN_MESSAGES.pinMissing, href: "#pin" }] });
-        return;
-      }
+    const check = (pin: string | undefined, pinForgotten: boolean): void => {
       sending = true;
       disableButtons(main);
       void (async () => {
-        let check: ResetCheck;
+        let answer: ResetCheck;
         try {
-          check = await this.options.keys.checkReset(this.key.id, pin);
+          answer = await this.options.keys.checkReset(this.key.id, pin, pinForgotten);
         } catch (error) {
           if (!this.ctx.isCurrent()) return;
           if (error instanceof ApiError && error.code === "last_way_to_log_in") {
@@ -86,8 +84,23 @@ class Reset {
           if (this.ctx.isCurrent()) this.start(problemFrom(error));
           return;
         }
-        if (this.ctx.isCurrent()) this.confirm(check);
+        if (this.ctx.isCurrent()) this.confirm(answer);
       })().catch((error: unknown) => console.error(error));
+    };
+    main.querySelector("form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (sending) return;
+      const pin = askPin ? takeField(main, "pin") : undefined;
+      if (pin === "") {
+        this.start({ fields: { pin: PIN_MESSAGES.pinMissing }, summary: [{ text: PIN_MESSAGES.pinMissing, href: "#pin" }] });
+        return;
+      }
+      check(pin, false);
+    });
+    onAction(main, (action) => {
+      if (action !== "pin-forgotten" || sending) return;
+      takeField(main, "pin"); // whatever was typed is not sent
+      check(undefined, true);
     });
   }
 
@@ -112,7 +125,11 @@ class Reset {
             : "We could not check the key, so these NHS login passkeys may be on it. If they are, they will stop working:"
         }</p>
     <ul>${names}</ul>
-    <p>Remove them from your NHS login afterwards, in Login and security settings.</p>`
+    ${
+      check.certain
+        ? html`<p>Remove them from your NHS login afterwards, in Login and security settings.</p>`
+        : html`<p>A passkey saved on another security key will still work, so keep it in your NHS login.</p>`
+    }`
       : html`<p>None of your NHS login passkeys are on this key.</p>`;
     // The check made sure the account keeps a way in; say which, so the person knows.
     const keeps = check.otherWaysIn;
@@ -274,16 +291,30 @@ class Reset {
       <h1 class="nhsuk-panel__title">Your security key has been reset</h1>
       <div class="nhsuk-panel__body">It has no passkeys, fingerprints or PIN now.</div>
     </div>
-    ${
-      check.accountPasskeys.length
-        ? html`<h2>What you need to do next</h2>
-    <p>Remove these passkeys from your NHS login, as they no longer work:</p>
-    <ul>${check.accountPasskeys.map((p) => html`<li>${p.name}</li>`)}</ul>
-    <p><a href="/account/security">Go to Login and security settings</a></p>`
-        : ""
-    }
+    ${check.accountPasskeys.length ? nextSteps(check) : ""}
     <p>To use the key for your NHS login again, set up a passkey on it. It will ask you to create a new PIN.</p>
     <p><a href="${SECURITY_KEYS_PATH}">Back to security keys</a></p>`),
     });
   }
+}
+
+/**
+ * What to do with the account's passkeys after a reset. A check that could not ask the key
+ * (its PIN blocked or to be changed) listed every passkey on a key of this model, and one of
+ * them may be on the person's other key of the same model, where it still works: removing
+ * that one from the account would lose a way in that works.
+ */
+function nextSteps(check: ResetCheck): SafeHtml {
+  const names = html`<ul>${check.accountPasskeys.map((p) => html`<li>${p.name}</li>`)}</ul>`;
+  const settings = html`<p><a href="/account/security">Go to Login and security settings</a></p>`;
+  if (check.certain) {
+    return html`<h2>What you need to do next</h2>
+    <p>Remove these passkeys from your NHS login, as they no longer work:</p>
+    ${names}${settings}`;
+  }
+  return html`<h2>What you need to do next</h2>
+    <p>These NHS login passkeys may have been on the key:</p>
+    ${names}
+    <p>Remove from your NHS login only the ones that were saved on this key. Do not remove a passkey that is saved on another security key, as it still works.</p>
+    ${settings}`;
 }

@@ -219,6 +219,14 @@ describe("test tools", () => {
       "Be unplugged",
     ]);
     expect(text(main())).toContain("The key has no PIN, so it gets the test PIN 123456.");
+    // What lasts and what happens once, as the key does it: a PIN given stays (so the key
+    // keeps asking for it), a blocked PIN stays until a reset, and the set-up choices wait
+    // for a set-up.
+    const hint = text(main().querySelector("#choice-hint"));
+    expect(hint).not.toContain("It does this once, the next time it is used. Then it goes back to succeeding.");
+    expect(hint).toBe(
+      "Most choices happen once, the next time the key is used, then it goes back to succeeding. Be full and Say the passkey is already on it wait for the next passkey set-up. A PIN the key is given stays, and a blocked PIN stays blocked until you reset the key.",
+    );
     expect(await axeViolations()).toEqual([]);
 
     submit();

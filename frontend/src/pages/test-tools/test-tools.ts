@@ -196,7 +196,9 @@ export function testToolsRoutes(app: App, tester: TesterApi = createTesterApi())
       ${radios({
         name: "choice",
         legend,
-        hint: "It does this once, the next time it is used. Then it goes back to succeeding.",
+        // What the key does (app/device/tester): one-shot behaviours, the set-up ones kept for
+        // a set-up (virtualkey Full, Excluded), and the PIN states that last.
+        hint: "Most choices happen once, the next time the key is used, then it goes back to succeeding. Be full and Say the passkey is already on it wait for the next passkey set-up. A PIN the key is given stays, and a blocked PIN stays blocked until you reset the key.",
         error: problem?.field ? problem.text : undefined,
         items,
       })}
