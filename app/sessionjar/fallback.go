@@ -9,7 +9,7 @@ import (
 // FallbackStore uses a primary store (the keyring) until it fails once, then keeps the
 // session in memory for the rest of the run. A machine without a Secret Service (a bare
 // window manager, a locked-down kiosk) can still use the app; the person just has to log in
-// again after a restart.
+// again after a restart. A logout still asks the keyring to forget its entry (Delete).
 type FallbackStore struct {
 	primary Store
 	memory  *MemoryStore
@@ -62,19 +62,19 @@ func (f *FallbackStore) Set(secret string) error {
 	return f.memory.Set(secret)
 }
 
-// Delete implements Store.
+// Delete implements Store. It clears both places, the primary even after it has failed: a
+// read that failed (an unlock prompt answered too late) or a save that failed leaves an
+// earlier session in the keyring, one this run never sent and so never ended, and a logout
+// that left it there would have the next start sign the person back in to it.
 func (f *FallbackStore) Delete() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// Clear memory too: after a fallback the session may live in either place.
 	_ = f.memory.Delete()
-	if f.failed {
-		return nil
-	}
 	if err := f.primary.Delete(); err != nil {
-		f.failLocked(err)
-		// Still an error: the keyring may keep a copy of the token (the backend has ended the
-		// session by then, so the copy no longer signs anyone in).
+		if !f.failed {
+			f.failLocked(err)
+		}
+		// Still an error: the keyring may keep a copy of a token.
 		return err
 	}
 	return nil

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -50,4 +52,45 @@ func TestFallbackStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestALogoutAfterTheKeyringFailedStillRemovesTheSessionItHeld: the keyring holds the
+// session of an earlier run, but its read at start-up fails (its unlock prompt answered after
+// keyringReadTimeout, a Secret Service slow to start), so the jar falls back to memory and
+// the person logs in again. Their logout must still take the earlier session out of the
+// keyring: left there, the next start would sign them back in to it.
+func TestALogoutAfterTheKeyringFailedStillRemovesTheSessionItHeld(t *testing.T) {
+	keyring := &firstReadFails{MemoryStore: NewMemoryStore()}
+	if err := keyring.Set(testName + "=EARLIER"); err != nil {
+		t.Fatal(err)
+	}
+	store := NewFallbackStore(keyring, nil)
+	srv := httptest.NewServer(New(store, nil, testName).Wrap(&fakeBackend{}))
+	t.Cleanup(srv.Close)
+
+	get(t, srv.URL+"/login?token=NOW", "")
+	if !store.UsingMemory() {
+		t.Fatal("the failed read did not make the store fall back to memory")
+	}
+	get(t, srv.URL+"/logout", "")
+
+	if got := storedSecret(t, keyring); got != "" {
+		t.Fatalf("after logout the keyring still holds %q: the next start signs the person back in", got)
+	}
+	if got := storedSecret(t, store); got != "" {
+		t.Fatalf("after logout the store still holds %q", got)
+	}
+}
+
+// firstReadFails is a keyring whose first read fails (a timeout); it works after that.
+type firstReadFails struct {
+	*MemoryStore
+	read atomic.Bool
+}
+
+func (k *firstReadFails) Get() (string, error) {
+	if !k.read.Swap(true) {
+		return "", errors.New("keyring read: the Secret Service did not answer within 3s")
+	}
+	return k.MemoryStore.Get()
 }
