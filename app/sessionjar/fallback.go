@@ -2,8 +2,10 @@ package sessionjar
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // FallbackStore uses a primary store (the keyring) until it fails once, then keeps the
@@ -15,16 +17,23 @@ type FallbackStore struct {
 	memory  *MemoryStore
 	logger  *slog.Logger
 
+	// forgetWait bounds how long Delete waits for a primary that has failed (forgetWait).
+	forgetWait time.Duration
+
 	mu     sync.Mutex
 	failed bool
 }
+
+// forgetWait is how long a logout waits for a keyring that has already failed once to
+// forget its entry: as long as the start-up read waits for it, not its own 30 seconds.
+const forgetWait = keyringReadTimeout
 
 // NewFallbackStore returns a store over primary that falls back to memory.
 func NewFallbackStore(primary Store, logger *slog.Logger) *FallbackStore {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &FallbackStore{primary: primary, memory: NewMemoryStore(), logger: logger}
+	return &FallbackStore{primary: primary, memory: NewMemoryStore(), logger: logger, forgetWait: forgetWait}
 }
 
 // UsingMemory says whether the store has given up on the primary store.
@@ -70,10 +79,22 @@ func (f *FallbackStore) Delete() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	_ = f.memory.Delete()
-	if err := f.primary.Delete(); err != nil {
-		if !f.failed {
-			f.failLocked(err)
+	if f.failed {
+		// A keyring that has failed may hang as well (its Secret Service stopped): the logout
+		// waits for it only a short while, and the delete goes on without it.
+		done := make(chan error, 1)
+		go func() { done <- f.primary.Delete() }()
+		timer := time.NewTimer(f.forgetWait)
+		defer timer.Stop()
+		select {
+		case err := <-done:
+			return err
+		case <-timer.C:
+			return fmt.Errorf("the keyring did not answer within %s, so it may still hold an earlier session", f.forgetWait)
 		}
+	}
+	if err := f.primary.Delete(); err != nil {
+		f.failLocked(err)
 		// Still an error: the keyring may keep a copy of a token.
 		return err
 	}
