@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -58,8 +59,16 @@ func ShowRunningCopy(dataDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := conn.Object(name, path).Call(name+".SendMessage", 0, string(message)).Store(); err != nil {
+	// D-Bus never gives up waiting for an answer itself: a first copy that is frozen, or a
+	// program that took its name and does not answer, must not hang this one (Windows'
+	// SendMessageTimeout has the same limit).
+	ctx, cancel := context.WithTimeout(context.Background(), showRunningCopyWait)
+	defer cancel()
+	if err := conn.Object(name, path).CallWithContext(ctx, name+".SendMessage", 0, string(message)).Store(); err != nil {
 		return fmt.Errorf("reach the copy already open: %w", err)
 	}
 	return nil
 }
+
+// showRunningCopyWait bounds the wait for the first copy's answer.
+const showRunningCopyWait = 5 * time.Second
