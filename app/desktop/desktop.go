@@ -91,6 +91,10 @@ type DeviceEndpoints interface {
 //go:embed appicon.png
 var windowIcon string
 
+// ErrAlreadyOpen is Run's answer when a copy of the app already has a window on the same
+// data folder: that window has been brought to the front instead.
+var ErrAlreadyOpen = errors.New("NHS login passkeys is already open, so its window has been brought to the front")
+
 // Run opens the window and blocks until the person closes it or ctx ends.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Handler == nil {
@@ -105,6 +109,14 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if ctx.Err() != nil {
 		return nil // stopped before the window opened
+	}
+	if opts.RelyingParty != "" && opts.Kiosk == nil && ShowRunningCopy(opts.DataDir) == nil {
+		// The app of a fleet has no database, so no data folder lock has stopped a second
+		// copy before here (the app with its own relying party: internal/cli). Wails' own
+		// single-instance lock would end it inside wails.Run, silently and with no clean-up
+		// (os.Exit). Not for a kiosk: a Windows kiosk's next visit may start while the last
+		// one's window is closing, and must not take that window for its own.
+		return ErrAlreadyOpen
 	}
 	// endRun closes the window from inside: at the end of a visit that has a window of its
 	// own, or when kiosk mode finds the webview unsafe (notSafe then says why).

@@ -4,6 +4,8 @@ package desktop
 
 import (
 	"bufio"
+	"errors"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -101,5 +103,29 @@ func TestASecondCopyDoesNotWaitForEverForAFirstCopyThatDoesNotAnswer(t *testing.
 	}
 	if err == nil {
 		t.Fatal("ShowRunningCopy reported success though the first copy never answered")
+	}
+}
+
+// The app of a fleet (a remote relying party) has no database, so no data folder lock stops
+// a second copy before its window: Wails' own single-instance lock would then end it from
+// inside wails.Run with os.Exit(1), silently, skipping every deferred clean-up. Run asks the
+// copy already open to show its window first, and says so, as the app with its own relying
+// party does.
+func TestASecondCopyOfAFleetsAppShowsTheWindowAlreadyOpen(t *testing.T) {
+	privateSessionBus(t)
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	dataDir := t.TempDir()
+	got := make(chan string, 1)
+	firstCopy(t, dataDir, func(m string) *dbus.Error { got <- m; return nil })
+
+	err := Run(t.Context(), Options{Handler: http.NotFoundHandler(), DataDir: dataDir, RelyingParty: "https://passkeys.example.org"})
+	if !errors.Is(err, ErrAlreadyOpen) {
+		t.Fatalf("Run = %v, want ErrAlreadyOpen", err)
+	}
+	select {
+	case <-got:
+	default:
+		t.Fatal("the copy already open was not asked to show its window")
 	}
 }
