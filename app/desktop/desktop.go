@@ -110,7 +110,7 @@ func Run(ctx context.Context, opts Options) error {
 	if ctx.Err() != nil {
 		return nil // stopped before the window opened
 	}
-	if opts.RelyingParty != "" && opts.Kiosk == nil && ShowRunningCopy(opts.DataDir) == nil {
+	if opts.RelyingParty != "" && opts.Kiosk == nil && ShowRunningCopy(ctx, opts.DataDir) == nil {
 		// The app of a fleet has no database, so no data folder lock has stopped a second
 		// copy before here (the app with its own relying party: internal/cli). Wails' own
 		// single-instance lock would end it inside wails.Run, silently and with no clean-up

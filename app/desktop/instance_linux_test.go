@@ -68,13 +68,13 @@ func TestASecondCopyReachesTheFirstOnTheSessionBus(t *testing.T) {
 	got := make(chan string, 1)
 	firstCopy(t, dataDir, func(m string) *dbus.Error { got <- m; return nil })
 
-	if err := ShowRunningCopy(dataDir); err != nil {
+	if err := ShowRunningCopy(t.Context(), dataDir); err != nil {
 		t.Fatalf("ShowRunningCopy: %v", err)
 	}
 	if m := <-got; !strings.Contains(m, `"workingDirectory"`) && !strings.Contains(m, `"WorkingDirectory"`) {
 		t.Errorf("the first copy got %q, not Wails' second-instance message", m)
 	}
-	if err := ShowRunningCopy(t.TempDir()); err == nil {
+	if err := ShowRunningCopy(t.Context(), t.TempDir()); err == nil {
 		t.Error("ShowRunningCopy reported success for a data folder no copy has open")
 	}
 }
@@ -97,7 +97,7 @@ func TestASecondCopyDoesNotWaitForEverForAFirstCopyThatDoesNotAnswer(t *testing.
 	firstCopy(t, dataDir, func(string) *dbus.Error { <-release; return nil })
 
 	start := time.Now()
-	err := ShowRunningCopy(dataDir)
+	err := ShowRunningCopy(t.Context(), dataDir)
 	if took := time.Since(start); took > showRunningCopyWait+2*time.Second {
 		t.Fatalf("the second copy waited %s for a first copy that does not answer; the most is %s", took, showRunningCopyWait)
 	}

@@ -164,7 +164,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	if err := starting.Locked(ctx); errors.As(err, &inUse) {
 		// Someone opened the app again, most likely from its icon, where a message on the
 		// terminal would never be seen: show them the window they already have.
-		showErr := desktop.ShowRunningCopy(dir)
+		showErr := desktop.ShowRunningCopy(ctx, dir)
 		if showErr == nil {
 			fmt.Fprintln(stderr, desktop.ErrAlreadyOpen.Error()+".")
 			return nil
