@@ -163,6 +163,12 @@ func New(cfg Config) (*Client, error) {
 				return err // ErrorHandler: relying_party_unreachable
 			}
 			c.idle.lower(res.Header)
+			if res.StatusCode >= 500 && res.Request != nil && res.Request.URL.Path == "/api/logout" && res.Request.Header.Get("Cookie") != "" {
+				// The relying party failed the logout, so the session may still be alive there:
+				// fail closed, as when it cannot be reached (ErrorHandler; session.go). A refusal
+				// (4xx) is not a failure, and ends nothing.
+				clearSession(res.Header)
+			}
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

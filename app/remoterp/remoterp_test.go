@@ -691,3 +691,58 @@ func TestAnInterimAnswerFromTheRelyingPartyIsNotThePagesAnswer(t *testing.T) {
 		})
 	}
 }
+
+// A logout the relying party answers with a failure of its own (500 internal_error, a 503
+// while its database is away) has not ended the session there either: as when it cannot be
+// reached, the session is forgotten here (fail closed), so nobody at this computer (the
+// next patient at a kiosk) can go on with it. A refusal (4xx) is not a failure: a logout
+// from another origin, refused, must not sign the person out.
+func TestASessionIsForgottenHereWhenTheRelyingPartyFailsTheLogout(t *testing.T) {
+	ca := testkit.NewCA(t)
+	tests := []struct {
+		name       string
+		status     int
+		code       string
+		wantForgot bool
+	}{
+		{"an internal error", http.StatusInternalServerError, "internal_error", true},
+		{"a relying party that is not ready", http.StatusServiceUnavailable, "not_started", true},
+		{"a refusal of the request's origin", http.StatusForbidden, "origin_not_allowed", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Path == "/api/logout" {
+					w.WriteHeader(tt.status)
+					fmt.Fprintf(w, `{"error":{"code":%q,"message":"Sorry"}}`, tt.code)
+					return
+				}
+				http.SetCookie(w, &http.Cookie{Name: session.CookieName, Value: "the-session", Path: "/", HttpOnly: true})
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, `{"signedIn":true}`)
+			}))
+			front.TLS = ca.ServerConfig(t, "localhost")
+			front.Config.ErrorLog = log.New(io.Discard, "", 0)
+			front.StartTLS()
+			t.Cleanup(front.Close)
+			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
+			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+
+			a.do(t, http.MethodPost, "/api/login/password", signUp)
+			if !a.jar.SignedIn() {
+				t.Fatal("the login's session was not kept")
+			}
+			res := a.do(t, http.MethodPost, "/api/logout", "{}")
+			if res.status != tt.status || res.code(t) != tt.code {
+				t.Errorf("the page got %d %s, want the relying party's %d %s", res.status, res.body, tt.status, tt.code)
+			}
+			if forgot := !a.jar.SignedIn(); forgot != tt.wantForgot {
+				t.Errorf("session forgotten here: %v, want %v", forgot, tt.wantForgot)
+			}
+			if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("the page was given Set-Cookie %q", c)
+			}
+		})
+	}
+}
