@@ -149,7 +149,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Devices != nil {
 		handler = originFromWebview(opts.Devices.Wrap(handler), readsDevice)
 	}
-	app := filesWithoutSession(jar.Wrap(originFromWebview(handler, changesState)), handler)
+	app := webviewHandler(jar, handler)
 	// window is the context Wails gave OnStartup, for bringing the window to the front when
 	// a second copy asks (presentWindow) and for the clipboard; the second copy's message may
 	// come on any goroutine, before or after OnStartup.
@@ -322,6 +322,45 @@ func webviewDataPath(k *Kiosk) string {
 	}
 	return kiosk.WebViewFolder(k.VisitDir)
 }
+
+// webviewHandler is what answers the webview: the frontend's files without the session
+// (filesWithoutSession), and every other request through the session jar, with the Origin
+// the webview leaves out (originFromWebview).
+func webviewHandler(jar *sessionjar.Jar, handler http.Handler) http.Handler {
+	return filesWithoutSession(jar.Wrap(logoutFailsClosed(originFromWebview(handler, changesState))), handler)
+}
+
+// logoutFailsClosed makes a logout that failed (5xx: the database away, the backend still
+// starting, a fleet's server failing) forget the session in the jar all the same: the
+// person asked to leave, and at a kiosk the next patient must never go on with it. The
+// session, left alive at the backend, ends there at its idle timeout; nobody holds its token
+// any more. A refused logout (4xx: another origin) ends nothing.
+func logoutFailsClosed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != kioskapi.LogoutPath {
+			h.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(failedLogoutWriter{w}, r)
+	})
+}
+
+// failedLogoutWriter adds to a failed logout's answer the Set-Cookie lines that make the jar
+// forget the session (Max-Age=0, under each name the session cookie has); the jar takes them
+// out before the page sees the answer.
+type failedLogoutWriter struct{ http.ResponseWriter }
+
+func (w failedLogoutWriter) WriteHeader(code int) {
+	if code >= 500 {
+		for _, name := range []string{session.CookieName, session.SecureCookieName} {
+			w.Header().Add("Set-Cookie", name+"=; Max-Age=0")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the writer beneath.
+func (w failedLogoutWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // filesWithoutSession sends the webview's requests for the frontend's files (a GET or HEAD
 // outside /api) straight to files, without the session: they need none, so the window's
