@@ -330,28 +330,38 @@ func webviewHandler(jar *sessionjar.Jar, handler http.Handler) http.Handler {
 	return filesWithoutSession(jar.Wrap(logoutFailsClosed(originFromWebview(handler, changesState))), handler)
 }
 
-// logoutFailsClosed makes a logout that failed (5xx: the database away, the backend still
-// starting, a fleet's server failing) forget the session in the jar all the same: the
-// person asked to leave, and at a kiosk the next patient must never go on with it. The
-// session, left alive at the backend, ends there at its idle timeout; nobody holds its token
-// any more. A refused logout (4xx: another origin) ends nothing.
+// logoutFailsClosed makes every logout that is not refused forget the session in the jar,
+// whatever the answer says about the cookie: one the backend accepted (a fleet's server, or
+// a proxy in front of it, may leave its cookie uncleared), and one that failed (5xx: the
+// database away, the backend still starting, a fleet's server failing). The person asked to
+// leave, and at a kiosk the next patient must never go on with the session. One left alive
+// at the backend ends there at its idle timeout; nobody holds its token any more. A refused
+// logout (4xx: another origin) ends nothing.
 func logoutFailsClosed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != kioskapi.LogoutPath {
 			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(failedLogoutWriter{w}, r)
+		h.ServeHTTP(&logoutWriter{ResponseWriter: w}, r)
 	})
 }
 
-// failedLogoutWriter adds to a failed logout's answer the Set-Cookie lines that make the jar
-// forget the session (Max-Age=0, under each name the session cookie has); the jar takes them
-// out before the page sees the answer.
-type failedLogoutWriter struct{ http.ResponseWriter }
+// logoutWriter adds to a logout's answer, unless it is a refusal, the Set-Cookie lines that
+// make the jar forget the session (Max-Age=0, under each name the session cookie has); the
+// jar takes them out before the page sees the answer.
+type logoutWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
 
-func (w failedLogoutWriter) WriteHeader(code int) {
-	if code >= 500 {
+func (w *logoutWriter) WriteHeader(code int) {
+	if code < 200 || w.wrote {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.wrote = true
+	if code < 400 || code >= 500 {
 		for _, name := range []string{session.CookieName, session.SecureCookieName} {
 			w.Header().Add("Set-Cookie", name+"=; Max-Age=0")
 		}
@@ -359,8 +369,15 @@ func (w failedLogoutWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *logoutWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 // Unwrap lets http.ResponseController reach the writer beneath.
-func (w failedLogoutWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *logoutWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // filesWithoutSession sends the webview's requests for the frontend's files (a GET or HEAD
 // outside /api) straight to files, without the session: they need none, so the window's

@@ -233,11 +233,12 @@ func TestNavigationGuardOpensAWebsiteInTheSystemBrowserOnlyOutsideKioskMode(t *t
 }
 
 // A logout that fails (the backend answers 500 because its database is away, or 503 while
-// it is still starting) must not leave the person signed in: they asked to leave, so the
+// it is still starting), or that is accepted without the cookie being cleared, must not
+// leave the person signed in: they asked to leave, so the
 // shell forgets the session all the same (fail closed, as the fleet's app does when its
 // server fails or cannot be reached: app/remoterp). A refused logout (4xx: another origin)
 // ends nothing. The backend here is a stand-in that only answers with a status.
-func TestAFailedLogoutStillForgetsTheSession(t *testing.T) {
+func TestALogoutForgetsTheSessionHereUnlessItIsRefused(t *testing.T) {
 	tests := []struct {
 		name       string
 		method     string
@@ -246,6 +247,9 @@ func TestAFailedLogoutStillForgetsTheSession(t *testing.T) {
 		wantForgot bool
 	}{
 		{"a logout the backend fails", http.MethodPost, "/api/logout", http.StatusInternalServerError, true},
+		// A fleet's server (or a proxy in front of it that strips cookies) that accepts the
+		// logout without clearing its cookie: the session ended there, and ends here too.
+		{"a logout accepted without a cookie that clears the session", http.MethodPost, "/api/logout", http.StatusOK, true},
 		{"a logout while the backend is still starting", http.MethodPost, "/api/logout", http.StatusServiceUnavailable, true},
 		{"a logout from another origin, refused", http.MethodPost, "/api/logout", http.StatusForbidden, false},
 		{"another request that fails", http.MethodPost, "/api/passkeys/rename", http.StatusInternalServerError, false},
