@@ -91,6 +91,10 @@ type DeviceEndpoints interface {
 //go:embed appicon.png
 var windowIcon string
 
+// ErrAlreadyOpen is Run's answer when a copy of the app already has a window on the same
+// data folder: that window has been brought to the front instead.
+var ErrAlreadyOpen = errors.New("NHS login passkeys is already open, so its window has been brought to the front")
+
 // Run opens the window and blocks until the person closes it or ctx ends.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Handler == nil {
@@ -105,6 +109,14 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if ctx.Err() != nil {
 		return nil // stopped before the window opened
+	}
+	if opts.RelyingParty != "" && opts.Kiosk == nil && ShowRunningCopy(ctx, opts.DataDir) == nil {
+		// The app of a fleet has no database, so no data folder lock has stopped a second
+		// copy before here (the app with its own relying party: internal/cli). Wails' own
+		// single-instance lock would end it inside wails.Run, silently and with no clean-up
+		// (os.Exit). Not for a kiosk: a Windows kiosk's next visit may start while the last
+		// one's window is closing, and must not take that window for its own.
+		return ErrAlreadyOpen
 	}
 	// endRun closes the window from inside: at the end of a visit that has a window of its
 	// own, or when kiosk mode finds the webview unsafe (notSafe then says why).
@@ -137,7 +149,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Devices != nil {
 		handler = originFromWebview(opts.Devices.Wrap(handler), readsDevice)
 	}
-	app := filesWithoutSession(jar.Wrap(originFromWebview(handler, changesState)), handler)
+	app := webviewHandler(jar, handler)
 	// window is the context Wails gave OnStartup, for bringing the window to the front when
 	// a second copy asks (presentWindow) and for the clipboard; the second copy's message may
 	// come on any goroutine, before or after OnStartup.
@@ -310,6 +322,62 @@ func webviewDataPath(k *Kiosk) string {
 	}
 	return kiosk.WebViewFolder(k.VisitDir)
 }
+
+// webviewHandler is what answers the webview: the frontend's files without the session
+// (filesWithoutSession), and every other request through the session jar, with the Origin
+// the webview leaves out (originFromWebview).
+func webviewHandler(jar *sessionjar.Jar, handler http.Handler) http.Handler {
+	return filesWithoutSession(jar.Wrap(logoutFailsClosed(originFromWebview(handler, changesState))), handler)
+}
+
+// logoutFailsClosed makes every logout that is not refused forget the session in the jar,
+// whatever the answer says about the cookie: one the backend accepted (a fleet's server, or
+// a proxy in front of it, may leave its cookie uncleared), and one that failed (5xx: the
+// database away, the backend still starting, a fleet's server failing). The person asked to
+// leave, and at a kiosk the next patient must never go on with the session. One left alive
+// at the backend ends there at its idle timeout; nobody holds its token any more. A refused
+// logout (4xx: another origin) ends nothing.
+func logoutFailsClosed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != kioskapi.LogoutPath {
+			h.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(&logoutWriter{ResponseWriter: w}, r)
+	})
+}
+
+// logoutWriter adds to a logout's answer, unless it is a refusal, the Set-Cookie lines that
+// make the jar forget the session (Max-Age=0, under each name the session cookie has); the
+// jar takes them out before the page sees the answer.
+type logoutWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *logoutWriter) WriteHeader(code int) {
+	if code < 200 || w.wrote {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.wrote = true
+	if code < 400 || code >= 500 {
+		for _, name := range []string{session.CookieName, session.SecureCookieName} {
+			w.Header().Add("Set-Cookie", name+"=; Max-Age=0")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *logoutWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer beneath.
+func (w *logoutWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // filesWithoutSession sends the webview's requests for the frontend's files (a GET or HEAD
 // outside /api) straight to files, without the session: they need none, so the window's

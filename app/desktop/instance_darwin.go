@@ -33,6 +33,7 @@ static void nhsp_post_to_first_copy(const char *name, const char *message) {
 import "C"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -52,7 +53,10 @@ import (
 // Opening the app from Finder or the Dock while it is open never gets here: macOS brings the
 // open app to the front itself. This is for a second copy started another way (Terminal,
 // `open -n`).
-func ShowRunningCopy(dataDir string) error {
+func ShowRunningCopy(ctx context.Context, dataDir string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("reach the copy already open: %w", err)
+	}
 	id := instanceID(dataDir)
 	lockPath, err := wailsLockPath(id)
 	if err != nil {

@@ -43,7 +43,7 @@ func TestASecondCopyOnMacOSPostsOnlyWhenAWindowHoldsTheLock(t *testing.T) {
 					}
 				}
 			}
-			err = ShowRunningCopy(dataDir)
+			err = ShowRunningCopy(t.Context(), dataDir)
 			if reached := err == nil; reached != tt.wantReachable {
 				t.Fatalf("ShowRunningCopy: %v, want reachable %v", err, tt.wantReachable)
 			}

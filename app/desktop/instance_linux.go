@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -46,7 +47,7 @@ func presentWindow(context.Context) { C.nhsp_present_on_main_thread() }
 // wails/v2 internal/frontend/desktop/linux/single_instance.go; the desktop smoke test starts
 // a second copy to check the two still agree. An error means the first copy could not be
 // reached: the caller then says in words that the app is already open.
-func ShowRunningCopy(dataDir string) error {
+func ShowRunningCopy(ctx context.Context, dataDir string) error {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
 		return fmt.Errorf("reach the copy already open: %w", err)
@@ -58,8 +59,16 @@ func ShowRunningCopy(dataDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := conn.Object(name, path).Call(name+".SendMessage", 0, string(message)).Store(); err != nil {
+	// D-Bus never gives up waiting for an answer itself: a first copy that is frozen, or a
+	// program that took its name and does not answer, must not hang this one (Windows'
+	// SendMessageTimeout has the same limit).
+	ctx, cancel := context.WithTimeout(ctx, showRunningCopyWait)
+	defer cancel()
+	if err := conn.Object(name, path).CallWithContext(ctx, name+".SendMessage", 0, string(message)).Store(); err != nil {
 		return fmt.Errorf("reach the copy already open: %w", err)
 	}
 	return nil
 }
+
+// showRunningCopyWait bounds the wait for the first copy's answer.
+const showRunningCopyWait = 5 * time.Second

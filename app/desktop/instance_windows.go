@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -49,7 +50,10 @@ func singleInstanceWindow(dataDir string) (class, name string) {
 // first copy do so (AllowSetForegroundWindow). An error means the first copy could not be
 // reached (for example it is `nhs-passkeys serve`, which has no window): the caller then
 // says in words that the app is already open.
-func ShowRunningCopy(dataDir string) error {
+func ShowRunningCopy(ctx context.Context, dataDir string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("reach the copy already open: %w", err)
+	}
 	class, name := singleInstanceWindow(dataDir)
 	classW, err := windows.UTF16PtrFromString(class)
 	if err != nil {

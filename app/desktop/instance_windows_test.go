@@ -125,7 +125,7 @@ func wailsFirstCopy(t *testing.T, dataDir string) <-chan string {
 func TestASecondCopyOnWindowsBringsTheFirstCopysWindowToTheFront(t *testing.T) {
 	dataDir := t.TempDir()
 	received := wailsFirstCopy(t, dataDir)
-	if err := ShowRunningCopy(dataDir); err != nil {
+	if err := ShowRunningCopy(t.Context(), dataDir); err != nil {
 		t.Fatalf("ShowRunningCopy: %v", err)
 	}
 	var message string
@@ -159,7 +159,7 @@ func TestASecondCopyOnWindowsSaysSoWhenNoWindowListens(t *testing.T) {
 				received = wailsFirstCopy(t, t.TempDir())
 			}
 			start := time.Now()
-			if err := ShowRunningCopy(t.TempDir()); err == nil {
+			if err := ShowRunningCopy(t.Context(), t.TempDir()); err == nil {
 				t.Fatal("ShowRunningCopy reported success with no window for this data folder")
 			}
 			if time.Since(start) > time.Second {

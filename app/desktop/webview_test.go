@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-passkeys/companion/app/sessionjar"
+	"github.com/nhs-passkeys/companion/backend/session"
 )
 
 func TestOriginFromWebview(t *testing.T) {
@@ -228,5 +229,57 @@ func TestNavigationGuardOpensAWebsiteInTheSystemBrowserOnlyOutsideKioskMode(t *t
 			t.Errorf("kiosk %v: the system browser was also asked for %q", kiosk, url)
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// A logout that fails (the backend answers 500 because its database is away, or 503 while
+// it is still starting), or that is accepted without the cookie being cleared, must not
+// leave the person signed in: they asked to leave, so the
+// shell forgets the session all the same (fail closed, as the fleet's app does when its
+// server fails or cannot be reached: app/remoterp). A refused logout (4xx: another origin)
+// ends nothing. The backend here is a stand-in that only answers with a status.
+func TestALogoutForgetsTheSessionHereUnlessItIsRefused(t *testing.T) {
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		status     int
+		wantForgot bool
+	}{
+		{"a logout the backend fails", http.MethodPost, "/api/logout", http.StatusInternalServerError, true},
+		// A fleet's server (or a proxy in front of it that strips cookies) that accepts the
+		// logout without clearing its cookie: the session ended there, and ends here too.
+		{"a logout accepted without a cookie that clears the session", http.MethodPost, "/api/logout", http.StatusOK, true},
+		{"a logout while the backend is still starting", http.MethodPost, "/api/logout", http.StatusServiceUnavailable, true},
+		{"a logout from another origin, refused", http.MethodPost, "/api/logout", http.StatusForbidden, false},
+		{"another request that fails", http.MethodPost, "/api/passkeys/rename", http.StatusInternalServerError, false},
+		{"a read that fails", http.MethodGet, "/api/session", http.StatusInternalServerError, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := sessionjar.NewMemoryStore()
+			if err := store.Set(session.CookieName + "=the-session"); err != nil {
+				t.Fatal(err)
+			}
+			jar := sessionjar.New(store, nil, session.CookieName, session.SecureCookieName)
+			failing := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(`{"error":{"code":"internal_error","message":"Sorry"}}`))
+			})
+			rec := httptest.NewRecorder()
+			webviewHandler(jar, failing).ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), tt.method, "wails://wails"+tt.path, nil))
+			res := rec.Result()
+			defer res.Body.Close()
+			if res.StatusCode != tt.status {
+				t.Errorf("the page got %d, want the backend's %d", res.StatusCode, tt.status)
+			}
+			if forgot := !jar.SignedIn(); forgot != tt.wantForgot {
+				t.Errorf("session forgotten: %v, want %v", forgot, tt.wantForgot)
+			}
+			if c := res.Header.Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("the page was given Set-Cookie %q", c)
+			}
+		})
 	}
 }

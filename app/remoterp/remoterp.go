@@ -163,6 +163,12 @@ func New(cfg Config) (*Client, error) {
 				return err // ErrorHandler: relying_party_unreachable
 			}
 			c.idle.lower(res.Header)
+			if res.StatusCode >= 500 && res.Request != nil && res.Request.URL.Path == "/api/logout" && res.Request.Header.Get("Cookie") != "" {
+				// The relying party failed the logout, so the session may still be alive there:
+				// fail closed, as when it cannot be reached (ErrorHandler; session.go). A refusal
+				// (4xx) is not a failure, and ends nothing.
+				clearSession(res.Header)
+			}
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -198,7 +204,7 @@ func New(cfg Config) (*Client, error) {
 				r = r.Clone(r.Context())
 				r.Header.Del("Cookie") // sent on signed out: the session has ended
 			}
-			proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), edgeHeaders{}, local)))
+			proxy.ServeHTTP(finalOnly{w}, r.WithContext(context.WithValue(r.Context(), edgeHeaders{}, local)))
 		}
 	})
 	if c.handler, err = backend.FrontendWith(backend.LocalConfig{Frontend: cfg.Frontend, Origins: pageOrigins, Logger: logger}, api); err != nil {
@@ -206,6 +212,24 @@ func New(cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// finalOnly passes on only the relying party's final answer. ReverseProxy passes an interim
+// one (1xx: 103 Early Hints from a CDN or proxy in front of a fleet, 100 Continue) on as it
+// came, but the webview's writers (Wails') take the first status written as the final one:
+// the page would get 103 with the real answer's body, and the hint's headers (a cookie among
+// them) past the session jar, which acts on the final answer only. ReverseProxy clears the
+// header map after a 1xx, so the hint's headers go nowhere.
+type finalOnly struct{ http.ResponseWriter }
+
+func (w finalOnly) WriteHeader(code int) {
+	if code >= 100 && code < 200 {
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController (ReverseProxy's flushes) reach the writer beneath.
+func (w finalOnly) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // edgeHeaders is the context key of the headers the local edge had set on an answer that is
 // being forwarded.

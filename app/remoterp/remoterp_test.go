@@ -643,3 +643,106 @@ func TestTheConfigGivesAKiosksIdleTimeout(t *testing.T) {
 		})
 	}
 }
+
+// An interim answer (103 Early Hints, which CDNs and proxies in front of a fleet send, or a
+// 100 Continue) is not the relying party's answer: the webview's writers (Wails) can send no
+// interim response, so a 1xx passed on would become the page's final status, with its
+// headers (a cookie among them) and the real answer's body. The page gets the final answer,
+// and the session kept is the final answer's.
+func TestAnInterimAnswerFromTheRelyingPartyIsNotThePagesAnswer(t *testing.T) {
+	ca := testkit.NewCA(t)
+	for _, code := range []int{http.StatusEarlyHints, http.StatusProcessing} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Link", "</app.css>; rel=preload; as=style")
+				w.Header().Set("Set-Cookie", session.CookieName+"=from-the-hint; Path=/")
+				w.WriteHeader(code)
+				w.Header().Del("Link")
+				w.Header().Set("Set-Cookie", session.CookieName+"=the-session; Path=/; HttpOnly")
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, `{"signedIn":true}`)
+			}))
+			front.TLS = ca.ServerConfig(t, "localhost")
+			front.Config.ErrorLog = log.New(io.Discard, "", 0)
+			front.StartTLS()
+			t.Cleanup(front.Close)
+			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
+			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "http://wails/api/login/password", strings.NewReader(signUp))
+			r.Host = "wails"
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Origin", pageOrigins[0])
+			rec := httptest.NewRecorder()
+			a.handler.ServeHTTP(rec, r)
+			res := rec.Result() // the status and headers as first written
+			defer res.Body.Close()
+
+			if res.StatusCode != http.StatusOK || rec.Body.String() != `{"signedIn":true}` {
+				t.Fatalf("the page got %d %q, want the final 200 answer", res.StatusCode, rec.Body.String())
+			}
+			if got := res.Header.Values("Set-Cookie"); len(got) != 0 {
+				t.Errorf("a cookie reached the page: %q", got)
+			}
+			if got, _ := a.store.Get(); got != session.CookieName+"=the-session" {
+				t.Errorf("the jar keeps %q, want the final answer's session", got)
+			}
+		})
+	}
+}
+
+// A logout the relying party answers with a failure of its own (500 internal_error, a 503
+// while its database is away) has not ended the session there either: as when it cannot be
+// reached, the session is forgotten here (fail closed), so nobody at this computer (the
+// next patient at a kiosk) can go on with it. A refusal (4xx) is not a failure: a logout
+// from another origin, refused, must not sign the person out.
+func TestASessionIsForgottenHereWhenTheRelyingPartyFailsTheLogout(t *testing.T) {
+	ca := testkit.NewCA(t)
+	tests := []struct {
+		name       string
+		status     int
+		code       string
+		wantForgot bool
+	}{
+		{"an internal error", http.StatusInternalServerError, "internal_error", true},
+		{"a relying party that is not ready", http.StatusServiceUnavailable, "not_started", true},
+		{"a refusal of the request's origin", http.StatusForbidden, "origin_not_allowed", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Path == "/api/logout" {
+					w.WriteHeader(tt.status)
+					fmt.Fprintf(w, `{"error":{"code":%q,"message":"Sorry"}}`, tt.code)
+					return
+				}
+				http.SetCookie(w, &http.Cookie{Name: session.CookieName, Value: "the-session", Path: "/", HttpOnly: true})
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, `{"signedIn":true}`)
+			}))
+			front.TLS = ca.ServerConfig(t, "localhost")
+			front.Config.ErrorLog = log.New(io.Discard, "", 0)
+			front.StartTLS()
+			t.Cleanup(front.Close)
+			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
+			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+
+			a.do(t, http.MethodPost, "/api/login/password", signUp)
+			if !a.jar.SignedIn() {
+				t.Fatal("the login's session was not kept")
+			}
+			res := a.do(t, http.MethodPost, "/api/logout", "{}")
+			if res.status != tt.status || res.code(t) != tt.code {
+				t.Errorf("the page got %d %s, want the relying party's %d %s", res.status, res.body, tt.status, tt.code)
+			}
+			if forgot := !a.jar.SignedIn(); forgot != tt.wantForgot {
+				t.Errorf("session forgotten here: %v, want %v", forgot, tt.wantForgot)
+			}
+			if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("the page was given Set-Cookie %q", c)
+			}
+		})
+	}
+}

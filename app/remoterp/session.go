@@ -21,9 +21,9 @@ import (
 //     request that found it idle is sent on signed out. The page learns the shorter time from
 //     Session-Idle-Ends-In, which the shell lowers to what it allows, so its warning and
 //     countdown (docs/api.md, "Sessions") come on time;
-//   - a logout that cannot reach the relying party still clears the cookie from the jar
-//     (fail closed): nobody at this computer can use that session any more, and the server
-//     ends it at its own idle timeout.
+//   - a logout that cannot reach the relying party, or that it fails (5xx), still clears
+//     the cookie from the jar (fail closed): nobody at this computer can use that session
+//     any more, and the server ends it at its own idle timeout.
 
 // clearSession are the Set-Cookie lines that make the shell's jar forget the session
 // (app/sessionjar: Max-Age <= 0 clears, RFC 6265 §5.2.2), one for each name the session

@@ -189,11 +189,22 @@ func (w *captureWriter) finish() {
 }
 
 func (w *captureWriter) WriteHeader(code int) {
-	// 1xx responses are informational; the final header is still to come.
 	if code >= 200 {
 		w.finish()
+		w.ResponseWriter.WriteHeader(code)
+		return
 	}
+	// 1xx responses are informational; the final header is still to come, and the jar acts
+	// on it alone. An interim answer goes out with the header map as it is, so its cookies
+	// are held back from it, and put back for the final answer, where net/http would leave
+	// them (a 1xx does not clear the map).
+	hdr := w.Header()
+	cookies, held := hdr["Set-Cookie"]
+	delete(hdr, "Set-Cookie")
 	w.ResponseWriter.WriteHeader(code)
+	if held {
+		hdr["Set-Cookie"] = cookies
+	}
 }
 
 func (w *captureWriter) Write(b []byte) (int, error) {

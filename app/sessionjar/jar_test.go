@@ -374,3 +374,28 @@ var errNoKeyring = errors.New("The name org.freedesktop.secrets was not provided
 func (failingStore) Get() (string, error) { return "", errNoKeyring }
 func (failingStore) Set(string) error     { return errNoKeyring }
 func (failingStore) Delete() error        { return errNoKeyring }
+
+// An interim answer's headers (a 1xx written before the final answer) never carry a cookie
+// to the page: the jar acts on the final answer only, and takes every Set-Cookie out of an
+// interim one, whose header map the handler may have filled already.
+func TestAnInterimAnswerCarriesNoCookieToThePage(t *testing.T) {
+	store := NewMemoryStore()
+	h := New(store, nil, testName).Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Link", "</app.css>; rel=preload; as=style")
+		http.SetCookie(w, &http.Cookie{Name: testName, Value: "early", Path: "/"})
+		w.WriteHeader(http.StatusEarlyHints)
+		w.Header().Del("Set-Cookie")
+		http.SetCookie(w, &http.Cookie{Name: testName, Value: "final", Path: "/"})
+		w.WriteHeader(http.StatusOK)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/api/login", nil))
+	res := rec.Result() // the headers as the first (interim) answer carried them
+	defer res.Body.Close()
+	if got := res.Header.Values("Set-Cookie"); len(got) != 0 {
+		t.Errorf("the interim answer carried %q to the page", got)
+	}
+	if got := storedSecret(t, store); got != testName+"=final" {
+		t.Errorf("the jar keeps %q, want the final answer's session", got)
+	}
+}

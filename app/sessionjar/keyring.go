@@ -76,21 +76,24 @@ func (k *KeyringStore) Delete() error {
 }
 
 // call runs one keyring operation with a time limit. On a timeout the operation goes on in
-// the background; the fallback store stops using the keyring after the first failure, so at
-// most one such call is left behind. Its result travels only through the channel, never
-// through a variable the caller reads, so an answer that comes after the timeout touches
-// nothing the caller still holds.
+// the background; the fallback store stops using the keyring after the first failure, but
+// for a logout's delete, so at most a few such calls are left behind. Its result travels
+// only through the channel, never through a variable the caller reads, so an answer that
+// comes after the timeout touches nothing the caller still holds.
 func call[T any](k *KeyringStore, what string, timeout time.Duration, op func() (T, error)) (T, error) {
 	type result struct {
 		value T
 		err   error
 	}
 	var zero T
-	if err := k.reachable(); err != nil {
-		return zero, fmt.Errorf("keyring %s: %w", what, err)
-	}
 	done := make(chan result, 1)
 	go func() {
+		// The check that a bus is there is inside the limit too: a bus that takes the
+		// connection and never answers (its daemon stopped) would otherwise hold the caller.
+		if err := k.reachable(); err != nil {
+			done <- result{zero, err}
+			return
+		}
 		value, err := op()
 		done <- result{value, err}
 	}()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"runtime"
@@ -87,4 +88,15 @@ func runRemoteDesktop(ctx context.Context, frontend fs.FS, app desktopApp) error
 	app.handler = client.Handler()
 	app.remote = true
 	return runDesktop(ctx, app)
+}
+
+// alreadyOpen reports a second copy that found a window already open on its data folder
+// (desktop.ErrAlreadyOpen) as the app with its own relying party does: a sentence, and no
+// error.
+func alreadyOpen(err error, stderr io.Writer) error {
+	if errors.Is(err, desktop.ErrAlreadyOpen) {
+		fmt.Fprintln(stderr, desktop.ErrAlreadyOpen.Error()+".")
+		return nil
+	}
+	return err
 }

@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nhs-passkeys/companion/app/desktop"
 	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/app/remoterp"
 )
@@ -132,5 +134,21 @@ func TestTheDesktopAppWithARemoteRelyingPartyStoresNothing(t *testing.T) {
 				t.Errorf("the data folder was made (%v): %v", err, entries)
 			}
 		})
+	}
+}
+
+// A second copy of a fleet's app that found the window already open ends as the app with its
+// own relying party does: the sentence, and status 0 (no error); any other end is kept.
+func TestASecondCopyOfAFleetsAppEndsWithTheSentenceAndNoError(t *testing.T) {
+	var stderr bytes.Buffer
+	if err := alreadyOpen(desktop.ErrAlreadyOpen, &stderr); err != nil {
+		t.Fatalf("alreadyOpen = %v, want nil", err)
+	}
+	if got := stderr.String(); got != "NHS login passkeys is already open, so its window has been brought to the front.\n" {
+		t.Errorf("the program said %q", got)
+	}
+	other := errors.New("desktop: there is no display")
+	if err := alreadyOpen(other, &stderr); !errors.Is(err, other) {
+		t.Errorf("alreadyOpen changed another error into %v", err)
 	}
 }

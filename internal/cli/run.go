@@ -112,7 +112,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	}
 
 	if opts.relyingParty != "" {
-		return runRemoteDesktop(ctx, p.Frontend, desktopApp{options: opts, settings: settings, dataDir: dir, visitDir: visitDir, logger: logger})
+		return alreadyOpen(runRemoteDesktop(ctx, p.Frontend, desktopApp{options: opts, settings: settings, dataDir: dir, visitDir: visitDir, logger: logger}), stderr)
 	}
 
 	cfg := backend.Config{
@@ -164,9 +164,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	if err := starting.Locked(ctx); errors.As(err, &inUse) {
 		// Someone opened the app again, most likely from its icon, where a message on the
 		// terminal would never be seen: show them the window they already have.
-		showErr := desktop.ShowRunningCopy(dir)
+		showErr := desktop.ShowRunningCopy(ctx, dir)
 		if showErr == nil {
-			fmt.Fprintln(stderr, "NHS login passkeys is already open, so its window has been brought to the front.")
+			fmt.Fprintln(stderr, desktop.ErrAlreadyOpen.Error()+".")
 			return nil
 		}
 		logger.Debug("could not ask the open copy to show its window", "err", showErr)

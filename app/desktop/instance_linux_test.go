@@ -1,0 +1,131 @@
+//go:build linux && (production || dev)
+
+package desktop
+
+import (
+	"bufio"
+	"errors"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// privateSessionBus starts a D-Bus session daemon of the test's own and points the process
+// at it (DBUS_SESSION_BUS_ADDRESS) until the test ends.
+func privateSessionBus(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Fatalf("dbus-daemon is needed for this test (apt-get install -y dbus): %v", err)
+	}
+	address := "unix:path=" + filepath.Join(t.TempDir(), "bus")
+	cmd := exec.CommandContext(t.Context(), "dbus-daemon", "--session", "--nofork", "--nopidfile", "--address="+address, "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n') // printed once it listens
+	if err != nil {
+		t.Fatalf("the test's D-Bus daemon did not start: %v", err)
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(line))
+}
+
+// firstCopy takes the first copy's name on the bus, as Wails' SetupSingleInstance does, and
+// answers its SendMessage with handle.
+func firstCopy(t *testing.T, dataDir string, handle func(string) *dbus.Error) {
+	t.Helper()
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	id := "wails_app_" + strings.NewReplacer("-", "_", ".", "_").Replace(instanceID(dataDir))
+	name, path := "org."+id+".SingleInstance", dbus.ObjectPath("/org/"+id+"/SingleInstance")
+	if err := conn.Export(sendMessage(handle), path, name); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("take the first copy's name: %v, %v", reply, err)
+	}
+}
+
+type sendMessage func(string) *dbus.Error
+
+func (f sendMessage) SendMessage(message string) *dbus.Error { return f(message) }
+
+func TestASecondCopyReachesTheFirstOnTheSessionBus(t *testing.T) {
+	privateSessionBus(t)
+	dataDir := t.TempDir()
+	got := make(chan string, 1)
+	firstCopy(t, dataDir, func(m string) *dbus.Error { got <- m; return nil })
+
+	if err := ShowRunningCopy(t.Context(), dataDir); err != nil {
+		t.Fatalf("ShowRunningCopy: %v", err)
+	}
+	if m := <-got; !strings.Contains(m, `"workingDirectory"`) && !strings.Contains(m, `"WorkingDirectory"`) {
+		t.Errorf("the first copy got %q, not Wails' second-instance message", m)
+	}
+	if err := ShowRunningCopy(t.Context(), t.TempDir()); err == nil {
+		t.Error("ShowRunningCopy reported success for a data folder no copy has open")
+	}
+}
+
+// A first copy that holds its name but does not answer (frozen, stopped, or a program that
+// took the name) must not hang the second copy: D-Bus itself never gives up on the answer.
+// It says, as on Windows after 5 s, that the copy could not be reached, and the caller then
+// says in words that the app is already open.
+func TestASecondCopyDoesNotWaitForEverForAFirstCopyThatDoesNotAnswer(t *testing.T) {
+	privateSessionBus(t)
+	dataDir := t.TempDir()
+	release := make(chan struct{})
+	// Released at last, so that a call that does wait for it ends (and the test fails).
+	released := time.AfterFunc(showRunningCopyWait+5*time.Second, func() { close(release) })
+	t.Cleanup(func() {
+		if released.Stop() {
+			close(release)
+		}
+	})
+	firstCopy(t, dataDir, func(string) *dbus.Error { <-release; return nil })
+
+	start := time.Now()
+	err := ShowRunningCopy(t.Context(), dataDir)
+	if took := time.Since(start); took > showRunningCopyWait+2*time.Second {
+		t.Fatalf("the second copy waited %s for a first copy that does not answer; the most is %s", took, showRunningCopyWait)
+	}
+	if err == nil {
+		t.Fatal("ShowRunningCopy reported success though the first copy never answered")
+	}
+}
+
+// The app of a fleet (a remote relying party) has no database, so no data folder lock stops
+// a second copy before its window: Wails' own single-instance lock would then end it from
+// inside wails.Run with os.Exit(1), silently, skipping every deferred clean-up. Run asks the
+// copy already open to show its window first, and says so, as the app with its own relying
+// party does.
+func TestASecondCopyOfAFleetsAppShowsTheWindowAlreadyOpen(t *testing.T) {
+	privateSessionBus(t)
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	dataDir := t.TempDir()
+	got := make(chan string, 1)
+	firstCopy(t, dataDir, func(m string) *dbus.Error { got <- m; return nil })
+
+	err := Run(t.Context(), Options{Handler: http.NotFoundHandler(), DataDir: dataDir, RelyingParty: "https://passkeys.example.org"})
+	if !errors.Is(err, ErrAlreadyOpen) {
+		t.Fatalf("Run = %v, want ErrAlreadyOpen", err)
+	}
+	select {
+	case <-got:
+	default:
+		t.Fatal("the copy already open was not asked to show its window")
+	}
+}
