@@ -3,40 +3,22 @@
 package desktop
 
 import (
-	"bufio"
 	"errors"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/nhs-passkeys/companion/internal/phonetest/fakebluez"
 )
 
-// privateSessionBus starts a D-Bus session daemon of the test's own and points the process
-// at it (DBUS_SESSION_BUS_ADDRESS) until the test ends.
+// privateSessionBus starts a D-Bus daemon of the test's own (the one the phone's tests use for
+// their fake BlueZ) and points the process at it as its session bus until the test ends.
 func privateSessionBus(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		t.Fatalf("dbus-daemon is needed for this test (apt-get install -y dbus): %v", err)
-	}
-	address := "unix:path=" + filepath.Join(t.TempDir(), "bus")
-	cmd := exec.CommandContext(t.Context(), "dbus-daemon", "--session", "--nofork", "--nopidfile", "--address="+address, "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n') // printed once it listens
-	if err != nil {
-		t.Fatalf("the test's D-Bus daemon did not start: %v", err)
-	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(line))
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", fakebluez.StartBus(t).Address)
 }
 
 // firstCopy takes the first copy's name on the bus, as Wails' SetupSingleInstance does, and
