@@ -245,11 +245,15 @@ func TestJourneyDesktopSecurityKeyGetsAFirstPINThenAChangedOneWithTheKeysRules(t
 }
 
 func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *testing.T) {
-	key, srv, ctx := harness.StartDesktopOnVirtualKey(t, virtualkey.Succeed())
+	key := harness.NewVirtualKey(t, virtualkey.Succeed())
 	const pin = "24680"
 
 	// A key whose PIN has one try left: 7 wrong PINs through libfido2. CTAP 2.1 §6.5.5: after 3
-	// wrong in a row the key refuses every PIN until it is plugged in again.
+	// wrong in a row the key refuses every PIN until it is plugged in again. All of it before
+	// the app starts, as a key plugged in before the app: the app cannot know when its reset
+	// window began, so the reset below asks for it to be taken out and put back (with the
+	// app already running, the test's own replugs here would open the window, and whether it
+	// was still open at the reset would depend on the machine's speed).
 	withKey(t, key, func(dev *fido2.Device) {
 		if err := dev.SetPIN(t.Context(), []byte(pin)); err != nil {
 			t.Fatal(err)
@@ -270,6 +274,8 @@ func TestJourneyDesktopSecurityKeyWhosePINIsBlockedIsExplainedAndCanBeReset(t *t
 	if retries, _ := key.PINRetries(); retries != 1 {
 		t.Fatalf("the key has %d tries left, want 1", retries)
 	}
+	srv := harness.StartDesktop(t, key)
+	ctx := harness.NewWebview(t)
 
 	harness.CreateAccount(t, ctx, srv.Origin, "patient.nine@example.com", "a long enough password")
 	harness.Click(t, ctx, "Security keys")
