@@ -361,7 +361,7 @@ func (w *logoutWriter) WriteHeader(code int) {
 		return
 	}
 	w.wrote = true
-	if code < 400 || code >= 500 {
+	if kiosk.LogoutEndsVisit(code) {
 		for _, name := range []string{session.CookieName, session.SecureCookieName} {
 			w.Header().Add("Set-Cookie", name+"=; Max-Age=0")
 		}

@@ -373,3 +373,35 @@ func TestWatchEndsTheSessionWhenAKeyIsTakenOut(t *testing.T) {
 		t.Fatal("the session outlived the key taken out just after logging in")
 	}
 }
+
+// The shell's logout after a key was taken out ends the visit unless it is refused: one the
+// backend failed (its database away) ends it too, as the shell's jar forgets the session all
+// the same; the watch must not keep trying one that can never succeed while the patient's
+// page stays up.
+func TestTheShellsLogoutEndsTheVisitUnlessRefused(t *testing.T) {
+	const origin = "http://localhost:8080"
+	for _, tt := range []struct {
+		name   string
+		status int
+		ends   bool
+	}{
+		{"an accepted logout ends it", http.StatusOK, true},
+		{"a logout the backend could not save ends it", http.StatusServiceUnavailable, true},
+		{"a logout the backend failed ends it", http.StatusInternalServerError, true},
+		{"a refused logout does not", http.StatusForbidden, false},
+		{"a malformed logout does not", http.StatusBadRequest, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodPost || r.URL.Path != "/api/logout" || r.Header.Get("Origin") != origin {
+					t.Errorf("the shell's logout was %s %s from %q", r.Method, r.URL.Path, r.Header.Get("Origin"))
+				}
+				w.WriteHeader(tt.status)
+			})
+			err := kiosk.Logout(h, origin)(t.Context())
+			if ends := err == nil; ends != tt.ends || kiosk.LogoutEndsVisit(tt.status) != tt.ends {
+				t.Errorf("status %d: Logout's error %v, LogoutEndsVisit %v; want the visit ended: %v", tt.status, err, kiosk.LogoutEndsVisit(tt.status), tt.ends)
+			}
+		})
+	}
+}

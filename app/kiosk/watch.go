@@ -111,9 +111,18 @@ func Logout(h http.Handler, origin string) func(ctx context.Context) error {
 		req.Header.Set("Origin", origin)
 		var rec httpapi.Recorder
 		h.ServeHTTP(&rec, req)
-		if rec.Status != http.StatusOK {
+		if !LogoutEndsVisit(rec.Status) {
 			return fmt.Errorf("log out: status %d", rec.Status)
 		}
 		return nil
 	}
 }
+
+// LogoutEndsVisit says whether a logout answered with status (0: a body with no status,
+// which is 200) ends the visit: every answer but a refusal (4xx: another origin, a malformed
+// request). A logout the backend failed (5xx: its database away, a fleet's server failing)
+// ends it too, as the shell's session jar forgets the session whatever the backend says
+// (app/desktop, logoutFailsClosed): the patient asked to leave, or walked away, or took their
+// key out, and nothing of their visit may stay for the next person. The session left at the
+// backend ends there at its idle timeout; nobody holds its token any more.
+func LogoutEndsVisit(status int) bool { return status < http.StatusBadRequest || status >= http.StatusInternalServerError }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/nhs-passkeys/companion/app/kiosk"
 	"github.com/nhs-passkeys/companion/backend/httpapi"
 )
 
@@ -64,9 +65,10 @@ func (s *Service) SessionEnded(reason string) {
 const LogoutPath = "/api/logout"
 
 // OnVisitEnd is h, which answers the backend's requests, calling ended once h has answered
-// a kiosk visit's logout that the backend accepted (200): the page's "Log out" and its idle
-// timeout's, and the shell's own after a key was taken out, which comes through here too. A
-// refused or failed logout, and any other request, ends nothing. The device endpoints end
+// a kiosk visit's logout that was not refused (kiosk.LogoutEndsVisit: accepted, or failed
+// with a 5xx): the page's "Log out" and its idle timeout's, and the shell's own after a key
+// was taken out, which comes through here too. A refused logout, and any other request,
+// ends nothing. The device endpoints end
 // the visit in kiosk mode (Service.VisitEnded), and the desktop shell closes a visit's own
 // window, both through this one watch.
 func OnVisitEnd(h http.Handler, ended func()) http.Handler {
@@ -77,7 +79,7 @@ func OnVisitEnd(h http.Handler, ended func()) http.Handler {
 		}
 		rec := &httpapi.StatusWriter{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
-		if rec.Status == http.StatusOK {
+		if kiosk.LogoutEndsVisit(rec.Status) {
 			ended()
 		}
 	})

@@ -7,8 +7,10 @@ import (
 	"testing"
 )
 
-// A visit ends (and a visit's own window closes) only once the backend has accepted a
-// logout: not for a refused one, nor for any other request.
+// A visit ends (and a visit's own window closes) once a logout has been answered and not
+// refused: accepted, or failed by the backend (the shell's jar forgets the session all the
+// same, and nothing of the visit may stay for the next patient). Not for a refused one, nor
+// for any other request.
 func TestOnVisitEndWaitsForAnAcceptedLogout(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -20,7 +22,9 @@ func TestOnVisitEndWaitsForAnAcceptedLogout(t *testing.T) {
 		{"an accepted logout ends the visit", http.MethodPost, "/api/logout", http.StatusOK, 1},
 		{"a logout answered with a body and no status ends the visit", http.MethodPost, "/api/logout", 0, 1},
 		{"a refused logout does not", http.MethodPost, "/api/logout", http.StatusForbidden, 0},
-		{"a failed logout does not", http.MethodPost, "/api/logout", http.StatusInternalServerError, 0},
+		{"a logout the backend failed ends the visit too, as the shell forgets the session", http.MethodPost, "/api/logout", http.StatusInternalServerError, 1},
+		{"a logout the backend could not save ends the visit too", http.MethodPost, "/api/logout", http.StatusServiceUnavailable, 1},
+		{"a malformed logout does not", http.MethodPost, "/api/logout", http.StatusBadRequest, 0},
 		{"reading the logout path does not", http.MethodGet, "/api/logout", http.StatusOK, 0},
 		{"another request does not", http.MethodPost, "/api/login/password", http.StatusOK, 0},
 	}
