@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/nhs-passkeys/companion/app/bluetooth"
 	"github.com/nhs-passkeys/companion/app/hybrid"
 	"github.com/nhs-passkeys/companion/internal/phonetest/fakebluez"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // uuid128 is BlueZ's string for a 16-bit service UUID.
@@ -484,39 +483,6 @@ func TestWithNoSystemBusBluetoothIsNotRunning(t *testing.T) {
 	}
 }
 
-// silentBus is a system bus socket that takes connections and never says a word (a stalled
-// or stopped dbus-daemon): it returns the bus address.
-func silentBus(t *testing.T) string {
-	t.Helper()
-	path := t.TempDir() + "/bus"
-	l, err := (&net.ListenConfig{}).Listen(t.Context(), "unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return "unix:path=" + path
-}
-
 func TestASystemBusThatNeverAnswersHoldsNothingUpPastItsTime(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -532,7 +498,7 @@ func TestASystemBusThatNeverAnswersHoldsNothingUpPastItsTime(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", silentBus(t))
+			t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", testkit.SilentBus(t))
 			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 			defer cancel()
 			done := make(chan error, 1)

@@ -48,7 +48,14 @@ func presentWindow(context.Context) { C.nhsp_present_on_main_thread() }
 // a second copy to check the two still agree. An error means the first copy could not be
 // reached: the caller then says in words that the app is already open.
 func ShowRunningCopy(ctx context.Context, dataDir string) error {
-	conn, err := dbus.ConnectSessionBus()
+	// D-Bus never gives up waiting itself: a bus that takes the connection and never answers
+	// (its daemon stalled), a first copy that is frozen, or a program that took its name and
+	// does not answer, must not hang this one (Windows' SendMessageTimeout has the same
+	// limit). The limit covers connecting too: godbus closes the connection when ctx ends,
+	// which ends its login to the bus.
+	ctx, cancel := context.WithTimeout(ctx, showRunningCopyWait)
+	defer cancel()
+	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("reach the copy already open: %w", err)
 	}
@@ -59,11 +66,6 @@ func ShowRunningCopy(ctx context.Context, dataDir string) error {
 	if err != nil {
 		return err
 	}
-	// D-Bus never gives up waiting for an answer itself: a first copy that is frozen, or a
-	// program that took its name and does not answer, must not hang this one (Windows'
-	// SendMessageTimeout has the same limit).
-	ctx, cancel := context.WithTimeout(ctx, showRunningCopyWait)
-	defer cancel()
 	if err := conn.Object(name, path).CallWithContext(ctx, name+".SendMessage", 0, string(message)).Store(); err != nil {
 		return fmt.Errorf("reach the copy already open: %w", err)
 	}

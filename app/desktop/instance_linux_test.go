@@ -12,6 +12,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/nhs-passkeys/companion/internal/phonetest/fakebluez"
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // privateSessionBus starts a D-Bus daemon of the test's own (the one the phone's tests use for
@@ -85,6 +86,22 @@ func TestASecondCopyDoesNotWaitForEverForAFirstCopyThatDoesNotAnswer(t *testing.
 	}
 	if err == nil {
 		t.Fatal("ShowRunningCopy reported success though the first copy never answered")
+	}
+}
+
+// A session bus that takes the connection and never answers (its daemon stalled) must not
+// hang the second copy either: the limit covers connecting to the bus, not only the call.
+func TestASecondCopyDoesNotWaitForEverForASessionBusThatDoesNotAnswer(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", testkit.SilentBus(t))
+	got := make(chan error, 1)
+	go func() { got <- ShowRunningCopy(t.Context(), t.TempDir()) }()
+	select {
+	case err := <-got:
+		if err == nil {
+			t.Fatal("ShowRunningCopy reported success on a bus that never answered")
+		}
+	case <-time.After(showRunningCopyWait + 3*time.Second):
+		t.Fatalf("the second copy was still waiting for a silent bus after %s; the most is %s", showRunningCopyWait+3*time.Second, showRunningCopyWait)
 	}
 }
 

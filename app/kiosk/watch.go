@@ -125,4 +125,6 @@ func Logout(h http.Handler, origin string) func(ctx context.Context) error {
 // (app/desktop, logoutFailsClosed): the patient asked to leave, or walked away, or took their
 // key out, and nothing of their visit may stay for the next person. The session left at the
 // backend ends there at its idle timeout; nobody holds its token any more.
-func LogoutEndsVisit(status int) bool { return status < http.StatusBadRequest || status >= http.StatusInternalServerError }
+func LogoutEndsVisit(status int) bool {
+	return status < http.StatusBadRequest || status >= http.StatusInternalServerError
+}

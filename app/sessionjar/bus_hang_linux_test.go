@@ -2,10 +2,10 @@ package sessionjar
 
 import (
 	"errors"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nhs-passkeys/companion/internal/testkit"
 )
 
 // A session bus that takes the connection and never answers (its daemon stopped, or a
@@ -13,22 +13,7 @@ import (
 // past its time limit either: the check that a bus is there is inside the limit too, or
 // the page's first API requests would wait for ever.
 func TestASessionBusThatNeverAnswersDoesNotHoldTheStartUpRead(t *testing.T) {
-	socket := filepath.Join(t.TempDir(), "bus")
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "unix", socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { conn.Close() }) // held open, never answered
-		}
-	}()
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+socket)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", testkit.SilentBus(t))
 
 	k, err := NewKeyringStore(t.TempDir())
 	if err != nil {
