@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/nhs-passkeys/companion/backend/account"
 )
 
 // GetCall is a navigator.credentials.get() call whose options have been checked, ready to
@@ -81,15 +79,11 @@ func (call *GetCall) pick(got []Assertion) (Assertion, error) {
 	return Assertion{}, fmt.Errorf("%w: %d passkeys for other accounts", ErrNoAccountPasskey, len(got))
 }
 
-// sameAccount reports whether the email typed names the account whose user.name is name: as
-// the relying party reads an email (backend/account NormaliseEmail: spaces and invisible
-// format characters at either end dropped, Unicode NFC, any case), so that the key's passkey
-// for the account the relying party will log in to is the one used.
+// sameAccount reports whether the email typed names the account whose user.name is name:
+// both read as the relying party reads an email (account.NormaliseEmail, the one rule), so
+// that the key's passkey for the account the relying party will log in to is the one used.
 func sameAccount(name, typed string) bool {
-	trim := func(s string) string {
-		return norm.NFC.String(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }))
-	}
-	return strings.EqualFold(trim(name), trim(typed))
+	return account.NormaliseEmail(name) == account.NormaliseEmail(typed)
 }
 
 // ClientDataJSON is the call's clientDataJSON.
