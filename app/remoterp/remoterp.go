@@ -163,6 +163,13 @@ func New(cfg Config) (*Client, error) {
 				return err // ErrorHandler: relying_party_unreachable
 			}
 			c.idle.lower(res.Header)
+			if ended, _ := res.Request.Context().Value(idleEnded{}).(bool); ended {
+				// The shell ended the session (it went idle) before forwarding the request:
+				// the answer that goes on tells the jar so. Set here, on the final answer,
+				// since ReverseProxy empties the answer's headers after an interim one (a
+				// 103 from a proxy in front of the fleet).
+				clearSession(res.Header)
+			}
 			if res.StatusCode >= 500 && res.Request != nil && res.Request.URL.Path == "/api/logout" && res.Request.Header.Get("Cookie") != "" {
 				// The relying party failed the logout, so the session may still be alive there:
 				// fail closed, as when it cannot be reached (ErrorHandler; session.go). A refusal
@@ -175,7 +182,8 @@ func New(cfg Config) (*Client, error) {
 			if local, ok := r.Context().Value(edgeHeaders{}).(http.Header); ok {
 				maps.Copy(w.Header(), local)
 			}
-			if r.URL.Path == "/api/logout" && r.Header.Get("Cookie") != "" {
+			ended, _ := r.Context().Value(idleEnded{}).(bool)
+			if ended || (r.URL.Path == "/api/logout" && r.Header.Get("Cookie") != "") {
 				// Fail closed (session.go): the session is forgotten here though the
 				// relying party could not be told.
 				clearSession(w.Header())
@@ -199,12 +207,14 @@ func New(cfg Config) (*Client, error) {
 			// back if no answer comes.
 			local := w.Header().Clone()
 			clear(w.Header())
+			ctx := context.WithValue(r.Context(), edgeHeaders{}, local)
 			if c.idle.check(r) {
-				c.endIdleSession(r.Context(), w, r.Header.Get("Cookie"))
+				c.endIdleSession(r.Context(), r.Header.Get("Cookie"))
 				r = r.Clone(r.Context())
 				r.Header.Del("Cookie") // sent on signed out: the session has ended
+				ctx = context.WithValue(ctx, idleEnded{}, true)
 			}
-			proxy.ServeHTTP(finalOnly{w}, r.WithContext(context.WithValue(r.Context(), edgeHeaders{}, local)))
+			proxy.ServeHTTP(finalOnly{w}, r.WithContext(ctx))
 		}
 	})
 	if c.handler, err = backend.FrontendWith(backend.LocalConfig{Frontend: cfg.Frontend, Origins: pageOrigins, Logger: logger}, api); err != nil {
@@ -234,6 +244,10 @@ func (w finalOnly) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // edgeHeaders is the context key of the headers the local edge had set on an answer that is
 // being forwarded.
 type edgeHeaders struct{}
+
+// idleEnded is the context key that marks a request whose session the shell has just ended
+// (it went idle): its answer, or the error in its place, tells the jar to forget it.
+type idleEnded struct{}
 
 // Origin is the relying party's origin: the origin the native client writes into
 // clientDataJSON (WebAuthn L3 §5.8.1, CollectedClientData.origin).

@@ -692,6 +692,51 @@ func TestAnInterimAnswerFromTheRelyingPartyIsNotThePagesAnswer(t *testing.T) {
 	}
 }
 
+// A session the shell ends because it went idle is forgotten by the jar even when a proxy in
+// front of the fleet sends an interim answer (103 Early Hints) first: ReverseProxy empties
+// the answer's headers after one, and the jar must still be told on the final answer.
+func TestAnIdleSessionIsForgottenThoughAnInterimAnswerCameFirst(t *testing.T) {
+	ca := testkit.NewCA(t)
+	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</app.css>; rel=preload; as=style")
+		w.WriteHeader(http.StatusEarlyHints) // on every answer, as some CDNs do
+		w.Header().Del("Link")
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/accounts":
+			w.Header().Set("Set-Cookie", session.CookieName+"=the-session; Path=/; HttpOnly")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"account":{"email":"pat@example.com"}}`)
+		case "/api/logout":
+			_, _ = io.WriteString(w, `{"signedIn":false}`) // no clearing cookie: the shell must not need it
+		default:
+			_, _ = io.WriteString(w, `{"signedIn":false}`)
+		}
+	}))
+	front.TLS = ca.ServerConfig(t, "localhost")
+	front.Config.ErrorLog = log.New(io.Discard, "", 0)
+	front.StartTLS()
+	t.Cleanup(front.Close)
+	_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
+	clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute, Now: clock.Now})
+
+	if res := a.do(t, http.MethodPost, "/api/accounts", signUp); res.status != http.StatusCreated || !a.jar.SignedIn() {
+		t.Fatalf("sign up: %d %s (jar signed in: %v)", res.status, res.body, a.jar.SignedIn())
+	}
+	clock.Advance(6 * time.Minute)
+	res := a.do(t, http.MethodGet, "/api/session", "")
+	if res.status != http.StatusOK || !strings.Contains(res.body, `"signedIn":false`) {
+		t.Fatalf("after 6 idle minutes: %d %s", res.status, res.body)
+	}
+	if a.jar.SignedIn() {
+		t.Error("the jar still holds the session the shell ended as idle")
+	}
+	if c := res.header.Values("Set-Cookie"); len(c) != 0 {
+		t.Errorf("the page was given Set-Cookie %q", c)
+	}
+}
+
 // A logout the relying party answers with a failure of its own (500 internal_error, a 503
 // while its database is away) has not ended the session there either: as when it cannot be
 // reached, the session is forgotten here (fail closed), so nobody at this computer (the

@@ -83,8 +83,9 @@ func (l *idleLimit) lower(h http.Header) {
 }
 
 // endIdleSession logs the session that cookie carries out at the relying party, at most
-// logoutTimeout long; whether or not that worked, the jar is told to forget it (clearSession).
-func (c *Client) endIdleSession(ctx context.Context, w http.ResponseWriter, cookie string) {
+// logoutTimeout long. Whether or not that worked, the jar is told to forget it: the request
+// goes on marked idleEnded, and its answer carries clearSession.
+func (c *Client) endIdleSession(ctx context.Context, cookie string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.origin+"/api/logout", strings.NewReader("{}"))
@@ -108,7 +109,6 @@ func (c *Client) endIdleSession(ctx context.Context, w http.ResponseWriter, cook
 	} else {
 		c.log.Info("the session went idle: logged out", "relyingParty", c.origin, "idleTimeout", c.idle.limit)
 	}
-	clearSession(w.Header())
 }
 
 // logoutTimeout bounds the shell's own logout of an idle session, which a page request waits for.
