@@ -578,7 +578,7 @@ func TestAProxysOwnPageWithNoServerBehindItCountsAsUnreachable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			address := startFront(t, ca, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				http.SetCookie(w, &http.Cookie{Name: session.CookieName, Value: "from-the-proxy", Path: "/"})
 				if tt.contentType != "" {
 					w.Header().Set("Content-Type", tt.contentType)
@@ -586,12 +586,7 @@ func TestAProxysOwnPageWithNoServerBehindItCountsAsUnreachable(t *testing.T) {
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, tt.body)
 			}))
-			front.TLS = ca.ServerConfig(t, "localhost")
-			front.Config.ErrorLog = log.New(io.Discard, "", 0)
-			front.StartTLS()
-			t.Cleanup(front.Close)
-			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
-			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+			a := newApp(t, remoterp.Config{Address: address, CAFile: ca.File})
 
 			res := a.do(t, http.MethodPost, "/api/login/password", signUp)
 			if res.status != http.StatusBadGateway {
@@ -653,7 +648,7 @@ func TestAnInterimAnswerFromTheRelyingPartyIsNotThePagesAnswer(t *testing.T) {
 	ca := testkit.NewCA(t)
 	for _, code := range []int{http.StatusEarlyHints, http.StatusProcessing} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
-			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			address := startFront(t, ca, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Link", "</app.css>; rel=preload; as=style")
 				w.Header().Set("Set-Cookie", session.CookieName+"=from-the-hint; Path=/")
 				w.WriteHeader(code)
@@ -663,12 +658,7 @@ func TestAnInterimAnswerFromTheRelyingPartyIsNotThePagesAnswer(t *testing.T) {
 				w.WriteHeader(http.StatusOK)
 				_, _ = io.WriteString(w, `{"signedIn":true}`)
 			}))
-			front.TLS = ca.ServerConfig(t, "localhost")
-			front.Config.ErrorLog = log.New(io.Discard, "", 0)
-			front.StartTLS()
-			t.Cleanup(front.Close)
-			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
-			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+			a := newApp(t, remoterp.Config{Address: address, CAFile: ca.File})
 
 			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "http://wails/api/login/password", strings.NewReader(signUp))
 			r.Host = "wails"
@@ -697,7 +687,7 @@ func TestAnInterimAnswerFromTheRelyingPartyIsNotThePagesAnswer(t *testing.T) {
 // the answer's headers after one, and the jar must still be told on the final answer.
 func TestAnIdleSessionIsForgottenThoughAnInterimAnswerCameFirst(t *testing.T) {
 	ca := testkit.NewCA(t)
-	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	address := startFront(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</app.css>; rel=preload; as=style")
 		w.WriteHeader(http.StatusEarlyHints) // on every answer, as some CDNs do
 		w.Header().Del("Link")
@@ -713,13 +703,8 @@ func TestAnIdleSessionIsForgottenThoughAnInterimAnswerCameFirst(t *testing.T) {
 			_, _ = io.WriteString(w, `{"signedIn":false}`)
 		}
 	}))
-	front.TLS = ca.ServerConfig(t, "localhost")
-	front.Config.ErrorLog = log.New(io.Discard, "", 0)
-	front.StartTLS()
-	t.Cleanup(front.Close)
-	_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
 	clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute, Now: clock.Now})
+	a := newApp(t, remoterp.Config{Address: address, CAFile: ca.File, Kiosk: true, IdleTimeout: 5 * time.Minute, Now: clock.Now})
 
 	if res := a.do(t, http.MethodPost, "/api/accounts", signUp); res.status != http.StatusCreated || !a.jar.SignedIn() {
 		t.Fatalf("sign up: %d %s (jar signed in: %v)", res.status, res.body, a.jar.SignedIn())
@@ -735,6 +720,19 @@ func TestAnIdleSessionIsForgottenThoughAnInterimAnswerCameFirst(t *testing.T) {
 	if c := res.header.Values("Set-Cookie"); len(c) != 0 {
 		t.Errorf("the page was given Set-Cookie %q", c)
 	}
+}
+
+// startFront serves h over TLS with a certificate from ca for localhost, as a fleet's front
+// (its relying party, or a proxy in front of it) would, and returns its address.
+func startFront(t *testing.T, ca *testkit.CA, h http.Handler) string {
+	t.Helper()
+	front := httptest.NewUnstartedServer(h)
+	front.TLS = ca.ServerConfig(t, "localhost")
+	front.Config.ErrorLog = log.New(io.Discard, "", 0)
+	front.StartTLS()
+	t.Cleanup(front.Close)
+	_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
+	return "https://localhost:" + port
 }
 
 // A logout the relying party answers with a failure of its own (500 internal_error, a 503
@@ -756,7 +754,7 @@ func TestASessionIsForgottenHereWhenTheRelyingPartyFailsTheLogout(t *testing.T) 
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			address := startFront(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				if r.URL.Path == "/api/logout" {
 					w.WriteHeader(tt.status)
@@ -767,12 +765,7 @@ func TestASessionIsForgottenHereWhenTheRelyingPartyFailsTheLogout(t *testing.T) 
 				w.WriteHeader(http.StatusOK)
 				_, _ = io.WriteString(w, `{"signedIn":true}`)
 			}))
-			front.TLS = ca.ServerConfig(t, "localhost")
-			front.Config.ErrorLog = log.New(io.Discard, "", 0)
-			front.StartTLS()
-			t.Cleanup(front.Close)
-			_, port, _ := net.SplitHostPort(front.Listener.Addr().String())
-			a := newApp(t, remoterp.Config{Address: "https://localhost:" + port, CAFile: ca.File})
+			a := newApp(t, remoterp.Config{Address: address, CAFile: ca.File})
 
 			a.do(t, http.MethodPost, "/api/login/password", signUp)
 			if !a.jar.SignedIn() {
